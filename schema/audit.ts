@@ -1,0 +1,62 @@
+/** The audit log, newest first with cursor paging. Admins only. */
+import type { AuditEntry } from '../server/audit/entities.ts';
+import { queryAuditLog, type AuditPage } from '../server/audit/audit.ts';
+import { BadInputError } from '../server/errors.ts';
+import { builder } from './builder.ts';
+
+const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({
+  fields: (t) => ({
+    id: t.id({ resolve: (e) => String(e.id) }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+    actorType: t.exposeString('actorType', { description: 'user, token, system or anonymous.' }),
+    actorId: t.string({ nullable: true, resolve: (e) => e.actorId ?? null }),
+    actorLabel: t.string({ nullable: true, resolve: (e) => e.actorLabel ?? null }),
+    action: t.exposeString('action'),
+    targetType: t.string({ nullable: true, resolve: (e) => e.targetType ?? null }),
+    targetId: t.string({ nullable: true, resolve: (e) => e.targetId ?? null }),
+    input: t.field({ type: 'JSON', nullable: true, description: 'The input, with secrets removed.', resolve: (e) => e.input ?? null }),
+    outcome: t.exposeString('outcome', { description: 'success or failure.' }),
+    errorCode: t.string({ nullable: true, resolve: (e) => e.errorCode ?? null }),
+    errorMessage: t.string({ nullable: true, resolve: (e) => e.errorMessage ?? null }),
+    clientAddress: t.string({ nullable: true, resolve: (e) => e.clientAddress ?? null }),
+  }),
+});
+
+const AuditLogPage = builder.objectRef<AuditPage>('AuditLogPage').implement({
+  fields: (t) => ({
+    entries: t.field({ type: [AuditEntryRef], resolve: (p) => p.entries }),
+    endCursor: t.string({ nullable: true, description: 'Pass as `after` to get the next page.', resolve: (p) => p.endCursor }),
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+  }),
+});
+
+const AuditLogFilter = builder.inputType('AuditLogFilter', {
+  fields: (t) => ({
+    action: t.string({ required: false, description: 'Exact action, or a prefix ending in * (auth.*).' }),
+    actor: t.string({ required: false, description: 'Part of the actor’s email or token name.' }),
+    targetType: t.string({ required: false }),
+    targetId: t.string({ required: false }),
+    outcome: t.string({ required: false, description: 'success or failure.' }),
+    since: t.field({ type: 'DateTime', required: false }),
+    until: t.field({ type: 'DateTime', required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  auditLog: t.field({
+    type: AuditLogPage,
+    authScopes: { 'platform.system.admin': true },
+    args: {
+      filter: t.arg({ type: AuditLogFilter, required: false }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: (_r, { filter, first, after }, ctx) => {
+      const size = first ?? 50;
+      if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
+      if (after && !/^\d+$/.test(after)) throw new BadInputError('after', 'after must be an endCursor returned by auditLog.');
+      if (filter?.outcome && !['success', 'failure'].includes(filter.outcome)) throw new BadInputError('filter.outcome', 'outcome must be success or failure.');
+      return queryAuditLog(ctx.em, { ...filter, actorLabel: filter?.actor }, size, after);
+    },
+  }),
+}));

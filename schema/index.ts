@@ -1,0 +1,10 @@
+/** The schema: importing each capability's file registers its types on the builder. */
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './auth.ts';
+import './tokens.ts';
+import './users.ts';
+import './audit.ts';
+import './system.ts';
+
+export const schema = builder.toSchema();

@@ -1,0 +1,61 @@
+/** Users and their roles. Admins only. */
+import type { User } from '../server/auth/entities.ts';
+import { createUser, listUsers, setUserDisabled, setUserRole } from '../server/auth/users.ts';
+import { builder } from './builder.ts';
+import { RoleEnum } from './auth.ts';
+
+const UserRef = builder.objectRef<User>('User').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    email: t.exposeString('email'),
+    role: t.field({ type: RoleEnum, resolve: (u) => u.role }),
+    disabled: t.boolean({ resolve: (u) => !!u.disabledAt }),
+    createdAt: t.field({ type: 'DateTime', resolve: (u) => u.createdAt }),
+    lastSignInAt: t.field({ type: 'DateTime', nullable: true, resolve: (u) => u.lastSignInAt ?? null }),
+  }),
+});
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    password: t.string({ required: true }),
+    role: t.field({ type: RoleEnum, required: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  users: t.field({ type: [UserRef], authScopes: { 'platform.system.admin': true }, resolve: (_r, _a, ctx) => listUsers(ctx.em) }),
+}));
+
+builder.mutationFields((t) => ({
+  createUser: t.field({
+    type: UserRef,
+    authScopes: { 'platform.system.admin': true },
+    args: { input: t.arg({ type: CreateUserInput, required: true }) },
+    resolve: (_r, { input }, ctx) =>
+      ctx.audited((em) => createUser(em, input, ctx.app.clock), { action: 'auth.user.create', input, targetOf: (u) => ({ type: 'user', id: u.id }) }),
+  }),
+  setUserRole: t.field({
+    type: UserRef,
+    authScopes: { 'platform.system.admin': true },
+    args: { id: t.arg.id({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: (_r, { id, role }, ctx) =>
+      ctx.audited((em) => setUserRole(em, String(id), role, ctx.app.clock), {
+        action: 'auth.user.set_role',
+        input: { id, role },
+        target: { type: 'user', id: String(id) },
+      }),
+  }),
+  setUserDisabled: t.field({
+    type: UserRef,
+    description: 'Disables (signing the user out everywhere) or re-enables an account.',
+    authScopes: { 'platform.system.admin': true },
+    args: { id: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
+    resolve: (_r, { id, disabled }, ctx) =>
+      ctx.audited((em) => setUserDisabled(em, String(id), disabled, ctx.app.clock), {
+        action: disabled ? 'auth.user.disable' : 'auth.user.enable',
+        input: { id },
+        target: { type: 'user', id: String(id) },
+      }),
+  }),
+}));

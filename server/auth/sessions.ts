@@ -1,0 +1,105 @@
+/**
+ * Sign-in sessions. The cookie carries a random secret; the table keys sessions by its sha256, so
+ * a copy of the database cannot be used to sign in. Sessions expire at a fixed time.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock.ts';
+import { BadInputError, LookoutError } from '../errors.ts';
+import { ROLE_CAPABILITIES } from './capabilities.ts';
+import type { Actor } from './actor.ts';
+import { Session, User } from './entities.ts';
+import { decoyPasswordHash, verifyPassword } from './passwords.ts';
+import { randomSecret, sha256 } from './secrets.ts';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, assertNotThrottled, clearThrottle, recordFailure, type ThrottleKey } from './throttle.ts';
+
+export interface ClientInfo {
+  clientAddress?: string | null;
+  userAgent?: string | null;
+}
+
+export interface IssuedSession {
+  /** The cookie value: shown to the browser once, stored only as a hash. */
+  secret: string;
+  csrfToken: string;
+  expiresAt: Date;
+  user: User;
+}
+
+/** Creates a session for a user who has just proved who they are. */
+export async function issueSession(em: EntityManager, user: User, client: ClientInfo, clock: Clock, ttlMs: number): Promise<IssuedSession> {
+  const secret = randomSecret();
+  const csrfToken = randomSecret(24);
+  const now = clock.now();
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  em.create(Session, {
+    id: sha256(secret),
+    user,
+    csrfToken,
+    createdAt: now,
+    expiresAt,
+    lastSeenAt: now,
+    clientAddress: client.clientAddress ?? null,
+    userAgent: client.userAgent?.slice(0, 500) ?? null,
+  });
+  user.lastSignInAt = now;
+  await em.flush();
+  return { secret, csrfToken, expiresAt, user };
+}
+
+function throttleKeys(email: string, client: ClientInfo): ThrottleKey[] {
+  const keys: ThrottleKey[] = [{ key: `account:${email}`, policy: ACCOUNT_POLICY, subject: 'this account' }];
+  if (client.clientAddress) keys.push({ key: `address:${client.clientAddress}`, policy: ADDRESS_POLICY, subject: 'this address' });
+  return keys;
+}
+
+/** Checks email and password and opens a session; repeated failures are slowed down. */
+export async function signIn(
+  em: EntityManager,
+  input: { email: string; password: string },
+  client: ClientInfo,
+  clock: Clock,
+  ttlMs: number,
+): Promise<IssuedSession> {
+  const email = input.email.trim().toLowerCase();
+  if (!email) throw new BadInputError('email', 'Enter the email address of your account.');
+  if (!input.password) throw new BadInputError('password', 'Enter your password.');
+  const keys = throttleKeys(email, client);
+  await assertNotThrottled(em, keys, clock);
+  const user = await em.findOne(User, { email });
+  const valid = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), input.password);
+  if (!user || !valid || user.disabledAt) {
+    await recordFailure(em, keys, clock);
+    throw new LookoutError('UNAUTHENTICATED', user?.disabledAt && valid ? 'This account is disabled.' : 'The email or password is not correct.');
+  }
+  await clearThrottle(em, keys[0].key);
+  return issueSession(em, user, client, clock, ttlMs);
+}
+
+export async function signOut(em: EntityManager, sessionId: string): Promise<boolean> {
+  return (await em.nativeDelete(Session, { id: sessionId })) > 0;
+}
+
+/** Resolves the cookie's secret to an actor, or null when unknown, expired or disabled. */
+export async function actorFromSession(em: EntityManager, secret: string, clock: Clock): Promise<Actor | null> {
+  const now = clock.now();
+  const session = await em.findOne(Session, { id: sha256(secret), expiresAt: { $gt: now } }, { populate: ['user'] });
+  if (!session || session.user.disabledAt) return null;
+  if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
+    await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: now });
+  }
+  const user = session.user;
+  return {
+    kind: 'user',
+    id: user.id,
+    label: user.email,
+    role: user.role,
+    capabilities: new Set(ROLE_CAPABILITIES[user.role]),
+    userId: user.id,
+    session: { id: session.id, csrfToken: session.csrfToken, expiresAt: session.expiresAt },
+  };
+}
+
+/** Removes expired sessions (called from time to time; cheap thanks to the index on expires_at). */
+export async function purgeExpiredSessions(em: EntityManager, clock: Clock): Promise<number> {
+  return em.nativeDelete(Session, { expiresAt: { $lte: clock.now() } });
+}

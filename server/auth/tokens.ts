@@ -1,0 +1,129 @@
+/**
+ * API tokens for integrators and automation. A token is `lko_` followed by a random secret; it is
+ * shown once, stored as a sha256 hash, and carries a role or an explicit set of capabilities.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock.ts';
+import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
+import { ROLE_CAPABILITIES, isCapability, type Capability, type Role } from './capabilities.ts';
+import type { Actor } from './actor.ts';
+import { ApiToken } from './entities.ts';
+import { randomSecret, sha256 } from './secrets.ts';
+import { parseRole } from './users.ts';
+
+export const TOKEN_PREFIX = 'lko_';
+const DISPLAY_PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
+
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+export function tokenStatus(token: ApiToken, now: Date): TokenStatus {
+  if (token.revokedAt) return 'revoked';
+  if (token.expiresAt && token.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+export function tokenCapabilities(token: Pick<ApiToken, 'role' | 'capabilities'>): Capability[] {
+  return token.role ? [...ROLE_CAPABILITIES[token.role]] : token.capabilities.filter(isCapability);
+}
+
+export interface NewToken {
+  name: string;
+  role?: string | null;
+  capabilities?: string[] | null;
+  expiresAt?: Date | null;
+  createdById?: string | null;
+}
+
+export interface CreatedToken {
+  token: ApiToken;
+  /** The whole secret: returned once, never stored. */
+  secret: string;
+}
+
+function validateName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new BadInputError('name', 'Give the token a name (what uses it).');
+  if (trimmed.length > 100) throw new BadInputError('name', 'The token name must be at most 100 characters.');
+  return trimmed;
+}
+
+function validateGrant(role: string | null | undefined, capabilities: string[] | null | undefined): { role: Role | null; capabilities: Capability[] } {
+  if (role && capabilities?.length) throw new BadInputError('capabilities', 'Give either a role or a list of capabilities, not both.');
+  if (role) return { role: parseRole(role), capabilities: [] };
+  if (!capabilities?.length) throw new BadInputError('role', 'Give the token a role (viewer, operator, admin) or a list of capabilities.');
+  const unknown = capabilities.filter((c) => !isCapability(c));
+  if (unknown.length) throw new BadInputError('capabilities', `Unknown capabilities: ${unknown.join(', ')}.`);
+  return { role: null, capabilities: [...new Set(capabilities as Capability[])] };
+}
+
+export async function createToken(em: EntityManager, input: NewToken, clock: Clock, secret?: string): Promise<CreatedToken> {
+  const name = validateName(input.name);
+  const grant = validateGrant(input.role, input.capabilities);
+  const now = clock.now();
+  if (input.expiresAt && input.expiresAt <= now) throw new BadInputError('expiresAt', 'The expiry must be in the future.');
+  const value = secret ?? TOKEN_PREFIX + randomSecret(32);
+  const token = em.create(ApiToken, {
+    name,
+    prefix: value.slice(0, DISPLAY_PREFIX_LENGTH),
+    secretHash: sha256(value),
+    role: grant.role,
+    capabilities: grant.capabilities,
+    createdBy: input.createdById ?? null,
+    createdAt: now,
+    expiresAt: input.expiresAt ?? null,
+  });
+  await em.flush();
+  return { token, secret: value };
+}
+
+export function listTokens(em: EntityManager): Promise<ApiToken[]> {
+  return em.find(ApiToken, {}, { orderBy: { createdAt: 'desc' }, populate: ['createdBy'] });
+}
+
+export async function revokeToken(em: EntityManager, id: string, clock: Clock): Promise<ApiToken> {
+  const token = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(ApiToken, { id }) : null;
+  if (!token) throw new NotFoundError('API token', id);
+  if (token.revokedAt) throw new ConflictError(`The token "${token.name}" is already revoked.`);
+  token.revokedAt = clock.now();
+  await em.flush();
+  return token;
+}
+
+/** Resolves a bearer secret to an actor, or null when unknown, revoked or expired. */
+export async function actorFromToken(em: EntityManager, secret: string, clock: Clock): Promise<Actor | null> {
+  const now = clock.now();
+  const token = await em.findOne(ApiToken, { secretHash: sha256(secret) });
+  if (!token || tokenStatus(token, now) !== 'active') return null;
+  // Record use at most once a minute: a busy integration should not write on every request.
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  }
+  return {
+    kind: 'token',
+    id: token.id,
+    label: token.name,
+    role: token.role ?? null,
+    capabilities: new Set(tokenCapabilities(token)),
+    userId: token.createdBy?.id ?? null,
+  };
+}
+
+/**
+ * Makes sure an active admin token with exactly `secret` exists (LOOKOUT_BOOTSTRAP_TOKEN).
+ * Returns what it did, for the audit log.
+ */
+export async function ensureBootstrapToken(em: EntityManager, secret: string, clock: Clock): Promise<'created' | 'restored' | 'unchanged'> {
+  if (secret.length < 16) throw new BadInputError('LOOKOUT_BOOTSTRAP_TOKEN', 'LOOKOUT_BOOTSTRAP_TOKEN must be at least 16 characters long.');
+  const existing = await em.findOne(ApiToken, { secretHash: sha256(secret) });
+  if (!existing) {
+    await createToken(em, { name: 'bootstrap (LOOKOUT_BOOTSTRAP_TOKEN)', role: 'admin' }, clock, secret);
+    return 'created';
+  }
+  if (existing.role === 'admin' && tokenStatus(existing, clock.now()) === 'active') return 'unchanged';
+  existing.role = 'admin';
+  existing.capabilities = [];
+  existing.revokedAt = null;
+  existing.expiresAt = null;
+  await em.flush();
+  return 'restored';
+}

@@ -1,0 +1,86 @@
+/** User accounts: create, list, change role, disable. Emails are stored lower-cased. */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock.ts';
+import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
+import { isRole, type Role } from './capabilities.ts';
+import { Session, User } from './entities.ts';
+import { hashPassword, validatePassword } from './passwords.ts';
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+
+export function normalizeEmail(email: string, field = 'email'): string {
+  const normalized = email.trim().toLowerCase();
+  if (!EMAIL_PATTERN.test(normalized) || normalized.length > 320) {
+    throw new BadInputError(field, `"${email}" is not a valid email address.`);
+  }
+  return normalized;
+}
+
+export function parseRole(role: string, field = 'role'): Role {
+  const normalized = role.trim().toLowerCase();
+  if (!isRole(normalized)) throw new BadInputError(field, `Unknown role "${role}"; use viewer, operator or admin.`);
+  return normalized;
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  role: string;
+}
+
+export async function createUser(em: EntityManager, input: NewUser, clock: Clock): Promise<User> {
+  const email = normalizeEmail(input.email);
+  validatePassword(input.password);
+  const role = parseRole(input.role);
+  if (await em.count(User, { email })) throw new ConflictError(`A user with email ${email} already exists.`, { field: 'email' });
+  const now = clock.now();
+  const user = em.create(User, { email, passwordHash: await hashPassword(input.password), role, createdAt: now, updatedAt: now });
+  await em.flush();
+  return user;
+}
+
+export function listUsers(em: EntityManager): Promise<User[]> {
+  return em.find(User, {}, { orderBy: { createdAt: 'asc' } });
+}
+
+export async function countUsers(em: EntityManager): Promise<number> {
+  return em.count(User, {});
+}
+
+async function getUser(em: EntityManager, id: string): Promise<User> {
+  const user = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(User, { id }) : null;
+  if (!user) throw new NotFoundError('User', id);
+  return user;
+}
+
+/** Refuses a change that would leave no active admin. */
+async function ensureAnotherAdmin(em: EntityManager, user: User): Promise<void> {
+  if (user.role !== 'admin' || user.disabledAt) return;
+  const admins = await em.count(User, { role: 'admin', disabledAt: null, id: { $ne: user.id } });
+  if (!admins) throw new ConflictError('This is the last active admin: make another admin first.');
+}
+
+export async function setUserRole(em: EntityManager, id: string, role: string, clock: Clock): Promise<User> {
+  const user = await getUser(em, id);
+  const next = parseRole(role);
+  if (next !== 'admin') await ensureAnotherAdmin(em, user);
+  user.role = next;
+  user.updatedAt = clock.now();
+  await em.flush();
+  return user;
+}
+
+/** Disabling signs the user out everywhere (their sessions are removed). */
+export async function setUserDisabled(em: EntityManager, id: string, disabled: boolean, clock: Clock): Promise<User> {
+  const user = await getUser(em, id);
+  if (disabled && !user.disabledAt) {
+    await ensureAnotherAdmin(em, user);
+    user.disabledAt = clock.now();
+    await em.nativeDelete(Session, { user: user.id });
+  } else if (!disabled) {
+    user.disabledAt = null;
+  }
+  user.updatedAt = clock.now();
+  await em.flush();
+  return user;
+}

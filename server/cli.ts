@@ -1,0 +1,175 @@
+/**
+ * The `lookout` command line. Commands that need the database open it the way `serve` does:
+ * DATABASE_URL when set, else the embedded PostgreSQL under LOOKOUT_DATA_DIR, attaching to the one
+ * a running `lookout serve` started, or starting it for the duration of the command.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, projectRoot, type Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import { systemClock } from './clock.ts';
+import { LookoutError } from './errors.ts';
+import { openDatabase, type Database } from './db/orm.ts';
+import { pendingMigrations } from './db/migrate.ts';
+import { audited, type AuditSpec } from './audit/audit.ts';
+import { createUser } from './auth/users.ts';
+import { createToken } from './auth/tokens.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+const USAGE = `Usage: lookout <command> [options]
+
+Commands:
+  serve                         Serve the API, WebSocket and dashboard on PORT (default 4000)
+  migrate [--check]             Apply pending database migrations (--check: list them, exit 1 if any)
+  user add --email E --password P --role viewer|operator|admin
+                                Create a user
+  token create --name N (--role R | --capability C ...) [--expires-in-days D]
+                                Create an API token; the token is printed as the last line
+  help                          Show this text
+
+Environment: PORT, HOST, DATABASE_URL, LOOKOUT_DATA_DIR, LOOKOUT_BOOTSTRAP_TOKEN, LOG_LEVEL (see README).`;
+
+class UsageError extends Error {}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || !value) throw new UsageError(`--${name} is required.`);
+  return value;
+}
+
+/** Runs one audited change as the CLI (actor: system). */
+async function asCli<T>(db: Database, work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
+  return audited(db.orm.em.fork(), { actor: null, fallback: { type: 'system', label: 'cli' } }, systemClock, work, spec);
+}
+
+async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const db = await openDatabase(config, { logger });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'build-client-if-missing': { type: 'boolean' } } });
+  const config = loadConfig();
+  if (values['build-client-if-missing'] && !existsSync(path.join(config.clientDir, 'index.html'))) {
+    console.log('Building the dashboard (first start)…');
+    const { build } = await import('vite');
+    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  const { startServer } = await import('./main.ts');
+  const server = await startServer(config);
+  let firstSignalAt = 0;
+  const shutdown = (signal: string) => {
+    // A terminal's Ctrl-C reaches both the Node 20 wrapper (which forwards it) and this process:
+    // only a second signal that comes later forces the exit.
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt > 1000) process.exit(1);
+      return;
+    }
+    firstSignalAt = Date.now();
+    server.app.logger.info({ signal }, 'signal received');
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        server.app.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function migrate(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { check: { type: 'boolean' } } });
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+  const db = await openDatabase(config, { logger, migrate: !values.check });
+  try {
+    const pending = await pendingMigrations(db.orm);
+    if (values.check) {
+      console.log(pending.length ? `Pending migrations:\n${pending.map((p) => `  ${p}`).join('\n')}` : 'The database is up to date.');
+      process.exitCode = pending.length ? 1 : 0;
+    } else {
+      console.log('The database is up to date.');
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+async function user(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'add') throw new UsageError('Use: lookout user add --email E --password P --role R');
+  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' } } });
+  const input = { email: required(values, 'email'), password: required(values, 'password'), role: required(values, 'role') };
+  const created = await withDatabase(loadConfig(), (db) =>
+    asCli(db, (em) => createUser(em, input, systemClock), { action: 'auth.user.create', input, targetOf: (u) => ({ type: 'user', id: u.id }) }),
+  );
+  console.log(`Created ${created.role} ${created.email} (${created.id})`);
+}
+
+async function token(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new UsageError('Use: lookout token create --name N --role R');
+  const { values } = parseArgs({
+    args: rest,
+    options: { name: { type: 'string' }, role: { type: 'string' }, capability: { type: 'string', multiple: true }, 'expires-in-days': { type: 'string' } },
+  });
+  const days = values['expires-in-days'];
+  if (days !== undefined && !(Number(days) > 0)) throw new UsageError('--expires-in-days must be a positive number.');
+  const input = {
+    name: required(values, 'name'),
+    role: values.role ?? null,
+    capabilities: values.capability ?? null,
+    expiresAt: days ? new Date(Date.now() + Number(days) * 86400_000) : null,
+  };
+  const created = await withDatabase(loadConfig(), (db) =>
+    asCli(db, (em) => createToken(em, input, systemClock), { action: 'auth.token.create', input, targetOf: (c) => ({ type: 'api_token', id: c.token.id }) }),
+  );
+  console.log(`Created API token "${created.token.name}" (${created.token.role ?? created.token.capabilities.join(', ')}). It is shown only once:`);
+  console.log(created.secret);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(args);
+      case 'migrate':
+        return await migrate(args);
+      case 'user':
+        return await user(args);
+      case 'token':
+        return await token(args);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return;
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (error instanceof LookoutError) {
+      const field = (error.extensions as { field?: string }).field;
+      console.error(`Error${field ? ` (${field})` : ''}: ${error.message}`);
+      process.exitCode = 1;
+    } else {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,66 @@
+/**
+ * Reads Lookout's settings from the environment, once, into a plain object.
+ * Every setting has a default so `npm start` works with no configuration at all.
+ */
+import path from 'node:path';
+import { BadInputError } from './errors.ts';
+
+export interface Config {
+  /** TCP port for HTTP and WebSocket; 0 picks a free one (tests). */
+  port: number;
+  host: string;
+  /** External PostgreSQL; when unset the embedded database under `dataDir` is used. */
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** Where the embedded database and runtime files live. */
+  dataDir: string;
+  configFile?: string;
+  /** Ensures an admin API token with exactly this secret exists after start-up. */
+  bootstrapToken?: string;
+  logLevel: string;
+  /** Public URL used in printed links (the setup link); defaults to http://HOST:PORT. */
+  publicUrl?: string;
+  /** How long a sign-in session lasts. */
+  sessionTtlMs: number;
+  /** Set the `Secure` flag on cookies (on by default when publicUrl is https). */
+  secureCookies: boolean;
+  /** Directory holding the built dashboard. */
+  clientDir: string;
+  /** Extra origins allowed to open WebSockets (LOOKOUT_ALLOWED_ORIGINS, comma-separated), e.g. a Vite dev server. */
+  allowedOrigins: string[];
+}
+
+const projectRoot = path.resolve(import.meta.dirname, '..');
+
+function intFrom(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new BadInputError(name, `${name} must be a non-negative whole number, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Builds the configuration from `env` (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = intFrom('PORT', env.PORT, 4000);
+  const host = env.HOST || '0.0.0.0';
+  const publicUrl = env.LOOKOUT_PUBLIC_URL || undefined;
+  return {
+    port,
+    host,
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    dataDir: path.resolve(env.LOOKOUT_DATA_DIR || '.lookout'),
+    configFile: env.LOOKOUT_CONFIG || undefined,
+    bootstrapToken: env.LOOKOUT_BOOTSTRAP_TOKEN || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    publicUrl,
+    sessionTtlMs: intFrom('LOOKOUT_SESSION_TTL_HOURS', env.LOOKOUT_SESSION_TTL_HOURS, 12) * 3600_000,
+    secureCookies: env.LOOKOUT_SECURE_COOKIES ? env.LOOKOUT_SECURE_COOKIES === 'true' : publicUrl?.startsWith('https:') ?? false,
+    clientDir: path.join(projectRoot, 'dist', 'client'),
+    allowedOrigins: (env.LOOKOUT_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+  };
+}
+
+export { projectRoot };

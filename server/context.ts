@@ -1,0 +1,101 @@
+/**
+ * What every GraphQL operation sees: its own EntityManager fork, the caller, and the process-wide
+ * services. Built per HTTP request and per WebSocket operation by the same function.
+ */
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { Actor } from './auth/actor.ts';
+import { actorFromSession } from './auth/sessions.ts';
+import { actorFromToken } from './auth/tokens.ts';
+import { audited, type AuditSpec } from './audit/audit.ts';
+import { safeEqual } from './auth/secrets.ts';
+import { parseCookies, SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './http/cookies.ts';
+
+/** Process-wide services shared by every request. */
+export interface App {
+  orm: MikroORM;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  startedAt: Date;
+  version: string;
+}
+
+export interface RequestContext {
+  app: App;
+  em: EntityManager;
+  actor: Actor | null;
+  /** A valid session cookie came without the matching CSRF header: the caller is treated as anonymous. */
+  csrfRejected: boolean;
+  /** Credentials were sent but are not valid (unknown, expired or revoked). */
+  credentialsRejected: boolean;
+  transport: 'http' | 'ws';
+  clientAddress: string | null;
+  userAgent: string | null;
+  /** Queues a Set-Cookie header for the HTTP response. */
+  setCookie(cookie: string): void;
+  /** Runs a state-changing action with its audit row (see server/audit/audit.ts). */
+  audited<T>(work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
+}
+
+export interface Credentials {
+  authorization?: string | null;
+  cookieHeader?: string | null;
+  /** The CSRF header (HTTP only); null on WebSocket, where the upgrade's Origin check protects. */
+  csrfHeader?: string | null;
+  transport: 'http' | 'ws';
+}
+
+export interface ResolvedCaller {
+  actor: Actor | null;
+  csrfRejected: boolean;
+  credentialsRejected: boolean;
+}
+
+/** Finds the caller from a bearer token or the session cookie. */
+export async function resolveCaller(app: App, em: EntityManager, credentials: Credentials): Promise<ResolvedCaller> {
+  const bearer = /^Bearer\s+(.+)$/i.exec(credentials.authorization?.trim() ?? '')?.[1];
+  if (bearer) {
+    const actor = await actorFromToken(em, bearer, app.clock);
+    return { actor, csrfRejected: false, credentialsRejected: !actor };
+  }
+  const cookies = parseCookies(credentials.cookieHeader);
+  const secret = cookies[SESSION_COOKIE];
+  if (!secret) return { actor: null, csrfRejected: false, credentialsRejected: false };
+  const actor = await actorFromSession(em, secret, app.clock);
+  if (!actor) return { actor: null, csrfRejected: false, credentialsRejected: false };
+  if (credentials.transport === 'http') {
+    const header = credentials.csrfHeader ?? '';
+    if (!header || !safeEqual(header, actor.session!.csrfToken)) return { actor: null, csrfRejected: true, credentialsRejected: false };
+  }
+  return { actor, csrfRejected: false, credentialsRejected: false };
+}
+
+export interface ContextInput extends ResolvedCaller {
+  transport: 'http' | 'ws';
+  clientAddress: string | null;
+  userAgent: string | null;
+  em: EntityManager;
+  setCookie?: (cookie: string) => void;
+}
+
+export function buildContext(app: App, input: ContextInput): RequestContext {
+  const who = () => ({ actor: context.actor, clientAddress: input.clientAddress });
+  const context: RequestContext = {
+    app,
+    em: input.em,
+    actor: input.actor,
+    csrfRejected: input.csrfRejected,
+    credentialsRejected: input.credentialsRejected,
+    transport: input.transport,
+    clientAddress: input.clientAddress,
+    userAgent: input.userAgent,
+    setCookie: input.setCookie ?? (() => {}),
+    audited: (work, spec) => audited(input.em, who(), app.clock, work, spec),
+  };
+  return context;
+}
+
+export { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE };

@@ -1,0 +1,74 @@
+/**
+ * The ORM's configuration and the one way to open the database: embedded PostgreSQL under the data
+ * directory unless DATABASE_URL is set, with pending migrations applied under an advisory lock.
+ */
+import path from 'node:path';
+import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { projectRoot, type Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { migrationsList } from '../../migrations/index.ts';
+import { entities } from './entities.ts';
+import { openEmbeddedDatabase } from './embedded.ts';
+import { migrateUnderLock } from './migrate.ts';
+
+export const migrationsDir = path.join(projectRoot, 'migrations');
+
+export function ormOptions(clientUrl: string, logger?: Logger): Options {
+  return defineConfig({
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    forceUtcTimezone: true,
+    pool: { min: 0, max: 10 },
+    debug: logger?.isLevelEnabled('trace') ?? false,
+    migrations: {
+      path: migrationsDir,
+      pathTs: migrationsDir,
+      migrationsList,
+      tableName: 'lookout_migrations',
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      snapshot: true,
+      snapshotOnMigrate: false,
+      silent: true,
+    },
+  });
+}
+
+export interface Database {
+  orm: MikroORM;
+  url: string;
+  /** Present when the embedded PostgreSQL is in use. */
+  embedded?: { owned: boolean; pid: number };
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  logger: Logger;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+}
+
+/** Opens the configured database: DATABASE_URL wins; otherwise the embedded one under dataDir. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, { logger, migrate = true }: OpenDatabaseOptions): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await openEmbeddedDatabase(config.dataDir, { logger });
+  const url = config.databaseUrl ?? embedded!.url;
+  try {
+    const orm = await MikroORM.init(ormOptions(url, logger));
+    if (migrate) await migrateUnderLock(orm, url, logger);
+    return {
+      orm,
+      url,
+      embedded: embedded && { owned: embedded.owned, pid: embedded.pid },
+      close: async () => {
+        await orm.close(true);
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

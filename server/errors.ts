@@ -1,0 +1,62 @@
+/**
+ * The one error family of Lookout. Capability code throws these; the GraphQL layer shows them to
+ * callers as they are (with `extensions.code`), while any other error is masked.
+ */
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED';
+
+/** Base class: a failure the caller is meant to read. */
+export class LookoutError extends GraphQLError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends LookoutError {
+  constructor(message = 'Sign in or send a valid API token (Authorization: Bearer <token>).') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends LookoutError {
+  constructor(message = 'You do not have the capability this needs.', extensions: Record<string, unknown> = {}) {
+    super('FORBIDDEN', message, extensions);
+  }
+}
+
+/** Bad input: always names the offending field so forms and scripts can point at it. */
+export class BadInputError extends LookoutError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('BAD_USER_INPUT', message, { field });
+    this.field = field;
+  }
+}
+
+export class NotFoundError extends LookoutError {
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} "${id}" does not exist.`);
+  }
+}
+
+export class ConflictError extends LookoutError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super('CONFLICT', message, extensions);
+  }
+}
+
+export class RateLimitedError extends LookoutError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message, { retryAfterSeconds });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The HTTP server: /graphql (HTTP and WebSocket), /health, /metrics and the dashboard at /.
+ * Logs one line per request with its duration.
+ */
+import http from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { App } from './context.ts';
+import { createGraphQL } from './http/yoga.ts';
+import { createWebSocketEndpoint, type WebSocketEndpoint } from './http/websocket.ts';
+import { serveClient } from './http/static.ts';
+import { overallHealth } from './system/health.ts';
+import { createMetrics } from './system/metrics.ts';
+
+export interface HttpEndpoints {
+  server: http.Server;
+  ws: WebSocketEndpoint;
+}
+
+const KNOWN_ROUTES = new Set(['/graphql', '/health', '/metrics']);
+
+export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[]): HttpEndpoints {
+  const metrics = createMetrics();
+  const yoga = createGraphQL(app, schema, metrics);
+  const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger);
+
+  const server = http.createServer(async (req, res) => {
+    const started = performance.now();
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const route = KNOWN_ROUTES.has(pathname) ? pathname : '/';
+    res.on('finish', () => {
+      const durationMs = Math.round((performance.now() - started) * 10) / 10;
+      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      app.logger.info({ method: req.method, path: pathname, status: res.statusCode, durationMs }, 'request');
+    });
+    try {
+      if (pathname === '/graphql') return void (await yoga(req, res, { req }));
+      if (pathname === '/health') {
+        const { status } = await overallHealth(app);
+        res.writeHead(status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        return void res.end(JSON.stringify({ status }));
+      }
+      if (pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        return void res.end(await metrics.registry.metrics());
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' });
+        return void res.end();
+      }
+      serveClient(app.config.clientDir, req, res);
+    } catch (error) {
+      app.logger.error({ err: error, path: pathname }, 'request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal error\n');
+    }
+  });
+
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/graphql') return void socket.destroy();
+    ws.handleUpgrade(req, socket, head);
+  });
+  return { server, ws };
+}

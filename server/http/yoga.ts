@@ -1,0 +1,95 @@
+/**
+ * GraphQL over HTTP (graphql-yoga): GraphiQL in the browser, depth / cost / alias limits, masked
+ * unexpected errors, per-operation metrics and the Set-Cookie headers resolvers ask for.
+ */
+import type { IncomingMessage } from 'node:http';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLSchema } from 'graphql';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { buildContext, resolveCaller, type App, type RequestContext } from '../context.ts';
+import { CSRF_HEADER } from './cookies.ts';
+import type { Metrics } from '../system/metrics.ts';
+
+export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30 } as const;
+
+interface ServerContext {
+  req: IncomingMessage;
+}
+
+/** Resolvers queue cookies on the request; this adds them to the response. */
+const pendingCookies = new WeakMap<Request, string[]>();
+
+function useResponseCookies(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      for (const cookie of pendingCookies.get(request) ?? []) response.headers.append('set-cookie', cookie);
+    },
+  };
+}
+
+function useOperationMetrics(metrics: Metrics): Plugin<RequestContext> {
+  const observe = (operation: string, started: number, ok: boolean) => {
+    metrics.graphqlRequests.inc({ operation, outcome: ok ? 'ok' : 'error' });
+    metrics.graphqlDuration.observe({ operation }, (performance.now() - started) / 1000);
+  };
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const operation = operationType(args.document);
+      return { onExecuteDone: ({ result }) => observe(operation, started, !('errors' in result && result.errors?.length)) };
+    },
+    onSubscribe({ args }) {
+      const started = performance.now();
+      return { onSubscribeResult: ({ result }) => observe('subscription', started, !('errors' in result && (result as { errors?: unknown[] }).errors?.length)) };
+    },
+  };
+}
+
+function operationType(document: { definitions: readonly { kind: string; operation?: string }[] }): string {
+  return document.definitions.find((d) => d.kind === 'OperationDefinition')?.operation ?? 'unknown';
+}
+
+export function clientAddressOf(req: IncomingMessage | undefined): string | null {
+  return req?.socket?.remoteAddress?.replace(/^::ffff:/, '') ?? null;
+}
+
+export type LookoutYoga = YogaServerInstance<ServerContext, RequestContext>;
+
+export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics): LookoutYoga {
+  return createYoga<ServerContext, RequestContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Lookout GraphQL', subscriptionsProtocol: 'WS' },
+    logging: false,
+    maskedErrors: { isDev: process.env.NODE_ENV === 'development' },
+    plugins: [
+      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, errorMessage: 'Query refused' }),
+      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, errorMessage: 'Query refused' }),
+      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, errorMessage: 'Query refused' }),
+      useOperationMetrics(metrics),
+      useResponseCookies(),
+    ],
+    context: async ({ request, req }) => {
+      const em = app.orm.em.fork();
+      const caller = await resolveCaller(app, em, {
+        transport: 'http',
+        authorization: request.headers.get('authorization'),
+        cookieHeader: request.headers.get('cookie'),
+        csrfHeader: request.headers.get(CSRF_HEADER),
+      });
+      const cookies: string[] = [];
+      pendingCookies.set(request, cookies);
+      return buildContext(app, {
+        ...caller,
+        em,
+        transport: 'http',
+        clientAddress: clientAddressOf(req),
+        userAgent: request.headers.get('user-agent'),
+        setCookie: (cookie) => cookies.push(cookie),
+      });
+    },
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * `lookout serve`: opens the database (migrating it), makes sure the bootstrap token exists,
+ * prints the setup link while there are no users, and serves HTTP + WebSocket until closed.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from './clock.ts';
+import { projectRoot, type Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { openDatabase, type Database } from './db/orm.ts';
+import { audited } from './audit/audit.ts';
+import { ensureBootstrapToken } from './auth/tokens.ts';
+import { issueSetupToken } from './auth/setup.ts';
+import { purgeExpiredSessions } from './auth/sessions.ts';
+import type { App } from './context.ts';
+import { createHttpServer } from './http.ts';
+import { schema } from '../schema/index.ts';
+
+export const version: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface LookoutServer {
+  app: App;
+  db: Database;
+  port: number;
+  /** Base URL, e.g. http://localhost:4000 */
+  url: string;
+  /** The one-time setup link, while no user exists. */
+  setupUrl: string | null;
+  /** Stops accepting, lets in-flight requests finish, completes subscriptions, closes the database. */
+  close(): Promise<void>;
+}
+
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+}
+
+async function ensureBootstrap(app: App, secret: string): Promise<void> {
+  const run = () =>
+    audited(
+      app.orm.em.fork(),
+      { actor: null, fallback: { type: 'system', label: 'LOOKOUT_BOOTSTRAP_TOKEN' } },
+      app.clock,
+      (em) => ensureBootstrapToken(em, secret, app.clock),
+      { action: 'auth.token.bootstrap', when: (r) => r !== 'unchanged' },
+    );
+  // Two replicas starting together may race to insert it: the loser finds it on the second try.
+  await run().catch(run);
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<LookoutServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const db = await openDatabase(config, { logger });
+  const app: App = { orm: db.orm, config, clock, logger, startedAt: clock.now(), version };
+  try {
+    if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
+    const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
+
+    const origins = config.publicUrl ? [config.publicUrl, ...config.allowedOrigins] : config.allowedOrigins;
+    const { server, ws } = createHttpServer(app, schema, origins);
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(config.host)}:${port}`;
+    logger.info({ url, database: db.embedded ? 'embedded' : 'DATABASE_URL', version }, 'Lookout is serving');
+
+    const setupUrl = setupToken ? `${url}/setup#token=${setupToken}` : null;
+    if (setupUrl) {
+      logger.info('no users yet: open the setup link to create the first admin');
+      process.stdout.write(`\n  Create the first admin: ${setupUrl}\n\n`);
+    }
+
+    const purge = setInterval(() => {
+      purgeExpiredSessions(app.orm.em.fork(), clock).catch((err) => logger.warn({ err }, 'could not purge expired sessions'));
+    }, 3600_000);
+    purge.unref();
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        clearInterval(purge);
+        logger.info('shutting down: finishing in-flight requests');
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await ws.close();
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        await stopped;
+        clearTimeout(force);
+        await db.close();
+        logger.info('stopped');
+      })());
+
+    return { app, db, port, url, setupUrl, close };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
