@@ -3,8 +3,9 @@
  * unexpected errors, per-operation metrics and the Set-Cookie headers resolvers ask for.
  */
 import type { IncomingMessage } from 'node:http';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
+import { LookoutError } from '../errors.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -63,8 +64,25 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Lookout GraphQL', subscriptionsProtocol: 'WS' },
-    logging: false,
-    maskedErrors: { isDev: process.env.NODE_ENV === 'development' },
+    logging: {
+      debug: (...args) => app.logger.trace({ yoga: args.map(String) }, 'graphql'),
+      info: (...args) => app.logger.debug({ yoga: args.map(String) }, 'graphql'),
+      warn: (...args) => app.logger.warn({ yoga: args.map(String) }, 'graphql'),
+      error: (...args) => app.logger.debug({ yoga: args.map(String) }, 'graphql error'),
+    },
+    maskedErrors: {
+      isDev: process.env.NODE_ENV === 'development',
+      // Unexpected errors are logged in full here; callers only see "Unexpected error." (INTERNAL_SERVER_ERROR).
+      maskError: (error, message, isDev) => {
+        // graphql ships CommonJS and ESM builds and both may be loaded, so walk the chain by shape, not class.
+        let original = error as { originalError?: unknown; locations?: unknown; extensions?: unknown };
+        while (!(original instanceof LookoutError) && original.originalError) original = original.originalError as typeof original;
+        if (original instanceof LookoutError) return error;
+        if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error; // validation, limits, coercion
+        app.logger.error({ err: original, path: (error as { path?: unknown }).path }, 'unexpected error in a GraphQL operation');
+        return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev && { detail: String(original) }) } });
+      },
+    },
     plugins: [
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, errorMessage: 'Query refused' }),
       costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, errorMessage: 'Query refused' }),

@@ -1,0 +1,31 @@
+/** The connection indicator ("Live" / "Reconnecting…") and the banner shown while Lookout is unreachable. */
+import { Show } from 'solid-js';
+import { connectionStatus } from '../lib/connection.ts';
+
+const LABELS = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…' } as const;
+
+export function ConnectionIndicator() {
+  return (
+    <span
+      class={`connection connection--${connectionStatus()}`}
+      data-testid="connection-status"
+      data-state={connectionStatus()}
+      title="Live updates over WebSocket"
+      role="status"
+    >
+      <span class="connection__dot" aria-hidden="true" />
+      {LABELS[connectionStatus()]}
+    </span>
+  );
+}
+
+export function ConnectionBanner() {
+  return (
+    <Show when={connectionStatus() === 'reconnecting'}>
+      <div class="banner banner--danger" data-testid="connection-banner" role="alert">
+        <strong>Lookout is unreachable — retrying.</strong> What you see may be out of date; the page will
+        catch up by itself when the server answers again.
+      </div>
+    </Show>
+  );
+}

@@ -1,0 +1,18 @@
+/** The title block of a page: what it is, in one line, and optional actions on the right. */
+import { Show, type JSX } from 'solid-js';
+
+export function PageHeader(props: { title: string; description?: JSX.Element; actions?: JSX.Element }) {
+  return (
+    <header class="page-header">
+      <div>
+        <h1>{props.title}</h1>
+        <Show when={props.description}>
+          <p class="page-header__description">{props.description}</p>
+        </Show>
+      </div>
+      <Show when={props.actions}>
+        <div class="page-header__actions">{props.actions}</div>
+      </Show>
+    </header>
+  );
+}

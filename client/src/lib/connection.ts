@@ -1,0 +1,69 @@
+/**
+ * Whether the dashboard can reach Lookout: the WebSocket's state (from graphql-ws events) and the
+ * outcome of the last HTTP request. Pages subscribe to `onReconnected` to refresh what they show.
+ */
+import { createEffect, createSignal, on } from 'solid-js';
+
+/** `connecting`: first connection or a deliberate restart; `open`: acknowledged; `closed`: lost. */
+export type SocketState = 'connecting' | 'open' | 'closed';
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting';
+
+const [socketState, setSocketState] = createSignal<SocketState>('connecting');
+const [httpFailing, setHttpFailing] = createSignal(false);
+/** Counts recoveries: bumps each time the socket is back after it was lost. */
+const [recoveries, setRecoveries] = createSignal(0);
+
+/** "live" only when the socket is acknowledged and HTTP answers; "reconnecting" once anything failed. */
+export function connectionStatus(): ConnectionStatus {
+  if (socketState() === 'closed' || httpFailing()) return 'reconnecting';
+  return socketState() === 'open' ? 'live' : 'connecting';
+}
+
+export function socketConnecting(): void {
+  setSocketState('connecting');
+}
+
+export function socketOpened(): void {
+  const wasLost = socketState() === 'closed' || httpFailing();
+  setSocketState('open');
+  if (!wasLost) return;
+  // The socket reached the same server, so HTTP is back too; pages refetch once.
+  stopProbe();
+  setHttpFailing(false);
+  setRecoveries((n) => n + 1);
+}
+
+export function socketClosed(): void {
+  setSocketState('closed');
+}
+
+let probe: ReturnType<typeof setInterval> | undefined;
+
+/** An HTTP request could not reach the server: show the banner and probe until it answers. */
+export function httpFailed(): void {
+  if (httpFailing()) return;
+  setHttpFailing(true);
+  probe ??= setInterval(() => {
+    fetch('/health', { cache: 'no-store' }).then(httpSucceeded, () => {});
+  }, 3000);
+}
+
+function stopProbe(): void {
+  clearInterval(probe);
+  probe = undefined;
+}
+
+/** Any HTTP answer (even an error status) means the server is reachable. */
+export function httpSucceeded(): void {
+  stopProbe();
+  if (!httpFailing()) return;
+  setHttpFailing(false);
+  if (socketState() === 'open') setRecoveries((n) => n + 1);
+}
+
+/** Runs `refresh` (inside the calling component) every time the connection comes back. */
+export function onReconnected(refresh: () => void): void {
+  createEffect(on(recoveries, () => refresh(), { defer: true }));
+}
+
+export { recoveries };

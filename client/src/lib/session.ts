@@ -1,0 +1,114 @@
+/**
+ * Who is using the dashboard: `me` and `setupStatus`, loaded at start and after every reconnect,
+ * and the sign-in, first-admin setup and sign-out actions that change it.
+ */
+import { createStore } from 'solid-js/store';
+import { graphql } from '../graphql';
+import type { ViewerFieldsFragment } from '../graphql/graphql.ts';
+import type { Capability } from '../../../server/auth/capabilities.ts';
+import { client, whenUnauthenticated } from './urql.ts';
+import { restartSocket } from './socket.ts';
+import { formError, type FormError } from './errors.ts';
+
+graphql(`
+  fragment ViewerFields on Viewer {
+    id
+    kind
+    name
+    email
+    role
+    capabilities
+    sessionExpiresAt
+  }
+`);
+
+const SessionQuery = graphql(`
+  query Session {
+    me {
+      ...ViewerFields
+    }
+    setupStatus {
+      required
+    }
+  }
+`);
+
+const SignInMutation = graphql(`
+  mutation SignIn($email: String!, $password: String!) {
+    signIn(email: $email, password: $password) {
+      viewer {
+        ...ViewerFields
+      }
+    }
+  }
+`);
+
+const CompleteSetupMutation = graphql(`
+  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {
+    completeSetup(token: $token, email: $email, password: $password) {
+      viewer {
+        ...ViewerFields
+      }
+    }
+  }
+`);
+
+const SignOutMutation = graphql(`
+  mutation SignOut {
+    signOut
+  }
+`);
+
+export type Viewer = ViewerFieldsFragment;
+
+interface SessionState {
+  /** False until `me` has been answered once. */
+  loaded: boolean;
+  viewer: Viewer | null;
+  setupRequired: boolean;
+}
+
+const [session, setSession] = createStore<SessionState>({ loaded: false, viewer: null, setupRequired: false });
+export { session };
+
+/** Reloads `me` and `setupStatus`; keeps what we knew when the server cannot be reached. */
+export async function refreshSession(): Promise<void> {
+  const result = await client.query(SessionQuery, {}).toPromise();
+  if (!result.data) return;
+  const before = session.viewer?.id ?? null;
+  setSession({ loaded: true, viewer: result.data.me ?? null, setupRequired: result.data.setupStatus.required });
+  // Signed out elsewhere (or the session expired): the socket still carries the old identity.
+  if (before && !result.data.me) restartSocket();
+}
+
+whenUnauthenticated(() => void refreshSession());
+
+/** True when the signed-in caller holds the capability. */
+export function can(capability: Capability): boolean {
+  return session.viewer?.capabilities.includes(capability) ?? false;
+}
+
+function signedIn(viewer: Viewer): void {
+  setSession({ loaded: true, viewer, setupRequired: false });
+  restartSocket();
+}
+
+export async function signIn(email: string, password: string): Promise<FormError | null> {
+  const result = await client.mutation(SignInMutation, { email, password }).toPromise();
+  if (result.data) signedIn(result.data.signIn.viewer);
+  return formError(result.error);
+}
+
+export async function completeSetup(token: string, email: string, password: string): Promise<FormError | null> {
+  const result = await client.mutation(CompleteSetupMutation, { token, email, password }).toPromise();
+  if (result.data) signedIn(result.data.completeSetup.viewer);
+  return formError(result.error);
+}
+
+export async function signOut(): Promise<FormError | null> {
+  const result = await client.mutation(SignOutMutation, {}).toPromise();
+  if (result.error?.networkError) return formError(result.error);
+  setSession({ viewer: null });
+  restartSocket();
+  return null;
+}

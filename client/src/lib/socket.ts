@@ -1,0 +1,54 @@
+/**
+ * The dashboard's one WebSocket (graphql-transport-ws on /graphql). It authenticates with the
+ * session cookie when it connects, so it is restarted after sign-in and sign-out. It stays open
+ * while the page is open (not lazy) so the connection indicator tells the truth, and it retries
+ * forever with a backoff capped at 3 s so the page recovers soon after the server is back.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import { socketClosed, socketConnecting, socketOpened } from './connection.ts';
+
+const MAX_RETRY_WAIT_MS = 3000;
+
+/** 250 ms, 500 ms, 1 s, 2 s, then every 3 s, with a little jitter so tabs do not stampede. */
+async function cappedBackoff(retries: number): Promise<void> {
+  const wait = Math.min(MAX_RETRY_WAIT_MS, 250 * 2 ** retries) * (0.8 + Math.random() * 0.2);
+  await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+function socketUrl(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/graphql`;
+}
+
+/** Set while we close the socket on purpose, so the close does not read as an outage. */
+let restarting = false;
+
+export const wsClient: Client = createClient({
+  url: socketUrl,
+  lazy: false,
+  retryAttempts: Infinity,
+  retryWait: cappedBackoff,
+  // Every close is worth a retry: the server may be restarting or the network flapping.
+  shouldRetry: () => true,
+  // Pings notice a silently dead connection (laptop sleep, proxy timeout) within ~20 s.
+  keepAlive: 10_000,
+  onNonLazyError: () => {},
+  // No `connecting` handler: retries emit it too, and a retry is still an outage.
+  on: {
+    connected: () => socketOpened(),
+    closed: () => (restarting ? socketConnecting() : socketClosed()),
+  },
+});
+
+/**
+ * Reconnects with the current cookies (after sign-in or sign-out). Live subscriptions carry on
+ * over the new socket, now with the new identity.
+ */
+export function restartSocket(): void {
+  restarting = true;
+  try {
+    wsClient.terminate();
+  } finally {
+    restarting = false;
+  }
+}

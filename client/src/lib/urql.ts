@@ -1,0 +1,55 @@
+/**
+ * The urql client: queries and mutations over HTTP (with the CSRF header read from the cookie at
+ * request time), subscriptions over the shared WebSocket. No document cache: an operations
+ * dashboard shows what the server says now, and a new sign-in never sees the previous user's data.
+ */
+import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError } from '@urql/core';
+import { csrfHeaders } from './csrf.ts';
+import { httpFailed, httpSucceeded } from './connection.ts';
+import { wsClient } from './socket.ts';
+
+/** fetch that reports reachability: a thrown fetch or a gateway error means Lookout is not answering. */
+async function reportingFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(input, init);
+  } catch (error) {
+    if (!(error instanceof DOMException && error.name === 'AbortError')) httpFailed();
+    throw error;
+  }
+  if (response.status === 502 || response.status === 503 || response.status === 504) httpFailed();
+  else httpSucceeded();
+  return response;
+}
+
+let unauthenticated: () => void = () => {};
+
+/** Called when an HTTP operation says the caller is not signed in (e.g. the session expired). */
+export function whenUnauthenticated(handler: () => void): void {
+  unauthenticated = handler;
+}
+
+function isUnauthenticated(error: CombinedError): boolean {
+  return error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+}
+
+export const client = new Client({
+  url: '/graphql',
+  preferGetMethod: false,
+  requestPolicy: 'network-only',
+  fetch: reportingFetch,
+  fetchOptions: () => ({ credentials: 'same-origin', headers: csrfHeaders() }),
+  exchanges: [
+    mapExchange({
+      onError: (error) => {
+        if (isUnauthenticated(error)) unauthenticated();
+      },
+    }),
+    fetchExchange,
+    subscriptionExchange({
+      forwardSubscription: (request) => ({
+        subscribe: (sink) => ({ unsubscribe: wsClient.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+      }),
+    }),
+  ],
+});

@@ -1,0 +1,41 @@
+/**
+ * The places of the dashboard and the capability each needs. The navigation and the route guards
+ * both read this table, so a page is offered exactly when it can be used.
+ */
+import { Capability } from '../../server/auth/capabilities.ts';
+
+export interface Place {
+  label: string;
+  href: string;
+  testid: string;
+  capability: Capability;
+  /** Whether a path belongs to this place (for the active link). */
+  owns(path: string): boolean;
+}
+
+export const PLACES: readonly Place[] = [
+  { label: 'Overview', href: '/', testid: 'nav-overview', capability: Capability.AccessSystemPanel, owns: (p) => p === '/' },
+  {
+    label: 'Operations',
+    href: '/system/ops/runs',
+    testid: 'nav-operations',
+    capability: Capability.OperationsView,
+    owns: (p) => p.startsWith('/system/ops'),
+  },
+  { label: 'Alerts', href: '/alerts', testid: 'nav-alerts', capability: Capability.AccessSystemPanel, owns: (p) => p.startsWith('/alerts') },
+  {
+    label: 'System',
+    href: '/system',
+    testid: 'nav-system',
+    capability: Capability.AccessSystemPanel,
+    owns: (p) => p.startsWith('/system') && !p.startsWith('/system/ops'),
+  },
+  { label: 'Admin', href: '/admin/tokens', testid: 'nav-admin', capability: Capability.SystemAdmin, owns: (p) => p.startsWith('/admin') },
+];
+
+/** The admin area's tabs; all need platform.system.admin. */
+export const ADMIN_TABS = [
+  { label: 'API tokens', href: '/admin/tokens', testid: 'admin-tab-tokens' },
+  { label: 'Users', href: '/admin/users', testid: 'admin-tab-users' },
+  { label: 'Audit log', href: '/admin/audit', testid: 'admin-tab-audit' },
+] as const;
