@@ -84,9 +84,9 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       },
     },
     plugins: [
-      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, errorMessage: 'Query refused' }),
-      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, errorMessage: 'Query refused' }),
-      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, errorMessage: 'Query refused' }),
+      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth }),
+      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost }),
+      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases }),
       useOperationMetrics(metrics),
       useResponseCookies(),
     ],

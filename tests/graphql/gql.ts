@@ -14,16 +14,30 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      endCursor\n      hasNextPage\n      entries { id at actorType actorLabel action targetType targetId input outcome errorCode clientAddress }\n    }\n  }\n": typeof types.AuditLogDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) { id email role }\n  }\n": typeof types.CreateUserDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) { expiresAt viewer { name role capabilities } }\n  }\n": typeof types.SignInDocument,
     "query Me { me { name kind role sessionExpiresAt } }": typeof types.MeDocument,
     "mutation SignOut { signOut }": typeof types.SignOutDocument,
+    "\n  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {\n    completeSetup(token: $token, email: $email, password: $password) { viewer { name role } }\n  }\n": typeof types.CompleteSetupDocument,
+    "query SetupStatus { setupStatus { required } }": typeof types.SetupStatusDocument,
+    "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { secret token { id name prefix role capabilities status expiresAt createdBy } }\n  }\n": typeof types.CreateTokenDocument,
+    "mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id status revokedAt } }": typeof types.RevokeTokenDocument,
+    "query Tokens { apiTokens { id name status lastUsedAt prefix } }": typeof types.TokensDocument,
+    "query WhoAmI { me { kind name role capabilities } }": typeof types.WhoAmIDocument,
 };
 const documents: Documents = {
+    "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      endCursor\n      hasNextPage\n      entries { id at actorType actorLabel action targetType targetId input outcome errorCode clientAddress }\n    }\n  }\n": types.AuditLogDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) { id email role }\n  }\n": types.CreateUserDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) { expiresAt viewer { name role capabilities } }\n  }\n": types.SignInDocument,
     "query Me { me { name kind role sessionExpiresAt } }": types.MeDocument,
     "mutation SignOut { signOut }": types.SignOutDocument,
+    "\n  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {\n    completeSetup(token: $token, email: $email, password: $password) { viewer { name role } }\n  }\n": types.CompleteSetupDocument,
+    "query SetupStatus { setupStatus { required } }": types.SetupStatusDocument,
+    "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { secret token { id name prefix role capabilities status expiresAt createdBy } }\n  }\n": types.CreateTokenDocument,
+    "mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id status revokedAt } }": types.RevokeTokenDocument,
+    "query Tokens { apiTokens { id name status lastUsedAt prefix } }": types.TokensDocument,
+    "query WhoAmI { me { kind name role capabilities } }": types.WhoAmIDocument,
 };
 
 /**
@@ -43,6 +57,10 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      endCursor\n      hasNextPage\n      entries { id at actorType actorLabel action targetType targetId input outcome errorCode clientAddress }\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      endCursor\n      hasNextPage\n      entries { id at actorType actorLabel action targetType targetId input outcome errorCode clientAddress }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) { id email role }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) { id email role }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -56,6 +74,30 @@ export function graphql(source: "query Me { me { name kind role sessionExpiresAt
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation SignOut { signOut }"): (typeof documents)["mutation SignOut { signOut }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {\n    completeSetup(token: $token, email: $email, password: $password) { viewer { name role } }\n  }\n"): (typeof documents)["\n  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {\n    completeSetup(token: $token, email: $email, password: $password) { viewer { name role } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query SetupStatus { setupStatus { required } }"): (typeof documents)["query SetupStatus { setupStatus { required } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { secret token { id name prefix role capabilities status expiresAt createdBy } }\n  }\n"): (typeof documents)["\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { secret token { id name prefix role capabilities status expiresAt createdBy } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id status revokedAt } }"): (typeof documents)["mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id status revokedAt } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Tokens { apiTokens { id name status lastUsedAt prefix } }"): (typeof documents)["query Tokens { apiTokens { id name status lastUsedAt prefix } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query WhoAmI { me { kind name role capabilities } }"): (typeof documents)["query WhoAmI { me { kind name role capabilities } }"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,0 +1,56 @@
+/**
+ * The route table. Each signed-in page is wrapped in the capability guard of its place, so a role
+ * that may not use a page reads "You do not have access to this page" there.
+ */
+import { Navigate, Route, Router, type RouteSectionProps } from '@solidjs/router';
+import type { Component } from 'solid-js';
+import { Capability } from '../../server/auth/capabilities.ts';
+import { AppShell } from './components/AppShell.tsx';
+import { RequireCapability } from './components/RequireCapability.tsx';
+import { onReconnected } from './lib/connection.ts';
+import { refreshSession } from './lib/session.ts';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { SetupPage } from './pages/SetupPage.tsx';
+import { OverviewPage } from './pages/OverviewPage.tsx';
+import { OperationsPage } from './pages/OperationsPage.tsx';
+import { AlertsPage } from './pages/AlertsPage.tsx';
+import { SystemPage } from './pages/SystemPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { TokensPage } from './pages/admin/TokensPage.tsx';
+import { UsersPage } from './pages/admin/UsersPage.tsx';
+import { AuditPage } from './pages/admin/AuditPage.tsx';
+
+function guarded(capability: Capability, Page: Component): Component {
+  return () => (
+    <RequireCapability capability={capability}>
+      <Page />
+    </RequireCapability>
+  );
+}
+
+/** Loads who we are once, and again whenever the connection comes back. */
+function Root(props: RouteSectionProps) {
+  void refreshSession();
+  onReconnected(() => void refreshSession());
+  return <>{props.children}</>;
+}
+
+export function App() {
+  return (
+    <Router root={Root}>
+      <Route path="/signin" component={SignInPage} />
+      <Route path="/setup" component={SetupPage} />
+      <Route path="/" component={AppShell}>
+        <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} />
+        <Route path="/system/ops/runs" component={guarded(Capability.OperationsView, OperationsPage)} />
+        <Route path="/alerts" component={guarded(Capability.AccessSystemPanel, AlertsPage)} />
+        <Route path="/system" component={guarded(Capability.AccessSystemPanel, SystemPage)} />
+        <Route path="/admin" component={() => <Navigate href="/admin/tokens" />} />
+        <Route path="/admin/tokens" component={guarded(Capability.SystemAdmin, TokensPage)} />
+        <Route path="/admin/users" component={guarded(Capability.SystemAdmin, UsersPage)} />
+        <Route path="/admin/audit" component={guarded(Capability.SystemAdmin, AuditPage)} />
+        <Route path="*" component={NotFoundPage} />
+      </Route>
+    </Router>
+  );
+}

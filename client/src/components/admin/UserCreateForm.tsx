@@ -1,0 +1,68 @@
+/** Creates a user account with a role; BAD_USER_INPUT / CONFLICT messages appear at their field. */
+import { createSignal } from 'solid-js';
+import { createMutation } from '@urql/solid';
+import { graphql } from '../../graphql';
+import type { Role } from '../../graphql/graphql.ts';
+import { Field, FormErrorMessage, fieldError } from '../Forms.tsx';
+import { RoleSelect } from '../RoleSelect.tsx';
+import { formError, type FormError } from '../../lib/errors.ts';
+
+const CreateUserMutation = graphql(`
+  mutation CreateUser($input: CreateUserInput!) {
+    createUser(input: $input) {
+      id
+      email
+      role
+    }
+  }
+`);
+
+const FIELDS = ['email', 'password', 'role'];
+
+export function UserCreateForm(props: { onCreated: (email: string) => void }) {
+  const [email, setEmail] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [role, setRole] = createSignal<Role>('VIEWER');
+  const [error, setError] = createSignal<FormError | null>(null);
+  const [state, create] = createMutation(CreateUserMutation);
+
+  const onSubmit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(null);
+    const result = await create({ input: { email: email().trim(), password: password(), role: role() } });
+    if (result.error) return setError(formError(result.error));
+    if (!result.data) return;
+    props.onCreated(result.data.createUser.email);
+    setEmail('');
+    setPassword('');
+  };
+
+  return (
+    <form class="form form--inline" onSubmit={onSubmit} data-testid="user-create-form">
+      <Field label="Email" error={fieldError(error(), 'email')}>
+        <input type="email" required autocomplete="off" value={email()} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="user-email" />
+      </Field>
+      <Field label="Initial password" error={fieldError(error(), 'password')} hint="At least 10 characters; share it safely.">
+        <input
+          type="password"
+          required
+          autocomplete="new-password"
+          value={password()}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          data-testid="user-password"
+        />
+      </Field>
+      <Field label="Role" error={fieldError(error(), 'role')}>
+        <RoleSelect value={role()} onChange={setRole} testid="user-role" />
+      </Field>
+      <div class="form__actions">
+        <button type="submit" class="button button--primary" disabled={state.fetching} data-testid="user-create-submit">
+          {state.fetching ? 'Creating…' : 'Create user'}
+        </button>
+      </div>
+      <div class="form__wide">
+        <FormErrorMessage error={FIELDS.includes(error()?.field ?? '') ? null : error()} testid="user-create-error" />
+      </div>
+    </form>
+  );
+}

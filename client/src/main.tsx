@@ -1,0 +1,15 @@
+/** Entry: mounts the dashboard with the urql client every page shares. */
+import { render } from 'solid-js/web';
+import { Provider } from '@urql/solid';
+import { client } from './lib/urql.ts';
+import { App } from './App.tsx';
+import './styles.css';
+
+render(
+  () => (
+    <Provider value={client}>
+      <App />
+    </Provider>
+  ),
+  document.getElementById('root')!,
+);

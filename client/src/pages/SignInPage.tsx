@@ -1,0 +1,69 @@
+/** Sign in with email and password; shows the server's reason when it refuses (wrong password, rate limit). */
+import { Show, createSignal } from 'solid-js';
+import { Navigate, useNavigate } from '@solidjs/router';
+import { AuthLayout } from '../components/AuthLayout.tsx';
+import { Field, FormErrorMessage } from '../components/Forms.tsx';
+import { session, signIn } from '../lib/session.ts';
+import type { FormError } from '../lib/errors.ts';
+
+export function SignInPage() {
+  const navigate = useNavigate();
+  const [email, setEmail] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [error, setError] = createSignal<FormError | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const onSubmit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const failure = await signIn(email().trim(), password());
+    setBusy(false);
+    if (failure) {
+      setError(failure);
+      setPassword('');
+    } else navigate('/', { replace: true });
+  };
+
+  return (
+    <Show when={!session.viewer} fallback={<Navigate href="/" />}>
+      <AuthLayout title="Sign in">
+        <Show when={session.setupRequired}>
+          <div class="notice notice--info" data-testid="setup-required-hint">
+            Lookout has no users yet. Create the first admin with the one-time setup link Lookout printed when it
+            started (<code>/setup#token=…</code>).
+          </div>
+        </Show>
+        <form class="form" onSubmit={onSubmit} data-testid="signin-form">
+          <Field label="Email">
+            <input
+              type="email"
+              name="email"
+              autocomplete="username"
+              required
+              autofocus
+              value={email()}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+              data-testid="signin-email"
+            />
+          </Field>
+          <Field label="Password">
+            <input
+              type="password"
+              name="password"
+              autocomplete="current-password"
+              required
+              value={password()}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+              data-testid="signin-password"
+            />
+          </Field>
+          <FormErrorMessage error={error()} testid="signin-error" />
+          <button type="submit" class="button button--primary button--wide" disabled={busy()} data-testid="signin-submit">
+            {busy() ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </AuthLayout>
+    </Show>
+  );
+}

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gql, gqlOk, sessionFrom } from '../support/graphql.ts';
+import { graphql } from '../graphql/index.ts';
+
+const AuditLog = graphql(`
+  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {
+    auditLog(filter: $filter, first: $first, after: $after) {
+      endCursor
+      hasNextPage
+      entries { id at actorType actorLabel action targetType targetId input outcome errorCode clientAddress }
+    }
+  }
+`);
+
+describe('audit log', () => {
+  let ts: TestServer;
+  const admin = () => ({ token: ts.adminToken });
+  const count = async () => Number((await ts.server.app.orm.em.getConnection().execute<{ n: string }[]>('select count(*) as n from audit_log'))[0].n);
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+  });
+  afterAll(() => ts?.close());
+
+  /** Every state-changing mutation, with what to run; each must add exactly one row. */
+  const mutations: [string, () => Promise<unknown>][] = [];
+  let userId = '';
+  let tokenId = '';
+  let session = { cookie: '', csrf: '' };
+  mutations.push(
+    ['completeSetup', async () => {
+      const token = new URL(ts.setupUrl!).hash.replace('#token=', '');
+      const r = await gql(ts, 'mutation($t: String!) { completeSetup(token: $t, email: "first@example.com", password: "first admin pass") { expiresAt } }', { t: token });
+      session = sessionFrom(r.headers);
+    }],
+    ['createUser', async () => {
+      const r = await gqlOk<{ createUser: { id: string } }>(ts, 'mutation { createUser(input: { email: "u@example.com", password: "user password", role: VIEWER }) { id } }', {}, admin());
+      userId = r.createUser.id;
+    }],
+    ['setUserRole', () => gqlOk(ts, 'mutation($id: ID!) { setUserRole(id: $id, role: OPERATOR) { role } }', { id: userId }, admin())],
+    ['setUserDisabled', () => gqlOk(ts, 'mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { disabled } }', { id: userId }, admin())],
+    ['createApiToken', async () => {
+      const r = await gqlOk<{ createApiToken: { token: { id: string } } }>(ts, 'mutation { createApiToken(input: { name: "audited", role: VIEWER }) { token { id } } }', {}, admin());
+      tokenId = r.createApiToken.token.id;
+    }],
+    ['revokeApiToken', () => gqlOk(ts, 'mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: tokenId }, admin())],
+    ['signIn', () => gqlOk(ts, 'mutation { signIn(email: "first@example.com", password: "first admin pass") { expiresAt } }')],
+    ['signOut', () => gqlOk(ts, 'mutation { signOut }', {}, session)],
+  );
+
+  it('covers every mutation of the schema', async () => {
+    const { schema } = await import('../../schema/index.ts');
+    expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(mutations.map(([name]) => name).sort());
+  });
+
+  it.each(mutations)('%s writes exactly one audit row', async (_name, run) => {
+    const before = await count();
+    await run();
+    expect(await count()).toBe(before + 1);
+  });
+
+  it('a refused mutation writes one failure row and changes nothing', async () => {
+    const before = await count();
+    const result = await gql(ts, 'mutation { createUser(input: { email: "u@example.com", password: "user password", role: VIEWER }) { id } }', {}, admin());
+    expect(result.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(await count()).toBe(before + 1);
+    const { auditLog } = await gqlOk(ts, AuditLog, { first: 1 }, admin());
+    expect(auditLog.entries[0]).toMatchObject({ action: 'auth.user.create', outcome: 'failure', errorCode: 'CONFLICT', actorType: 'token' });
+  });
+
+  it('records actor, action, target, input without secrets, outcome, time and client address', async () => {
+    const { auditLog } = await gqlOk(ts, AuditLog, { filter: { action: 'auth.user.create', outcome: 'success' } }, admin());
+    const entry = auditLog.entries[0];
+    expect(entry).toMatchObject({
+      actorType: 'token',
+      actorLabel: 'bootstrap (LOOKOUT_BOOTSTRAP_TOKEN)',
+      action: 'auth.user.create',
+      targetType: 'user',
+      targetId: userId,
+      outcome: 'success',
+      clientAddress: '127.0.0.1',
+    });
+    expect(entry.input).toEqual({ email: 'u@example.com', password: '[redacted]', role: 'viewer' });
+    expect(Date.now() - Date.parse(entry.at)).toBeLessThan(60_000);
+    const all = await gqlOk(ts, AuditLog, { first: 100 }, admin());
+    expect(JSON.stringify(all)).not.toMatch(/first admin pass|user password/);
+  });
+
+  it('records a sign-in against the account signed into', async () => {
+    const { auditLog } = await gqlOk(ts, AuditLog, { filter: { action: 'auth.session.create' } }, admin());
+    expect(auditLog.entries[0]).toMatchObject({ actorType: 'user', actorLabel: 'first@example.com', outcome: 'success' });
+  });
+
+  it('filters by action prefix, actor and outcome', async () => {
+    const auth = await gqlOk(ts, AuditLog, { filter: { action: 'auth.token.*' } }, admin());
+    expect(new Set(auth.auditLog.entries.map((e) => e.action))).toEqual(new Set(['auth.token.create', 'auth.token.revoke', 'auth.token.bootstrap']));
+    const byActor = await gqlOk(ts, AuditLog, { filter: { actor: 'first@' } }, admin());
+    expect(byActor.auditLog.entries.length).toBeGreaterThan(0);
+    expect(byActor.auditLog.entries.every((e) => e.actorLabel === 'first@example.com')).toBe(true);
+    const failures = await gqlOk(ts, AuditLog, { filter: { outcome: 'failure' } }, admin());
+    expect(failures.auditLog.entries.every((e) => e.outcome === 'failure')).toBe(true);
+  });
+
+  it('pages newest first with a cursor', async () => {
+    const all = (await gqlOk(ts, AuditLog, { first: 500 }, admin())).auditLog.entries.map((e) => e.id);
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof gqlOk<{ auditLog: { entries: { id: string }[]; endCursor: string | null; hasNextPage: boolean } }>>> =
+        await gqlOk(ts, AuditLog, { first: 3, after }, admin());
+      seen.push(...page.auditLog.entries.map((e) => e.id));
+      after = page.auditLog.hasNextPage ? page.auditLog.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(all);
+    expect(all.map(Number)).toEqual([...all.map(Number)].sort((a, b) => b - a));
+  });
+
+  it.each([
+    [{ first: 0 }, 'first'],
+    [{ first: 501 }, 'first'],
+    [{ after: 'abc' }, 'after'],
+    [{ filter: { outcome: 'maybe' } }, 'filter.outcome'],
+  ])('refuses bad paging or filters %j, naming the field', async (variables, field) => {
+    const result = await gql(ts, AuditLog, variables as never, admin());
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  });
+});

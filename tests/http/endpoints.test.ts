@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import pg from 'pg';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gql } from '../support/graphql.ts';
+import { QUERY_LIMITS } from '../../server/http/yoga.ts';
+
+describe('HTTP endpoints', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+  });
+  afterAll(() => ts?.close());
+
+  it('answers /health with the overall status only', async () => {
+    const response = await fetch(`${ts.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'healthy' });
+  });
+
+  it('serves Prometheus metrics with process metrics and GraphQL counts and durations', async () => {
+    await gql(ts, '{ me { name } }');
+    await gql(ts, '{ serverTime }');
+    const response = await fetch(`${ts.url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/^lookout_process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^lookout_process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^lookout_graphql_requests_total\{operation="query",outcome="ok"\} [1-9]/m);
+    expect(text).toMatch(/^lookout_graphql_requests_total\{operation="query",outcome="error"\} [1-9]/m);
+    expect(text).toMatch(/^lookout_graphql_request_duration_seconds_count\{operation="query"\} [2-9]/m);
+  });
+
+  it('offers GraphiQL to a browser', async () => {
+    const response = await fetch(`${ts.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/Lookout GraphQL/);
+  });
+
+  it('answers GET queries per the GraphQL-over-HTTP spec, and refuses mutations over GET', async () => {
+    const get = await fetch(`${ts.url}/graphql?query=${encodeURIComponent('{ setupStatus { required } }')}`, { headers: { accept: 'application/graphql-response+json' } });
+    expect(get.status).toBe(200);
+    expect(await get.json()).toEqual({ data: { setupStatus: { required: true } } });
+    const mutation = await fetch(`${ts.url}/graphql?query=${encodeURIComponent('mutation { signOut }')}`, { headers: { accept: 'application/graphql-response+json' } });
+    expect(mutation.status).toBe(405);
+  });
+
+  /** `ofType { … }` nested n times: deep and costly, and valid against any schema. */
+  const nested = (n: number) => `${'ofType { '.repeat(n)}name${' }'.repeat(n)}`;
+
+  it('refuses a query deeper than the limit with a clear error', async () => {
+    const result = await gql(ts, `{ __type(name: "Query") { fields { type { ${nested(QUERY_LIMITS.maxDepth)} } } } }`, {}, { token: ts.adminToken });
+    expect(result.errors?.[0].message).toMatch(new RegExp(`depth limit of ${QUERY_LIMITS.maxDepth} exceeded`, 'i'));
+  });
+
+  it('accepts the standard introspection query (GraphiQL and codegen need it)', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const result = await gql(ts, getIntrospectionQuery(), {}, { token: ts.adminToken });
+    expect(result.errors).toBeUndefined();
+  });
+
+  it('refuses too many aliases', async () => {
+    const aliases = Array.from({ length: QUERY_LIMITS.maxAliases + 1 }, (_, i) => `a${i}: serverTime`).join(' ');
+    const result = await gql(ts, `{ ${aliases} }`, {}, { token: ts.adminToken });
+    expect(result.errors?.[0].message).toMatch(new RegExp(`aliases limit of ${QUERY_LIMITS.maxAliases} exceeded`, 'i'));
+  });
+
+  it('refuses a query over the cost limit', async () => {
+    const fields = Array.from({ length: QUERY_LIMITS.maxAliases }, (_, i) => `a${i}: __type(name: "Query") { fields { type { ${nested(8)} } } }`).join(' ');
+    const result = await gql(ts, `{ ${fields} }`, {}, { token: ts.adminToken });
+    expect(result.errors?.[0].message).toMatch(new RegExp(`cost limit of ${QUERY_LIMITS.maxCost} exceeded`, 'i'));
+  });
+
+  it('masks unexpected errors, and /health reports down when the database is gone', async () => {
+    const name = new URL(ts.databaseUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+    await admin.connect();
+    await admin.query(`alter database ${name} allow_connections false`);
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+    await admin.end();
+    const result = await gql(ts, '{ apiTokens { id } }', {}, { token: ts.adminToken });
+    expect(result.errors?.[0].message).not.toMatch(/pool|connect|knex|kysely|postgres/i);
+    const health = await fetch(`${ts.url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: 'down' });
+  });
+});
