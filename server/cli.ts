@@ -83,6 +83,15 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A bug must not leave the database running: close what can be closed, then exit non-zero.
+  const fatal = (err: unknown) => {
+    server.app.logger.fatal({ err }, 'fatal error; shutting down');
+    const forced = setTimeout(() => process.exit(1), 15_000);
+    forced.unref();
+    server.close().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
 }
 
 async function migrate(args: string[]): Promise<void> {

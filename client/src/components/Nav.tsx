@@ -3,14 +3,8 @@ import { For, Show } from 'solid-js';
 import { A, useLocation } from '@solidjs/router';
 import { PLACES, type Place } from '../navigation.ts';
 import { can } from '../lib/session.ts';
+import { NavIcon } from './NavIcon.tsx';
 
-const ICONS: Record<string, string> = {
-  'nav-overview': '◉',
-  'nav-operations': '▤',
-  'nav-alerts': '△',
-  'nav-system': '⚙',
-  'nav-admin': '⚿',
-};
 
 export function Nav() {
   const location = useLocation();
@@ -22,9 +16,7 @@ export function Nav() {
       data-testid={place.testid}
       aria-current={place.owns(location.pathname) ? 'page' : undefined}
     >
-      <span class="nav__icon" aria-hidden="true">
-        {ICONS[place.testid]}
-      </span>
+      <NavIcon name={place.icon} />
       {place.label}
     </A>
   );

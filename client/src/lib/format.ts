@@ -1,22 +1,27 @@
 /** How times and roles read on the dashboard: local time, to the second, in 24-hour form. */
 
-const dateTime = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
+const TIME = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } as const;
+const thisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', ...TIME });
+const otherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', ...TIME });
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const clock = new Intl.DateTimeFormat(undefined, TIME);
 
-/** "22 Nov 2025, 08:14:03", or "—" when absent. */
+/** "Nov 22, 08:14:03" (with the year when it is not this year), or "—" when absent. */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  return (date.getFullYear() === new Date().getFullYear() ? thisYear : otherYear).format(date);
+}
+
+/** The start of an id (uuid), enough to tell rows apart; the full id goes in a tooltip. */
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+
+/** "platform.operations.view" → "operations.view": the prefix is the same for every capability. */
+export function capabilityLabel(capability: string): string {
+  return capability.replace(/^platform\./, '');
 }
 
 /** "08:14:03" in the browser's time zone. */

@@ -10,7 +10,7 @@ import { Badge } from '../../components/Badge.tsx';
 import { FormErrorMessage } from '../../components/Forms.tsx';
 import { onReconnected } from '../../lib/connection.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
-import { formatDateTime } from '../../lib/format.ts';
+import { formatDateTime, shortId } from '../../lib/format.ts';
 
 const AuditLogQueryDoc = graphql(`
   query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {
@@ -130,12 +130,12 @@ function AuditRow(props: { entry: Entry }) {
           {e.actorLabel ?? <span class="muted">—</span>}
           <div class="caps">{e.actorType}</div>
         </td>
-        <td class="mono">{e.action}</td>
+        <td class="mono nowrap">{e.action}</td>
         <td>
           <Show when={e.targetType} fallback={<span class="muted">—</span>}>
             {e.targetType}
             <div class="caps mono" title={e.targetId ?? undefined}>
-              {e.targetId}
+              {e.targetId ? shortId(e.targetId) : ''}
             </div>
           </Show>
         </td>

@@ -11,7 +11,7 @@ import { Badge, tokenTone } from '../../components/Badge.tsx';
 import { FormErrorMessage } from '../../components/Forms.tsx';
 import { onReconnected } from '../../lib/connection.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
-import { formatAgo, formatDateTime, roleLabel } from '../../lib/format.ts';
+import { capabilityLabel, formatAgo, formatDateTime, roleLabel } from '../../lib/format.ts';
 
 const ApiTokensQueryDoc = graphql(`
   query ApiTokens {
@@ -120,13 +120,15 @@ function TokenRow(props: { token: Token; onChanged: () => void }) {
 
   return (
     <tr data-testid="token-row" data-token-name={props.token.name} data-status={props.token.status}>
-      <td class="strong">{props.token.name}</td>
+      <td class="strong nowrap">{props.token.name}</td>
       <td class="mono">{props.token.prefix}…</td>
       <td>
         <Show when={props.token.role} fallback={<span class="muted">custom</span>}>
           <span class="role">{roleLabel(props.token.role)}</span>
         </Show>
-        <div class="caps">{props.token.capabilities.join(', ')}</div>
+        <ul class="caps caps--list" title={props.token.capabilities.join('\n')}>
+          <For each={props.token.capabilities}>{(capability) => <li>{capabilityLabel(capability)}</li>}</For>
+        </ul>
       </td>
       <td>
         <Badge tone={tokenTone(props.token.status)} testid="token-status">
@@ -134,7 +136,9 @@ function TokenRow(props: { token: Token; onChanged: () => void }) {
         </Badge>
       </td>
       <td>{props.token.createdBy ?? <span class="muted">system</span>}</td>
-      <td class="nowrap">{formatDateTime(props.token.createdAt)}</td>
+      <td class="nowrap" title={props.token.createdAt}>
+        {formatDateTime(props.token.createdAt)}
+      </td>
       <td class="nowrap">{props.token.expiresAt ? formatDateTime(props.token.expiresAt) : <span class="muted">never</span>}</td>
       <td class="nowrap" title={props.token.lastUsedAt ?? undefined}>
         {formatAgo(props.token.lastUsedAt)}
