@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
@@ -139,6 +139,25 @@ async function ensureDatabase(creds: Credentials, port: number): Promise<void> {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the unprivileged `postgres` user, which must be able to walk down to
+ * the data directory. A checkout under /root (mode 700) is the usual trap: say so plainly.
+ */
+function assertReachableByPostgresUser(dir: string): void {
+  if (os.userInfo().uid !== 0) return;
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const mode = statSync(current).mode;
+    if (!(mode & 0o001)) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the unprivileged "postgres" user (PostgreSQL refuses root), which cannot enter ${current} ` +
+          `(mode ${(mode & 0o777).toString(8)}). Set LOOKOUT_DATA_DIR to a directory it can reach (for example /var/lib/lookout), ` +
+          `or run as another user, or set DATABASE_URL.`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
 export interface OpenEmbeddedOptions {
   logger: Logger;
   /** Remove the directory on stop (test databases). */
@@ -147,6 +166,7 @@ export interface OpenEmbeddedOptions {
 
 /** Attaches to, adopts or starts the PostgreSQL that lives in `dataDir`. */
 export async function openEmbeddedDatabase(dataDir: string, { logger, ephemeral = false }: OpenEmbeddedOptions): Promise<EmbeddedDatabase> {
+  assertReachableByPostgresUser(dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
   // The server runs as the unprivileged `postgres` user when we are root: it must be able to reach PGDATA.
   await fs.chmod(dataDir, 0o755).catch(() => {});
