@@ -7,7 +7,7 @@ import { createQuery, createSubscription } from '@urql/solid';
 import { graphql } from '../graphql';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { Badge, healthTone } from '../components/Badge.tsx';
-import { onReconnected } from '../lib/connection.ts';
+import { connectionStatus, onReconnected } from '../lib/connection.ts';
 import { formatClock, formatDateTime, formatDuration } from '../lib/format.ts';
 import { formError } from '../lib/errors.ts';
 
@@ -42,7 +42,8 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader title="Overview" description="Is everything running? Lookout's own state, live." />
-      <div class="grid grid--3">
+      {/* While the connection is down these values are the last ones seen: dim them. */}
+      <div class="grid grid--3" classList={{ stale: connectionStatus() === 'reconnecting' }} data-testid="overview-stats">
         <section class="card stat" data-testid="server-clock-card">
           <h2 class="stat__label">Server time</h2>
           <Show when={time()} fallback={<p class="stat__value muted">waiting for the first tick…</p>}>
