@@ -11,7 +11,7 @@ import { actorFromSession } from './auth/sessions.ts';
 import { actorFromToken } from './auth/tokens.ts';
 import { audited, type AuditSpec } from './audit/audit.ts';
 import { safeEqual } from './auth/secrets.ts';
-import { parseCookies, SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './http/cookies.ts';
+import { parseCookies, SESSION_COOKIE } from './http/cookies.ts';
 
 /** Process-wide services shared by every request. */
 export interface App {
@@ -98,4 +98,3 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
   return context;
 }
 
-export { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE };
