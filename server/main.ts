@@ -76,7 +76,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const setupUrl = setupToken ? `${url}/setup#token=${setupToken}` : null;
     if (setupUrl) {
       logger.info('no users yet: open the setup link to create the first admin');
-      process.stdout.write(`\n  Create the first admin: ${setupUrl}\n\n`);
+      if (logger.level !== 'silent') process.stdout.write(`\n  Create the first admin: ${setupUrl}\n\n`);
     }
 
     const purge = setInterval(() => {

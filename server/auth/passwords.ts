@@ -2,8 +2,7 @@
 import argon2 from 'argon2';
 import { BadInputError } from '../errors.ts';
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-rules.ts';
 
 export function validatePassword(password: string, field = 'password'): void {
   if (password.length < PASSWORD_MIN_LENGTH) {

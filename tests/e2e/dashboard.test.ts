@@ -193,6 +193,33 @@ describe('the dashboard in a browser', () => {
     expect(await page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark)).toBe('same page');
   }, 60_000);
 
+  it('catches up by itself after a quick restart: reconnects, re-subscribes and refetches', async () => {
+    await byTestId('connection-status').filter({ hasText: 'Live' }).waitFor();
+    const startedBefore = await byTestId('server-started-at').getAttribute('data-iso');
+    // The restart may be too quick to catch with a poll: record every state the indicator shows.
+    await page.evaluate(() => {
+      const indicator = document.querySelector('[data-testid="connection-status"]')!;
+      const seen: string[] = [];
+      (window as unknown as { seenStates: string[] }).seenStates = seen;
+      new MutationObserver(() => seen.push(indicator.getAttribute('data-state') ?? '')).observe(indicator, {
+        attributes: true,
+        attributeFilter: ['data-state'],
+      });
+    });
+
+    await ts.restart();
+    await page.waitForFunction(() => {
+      const seen = (window as unknown as { seenStates: string[] }).seenStates;
+      return seen.includes('reconnecting') && seen.at(-1) === 'live';
+    });
+    await page.waitForFunction(
+      (before) => document.querySelector('[data-testid="server-started-at"]')?.getAttribute('data-iso') !== before,
+      startedBefore,
+    );
+    await waitForNextTick(await serverTime());
+    expect(await page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark)).toBe('same page');
+  }, 60_000);
+
   it('does not offer the Admin pages to a viewer, who gets "no access" there', async () => {
     const created = await gql(
       ts,

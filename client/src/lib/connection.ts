@@ -19,10 +19,12 @@ export function connectionStatus(): ConnectionStatus {
   return socketState() === 'open' ? 'live' : 'connecting';
 }
 
+/** The socket is being (re)opened on purpose, e.g. after sign-in: not an outage. */
 export function socketConnecting(): void {
   setSocketState('connecting');
 }
 
+/** The server acknowledged the socket (graphql-ws `connected`). */
 export function socketOpened(): void {
   const wasLost = socketState() === 'closed' || httpFailing();
   setSocketState('open');
@@ -33,6 +35,7 @@ export function socketOpened(): void {
   setRecoveries((n) => n + 1);
 }
 
+/** The socket closed or could not open: Lookout is unreachable until it reconnects. */
 export function socketClosed(): void {
   setSocketState('closed');
 }
@@ -65,5 +68,3 @@ export function httpSucceeded(): void {
 export function onReconnected(refresh: () => void): void {
   createEffect(on(recoveries, () => refresh(), { defer: true }));
 }
-
-export { recoveries };

@@ -77,7 +77,7 @@ export function OverviewPage() {
                 <p class="stat__value" data-testid="server-version">
                   v{info().version}
                 </p>
-                <p class="stat__detail">
+                <p class="stat__detail" data-testid="server-started-at" data-iso={info().startedAt}>
                   Up {formatDuration(now() - new Date(info().startedAt).getTime())} · started{' '}
                   {formatDateTime(info().startedAt)}
                 </p>

@@ -2,6 +2,7 @@
  * First-admin setup from the one-time link Lookout prints at start-up (`/setup#token=…`). The token
  * stays in the fragment, so it is never sent to the server in a URL or logged.
  */
+import { PASSWORD_MIN_LENGTH } from '../../../server/auth/password-rules.ts';
 import { Show, createSignal } from 'solid-js';
 import { useNavigate } from '@solidjs/router';
 import { AuthLayout } from '../components/AuthLayout.tsx';
@@ -63,7 +64,7 @@ export function SetupPage() {
               data-testid="setup-email"
             />
           </Field>
-          <Field label="Password" hint="At least 10 characters." error={fieldError(error(), 'password')}>
+          <Field label="Password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} error={fieldError(error(), 'password')}>
             <input
               type="password"
               autocomplete="new-password"

@@ -1,5 +1,6 @@
 /** Creates a user account with a role; BAD_USER_INPUT / CONFLICT messages appear at their field. */
-import { createSignal } from 'solid-js';
+import { PASSWORD_MIN_LENGTH } from '../../../../server/auth/password-rules.ts';
+import { Show, createSignal } from 'solid-js';
 import { createMutation } from '@urql/solid';
 import { graphql } from '../../graphql';
 import type { Role } from '../../graphql/graphql.ts';
@@ -24,14 +25,17 @@ export function UserCreateForm(props: { onCreated: (email: string) => void }) {
   const [password, setPassword] = createSignal('');
   const [role, setRole] = createSignal<Role>('VIEWER');
   const [error, setError] = createSignal<FormError | null>(null);
+  const [created, setCreated] = createSignal<string | null>(null);
   const [state, create] = createMutation(CreateUserMutation);
 
   const onSubmit = async (event: SubmitEvent) => {
     event.preventDefault();
     setError(null);
+    setCreated(null);
     const result = await create({ input: { email: email().trim(), password: password(), role: role() } });
     if (result.error) return setError(formError(result.error));
     if (!result.data) return;
+    setCreated(result.data.createUser.email);
     props.onCreated(result.data.createUser.email);
     setEmail('');
     setPassword('');
@@ -42,7 +46,7 @@ export function UserCreateForm(props: { onCreated: (email: string) => void }) {
       <Field label="Email" error={fieldError(error(), 'email')}>
         <input type="email" required autocomplete="off" value={email()} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="user-email" />
       </Field>
-      <Field label="Initial password" error={fieldError(error(), 'password')} hint="At least 10 characters; share it safely.">
+      <Field label="Initial password" error={fieldError(error(), 'password')} hint={`At least ${PASSWORD_MIN_LENGTH} characters; share it safely.`}>
         <input
           type="password"
           required
@@ -62,6 +66,11 @@ export function UserCreateForm(props: { onCreated: (email: string) => void }) {
       </div>
       <div class="form__wide">
         <FormErrorMessage error={FIELDS.includes(error()?.field ?? '') ? null : error()} testid="user-create-error" />
+        <Show when={created()}>
+          <p class="notice notice--ok" data-testid="user-created">
+            Created {created()}: they can sign in now with the initial password.
+          </p>
+        </Show>
       </div>
     </form>
   );

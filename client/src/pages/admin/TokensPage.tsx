@@ -79,7 +79,6 @@ export function TokensPage() {
               <th>Prefix</th>
               <th>Role / capabilities</th>
               <th>Status</th>
-              <th>Created by</th>
               <th>Created</th>
               <th>Expires</th>
               <th>Last used</th>
@@ -91,7 +90,7 @@ export function TokensPage() {
               each={tokens.data?.apiTokens}
               fallback={
                 <tr>
-                  <td colSpan={9} class="table__empty">
+                  <td colSpan={8} class="table__empty">
                     {tokens.fetching ? 'Loading…' : 'No API tokens yet.'}
                   </td>
                 </tr>
@@ -119,59 +118,71 @@ function TokenRow(props: { token: Token; onChanged: () => void }) {
   };
 
   return (
-    <tr data-testid="token-row" data-token-name={props.token.name} data-status={props.token.status}>
-      <td class="strong nowrap">{props.token.name}</td>
-      <td class="mono">{props.token.prefix}…</td>
-      <td>
-        <Show when={props.token.role} fallback={<span class="muted">custom</span>}>
-          <span class="role">{roleLabel(props.token.role)}</span>
-        </Show>
-        <ul class="caps caps--list" title={props.token.capabilities.join('\n')}>
-          <For each={props.token.capabilities}>{(capability) => <li>{capabilityLabel(capability)}</li>}</For>
-        </ul>
-      </td>
-      <td>
-        <Badge tone={tokenTone(props.token.status)} testid="token-status">
-          {props.token.status}
-        </Badge>
-      </td>
-      <td>{props.token.createdBy ?? <span class="muted">system</span>}</td>
-      <td class="nowrap" title={props.token.createdAt}>
-        {formatDateTime(props.token.createdAt)}
-      </td>
-      <td class="nowrap">{props.token.expiresAt ? formatDateTime(props.token.expiresAt) : <span class="muted">never</span>}</td>
-      <td class="nowrap" title={props.token.lastUsedAt ?? undefined}>
-        {formatAgo(props.token.lastUsedAt)}
-      </td>
-      <td class="table__actions">
-        <Show when={props.token.status === 'ACTIVE'}>
-          <Show
-            when={confirming()}
-            fallback={
-              <button type="button" class="button button--danger-quiet button--small" data-testid="token-revoke" onClick={() => setConfirming(true)}>
-                Revoke
-              </button>
-            }
-          >
-            <span class="confirm">
-              <span>Revoke “{props.token.name}”?</span>
-              <button
-                type="button"
-                class="button button--danger button--small"
-                disabled={revoking.fetching}
-                data-testid="token-revoke-confirm"
-                onClick={onConfirm}
-              >
-                Revoke
-              </button>
-              <button type="button" class="button button--quiet button--small" data-testid="token-revoke-cancel" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </span>
+    <>
+      <tr data-testid="token-row" data-token-name={props.token.name} data-status={props.token.status}>
+        <td class="strong token-name">{props.token.name}</td>
+        <td class="mono">{props.token.prefix}…</td>
+        <td>
+          <Show when={props.token.role} fallback={<span class="muted">custom</span>}>
+            <span class="role">{roleLabel(props.token.role)}</span>
           </Show>
-        </Show>
-        <FormErrorMessage error={error()} testid="token-row-error" />
-      </td>
-    </tr>
+          <ul class="caps caps--list" title={props.token.capabilities.join('\n')}>
+            <For each={props.token.capabilities}>{(capability) => <li>{capabilityLabel(capability)}</li>}</For>
+          </ul>
+        </td>
+        <td>
+          <Badge tone={tokenTone(props.token.status)} testid="token-status">
+            {props.token.status}
+          </Badge>
+        </td>
+        <td>
+          <div class="nowrap" title={props.token.createdAt}>
+            {formatDateTime(props.token.createdAt)}
+          </div>
+          <div class="caps" data-testid="token-created-by">
+            by {props.token.createdBy ?? 'the system'}
+          </div>
+        </td>
+        <td class="nowrap">{props.token.expiresAt ? formatDateTime(props.token.expiresAt) : <span class="muted">never</span>}</td>
+        <td class="nowrap" title={props.token.lastUsedAt ?? undefined}>
+          {formatAgo(props.token.lastUsedAt)}
+        </td>
+        <td class="table__actions">
+          <Show when={props.token.status === 'ACTIVE'}>
+            <Show
+              when={confirming()}
+              fallback={
+                <button type="button" class="button button--danger-quiet button--small" data-testid="token-revoke" onClick={() => setConfirming(true)}>
+                  Revoke
+                </button>
+              }
+            >
+              <span class="confirm">
+                <span>Revoke “{props.token.name}”?</span>
+                <button
+                  type="button"
+                  class="button button--danger button--small"
+                  disabled={revoking.fetching}
+                  data-testid="token-revoke-confirm"
+                  onClick={onConfirm}
+                >
+                  Revoke
+                </button>
+                <button type="button" class="button button--quiet button--small" data-testid="token-revoke-cancel" onClick={() => setConfirming(false)}>
+                  Cancel
+                </button>
+              </span>
+            </Show>
+          </Show>
+        </td>
+      </tr>
+      <Show when={error()}>
+        <tr class="table__detail">
+          <td colSpan={8}>
+            <FormErrorMessage error={error()} testid="token-row-error" />
+          </td>
+        </tr>
+      </Show>
+    </>
   );
 }

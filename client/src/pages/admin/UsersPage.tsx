@@ -55,7 +55,6 @@ export function UsersPage() {
   const [data, refetch] = createQuery({ query: UsersQueryDoc });
   const refresh = () => refetch();
   onReconnected(refresh);
-  const [notice, setNotice] = createSignal<string | null>(null);
 
   return (
     <>
@@ -63,17 +62,7 @@ export function UsersPage() {
       <AdminTabs />
       <section class="card">
         <h2>Add a user</h2>
-        <UserCreateForm
-          onCreated={(email) => {
-            setNotice(`Created ${email}.`);
-            refresh();
-          }}
-        />
-        <Show when={notice()}>
-          <p class="notice notice--ok" data-testid="user-created">
-            {notice()}
-          </p>
-        </Show>
+        <UserCreateForm onCreated={refresh} />
       </section>
       <section class="card card--flush">
         <div class="card__head">
@@ -136,43 +125,51 @@ function UserRow(props: { user: User; onChanged: () => void }) {
   };
 
   return (
-    <tr data-testid="user-row" data-user-email={props.user.email} classList={{ 'row--muted': props.user.disabled }}>
-      <td class="strong">
-        {props.user.email}
-        <Show when={isMe()}>
-          <span class="muted"> (you)</span>
-        </Show>
-      </td>
-      <td>
-        <RoleSelect
-          value={props.user.role}
-          onChange={changeRole}
-          disabled={roleState.fetching}
-          testid="user-role-select"
-          aria-label={`Role of ${props.user.email}`}
-        />
-      </td>
-      <td>
-        <Badge tone={props.user.disabled ? 'bad' : 'ok'} testid="user-status">
-          {props.user.disabled ? 'disabled' : 'active'}
-        </Badge>
-      </td>
-      <td class="nowrap">{formatDateTime(props.user.createdAt)}</td>
-      <td class="nowrap" title={props.user.lastSignInAt ?? undefined}>
-        {formatAgo(props.user.lastSignInAt)}
-      </td>
-      <td class="table__actions">
-        <button
-          type="button"
-          class={`button button--small ${props.user.disabled ? 'button--quiet' : 'button--danger-quiet'}`}
-          disabled={disabledState.fetching}
-          data-testid="user-toggle-disabled"
-          onClick={toggleDisabled}
-        >
-          {props.user.disabled ? 'Enable' : 'Disable'}
-        </button>
-        <FormErrorMessage error={error()} testid="user-row-error" />
-      </td>
-    </tr>
+    <>
+      <tr data-testid="user-row" data-user-email={props.user.email} classList={{ 'row--muted': props.user.disabled }}>
+        <td class="strong">
+          {props.user.email}
+          <Show when={isMe()}>
+            <span class="muted"> (you)</span>
+          </Show>
+        </td>
+        <td>
+          <RoleSelect
+            value={props.user.role}
+            onChange={changeRole}
+            disabled={roleState.fetching}
+            testid="user-role-select"
+            aria-label={`Role of ${props.user.email}`}
+          />
+        </td>
+        <td>
+          <Badge tone={props.user.disabled ? 'bad' : 'ok'} testid="user-status">
+            {props.user.disabled ? 'disabled' : 'active'}
+          </Badge>
+        </td>
+        <td class="nowrap">{formatDateTime(props.user.createdAt)}</td>
+        <td class="nowrap" title={props.user.lastSignInAt ?? undefined}>
+          {formatAgo(props.user.lastSignInAt)}
+        </td>
+        <td class="table__actions">
+          <button
+            type="button"
+            class={`button button--small ${props.user.disabled ? 'button--quiet' : 'button--danger-quiet'}`}
+            disabled={disabledState.fetching}
+            data-testid="user-toggle-disabled"
+            onClick={toggleDisabled}
+          >
+            {props.user.disabled ? 'Enable' : 'Disable'}
+          </button>
+        </td>
+      </tr>
+      <Show when={error()}>
+        <tr class="table__detail">
+          <td colSpan={6}>
+            <FormErrorMessage error={error()} testid="user-row-error" />
+          </td>
+        </tr>
+      </Show>
+    </>
   );
 }
