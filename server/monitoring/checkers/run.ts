@@ -1,0 +1,40 @@
+/**
+ * Runs any checker safely: enforces the timeout, turns thrown errors into a `down` result, measures
+ * latency, and marks a slow success `degraded`. Nothing a checker does escapes this function.
+ */
+import type { Checker, CheckContext, CheckResult, CheckTarget } from './checker.ts';
+
+export async function runCheck(
+  checker: Checker,
+  target: CheckTarget,
+  context: Omit<CheckContext, 'signal'>,
+): Promise<CheckResult> {
+  const controller = new AbortController();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`timed out after ${target.timeoutMs} ms`));
+    }, target.timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([checker.check(target, { ...context, signal: controller.signal }), timeout]);
+    const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
+    const result: CheckResult = { ...outcome, latencyMs, error: outcome.error ?? null, details: outcome.details ?? {} };
+    if (result.status === 'healthy' && target.degradedLatencyMs !== null && latencyMs > target.degradedLatencyMs) {
+      return { ...result, status: 'degraded', error: `slow: ${latencyMs} ms (degraded above ${target.degradedLatencyMs} ms)` };
+    }
+    return result;
+  } catch (error) {
+    return {
+      status: 'down',
+      latencyMs: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message || error.name : String(error),
+      details: {},
+    };
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
