@@ -1,7 +1,11 @@
 /** The migrations Lookout applies, in order. `npm run migration:create` regenerates this list. */
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122080934_initial as M0 } from './Migration20261122080934_initial.ts';
+import { Migration20261122083231_monitoring as M1 } from './Migration20261122083231_monitoring.ts';
+import { Migration20261122083300_timeseries as M2 } from './Migration20261122083300_timeseries.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
+  { name: 'Migration20261122083231_monitoring', class: M1 },
+  { name: 'Migration20261122083300_timeseries', class: M2 },
 ];

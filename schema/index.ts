@@ -8,3 +8,4 @@ import './audit.ts';
 import './system.ts';
 
 export const schema = builder.toSchema();
+import './monitoring.ts';

@@ -3,6 +3,9 @@
  * services. Built per HTTP request and per WebSocket operation by the same function.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { PubSub } from './events/pubsub.ts';
+import type { Monitoring } from './monitoring/monitor.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -16,6 +19,12 @@ import { parseCookies, SESSION_COOKIE } from './http/cookies.ts';
 /** Process-wide services shared by every request. */
 export interface App {
   orm: MikroORM;
+  /** Plain SQL for bulk reads and writes (the check time series). */
+  sql: pg.Pool;
+  pubsub: PubSub;
+  monitoring: Monitoring;
+  /** Base URL for links (setup, heartbeat pings). */
+  publicUrl: string;
   config: Config;
   clock: Clock;
   logger: Logger;

@@ -9,7 +9,8 @@ import { createGraphQL } from './http/yoga.ts';
 import { createWebSocketEndpoint, type WebSocketEndpoint } from './http/websocket.ts';
 import { serveClient } from './http/static.ts';
 import { overallHealth } from './system/health.ts';
-import { createMetrics } from './system/metrics.ts';
+import type { Metrics } from './system/metrics.ts';
+import { handlePing } from './http/ping.ts';
 
 export interface HttpEndpoints {
   server: http.Server;
@@ -17,16 +18,17 @@ export interface HttpEndpoints {
 }
 
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/metrics']);
+const PING_ROUTE = /^\/ping\/([\w-]{8,64})(\/fail)?\/?$/;
 
-export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[]): HttpEndpoints {
-  const metrics = createMetrics();
+export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[], metrics: Metrics): HttpEndpoints {
   const yoga = createGraphQL(app, schema, metrics);
   const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger);
 
   const server = http.createServer(async (req, res) => {
     const started = performance.now();
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = KNOWN_ROUTES.has(pathname) ? pathname : '/';
+    const ping = PING_ROUTE.exec(pathname);
+    const route = KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : '/';
     res.on('finish', () => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -43,6 +45,7 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         return void res.end(await metrics.registry.metrics());
       }
+      if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' });
         return void res.end();

@@ -15,6 +15,9 @@ import { issueSetupToken } from './auth/setup.ts';
 import { purgeExpiredSessions } from './auth/sessions.ts';
 import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
+import { createPubSub } from './events/pubsub.ts';
+import { Monitoring } from './monitoring/monitor.ts';
+import { createMetrics, monitoringStats } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
 
 export const version: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -22,6 +25,8 @@ export const version: string = JSON.parse(readFileSync(path.join(projectRoot, 'p
 export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Run the check scheduler and periodic jobs (default true; tests may drive checks by hand). */
+  runScheduler?: boolean;
 }
 
 export interface LookoutServer {
@@ -57,13 +62,30 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const db = await openDatabase(config, { logger });
-  const app: App = { orm: db.orm, config, clock, logger, startedAt: clock.now(), version };
+  const pubsub = await createPubSub(config.redisUrl, logger).catch(async (error) => {
+    await db.close();
+    throw error;
+  });
+  const metrics = createMetrics();
+  const monitoring = new Monitoring({
+    orm: db.orm,
+    sql: db.sql,
+    pubsub,
+    clock,
+    logger,
+    dataDir: config.dataDir,
+    configFile: config.configFile,
+    runScheduler: options.runScheduler ?? true,
+    stats: monitoringStats(metrics),
+  });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, monitoring, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
+    await monitoring.start();
     if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
     const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
 
     const origins = config.publicUrl ? [config.publicUrl, ...config.allowedOrigins] : config.allowedOrigins;
-    const { server, ws } = createHttpServer(app, schema, origins);
+    const { server, ws } = createHttpServer(app, schema, origins, metrics);
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -71,6 +93,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     const port = (server.address() as AddressInfo).port;
     const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(config.host)}:${port}`;
+    app.publicUrl = url;
     logger.info({ url, database: db.embedded ? 'embedded' : 'DATABASE_URL', version }, 'Lookout is serving');
 
     const setupUrl = setupToken ? `${url}/setup#token=${setupToken}` : null;
@@ -95,12 +118,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await stopped;
         clearTimeout(force);
+        await monitoring.stop();
+        await pubsub.close();
         await db.close();
         logger.info('stopped');
       })());
 
     return { app, db, port, url, setupUrl, close };
   } catch (error) {
+    await monitoring.stop().catch(() => {});
+    await pubsub.close();
     await db.close();
     throw error;
   }

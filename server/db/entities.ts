@@ -1,5 +1,9 @@
 /** Every entity the ORM knows; each capability defines its own next to its code. */
 import { ApiToken, AuthThrottle, Session, SetupToken, User } from '../auth/entities.ts';
 import { AuditEntry } from '../audit/entities.ts';
+import { Service, ServiceState, UptimeRecord } from '../monitoring/entities.ts';
 
-export const entities = [User, Session, ApiToken, AuthThrottle, SetupToken, AuditEntry];
+export const entities = [User, Session, ApiToken, AuthThrottle, SetupToken, AuditEntry, Service, ServiceState, UptimeRecord];
+
+/** Tables written with plain SQL (partitioned time series, rollups): the schema diff leaves them alone. */
+export const sqlOnlyTables = [/^health_checks/, /^health_rollups/];

@@ -3,12 +3,13 @@
  * directory unless DATABASE_URL is set, with pending migrations applied under an advisory lock.
  */
 import path from 'node:path';
+import pg from 'pg';
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { projectRoot, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { migrationsList } from '../../migrations/index.ts';
-import { entities } from './entities.ts';
+import { entities, sqlOnlyTables } from './entities.ts';
 import { openEmbeddedDatabase } from './embedded.ts';
 import { migrateUnderLock } from './migrate.ts';
 
@@ -20,6 +21,7 @@ export function ormOptions(clientUrl: string, logger?: Logger): Options {
     entities,
     extensions: [Migrator],
     forceUtcTimezone: true,
+    schemaGenerator: { skipTables: sqlOnlyTables },
     pool: { min: 0, max: 10 },
     debug: logger?.isLevelEnabled('trace') ?? false,
     migrations: {
@@ -39,6 +41,8 @@ export function ormOptions(clientUrl: string, logger?: Logger): Options {
 
 export interface Database {
   orm: MikroORM;
+  /** A plain pg pool for capability code that writes or reads in bulk with SQL (the time series). */
+  sql: pg.Pool;
   url: string;
   /** Present when the embedded PostgreSQL is in use. */
   embedded?: { owned: boolean; pid: number };
@@ -58,11 +62,15 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   try {
     const orm = await MikroORM.init(ormOptions(url, logger));
     if (migrate) await migrateUnderLock(orm, url, logger);
+    const sql = new pg.Pool({ connectionString: url, max: 6 });
+    sql.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
     return {
       orm,
+      sql,
       url,
       embedded: embedded && { owned: embedded.owned, pid: embedded.pid },
       close: async () => {
+        await sql.end();
         await orm.close(true);
         await embedded?.stop();
       },

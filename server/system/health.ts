@@ -1,21 +1,31 @@
 /**
- * Overall status for /health and the `health` query. For now the database decides it; the
- * monitoring capability adds the worst status among critical services.
+ * Overall status for /health and the `health` query: down when the database does not answer,
+ * otherwise the worst status among critical services (healthy when there are none).
  */
 import type { App } from '../context.ts';
+import { worst, type Status } from '../monitoring/status.ts';
 
-export type HealthStatus = 'healthy' | 'degraded' | 'down';
+export type HealthStatus = Status;
 
 export interface HealthReport {
   status: HealthStatus;
 }
 
-async function databaseAnswers(app: App, timeoutMs = 2000): Promise<boolean> {
-  const query = app.orm.em.getConnection().execute('select 1').then(() => true, () => false);
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-  return Promise.race([query, timeout]);
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), timeoutMs);
+  });
+  try {
+    return await Promise.race([work.catch(() => fallback), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function overallHealth(app: App): Promise<HealthReport> {
-  return { status: (await databaseAnswers(app)) ? 'healthy' : 'down' };
+  const query = app.sql
+    .query<{ status: Status | null }>('select st.status from services s join service_states st on st.service_id = s.id where s.critical and not s.paused')
+    .then(({ rows }) => rows.reduce<Status>((acc, r) => (r.status ? worst(acc, r.status) : acc), 'healthy'));
+  return { status: await withTimeout<Status>(query, 2000, 'down') };
 }

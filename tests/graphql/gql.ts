@@ -25,6 +25,10 @@ type Documents = {
     "mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id status revokedAt } }": typeof types.RevokeTokenDocument,
     "query Tokens { apiTokens { id name status lastUsedAt prefix } }": typeof types.TokensDocument,
     "query WhoAmI { me { kind name role capabilities } }": typeof types.WhoAmIDocument,
+    "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) { name displayName kind target interval timeoutMs failureThreshold recoveryThreshold source status paused pingUrl }\n  }\n": typeof types.CreateServiceDocument,
+    "mutation Recheck($name: String!) { recheckService(name: $name) { service status latencyMs error details steps { name } } }": typeof types.RecheckDocument,
+    "mutation Diagnose($name: String!) { diagnoseService(name: $name) { status steps { name ok durationMs detail } } }": typeof types.DiagnoseDocument,
+    "\n  query Overview($filter: ServiceFilter) {\n    healthOverview(filter: $filter) {\n      counts { healthy degraded down pending paused }\n      services { name status latencyMs lastCheckedAt statusSince uptime24h recentLatencies }\n    }\n  }\n": typeof types.OverviewDocument,
 };
 const documents: Documents = {
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      endCursor\n      hasNextPage\n      entries { id at actorType actorLabel action targetType targetId input outcome errorCode clientAddress }\n    }\n  }\n": types.AuditLogDocument,
@@ -38,6 +42,10 @@ const documents: Documents = {
     "mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id status revokedAt } }": types.RevokeTokenDocument,
     "query Tokens { apiTokens { id name status lastUsedAt prefix } }": types.TokensDocument,
     "query WhoAmI { me { kind name role capabilities } }": types.WhoAmIDocument,
+    "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) { name displayName kind target interval timeoutMs failureThreshold recoveryThreshold source status paused pingUrl }\n  }\n": types.CreateServiceDocument,
+    "mutation Recheck($name: String!) { recheckService(name: $name) { service status latencyMs error details steps { name } } }": types.RecheckDocument,
+    "mutation Diagnose($name: String!) { diagnoseService(name: $name) { status steps { name ok durationMs detail } } }": types.DiagnoseDocument,
+    "\n  query Overview($filter: ServiceFilter) {\n    healthOverview(filter: $filter) {\n      counts { healthy degraded down pending paused }\n      services { name status latencyMs lastCheckedAt statusSince uptime24h recentLatencies }\n    }\n  }\n": types.OverviewDocument,
 };
 
 /**
@@ -98,6 +106,22 @@ export function graphql(source: "query Tokens { apiTokens { id name status lastU
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query WhoAmI { me { kind name role capabilities } }"): (typeof documents)["query WhoAmI { me { kind name role capabilities } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) { name displayName kind target interval timeoutMs failureThreshold recoveryThreshold source status paused pingUrl }\n  }\n"): (typeof documents)["\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) { name displayName kind target interval timeoutMs failureThreshold recoveryThreshold source status paused pingUrl }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Recheck($name: String!) { recheckService(name: $name) { service status latencyMs error details steps { name } } }"): (typeof documents)["mutation Recheck($name: String!) { recheckService(name: $name) { service status latencyMs error details steps { name } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Diagnose($name: String!) { diagnoseService(name: $name) { status steps { name ok durationMs detail } } }"): (typeof documents)["mutation Diagnose($name: String!) { diagnoseService(name: $name) { status steps { name ok durationMs detail } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Overview($filter: ServiceFilter) {\n    healthOverview(filter: $filter) {\n      counts { healthy degraded down pending paused }\n      services { name status latencyMs lastCheckedAt statusSince uptime24h recentLatencies }\n    }\n  }\n"): (typeof documents)["\n  query Overview($filter: ServiceFilter) {\n    healthOverview(filter: $filter) {\n      counts { healthy degraded down pending paused }\n      services { name status latencyMs lastCheckedAt statusSince uptime24h recentLatencies }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

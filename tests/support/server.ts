@@ -38,6 +38,8 @@ export interface TestServer {
 export interface TestServerOptions {
   clock?: Clock;
   config?: Partial<Config>;
+  /** Run the check scheduler (default true). */
+  runScheduler?: boolean;
 }
 
 /** Creates an empty database on the run's PostgreSQL and returns its URL. */
@@ -76,7 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.config,
   };
   const logger = createLogger(config.logLevel);
-  let server = await startServer(config, { clock: options.clock, logger });
+  let server = await startServer(config, { clock: options.clock, logger, runScheduler: options.runScheduler });
   const port = server.port;
   let running = true;
 
@@ -98,7 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async start() {
       if (running) return;
-      server = await startServer({ ...config, port }, { clock: options.clock, logger });
+      server = await startServer({ ...config, port }, { clock: options.clock, logger, runScheduler: options.runScheduler });
       running = true;
     },
     async restart() {

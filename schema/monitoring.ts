@@ -1,0 +1,446 @@
+/** Monitoring: services, their status, history and uptime; recheck, diagnose, pause; live changes. */
+import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
+import { CHECKER_KINDS } from '../server/monitoring/checkers/registry.ts';
+import { formatDuration } from '../server/monitoring/duration.ts';
+import { Channels } from '../server/monitoring/monitor.ts';
+import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
+import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
+import { createService, deleteService, setPaused, updateService, type ServiceInput } from '../server/monitoring/services.ts';
+import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
+import { uptimeRatio } from '../server/monitoring/uptime.ts';
+import { BadInputError, NotFoundError } from '../server/errors.ts';
+import type { RequestContext } from '../server/context.ts';
+import { builder } from './builder.ts';
+
+const ServiceStatusEnum = builder.enumType('ServiceStatus', {
+  values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
+});
+const StatusFilterEnum = builder.enumType('ServiceStatusFilter', {
+  values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' }, PENDING: { value: 'pending' } } as const,
+});
+const ServiceSourceEnum = builder.enumType('ServiceSource', {
+  description: 'Where a service is defined: the config file, the API, or built in (Lookout monitoring itself).',
+  values: { CONFIG: { value: 'config' }, API: { value: 'api' }, BUILTIN: { value: 'builtin' } } as const,
+});
+
+const TimeInStatusRef = builder.objectRef<UptimeReport['time']>('TimeInStatus').implement({
+  description: 'Milliseconds spent in each status.',
+  fields: (t) => ({
+    healthyMs: t.float({ resolve: (x) => x.healthyMs }),
+    degradedMs: t.float({ resolve: (x) => x.degradedMs }),
+    downMs: t.float({ resolve: (x) => x.downMs }),
+    pausedMs: t.float({ resolve: (x) => x.pausedMs }),
+  }),
+});
+
+const UptimeReportRef = builder.objectRef<UptimeReport>('UptimeReport').implement({
+  description: 'Uptime over a range, from time spent in each status (degraded counted at the configured weight; paused time left out).',
+  fields: (t) => ({
+    from: t.field({ type: 'DateTime', resolve: (r) => r.from }),
+    to: t.field({ type: 'DateTime', resolve: (r) => r.to }),
+    ratio: t.float({ nullable: true, description: '0–1; null when nothing was monitored in the range.', resolve: (r) => r.ratio }),
+    time: t.field({ type: TimeInStatusRef, resolve: (r) => r.time }),
+  }),
+});
+
+const UptimeSummaryRef = builder.objectRef<{ serviceId?: number }>('UptimeSummary').implement({
+  fields: (t) => {
+    const range = (days: number) =>
+      t.field({
+        type: UptimeReportRef,
+        resolve: (s, _a, ctx) => uptimeReport(ctx.app.sql, days, ctx.app.clock.now(), ctx.app.monitoring.settings.degradedWeight, s.serviceId),
+      });
+    return { last24h: range(UPTIME_RANGES.last24h), last7d: range(UPTIME_RANGES.last7d), last30d: range(UPTIME_RANGES.last30d) };
+  },
+});
+
+const CheckRef = builder.objectRef<CheckRow>('HealthCheck').implement({
+  fields: (t) => ({
+    checkedAt: t.field({ type: 'DateTime', resolve: (c) => c.checkedAt }),
+    status: t.field({ type: ServiceStatusEnum, resolve: (c) => c.status }),
+    latencyMs: t.exposeInt('latencyMs'),
+    error: t.string({ nullable: true, resolve: (c) => c.error }),
+  }),
+});
+
+const CheckPageRef = builder.objectRef<{ checks: CheckRow[]; hasNextPage: boolean }>('HealthCheckPage').implement({
+  fields: (t) => ({
+    checks: t.field({ type: [CheckRef], resolve: (p) => p.checks }),
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.string({ nullable: true, description: 'Pass as `before` for the next (older) page.', resolve: (p) => (p.hasNextPage ? p.checks.at(-1)!.checkedAt.toISOString() : null) }),
+  }),
+});
+
+const LatencyPointRef = builder.objectRef<LatencyPoint>('LatencyPoint').implement({
+  fields: (t) => ({
+    at: t.field({ type: 'DateTime', resolve: (p) => p.at }),
+    avgMs: t.exposeInt('avgMs'),
+    maxMs: t.exposeInt('maxMs'),
+    p95Ms: t.exposeInt('p95Ms'),
+    healthy: t.exposeInt('healthy'),
+    degraded: t.exposeInt('degraded'),
+    down: t.exposeInt('down'),
+  }),
+});
+
+const WindowRef = builder.objectRef<TimelineWindow>('StatusWindow').implement({
+  description: 'A stretch of time in one status (or paused).',
+  fields: (t) => ({
+    status: t.string({ description: 'healthy, degraded, down or paused.', resolve: (w) => w.status }),
+    startedAt: t.field({ type: 'DateTime', resolve: (w) => w.startedAt }),
+    endedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null while it lasts.', resolve: (w) => w.endedAt }),
+  }),
+});
+
+function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
+  const to = args.to ?? ctx.app.clock.now();
+  const from = args.from ?? new Date(to.getTime() - defaultMs);
+  if (from >= to) throw new BadInputError('from', '`from` must be before `to`.');
+  if (to.getTime() - from.getTime() > 400 * 86400_000) throw new BadInputError('from', 'The range can be at most 400 days.');
+  return { from, to };
+}
+
+export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    displayName: t.exposeString('displayName'),
+    kind: t.exposeString('kind'),
+    target: t.exposeString('target'),
+    options: t.field({ type: 'JSON', resolve: (s) => s.options }),
+    interval: t.string({ description: 'e.g. "30s"', resolve: (s) => formatDuration(s.intervalMs) }),
+    intervalMs: t.exposeInt('intervalMs'),
+    timeoutMs: t.exposeInt('timeoutMs'),
+    degradedLatencyMs: t.int({ nullable: true, resolve: (s) => s.degradedLatencyMs }),
+    failureThreshold: t.exposeInt('failureThreshold'),
+    recoveryThreshold: t.exposeInt('recoveryThreshold'),
+    critical: t.exposeBoolean('critical'),
+    tags: t.exposeStringList('tags'),
+    dependsOn: t.exposeStringList('dependsOn'),
+    paused: t.exposeBoolean('paused'),
+    source: t.field({ type: ServiceSourceEnum, resolve: (s) => s.source }),
+    sourcePath: t.string({ nullable: true, description: 'The config file a CONFIG service comes from.', resolve: (s) => s.sourcePath }),
+    status: t.field({ type: ServiceStatusEnum, nullable: true, description: 'Null until the first check.', resolve: (s) => s.status }),
+    statusSince: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.statusSince }),
+    lastCheckedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastCheckedAt }),
+    latencyMs: t.int({ nullable: true, description: 'Latency of the last check.', resolve: (s) => s.latencyMs }),
+    lastError: t.string({ nullable: true, resolve: (s) => s.lastError }),
+    lastDetails: t.field({ type: 'JSON', nullable: true, resolve: (s) => s.lastDetails }),
+    recentLatencies: t.intList({ description: 'Latencies of the last checks, oldest first (a sparkline).', resolve: (s) => s.recentLatencies }),
+    uptime24h: t.float({
+      nullable: true,
+      description: 'Uptime over the last 24 h (0–1), from time in each status.',
+      resolve: (s, _a, ctx) => uptimeRatio(s.day, ctx.app.monitoring.settings.degradedWeight),
+    }),
+    pingUrl: t.string({
+      nullable: true,
+      description: 'For heartbeat services: POST here (append /fail to report a failure).',
+      authScopes: { 'platform.operations.manage': true },
+      unauthorizedResolver: () => null,
+      resolve: (s, _a, ctx) => (s.pingToken ? `${ctx.app.publicUrl}/ping/${s.pingToken}` : null),
+    }),
+    uptime: t.field({ type: UptimeSummaryRef, description: 'Uptime over 24 h, 7 d and 30 d (one query each).', resolve: (s) => ({ serviceId: s.id }) }),
+    recentChecks: t.field({
+      type: CheckPageRef,
+      description: 'Checks, newest first.',
+      args: {
+        first: t.arg.int({ required: false, defaultValue: 50 }),
+        before: t.arg({ type: 'DateTime', required: false, description: 'An endCursor: only checks before it.' }),
+        since: t.arg({ type: 'DateTime', required: false, description: 'Only checks at or after this time.' }),
+      },
+      resolve: async (s, { first, before, since }, ctx) => {
+        const size = first ?? 50;
+        if (size < 1 || size > 1000) throw new BadInputError('first', 'first must be between 1 and 1000.');
+        const checks = await recentChecks(ctx.app.sql, s.id, size + 1, before ?? undefined, since ?? undefined);
+        return { checks: checks.slice(0, size), hasNextPage: checks.length > size };
+      },
+    }),
+    latencySeries: t.field({
+      type: [LatencyPointRef],
+      description: 'Latency and status counts per minute (ranges up to a day) or per hour (longer). Default: the last 24 h.',
+      args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
+      resolve: (s, args, ctx) => {
+        const r = range(args, ctx, 86400_000);
+        return latencySeries(ctx.app.sql, s.id, r.from, r.to);
+      },
+    }),
+    timeline: t.field({
+      type: [WindowRef],
+      description: 'Status windows, oldest first. Default: the last 24 h.',
+      args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
+      resolve: async (s, args, ctx) => {
+        const r = range(args, ctx, 86400_000);
+        return (await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), [s.id])).get(s.id) ?? [];
+      },
+    }),
+  }),
+});
+
+const CountsRef = builder.objectRef<StatusCounts>('StatusCounts').implement({
+  fields: (t) => ({
+    healthy: t.exposeInt('healthy'),
+    degraded: t.exposeInt('degraded'),
+    down: t.exposeInt('down'),
+    pending: t.exposeInt('pending', { description: 'Not checked yet.' }),
+    paused: t.exposeInt('paused'),
+  }),
+});
+
+const OverviewRef = builder.objectRef<{ services: ServiceSummary[]; generatedAt: Date }>('HealthOverview').implement({
+  fields: (t) => ({
+    generatedAt: t.field({ type: 'DateTime', resolve: (o) => o.generatedAt }),
+    counts: t.field({ type: CountsRef, resolve: (o) => countByStatus(o.services) }),
+    services: t.field({ type: [ServiceRef], resolve: (o) => o.services }),
+    configError: t.string({ nullable: true, description: 'Why the config file was not (re)loaded, while the last good one stays in force.', resolve: (_o, _a, ctx) => ctx.app.monitoring.configError }),
+  }),
+});
+
+const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[] }>('ServiceTimeline').implement({
+  fields: (t) => ({
+    service: t.field({ type: ServiceRef, resolve: (x) => x.service }),
+    windows: t.field({ type: [WindowRef], resolve: (x) => x.windows }),
+  }),
+});
+
+const StepRef = builder.objectRef<CheckStep>('CheckStep').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    ok: t.exposeBoolean('ok'),
+    durationMs: t.float({ resolve: (s) => s.durationMs }),
+    detail: t.string({ nullable: true, resolve: (s) => s.detail ?? null }),
+  }),
+});
+
+const CheckRunRef = builder.objectRef<CheckResult & { checkedAt: Date; service: string }>('CheckRun').implement({
+  description: 'The result of a check run on request (recheck or diagnose).',
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    checkedAt: t.field({ type: 'DateTime', resolve: (r) => r.checkedAt }),
+    status: t.field({ type: ServiceStatusEnum, resolve: (r) => r.status }),
+    latencyMs: t.exposeInt('latencyMs'),
+    error: t.string({ nullable: true, resolve: (r) => r.error }),
+    details: t.field({ type: 'JSON', resolve: (r) => r.details }),
+    steps: t.field({ type: [StepRef], resolve: (r) => r.steps ?? [] }),
+  }),
+});
+
+const StatusChangeRef = builder.objectRef<StatusChangeEvent>('ServiceStatusChange').implement({
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    critical: t.exposeBoolean('critical'),
+    previousStatus: t.field({ type: ServiceStatusEnum, nullable: true, description: 'Null on the first check.', resolve: (e) => e.previousStatus }),
+    status: t.field({ type: ServiceStatusEnum, resolve: (e) => e.status }),
+    reason: t.exposeString('reason'),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+  }),
+});
+
+const CheckRecordedRef = builder.objectRef<HealthCheckEvent>('HealthCheckRecorded').implement({
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    checkedAt: t.field({ type: 'DateTime', resolve: (e) => e.checkedAt }),
+    status: t.field({ type: ServiceStatusEnum, resolve: (e) => e.status }),
+    latencyMs: t.exposeInt('latencyMs'),
+    error: t.string({ nullable: true, resolve: (e) => e.error }),
+  }),
+});
+
+const ServiceFilterInput = builder.inputType('ServiceFilter', {
+  fields: (t) => ({
+    status: t.field({ type: [StatusFilterEnum], required: false }),
+    tag: t.string({ required: false }),
+    kind: t.string({ required: false }),
+    text: t.string({ required: false, description: 'Part of the name, display name or target.' }),
+  }),
+});
+
+const serviceFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
+  displayName: t.string({ required: false }),
+  kind: t.string({ description: `One of: ${CHECKER_KINDS.join(', ')} (command only in the config file).` }),
+  target: t.string({ description: 'URL, host:port or path, as the kind needs.' }),
+  options: t.field({ type: 'JSON', required: false, description: "The kind's options." }),
+  interval: t.string({ required: false, description: 'A duration: "30s" (default), at least "1s".' }),
+  timeout: t.string({ required: false, description: 'A duration; default the smaller of 10s and 80% of the interval.' }),
+  degradedLatency: t.string({ required: false, description: 'A successful check slower than this counts as degraded.' }),
+  failureThreshold: t.int({ required: false, description: 'Consecutive worse results before the status changes (default 2).' }),
+  recoveryThreshold: t.int({ required: false, description: 'Consecutive better results before the status changes (default 1).' }),
+  critical: t.boolean({ required: false, description: 'Critical services decide /health.' }),
+  tags: t.stringList({ required: false }),
+  dependsOn: t.stringList({ required: false, description: "Other services' names." }),
+});
+
+const CreateServiceInput = builder.inputType('CreateServiceInput', {
+  fields: (t) => ({ name: t.string({ description: 'Unique and URL-safe: a–z, 0–9, ".", "_", "-".' }), ...serviceFields(t) }),
+});
+const UpdateServiceInput = builder.inputType('UpdateServiceInput', { fields: (t) => serviceFields(t) });
+
+async function serviceByName(ctx: RequestContext, name: string): Promise<ServiceSummary> {
+  const [service] = await listServices(ctx.app.sql, { names: [name] }, ctx.app.clock.now());
+  if (!service) throw new NotFoundError('Service', name);
+  return service;
+}
+
+builder.queryFields((t) => ({
+  services: t.field({
+    type: [ServiceRef],
+    authScopes: { 'platform.access_system_panel': true },
+    args: { filter: t.arg({ type: ServiceFilterInput, required: false }) },
+    resolve: (_r, { filter }, ctx) => listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now()),
+  }),
+  service: t.field({
+    type: ServiceRef,
+    nullable: true,
+    authScopes: { 'platform.access_system_panel': true },
+    args: { name: t.arg.string() },
+    resolve: async (_r, { name }, ctx) => (await listServices(ctx.app.sql, { names: [name] }, ctx.app.clock.now()))[0] ?? null,
+  }),
+  healthOverview: t.field({
+    type: OverviewRef,
+    description: 'Every service with its status, latency, last check, time in status, 24 h uptime and recent latencies, in one round trip (two SQL queries whatever the number of services).',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { filter: t.arg({ type: ServiceFilterInput, required: false }) },
+    resolve: async (_r, { filter }, ctx) => ({ services: await listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now()), generatedAt: ctx.app.clock.now() }),
+  }),
+  uptime: t.field({
+    type: UptimeSummaryRef,
+    description: 'Uptime over 24 h, 7 d and 30 d of one service, or of all services together when `service` is omitted.',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { service: t.arg.string({ required: false }) },
+    resolve: async (_r, { service }, ctx) => (service ? { serviceId: (await serviceByName(ctx, service)).id } : {}),
+  }),
+  uptimeTimeline: t.field({
+    type: [ServiceTimelineRef],
+    description: 'Status windows of every service (or one) over a range, side by side. Default: the last 24 h.',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { service: t.arg.string({ required: false }), from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
+    resolve: async (_r, args, ctx) => {
+      const r = range(args, ctx, 86400_000);
+      const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now());
+      if (args.service && !services.length) throw new NotFoundError('Service', args.service);
+      const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), args.service ? services.map((s) => s.id) : undefined);
+      return services.map((service) => ({ service, windows: windows.get(service.id) ?? [] }));
+    },
+  }),
+}));
+
+const toInput = (input: Record<string, unknown>) => input as unknown as ServiceInput;
+
+builder.mutationFields((t) => ({
+  recheckService: t.field({
+    type: CheckRunRef,
+    description: 'Checks a service now, outside its schedule, and records the result.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { name: t.arg.string() },
+    resolve: (_r, { name }, ctx) =>
+      ctx.audited(async (em) => ({ ...(await ctx.app.monitoring.recheck(em, name)), service: name }), {
+        action: 'monitoring.service.recheck',
+        input: { name },
+        target: { type: 'service', id: name },
+      }),
+  }),
+  diagnoseService: t.field({
+    type: CheckRunRef,
+    description: 'An extended check with step-by-step details (DNS, connect, TLS, first byte for http); not recorded in the history.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { name: t.arg.string() },
+    resolve: (_r, { name }, ctx) =>
+      ctx.audited(async (em) => ({ ...(await ctx.app.monitoring.recheck(em, name, true)), service: name }), {
+        action: 'monitoring.service.diagnose',
+        input: { name },
+        target: { type: 'service', id: name },
+      }),
+  }),
+  pauseService: t.field({
+    type: ServiceRef,
+    authScopes: { 'platform.operations.manage': true },
+    args: { name: t.arg.string() },
+    resolve: async (_r, { name }, ctx) => {
+      await ctx.audited((em) => setPaused(em, name, true, ctx.app.clock), { action: 'monitoring.service.pause', input: { name }, target: { type: 'service', id: name } });
+      return serviceByName(ctx, name);
+    },
+  }),
+  resumeService: t.field({
+    type: ServiceRef,
+    authScopes: { 'platform.operations.manage': true },
+    args: { name: t.arg.string() },
+    resolve: async (_r, { name }, ctx) => {
+      await ctx.audited((em) => setPaused(em, name, false, ctx.app.clock), { action: 'monitoring.service.resume', input: { name }, target: { type: 'service', id: name } });
+      ctx.app.monitoring.scheduler.poke();
+      return serviceByName(ctx, name);
+    },
+  }),
+  createService: t.field({
+    type: ServiceRef,
+    authScopes: { 'platform.system.admin': true },
+    args: { input: t.arg({ type: CreateServiceInput }) },
+    resolve: async (_r, { input }, ctx) => {
+      const created = await ctx.audited((em) => createService(em, toInput(input), ctx.app.clock), {
+        action: 'monitoring.service.create',
+        input,
+        targetOf: (s) => ({ type: 'service', id: s.name }),
+      });
+      ctx.app.monitoring.scheduler.poke();
+      return serviceByName(ctx, created.name);
+    },
+  }),
+  updateService: t.field({
+    type: ServiceRef,
+    description: 'Replaces the definition of an API service (config services are changed in their file).',
+    authScopes: { 'platform.system.admin': true },
+    args: { name: t.arg.string(), input: t.arg({ type: UpdateServiceInput }) },
+    resolve: async (_r, { name, input }, ctx) => {
+      await ctx.audited((em) => updateService(em, name, toInput(input), ctx.app.clock), {
+        action: 'monitoring.service.update',
+        input: { name, ...input },
+        target: { type: 'service', id: name },
+      });
+      ctx.app.monitoring.scheduler.poke();
+      return serviceByName(ctx, name);
+    },
+  }),
+  deleteService: t.boolean({
+    authScopes: { 'platform.system.admin': true },
+    args: { name: t.arg.string() },
+    resolve: async (_r, { name }, ctx) => {
+      await ctx.audited((em) => deleteService(em, name), { action: 'monitoring.service.delete', input: { name }, target: { type: 'service', id: name } });
+      return true;
+    },
+  }),
+  pingHeartbeat: t.field({
+    type: ServiceStatusEnum,
+    description: 'A heartbeat from a cron job or worker (same as POST /ping/<token>); `failed` reports that the job failed.',
+    authScopes: { authenticated: true },
+    args: { token: t.arg.string(), failed: t.arg.boolean({ required: false, defaultValue: false }) },
+    resolve: async (_r, { token, failed }, ctx) => {
+      const result = await ctx.audited((em) => ctx.app.monitoring.ping(em, token, failed ?? false), {
+        action: 'monitoring.heartbeat.ping',
+        input: { failed },
+        targetOf: (r) => ({ type: 'service', id: r.service }),
+      });
+      return result.status as 'healthy' | 'degraded' | 'down';
+    },
+  }),
+}));
+
+/** Events of one channel for a subscription, filtered; ends when the client leaves. */
+async function* events<T>(ctx: RequestContext, channel: string, keep: (event: T) => boolean): AsyncGenerator<T> {
+  for await (const event of ctx.app.pubsub.subscribe<T>(channel)) if (keep(event)) yield event;
+}
+
+builder.subscriptionFields((t) => ({
+  serviceStatusChanged: t.field({
+    type: StatusChangeRef,
+    description: 'Every status transition (previous and new status, and why), optionally for one service or critical ones only.',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }) },
+    subscribe: (_r, args, ctx) => events<StatusChangeEvent>(ctx, Channels.statusChanged, (e) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical)),
+    resolve: (event) => event,
+  }),
+  healthCheckRecorded: t.field({
+    type: CheckRecordedRef,
+    description: 'Every recorded check of one service.',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { service: t.arg.string() },
+    subscribe: (_r, { service }, ctx) => events<HealthCheckEvent>(ctx, Channels.checkRecorded, (e) => e.service === service),
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,238 @@
+/**
+ * The monitoring capability as the server runs it: declared services (config file or built-ins),
+ * the scheduler, the result writer, the periodic jobs (partitions, rollups, retention), recheck and
+ * diagnose, heartbeat pings, and the events subscribers get.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { PubSub } from '../events/pubsub.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { NotFoundError } from '../errors.ts';
+import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
+import { builtinServices } from './builtins.ts';
+import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringSettings } from './config-file.ts';
+import { syncDeclaredServices } from './config-sync.ts';
+import { schedule, type PeriodicJob } from './jobs.ts';
+import { recordChecks, ResultWriter, type HealthCheckEvent, type StatusChangeEvent } from './results.ts';
+import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
+import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUp } from './timeseries.ts';
+
+export const Channels = {
+  statusChanged: 'service.status',
+  checkRecorded: 'service.check',
+  probe: 'event-bus.probe',
+} as const;
+
+export interface MonitoringOptions {
+  orm: MikroORM;
+  sql: pg.Pool;
+  pubsub: PubSub;
+  clock: Clock;
+  logger: Logger;
+  dataDir: string;
+  configFile?: string;
+  /** Run the scheduler and periodic jobs (off in tests that drive checks by hand). */
+  runScheduler?: boolean;
+  stats?: SchedulerStats & { onRecorded?(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void };
+}
+
+export class Monitoring {
+  settings: MonitoringSettings = { ...DEFAULT_SETTINGS };
+  /** The last config error, shown by the API until a good file is loaded. */
+  configError: string | null = null;
+  readonly runtime: CheckerRuntime;
+  readonly scheduler: Scheduler;
+  #stopJobs: (() => Promise<void>) | undefined;
+  #watcher: FSWatcher | undefined;
+  #reloadTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: MonitoringOptions) {
+    this.runtime = {
+      dataDir: o.dataDir,
+      now: () => o.clock.now(),
+      database: {
+        ping: async () => void (await o.sql.query('select 1')),
+        pendingMigrations: () => pendingMigrations(o.orm),
+        poolUse: () => ({ used: o.sql.totalCount - o.sql.idleCount, max: 6 }),
+      },
+      eventBusProbe: (timeoutMs, signal) => this.#probe(timeoutMs, signal),
+      lastHeartbeat: async (name) => {
+        const { rows } = await o.sql.query<{ last_ping_at: Date | null; last_ping_failed: boolean }>(
+          'select st.last_ping_at, st.last_ping_failed from service_states st join services s on s.id = st.service_id where s.name = $1',
+          [name],
+        );
+        return rows[0]?.last_ping_at ? { at: rows[0].last_ping_at, failed: rows[0].last_ping_failed } : null;
+      },
+    };
+    const writer = new ResultWriter(o.sql, { onRecorded: (checks, transitions) => this.#publish(checks, transitions) }, o.logger);
+    this.scheduler = new Scheduler(o.sql, writer, this.runtime, o.clock, o.logger, undefined, o.stats);
+  }
+
+  async start(): Promise<void> {
+    await ensurePartitions(this.o.sql, this.o.clock.now());
+    await this.reloadDeclared();
+    if (this.o.configFile) this.#watch(this.o.configFile);
+    if (this.o.runScheduler === false) return;
+    this.scheduler.start();
+    this.#stopJobs = schedule(this.o.sql, this.#jobs(), this.o.logger);
+  }
+
+  async stop(): Promise<void> {
+    this.#watcher?.close();
+    clearTimeout(this.#reloadTimer);
+    await this.#stopJobs?.();
+    await this.scheduler.stop();
+  }
+
+  /**
+   * Loads the config file (or the built-ins when there is none) into the database. An invalid file
+   * leaves the last good services in force; the error is logged and kept in `configError`.
+   */
+  async reloadDeclared(): Promise<void> {
+    const em = this.o.orm.em.fork();
+    if (!this.o.configFile) {
+      const result = await em.transactional((tx) => syncDeclaredServices(tx, builtinServices(this.o.dataDir), 'builtin', null, this.o.clock));
+      this.#logSync(result, 'built-in');
+      return;
+    }
+    const config = await loadConfigFile(this.o.configFile); // throws ConfigFileError: the caller decides
+    const result = await em.transactional((tx) => syncDeclaredServices(tx, config.services, 'config', config.path, this.o.clock));
+    this.settings = config.settings;
+    this.configError = null;
+    this.#logSync(result, config.path);
+    this.scheduler.poke();
+  }
+
+  /** Reload on SIGHUP or a file change: keep the last good config when the new one is invalid. */
+  async reloadSafely(reason: string): Promise<boolean> {
+    try {
+      await this.reloadDeclared();
+      this.o.logger.info({ reason, file: this.o.configFile }, 'config reloaded');
+      return true;
+    } catch (error) {
+      this.configError = (error as Error).message;
+      this.o.logger.error({ reason, file: this.o.configFile, error: (error as Error).message }, 'config not reloaded: the last good config stays in force');
+      return false;
+    }
+  }
+
+  /** Runs a service's check now, outside the schedule, records it and returns the result. */
+  async recheck(em: EntityManager, name: string, diagnose = false): Promise<CheckResult & { checkedAt: Date }> {
+    const claim = await this.#claimByName(em, name);
+    const completed = await runClaimed(claim, this.runtime, this.o.clock, diagnose);
+    if (!diagnose) {
+      const { checks, transitions } = await recordChecks(this.o.sql, [completed]);
+      this.#publish(checks, transitions);
+    }
+    return { ...completed.result, checkedAt: completed.checkedAt };
+  }
+
+  /** A heartbeat ping (`/ping/<token>`, `/fail`): records it and checks the service at once. */
+  async ping(em: EntityManager, token: string, failed: boolean): Promise<{ service: string; status: string }> {
+    const { rows } = await this.o.sql.query<{ name: string }>(
+      `update service_states st set last_ping_at = $2, last_ping_failed = $3
+         from services s where s.id = st.service_id and s.ping_token = $1 and s.kind = 'heartbeat'
+       returning s.name`,
+      [token, this.o.clock.now(), failed],
+    );
+    if (!rows.length) throw new NotFoundError('Heartbeat', `${token.slice(0, 4)}…`);
+    const result = await this.recheck(em, rows[0].name);
+    return { service: rows[0].name, status: result.status };
+  }
+
+  #publish(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void {
+    this.o.stats?.onRecorded?.(checks, transitions);
+    const { pubsub, logger } = this.o;
+    for (const check of checks) void pubsub.publish(Channels.checkRecorded, check).catch((err) => logger.warn({ err }, 'publish failed'));
+    for (const change of transitions) {
+      logger.info(change, 'service status changed');
+      void pubsub.publish(Channels.statusChanged, change).catch((err) => logger.warn({ err }, 'publish failed'));
+    }
+  }
+
+  async #claimByName(em: EntityManager, name: string): Promise<ClaimedCheck> {
+    const { rows } = await this.o.sql.query(
+      `select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.failure_threshold,
+              s.recovery_threshold, s.critical, st.status, st.pending_status, st.pending_count
+         from services s join service_states st on st.service_id = s.id where s.name = $1`,
+      [name],
+    );
+    const r = rows[0];
+    if (!r) throw new NotFoundError('Service', name);
+    void em;
+    return {
+      serviceId: r.id, name: r.name, kind: r.kind, target: r.target, options: r.options, timeoutMs: r.timeout_ms,
+      degradedLatencyMs: r.degraded_latency_ms, failureThreshold: r.failure_threshold, recoveryThreshold: r.recovery_threshold,
+      critical: r.critical, status: r.status, pendingStatus: r.pending_status, pendingCount: r.pending_count, dueAt: this.o.clock.now(),
+    };
+  }
+
+  async #probe(timeoutMs: number, signal: AbortSignal): Promise<{ transport: string }> {
+    const id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const controller = new AbortController();
+    signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const events = this.o.pubsub.subscribe<{ id: string }>(Channels.probe, controller.signal);
+    const received = (async () => {
+      for await (const event of events) if (event.id === id) return true;
+      return false;
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, this.o.pubsub.transport === 'redis' ? 20 : 0)); // let the subscription register
+      await this.o.pubsub.publish(Channels.probe, { id });
+      if (!(await received)) throw new Error(`the probe did not come back through the ${this.o.pubsub.transport} event bus within ${timeoutMs} ms`);
+      return { transport: this.o.pubsub.transport };
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  }
+
+  #watch(path: string): void {
+    try {
+      this.#watcher = watch(path, () => {
+        clearTimeout(this.#reloadTimer);
+        this.#reloadTimer = setTimeout(() => void this.reloadSafely('file changed'), 300);
+      });
+      this.#watcher.on('error', () => {});
+    } catch (err) {
+      this.o.logger.warn({ err, path }, 'cannot watch the config file; reload with SIGHUP');
+    }
+  }
+
+  #logSync(result: { added: string[]; updated: string[]; removed: string[] }, from: string): void {
+    if (result.added.length || result.updated.length || result.removed.length) this.o.logger.info({ from, ...result }, 'declared services synced');
+  }
+
+  #jobs(): PeriodicJob[] {
+    const { sql, clock } = this.o;
+    const minute = 60_000;
+    return [
+      { name: 'partitions', lockKey: 0x4c6b0001, everyMs: 3600_000, run: () => ensurePartitions(sql, clock.now()) },
+      {
+        name: 'retention',
+        lockKey: 0x4c6b0002,
+        everyMs: 3600_000,
+        run: async () => {
+          await dropExpiredPartitions(sql, clock.now(), this.settings.rawRetentionDays);
+          await deleteOldRollups(sql, clock.now(), this.settings.rollupRetentionDays);
+        },
+      },
+      {
+        name: 'rollups',
+        lockKey: 0x4c6b0003,
+        everyMs: minute,
+        run: async () => {
+          const now = clock.now().getTime();
+          const thisMinute = Math.floor(now / minute) * minute;
+          await rollUp(sql, 'minute', new Date(thisMinute - 3 * minute), new Date(thisMinute));
+          const thisHour = Math.floor(now / 3600_000) * 3600_000;
+          await rollUp(sql, 'hour', new Date(thisHour - 3600_000), new Date(thisHour + 3600_000));
+        },
+      },
+    ];
+  }
+}

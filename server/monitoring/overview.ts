@@ -1,0 +1,164 @@
+/**
+ * Reads for the dashboard and integrators. `listServices` serves the whole grid in two queries
+ * whatever the number of services: definitions with their state, then 24 h time-in-status for all.
+ */
+import type pg from 'pg';
+import type { Status } from './status.ts';
+import { timeInStatusByService, uptimeRatio, EMPTY_TIME, type TimeInStatus } from './uptime.ts';
+import type { ServiceSource } from './entities.ts';
+
+export interface ServiceSummary {
+  id: number;
+  name: string;
+  displayName: string;
+  kind: string;
+  target: string;
+  options: Record<string, unknown>;
+  intervalMs: number;
+  timeoutMs: number;
+  degradedLatencyMs: number | null;
+  failureThreshold: number;
+  recoveryThreshold: number;
+  critical: boolean;
+  tags: string[];
+  dependsOn: string[];
+  paused: boolean;
+  source: ServiceSource;
+  sourcePath: string | null;
+  pingToken: string | null;
+  status: Status | null;
+  statusSince: Date | null;
+  lastCheckedAt: Date | null;
+  latencyMs: number | null;
+  lastError: string | null;
+  lastDetails: Record<string, unknown> | null;
+  recentLatencies: number[];
+  /** Time in each status over the last 24 h (filled by listServices). */
+  day: TimeInStatus;
+}
+
+export interface ServiceFilter {
+  status?: (Status | 'pending')[] | null;
+  tag?: string | null;
+  kind?: string | null;
+  /** Part of the name, display name or target. */
+  text?: string | null;
+  names?: string[] | null;
+  criticalOnly?: boolean | null;
+}
+
+export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date): Promise<ServiceSummary[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (filter.status?.length) {
+    const statuses = filter.status.filter((s) => s !== 'pending');
+    const pending = filter.status.includes('pending');
+    where.push(`(${[statuses.length ? `st.status = any(${param(statuses)})` : null, pending ? 'st.status is null' : null].filter(Boolean).join(' or ')})`);
+  }
+  if (filter.tag) where.push(`${param(filter.tag)} = any(s.tags)`);
+  if (filter.kind) where.push(`s.kind = ${param(filter.kind)}`);
+  if (filter.text) {
+    const p = param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or s.target ilike ${p})`);
+  }
+  if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
+  if (filter.criticalOnly) where.push('s.critical');
+  const { rows } = await sql.query(
+    `select s.*, st.status, st.status_since, st.last_checked_at, st.last_latency_ms, st.last_error, st.last_details, st.recent_latencies
+       from services s join service_states st on st.service_id = s.id
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by s.name`,
+    params,
+  );
+  const day = rows.length ? await timeInStatusByService(sql, new Date(now.getTime() - 86400_000), now, now, filter.names ? rows.map((r) => r.id) : undefined) : new Map();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    displayName: r.display_name,
+    kind: r.kind,
+    target: r.target,
+    options: r.options,
+    intervalMs: r.interval_ms,
+    timeoutMs: r.timeout_ms,
+    degradedLatencyMs: r.degraded_latency_ms,
+    failureThreshold: r.failure_threshold,
+    recoveryThreshold: r.recovery_threshold,
+    critical: r.critical,
+    tags: r.tags,
+    dependsOn: r.depends_on,
+    paused: r.paused,
+    source: r.source,
+    sourcePath: r.source_path,
+    pingToken: r.ping_token,
+    status: r.status,
+    statusSince: r.status_since,
+    lastCheckedAt: r.last_checked_at,
+    latencyMs: r.last_latency_ms,
+    lastError: r.last_error,
+    lastDetails: r.last_details,
+    recentLatencies: r.recent_latencies,
+    day: day.get(r.id) ?? { ...EMPTY_TIME },
+  }));
+}
+
+export interface StatusCounts {
+  healthy: number;
+  degraded: number;
+  down: number;
+  pending: number;
+  paused: number;
+}
+
+export function countByStatus(services: ServiceSummary[]): StatusCounts {
+  const counts: StatusCounts = { healthy: 0, degraded: 0, down: 0, pending: 0, paused: 0 };
+  for (const s of services) {
+    if (s.paused) counts.paused++;
+    else counts[s.status ?? 'pending']++;
+  }
+  return counts;
+}
+
+export const UPTIME_RANGES = { last24h: 1, last7d: 7, last30d: 30 } as const;
+export type UptimeRangeName = keyof typeof UPTIME_RANGES;
+
+export interface UptimeReport {
+  from: Date;
+  to: Date;
+  ratio: number | null;
+  time: TimeInStatus;
+}
+
+/** Uptime of one service, or overall (all services' time added up) when `serviceId` is undefined. */
+export async function uptimeReport(sql: pg.Pool, days: number, now: Date, degradedWeight: number, serviceId?: number): Promise<UptimeReport> {
+  const from = new Date(now.getTime() - days * 86400_000);
+  const byService = await timeInStatusByService(sql, from, now, now, serviceId === undefined ? undefined : [serviceId]);
+  const time = { ...EMPTY_TIME };
+  for (const t of byService.values()) for (const key of Object.keys(time) as (keyof TimeInStatus)[]) time[key] += t[key];
+  return { from, to: now, ratio: uptimeRatio(time, degradedWeight), time };
+}
+
+export interface TimelineWindow {
+  status: string;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+/** Status windows over [from, to) for the given services (all when omitted), in one query. */
+export async function timelines(sql: pg.Pool, from: Date, to: Date, now: Date, serviceIds?: number[]): Promise<Map<number, TimelineWindow[]>> {
+  const { rows } = await sql.query<{ service_id: number; status: string; started_at: Date; ended_at: Date | null }>(
+    `select service_id, status, greatest(started_at, $1::timestamptz) as started_at,
+            case when ended_at is null and $3::timestamptz <= $2::timestamptz then null else least(coalesce(ended_at, $2::timestamptz), $2::timestamptz) end as ended_at
+       from uptime_records
+      where started_at < $2::timestamptz and coalesce(ended_at, $3::timestamptz) > $1::timestamptz ${serviceIds ? 'and service_id = any($4)' : ''}
+      order by service_id, started_at`,
+    serviceIds ? [from, to, now, serviceIds] : [from, to, now],
+  );
+  const result = new Map<number, TimelineWindow[]>();
+  for (const r of rows) {
+    const list = result.get(r.service_id) ?? [];
+    list.push({ status: r.status, startedAt: r.started_at, endedAt: r.ended_at });
+    result.set(r.service_id, list);
+  }
+  return result;
+}

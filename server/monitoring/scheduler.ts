@@ -1,0 +1,181 @@
+/**
+ * The check scheduler. Due checks are claimed through PostgreSQL — `FOR UPDATE SKIP LOCKED` on
+ * the next-due time, pushing it one interval ahead and marking the claim until the timeout has
+ * passed — so several replicas never run one check twice, and a dead replica's checks are taken
+ * over once its claims expire. Checks run with bounded concurrency; results go to the writer.
+ */
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { CheckerRuntime } from './checkers/checker.ts';
+import { getChecker } from './checkers/registry.ts';
+import { runCheck } from './checkers/run.ts';
+import type { CompletedCheck, ResultWriter } from './results.ts';
+import type { Status } from './status.ts';
+
+/** A claimed check: the service's definition and the state it starts from. */
+export interface ClaimedCheck {
+  serviceId: number;
+  name: string;
+  kind: string;
+  target: string;
+  options: Record<string, unknown>;
+  timeoutMs: number;
+  degradedLatencyMs: number | null;
+  failureThreshold: number;
+  recoveryThreshold: number;
+  critical: boolean;
+  status: Status | null;
+  pendingStatus: Status | null;
+  pendingCount: number;
+  /** When the check was due: lag = start - dueAt. */
+  dueAt: Date;
+}
+
+/** Seconds a claim outlives the check's timeout before another replica may take the check over. */
+const CLAIM_GRACE_MS = 5000;
+
+/** Claims up to `limit` due checks (see the module comment). */
+export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Promise<ClaimedCheck[]> {
+  if (limit <= 0) return [];
+  const { rows } = await sql.query(
+    `with due as (
+       select st.service_id, st.next_due_at
+         from service_states st join services s on s.id = st.service_id
+        where st.next_due_at <= $1 and not s.paused and (st.claimed_until is null or st.claimed_until < $1)
+        order by st.next_due_at
+        limit $2
+        for update of st skip locked
+     )
+     update service_states st set
+       next_due_at = case when due.next_due_at + s.interval_ms * interval '1 millisecond' > $1
+                          then due.next_due_at + s.interval_ms * interval '1 millisecond'
+                          else $1::timestamptz + s.interval_ms * interval '1 millisecond' end,
+       claimed_until = $1::timestamptz + (s.timeout_ms + ${CLAIM_GRACE_MS}) * interval '1 millisecond'
+     from due, services s
+     where st.service_id = due.service_id and s.id = st.service_id
+     returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms,
+               s.failure_threshold, s.recovery_threshold, s.critical, st.status, st.pending_status, st.pending_count,
+               due.next_due_at as due_at`,
+    [now, limit],
+  );
+  return rows.map((r) => ({
+    serviceId: r.service_id,
+    name: r.name,
+    kind: r.kind,
+    target: r.target,
+    options: r.options,
+    timeoutMs: r.timeout_ms,
+    degradedLatencyMs: r.degraded_latency_ms,
+    failureThreshold: r.failure_threshold,
+    recoveryThreshold: r.recovery_threshold,
+    critical: r.critical,
+    status: r.status,
+    pendingStatus: r.pending_status,
+    pendingCount: r.pending_count,
+    dueAt: r.due_at,
+  }));
+}
+
+export interface SchedulerOptions {
+  /** Checks in flight at once on this replica. */
+  concurrency: number;
+  /** How often to look for due checks when idle. */
+  pollMs: number;
+}
+
+export interface SchedulerStats {
+  /** Observes the lag of each started check (ms). */
+  onLag?(lagMs: number): void;
+  /** Observes each finished check (kind, duration ms). */
+  onCheck?(kind: string, durationMs: number): void;
+}
+
+/** Runs one claimed check to a CompletedCheck; never throws. */
+export async function runClaimed(claim: ClaimedCheck, runtime: CheckerRuntime, clock: Clock, diagnose = false): Promise<CompletedCheck> {
+  const checkedAt = clock.now();
+  const result = await runCheck(
+    getChecker(claim.kind),
+    { name: claim.name, kind: claim.kind, target: claim.target, options: claim.options, timeoutMs: claim.timeoutMs, degradedLatencyMs: claim.degradedLatencyMs },
+    { diagnose, runtime },
+  ).catch((error: unknown) => ({ status: 'down' as const, latencyMs: 0, error: String(error), details: {} }));
+  return {
+    serviceId: claim.serviceId,
+    serviceName: claim.name,
+    critical: claim.critical,
+    kind: claim.kind,
+    checkedAt,
+    result,
+    state: { status: claim.status, pendingStatus: claim.pendingStatus, pendingCount: claim.pendingCount },
+    thresholds: { failureThreshold: claim.failureThreshold, recoveryThreshold: claim.recoveryThreshold },
+  };
+}
+
+export class Scheduler {
+  #running = false;
+  #inFlight = new Set<Promise<void>>();
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    private readonly sql: pg.Pool,
+    private readonly writer: ResultWriter,
+    private readonly runtime: CheckerRuntime,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: SchedulerOptions = { concurrency: 200, pollMs: 100 },
+    private readonly stats: SchedulerStats = {},
+  ) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Looks for due checks now (after a service was created or resumed). */
+  poke(): void {
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        const free = this.options.concurrency - this.#inFlight.size;
+        const claims = await claimDueChecks(this.sql, this.clock.now(), free);
+        for (const claim of claims) this.#start(claim);
+        if (claims.length === free && free > 0) continue; // more may be due: claim again at once
+      } catch (err) {
+        if (this.#running) this.logger.error({ err }, 'scheduler could not claim due checks');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  #start(claim: ClaimedCheck): void {
+    const started = this.clock.now().getTime();
+    this.stats.onLag?.(Math.max(0, started - claim.dueAt.getTime()));
+    const task = runClaimed(claim, this.runtime, this.clock).then((completed) => {
+      this.stats.onCheck?.(claim.kind, completed.result.latencyMs);
+      this.writer.add(completed);
+    });
+    this.#inFlight.add(task);
+    void task.finally(() => this.#inFlight.delete(task));
+  }
+
+  /** Stops claiming, lets running checks finish, and writes their results. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.writer.flush();
+  }
+}

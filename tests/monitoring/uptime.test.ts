@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timeInStatus, uptimeRatio, timeInStatusByService } from '../../server/monitoring/uptime.ts';
+import { timelines } from '../../server/monitoring/overview.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gqlOk } from '../support/graphql.ts';
+
+const at = (hhmm: string) => new Date(`2026-05-01T${hhmm}:00Z`);
+const MIN = 60_000;
+
+describe('uptime arithmetic (time-based)', () => {
+  it('is 99.3056% for 10 minutes down in a day, however often it was checked', () => {
+    const windows = [
+      { status: 'healthy', startedAt: at('00:00'), endedAt: at('12:00') },
+      { status: 'down', startedAt: at('12:00'), endedAt: at('12:10') },
+      { status: 'healthy', startedAt: at('12:10'), endedAt: null },
+    ];
+    const time = timeInStatus(windows, at('00:00'), new Date('2026-05-02T00:00:00Z'), new Date('2026-05-02T00:00:00Z'));
+    expect(time).toEqual({ healthyMs: (24 * 60 - 10) * MIN, degradedMs: 0, downMs: 10 * MIN, pausedMs: 0 });
+    expect(uptimeRatio(time, 0.5)).toBeCloseTo(1430 / 1440, 10);
+  });
+
+  it('counts degraded time at its weight and leaves paused time out', () => {
+    const windows = [
+      { status: 'healthy', startedAt: at('00:00'), endedAt: at('01:00') },
+      { status: 'degraded', startedAt: at('01:00'), endedAt: at('02:00') },
+      { status: 'paused', startedAt: at('02:00'), endedAt: at('05:00') },
+      { status: 'down', startedAt: at('05:00'), endedAt: at('06:00') },
+    ];
+    const time = timeInStatus(windows, at('00:00'), at('06:00'), at('06:00'));
+    expect(time.pausedMs).toBe(180 * MIN);
+    expect(uptimeRatio(time, 0.5)).toBeCloseTo((60 + 30) / 180, 10);
+    expect(uptimeRatio(time, 0)).toBeCloseTo(60 / 180, 10);
+    expect(uptimeRatio(time, 1)).toBeCloseTo(120 / 180, 10);
+  });
+
+  it('clips windows to the range and runs the open one until now', () => {
+    const windows = [
+      { status: 'down', startedAt: at('00:00'), endedAt: at('03:00') },
+      { status: 'healthy', startedAt: at('03:00'), endedAt: null },
+    ];
+    const time = timeInStatus(windows, at('02:00'), at('06:00'), at('04:00'));
+    expect(time).toMatchObject({ downMs: 60 * MIN, healthyMs: 60 * MIN });
+  });
+
+  it('has no uptime for a range with no monitored time', () => {
+    expect(uptimeRatio({ healthyMs: 0, degradedMs: 0, downMs: 0, pausedMs: 5 }, 0.5)).toBeNull();
+  });
+});
+
+describe('uptime in PostgreSQL and over the API', () => {
+  let ts: TestServer;
+  let serviceId: number;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    await gqlOk(ts, 'mutation { createService(input: { name: "windowed", kind: "tcp", target: "127.0.0.1:9" }) { name } }', {}, { token: ts.adminToken });
+    const { rows } = await ts.server.app.sql.query('select id from services where name = $1', ['windowed']);
+    serviceId = rows[0].id;
+    const now = Date.now();
+    const ago = (minutes: number) => new Date(now - minutes * MIN);
+    await ts.server.app.sql.query(
+      `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms) values
+        ($1, 'healthy', $2, $3, 0), ($1, 'down', $3, $4, 0), ($1, 'degraded', $4, $5, 0), ($1, 'healthy', $5, null, null)`,
+      [serviceId, ago(26 * 60), ago(120), ago(60), ago(30)],
+    );
+  });
+  afterAll(() => ts?.close());
+
+  it('adds up time in each status over the last 24 h in one query', async () => {
+    const now = new Date();
+    const map = await timeInStatusByService(ts.server.app.sql, new Date(now.getTime() - 24 * 3600_000), now, now);
+    const time = map.get(serviceId)!;
+    expect(time.downMs / MIN).toBeCloseTo(60, 0);
+    expect(time.degradedMs / MIN).toBeCloseTo(30, 0);
+    expect((time.healthyMs + time.downMs + time.degradedMs) / MIN).toBeCloseTo(24 * 60, 0);
+  });
+
+  it('reports 24 h uptime through the API: (1350 + 15) / 1440 minutes', async () => {
+    const data = await gqlOk<{ uptime: { last24h: { ratio: number } } }>(ts, '{ uptime(service: "windowed") { last24h { ratio } } }', {}, { token: ts.adminToken });
+    expect(data.uptime.last24h.ratio).toBeCloseTo((1350 + 15) / 1440, 3);
+  });
+
+  it('returns the timeline clipped to the range', async () => {
+    const now = new Date();
+    const from = new Date(now.getTime() - 90 * MIN);
+    const windows = (await timelines(ts.server.app.sql, from, now, now, [serviceId])).get(serviceId)!;
+    expect(windows.map((w) => w.status)).toEqual(['down', 'degraded', 'healthy']);
+    expect(windows[0].startedAt.getTime()).toBe(from.getTime());
+    expect(windows.at(-1)!.endedAt).toBeNull();
+  });
+});
