@@ -437,10 +437,10 @@ builder.subscriptionFields((t) => ({
   }),
   healthCheckRecorded: t.field({
     type: CheckRecordedRef,
-    description: 'Every recorded check of one service.',
+    description: 'Every recorded check of one service, or of all services when `service` is omitted (the live grid).',
     authScopes: { 'platform.access_system_panel': true },
-    args: { service: t.arg.string() },
-    subscribe: (_r, { service }, ctx) => events<HealthCheckEvent>(ctx, Channels.checkRecorded, (e) => e.service === service),
+    args: { service: t.arg.string({ required: false }) },
+    subscribe: (_r, { service }, ctx) => events<HealthCheckEvent>(ctx, Channels.checkRecorded, (e) => !service || e.service === service),
     resolve: (event) => event,
   }),
 }));
