@@ -83,6 +83,7 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void server.app.monitoring.reloadSafely('SIGHUP'));
   // A bug must not leave the database running: close what can be closed, then exit non-zero.
   const fatal = (err: unknown) => {
     server.app.logger.fatal({ err }, 'fatal error; shutting down');

@@ -86,18 +86,19 @@ export function parseConfig(text: string, path: string): MonitoringConfig {
     const label = `services[${index}]${entry && typeof entry === 'object' && 'name' in entry ? ` (${JSON.stringify((entry as { name: unknown }).name)})` : ''}`;
     try {
       if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new BadInputError('entry', 'each service must be a mapping with name, kind and target');
-      const definition = validateService(toServiceInput(entry as Record<string, unknown>), 'config');
-      if (seen.has(definition.name)) throw new BadInputError('name', `the name "${definition.name}" is used twice`);
-      seen.add(definition.name);
-      services.push(definition);
+      const rawName = String((entry as { name?: unknown }).name ?? '');
+      if (seen.has(rawName)) throw new BadInputError('name', `the name "${rawName}" is used twice`);
+      seen.add(rawName);
+      services.push(validateService(toServiceInput(entry as Record<string, unknown>), 'config'));
     } catch (error) {
       if (error instanceof BadInputError) problems.push(`${label}: ${error.field}: ${error.message}`);
       else throw error;
     }
   });
+  const valid = new Set(services.map((d) => d.name));
   services.forEach((definition) => {
     try {
-      checkDependencies(definition, seen);
+      checkDependencies(definition, valid);
     } catch (error) {
       if (error instanceof BadInputError) problems.push(`services (${JSON.stringify(definition.name)}): dependsOn: ${error.message}`);
     }

@@ -25,6 +25,8 @@ const TIMEOUT_SLACK_MS = 300;
 const DEFAULT_TIMEOUT_MS = 5000;
 
 interface Fixture {
+  /** The service name (heartbeats are looked up by it); `<kind>-<case>` when absent. */
+  name?: string;
   target: string;
   options?: Record<string, unknown>;
   timeoutMs?: number;
@@ -96,7 +98,7 @@ const TABLE: Record<string, KindCases> = {
   },
   postgres: {
     up: { how: 'the test PostgreSQL', fixture: () => ({ target: postgresUrl() }) },
-    slow: { how: 'connection use over its own threshold (maxConnectionUse 0.01)', fixture: () => ({ target: postgresUrl(), options: { maxConnectionUse: 0.01 }, error: /^connections \d+ of \d+ in use \(degraded at 1%\)$/ }) },
+    slow: { how: 'connection use over its own threshold (maxConnectionUse 0.001)', fixture: () => ({ target: postgresUrl(), options: { maxConnectionUse: 0.001 }, error: /^connections \d+ of \d+ in use \(degraded at 0.1%\)$/ }) },
     failing: {
       how: 'a database that does not exist',
       fixture: () => ({ target: Object.assign(new URL(postgresUrl()), { pathname: '/lookout_no_such_db' }).toString(), error: /database "lookout_no_such_db" does not exist/ }),
@@ -139,11 +141,11 @@ const TABLE: Record<string, KindCases> = {
     timingOut: { how: 'the probe never comes back', fixture: () => ({ target: 'lookout', timeoutMs: TIMEOUT_MS, runtime: { eventBusProbe: (_timeoutMs, signal) => never(signal) } }) },
   },
   heartbeat: {
-    up: { how: 'pinged 10 s ago, period 1m', fixture: () => (testRuntime.ping('heartbeat-up', new Date(Date.now() - 10_000)), { target: 'push', options: { period: '1m' } }) },
+    up: { how: 'pinged 10 s ago, period 1m', fixture: () => (testRuntime.ping('heartbeat-up', new Date(Date.now() - 10_000)), { name: 'heartbeat-up', target: 'push', options: { period: '1m' } }) },
     slow: { notApplicable: 'a push check has no latency of its own (it reports 0 ms), and a late ping is down, not degraded (see failing)' },
     failing: {
       how: 'last ping 10 minutes ago, period 5m, grace 1m',
-      fixture: () => (testRuntime.ping('heartbeat-failing', new Date(Date.now() - 600_000)), { target: 'push', options: { period: '5m', grace: '1m' }, error: /^no ping for 10m; expected every 5m \(grace 1m\)$/ }),
+      fixture: () => (testRuntime.ping('heartbeat-failing', new Date(Date.now() - 600_000)), { name: 'heartbeat-failing', target: 'push', options: { period: '5m', grace: '1m' }, error: /^no ping for 10m; expected every 5m \(grace 1m\)$/ }),
     },
     timingOut: { how: 'the heartbeat store never answers', fixture: () => ({ target: 'push', timeoutMs: TIMEOUT_MS, runtime: { lastHeartbeat: () => never(new AbortController().signal) } }) },
   },
@@ -186,7 +188,7 @@ afterAll(async () => {
 async function run(kind: string, caseKey: string, fixture: Fixture, diagnose = false): Promise<{ result: CheckResult; elapsedMs: number }> {
   const checker = getChecker(kind);
   const { target, options } = checker.validate(fixture.target, fixture.options ?? {});
-  const service = { name: `${kind}-${caseKey}`, kind, target, options, timeoutMs: fixture.timeoutMs ?? DEFAULT_TIMEOUT_MS, degradedLatencyMs: fixture.degradedLatencyMs ?? null };
+  const service = { name: fixture.name ?? `${kind}-${caseKey}`, kind, target, options, timeoutMs: fixture.timeoutMs ?? DEFAULT_TIMEOUT_MS, degradedLatencyMs: fixture.degradedLatencyMs ?? null };
   const started = performance.now();
   const result = await runCheck(checker, service, { diagnose, runtime: { ...testRuntime.runtime, ...fixture.runtime } });
   return { result, elapsedMs: performance.now() - started };
@@ -209,7 +211,7 @@ describe('every checker kind', () => {
           it(`${title} (${entry.how})`, async () => {
             const fixture = entry.fixture();
             const { result, elapsedMs } = await run(kind, key, fixture);
-            expect(result.status, `error: ${result.error}`).toBe(expected);
+            expect(result.status, JSON.stringify({ error: result.error, details: result.details })).toBe(expected);
             expect(result.latencyMs).toBeGreaterThanOrEqual(0);
             expect(JSON.parse(JSON.stringify(result.details))).toEqual(result.details);
             if (key === 'up') expect(result.error).toBeNull();

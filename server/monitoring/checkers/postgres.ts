@@ -44,7 +44,7 @@ export const postgresChecker: Checker<PostgresOptions> = {
       }
     }
     const read = new OptionReader('postgres', options);
-    read.number('maxConnectionUse', 0.9, { min: 0.01, max: 1 });
+    read.number('maxConnectionUse', 0.9, { min: 0.001, max: 1 });
     return { target: value, options: read.finish<PostgresOptions>() };
   },
 
@@ -102,10 +102,10 @@ async function checkSelf(runtime: CheckerRuntime, options: PostgresOptions): Pro
 
 function connectionUse(used: number, max: number, options: PostgresOptions, extra: { steps: Outcome['steps']; pool?: boolean }): Outcome {
   const use = max > 0 ? used / max : 0;
-  const details = { connections: used, maxConnections: max, connectionUse: round2(use) };
+  const details = { connections: used, maxConnections: max, connectionUse: Math.round(use * 1000) / 1000 };
   const what = extra.pool ? "Lookout's connection pool" : 'connections';
   if (use >= options.maxConnectionUse) {
-    return { status: 'degraded', error: `${what} ${used} of ${max} in use (degraded at ${Math.round(options.maxConnectionUse * 100)}%)`, details, steps: extra.steps };
+    return { status: 'degraded', error: `${what} ${used} of ${max} in use (degraded at ${round2(options.maxConnectionUse * 100)}%)`, details, steps: extra.steps };
   }
   return { status: 'healthy', error: null, details, steps: extra.steps };
 }

@@ -1,0 +1,137 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigFileError, parseConfig } from '../../server/monitoring/config-file.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gql, gqlOk } from '../support/graphql.ts';
+
+const GOOD = `
+services:
+  - name: api
+    kind: http
+    target: http://127.0.0.1:9/health
+    interval: 30s
+    timeout: 2s
+    critical: true
+    tags: [core]
+  - name: db
+    kind: tcp
+    target: 127.0.0.1:5
+    depends_on: [api]
+    failure_threshold: 3
+uptime:
+  degradedWeight: 0.25
+`;
+
+describe('config file parsing', () => {
+  it('reads services with durations, snake_case keys and settings', () => {
+    const config = parseConfig(GOOD, '/etc/lookout.yaml');
+    expect(config.services.map((s) => [s.name, s.intervalMs, s.timeoutMs, s.critical])).toEqual([
+      ['api', 30_000, 2000, true],
+      ['db', 30_000, 10_000, false],
+    ]);
+    expect(config.services[1]).toMatchObject({ dependsOn: ['api'], failureThreshold: 3 });
+    expect(config.settings.degradedWeight).toBe(0.25);
+  });
+
+  it('refuses a bad file with the path, the entry and the reason, listing every problem', () => {
+    const bad = `
+services:
+  - name: api
+    kind: http
+    target: http://x
+    interval: sometimes
+  - name: api
+    kind: tcp
+    target: 127.0.0.1:1
+  - name: worker
+    kind: tcp
+    target: nowhere
+  - name: reporter
+    kind: tcp
+    target: 127.0.0.1:2
+    dependsOn: [ghost]
+`;
+    let error: ConfigFileError | undefined;
+    try {
+      parseConfig(bad, '/srv/lookout.yaml');
+    } catch (e) {
+      error = e as ConfigFileError;
+    }
+    expect(error).toBeInstanceOf(ConfigFileError);
+    expect(error!.message).toMatch(/^Invalid config file \/srv\/lookout\.yaml:/);
+    expect(error!.problems).toEqual([
+      expect.stringMatching(/^services\[0\] \("api"\): interval: interval must be a duration/),
+      expect.stringMatching(/^services\[1\] \("api"\): name: the name "api" is used twice/),
+      expect.stringMatching(/^services\[2\] \("worker"\): target: /),
+      expect.stringMatching(/^services \("reporter"\): dependsOn: Unknown services in dependsOn: ghost/),
+    ]);
+  });
+
+  it('says where YAML syntax is broken', () => {
+    expect(() => parseConfig('services:\n  - name: [unclosed\n', 'x.yaml')).toThrow(/not valid YAML \(line \d+\)/);
+  });
+
+  it('allows command services only from the file', () => {
+    const config = parseConfig('services:\n  - name: backup\n    kind: command\n    target: /bin/true\n', 'x.yaml');
+    expect(config.services[0].kind).toBe('command');
+  });
+});
+
+describe('a server with LOOKOUT_CONFIG', () => {
+  let ts: TestServer;
+  let dir: string;
+  let file: string;
+  const admin = () => ({ token: ts.adminToken });
+  const names = async () => (await gqlOk<{ services: { name: string; source: string }[] }>(ts, '{ services { name source } }', {}, admin())).services;
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-config-'));
+    file = path.join(dir, 'lookout.yaml');
+    await fs.writeFile(file, GOOD);
+    ts = await startTestServer({ runScheduler: false, config: { configFile: file } });
+  });
+  afterAll(async () => {
+    await ts?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('monitors the services of the file instead of itself', async () => {
+    expect(await names()).toEqual([
+      { name: 'api', source: 'CONFIG' },
+      { name: 'db', source: 'CONFIG' },
+    ]);
+  });
+
+  it('refuses to edit or delete a config service through the API, saying where it comes from', async () => {
+    const result = await gql(ts, 'mutation { updateService(name: "api", input: { kind: "http", target: "http://x" }) { name } }', {}, admin());
+    expect(result.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(result.errors?.[0].message).toContain(file);
+    const pause = await gqlOk<{ pauseService: { paused: boolean } }>(ts, 'mutation { pauseService(name: "db") { paused } }', {}, admin());
+    expect(pause.pauseService.paused).toBe(true); // operators may still pause it
+  });
+
+  it('keeps the last good config when the file becomes invalid, and reports the error', async () => {
+    await fs.writeFile(file, 'services:\n  - name: api\n    kind: http\n    target: not a url\n');
+    expect(await ts.server.app.monitoring.reloadSafely('test')).toBe(false);
+    expect((await names()).map((s) => s.name)).toEqual(['api', 'db']);
+    const overview = await gqlOk<{ healthOverview: { configError: string } }>(ts, '{ healthOverview { configError } }', {}, admin());
+    expect(overview.healthOverview.configError).toMatch(/services\[0\] \("api"\): target/);
+  });
+
+  it('reloads by itself when the file changes', async () => {
+    await fs.writeFile(file, `${GOOD}\n  - name: cache\n    kind: tcp\n    target: 127.0.0.1:7\n`.replace('uptime:\n  degradedWeight: 0.25\n', '') + 'uptime:\n  degradedWeight: 0.25\n');
+    const deadline = Date.now() + 10_000;
+    while (!(await names()).some((s) => s.name === 'cache') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await names()).map((s) => s.name)).toEqual(['api', 'cache', 'db']);
+    const overview = await gqlOk<{ healthOverview: { configError: string | null } }>(ts, '{ healthOverview { configError } }', {}, admin());
+    expect(overview.healthOverview.configError).toBeNull();
+  });
+
+  it('refuses to start with an invalid file, naming the path, entry and reason', async () => {
+    const badFile = path.join(dir, 'bad.yaml');
+    await fs.writeFile(badFile, 'services:\n  - name: x\n    kind: tcp\n    target: 127.0.0.1:1\n    interval: 10ms\n');
+    await expect(startTestServer({ config: { configFile: badFile } })).rejects.toThrow(/Invalid config file .*bad\.yaml:\n {2}- services\[0\] \("x"\): interval: The interval must be at least 1s/);
+  });
+});
