@@ -19,6 +19,8 @@ if (major < 22 || (major === 22 && minor < 17)) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
+  // graphql-js runs extra (slow) development checks on every value unless NODE_ENV is production.
+  process.env.NODE_ENV ??= 'production';
   const { register } = await import('tsx/esm/api');
   register();
   await import('../server/cli.ts');

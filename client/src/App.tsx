@@ -12,6 +12,8 @@ import { refreshSession } from './lib/session.ts';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
+import { ServiceDetailPage } from './pages/ServiceDetailPage.tsx';
+import { UptimePage } from './pages/UptimePage.tsx';
 import { OperationsPage } from './pages/OperationsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
 import { SystemPage } from './pages/SystemPage.tsx';
@@ -19,6 +21,7 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { TokensPage } from './pages/admin/TokensPage.tsx';
 import { UsersPage } from './pages/admin/UsersPage.tsx';
 import { AuditPage } from './pages/admin/AuditPage.tsx';
+import { ServicesPage } from './pages/admin/ServicesPage.tsx';
 
 function guarded(capability: Capability, Page: Component): Component {
   return () => (
@@ -42,12 +45,15 @@ export function App() {
       <Route path="/setup" component={SetupPage} />
       <Route path="/" component={AppShell}>
         <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} />
+        <Route path="/services/:name" component={guarded(Capability.AccessSystemPanel, ServiceDetailPage)} />
+        <Route path="/uptime" component={guarded(Capability.AccessSystemPanel, UptimePage)} />
         <Route path="/system/ops/runs" component={guarded(Capability.OperationsView, OperationsPage)} />
         <Route path="/alerts" component={guarded(Capability.AccessSystemPanel, AlertsPage)} />
         <Route path="/system" component={guarded(Capability.AccessSystemPanel, SystemPage)} />
         <Route path="/admin" component={() => <Navigate href="/admin/tokens" />} />
         <Route path="/admin/tokens" component={guarded(Capability.SystemAdmin, TokensPage)} />
         <Route path="/admin/users" component={guarded(Capability.SystemAdmin, UsersPage)} />
+        <Route path="/admin/services" component={guarded(Capability.SystemAdmin, ServicesPage)} />
         <Route path="/admin/audit" component={guarded(Capability.SystemAdmin, AuditPage)} />
         <Route path="*" component={NotFoundPage} />
       </Route>

@@ -22,7 +22,15 @@ export const PLACES: readonly Place[] = [
     testid: 'nav-overview',
     icon: 'overview',
     capability: Capability.AccessSystemPanel,
-    owns: (p) => p === '/',
+    owns: (p) => p === '/' || p.startsWith('/services/'),
+  },
+  {
+    label: 'Uptime',
+    href: '/uptime',
+    testid: 'nav-uptime',
+    icon: 'uptime',
+    capability: Capability.AccessSystemPanel,
+    owns: (p) => p.startsWith('/uptime'),
   },
   {
     label: 'Operations',
@@ -62,5 +70,6 @@ export const PLACES: readonly Place[] = [
 export const ADMIN_TABS = [
   { label: 'API tokens', href: '/admin/tokens', testid: 'admin-tab-tokens' },
   { label: 'Users', href: '/admin/users', testid: 'admin-tab-users' },
+  { label: 'Services', href: '/admin/services', testid: 'admin-tab-services' },
   { label: 'Audit log', href: '/admin/audit', testid: 'admin-tab-audit' },
 ] as const;

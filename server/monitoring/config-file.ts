@@ -27,12 +27,13 @@ export interface MonitoringConfig {
 
 /** A config file that cannot be used, with every reason found. */
 export class ConfigFileError extends Error {
-  constructor(
-    readonly path: string,
-    readonly problems: string[],
-  ) {
+  readonly path: string;
+  readonly problems: string[];
+  constructor(path: string, problems: string[]) {
     super(`Invalid config file ${path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigFileError';
+    this.path = path;
+    this.problems = problems;
   }
 }
 

@@ -49,7 +49,10 @@ export class Monitoring {
   #watcher: FSWatcher | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: MonitoringOptions) {
+  private readonly o: MonitoringOptions;
+
+  constructor(options: MonitoringOptions) {
+    const o = (this.o = options);
     this.runtime = {
       dataDir: o.dataDir,
       now: () => o.clock.now(),

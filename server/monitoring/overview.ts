@@ -47,6 +47,11 @@ export interface ServiceFilter {
   criticalOnly?: boolean | null;
 }
 
+/** `{1,2,3}` → [1, 2, 3]: much cheaper than the driver's generic array parser on the hot overview path. */
+function parseIntArray(text: string): number[] {
+  return text.length > 2 ? text.slice(1, -1).split(',').map(Number) : [];
+}
+
 export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date): Promise<ServiceSummary[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -65,7 +70,10 @@ export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Dat
   if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
   if (filter.criticalOnly) where.push('s.critical');
   const { rows } = await sql.query(
-    `select s.*, st.status, st.status_since, st.last_checked_at, st.last_latency_ms, st.last_error, st.last_details, st.recent_latencies
+    `select s.id, s.name, s.display_name, s.kind, s.target, s.options, s.interval_ms, s.timeout_ms, s.degraded_latency_ms,
+            s.failure_threshold, s.recovery_threshold, s.critical, s.tags, s.depends_on, s.paused, s.source, s.source_path, s.ping_token,
+            st.status, st.status_since, st.last_checked_at, st.last_latency_ms, st.last_error, st.last_details,
+            st.recent_latencies::text as recent_latencies
        from services s join service_states st on st.service_id = s.id
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by s.name`,
@@ -97,7 +105,7 @@ export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Dat
     latencyMs: r.last_latency_ms,
     lastError: r.last_error,
     lastDetails: r.last_details,
-    recentLatencies: r.recent_latencies,
+    recentLatencies: parseIntArray(r.recent_latencies),
     day: day.get(r.id) ?? { ...EMPTY_TIME },
   }));
 }

@@ -160,12 +160,17 @@ export class ResultWriter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly sql: pg.Pool,
-    private readonly sink: ResultSink,
-    private readonly logger: Logger,
-    private readonly options: { flushMs: number; maxBatch: number } = { flushMs: 200, maxBatch: 500 },
-  ) {}
+  private readonly sql: pg.Pool;
+  private readonly sink: ResultSink;
+  private readonly logger: Logger;
+  private readonly options: { flushMs: number; maxBatch: number };
+
+  constructor(sql: pg.Pool, sink: ResultSink, logger: Logger, options = { flushMs: 200, maxBatch: 500 }) {
+    this.sql = sql;
+    this.sink = sink;
+    this.logger = logger;
+    this.options = options;
+  }
 
   add(check: CompletedCheck): void {
     this.#pending.push(check);

@@ -117,15 +117,31 @@ export class Scheduler {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
+  private readonly sql: pg.Pool;
+  private readonly writer: ResultWriter;
+  private readonly runtime: CheckerRuntime;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly options: SchedulerOptions;
+  private readonly stats: SchedulerStats;
+
   constructor(
-    private readonly sql: pg.Pool,
-    private readonly writer: ResultWriter,
-    private readonly runtime: CheckerRuntime,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly options: SchedulerOptions = { concurrency: 200, pollMs: 100 },
-    private readonly stats: SchedulerStats = {},
-  ) {}
+    sql: pg.Pool,
+    writer: ResultWriter,
+    runtime: CheckerRuntime,
+    clock: Clock,
+    logger: Logger,
+    options: SchedulerOptions = { concurrency: 200, pollMs: 100 },
+    stats: SchedulerStats = {},
+  ) {
+    this.sql = sql;
+    this.writer = writer;
+    this.runtime = runtime;
+    this.clock = clock;
+    this.logger = logger;
+    this.options = options;
+    this.stats = stats;
+  }
 
   start(): void {
     if (this.#running) return;

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../server/monitoring/checkers/checker.ts';
-import { BODY_LIMIT_BYTES, httpChecker, MAX_REDIRECTS } from '../../server/monitoring/checkers/http.ts';
+import { BODY_LIMIT_BYTES, MAX_REDIRECTS } from '../../server/monitoring/checkers/http.ts';
+import { getChecker } from '../../server/monitoring/checkers/registry.ts';
 import { runCheck } from '../../server/monitoring/checkers/run.ts';
 import { selfSignedCertificate } from './support/certificates.ts';
 import { startHttpFixture, type HttpFixture } from './support/http-server.ts';
@@ -28,9 +29,9 @@ beforeAll(async () => {
 afterAll(() => Promise.all([plain, secure, expiring, expired, other].map((server) => server?.close())));
 
 async function check(target: string, options: Record<string, unknown> = {}, diagnose = false): Promise<CheckResult> {
-  const normalised = httpChecker.validate(target, options);
+  const normalised = getChecker('http').validate(target, options);
   const service = { name: 'web', kind: 'http', ...normalised, timeoutMs: 5000, degradedLatencyMs: null };
-  return runCheck(httpChecker as never, service, { diagnose, runtime: { dataDir: '/tmp', now: () => new Date() } });
+  return runCheck(getChecker('http'), service, { diagnose, runtime: { dataDir: '/tmp', now: () => new Date() } });
 }
 
 describe('http checker: expectations', () => {

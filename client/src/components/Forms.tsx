@@ -1,5 +1,5 @@
 /** Form pieces: a labelled field that shows the server's message for it, and a form-level error. */
-import { Show, type JSX } from 'solid-js';
+import { Show, splitProps, type JSX } from 'solid-js';
 import type { FormError } from '../lib/errors.ts';
 
 /** A label around one input; `error` is shown under it when the server named this field. */
@@ -12,6 +12,21 @@ export function Field(props: { label: string; hint?: string; error?: string | nu
         <span class="field__error">{props.error}</span>
       </Show>
     </label>
+  );
+}
+
+type InputAttributes = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onInput' | 'children'>;
+
+/**
+ * A labelled text input bound to a string signal: `value={email()} onValue={setEmail}`. Any other
+ * input attribute (type, required, autocomplete, data-testid, …) passes through to the <input>.
+ */
+export function TextField(props: InputAttributes & { label: string; hint?: string; error?: string | null; value: string; onValue: (value: string) => void }) {
+  const [own, input] = splitProps(props, ['label', 'hint', 'error', 'value', 'onValue']);
+  return (
+    <Field label={own.label} hint={own.hint} error={own.error}>
+      <input {...input} value={own.value} onInput={(e) => own.onValue(e.currentTarget.value)} aria-invalid={own.error ? true : undefined} />
+    </Field>
   );
 }
 

@@ -1,7 +1,7 @@
 /** Line icons of the navigation (16×16, drawn with the current text colour). */
 import { Switch, Match } from 'solid-js';
 
-export type NavIconName = 'overview' | 'operations' | 'alerts' | 'system' | 'admin';
+export type NavIconName = 'overview' | 'uptime' | 'operations' | 'alerts' | 'system' | 'admin';
 
 export function NavIcon(props: { name: NavIconName }) {
   return (
@@ -12,6 +12,9 @@ export function NavIcon(props: { name: NavIconName }) {
           <rect x="9" y="2" width="5" height="5" rx="1" />
           <rect x="2" y="9" width="5" height="5" rx="1" />
           <rect x="9" y="9" width="5" height="5" rx="1" />
+        </Match>
+        <Match when={props.name === 'uptime'}>
+          <path d="M1.8 8h2.6l1.8-4.5 3.2 9 1.8-4.5h3" />
         </Match>
         <Match when={props.name === 'operations'}>
           <path d="M2 4h12M2 8h12M2 12h8" />

@@ -14,16 +14,35 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": typeof types.ServerInfoDocument,
+    "\n  subscription ServerClock {\n    serverTime\n  }\n": typeof types.ServerClockDocument,
+    "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.CreateServiceDocument,
+    "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.UpdateServiceDocument,
+    "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": typeof types.DeleteServiceDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n": typeof types.CreateUserDocument,
+    "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n": typeof types.CheckRunFieldsFragmentDoc,
+    "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": typeof types.RecheckServiceDocument,
+    "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": typeof types.DiagnoseServiceDocument,
+    "\n  mutation PauseService($name: String!) {\n    pauseService(name: $name) {\n      name\n      paused\n    }\n  }\n": typeof types.PauseServiceDocument,
+    "\n  mutation ResumeService($name: String!) {\n    resumeService(name: $name) {\n      name\n      paused\n    }\n  }\n": typeof types.ResumeServiceDocument,
+    "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ServiceChecksDocument,
+    "\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ServiceDetailDocument,
+    "\n  subscription ServiceCheckRecorded($name: String!) {\n    healthCheckRecorded(service: $name) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": typeof types.ServiceCheckRecordedDocument,
+    "\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n": typeof types.ServiceStatusChangedForDocument,
+    "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": typeof types.ServiceCardFieldsFragmentDoc,
+    "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": typeof types.HealthOverviewDocument,
+    "\n  subscription GridStatusChanged {\n    serviceStatusChanged {\n      service\n      status\n      at\n    }\n  }\n": typeof types.GridStatusChangedDocument,
+    "\n  subscription GridCheckRecorded {\n    healthCheckRecorded {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": typeof types.GridCheckRecordedDocument,
     "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  query Session {\n    me {\n      ...ViewerFields\n    }\n    setupStatus {\n      required\n    }\n  }\n": typeof types.SessionDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {\n    completeSetup(token: $token, email: $email, password: $password) {\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.CompleteSetupDocument,
     "\n  mutation SignOut {\n    signOut\n  }\n": typeof types.SignOutDocument,
-    "\n  query Overview {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": typeof types.OverviewDocument,
-    "\n  subscription ServerClock {\n    serverTime\n  }\n": typeof types.ServerClockDocument,
+    "\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n    }\n  }\n": typeof types.UptimeTimelineDocument,
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": typeof types.AuditLogDocument,
+    "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n": typeof types.AdminServiceFieldsFragmentDoc,
+    "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.AdminServicesDocument,
     "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n": typeof types.ApiTokensDocument,
     "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      status\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
     "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n": typeof types.UsersDocument,
@@ -31,16 +50,35 @@ type Documents = {
     "\n  mutation SetUserDisabled($id: ID!, $disabled: Boolean!) {\n    setUserDisabled(id: $id, disabled: $disabled) {\n      id\n      disabled\n    }\n  }\n": typeof types.SetUserDisabledDocument,
 };
 const documents: Documents = {
+    "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": types.ServerInfoDocument,
+    "\n  subscription ServerClock {\n    serverTime\n  }\n": types.ServerClockDocument,
+    "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.CreateServiceDocument,
+    "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.UpdateServiceDocument,
+    "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": types.DeleteServiceDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n": types.CreateUserDocument,
+    "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n": types.CheckRunFieldsFragmentDoc,
+    "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": types.RecheckServiceDocument,
+    "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": types.DiagnoseServiceDocument,
+    "\n  mutation PauseService($name: String!) {\n    pauseService(name: $name) {\n      name\n      paused\n    }\n  }\n": types.PauseServiceDocument,
+    "\n  mutation ResumeService($name: String!) {\n    resumeService(name: $name) {\n      name\n      paused\n    }\n  }\n": types.ResumeServiceDocument,
+    "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ServiceChecksDocument,
+    "\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ServiceDetailDocument,
+    "\n  subscription ServiceCheckRecorded($name: String!) {\n    healthCheckRecorded(service: $name) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": types.ServiceCheckRecordedDocument,
+    "\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n": types.ServiceStatusChangedForDocument,
+    "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": types.ServiceCardFieldsFragmentDoc,
+    "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": types.HealthOverviewDocument,
+    "\n  subscription GridStatusChanged {\n    serviceStatusChanged {\n      service\n      status\n      at\n    }\n  }\n": types.GridStatusChangedDocument,
+    "\n  subscription GridCheckRecorded {\n    healthCheckRecorded {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": types.GridCheckRecordedDocument,
     "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  query Session {\n    me {\n      ...ViewerFields\n    }\n    setupStatus {\n      required\n    }\n  }\n": types.SessionDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignInDocument,
     "\n  mutation CompleteSetup($token: String!, $email: String!, $password: String!) {\n    completeSetup(token: $token, email: $email, password: $password) {\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.CompleteSetupDocument,
     "\n  mutation SignOut {\n    signOut\n  }\n": types.SignOutDocument,
-    "\n  query Overview {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": types.OverviewDocument,
-    "\n  subscription ServerClock {\n    serverTime\n  }\n": types.ServerClockDocument,
+    "\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n    }\n  }\n": types.UptimeTimelineDocument,
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": types.AuditLogDocument,
+    "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n": types.AdminServiceFieldsFragmentDoc,
+    "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n": types.AdminServicesDocument,
     "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n": types.ApiTokensDocument,
     "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      status\n      revokedAt\n    }\n  }\n": types.RevokeApiTokenDocument,
     "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n": types.UsersDocument,
@@ -65,11 +103,83 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"): (typeof documents)["\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ServerClock {\n    serverTime\n  }\n"): (typeof documents)["\n  subscription ServerClock {\n    serverTime\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n"): (typeof documents)["\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n"): (typeof documents)["\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n"): (typeof documents)["\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n"): (typeof documents)["\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n"): (typeof documents)["\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PauseService($name: String!) {\n    pauseService(name: $name) {\n      name\n      paused\n    }\n  }\n"): (typeof documents)["\n  mutation PauseService($name: String!) {\n    pauseService(name: $name) {\n      name\n      paused\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeService($name: String!) {\n    resumeService(name: $name) {\n      name\n      paused\n    }\n  }\n"): (typeof documents)["\n  mutation ResumeService($name: String!) {\n    resumeService(name: $name) {\n      name\n      paused\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        checks {\n          checkedAt\n          status\n          latencyMs\n          error\n        }\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ServiceCheckRecorded($name: String!) {\n    healthCheckRecorded(service: $name) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n"): (typeof documents)["\n  subscription ServiceCheckRecorded($name: String!) {\n    healthCheckRecorded(service: $name) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n"): (typeof documents)["\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GridStatusChanged {\n    serviceStatusChanged {\n      service\n      status\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription GridStatusChanged {\n    serviceStatusChanged {\n      service\n      status\n      at\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GridCheckRecorded {\n    healthCheckRecorded {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n"): (typeof documents)["\n  subscription GridCheckRecorded {\n    healthCheckRecorded {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -93,15 +203,19 @@ export function graphql(source: "\n  mutation SignOut {\n    signOut\n  }\n"): (
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Overview {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"): (typeof documents)["\n  query Overview {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  subscription ServerClock {\n    serverTime\n  }\n"): (typeof documents)["\n  subscription ServerClock {\n    serverTime\n  }\n"];
+export function graphql(source: "\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n"): (typeof documents)["\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n"): (typeof documents)["\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

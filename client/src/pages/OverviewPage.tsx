@@ -1,101 +1,91 @@
 /**
- * Overview: is Lookout itself up? The live server clock (proves the WebSocket path end to end),
- * overall health and the running version. The service grid arrives with the monitoring capability.
+ * Overview: is everything running? Every service as a card coloured and labelled by status, live
+ * (one query, then updates in place from the subscriptions), with counts that filter, a tag and
+ * text filter, and Lookout's own clock, health and version in a strip at the top.
  */
-import { Show, createSignal, onCleanup } from 'solid-js';
-import { createQuery, createSubscription } from '@urql/solid';
-import { graphql } from '../graphql';
+import { For, Match, Show, Switch, createMemo } from 'solid-js';
+import { createStore } from 'solid-js/store';
 import { PageHeader } from '../components/PageHeader.tsx';
-import { Badge, healthTone } from '../components/Badge.tsx';
-import { connectionStatus, onReconnected } from '../lib/connection.ts';
-import { formatClock, formatDateTime, formatDuration } from '../lib/format.ts';
-import { formError } from '../lib/errors.ts';
-
-const OverviewQuery = graphql(`
-  query Overview {
-    health
-    serverInfo {
-      version
-      startedAt
-    }
-  }
-`);
-
-const ServerClockSubscription = graphql(`
-  subscription ServerClock {
-    serverTime
-  }
-`);
+import { ServerStrip } from '../components/ServerStrip.tsx';
+import { ServiceCard } from '../components/monitoring/ServiceCard.tsx';
+import { StatusCounts } from '../components/monitoring/StatusCounts.tsx';
+import { GridFilters, type GridFilter } from '../components/monitoring/GridFilters.tsx';
+import { FormErrorMessage } from '../components/Forms.tsx';
+import { createServiceGrid } from '../lib/service-grid.ts';
+import { connectionStatus } from '../lib/connection.ts';
+import { statusKey } from '../lib/status.ts';
+import { can } from '../lib/session.ts';
+import { Capability } from '../../../server/auth/capabilities.ts';
 
 export function OverviewPage() {
-  const [overview, refetch] = createQuery({ query: OverviewQuery });
-  const [clock] = createSubscription({ query: ServerClockSubscription });
-  onReconnected(() => refetch());
+  const grid = createServiceGrid();
+  const [filter, setFilter] = createStore<GridFilter>({ status: null, tag: null, text: '' });
 
-  // Re-render the uptime every second without asking the server.
-  const [now, setNow] = createSignal(Date.now());
-  const timer = setInterval(() => setNow(Date.now()), 1000);
-  onCleanup(() => clearInterval(timer));
-
-  const time = () => clock.data?.serverTime;
+  // Reads a service's status only while a status filter is set, so live checks do not re-filter.
+  const shown = createMemo(() => {
+    const { status, tag } = filter;
+    const text = filter.text.trim().toLowerCase();
+    if (!status && !tag && !text) return grid.state.names;
+    return grid.state.names.filter((name) => {
+      const s = grid.state.byName[name];
+      if (!s) return false;
+      if (status && statusKey(s.status, s.paused) !== status) return false;
+      if (tag && !s.tags.includes(tag)) return false;
+      return !text || name.includes(text) || s.displayName.toLowerCase().includes(text) || s.target.toLowerCase().includes(text);
+    });
+  });
 
   return (
     <>
-      <PageHeader title="Overview" description="Is everything running? Lookout's own state, live." />
-      {/* While the connection is down these values are the last ones seen: dim them. */}
-      <div class="grid grid--3" classList={{ stale: connectionStatus() === 'reconnecting' }} data-testid="overview-stats">
-        <section class="card stat" data-testid="server-clock-card">
-          <h2 class="stat__label">Server time</h2>
-          <Show when={time()} fallback={<p class="stat__value muted">waiting for the first tick…</p>}>
-            <p class="stat__value stat__value--mono" data-testid="server-time" data-iso={time()} title={time()}>
-              {formatClock(time()!)}
-            </p>
-            <p class="stat__detail mono">{time()}</p>
-          </Show>
-          <Show when={clock.error}>
-            <p class="field__error">{formError(clock.error)?.message}</p>
-          </Show>
-        </section>
-        <section class="card stat" data-testid="health-card">
-          <h2 class="stat__label">Overall health</h2>
-          <p class="stat__value">
-            <Show when={overview.data?.health} fallback={<span class="muted">—</span>}>
-              {(health) => (
-                <Badge tone={healthTone(health())} testid="overall-health">
-                  {health().toLowerCase()}
-                </Badge>
-              )}
-            </Show>
-          </p>
-          <p class="stat__detail">As <code>/health</code> reports it.</p>
-        </section>
-        <section class="card stat" data-testid="server-info-card">
-          <h2 class="stat__label">Lookout</h2>
-          <Show when={overview.data?.serverInfo} fallback={<p class="stat__value muted">—</p>}>
-            {(info) => (
-              <>
-                <p class="stat__value" data-testid="server-version">
-                  v{info().version}
-                </p>
-                <p class="stat__detail" data-testid="server-started-at" data-iso={info().startedAt}>
-                  Up {formatDuration(now() - new Date(info().startedAt).getTime())} · started{' '}
-                  {formatDateTime(info().startedAt)}
-                </p>
-              </>
-            )}
-          </Show>
-        </section>
-      </div>
-      <Show when={overview.error}>
-        <div class="form-error">{formError(overview.error)?.message}</div>
+      <PageHeader title="Overview" description="Is everything running? Every service Lookout watches, live." />
+      <ServerStrip />
+      <Show when={grid.state.configError}>
+        <div class="notice notice--warn" role="alert" data-testid="config-error">
+          <strong>The config file was not loaded:</strong> {grid.state.configError} The last good configuration stays in force.
+        </div>
       </Show>
-      <section class="card placeholder" data-testid="services-placeholder">
-        <h2>Services</h2>
-        <p>
-          Service monitoring arrives with the monitoring capability: this is where the live status grid of every
-          service Lookout watches — healthy, degraded or down, with history and uptime — will appear.
-        </p>
-      </section>
+      <FormErrorMessage error={grid.state.error} testid="grid-error" />
+      <Switch>
+        <Match when={!grid.state.loaded && !grid.state.error}>
+          <p class="muted" data-testid="grid-loading">
+            Loading services…
+          </p>
+        </Match>
+        <Match when={grid.state.loaded && grid.state.names.length === 0}>
+          <EmptyGrid />
+        </Match>
+        <Match when={grid.state.loaded}>
+          <StatusCounts counts={grid.counts()} selected={filter.status} onSelect={(status) => setFilter({ status })} />
+          <GridFilters filter={filter} tags={grid.tags()} onChange={setFilter} shown={shown().length} total={grid.state.names.length} />
+          <div class="service-grid" classList={{ stale: connectionStatus() === 'reconnecting' }} data-testid="service-grid">
+            <For each={shown()} fallback={<p class="muted service-grid__none">No service matches these filters.</p>}>
+              {(name) => <ServiceCard service={grid.state.byName[name]} />}
+            </For>
+          </div>
+        </Match>
+      </Switch>
     </>
+  );
+}
+
+function EmptyGrid() {
+  return (
+    <section class="card placeholder" data-testid="grid-empty">
+      <h2>No services yet</h2>
+      <p>Lookout checks the services you give it and shows each one here, live. Add them either way:</p>
+      <ul>
+        <li>
+          in a YAML config file named by <code>LOOKOUT_CONFIG</code> (a <code>services:</code> list with name, kind, target
+          and interval), reloaded when it changes;
+        </li>
+        <li>
+          or in the dashboard under{' '}
+          <Show when={can(Capability.SystemAdmin)} fallback={<>Admin → Services (an admin can do it)</>}>
+            <a href="/admin/services">Admin → Services</a>
+          </Show>
+          .
+        </li>
+      </ul>
+    </section>
   );
 }

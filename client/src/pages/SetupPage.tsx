@@ -6,7 +6,7 @@ import { PASSWORD_MIN_LENGTH } from '../../../server/auth/password-rules.ts';
 import { Show, createSignal } from 'solid-js';
 import { useNavigate } from '@solidjs/router';
 import { AuthLayout } from '../components/AuthLayout.tsx';
-import { Field, FormErrorMessage, fieldError } from '../components/Forms.tsx';
+import { FormErrorMessage, TextField, fieldError } from '../components/Forms.tsx';
 import { completeSetup } from '../lib/session.ts';
 import type { FormError } from '../lib/errors.ts';
 
@@ -53,37 +53,38 @@ export function SetupPage() {
           This account will be an admin: it can create users and API tokens. The setup link works once.
         </p>
         <form class="form" onSubmit={onSubmit} data-testid="setup-form">
-          <Field label="Email" error={fieldError(error(), 'email')}>
-            <input
-              type="email"
-              autocomplete="username"
-              required
-              autofocus
-              value={email()}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-              data-testid="setup-email"
-            />
-          </Field>
-          <Field label="Password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} error={fieldError(error(), 'password')}>
-            <input
-              type="password"
-              autocomplete="new-password"
-              required
-              value={password()}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-              data-testid="setup-password"
-            />
-          </Field>
-          <Field label="Confirm password" error={fieldError(error(), 'confirm')}>
-            <input
-              type="password"
-              autocomplete="new-password"
-              required
-              value={confirm()}
-              onInput={(e) => setConfirm(e.currentTarget.value)}
-              data-testid="setup-confirm"
-            />
-          </Field>
+          <TextField
+            label="Email"
+            error={fieldError(error(), 'email')}
+            type="email"
+            autocomplete="username"
+            required
+            autofocus
+            value={email()}
+            onValue={setEmail}
+            data-testid="setup-email"
+          />
+          <TextField
+            label="Password"
+            hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
+            error={fieldError(error(), 'password')}
+            type="password"
+            autocomplete="new-password"
+            required
+            value={password()}
+            onValue={setPassword}
+            data-testid="setup-password"
+          />
+          <TextField
+            label="Confirm password"
+            error={fieldError(error(), 'confirm')}
+            type="password"
+            autocomplete="new-password"
+            required
+            value={confirm()}
+            onValue={setConfirm}
+            data-testid="setup-confirm"
+          />
           <Show when={error() && !['email', 'password', 'confirm'].includes(error()!.field ?? '')}>
             <FormErrorMessage error={error()} testid="setup-error" />
           </Show>

@@ -2,7 +2,7 @@
 import { Show, createSignal } from 'solid-js';
 import { Navigate, useNavigate } from '@solidjs/router';
 import { AuthLayout } from '../components/AuthLayout.tsx';
-import { Field, FormErrorMessage } from '../components/Forms.tsx';
+import { FormErrorMessage, TextField } from '../components/Forms.tsx';
 import { session, signIn } from '../lib/session.ts';
 import type { FormError } from '../lib/errors.ts';
 
@@ -35,29 +35,17 @@ export function SignInPage() {
           </div>
         </Show>
         <form class="form" onSubmit={onSubmit} data-testid="signin-form">
-          <Field label="Email">
-            <input
-              type="email"
-              name="email"
-              autocomplete="username"
-              required
-              autofocus
-              value={email()}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-              data-testid="signin-email"
-            />
-          </Field>
-          <Field label="Password">
-            <input
-              type="password"
-              name="password"
-              autocomplete="current-password"
-              required
-              value={password()}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-              data-testid="signin-password"
-            />
-          </Field>
+          <TextField label="Email" type="email" name="email" autocomplete="username" required autofocus value={email()} onValue={setEmail} data-testid="signin-email" />
+          <TextField
+            label="Password"
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            required
+            value={password()}
+            onValue={setPassword}
+            data-testid="signin-password"
+          />
           <FormErrorMessage error={error()} testid="signin-error" />
           <button type="submit" class="button button--primary button--wide" disabled={busy()} data-testid="signin-submit">
             {busy() ? 'Signing in…' : 'Sign in'}

@@ -10,12 +10,12 @@ import type { Checker } from './checker.ts';
 import { describe, OptionReader } from './options.ts';
 
 /** Normalised options of a `command` check. */
-export interface CommandOptions {
+export type CommandOptions = {
   /** Arguments appended to those written in the target. */
   args: string[];
   /** Run the target through /bin/sh (pipes, globs, variables); off by default. */
   shell: boolean;
-}
+};
 
 /** Nagios plugin exit codes. */
 export const EXIT_OK = 0;

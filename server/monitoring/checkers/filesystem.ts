@@ -11,12 +11,12 @@ import { StepClock } from './network.ts';
 import { describe, OptionReader, requireOrdered, round2, throwIfAborted } from './options.ts';
 
 /** Normalised options of a `filesystem` check. */
-export interface FilesystemOptions {
+export type FilesystemOptions = {
   /** Free space (% of the volume) below which the check is degraded. */
   degradedBelowPercent: number;
   /** Free space (% of the volume) below which the check is down. */
   downBelowPercent: number;
-}
+};
 
 /** Probe files start with this, so a leftover one (after a crash mid-probe) explains itself. */
 export const PROBE_PREFIX = '.lookout-probe-';

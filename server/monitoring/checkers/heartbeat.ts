@@ -7,12 +7,12 @@ import type { Checker } from './checker.ts';
 import { OptionReader } from './options.ts';
 
 /** Normalised options of a `heartbeat` check, as durations (`"5m"`). */
-export interface HeartbeatOptions {
+export type HeartbeatOptions = {
   /** How often the job pings. */
   period: string;
   /** How late a ping may be before the service is down. */
   grace: string;
-}
+};
 
 /** A push service has no address; its target is always this. */
 export const PUSH_TARGET = 'push';

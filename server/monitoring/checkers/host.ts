@@ -13,15 +13,15 @@ import { worst, type Status } from '../status.ts';
 import type { Checker } from './checker.ts';
 import { describe, OptionReader, requireOrdered, round2, statusAbove } from './options.ts';
 
-/** Normalised options of a `host` check: pairs of thresholds, in percent used. */
-export interface HostOptions {
+/** Normalised options of a `host` check: pairs of thresholds, in percent used (degraded/down when strictly above). */
+export type HostOptions = {
   cpuDegradedPercent: number;
   cpuDownPercent: number;
   memoryDegradedPercent: number;
   memoryDownPercent: number;
   diskDegradedPercent: number;
   diskDownPercent: number;
-}
+};
 
 /** The only target: this checker sees the machine it runs on and no other. */
 export const LOCAL_HOST_TARGET = 'localhost';
@@ -71,7 +71,7 @@ export const hostChecker: Checker<HostOptions> = {
       const degraded = service.options[`${metric.name}DegradedPercent`];
       const down = service.options[`${metric.name}DownPercent`];
       const metricStatus = statusAbove(value, degraded, down);
-      if (metricStatus !== 'healthy') problems.push(`${metric.label} ${value}% used (${metricStatus} at ${metricStatus === 'down' ? down : degraded}%)`);
+      if (metricStatus !== 'healthy') problems.push(`${metric.label} ${value}% used (${metricStatus} above ${metricStatus === 'down' ? down : degraded}%)`);
       status = worst(status, metricStatus);
     }
     return {

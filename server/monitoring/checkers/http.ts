@@ -14,7 +14,7 @@ import { describeNetworkError, StepClock } from './network.ts';
 import { describe, OptionReader } from './options.ts';
 
 /** Normalised options of an `http` check. */
-export interface HttpOptions {
+export type HttpOptions = {
   method: string;
   headers?: Record<string, string>;
   body?: string;
@@ -26,7 +26,7 @@ export interface HttpOptions {
   /** A certificate expiring within this many days makes the check degraded (0: never). */
   certExpiryDays: number;
   insecure: boolean;
-}
+};
 
 /** Hops followed before a chain of redirects counts as a loop. */
 export const MAX_REDIRECTS = 5;
@@ -60,6 +60,8 @@ interface CertificateInfo {
  * connection instead of paying a handshake per check. Diagnoses bypass them to time a fresh one.
  */
 const agents = new Map<string, http.Agent>();
+/** Origins kept pooled at most; past it the least recently added agent is closed (services come and go). */
+const MAX_AGENTS = 500;
 /** A TLS connection's certificate does not change while it lives: read it once per socket. */
 const certificates = new WeakMap<TLSSocket, CertificateInfo>();
 
@@ -69,6 +71,11 @@ function agentFor(url: URL, insecure: boolean): http.Agent {
   if (!agent) {
     agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, rejectUnauthorized: !insecure }) : new http.Agent({ keepAlive: true });
     agents.set(key, agent);
+    if (agents.size > MAX_AGENTS) {
+      const [oldestKey, oldest] = agents.entries().next().value!;
+      agents.delete(oldestKey);
+      oldest.destroy();
+    }
   }
   return agent;
 }
@@ -92,8 +99,11 @@ export const httpChecker: Checker<HttpOptions> = {
     read.string('body');
     const followRedirects = read.boolean('followRedirects', true);
     read.custom('expectedStatus', (value, field) => readExpectedStatus(value ?? (followRedirects ? '200-299' : '200-399'), field));
-    read.string('bodyContains');
-    read.custom('json', readJsonExpectation);
+    const bodyContains = read.string('bodyContains');
+    const json = read.custom('json', readJsonExpectation);
+    if (method === 'HEAD' && (bodyContains !== undefined || json !== undefined)) {
+      throw new BadInputError(bodyContains !== undefined ? 'options.bodyContains' : 'options.json', 'A HEAD response has no body to look into; use GET, or drop the body expectation.');
+    }
     read.number('certExpiryDays', 14, { min: 0, max: 3650 });
     read.boolean('insecure', false);
     return { target: url.toString(), options: { ...read.finish<HttpOptions>(), method } };

@@ -9,12 +9,12 @@ import type { Checker } from './checker.ts';
 import { describe, OptionReader, requireOrdered, round2, statusAbove } from './options.ts';
 
 /** Normalised options of a `lookout` check. */
-export interface LookoutOptions {
+export type LookoutOptions = {
   eventLoopLagDegradedMs: number;
   eventLoopLagDownMs: number;
   rssDegradedMb: number;
   rssDownMb: number;
-}
+};
 
 /** The only target: this Lookout process. */
 export const LOOKOUT_TARGET = 'lookout';
@@ -62,8 +62,8 @@ export const lookoutChecker: Checker<LookoutOptions> = {
     const lagStatus = statusAbove(lag.p99Ms, options.eventLoopLagDegradedMs, options.eventLoopLagDownMs);
     const rssStatus = statusAbove(rssMb, options.rssDegradedMb, options.rssDownMb);
     const problems: string[] = [];
-    if (lagStatus !== 'healthy') problems.push(`event-loop lag p99 ${lag.p99Ms} ms (${lagStatus} at ${lagStatus === 'down' ? options.eventLoopLagDownMs : options.eventLoopLagDegradedMs} ms)`);
-    if (rssStatus !== 'healthy') problems.push(`resident memory ${rssMb} MB (${rssStatus} at ${rssStatus === 'down' ? options.rssDownMb : options.rssDegradedMb} MB)`);
+    if (lagStatus !== 'healthy') problems.push(`event-loop lag p99 ${lag.p99Ms} ms (${lagStatus} above ${lagStatus === 'down' ? options.eventLoopLagDownMs : options.eventLoopLagDegradedMs} ms)`);
+    if (rssStatus !== 'healthy') problems.push(`resident memory ${rssMb} MB (${rssStatus} above ${rssStatus === 'down' ? options.rssDownMb : options.rssDegradedMb} MB)`);
     return {
       status: worst(lagStatus, rssStatus),
       error: problems.length ? problems.join('; ') : null,

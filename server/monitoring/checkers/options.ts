@@ -20,11 +20,12 @@ interface NumberRange {
 export class OptionReader {
   private readonly known: string[] = [];
   private readonly normalised: Record<string, unknown> = {};
+  private readonly kind: string;
+  private readonly options: Record<string, unknown>;
 
-  constructor(
-    private readonly kind: string,
-    private readonly options: Record<string, unknown>,
-  ) {
+  constructor(kind: string, options: Record<string, unknown>) {
+    this.kind = kind;
+    this.options = options;
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new BadInputError('options', `options must be an object of ${kind} settings.`);
     }
@@ -132,10 +133,13 @@ export function requireOrdered(degraded: { name: string; value: number }, down: 
   }
 }
 
-/** The status of a measurement against a rising pair of thresholds (higher is worse). */
-export function statusAbove(value: number, degradedAt: number, downAt: number): Status {
-  if (value >= downAt) return 'down';
-  if (value >= degradedAt) return 'degraded';
+/**
+ * The status of a measurement against a rising pair of thresholds (higher is worse). Strictly
+ * above, so a threshold of 100% can never be crossed and a pair at 100 switches the metric off.
+ */
+export function statusAbove(value: number, degradedAbove: number, downAbove: number): Status {
+  if (value > downAbove) return 'down';
+  if (value > degradedAbove) return 'degraded';
   return 'healthy';
 }
 

@@ -9,10 +9,10 @@ import { describeNetworkError, StepClock } from './network.ts';
 import { describe, OptionReader, round2 } from './options.ts';
 
 /** Normalised options of a `postgres` check. */
-export interface PostgresOptions {
+export type PostgresOptions = {
   /** Share of connections in use (0-1) at which the check is degraded. */
   maxConnectionUse: number;
-}
+};
 
 /** The target naming Lookout's own database. */
 export const SELF_TARGET = 'self';

@@ -10,8 +10,11 @@ import type { Checker } from './checker.ts';
 import { describeNetworkError, formatHostPort, parseHostPort, StepClock, type HostPort } from './network.ts';
 import { OptionReader } from './options.ts';
 
-/** `redis` takes no options: the URL says everything (credentials, database, TLS). */
-export type RedisOptions = Record<string, never>;
+/** Normalised options of a `redis` check: the URL says the rest (credentials, database, TLS). */
+export type RedisOptions = {
+  /** For `rediss://`: accept any certificate (self-signed, private CA). */
+  insecure: boolean;
+};
 
 /** The port Redis listens on unless told otherwise. */
 export const REDIS_DEFAULT_PORT = 6379;
@@ -26,19 +29,21 @@ interface RedisTarget extends HostPort {
 /** Checks `redis://[user:pass@]host:port[/db]` (or `rediss://`, or plain `host:port`) with PING. */
 export const redisChecker: Checker<RedisOptions> = {
   kind: 'redis',
-  description: 'Sends PING to Redis (after AUTH and SELECT when the URL asks for them) and expects PONG.',
+  description: 'Sends PING to Redis (after AUTH and SELECT when the URL asks for them; rediss:// for TLS) and expects PONG.',
 
   validate(target, options) {
     const value = String(target ?? '').trim();
     parseRedisTarget(value);
-    return { target: value, options: new OptionReader('redis', options).finish<RedisOptions>() };
+    const read = new OptionReader('redis', options);
+    read.boolean('insecure', false);
+    return { target: value, options: read.finish<RedisOptions>() };
   },
 
   async check(service, { signal }) {
     const target = parseRedisTarget(service.target);
     const where = formatHostPort(target);
     const clock = new StepClock();
-    const socket = target.tls ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host }) : net.connect({ host: target.host, port: target.port });
+    const socket = target.tls ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !service.options.insecure }) : net.connect({ host: target.host, port: target.port });
     const abort = () => socket.destroy(new Error('aborted'));
     signal.addEventListener('abort', abort, { once: true });
     const replies = new ReplyReader(socket);
@@ -116,7 +121,10 @@ class ReplyReader {
   private buffer = '';
   private waiting: { resolve(line: string): void; reject(error: Error): void } | undefined;
 
-  constructor(private readonly socket: net.Socket) {
+  private readonly socket: net.Socket;
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;

@@ -10,14 +10,14 @@ import { describeNetworkError, StepClock } from './network.ts';
 import { describe, OptionReader } from './options.ts';
 
 /** Normalised options of a `websocket` check. */
-export interface WebSocketOptions {
+export type WebSocketOptions = {
   headers?: Record<string, string>;
   /** Text sent once the connection is open. */
   send?: string;
   /** A reply must contain this text (after `send`, or pushed by the server unprompted). */
   expect?: string;
   insecure: boolean;
-}
+};
 
 /** The close code sent when the check is done: a normal closure, nothing went wrong. */
 const NORMAL_CLOSURE = 1000;
@@ -67,6 +67,7 @@ export const websocketChecker: Checker<WebSocketOptions> = {
         request.end();
       },
     });
+    const inbox = new Inbox(socket);
     const abort = () => socket.terminate();
     signal.addEventListener('abort', abort, { once: true });
     try {
@@ -81,7 +82,7 @@ export const websocketChecker: Checker<WebSocketOptions> = {
       clock.mark('upgrade', true, socket.protocol || undefined);
       if (send !== undefined || expect !== undefined) {
         step = 'round trip';
-        const reply = await roundTrip(socket, send, expect);
+        const reply = await inbox.roundTrip(socket, send, expect);
         clock.mark('round trip', true, reply.slice(0, 100));
       }
       return { status: 'healthy', error: null, details: {}, steps: clock.steps };
@@ -97,15 +98,37 @@ export const websocketChecker: Checker<WebSocketOptions> = {
   },
 };
 
-/** Sends `send` (if any) and resolves with the first message that contains `expect` (or any message). */
-function roundTrip(socket: WebSocket, send: string | undefined, expect: string | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * Collects messages from the moment the socket exists: a server may greet a client in the same
+ * packet as the upgrade, before any code awaiting `open` runs.
+ */
+class Inbox {
+  private readonly messages: string[] = [];
+  private waiter: ((text: string) => void) | undefined;
+  private expect: string | undefined;
+
+  constructor(socket: WebSocket) {
     socket.on('message', (data) => {
       const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-      if (expect === undefined || text.includes(expect)) resolve(text);
+      if (this.waiter && this.matches(text)) this.waiter(text);
+      else this.messages.push(text);
     });
-    socket.once('close', (code, reason) => reject(new Error(`closed by the server (${code}${reason.length ? ` ${reason}` : ''}) before ${expect === undefined ? 'a reply' : `a reply containing ${JSON.stringify(expect)}`}`)));
-    socket.once('error', reject);
-    if (send !== undefined) socket.send(send);
-  });
+  }
+
+  private matches(text: string): boolean {
+    return this.expect === undefined || text.includes(this.expect);
+  }
+
+  /** Sends `send` (if any) and resolves with the first message containing `expect` (or any message). */
+  roundTrip(socket: WebSocket, send: string | undefined, expect: string | undefined): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.expect = expect;
+      const early = this.messages.find((text) => this.matches(text));
+      if (early !== undefined && send === undefined) return resolve(early);
+      this.waiter = resolve;
+      socket.once('close', (code, reason) => reject(new Error(`closed by the server (${code}${reason.length ? ` ${reason}` : ''}) before ${expect === undefined ? 'a reply' : `a reply containing ${JSON.stringify(expect)}`}`)));
+      socket.once('error', reject);
+      if (send !== undefined) socket.send(send);
+    });
+  }
 }

@@ -4,6 +4,8 @@
  * Enough of the protocol for the redis checker, read the same way a Redis server reads it.
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import type { TestCertificate } from './certificates.ts';
 
 export interface RespServerOptions {
   /** When set, every command but AUTH is refused until AUTH succeeds. */
@@ -16,6 +18,8 @@ export interface RespServerOptions {
   pingError?: string;
   /** Databases SELECT accepts (0..databases-1). */
   databases?: number;
+  /** Serve TLS (what `rediss://` connects to). */
+  certificate?: TestCertificate;
 }
 
 /** A running RESP server. */
@@ -29,7 +33,7 @@ export interface RespServer {
 export async function startRespServer(options: RespServerOptions = {}): Promise<RespServer> {
   const commands: string[][] = [];
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onConnection = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -71,7 +75,8 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
           return `-ERR unknown command '${name}'\r\n`;
       }
     }
-  });
+  };
+  const server = options.certificate ? tls.createServer({ cert: options.certificate.cert, key: options.certificate.key }, onConnection) : net.createServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,

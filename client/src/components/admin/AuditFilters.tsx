@@ -1,7 +1,7 @@
 /** Filters of the audit log: action (exact or a prefix ending in *), actor text, outcome. */
 import { createSignal } from 'solid-js';
 import type { AuditLogFilter } from '../../graphql/graphql.ts';
-import { Field } from '../Forms.tsx';
+import { Field, TextField } from '../Forms.tsx';
 
 export function AuditFilters(props: { onApply: (filter: AuditLogFilter) => void }) {
   const [action, setAction] = createSignal('');
@@ -26,12 +26,8 @@ export function AuditFilters(props: { onApply: (filter: AuditLogFilter) => void 
 
   return (
     <form class="form form--inline" onSubmit={apply} data-testid="audit-filters">
-      <Field label="Action" hint="Exact, or a prefix like auth.*">
-        <input value={action()} placeholder="auth.*" onInput={(e) => setAction(e.currentTarget.value)} data-testid="audit-filter-action" />
-      </Field>
-      <Field label="Actor" hint="Part of an email or token name">
-        <input value={actor()} onInput={(e) => setActor(e.currentTarget.value)} data-testid="audit-filter-actor" />
-      </Field>
+      <TextField label="Action" hint="Exact, or a prefix like auth.*" placeholder="auth.*" value={action()} onValue={setAction} data-testid="audit-filter-action" />
+      <TextField label="Actor" hint="Part of an email or token name" value={actor()} onValue={setActor} data-testid="audit-filter-actor" />
       <Field label="Outcome">
         <select value={outcome()} onChange={(e) => setOutcome(e.currentTarget.value)} data-testid="audit-filter-outcome">
           <option value="">any</option>

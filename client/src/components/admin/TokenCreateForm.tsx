@@ -3,7 +3,7 @@ import { createSignal } from 'solid-js';
 import { createMutation } from '@urql/solid';
 import { graphql } from '../../graphql';
 import type { Role } from '../../graphql/graphql.ts';
-import { Field, FormErrorMessage, fieldError } from '../Forms.tsx';
+import { Field, FormErrorMessage, TextField, fieldError } from '../Forms.tsx';
 import { RoleSelect } from '../RoleSelect.tsx';
 import { formError, type FormError } from '../../lib/errors.ts';
 
@@ -54,15 +54,20 @@ export function TokenCreateForm(props: { onCreated: (created: { name: string; se
 
   return (
     <form class="form form--inline" onSubmit={onSubmit} data-testid="token-create-form">
-      <Field label="Name" error={nameError()} hint="What uses it, e.g. “ci-deploy”.">
-        <input required value={name()} onInput={(e) => setName(e.currentTarget.value)} data-testid="token-name" />
-      </Field>
+      <TextField label="Name" error={nameError()} hint="What uses it, e.g. “ci-deploy”." required value={name()} onValue={setName} data-testid="token-name" />
       <Field label="Role" error={roleError()}>
         <RoleSelect value={role()} onChange={setRole} testid="token-role" />
       </Field>
-      <Field label="Expires (optional)" error={expiresError()} hint="Leave empty for no expiry.">
-        <input type="date" min={tomorrow()} value={expires()} onInput={(e) => setExpires(e.currentTarget.value)} data-testid="token-expires" />
-      </Field>
+      <TextField
+        label="Expires (optional)"
+        error={expiresError()}
+        hint="Leave empty for no expiry."
+        type="date"
+        min={tomorrow()}
+        value={expires()}
+        onValue={setExpires}
+        data-testid="token-expires"
+      />
       <div class="form__actions">
         <button type="submit" class="button button--primary" disabled={state.fetching} data-testid="token-create-submit">
           {state.fetching ? 'Creating…' : 'Create token'}

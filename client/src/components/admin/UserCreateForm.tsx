@@ -4,7 +4,7 @@ import { Show, createSignal } from 'solid-js';
 import { createMutation } from '@urql/solid';
 import { graphql } from '../../graphql';
 import type { Role } from '../../graphql/graphql.ts';
-import { Field, FormErrorMessage, fieldError } from '../Forms.tsx';
+import { Field, FormErrorMessage, TextField, fieldError } from '../Forms.tsx';
 import { RoleSelect } from '../RoleSelect.tsx';
 import { formError, type FormError } from '../../lib/errors.ts';
 
@@ -43,19 +43,18 @@ export function UserCreateForm(props: { onCreated: (email: string) => void }) {
 
   return (
     <form class="form form--inline" onSubmit={onSubmit} data-testid="user-create-form">
-      <Field label="Email" error={fieldError(error(), 'email')}>
-        <input type="email" required autocomplete="off" value={email()} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="user-email" />
-      </Field>
-      <Field label="Initial password" error={fieldError(error(), 'password')} hint={`At least ${PASSWORD_MIN_LENGTH} characters; share it safely.`}>
-        <input
-          type="password"
-          required
-          autocomplete="new-password"
-          value={password()}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-          data-testid="user-password"
-        />
-      </Field>
+      <TextField label="Email" error={fieldError(error(), 'email')} type="email" required autocomplete="off" value={email()} onValue={setEmail} data-testid="user-email" />
+      <TextField
+        label="Initial password"
+        error={fieldError(error(), 'password')}
+        hint={`At least ${PASSWORD_MIN_LENGTH} characters; share it safely.`}
+        type="password"
+        required
+        autocomplete="new-password"
+        value={password()}
+        onValue={setPassword}
+        data-testid="user-password"
+      />
       <Field label="Role" error={fieldError(error(), 'role')}>
         <RoleSelect value={role()} onChange={setRole} testid="user-role" />
       </Field>

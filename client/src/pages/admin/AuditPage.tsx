@@ -73,7 +73,7 @@ export function AuditPage() {
 
   return (
     <>
-      <PageHeader title="Admin" description="API tokens, users and the audit trail of every change." />
+      <PageHeader title="Admin" description="API tokens, users, services and the audit trail of every change." />
       <AdminTabs />
       <section class="card">
         <AuditFilters

@@ -51,7 +51,7 @@ export function TokensPage() {
 
   return (
     <>
-      <PageHeader title="Admin" description="API tokens, users and the audit trail of every change." />
+      <PageHeader title="Admin" description="API tokens, users, services and the audit trail of every change." />
       <AdminTabs />
       <Show when={created()}>
         {(token) => <NewTokenSecret name={token().name} secret={token().secret} onDismiss={() => setCreated(null)} />}

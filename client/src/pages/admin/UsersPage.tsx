@@ -58,7 +58,7 @@ export function UsersPage() {
 
   return (
     <>
-      <PageHeader title="Admin" description="API tokens, users and the audit trail of every change." />
+      <PageHeader title="Admin" description="API tokens, users, services and the audit trail of every change." />
       <AdminTabs />
       <section class="card">
         <h2>Add a user</h2>

@@ -1,0 +1,74 @@
+/**
+ * bench/overview: `healthOverview` latency over real HTTP with 1,000 and then 10,000 services, each
+ * with a status, recent latencies and a few uptime windows in the last day. Goal: p95 < 50 ms at 1,000.
+ *
+ *   node bench/overview/run.ts [--sizes 1000,10000] [--requests 50]
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../server/config.ts';
+import { startServer } from '../../server/main.ts';
+import { createLogger } from '../../server/logger.ts';
+import { benchDatabase, insertHttpServices, percentile } from '../support/setup.ts';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, requests: { type: 'string', default: '50' } } });
+const sizes = values.sizes.split(',').map(Number);
+const requests = Number(values.requests);
+
+const QUERY = `query Overview { healthOverview {
+  generatedAt counts { healthy degraded down pending paused }
+  services { name displayName kind target status statusSince lastCheckedAt latencyMs lastError uptime24h recentLatencies critical tags paused source }
+} }`;
+
+const { db, dataDir, cleanup } = await benchDatabase();
+const token = 'lko_bench_overview_token_0123456789';
+const server = await startServer(
+  { ...loadConfig({}), host: '127.0.0.1', port: 0, databaseUrl: db.url, dataDir, bootstrapToken: token, logLevel: 'warn' },
+  { logger: createLogger('warn'), runScheduler: false },
+);
+
+async function fill(total: number): Promise<void> {
+  const { rows } = await db.sql.query("select count(*)::int as n from services where source = 'api'");
+  const missing = total - rows[0].n;
+  if (missing <= 0) return;
+  await insertHttpServices(db, missing, 'http://127.0.0.1:9', 30_000, `svc${total}`);
+  // statuses, sparklines, and three uptime windows per service over the last day
+  await db.sql.query(`update service_states set
+      status = (array['healthy','healthy','healthy','degraded','down'])[1 + (service_id % 5)],
+      status_since = now() - interval '2 hours', last_checked_at = now() - interval '5 seconds', last_latency_ms = 20 + service_id % 50,
+      recent_latencies = array(select 10 + (random() * 90)::int from generate_series(1, 20))
+    where status is null`);
+  await db.sql.query(`insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+    select s.id, w.status, now() - w.since, case when w.until is null then null else now() - w.until end, null
+      from services s cross join (values ('healthy', interval '30 hours', interval '6 hours'), ('down', interval '6 hours', interval '5 hours'),
+                                          ('healthy', interval '5 hours', null::interval)) as w(status, since, until)
+     where s.source = 'api' and not exists (select 1 from uptime_records u where u.service_id = s.id)`);
+  await db.sql.query('analyze');
+}
+
+const rowsOut: string[] = [];
+for (const size of sizes) {
+  await fill(size);
+  const timings: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < requests + 5; i++) {
+    const t0 = performance.now();
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: QUERY }),
+    });
+    const text = await response.text();
+    if (i >= 5) timings.push(performance.now() - t0);
+    bytes = text.length;
+    if (!text.includes('"healthOverview"')) throw new Error(text.slice(0, 500));
+  }
+  timings.sort((a, b) => a - b);
+  const services = Number((await db.sql.query('select count(*) from services')).rows[0].count);
+  const row = `| ${services} | ${percentile(timings, 50).toFixed(1)} ms | ${percentile(timings, 95).toFixed(1)} ms | ${(bytes / 1024).toFixed(0)} KiB |`;
+  rowsOut.push(row);
+  console.log(row);
+}
+await server.close();
+await cleanup();
+console.log(['| services | p50 | p95 | response |', '| --- | --- | --- | --- |', ...rowsOut].join('\n'));
+process.exit(0);

@@ -1,0 +1,75 @@
+/**
+ * Lookout's own state in one line: the live server clock (it proves the WebSocket path end to
+ * end), overall health as /health reports it, and the running version with its uptime.
+ */
+import { Show } from 'solid-js';
+import { createQuery, createSubscription } from '@urql/solid';
+import { graphql } from '../graphql';
+import { Badge, healthTone } from './Badge.tsx';
+import { connectionStatus, onReconnected } from '../lib/connection.ts';
+import { formatClock, formatDateTime, formatDuration } from '../lib/format.ts';
+import { formError } from '../lib/errors.ts';
+import { now } from '../lib/ticker.ts';
+
+const ServerInfoQuery = graphql(`
+  query ServerInfo {
+    health
+    serverInfo {
+      version
+      startedAt
+    }
+  }
+`);
+
+const ServerClockSubscription = graphql(`
+  subscription ServerClock {
+    serverTime
+  }
+`);
+
+export function ServerStrip() {
+  const [info, refetch] = createQuery({ query: ServerInfoQuery });
+  const [clock] = createSubscription({ query: ServerClockSubscription });
+  onReconnected(() => refetch());
+  const time = () => clock.data?.serverTime;
+
+  return (
+    <section class="server-strip" classList={{ stale: connectionStatus() === 'reconnecting' }} data-testid="server-strip">
+      <div class="server-strip__item" data-testid="health-card">
+        <span class="server-strip__label">Overall</span>
+        <Show when={info.data?.health} fallback={<span class="muted">—</span>}>
+          {(health) => (
+            <Badge tone={healthTone(health())} testid="overall-health">
+              {health().toLowerCase()}
+            </Badge>
+          )}
+        </Show>
+      </div>
+      <div class="server-strip__item" data-testid="server-clock-card">
+        <span class="server-strip__label">Server time</span>
+        <Show when={time()} fallback={<span class="muted">waiting for the first tick…</span>}>
+          <span class="mono" data-testid="server-time" data-iso={time()} title={time()}>
+            {formatClock(time()!)}
+          </span>
+        </Show>
+        <Show when={clock.error}>
+          <span class="field__error">{formError(clock.error)?.message}</span>
+        </Show>
+      </div>
+      <Show when={info.data?.serverInfo}>
+        {(server) => (
+          <div class="server-strip__item" data-testid="server-info-card">
+            <span class="server-strip__label">Lookout</span>
+            <span data-testid="server-version">v{server().version}</span>
+            <span class="muted" data-testid="server-started-at" data-iso={server().startedAt} title={`Started ${formatDateTime(server().startedAt)}`}>
+              up {formatDuration(now() - new Date(server().startedAt).getTime())}
+            </span>
+          </div>
+        )}
+      </Show>
+      <Show when={info.error}>
+        <span class="field__error">{formError(info.error)?.message}</span>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,64 @@
+/** Checks, newest first, with "Load older" while the server has more. */
+import { For, Show } from 'solid-js';
+import type { CheckList } from '../../lib/check-list.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { formatLatency } from '../../lib/status.ts';
+import { FormErrorMessage } from '../Forms.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+
+export function CheckTable(props: { list: CheckList; testid: string; empty: string }) {
+  return (
+    <>
+      <table class="table table--compact" data-testid={props.testid}>
+        <thead>
+          <tr>
+            <th>Checked</th>
+            <th>Result</th>
+            <th>Latency</th>
+            <th>Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For
+            each={props.list.checks}
+            fallback={
+              <tr>
+                <td colSpan={4} class="table__empty">
+                  {props.list.loading() ? 'Loading…' : props.empty}
+                </td>
+              </tr>
+            }
+          >
+            {(check) => (
+              <tr data-testid="check-row" data-status={check.status.toLowerCase()}>
+                <td class="nowrap" title={check.checkedAt}>
+                  {formatDateTime(check.checkedAt)}
+                </td>
+                <td>
+                  <StatusBadge status={check.status} />
+                </td>
+                <td class="nowrap mono">{formatLatency(check.latencyMs)}</td>
+                <td class="check-error">{check.error ?? <span class="muted">—</span>}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+      <FormErrorMessage error={props.list.error()} />
+      <Show when={props.list.hasMore()}>
+        <div class="card__foot">
+          <span class="muted">{props.list.checks.length} shown</span>
+          <button
+            type="button"
+            class="button button--quiet button--small"
+            disabled={props.list.loading()}
+            onClick={() => void props.list.loadOlder()}
+            data-testid={`${props.testid}-older`}
+          >
+            {props.list.loading() ? 'Loading…' : 'Load older'}
+          </button>
+        </div>
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The detail page's 24 h chart (uPlot): average and p95 latency per minute, over coloured bands of
+ * the status the service was in. Minutes with no check break the lines instead of bridging them.
+ */
+import { createEffect, on, onCleanup, onMount } from 'solid-js';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Window } from '../../lib/uptime.ts';
+
+export interface LatencyPoint {
+  at: string;
+  avgMs: number;
+  p95Ms: number;
+}
+
+const HEIGHT = 240;
+const MINUTE_S = 60;
+/** Band colours per status: soft, so the lines stay readable on top. */
+const BANDS: Record<string, string> = {
+  healthy: 'rgba(27, 122, 71, 0.08)',
+  degraded: 'rgba(230, 160, 20, 0.22)',
+  down: 'rgba(179, 38, 30, 0.2)',
+  paused: 'rgba(93, 107, 122, 0.12)',
+};
+
+/** Columns for uPlot (seconds), with a null after any gap of more than a minute. */
+export function chartData(points: readonly LatencyPoint[]): uPlot.AlignedData {
+  const xs: number[] = [];
+  const avg: (number | null)[] = [];
+  const p95: (number | null)[] = [];
+  let previous: number | null = null;
+  for (const point of points) {
+    const x = Date.parse(point.at) / 1000;
+    if (previous !== null && x - previous > MINUTE_S * 1.5) {
+      xs.push(previous + MINUTE_S);
+      avg.push(null);
+      p95.push(null);
+    }
+    xs.push(x);
+    avg.push(point.avgMs);
+    p95.push(point.p95Ms);
+    previous = x;
+  }
+  return [xs, avg, p95];
+}
+
+export function LatencyChart(props: { points: readonly LatencyPoint[]; windows: readonly Window[]; from: number; to: number }) {
+  let box!: HTMLDivElement;
+
+  onMount(() => {
+    const drawBands = (u: uPlot) => {
+      const { ctx, bbox } = u;
+      ctx.save();
+      for (const w of props.windows) {
+        const start = Math.max(Date.parse(w.startedAt), props.from) / 1000;
+        const end = Math.min(w.endedAt ? Date.parse(w.endedAt) : props.to, props.to) / 1000;
+        if (end <= start) continue;
+        const x0 = u.valToPos(start, 'x', true);
+        const x1 = u.valToPos(end, 'x', true);
+        ctx.fillStyle = BANDS[w.status] ?? 'transparent';
+        ctx.fillRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
+      }
+      ctx.restore();
+    };
+    const options: uPlot.Options = {
+      width: Math.max(300, box.clientWidth),
+      height: HEIGHT,
+      scales: { x: { time: true, range: () => [props.from / 1000, props.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(10, (max ?? 0) * 1.1)] } },
+      axes: [{}, { label: 'ms', size: 56 }],
+      series: [
+        {},
+        { label: 'avg', stroke: '#2f6fde', width: 1.5, spanGaps: false, value: (_u, v) => (v === null ? '—' : `${v} ms`) },
+        { label: 'p95', stroke: '#b36b00', width: 1.2, dash: [4, 3], spanGaps: false, value: (_u, v) => (v === null ? '—' : `${v} ms`) },
+      ],
+      hooks: { drawClear: [drawBands] },
+    };
+    const plot = new uPlot(options, chartData(props.points), box);
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(300, box.clientWidth), height: HEIGHT }));
+    resize.observe(box);
+    createEffect(on(() => [props.points, props.from, props.to], () => plot.setData(chartData(props.points)), { defer: true }));
+    createEffect(on(() => props.windows.map((w) => `${w.status}${w.endedAt ?? ''}`).join(), () => plot.redraw(false), { defer: true }));
+    onCleanup(() => {
+      resize.disconnect();
+      plot.destroy();
+    });
+  });
+
+  return <div ref={box} class="chart" data-testid="latency-chart" />;
+}

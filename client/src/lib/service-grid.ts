@@ -1,0 +1,176 @@
+/**
+ * The live service grid: one `healthOverview` query for every service, kept in a Solid store keyed
+ * by name so that a check or a status change updates one card's fields in place. Refetches every
+ * 30 s only while the socket is down, and once when it comes back.
+ */
+import { batch, createEffect, createMemo, onCleanup } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
+import { graphql } from '../graphql';
+import type { ServiceCardFieldsFragment } from '../graphql/graphql.ts';
+import { client } from './urql.ts';
+import { connectionStatus, onReconnected } from './connection.ts';
+import { formError, type FormError } from './errors.ts';
+import { STATUS_KEYS, statusKey, type StatusKey } from './status.ts';
+
+graphql(`
+  fragment ServiceCardFields on Service {
+    name
+    displayName
+    kind
+    target
+    status
+    statusSince
+    lastCheckedAt
+    latencyMs
+    lastError
+    uptime24h
+    recentLatencies
+    critical
+    tags
+    paused
+  }
+`);
+
+const HealthOverviewQuery = graphql(`
+  query HealthOverview {
+    healthOverview {
+      generatedAt
+      configError
+      services {
+        ...ServiceCardFields
+      }
+    }
+  }
+`);
+
+const GridStatusChanged = graphql(`
+  subscription GridStatusChanged {
+    serviceStatusChanged {
+      service
+      status
+      at
+    }
+  }
+`);
+
+const GridCheckRecorded = graphql(`
+  subscription GridCheckRecorded {
+    healthCheckRecorded {
+      service
+      checkedAt
+      status
+      latencyMs
+      error
+    }
+  }
+`);
+
+export type GridService = ServiceCardFieldsFragment;
+
+/** Points kept in a card's sparkline (the server keeps the last 20 latencies). */
+const SPARKLINE_POINTS = 20;
+const OFFLINE_REFETCH_MS = 30_000;
+
+interface GridState {
+  loaded: boolean;
+  error: FormError | null;
+  configError: string | null;
+  /** Names in the server's order (by name). */
+  names: string[];
+  byName: Record<string, GridService>;
+}
+
+export interface ServiceGrid {
+  state: GridState;
+  /** Services per status key, from the live store. */
+  counts: () => Record<StatusKey, number>;
+  /** Every tag in use, sorted. */
+  tags: () => string[];
+  refetch: () => Promise<void>;
+}
+
+/** Creates the grid's store and wires it to the server; call inside the page component. */
+export function createServiceGrid(): ServiceGrid {
+  const [state, setState] = createStore<GridState>({ loaded: false, error: null, configError: null, names: [], byName: {} });
+
+  let inFlight: Promise<void> | null = null;
+  const refetch = () =>
+    (inFlight ??= (async () => {
+      try {
+        const result = await client.query(HealthOverviewQuery, {}).toPromise();
+        if (!result.data) {
+          setState('error', formError(result.error));
+          return;
+        }
+        const { services, configError } = result.data.healthOverview;
+        const byName: Record<string, GridService> = {};
+        for (const service of services) byName[service.name] = service;
+        batch(() => {
+          // reconcile keeps unchanged values, so only cards whose data changed re-render.
+          setState('byName', reconcile(byName));
+          setState({ loaded: true, error: null, configError: configError ?? null, names: services.map((s) => s.name) });
+        });
+      } finally {
+        inFlight = null;
+      }
+    })());
+
+  let unknownTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An event for a service the grid does not know yet (just created): fetch the list again, once. */
+  const learnNewService = () => {
+    unknownTimer ??= setTimeout(() => {
+      unknownTimer = undefined;
+      void refetch();
+    }, 1000);
+  };
+
+  const checks = client.subscription(GridCheckRecorded, {}).subscribe((result) => {
+    const check = result.data?.healthCheckRecorded;
+    if (!check) return;
+    const current = state.byName[check.service];
+    if (!current) return learnNewService();
+    // A late event must not roll a card back past a newer one.
+    if (current.lastCheckedAt && current.lastCheckedAt > check.checkedAt) return;
+    setState('byName', check.service, {
+      latencyMs: check.latencyMs,
+      lastCheckedAt: check.checkedAt,
+      lastError: check.error ?? null,
+      recentLatencies: [...current.recentLatencies.slice(1 - SPARKLINE_POINTS), check.latencyMs],
+    });
+  });
+  const changes = client.subscription(GridStatusChanged, {}).subscribe((result) => {
+    const change = result.data?.serviceStatusChanged;
+    if (!change) return;
+    if (!state.byName[change.service]) return learnNewService();
+    setState('byName', change.service, { status: change.status, statusSince: change.at });
+  });
+  onCleanup(() => {
+    checks.unsubscribe();
+    changes.unsubscribe();
+    clearTimeout(unknownTimer);
+  });
+
+  void refetch();
+  onReconnected(() => void refetch());
+  createEffect(() => {
+    if (connectionStatus() !== 'reconnecting') return;
+    const timer = setInterval(() => void refetch(), OFFLINE_REFETCH_MS);
+    onCleanup(() => clearInterval(timer));
+  });
+
+  const counts = createMemo(() => {
+    const result = Object.fromEntries(STATUS_KEYS.map((k) => [k, 0])) as Record<StatusKey, number>;
+    for (const name of state.names) {
+      const s = state.byName[name];
+      if (s) result[statusKey(s.status, s.paused)]++;
+    }
+    return result;
+  });
+  const tags = createMemo(() => {
+    const all = new Set<string>();
+    for (const name of state.names) for (const tag of state.byName[name]?.tags ?? []) all.add(tag);
+    return [...all].sort();
+  });
+
+  return { state, counts, tags, refetch };
+}

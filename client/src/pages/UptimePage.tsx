@@ -1,0 +1,119 @@
+/**
+ * Uptime: every service's status timeline side by side over 24 h, 7 days or 30 days, from one
+ * `uptimeTimeline` query, each row with the uptime computed from its windows (degraded at half
+ * weight, paused time left out) and a shared time axis.
+ */
+import { For, Show, createMemo, createResource, createSignal } from 'solid-js';
+import { graphql } from '../graphql';
+import type { UptimeTimelineQuery } from '../graphql/graphql.ts';
+import { PageHeader } from '../components/PageHeader.tsx';
+import { FormErrorMessage } from '../components/Forms.tsx';
+import { StatusBadge } from '../components/monitoring/StatusBadge.tsx';
+import { TimeAxis, TimelineBar } from '../components/monitoring/TimelineBar.tsx';
+import { serviceHref } from '../components/monitoring/ServiceCard.tsx';
+import { client } from '../lib/urql.ts';
+import { onReconnected } from '../lib/connection.ts';
+import { formError } from '../lib/errors.ts';
+import { formatUptime } from '../lib/status.ts';
+import { uptimeFromWindows } from '../lib/uptime.ts';
+
+const UptimeTimelineDoc = graphql(`
+  query UptimeTimeline($from: DateTime!, $to: DateTime!) {
+    uptimeTimeline(from: $from, to: $to) {
+      service {
+        name
+        displayName
+        status
+        paused
+      }
+      windows {
+        status
+        startedAt
+        endedAt
+      }
+    }
+  }
+`);
+
+const RANGES = [
+  { key: '24h', label: '24 hours', ms: 86400_000 },
+  { key: '7d', label: '7 days', ms: 7 * 86400_000 },
+  { key: '30d', label: '30 days', ms: 30 * 86400_000 },
+] as const;
+type RangeKey = (typeof RANGES)[number]['key'];
+
+type Row = UptimeTimelineQuery['uptimeTimeline'][number];
+
+async function fetchTimelines(range: RangeKey) {
+  const to = Date.now();
+  const from = to - RANGES.find((r) => r.key === range)!.ms;
+  const result = await client.query(UptimeTimelineDoc, { from: new Date(from).toISOString(), to: new Date(to).toISOString() }).toPromise();
+  return { from, to, rows: result.data?.uptimeTimeline ?? null, error: formError(result.error) };
+}
+
+export function UptimePage() {
+  const [range, setRange] = createSignal<RangeKey>('24h');
+  const [data, { refetch }] = createResource(range, fetchTimelines);
+  onReconnected(() => void refetch());
+  const latest = () => data.latest;
+
+  return (
+    <>
+      <PageHeader
+        title="Uptime"
+        description="Every service's status over time, side by side. Uptime counts degraded time at half and leaves paused time out."
+        actions={
+          <div class="segmented" role="group" aria-label="Range">
+            <For each={RANGES}>
+              {(r) => (
+                <button
+                  type="button"
+                  class="segmented__option"
+                  classList={{ 'segmented__option--active': range() === r.key }}
+                  aria-pressed={range() === r.key}
+                  onClick={() => setRange(r.key)}
+                  data-testid={`uptime-range-${r.key}`}
+                >
+                  {r.label}
+                </button>
+              )}
+            </For>
+          </div>
+        }
+      />
+      <FormErrorMessage error={latest()?.error} />
+      <section class="card card--flush uptime" classList={{ stale: data.loading }} data-testid="uptime-table" data-range={range()}>
+        <Show when={latest()?.rows} fallback={<p class="table__empty">{data.loading ? 'Loading…' : 'No data.'}</p>}>
+          {(rows) => <UptimeRows rows={rows()} from={latest()!.from} to={latest()!.to} />}
+        </Show>
+      </section>
+    </>
+  );
+}
+
+function UptimeRows(props: { rows: Row[]; from: number; to: number }) {
+  const withUptime = createMemo(() => props.rows.map((row) => ({ row, ratio: uptimeFromWindows(row.windows, props.from, props.to, props.to) })));
+  return (
+    <>
+      <div class="uptime__row uptime__row--head">
+        <span>Service</span>
+        <TimeAxis from={props.from} to={props.to} />
+        <span class="uptime__ratio">Uptime</span>
+      </div>
+      <For each={withUptime()} fallback={<p class="table__empty">No services yet.</p>}>
+        {({ row, ratio }) => (
+          <div class="uptime__row" data-testid="uptime-row" data-service={row.service.name}>
+            <a class="uptime__name" href={serviceHref(row.service.name)} title={row.service.name}>
+              <StatusBadge status={row.service.status} paused={row.service.paused} />
+              <span>{row.service.displayName}</span>
+            </a>
+            <TimelineBar windows={row.windows} from={props.from} to={props.to} now={props.to} label={`Status of ${row.service.displayName}`} />
+            <span class="uptime__ratio mono" data-testid="uptime-ratio">
+              {formatUptime(ratio)}
+            </span>
+          </div>
+        )}
+      </For>
+    </>
+  );
+}
