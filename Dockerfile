@@ -8,4 +8,5 @@ RUN npm run build:client
 ENV HOST=0.0.0.0 PORT=4000 LOOKOUT_DATA_DIR=/data
 EXPOSE 4000
 USER node
-CMD ["node", "bin/lookout.mjs", "serve"]
+# A small young generation keeps RSS down at a few percent of CPU (see BENCHMARKS.md).
+CMD ["node", "--max-semi-space-size=2", "bin/lookout.mjs", "serve"]

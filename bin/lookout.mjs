@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `lookout` command. Lookout needs Node >= 22.17; when started by an older system Node, this
+// The `lookout` command. Lookout needs Node >= 22.18; when started by an older system Node, this
 // re-runs itself with the Node 22 that `npm install` put in node_modules (the `node` package).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 const [major, minor] = process.versions.node.split('.').map(Number);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-if (major < 22 || (major === 22 && minor < 17)) {
+if (major < 22 || (major === 22 && minor < 18)) {
   const bundled = path.join(here, '..', 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(bundled)) {
-    console.error(`Lookout needs Node 22.17 or newer (this is ${process.version}). Run \`npm install\` in the project first.`);
+    console.error(`Lookout needs Node 22.18 or newer (this is ${process.version}). Run \`npm install\` in the project first.`);
     process.exit(1);
   }
   const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
@@ -21,7 +21,6 @@ if (major < 22 || (major === 22 && minor < 17)) {
 } else {
   // graphql-js runs extra (slow) development checks on every value unless NODE_ENV is production.
   process.env.NODE_ENV ??= 'production';
-  const { register } = await import('tsx/esm/api');
-  register();
+  // Node >= 22.18 runs TypeScript by stripping its types: no build step, no loader in memory.
   await import('../server/cli.ts');
 }

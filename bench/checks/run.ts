@@ -4,7 +4,7 @@
  * CPU per check (Lookout's process, and PostgreSQL's), peak RSS, bytes stored per raw check, and
  * after a restart how long until every service has been checked again.
  *
- *   node --import tsx bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60]
+ *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60]
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -21,7 +21,7 @@ const services = Number(values.services);
 const intervalMs = parseDuration(values.interval, 'interval');
 const measureMs = Number(values.seconds) * 1000;
 
-const target = fork(path.join(import.meta.dirname, 'target.ts'), { execArgv: ['--import', 'tsx'] });
+const target = fork(path.join(import.meta.dirname, 'target.ts'), { execArgv: [] });
 const port = await new Promise<number>((resolve) => target.once('message', (m: { port: number }) => resolve(m.port)));
 const { db, dataDir, cleanup } = await benchDatabase();
 const logger = createLogger('warn');
@@ -81,6 +81,41 @@ while (Date.now() < deadline) {
 }
 await monitoring.stop();
 
+/**
+ * The real product: `lookout serve` (HTTP, GraphQL, dashboard and all) in its own process on the
+ * same database and services, with the Node options `npm start` uses. RSS and CPU from /proc.
+ */
+async function measureServe(seconds: number): Promise<{ peakRssMb: number; cpuMsPerCheck: number; checksPerSecond: number }> {
+  const { spawn } = await import('node:child_process');
+  const { readFile } = await import('node:fs/promises');
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(import.meta.dirname, '../../bin/lookout.mjs'), 'serve'], {
+    env: { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir },
+    stdio: 'ignore',
+  });
+  const stat = async () => {
+    const text = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) / 100) * 1000;
+  };
+  const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+  await new Promise((r) => setTimeout(r, Math.min(intervalMs, 30_000) + 5000)); // start-up and one interval of warm-up
+  const count = async () => Number((await db.sql.query('select count(*) from health_checks')).rows[0].count);
+  const [cpuStart, rowsStart, t] = [await stat(), await count(), performance.now()];
+  let peak = 0;
+  const sampler = setInterval(() => void rss().then((v) => (peak = Math.max(peak, v)), () => {}), 250);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(sampler);
+  const [cpuEnd, rowsEnd] = [await stat(), await count()];
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return {
+    peakRssMb: Math.round(peak / 1048576),
+    cpuMsPerCheck: Math.round(((cpuEnd - cpuStart) / (rowsEnd - rowsStart)) * 1000) / 1000,
+    checksPerSecond: Math.round(((rowsEnd - rowsStart) / ((performance.now() - t) / 1000)) * 10) / 10,
+  };
+}
+const serve = await measureServe(Math.min(measureMs / 1000, 60));
+
 const cpuMsPerCheck = (cpu.user + cpu.system) / 1000 / measuredChecks;
 const result = {
   services,
@@ -99,10 +134,11 @@ const result = {
   rowsStored: rows,
   rowsDuringMeasure: rows - rowsBefore,
   recheckedAfterRestartS: recheckedAfterS,
+  serve,
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(
-  `| ${services} | ${values.interval} | ${result.checksPerSecond} (of ${result.expectedPerSecond}) | ${result.lagP50Ms} / ${result.lagP99Ms} ms | ${result.lookoutCpuMsPerCheck} ms (${result.lookoutCores} cores) | ${result.postgresCpuMsPerCheck} ms | ${result.peakRssMb} MB (baseline ${result.baselineRssMb}) | ${result.bytesPerCheck} B | ${result.recheckedAfterRestartS} s |`,
+  `| ${services} | ${values.interval} | ${result.checksPerSecond} (of ${result.expectedPerSecond}) | ${result.lagP50Ms} / ${result.lagP99Ms} ms | ${result.lookoutCpuMsPerCheck} ms (${result.lookoutCores} cores) | ${result.postgresCpuMsPerCheck} ms | ${result.peakRssMb} MB (baseline ${result.baselineRssMb}) | ${result.bytesPerCheck} B | ${result.recheckedAfterRestartS} s | ${serve.checksPerSecond}/s, ${serve.cpuMsPerCheck} ms, ${serve.peakRssMb} MB |`,
 );
 target.kill();
 await cleanup();

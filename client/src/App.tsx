@@ -3,17 +3,16 @@
  * that may not use a page reads "You do not have access to this page" there.
  */
 import { Navigate, Route, Router, type RouteSectionProps } from '@solidjs/router';
-import type { Component } from 'solid-js';
+import { lazy, type Component } from 'solid-js';
 import { Capability } from '../../server/auth/capabilities.ts';
 import { AppShell } from './components/AppShell.tsx';
 import { RequireCapability } from './components/RequireCapability.tsx';
 import { onReconnected } from './lib/connection.ts';
 import { refreshSession } from './lib/session.ts';
+import { preloadServiceGrid } from './lib/service-grid.ts';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
-import { ServiceDetailPage } from './pages/ServiceDetailPage.tsx';
-import { UptimePage } from './pages/UptimePage.tsx';
 import { OperationsPage } from './pages/OperationsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
 import { SystemPage } from './pages/SystemPage.tsx';
@@ -21,7 +20,12 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { TokensPage } from './pages/admin/TokensPage.tsx';
 import { UsersPage } from './pages/admin/UsersPage.tsx';
 import { AuditPage } from './pages/admin/AuditPage.tsx';
-import { ServicesPage } from './pages/admin/ServicesPage.tsx';
+
+// Pages away from the Overview load on first use: the chart library and forms stay out of the
+// first download, which is what a busy grid of a thousand services waits for.
+const ServiceDetailPage = lazy(() => import('./pages/ServiceDetailPage.tsx').then((m) => ({ default: m.ServiceDetailPage })));
+const UptimePage = lazy(() => import('./pages/UptimePage.tsx').then((m) => ({ default: m.UptimePage })));
+const ServicesPage = lazy(() => import('./pages/admin/ServicesPage.tsx').then((m) => ({ default: m.ServicesPage })));
 
 function guarded(capability: Capability, Page: Component): Component {
   return () => (
@@ -44,7 +48,7 @@ export function App() {
       <Route path="/signin" component={SignInPage} />
       <Route path="/setup" component={SetupPage} />
       <Route path="/" component={AppShell}>
-        <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} />
+        <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} preload={preloadServiceGrid} />
         <Route path="/services/:name" component={guarded(Capability.AccessSystemPanel, ServiceDetailPage)} />
         <Route path="/uptime" component={guarded(Capability.AccessSystemPanel, UptimePage)} />
         <Route path="/system/ops/runs" component={guarded(Capability.OperationsView, OperationsPage)} />

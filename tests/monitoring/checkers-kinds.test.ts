@@ -114,6 +114,12 @@ describe('websocket checker', () => {
     expect(result).toMatchObject({ status: 'down', error: 'timed out after 300 ms' });
   });
 
+  it('is down when the server closes before replying, naming the round trip', async () => {
+    const result = await check('websocket', `${plain.url}/bye`, { options: { send: 'ping', expect: 'pong' } });
+    expect(result).toMatchObject({ status: 'down', error: 'round trip: closed by the server (1001 going away) before a reply containing "pong"' });
+    expect(result.steps?.map((step) => [step.name, step.ok])).toEqual([['connect', true], ['upgrade', true], ['round trip', false]]);
+  });
+
   it('checks wss, strictly unless insecure', async () => {
     expect((await check('websocket', `${secure.url}/echo`)).error).toMatch(/^TLS: self[- ]signed certificate/);
     const result = await check('websocket', `${secure.url}/echo`, { options: { insecure: true, send: 'a', expect: 'echo: a' }, diagnose: true });

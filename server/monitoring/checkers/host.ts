@@ -7,7 +7,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import si from 'systeminformation';
 import { BadInputError } from '../../errors.ts';
 import { worst, type Status } from '../status.ts';
 import type { Checker } from './checker.ts';
@@ -126,6 +125,7 @@ function sampleCpu(): CpuSample {
 
 /** Memory in use, counting reclaimable cache as free (`available`): si.mem() reads /proc/meminfo asynchronously (0.4 ms). */
 async function memoryUse(): Promise<{ percent: number; used: number; total: number }> {
+  const { default: si } = await import('systeminformation'); // loaded on the first host check only
   const memory = await si.mem();
   const used = memory.total - memory.available;
   return { percent: round2((used / memory.total) * 100), used, total: memory.total };

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import { BadInputError } from '../../errors.ts';
@@ -214,12 +215,16 @@ function exchangeOnce(url: URL, init: ExchangeInit, fresh: boolean): Promise<Hop
       rejectUnauthorized: !init.insecure,
       signal: init.signal,
     });
-    request.once('error', (error) => {
+    const progress = init.diagnose ? timeConnection(request, url, clock) : undefined;
+    // `on`, not `once`: a socket torn down mid-body may report twice, and a second unhandled error would crash.
+    request.on('error', (error) => {
       if (request.reusedSocket) Object.assign(error, { reusedSocket: true });
-      if (init.diagnose) clock.fail(pendingStep(request), describeNetworkError(error, url.host));
+      if (progress && !progress.failed) {
+        progress.failed = true;
+        clock.fail(progress.step, describeNetworkError(error, url.host));
+      }
       reject(error);
     });
-    if (init.diagnose) timeConnection(request, url, clock);
     request.once('response', (response) => {
       if (init.diagnose) clock.mark('first byte', true, `HTTP ${response.statusCode}`);
       const hop: Hop = { statusCode: response.statusCode ?? 0, location: response.headers.location, bytes: 0, truncated: false };
@@ -237,7 +242,7 @@ function exchangeOnce(url: URL, init: ExchangeInit, fresh: boolean): Promise<Hop
         }
       });
       response.once('end', finish);
-      response.once('error', reject);
+      response.on('error', reject);
       let done = false;
       function finish() {
         if (done) return;
@@ -251,35 +256,36 @@ function exchangeOnce(url: URL, init: ExchangeInit, fresh: boolean): Promise<Hop
   });
 }
 
+/** Which step a diagnosed request is in, so a failure is pinned to it. */
+interface Progress {
+  step: string;
+  failed: boolean;
+}
+
 /** Names the steps of a fresh connection from its socket's events (diagnosis only). */
-function timeConnection(request: http.ClientRequest, url: URL, clock: StepClock): void {
+function timeConnection(request: http.ClientRequest, url: URL, clock: StepClock): Progress {
+  const progress: Progress = { step: 'dns', failed: false };
   request.once('socket', (socket) => {
-    const state = socket as typeof socket & { lookoutStep?: string };
-    state.lookoutStep = 'dns';
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    if (/^[\d.]+$|:/.test(hostname)) {
+    if (net.isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) {
       clock.mark('dns', true, 'IP address: no lookup');
-      state.lookoutStep = 'connect';
+      progress.step = 'connect';
     }
     socket.once('lookup', (error, address) => {
       if (error) return;
       clock.mark('dns', true, address);
-      state.lookoutStep = 'connect';
+      progress.step = 'connect';
     });
     socket.once('connect', () => {
       clock.mark('connect', true, `${socket.remoteAddress}:${socket.remotePort}`);
-      state.lookoutStep = url.protocol === 'https:' ? 'tls' : 'first byte';
+      progress.step = url.protocol === 'https:' ? 'tls' : 'first byte';
     });
     socket.once('secureConnect', () => {
       const tls = socket as TLSSocket;
       clock.mark('tls', true, `${tls.getProtocol()} ${tls.getCipher()?.name ?? ''}`.trim());
-      state.lookoutStep = 'first byte';
+      progress.step = 'first byte';
     });
   });
-}
-
-function pendingStep(request: http.ClientRequest): string {
-  return (request.socket as { lookoutStep?: string } | null)?.lookoutStep ?? 'connect';
+  return progress;
 }
 
 function certificateOf(socket: TLSSocket): CertificateInfo | undefined {

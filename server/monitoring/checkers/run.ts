@@ -4,6 +4,9 @@
  */
 import type { Checker, CheckContext, CheckResult, CheckTarget } from './checker.ts';
 
+/** Aborts in-flight I/O once a check has settled; one shared reason spares a DOMException per check. */
+const CHECK_SETTLED = new Error('check settled');
+
 export async function runCheck(
   checker: Checker,
   target: CheckTarget,
@@ -35,6 +38,6 @@ export async function runCheck(
     };
   } finally {
     clearTimeout(timer);
-    controller.abort();
+    controller.abort(CHECK_SETTLED);
   }
 }

@@ -21,6 +21,8 @@ export type WebSocketOptions = {
 
 /** The close code sent when the check is done: a normal closure, nothing went wrong. */
 const NORMAL_CLOSURE = 1000;
+/** Messages kept from before the round trip starts (a chatty server must not fill memory). */
+const MAX_EARLY_MESSAGES = 100;
 /** Largest message read; a health reply is small, anything larger is refused by the socket. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -67,6 +69,8 @@ export const websocketChecker: Checker<WebSocketOptions> = {
         request.end();
       },
     });
+    // ws emits 'error' on the socket whenever it fails, including after the check has moved on.
+    socket.on('error', () => {});
     const inbox = new Inbox(socket);
     const abort = () => socket.terminate();
     signal.addEventListener('abort', abort, { once: true });
@@ -111,7 +115,7 @@ class Inbox {
     socket.on('message', (data) => {
       const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
       if (this.waiter && this.matches(text)) this.waiter(text);
-      else this.messages.push(text);
+      else if (this.messages.length < MAX_EARLY_MESSAGES) this.messages.push(text);
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * Measures the CPU an http check costs the control plane: N checks (default 2,000, 50 at a time)
  * through runCheck against a keep-alive server in a child process, so the server's own CPU is not
- * counted. Run: `node --import tsx tests/monitoring/support/measure-http-cpu.ts [checks] [concurrency]`.
+ * counted. Run: `node tests/monitoring/support/measure-http-cpu.ts [checks] [concurrency]`.
  */
 import { spawn } from 'node:child_process';
 import { getChecker } from '../../../server/monitoring/checkers/registry.ts';

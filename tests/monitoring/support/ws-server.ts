@@ -1,6 +1,6 @@
 /**
  * A real WebSocket server for the websocket checker: `/echo` replies `echo: <message>`, `/slow`
- * replies after 150 ms, `/push` greets every new client unprompted, `/mute` never replies, `/private`
+ * replies after 150 ms, `/push` greets every new client unprompted, `/mute` never replies, `/bye` closes on the first message, `/private`
  * wants an `x-token: letmein` header and `/refuse` answers the upgrade with 403.
  */
 import http from 'node:http';
@@ -32,6 +32,7 @@ export async function startWsFixture(certificate?: TestCertificate): Promise<WsF
     wss.handleUpgrade(request, socket, head, (client) => {
       client.on('message', (data) => {
         if (path === '/mute') return;
+        if (path === '/bye') return client.close(1001, 'going away');
         const reply = `echo: ${String(data)}`;
         if (path === '/slow') setTimeout(() => client.send(reply), SLOW_REPLY_MS);
         else client.send(reply);

@@ -13,7 +13,8 @@ function position(window: Window, from: number, to: number, now: number): { left
   const start = Math.max(Date.parse(window.startedAt), from);
   const end = Math.min(window.endedAt ? Date.parse(window.endedAt) : now, to);
   if (end <= start || span <= 0) return null;
-  return { left: `${((start - from) / span) * 100}%`, width: `${((end - start) / span) * 100}%` };
+  // A block is at least 2px wide (CSS), so one that starts right at `to` is pulled in to stay visible.
+  return { left: `min(${((start - from) / span) * 100}%, calc(100% - 2px))`, width: `${((end - start) / span) * 100}%` };
 }
 
 export function windowTitle(window: Window, now: number): string {

@@ -1,0 +1,181 @@
+/**
+ * Dashboard benchmark: how long a browser takes from navigation to a fully rendered Overview grid
+ * of 1,000 services, and how long the page waits for the one `healthOverview` answer. A real
+ * Lookout (embedded PostgreSQL in a temp dir, scheduler off so the numbers hold still) seeded by
+ * SQL, driven by headless Chromium. Prints a markdown table row for BENCHMARKS.md.
+ *
+ *   node_modules/.bin/node --import tsx bench/dashboard/run.ts [--services 1000] [--runs 5]
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type pg from 'pg';
+import { loadConfig, projectRoot } from '../../server/config.ts';
+import { openEmbeddedDatabase } from '../../server/db/embedded.ts';
+import { createLogger } from '../../server/logger.ts';
+import { startServer } from '../../server/main.ts';
+import { launchBrowser } from '../../tests/support/browser.ts';
+
+const { values: args } = parseArgs({ options: { services: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' } } });
+const SERVICES = Number(args.services);
+const RUNS = Number(args.runs);
+const GOAL_MS = 500;
+
+/** 1,000 API services with states (mostly healthy, some degraded, down, pending) and uptime windows. */
+async function seed(sql: pg.Pool, count: number): Promise<void> {
+  await sql.query(
+    `insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms, failure_threshold,
+                           recovery_threshold, critical, tags, depends_on, paused, source, source_path, ping_token, created_at, updated_at)
+     select format('svc-%s', lpad(i::text, 4, '0')), format('Service %s', i), 'http', format('http://svc-%s.internal/health', i),
+            '{"method":"GET","expectedStatus":["200-299"]}'::jsonb, 30000, 10000, null, 2, 1, i % 25 = 0,
+            array[format('team-%s', i % 8), case when i % 2 = 0 then 'api' else 'worker' end], '{}', false, 'api', null, null,
+            now() - interval '2 days', now() - interval '2 days'
+       from generate_series(1, $1) as i`,
+    [count],
+  );
+  // Status by position: 1 % pending, 3 % down, 6 % degraded, the rest healthy; 20 recent latencies each.
+  await sql.query(
+    `insert into service_states (service_id, status, status_since, pending_status, pending_count, last_checked_at, last_latency_ms,
+                                 last_error, last_details, recent_latencies, next_due_at, claimed_until, last_ping_at, last_ping_failed)
+     select s.id, st.status, case when st.status is null then null else now() - (s.id % 300) * interval '1 minute' end, null, 0,
+            case when st.status is null then null else now() - (s.id % 30) * interval '1 second' end,
+            case when st.status is null then null else 20 + (s.id * 37) % 400 end,
+            case when st.status = 'down' then 'connect ECONNREFUSED' end, null,
+            case when st.status is null then '{}'::int[] else array(select 20 + ((s.id * 31 + k * 17) % 300) from generate_series(1, 20) k) end,
+            now() + interval '1 day', null, null, false
+       from services s
+       cross join lateral (select case when s.id % 100 = 0 then null when s.id % 100 < 4 then 'down'
+                                       when s.id % 100 < 10 then 'degraded' else 'healthy' end as status) st
+      where s.source = 'api'`,
+  );
+  await sql.query(
+    `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+     select st.service_id, 'healthy', now() - interval '2 days', st.status_since, extract(epoch from (st.status_since - (now() - interval '2 days'))) * 1000
+       from service_states st where st.status is not null and st.status <> 'healthy'
+     union all
+     select st.service_id, st.status, coalesce(case when st.status = 'healthy' then now() - interval '2 days' end, st.status_since), null, null
+       from service_states st where st.status is not null`,
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  const logger = createLogger('warn');
+  // The embedded PostgreSQL opens up the directory it is given (it runs as the `postgres` user).
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-bench-dashboard-'));
+  const database = await openEmbeddedDatabase(dir, { logger, ephemeral: true });
+  const server = await startServer(
+    { ...loadConfig({}), host: '127.0.0.1', port: 0, databaseUrl: database.url, dataDir: path.join(dir, 'lookout'), bootstrapToken: `lko_bench_${randomBytes(16).toString('hex')}`, logLevel: 'silent' },
+    { logger: createLogger('silent'), runScheduler: false },
+  );
+  const browser = await launchBrowser();
+  try {
+    await seed(server.db.sql, SERVICES);
+    const { rows } = await server.db.sql.query<{ n: number }>('select count(*)::int as n from services');
+    const total = rows[0].n;
+
+    // Sign in as the first admin through the setup link, and hand the session cookies to the browser.
+    const token = new URLSearchParams(new URL(server.setupUrl!).hash.slice(1)).get('token');
+    const setup = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }',
+        variables: { t: token, e: 'bench@example.com', p: 'a long benchmark passphrase' },
+      }),
+    });
+    const cookies = setup.headers.getSetCookie().map((c) => {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      return { name: pair.slice(0, eq), value: pair.slice(eq + 1), url: server.url };
+    });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.addCookies(cookies);
+
+    const measure = async () => {
+      const page = await context.newPage();
+      let overviewMs = NaN;
+      page.on('requestfinished', (request) => {
+        if (request.postData()?.includes('query HealthOverview')) overviewMs = request.timing().responseEnd;
+      });
+      const cdp = process.env.PROFILE ? await page.context().newCDPSession(page) : null;
+      if (cdp) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+      }
+      const started = performance.now();
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="service-card"]').length >= n, total, { timeout: 30_000, polling: 'raf' });
+      const renderedMs = performance.now() - started;
+      if (cdp) {
+        const { profile } = await cdp.send('Profiler.stop');
+        const self = new Map<string, number>();
+        const dt = profile.timeDeltas ?? [];
+        const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+        (profile.samples ?? []).forEach((id, i) => {
+          const n = byId.get(id)!;
+          const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+          self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+        });
+        console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1)}ms ${k}`).join('\n'));
+      }
+      if (process.env.TRACE) {
+        console.log(await page.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+          const res = performance.getEntriesByType('resource').map((e) => `${e.name.split('/').pop()} ${Math.round(e.startTime)}→${Math.round((e as PerformanceResourceTiming).responseEnd)}`);
+          const marks = performance.getEntriesByType('mark').map((m) => `${m.name}@${Math.round(m.startTime)}`).join(' ');
+          return `${marks} now=${Math.round(performance.now())} dcl=${Math.round(nav.domContentLoadedEventEnd)} load=${Math.round(nav.loadEventEnd)} resp=${Math.round(nav.responseEnd)} | ${res.join(' | ')}`;
+        }));
+      }
+      await page.close();
+      return { renderedMs, overviewMs };
+    };
+
+    if (process.env.PROBE) {
+      const cookieHeader = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+      const csrf = decodeURIComponent(cookies.find((c) => c.name === 'lookout_csrf')!.value);
+      for (let i = 0; i < 6; i++) {
+        const t = performance.now();
+        const r = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookieHeader, 'x-lookout-csrf': csrf }, body: JSON.stringify({ query: process.env.PROBE }) });
+        const body = await r.text();
+        console.log('probe', Math.round(performance.now() - t), 'ms', body.length, 'bytes', body.slice(0, 120));
+      }
+    }
+    await measure(); // warm-up: first JIT of the server's resolvers and the browser's cache
+    const results = [];
+    for (let i = 0; i < RUNS; i++) results.push(await measure());
+    const rendered = results.map((r) => r.renderedMs);
+    const overview = results.map((r) => r.overviewMs);
+    const fmt = (ms: number) => `${Math.round(ms)} ms`;
+
+    console.log(`\nDashboard Overview, ${total} services (${SERVICES} seeded + built-in), ${RUNS} runs after 1 warm-up, headless Chromium, ${os.cpus().length} cores`);
+    console.log(`runs (goto → all cards rendered): ${rendered.map(fmt).join(', ')}`);
+    console.log(`runs (healthOverview response seen by the page): ${overview.map(fmt).join(', ')}\n`);
+    console.log('| benchmark | services | goto → all cards rendered (median) | min–max | healthOverview response (median) | goal |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(
+      `| dashboard overview grid | ${total} | ${fmt(median(rendered))} | ${fmt(Math.min(...rendered))}–${fmt(Math.max(...rendered))} | ${fmt(median(overview))} | < ${GOAL_MS} ms ${median(rendered) < GOAL_MS ? '✓' : '✗'} |`,
+    );
+    console.log('\ncommand: node_modules/.bin/node --import tsx bench/dashboard/run.ts');
+  } finally {
+    await browser.close();
+    await server.close();
+    await database.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,235 @@
+/**
+ * The monitoring pages in a real Chromium against a real Lookout whose scheduler runs: the live
+ * grid (a local HTTP target that fails and recovers), the service detail (chart, checks, timeline,
+ * recheck, diagnose), the Uptime page, Admin → Services, and what a viewer is not offered.
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { projectRoot } from '../../server/config.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gql, gqlOk, signInSession } from '../support/graphql.ts';
+import { launchBrowser } from '../support/browser.ts';
+
+const ADMIN = { email: 'monitoring.admin@example.com', password: 'a long admin passphrase' };
+const VIEWER = { email: 'monitoring.viewer@example.com', password: 'a long viewer passphrase' };
+const TARGET = 'local-api';
+/** The longest a page wait may take. */
+const WAIT = 15_000;
+const SCREENSHOTS = path.join(projectRoot, 'docs', 'screenshots');
+
+let ts: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+/** A local HTTP service to monitor: answers 200, or 500 while `failing`. */
+const target = {
+  failing: false,
+  server: http.createServer((_request, response) => {
+    response.writeHead(target.failing ? 500 : 200, { 'content-type': 'text/plain' });
+    response.end(target.failing ? 'broken on purpose' : 'ok');
+  }),
+  url: '',
+};
+
+const byTestId = (id: string) => page.getByTestId(id);
+const card = (name: string, status?: string) => page.locator(`[data-testid="service-card"][data-service="${name}"]${status ? `[data-status="${status}"]` : ''}`);
+
+async function signIn(email: string, password: string): Promise<void> {
+  await page.goto(`${ts.url}/signin`);
+  await byTestId('signin-email').fill(email);
+  await byTestId('signin-password').fill(password);
+  await byTestId('signin-submit').click();
+  await byTestId('current-user-name').filter({ hasText: email }).waitFor();
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  await fs.mkdir(SCREENSHOTS, { recursive: true });
+  await new Promise<void>((resolve) => target.server.listen(0, '127.0.0.1', resolve));
+  target.url = `http://127.0.0.1:${(target.server.address() as AddressInfo).port}/health`;
+
+  ts = await startTestServer();
+  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
+  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', {
+    t: token,
+    e: ADMIN.email,
+    p: ADMIN.password,
+  });
+  await gqlOk(
+    ts,
+    'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }',
+    { input: { name: TARGET, displayName: 'Local API', kind: 'http', target: target.url, interval: '1s', failureThreshold: 1, critical: true, tags: ['e2e'] } },
+    { token: ts.adminToken },
+  );
+
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  await signIn(ADMIN.email, ADMIN.password);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await ts?.close();
+  await new Promise((resolve) => target.server.close(resolve));
+});
+
+describe('monitoring in the dashboard', () => {
+  it('shows every service on the grid: the built-in ones and a local HTTP target', async () => {
+    await page.goto(`${ts.url}/`);
+    await card(TARGET, 'healthy').waitFor();
+    for (const builtin of ['lookout', 'postgres', 'filesystem', 'host', 'event-bus']) await card(builtin).waitFor();
+    const local = card(TARGET);
+    expect(await local.getByTestId('service-status').textContent()).toBe('Healthy');
+    expect(await local.textContent()).toContain('Local API');
+    await local.getByTestId('service-critical').waitFor();
+    expect(await local.getByTestId('service-latency').textContent()).toMatch(/\d+ ms|\d\.\d+ s/);
+    expect(Number(await byTestId('count-healthy').getAttribute('data-count'))).toBeGreaterThanOrEqual(1);
+    // The server clock keeps ticking above the grid.
+    await byTestId('server-time').waitFor();
+  });
+
+  it('filters the grid by status count, tag and text', async () => {
+    await byTestId('grid-filter-text').fill('Local API');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="service-card"]').length === 1);
+    await byTestId('grid-filter-text').fill('');
+    await byTestId('grid-filter-tag').selectOption('lookout');
+    await card(TARGET).waitFor({ state: 'detached' });
+    await byTestId('grid-filter-tag').selectOption('');
+    await byTestId('count-down').click();
+    await card(TARGET).waitFor({ state: 'detached' });
+    await byTestId('count-down').click();
+    await card(TARGET).waitFor();
+  });
+
+  it('turns a card red when its target fails and green when it recovers, without a reload', async () => {
+    await page.evaluate(() => ((window as unknown as { lookoutTestMark: string }).lookoutTestMark = 'same page'));
+    target.failing = true;
+    await card(TARGET, 'down').waitFor();
+    expect(await card(TARGET).getByTestId('service-status').textContent()).toBe('Down');
+    expect(await byTestId('count-down').getAttribute('data-count')).not.toBe('0');
+    const red = await card(TARGET).evaluate((el) => getComputedStyle(el).borderLeftColor);
+    expect(red).toBe('rgb(179, 38, 30)');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'overview.png') });
+
+    target.failing = false;
+    await card(TARGET, 'healthy').waitFor();
+    expect(await card(TARGET).getByTestId('service-status').textContent()).toBe('Healthy');
+    expect(await page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark)).toBe('same page');
+  });
+
+  it('opens a service from its card: chart, recent checks, and the checks of a timeline window', async () => {
+    await card(TARGET).click();
+    await page.waitForURL(`${ts.url}/services/${TARGET}`);
+    await byTestId('detail-status').filter({ hasText: 'Healthy' }).waitFor();
+    expect(await byTestId('detail-source').textContent()).toMatch(/API/);
+    await page.locator('[data-testid="latency-chart"] canvas').first().waitFor();
+    await page.locator('[data-testid="recent-checks"] [data-testid="check-row"]').first().waitFor();
+    // Live: new checks keep arriving at the top of the list.
+    const rows = page.locator('[data-testid="recent-checks"] [data-testid="check-row"]');
+    const before = await rows.count();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="recent-checks"] [data-testid="check-row"]').length > n, before);
+
+    const downWindow = page.locator('[data-testid="timeline-card"] [data-testid="timeline-window"][data-status="down"]').first();
+    await downWindow.waitFor();
+    expect(await page.locator('[data-testid="timeline-card"] [data-testid="timeline-window"]').count()).toBeGreaterThanOrEqual(2);
+    await downWindow.click();
+    const windowChecks = byTestId('window-checks');
+    await windowChecks.locator('[data-testid="check-row"][data-status="down"]').first().waitFor();
+    expect(await windowChecks.textContent()).toContain('500');
+    // The header is sticky: from the top, a full-page picture shows it once, at the top.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'service-detail.png'), fullPage: true });
+  });
+
+  it('rechecks and diagnoses on request, showing the result and the steps with their times', async () => {
+    await byTestId('service-recheck').click();
+    await byTestId('recheck-result').getByTestId('check-run-status').filter({ hasText: 'Healthy' }).waitFor();
+
+    await byTestId('service-diagnose').click();
+    const steps = byTestId('diagnose-result').getByTestId('diagnose-step');
+    await steps.first().waitFor();
+    expect(await steps.count()).toBeGreaterThanOrEqual(2);
+    expect(await byTestId('diagnose-steps').textContent()).toMatch(/\d+(\.\d)? ms/);
+  });
+
+  it('pauses and resumes the service', async () => {
+    await byTestId('service-pause').click();
+    await byTestId('detail-status').filter({ hasText: 'Paused' }).waitFor();
+    await byTestId('service-resume').click();
+    await byTestId('service-pause').waitFor();
+    await byTestId('detail-status').filter({ hasText: 'Healthy' }).waitFor();
+  });
+
+  it('lists every service’s timeline on the Uptime page, with uptime per range', async () => {
+    await byTestId('nav-uptime').click();
+    await page.waitForURL(`${ts.url}/uptime`);
+    const row = page.locator(`[data-testid="uptime-row"][data-service="${TARGET}"]`);
+    await row.getByTestId('timeline-window').first().waitFor();
+    expect(await page.getByTestId('uptime-row').count()).toBeGreaterThanOrEqual(6);
+    // Down for a while and degraded never: below 100%, above 0%.
+    expect(await row.getByTestId('uptime-ratio').textContent()).toMatch(/^\d{1,2}\.\d\d%$/);
+    await byTestId('time-axis').first().waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'uptime.png') });
+
+    await byTestId('uptime-range-7d').click();
+    await page.locator('[data-testid="uptime-table"][data-range="7d"]').waitFor();
+    await row.getByTestId('timeline-window').first().waitFor();
+  });
+
+  it('creates a service in Admin → Services, showing the server’s message at a bad interval', async () => {
+    await byTestId('nav-admin').click();
+    await byTestId('admin-tab-services').click();
+    await page.waitForURL(`${ts.url}/admin/services`);
+    const builtin = page.locator('[data-testid="admin-service-row"][data-service="postgres"]');
+    expect(await builtin.getByTestId('admin-service-origin').textContent()).toMatch(/Built in/);
+    expect(await builtin.getByTestId('admin-service-edit').count()).toBe(0);
+
+    await byTestId('service-add').click();
+    await byTestId('service-form-name').fill('second-api');
+    await byTestId('service-form-displayName').fill('Second API');
+    await byTestId('service-form-kind').selectOption('http');
+    await byTestId('service-form-target').fill(target.url);
+    await byTestId('service-form-interval').fill('0.5s');
+    await byTestId('service-form-submit').click();
+    const intervalField = page.locator('.field', { has: byTestId('service-form-interval') });
+    expect(await intervalField.locator('.field__error').textContent()).toMatch(/interval must be at least 1s/i);
+
+    await byTestId('service-form-interval').fill('5s');
+    await byTestId('service-form-options').fill('{"expectedStatus": "nope"}');
+    await byTestId('service-form-submit').click();
+    const optionsField = page.locator('.field', { has: byTestId('service-form-options') });
+    expect(await optionsField.locator('.field__error').textContent()).toMatch(/expectedStatus/);
+
+    await byTestId('service-form-options').fill('');
+    await byTestId('service-form-submit').click();
+    await byTestId('service-saved').waitFor();
+    const created = page.locator('[data-testid="admin-service-row"][data-service="second-api"]');
+    await created.getByTestId('admin-service-edit').waitFor();
+    expect(await created.getByTestId('admin-service-origin').textContent()).toMatch(/API/);
+  });
+
+  it('offers a viewer no Recheck, Diagnose or Pause', async () => {
+    await gqlOk(ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { ...VIEWER, role: 'VIEWER' } }, { token: ts.adminToken });
+    await context.clearCookies();
+    await signIn(VIEWER.email, VIEWER.password);
+    await page.goto(`${ts.url}/services/${TARGET}`);
+    await byTestId('detail-status').waitFor();
+    await page.locator('[data-testid="recent-checks"] [data-testid="check-row"]').first().waitFor();
+    for (const action of ['service-recheck', 'service-diagnose', 'service-pause', 'service-resume']) expect(await byTestId(action).count()).toBe(0);
+    // The server refuses it too.
+    const session = await signInSession(ts, VIEWER.email, VIEWER.password);
+    const refused = await gql(ts, 'mutation($n: String!) { recheckService(name: $n) { status } }', { n: TARGET }, session);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
