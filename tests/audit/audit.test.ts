@@ -18,8 +18,13 @@ describe('audit log', () => {
   const admin = () => ({ token: ts.adminToken });
   const count = async () => Number((await ts.server.app.orm.em.getConnection().execute<{ n: string }[]>('select count(*) as n from audit_log'))[0].n);
 
+  let pingToken = '';
   beforeAll(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ runScheduler: false });
+    const created = await gqlOk<{ createService: { pingUrl: string } }>(
+      ts, 'mutation { createService(input: { name: "audited-beat", kind: "heartbeat", target: "push" }) { pingUrl } }', {}, { token: ts.adminToken },
+    );
+    pingToken = created.createService.pingUrl.split('/').at(-1)!;
   });
   afterAll(() => ts?.close());
 
@@ -47,6 +52,14 @@ describe('audit log', () => {
     ['revokeApiToken', () => gqlOk(ts, 'mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: tokenId }, admin())],
     ['signIn', () => gqlOk(ts, 'mutation { signIn(email: "first@example.com", password: "first admin pass") { expiresAt } }')],
     ['signOut', () => gqlOk(ts, 'mutation { signOut }', {}, session)],
+    ['createService', () => gqlOk(ts, 'mutation { createService(input: { name: "audited-svc", kind: "tcp", target: "127.0.0.1:9" }) { name } }', {}, admin())],
+    ['updateService', () => gqlOk(ts, 'mutation { updateService(name: "audited-svc", input: { kind: "tcp", target: "127.0.0.1:10" }) { name } }', {}, admin())],
+    ['recheckService', () => gqlOk(ts, 'mutation { recheckService(name: "audited-svc") { status } }', {}, admin())],
+    ['diagnoseService', () => gqlOk(ts, 'mutation { diagnoseService(name: "audited-svc") { status } }', {}, admin())],
+    ['pauseService', () => gqlOk(ts, 'mutation { pauseService(name: "audited-svc") { paused } }', {}, admin())],
+    ['resumeService', () => gqlOk(ts, 'mutation { resumeService(name: "audited-svc") { paused } }', {}, admin())],
+    ['pingHeartbeat', () => gqlOk(ts, 'mutation($t: String!) { pingHeartbeat(token: $t) }', { t: pingToken }, admin())],
+    ['deleteService', () => gqlOk(ts, 'mutation { deleteService(name: "audited-svc") }', {}, admin())],
   );
 
   it('covers every mutation of the schema', async () => {
