@@ -16,16 +16,12 @@ export function serviceHref(name: string): string {
 
 export function ServiceCard(props: { service: GridService }) {
   const s = props.service;
+  // The grid is keyed by name, so a card's name never changes: read it once, outside any effect.
+  const name = s.name;
+  const href = serviceHref(name);
   const key = () => statusKey(s.status, s.paused);
   return (
-    <a
-      href={serviceHref(s.name)}
-      class={`service-card service-card--${key()}`}
-      data-testid="service-card"
-      data-service={s.name}
-      data-status={key()}
-      title={s.lastError ?? s.target}
-    >
+    <a href={href} class={`service-card service-card--${key()}`} data-testid="service-card" data-service={name} data-status={key()} title={s.lastError ?? s.target}>
       <span class="service-card__title">
         {s.critical ? (
           <span class="service-card__critical" title="Critical: decides Lookout's overall health" data-testid="service-critical">
@@ -34,7 +30,7 @@ export function ServiceCard(props: { service: GridService }) {
         ) : null}
         {s.displayName}
       </span>
-      <span class="service-card__name">{s.displayName !== s.name ? s.name : ''}</span>
+      <span class="service-card__name">{s.displayName !== name ? name : ''}</span>
       <span class="service-card__status">
         <span class="service-card__label" data-testid="service-status">
           {STATUS_LABELS[key()]}

@@ -1,6 +1,7 @@
 /** A tiny latency line (inline SVG, no chart library): cheap enough for a thousand cards. */
 import { unwrap } from 'solid-js/store';
 
+/** The drawing box: the SVG stretches it to the card's width. */
 const WIDTH = 100;
 const HEIGHT = 24;
 
@@ -23,10 +24,13 @@ export function sparklinePoints(values: readonly number[]): string {
   return points;
 }
 
-export function Sparkline(props: { values: readonly number[]; label?: string }) {
+/**
+ * `values` is read once per change of the array itself (the grid replaces it whole on every
+ * check), not item by item, which would track twenty store entries per card.
+ */
+export function Sparkline(props: { values: readonly number[] }) {
   return (
-    <svg class="sparkline" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={props.label ?? 'Recent latencies'}>
-      {/* Tracks the array (replaced whole on every update), not each of its items. */}
+    <svg class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
       <polyline points={sparklinePoints(unwrap(props.values))} />
     </svg>
   );
