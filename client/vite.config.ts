@@ -4,6 +4,7 @@
  */
 import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
+import { earlyOverview } from './early-overview.ts';
 
 const here = (relative: string) => decodeURIComponent(new URL(relative, import.meta.url).pathname);
 
@@ -12,7 +13,7 @@ const API = 'http://localhost:4000';
 
 export default defineConfig({
   root: here('.'),
-  plugins: [solid()],
+  plugins: [solid(), earlyOverview()],
   build: {
     outDir: here('../dist/client'),
     emptyOutDir: true,

@@ -54,6 +54,7 @@ function signedIn(ctx: RequestContext, issued: IssuedSession) {
     role: issued.user.role,
     capabilities: new Set(ROLE_CAPABILITIES[issued.user.role]),
     userId: issued.user.id,
+    workspaces: issued.user.workspaces ?? null,
     session: { id: '', csrfToken: issued.csrfToken, expiresAt: issued.expiresAt },
   };
   return { viewer, expiresAt: issued.expiresAt };

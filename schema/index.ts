@@ -9,3 +9,4 @@ import './system.ts';
 
 export const schema = builder.toSchema();
 import './monitoring.ts';
+import './operations.ts';

@@ -20,6 +20,7 @@ export const ApiTokenRef = builder.objectRef<ApiToken>('ApiToken').implement({
     expiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (tk) => tk.expiresAt ?? null }),
     lastUsedAt: t.field({ type: 'DateTime', nullable: true, resolve: (tk) => tk.lastUsedAt ?? null }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, resolve: (tk) => tk.revokedAt ?? null }),
+    workspaces: t.stringList({ nullable: true, description: 'The workspaces it is limited to; null for every workspace.', resolve: (tk) => tk.workspaces ?? null }),
   }),
 });
 
@@ -36,6 +37,7 @@ const CreateApiTokenInput = builder.inputType('CreateApiTokenInput', {
     role: t.field({ type: RoleEnum, required: false, description: 'Give a role, or capabilities.' }),
     capabilities: t.stringList({ required: false }),
     expiresAt: t.field({ type: 'DateTime', required: false, description: 'Omit for a token that does not expire.' }),
+    workspaces: t.stringList({ required: false, description: 'Limit the token to these workspaces (slugs); omit for every workspace.' }),
   }),
 });
 

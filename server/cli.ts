@@ -26,6 +26,8 @@ Commands:
                                 Create a user
   token create --name N (--role R | --capability C ...) [--expires-in-days D]
                                 Create an API token; the token is printed as the last line
+  ops-summary [--hours N] [--json]
+                                Is the system healthy right now? Six lines, or stable JSON
   help                          Show this text
 
 Environment: PORT, HOST, DATABASE_URL, LOOKOUT_DATA_DIR, LOOKOUT_BOOTSTRAP_TOKEN, LOG_LEVEL (see README).`;
@@ -146,6 +148,26 @@ async function token(args: string[]): Promise<void> {
   console.log(created.secret);
 }
 
+async function opsSummaryCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { hours: { type: 'string', default: '24' }, json: { type: 'boolean' } } });
+  const hours = Number(values.hours);
+  if (!(hours > 0 && hours <= 24 * 90)) throw new UsageError('--hours must be a number of hours from 1 to 2160.');
+  const config = loadConfig();
+  const summary = await withDatabase(config, async (db) => {
+    const { OperationCatalog, parseCatalog } = await import('./operations/catalog.ts');
+    const { opsSummary } = await import('./operations/summary.ts');
+    const { StartupChecklist } = await import('./operations/checklist.ts');
+    let types: ReturnType<typeof parseCatalog> = [];
+    if (config.configFile) types = (await (await import('./monitoring/config-file.ts')).loadConfigFile(config.configFile)).operationTypes;
+    const checklist = new StartupChecklist(db.orm, db.sql);
+    const { report } = await checklist.run(new Date());
+    return opsSummary(db.sql, null, hours, new Date(), new OperationCatalog(types), !report.ready);
+  });
+  if (values.json) console.log(JSON.stringify(summary, null, 2));
+  else for (const line of (await import('./operations/summary.ts')).summaryLines(summary)) console.log(line);
+  process.exitCode = summary.status === 'healthy' ? 0 : 1; // scripts can alert on a non-zero exit
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   try {
@@ -158,6 +180,8 @@ export async function main(argv: string[]): Promise<void> {
         return await user(args);
       case 'token':
         return await token(args);
+      case 'ops-summary':
+        return await opsSummaryCommand(args);
       case undefined:
       case 'help':
       case '--help':

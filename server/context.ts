@@ -6,6 +6,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { PubSub } from './events/pubsub.ts';
 import type { Monitoring } from './monitoring/monitor.ts';
+import type { Operations } from './operations/operations.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -23,6 +24,7 @@ export interface App {
   sql: pg.Pool;
   pubsub: PubSub;
   monitoring: Monitoring;
+  operations: Operations;
   /** Base URL for links (setup, heartbeat pings). */
   publicUrl: string;
   config: Config;

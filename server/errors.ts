@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'CONFLICT'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'NOT_READY';
 
 /** Base class: a failure the caller is meant to read. */
 export class LookoutError extends GraphQLError {
@@ -52,6 +53,13 @@ export class NotFoundError extends LookoutError {
 export class ConflictError extends LookoutError {
   constructor(message: string, extensions: Record<string, unknown> = {}) {
     super('CONFLICT', message, extensions);
+  }
+}
+
+/** The platform is not ready (the start-up checklist blocks): names the failing checks. */
+export class NotReadyError extends LookoutError {
+  constructor(failingChecks: string[]) {
+    super('NOT_READY', `The platform is not ready: the start-up checklist blocks submissions (failing: ${failingChecks.join(', ')}). Fix them or have an admin override them.`, { failingChecks });
   }
 }
 

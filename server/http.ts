@@ -17,7 +17,7 @@ export interface HttpEndpoints {
   ws: WebSocketEndpoint;
 }
 
-const KNOWN_ROUTES = new Set(['/graphql', '/health', '/metrics']);
+const KNOWN_ROUTES = new Set(['/graphql', '/health', '/health/ready', '/metrics']);
 const PING_ROUTE = /^\/ping\/([\w-]{8,64})(\/fail)?\/?$/;
 
 export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[], metrics: Metrics): HttpEndpoints {
@@ -40,6 +40,12 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         const { status } = await overallHealth(app);
         res.writeHead(status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         return void res.end(JSON.stringify({ status }));
+      }
+      if (pathname === '/health/ready') {
+        // Ready = the start-up checklist passes (or is overridden): 503 names nothing internal.
+        const { ready } = app.operations.checklist.report();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        return void res.end(JSON.stringify({ ready }));
       }
       if (pathname === '/metrics') {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -17,6 +17,7 @@ import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
 import { createPubSub } from './events/pubsub.ts';
 import { Monitoring } from './monitoring/monitor.ts';
+import { Operations } from './operations/operations.ts';
 import { createMetrics, monitoringStats } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
 
@@ -78,9 +79,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runScheduler: options.runScheduler ?? true,
     stats: monitoringStats(metrics),
   });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, monitoring, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, monitoring, runJobs: options.runScheduler ?? true });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, monitoring, operations, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
     await monitoring.start();
+    await operations.start();
     if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
     const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
 
@@ -118,6 +121,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await stopped;
         clearTimeout(force);
+        await operations.stop();
         await monitoring.stop();
         await pubsub.close();
         await db.close();
@@ -126,6 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     return { app, db, port, url, setupUrl, close };
   } catch (error) {
+    await operations.stop().catch(() => {});
     await monitoring.stop().catch(() => {});
     await pubsub.close();
     await db.close();

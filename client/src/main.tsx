@@ -1,5 +1,4 @@
 /** Entry: mounts the dashboard with the urql client every page shares. */
-performance.mark('tmp:main');
 import { render } from 'solid-js/web';
 import { Provider } from '@urql/solid';
 import { client } from './lib/urql.ts';

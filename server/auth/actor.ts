@@ -11,6 +11,8 @@ export interface Actor {
   capabilities: ReadonlySet<Capability>;
   /** The user behind the call (for a token: its creator, when known). */
   userId: string | null;
+  /** Workspace slugs the caller is limited to; null = every workspace. */
+  workspaces: readonly string[] | null;
   /** Present when authenticated by the session cookie. */
   session?: { id: string; csrfToken: string; expiresAt: Date };
 }

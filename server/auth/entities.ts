@@ -15,6 +15,8 @@ export const User = defineEntity({
     updatedAt: p.datetime(),
     lastSignInAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
+    /** Workspace slugs the user is limited to; null = every workspace. */
+    workspaces: p.array().nullable(),
   },
 });
 export type User = InferEntity<typeof User>;
@@ -53,6 +55,8 @@ export const ApiToken = defineEntity({
     expiresAt: p.datetime().nullable(),
     lastUsedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    /** Workspace slugs the token is limited to; null = every workspace. */
+    workspaces: p.array().nullable(),
   },
 });
 export type ApiToken = InferEntity<typeof ApiToken>;

@@ -95,6 +95,7 @@ export async function actorFromSession(em: EntityManager, secret: string, clock:
     role: user.role,
     capabilities: new Set(ROLE_CAPABILITIES[user.role]),
     userId: user.id,
+    workspaces: user.workspaces ?? null,
     session: { id: session.id, csrfToken: session.csrfToken, expiresAt: session.expiresAt },
   };
 }

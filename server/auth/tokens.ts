@@ -32,12 +32,21 @@ export interface NewToken {
   capabilities?: string[] | null;
   expiresAt?: Date | null;
   createdById?: string | null;
+  /** Limit the token to these workspace slugs (null: every workspace). */
+  workspaces?: string[] | null;
 }
 
 export interface CreatedToken {
   token: ApiToken;
   /** The whole secret: returned once, never stored. */
   secret: string;
+}
+
+function validateWorkspaceList(workspaces: string[] | null | undefined): string[] | null {
+  if (!workspaces) return null;
+  const bad = workspaces.find((w) => !/^[a-z0-9][a-z0-9._-]{0,99}$/.test(w));
+  if (bad !== undefined) throw new BadInputError('workspaces', `${JSON.stringify(bad)} is not a workspace slug.`);
+  return [...new Set(workspaces)];
 }
 
 function validateName(name: string): string {
@@ -71,6 +80,7 @@ export async function createToken(em: EntityManager, input: NewToken, clock: Clo
     createdBy: input.createdById ?? null,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
+    workspaces: validateWorkspaceList(input.workspaces),
   });
   await em.flush();
   return { token, secret: value };
@@ -105,6 +115,7 @@ export async function actorFromToken(em: EntityManager, secret: string, clock: C
     role: token.role ?? null,
     capabilities: new Set(tokenCapabilities(token)),
     userId: token.createdBy?.id ?? null,
+    workspaces: token.workspaces ?? null,
   };
 }
 

@@ -2,8 +2,12 @@
 import { ApiToken, AuthThrottle, Session, SetupToken, User } from '../auth/entities.ts';
 import { AuditEntry } from '../audit/entities.ts';
 import { Service, ServiceState, UptimeRecord } from '../monitoring/entities.ts';
+import { ChecklistOverride, DispatchEvent, IdempotencyKey, OperationRun, Tenant, Worker, Workspace } from '../operations/entities.ts';
 
-export const entities = [User, Session, ApiToken, AuthThrottle, SetupToken, AuditEntry, Service, ServiceState, UptimeRecord];
+export const entities = [
+  User, Session, ApiToken, AuthThrottle, SetupToken, AuditEntry, Service, ServiceState, UptimeRecord,
+  Workspace, Tenant, OperationRun, IdempotencyKey, Worker, DispatchEvent, ChecklistOverride,
+];
 
 /** Tables written with plain SQL (partitioned time series, rollups): the schema diff leaves them alone. */
 export const sqlOnlyTables = [/^health_checks/, /^health_rollups/];

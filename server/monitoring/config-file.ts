@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse, YAMLParseError } from 'yaml';
 import { BadInputError } from '../errors.ts';
 import { checkDependencies, validateService, type ServiceDefinition, type ServiceInput } from './services.ts';
+import { parseCatalog, type OperationPolicy } from '../operations/catalog.ts';
 
 export interface MonitoringSettings {
   /** Weight of degraded time in uptime (0–1). */
@@ -23,6 +24,10 @@ export interface MonitoringConfig {
   path: string;
   services: ServiceDefinition[];
   settings: MonitoringSettings;
+  /** `operations.types`: the operation catalog. */
+  operationTypes: OperationPolicy[];
+  /** `startup`: files the start-up checklist requires, and checks that are only informative. */
+  startup: { requiredFiles: string[]; optional: string[] };
 }
 
 /** A config file that cannot be used, with every reason found. */
@@ -76,8 +81,8 @@ export function parseConfig(text: string, path: string): MonitoringConfig {
   if (typeof document !== 'object' || Array.isArray(document)) throw new ConfigFileError(path, ['the file must be a mapping with a `services:` list']);
   const root = document as Record<string, unknown>;
   const problems: string[] = [];
-  const unknownKeys = Object.keys(root).filter((k) => !['services', 'uptime', 'retention'].includes(k));
-  if (unknownKeys.length) problems.push(`unknown top-level keys: ${unknownKeys.join(', ')} (expected services, uptime, retention)`);
+  const unknownKeys = Object.keys(root).filter((k) => !['services', 'uptime', 'retention', 'operations', 'startup'].includes(k));
+  if (unknownKeys.length) problems.push(`unknown top-level keys: ${unknownKeys.join(', ')} (expected services, uptime, retention, operations, startup)`);
 
   const entries = root.services ?? [];
   if (!Array.isArray(entries)) throw new ConfigFileError(path, ['`services` must be a list']);
@@ -116,8 +121,24 @@ export function parseConfig(text: string, path: string): MonitoringConfig {
     if (error instanceof BadInputError) problems.push(error.message);
     else throw error;
   }
+  let operationTypes: OperationPolicy[] = [];
+  const startup = { requiredFiles: [] as string[], optional: [] as string[] };
+  try {
+    operationTypes = parseCatalog((root.operations as Record<string, unknown> | undefined)?.types);
+    const s = (root.startup ?? {}) as Record<string, unknown>;
+    const list = (v: unknown, field: string) => {
+      if (v === undefined || v === null) return [];
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new BadInputError(field, `${field} must be a list of strings.`);
+      return v as string[];
+    };
+    startup.requiredFiles = list(s.requiredFiles ?? s.required_files, 'startup.requiredFiles');
+    startup.optional = list(s.optional, 'startup.optional');
+  } catch (error) {
+    if (error instanceof BadInputError) problems.push(`${error.field}: ${error.message}`);
+    else throw error;
+  }
   if (problems.length) throw new ConfigFileError(path, problems);
-  return { path, services, settings };
+  return { path, services, settings, operationTypes, startup };
 }
 
 export async function loadConfigFile(path: string): Promise<MonitoringConfig> {

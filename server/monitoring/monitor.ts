@@ -13,7 +13,7 @@ import { pendingMigrations } from '../db/migrate.ts';
 import { NotFoundError } from '../errors.ts';
 import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
 import { builtinServices } from './builtins.ts';
-import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringSettings } from './config-file.ts';
+import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
 import { schedule, type PeriodicJob } from './jobs.ts';
 import { recordChecks, ResultWriter, type HealthCheckEvent, type StatusChangeEvent } from './results.ts';
@@ -43,6 +43,8 @@ export class Monitoring {
   settings: MonitoringSettings = { ...DEFAULT_SETTINGS };
   /** The last config error, shown by the API until a good file is loaded. */
   configError: string | null = null;
+  /** The config file in force (null without one). */
+  config: MonitoringConfig | null = null;
   readonly runtime: CheckerRuntime;
   readonly scheduler: Scheduler;
   #stopJobs: (() => Promise<void>) | undefined;
@@ -104,6 +106,7 @@ export class Monitoring {
     const config = await loadConfigFile(this.o.configFile); // throws ConfigFileError: the caller decides
     const result = await em.transactional((tx) => syncDeclaredServices(tx, config.services, 'config', config.path, this.o.clock));
     this.settings = config.settings;
+    this.config = config;
     this.configError = null;
     this.#logSync(result, config.path);
     this.scheduler.poke();

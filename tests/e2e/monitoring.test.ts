@@ -92,7 +92,7 @@ describe('monitoring in the dashboard', () => {
     const local = card(TARGET);
     expect(await local.getByTestId('service-status').textContent()).toBe('Healthy');
     expect(await local.textContent()).toContain('Local API');
-    await local.getByTestId('service-critical').waitFor();
+    expect(await local.getAttribute('data-critical')).toBe('critical');
     expect(await local.getByTestId('service-latency').textContent()).toMatch(/\d+ ms|\d\.\d+ s/);
     expect(Number(await byTestId('count-healthy').getAttribute('data-count'))).toBeGreaterThanOrEqual(1);
     // The server clock keeps ticking above the grid.
@@ -114,6 +114,8 @@ describe('monitoring in the dashboard', () => {
 
   it('turns a card red when its target fails and green when it recovers, without a reload', async () => {
     await page.evaluate(() => ((window as unknown as { lookoutTestMark: string }).lookoutTestMark = 'same page'));
+    // Updated in place: the very same card element, not a re-rendered one.
+    await card(TARGET).evaluate((el) => ((el as HTMLElement & { lookoutSame?: boolean }).lookoutSame = true));
     target.failing = true;
     await card(TARGET, 'down').waitFor();
     expect(await card(TARGET).getByTestId('service-status').textContent()).toBe('Down');
@@ -126,6 +128,7 @@ describe('monitoring in the dashboard', () => {
     await card(TARGET, 'healthy').waitFor();
     expect(await card(TARGET).getByTestId('service-status').textContent()).toBe('Healthy');
     expect(await page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark)).toBe('same page');
+    expect(await card(TARGET).evaluate((el) => (el as HTMLElement & { lookoutSame?: boolean }).lookoutSame)).toBe(true);
   });
 
   it('opens a service from its card: chart, recent checks, and the checks of a timeline window', async () => {
@@ -187,7 +190,7 @@ describe('monitoring in the dashboard', () => {
     await row.getByTestId('timeline-window').first().waitFor();
   });
 
-  it('creates a service in Admin → Services, showing the server’s message at a bad interval', async () => {
+  it('creates, edits and deletes a service in Admin → Services, with the server’s message at a bad interval', async () => {
     await byTestId('nav-admin').click();
     await byTestId('admin-tab-services').click();
     await page.waitForURL(`${ts.url}/admin/services`);
@@ -217,6 +220,19 @@ describe('monitoring in the dashboard', () => {
     const created = page.locator('[data-testid="admin-service-row"][data-service="second-api"]');
     await created.getByTestId('admin-service-edit').waitFor();
     expect(await created.getByTestId('admin-service-origin').textContent()).toMatch(/API/);
+
+    // Edit: the form comes back filled in, the name fixed.
+    await created.getByTestId('admin-service-edit').click();
+    expect(await byTestId('service-form-name').isDisabled()).toBe(true);
+    expect(await byTestId('service-form-interval').inputValue()).toBe('5s');
+    await byTestId('service-form-displayName').fill('Second API, renamed');
+    await byTestId('service-form-submit').click();
+    await created.filter({ hasText: 'Second API, renamed' }).waitFor();
+
+    // Delete, after a confirmation.
+    await created.getByTestId('admin-service-delete').click();
+    await created.getByTestId('admin-service-delete-confirm').click();
+    await created.waitFor({ state: 'detached' });
   });
 
   it('offers a viewer no Recheck, Diagnose or Pause', async () => {

@@ -29,6 +29,8 @@ export type CreateApiTokenInput = {
   name: string;
   /** Give a role, or capabilities. */
   role?: Role | null | undefined;
+  /** Limit the token to these workspaces (slugs); omit for every workspace. */
+  workspaces?: Array<string> | null | undefined;
 };
 
 export type CreateServiceInput = {

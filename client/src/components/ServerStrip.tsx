@@ -1,14 +1,16 @@
 /**
  * Lookout's own state in one line: the live server clock (it proves the WebSocket path end to
- * end), overall health as /health reports it, and the running version with its uptime.
+ * end), overall health as /health reports it (asked again when a critical service changes), and
+ * the running version with its uptime.
  */
-import { Show } from 'solid-js';
+import { Show, onCleanup } from 'solid-js';
 import { createQuery, createSubscription } from '@urql/solid';
 import { graphql } from '../graphql';
 import { Badge, healthTone } from './Badge.tsx';
 import { connectionStatus, onReconnected } from '../lib/connection.ts';
 import { formatClock, formatDateTime, formatDuration } from '../lib/format.ts';
 import { formError } from '../lib/errors.ts';
+import { client } from '../lib/urql.ts';
 import { now } from '../lib/ticker.ts';
 
 const ServerInfoQuery = graphql(`
@@ -27,10 +29,22 @@ const ServerClockSubscription = graphql(`
   }
 `);
 
+/** Critical services decide overall health: when one changes, ask for it again. */
+const CriticalStatusChanged = graphql(`
+  subscription CriticalStatusChanged {
+    serviceStatusChanged(criticalOnly: true) {
+      service
+      status
+    }
+  }
+`);
+
 export function ServerStrip() {
   const [info, refetch] = createQuery({ query: ServerInfoQuery });
   const [clock] = createSubscription({ query: ServerClockSubscription });
   onReconnected(() => refetch());
+  const critical = client.subscription(CriticalStatusChanged, {}).subscribe(() => refetch({ requestPolicy: 'network-only' }));
+  onCleanup(() => critical.unsubscribe());
   const time = () => clock.data?.serverTime;
 
   return (

@@ -16,6 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": typeof types.ServerInfoDocument,
     "\n  subscription ServerClock {\n    serverTime\n  }\n": typeof types.ServerClockDocument,
+    "\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n": typeof types.CriticalStatusChangedDocument,
     "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.CreateServiceDocument,
     "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.UpdateServiceDocument,
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": typeof types.DeleteServiceDocument,
@@ -52,6 +53,7 @@ type Documents = {
 const documents: Documents = {
     "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": types.ServerInfoDocument,
     "\n  subscription ServerClock {\n    serverTime\n  }\n": types.ServerClockDocument,
+    "\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n": types.CriticalStatusChangedDocument,
     "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.CreateServiceDocument,
     "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.UpdateServiceDocument,
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": types.DeleteServiceDocument,
@@ -108,6 +110,10 @@ export function graphql(source: "\n  query ServerInfo {\n    health\n    serverI
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ServerClock {\n    serverTime\n  }\n"): (typeof documents)["\n  subscription ServerClock {\n    serverTime\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n"): (typeof documents)["\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -7,7 +7,7 @@ import { batch, createEffect, createMemo, onCleanup } from 'solid-js';
 import type { RoutePreloadFuncArgs } from '@solidjs/router';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../graphql';
-import type { OperationResult } from '@urql/core';
+import type { CombinedError } from '@urql/core';
 import type { HealthOverviewQuery as HealthOverviewQueryResult, ServiceCardFieldsFragment } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
 import { connectionStatus, onReconnected } from './connection.ts';
@@ -75,23 +75,45 @@ const OFFLINE_REFETCH_MS = 30_000;
 /** A preloaded answer older than this is not used. */
 const PRELOAD_FRESH_MS = 5000;
 
-type OverviewResult = OperationResult<HealthOverviewQueryResult>;
-let preloaded: { at: number; result: Promise<OverviewResult> } | null = null;
+/** What the grid needs of a query result. */
+interface OverviewAnswer {
+  data?: HealthOverviewQueryResult;
+  error?: CombinedError;
+}
+
+/** Asked by index.html before this code loaded (client/early-overview.ts), on a page opened at `/`. */
+declare global {
+  interface Window {
+    __lookoutEarlyOverview?: { at: number; body: Promise<{ data?: HealthOverviewQueryResult; errors?: unknown[] } | null> };
+  }
+}
+
+let preloaded: { at: number; answer: Promise<OverviewAnswer> } | null = null;
+
+const askServer = (): Promise<OverviewAnswer> => client.query(HealthOverviewQuery, {}).toPromise();
+
+/** The early answer when it came back whole; anything else is asked again through urql (errors, reachability). */
+function earlyAnswer(): Promise<OverviewAnswer> | null {
+  const early = window.__lookoutEarlyOverview;
+  delete window.__lookoutEarlyOverview;
+  if (!early || Date.now() - early.at > PRELOAD_FRESH_MS) return null;
+  return early.body.then((body) => (body?.data?.healthOverview && !body.errors ? { data: body.data } : askServer()));
+}
 
 /**
- * The Overview route's preload: asks for the grid while the session is still loading, so the two
- * round trips overlap instead of following each other. Not on hover (intent "preload").
+ * The Overview route's preload: asks for the grid while the session is still loading (or takes
+ * the answer index.html asked for), so the round trips overlap. Not on hover (intent "preload").
  */
 export function preloadServiceGrid({ intent }: RoutePreloadFuncArgs): void {
   if (intent === 'preload') return;
-  preloaded = { at: Date.now(), result: client.query(HealthOverviewQuery, {}).toPromise() };
+  preloaded = { at: Date.now(), answer: earlyAnswer() ?? askServer() };
 }
 
-function overviewResult(): Promise<OverviewResult> {
+function overviewAnswer(): Promise<OverviewAnswer> {
   const early = preloaded;
   preloaded = null;
-  if (early && Date.now() - early.at < PRELOAD_FRESH_MS) return early.result;
-  return client.query(HealthOverviewQuery, {}).toPromise();
+  if (early && Date.now() - early.at < PRELOAD_FRESH_MS) return early.answer;
+  return askServer();
 }
 
 interface GridState {
@@ -120,7 +142,7 @@ export function createServiceGrid(): ServiceGrid {
   const refetch = () =>
     (inFlight ??= (async () => {
       try {
-        const result = await overviewResult();
+        const result = await overviewAnswer();
         if (!result.data) {
           setState('error', formError(result.error));
           return;

@@ -20,22 +20,28 @@ export function ServiceCard(props: { service: GridService }) {
   const name = s.name;
   const href = serviceHref(name);
   const key = () => statusKey(s.status, s.paused);
+  // Texts as plain functions: one effect each, no extra memo for a condition.
+  const nameLine = () => (s.displayName !== name ? name : '');
+  const since = () => (s.statusSince && !s.paused ? `for ${formatDuration(now() - Date.parse(s.statusSince))}` : '');
+  const checked = () => (s.lastCheckedAt ? `checked ${formatAgo(s.lastCheckedAt, now())}` : 'not checked yet');
   return (
-    <a href={href} class={`service-card service-card--${key()}`} data-testid="service-card" data-service={name} data-status={key()} title={s.lastError ?? s.target}>
-      <span class="service-card__title">
-        {s.critical ? (
-          <span class="service-card__critical" title="Critical: decides Lookout's overall health" data-testid="service-critical">
-            critical
-          </span>
-        ) : null}
-        {s.displayName}
-      </span>
-      <span class="service-card__name">{s.displayName !== name ? name : ''}</span>
+    <a
+      href={href}
+      class={`service-card service-card--${key()}`}
+      data-testid="service-card"
+      data-service={name}
+      data-status={key()}
+      data-critical={s.critical ? 'critical' : undefined}
+      title={s.lastError ?? s.target}
+    >
+      {/* The "critical" marker is drawn from data-critical by CSS: no extra node or effect per card. */}
+      <span class="service-card__title">{s.displayName}</span>
+      <span class="service-card__name">{nameLine()}</span>
       <span class="service-card__status">
         <span class="service-card__label" data-testid="service-status">
           {STATUS_LABELS[key()]}
         </span>
-        {s.statusSince && !s.paused ? `for ${formatDuration(now() - Date.parse(s.statusSince))}` : ''}
+        {since()}
       </span>
       <span class="service-card__metrics">
         <span class="service-card__latency" data-testid="service-latency" title="Latency of the last check">
@@ -45,7 +51,7 @@ export function ServiceCard(props: { service: GridService }) {
       </span>
       <Sparkline values={s.recentLatencies} />
       <span class="service-card__checked" data-testid="service-checked">
-        {s.lastCheckedAt ? `checked ${formatAgo(s.lastCheckedAt, now())}` : 'not checked yet'}
+        {checked()}
       </span>
     </a>
   );

@@ -24,7 +24,7 @@ export function ServiceFacts(props: { service: ServiceDetail; lastReason: string
           <span class="muted">for {formatDuration(now() - Date.parse(s().statusSince!))}</span>
         </Show>
         <Show when={s().critical}>
-          <span class="service-card__critical">critical</span>
+          <span class="critical-mark" title="Critical: decides Lookout's overall health">critical</span>
         </Show>
         <span class="service-facts__metric">
           <span class="stat__label">Latency</span>

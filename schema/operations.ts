@@ -1,0 +1,496 @@
+/** Operations: the run ledger, dispatch for workers, triage, the ops summary and the start-up checklist. */
+import { queryAuditLog } from '../server/audit/audit.ts';
+import type { AuditEntry } from '../server/audit/entities.ts';
+import { timelines } from '../server/monitoring/overview.ts';
+import type { OperationPolicy } from '../server/operations/catalog.ts';
+import type { ChecklistItem, ChecklistReport } from '../server/operations/checklist.ts';
+import { ChecklistOverride, RUN_OUTCOMES, RUN_STATUSES, Worker, Workspace } from '../server/operations/entities.ts';
+import { claimRun, completeRun, heartbeatRun, registerWorker, submitRun, WORKER_ONLINE_MS } from '../server/operations/dispatch.ts';
+import { OperationChannels, type RunUpdatedEvent } from '../server/operations/operations.ts';
+import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
+import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
+import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
+import { cancelRun, markInvestigated, retryRun } from '../server/operations/triage.ts';
+import { allowedWorkspaceIds, canUseWorkspace } from '../server/operations/workspaces.ts';
+import { BadInputError, NotFoundError } from '../server/errors.ts';
+import type { RequestContext } from '../server/context.ts';
+import { builder } from './builder.ts';
+
+const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
+const RunStatusEnum = builder.enumType('OperationStatus', { values: upper(RUN_STATUSES) });
+const RunOutcomeEnum = builder.enumType('OperationOutcome', { values: upper(RUN_OUTCOMES) });
+const StuckClassEnum = builder.enumType('StuckClass', {
+  description: 'Why a run is stuck: queued too long (no worker took it), lease expired (worker gone), heartbeat missing, running past its expected duration.',
+  values: upper(STUCK_CLASSES),
+});
+const CompleteOutcomeEnum = builder.enumType('CompletionOutcome', { values: { SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const });
+const SummaryReasonEnum = builder.enumType('OpsSummaryReason', { values: upper(SUMMARY_REASONS) });
+const CheckStateEnum = builder.enumType('StartupCheckState', { values: { PASSED: { value: 'passed' }, FAILED: { value: 'failed' }, PENDING: { value: 'pending' } } as const });
+
+const NamedRef = builder.objectRef<{ id: number; slug: string; name: string }>('WorkspaceRef').implement({
+  description: 'A workspace or tenant.',
+  fields: (t) => ({ id: t.id({ resolve: (w) => String(w.id) }), slug: t.exposeString('slug'), name: t.exposeString('name') }),
+});
+
+const OperationTypeRef = builder.objectRef<OperationPolicy>('OperationType').implement({
+  fields: (t) => ({
+    type: t.exposeString('type'),
+    label: t.exposeString('label'),
+    retryable: t.exposeBoolean('retryable'),
+    cancelable: t.exposeBoolean('cancelable'),
+    expectedDurationMs: t.exposeInt('expectedDurationMs'),
+    queuedTooLongMs: t.exposeInt('queuedTooLongMs'),
+    heartbeatTimeoutMs: t.exposeInt('heartbeatTimeoutMs'),
+    onLeaseExpired: t.exposeString('onLeaseExpired'),
+    maxAttempts: t.exposeInt('maxAttempts'),
+  }),
+});
+
+const StuckRef = builder.objectRef<StuckVerdict>('StuckVerdict').implement({
+  fields: (t) => ({ stuckClass: t.field({ type: StuckClassEnum, resolve: (v) => v.stuckClass }), reason: t.exposeString('reason') }),
+});
+
+const AuditTrailRef = builder.objectRef<AuditEntry>('OperationAuditEntry').implement({
+  fields: (t) => ({
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+    action: t.exposeString('action'),
+    actorLabel: t.string({ nullable: true, resolve: (e) => e.actorLabel ?? null }),
+    outcome: t.exposeString('outcome'),
+    input: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.input ?? null }),
+  }),
+});
+
+const ServiceAtFailureRef = builder.objectRef<{ service: string; critical: boolean; windows: { status: string; startedAt: Date; endedAt: Date | null }[] }>('ServiceAroundFailure').implement({
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    critical: t.exposeBoolean('critical'),
+    worstStatus: t.string({ description: 'The worst status in the window around the failure.', resolve: (s) => (['down', 'degraded', 'healthy'].find((st) => s.windows.some((w) => w.status === st)) ?? 'unknown') }),
+    windows: t.field({
+      type: [builder.objectRef<{ status: string; startedAt: Date; endedAt: Date | null }>('ServiceWindowAroundFailure').implement({
+        fields: (w) => ({
+          status: w.exposeString('status'),
+          startedAt: w.field({ type: 'DateTime', resolve: (x) => x.startedAt }),
+          endedAt: w.field({ type: 'DateTime', nullable: true, resolve: (x) => x.endedAt }),
+        }),
+      })],
+      resolve: (s) => s.windows,
+    }),
+  }),
+});
+
+const label = (ctx: RequestContext, type: string) => ctx.app.operations.catalog.get(type).label;
+
+export const OperationRunRef: ReturnType<typeof builder.objectRef<RunRow>> = builder.objectRef<RunRow>('OperationRun');
+OperationRunRef.implement({
+  description: 'An operation a worker runs ("Operation #id").',
+  fields: (t) => ({
+    id: t.id({ resolve: (r) => String(r.id) }),
+    title: t.string({ description: '"Operation #id"', resolve: (r) => `Operation #${r.id}` }),
+    workspace: t.field({ type: NamedRef, resolve: (r) => r.workspace }),
+    tenant: t.field({ type: NamedRef, nullable: true, resolve: (r) => r.tenant }),
+    initiatorName: t.string({ nullable: true, resolve: (r) => r.initiatorName }),
+    type: t.exposeString('type'),
+    typeLabel: t.string({ resolve: (r, _a, ctx) => label(ctx, r.type) }),
+    status: t.field({ type: RunStatusEnum, resolve: (r) => r.status }),
+    outcome: t.field({ type: RunOutcomeEnum, resolve: (r) => r.outcome }),
+    context: t.field({ type: 'JSON', resolve: (r) => r.context }),
+    input: t.field({ type: 'JSON', nullable: true, resolve: (r) => r.input ?? null }),
+    result: t.field({ type: 'JSON', nullable: true, resolve: (r) => r.result ?? null }),
+    error: t.string({ nullable: true, resolve: (r) => r.error }),
+    attempt: t.exposeInt('attempt'),
+    leaseWorker: t.string({ nullable: true, resolve: (r) => r.leaseWorker }),
+    leaseExpiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.leaseExpiresAt }),
+    lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.lastHeartbeatAt }),
+    idempotencyKey: t.string({ nullable: true, resolve: (r) => r.idempotencyKey }),
+    retryOfRunId: t.id({ nullable: true, resolve: (r) => (r.retryOfRunId === null ? null : String(r.retryOfRunId)) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
+    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.startedAt }),
+    completedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.completedAt }),
+    stuck: t.field({ type: StuckRef, nullable: true, description: 'Why the run is stuck, when it is.', resolve: (r) => r.stuck }),
+    stuckClass: t.field({ type: StuckClassEnum, nullable: true, resolve: (r) => r.stuck?.stuckClass ?? null }),
+    policy: t.field({ type: OperationTypeRef, resolve: (r, _a, ctx) => ctx.app.operations.catalog.get(r.type) }),
+    retriedFrom: t.field({
+      type: [OperationRunRef],
+      description: 'The runs this one retries, oldest first (detail view: one query).',
+      resolve: async (r, _a, ctx) => (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).ancestors,
+    }),
+    retries: t.field({
+      type: [OperationRunRef],
+      description: 'The retries of this run, in order.',
+      resolve: async (r, _a, ctx) => (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).descendants,
+    }),
+    auditTrail: t.field({
+      type: [AuditTrailRef],
+      description: 'What was done to this run, oldest first.',
+      resolve: async (r, _a, ctx) => (await queryAuditLog(ctx.em, { targetType: 'operation_run', targetId: String(r.id) }, 200)).entries.reverse(),
+    }),
+    servicesAroundFailure: t.field({
+      type: [ServiceAtFailureRef],
+      description: "Status of the services its type depends on (all critical services when it names none) from 15 minutes before it failed to 5 minutes after.",
+      resolve: async (r, _a, ctx) => {
+        if (r.outcome !== 'failed' || !r.completedAt) return [];
+        const at = r.completedAt.getTime();
+        const { rows } = await ctx.app.sql.query('select id, name, critical from services where critical order by name');
+        const windows = await timelines(ctx.app.sql, new Date(at - 15 * 60_000), new Date(at + 5 * 60_000), ctx.app.clock.now(), rows.map((s) => s.id));
+        return rows.map((s) => ({ service: s.name, critical: s.critical, windows: windows.get(s.id) ?? [] }));
+      },
+    }),
+  }),
+});
+
+const RunPageRef = builder.objectRef<RunPage>('OperationRunPage').implement({
+  fields: (t) => ({
+    runs: t.field({ type: [OperationRunRef], resolve: (p) => p.runs }),
+    endCursor: t.string({ nullable: true, description: 'Pass as `after` for the next (older) page.', resolve: (p) => p.endCursor }),
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+  }),
+});
+
+const RunFilterInput = builder.inputType('OperationRunFilter', {
+  fields: (t) => ({
+    workspace: t.string({ required: false }),
+    tenant: t.string({ required: false }),
+    type: t.string({ required: false }),
+    status: t.field({ type: [RunStatusEnum], required: false }),
+    outcome: t.field({ type: [RunOutcomeEnum], required: false }),
+    initiator: t.string({ required: false }),
+    createdFrom: t.field({ type: 'DateTime', required: false }),
+    createdTo: t.field({ type: 'DateTime', required: false }),
+    text: t.string({ required: false, description: 'Matches the id (#123), type, initiator, idempotency key or error.' }),
+    stuckClass: t.field({ type: [StuckClassEnum], required: false }),
+  }),
+});
+
+const WorkerRef = builder.objectRef<Worker>('Worker').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    types: t.exposeStringList('types'),
+    capacity: t.exposeInt('capacity'),
+    lastHeartbeatAt: t.field({ type: 'DateTime', resolve: (w) => w.lastHeartbeatAt }),
+    online: t.boolean({ resolve: (w, _a, ctx) => ctx.app.clock.now().getTime() - w.lastHeartbeatAt.getTime() < WORKER_ONLINE_MS }),
+  }),
+});
+
+const OpsSummaryRef = builder.objectRef<OpsSummary>('OpsSummary').implement({
+  description: '"Is the system healthy right now?"',
+  fields: (t) => ({
+    status: t.string({ description: 'healthy or degraded', resolve: (s) => s.status }),
+    reasons: t.field({ type: [SummaryReasonEnum], resolve: (s) => s.reasons }),
+    windowHours: t.exposeInt('windowHours'),
+    generatedAt: t.field({ type: 'DateTime', resolve: (s) => s.generatedAt }),
+    runsBlocked: t.int({ description: 'Queued runs that no online worker serves.', resolve: (s) => s.runs.blocked }),
+    runsRunning: t.int({ resolve: (s) => s.runs.running }),
+    runsQueued: t.int({ resolve: (s) => s.runs.queued }),
+    runsFailed: t.int({ description: 'Failed in the window.', resolve: (s) => s.runs.failed }),
+    leasesActive: t.int({ resolve: (s) => s.leases.active }),
+    leasesStale: t.int({ resolve: (s) => s.leases.stale }),
+    idempotencyReplays: t.int({ resolve: (s) => s.idempotency.replays }),
+    idempotencyConflicts: t.int({ resolve: (s) => s.idempotency.conflicts }),
+    dispatchTimeouts: t.int({ description: 'Runs created in the window that waited in the queue past their limit.', resolve: (s) => s.dispatchTimeouts }),
+    servicesDown: t.int({ resolve: (s) => s.services.down }),
+    servicesDegraded: t.int({ resolve: (s) => s.services.degraded }),
+    criticalServicesDown: t.int({ resolve: (s) => s.services.criticalDown }),
+    workersOnline: t.int({ resolve: (s) => s.workersOnline }),
+  }),
+});
+
+const CheckItemRef = builder.objectRef<ChecklistItem>('StartupCheck').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    label: t.exposeString('label'),
+    required: t.exposeBoolean('required'),
+    state: t.field({ type: CheckStateEnum, resolve: (i) => i.state }),
+    error: t.string({ nullable: true, resolve: (i) => i.error }),
+    overriddenBy: t.string({ nullable: true, resolve: (i) => i.override?.by ?? null }),
+    overrideReason: t.string({ nullable: true, resolve: (i) => i.override?.reason ?? null }),
+    overriddenAt: t.field({ type: 'DateTime', nullable: true, resolve: (i) => i.override?.at ?? null }),
+  }),
+});
+
+const ChecklistRef = builder.objectRef<ChecklistReport>('StartupChecklist').implement({
+  fields: (t) => ({
+    ready: t.exposeBoolean('ready', { description: 'Every required check passed or was overridden: submissions are accepted.' }),
+    checkedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.checkedAt }),
+    failing: t.exposeStringList('failing'),
+    checks: t.field({ type: [CheckItemRef], resolve: (r) => r.items }),
+  }),
+});
+
+const SubmittedRef = builder.objectRef<{ run: RunRow; replay: boolean }>('SubmittedRun').implement({
+  fields: (t) => ({
+    run: t.field({ type: OperationRunRef, resolve: (s) => s.run }),
+    replay: t.exposeBoolean('replay', { description: 'True when the idempotency key matched an earlier submission with the same input.' }),
+  }),
+});
+
+const ClaimedRef = builder.objectRef<{ run: RunRow; leaseToken: string }>('ClaimedRun').implement({
+  fields: (t) => ({
+    run: t.field({ type: OperationRunRef, resolve: (c) => c.run }),
+    leaseToken: t.exposeString('leaseToken', { description: 'Give it back with heartbeatRun and completeRun.' }),
+  }),
+});
+
+/** Reads a run as the API shows it (workspace and tenant joined), within the caller's workspaces. */
+async function loadRun(ctx: RequestContext, id: number | string): Promise<RunRow> {
+  const runId = Number(id);
+  const run = Number.isSafeInteger(runId) ? await getRun(ctx.app.sql, runId, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now()) : null;
+  if (!run) throw new NotFoundError('Operation', `#${id}`);
+  return run;
+}
+
+function parseId(id: string | number, field = 'id'): number {
+  const n = Number(String(id).replace(/^#/, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new BadInputError(field, `${field} must be an operation id such as 42.`);
+  return n;
+}
+
+const listField = (t: Parameters<Parameters<typeof builder.queryFields>[0]>[0], list: RunList, description: string) =>
+  t.field({
+    type: RunPageRef,
+    description,
+    authScopes: { 'platform.operations.view': true },
+    args: {
+      filter: t.arg({ type: RunFilterInput, required: false }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_r, { filter, first, after }, ctx) => {
+      const size = first ?? 50;
+      if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
+      if (after && !/^\d+$/.test(after)) throw new BadInputError('after', 'after must be an endCursor from this list.');
+      return listRuns(ctx.app.sql, list, await allowedWorkspaceIds(ctx.em, ctx.actor), filter ?? {}, size, after, ctx.app.operations.classifier, ctx.app.clock.now());
+    },
+  });
+
+builder.queryFields((t) => ({
+  operationRuns: listField(t, 'runs', 'Every run, newest first.'),
+  operationFailures: listField(t, 'failures', 'Completed runs that failed, newest first.'),
+  operationStuck: listField(t, 'stuck', 'Runs the StuckRunClassifier finds stuck, newest first, each with its stuck class and why.'),
+  operationRun: t.field({
+    type: OperationRunRef,
+    nullable: true,
+    authScopes: { 'platform.operations.view': true },
+    args: { id: t.arg.id() },
+    resolve: async (_r, { id }, ctx) => loadRun(ctx, parseId(id)).catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e))),
+  }),
+  operationTypes: t.field({ type: [OperationTypeRef], authScopes: { 'platform.operations.view': true }, resolve: (_r, _a, ctx) => ctx.app.operations.catalog.all() }),
+  workers: t.field({ type: [WorkerRef], authScopes: { 'platform.operations.view': true }, resolve: (_r, _a, ctx) => ctx.em.find(Worker, {}, { orderBy: { name: 'asc' } }) }),
+  workspaces: t.field({
+    type: [NamedRef],
+    authScopes: { 'platform.operations.view': true },
+    resolve: async (_r, _a, ctx) => (await ctx.em.find(Workspace, {}, { orderBy: { slug: 'asc' } })).filter((w) => canUseWorkspace(ctx.actor, w.slug)),
+  }),
+  opsSummary: t.field({
+    type: OpsSummaryRef,
+    authScopes: { 'platform.operations.view': true },
+    args: { hours: t.arg.int({ required: false, defaultValue: 24 }) },
+    resolve: async (_r, { hours }, ctx) => {
+      const h = hours ?? 24;
+      if (h < 1 || h > 24 * 90) throw new BadInputError('hours', 'hours must be between 1 and 2160.');
+      const { operations } = ctx.app;
+      return opsSummary(ctx.app.sql, await allowedWorkspaceIds(ctx.em, ctx.actor), h, ctx.app.clock.now(), operations.catalog, !operations.checklist.report().ready);
+    },
+  }),
+  startupChecklist: t.field({ type: ChecklistRef, authScopes: { 'platform.access_system_panel': true }, resolve: (_r, _a, ctx) => ctx.app.operations.checklist.report() }),
+}));
+
+const runTarget = (id: number) => ({ type: 'operation_run', id: String(id) });
+
+builder.mutationFields((t) => ({
+  submitRun: t.field({
+    type: SubmittedRef,
+    description: 'Queues an operation. The same idempotency key with the same input returns the original run (replay: true); with a different input it is refused (CONFLICT) and nothing is created. Refused (NOT_READY) while the start-up checklist blocks.',
+    authScopes: { 'platform.operations.manage': true },
+    args: {
+      type: t.arg.string(),
+      workspace: t.arg.string(),
+      tenant: t.arg.string({ required: false }),
+      input: t.arg({ type: 'JSON', required: false }),
+      idempotencyKey: t.arg.string({ required: false }),
+      initiatorName: t.arg.string({ required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      ctx.app.operations.assertReady();
+      const submitted = await ctx.audited((em) => submitRun(em, ctx.actor, args, ctx.app.clock), {
+        action: 'operations.run.submit',
+        input: { type: args.type, workspace: args.workspace, tenant: args.tenant, idempotencyKey: args.idempotencyKey },
+        targetOf: (s) => runTarget(s.run.id),
+      });
+      if (!submitted.replay) await ctx.app.operations.publishRun(submitted.run.id);
+      return { run: await loadRun(ctx, submitted.run.id), replay: submitted.replay };
+    },
+  }),
+  claimRun: t.field({
+    type: ClaimedRef,
+    nullable: true,
+    description: 'The oldest queued run of these types, leased to the worker; null when there is none.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { worker: t.arg.string(), types: t.arg.stringList(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
+    resolve: async (_r, { worker, types, leaseSeconds }, ctx) => {
+      const claimed = await ctx.audited((em) => claimRun(em, ctx.actor, worker, types, leaseSeconds ?? 60, ctx.app.clock), {
+        action: 'operations.run.claim',
+        input: { worker, types, leaseSeconds },
+        targetOf: (c) => (c ? runTarget(c.run.id) : undefined),
+      });
+      if (!claimed) return null;
+      await ctx.app.operations.publishRun(claimed.run.id);
+      return { run: await loadRun(ctx, claimed.run.id), leaseToken: claimed.leaseToken };
+    },
+  }),
+  heartbeatRun: t.field({
+    type: OperationRunRef,
+    description: 'Extends the lease. A stale or foreign lease token is refused (CONFLICT) and changes nothing.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { id: t.arg.id(), leaseToken: t.arg.string(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
+    resolve: async (_r, { id, leaseToken, leaseSeconds }, ctx) => {
+      const runId = parseId(id);
+      await ctx.audited((em) => heartbeatRun(em, runId, leaseToken, leaseSeconds ?? 60, ctx.app.clock), { action: 'operations.run.heartbeat', input: { id, leaseToken }, target: runTarget(runId) });
+      return loadRun(ctx, runId);
+    },
+  }),
+  completeRun: t.field({
+    type: OperationRunRef,
+    description: 'Finishes the run with its outcome and result or error. A stale or foreign lease token is refused and changes nothing.',
+    authScopes: { 'platform.operations.manage': true },
+    args: {
+      id: t.arg.id(),
+      leaseToken: t.arg.string(),
+      outcome: t.arg({ type: CompleteOutcomeEnum }),
+      result: t.arg({ type: 'JSON', required: false }),
+      error: t.arg.string({ required: false }),
+    },
+    resolve: async (_r, { id, leaseToken, outcome, result, error }, ctx) => {
+      const runId = parseId(id);
+      await ctx.audited((em) => completeRun(em, runId, leaseToken, outcome, result, error, ctx.app.clock), {
+        action: 'operations.run.complete',
+        input: { id, leaseToken, outcome, error },
+        target: runTarget(runId),
+      });
+      await ctx.app.operations.publishRun(runId);
+      return loadRun(ctx, runId);
+    },
+  }),
+  registerWorker: t.field({
+    type: WorkerRef,
+    description: 'Registers (or re-registers) a worker: its name, the types it runs and its capacity. Doubles as a heartbeat.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { name: t.arg.string(), types: t.arg.stringList(), capacity: t.arg.int({ required: false }) },
+    resolve: (_r, args, ctx) =>
+      ctx.audited((em) => registerWorker(em, args, ctx.app.clock), { action: 'operations.worker.register', input: args, target: { type: 'worker', id: args.name } }),
+  }),
+  retryOperationRun: t.field({
+    type: OperationRunRef,
+    description: 'Only a completed, failed, retryable run: queues a new run with context.triage.retry_of_run_id.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { id: t.arg.id() },
+    resolve: async (_r, { id }, ctx) => {
+      const runId = parseId(id);
+      const retry = await ctx.audited((em) => retryRun(em, ctx.actor, runId, ctx.app.operations.catalog, ctx.app.clock), {
+        action: 'platform.system_console.retry',
+        input: { id },
+        target: runTarget(runId),
+      });
+      await ctx.app.operations.publishRun(retry.id);
+      await ctx.app.operations.publishRun(runId);
+      return loadRun(ctx, retry.id);
+    },
+  }),
+  cancelOperationRun: t.field({
+    type: OperationRunRef,
+    description: 'Only a queued or running, cancelable run; destructive, so `confirm: true` is required. The lease is revoked: the worker’s late completion is refused.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { id: t.arg.id(), confirm: t.arg.boolean() },
+    resolve: async (_r, { id, confirm }, ctx) => {
+      const runId = parseId(id);
+      await ctx.audited((em) => cancelRun(em, ctx.actor, runId, confirm, ctx.app.operations.catalog, ctx.app.clock), {
+        action: 'platform.system_console.cancel',
+        input: { id, confirm },
+        target: runTarget(runId),
+      });
+      await ctx.app.operations.publishRun(runId);
+      return loadRun(ctx, runId);
+    },
+  }),
+  markOperationRunInvestigated: t.field({
+    type: OperationRunRef,
+    description: 'Records that someone looked into a failed or stuck run, and why (5–500 characters), in context.triage.investigated.',
+    authScopes: { 'platform.operations.manage': true },
+    args: { id: t.arg.id(), reason: t.arg.string() },
+    resolve: async (_r, { id, reason }, ctx) => {
+      const runId = parseId(id);
+      await ctx.audited((em) => markInvestigated(em, ctx.actor, runId, reason, ctx.app.operations.classifier, ctx.app.clock), {
+        action: 'platform.system_console.mark_investigated',
+        input: { id, reason },
+        target: runTarget(runId),
+      });
+      await ctx.app.operations.publishRun(runId);
+      return loadRun(ctx, runId);
+    },
+  }),
+  overrideStartupCheck: t.field({
+    type: ChecklistRef,
+    description: 'Lets the platform become ready although a required check fails (admins; a reason is required and audited). The override ends when the check passes.',
+    authScopes: { 'platform.system.admin': true },
+    args: { name: t.arg.string(), reason: t.arg.string() },
+    resolve: async (_r, { name, reason }, ctx) => {
+      const { checklist } = ctx.app.operations;
+      if (!checklist.report().items.some((i) => i.name === name)) throw new BadInputError('name', `Unknown check "${name}"; the checks are ${checklist.report().items.map((i) => i.name).join(', ')}.`);
+      const text = reason.trim();
+      if (text.length < 5 || text.length > 500) throw new BadInputError('reason', 'The reason must be 5–500 characters.');
+      await ctx.audited(
+        async (em) => {
+          em.create(ChecklistOverride, { checkName: name, reason: text, byLabel: ctx.actor?.label ?? 'unknown', at: ctx.app.clock.now() });
+          await em.flush();
+        },
+        { action: 'operations.checklist.override', input: { name, reason: text }, target: { type: 'startup_check', id: name } },
+      );
+      return ctx.app.operations.refreshChecklist();
+    },
+  }),
+  rerunStartupChecklist: t.field({
+    type: ChecklistRef,
+    description: 'Runs every start-up check now.',
+    authScopes: { 'platform.operations.manage': true },
+    resolve: (_r, _a, ctx) => ctx.audited(() => ctx.app.operations.refreshChecklist(), { action: 'operations.checklist.run', input: {} }),
+  }),
+}));
+
+/** Events of one channel for a subscription, filtered; ends when the client leaves. */
+async function* channel<T>(ctx: RequestContext, name: string, keep: (event: T) => boolean | Promise<boolean>): AsyncGenerator<T> {
+  for await (const event of ctx.app.pubsub.subscribe<T>(name)) if (await keep(event)) yield event;
+}
+
+const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
+  fields: (t) => ({ id: t.id({ required: false }), workspace: t.string({ required: false }), type: t.string({ required: false }) }),
+});
+
+builder.subscriptionFields((t) => ({
+  operationRunUpdated: t.field({
+    type: OperationRunRef,
+    description: 'A run changed (submitted, claimed, completed, retried, cancelled, investigated, swept); optionally one run, workspace or type.',
+    authScopes: { 'platform.operations.view': true },
+    args: { filter: t.arg({ type: RunFilterSubInput, required: false }) },
+    subscribe: async (_r, { filter }, ctx) => {
+      const scope = await allowedWorkspaceIds(ctx.em, ctx.actor);
+      const workspaceId = filter?.workspace ? (await ctx.em.findOne(Workspace, { slug: filter.workspace }))?.id ?? -1 : null;
+      return channel<RunUpdatedEvent>(
+        ctx,
+        OperationChannels.runUpdated,
+        (e) =>
+          (!scope || scope.includes(e.workspaceId)) &&
+          (!filter?.id || String(e.id) === String(filter.id)) &&
+          (workspaceId === null || e.workspaceId === workspaceId) &&
+          (!filter?.type || e.type === filter.type),
+      );
+    },
+    resolve: (event: RunUpdatedEvent, _a, ctx) => loadRun(ctx, event.id),
+  }),
+  startupChecklistUpdated: t.field({
+    type: ChecklistRef,
+    description: 'The checklist, whenever a check changes.',
+    authScopes: { 'platform.access_system_panel': true },
+    subscribe: (_r, _a, ctx) => channel(ctx, OperationChannels.checklistUpdated, () => true),
+    resolve: (_e, _a, ctx) => ctx.app.operations.checklist.report(),
+  }),
+}));
+

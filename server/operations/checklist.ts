@@ -1,0 +1,126 @@
+/**
+ * The start-up pre-flight checklist: migrations current, critical services reachable, at least one
+ * worker online, required files present. Until every required check passes or is overridden by an
+ * admin, the platform is not ready: submissions are refused and /health/ready answers 503.
+ */
+import { access } from 'node:fs/promises';
+import type pg from 'pg';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { pendingMigrations } from '../db/migrate.ts';
+import { WORKER_ONLINE_MS } from './dispatch.ts';
+
+export type CheckState = 'passed' | 'failed' | 'pending';
+
+export interface ChecklistItem {
+  name: string;
+  label: string;
+  required: boolean;
+  state: CheckState;
+  error: string | null;
+  override: { by: string; reason: string; at: Date } | null;
+}
+
+export interface ChecklistReport {
+  ready: boolean;
+  checkedAt: Date | null;
+  items: ChecklistItem[];
+  /** Required checks neither passed nor overridden. */
+  failing: string[];
+}
+
+export interface ChecklistSettings {
+  requiredFiles: string[];
+  /** Which checks are required (all by default); the others are shown but do not block. */
+  optional: string[];
+}
+
+const LABELS: Record<string, string> = {
+  migrations: 'Database migrations are current',
+  critical_services: 'Critical services are reachable',
+  worker_online: 'At least one worker is online',
+  required_files: 'Required files are present',
+};
+export const CHECK_NAMES = Object.keys(LABELS);
+
+type Outcome = { state: CheckState; error: string | null };
+
+export class StartupChecklist {
+  #items: ChecklistItem[] = CHECK_NAMES.map((name) => ({ name, label: LABELS[name], required: true, state: 'pending', error: null, override: null }));
+  #checkedAt: Date | null = null;
+  readonly #orm: MikroORM;
+  readonly #sql: pg.Pool;
+  settings: ChecklistSettings;
+
+  constructor(orm: MikroORM, sql: pg.Pool, settings: ChecklistSettings = { requiredFiles: [], optional: [] }) {
+    this.#orm = orm;
+    this.#sql = sql;
+    this.settings = settings;
+  }
+
+  report(): ChecklistReport {
+    const failing = this.#items.filter((i) => i.required && i.state !== 'passed' && !i.override).map((i) => i.name);
+    return { ready: failing.length === 0, checkedAt: this.#checkedAt, items: this.#items.map((i) => ({ ...i })), failing };
+  }
+
+  /** Runs every check; returns the report (and whether anything changed, for subscribers). */
+  async run(now: Date): Promise<{ report: ChecklistReport; changed: boolean }> {
+    const fingerprint = (r: ChecklistReport) => JSON.stringify({ ready: r.ready, items: r.items });
+    const before = fingerprint(this.report());
+    const outcomes: Record<string, Outcome> = {
+      migrations: await this.#migrations(),
+      critical_services: await this.#criticalServices(),
+      worker_online: await this.#workerOnline(now),
+      required_files: await this.#requiredFiles(),
+    };
+    const overrides = await this.#overrides();
+    this.#items = CHECK_NAMES.map((name) => ({
+      name,
+      label: LABELS[name],
+      required: !this.settings.optional.includes(name),
+      ...outcomes[name],
+      // an override lasts while the check still fails; once it passes it is no longer needed
+      override: outcomes[name].state === 'passed' ? null : (overrides.get(name) ?? null),
+    }));
+    this.#checkedAt = now;
+    const passedWithOverride = this.#items.filter((i) => i.state === 'passed' && overrides.has(i.name)).map((i) => i.name);
+    if (passedWithOverride.length) await this.#sql.query('delete from checklist_overrides where check_name = any($1)', [passedWithOverride]);
+    const report = this.report();
+    return { report, changed: fingerprint(report) !== before };
+  }
+
+  async #migrations(): Promise<Outcome> {
+    try {
+      const pending = await pendingMigrations(this.#orm);
+      return pending.length ? { state: 'failed', error: `pending migrations: ${pending.join(', ')}` } : { state: 'passed', error: null };
+    } catch (error) {
+      return { state: 'failed', error: `cannot read the migrations: ${(error as Error).message}` };
+    }
+  }
+
+  async #criticalServices(): Promise<Outcome> {
+    const { rows } = await this.#sql.query<{ name: string; status: string | null }>(
+      'select s.name, st.status from services s join service_states st on st.service_id = s.id where s.critical and not s.paused order by s.name',
+    );
+    const down = rows.filter((r) => r.status === 'down').map((r) => r.name);
+    if (down.length) return { state: 'failed', error: `down: ${down.join(', ')}` };
+    const unchecked = rows.filter((r) => r.status === null).map((r) => r.name);
+    if (unchecked.length) return { state: 'pending', error: `not checked yet: ${unchecked.join(', ')}` };
+    return { state: 'passed', error: null };
+  }
+
+  async #workerOnline(now: Date): Promise<Outcome> {
+    const { rows } = await this.#sql.query('select count(*)::int as n from workers where last_heartbeat_at > $1', [new Date(now.getTime() - WORKER_ONLINE_MS)]);
+    return rows[0].n > 0 ? { state: 'passed', error: null } : { state: 'failed', error: 'no worker has sent a heartbeat in the last minute' };
+  }
+
+  async #requiredFiles(): Promise<Outcome> {
+    const missing: string[] = [];
+    for (const file of this.settings.requiredFiles) await access(file).catch(() => missing.push(file));
+    return missing.length ? { state: 'failed', error: `missing: ${missing.join(', ')}` } : { state: 'passed', error: null };
+  }
+
+  async #overrides(): Promise<Map<string, { by: string; reason: string; at: Date }>> {
+    const { rows } = await this.#sql.query('select distinct on (check_name) check_name, reason, by_label, at from checklist_overrides order by check_name, at desc');
+    return new Map(rows.map((r) => [r.check_name, { by: r.by_label, reason: r.reason, at: r.at }]));
+  }
+}

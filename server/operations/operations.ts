@@ -1,0 +1,127 @@
+/**
+ * The operations capability as the server runs it: the catalog (from the config file), the stuck
+ * classifier, the start-up checklist, and the periodic jobs (lease sweep, idempotency-key expiry,
+ * checklist refresh), each claimed per run with an advisory lock. Run and checklist changes are
+ * published for subscribers.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { PubSub } from '../events/pubsub.ts';
+import type { Monitoring } from '../monitoring/monitor.ts';
+import { schedule } from '../monitoring/jobs.ts';
+import { NotReadyError } from '../errors.ts';
+import { OperationCatalog } from './catalog.ts';
+import { StartupChecklist, type ChecklistReport } from './checklist.ts';
+import { IDEMPOTENCY_TTL_MS, sweepExpiredLeases } from './dispatch.ts';
+import { StuckRunClassifier } from './stuck.ts';
+
+export const OperationChannels = {
+  runUpdated: 'operations.run',
+  checklistUpdated: 'operations.checklist',
+} as const;
+
+/** What subscribers of run changes get: the run id and its workspace (they re-read what they show). */
+export interface RunUpdatedEvent {
+  id: number;
+  workspaceId: number;
+  type: string;
+  status: string;
+  outcome: string;
+  at: string;
+}
+
+export interface OperationsOptions {
+  orm: MikroORM;
+  sql: pg.Pool;
+  pubsub: PubSub;
+  clock: Clock;
+  logger: Logger;
+  monitoring: Monitoring;
+  runJobs?: boolean;
+}
+
+export class Operations {
+  readonly checklist: StartupChecklist;
+  readonly #o: OperationsOptions;
+  #stopJobs: (() => Promise<void>) | undefined;
+
+  constructor(options: OperationsOptions) {
+    this.#o = options;
+    this.checklist = new StartupChecklist(options.orm, options.sql);
+  }
+
+  /** The catalog in force: from the config file when there is one (re-read on reload). */
+  get catalog(): OperationCatalog {
+    return new OperationCatalog(this.#o.monitoring.config?.operationTypes ?? []);
+  }
+
+  get classifier(): StuckRunClassifier {
+    return new StuckRunClassifier(this.catalog);
+  }
+
+  async start(): Promise<void> {
+    await this.refreshChecklist();
+    if (this.#o.runJobs === false) return;
+    const { sql, orm, clock, logger } = this.#o;
+    this.#stopJobs = schedule(
+      sql,
+      [
+        {
+          name: 'lease-sweep',
+          lockKey: 0x4c6b0101,
+          everyMs: 10_000,
+          run: async () => {
+            const changed = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
+            for (const id of [...changed.requeued, ...changed.failed]) await this.publishRun(id);
+            if (changed.requeued.length || changed.failed.length) logger.warn(changed, 'expired leases swept');
+          },
+        },
+        {
+          name: 'idempotency-expiry',
+          lockKey: 0x4c6b0102,
+          everyMs: 3600_000,
+          run: () => sql.query('delete from idempotency_keys where created_at < $1', [new Date(clock.now().getTime() - IDEMPOTENCY_TTL_MS)]),
+        },
+      ],
+      logger,
+    );
+    // The checklist is per replica (each decides its own readiness), so it is not a claimed job.
+    const timer = setInterval(() => void this.refreshChecklist().catch((err) => logger.warn({ err }, 'checklist refresh failed')), 5000);
+    timer.unref();
+    const stopJobs = this.#stopJobs;
+    this.#stopJobs = async () => {
+      clearInterval(timer);
+      await stopJobs();
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.#stopJobs?.();
+  }
+
+  async refreshChecklist(): Promise<ChecklistReport> {
+    this.checklist.settings = this.#o.monitoring.config?.startup ?? { requiredFiles: [], optional: [] };
+    const { report, changed } = await this.checklist.run(this.#o.clock.now());
+    if (changed) {
+      this.#o.logger.info({ ready: report.ready, failing: report.failing }, 'start-up checklist changed');
+      await this.#o.pubsub.publish(OperationChannels.checklistUpdated, { ready: report.ready, failing: report.failing });
+    }
+    return report;
+  }
+
+  /** Throws NOT_READY naming the failing checks while the checklist blocks submissions. */
+  assertReady(): void {
+    const report = this.checklist.report();
+    if (!report.ready) throw new NotReadyError(report.failing);
+  }
+
+  async publishRun(id: number): Promise<void> {
+    const { rows } = await this.#o.sql.query('select id, workspace_id, type, status, outcome from operation_runs where id = $1', [id]);
+    if (!rows[0]) return;
+    const r = rows[0];
+    const event: RunUpdatedEvent = { id: Number(r.id), workspaceId: r.workspace_id, type: r.type, status: r.status, outcome: r.outcome, at: this.#o.clock.now().toISOString() };
+    await this.#o.pubsub.publish(OperationChannels.runUpdated, event);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The operator's actions on a run: retry (a failed, retryable run → a new queued run that records
+ * what it retries), cancel (a queued or running, cancelable run; needs explicit confirmation; the
+ * lease is revoked so the worker's late completion is refused) and mark investigated (with a reason).
+ * A run in the wrong state gets a clear error and nothing changes.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../auth/actor.ts';
+import type { Clock } from '../clock.ts';
+import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
+import type { OperationCatalog } from './catalog.ts';
+import { OperationRun, Workspace } from './entities.ts';
+import type { StuckRunClassifier } from './stuck.ts';
+import { assertWorkspaceAccess } from './workspaces.ts';
+
+export const REASON_MIN = 5;
+export const REASON_MAX = 500;
+
+async function runInScope(em: EntityManager, actor: Actor | null, id: number): Promise<OperationRun> {
+  const run = Number.isSafeInteger(id) ? await em.findOne(OperationRun, { id }) : null;
+  if (!run) throw new NotFoundError('Operation', `#${id}`);
+  const workspace = await em.findOneOrFail(Workspace, { id: run.workspaceId });
+  try {
+    assertWorkspaceAccess(actor, workspace.slug);
+  } catch {
+    throw new NotFoundError('Operation', `#${id}`); // do not reveal runs of other workspaces
+  }
+  return run;
+}
+
+function triage(run: OperationRun): Record<string, unknown> {
+  return { ...((run.context.triage as Record<string, unknown>) ?? {}) };
+}
+
+export async function retryRun(em: EntityManager, actor: Actor | null, id: number, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
+  const run = await runInScope(em, actor, id);
+  const policy = catalog.get(run.type);
+  if (run.status !== 'completed' || run.outcome !== 'failed') {
+    throw new ConflictError(`Operation #${id} is ${run.status}${run.status === 'completed' ? ` (${run.outcome})` : ''}: only a completed, failed operation can be retried.`);
+  }
+  if (!policy.retryable) throw new ConflictError(`Operations of type "${policy.label}" are not retryable.`);
+  const retry = em.create(OperationRun, {
+    workspaceId: run.workspaceId,
+    tenantId: run.tenantId ?? null,
+    initiatorName: actor?.label ?? null,
+    type: run.type,
+    status: 'queued',
+    outcome: 'pending',
+    context: { ...run.context, triage: { ...triage(run), retry_of_run_id: run.id, investigated: undefined } },
+    input: run.input,
+    result: null,
+    attempt: 1,
+    inputHash: run.inputHash,
+    retryOfRunId: run.id,
+    createdAt: clock.now(),
+  });
+  await em.flush();
+  return retry;
+}
+
+export async function cancelRun(em: EntityManager, actor: Actor | null, id: number, confirm: boolean, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
+  if (!confirm) throw new BadInputError('confirm', 'Cancelling is destructive: pass confirm: true to cancel this operation.');
+  const run = await runInScope(em, actor, id);
+  const policy = catalog.get(run.type);
+  if (run.status === 'completed') throw new ConflictError(`Operation #${id} is already completed (${run.outcome}): only a queued or running operation can be cancelled.`);
+  if (!policy.cancelable) throw new ConflictError(`Operations of type "${policy.label}" cannot be cancelled.`);
+  const now = clock.now();
+  run.status = 'completed';
+  run.outcome = 'cancelled';
+  run.completedAt = now;
+  run.leaseTokenHash = null; // the worker's late heartbeat or completion is refused
+  run.leaseExpiresAt = null;
+  run.context = { ...run.context, triage: { ...triage(run), cancelled: { by: actor?.label ?? null, at: now.toISOString() } } };
+  await em.flush();
+  return run;
+}
+
+export async function markInvestigated(em: EntityManager, actor: Actor | null, id: number, reason: string, classifier: StuckRunClassifier, clock: Clock): Promise<OperationRun> {
+  const text = reason.trim();
+  if (text.length < REASON_MIN || text.length > REASON_MAX) {
+    throw new BadInputError('reason', `The reason must be ${REASON_MIN}–${REASON_MAX} characters (it has ${text.length}).`);
+  }
+  const run = await runInScope(em, actor, id);
+  const now = clock.now();
+  const failed = run.status === 'completed' && run.outcome === 'failed';
+  if (!failed && !classifier.classify(run, now)) {
+    throw new ConflictError(`Operation #${id} is neither failed nor stuck: there is nothing to investigate.`);
+  }
+  run.context = { ...run.context, triage: { ...triage(run), investigated: { by: actor?.label ?? null, at: now.toISOString(), reason: text } } };
+  await em.flush();
+  return run;
+}
