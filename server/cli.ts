@@ -46,7 +46,7 @@ async function asCli<T>(db: Database, work: (em: EntityManager) => Promise<T>, s
 }
 
 async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 2);
   const db = await openDatabase(config, { logger });
   try {
     return await work(db);
@@ -100,7 +100,7 @@ async function serve(args: string[]): Promise<void> {
 async function migrate(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { check: { type: 'boolean' } } });
   const config = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 2);
   const db = await openDatabase(config, { logger, migrate: !values.check });
   try {
     const pending = await pendingMigrations(db.orm);

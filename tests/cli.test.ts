@@ -173,6 +173,19 @@ describe('lookout serve and the CLI on the embedded database', () => {
     expect(await postgresProcesses()).toEqual([]);
   });
 
+  it('prints the ops summary as stable JSON, or six short lines', async () => {
+    const json = await cli('ops-summary', '--json', '--hours', '6');
+    const summary = JSON.parse(json.stdout);
+    expect(Object.keys(summary).sort()).toEqual(['dispatchTimeouts', 'generatedAt', 'idempotency', 'leases', 'reasons', 'runs', 'services', 'status', 'windowHours', 'workersOnline']);
+    expect(summary).toMatchObject({ windowHours: 6, runs: { blocked: 0, running: 0, queued: 0, failed: 0 }, leases: { active: 0, stale: 0 }, idempotency: { replays: 0, conflicts: 0 } });
+    expect(summary.reasons).toContain('startup_checklist_blocking'); // no worker has ever been online here
+    expect(json.code).toBe(summary.status === 'healthy' ? 0 : 1);
+    const text = await cli('ops-summary');
+    const lines = text.stdout.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(6);
+    expect(lines[0]).toMatch(/^(HEALTHY|DEGRADED)/);
+  });
+
   it('runs under an older system Node by re-executing with the project’s Node 22', async () => {
     const systemNode = '/usr/bin/node';
     if (!existsSync(systemNode)) return;
