@@ -227,10 +227,18 @@ export async function openEmbeddedDatabase(dataDir: string, { logger, ephemeral 
     logger.info({ dataDir }, 'initialising the embedded PostgreSQL (first start)');
     await server.initialise();
   }
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(`The embedded PostgreSQL in ${pgdata} did not start${error ? `: ${String(error)}` : ''}. Set LOG_LEVEL=trace to see its log.`);
+  // After a crash the old server's backends can linger for a moment holding its shared memory, and
+  // PostgreSQL refuses to start until they are gone: try again for a while before giving up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      if (attempt >= 10) throw new Error(`The embedded PostgreSQL in ${pgdata} did not start${error ? `: ${String(error)}` : ''}. Set LOG_LEVEL=trace to see its log.`);
+      logger.warn({ attempt }, 'the embedded PostgreSQL did not start yet; retrying');
+      await fs.rm(path.join(pgdata, 'postmaster.pid'), { force: true }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
   await fs.writeFile(ownerFile, String(process.pid));
   await ensureDatabase(creds, port);

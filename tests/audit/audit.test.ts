@@ -25,6 +25,8 @@ describe('audit log', () => {
       ts, 'mutation { createService(input: { name: "audited-beat", kind: "heartbeat", target: "push" }) { pingUrl } }', {}, { token: ts.adminToken },
     );
     pingToken = created.createService.pingUrl.split('/').at(-1)!;
+    // the start-up checklist needs the critical built-ins checked once (no scheduler runs here)
+    for (const name of ['lookout', 'postgres']) await gqlOk(ts, 'mutation($n: String!) { recheckService(name: $n) { status } }', { n: name }, { token: ts.adminToken });
   });
   afterAll(() => ts?.close());
 
@@ -60,7 +62,24 @@ describe('audit log', () => {
     ['resumeService', () => gqlOk(ts, 'mutation { resumeService(name: "audited-svc") { paused } }', {}, admin())],
     ['pingHeartbeat', () => gqlOk(ts, 'mutation($t: String!) { pingHeartbeat(token: $t) }', { t: pingToken }, admin())],
     ['deleteService', () => gqlOk(ts, 'mutation { deleteService(name: "audited-svc") }', {}, admin())],
+    ['overrideStartupCheck', () => gqlOk(ts, 'mutation { overrideStartupCheck(name: "worker_online", reason: "audit test") { ready } }', {}, admin())],
+    ['rerunStartupChecklist', () => gqlOk(ts, 'mutation { rerunStartupChecklist { ready } }', {}, admin())],
+    ['registerWorker', () => gqlOk(ts, 'mutation { registerWorker(name: "audit-worker", types: ["audit.job"]) { name } }', {}, admin())],
+    ['submitRun', () => gqlOk(ts, 'mutation { submitRun(type: "audit.job", workspace: "audit", input: { n: 1 }) { replay } }', {}, admin())],
+    ['claimRun', async () => {
+      const r = await gqlOk<{ claimRun: { leaseToken: string; run: { id: string } } }>(ts, 'mutation { claimRun(worker: "audit-worker", types: ["audit.job"]) { leaseToken run { id } } }', {}, admin());
+      lease = { id: r.claimRun.run.id, token: r.claimRun.leaseToken };
+    }],
+    ['heartbeatRun', () => gqlOk(ts, 'mutation($id: ID!, $t: String!) { heartbeatRun(id: $id, leaseToken: $t) { id } }', { id: lease.id, t: lease.token }, admin())],
+    ['completeRun', () => gqlOk(ts, 'mutation($id: ID!, $t: String!) { completeRun(id: $id, leaseToken: $t, outcome: FAILED, error: "audit") { id } }', { id: lease.id, t: lease.token }, admin())],
+    ['markOperationRunInvestigated', () => gqlOk(ts, 'mutation($id: ID!) { markOperationRunInvestigated(id: $id, reason: "audit test") { id } }', { id: lease.id }, admin())],
+    ['retryOperationRun', async () => {
+      const r = await gqlOk<{ retryOperationRun: { id: string } }>(ts, 'mutation($id: ID!) { retryOperationRun(id: $id) { id } }', { id: lease.id }, admin());
+      lease = { id: r.retryOperationRun.id, token: '' };
+    }],
+    ['cancelOperationRun', () => gqlOk(ts, 'mutation($id: ID!) { cancelOperationRun(id: $id, confirm: true) { id } }', { id: lease.id }, admin())],
   );
+  let lease = { id: '', token: '' };
 
   it('covers every mutation of the schema', async () => {
     const { schema } = await import('../../schema/index.ts');
