@@ -13,7 +13,7 @@ const API = 'http://localhost:4000';
 
 export default defineConfig({
   root: here('.'),
-  plugins: [solid(), earlyOverview()],
+  plugins: process.env.TMP_NO_EARLY ? [solid()] : [solid(), earlyOverview()],
   build: {
     outDir: here('../dist/client'),
     emptyOutDir: true,
