@@ -4,7 +4,6 @@
  */
 import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
-import { earlyOverview } from './early-overview.ts';
 
 const here = (relative: string) => decodeURIComponent(new URL(relative, import.meta.url).pathname);
 
@@ -13,7 +12,7 @@ const API = 'http://localhost:4000';
 
 export default defineConfig({
   root: here('.'),
-  plugins: process.env.TMP_NO_EARLY ? [solid()] : [solid(), earlyOverview()],
+  plugins: [solid()],
   build: {
     outDir: here('../dist/client'),
     emptyOutDir: true,

@@ -7,7 +7,7 @@ import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, ty
 import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
 import { createService, deleteService, setPaused, updateService, type ServiceInput } from '../server/monitoring/services.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
-import { uptimeRatio } from '../server/monitoring/uptime.ts';
+import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
@@ -194,10 +194,15 @@ const OverviewRef = builder.objectRef<{ services: ServiceSummary[]; generatedAt:
   }),
 });
 
-const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[] }>('ServiceTimeline').implement({
+const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[]; from: Date; to: Date }>('ServiceTimeline').implement({
   fields: (t) => ({
     service: t.field({ type: ServiceRef, resolve: (x) => x.service }),
     windows: t.field({ type: [WindowRef], resolve: (x) => x.windows }),
+    uptime: t.float({
+      nullable: true,
+      description: 'Uptime over the range (0–1) from these windows, degraded at the configured weight, paused time left out.',
+      resolve: (x, _a, ctx) => uptimeRatio(timeInStatus(x.windows, x.from, x.to, ctx.app.clock.now()), ctx.app.monitoring.settings.degradedWeight),
+    }),
   }),
 });
 
@@ -317,7 +322,7 @@ builder.queryFields((t) => ({
       const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now());
       if (args.service && !services.length) throw new NotFoundError('Service', args.service);
       const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), args.service ? services.map((s) => s.id) : undefined);
-      return services.map((service) => ({ service, windows: windows.get(service.id) ?? [] }));
+      return services.map((service) => ({ service, windows: windows.get(service.id) ?? [], from: r.from, to: r.to }));
     },
   }),
 }));

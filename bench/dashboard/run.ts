@@ -4,7 +4,7 @@
  * Lookout (embedded PostgreSQL in a temp dir, scheduler off so the numbers hold still) seeded by
  * SQL, driven by headless Chromium. Prints a markdown table row for BENCHMARKS.md.
  *
- *   node_modules/.bin/node --import tsx bench/dashboard/run.ts [--services 1000] [--runs 5]
+ *   node_modules/.bin/node bench/dashboard/run.ts [--services 1000] [--runs 5]
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     console.log(
       `| dashboard overview grid | ${total} | ${fmt(median(rendered))} (${fmt(Math.min(...rendered))}–${fmt(Math.max(...rendered))}) | ${fmt(median(results.map((r) => r.overviewMs)))} | ${fmt(median(results.map((r) => r.buildMs)))} | ${fmt(median(directs))} | < ${GOAL_MS} ms ${median(rendered) < GOAL_MS ? 'met' : 'not met'} |`,
     );
-    console.log('\ncommand: node_modules/.bin/node --import tsx bench/dashboard/run.ts [--services 1000] [--runs 5] [--trace]');
+    console.log('\ncommand: node_modules/.bin/node bench/dashboard/run.ts [--services 1000] [--runs 5] [--trace]');
   } finally {
     await browser.close();
     await server.close();

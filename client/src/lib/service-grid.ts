@@ -81,32 +81,17 @@ interface OverviewAnswer {
   error?: CombinedError;
 }
 
-/** Asked by index.html before this code loaded (client/early-overview.ts), on a page opened at `/`. */
-declare global {
-  interface Window {
-    __lookoutEarlyOverview?: { at: number; body: Promise<{ data?: HealthOverviewQueryResult; errors?: unknown[] } | null> };
-  }
-}
-
 let preloaded: { at: number; answer: Promise<OverviewAnswer> } | null = null;
 
 const askServer = (): Promise<OverviewAnswer> => client.query(HealthOverviewQuery, {}).toPromise();
 
-/** The early answer when it came back whole; anything else is asked again through urql (errors, reachability). */
-function earlyAnswer(): Promise<OverviewAnswer> | null {
-  const early = window.__lookoutEarlyOverview;
-  delete window.__lookoutEarlyOverview;
-  if (!early || Date.now() - early.at > PRELOAD_FRESH_MS) return null;
-  return early.body.then((body) => (body?.data?.healthOverview && !body.errors ? { data: body.data } : askServer()));
-}
-
 /**
- * The Overview route's preload: asks for the grid while the session is still loading (or takes
- * the answer index.html asked for), so the round trips overlap. Not on hover (intent "preload").
+ * The Overview route's preload: asks for the grid while the session is still loading, so the two
+ * round trips overlap instead of following each other. Not on hover (intent "preload").
  */
 export function preloadServiceGrid({ intent }: RoutePreloadFuncArgs): void {
   if (intent === 'preload') return;
-  preloaded = { at: Date.now(), answer: earlyAnswer() ?? askServer() };
+  preloaded = { at: Date.now(), answer: askServer() };
 }
 
 function overviewAnswer(): Promise<OverviewAnswer> {

@@ -24,7 +24,9 @@ export async function runCheck(
   try {
     const outcome = await Promise.race([checker.check(target, { ...context, signal: controller.signal }), timeout]);
     const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
-    const result: CheckResult = { ...outcome, latencyMs, error: outcome.error ?? null, details: outcome.details ?? {} };
+    // Copy the steps now: aborting the settled check's I/O below may still append to the checker's array.
+    const steps = outcome.steps ? outcome.steps.map((s) => ({ ...s })) : undefined;
+    const result: CheckResult = { ...outcome, steps, latencyMs, error: outcome.error ?? null, details: outcome.details ?? {} };
     if (result.status === 'healthy' && target.degradedLatencyMs !== null && latencyMs > target.degradedLatencyMs) {
       return { ...result, status: 'degraded', error: `slow: ${latencyMs} ms (degraded above ${target.degradedLatencyMs} ms)` };
     }
