@@ -43,6 +43,7 @@ const OperationTypeRef = builder.objectRef<OperationPolicy>('OperationType').imp
     heartbeatTimeoutMs: t.exposeInt('heartbeatTimeoutMs'),
     onLeaseExpired: t.exposeString('onLeaseExpired'),
     maxAttempts: t.exposeInt('maxAttempts'),
+    services: t.exposeStringList('services', { description: 'Services shown around a failure (empty: the critical services).' }),
   }),
 });
 
@@ -130,7 +131,10 @@ OperationRunRef.implement({
       resolve: async (r, _a, ctx) => {
         if (r.outcome !== 'failed' || !r.completedAt) return [];
         const at = r.completedAt.getTime();
-        const { rows } = await ctx.app.sql.query('select id, name, critical from services where critical order by name');
+        const named = ctx.app.operations.catalog.get(r.type).services;
+        const { rows } = named.length
+          ? await ctx.app.sql.query('select id, name, critical from services where name = any($1) order by name', [named])
+          : await ctx.app.sql.query('select id, name, critical from services where critical order by name');
         const windows = await timelines(ctx.app.sql, new Date(at - 15 * 60_000), new Date(at + 5 * 60_000), ctx.app.clock.now(), rows.map((s) => s.id));
         return rows.map((s) => ({ service: s.name, critical: s.critical, windows: windows.get(s.id) ?? [] }));
       },

@@ -20,6 +20,8 @@ export interface OperationPolicy {
   /** When a worker's lease expires: put the run back in the queue (until maxAttempts) or fail it. */
   onLeaseExpired: 'requeue' | 'fail';
   maxAttempts: number;
+  /** Services the type depends on, shown around a failure (empty: the critical services). */
+  services: string[];
 }
 
 export const DEFAULT_POLICY: Omit<OperationPolicy, 'type' | 'label'> = {
@@ -30,6 +32,7 @@ export const DEFAULT_POLICY: Omit<OperationPolicy, 'type' | 'label'> = {
   heartbeatTimeoutMs: 60_000,
   onLeaseExpired: 'requeue',
   maxAttempts: 3,
+  services: [],
 };
 
 export const TYPE_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,99}$/;
@@ -73,6 +76,7 @@ export function parseCatalog(entries: unknown, prefix = 'operations.types'): Ope
       heartbeatTimeoutMs: duration('heartbeatTimeout', DEFAULT_POLICY.heartbeatTimeoutMs),
       onLeaseExpired,
       maxAttempts: Number(e.maxAttempts ?? DEFAULT_POLICY.maxAttempts),
+      services: Array.isArray(e.services) ? e.services.map(String) : [],
     };
   });
 }
