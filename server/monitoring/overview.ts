@@ -6,23 +6,11 @@ import type pg from 'pg';
 import type { Status } from './status.ts';
 import { timeInStatusByService, uptimeRatio, EMPTY_TIME, type TimeInStatus } from './uptime.ts';
 import type { ServiceSource } from './entities.ts';
+import type { ServiceDefinition } from './services.ts';
 
-export interface ServiceSummary {
+/** A service's definition with its current state, as the API shows it. */
+export interface ServiceSummary extends ServiceDefinition {
   id: number;
-  name: string;
-  displayName: string;
-  kind: string;
-  target: string;
-  options: Record<string, unknown>;
-  intervalMs: number;
-  timeoutMs: number;
-  degradedLatencyMs: number | null;
-  failureThreshold: number;
-  recoveryThreshold: number;
-  critical: boolean;
-  tags: string[];
-  dependsOn: string[];
-  paused: boolean;
   source: ServiceSource;
   sourcePath: string | null;
   pingToken: string | null;
