@@ -13,7 +13,6 @@ import { preloadServiceGrid } from './lib/service-grid.ts';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
-import { OperationsPage } from './pages/OperationsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
 import { SystemPage } from './pages/SystemPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
@@ -26,6 +25,9 @@ import { AuditPage } from './pages/admin/AuditPage.tsx';
 const ServiceDetailPage = lazy(() => import('./pages/ServiceDetailPage.tsx').then((m) => ({ default: m.ServiceDetailPage })));
 const UptimePage = lazy(() => import('./pages/UptimePage.tsx').then((m) => ({ default: m.UptimePage })));
 const ServicesPage = lazy(() => import('./pages/admin/ServicesPage.tsx').then((m) => ({ default: m.ServicesPage })));
+const OperationsListPage = lazy(() => import('./pages/operations/OperationsListPage.tsx').then((m) => ({ default: m.OperationsListPage })));
+const OperationDetailPage = lazy(() => import('./pages/operations/OperationDetailPage.tsx').then((m) => ({ default: m.OperationDetailPage })));
+const StartupChecklistPage = lazy(() => import('./pages/system/StartupChecklistPage.tsx').then((m) => ({ default: m.StartupChecklistPage })));
 
 function guarded(capability: Capability, Page: Component): Component {
   return () => (
@@ -51,9 +53,14 @@ export function App() {
         <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} preload={preloadServiceGrid} />
         <Route path="/services/:name" component={guarded(Capability.AccessSystemPanel, ServiceDetailPage)} />
         <Route path="/uptime" component={guarded(Capability.AccessSystemPanel, UptimePage)} />
-        <Route path="/system/ops/runs" component={guarded(Capability.OperationsView, OperationsPage)} />
+        <Route path="/system/ops" component={() => <Navigate href="/system/ops/runs" />} />
+        <Route path="/system/ops/runs" component={guarded(Capability.OperationsView, () => <OperationsListPage kind="runs" />)} />
+        <Route path="/system/ops/failures" component={guarded(Capability.OperationsView, () => <OperationsListPage kind="failures" />)} />
+        <Route path="/system/ops/stuck" component={guarded(Capability.OperationsView, () => <OperationsListPage kind="stuck" />)} />
+        <Route path="/system/ops/runs/:id" component={guarded(Capability.OperationsView, OperationDetailPage)} />
         <Route path="/alerts" component={guarded(Capability.AccessSystemPanel, AlertsPage)} />
         <Route path="/system" component={guarded(Capability.AccessSystemPanel, SystemPage)} />
+        <Route path="/system/startup" component={guarded(Capability.AccessSystemPanel, StartupChecklistPage)} />
         <Route path="/admin" component={() => <Navigate href="/admin/tokens" />} />
         <Route path="/admin/tokens" component={guarded(Capability.SystemAdmin, TokensPage)} />
         <Route path="/admin/users" component={guarded(Capability.SystemAdmin, UsersPage)} />

@@ -73,3 +73,16 @@ export const ADMIN_TABS = [
   { label: 'Services', href: '/admin/services', testid: 'admin-tab-services' },
   { label: 'Audit log', href: '/admin/audit', testid: 'admin-tab-audit' },
 ] as const;
+
+/** The three operation lists; all need platform.operations.view. Navigation, not calls to action. */
+export const OPS_TABS = [
+  { label: 'Runs', href: '/system/ops/runs', testid: 'ops-tab-runs' },
+  { label: 'Failures', href: '/system/ops/failures', testid: 'ops-tab-failures' },
+  { label: 'Stuck', href: '/system/ops/stuck', testid: 'ops-tab-stuck' },
+] as const;
+
+/** The System area's tabs; both need platform.access_system_panel. */
+export const SYSTEM_TABS = [
+  { label: 'System', href: '/system', testid: 'system-tab-overview' },
+  { label: 'Startup checklist', href: '/system/startup', testid: 'system-tab-startup' },
+] as const;

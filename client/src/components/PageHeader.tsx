@@ -1,7 +1,9 @@
 /** The title block of a page: what it is, in one line, and optional actions on the right. */
-import { Show, type JSX } from 'solid-js';
+import { Show, children, type JSX } from 'solid-js';
 
 export function PageHeader(props: { title: string; description?: JSX.Element; actions?: JSX.Element }) {
+  // Resolved once: reading `props.actions` twice would build the actions twice.
+  const actions = children(() => props.actions);
   return (
     <header class="page-header">
       <div>
@@ -10,8 +12,10 @@ export function PageHeader(props: { title: string; description?: JSX.Element; ac
           <p class="page-header__description">{props.description}</p>
         </Show>
       </div>
-      <Show when={props.actions}>
-        <div class="page-header__actions">{props.actions}</div>
+      <Show when={actions()}>
+        <div class="page-header__actions" data-testid="page-header-actions">
+          {actions()}
+        </div>
       </Show>
     </header>
   );

@@ -1,13 +1,15 @@
 /**
  * Overview: is everything running? Every service as a card coloured and labelled by status, live
  * (one query, then updates in place from the subscriptions), with counts that filter, a tag and
- * text filter, and Lookout's own clock, health and version in a strip at the top.
+ * text filter, and Lookout's own clock, health and version in a strip. Above it all, for those who
+ * may see operations, the ops summary: healthy right now, and if not, why.
  */
 import { For, Match, Show, Switch, createMemo } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { ServerStrip } from '../components/ServerStrip.tsx';
 import { ServiceCard } from '../components/monitoring/ServiceCard.tsx';
+import { OpsSummaryCard } from '../components/operations/OpsSummaryCard.tsx';
 import { StatusCounts } from '../components/monitoring/StatusCounts.tsx';
 import { GridFilters, type GridFilter } from '../components/monitoring/GridFilters.tsx';
 import { FormErrorMessage } from '../components/Forms.tsx';
@@ -38,6 +40,9 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader title="Overview" description="Is everything running? Every service Lookout watches, live." />
+      <Show when={can(Capability.OperationsView)}>
+        <OpsSummaryCard />
+      </Show>
       <ServerStrip />
       <Show when={grid.state.configError}>
         <div class="notice notice--warn" role="alert" data-testid="config-error">

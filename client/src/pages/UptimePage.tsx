@@ -1,9 +1,9 @@
 /**
  * Uptime: every service's status timeline side by side over 24 h, 7 days or 30 days, from one
- * `uptimeTimeline` query, each row with the uptime computed from its windows (degraded at half
- * weight, paused time left out) and a shared time axis.
+ * `uptimeTimeline` query, each row with the uptime the server computed for the range (degraded at
+ * the configured weight, paused time left out) and a shared time axis.
  */
-import { For, Show, createMemo, createResource, createSignal } from 'solid-js';
+import { For, Show, createResource, createSignal } from 'solid-js';
 import { graphql } from '../graphql';
 import type { UptimeTimelineQuery } from '../graphql/graphql.ts';
 import { PageHeader } from '../components/PageHeader.tsx';
@@ -15,7 +15,6 @@ import { client } from '../lib/urql.ts';
 import { onReconnected } from '../lib/connection.ts';
 import { formError } from '../lib/errors.ts';
 import { formatUptime } from '../lib/status.ts';
-import { uptimeFromWindows } from '../lib/uptime.ts';
 
 const UptimeTimelineDoc = graphql(`
   query UptimeTimeline($from: DateTime!, $to: DateTime!) {
@@ -31,6 +30,7 @@ const UptimeTimelineDoc = graphql(`
         startedAt
         endedAt
       }
+      uptime
     }
   }
 `);
@@ -61,7 +61,7 @@ export function UptimePage() {
     <>
       <PageHeader
         title="Uptime"
-        description="Every service's status over time, side by side. Uptime counts degraded time at half and leaves paused time out."
+        description="Every service's status over time, side by side. Uptime counts degraded time at the configured weight and leaves paused time out."
         actions={
           <div class="segmented" role="group" aria-label="Range">
             <For each={RANGES}>
@@ -92,7 +92,6 @@ export function UptimePage() {
 }
 
 function UptimeRows(props: { rows: Row[]; from: number; to: number }) {
-  const withUptime = createMemo(() => props.rows.map((row) => ({ row, ratio: uptimeFromWindows(row.windows, props.from, props.to, props.to) })));
   return (
     <>
       <div class="uptime__row uptime__row--head">
@@ -100,8 +99,8 @@ function UptimeRows(props: { rows: Row[]; from: number; to: number }) {
         <TimeAxis from={props.from} to={props.to} />
         <span class="uptime__ratio">Uptime</span>
       </div>
-      <For each={withUptime()} fallback={<p class="table__empty">No services yet.</p>}>
-        {({ row, ratio }) => (
+      <For each={props.rows} fallback={<p class="table__empty">No services yet.</p>}>
+        {(row) => (
           <div class="uptime__row" data-testid="uptime-row" data-service={row.service.name}>
             <a class="uptime__name" href={serviceHref(row.service.name)} title={row.service.name}>
               <StatusBadge status={row.service.status} paused={row.service.paused} />
@@ -109,7 +108,7 @@ function UptimeRows(props: { rows: Row[]; from: number; to: number }) {
             </a>
             <TimelineBar windows={row.windows} from={props.from} to={props.to} now={props.to} label={`Status of ${row.service.displayName}`} />
             <span class="uptime__ratio mono" data-testid="uptime-ratio">
-              {formatUptime(ratio)}
+              {formatUptime(row.uptime)}
             </span>
           </div>
         )}

@@ -1,24 +1,7 @@
-/** Tabs between the admin pages (tokens, users, audit log). */
-import { For } from 'solid-js';
-import { A, useLocation } from '@solidjs/router';
+/** Tabs between the admin pages (tokens, users, services, audit log). */
 import { ADMIN_TABS } from '../../navigation.ts';
+import { Tabs } from '../Tabs.tsx';
 
 export function AdminTabs() {
-  const location = useLocation();
-  return (
-    <nav class="tabs" aria-label="Admin">
-      <For each={ADMIN_TABS}>
-        {(tab) => (
-          <A
-            href={tab.href}
-            class="tabs__tab"
-            classList={{ 'tabs__tab--active': location.pathname === tab.href }}
-            data-testid={tab.testid}
-          >
-            {tab.label}
-          </A>
-        )}
-      </For>
-    </nav>
-  );
+  return <Tabs label="Admin" tabs={ADMIN_TABS} />;
 }

@@ -1,0 +1,109 @@
+/**
+ * Filters of an operation list, as the API takes them: workspace, tenant, type, status, outcome,
+ * initiator, created between, free text (and stuck class on Stuck). Edited here, applied on submit.
+ */
+import { For, Show, createEffect, createResource } from 'solid-js';
+import { createStore } from 'solid-js/store';
+import { graphql } from '../../graphql';
+import { client } from '../../lib/urql.ts';
+import { OUTCOMES, OUTCOME_WORDS, STATUSES, STATUS_WORDS, STUCK_CLASSES, STUCK_WORDS } from '../../lib/operations.ts';
+import { FILTER_KEYS, type RunFilterForm, type RunListKind } from '../../lib/run-list.ts';
+import { Field, TextField } from '../Forms.tsx';
+
+const FilterOptionsDoc = graphql(`
+  query OperationFilterOptions {
+    workspaces {
+      slug
+      name
+    }
+    operationTypes {
+      type
+      label
+    }
+  }
+`);
+
+const fetchOptions = async () => (await client.query(FilterOptionsDoc, {}).toPromise()).data ?? { workspaces: [], operationTypes: [] };
+
+const emptyForm = (): RunFilterForm => Object.fromEntries(FILTER_KEYS.map((key) => [key, ''])) as unknown as RunFilterForm;
+
+/** A select of `options` plus "any"; a value from the address that is not among them stays selectable. */
+function Choice(props: { label: string; value: string; options: { value: string; label: string }[]; onValue: (v: string) => void; testid: string }) {
+  const options = () => (props.value && !props.options.some((o) => o.value === props.value) ? [...props.options, { value: props.value, label: props.value }] : props.options);
+  return (
+    <Field label={props.label}>
+      <select value={props.value} onChange={(e) => props.onValue(e.currentTarget.value)} data-testid={props.testid}>
+        <option value="">any</option>
+        {/* `selected` as well: the options may arrive after the value was set. */}
+        <For each={options()}>
+          {(o) => (
+            <option value={o.value} selected={o.value === props.value}>
+              {o.label}
+            </option>
+          )}
+        </For>
+      </select>
+    </Field>
+  );
+}
+
+export function RunFilters(props: { kind: RunListKind; value: RunFilterForm; onApply: (filter: RunFilterForm) => void }) {
+  const [options] = createResource(fetchOptions);
+  const [draft, setDraft] = createStore<RunFilterForm>(emptyForm());
+  // The address is the truth: back / forward and "Clear" reset what the form shows.
+  createEffect(() => setDraft({ ...props.value }));
+  const set = (key: keyof RunFilterForm) => (value: string) => setDraft(key, value);
+
+  const apply = (event?: SubmitEvent) => {
+    event?.preventDefault();
+    props.onApply({ ...draft });
+  };
+  const clear = () => props.onApply(emptyForm());
+
+  return (
+    <form class="run-filters" onSubmit={apply} data-testid="run-filters" aria-label="Filter operations">
+      <TextField
+        label="Search"
+        placeholder="#42, type, initiator, key or error"
+        value={draft.text}
+        onValue={set('text')}
+        class="run-filters__text"
+        data-testid="run-filter-text"
+      />
+      <Choice
+        label="Workspace"
+        value={draft.workspace}
+        options={(options()?.workspaces ?? []).map((w) => ({ value: w.slug, label: w.name === w.slug ? w.slug : `${w.name} (${w.slug})` }))}
+        onValue={set('workspace')}
+        testid="run-filter-workspace"
+      />
+      <TextField label="Tenant" placeholder="tenant slug" value={draft.tenant} onValue={set('tenant')} data-testid="run-filter-tenant" />
+      <Choice
+        label="Type"
+        value={draft.type}
+        options={(options()?.operationTypes ?? []).map((t) => ({ value: t.type, label: t.label }))}
+        onValue={set('type')}
+        testid="run-filter-type"
+      />
+      {/* Failures are completed and failed by definition: status and outcome would only empty the list. */}
+      <Show when={props.kind !== 'failures'}>
+        <Choice label="Status" value={draft.status} options={STATUSES.map((s) => ({ value: s, label: STATUS_WORDS[s] }))} onValue={set('status')} testid="run-filter-status" />
+        <Choice label="Outcome" value={draft.outcome} options={OUTCOMES.map((o) => ({ value: o, label: OUTCOME_WORDS[o] }))} onValue={set('outcome')} testid="run-filter-outcome" />
+      </Show>
+      <Show when={props.kind === 'stuck'}>
+        <Choice label="Stuck because" value={draft.stuckClass} options={STUCK_CLASSES.map((c) => ({ value: c, label: STUCK_WORDS[c] }))} onValue={set('stuckClass')} testid="run-filter-stuck" />
+      </Show>
+      <TextField label="Initiator" placeholder="part of a name" value={draft.initiator} onValue={set('initiator')} data-testid="run-filter-initiator" />
+      <TextField label="Created from" type="datetime-local" value={draft.createdFrom} onValue={set('createdFrom')} data-testid="run-filter-from" />
+      <TextField label="Created before" type="datetime-local" value={draft.createdTo} onValue={set('createdTo')} data-testid="run-filter-to" />
+      <div class="run-filters__buttons">
+        <button type="submit" class="button" data-testid="run-filter-apply">
+          Apply
+        </button>
+        <button type="button" class="button button--quiet" onClick={clear} data-testid="run-filter-clear">
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}
