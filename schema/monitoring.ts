@@ -336,7 +336,7 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
     resolve: (_r, { name }, ctx) =>
-      ctx.audited(async (em) => ({ ...(await ctx.app.monitoring.recheck(em, name)), service: name }), {
+      ctx.audited(async () => ({ ...(await ctx.app.monitoring.recheck(name)), service: name }), {
         action: 'monitoring.service.recheck',
         input: { name },
         target: { type: 'service', id: name },
@@ -348,7 +348,7 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
     resolve: (_r, { name }, ctx) =>
-      ctx.audited(async (em) => ({ ...(await ctx.app.monitoring.recheck(em, name, true)), service: name }), {
+      ctx.audited(async () => ({ ...(await ctx.app.monitoring.recheck(name, true)), service: name }), {
         action: 'monitoring.service.diagnose',
         input: { name },
         target: { type: 'service', id: name },
@@ -416,7 +416,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { token: t.arg.string(), failed: t.arg.boolean({ required: false, defaultValue: false }) },
     resolve: async (_r, { token, failed }, ctx) => {
-      const result = await ctx.audited((em) => ctx.app.monitoring.ping(em, token, failed ?? false), {
+      const result = await ctx.audited(() => ctx.app.monitoring.ping(token, failed ?? false), {
         action: 'monitoring.heartbeat.ping',
         input: { failed },
         targetOf: (r) => ({ type: 'service', id: r.service }),

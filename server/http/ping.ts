@@ -14,7 +14,7 @@ export async function handlePing(app: App, req: IncomingMessage, res: ServerResp
   }
   req.resume(); // the body (a job's output) is not kept
   try {
-    const result = await app.monitoring.ping(app.orm.em.fork(), token, failed);
+    const result = await app.monitoring.ping(token, failed);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(result));
   } catch (error) {

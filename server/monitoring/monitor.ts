@@ -4,7 +4,7 @@
  * diagnose, heartbeat pings, and the events subscribers get.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -126,8 +126,8 @@ export class Monitoring {
   }
 
   /** Runs a service's check now, outside the schedule, records it and returns the result. */
-  async recheck(em: EntityManager, name: string, diagnose = false): Promise<CheckResult & { checkedAt: Date }> {
-    const claim = await this.#claimByName(em, name);
+  async recheck(name: string, diagnose = false): Promise<CheckResult & { checkedAt: Date }> {
+    const claim = await this.#claimByName(name);
     const completed = await runClaimed(claim, this.runtime, this.o.clock, diagnose);
     if (!diagnose) {
       const { checks, transitions } = await recordChecks(this.o.sql, [completed]);
@@ -137,7 +137,7 @@ export class Monitoring {
   }
 
   /** A heartbeat ping (`/ping/<token>`, `/fail`): records it and checks the service at once. */
-  async ping(em: EntityManager, token: string, failed: boolean): Promise<{ service: string; status: string }> {
+  async ping(token: string, failed: boolean): Promise<{ service: string; status: string }> {
     const { rows } = await this.o.sql.query<{ name: string }>(
       `update service_states st set last_ping_at = $2, last_ping_failed = $3
          from services s where s.id = st.service_id and s.ping_token = $1 and s.kind = 'heartbeat'
@@ -145,7 +145,7 @@ export class Monitoring {
       [token, this.o.clock.now(), failed],
     );
     if (!rows.length) throw new NotFoundError('Heartbeat', `${token.slice(0, 4)}…`);
-    const result = await this.recheck(em, rows[0].name);
+    const result = await this.recheck(rows[0].name);
     return { service: rows[0].name, status: result.status };
   }
 
@@ -159,7 +159,7 @@ export class Monitoring {
     }
   }
 
-  async #claimByName(em: EntityManager, name: string): Promise<ClaimedCheck> {
+  async #claimByName(name: string): Promise<ClaimedCheck> {
     const { rows } = await this.o.sql.query(
       `select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.failure_threshold,
               s.recovery_threshold, s.critical, st.status, st.pending_status, st.pending_count
@@ -168,7 +168,6 @@ export class Monitoring {
     );
     const r = rows[0];
     if (!r) throw new NotFoundError('Service', name);
-    void em;
     return {
       serviceId: r.id, name: r.name, kind: r.kind, target: r.target, options: r.options, timeoutMs: r.timeout_ms,
       degradedLatencyMs: r.degraded_latency_ms, failureThreshold: r.failure_threshold, recoveryThreshold: r.recovery_threshold,

@@ -52,13 +52,24 @@ export class Operations {
     this.checklist = new StartupChecklist(options.orm, options.sql);
   }
 
-  /** The catalog in force: from the config file when there is one (re-read on reload). */
+  #cached: { source: unknown; catalog: OperationCatalog; classifier: StuckRunClassifier } | undefined;
+
+  /** The catalog in force: from the config file when there is one (rebuilt only when it is reloaded). */
   get catalog(): OperationCatalog {
-    return new OperationCatalog(this.#o.monitoring.config?.operationTypes ?? []);
+    return this.#current().catalog;
   }
 
   get classifier(): StuckRunClassifier {
-    return new StuckRunClassifier(this.catalog);
+    return this.#current().classifier;
+  }
+
+  #current() {
+    const source = this.#o.monitoring.config;
+    if (this.#cached?.source !== source) {
+      const catalog = new OperationCatalog(source?.operationTypes ?? []);
+      this.#cached = { source, catalog, classifier: new StuckRunClassifier(catalog) };
+    }
+    return this.#cached!;
   }
 
   async start(): Promise<void> {

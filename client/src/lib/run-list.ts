@@ -110,6 +110,8 @@ export interface RunList {
   loaded: () => boolean;
   error: () => FormError | null;
   loadMore: () => Promise<void>;
+  /** Loads the first page again for the same filter. */
+  reload: () => Promise<void>;
 }
 
 /** Loads `kind` for the filter, again whenever the filter changes or the connection comes back. */
@@ -141,7 +143,7 @@ export function createRunList(kind: RunListKind, filter: () => OperationRunFilte
   createEffect(on(filter, () => void load(false)));
   onReconnected(() => void load(false));
 
-  return { runs, hasMore, loading, loaded, error, loadMore: () => load(true) };
+  return { runs, hasMore, loading, loaded, error, loadMore: () => load(true), reload: () => load(false) };
 }
 
 /** The filter as the form edits it and the address keeps it: every field a string, '' for "any". */

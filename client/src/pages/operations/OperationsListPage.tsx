@@ -11,7 +11,7 @@ import { RunFilters } from '../../components/operations/RunFilters.tsx';
 import { RunTable } from '../../components/operations/RunTable.tsx';
 import { AllOperationsLink, RunbooksLink } from '../../components/operations/OpsCallToAction.tsx';
 import { OPS_TABS } from '../../navigation.ts';
-import { createRunList, filterFromParams, filterToParams, toApiFilter, type RunListKind } from '../../lib/run-list.ts';
+import { createRunList, filterFromParams, filterToParams, toApiFilter, type RunFilterForm, type RunListKind } from '../../lib/run-list.ts';
 
 interface ListCopy {
   description: string;
@@ -50,6 +50,11 @@ export function OperationsListPage(props: { kind: RunListKind }) {
   const list = createRunList(props.kind, apiFilter);
   const copy = COPY[props.kind];
   const filtered = () => Object.values(form()).some(Boolean);
+  /** A new filter goes to the address (which reloads the list); the same one again reloads it. */
+  const apply = (next: RunFilterForm) => {
+    if (sameJson(toApiFilter(next), apiFilter())) void list.reload();
+    else setParams(filterToParams(next));
+  };
 
   const empty = () => (
     <section class="empty-state" data-testid="runs-empty">
@@ -64,7 +69,7 @@ export function OperationsListPage(props: { kind: RunListKind }) {
       <PageHeader title="Operations" description={copy.description} actions={copy.cta()} />
       <Tabs label="Operation lists" tabs={OPS_TABS} />
       <section class="card">
-        <RunFilters kind={props.kind} value={form()} onApply={(next) => setParams(filterToParams(next))} />
+        <RunFilters kind={props.kind} value={form()} onApply={apply} />
       </section>
       <FormErrorMessage error={list.error()} testid="runs-error" />
       <section class="card card--flush" classList={{ stale: list.loading() && !list.loaded() }} data-testid={`runs-${props.kind}`} data-loaded={list.loaded() ? 'true' : 'false'}>
