@@ -21,10 +21,17 @@ const QUERY = `query Overview { healthOverview {
 
 const { db, dataDir, cleanup } = await benchDatabase();
 const token = 'lko_bench_overview_token_0123456789';
-const server = await startServer(
-  { ...loadConfig({}), host: '127.0.0.1', port: 0, databaseUrl: db.url, dataDir, bootstrapToken: token, logLevel: 'warn' },
-  { logger: createLogger('warn'), runScheduler: false },
-);
+const start = () =>
+  startServer(
+    { ...loadConfig({}), host: '127.0.0.1', port: 0, databaseUrl: db.url, dataDir, bootstrapToken: token, logLevel: 'warn' },
+    { logger: createLogger('warn'), runScheduler: false },
+  );
+// Two servers on one database, compiled (graphql-jit) and interpreted queries, measured alternately
+// in the same run so the machine's load falls on both alike.
+const server = await start();
+process.env.LOOKOUT_GRAPHQL_JIT = 'off';
+const interpreted = await start();
+delete process.env.LOOKOUT_GRAPHQL_JIT;
 
 async function fill(total: number): Promise<void> {
   const { rows } = await db.sql.query("select count(*)::int as n from services where source = 'api'");
@@ -48,27 +55,30 @@ async function fill(total: number): Promise<void> {
 const rowsOut: string[] = [];
 for (const size of sizes) {
   await fill(size);
-  const timings: number[] = [];
+  const timings = { jit: [] as number[], plain: [] as number[] };
   let bytes = 0;
   for (let i = 0; i < requests + 5; i++) {
-    const t0 = performance.now();
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: QUERY }),
-    });
-    const text = await response.text();
-    if (i >= 5) timings.push(performance.now() - t0);
-    bytes = text.length;
-    if (!text.includes('"healthOverview"')) throw new Error(text.slice(0, 500));
+    for (const [key, target] of [['jit', server], ['plain', interpreted]] as const) {
+      const t0 = performance.now();
+      const response = await fetch(`${target.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: QUERY }),
+      });
+      const text = await response.text();
+      if (i >= 5) timings[key].push(performance.now() - t0);
+      bytes = text.length;
+      if (!text.includes('"healthOverview"')) throw new Error(text.slice(0, 500));
+    }
   }
-  timings.sort((a, b) => a - b);
+  for (const list of Object.values(timings)) list.sort((a, b) => a - b);
   const services = Number((await db.sql.query('select count(*) from services')).rows[0].count);
-  const row = `| ${services} | ${percentile(timings, 50).toFixed(1)} ms | ${percentile(timings, 95).toFixed(1)} ms | ${(bytes / 1024).toFixed(0)} KiB |`;
+  const row = `| ${services} | ${percentile(timings.jit, 50).toFixed(1)} ms | ${percentile(timings.jit, 95).toFixed(1)} ms | ${percentile(timings.plain, 50).toFixed(1)} ms | ${percentile(timings.plain, 95).toFixed(1)} ms | ${(bytes / 1024).toFixed(0)} KiB |`;
   rowsOut.push(row);
   console.log(row);
 }
 await server.close();
+await interpreted.close();
 await cleanup();
-console.log(['| services | p50 | p95 | response |', '| --- | --- | --- | --- |', ...rowsOut].join('\n'));
+console.log(['| services | p50 (jit) | p95 (jit) | p50 (interpreted) | p95 (interpreted) | response |', '| --- | --- | --- | --- | --- | --- |', ...rowsOut].join('\n'));
 process.exit(0);

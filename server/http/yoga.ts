@@ -9,6 +9,7 @@ import { LookoutError } from '../errors.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { buildContext, resolveCaller, type App, type RequestContext } from '../context.ts';
 import { CSRF_HEADER } from './cookies.ts';
 import type { Metrics } from '../system/metrics.ts';
@@ -87,6 +88,9 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth }),
       costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost }),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases }),
+      // Queries are compiled (graphql-jit): the overview grid resolves ~17 fields per service, and
+      // compiled execution is several times faster than graphql-js's interpreter for that.
+      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => operationType(args.document) === 'query' })]),
       useOperationMetrics(metrics),
       useResponseCookies(),
     ],

@@ -41,8 +41,8 @@ export const SUMMARY_REASON_WORDS: Record<OpsSummaryReason, string> = {
   BLOCKED_RUNS: 'Queued operations have no online worker that runs their type.',
   FAILED_RUNS: 'Operations failed in the last 24 hours.',
   CRITICAL_SERVICES_DOWN: 'A critical service is down.',
-  SERVICES_DOWN: 'Some services are down.',
-  NO_WORKERS_ONLINE: 'No worker is online.',
+  SERVICES_DOWN: 'Some services that are not critical are down.',
+  NO_WORKERS_ONLINE: 'No worker is online, and operations are waiting.',
   STARTUP_CHECKLIST_BLOCKING: 'The start-up checklist blocks new submissions.',
 };
 
