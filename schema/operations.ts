@@ -11,6 +11,7 @@ import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } fr
 import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
 import { cancelRun, markInvestigated, retryRun } from '../server/operations/triage.ts';
+import { reasonProblem } from '../server/operations/reason-rules.ts';
 import { allowedWorkspaceIds, canUseWorkspace } from '../server/operations/workspaces.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -440,7 +441,8 @@ builder.mutationFields((t) => ({
       const { checklist } = ctx.app.operations;
       if (!checklist.report().items.some((i) => i.name === name)) throw new BadInputError('name', `Unknown check "${name}"; the checks are ${checklist.report().items.map((i) => i.name).join(', ')}.`);
       const text = reason.trim();
-      if (text.length < 5 || text.length > 500) throw new BadInputError('reason', 'The reason must be 5–500 characters.');
+      const problem = reasonProblem(text);
+      if (problem) throw new BadInputError('reason', problem);
       await ctx.audited(
         async (em) => {
           em.create(ChecklistOverride, { checkName: name, reason: text, byLabel: ctx.actor?.label ?? 'unknown', at: ctx.app.clock.now() });

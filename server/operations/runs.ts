@@ -99,10 +99,10 @@ export async function listRuns(
   const p = (value: unknown) => `$${params.push(value)}`;
   if (scope) where.push(`r.workspace_id = any(${p(scope)}::int[])`);
   if (list === 'failures') where.push("r.status = 'completed' and r.outcome = 'failed'");
-  if (list === 'stuck') {
-    const condition = classifier.sqlCondition(now, params.length + 1);
-    params.push(...condition.params);
-    where.push(condition.sql);
+  if (list === 'stuck' || filter.stuckClass?.length) {
+    const conditions = classifier.sqlConditions(now, params.length + 1);
+    params.push(...conditions.params);
+    where.push(filter.stuckClass?.length ? `(${filter.stuckClass.map((c) => conditions.byClass[c]).join(' or ')})` : conditions.any);
   }
   if (filter.workspace) where.push(`w.slug = ${p(filter.workspace)}`);
   if (filter.tenant) where.push(`t.slug = ${p(filter.tenant)}`);
@@ -120,8 +120,7 @@ export async function listRuns(
   }
   if (after) where.push(`r.id < ${p(Number(after))}`);
   const { rows } = await sql.query(`${SELECT} ${where.length ? `where ${where.join(' and ')}` : ''} order by r.id desc limit ${p(first + 1)}`, params);
-  let runs = rows.slice(0, first).map((r) => toRow(r, classifier, now));
-  if (filter.stuckClass?.length) runs = runs.filter((r) => r.stuck && filter.stuckClass!.includes(r.stuck.stuckClass));
+  const runs = rows.slice(0, first).map((r) => toRow(r, classifier, now));
   const hasNextPage = rows.length > first;
   return { runs, hasNextPage, endCursor: hasNextPage ? String(rows[first - 1].id) : null };
 }

@@ -56,27 +56,33 @@ export class StuckRunClassifier {
   }
 
   /**
-   * The same rules as SQL conditions, so the Stuck list is filtered in the database: returns a
-   * `where` fragment over alias `r` and its parameters (starting at `$first`).
+   * The same rules as SQL conditions over alias `r`, so the Stuck list is filtered in the database:
+   * one condition per class (with the classifier's precedence), and `any` for all of them.
+   * Parameters start at `$first`.
    */
-  sqlCondition(now: Date, first: number): { sql: string; params: unknown[] } {
+  sqlConditions(now: Date, first: number): { byClass: Record<StuckClass, string>; any: string; params: unknown[] } {
     const policies = this.#catalog.all();
-    const types = policies.map((p) => p.type);
     const param = (i: number) => `$${first + i}`;
     // per-type thresholds via arrays, with the default for undeclared types
-    const lookup = (column: number, fallback: number) =>
-      `coalesce((${param(column)}::bigint[])[array_position(${param(1)}::text[], r.type)], ${fallback})`;
-    const sql = `(
-      (r.status = 'queued' and r.created_at < ${param(0)}::timestamptz - ${lookup(2, DEFAULT_POLICY.queuedTooLongMs)} * interval '1 millisecond')
-      or (r.status = 'running' and (
-        r.lease_expires_at <= ${param(0)}::timestamptz
-        or coalesce(r.last_heartbeat_at, r.started_at, r.created_at) < ${param(0)}::timestamptz - ${lookup(3, DEFAULT_POLICY.heartbeatTimeoutMs)} * interval '1 millisecond'
-        or coalesce(r.started_at, r.created_at) < ${param(0)}::timestamptz - ${lookup(4, DEFAULT_POLICY.expectedDurationMs)} * interval '1 millisecond'
-      ))
-    )`;
+    const limit = (column: number, fallback: number) =>
+      `${param(0)}::timestamptz - coalesce((${param(column)}::bigint[])[array_position(${param(1)}::text[], r.type)], ${fallback}) * interval '1 millisecond'`;
+    const leaseExpired = `r.lease_expires_at <= ${param(0)}::timestamptz`;
+    const heartbeatMissing = `coalesce(r.last_heartbeat_at, r.started_at, r.created_at) < ${limit(3, DEFAULT_POLICY.heartbeatTimeoutMs)}`;
+    const tooLong = `coalesce(r.started_at, r.created_at) < ${limit(4, DEFAULT_POLICY.expectedDurationMs)}`;
+    const running = "r.status = 'running'";
+    // Names every parameter's type once, so a condition that uses only some of them still binds.
+    const typed = `row(${param(1)}::text[], ${param(2)}::bigint[], ${param(3)}::bigint[], ${param(4)}::bigint[]) is not null`;
+    const byClass: Record<StuckClass, string> = {
+      queued_too_long: `(r.status = 'queued' and r.created_at < ${limit(2, DEFAULT_POLICY.queuedTooLongMs)})`,
+      lease_expired: `(${running} and ${leaseExpired})`,
+      heartbeat_missing: `(${running} and not coalesce(${leaseExpired}, false) and ${heartbeatMissing})`,
+      running_too_long: `(${running} and not coalesce(${leaseExpired}, false) and not (${heartbeatMissing}) and ${tooLong})`,
+    };
+    for (const key of STUCK_CLASSES) byClass[key] = `(${typed} and ${byClass[key]})`;
     return {
-      sql,
-      params: [now, types, policies.map((p) => p.queuedTooLongMs), policies.map((p) => p.heartbeatTimeoutMs), policies.map((p) => p.expectedDurationMs)],
+      byClass,
+      any: `(${Object.values(byClass).join(' or ')})`,
+      params: [now, policies.map((p) => p.type), policies.map((p) => p.queuedTooLongMs), policies.map((p) => p.heartbeatTimeoutMs), policies.map((p) => p.expectedDurationMs)],
     };
   }
 }

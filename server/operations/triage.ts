@@ -12,9 +12,8 @@ import type { OperationCatalog } from './catalog.ts';
 import { OperationRun, Workspace } from './entities.ts';
 import type { StuckRunClassifier } from './stuck.ts';
 import { assertWorkspaceAccess } from './workspaces.ts';
+import { reasonProblem } from './reason-rules.ts';
 
-export const REASON_MIN = 5;
-export const REASON_MAX = 500;
 
 async function runInScope(em: EntityManager, actor: Actor | null, id: number): Promise<OperationRun> {
   const run = Number.isSafeInteger(id) ? await em.findOne(OperationRun, { id }) : null;
@@ -77,9 +76,8 @@ export async function cancelRun(em: EntityManager, actor: Actor | null, id: numb
 
 export async function markInvestigated(em: EntityManager, actor: Actor | null, id: number, reason: string, classifier: StuckRunClassifier, clock: Clock): Promise<OperationRun> {
   const text = reason.trim();
-  if (text.length < REASON_MIN || text.length > REASON_MAX) {
-    throw new BadInputError('reason', `The reason must be ${REASON_MIN}–${REASON_MAX} characters (it has ${text.length}).`);
-  }
+  const problem = reasonProblem(text);
+  if (problem) throw new BadInputError('reason', problem);
   const run = await runInScope(em, actor, id);
   const now = clock.now();
   const failed = run.status === 'completed' && run.outcome === 'failed';

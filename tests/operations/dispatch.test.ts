@@ -119,6 +119,13 @@ describe('dispatch', () => {
       ts, '{ operationStuck(first: 100) { runs { id stuckClass stuck { reason } } } }', {}, op(),
     );
     expect(stuck.operationStuck.runs.find((r) => r.id === id)).toMatchObject({ stuckClass: 'LEASE_EXPIRED', stuck: { reason: expect.stringMatching(/worker is gone/) } });
+    // the class filter works in the database (not after the page is cut), on any list
+    const byClass = async (list: string, cls: string) =>
+      (await gqlOk<Record<string, { runs: { id: string; stuckClass: string }[] }>>(ts, `{ ${list}(first: 100, filter: { stuckClass: [${cls}] }) { runs { id stuckClass } } }`, {}, op()))[list].runs;
+    expect((await byClass('operationStuck', 'LEASE_EXPIRED')).map((r) => r.id)).toContain(id);
+    expect((await byClass('operationStuck', 'LEASE_EXPIRED')).every((r) => r.stuckClass === 'LEASE_EXPIRED')).toBe(true);
+    expect((await byClass('operationStuck', 'RUNNING_TOO_LONG')).map((r) => r.id)).not.toContain(id);
+    expect((await byClass('operationRuns', 'LEASE_EXPIRED')).map((r) => r.id)).toContain(id);
     const late = await gql(ts, HEARTBEAT, { id, token: claimRun!.leaseToken }, op());
     expect(late.errors?.[0].message).toMatch(/expired/);
     clock.advance(30_000);

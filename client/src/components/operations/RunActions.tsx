@@ -10,7 +10,7 @@ import { graphql } from '../../graphql';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
 import { runHref } from '../../lib/operations.ts';
-import { REASON_MAX, reasonProblem } from '../../lib/reason-rules.ts';
+import { REASON_MAX, REASON_MIN, reasonProblem } from '../../lib/reason-rules.ts';
 import type { RunDetail } from '../../lib/run-detail.ts';
 import { Field, FormErrorMessage, fieldError } from '../Forms.tsx';
 
@@ -171,7 +171,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
         </Match>
         <Match when={panel() === 'investigate'}>
           <form class="run-actions__panel form" onSubmit={investigate} onKeyDown={closeOnEscape} data-testid="run-investigate-form" novalidate>
-            <Field label="Why is it investigated?" hint={`5–${REASON_MAX} characters; kept with the operation and in the audit log.`} error={fieldError(error(), 'reason')}>
+            <Field label="Why is it investigated?" hint={`${REASON_MIN}–${REASON_MAX} characters; kept with the operation and in the audit log.`} error={fieldError(error(), 'reason')}>
               <textarea
                 rows={3}
                 ref={focusSoon}

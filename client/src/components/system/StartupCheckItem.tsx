@@ -6,7 +6,7 @@
 import { Match, Show, Switch, createSignal } from 'solid-js';
 import type { StartupCheck } from '../../lib/startup-checklist.ts';
 import type { FormError } from '../../lib/errors.ts';
-import { REASON_MAX, reasonProblem } from '../../lib/reason-rules.ts';
+import { REASON_MAX, REASON_MIN, reasonProblem } from '../../lib/reason-rules.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Badge } from '../Badge.tsx';
 import { Field, FormErrorMessage, fieldError } from '../Forms.tsx';
@@ -87,7 +87,7 @@ export function StartupCheckItem(props: {
         </Show>
         <Show when={open()}>
           <form class="form check__override" onSubmit={submit} data-testid="check-override-form" novalidate>
-            <Field label="Why may Lookout accept operations although this fails?" hint={`5–${REASON_MAX} characters; audited.`} error={fieldError(error(), 'reason')}>
+            <Field label="Why may Lookout accept operations although this fails?" hint={`${REASON_MIN}–${REASON_MAX} characters; audited.`} error={fieldError(error(), 'reason')}>
               <textarea rows={2} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} data-testid="check-override-reason" />
             </Field>
             <Show when={error() && error()!.field !== 'reason'}>
