@@ -61,7 +61,7 @@ export class Monitoring {
       database: {
         ping: async () => void (await o.sql.query('select 1')),
         pendingMigrations: () => pendingMigrations(o.orm),
-        poolUse: () => ({ used: o.sql.totalCount - o.sql.idleCount, max: 6 }),
+        poolUse: () => ({ used: o.sql.totalCount - o.sql.idleCount, max: o.sql.options.max ?? 10, waiting: o.sql.waitingCount }),
       },
       eventBusProbe: (timeoutMs, signal) => this.#probe(timeoutMs, signal),
       lastHeartbeat: async (name) => {

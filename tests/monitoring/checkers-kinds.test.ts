@@ -158,6 +158,17 @@ describe('postgres checker', () => {
     }
   });
 
+  it('is degraded on "self" when queries wait for a connection, not merely because the pool is busy', async () => {
+    const base = { ping: async () => {}, pendingMigrations: async () => [] };
+    const busy = { ...base, poolUse: () => ({ used: 10, max: 10, waiting: 0 }) };
+    expect(await check('postgres', 'self', { runtime: { database: busy } })).toMatchObject({ status: 'healthy', details: { connections: 10, maxConnections: 10, waiting: 0 } });
+    const starved = { ...base, poolUse: () => ({ used: 10, max: 10, waiting: 3 }) };
+    expect(await check('postgres', 'self', { runtime: { database: starved } })).toMatchObject({
+      status: 'degraded',
+      error: "3 queries are waiting for one of Lookout's 10 database connections",
+    });
+  });
+
   it('is down on "self" when the runtime has no database, or the database fails', async () => {
     expect(await check('postgres', 'self', { runtime: { database: undefined } })).toMatchObject({ status: 'down', error: "Lookout's own database is not available to checkers in this process" });
     const failing = { ping: () => Promise.reject(new Error('Connection terminated unexpectedly')), pendingMigrations: async () => [] };

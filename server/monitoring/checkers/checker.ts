@@ -52,7 +52,8 @@ export interface CheckerRuntime {
   database?: {
     ping(): Promise<void>;
     pendingMigrations(): Promise<string[]>;
-    poolUse?(): { used: number; max: number };
+    /** Connections of Lookout's pool in use, its size, and queries waiting for one. */
+    poolUse?(): { used: number; max: number; waiting?: number };
   };
   /** Publish a probe and resolve when it comes back through Lookout's pub/sub. */
   eventBusProbe?(timeoutMs: number, signal: AbortSignal): Promise<{ transport: string }>;

@@ -89,8 +89,12 @@ async function checkSelf(runtime: CheckerRuntime, options: PostgresOptions): Pro
   clock.mark('ping');
   const pending = await database.pendingMigrations();
   clock.mark('migrations', true, pending.length ? pending.join(', ') : 'none pending');
+  // A busy pool is normal (a batch of checks being written); queries waiting for a connection are not.
   const pool = database.poolUse?.();
-  const outcome = pool ? connectionUse(pool.used, pool.max, options, { steps: clock.steps, pool: true }) : { status: 'healthy' as const, error: null, details: {}, steps: clock.steps };
+  const details: Record<string, unknown> = pool ? { connections: pool.used, maxConnections: pool.max, waiting: pool.waiting ?? 0 } : {};
+  const outcome: Outcome = pool?.waiting
+    ? { status: 'degraded', error: `${pool.waiting} quer${pool.waiting === 1 ? 'y is' : 'ies are'} waiting for one of Lookout's ${pool.max} database connections`, details, steps: clock.steps }
+    : { status: 'healthy', error: null, details, steps: clock.steps };
   if (pending.length) {
     outcome.details.pendingMigrations = pending;
     if (outcome.status === 'healthy') {
