@@ -1,6 +1,6 @@
 /** Users and their roles. Admins only. */
 import type { User } from '../server/auth/entities.ts';
-import { createUser, listUsers, setUserDisabled, setUserRole } from '../server/auth/users.ts';
+import { createUser, listUsers, setUserDisabled, setUserRole, setUserWorkspaces } from '../server/auth/users.ts';
 import { builder } from './builder.ts';
 import { RoleEnum } from './auth.ts';
 
@@ -12,6 +12,7 @@ const UserRef = builder.objectRef<User>('User').implement({
     disabled: t.boolean({ resolve: (u) => !!u.disabledAt }),
     createdAt: t.field({ type: 'DateTime', resolve: (u) => u.createdAt }),
     lastSignInAt: t.field({ type: 'DateTime', nullable: true, resolve: (u) => u.lastSignInAt ?? null }),
+    workspaces: t.stringList({ nullable: true, description: 'The workspaces the user is limited to; null for every workspace.', resolve: (u) => u.workspaces ?? null }),
   }),
 });
 
@@ -20,6 +21,7 @@ const CreateUserInput = builder.inputType('CreateUserInput', {
     email: t.string({ required: true }),
     password: t.string({ required: true }),
     role: t.field({ type: RoleEnum, required: true }),
+    workspaces: t.stringList({ required: false, description: 'Limit the user to these workspaces (slugs); omit for every workspace.' }),
   }),
 });
 
@@ -43,6 +45,18 @@ builder.mutationFields((t) => ({
       ctx.audited((em) => setUserRole(em, String(id), role, ctx.app.clock), {
         action: 'auth.user.set_role',
         input: { id, role },
+        target: { type: 'user', id: String(id) },
+      }),
+  }),
+  setUserWorkspaces: t.field({
+    type: UserRef,
+    description: 'Limits a user to some workspaces (slugs), or lifts the limit (null).',
+    authScopes: { 'platform.system.admin': true },
+    args: { id: t.arg.id({ required: true }), workspaces: t.arg.stringList({ required: false }) },
+    resolve: (_r, { id, workspaces }, ctx) =>
+      ctx.audited((em) => setUserWorkspaces(em, String(id), workspaces ?? null, ctx.app.clock), {
+        action: 'auth.user.set_workspaces',
+        input: { id, workspaces },
         target: { type: 'user', id: String(id) },
       }),
   }),

@@ -9,7 +9,7 @@ import { ROLE_CAPABILITIES, isCapability, type Capability, type Role } from './c
 import type { Actor } from './actor.ts';
 import { ApiToken } from './entities.ts';
 import { randomSecret, sha256 } from './secrets.ts';
-import { parseRole } from './users.ts';
+import { parseRole, parseWorkspaceList } from './users.ts';
 
 export const TOKEN_PREFIX = 'lko_';
 const DISPLAY_PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
@@ -40,13 +40,6 @@ export interface CreatedToken {
   token: ApiToken;
   /** The whole secret: returned once, never stored. */
   secret: string;
-}
-
-function validateWorkspaceList(workspaces: string[] | null | undefined): string[] | null {
-  if (!workspaces) return null;
-  const bad = workspaces.find((w) => !/^[a-z0-9][a-z0-9._-]{0,99}$/.test(w));
-  if (bad !== undefined) throw new BadInputError('workspaces', `${JSON.stringify(bad)} is not a workspace slug.`);
-  return [...new Set(workspaces)];
 }
 
 function validateName(name: string): string {
@@ -80,7 +73,7 @@ export async function createToken(em: EntityManager, input: NewToken, clock: Clo
     createdBy: input.createdById ?? null,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
-    workspaces: validateWorkspaceList(input.workspaces),
+    workspaces: parseWorkspaceList(input.workspaces),
   });
   await em.flush();
   return { token, secret: value };

@@ -26,6 +26,16 @@ export interface NewUser {
   email: string;
   password: string;
   role: string;
+  /** Limit the user to these workspace slugs (null: every workspace). */
+  workspaces?: string[] | null;
+}
+
+/** A list of workspace slugs, or null for every workspace. */
+export function parseWorkspaceList(workspaces: string[] | null | undefined, field = 'workspaces'): string[] | null {
+  if (!workspaces) return null;
+  const bad = workspaces.find((w) => !/^[a-z0-9][a-z0-9._-]{0,99}$/.test(w));
+  if (bad !== undefined) throw new BadInputError(field, `${JSON.stringify(bad)} is not a workspace slug.`);
+  return [...new Set(workspaces)];
 }
 
 export async function createUser(em: EntityManager, input: NewUser, clock: Clock): Promise<User> {
@@ -34,7 +44,8 @@ export async function createUser(em: EntityManager, input: NewUser, clock: Clock
   const role = parseRole(input.role);
   if (await em.count(User, { email })) throw new ConflictError(`A user with email ${email} already exists.`, { field: 'email' });
   const now = clock.now();
-  const user = em.create(User, { email, passwordHash: await hashPassword(input.password), role, createdAt: now, updatedAt: now });
+  const workspaces = parseWorkspaceList(input.workspaces);
+  const user = em.create(User, { email, passwordHash: await hashPassword(input.password), role, workspaces, createdAt: now, updatedAt: now });
   await em.flush();
   return user;
 }
@@ -65,6 +76,14 @@ export async function setUserRole(em: EntityManager, id: string, role: string, c
   const next = parseRole(role);
   if (next !== 'admin') await ensureAnotherAdmin(em, user);
   user.role = next;
+  user.updatedAt = clock.now();
+  await em.flush();
+  return user;
+}
+
+export async function setUserWorkspaces(em: EntityManager, id: string, workspaces: string[] | null, clock: Clock): Promise<User> {
+  const user = await getUser(em, id);
+  user.workspaces = parseWorkspaceList(workspaces);
   user.updatedAt = clock.now();
   await em.flush();
   return user;

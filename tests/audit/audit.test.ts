@@ -46,6 +46,7 @@ describe('audit log', () => {
       userId = r.createUser.id;
     }],
     ['setUserRole', () => gqlOk(ts, 'mutation($id: ID!) { setUserRole(id: $id, role: OPERATOR) { role } }', { id: userId }, admin())],
+    ['setUserWorkspaces', () => gqlOk(ts, 'mutation($id: ID!) { setUserWorkspaces(id: $id, workspaces: ["acme"]) { workspaces } }', { id: userId }, admin())],
     ['setUserDisabled', () => gqlOk(ts, 'mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { disabled } }', { id: userId }, admin())],
     ['createApiToken', async () => {
       const r = await gqlOk<{ createApiToken: { token: { id: string } } }>(ts, 'mutation { createApiToken(input: { name: "audited", role: VIEWER }) { token { id } } }', {}, admin());

@@ -1,7 +1,7 @@
 /** Triage against a real server: lists, detail, retry, cancel, mark investigated; view vs manage; audit; workspaces. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gql, gqlOk } from '../support/graphql.ts';
+import { gql, gqlOk, signInSession } from '../support/graphql.ts';
 import { CLAIM, COMPLETE, makeReady, SUBMIT, token, type ClaimResult, type SubmitResult } from './support.ts';
 
 const RETRY = 'mutation($id: ID!) { retryOperationRun(id: $id) { id status context retryOfRunId } }';
@@ -122,5 +122,18 @@ describe('triage', () => {
     expect((await gqlOk<{ operationRun: null }>(ts, 'query($id: ID!) { operationRun(id: $id) { id } }', { id: other }, { token: bound })).operationRun).toBeNull();
     expect((await gql(ts, RETRY, { id: other }, { token: bound })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await gql(ts, SUBMIT, { type: 'billing.invoice', workspace: 'globex' }, { token: bound })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('limits a signed-in user to their workspaces the same way', async () => {
+    const created = await gqlOk<{ createUser: { id: string; workspaces: string[] } }>(
+      ts, 'mutation { createUser(input: { email: "acme-ops@example.com", password: "operator password", role: OPERATOR, workspaces: ["acme"] }) { id workspaces } }', {}, { token: ts.adminToken },
+    );
+    expect(created.createUser.workspaces).toEqual(['acme']);
+    const session = await signInSession(ts, 'acme-ops@example.com', 'operator password');
+    const list = await gqlOk<{ operationRuns: { runs: { workspace: { slug: string } }[] } }>(ts, '{ operationRuns(first: 100) { runs { workspace { slug } } } }', {}, session);
+    expect(new Set(list.operationRuns.runs.map((r) => r.workspace.slug))).toEqual(new Set(['acme']));
+    await gqlOk(ts, 'mutation($id: ID!) { setUserWorkspaces(id: $id, workspaces: null) { id } }', { id: created.createUser.id }, { token: ts.adminToken });
+    const all = await gqlOk<{ operationRuns: { runs: { workspace: { slug: string } }[] } }>(ts, '{ operationRuns(first: 100) { runs { workspace { slug } } } }', {}, session);
+    expect(new Set(all.operationRuns.runs.map((r) => r.workspace.slug)).has('globex')).toBe(true);
   });
 });

@@ -64,6 +64,8 @@ export type CreateUserInput = {
   email: string;
   password: string;
   role: Role;
+  /** Limit the user to these workspaces (slugs); omit for every workspace. */
+  workspaces?: Array<string> | null | undefined;
 };
 
 export type HealthStatus =
