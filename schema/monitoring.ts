@@ -1,11 +1,10 @@
 /** Monitoring: services, their status, history and uptime; recheck, diagnose, pause; live changes. */
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
-import { CHECKER_KINDS } from '../server/monitoring/checkers/registry.ts';
 import { formatDuration } from '../server/monitoring/duration.ts';
 import { Channels } from '../server/monitoring/monitor.ts';
 import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
-import { createService, deleteService, setPaused, updateService, type ServiceInput } from '../server/monitoring/services.ts';
+import { setPaused } from '../server/monitoring/services.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
@@ -258,27 +257,7 @@ const ServiceFilterInput = builder.inputType('ServiceFilter', {
   }),
 });
 
-const serviceFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
-  displayName: t.string({ required: false }),
-  kind: t.string({ description: `One of: ${CHECKER_KINDS.join(', ')} (command only in the config file).` }),
-  target: t.string({ description: 'URL, host:port or path, as the kind needs.' }),
-  options: t.field({ type: 'JSON', required: false, description: "The kind's options." }),
-  interval: t.string({ required: false, description: 'A duration: "30s" (default), at least "1s".' }),
-  timeout: t.string({ required: false, description: 'A duration; default the smaller of 10s and 80% of the interval.' }),
-  degradedLatency: t.string({ required: false, description: 'A successful check slower than this counts as degraded.' }),
-  failureThreshold: t.int({ required: false, description: 'Consecutive worse results before the status changes (default 2).' }),
-  recoveryThreshold: t.int({ required: false, description: 'Consecutive better results before the status changes (default 1).' }),
-  critical: t.boolean({ required: false, description: 'Critical services decide /health.' }),
-  tags: t.stringList({ required: false }),
-  dependsOn: t.stringList({ required: false, description: "Other services' names." }),
-});
-
-const CreateServiceInput = builder.inputType('CreateServiceInput', {
-  fields: (t) => ({ name: t.string({ description: 'Unique and URL-safe: a–z, 0–9, ".", "_", "-".' }), ...serviceFields(t) }),
-});
-const UpdateServiceInput = builder.inputType('UpdateServiceInput', { fields: (t) => serviceFields(t) });
-
-async function serviceByName(ctx: RequestContext, name: string): Promise<ServiceSummary> {
+export async function serviceByName(ctx: RequestContext, name: string): Promise<ServiceSummary> {
   const [service] = await listServices(ctx.app.sql, { names: [name] }, ctx.app.clock.now());
   if (!service) throw new NotFoundError('Service', name);
   return service;
@@ -327,8 +306,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const toInput = (input: Record<string, unknown>) => input as unknown as ServiceInput;
-
 builder.mutationFields((t) => ({
   recheckService: t.field({
     type: CheckRunRef,
@@ -371,43 +348,6 @@ builder.mutationFields((t) => ({
       await ctx.audited((em) => setPaused(em, name, false, ctx.app.clock), { action: 'monitoring.service.resume', input: { name }, target: { type: 'service', id: name } });
       ctx.app.monitoring.scheduler.poke();
       return serviceByName(ctx, name);
-    },
-  }),
-  createService: t.field({
-    type: ServiceRef,
-    authScopes: { 'platform.system.admin': true },
-    args: { input: t.arg({ type: CreateServiceInput }) },
-    resolve: async (_r, { input }, ctx) => {
-      const created = await ctx.audited((em) => createService(em, toInput(input), ctx.app.clock), {
-        action: 'monitoring.service.create',
-        input,
-        targetOf: (s) => ({ type: 'service', id: s.name }),
-      });
-      ctx.app.monitoring.scheduler.poke();
-      return serviceByName(ctx, created.name);
-    },
-  }),
-  updateService: t.field({
-    type: ServiceRef,
-    description: 'Replaces the definition of an API service (config services are changed in their file).',
-    authScopes: { 'platform.system.admin': true },
-    args: { name: t.arg.string(), input: t.arg({ type: UpdateServiceInput }) },
-    resolve: async (_r, { name, input }, ctx) => {
-      await ctx.audited((em) => updateService(em, name, toInput(input), ctx.app.clock), {
-        action: 'monitoring.service.update',
-        input: { name, ...input },
-        target: { type: 'service', id: name },
-      });
-      ctx.app.monitoring.scheduler.poke();
-      return serviceByName(ctx, name);
-    },
-  }),
-  deleteService: t.boolean({
-    authScopes: { 'platform.system.admin': true },
-    args: { name: t.arg.string() },
-    resolve: async (_r, { name }, ctx) => {
-      await ctx.audited((em) => deleteService(em, name), { action: 'monitoring.service.delete', input: { name }, target: { type: 'service', id: name } });
-      return true;
     },
   }),
   pingHeartbeat: t.field({

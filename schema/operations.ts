@@ -3,30 +3,25 @@ import { queryAuditLog } from '../server/audit/audit.ts';
 import type { AuditEntry } from '../server/audit/entities.ts';
 import { timelines } from '../server/monitoring/overview.ts';
 import type { OperationPolicy } from '../server/operations/catalog.ts';
-import type { ChecklistItem, ChecklistReport } from '../server/operations/checklist.ts';
-import { ChecklistOverride, RUN_OUTCOMES, RUN_STATUSES, Worker, Workspace } from '../server/operations/entities.ts';
-import { claimRun, completeRun, heartbeatRun, registerWorker, submitRun, WORKER_ONLINE_MS } from '../server/operations/dispatch.ts';
+import { RUN_OUTCOMES, RUN_STATUSES, Workspace } from '../server/operations/entities.ts';
 import { OperationChannels, type RunUpdatedEvent } from '../server/operations/operations.ts';
 import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
 import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
 import { cancelRun, markInvestigated, retryRun } from '../server/operations/triage.ts';
-import { reasonProblem } from '../server/operations/reason-rules.ts';
 import { allowedWorkspaceIds, canUseWorkspace } from '../server/operations/workspaces.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
 
-const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
+export const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
 const RunStatusEnum = builder.enumType('OperationStatus', { values: upper(RUN_STATUSES) });
 const RunOutcomeEnum = builder.enumType('OperationOutcome', { values: upper(RUN_OUTCOMES) });
 const StuckClassEnum = builder.enumType('StuckClass', {
   description: 'Why a run is stuck: queued too long (no worker took it), lease expired (worker gone), heartbeat missing, running past its expected duration.',
   values: upper(STUCK_CLASSES),
 });
-const CompleteOutcomeEnum = builder.enumType('CompletionOutcome', { values: { SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const });
 const SummaryReasonEnum = builder.enumType('OpsSummaryReason', { values: upper(SUMMARY_REASONS) });
-const CheckStateEnum = builder.enumType('StartupCheckState', { values: { PASSED: { value: 'passed' }, FAILED: { value: 'failed' }, PENDING: { value: 'pending' } } as const });
 
 const NamedRef = builder.objectRef<{ id: number; slug: string; name: string }>('WorkspaceRef').implement({
   description: 'A workspace or tenant.',
@@ -166,16 +161,6 @@ const RunFilterInput = builder.inputType('OperationRunFilter', {
   }),
 });
 
-const WorkerRef = builder.objectRef<Worker>('Worker').implement({
-  fields: (t) => ({
-    name: t.exposeString('name'),
-    types: t.exposeStringList('types'),
-    capacity: t.exposeInt('capacity'),
-    lastHeartbeatAt: t.field({ type: 'DateTime', resolve: (w) => w.lastHeartbeatAt }),
-    online: t.boolean({ resolve: (w, _a, ctx) => ctx.app.clock.now().getTime() - w.lastHeartbeatAt.getTime() < WORKER_ONLINE_MS }),
-  }),
-});
-
 const OpsSummaryRef = builder.objectRef<OpsSummary>('OpsSummary').implement({
   description: '"Is the system healthy right now?"',
   fields: (t) => ({
@@ -199,51 +184,15 @@ const OpsSummaryRef = builder.objectRef<OpsSummary>('OpsSummary').implement({
   }),
 });
 
-const CheckItemRef = builder.objectRef<ChecklistItem>('StartupCheck').implement({
-  fields: (t) => ({
-    name: t.exposeString('name'),
-    label: t.exposeString('label'),
-    required: t.exposeBoolean('required'),
-    state: t.field({ type: CheckStateEnum, resolve: (i) => i.state }),
-    error: t.string({ nullable: true, resolve: (i) => i.error }),
-    overriddenBy: t.string({ nullable: true, resolve: (i) => i.override?.by ?? null }),
-    overrideReason: t.string({ nullable: true, resolve: (i) => i.override?.reason ?? null }),
-    overriddenAt: t.field({ type: 'DateTime', nullable: true, resolve: (i) => i.override?.at ?? null }),
-  }),
-});
-
-const ChecklistRef = builder.objectRef<ChecklistReport>('StartupChecklist').implement({
-  fields: (t) => ({
-    ready: t.exposeBoolean('ready', { description: 'Every required check passed or was overridden: submissions are accepted.' }),
-    checkedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.checkedAt }),
-    failing: t.exposeStringList('failing'),
-    checks: t.field({ type: [CheckItemRef], resolve: (r) => r.items }),
-  }),
-});
-
-const SubmittedRef = builder.objectRef<{ run: RunRow; replay: boolean }>('SubmittedRun').implement({
-  fields: (t) => ({
-    run: t.field({ type: OperationRunRef, resolve: (s) => s.run }),
-    replay: t.exposeBoolean('replay', { description: 'True when the idempotency key matched an earlier submission with the same input.' }),
-  }),
-});
-
-const ClaimedRef = builder.objectRef<{ run: RunRow; leaseToken: string }>('ClaimedRun').implement({
-  fields: (t) => ({
-    run: t.field({ type: OperationRunRef, resolve: (c) => c.run }),
-    leaseToken: t.exposeString('leaseToken', { description: 'Give it back with heartbeatRun and completeRun.' }),
-  }),
-});
-
 /** Reads a run as the API shows it (workspace and tenant joined), within the caller's workspaces. */
-async function loadRun(ctx: RequestContext, id: number | string): Promise<RunRow> {
+export async function loadRun(ctx: RequestContext, id: number | string): Promise<RunRow> {
   const runId = Number(id);
   const run = Number.isSafeInteger(runId) ? await getRun(ctx.app.sql, runId, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now()) : null;
   if (!run) throw new NotFoundError('Operation', `#${id}`);
   return run;
 }
 
-function parseId(id: string | number, field = 'id'): number {
+export function parseId(id: string | number, field = 'id'): number {
   const n = Number(String(id).replace(/^#/, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw new BadInputError(field, `${field} must be an operation id such as 42.`);
   return n;
@@ -279,7 +228,6 @@ builder.queryFields((t) => ({
     resolve: async (_r, { id }, ctx) => loadRun(ctx, parseId(id)).catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e))),
   }),
   operationTypes: t.field({ type: [OperationTypeRef], authScopes: { 'platform.operations.view': true }, resolve: (_r, _a, ctx) => ctx.app.operations.catalog.all() }),
-  workers: t.field({ type: [WorkerRef], authScopes: { 'platform.operations.view': true }, resolve: (_r, _a, ctx) => ctx.em.find(Worker, {}, { orderBy: { name: 'asc' } }) }),
   workspaces: t.field({
     type: [NamedRef],
     authScopes: { 'platform.operations.view': true },
@@ -296,93 +244,11 @@ builder.queryFields((t) => ({
       return opsSummary(ctx.app.sql, await allowedWorkspaceIds(ctx.em, ctx.actor), h, ctx.app.clock.now(), operations.catalog, !operations.checklist.report().ready);
     },
   }),
-  startupChecklist: t.field({ type: ChecklistRef, authScopes: { 'platform.access_system_panel': true }, resolve: (_r, _a, ctx) => ctx.app.operations.checklist.report() }),
 }));
 
-const runTarget = (id: number) => ({ type: 'operation_run', id: String(id) });
+export const runTarget = (id: number) => ({ type: 'operation_run', id: String(id) });
 
 builder.mutationFields((t) => ({
-  submitRun: t.field({
-    type: SubmittedRef,
-    description: 'Queues an operation. The same idempotency key with the same input returns the original run (replay: true); with a different input it is refused (CONFLICT) and nothing is created. Refused (NOT_READY) while the start-up checklist blocks.',
-    authScopes: { 'platform.operations.manage': true },
-    args: {
-      type: t.arg.string(),
-      workspace: t.arg.string(),
-      tenant: t.arg.string({ required: false }),
-      input: t.arg({ type: 'JSON', required: false }),
-      idempotencyKey: t.arg.string({ required: false }),
-      initiatorName: t.arg.string({ required: false }),
-    },
-    resolve: async (_r, args, ctx) => {
-      ctx.app.operations.assertReady();
-      const submitted = await ctx.audited((em) => submitRun(em, ctx.actor, args, ctx.app.clock), {
-        action: 'operations.run.submit',
-        input: { type: args.type, workspace: args.workspace, tenant: args.tenant, idempotencyKey: args.idempotencyKey },
-        targetOf: (s) => runTarget(s.run.id),
-      });
-      if (!submitted.replay) await ctx.app.operations.publishRun(submitted.run.id);
-      return { run: await loadRun(ctx, submitted.run.id), replay: submitted.replay };
-    },
-  }),
-  claimRun: t.field({
-    type: ClaimedRef,
-    nullable: true,
-    description: 'The oldest queued run of these types, leased to the worker; null when there is none.',
-    authScopes: { 'platform.operations.manage': true },
-    args: { worker: t.arg.string(), types: t.arg.stringList(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
-    resolve: async (_r, { worker, types, leaseSeconds }, ctx) => {
-      const claimed = await ctx.audited((em) => claimRun(em, ctx.actor, worker, types, leaseSeconds ?? 60, ctx.app.clock), {
-        action: 'operations.run.claim',
-        input: { worker, types, leaseSeconds },
-        targetOf: (c) => (c ? runTarget(c.run.id) : undefined),
-      });
-      if (!claimed) return null;
-      await ctx.app.operations.publishRun(claimed.run.id);
-      return { run: await loadRun(ctx, claimed.run.id), leaseToken: claimed.leaseToken };
-    },
-  }),
-  heartbeatRun: t.field({
-    type: OperationRunRef,
-    description: 'Extends the lease. A stale or foreign lease token is refused (CONFLICT) and changes nothing.',
-    authScopes: { 'platform.operations.manage': true },
-    args: { id: t.arg.id(), leaseToken: t.arg.string(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
-    resolve: async (_r, { id, leaseToken, leaseSeconds }, ctx) => {
-      const runId = parseId(id);
-      await ctx.audited((em) => heartbeatRun(em, runId, leaseToken, leaseSeconds ?? 60, ctx.app.clock), { action: 'operations.run.heartbeat', input: { id, leaseToken }, target: runTarget(runId) });
-      return loadRun(ctx, runId);
-    },
-  }),
-  completeRun: t.field({
-    type: OperationRunRef,
-    description: 'Finishes the run with its outcome and result or error. A stale or foreign lease token is refused and changes nothing.',
-    authScopes: { 'platform.operations.manage': true },
-    args: {
-      id: t.arg.id(),
-      leaseToken: t.arg.string(),
-      outcome: t.arg({ type: CompleteOutcomeEnum }),
-      result: t.arg({ type: 'JSON', required: false }),
-      error: t.arg.string({ required: false }),
-    },
-    resolve: async (_r, { id, leaseToken, outcome, result, error }, ctx) => {
-      const runId = parseId(id);
-      await ctx.audited((em) => completeRun(em, runId, leaseToken, outcome, result, error, ctx.app.clock), {
-        action: 'operations.run.complete',
-        input: { id, leaseToken, outcome, error },
-        target: runTarget(runId),
-      });
-      await ctx.app.operations.publishRun(runId);
-      return loadRun(ctx, runId);
-    },
-  }),
-  registerWorker: t.field({
-    type: WorkerRef,
-    description: 'Registers (or re-registers) a worker: its name, the types it runs and its capacity. Doubles as a heartbeat.',
-    authScopes: { 'platform.operations.manage': true },
-    args: { name: t.arg.string(), types: t.arg.stringList(), capacity: t.arg.int({ required: false }) },
-    resolve: (_r, args, ctx) =>
-      ctx.audited((em) => registerWorker(em, args, ctx.app.clock), { action: 'operations.worker.register', input: args, target: { type: 'worker', id: args.name } }),
-  }),
   retryOperationRun: t.field({
     type: OperationRunRef,
     description: 'Only a completed, failed, retryable run: queues a new run with context.triage.retry_of_run_id.',
@@ -432,37 +298,10 @@ builder.mutationFields((t) => ({
       return loadRun(ctx, runId);
     },
   }),
-  overrideStartupCheck: t.field({
-    type: ChecklistRef,
-    description: 'Lets the platform become ready although a required check fails (admins; a reason is required and audited). The override ends when the check passes.',
-    authScopes: { 'platform.system.admin': true },
-    args: { name: t.arg.string(), reason: t.arg.string() },
-    resolve: async (_r, { name, reason }, ctx) => {
-      const { checklist } = ctx.app.operations;
-      if (!checklist.report().items.some((i) => i.name === name)) throw new BadInputError('name', `Unknown check "${name}"; the checks are ${checklist.report().items.map((i) => i.name).join(', ')}.`);
-      const text = reason.trim();
-      const problem = reasonProblem(text);
-      if (problem) throw new BadInputError('reason', problem);
-      await ctx.audited(
-        async (em) => {
-          em.create(ChecklistOverride, { checkName: name, reason: text, byLabel: ctx.actor?.label ?? 'unknown', at: ctx.app.clock.now() });
-          await em.flush();
-        },
-        { action: 'operations.checklist.override', input: { name, reason: text }, target: { type: 'startup_check', id: name } },
-      );
-      return ctx.app.operations.refreshChecklist();
-    },
-  }),
-  rerunStartupChecklist: t.field({
-    type: ChecklistRef,
-    description: 'Runs every start-up check now.',
-    authScopes: { 'platform.operations.manage': true },
-    resolve: (_r, _a, ctx) => ctx.audited(() => ctx.app.operations.refreshChecklist(), { action: 'operations.checklist.run', input: {} }),
-  }),
 }));
 
 /** Events of one channel for a subscription, filtered; ends when the client leaves. */
-async function* channel<T>(ctx: RequestContext, name: string, keep: (event: T) => boolean | Promise<boolean>): AsyncGenerator<T> {
+export async function* channel<T>(ctx: RequestContext, name: string, keep: (event: T) => boolean | Promise<boolean>): AsyncGenerator<T> {
   for await (const event of ctx.app.pubsub.subscribe<T>(name)) if (await keep(event)) yield event;
 }
 
@@ -490,13 +329,6 @@ builder.subscriptionFields((t) => ({
       );
     },
     resolve: (event: RunUpdatedEvent, _a, ctx) => loadRun(ctx, event.id),
-  }),
-  startupChecklistUpdated: t.field({
-    type: ChecklistRef,
-    description: 'The checklist, whenever a check changes.',
-    authScopes: { 'platform.access_system_panel': true },
-    subscribe: (_r, _a, ctx) => channel(ctx, OperationChannels.checklistUpdated, () => true),
-    resolve: (_e, _a, ctx) => ctx.app.operations.checklist.report(),
   }),
 }));
 
