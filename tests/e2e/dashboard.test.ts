@@ -11,13 +11,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql } from '../support/graphql.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
 
 const ADMIN = { email: 'first.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'viewer@example.com', password: 'a long viewer passphrase' };
 /** The longest a page wait may take. */
 const WAIT = 15_000;
-const SCREENSHOTS = path.join(projectRoot, 'docs', 'screenshots');
 
 let ts: TestServer;
 let browser: Browser;

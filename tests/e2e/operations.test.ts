@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
 import { CLAIM, COMPLETE, SUBMIT, type ClaimResult, type SubmitResult } from '../operations/support.ts';
 
 /** SUBMIT with the initiator's name, as automation names itself. */
@@ -26,7 +26,6 @@ const ADMIN = { email: 'ops.admin@example.com', password: 'a long admin passphra
 const VIEWER = { email: 'ops.viewer@example.com', password: 'a long viewer passphrase' };
 /** The longest a page wait may take. */
 const WAIT = 15_000;
-const SCREENSHOTS = path.join(projectRoot, 'docs', 'screenshots');
 const RUNBOOKS_DEFAULT = 'https://example.com/runbooks';
 
 /**

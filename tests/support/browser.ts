@@ -1,5 +1,7 @@
 /** Headless Chromium (Debian's, at /usr/bin/chromium) driven by playwright-core. */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -12,3 +14,11 @@ export async function launchBrowser(): Promise<Browser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/**
+ * Where browser tests save screenshots: `docs/screenshots/` when UPDATE_SCREENSHOTS=1 (to refresh
+ * the committed pictures), otherwise a temporary folder, so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : mkdtempSync(path.join(os.tmpdir(), 'lookout-screenshots-'));
