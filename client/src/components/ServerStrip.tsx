@@ -3,7 +3,7 @@
  * end), overall health as /health reports it (asked again when a critical service changes), and
  * the running version with its uptime.
  */
-import { Show, onCleanup } from 'solid-js';
+import { Show, createSignal, onCleanup } from 'solid-js';
 import { createQuery, createSubscription } from '@urql/solid';
 import { graphql } from '../graphql';
 import { Badge, healthTone } from './Badge.tsx';
@@ -12,6 +12,7 @@ import { formatClock, formatDateTime, formatDuration } from '../lib/format.ts';
 import { formError } from '../lib/errors.ts';
 import { client } from '../lib/urql.ts';
 import { now } from '../lib/ticker.ts';
+import { afterGridAnswered } from '../lib/service-grid.ts';
 
 const ServerInfoQuery = graphql(`
   query ServerInfo {
@@ -40,7 +41,10 @@ const CriticalStatusChanged = graphql(`
 `);
 
 export function ServerStrip() {
-  const [info, refetch] = createQuery({ query: ServerInfoQuery });
+  // Waits for the grid's first answer: on the Overview the grid is what must paint first.
+  const [gridAnswered, setGridAnswered] = createSignal(false);
+  void afterGridAnswered().then(() => setGridAnswered(true));
+  const [info, refetch] = createQuery({ query: ServerInfoQuery, pause: () => !gridAnswered() });
   const [clock] = createSubscription({ query: ServerClockSubscription });
   onReconnected(() => refetch());
   const critical = client.subscription(CriticalStatusChanged, {}).subscribe(() => refetch({ requestPolicy: 'network-only' }));

@@ -7,6 +7,7 @@ import { createSignal, onCleanup } from 'solid-js';
 import { graphql } from '../graphql';
 import type { OpsSummaryFieldsFragment } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
+import { afterGridAnswered } from './service-grid.ts';
 import { onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
 
@@ -62,7 +63,7 @@ export function createOpsSummary(): { summary: () => OpsSummary | null; error: (
     if (result.data) setSummary(result.data.opsSummary);
     setError(formError(result.error));
   };
-  void load();
+  void afterGridAnswered().then(load);
   const timer = setInterval(() => void load(), REFRESH_MS);
   let soon: ReturnType<typeof setTimeout> | undefined;
   const changes = client.subscription(ServiceChangedForSummary, {}).subscribe(() => {

@@ -94,11 +94,26 @@ export function preloadServiceGrid({ intent }: RoutePreloadFuncArgs): void {
   preloaded = { at: Date.now(), answer: askServer() };
 }
 
+let markGridAnswered: () => void = () => {};
+const gridAnswered = new Promise<void>((resolve) => {
+  markGridAnswered = resolve;
+  setTimeout(resolve, 3000); // never hold the rest of the page back for long
+});
+
+/**
+ * Resolves once the grid's first answer has arrived (or after 3 s): the Overview's secondary
+ * queries wait for it, so the one query that paints the page is not queued behind them.
+ */
+export function afterGridAnswered(): Promise<void> {
+  return gridAnswered;
+}
+
 function overviewAnswer(): Promise<OverviewAnswer> {
   const early = preloaded;
   preloaded = null;
-  if (early && Date.now() - early.at < PRELOAD_FRESH_MS) return early.answer;
-  return askServer();
+  const answer = early && Date.now() - early.at < PRELOAD_FRESH_MS ? early.answer : askServer();
+  void answer.finally(() => markGridAnswered());
+  return answer;
 }
 
 interface GridState {
