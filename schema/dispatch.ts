@@ -56,8 +56,9 @@ builder.mutationFields((t) => ({
         input: { type: args.type, workspace: args.workspace, tenant: args.tenant, idempotencyKey: args.idempotencyKey },
         targetOf: (s) => runTarget(s.run.id),
       });
-      if (!submitted.replay) await ctx.app.operations.publishRun(submitted.run.id);
-      return { run: await loadRun(ctx, submitted.run.id), replay: submitted.replay };
+      const run = await loadRun(ctx, submitted.run.id);
+      if (!submitted.replay) await ctx.app.operations.publishRun(run);
+      return { run, replay: submitted.replay };
     },
   }),
   claimRun: t.field({
@@ -73,8 +74,9 @@ builder.mutationFields((t) => ({
         targetOf: (c) => (c ? runTarget(c.run.id) : undefined),
       });
       if (!claimed) return null;
-      await ctx.app.operations.publishRun(claimed.run.id);
-      return { run: await loadRun(ctx, claimed.run.id), leaseToken: claimed.leaseToken };
+      const run = await loadRun(ctx, claimed.run.id);
+      await ctx.app.operations.publishRun(run);
+      return { run, leaseToken: claimed.leaseToken };
     },
   }),
   heartbeatRun: t.field({
@@ -106,8 +108,9 @@ builder.mutationFields((t) => ({
         input: { id, leaseToken, outcome, error },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRun(runId);
-      return loadRun(ctx, runId);
+      const run = await loadRun(ctx, runId);
+      await ctx.app.operations.publishRun(run);
+      return run;
     },
   }),
   registerWorker: t.field({

@@ -261,8 +261,8 @@ builder.mutationFields((t) => ({
         input: { id },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRun(retry.id);
-      await ctx.app.operations.publishRun(runId);
+      await ctx.app.operations.publishRun(retry);
+      await ctx.app.operations.publishRun(await loadRun(ctx, runId)); // its lineage changed
       return loadRun(ctx, retry.id);
     },
   }),
@@ -278,8 +278,9 @@ builder.mutationFields((t) => ({
         input: { id, confirm },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRun(runId);
-      return loadRun(ctx, runId);
+      const run = await loadRun(ctx, runId);
+      await ctx.app.operations.publishRun(run);
+      return run;
     },
   }),
   markOperationRunInvestigated: t.field({
@@ -294,8 +295,9 @@ builder.mutationFields((t) => ({
         input: { id, reason },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRun(runId);
-      return loadRun(ctx, runId);
+      const run = await loadRun(ctx, runId);
+      await ctx.app.operations.publishRun(run);
+      return run;
     },
   }),
 }));

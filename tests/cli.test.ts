@@ -193,10 +193,8 @@ describe('lookout serve and the CLI on the embedded database', () => {
     expect(lines[0]).toMatch(/^(HEALTHY|DEGRADED)/);
   });
 
-  it('runs under an older system Node by re-executing with the project’s Node 22', async () => {
-    const systemNode = '/usr/bin/node';
-    if (!existsSync(systemNode)) return;
-    const { stdout } = await run(systemNode, [bin, 'help'], { env: env() });
+  it.skipIf(!existsSync('/usr/bin/node'))('runs under an older system Node by re-executing with the project’s Node 22', async () => {
+    const { stdout } = await run('/usr/bin/node', [bin, 'help'], { env: env() });
     expect(stdout).toMatch(/Usage: lookout <command>/);
   });
 });

@@ -4,7 +4,7 @@
  * foreign Origins; the caller is authenticated once, at connection_init, from
  * `connectionParams.authorization` or the session cookie.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -93,4 +93,3 @@ interface Envelope {
   subscribe: (args: ExecutionArgs) => any;
 }
 
-export type { Server };

@@ -15,7 +15,7 @@ import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
 import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
-import { schedule, type PeriodicJob } from './jobs.ts';
+import { schedule, type PeriodicJob } from '../jobs.ts';
 import { recordChecks, ResultWriter, type HealthCheckEvent, type StatusChangeEvent } from './results.ts';
 import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUp } from './timeseries.ts';

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import type { Monitoring } from '../monitoring/monitor.ts';
-import { schedule } from '../monitoring/jobs.ts';
+import { schedule } from '../jobs.ts';
 import { NotReadyError } from '../errors.ts';
 import { OperationCatalog } from './catalog.ts';
 import { StartupChecklist, type ChecklistReport } from './checklist.ts';
@@ -85,7 +85,11 @@ export class Operations {
           everyMs: 10_000,
           run: async () => {
             const changed = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
-            for (const id of [...changed.requeued, ...changed.failed]) await this.publishRun(id);
+            const ids = [...changed.requeued, ...changed.failed];
+            if (ids.length) {
+              const { rows } = await sql.query('select id, workspace_id, type, status, outcome from operation_runs where id = any($1::bigint[])', [ids]);
+              for (const r of rows) await this.publishRun({ id: Number(r.id), workspaceId: r.workspace_id, type: r.type, status: r.status, outcome: r.outcome });
+            }
             if (changed.requeued.length || changed.failed.length) logger.warn(changed, 'expired leases swept');
           },
         },
@@ -128,11 +132,10 @@ export class Operations {
     if (!report.ready) throw new NotReadyError(report.failing);
   }
 
-  async publishRun(id: number): Promise<void> {
-    const { rows } = await this.#o.sql.query('select id, workspace_id, type, status, outcome from operation_runs where id = $1', [id]);
-    if (!rows[0]) return;
-    const r = rows[0];
-    const event: RunUpdatedEvent = { id: Number(r.id), workspaceId: r.workspace_id, type: r.type, status: r.status, outcome: r.outcome, at: this.#o.clock.now().toISOString() };
+  /** Tells subscribers a run changed, from the row the caller already holds. */
+  async publishRun(run: { id: number; type: string; status: string; outcome: string } & ({ workspaceId: number } | { workspace: { id: number } })): Promise<void> {
+    const workspaceId = 'workspaceId' in run ? run.workspaceId : run.workspace.id;
+    const event: RunUpdatedEvent = { id: run.id, workspaceId, type: run.type, status: run.status, outcome: run.outcome, at: this.#o.clock.now().toISOString() };
     await this.#o.pubsub.publish(OperationChannels.runUpdated, event);
   }
 }

@@ -9,19 +9,25 @@ import type { ServiceStatus } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
 import { formError, type FormError } from './errors.ts';
 
+graphql(`
+  fragment CheckPageFields on HealthCheckPage {
+    checks {
+      checkedAt
+      status
+      latencyMs
+      error
+    }
+    hasNextPage
+    endCursor
+  }
+`);
+
 const ServiceChecksQuery = graphql(`
   query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {
     service(name: $name) {
       name
       recentChecks(first: $first, before: $before, since: $since) {
-        checks {
-          checkedAt
-          status
-          latencyMs
-          error
-        }
-        hasNextPage
-        endCursor
+        ...CheckPageFields
       }
     }
   }

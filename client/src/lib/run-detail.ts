@@ -23,29 +23,9 @@ graphql(`
 
 graphql(`
   fragment RunDetailFields on OperationRun {
-    id
-    title
-    workspace {
-      slug
-      name
-    }
-    tenant {
-      slug
-      name
-    }
-    initiatorName
-    type
-    typeLabel
-    status
-    outcome
-    createdAt
+    ...RunListFields
     startedAt
     completedAt
-    stuckClass
-    stuck {
-      stuckClass
-      reason
-    }
     input
     result
     error

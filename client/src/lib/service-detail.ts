@@ -57,14 +57,7 @@ const ServiceDetailDoc = graphql(`
         endedAt
       }
       recentChecks(first: 20) {
-        checks {
-          checkedAt
-          status
-          latencyMs
-          error
-        }
-        hasNextPage
-        endCursor
+        ...CheckPageFields
       }
     }
   }

@@ -4,7 +4,7 @@ import { graphql } from '../../graphql';
 import type { AdminServiceFieldsFragment } from '../../graphql/graphql.ts';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
-import { FormErrorMessage } from '../Forms.tsx';
+import { InlineConfirm, RowError } from '../InlineConfirm.tsx';
 import { StatusBadge } from '../monitoring/StatusBadge.tsx';
 import { serviceHref } from '../monitoring/ServiceCard.tsx';
 import { sourceLabel } from '../monitoring/ServiceFacts.tsx';
@@ -67,26 +67,19 @@ export function ServiceRow(props: { service: AdminServiceFieldsFragment; onEdit:
                 </>
               }
             >
-              <span class="confirm">
-                <span>Delete “{s().name}” and its history?</span>
-                <button type="button" class="button button--danger button--small" disabled={busy()} onClick={() => void onDelete()} data-testid="admin-service-delete-confirm">
-                  Delete
-                </button>
-                <button type="button" class="button button--quiet button--small" onClick={() => setConfirming(false)}>
-                  Cancel
-                </button>
-              </span>
+              <InlineConfirm
+                question={<>Delete “{s().name}” and its history?</>}
+                confirmLabel="Delete"
+                busy={busy()}
+                onConfirm={() => void onDelete()}
+                onCancel={() => setConfirming(false)}
+                testid="admin-service-delete-confirm"
+              />
             </Show>
           </Show>
         </td>
       </tr>
-      <Show when={error()}>
-        <tr class="table__detail">
-          <td colSpan={6}>
-            <FormErrorMessage error={error()} testid="admin-service-error" />
-          </td>
-        </tr>
-      </Show>
+      <RowError error={error()} columns={6} testid="admin-service-error" />
     </>
   );
 }

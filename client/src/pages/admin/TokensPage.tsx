@@ -9,6 +9,7 @@ import { TokenCreateForm } from '../../components/admin/TokenCreateForm.tsx';
 import { NewTokenSecret } from '../../components/admin/NewTokenSecret.tsx';
 import { Badge, tokenTone } from '../../components/Badge.tsx';
 import { FormErrorMessage } from '../../components/Forms.tsx';
+import { InlineConfirm, RowError } from '../../components/InlineConfirm.tsx';
 import { onReconnected } from '../../lib/connection.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
 import { capabilityLabel, formatAgo, formatDateTime, roleLabel } from '../../lib/format.ts';
@@ -157,32 +158,20 @@ function TokenRow(props: { token: Token; onChanged: () => void }) {
                 </button>
               }
             >
-              <span class="confirm">
-                <span>Revoke “{props.token.name}”?</span>
-                <button
-                  type="button"
-                  class="button button--danger button--small"
-                  disabled={revoking.fetching}
-                  data-testid="token-revoke-confirm"
-                  onClick={onConfirm}
-                >
-                  Revoke
-                </button>
-                <button type="button" class="button button--quiet button--small" data-testid="token-revoke-cancel" onClick={() => setConfirming(false)}>
-                  Cancel
-                </button>
-              </span>
+              <InlineConfirm
+                question={<>Revoke “{props.token.name}”?</>}
+                confirmLabel="Revoke"
+                busy={revoking.fetching}
+                onConfirm={() => void onConfirm()}
+                onCancel={() => setConfirming(false)}
+                testid="token-revoke-confirm"
+                cancelTestid="token-revoke-cancel"
+              />
             </Show>
           </Show>
         </td>
       </tr>
-      <Show when={error()}>
-        <tr class="table__detail">
-          <td colSpan={8}>
-            <FormErrorMessage error={error()} testid="token-row-error" />
-          </td>
-        </tr>
-      </Show>
+      <RowError error={error()} columns={8} testid="token-row-error" />
     </>
   );
 }

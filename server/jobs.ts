@@ -4,7 +4,7 @@
  * an in-process timer alone: any live replica picks the work up.
  */
 import type pg from 'pg';
-import type { Logger } from '../logger.ts';
+import type { Logger } from './logger.ts';
 
 export async function runExclusive<T>(sql: pg.Pool, key: number, work: () => Promise<T>): Promise<T | undefined> {
   const client = await sql.connect();
