@@ -9,7 +9,7 @@ import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } fr
 import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
 import { cancelRun, markInvestigated, retryRun } from '../server/operations/triage.ts';
-import { allowedWorkspaceIds, canUseWorkspace } from '../server/operations/workspaces.ts';
+import { allowedWorkspaceIds, canUseWorkspace, listTenants, type TenantListing } from '../server/operations/workspaces.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
@@ -26,6 +26,16 @@ const SummaryReasonEnum = builder.enumType('OpsSummaryReason', { values: upper(S
 const NamedRef = builder.objectRef<{ id: number; slug: string; name: string }>('WorkspaceRef').implement({
   description: 'A workspace or tenant.',
   fields: (t) => ({ id: t.id({ resolve: (w) => String(w.id) }), slug: t.exposeString('slug'), name: t.exposeString('name') }),
+});
+
+const TenantRef = builder.objectRef<TenantListing>('Tenant').implement({
+  description: 'A tenant of a workspace (runs may name one; platform runs have none).',
+  fields: (t) => ({
+    id: t.id({ resolve: (x) => String(x.id) }),
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    workspace: t.field({ type: NamedRef, resolve: (x) => x.workspace }),
+  }),
 });
 
 const OperationTypeRef = builder.objectRef<OperationPolicy>('OperationType').implement({
@@ -232,6 +242,13 @@ builder.queryFields((t) => ({
     type: [NamedRef],
     authScopes: { 'platform.operations.view': true },
     resolve: async (_r, _a, ctx) => (await ctx.em.find(Workspace, {}, { orderBy: { slug: 'asc' } })).filter((w) => canUseWorkspace(ctx.actor, w.slug)),
+  }),
+  tenants: t.field({
+    type: [TenantRef],
+    description: 'Tenants of one workspace, or of every workspace the caller may see.',
+    authScopes: { 'platform.operations.view': true },
+    args: { workspace: t.arg.string({ required: false }) },
+    resolve: (_r, { workspace }, ctx) => listTenants(ctx.em, ctx.actor, workspace),
   }),
   opsSummary: t.field({
     type: OpsSummaryRef,

@@ -54,3 +54,21 @@ export async function resolveWorkspace(
   );
   return { workspace, tenant: await em.findOneOrFail(Tenant, { workspaceId: workspace.id, slug: tslug }) };
 }
+
+export interface TenantListing {
+  id: number;
+  slug: string;
+  name: string;
+  workspace: { id: number; slug: string; name: string };
+}
+
+/** Tenants the caller may see (of one workspace, or of every allowed one), by workspace then slug. */
+export async function listTenants(em: EntityManager, actor: Pick<Actor, 'workspaces'> | null, workspaceSlug?: string | null): Promise<TenantListing[]> {
+  const workspaces = await em.find(Workspace, workspaceSlug ? { slug: validateSlug(workspaceSlug, 'workspace') } : {}, { orderBy: { slug: 'asc' } });
+  const allowed = new Map(workspaces.filter((w) => canUseWorkspace(actor, w.slug)).map((w) => [w.id, w]));
+  if (!allowed.size) return [];
+  const tenants = await em.find(Tenant, { workspaceId: { $in: [...allowed.keys()] } }, { orderBy: { slug: 'asc' } });
+  return tenants
+    .map((t) => ({ id: t.id, slug: t.slug, name: t.name, workspace: allowed.get(t.workspaceId)! }))
+    .sort((a, b) => a.workspace.slug.localeCompare(b.workspace.slug) || a.slug.localeCompare(b.slug));
+}

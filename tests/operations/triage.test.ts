@@ -124,6 +124,19 @@ describe('triage', () => {
     expect((await gql(ts, SUBMIT, { type: 'billing.invoice', workspace: 'globex' }, { token: bound })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('lists tenants for the filters, only in the workspaces the caller may see', async () => {
+    await gqlOk(ts, SUBMIT, { type: 'billing.invoice', workspace: 'acme', tenant: 'eu-2', input: { t: 1 } }, op());
+    await gqlOk(ts, SUBMIT, { type: 'billing.invoice', workspace: 'globex', tenant: 'us-1', input: { t: 2 } }, op());
+    const TENANTS = 'query($w: String) { tenants(workspace: $w) { slug workspace { slug } } }';
+    const all = await gqlOk<{ tenants: { slug: string; workspace: { slug: string } }[] }>(ts, TENANTS, {}, { token: viewer });
+    expect(all.tenants).toEqual(expect.arrayContaining([{ slug: 'eu-2', workspace: { slug: 'acme' } }, { slug: 'us-1', workspace: { slug: 'globex' } }]));
+    const acme = await gqlOk<{ tenants: { workspace: { slug: string } }[] }>(ts, TENANTS, { w: 'acme' }, { token: viewer });
+    expect(new Set(acme.tenants.map((t) => t.workspace.slug))).toEqual(new Set(['acme']));
+    const bound = await gqlOk<{ tenants: { workspace: { slug: string } }[] }>(ts, TENANTS, {}, { token: await token(ts, 'VIEWER', ['globex']) });
+    expect(new Set(bound.tenants.map((t) => t.workspace.slug))).toEqual(new Set(['globex']));
+    expect((await gql(ts, TENANTS, { w: 'Not A Slug' }, { token: viewer })).errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'workspace' } });
+  });
+
   it('limits a signed-in user to their workspaces the same way', async () => {
     const created = await gqlOk<{ createUser: { id: string; workspaces: string[] } }>(
       ts, 'mutation { createUser(input: { email: "acme-ops@example.com", password: "operator password", role: OPERATOR, workspaces: ["acme"] }) { id workspaces } }', {}, { token: ts.adminToken },
