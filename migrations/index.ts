@@ -4,10 +4,12 @@ import { Migration20261122080934_initial as M0 } from './Migration20261122080934
 import { Migration20261122083231_monitoring as M1 } from './Migration20261122083231_monitoring.ts';
 import { Migration20261122083300_timeseries as M2 } from './Migration20261122083300_timeseries.ts';
 import { Migration20261122085811_operations as M3 } from './Migration20261122085811_operations.ts';
+import { Migration20261130023426_batch_audit_targets as M4 } from './Migration20261130023426_batch_audit_targets.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
   { name: 'Migration20261122083231_monitoring', class: M1 },
   { name: 'Migration20261122083300_timeseries', class: M2 },
   { name: 'Migration20261122085811_operations', class: M3 },
+  { name: 'Migration20261130023426_batch_audit_targets', class: M4 },
 ];

@@ -1,9 +1,15 @@
-/** Dispatch for workers: submit, claim, heartbeat and complete runs; register workers. */
+/**
+ * Dispatch for workers: submit, claim, heartbeat and complete runs, one at a time or in batches
+ * (one statement and one audit row per call, whatever the count); register workers.
+ */
 import { Worker } from '../server/operations/entities.ts';
-import { claimRun, completeRun, heartbeatRun, registerWorker, submitRun, WORKER_ONLINE_MS } from '../server/operations/dispatch.ts';
+import { claimRuns, completeRuns, heartbeatRuns, MAX_LEASE_BATCH, only, type LeaseResult } from '../server/operations/leases.ts';
+import { MAX_SUBMIT_BATCH, submitRuns, type SubmitInput } from '../server/operations/submit.ts';
+import { registerWorker, WORKER_ONLINE_MS } from '../server/operations/workers.ts';
 import type { RunRow } from '../server/operations/runs.ts';
+import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
-import { loadRun, OperationRunRef, parseId, runTarget } from './operations.ts';
+import { OperationRunRef, parseId, runTarget } from './operations.ts';
 
 const CompleteOutcomeEnum = builder.enumType('CompletionOutcome', { values: { SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const });
 
@@ -17,7 +23,6 @@ const WorkerRef = builder.objectRef<Worker>('Worker').implement({
   }),
 });
 
-
 const SubmittedRef = builder.objectRef<{ run: RunRow; replay: boolean }>('SubmittedRun').implement({
   fields: (t) => ({
     run: t.field({ type: OperationRunRef, resolve: (s) => s.run }),
@@ -28,7 +33,47 @@ const SubmittedRef = builder.objectRef<{ run: RunRow; replay: boolean }>('Submit
 const ClaimedRef = builder.objectRef<{ run: RunRow; leaseToken: string }>('ClaimedRun').implement({
   fields: (t) => ({
     run: t.field({ type: OperationRunRef, resolve: (c) => c.run }),
-    leaseToken: t.exposeString('leaseToken', { description: 'Give it back with heartbeatRun and completeRun.' }),
+    leaseToken: t.exposeString('leaseToken', { description: 'Give it back with heartbeatRun(s) and completeRun(s).' }),
+  }),
+});
+
+const RefusalRef = builder.objectRef<{ code: string; message: string }>('LeaseRefusal').implement({
+  description: 'Why one run of a batch call was left unchanged.',
+  fields: (t) => ({
+    code: t.exposeString('code', { description: 'CONFLICT (not the current lease, or it expired) or NOT_FOUND.' }),
+    message: t.exposeString('message'),
+  }),
+});
+
+const LeaseResultRef = builder.objectRef<LeaseResult>('LeaseResult').implement({
+  description: 'One run of heartbeatRuns or completeRuns: changed (run), or refused and unchanged (refused).',
+  fields: (t) => ({
+    id: t.id({ resolve: (r) => String(r.id) }),
+    run: t.field({ type: OperationRunRef, nullable: true, resolve: (r) => r.run }),
+    refused: t.field({ type: RefusalRef, nullable: true, resolve: (r) => (r.refused ? { code: r.refused.code, message: r.refused.message } : null) }),
+  }),
+});
+
+const SubmitRunInput = builder.inputType('SubmitRunInput', {
+  fields: (t) => ({
+    type: t.string(),
+    workspace: t.string(),
+    tenant: t.string({ required: false }),
+    input: t.field({ type: 'JSON', required: false }),
+    idempotencyKey: t.string({ required: false }),
+    initiatorName: t.string({ required: false }),
+  }),
+});
+
+const LeaseInput = builder.inputType('LeaseInput', { fields: (t) => ({ id: t.id(), leaseToken: t.string() }) });
+
+const CompletionInput = builder.inputType('CompletionInput', {
+  fields: (t) => ({
+    id: t.id(),
+    leaseToken: t.string(),
+    outcome: t.field({ type: CompleteOutcomeEnum }),
+    result: t.field({ type: 'JSON', required: false }),
+    error: t.string({ required: false }),
   }),
 });
 
@@ -36,11 +81,35 @@ builder.queryFields((t) => ({
   workers: t.field({ type: [WorkerRef], authScopes: { 'platform.operations.view': true }, resolve: (_r, _a, ctx) => ctx.em.find(Worker, {}, { orderBy: { name: 'asc' } }) }),
 }));
 
+const manage = { 'platform.operations.manage': true } as const;
+const deps = (ctx: RequestContext, batchField?: string) => ({
+  clock: ctx.app.clock,
+  pool: ctx.app.sql,
+  workspaces: ctx.app.operations.workspaces,
+  classifier: ctx.app.operations.classifier,
+  batchField,
+});
+const runIds = (runs: { id: number }[]) => ({ type: 'operation_run', ids: runs.map((r) => String(r.id)) });
+const changed = (results: LeaseResult[]) => results.flatMap((r) => (r.run ? [r.run] : []));
+
+async function submit(ctx: RequestContext, entries: SubmitInput[], batchField?: string) {
+  ctx.app.operations.assertReady();
+  const submitted = await ctx.auditedSql((sql) => submitRuns(sql, ctx.actor, entries, deps(ctx, batchField)), {
+    action: batchField ? 'operations.runs.submit' : 'operations.run.submit',
+    input: batchField
+      ? { count: entries.length, types: [...new Set(entries.map((e) => e.type))], workspaces: [...new Set(entries.map((e) => e.workspace))] }
+      : { type: entries[0].type, workspace: entries[0].workspace, tenant: entries[0].tenant, idempotencyKey: entries[0].idempotencyKey },
+    targetsOf: (s) => runIds([...new Map(s.map((x) => [x.run.id, x.run])).values()]),
+  });
+  await ctx.app.operations.publishRuns(submitted.filter((s) => !s.replay).map((s) => s.run));
+  return submitted;
+}
+
 builder.mutationFields((t) => ({
   submitRun: t.field({
     type: SubmittedRef,
     description: 'Queues an operation. The same idempotency key with the same input returns the original run (replay: true); with a different input it is refused (CONFLICT) and nothing is created. Refused (NOT_READY) while the start-up checklist blocks.',
-    authScopes: { 'platform.operations.manage': true },
+    authScopes: manage,
     args: {
       type: t.arg.string(),
       workspace: t.arg.string(),
@@ -49,51 +118,84 @@ builder.mutationFields((t) => ({
       idempotencyKey: t.arg.string({ required: false }),
       initiatorName: t.arg.string({ required: false }),
     },
-    resolve: async (_r, args, ctx) => {
-      ctx.app.operations.assertReady();
-      const submitted = await ctx.audited((em) => submitRun(em, ctx.actor, args, ctx.app.clock), {
-        action: 'operations.run.submit',
-        input: { type: args.type, workspace: args.workspace, tenant: args.tenant, idempotencyKey: args.idempotencyKey },
-        targetOf: (s) => runTarget(s.run.id),
-      });
-      const run = await loadRun(ctx, submitted.run.id);
-      if (!submitted.replay) await ctx.app.operations.publishRun(run);
-      return { run, replay: submitted.replay };
-    },
+    resolve: async (_r, args, ctx) => (await submit(ctx, [args]))[0],
+  }),
+  submitRuns: t.field({
+    type: [SubmittedRef],
+    description: `Queues up to ${MAX_SUBMIT_BATCH} operations at once, in order; all or nothing: bad input or an idempotency conflict in any entry refuses the whole call (the error names the entry, e.g. runs[3].type) and creates nothing.`,
+    authScopes: manage,
+    args: { runs: t.arg({ type: [SubmitRunInput] }) },
+    resolve: (_r, { runs }, ctx) => submit(ctx, runs, 'runs'),
   }),
   claimRun: t.field({
     type: ClaimedRef,
     nullable: true,
     description: 'The oldest queued run of these types, leased to the worker; null when there is none.',
-    authScopes: { 'platform.operations.manage': true },
+    authScopes: manage,
     args: { worker: t.arg.string(), types: t.arg.stringList(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: async (_r, { worker, types, leaseSeconds }, ctx) => {
-      const claimed = await ctx.audited((em) => claimRun(em, ctx.actor, worker, types, leaseSeconds ?? 60, ctx.app.clock), {
+      const [claimed] = await ctx.auditedSql((sql) => claimRuns(sql, ctx.actor, { worker, types, leaseSeconds: leaseSeconds ?? 60, limit: 1 }, deps(ctx)), {
         action: 'operations.run.claim',
         input: { worker, types, leaseSeconds },
-        targetOf: (c) => (c ? runTarget(c.run.id) : undefined),
+        targetsOf: (c) => runIds(c.map((x) => x.run)),
       });
       if (!claimed) return null;
-      const run = await loadRun(ctx, claimed.run.id);
-      await ctx.app.operations.publishRun(run);
-      return { run, leaseToken: claimed.leaseToken };
+      await ctx.app.operations.publishRuns([claimed.run]);
+      return claimed;
+    },
+  }),
+  claimRuns: t.field({
+    type: [ClaimedRef],
+    description: `Up to \`limit\` (1–${MAX_LEASE_BATCH}) of the oldest queued runs of these types, oldest first, each with its own lease; empty when there is none.`,
+    authScopes: manage,
+    args: {
+      worker: t.arg.string(),
+      types: t.arg.stringList(),
+      limit: t.arg.int({ required: false, defaultValue: 10 }),
+      leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }),
+    },
+    resolve: async (_r, { worker, types, limit, leaseSeconds }, ctx) => {
+      const claimed = await ctx.auditedSql((sql) => claimRuns(sql, ctx.actor, { worker, types, leaseSeconds: leaseSeconds ?? 60, limit: limit ?? 10 }, deps(ctx)), {
+        action: 'operations.runs.claim',
+        input: { worker, types, limit, leaseSeconds },
+        targetsOf: (c) => runIds(c.map((x) => x.run)),
+      });
+      await ctx.app.operations.publishRuns(claimed.map((c) => c.run));
+      return claimed;
     },
   }),
   heartbeatRun: t.field({
     type: OperationRunRef,
     description: 'Extends the lease. A stale or foreign lease token is refused (CONFLICT) and changes nothing.',
-    authScopes: { 'platform.operations.manage': true },
+    authScopes: manage,
     args: { id: t.arg.id(), leaseToken: t.arg.string(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: async (_r, { id, leaseToken, leaseSeconds }, ctx) => {
       const runId = parseId(id);
-      await ctx.audited((em) => heartbeatRun(em, runId, leaseToken, leaseSeconds ?? 60, ctx.app.clock), { action: 'operations.run.heartbeat', input: { id, leaseToken }, target: runTarget(runId) });
-      return loadRun(ctx, runId);
+      return ctx.auditedSql(async (sql) => only(await heartbeatRuns(sql, [{ id: runId, leaseToken }], leaseSeconds ?? 60, deps(ctx))), {
+        action: 'operations.run.heartbeat',
+        input: { id, leaseToken },
+        target: runTarget(runId),
+      });
+    },
+  }),
+  heartbeatRuns: t.field({
+    type: [LeaseResultRef],
+    description: `Extends the leases of up to ${MAX_LEASE_BATCH} runs; each run whose token is stale or foreign is refused (see \`refused\`) and unchanged.`,
+    authScopes: manage,
+    args: { leases: t.arg({ type: [LeaseInput] }), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
+    resolve: (_r, { leases, leaseSeconds }, ctx) => {
+      const refs = leases.map((l, i) => ({ id: parseId(l.id, `leases[${i}].id`), leaseToken: l.leaseToken }));
+      return ctx.auditedSql((sql) => heartbeatRuns(sql, refs, leaseSeconds ?? 60, deps(ctx, 'leases')), {
+        action: 'operations.runs.heartbeat',
+        input: { ids: refs.map((r) => r.id), leaseSeconds },
+        targetsOf: (results) => runIds(changed(results)),
+      });
     },
   }),
   completeRun: t.field({
     type: OperationRunRef,
     description: 'Finishes the run with its outcome and result or error. A stale or foreign lease token is refused and changes nothing.',
-    authScopes: { 'platform.operations.manage': true },
+    authScopes: manage,
     args: {
       id: t.arg.id(),
       leaseToken: t.arg.string(),
@@ -103,20 +205,35 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_r, { id, leaseToken, outcome, result, error }, ctx) => {
       const runId = parseId(id);
-      await ctx.audited((em) => completeRun(em, runId, leaseToken, outcome, result, error, ctx.app.clock), {
+      const run = await ctx.auditedSql(async (sql) => only(await completeRuns(sql, [{ id: runId, leaseToken, outcome, result, error }], deps(ctx))), {
         action: 'operations.run.complete',
         input: { id, leaseToken, outcome, error },
         target: runTarget(runId),
       });
-      const run = await loadRun(ctx, runId);
-      await ctx.app.operations.publishRun(run);
+      await ctx.app.operations.publishRuns([run]);
       return run;
+    },
+  }),
+  completeRuns: t.field({
+    type: [LeaseResultRef],
+    description: `Finishes up to ${MAX_LEASE_BATCH} runs with their outcomes; each run whose token is stale or foreign is refused (see \`refused\`) and unchanged. Bad input in any entry (a failure without its error) refuses the whole call, naming the entry.`,
+    authScopes: manage,
+    args: { completions: t.arg({ type: [CompletionInput] }) },
+    resolve: async (_r, { completions }, ctx) => {
+      const entries = completions.map((c, i) => ({ ...c, id: parseId(c.id, `completions[${i}].id`) }));
+      const results = await ctx.auditedSql((sql) => completeRuns(sql, entries, deps(ctx, 'completions')), {
+        action: 'operations.runs.complete',
+        input: { completions: entries.map((c) => ({ id: c.id, outcome: c.outcome, error: c.error })) },
+        targetsOf: (r) => runIds(changed(r)),
+      });
+      await ctx.app.operations.publishRuns(changed(results));
+      return results;
     },
   }),
   registerWorker: t.field({
     type: WorkerRef,
     description: 'Registers (or re-registers) a worker: its name, the types it runs and its capacity. Doubles as a heartbeat.',
-    authScopes: { 'platform.operations.manage': true },
+    authScopes: manage,
     args: { name: t.arg.string(), types: t.arg.stringList(), capacity: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) =>
       ctx.audited((em) => registerWorker(em, args, ctx.app.clock), { action: 'operations.worker.register', input: args, target: { type: 'worker', id: args.name } }),

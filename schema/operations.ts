@@ -4,7 +4,7 @@ import type { AuditEntry } from '../server/audit/entities.ts';
 import { timelines } from '../server/monitoring/overview.ts';
 import type { OperationPolicy } from '../server/operations/catalog.ts';
 import { RUN_OUTCOMES, RUN_STATUSES, Workspace } from '../server/operations/entities.ts';
-import { OperationChannels, type RunUpdatedEvent } from '../server/operations/operations.ts';
+import { OperationChannels, type RunsUpdatedMessage, type RunUpdatedEvent } from '../server/operations/operations.ts';
 import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
 import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
@@ -12,6 +12,7 @@ import { cancelRun, markInvestigated, retryRun } from '../server/operations/tria
 import { allowedWorkspaceIds, canUseWorkspace, listTenants, type TenantListing } from '../server/operations/workspaces.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
+import { coalesce } from '../server/events/coalesce.ts';
 import { builder } from './builder.ts';
 
 export const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
@@ -278,8 +279,7 @@ builder.mutationFields((t) => ({
         input: { id },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRun(retry);
-      await ctx.app.operations.publishRun(await loadRun(ctx, runId)); // its lineage changed
+      await ctx.app.operations.publishRuns([retry, await loadRun(ctx, runId)]); // the original's lineage changed too
       return loadRun(ctx, retry.id);
     },
   }),
@@ -296,7 +296,7 @@ builder.mutationFields((t) => ({
         target: runTarget(runId),
       });
       const run = await loadRun(ctx, runId);
-      await ctx.app.operations.publishRun(run);
+      await ctx.app.operations.publishRuns([run]);
       return run;
     },
   }),
@@ -313,7 +313,7 @@ builder.mutationFields((t) => ({
         target: runTarget(runId),
       });
       const run = await loadRun(ctx, runId);
-      await ctx.app.operations.publishRun(run);
+      await ctx.app.operations.publishRuns([run]);
       return run;
     },
   }),
@@ -328,6 +328,29 @@ const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
   fields: (t) => ({ id: t.id({ required: false }), workspace: t.string({ required: false }), type: t.string({ required: false }) }),
 });
 
+const RunsChangedRef = builder.objectRef<{ events: RunUpdatedEvent[] }>('OperationRunsChanged').implement({
+  description: 'Runs changed since the last notice (for lists that refresh).',
+  fields: (t) => ({
+    count: t.int({ description: 'How many changes (a run claimed and completed counts twice).', resolve: (c) => c.events.length }),
+    ids: t.idList({ description: 'The runs that changed, at most 100.', resolve: (c) => [...new Set(c.events.map((e) => String(e.id)))].slice(0, 100) }),
+    at: t.field({ type: 'DateTime', description: 'The latest change.', resolve: (c) => new Date(c.events.at(-1)!.at) }),
+  }),
+});
+
+/** Run changes the caller may see that match the filter, a batch at a time, as they are published. */
+async function runChanges(ctx: RequestContext, filter: { id?: string | number | null; workspace?: string | null; type?: string | null } | null | undefined) {
+  const scope = await allowedWorkspaceIds(ctx.em, ctx.actor);
+  const workspaceId = filter?.workspace ? ((await ctx.em.findOne(Workspace, { slug: filter.workspace }))?.id ?? -1) : null;
+  const keep = (e: RunUpdatedEvent) =>
+    (!scope || scope.includes(e.workspaceId)) &&
+    (!filter?.id || String(e.id) === String(filter.id)) &&
+    (workspaceId === null || e.workspaceId === workspaceId) &&
+    (!filter?.type || e.type === filter.type);
+  return (async function* () {
+    for await (const message of channel<RunsUpdatedMessage>(ctx, OperationChannels.runUpdated, () => true)) yield message.runs.filter(keep);
+  })();
+}
+
 builder.subscriptionFields((t) => ({
   operationRunUpdated: t.field({
     type: OperationRunRef,
@@ -335,19 +358,26 @@ builder.subscriptionFields((t) => ({
     authScopes: { 'platform.operations.view': true },
     args: { filter: t.arg({ type: RunFilterSubInput, required: false }) },
     subscribe: async (_r, { filter }, ctx) => {
-      const scope = await allowedWorkspaceIds(ctx.em, ctx.actor);
-      const workspaceId = filter?.workspace ? (await ctx.em.findOne(Workspace, { slug: filter.workspace }))?.id ?? -1 : null;
-      return channel<RunUpdatedEvent>(
-        ctx,
-        OperationChannels.runUpdated,
-        (e) =>
-          (!scope || scope.includes(e.workspaceId)) &&
-          (!filter?.id || String(e.id) === String(filter.id)) &&
-          (workspaceId === null || e.workspaceId === workspaceId) &&
-          (!filter?.type || e.type === filter.type),
-      );
+      const batches = await runChanges(ctx, filter);
+      return (async function* () {
+        for await (const batch of batches) yield* batch;
+      })();
     },
     resolve: (event: RunUpdatedEvent, _a, ctx) => loadRun(ctx, event.id),
   }),
+  operationRunsChanged: t.field({
+    type: RunsChangedRef,
+    description: 'Runs matching the filter changed: the first change at once, then at most one notice per `intervalMs` (250–60000, default 1000) however busy the workers are. For lists that refetch.',
+    authScopes: { 'platform.operations.view': true },
+    args: { filter: t.arg({ type: RunFilterSubInput, required: false }), intervalMs: t.arg.int({ required: false, defaultValue: 1000 }) },
+    subscribe: async (_r, { filter, intervalMs }, ctx) => {
+      const interval = intervalMs ?? 1000;
+      if (interval < 250 || interval > 60_000) throw new BadInputError('intervalMs', 'intervalMs must be between 250 and 60000.');
+      const batches = await runChanges(ctx, filter);
+      return (async function* () {
+        for await (const events of coalesce(batches, interval)) yield { events };
+      })();
+    },
+    resolve: (changes: { events: RunUpdatedEvent[] }) => changes,
+  }),
 }));
-

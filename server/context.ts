@@ -13,7 +13,7 @@ import type { Logger } from './logger.ts';
 import type { Actor } from './auth/actor.ts';
 import { actorFromSession } from './auth/sessions.ts';
 import { actorFromToken } from './auth/tokens.ts';
-import { audited, type AuditSpec } from './audit/audit.ts';
+import { audited, auditedSql, type AuditSpec, type SqlClient } from './audit/audit.ts';
 import { safeEqual } from './auth/secrets.ts';
 import { parseCookies, SESSION_COOKIE } from './http/cookies.ts';
 
@@ -49,6 +49,8 @@ export interface RequestContext {
   setCookie(cookie: string): void;
   /** Runs a state-changing action with its audit row (see server/audit/audit.ts). */
   audited<T>(work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
+  /** The same, for actions written in plain SQL on the pool (workers' dispatch calls). */
+  auditedSql<T>(work: (sql: SqlClient) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
 }
 
 export interface Credentials {
@@ -105,6 +107,7 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
     userAgent: input.userAgent,
     setCookie: input.setCookie ?? (() => {}),
     audited: (work, spec) => audited(input.em, who(), app.clock, work, spec),
+    auditedSql: (work, spec) => auditedSql(app.sql, who(), app.clock, work, spec),
   };
   return context;
 }

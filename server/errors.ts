@@ -44,6 +44,12 @@ export class BadInputError extends LookoutError {
   }
 }
 
+/** Names a field of entry `index` of a batch argument (`runs[3].type`), or the bare field outside a batch. */
+export type BatchField = (field: string) => string;
+export function fieldPath(batchArgument: string | undefined, index: number): BatchField {
+  return batchArgument === undefined ? (field) => field : (field) => `${batchArgument}[${index}].${field}`;
+}
+
 export class NotFoundError extends LookoutError {
   constructor(what: string, id: string) {
     super('NOT_FOUND', `${what} "${id}" does not exist.`);

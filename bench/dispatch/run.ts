@@ -1,8 +1,9 @@
 /**
- * bench/dispatch: runs submitted, claimed and completed per second over GraphQL (real HTTP, with
- * audit rows) by 8 concurrent workers; then Failures and Stuck list latency at 1 million runs.
+ * bench/dispatch: runs submitted, claimed and completed per second over GraphQL (real HTTP, every
+ * call audited) by 8 concurrent workers — one run per call, then in batches (submitRuns, claimRuns,
+ * completeRuns) — and then Failures and Stuck list latency at 1 million runs.
  *
- *   node bench/dispatch/run.ts [--seconds 20] [--workers 8] [--rows 1000000]
+ *   node bench/dispatch/run.ts [--seconds 20] [--workers 8] [--batch 100] [--rows 1000000]
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../server/config.ts';
@@ -10,7 +11,9 @@ import { startServer } from '../../server/main.ts';
 import { createLogger } from '../../server/logger.ts';
 import { benchDatabase, percentile } from '../support/setup.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, workers: { type: 'string', default: '8' }, rows: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '20' }, workers: { type: 'string', default: '8' }, batch: { type: 'string', default: '100' }, rows: { type: 'string', default: '1000000' } },
+});
 const { db, dataDir, cleanup } = await benchDatabase();
 const token = 'lko_bench_dispatch_token_0123456789';
 const server = await startServer(
@@ -33,28 +36,57 @@ for (const name of ['lookout', 'postgres']) await gql('mutation($n: String!) { r
 await gql('mutation { registerWorker(name: "bench", types: ["bench.job"]) { name } }');
 await gql('mutation { rerunStartupChecklist { ready } }');
 
-// 1. End to end: each worker loop submits a run, claims one, completes it.
+// 1. End to end: each of the workers submits runs, claims them and completes them, in a loop.
 const seconds = Number(values.seconds);
 const workers = Number(values.workers);
-let completed = 0;
-const deadline = Date.now() + seconds * 1000;
-const t0 = performance.now();
-await Promise.all(
-  Array.from({ length: workers }, async (_, w) => {
-    let i = 0;
-    while (Date.now() < deadline) {
-      await gql('mutation($i: JSON) { submitRun(type: "bench.job", workspace: "bench", input: $i) { replay } }', { i: { w, i: i++ } });
-      const { claimRun } = await gql<{ claimRun: { leaseToken: string; run: { id: string } } | null }>(
-        'mutation($w: String!) { claimRun(worker: $w, types: ["bench.job"]) { leaseToken run { id } } }', { w: `bench-${w}` },
-      );
-      if (!claimRun) continue;
-      await gql('mutation($id: ID!, $t: String!) { completeRun(id: $id, leaseToken: $t, outcome: SUCCEEDED) { id } }', { id: claimRun.run.id, t: claimRun.leaseToken });
-      completed++;
-    }
-  }),
-);
-const runsPerSecond = completed / ((performance.now() - t0) / 1000);
-console.log(`| end to end | ${workers} workers | ${runsPerSecond.toFixed(0)} runs/s (${(runsPerSecond * 3).toFixed(0)} mutations/s, each audited) |`);
+const batch = Number(values.batch);
+
+async function endToEnd(label: string, loop: (worker: number, i: number) => Promise<number>): Promise<void> {
+  let completed = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const done = await loop(w, i);
+        completed += done;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const runsPerSecond = completed / elapsed;
+  console.log(`| ${label} | ${workers} | ${runsPerSecond.toFixed(0)} runs/s | ${(((cpu.user + cpu.system) / 1000 / completed) || 0).toFixed(2)} ms |`);
+}
+
+console.log('| end to end | workers | runs submitted, claimed and completed | Lookout + bench CPU per run |');
+console.log('| --- | --- | --- | --- |');
+await endToEnd('one run per call (submitRun, claimRun, completeRun)', async (w, i) => {
+  await gql('mutation($i: JSON) { submitRun(type: "bench.job", workspace: "bench", input: $i) { replay } }', { i: { w, i } });
+  const { claimRun } = await gql<{ claimRun: { leaseToken: string; run: { id: string } } | null }>(
+    'mutation($w: String!) { claimRun(worker: $w, types: ["bench.job"]) { leaseToken run { id } } }', { w: `bench-${w}` },
+  );
+  if (!claimRun) return 0;
+  await gql('mutation($id: ID!, $t: String!) { completeRun(id: $id, leaseToken: $t, outcome: SUCCEEDED) { id } }', { id: claimRun.run.id, t: claimRun.leaseToken });
+  return 1;
+});
+await endToEnd(`${batch} runs per call (submitRuns, claimRuns, completeRuns)`, async (w, i) => {
+  const runs = Array.from({ length: batch }, (_, j) => ({ type: 'bench.batch', workspace: 'bench', input: { w, i, j } }));
+  await gql('mutation($runs: [SubmitRunInput!]!) { submitRuns(runs: $runs) { replay } }', { runs });
+  const { claimRuns } = await gql<{ claimRuns: { leaseToken: string; run: { id: string } }[] }>(
+    'mutation($w: String!, $n: Int!) { claimRuns(worker: $w, types: ["bench.batch"], limit: $n) { leaseToken run { id } } }', { w: `bench-${w}`, n: batch },
+  );
+  if (!claimRuns.length) return 0;
+  const completions = claimRuns.map((c) => ({ id: c.run.id, leaseToken: c.leaseToken, outcome: 'SUCCEEDED', result: { ok: true } }));
+  const { completeRuns } = await gql<{ completeRuns: { refused: { message: string } | null }[] }>(
+    'mutation($c: [CompletionInput!]!) { completeRuns(completions: $c) { refused { message } } }', { c: completions },
+  );
+  const refused = completeRuns.find((r) => r.refused);
+  if (refused) throw new Error(`a completion was refused: ${refused.refused!.message}`);
+  return completeRuns.length;
+});
+await gql('mutation { registerWorker(name: "bench", types: ["bench.job", "bench.batch"]) { name } }');
 
 // 2. Lists at scale: a million runs, mostly succeeded, some failed, a few stuck.
 const rows = Number(values.rows);

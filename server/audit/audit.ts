@@ -4,6 +4,7 @@
  * recording the failure is written instead. Either way: exactly one row per action.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { LookoutError } from '../errors.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -28,13 +29,15 @@ export interface AuditSpec<T> {
   target?: AuditTarget;
   /** The target, from the result (create). */
   targetOf?: (result: T) => AuditTarget | undefined;
+  /** Batch actions: every target, from the result (found by each one's trail). */
+  targetsOf?: (result: T) => { type: string; ids: string[] };
   /** Overrides the actor label from the result (sign-in: the account signed into). */
   actorOf?: (result: T) => { type: 'user' | 'token'; id: string; label: string } | undefined;
   /** Record only when this holds for the result (start-up tasks that often change nothing). */
   when?: (result: T) => boolean;
 }
 
-const SECRET_KEYS = /^(password|currentPassword|newPassword|secret|token|authorization)$/i;
+const SECRET_KEYS = /^(password|currentPassword|newPassword|secret|token|leaseToken|authorization)$/i;
 
 /** The input as stored in the audit log: secrets replaced, long strings shortened. */
 export function summarizeInput(input: unknown): unknown {
@@ -56,41 +59,95 @@ function actorColumns(who: AuditWho) {
   return { actorType: who.fallback?.type ?? 'anonymous', actorId: null, actorLabel: who.fallback?.label ?? null };
 }
 
-export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock, work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
-  const base = {
+type AuditRow = Omit<AuditEntry, 'id'>;
+
+function successRow<T>(who: AuditWho, clock: Clock, spec: AuditSpec<T>, result: T): AuditRow {
+  const targets = spec.targetsOf?.(result);
+  const target = spec.targetOf?.(result) ?? spec.target ?? (targets?.ids.length === 1 ? { type: targets.type, id: targets.ids[0] } : undefined);
+  const actor = spec.actorOf?.(result);
+  return {
+    ...baseColumns(who, spec),
+    ...(actor && { actorType: actor.type, actorId: actor.id, actorLabel: actor.label }),
+    at: clock.now(),
+    targetType: target?.type ?? (targets?.ids.length ? targets.type : null),
+    targetId: target?.id ?? null,
+    targetIds: targets && targets.ids.length > 1 ? targets.ids : null,
+    outcome: 'success',
+    errorCode: null,
+    errorMessage: null,
+  };
+}
+
+function failureRow(who: AuditWho, clock: Clock, spec: AuditSpec<never>, error: unknown): AuditRow {
+  const known = error instanceof LookoutError;
+  return {
+    ...baseColumns(who, spec),
+    at: clock.now(),
+    targetType: spec.target?.type ?? null,
+    targetId: spec.target?.id ?? null,
+    targetIds: null,
+    outcome: 'failure',
+    errorCode: known ? error.code : 'INTERNAL_SERVER_ERROR',
+    errorMessage: known ? error.message : null,
+  };
+}
+
+function baseColumns(who: AuditWho, spec: AuditSpec<never>) {
+  return {
     action: spec.action,
     input: (summarizeInput(spec.input ?? {}) as Record<string, unknown>) ?? null,
     clientAddress: who.clientAddress ?? null,
+    ...actorColumns(who),
   };
+}
+
+/** Runs `work` in an ORM transaction and writes its audit row in it (or a failure row after the rollback). */
+export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock, work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
   try {
     return await em.transactional(async (tx) => {
       const result = await work(tx);
       if (spec.when && !spec.when(result)) return result;
-      const target = spec.targetOf?.(result) ?? spec.target;
-      const actor = spec.actorOf?.(result);
-      tx.create(AuditEntry, {
-        ...base,
-        ...actorColumns(who),
-        ...(actor && { actorType: actor.type, actorId: actor.id, actorLabel: actor.label }),
-        at: clock.now(),
-        targetType: target?.type ?? null,
-        targetId: target?.id ?? null,
-        outcome: 'success',
-      });
+      // A plain insert, not the unit of work: nothing to track.
+      await tx.insert(AuditEntry, successRow(who, clock, spec, result));
       return result;
     });
   } catch (error) {
-    const known = error instanceof LookoutError;
-    await em.fork().insert(AuditEntry, {
-      ...base,
-      ...actorColumns(who),
-      at: clock.now(),
-      targetType: spec.target?.type ?? null,
-      targetId: spec.target?.id ?? null,
-      outcome: 'failure',
-      errorCode: known ? error.code : 'INTERNAL_SERVER_ERROR',
-      errorMessage: known ? error.message : null,
-    });
+    await em.fork().insert(AuditEntry, failureRow(who, clock, spec as AuditSpec<never>, error));
+    throw error;
+  }
+}
+
+/** A client of the plain pg pool, for capability code whose hot paths are written in SQL. */
+export type SqlClient = Pick<pg.PoolClient, 'query'>;
+
+const INSERT_ROW = `insert into audit_log (at, actor_type, actor_id, actor_label, action, target_type, target_id, target_ids, input, outcome, error_code, error_message, client_address)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+
+async function insertRow(sql: SqlClient, row: AuditRow): Promise<void> {
+  await sql.query(INSERT_ROW, [
+    row.at, row.actorType, row.actorId, row.actorLabel, row.action, row.targetType, row.targetId, row.targetIds,
+    row.input === null ? null : JSON.stringify(row.input), row.outcome, row.errorCode, row.errorMessage, row.clientAddress,
+  ]);
+}
+
+/**
+ * The same guarantee as `audited`, for work written in plain SQL (the dispatch paths that workers
+ * call hundreds of times a second): one transaction on one pooled connection, the audit row in it.
+ */
+export async function auditedSql<T>(pool: pg.Pool, who: AuditWho, clock: Clock, work: (sql: SqlClient) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    if (!spec.when || spec.when(result)) await insertRow(client, successRow(who, clock, spec, result));
+    await client.query('commit');
+    client.release();
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is broken: the pool must not hand it out again.
+    const rolledBack = await client.query('rollback').then(() => true, () => false);
+    client.release(rolledBack ? undefined : (error as Error));
+    await insertRow(pool, failureRow(who, clock, spec as AuditSpec<never>, error));
     throw error;
   }
 }
@@ -118,7 +175,7 @@ export async function queryAuditLog(em: EntityManager, filter: AuditFilter, firs
   if (filter.action) where.action = filter.action.endsWith('*') ? { $like: `${filter.action.slice(0, -1)}%` } : filter.action;
   if (filter.actorLabel) where.actorLabel = { $ilike: `%${filter.actorLabel}%` };
   if (filter.targetType) where.targetType = filter.targetType;
-  if (filter.targetId) where.targetId = filter.targetId;
+  if (filter.targetId) where.$or = [{ targetId: filter.targetId }, { targetIds: { $contains: [filter.targetId] } }];
   if (filter.outcome) where.outcome = filter.outcome;
   if (filter.since || filter.until) where.at = { ...(filter.since && { $gte: filter.since }), ...(filter.until && { $lt: filter.until }) };
   if (after) where.id = { $lt: Number(after) };

@@ -4,6 +4,11 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 export const AuditEntry = defineEntity({
   name: 'AuditEntry',
   tableName: 'audit_log',
+  indexes: [
+    // A run's (or any target's) trail: by its one target, or as one of a batch action's targets.
+    { properties: ['targetType', 'targetId'] },
+    { properties: ['targetIds'], type: 'gin' },
+  ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     at: p.datetime().index(),
@@ -14,6 +19,8 @@ export const AuditEntry = defineEntity({
     action: p.string().length(100).index(),
     targetType: p.string().length(50).nullable(),
     targetId: p.string().length(200).nullable(),
+    /** Every target of a batch action (a worker completing 100 runs in one call); null otherwise. */
+    targetIds: p.array().nullable(),
     /** The mutation's input with secrets removed. */
     input: p.json<Record<string, unknown>>().nullable(),
     /** success | failure */

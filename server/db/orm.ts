@@ -40,7 +40,7 @@ export function ormOptions(clientUrl: string, logger?: Logger): Options {
 
 export interface Database {
   orm: MikroORM;
-  /** A plain pg pool for capability code that writes or reads in bulk with SQL (the time series). */
+  /** A plain pg pool for capability code written in SQL: the time series, the overview, dispatch. */
   sql: pg.Pool;
   url: string;
   /** Present when the embedded PostgreSQL is in use. */
@@ -62,7 +62,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   try {
     const orm = await MikroORM.init(ormOptions(url, logger));
     if (migrate) await migrateUnderLock(orm, url, logger);
-    const sql = new pg.Pool({ connectionString: url, max: 6 });
+    // The time series, the overview and workers' dispatch calls (one connection per call in flight).
+    const sql = new pg.Pool({ connectionString: url, max: 12 });
     sql.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
     return {
       orm,

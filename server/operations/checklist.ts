@@ -7,7 +7,7 @@ import { access } from 'node:fs/promises';
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { pendingMigrations } from '../db/migrate.ts';
-import { WORKER_ONLINE_MS } from './dispatch.ts';
+import { WORKER_ONLINE_MS } from './workers.ts';
 
 export type CheckState = 'passed' | 'failed' | 'pending';
 

@@ -14,15 +14,17 @@ import { schedule } from '../jobs.ts';
 import { NotReadyError } from '../errors.ts';
 import { OperationCatalog } from './catalog.ts';
 import { StartupChecklist, type ChecklistReport } from './checklist.ts';
-import { IDEMPOTENCY_TTL_MS, sweepExpiredLeases } from './dispatch.ts';
+import { IDEMPOTENCY_TTL_MS } from './submit.ts';
+import { sweepExpiredLeases } from './leases.ts';
 import { StuckRunClassifier } from './stuck.ts';
+import { WorkspaceDirectory } from './workspaces.ts';
 
 export const OperationChannels = {
   runUpdated: 'operations.run',
   checklistUpdated: 'operations.checklist',
 } as const;
 
-/** What subscribers of run changes get: the run id and its workspace (they re-read what they show). */
+/** One run's change as subscribers learn it: the run id and its workspace (they re-read what they show). */
 export interface RunUpdatedEvent {
   id: number;
   workspaceId: number;
@@ -31,6 +33,13 @@ export interface RunUpdatedEvent {
   outcome: string;
   at: string;
 }
+
+/** What is published: every run one action changed, in one message (a worker may complete hundreds at once). */
+export interface RunsUpdatedMessage {
+  runs: RunUpdatedEvent[];
+}
+
+type PublishedRun = { id: number; type: string; status: string; outcome: string } & ({ workspaceId: number } | { workspace: { id: number } });
 
 export interface OperationsOptions {
   orm: MikroORM;
@@ -44,6 +53,8 @@ export interface OperationsOptions {
 
 export class Operations {
   readonly checklist: StartupChecklist;
+  /** Workspaces and tenants by slug, cached for submissions. */
+  readonly workspaces = new WorkspaceDirectory();
   readonly #o: OperationsOptions;
   #stopJobs: (() => Promise<void>) | undefined;
 
@@ -88,7 +99,7 @@ export class Operations {
             const ids = [...changed.requeued, ...changed.failed];
             if (ids.length) {
               const { rows } = await sql.query('select id, workspace_id, type, status, outcome from operation_runs where id = any($1::bigint[])', [ids]);
-              for (const r of rows) await this.publishRun({ id: Number(r.id), workspaceId: r.workspace_id, type: r.type, status: r.status, outcome: r.outcome });
+              await this.publishRuns(rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, type: r.type, status: r.status, outcome: r.outcome })));
             }
             if (changed.requeued.length || changed.failed.length) logger.warn(changed, 'expired leases swept');
           },
@@ -132,10 +143,13 @@ export class Operations {
     if (!report.ready) throw new NotReadyError(report.failing);
   }
 
-  /** Tells subscribers a run changed, from the row the caller already holds. */
-  async publishRun(run: { id: number; type: string; status: string; outcome: string } & ({ workspaceId: number } | { workspace: { id: number } })): Promise<void> {
-    const workspaceId = 'workspaceId' in run ? run.workspaceId : run.workspace.id;
-    const event: RunUpdatedEvent = { id: run.id, workspaceId, type: run.type, status: run.status, outcome: run.outcome, at: this.#o.clock.now().toISOString() };
-    await this.#o.pubsub.publish(OperationChannels.runUpdated, event);
+  /** Tells subscribers runs changed, from the rows the caller already holds: one message for them all. */
+  async publishRuns(runs: PublishedRun[]): Promise<void> {
+    if (!runs.length) return;
+    const at = this.#o.clock.now().toISOString();
+    const message: RunsUpdatedMessage = {
+      runs: runs.map((run) => ({ id: run.id, workspaceId: 'workspaceId' in run ? run.workspaceId : run.workspace.id, type: run.type, status: run.status, outcome: run.outcome, at })),
+    };
+    await this.#o.pubsub.publish(OperationChannels.runUpdated, message);
   }
 }

@@ -3,6 +3,7 @@
  * each row with its workspace and tenant in the same single query) and one run with its lineage.
  */
 import type pg from 'pg';
+import type { SqlClient } from '../audit/audit.ts';
 import type { StuckClass, StuckRunClassifier, StuckVerdict } from './stuck.ts';
 import type { RunOutcome, RunStatus } from './entities.ts';
 
@@ -47,10 +48,10 @@ export interface RunFilter {
   stuckClass?: StuckClass[] | null;
 }
 
-const SELECT = `select r.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
+export const SELECT_RUNS = `select r.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
   from operation_runs r join workspaces w on w.id = r.workspace_id left join tenants t on t.id = r.tenant_id`;
 
-function toRow(r: Record<string, unknown>, classifier: StuckRunClassifier, now: Date): RunRow {
+export function toRunRow(r: Record<string, unknown>, classifier: StuckRunClassifier, now: Date): RunRow {
   const row: RunRow = {
     id: Number(r.id),
     workspace: { id: r.workspace_id as number, slug: r.workspace_slug as string, name: r.workspace_name as string },
@@ -119,15 +120,15 @@ export async function listRuns(
     where.push(`(r.type ilike ${like} or r.initiator_name ilike ${like} or r.idempotency_key ilike ${like} or r.error ilike ${like}${asId})`);
   }
   if (after) where.push(`r.id < ${p(Number(after))}`);
-  const { rows } = await sql.query(`${SELECT} ${where.length ? `where ${where.join(' and ')}` : ''} order by r.id desc limit ${p(first + 1)}`, params);
-  const runs = rows.slice(0, first).map((r) => toRow(r, classifier, now));
+  const { rows } = await sql.query(`${SELECT_RUNS} ${where.length ? `where ${where.join(' and ')}` : ''} order by r.id desc limit ${p(first + 1)}`, params);
+  const runs = rows.slice(0, first).map((r) => toRunRow(r, classifier, now));
   const hasNextPage = rows.length > first;
   return { runs, hasNextPage, endCursor: hasNextPage ? String(rows[first - 1].id) : null };
 }
 
 export async function getRun(sql: pg.Pool, id: number, scope: number[] | null, classifier: StuckRunClassifier, now: Date): Promise<RunRow | null> {
-  const { rows } = await sql.query(`${SELECT} where r.id = $1 ${scope ? 'and r.workspace_id = any($2::int[])' : ''}`, scope ? [id, scope] : [id]);
-  return rows[0] ? toRow(rows[0], classifier, now) : null;
+  const { rows } = await sql.query(`${SELECT_RUNS} where r.id = $1 ${scope ? 'and r.workspace_id = any($2::int[])' : ''}`, scope ? [id, scope] : [id]);
+  return rows[0] ? toRunRow(rows[0], classifier, now) : null;
 }
 
 /** Runs this one retried (oldest first) and the retries of it (in order), both ways along retry_of_run_id. */
@@ -146,9 +147,16 @@ export async function lineage(sql: pg.Pool, id: number, scope: number[] | null, 
   );
   const load = async (ids: number[]) => {
     if (!ids.length) return [];
-    const { rows } = await sql.query(`${SELECT} where r.id = any($1::bigint[]) ${scope ? 'and r.workspace_id = any($2::int[])' : ''}`, scope ? [ids, scope] : [ids]);
-    const byId = new Map(rows.map((r) => [Number(r.id), toRow(r, classifier, now)]));
+    const { rows } = await sql.query(`${SELECT_RUNS} where r.id = any($1::bigint[]) ${scope ? 'and r.workspace_id = any($2::int[])' : ''}`, scope ? [ids, scope] : [ids]);
+    const byId = new Map(rows.map((r) => [Number(r.id), toRunRow(r, classifier, now)]));
     return ids.map((i) => byId.get(i)).filter((r): r is RunRow => !!r);
   };
   return { ancestors: await load(up.map((r) => Number(r.id))), descendants: await load(down.map((r) => Number(r.id))) };
+}
+
+/** Runs by id as the API shows them (workspace and tenant joined), in one query. */
+export async function runRowsById(sql: SqlClient, ids: number[], classifier: StuckRunClassifier, now: Date): Promise<Map<number, RunRow>> {
+  if (!ids.length) return new Map();
+  const { rows } = await sql.query(`${SELECT_RUNS} where r.id = any($1::bigint[])`, [ids]);
+  return new Map(rows.map((r) => [Number(r.id), toRunRow(r, classifier, now)]));
 }

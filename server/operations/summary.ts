@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import type { OperationCatalog } from './catalog.ts';
-import { WORKER_ONLINE_MS } from './dispatch.ts';
+import { WORKER_ONLINE_MS } from './workers.ts';
 
 export const SUMMARY_REASONS = [
   'stale_leases',

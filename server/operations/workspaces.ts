@@ -3,6 +3,7 @@
  * and action on runs goes through `allowedWorkspaceIds` / `assertWorkspaceAccess`.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlClient } from '../audit/audit.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ForbiddenError } from '../errors.ts';
@@ -71,4 +72,59 @@ export async function listTenants(em: EntityManager, actor: Pick<Actor, 'workspa
   return tenants
     .map((t) => ({ id: t.id, slug: t.slug, name: t.name, workspace: allowed.get(t.workspaceId)! }))
     .sort((a, b) => a.workspace.slug.localeCompare(b.workspace.slug) || a.slug.localeCompare(b.slug));
+}
+
+export interface Place {
+  workspace: { id: number; slug: string; name: string };
+  tenant: { id: number; slug: string; name: string } | null;
+}
+
+/**
+ * Workspaces and tenants by slug, created on first use. Rows are never renamed or deleted, so what
+ * this replica has seen once is kept: a busy submitter pays no query for its workspace. Give it the
+ * pool, never a transaction: a row cached from a transaction that then rolled back would not exist.
+ */
+export class WorkspaceDirectory {
+  readonly #workspaces = new Map<string, Place['workspace']>();
+  readonly #tenants = new Map<string, NonNullable<Place['tenant']>>();
+
+  /** The workspace and tenant of each entry (slugs already validated), creating missing ones. */
+  async resolve(sql: SqlClient, entries: { workspace: string; tenant: string | null }[], now: Date): Promise<Place[]> {
+    const missing = [...new Set(entries.map((e) => e.workspace).filter((slug) => !this.#workspaces.has(slug)))];
+    if (missing.length) {
+      const { rows } = await sql.query<{ id: number; slug: string; name: string }>(
+        `with new as (insert into workspaces (slug, name, created_at) select s, s, $2 from unnest($1::text[]) s on conflict (slug) do nothing returning id, slug, name)
+         select id, slug, name from new union all select id, slug, name from workspaces where slug = any($1::text[])`,
+        [missing, now],
+      );
+      for (const w of rows) this.#workspaces.set(w.slug, { id: w.id, slug: w.slug, name: w.name });
+      // One created by a concurrent transaction is invisible to that statement's snapshot: read it again.
+      const late = missing.filter((slug) => !this.#workspaces.has(slug));
+      if (late.length) {
+        for (const w of (await sql.query('select id, slug, name from workspaces where slug = any($1::text[])', [late])).rows) this.#workspaces.set(w.slug, { id: w.id, slug: w.slug, name: w.name });
+      }
+    }
+    const tenantKey = (e: { workspace: string; tenant: string | null }) => `${this.#workspaces.get(e.workspace)!.id}:${e.tenant}`;
+    const missingTenants = [...new Map(entries.filter((e) => e.tenant && !this.#tenants.has(tenantKey(e))).map((e) => [tenantKey(e), e])).values()];
+    if (missingTenants.length) {
+      const ids = missingTenants.map((e) => this.#workspaces.get(e.workspace)!.id);
+      const slugs = missingTenants.map((e) => e.tenant!);
+      const { rows } = await sql.query<{ id: number; workspace_id: number; slug: string; name: string }>(
+        `with x as (select * from unnest($1::int[], $2::text[]) as x(w, s)),
+              new as (insert into tenants (workspace_id, slug, name, created_at) select w, s, s, $3 from x on conflict (workspace_id, slug) do nothing
+                      returning id, workspace_id, slug, name)
+         select * from new union all select t.id, t.workspace_id, t.slug, t.name from tenants t join x on t.workspace_id = x.w and t.slug = x.s`,
+        [ids, slugs, now],
+      );
+      for (const t of rows) this.#tenants.set(`${t.workspace_id}:${t.slug}`, { id: t.id, slug: t.slug, name: t.name });
+      const late = missingTenants.filter((e) => !this.#tenants.has(tenantKey(e)));
+      if (late.length) {
+        const { rows: again } = await sql.query('select t.* from tenants t join unnest($1::int[], $2::text[]) as x(w, s) on t.workspace_id = x.w and t.slug = x.s', [
+          late.map((e) => this.#workspaces.get(e.workspace)!.id), late.map((e) => e.tenant),
+        ]);
+        for (const t of again) this.#tenants.set(`${t.workspace_id}:${t.slug}`, { id: t.id, slug: t.slug, name: t.name });
+      }
+    }
+    return entries.map((e) => ({ workspace: this.#workspaces.get(e.workspace)!, tenant: e.tenant ? this.#tenants.get(tenantKey(e))! : null }));
+  }
 }

@@ -79,7 +79,15 @@ describe('audit log', () => {
       lease = { id: r.retryOperationRun.id, token: '' };
     }],
     ['cancelOperationRun', () => gqlOk(ts, 'mutation($id: ID!) { cancelOperationRun(id: $id, confirm: true) { id } }', { id: lease.id }, admin())],
+    ['submitRuns', () => gqlOk(ts, 'mutation { submitRuns(runs: [{ type: "audit.job", workspace: "audit", input: { n: 2 } }, { type: "audit.job", workspace: "audit", input: { n: 3 } }]) { replay } }', {}, admin())],
+    ['claimRuns', async () => {
+      const r = await gqlOk<{ claimRuns: { leaseToken: string; run: { id: string } }[] }>(ts, 'mutation { claimRuns(worker: "audit-worker", types: ["audit.job"], limit: 5) { leaseToken run { id } } }', {}, admin());
+      batch = r.claimRuns.map((c) => ({ id: c.run.id, leaseToken: c.leaseToken }));
+    }],
+    ['heartbeatRuns', () => gqlOk(ts, 'mutation($l: [LeaseInput!]!) { heartbeatRuns(leases: $l) { id } }', { l: batch }, admin())],
+    ['completeRuns', () => gqlOk(ts, 'mutation($c: [CompletionInput!]!) { completeRuns(completions: $c) { id } }', { c: batch.map((b) => ({ ...b, outcome: 'SUCCEEDED' })) }, admin())],
   );
+  let batch: { id: string; leaseToken: string }[] = [];
   let lease = { id: '', token: '' };
 
   it('covers every mutation of the schema', async () => {
@@ -91,6 +99,22 @@ describe('audit log', () => {
     const before = await count();
     await run();
     expect(await count()).toBe(before + 1);
+  });
+
+  it('a batch call writes one row naming every run it changed, found in each run\'s trail', async () => {
+    const { auditLog } = await gqlOk(ts, AuditLog, { filter: { action: 'operations.runs.complete' } }, admin());
+    expect(auditLog.entries).toHaveLength(1);
+    expect(auditLog.entries[0]).toMatchObject({ targetType: 'operation_run', outcome: 'success' });
+    expect(batch).toHaveLength(2);
+    for (const { id } of batch) {
+      const trail = await gqlOk<{ operationRun: { auditTrail: { action: string }[] } }>(ts, 'query($id: ID!) { operationRun(id: $id) { auditTrail { action } } }', { id }, admin());
+      expect(trail.operationRun.auditTrail.map((e) => e.action)).toEqual(['operations.runs.submit', 'operations.runs.claim', 'operations.runs.heartbeat', 'operations.runs.complete']);
+    }
+  });
+
+  it('keeps lease tokens out of the audit log', async () => {
+    const { auditLog } = await gqlOk(ts, AuditLog, { filter: { action: 'operations.run.heartbeat' } }, admin());
+    expect(auditLog.entries[0].input).toMatchObject({ leaseToken: '[redacted]' });
   });
 
   it('a refused mutation writes one failure row and changes nothing', async () => {

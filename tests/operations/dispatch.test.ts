@@ -129,7 +129,7 @@ describe('dispatch', () => {
     const late = await gql(ts, HEARTBEAT, { id, token: claimRun!.leaseToken }, op());
     expect(late.errors?.[0].message).toMatch(/expired/);
     clock.advance(30_000);
-    const { sweepExpiredLeases } = await import('../../server/operations/dispatch.ts');
+    const { sweepExpiredLeases } = await import('../../server/operations/leases.ts');
     const swept = await sweepExpiredLeases(ts.server.app.orm.em.fork(), ts.server.app.operations.catalog, clock);
     expect(swept.requeued).toContain(Number(id));
     const run = await gqlOk<{ operationRun: { status: string; attempt: number } }>(ts, 'query($id: ID!) { operationRun(id: $id) { status attempt } }', { id }, op());

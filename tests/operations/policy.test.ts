@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.ts';
 import { OperationCatalog, parseCatalog } from '../../server/operations/catalog.ts';
-import { sweepExpiredLeases } from '../../server/operations/dispatch.ts';
+import { sweepExpiredLeases } from '../../server/operations/leases.ts';
 import { StuckRunClassifier } from '../../server/operations/stuck.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';

@@ -1,0 +1,225 @@
+/**
+ * Leases: workers claim the oldest queued runs (`FOR UPDATE SKIP LOCKED`, so two workers never get
+ * the same run), extend them with heartbeats and finish them; each run has its own lease token,
+ * stored only as a hash. A stale or foreign token changes nothing. Every call takes one or many
+ * runs and costs one statement, whatever the count. The sweep re-queues or fails expired leases.
+ */
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlClient } from '../audit/audit.ts';
+import type { Actor } from '../auth/actor.ts';
+import { sha256 } from '../auth/secrets.ts';
+import type { Clock } from '../clock.ts';
+import { BadInputError, ConflictError, fieldPath, NotFoundError, type LookoutError } from '../errors.ts';
+import { TYPE_PATTERN, type OperationCatalog } from './catalog.ts';
+import { DispatchEvent, OperationRun } from './entities.ts';
+import { toRunRow, type RunRow } from './runs.ts';
+import type { StuckRunClassifier } from './stuck.ts';
+import { validateWorkerName } from './workers.ts';
+
+/** The most runs one claim, heartbeat or completion call may carry. */
+export const MAX_LEASE_BATCH = 500;
+
+export interface Claimed {
+  run: RunRow;
+  /** Give it back with heartbeatRun and completeRun; it is stored only as a hash. */
+  leaseToken: string;
+}
+
+/** What happened to one run of a heartbeat or completion call: done, or refused and unchanged. */
+export type LeaseResult = { id: number; run: RunRow; refused: null } | { id: number; run: null; refused: LookoutError };
+
+export function validateLeaseSeconds(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 5 || seconds > 3600) throw new BadInputError('leaseSeconds', 'leaseSeconds must be a whole number from 5 to 3600.');
+  return seconds;
+}
+
+function validateTypes(types: string[]): string[] {
+  if (!types.length) throw new BadInputError('types', 'Give at least one operation type the worker runs.');
+  const bad = types.find((t) => !TYPE_PATTERN.test(t));
+  if (bad !== undefined) throw new BadInputError('types', `${JSON.stringify(bad)} is not an operation type name.`);
+  return types;
+}
+
+function validateBatch(length: number, field: string): void {
+  if (length > MAX_LEASE_BATCH) throw new BadInputError(field, `Send at most ${MAX_LEASE_BATCH} runs at a time, got ${length}.`);
+}
+
+/** The updated runs joined with their workspace and tenant, as the API shows them. */
+const JOIN_UPDATED = `select u.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
+  from updated u join workspaces w on w.id = u.workspace_id left join tenants t on t.id = u.tenant_id`;
+
+/**
+ * Up to `limit` of the oldest queued runs of these types (in the caller's workspaces), leased to
+ * `worker`, oldest first; none when the queue is empty. The worker is recorded as seen.
+ */
+export async function claimRuns(
+  sql: SqlClient,
+  actor: Actor | null,
+  input: { worker: string; types: string[]; leaseSeconds: number; limit: number },
+  deps: { clock: Clock; classifier: StuckRunClassifier },
+): Promise<Claimed[]> {
+  const worker = validateWorkerName(input.worker);
+  validateLeaseSeconds(input.leaseSeconds);
+  validateTypes(input.types);
+  if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > MAX_LEASE_BATCH) throw new BadInputError('limit', `limit must be a whole number from 1 to ${MAX_LEASE_BATCH}.`);
+  const now = deps.clock.now();
+  const tokens = Array.from({ length: input.limit }, () => randomBytes(24).toString('base64url'));
+  const scoped = actor !== null && actor.workspaces !== null;
+  const { rows } = await sql.query(
+    `with next as (select id, created_at from operation_runs
+                    where status = 'queued' and type = any($1::text[]) ${scoped ? 'and workspace_id in (select id from workspaces where slug = any($7::text[]))' : ''}
+                    order by created_at, id limit $2 for update skip locked),
+          numbered as (select id, row_number() over (order by created_at, id) as n from next),
+          tokens as (select * from unnest($3::text[]) with ordinality as t(hash, n)),
+          updated as (update operation_runs r set status = 'running', lease_worker = $4, lease_token_hash = tokens.hash, lease_expires_at = $5,
+                             last_heartbeat_at = $6, started_at = coalesce(r.started_at, $6)
+                        from numbered join tokens using (n) where r.id = numbered.id
+                      returning r.*, numbered.n),
+          -- the worker is seen now; one unknown so far is registered with these types
+          touched as (insert into workers (name, types, capacity, registered_at, last_heartbeat_at) values ($4, $1::text[], 1, $6, $6)
+                      on conflict (name) do update set last_heartbeat_at = excluded.last_heartbeat_at)
+     ${JOIN_UPDATED} order by u.n`,
+    [input.types, input.limit, tokens.map(sha256), worker, new Date(now.getTime() + input.leaseSeconds * 1000), now, ...(scoped ? [[...actor!.workspaces!]] : [])],
+  );
+  return rows.map((r) => ({ run: toRunRow(r, deps.classifier, now), leaseToken: tokens[Number(r.n) - 1] }));
+}
+
+export interface LeaseRef {
+  id: number;
+  leaseToken: string;
+}
+
+/** Why each run that an update left alone was refused: gone, not the current lease, or expired. */
+async function refusals(sql: SqlClient, refs: LeaseRef[]): Promise<Map<number, LookoutError>> {
+  const reasons = new Map<number, LookoutError>();
+  if (!refs.length) return reasons;
+  const { rows } = await sql.query<{ id: string; status: string; lease_token_hash: string | null; lease_expires_at: Date | null }>(
+    'select id, status, lease_token_hash, lease_expires_at from operation_runs where id = any($1::bigint[])',
+    [refs.map((r) => r.id)],
+  );
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  for (const ref of refs) {
+    const run = byId.get(ref.id);
+    if (!run) reasons.set(ref.id, new NotFoundError('Operation', `#${ref.id}`));
+    else if (run.status !== 'running' || run.lease_token_hash !== sha256(ref.leaseToken)) {
+      reasons.set(ref.id, new ConflictError(`The lease token is not the current lease of Operation #${ref.id} (it was re-queued, cancelled, completed or leased to another worker); nothing changed.`, { field: 'leaseToken' }));
+    } else {
+      const expired = run.lease_expires_at ? new Date(run.lease_expires_at).toISOString() : 'an earlier time';
+      reasons.set(ref.id, new ConflictError(`The lease of Operation #${ref.id} expired at ${expired}; nothing changed.`, { field: 'leaseToken' }));
+    }
+  }
+  return reasons;
+}
+
+async function applyToLeases(sql: SqlClient, refs: LeaseRef[], now: Date, classifier: StuckRunClassifier, rows: Record<string, unknown>[]): Promise<LeaseResult[]> {
+  const done = new Map(rows.map((r) => [Number(r.id), toRunRow(r, classifier, now)]));
+  const reasons = await refusals(sql, refs.filter((r) => !done.has(r.id)));
+  return refs.map((ref) => {
+    const run = done.get(ref.id);
+    return run ? { id: ref.id, run, refused: null } : { id: ref.id, run: null, refused: reasons.get(ref.id)! };
+  });
+}
+
+function validateRefs(refs: LeaseRef[], batchField?: string): void {
+  if (batchField) validateBatch(refs.length, batchField);
+  const seen = new Set<number>();
+  refs.forEach((ref, i) => {
+    if (seen.has(ref.id)) throw new BadInputError(fieldPath(batchField, i)('id'), `Operation #${ref.id} appears twice in this call.`);
+    seen.add(ref.id);
+  });
+}
+
+/** Extends the leases of runs whose current lease token is given; the others are refused, unchanged. */
+export async function heartbeatRuns(
+  sql: SqlClient,
+  refs: LeaseRef[],
+  leaseSeconds: number,
+  deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string },
+): Promise<LeaseResult[]> {
+  validateLeaseSeconds(leaseSeconds);
+  validateRefs(refs, deps.batchField);
+  const now = deps.clock.now();
+  const { rows } = await sql.query(
+    `with h as (select * from unnest($1::bigint[], $2::text[]) as h(id, hash)),
+          updated as (update operation_runs r set last_heartbeat_at = $3, lease_expires_at = $4
+                        from h where r.id = h.id and r.status = 'running' and r.lease_token_hash = h.hash and r.lease_expires_at > $3
+                      returning r.*),
+          touched as (update workers set last_heartbeat_at = $3 where name in (select lease_worker from updated))
+     ${JOIN_UPDATED}`,
+    [refs.map((r) => r.id), refs.map((r) => sha256(r.leaseToken)), now, new Date(now.getTime() + leaseSeconds * 1000)],
+  );
+  return applyToLeases(sql, refs, now, deps.classifier, rows);
+}
+
+export interface Completion extends LeaseRef {
+  outcome: 'succeeded' | 'failed';
+  result?: unknown;
+  error?: string | null;
+}
+
+/** Finishes runs whose current lease token is given, with their outcome; the others are refused, unchanged. */
+export async function completeRuns(sql: SqlClient, completions: Completion[], deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string }): Promise<LeaseResult[]> {
+  validateRefs(completions, deps.batchField);
+  completions.forEach((c, i) => {
+    if (c.outcome === 'failed' && !c.error?.trim()) throw new BadInputError(fieldPath(deps.batchField, i)('error'), `Say why Operation #${c.id} failed (error).`);
+  });
+  const now = deps.clock.now();
+  const rows = JSON.stringify(
+    completions.map((c) => ({
+      id: c.id,
+      hash: sha256(c.leaseToken),
+      outcome: c.outcome,
+      result: c.result ?? null,
+      error: c.outcome === 'failed' ? c.error!.slice(0, 10_000) : null,
+    })),
+  );
+  const { rows: updated } = await sql.query(
+    `with c as (select * from jsonb_to_recordset($1::jsonb) as c(id bigint, hash text, outcome text, result jsonb, error text)),
+          updated as (update operation_runs r set status = 'completed', outcome = c.outcome, result = c.result, error = c.error, completed_at = $2,
+                             lease_token_hash = null, lease_expires_at = null
+                        from c where r.id = c.id and r.status = 'running' and r.lease_token_hash = c.hash and r.lease_expires_at > $2
+                      returning r.*)
+     ${JOIN_UPDATED}`,
+    [rows, now],
+  );
+  return applyToLeases(sql, completions, now, deps.classifier, updated);
+}
+
+/** The one result of a single-run call: its run, or its refusal thrown. */
+export function only(results: LeaseResult[]): RunRow {
+  const [result] = results;
+  if (result.refused) throw result.refused;
+  return result.run;
+}
+
+/**
+ * Runs whose lease expired over `graceMs` ago: back to the queue (next attempt) while the type's
+ * policy allows, otherwise failed. Returns the ids it changed.
+ */
+export async function sweepExpiredLeases(em: EntityManager, catalog: OperationCatalog, clock: Clock, graceMs = 30_000): Promise<{ requeued: number[]; failed: number[] }> {
+  const now = clock.now();
+  const expired = await em.find(OperationRun, { status: 'running', leaseExpiresAt: { $lt: new Date(now.getTime() - graceMs) } });
+  const changed = { requeued: [] as number[], failed: [] as number[] };
+  for (const run of expired) {
+    const policy = catalog.get(run.type);
+    const worker = run.leaseWorker;
+    run.leaseTokenHash = null;
+    run.leaseExpiresAt = null;
+    if (policy.onLeaseExpired === 'requeue' && run.attempt < policy.maxAttempts) {
+      run.status = 'queued';
+      run.attempt += 1;
+      run.leaseWorker = null;
+      changed.requeued.push(run.id);
+    } else {
+      run.status = 'completed';
+      run.outcome = 'failed';
+      run.error = `The lease expired: worker ${worker ?? '?'} stopped heartbeating (attempt ${run.attempt} of ${policy.maxAttempts}).`;
+      run.completedAt = now;
+      changed.failed.push(run.id);
+    }
+    em.create(DispatchEvent, { at: now, kind: 'lease_expired', workspaceId: run.workspaceId, runId: run.id });
+  }
+  await em.flush();
+  return changed;
+}

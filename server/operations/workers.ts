@@ -1,0 +1,31 @@
+/** Workers: they register the types they run and their capacity, and show as online while seen. */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock.ts';
+import { BadInputError } from '../errors.ts';
+import { TYPE_PATTERN } from './catalog.ts';
+import { Worker } from './entities.ts';
+
+/** A worker seen (registered, claimed, heartbeat) within this long is online. */
+export const WORKER_ONLINE_MS = 60_000;
+
+export function validateWorkerName(worker: string): string {
+  const name = worker.trim();
+  if (!name || name.length > 200) throw new BadInputError('worker', 'worker must be a name of 1–200 characters.');
+  return name;
+}
+
+/** Registers (or re-registers) a worker: its name, the types it runs and its capacity. Doubles as a heartbeat. */
+export async function registerWorker(em: EntityManager, input: { name: string; types: string[]; capacity?: number | null }, clock: Clock): Promise<Worker> {
+  const name = validateWorkerName(input.name);
+  const bad = input.types.find((t) => !TYPE_PATTERN.test(t));
+  if (bad !== undefined) throw new BadInputError('types', `${JSON.stringify(bad)} is not an operation type name.`);
+  const capacity = input.capacity ?? 1;
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1000) throw new BadInputError('capacity', 'capacity must be a whole number from 1 to 1000.');
+  const now = clock.now();
+  await em.getConnection().execute(
+    `insert into workers (name, types, capacity, registered_at, last_heartbeat_at) values (?, ?, ?, ?, ?)
+     on conflict (name) do update set types = excluded.types, capacity = excluded.capacity, last_heartbeat_at = excluded.last_heartbeat_at`,
+    [name, `{${input.types.join(',')}}`, capacity, now, now], 'run', em.getTransactionContext(),
+  );
+  return em.findOneOrFail(Worker, { name }, { refresh: true });
+}
