@@ -312,12 +312,16 @@ builder.mutationFields((t) => ({
     description: 'Checks a service now, outside its schedule, and records the result.',
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
-    resolve: (_r, { name }, ctx) =>
-      ctx.audited(async () => ({ ...(await ctx.app.monitoring.recheck(name)), service: name }), {
+    resolve: async (_r, { name }, ctx) => {
+      // The check is written in the transaction of its audit row: both are stored, or neither.
+      const { recorded, ...result } = await ctx.auditedSql((sql) => ctx.app.monitoring.recheckIn(sql, name), {
         action: 'monitoring.service.recheck',
         input: { name },
         target: { type: 'service', id: name },
-      }),
+      });
+      ctx.app.monitoring.publishRecorded(recorded);
+      return { ...result, service: name };
+    },
   }),
   diagnoseService: t.field({
     type: CheckRunRef,

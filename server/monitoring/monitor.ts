@@ -16,7 +16,8 @@ import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
 import { schedule, type PeriodicJob } from '../jobs.ts';
-import { recordChecks, ResultWriter, type HealthCheckEvent, type StatusChangeEvent } from './results.ts';
+import { recordChecks, ResultWriter, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
+import type { SqlClient } from '../audit/audit.ts';
 import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUp } from './timeseries.ts';
 
@@ -127,13 +128,27 @@ export class Monitoring {
 
   /** Runs a service's check now, outside the schedule, records it and returns the result. */
   async recheck(name: string, diagnose = false): Promise<CheckResult & { checkedAt: Date }> {
-    const claim = await this.#claimByName(name);
-    const completed = await runClaimed(claim, this.runtime, this.o.clock, diagnose);
-    if (!diagnose) {
-      const { checks, transitions } = await recordChecks(this.o.sql, [completed]);
-      this.#publish(checks, transitions);
-    }
+    const completed = await this.#runNow(name, diagnose);
+    if (!diagnose) this.publishRecorded(await recordChecks(this.o.sql, [completed]));
     return { ...completed.result, checkedAt: completed.checkedAt };
+  }
+
+  /**
+   * The same, writing the check on `sql`, a connection in the caller's transaction (an operator's
+   * recheck is stored with its audit row). The caller publishes `recorded` after the commit.
+   */
+  async recheckIn(sql: SqlClient, name: string): Promise<CheckResult & { checkedAt: Date; recorded: RecordOutcome }> {
+    const completed = await this.#runNow(name, false);
+    return { ...completed.result, checkedAt: completed.checkedAt, recorded: await writeChecks(sql, [completed]) };
+  }
+
+  async #runNow(name: string, diagnose: boolean) {
+    return runClaimed(await this.#claimByName(name), this.runtime, this.o.clock, diagnose);
+  }
+
+  /** Tells subscribers (and metrics) about recorded checks and transitions. */
+  publishRecorded({ checks, transitions }: RecordOutcome): void {
+    this.#publish(checks, transitions);
   }
 
   /** A heartbeat ping (`/ping/<token>`, `/fail`): records it and checks the service at once. */

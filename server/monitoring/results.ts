@@ -4,6 +4,7 @@
  * so a transition is stored with the check that caused it. Events are published after commit.
  */
 import type pg from 'pg';
+import type { SqlClient } from '../audit/audit.ts';
 import type { Logger } from '../logger.ts';
 import type { CheckResult } from './checkers/checker.ts';
 import { applyResult, type StatusState, type Thresholds, type Transition } from './status-machine.ts';
@@ -57,6 +58,26 @@ export interface RecordOutcome {
 /** Records a batch of completed checks in one transaction. */
 export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[]): Promise<RecordOutcome> {
   if (!batch.length) return { transitions: [], checks: [] };
+  const client = await sql.connect();
+  try {
+    await client.query('begin');
+    const outcome = await writeChecks(client, batch);
+    await client.query('commit');
+    return outcome;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The statements of `recordChecks`, on a connection that is already in a transaction (a recheck
+ * writes its check in the transaction of its audit row). Publish the outcome after the commit.
+ */
+export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): Promise<RecordOutcome> {
+  if (!batch.length) return { transitions: [], checks: [] };
   // A service appears once per batch at most in normal operation; if not, apply its results in order.
   const states = new Map<number, StatusState>();
   const rows = batch.map((c) => {
@@ -67,70 +88,60 @@ export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[]): Promi
   const last = new Map(rows.map((r) => [r.check.serviceId, r]));
   const transitions = rows.filter((r): r is typeof r & { transition: Transition } => r.transition !== null);
 
-  const client = await sql.connect();
-  try {
-    await client.query('begin');
+  await client.query(
+    `insert into health_checks (checked_at, service_id, status, latency_ms, error)
+     select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[], $5::text[])`,
+    [
+      rows.map((r) => r.check.checkedAt),
+      rows.map((r) => r.check.serviceId),
+      rows.map((r) => STATUS_CODE[r.check.result.status]),
+      rows.map((r) => r.check.result.latencyMs),
+      rows.map((r) => (r.check.result.status === 'healthy' ? null : r.check.result.error?.slice(0, 1000) ?? null)),
+    ],
+  );
+  const finals = [...last.values()];
+  await client.query(
+    `update service_states s set
+       status = v.status,
+       status_since = case when v.changed then v.checked_at else s.status_since end,
+       pending_status = v.pending_status,
+       pending_count = v.pending_count,
+       last_checked_at = v.checked_at,
+       last_latency_ms = v.latency,
+       last_error = v.error,
+       last_details = v.details,
+       recent_latencies = (s.recent_latencies || v.latency)[greatest(1, cardinality(s.recent_latencies) + 2 - ${RECENT_LATENCIES}):],
+       claimed_until = null
+     from unnest($1::int[], $2::text[], $3::bool[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[])
+       as v(service_id, status, changed, pending_status, pending_count, checked_at, latency, error, details)
+     where s.service_id = v.service_id`,
+    [
+      finals.map((r) => r.check.serviceId),
+      finals.map((r) => r.next.status),
+      finals.map((r) => rows.some((x) => x.check.serviceId === r.check.serviceId && x.transition)),
+      finals.map((r) => r.next.pendingStatus),
+      finals.map((r) => r.next.pendingCount),
+      finals.map((r) => r.check.checkedAt),
+      finals.map((r) => r.check.result.latencyMs),
+      finals.map((r) => r.check.result.error),
+      finals.map((r) => JSON.stringify(r.check.result.details ?? {})),
+    ],
+  );
+  if (transitions.length) {
+    const ids = transitions.map((t) => t.check.serviceId);
+    const ats = transitions.map((t) => t.check.checkedAt);
     await client.query(
-      `insert into health_checks (checked_at, service_id, status, latency_ms, error)
-       select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[], $5::text[])`,
-      [
-        rows.map((r) => r.check.checkedAt),
-        rows.map((r) => r.check.serviceId),
-        rows.map((r) => STATUS_CODE[r.check.result.status]),
-        rows.map((r) => r.check.result.latencyMs),
-        rows.map((r) => (r.check.result.status === 'healthy' ? null : r.check.result.error?.slice(0, 1000) ?? null)),
-      ],
+      `update uptime_records u set ended_at = v.at,
+              duration_ms = greatest(0, (extract(epoch from (v.at - u.started_at)) * 1000)::bigint)
+         from unnest($1::int[], $2::timestamptz[]) as v(service_id, at)
+        where u.service_id = v.service_id and u.ended_at is null`,
+      [ids, ats],
     );
-    const finals = [...last.values()];
     await client.query(
-      `update service_states s set
-         status = v.status,
-         status_since = case when v.changed then v.checked_at else s.status_since end,
-         pending_status = v.pending_status,
-         pending_count = v.pending_count,
-         last_checked_at = v.checked_at,
-         last_latency_ms = v.latency,
-         last_error = v.error,
-         last_details = v.details,
-         recent_latencies = (s.recent_latencies || v.latency)[greatest(1, cardinality(s.recent_latencies) + 2 - ${RECENT_LATENCIES}):],
-         claimed_until = null
-       from unnest($1::int[], $2::text[], $3::bool[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[])
-         as v(service_id, status, changed, pending_status, pending_count, checked_at, latency, error, details)
-       where s.service_id = v.service_id`,
-      [
-        finals.map((r) => r.check.serviceId),
-        finals.map((r) => r.next.status),
-        finals.map((r) => rows.some((x) => x.check.serviceId === r.check.serviceId && x.transition)),
-        finals.map((r) => r.next.pendingStatus),
-        finals.map((r) => r.next.pendingCount),
-        finals.map((r) => r.check.checkedAt),
-        finals.map((r) => r.check.result.latencyMs),
-        finals.map((r) => r.check.result.error),
-        finals.map((r) => JSON.stringify(r.check.result.details ?? {})),
-      ],
+      `insert into uptime_records (service_id, status, started_at)
+       select * from unnest($1::int[], $2::text[], $3::timestamptz[])`,
+      [ids, transitions.map((t) => t.transition.to), ats],
     );
-    if (transitions.length) {
-      const ids = transitions.map((t) => t.check.serviceId);
-      const ats = transitions.map((t) => t.check.checkedAt);
-      await client.query(
-        `update uptime_records u set ended_at = v.at,
-                duration_ms = greatest(0, (extract(epoch from (v.at - u.started_at)) * 1000)::bigint)
-           from unnest($1::int[], $2::timestamptz[]) as v(service_id, at)
-          where u.service_id = v.service_id and u.ended_at is null`,
-        [ids, ats],
-      );
-      await client.query(
-        `insert into uptime_records (service_id, status, started_at)
-         select * from unnest($1::int[], $2::text[], $3::timestamptz[])`,
-        [ids, transitions.map((t) => t.transition.to), ats],
-      );
-    }
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
   }
   return {
     checks: rows.map((r) => ({

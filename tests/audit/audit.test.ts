@@ -117,6 +117,25 @@ describe('audit log', () => {
     expect(auditLog.entries[0].input).toMatchObject({ leaseToken: '[redacted]' });
   });
 
+  it('stores a recheck\'s check in the transaction of its audit row: when the row cannot be written, neither is the check', async () => {
+    const checks = async () => Number((await ts.server.app.sql.query("select count(*) as n from health_checks h join services s on s.id = h.service_id where s.name = 'lookout'")).rows[0].n);
+    await gqlOk(ts, 'mutation { recheckService(name: "lookout") { status } }', {}, admin());
+    const before = await checks();
+    await ts.server.app.sql.query(`
+      create function refuse_recheck_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused for the test'; end $$;
+      create trigger refuse_recheck_audit before insert on audit_log for each row
+        when (new.action = 'monitoring.service.recheck' and new.outcome = 'success') execute function refuse_recheck_audit();`);
+    try {
+      const refused = await gql(ts, 'mutation { recheckService(name: "lookout") { status } }', {}, admin());
+      expect(refused.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    } finally {
+      await ts.server.app.sql.query('drop trigger refuse_recheck_audit on audit_log; drop function refuse_recheck_audit();');
+    }
+    expect(await checks()).toBe(before);
+    const { auditLog } = await gqlOk(ts, AuditLog, { filter: { action: 'monitoring.service.recheck' }, first: 1 }, admin());
+    expect(auditLog.entries[0]).toMatchObject({ outcome: 'failure', errorCode: 'INTERNAL_SERVER_ERROR' });
+  });
+
   it('a refused mutation writes one failure row and changes nothing', async () => {
     const before = await count();
     const result = await gql(ts, 'mutation { createUser(input: { email: "u@example.com", password: "user password", role: VIEWER }) { id } }', {}, admin());
