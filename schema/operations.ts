@@ -325,7 +325,13 @@ export async function* channel<T>(ctx: RequestContext, name: string, keep: (even
 }
 
 const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
-  fields: (t) => ({ id: t.id({ required: false }), workspace: t.string({ required: false }), type: t.string({ required: false }) }),
+  fields: (t) => ({
+    id: t.id({ required: false }),
+    workspace: t.string({ required: false }),
+    tenant: t.string({ required: false, description: 'A tenant slug (of the workspace, when one is given).' }),
+    type: t.string({ required: false }),
+    outcome: t.field({ type: [RunOutcomeEnum], required: false, description: 'Only runs whose outcome is now one of these (FAILED: the Failures list).' }),
+  }),
 });
 
 const RunsChangedRef = builder.objectRef<{ events: RunUpdatedEvent[] }>('OperationRunsChanged').implement({
@@ -338,14 +344,27 @@ const RunsChangedRef = builder.objectRef<{ events: RunUpdatedEvent[] }>('Operati
 });
 
 /** Run changes the caller may see that match the filter, a batch at a time, as they are published. */
-async function runChanges(ctx: RequestContext, filter: { id?: string | number | null; workspace?: string | null; type?: string | null } | null | undefined) {
+interface RunChangeFilter {
+  id?: string | number | null;
+  workspace?: string | null;
+  tenant?: string | null;
+  type?: string | null;
+  outcome?: readonly string[] | null;
+}
+
+async function runChanges(ctx: RequestContext, filter: RunChangeFilter | null | undefined) {
   const scope = await allowedWorkspaceIds(ctx.em, ctx.actor);
   const workspaceId = filter?.workspace ? ((await ctx.em.findOne(Workspace, { slug: filter.workspace }))?.id ?? -1) : null;
+  const tenantIds = filter?.tenant
+    ? new Set((await listTenants(ctx.em, ctx.actor, filter.workspace)).filter((t) => t.slug === filter.tenant).map((t) => t.id))
+    : null;
   const keep = (e: RunUpdatedEvent) =>
     (!scope || scope.includes(e.workspaceId)) &&
     (!filter?.id || String(e.id) === String(filter.id)) &&
     (workspaceId === null || e.workspaceId === workspaceId) &&
-    (!filter?.type || e.type === filter.type);
+    (!tenantIds || (e.tenantId !== null && tenantIds.has(e.tenantId))) &&
+    (!filter?.type || e.type === filter.type) &&
+    (!filter?.outcome?.length || filter.outcome.includes(e.outcome));
   return (async function* () {
     for await (const message of channel<RunsUpdatedMessage>(ctx, OperationChannels.runUpdated, () => true)) yield message.runs.filter(keep);
   })();

@@ -28,6 +28,7 @@ export const OperationChannels = {
 export interface RunUpdatedEvent {
   id: number;
   workspaceId: number;
+  tenantId: number | null;
   type: string;
   status: string;
   outcome: string;
@@ -39,7 +40,11 @@ export interface RunsUpdatedMessage {
   runs: RunUpdatedEvent[];
 }
 
-type PublishedRun = { id: number; type: string; status: string; outcome: string } & ({ workspaceId: number } | { workspace: { id: number } });
+/** A run as capability code holds it: an entity (ids) or a row as the API shows it (workspace and tenant joined). */
+type PublishedRun = { id: number; type: string; status: string; outcome: string } & (
+  | { workspaceId: number; tenantId?: number | null }
+  | { workspace: { id: number }; tenant: { id: number } | null }
+);
 
 export interface OperationsOptions {
   orm: MikroORM;
@@ -98,8 +103,8 @@ export class Operations {
             const changed = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
             const ids = [...changed.requeued, ...changed.failed];
             if (ids.length) {
-              const { rows } = await sql.query('select id, workspace_id, type, status, outcome from operation_runs where id = any($1::bigint[])', [ids]);
-              await this.publishRuns(rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, type: r.type, status: r.status, outcome: r.outcome })));
+              const { rows } = await sql.query('select id, workspace_id, tenant_id, type, status, outcome from operation_runs where id = any($1::bigint[])', [ids]);
+              await this.publishRuns(rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, tenantId: r.tenant_id, type: r.type, status: r.status, outcome: r.outcome })));
             }
             if (changed.requeued.length || changed.failed.length) logger.warn(changed, 'expired leases swept');
           },
@@ -148,7 +153,15 @@ export class Operations {
     if (!runs.length) return;
     const at = this.#o.clock.now().toISOString();
     const message: RunsUpdatedMessage = {
-      runs: runs.map((run) => ({ id: run.id, workspaceId: 'workspaceId' in run ? run.workspaceId : run.workspace.id, type: run.type, status: run.status, outcome: run.outcome, at })),
+      runs: runs.map((run) => ({
+        id: run.id,
+        workspaceId: 'workspaceId' in run ? run.workspaceId : run.workspace.id,
+        tenantId: 'workspaceId' in run ? (run.tenantId ?? null) : (run.tenant?.id ?? null),
+        type: run.type,
+        status: run.status,
+        outcome: run.outcome,
+        at,
+      })),
     };
     await this.#o.pubsub.publish(OperationChannels.runUpdated, message);
   }

@@ -8,13 +8,12 @@ import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ForbiddenError } from '../errors.ts';
 import { Tenant, Workspace } from './entities.ts';
-
-export const SLUG_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+import { slugProblem } from './slug-rules.ts';
 
 export function validateSlug(value: string, field: string): string {
-  const slug = value.trim();
-  if (!SLUG_PATTERN.test(slug)) throw new BadInputError(field, `${field} must be 1–100 characters of a–z, 0–9, ".", "_" or "-", got ${JSON.stringify(value)}.`);
-  return slug;
+  const problem = slugProblem(value, field.replace(/^.*\./, ''));
+  if (problem) throw new BadInputError(field, problem);
+  return value.trim();
 }
 
 export function canUseWorkspace(actor: Pick<Actor, 'workspaces'> | null, slug: string): boolean {

@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real Chromium against a real Lookout (fresh database, real HTTP and
- * WebSocket): first-admin setup, sign-in, the live clock, API tokens, role-based navigation, and
- * recovery after the server goes away and comes back. The steps run in order on one browser.
+ * WebSocket): first-admin setup, sign-in, the live clock, API tokens (and their workspace limits),
+ * role-based navigation, and recovery after the server goes away and comes back. The steps run in
+ * order on one browser.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -169,6 +170,40 @@ describe('the dashboard in a browser', () => {
 
     const after = await gql(ts, '{ me { name } }', {}, { token: secret });
     expect(after.data?.me ?? null).toBeNull();
+  });
+
+  it('creates a token limited to a workspace that does not exist yet, and shows the limit in the table', async () => {
+    await page.goto(`${ts.url}/admin/tokens`);
+    await page.locator('[data-testid="token-row"][data-token-name="ci-deploy"]').waitFor();
+    expect(await page.textContent('body')).toContain('cannot be changed once created');
+    await byTestId('token-name').fill('acme-worker');
+    await byTestId('token-create-workspaces-only').check();
+    // No workspace exists yet: none to tick, so "only these" with none is refused in the page.
+    await byTestId('token-create-workspaces').filter({ hasText: 'No workspace exists yet' }).waitFor();
+    await byTestId('token-create-submit').click();
+    await byTestId('token-create-workspaces-error').filter({ hasText: 'Tick at least one workspace' }).waitFor();
+    expect(await page.locator('[data-testid="token-row"][data-token-name="acme-worker"]').count()).toBe(0);
+
+    // A slug typed freely is added, ticked; Enter adds it rather than submitting the form.
+    await byTestId('token-create-workspaces-new').fill('acme');
+    await byTestId('token-create-workspaces-new').press('Enter');
+    expect(await page.locator('[data-testid="token-create-workspaces-option"][data-workspace="acme"]').isChecked()).toBe(true);
+    expect(await byTestId('new-token-secret').count()).toBe(0);
+    await byTestId('token-create-submit').click();
+    const secret = await byTestId('new-token-secret').inputValue();
+
+    const row = page.locator('[data-testid="token-row"][data-token-name="acme-worker"]');
+    await row.locator('[data-testid="token-workspaces"][data-workspaces="acme"]').waitFor();
+    expect(await row.getByTestId('token-workspaces').textContent()).toContain('acme');
+    expect(await page.locator('[data-testid="token-row"][data-token-name="ci-deploy"]').getByTestId('token-workspaces').textContent()).toBe('All workspaces');
+    // The form is back to "All workspaces" for the next token.
+    expect(await byTestId('token-create-workspaces-all').isChecked()).toBe(true);
+
+    // What the server keeps, and the token works (its limit is enforced by the API: tests/operations).
+    const me = await gql<{ me: { name: string } }>(ts, '{ me { name } }', {}, { token: secret });
+    expect(me.data?.me.name).toBe('acme-worker');
+    const tokens = await gql<{ apiTokens: { name: string; workspaces: string[] | null }[] }>(ts, '{ apiTokens { name workspaces } }', {}, { token: ts.adminToken });
+    expect(tokens.data?.apiTokens.find((t) => t.name === 'acme-worker')?.workspaces).toEqual(['acme']);
   });
 
   it('shows that Lookout is unreachable while the server is down, and recovers without a reload', async () => {

@@ -3,7 +3,9 @@
  * checklist blocking submissions until an admin overrides it in the page, the Runs / Failures /
  * Stuck lists (one call to action each, rows that open by a click anywhere), an operation's detail
  * with retry, cancel and mark investigated, the ops summary on the Overview, and what a viewer is
- * not offered. Runs are made over GraphQL the way workers make them. The steps run in order.
+ * not offered; then the lists kept live as workers complete runs, the tenant filter, and a user
+ * limited to one workspace in Admin → Users. Runs are made over GraphQL the way workers make them.
+ * The steps run in order.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -92,6 +94,29 @@ async function untilStuck(id: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`operation ${id} never became stuck`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The text of each option of a select (optgroups flattened), as the user reads them. */
+async function optionTexts(select: string, on: Page = page): Promise<string[]> {
+  return on.getByTestId(select).locator('option').evaluateAll((els) => els.map((el) => el.textContent ?? ''));
+}
+
+/** Marks the window: a reload would lose the mark. */
+async function markPage(): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { lookoutTestMark: string }).lookoutTestMark = 'same page'));
+}
+
+async function pageWasNotReloaded(): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark === 'same page');
+}
+
+/** A run of a type only the later steps use (one type per concurrent worker), claimed and completed as a worker does. */
+async function runToCompletion(workspace: string, outcome: 'SUCCEEDED' | 'FAILED', extra: { tenant?: string; type?: string } = {}): Promise<string> {
+  const type = extra.type ?? 'billing.refund';
+  const id = await submit(type, workspace, { tenant: extra.tenant, initiator: 'refund-worker' });
+  const lease = await claim(id, type);
+  await gqlOk(ts, COMPLETE, { id, token: lease, outcome, error: outcome === 'FAILED' ? 'refund refused' : null }, operator);
+  return id;
 }
 
 /** Every GraphQL request body the page sends, to show that a refused form sent nothing. */
@@ -383,5 +408,160 @@ describe('operations in the dashboard', () => {
     await byTestId('startup-check').first().waitFor();
     expect(await byTestId('checklist-rerun').count()).toBe(0);
     expect(await byTestId('check-override-open').count()).toBe(0);
+  });
+
+  it('shows a run a worker submits, claims and completes on Runs as it happens, updating its row in place', async () => {
+    await page.goto(`${ts.url}/system/ops/runs`);
+    await page.locator('[data-testid="runs-runs"][data-loaded="true"]').waitFor();
+    await markPage();
+
+    const id = await submit('billing.refund', 'acme', { tenant: 'acme-eu', initiator: 'refund-worker' });
+    const live = row(id);
+    await page.locator(`[data-testid="run-row"][data-run-id="${id}"][data-status="QUEUED"]`).waitFor();
+    // The row keeps its element and its focus while the run changes.
+    await live.focus();
+    await live.evaluate((el) => ((el as HTMLElement).dataset.sameElement = 'yes'));
+    const lease = await claim(id, 'billing.refund');
+    await page.locator(`[data-testid="run-row"][data-run-id="${id}"][data-status="RUNNING"]`).waitFor();
+    await gqlOk(ts, COMPLETE, { id, token: lease, outcome: 'FAILED', error: 'refund refused' }, operator);
+    await page.locator(`[data-testid="run-row"][data-run-id="${id}"][data-outcome="FAILED"]`).waitFor();
+    expect(await live.getByTestId('run-outcome').textContent()).toBe('Failed');
+    expect(await live.getAttribute('data-same-element')).toBe('yes');
+    expect(await live.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await pageWasNotReloaded()).toBe(true);
+  });
+
+  it('keeps up with a burst of runs on Runs, fetching the list about once a second however many change', async () => {
+    const fetches = () => sentBodies.filter((b) => b.includes('query OperationRuns(')).length;
+    const before = fetches();
+    const started = Date.now();
+    // Two workers at once, ten runs each (submitted, claimed, completed): 60 changes in a few seconds.
+    const worker = async (workspace: string, type: string) => {
+      const mine: string[] = [];
+      for (let i = 0; i < 10; i++) mine.push(await runToCompletion(workspace, i % 2 ? 'FAILED' : 'SUCCEEDED', { type }));
+      return mine;
+    };
+    const ids = (await Promise.all([worker('acme', 'billing.refund'), worker('globex', 'billing.payout')])).flat();
+    for (const id of ids) await page.locator(`[data-testid="run-row"][data-run-id="${id}"][data-status="COMPLETED"]`).waitFor();
+    const seconds = (Date.now() - started) / 1000;
+    const refetches = fetches() - before;
+    expect(refetches).toBeGreaterThan(0);
+    expect(refetches).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    expect(await pageWasNotReloaded()).toBe(true);
+  });
+
+  it('adds a run that fails to Failures without a reload', async () => {
+    await byTestId('ops-tab-failures').click();
+    await page.waitForURL(`${ts.url}/system/ops/failures`);
+    await page.locator('[data-testid="runs-failures"][data-loaded="true"]').waitFor();
+    await markPage();
+    const shown = await page.getByTestId('run-row').count();
+    const id = await runToCompletion('acme', 'FAILED', { tenant: 'acme-eu' });
+    await row(id).waitFor();
+    expect(await page.getByTestId('run-row').first().getAttribute('data-run-id')).toBe(id);
+    expect(await page.getByTestId('run-row').count()).toBe(shown + 1);
+    // A run that succeeds does not belong here and does not show up.
+    const succeeded = await runToCompletion('acme', 'SUCCEEDED');
+    await page.waitForTimeout(1500);
+    expect(await row(succeeded).count()).toBe(0);
+    expect(await pageWasNotReloaded()).toBe(true);
+  });
+
+  it('offers the tenants of the chosen workspace in the tenant filter, and filters the list by one', async () => {
+    const acmeUs = await submit('billing.refund', 'acme', { tenant: 'acme-us' });
+    await submit('billing.refund', 'globex', { tenant: 'globex-eu' });
+    await page.goto(`${ts.url}/system/ops/runs`);
+    await page.locator('[data-testid="runs-runs"][data-loaded="true"]').waitFor();
+
+    // Any workspace: every tenant, grouped under its workspace; choosing one chooses its workspace.
+    await expect.poll(() => optionTexts('run-filter-tenant')).toEqual(['any', 'acme-eu', 'acme-us', 'globex-eu']);
+    expect(await byTestId('run-filter-tenant').locator('optgroup').evaluateAll((els) => els.map((el) => el.getAttribute('label')))).toEqual(['acme', 'globex']);
+    await byTestId('run-filter-tenant').selectOption({ label: 'globex-eu' });
+    expect(await byTestId('run-filter-workspace').inputValue()).toBe('globex');
+    await expect.poll(() => optionTexts('run-filter-tenant')).toEqual(['any', 'globex-eu']);
+    expect(await byTestId('run-filter-tenant').inputValue()).toBe('globex-eu');
+
+    // Another workspace: its tenants only, and "any tenant" again.
+    await byTestId('run-filter-workspace').selectOption('acme');
+    await expect.poll(() => optionTexts('run-filter-tenant')).toEqual(['any', 'acme-eu', 'acme-us']);
+    expect(await byTestId('run-filter-tenant').inputValue()).toBe('');
+    await byTestId('run-filter-tenant').selectOption('acme-us');
+    await byTestId('run-filter-apply').click();
+    await page.waitForURL((url) => url.searchParams.get('workspace') === 'acme' && url.searchParams.get('tenant') === 'acme-us');
+    await row(runs.failed).waitFor({ state: 'detached' });
+    await row(acmeUs).waitFor();
+    expect(await page.getByTestId('run-tenant').evaluateAll((els) => [...new Set(els.map((el) => el.textContent))])).toEqual(['Tenant: acme-us']);
+
+    // The address keeps the filter: a reload shows the same list with the same choices.
+    await page.reload();
+    await row(acmeUs).waitFor();
+    await expect.poll(() => byTestId('run-filter-tenant').inputValue()).toBe('acme-us');
+    expect(await byTestId('run-filter-workspace').inputValue()).toBe('acme');
+  });
+
+  it('limits a user to one workspace in Admin → Users; signed in elsewhere, they see only its runs', async () => {
+    await context.clearCookies();
+    await signIn(ADMIN.email, ADMIN.password);
+    await page.goto(`${ts.url}/admin/users`);
+
+    // A new account limited from the start: the workspaces that exist are offered.
+    await byTestId('user-email').fill('acme.auditor@example.com');
+    await byTestId('user-password').fill('a long auditor passphrase');
+    await byTestId('user-create-workspaces-only').check();
+    await page.locator('[data-testid="user-create-workspaces-option"][data-workspace="acme"]').check();
+    await byTestId('user-create-submit').click();
+    await byTestId('user-created').waitFor();
+    await page.locator('[data-testid="user-row"][data-user-email="acme.auditor@example.com"] [data-testid="user-workspaces"][data-workspaces="acme"]').waitFor();
+    expect(await byTestId('user-create-workspaces-all').isChecked()).toBe(true);
+
+    const user = page.locator(`[data-testid="user-row"][data-user-email="${VIEWER.email}"]`);
+    expect(await user.getByTestId('user-workspaces').textContent()).toBe('All workspaces');
+    await user.getByTestId('user-workspaces-edit').click();
+    const editor = byTestId('user-workspaces-editor');
+    await editor.getByTestId('user-workspaces-field-only').check();
+
+    // None ticked, then a slug that is not one: each refused in the page, naming what is wrong.
+    const before = sentBodies.length;
+    await editor.getByTestId('user-workspaces-save').click();
+    await editor.getByTestId('user-workspaces-field-error').filter({ hasText: 'Tick at least one workspace' }).waitFor();
+    await editor.getByTestId('user-workspaces-field-new').fill('Globex Corp');
+    await editor.getByTestId('user-workspaces-field-add').click();
+    await editor.getByTestId('user-workspaces-field-error').filter({ hasText: '“Globex Corp” is not a workspace slug' }).waitFor();
+    expect(sentBodies.slice(before).filter((b) => b.includes('setUserWorkspaces'))).toEqual([]);
+
+    // The workspaces that exist are offered; globex it is.
+    await editor.getByTestId('user-workspaces-field-new').fill('');
+    expect(await editor.getByTestId('user-workspaces-field-option').evaluateAll((els) => els.map((el) => el.getAttribute('data-workspace')))).toEqual(['acme', 'globex']);
+    await editor.locator('[data-testid="user-workspaces-field-option"][data-workspace="globex"]').check();
+    await editor.getByTestId('user-workspaces-save').click();
+    await user.locator('[data-testid="user-workspaces"][data-workspaces="globex"]').waitFor();
+    await editor.waitFor({ state: 'detached' });
+    expect(await user.getByTestId('user-workspaces').textContent()).toContain('globex');
+
+    const { operationRuns } = await gqlOk<{ operationRuns: { runs: { id: string }[] } }>(ts, '{ operationRuns(filter: { workspace: "globex" }, first: 100) { runs { id } } }', {}, { token: ts.adminToken });
+    const other = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    try {
+      const viewer = await other.newPage();
+      viewer.setDefaultTimeout(WAIT);
+      await viewer.goto(`${ts.url}/signin`);
+      await viewer.getByTestId('signin-email').fill(VIEWER.email);
+      await viewer.getByTestId('signin-password').fill(VIEWER.password);
+      await viewer.getByTestId('signin-submit').click();
+      await viewer.getByTestId('current-user-name').filter({ hasText: VIEWER.email }).waitFor();
+      await viewer.goto(`${ts.url}/system/ops/runs`);
+      await viewer.locator('[data-testid="runs-runs"][data-loaded="true"]').waitFor();
+      const shown = await viewer.getByTestId('run-row').evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id')));
+      expect(shown.sort()).toEqual(operationRuns.runs.map((r) => r.id).sort());
+      expect(await viewer.getByTestId('run-workspace').evaluateAll((els) => [...new Set(els.map((el) => el.textContent))])).toEqual(['Workspace: globex']);
+      await expect.poll(() => optionTexts('run-filter-workspace', viewer)).toEqual(['any', 'globex']);
+      await expect.poll(() => optionTexts('run-filter-tenant', viewer)).toEqual(['any', 'globex-eu']);
+      // Live too, within the limit: a new acme run does not appear, a new globex run does.
+      const acme = await submit('billing.refund', 'acme');
+      const globex = await submit('billing.refund', 'globex');
+      await viewer.locator(`[data-testid="run-row"][data-run-id="${globex}"]`).waitFor();
+      expect(await viewer.locator(`[data-testid="run-row"][data-run-id="${acme}"]`).count()).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -170,4 +170,24 @@ describe('batch dispatch', () => {
       await client.dispose();
     }
   });
+
+  it('filters notices by tenant and outcome, as the Failures list asks', async () => {
+    const client = wsClient(ts, { token: operator });
+    try {
+      const failures = takeEvents<{ operationRunsChanged: { ids: string[] } }>(client, 'subscription { operationRunsChanged(filter: { type: "batch.f", outcome: [FAILED] }, intervalMs: 250) { ids } }', 1);
+      const tenant = takeEvents<{ operationRunsChanged: { ids: string[] } }>(client, 'subscription { operationRunsChanged(filter: { workspace: "acme", tenant: "eu-9" }, intervalMs: 250) { ids } }', 1);
+      await gqlOk(ts, SUBMIT_MANY, { runs: [{ type: 'batch.g', workspace: 'acme', tenant: 'eu-9' }] }, op()); // creates the tenant
+      await new Promise((r) => setTimeout(r, 300));
+      const { submitRuns } = await gqlOk<Submitted>(ts, SUBMIT_MANY, { runs: [...runs('batch.f', 2), { type: 'batch.f', workspace: 'acme', tenant: 'eu-9' }] }, op());
+      const { claimRuns } = await gqlOk<Claimed>(ts, CLAIM_MANY, { worker: 'w-f', types: ['batch.f'], limit: 3 }, op());
+      const failing = claimRuns.find((c) => c.run.id === submitRuns[1].run.id)!;
+      await gqlOk(ts, COMPLETE_MANY, {
+        completions: claimRuns.map((c) => (c === failing ? { id: c.run.id, leaseToken: c.leaseToken, outcome: 'FAILED', error: 'boom' } : { id: c.run.id, leaseToken: c.leaseToken, outcome: 'SUCCEEDED' })),
+      }, op());
+      expect((await failures)[0].operationRunsChanged.ids).toEqual([submitRuns[1].run.id]);
+      expect(new Set((await tenant)[0].operationRunsChanged.ids)).toEqual(new Set([submitRuns[2].run.id]));
+    } finally {
+      await client.dispose();
+    }
+  });
 });

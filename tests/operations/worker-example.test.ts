@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker } from '../../examples/worker.ts';
+import { runBatchWorker } from '../../examples/batch-worker.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { makeReady, SUBMIT, token, type SubmitResult } from './support.ts';
 
-describe('examples/worker.ts against a real server', () => {
+describe('the example workers against a real server', () => {
   let ts: TestServer;
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
@@ -12,7 +13,7 @@ describe('examples/worker.ts against a real server', () => {
   });
   afterAll(() => ts?.close());
 
-  it('runs submitted operations to success and failure', async () => {
+  it('examples/worker.ts runs submitted operations to success and failure', async () => {
     const workerToken = await token(ts, 'OPERATOR');
     const ok = await gqlOk<SubmitResult>(ts, SUBMIT, { type: 'example.echo', workspace: 'acme', input: { hello: 'world' } }, { token: workerToken });
     const bad = await gqlOk<SubmitResult>(ts, SUBMIT, { type: 'example.fail', workspace: 'acme', input: {} }, { token: workerToken });
@@ -41,5 +42,43 @@ describe('examples/worker.ts against a real server', () => {
     await worker;
     expect(await status(ok.submitRun.run.id)).toMatchObject({ outcome: 'SUCCEEDED', result: { echoed: { hello: 'world' } } });
     expect(await status(bad.submitRun.run.id)).toMatchObject({ outcome: 'FAILED', error: 'the example failed on purpose' });
+  });
+
+  it('examples/batch-worker.ts runs a batch of operations with three calls per batch', async () => {
+    const workerToken = await token(ts, 'OPERATOR');
+    const { submitRuns } = await gqlOk<{ submitRuns: { run: { id: string } }[] }>(
+      ts,
+      'mutation($runs: [SubmitRunInput!]!) { submitRuns(runs: $runs) { run { id } } }',
+      { runs: [...Array.from({ length: 30 }, (_, i) => ({ type: 'example.square', workspace: 'acme', input: { n: i } })), { type: 'example.square', workspace: 'acme', input: { n: 'x' } }] },
+      { token: workerToken },
+    );
+    const ids = submitRuns.map((s) => s.run.id);
+    const controller = new AbortController();
+    const worker = runBatchWorker({
+      url: ts.url,
+      token: workerToken,
+      name: 'example-batch-worker',
+      capacity: 20,
+      signal: controller.signal,
+      idleMs: 50,
+      handlers: {
+        'example.square': async (input) => {
+          const n = (input as { n: unknown }).n;
+          if (typeof n !== 'number') throw new Error(`not a number: ${JSON.stringify(n)}`);
+          return { square: n * n };
+        },
+      },
+    });
+    const pending = async () => Number((await ts.server.app.sql.query("select count(*) as n from operation_runs where id = any($1::bigint[]) and outcome = 'pending'", [ids])).rows[0].n);
+    const deadline = Date.now() + 10_000;
+    while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    await worker;
+    const { rows } = await ts.server.app.sql.query('select id, outcome, result, error from operation_runs where id = any($1::bigint[]) order by id', [ids]);
+    expect(rows.slice(0, 30).map((r) => r.result)).toEqual(Array.from({ length: 30 }, (_, i) => ({ square: i * i })));
+    expect(rows[30]).toMatchObject({ outcome: 'failed', error: 'not a number: "x"' });
+    const calls = await ts.server.app.sql.query("select action, count(*)::int as n from audit_log where actor_label like 'operator-%' and action like 'operations.runs.%' group by action");
+    const byAction = Object.fromEntries(calls.rows.map((r) => [r.action, r.n]));
+    expect(byAction['operations.runs.complete']).toBe(2); // 31 runs, 20 per batch
   });
 });

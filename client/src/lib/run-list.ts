@@ -2,12 +2,21 @@
  * One of the three operation lists (Runs, Failures, Stuck): newest first, filtered on the server,
  * a page at a time ("Load more" follows `endCursor`). The filter lives in the address (?workspace=…)
  * so a list can be shared, and comes back as it was after opening an operation.
+ *
+ * The list is live: `operationRunsChanged` (for the filter's workspace, tenant and type; on
+ * Failures, failed runs only) marks it out of date, and the rows shown are fetched again in one
+ * request, at most once a second however many runs change: the server coalesces the changes into
+ * one notice a second, so a busy platform costs an open list nothing per run. Rows are matched by id, so a row that changes is updated in place (no flicker, focus
+ * kept) and the user keeps the pages they loaded. While the socket is down the list is fetched every
+ * 30 s instead; Stuck is also fetched every 30 s while live, since runs become stuck by time alone.
  */
-import { createEffect, createSignal, on } from 'solid-js';
+import { createEffect, createMemo, createSignal, on, onCleanup } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { OperationRunFilter, OperationOutcome, OperationStatus, RunListFieldsFragment, StuckClass } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
-import { onReconnected } from './connection.ts';
+import { connectionStatus, onReconnected } from './connection.ts';
+import { createRefreshThrottle } from './refresh-throttle.ts';
 import { formError, type FormError } from './errors.ts';
 import { OUTCOMES, STATUSES, STUCK_CLASSES } from './operations.ts';
 
@@ -73,10 +82,25 @@ const OperationStuckDoc = graphql(`
   }
 `);
 
+/** "Runs of this list changed": the server sends at most one notice per interval, whatever the load. */
+const RunsChangedDoc = graphql(`
+  subscription OperationRunsChanged($filter: OperationRunUpdatedFilter, $intervalMs: Int) {
+    operationRunsChanged(filter: $filter, intervalMs: $intervalMs) {
+      count
+    }
+  }
+`);
+
 export type RunListKind = 'runs' | 'failures' | 'stuck';
 export type RunListRow = RunListFieldsFragment;
 
 const PAGE_SIZE = 50;
+/** The most rows one request may ask for (the API's limit for `first`). */
+const MAX_PAGE_SIZE = 500;
+/** However many runs change, the rows are fetched again at most this often. */
+const LIVE_REFRESH_GAP_MS = 1000;
+/** How often a list is fetched while the socket is down (as the Overview does), and Stuck always. */
+const POLL_MS = 30_000;
 
 interface Page {
   runs: RunListRow[];
@@ -84,8 +108,8 @@ interface Page {
   hasNextPage: boolean;
 }
 
-async function fetchPage(kind: RunListKind, filter: OperationRunFilter, after: string | null): Promise<{ page: Page | null; error: FormError | null }> {
-  const variables = { filter, first: PAGE_SIZE, after };
+async function fetchPage(kind: RunListKind, filter: OperationRunFilter, after: string | null, first = PAGE_SIZE): Promise<{ page: Page | null; error: FormError | null }> {
+  const variables = { filter, first, after };
   switch (kind) {
     case 'runs': {
       const r = await client.query(OperationRunsDoc, variables).toPromise();
@@ -114,16 +138,24 @@ export interface RunList {
   reload: () => Promise<void>;
 }
 
-/** Loads `kind` for the filter, again whenever the filter changes or the connection comes back. */
+const sameJson = <T,>(a: T, b: T) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Loads `kind` for the filter, again whenever the filter changes, and keeps it live (see above).
+ * Must be called inside a component: the subscription and timers end with it.
+ */
 export function createRunList(kind: RunListKind, filter: () => OperationRunFilter): RunList {
-  const [runs, setRuns] = createSignal<RunListRow[]>([]);
+  // A store matched by id: a refresh updates the rows that stayed instead of drawing them again.
+  const [rows, setRows] = createStore<{ list: RunListRow[] }>({ list: [] });
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [hasMore, setHasMore] = createSignal(false);
   const [loading, setLoading] = createSignal(false);
   const [loaded, setLoaded] = createSignal(false);
   const [error, setError] = createSignal<FormError | null>(null);
-  /** Only the latest request may write: a slow answer for an old filter is dropped. */
+  /** Bumped by each load the user asked for: only the latest may write, and it wins over a refresh. */
   let latest = 0;
+  /** A change arrived while a load was under way: refresh once it is done. */
+  let refreshAfterLoad = false;
 
   const load = async (more: boolean) => {
     const request = ++latest;
@@ -133,17 +165,75 @@ export function createRunList(kind: RunListKind, filter: () => OperationRunFilte
     if (request !== latest) return;
     setLoading(false);
     setError(error);
-    if (!page) return;
-    setRuns((previous) => (more ? [...previous, ...page.runs] : page.runs));
-    setCursor(page.endCursor ?? null);
-    setHasMore(page.hasNextPage);
-    setLoaded(true);
+    if (page) {
+      if (more) {
+        // A refresh may have brought some of these rows up already.
+        const shown = new Set(rows.list.map((r) => r.id));
+        setRows('list', (list) => [...list, ...page.runs.filter((r) => !shown.has(r.id))]);
+      } else {
+        setRows('list', reconcile(page.runs, { key: 'id', merge: false }));
+      }
+      setCursor(page.endCursor ?? null);
+      setHasMore(page.hasNextPage);
+      setLoaded(true);
+    }
+    if (refreshAfterLoad) {
+      refreshAfterLoad = false;
+      requestRefresh();
+    }
   };
 
-  createEffect(on(filter, () => void load(false)));
-  onReconnected(() => void load(false));
+  /**
+   * Fetches the rows shown again in one request: as many as are shown (at least a page), newest
+   * first. New runs push the oldest shown ones back behind "Load more", so the list does not grow
+   * by itself however busy the workers are.
+   */
+  const refresh = async () => {
+    if (loading()) return void (refreshAfterLoad = true);
+    const request = latest;
+    const shown = rows.list.length;
+    const size = Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, shown));
+    const { page, error } = await fetchPage(kind, filter(), null, size);
+    // The user loaded something meanwhile: that answer stands, and the change is fetched after it.
+    if (request !== latest || loading()) return requestRefresh();
+    setError(error);
+    if (!page) return;
+    const oldestFetched = page.runs.at(-1)?.id;
+    // Beyond one request's limit, the older rows the user loaded stay as they were.
+    const older = shown > size && page.hasNextPage && oldestFetched ? rows.list.filter((r) => Number(r.id) < Number(oldestFetched)) : [];
+    setRows('list', reconcile([...page.runs, ...older], { key: 'id', merge: false }));
+    if (!older.length) {
+      setCursor(page.endCursor ?? null);
+      setHasMore(page.hasNextPage);
+    }
+    setLoaded(true);
+  };
+  const requestRefresh = createRefreshThrottle(refresh, LIVE_REFRESH_GAP_MS);
 
-  return { runs, hasMore, loading, loaded, error, loadMore: () => load(true), reload: () => load(false) };
+  createEffect(on(filter, () => void load(false)));
+
+  // The server picks the changes that may concern this list: its workspace, tenant and type, and on
+  // Failures only runs that failed (a run's tenant never changes; a failed run stays failed).
+  const eventFilter = createMemo(
+    () => ({ workspace: filter().workspace ?? null, tenant: filter().tenant ?? null, type: filter().type ?? null, outcome: kind === 'failures' ? ['FAILED' as OperationOutcome] : null }),
+    undefined,
+    { equals: sameJson },
+  );
+  createEffect(() => {
+    const changes = client.subscription(RunsChangedDoc, { filter: eventFilter(), intervalMs: LIVE_REFRESH_GAP_MS }).subscribe((result) => {
+      if (result.data?.operationRunsChanged) requestRefresh();
+    });
+    onCleanup(() => changes.unsubscribe());
+  });
+
+  onReconnected(requestRefresh);
+  createEffect(() => {
+    if (kind !== 'stuck' && connectionStatus() !== 'reconnecting') return;
+    const timer = setInterval(requestRefresh, POLL_MS);
+    onCleanup(() => clearInterval(timer));
+  });
+
+  return { runs: () => rows.list, hasMore, loading, loaded, error, loadMore: () => load(true), reload: () => load(false) };
 }
 
 /** The filter as the form edits it and the address keeps it: every field a string, '' for "any". */

@@ -1,4 +1,7 @@
-/** Creates a user account with a role; BAD_USER_INPUT / CONFLICT messages appear at their field. */
+/**
+ * Creates a user account with a role, for every workspace or only some; BAD_USER_INPUT / CONFLICT
+ * messages appear at their field.
+ */
 import { PASSWORD_MIN_LENGTH } from '../../../../server/auth/password-rules.ts';
 import { Show, createSignal } from 'solid-js';
 import { createMutation } from '@urql/solid';
@@ -6,6 +9,7 @@ import { graphql } from '../../graphql';
 import type { Role } from '../../graphql/graphql.ts';
 import { Field, FormErrorMessage, TextField, fieldError } from '../Forms.tsx';
 import { RoleSelect } from '../RoleSelect.tsx';
+import { WorkspaceLimitField, workspaceLimitProblem } from './WorkspaceLimitField.tsx';
 import { formError, type FormError } from '../../lib/errors.ts';
 
 const CreateUserMutation = graphql(`
@@ -14,17 +18,23 @@ const CreateUserMutation = graphql(`
       id
       email
       role
+      workspaces
     }
   }
 `);
 
-const FIELDS = ['email', 'password', 'role'];
+const FIELDS = ['email', 'password', 'role', 'workspaces'];
 
 export function UserCreateForm(props: { onCreated: (email: string) => void }) {
   const [email, setEmail] = createSignal('');
   const [password, setPassword] = createSignal('');
   const [role, setRole] = createSignal<Role>('VIEWER');
+  const [workspaces, setWorkspaces] = createSignal<string[] | null>(null);
   const [error, setError] = createSignal<FormError | null>(null);
+  const changeWorkspaces = (value: string[] | null) => {
+    setWorkspaces(value);
+    if (error()?.field === 'workspaces') setError(null);
+  };
   const [created, setCreated] = createSignal<string | null>(null);
   const [state, create] = createMutation(CreateUserMutation);
 
@@ -32,13 +42,16 @@ export function UserCreateForm(props: { onCreated: (email: string) => void }) {
     event.preventDefault();
     setError(null);
     setCreated(null);
-    const result = await create({ input: { email: email().trim(), password: password(), role: role() } });
+    const problem = workspaceLimitProblem(workspaces());
+    if (problem) return setError({ message: problem, field: 'workspaces' });
+    const result = await create({ input: { email: email().trim(), password: password(), role: role(), workspaces: workspaces() } });
     if (result.error) return setError(formError(result.error));
     if (!result.data) return;
     setCreated(result.data.createUser.email);
     props.onCreated(result.data.createUser.email);
     setEmail('');
     setPassword('');
+    setWorkspaces(null);
   };
 
   return (
@@ -58,6 +71,7 @@ export function UserCreateForm(props: { onCreated: (email: string) => void }) {
       <Field label="Role" error={fieldError(error(), 'role')}>
         <RoleSelect value={role()} onChange={setRole} testid="user-role" />
       </Field>
+      <WorkspaceLimitField value={workspaces()} onChange={changeWorkspaces} error={fieldError(error(), 'workspaces')} testid="user-create-workspaces" />
       <div class="form__actions">
         <button type="submit" class="button button--primary" disabled={state.fetching} data-testid="user-create-submit">
           {state.fetching ? 'Creating…' : 'Create user'}

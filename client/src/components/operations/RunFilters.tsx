@@ -1,6 +1,7 @@
 /**
  * Filters of an operation list, as the API takes them: workspace, tenant, type, status, outcome,
  * initiator, created between, free text (and stuck class on Stuck). Edited here, applied on submit.
+ * Workspaces, tenants and types are chosen from what exists (and what the caller may see).
  */
 import { For, Show, createEffect, createResource } from 'solid-js';
 import { createStore } from 'solid-js/store';
@@ -23,7 +24,29 @@ const FilterOptionsDoc = graphql(`
   }
 `);
 
+const TenantsDoc = graphql(`
+  query OperationFilterTenants($workspace: String) {
+    tenants(workspace: $workspace) {
+      slug
+      name
+      workspace {
+        slug
+        name
+      }
+    }
+  }
+`);
+
+type TenantOption = { slug: string; name: string; workspace: { slug: string; name: string } };
+
+/** Tenants of one workspace, or of all the caller may see; none for a workspace that does not exist. */
+const fetchTenants = async (workspace: string): Promise<TenantOption[]> =>
+  (await client.query(TenantsDoc, { workspace: workspace || null }).toPromise()).data?.tenants ?? [];
+
 const fetchOptions = async () => (await client.query(FilterOptionsDoc, {}).toPromise()).data ?? { workspaces: [], operationTypes: [] };
+
+/** "Acme Corp (acme)", or just "acme" when the name is the slug. */
+const label = (ref: { slug: string; name: string }) => (ref.name === ref.slug ? ref.slug : `${ref.name} (${ref.slug})`);
 
 const emptyForm = (): RunFilterForm => Object.fromEntries(FILTER_KEYS.map((key) => [key, ''])) as unknown as RunFilterForm;
 
@@ -53,6 +76,8 @@ export function RunFilters(props: { kind: RunListKind; value: RunFilterForm; onA
   // The address is the truth: back / forward and "Clear" reset what the form shows.
   createEffect(() => setDraft({ ...props.value }));
   const set = (key: keyof RunFilterForm) => (value: string) => setDraft(key, value);
+  // Tenants belong to a workspace: another workspace starts with "any tenant" again.
+  const setWorkspace = (workspace: string) => setDraft({ workspace, tenant: workspace === draft.workspace ? draft.tenant : '' });
 
   const apply = (event?: SubmitEvent) => {
     event?.preventDefault();
@@ -73,11 +98,15 @@ export function RunFilters(props: { kind: RunListKind; value: RunFilterForm; onA
       <Choice
         label="Workspace"
         value={draft.workspace}
-        options={(options()?.workspaces ?? []).map((w) => ({ value: w.slug, label: w.name === w.slug ? w.slug : `${w.name} (${w.slug})` }))}
-        onValue={set('workspace')}
+        options={(options()?.workspaces ?? []).map((w) => ({ value: w.slug, label: label(w) }))}
+        onValue={setWorkspace}
         testid="run-filter-workspace"
       />
-      <TextField label="Tenant" placeholder="tenant slug" value={draft.tenant} onValue={set('tenant')} data-testid="run-filter-tenant" />
+      <TenantChoice
+        workspace={draft.workspace}
+        value={draft.tenant}
+        onValue={(tenant, workspace) => setDraft(workspace === undefined ? { tenant } : { tenant, workspace })}
+      />
       <Choice
         label="Type"
         value={draft.type}
@@ -105,5 +134,66 @@ export function RunFilters(props: { kind: RunListKind; value: RunFilterForm; onA
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The tenants of the chosen workspace, or, with any workspace, every tenant grouped by its
+ * workspace: choosing one of those chooses its workspace too, since a tenant's slug is only unique
+ * within its workspace.
+ */
+function TenantChoice(props: { workspace: string; value: string; onValue: (tenant: string, workspace?: string) => void }) {
+  const [tenants] = createResource(() => props.workspace, fetchTenants, { initialValue: [] });
+  // Only the chosen workspace's, also while its list is on the way.
+  const offered = () => (props.workspace ? tenants.latest.filter((t) => t.workspace.slug === props.workspace) : tenants.latest);
+  /** With any workspace, an option's value is "workspace/tenant" (slugs hold no "/"). */
+  const groups = () => {
+    const byWorkspace = new Map<string, { workspace: TenantOption['workspace']; tenants: TenantOption[] }>();
+    for (const t of offered()) {
+      const group = byWorkspace.get(t.workspace.slug) ?? { workspace: t.workspace, tenants: [] };
+      group.tenants.push(t);
+      byWorkspace.set(t.workspace.slug, group);
+    }
+    return [...byWorkspace.values()];
+  };
+  // A tenant from the address without its workspace, or one not offered, stays selectable.
+  const unknown = () => (props.value && (!props.workspace || !offered().some((t) => t.slug === props.value)) ? props.value : null);
+  const onChange = (value: string) => {
+    const [workspace, tenant] = value.includes('/') ? value.split('/') : [undefined, value];
+    props.onValue(tenant ?? '', workspace);
+  };
+  return (
+    <Field label="Tenant">
+      <select value={props.value} onChange={(e) => onChange(e.currentTarget.value)} data-testid="run-filter-tenant">
+        <option value="">any</option>
+        <Show when={unknown()}>
+          {(slug) => (
+            <option value={slug()} selected>
+              {props.workspace ? slug() : `${slug()} (in any workspace)`}
+            </option>
+          )}
+        </Show>
+        <Show
+          when={props.workspace}
+          fallback={
+            <For each={groups()}>
+              {(group) => (
+                <optgroup label={label(group.workspace)}>
+                  <For each={group.tenants}>{(t) => <option value={`${t.workspace.slug}/${t.slug}`}>{label(t)}</option>}</For>
+                </optgroup>
+              )}
+            </For>
+          }
+        >
+          <For each={offered()}>
+            {(t) => (
+              <option value={t.slug} selected={t.slug === props.value}>
+                {label(t)}
+              </option>
+            )}
+          </For>
+        </Show>
+      </select>
+    </Field>
   );
 }

@@ -1,4 +1,7 @@
-/** Admin → API tokens: who can call the API without a browser, create one (secret once), revoke. */
+/**
+ * Admin → API tokens: who can call the API without a browser and in which workspaces; create one
+ * (secret once), revoke. Tokens are immutable: a different role or limit means a new token.
+ */
 import { For, Show, createSignal } from 'solid-js';
 import { createMutation, createQuery } from '@urql/solid';
 import { graphql } from '../../graphql';
@@ -9,6 +12,7 @@ import { TokenCreateForm } from '../../components/admin/TokenCreateForm.tsx';
 import { NewTokenSecret } from '../../components/admin/NewTokenSecret.tsx';
 import { Badge, tokenTone } from '../../components/Badge.tsx';
 import { FormErrorMessage } from '../../components/Forms.tsx';
+import { WorkspaceLimitList } from '../../components/admin/WorkspaceLimitField.tsx';
 import { InlineConfirm, RowError } from '../../components/InlineConfirm.tsx';
 import { onReconnected } from '../../lib/connection.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
@@ -28,6 +32,7 @@ const ApiTokensQueryDoc = graphql(`
       expiresAt
       lastUsedAt
       revokedAt
+      workspaces
     }
   }
 `);
@@ -44,6 +49,8 @@ const RevokeApiTokenMutation = graphql(`
 
 type Token = ApiTokensQuery['apiTokens'][number];
 
+const COLUMNS = 9;
+
 export function TokensPage() {
   const [tokens, refetch] = createQuery({ query: ApiTokensQueryDoc });
   const refresh = () => refetch();
@@ -59,7 +66,10 @@ export function TokensPage() {
       </Show>
       <section class="card">
         <h2>Create an API token</h2>
-        <p class="muted">For automation, CI and workers. A token acts with the capabilities of its role.</p>
+        <p class="muted">
+          For automation, CI and workers. A token acts with the capabilities of its role, in every workspace or only the ones you
+          choose. It cannot be changed once created: for another role, expiry or workspaces, create a new token and revoke the old one.
+        </p>
         <TokenCreateForm
           onCreated={(token) => {
             setCreated(token);
@@ -79,6 +89,7 @@ export function TokensPage() {
               <th>Name</th>
               <th>Prefix</th>
               <th>Role / capabilities</th>
+              <th>Workspaces</th>
               <th>Status</th>
               <th>Created</th>
               <th>Expires</th>
@@ -91,7 +102,7 @@ export function TokensPage() {
               each={tokens.data?.apiTokens}
               fallback={
                 <tr>
-                  <td colSpan={8} class="table__empty">
+                  <td colSpan={COLUMNS} class="table__empty">
                     {tokens.fetching ? 'Loading…' : 'No API tokens yet.'}
                   </td>
                 </tr>
@@ -130,6 +141,9 @@ function TokenRow(props: { token: Token; onChanged: () => void }) {
           <ul class="caps caps--list" title={props.token.capabilities.join('\n')}>
             <For each={props.token.capabilities}>{(capability) => <li>{capabilityLabel(capability)}</li>}</For>
           </ul>
+        </td>
+        <td>
+          <WorkspaceLimitList workspaces={props.token.workspaces} testid="token-workspaces" />
         </td>
         <td>
           <Badge tone={tokenTone(props.token.status)} testid="token-status">
@@ -171,7 +185,7 @@ function TokenRow(props: { token: Token; onChanged: () => void }) {
           </Show>
         </td>
       </tr>
-      <RowError error={error()} columns={8} testid="token-row-error" />
+      <RowError error={error()} columns={COLUMNS} testid="token-row-error" />
     </>
   );
 }

@@ -1,5 +1,8 @@
-/** Admin → Users: accounts, their roles (and what each role may do), create, change role, disable. */
-import { For, Show, createSignal } from 'solid-js';
+/**
+ * Admin → Users: accounts, their roles (and what each role may do) and the workspaces they are
+ * limited to; create, change role, change the workspace limit, disable.
+ */
+import { For, Show, createSignal, onMount } from 'solid-js';
 import { createMutation, createQuery } from '@urql/solid';
 import { graphql } from '../../graphql';
 import type { Role, UsersQuery } from '../../graphql/graphql.ts';
@@ -7,8 +10,10 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { AdminTabs } from '../../components/admin/AdminTabs.tsx';
 import { UserCreateForm } from '../../components/admin/UserCreateForm.tsx';
 import { RoleSelect } from '../../components/RoleSelect.tsx';
+import { WorkspaceLimitField, WorkspaceLimitList, workspaceLimitProblem } from '../../components/admin/WorkspaceLimitField.tsx';
 import { Badge } from '../../components/Badge.tsx';
-import { FormErrorMessage } from '../../components/Forms.tsx';
+import { FormErrorMessage, fieldError } from '../../components/Forms.tsx';
+import { RowError } from '../../components/InlineConfirm.tsx';
 import { onReconnected } from '../../lib/connection.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
 import { formatAgo, formatDateTime, roleLabel } from '../../lib/format.ts';
@@ -23,6 +28,7 @@ const UsersQueryDoc = graphql(`
       disabled
       createdAt
       lastSignInAt
+      workspaces
     }
     roles {
       role
@@ -40,6 +46,15 @@ const SetUserRoleMutation = graphql(`
   }
 `);
 
+const SetUserWorkspacesMutation = graphql(`
+  mutation SetUserWorkspaces($id: ID!, $workspaces: [String!]) {
+    setUserWorkspaces(id: $id, workspaces: $workspaces) {
+      id
+      workspaces
+    }
+  }
+`);
+
 const SetUserDisabledMutation = graphql(`
   mutation SetUserDisabled($id: ID!, $disabled: Boolean!) {
     setUserDisabled(id: $id, disabled: $disabled) {
@@ -50,6 +65,8 @@ const SetUserDisabledMutation = graphql(`
 `);
 
 type User = UsersQuery['users'][number];
+
+const COLUMNS = 7;
 
 export function UsersPage() {
   const [data, refetch] = createQuery({ query: UsersQueryDoc });
@@ -75,6 +92,7 @@ export function UsersPage() {
             <tr>
               <th>Email</th>
               <th>Role</th>
+              <th>Workspaces</th>
               <th>Status</th>
               <th>Created</th>
               <th>Last sign-in</th>
@@ -82,7 +100,7 @@ export function UsersPage() {
             </tr>
           </thead>
           <tbody>
-            <For each={data.data?.users} fallback={<tr><td colSpan={6} class="table__empty">{data.fetching ? 'Loading…' : 'No users.'}</td></tr>}>
+            <For each={data.data?.users} fallback={<tr><td colSpan={COLUMNS} class="table__empty">{data.fetching ? 'Loading…' : 'No users.'}</td></tr>}>
               {(user) => <UserRow user={user} onChanged={refresh} />}
             </For>
           </tbody>
@@ -112,6 +130,8 @@ function UserRow(props: { user: User; onChanged: () => void }) {
   const [roleState, setRole] = createMutation(SetUserRoleMutation);
   const [disabledState, setDisabled] = createMutation(SetUserDisabledMutation);
   const isMe = () => session.viewer?.id === props.user.id;
+  const [editing, setEditing] = createSignal(false);
+  let changeButton: HTMLButtonElement | undefined;
 
   const changeRole = async (role: Role) => {
     const result = await setRole({ id: props.user.id, role });
@@ -143,6 +163,22 @@ function UserRow(props: { user: User; onChanged: () => void }) {
           />
         </td>
         <td>
+          <div class="workspace-cell">
+            <WorkspaceLimitList workspaces={props.user.workspaces} testid="user-workspaces" />
+            <button
+              ref={changeButton}
+              type="button"
+              class="button button--quiet button--small"
+              data-testid="user-workspaces-edit"
+              aria-label={`Change the workspaces of ${props.user.email}`}
+              aria-expanded={editing()}
+              onClick={() => setEditing(!editing())}
+            >
+              Change
+            </button>
+          </div>
+        </td>
+        <td>
           <Badge tone={props.user.disabled ? 'bad' : 'ok'} testid="user-status">
             {props.user.disabled ? 'disabled' : 'active'}
           </Badge>
@@ -163,13 +199,64 @@ function UserRow(props: { user: User; onChanged: () => void }) {
           </button>
         </td>
       </tr>
-      <Show when={error()}>
+      <Show when={editing()}>
         <tr class="table__detail">
-          <td colSpan={6}>
-            <FormErrorMessage error={error()} testid="user-row-error" />
+          <td colSpan={COLUMNS}>
+            <UserWorkspacesEditor
+              user={props.user}
+              onDone={(changed) => {
+                setEditing(false);
+                changeButton?.focus();
+                if (changed) props.onChanged();
+              }}
+            />
           </td>
         </tr>
       </Show>
+      <RowError error={error()} columns={COLUMNS} testid="user-row-error" />
     </>
+  );
+}
+
+/** Changes which workspaces a user may use; a refusal is shown at the field, and nothing changes. */
+function UserWorkspacesEditor(props: { user: User; onDone: (changed: boolean) => void }) {
+  const [value, setValue] = createSignal<string[] | null>(props.user.workspaces ? [...props.user.workspaces] : null);
+  const [error, setError] = createSignal<FormError | null>(null);
+  const [state, save] = createMutation(SetUserWorkspacesMutation);
+  let form: HTMLFormElement | undefined;
+  // Opened from the row's "Change": the keyboard lands on the current choice.
+  onMount(() => form?.querySelector<HTMLInputElement>('input:checked')?.focus());
+
+  const onSubmit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const problem = workspaceLimitProblem(value());
+    if (problem) return setError({ message: problem, field: 'workspaces' });
+    const result = await save({ id: props.user.id, workspaces: value() });
+    if (result.error) return setError(formError(result.error));
+    props.onDone(true);
+  };
+
+  return (
+    <form ref={form} class="form workspace-editor" onSubmit={onSubmit} data-testid="user-workspaces-editor" aria-label={`Workspaces of ${props.user.email}`}>
+      <WorkspaceLimitField
+        legend={`Workspaces ${props.user.email} may use`}
+        value={value()}
+        onChange={(next) => {
+          setValue(next);
+          setError(null);
+        }}
+        error={fieldError(error(), 'workspaces')}
+        testid="user-workspaces-field"
+      />
+      <FormErrorMessage error={error()?.field === 'workspaces' ? null : error()} testid="user-workspaces-save-error" />
+      <div class="form__buttons">
+        <button type="submit" class="button button--primary button--small" disabled={state.fetching} data-testid="user-workspaces-save">
+          {state.fetching ? 'Saving…' : 'Save workspaces'}
+        </button>
+        <button type="button" class="button button--quiet button--small" onClick={() => props.onDone(false)} data-testid="user-workspaces-cancel">
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
