@@ -8,5 +8,6 @@ RUN npm run build:client
 ENV HOST=0.0.0.0 PORT=4000 LOOKOUT_DATA_DIR=/data
 EXPOSE 4000
 USER node
-# A small young generation keeps RSS down at a few percent of CPU (see BENCHMARKS.md).
-CMD ["node", "--max-semi-space-size=2", "bin/lookout.mjs", "serve"]
+# The Node options of `npm start`: a small young generation and a slowly growing old one keep RSS
+# down at some CPU (see BENCHMARKS.md).
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=10", "bin/lookout.mjs", "serve"]

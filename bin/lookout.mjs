@@ -15,7 +15,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
     console.error(`Lookout needs Node 22.18 or newer (this is ${process.version}). Run \`npm install\` in the project first.`);
     process.exit(1);
   }
-  const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The Node options it was started with (memory settings of `npm start`, say) apply to the real run.
+  const child = spawn(bundled, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {

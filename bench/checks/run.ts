@@ -14,9 +14,11 @@ import { createLogger } from '../../server/logger.ts';
 import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { Monitoring } from '../../server/monitoring/monitor.ts';
 import { parseDuration } from '../../server/monitoring/duration.ts';
-import { benchDatabase, cpuOfProcesses, insertHttpServices, percentile } from '../support/setup.ts';
+import { benchDatabase, cpuOfProcesses, insertHttpServices, percentile, startNodeOptions } from '../support/setup.ts';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '1000' }, interval: { type: 'string', default: '30s' }, seconds: { type: 'string', default: '60' } } });
+const { values } = parseArgs({
+  options: { services: { type: 'string', default: '1000' }, interval: { type: 'string', default: '30s' }, seconds: { type: 'string', default: '60' }, 'compare-options': { type: 'string' } },
+});
 const services = Number(values.services);
 const intervalMs = parseDuration(values.interval, 'interval');
 const measureMs = Number(values.seconds) * 1000;
@@ -85,10 +87,10 @@ await monitoring.stop();
  * The real product: `lookout serve` (HTTP, GraphQL, dashboard and all) in its own process on the
  * same database and services, with the Node options `npm start` uses. RSS and CPU from /proc.
  */
-async function measureServe(seconds: number): Promise<{ peakRssMb: number; cpuMsPerCheck: number; checksPerSecond: number }> {
+async function measureServe(seconds: number, nodeOptions: string[]): Promise<{ nodeOptions: string; peakRssMb: number; cpuMsPerCheck: number; checksPerSecond: number }> {
   const { spawn } = await import('node:child_process');
   const { readFile } = await import('node:fs/promises');
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(import.meta.dirname, '../../bin/lookout.mjs'), 'serve'], {
+  const child = spawn(process.execPath, [...nodeOptions, path.join(import.meta.dirname, '../../bin/lookout.mjs'), 'serve'], {
     env: { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir },
     stdio: 'ignore',
   });
@@ -109,12 +111,15 @@ async function measureServe(seconds: number): Promise<{ peakRssMb: number; cpuMs
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   return {
+    nodeOptions: nodeOptions.join(' '),
     peakRssMb: Math.round(peak / 1048576),
     cpuMsPerCheck: Math.round(((cpuEnd - cpuStart) / (rowsEnd - rowsStart)) * 1000) / 1000,
     checksPerSecond: Math.round(((rowsEnd - rowsStart) / ((performance.now() - t) / 1000)) * 10) / 10,
   };
 }
-const serve = await measureServe(Math.min(measureMs / 1000, 60));
+const serve = await measureServe(Math.min(measureMs / 1000, 60), await startNodeOptions());
+// --compare-options "…": the same measurement with other Node options, in the same run.
+const compared = values['compare-options'] === undefined ? null : await measureServe(Math.min(measureMs / 1000, 60), values['compare-options'].split(/\s+/).filter(Boolean));
 
 const cpuMsPerCheck = (cpu.user + cpu.system) / 1000 / measuredChecks;
 const result = {
@@ -135,11 +140,13 @@ const result = {
   rowsDuringMeasure: rows - rowsBefore,
   recheckedAfterRestartS: recheckedAfterS,
   serve,
+  ...(compared && { compared }),
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(
   `| ${services} | ${values.interval} | ${result.checksPerSecond} (of ${result.expectedPerSecond}) | ${result.lagP50Ms} / ${result.lagP99Ms} ms | ${result.lookoutCpuMsPerCheck} ms (${result.lookoutCores} cores) | ${result.postgresCpuMsPerCheck} ms | ${result.peakRssMb} MB (baseline ${result.baselineRssMb}) | ${result.bytesPerCheck} B | ${result.recheckedAfterRestartS} s | ${serve.checksPerSecond}/s, ${serve.cpuMsPerCheck} ms, ${serve.peakRssMb} MB |`,
 );
+if (compared) console.log(`| ${services} | ${values.interval} | \`lookout serve\` with ${compared.nodeOptions || '(no options)'} | ${compared.checksPerSecond}/s, ${compared.cpuMsPerCheck} ms, ${compared.peakRssMb} MB |`);
 target.kill();
 await cleanup();
 process.exit(0);

@@ -57,3 +57,10 @@ export async function cpuOfProcesses(needle: string): Promise<number> {
   }
   return total;
 }
+
+/** The Node options `npm start` gives `lookout serve` (read from package.json, so benchmarks measure what users run). */
+export async function startNodeOptions(): Promise<string[]> {
+  const pkg = JSON.parse(await fs.readFile(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('bin/lookout.mjs')).filter((w) => w.startsWith('--'));
+}
