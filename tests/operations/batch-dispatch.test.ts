@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { startServer } from '../../server/main.ts';
+import { createLogger } from '../../server/logger.ts';
 import { gql, gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
 import { makeReady, token } from './support.ts';
 
@@ -188,6 +190,22 @@ describe('batch dispatch', () => {
       expect(new Set((await tenant)[0].operationRunsChanged.ids)).toEqual(new Set([submitRuns[2].run.id]));
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('two replicas submitting to a new workspace and tenant at once both succeed, into one workspace', async () => {
+    const replica = await startServer({ ...ts.config, port: 0 }, { clock, logger: createLogger('silent'), runScheduler: false });
+    try {
+      const urls = [ts.url, replica.url];
+      const submissions = Array.from({ length: 8 }, (_, i) =>
+        gqlOk<Submitted>({ url: urls[i % 2] } as TestServer, SUBMIT_MANY, { runs: [{ type: 'batch.r', workspace: 'brand-new', tenant: 'fresh', input: { i } }] }, op()),
+      );
+      const results = await Promise.all(submissions);
+      expect(results.every((r) => r.submitRuns[0].run.workspace.slug === 'brand-new' && r.submitRuns[0].run.tenant?.slug === 'fresh')).toBe(true);
+      expect(await count("select count(*) as n from workspaces where slug = 'brand-new'")).toBe(1);
+      expect(await count("select count(*) as n from operation_runs r join tenants t on t.id = r.tenant_id where t.slug = 'fresh'")).toBe(8);
+    } finally {
+      await replica.close();
     }
   });
 });
