@@ -4,6 +4,8 @@
  */
 import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
+import { graphqlDocuments } from './vite/graphql-documents.ts';
+import { preloadDashboard } from './vite/preload-dashboard.ts';
 
 const here = (relative: string) => decodeURIComponent(new URL(relative, import.meta.url).pathname);
 
@@ -12,7 +14,7 @@ const API = 'http://localhost:4000';
 
 export default defineConfig({
   root: here('.'),
-  plugins: [solid()],
+  plugins: [graphqlDocuments(here('src/graphql/graphql.ts')), solid(), preloadDashboard()],
   build: {
     outDir: here('../dist/client'),
     emptyOutDir: true,

@@ -24,9 +24,9 @@ const { values: args } = parseArgs({
 const SERVICES = Number(args.services);
 const RUNS = Number(args.runs);
 const GOAL_MS = 500;
-/** What the Overview page asks for (client/src/lib/service-grid.ts), for the browser-less timing. */
+/** What the Overview page asks for (client/src/lib/overview-query.ts), for the browser-less timing. */
 const OVERVIEW_QUERY = `query HealthOverview { healthOverview { generatedAt configError services {
-  name displayName kind target status statusSince lastCheckedAt latencyMs lastError uptime24h recentLatencies critical tags paused } } }`;
+  name displayName target status statusSince lastCheckedAt latencyMs lastError uptime24h recentLatencies critical tags paused } } }`;
 
 /** 1,000 API services with states (mostly healthy, some degraded, down, pending) and uptime windows. */
 async function seed(sql: pg.Pool, count: number): Promise<void> {

@@ -9,25 +9,25 @@ import { AppShell } from './components/AppShell.tsx';
 import { RequireCapability } from './components/RequireCapability.tsx';
 import { onReconnected } from './lib/connection.ts';
 import { refreshSession } from './lib/session.ts';
-import { preloadServiceGrid } from './lib/service-grid.ts';
-import { SignInPage } from './pages/SignInPage.tsx';
-import { SetupPage } from './pages/SetupPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
-import { SystemPage } from './pages/SystemPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
-import { TokensPage } from './pages/admin/TokensPage.tsx';
-import { UsersPage } from './pages/admin/UsersPage.tsx';
-import { AuditPage } from './pages/admin/AuditPage.tsx';
 
-// Pages away from the Overview load on first use: the chart library and forms stay out of the
-// first download, which is what a busy grid of a thousand services waits for.
+// Pages other than the Overview (and two placeholders) load on first use: the chart library,
+// forms and admin tables stay out of the code the browser runs before a busy grid of a thousand
+// services can show.
+const SignInPage = lazy(() => import('./pages/SignInPage.tsx').then((m) => ({ default: m.SignInPage })));
+const SetupPage = lazy(() => import('./pages/SetupPage.tsx').then((m) => ({ default: m.SetupPage })));
 const ServiceDetailPage = lazy(() => import('./pages/ServiceDetailPage.tsx').then((m) => ({ default: m.ServiceDetailPage })));
 const UptimePage = lazy(() => import('./pages/UptimePage.tsx').then((m) => ({ default: m.UptimePage })));
 const ServicesPage = lazy(() => import('./pages/admin/ServicesPage.tsx').then((m) => ({ default: m.ServicesPage })));
 const OperationsListPage = lazy(() => import('./pages/operations/OperationsListPage.tsx').then((m) => ({ default: m.OperationsListPage })));
 const OperationDetailPage = lazy(() => import('./pages/operations/OperationDetailPage.tsx').then((m) => ({ default: m.OperationDetailPage })));
+const SystemPage = lazy(() => import('./pages/SystemPage.tsx').then((m) => ({ default: m.SystemPage })));
 const StartupChecklistPage = lazy(() => import('./pages/system/StartupChecklistPage.tsx').then((m) => ({ default: m.StartupChecklistPage })));
+const TokensPage = lazy(() => import('./pages/admin/TokensPage.tsx').then((m) => ({ default: m.TokensPage })));
+const UsersPage = lazy(() => import('./pages/admin/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
+const AuditPage = lazy(() => import('./pages/admin/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 
 function guarded(capability: Capability, Page: Component): Component {
   return () => (
@@ -50,7 +50,7 @@ export function App() {
       <Route path="/signin" component={SignInPage} />
       <Route path="/setup" component={SetupPage} />
       <Route path="/" component={AppShell}>
-        <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} preload={preloadServiceGrid} />
+        <Route path="/" component={guarded(Capability.AccessSystemPanel, OverviewPage)} />
         <Route path="/services/:name" component={guarded(Capability.AccessSystemPanel, ServiceDetailPage)} />
         <Route path="/uptime" component={guarded(Capability.AccessSystemPanel, UptimePage)} />
         <Route path="/system/ops" component={() => <Navigate href="/system/ops/runs" />} />

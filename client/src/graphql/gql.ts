@@ -21,7 +21,8 @@ type Documents = {
     "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.UpdateServiceDocument,
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": typeof types.DeleteServiceDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
-    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n": typeof types.CreateUserDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n": typeof types.CreateUserDocument,
+    "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n": typeof types.LimitWorkspacesDocument,
     "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n": typeof types.CheckRunFieldsFragmentDoc,
     "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": typeof types.RecheckServiceDocument,
     "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": typeof types.DiagnoseServiceDocument,
@@ -31,11 +32,14 @@ type Documents = {
     "\n  mutation CancelOperationRun($id: ID!) {\n    cancelOperationRun(id: $id, confirm: true) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.CancelOperationRunDocument,
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.MarkOperationRunInvestigatedDocument,
     "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": typeof types.OperationFilterOptionsDocument,
+    "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": typeof types.OperationFilterTenantsDocument,
     "\n  fragment CheckPageFields on HealthCheckPage {\n    checks {\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n    hasNextPage\n    endCursor\n  }\n": typeof types.CheckPageFieldsFragmentDoc,
     "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        ...CheckPageFields\n      }\n    }\n  }\n": typeof types.ServiceChecksDocument,
     "\n  fragment OpsSummaryFields on OpsSummary {\n    status\n    reasons\n    windowHours\n    generatedAt\n    runsBlocked\n    runsRunning\n    runsQueued\n    runsFailed\n    leasesActive\n    leasesStale\n    idempotencyReplays\n    idempotencyConflicts\n    dispatchTimeouts\n    servicesDown\n    servicesDegraded\n    criticalServicesDown\n    workersOnline\n  }\n": typeof types.OpsSummaryFieldsFragmentDoc,
     "\n  query OpsSummary {\n    opsSummary(hours: 24) {\n      ...OpsSummaryFields\n    }\n  }\n": typeof types.OpsSummaryDocument,
     "\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n": typeof types.ServiceChangedForSummaryDocument,
+    "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": typeof types.ServiceCardFieldsFragmentDoc,
+    "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": typeof types.HealthOverviewDocument,
     "\n  fragment RunLinkFields on OperationRun {\n    id\n    title\n    status\n    outcome\n    createdAt\n  }\n": typeof types.RunLinkFieldsFragmentDoc,
     "\n  fragment RunDetailFields on OperationRun {\n    ...RunListFields\n    startedAt\n    completedAt\n    input\n    result\n    error\n    context\n    attempt\n    leaseWorker\n    leaseExpiresAt\n    lastHeartbeatAt\n    idempotencyKey\n    policy {\n      label\n      retryable\n      cancelable\n      expectedDurationMs\n      maxAttempts\n    }\n    retriedFrom {\n      ...RunLinkFields\n    }\n    retries {\n      ...RunLinkFields\n    }\n    auditTrail {\n      at\n      action\n      actorLabel\n      outcome\n      input\n    }\n    servicesAroundFailure {\n      service\n      critical\n      worstStatus\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n    }\n  }\n": typeof types.RunDetailFieldsFragmentDoc,
     "\n  query OperationRun($id: ID!) {\n    operationRun(id: $id) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.OperationRunDocument,
@@ -44,11 +48,10 @@ type Documents = {
     "\n  query OperationRuns($filter: OperationRunFilter, $first: Int, $after: String) {\n    operationRuns(filter: $filter, first: $first, after: $after) {\n      runs {\n        ...RunListFields\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": typeof types.OperationRunsDocument,
     "\n  query OperationFailures($filter: OperationRunFilter, $first: Int, $after: String) {\n    operationFailures(filter: $filter, first: $first, after: $after) {\n      runs {\n        ...RunListFields\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": typeof types.OperationFailuresDocument,
     "\n  query OperationStuck($filter: OperationRunFilter, $first: Int, $after: String) {\n    operationStuck(filter: $filter, first: $first, after: $after) {\n      runs {\n        ...RunListFields\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": typeof types.OperationStuckDocument,
+    "\n  subscription OperationRunsChanged($filter: OperationRunUpdatedFilter, $intervalMs: Int) {\n    operationRunsChanged(filter: $filter, intervalMs: $intervalMs) {\n      count\n    }\n  }\n": typeof types.OperationRunsChangedDocument,
     "\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        ...CheckPageFields\n      }\n    }\n  }\n": typeof types.ServiceDetailDocument,
     "\n  subscription ServiceCheckRecorded($name: String!) {\n    healthCheckRecorded(service: $name) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": typeof types.ServiceCheckRecordedDocument,
     "\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n": typeof types.ServiceStatusChangedForDocument,
-    "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": typeof types.ServiceCardFieldsFragmentDoc,
-    "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": typeof types.HealthOverviewDocument,
     "\n  subscription GridStatusChanged {\n    serviceStatusChanged {\n      service\n      status\n      at\n    }\n  }\n": typeof types.GridStatusChangedDocument,
     "\n  subscription GridCheckRecorded {\n    healthCheckRecorded {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": typeof types.GridCheckRecordedDocument,
     "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n": typeof types.ViewerFieldsFragmentDoc,
@@ -65,10 +68,11 @@ type Documents = {
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": typeof types.AuditLogDocument,
     "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n": typeof types.AdminServiceFieldsFragmentDoc,
     "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.AdminServicesDocument,
-    "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n": typeof types.ApiTokensDocument,
+    "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n      workspaces\n    }\n  }\n": typeof types.ApiTokensDocument,
     "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      status\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
-    "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n": typeof types.UsersDocument,
+    "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n      workspaces\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n": typeof types.UsersDocument,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n      role\n    }\n  }\n": typeof types.SetUserRoleDocument,
+    "\n  mutation SetUserWorkspaces($id: ID!, $workspaces: [String!]) {\n    setUserWorkspaces(id: $id, workspaces: $workspaces) {\n      id\n      workspaces\n    }\n  }\n": typeof types.SetUserWorkspacesDocument,
     "\n  mutation SetUserDisabled($id: ID!, $disabled: Boolean!) {\n    setUserDisabled(id: $id, disabled: $disabled) {\n      id\n      disabled\n    }\n  }\n": typeof types.SetUserDisabledDocument,
 };
 const documents: Documents = {
@@ -79,7 +83,8 @@ const documents: Documents = {
     "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.UpdateServiceDocument,
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": types.DeleteServiceDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
-    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n": types.CreateUserDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n": types.CreateUserDocument,
+    "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n": types.LimitWorkspacesDocument,
     "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n": types.CheckRunFieldsFragmentDoc,
     "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": types.RecheckServiceDocument,
     "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": types.DiagnoseServiceDocument,
@@ -89,11 +94,14 @@ const documents: Documents = {
     "\n  mutation CancelOperationRun($id: ID!) {\n    cancelOperationRun(id: $id, confirm: true) {\n      ...RunDetailFields\n    }\n  }\n": types.CancelOperationRunDocument,
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": types.MarkOperationRunInvestigatedDocument,
     "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": types.OperationFilterOptionsDocument,
+    "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": types.OperationFilterTenantsDocument,
     "\n  fragment CheckPageFields on HealthCheckPage {\n    checks {\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n    hasNextPage\n    endCursor\n  }\n": types.CheckPageFieldsFragmentDoc,
     "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        ...CheckPageFields\n      }\n    }\n  }\n": types.ServiceChecksDocument,
     "\n  fragment OpsSummaryFields on OpsSummary {\n    status\n    reasons\n    windowHours\n    generatedAt\n    runsBlocked\n    runsRunning\n    runsQueued\n    runsFailed\n    leasesActive\n    leasesStale\n    idempotencyReplays\n    idempotencyConflicts\n    dispatchTimeouts\n    servicesDown\n    servicesDegraded\n    criticalServicesDown\n    workersOnline\n  }\n": types.OpsSummaryFieldsFragmentDoc,
     "\n  query OpsSummary {\n    opsSummary(hours: 24) {\n      ...OpsSummaryFields\n    }\n  }\n": types.OpsSummaryDocument,
     "\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n": types.ServiceChangedForSummaryDocument,
+    "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": types.ServiceCardFieldsFragmentDoc,
+    "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": types.HealthOverviewDocument,
     "\n  fragment RunLinkFields on OperationRun {\n    id\n    title\n    status\n    outcome\n    createdAt\n  }\n": types.RunLinkFieldsFragmentDoc,
     "\n  fragment RunDetailFields on OperationRun {\n    ...RunListFields\n    startedAt\n    completedAt\n    input\n    result\n    error\n    context\n    attempt\n    leaseWorker\n    leaseExpiresAt\n    lastHeartbeatAt\n    idempotencyKey\n    policy {\n      label\n      retryable\n      cancelable\n      expectedDurationMs\n      maxAttempts\n    }\n    retriedFrom {\n      ...RunLinkFields\n    }\n    retries {\n      ...RunLinkFields\n    }\n    auditTrail {\n      at\n      action\n      actorLabel\n      outcome\n      input\n    }\n    servicesAroundFailure {\n      service\n      critical\n      worstStatus\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n    }\n  }\n": types.RunDetailFieldsFragmentDoc,
     "\n  query OperationRun($id: ID!) {\n    operationRun(id: $id) {\n      ...RunDetailFields\n    }\n  }\n": types.OperationRunDocument,
@@ -102,11 +110,10 @@ const documents: Documents = {
     "\n  query OperationRuns($filter: OperationRunFilter, $first: Int, $after: String) {\n    operationRuns(filter: $filter, first: $first, after: $after) {\n      runs {\n        ...RunListFields\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": types.OperationRunsDocument,
     "\n  query OperationFailures($filter: OperationRunFilter, $first: Int, $after: String) {\n    operationFailures(filter: $filter, first: $first, after: $after) {\n      runs {\n        ...RunListFields\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": types.OperationFailuresDocument,
     "\n  query OperationStuck($filter: OperationRunFilter, $first: Int, $after: String) {\n    operationStuck(filter: $filter, first: $first, after: $after) {\n      runs {\n        ...RunListFields\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": types.OperationStuckDocument,
+    "\n  subscription OperationRunsChanged($filter: OperationRunUpdatedFilter, $intervalMs: Int) {\n    operationRunsChanged(filter: $filter, intervalMs: $intervalMs) {\n      count\n    }\n  }\n": types.OperationRunsChangedDocument,
     "\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        ...CheckPageFields\n      }\n    }\n  }\n": types.ServiceDetailDocument,
     "\n  subscription ServiceCheckRecorded($name: String!) {\n    healthCheckRecorded(service: $name) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": types.ServiceCheckRecordedDocument,
     "\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n": types.ServiceStatusChangedForDocument,
-    "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": types.ServiceCardFieldsFragmentDoc,
-    "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": types.HealthOverviewDocument,
     "\n  subscription GridStatusChanged {\n    serviceStatusChanged {\n      service\n      status\n      at\n    }\n  }\n": types.GridStatusChangedDocument,
     "\n  subscription GridCheckRecorded {\n    healthCheckRecorded {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": types.GridCheckRecordedDocument,
     "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n": types.ViewerFieldsFragmentDoc,
@@ -123,10 +130,11 @@ const documents: Documents = {
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": types.AuditLogDocument,
     "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n": types.AdminServiceFieldsFragmentDoc,
     "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n": types.AdminServicesDocument,
-    "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n": types.ApiTokensDocument,
+    "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n      workspaces\n    }\n  }\n": types.ApiTokensDocument,
     "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      status\n      revokedAt\n    }\n  }\n": types.RevokeApiTokenDocument,
-    "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n": types.UsersDocument,
+    "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n      workspaces\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n": types.UsersDocument,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n      role\n    }\n  }\n": types.SetUserRoleDocument,
+    "\n  mutation SetUserWorkspaces($id: ID!, $workspaces: [String!]) {\n    setUserWorkspaces(id: $id, workspaces: $workspaces) {\n      id\n      workspaces\n    }\n  }\n": types.SetUserWorkspacesDocument,
     "\n  mutation SetUserDisabled($id: ID!, $disabled: Boolean!) {\n    setUserDisabled(id: $id, disabled: $disabled) {\n      id\n      disabled\n    }\n  }\n": types.SetUserDisabledDocument,
 };
 
@@ -175,7 +183,11 @@ export function graphql(source: "\n  mutation CreateApiToken($input: CreateApiTo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n    }\n  }\n"];
+export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n"): (typeof documents)["\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -215,6 +227,10 @@ export function graphql(source: "\n  query OperationFilterOptions {\n    workspa
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment CheckPageFields on HealthCheckPage {\n    checks {\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n    hasNextPage\n    endCursor\n  }\n"): (typeof documents)["\n  fragment CheckPageFields on HealthCheckPage {\n    checks {\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n    hasNextPage\n    endCursor\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -232,6 +248,14 @@ export function graphql(source: "\n  query OpsSummary {\n    opsSummary(hours: 2
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n"): (typeof documents)["\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n"): (typeof documents)["\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -267,6 +291,10 @@ export function graphql(source: "\n  query OperationStuck($filter: OperationRunF
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription OperationRunsChanged($filter: OperationRunUpdatedFilter, $intervalMs: Int) {\n    operationRunsChanged(filter: $filter, intervalMs: $intervalMs) {\n      count\n    }\n  }\n"): (typeof documents)["\n  subscription OperationRunsChanged($filter: OperationRunUpdatedFilter, $intervalMs: Int) {\n    operationRunsChanged(filter: $filter, intervalMs: $intervalMs) {\n      count\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        ...CheckPageFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {\n    service(name: $name) {\n      name\n      displayName\n      kind\n      target\n      source\n      sourcePath\n      status\n      statusSince\n      lastCheckedAt\n      latencyMs\n      lastError\n      paused\n      critical\n      interval\n      timeoutMs\n      failureThreshold\n      recoveryThreshold\n      tags\n      dependsOn\n      pingUrl\n      uptime {\n        last24h {\n          ratio\n        }\n        last7d {\n          ratio\n        }\n        last30d {\n          ratio\n        }\n      }\n      latencySeries(from: $from, to: $to) {\n        at\n        avgMs\n        p95Ms\n      }\n      timeline(from: $from, to: $to) {\n        status\n        startedAt\n        endedAt\n      }\n      recentChecks(first: 20) {\n        ...CheckPageFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -276,14 +304,6 @@ export function graphql(source: "\n  subscription ServiceCheckRecorded($name: St
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription ServiceStatusChangedFor($name: String!) {\n    serviceStatusChanged(service: $name) {\n      service\n      status\n      reason\n      at\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n"): (typeof documents)["\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    kind\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -351,7 +371,7 @@ export function graphql(source: "\n  query AdminServices {\n    services {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n"];
+export function graphql(source: "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n      workspaces\n    }\n  }\n"): (typeof documents)["\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n      workspaces\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -359,11 +379,15 @@ export function graphql(source: "\n  mutation RevokeApiToken($id: ID!) {\n    re
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n"): (typeof documents)["\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n"];
+export function graphql(source: "\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n      workspaces\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n"): (typeof documents)["\n  query Users {\n    users {\n      id\n      email\n      role\n      disabled\n      createdAt\n      lastSignInAt\n      workspaces\n    }\n    roles {\n      role\n      capabilities\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n      role\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n      role\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserWorkspaces($id: ID!, $workspaces: [String!]) {\n    setUserWorkspaces(id: $id, workspaces: $workspaces) {\n      id\n      workspaces\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserWorkspaces($id: ID!, $workspaces: [String!]) {\n    setUserWorkspaces(id: $id, workspaces: $workspaces) {\n      id\n      workspaces\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,49 +1,21 @@
 /**
- * The live service grid: one `healthOverview` query for every service, kept in a Solid store keyed
- * by name so that a check or a status change updates one card's fields in place. Refetches every
- * 30 s only while the socket is down, and once when it comes back.
+ * The live service grid: one `healthOverview` query for every service, then updates in place from
+ * the subscriptions. Each service is one signal holding its card's plain data, replaced whole on
+ * every change: building a thousand cards then costs a thousand signals (a store would wrap every
+ * service in a proxy and make a signal for every field a card reads), and a change re-runs only
+ * that card's bindings. Refetches every 30 s only while the socket is down, and once when it is back.
  */
-import { batch, createEffect, createMemo, onCleanup } from 'solid-js';
-import type { RoutePreloadFuncArgs } from '@solidjs/router';
+import { batch, createEffect, createMemo, createSignal, onCleanup, type Accessor, type Signal } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { CombinedError } from '@urql/core';
 import type { HealthOverviewQuery as HealthOverviewQueryResult, ServiceCardFieldsFragment } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
+import { HealthOverviewQuery } from './overview-query.ts';
+import { takeEarlyAnswer } from './early-answers.ts';
 import { connectionStatus, onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
 import { STATUS_KEYS, statusKey, type StatusKey } from './status.ts';
-
-graphql(`
-  fragment ServiceCardFields on Service {
-    name
-    displayName
-    kind
-    target
-    status
-    statusSince
-    lastCheckedAt
-    latencyMs
-    lastError
-    uptime24h
-    recentLatencies
-    critical
-    tags
-    paused
-  }
-`);
-
-const HealthOverviewQuery = graphql(`
-  query HealthOverview {
-    healthOverview {
-      generatedAt
-      configError
-      services {
-        ...ServiceCardFields
-      }
-    }
-  }
-`);
 
 const GridStatusChanged = graphql(`
   subscription GridStatusChanged {
@@ -72,26 +44,11 @@ export type GridService = ServiceCardFieldsFragment;
 /** Points kept in a card's sparkline (the server keeps the last 20 latencies). */
 const SPARKLINE_POINTS = 20;
 const OFFLINE_REFETCH_MS = 30_000;
-/** A preloaded answer older than this is not used. */
-const PRELOAD_FRESH_MS = 5000;
 
 /** What the grid needs of a query result. */
 interface OverviewAnswer {
   data?: HealthOverviewQueryResult;
   error?: CombinedError;
-}
-
-let preloaded: { at: number; answer: Promise<OverviewAnswer> } | null = null;
-
-const askServer = (): Promise<OverviewAnswer> => client.query(HealthOverviewQuery, {}).toPromise();
-
-/**
- * The Overview route's preload: asks for the grid while the session is still loading, so the two
- * round trips overlap instead of following each other. Not on hover (intent "preload").
- */
-export function preloadServiceGrid({ intent }: RoutePreloadFuncArgs): void {
-  if (intent === 'preload') return;
-  preloaded = { at: Date.now(), answer: askServer() };
 }
 
 let markGridAnswered: () => void = () => {};
@@ -108,35 +65,40 @@ export function afterGridAnswered(): Promise<void> {
   return gridAnswered;
 }
 
-function overviewAnswer(): Promise<OverviewAnswer> {
-  const early = preloaded;
-  preloaded = null;
-  const answer = early && Date.now() - early.at < PRELOAD_FRESH_MS ? early.answer : askServer();
-  void answer.finally(() => markGridAnswered());
-  return answer;
+/** The entry script's early answer the first time (main.tsx asks it on the Overview), else asked now. */
+async function overviewAnswer(): Promise<OverviewAnswer> {
+  try {
+    const early = await takeEarlyAnswer(HealthOverviewQuery);
+    return early ? { data: early } : await client.query(HealthOverviewQuery, {}).toPromise();
+  } finally {
+    markGridAnswered();
+  }
 }
 
 interface GridState {
   loaded: boolean;
   error: FormError | null;
   configError: string | null;
-  /** Names in the server's order (by name). */
-  names: string[];
-  byName: Record<string, GridService>;
 }
 
 export interface ServiceGrid {
   state: GridState;
-  /** Services per status key, from the live store. */
-  counts: () => Record<StatusKey, number>;
+  /** Names in the server's order (by name). */
+  names: Accessor<string[]>;
+  /** A service's live card data; only for a name in `names()`. */
+  service: (name: string) => Accessor<GridService>;
+  /** Services per status key. */
+  counts: Accessor<Record<StatusKey, number>>;
   /** Every tag in use, sorted. */
-  tags: () => string[];
+  tags: Accessor<string[]>;
   refetch: () => Promise<void>;
 }
 
-/** Creates the grid's store and wires it to the server; call inside the page component. */
+/** Creates the grid's state and wires it to the server; call inside the page component. */
 export function createServiceGrid(): ServiceGrid {
-  const [state, setState] = createStore<GridState>({ loaded: false, error: null, configError: null, names: [], byName: {} });
+  const [state, setState] = createStore<GridState>({ loaded: false, error: null, configError: null });
+  const [names, setNames] = createSignal<string[]>([]);
+  const cards = new Map<string, Signal<GridService>>();
 
   let inFlight: Promise<void> | null = null;
   const refetch = () =>
@@ -149,20 +111,17 @@ export function createServiceGrid(): ServiceGrid {
         }
         performance.mark('lookout:grid-data');
         const { services, configError } = result.data.healthOverview;
-        const names = services.map((s) => s.name);
         batch(() => {
-          if (!state.loaded) {
-            const byName: Record<string, GridService> = {};
-            for (const service of services) byName[service.name] = service;
-            setState('byName', byName);
-          } else {
-            // A shallow merge per service: equal values notify nobody, so only what changed re-renders
-            // (arrays are replaced whole, which is what the sparkline tracks).
-            const keep = new Set(names);
-            for (const service of services) setState('byName', service.name, service);
-            for (const name of state.names) if (!keep.has(name)) setState('byName', name, undefined!);
+          const listed = new Set<string>();
+          for (const service of services) {
+            listed.add(service.name);
+            const card = cards.get(service.name);
+            if (card) card[1](service);
+            else cards.set(service.name, createSignal(service));
           }
-          setState({ loaded: true, error: null, configError: configError ?? null, names });
+          for (const name of cards.keys()) if (!listed.has(name)) cards.delete(name);
+          setNames([...listed]);
+          setState({ loaded: true, error: null, configError: configError ?? null });
         });
         // User-timing marks for the dashboard benchmark (bench/dashboard): data in hand, grid built,
         // and the first frame after it (style, layout and paint done).
@@ -185,11 +144,13 @@ export function createServiceGrid(): ServiceGrid {
   const checks = client.subscription(GridCheckRecorded, {}).subscribe((result) => {
     const check = result.data?.healthCheckRecorded;
     if (!check) return;
-    const current = state.byName[check.service];
-    if (!current) return learnNewService();
+    const card = cards.get(check.service);
+    if (!card) return learnNewService();
+    const current = card[0]();
     // A late event must not roll a card back past a newer one.
     if (current.lastCheckedAt && current.lastCheckedAt > check.checkedAt) return;
-    setState('byName', check.service, {
+    card[1]({
+      ...current,
       latencyMs: check.latencyMs,
       lastCheckedAt: check.checkedAt,
       lastError: check.error ?? null,
@@ -199,8 +160,9 @@ export function createServiceGrid(): ServiceGrid {
   const changes = client.subscription(GridStatusChanged, {}).subscribe((result) => {
     const change = result.data?.serviceStatusChanged;
     if (!change) return;
-    if (!state.byName[change.service]) return learnNewService();
-    setState('byName', change.service, { status: change.status, statusSince: change.at });
+    const card = cards.get(change.service);
+    if (!card) return learnNewService();
+    card[1]({ ...card[0](), status: change.status, statusSince: change.at });
   });
   onCleanup(() => {
     checks.unsubscribe();
@@ -216,19 +178,30 @@ export function createServiceGrid(): ServiceGrid {
     onCleanup(() => clearInterval(timer));
   });
 
-  const counts = createMemo(() => {
-    const result = Object.fromEntries(STATUS_KEYS.map((k) => [k, 0])) as Record<StatusKey, number>;
-    for (const name of state.names) {
-      const s = state.byName[name];
-      if (s) result[statusKey(s.status, s.paused)]++;
-    }
-    return result;
-  });
-  const tags = createMemo(() => {
-    const all = new Set<string>();
-    for (const name of state.names) for (const tag of state.byName[name]?.tags ?? []) all.add(tag);
-    return [...all].sort();
-  });
+  const service = (name: string) => cards.get(name)![0];
+  // Both read every card, so they run again on every check; their answers rarely change, and
+  // equal answers notify nobody.
+  const counts = createMemo(
+    () => {
+      const result = Object.fromEntries(STATUS_KEYS.map((k) => [k, 0])) as Record<StatusKey, number>;
+      for (const name of names()) {
+        const s = cards.get(name)?.[0]();
+        if (s) result[statusKey(s.status, s.paused)]++;
+      }
+      return result;
+    },
+    undefined,
+    { equals: (a, b) => STATUS_KEYS.every((k) => a[k] === b[k]) },
+  );
+  const tags = createMemo(
+    () => {
+      const all = new Set<string>();
+      for (const name of names()) for (const tag of cards.get(name)?.[0]().tags ?? []) all.add(tag);
+      return [...all].sort();
+    },
+    undefined,
+    { equals: (a, b) => a.length === b.length && a.every((tag, i) => tag === b[i]) },
+  );
 
-  return { state, counts, tags, refetch };
+  return { state, names, service, counts, tags, refetch };
 }

@@ -7,31 +7,10 @@ import { graphql } from '../graphql';
 import type { ViewerFieldsFragment } from '../graphql/graphql.ts';
 import type { Capability } from '../../../server/auth/capabilities.ts';
 import { client, whenUnauthenticated } from './urql.ts';
+import { SessionQuery } from './session-query.ts';
+import { takeEarlyAnswer } from './early-answers.ts';
 import { restartSocket } from './socket.ts';
 import { formError, type FormError } from './errors.ts';
-
-graphql(`
-  fragment ViewerFields on Viewer {
-    id
-    kind
-    name
-    email
-    role
-    capabilities
-    sessionExpiresAt
-  }
-`);
-
-const SessionQuery = graphql(`
-  query Session {
-    me {
-      ...ViewerFields
-    }
-    setupStatus {
-      required
-    }
-  }
-`);
 
 const SignInMutation = graphql(`
   mutation SignIn($email: String!, $password: String!) {
@@ -71,14 +50,17 @@ interface SessionState {
 const [session, setSession] = createStore<SessionState>({ loaded: false, viewer: null, setupRequired: false });
 export { session };
 
-/** Reloads `me` and `setupStatus`; keeps what we knew when the server cannot be reached. */
+/**
+ * Reloads `me` and `setupStatus` (the first time from the entry script's early answer, when it
+ * has one); keeps what we knew when the server cannot be reached.
+ */
 export async function refreshSession(): Promise<void> {
-  const result = await client.query(SessionQuery, {}).toPromise();
-  if (!result.data) return;
+  const data = (await takeEarlyAnswer(SessionQuery)) ?? (await client.query(SessionQuery, {}).toPromise()).data;
+  if (!data) return;
   const before = session.viewer?.id ?? null;
-  setSession({ loaded: true, viewer: result.data.me ?? null, setupRequired: result.data.setupStatus.required });
+  setSession({ loaded: true, viewer: data.me ?? null, setupRequired: data.setupStatus.required });
   // Signed out elsewhere (or the session expired): the socket still carries the old identity.
-  if (before && !result.data.me) restartSocket();
+  if (before && !data.me) restartSocket();
 }
 
 whenUnauthenticated(() => void refreshSession());

@@ -4,11 +4,11 @@
  * text filter, and Lookout's own clock, health and version in a strip. Above it all, for those who
  * may see operations, the ops summary: healthy right now, and if not, why.
  */
-import { For, Match, Show, Switch, createMemo } from 'solid-js';
+import { Match, Show, Switch, createMemo } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { ServerStrip } from '../components/ServerStrip.tsx';
-import { ServiceCard } from '../components/monitoring/ServiceCard.tsx';
+import { ServiceGrid } from '../components/monitoring/ServiceGrid.tsx';
 import { OpsSummaryCard } from '../components/operations/OpsSummaryCard.tsx';
 import { StatusCounts } from '../components/monitoring/StatusCounts.tsx';
 import { GridFilters, type GridFilter } from '../components/monitoring/GridFilters.tsx';
@@ -23,14 +23,13 @@ export function OverviewPage() {
   const grid = createServiceGrid();
   const [filter, setFilter] = createStore<GridFilter>({ status: null, tag: null, text: '' });
 
-  // Reads a service's status only while a status filter is set, so live checks do not re-filter.
+  // Reads the services only while a filter is set, so live checks do not re-filter an unfiltered grid.
   const shown = createMemo(() => {
     const { status, tag } = filter;
     const text = filter.text.trim().toLowerCase();
-    if (!status && !tag && !text) return grid.state.names;
-    return grid.state.names.filter((name) => {
-      const s = grid.state.byName[name];
-      if (!s) return false;
+    if (!status && !tag && !text) return grid.names();
+    return grid.names().filter((name) => {
+      const s = grid.service(name)();
       if (status && statusKey(s.status, s.paused) !== status) return false;
       if (tag && !s.tags.includes(tag)) return false;
       return !text || name.includes(text) || s.displayName.toLowerCase().includes(text) || s.target.toLowerCase().includes(text);
@@ -56,17 +55,13 @@ export function OverviewPage() {
             Loading services…
           </p>
         </Match>
-        <Match when={grid.state.loaded && grid.state.names.length === 0}>
+        <Match when={grid.state.loaded && grid.names().length === 0}>
           <EmptyGrid />
         </Match>
         <Match when={grid.state.loaded}>
           <StatusCounts counts={grid.counts()} selected={filter.status} onSelect={(status) => setFilter({ status })} />
-          <GridFilters filter={filter} tags={grid.tags()} onChange={setFilter} shown={shown().length} total={grid.state.names.length} />
-          <div class="service-grid" classList={{ stale: connectionStatus() === 'reconnecting' }} data-testid="service-grid">
-            <For each={shown()} fallback={<p class="muted service-grid__none">No service matches these filters.</p>}>
-              {(name) => <ServiceCard service={grid.state.byName[name]} />}
-            </For>
-          </div>
+          <GridFilters filter={filter} tags={grid.tags()} onChange={setFilter} shown={shown().length} total={grid.names().length} />
+          <ServiceGrid names={shown()} service={grid.service} stale={connectionStatus() === 'reconnecting'} />
         </Match>
       </Switch>
     </>

@@ -1,29 +1,39 @@
 /**
- * One service on the Overview grid. It reads its fields straight from the grid's store, so a check
- * or a status change re-renders only the texts that changed; the relative times read the shared
- * ticker. Kept lean for a thousand cards: a plain <a> (the router handles it, with no per-link
- * work), conditional text instead of <Show>, one element per fact.
+ * One service on the Overview grid, live: it reads the service's data from the grid and the
+ * shared ticker for its relative times. Kept lean for a thousand cards: a plain <a> (the router
+ * handles it, with no per-link work), no <Show>, and every changing text and attribute bound as a
+ * property (`textContent`, `points`) rather than a child expression, so that Solid updates the
+ * whole card from one effect that writes only what changed, not a dozen effects per card.
  */
+import type { Accessor } from 'solid-js';
 import type { GridService } from '../../lib/service-grid.ts';
 import { STATUS_LABELS, formatLatency, formatUptime, statusKey } from '../../lib/status.ts';
-import { formatAgo, formatDuration } from '../../lib/format.ts';
+import { formatAgo, formatDuration, lastParsedTime } from '../../lib/format.ts';
+import { sparklinePoints } from '../../lib/sparkline.ts';
 import { now } from '../../lib/ticker.ts';
-import { Sparkline } from './Sparkline.tsx';
 
 export function serviceHref(name: string): string {
   return `/services/${encodeURIComponent(name)}`;
 }
 
-export function ServiceCard(props: { service: GridService }) {
+/** `sparkline`: whether to draw the latency line (the grid draws them only where the browser renders). */
+export function ServiceCard(props: { service: Accessor<GridService>; sparkline: boolean }) {
   const s = props.service;
-  // The grid is keyed by name, so a card's name never changes: read it once, outside any effect.
-  const name = s.name;
+  // The grid is keyed by name, so a card's name never changes: read it once, outside the effect.
+  const name = s().name;
   const href = serviceHref(name);
-  const key = () => statusKey(s.status, s.paused);
-  // Texts as plain functions: one effect each, no extra memo for a condition.
-  const nameLine = () => (s.displayName !== name ? name : '');
-  const since = () => (s.statusSince && !s.paused ? `for ${formatDuration(now() - Date.parse(s.statusSince))}` : '');
-  const checked = () => (s.lastCheckedAt ? `checked ${formatAgo(s.lastCheckedAt, now())}` : 'not checked yet');
+  const key = () => statusKey(s().status, s().paused);
+  // The ticker re-reads these every second; the times they parse change far less often.
+  const statusSince = lastParsedTime();
+  const lastChecked = lastParsedTime();
+  const since = () => {
+    const { statusSince: at, paused } = s();
+    return at && !paused ? `for ${formatDuration(now() - statusSince(at))}` : '';
+  };
+  const checked = () => {
+    const at = s().lastCheckedAt;
+    return at ? `checked ${formatAgo(lastChecked(at), now())}` : 'not checked yet';
+  };
   return (
     <a
       href={href}
@@ -31,28 +41,24 @@ export function ServiceCard(props: { service: GridService }) {
       data-testid="service-card"
       data-service={name}
       data-status={key()}
-      data-critical={s.critical ? 'critical' : undefined}
-      title={s.lastError ?? s.target}
+      data-critical={s().critical ? 'critical' : undefined}
+      title={s().lastError ?? s().target}
     >
-      {/* The "critical" marker is drawn from data-critical by CSS: no extra node or effect per card. */}
-      <span class="service-card__title">{s.displayName}</span>
-      <span class="service-card__name">{nameLine()}</span>
+      {/* The "critical" marker is drawn from data-critical by CSS: no extra node per card. */}
+      <span class="service-card__title" textContent={s().displayName} />
+      <span class="service-card__name" textContent={s().displayName !== name ? name : ''} />
       <span class="service-card__status">
-        <span class="service-card__label" data-testid="service-status">
-          {STATUS_LABELS[key()]}
-        </span>
-        {since()}
+        <span class="service-card__label" data-testid="service-status" textContent={STATUS_LABELS[key()]} />
+        <span textContent={since()} />
       </span>
       <span class="service-card__metrics">
-        <span class="service-card__latency" data-testid="service-latency" title="Latency of the last check">
-          {formatLatency(s.latencyMs)}
-        </span>
-        <span title="Uptime over the last 24 h">{formatUptime(s.uptime24h)} · 24 h</span>
+        <span class="service-card__latency" data-testid="service-latency" title="Latency of the last check" textContent={formatLatency(s().latencyMs)} />
+        <span title="Uptime over the last 24 h" textContent={`${formatUptime(s().uptime24h)} · 24 h`} />
       </span>
-      <Sparkline values={s.recentLatencies} />
-      <span class="service-card__checked" data-testid="service-checked">
-        {checked()}
-      </span>
+      <svg class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
+        <polyline points={props.sparkline ? sparklinePoints(s().recentLatencies) : undefined} />
+      </svg>
+      <span class="service-card__checked" data-testid="service-checked" textContent={checked()} />
     </a>
   );
 }

@@ -1,7 +1,9 @@
-/** A tiny latency line (inline SVG, no chart library): cheap enough for a thousand cards. */
-import { unwrap } from 'solid-js/store';
+/**
+ * The points of a service card's latency line, an inline SVG polyline (no chart library): cheap
+ * enough to draw for every card on screen, and again on every check.
+ */
 
-/** The drawing box: the SVG stretches it to the card's width. */
+/** The drawing box: the card's SVG viewBox (0 0 100 24), stretched to the card's width. */
 const WIDTH = 100;
 const HEIGHT = 24;
 
@@ -22,16 +24,4 @@ export function sparklinePoints(values: readonly number[]): string {
   let points = '';
   for (let i = 0; i < n; i++) points += `${Math.round(i * step)},${Math.round(HEIGHT - 2 - (values[i] - min) * scale)} `;
   return points;
-}
-
-/**
- * `values` is read once per change of the array itself (the grid replaces it whole on every
- * check), not item by item, which would track twenty store entries per card.
- */
-export function Sparkline(props: { values: readonly number[] }) {
-  return (
-    <svg class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
-      <polyline points={sparklinePoints(unwrap(props.values))} />
-    </svg>
-  );
 }

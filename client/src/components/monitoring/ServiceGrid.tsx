@@ -1,0 +1,44 @@
+/**
+ * The Overview's cards, in sections of 24. The browser skips an off-screen section whole
+ * (content-visibility), so a thousand cards cost about what the forty-odd sections and the one or
+ * two on screen cost; as one grid of a thousand items, every card would be styled and laid out, and
+ * laid out again once the browser knows which cards are on screen. A section draws its cards'
+ * sparklines only while the browser renders it: a thousand of them at once is a long task, for
+ * lines nobody sees.
+ */
+import { For, Index, createMemo, createSignal, type Accessor } from 'solid-js';
+import type { GridService } from '../../lib/service-grid.ts';
+import { ServiceCard } from './ServiceCard.tsx';
+
+/** Cards per section: about a screenful at common widths (styles.css estimates a section's height from it). */
+const SECTION_SIZE = 24;
+/** A browser that does not say when a section starts or stops being rendered draws every sparkline. */
+const KNOWS_WHEN_RENDERED = typeof ContentVisibilityAutoStateChangeEvent !== 'undefined';
+
+export function ServiceGrid(props: {
+  names: string[];
+  service: (name: string) => Accessor<GridService>;
+  stale: boolean;
+}) {
+  const sections = createMemo(() => {
+    const sections: string[][] = [];
+    for (let i = 0; i < props.names.length; i += SECTION_SIZE) sections.push(props.names.slice(i, i + SECTION_SIZE));
+    return sections;
+  });
+  // Sections by position and cards by name: when the list changes, a section keeps its element and
+  // a card that stays in its section keeps its own (a status change updates it in place).
+  return (
+    <div class="service-grid" classList={{ stale: props.stale }} data-testid="service-grid">
+      <Index each={sections()} fallback={<p class="muted service-grid__none">No service matches these filters.</p>}>
+        {(section) => {
+          const [rendered, setRendered] = createSignal(!KNOWS_WHEN_RENDERED);
+          return (
+            <div class="service-grid__section" on:contentvisibilityautostatechange={(event) => setRendered(!event.skipped)}>
+              <For each={section()}>{(name) => <ServiceCard service={props.service(name)} sparkline={rendered()} />}</For>
+            </div>
+          );
+        }}
+      </Index>
+    </div>
+  );
+}
