@@ -10,9 +10,12 @@ function parseDate(value: unknown): Date {
   return date;
 }
 
+/** What `Date.prototype.toISOString` writes: such a string is already the API's form of an instant. */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 builder.scalarType('DateTime', {
   description: 'An instant in time, as an ISO-8601 string in UTC.',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
+  serialize: (value) => (value instanceof Date ? value.toISOString() : typeof value === 'string' && CANONICAL.test(value) ? value : new Date(value as string).toISOString()),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : undefined),
 });

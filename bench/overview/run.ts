@@ -14,9 +14,10 @@ const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100
 const sizes = values.sizes.split(',').map(Number);
 const requests = Number(values.requests);
 
-const QUERY = `query Overview { healthOverview {
-  generatedAt counts { healthy degraded down pending paused }
-  services { name displayName kind target status statusSince lastCheckedAt latencyMs lastError uptime24h recentLatencies critical tags paused source }
+/** The dashboard's grid query (client/src/lib/overview-query.ts): 13 fields per service. */
+const QUERY = `query HealthOverview { healthOverview {
+  generatedAt configError
+  services { name displayName target status statusSince lastCheckedAt latencyMs lastError uptime24h recentLatencies critical tags paused }
 } }`;
 
 const { db, dataDir, cleanup } = await benchDatabase();

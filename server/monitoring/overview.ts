@@ -8,21 +8,37 @@ import { timeInStatusByService, uptimeRatio, EMPTY_TIME, type TimeInStatus } fro
 import type { ServiceSource } from './entities.ts';
 import type { ServiceDefinition } from './services.ts';
 
-/** A service's definition with its current state, as the API shows it. */
-export interface ServiceSummary extends ServiceDefinition {
+/**
+ * A service as the API shows it: what its card on the grid shows (loaded for every service of a
+ * list), and the rest of its definition and state, loaded on first use for the whole list at once.
+ */
+export interface ServiceSummary {
   id: number;
+  name: string;
+  displayName: string;
+  kind: string;
+  target: string;
   source: ServiceSource;
-  sourcePath: string | null;
-  pingToken: string | null;
+  critical: boolean;
+  tags: string[];
+  paused: boolean;
   status: Status | null;
-  statusSince: Date | null;
-  lastCheckedAt: Date | null;
+  /** ISO-8601 in UTC, as the API shows instants. */
+  statusSince: string | null;
+  lastCheckedAt: string | null;
   latencyMs: number | null;
   lastError: string | null;
-  lastDetails: Record<string, unknown> | null;
   recentLatencies: number[];
-  /** Time in each status over the last 24 h (filled by listServices). */
+  /** Time in each status over the last 24 h. */
   day: TimeInStatus;
+  /** The rest, for this service; one query for every service of the list, the first time any is asked. */
+  details(): Promise<ServiceDetails>;
+}
+
+export interface ServiceDetails extends Omit<ServiceDefinition, 'name' | 'displayName' | 'kind' | 'target' | 'critical' | 'tags' | 'paused'> {
+  sourcePath: string | null;
+  pingToken: string | null;
+  lastDetails: Record<string, unknown> | null;
 }
 
 export interface ServiceFilter {
@@ -35,11 +51,21 @@ export interface ServiceFilter {
   criticalOnly?: boolean | null;
 }
 
-/** `{1,2,3}` → [1, 2, 3]: much cheaper than the driver's generic array parser on the hot overview path. */
-function parseIntArray(text: string): number[] {
-  return text.length > 2 ? text.slice(1, -1).split(',').map(Number) : [];
-}
+/** An instant as `Date.prototype.toISOString` writes it, computed by PostgreSQL. */
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * `{1,2,3}` → [1, 2, 3]; `{a,b}` → ['a', 'b']: cheaper than the driver's generic array parser. Tags
+ * cannot hold commas, quotes or spaces (services.ts), so only a tag such as `null` comes quoted.
+ */
+const intArray = (text: string): number[] => (text.length > 2 ? text.slice(1, -1).split(',').map(Number) : []);
+const nameArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -1).split(',').map((t) => (t.startsWith('"') ? JSON.parse(t) : t)) : []);
+
+/**
+ * The services matching the filter, by name, with what their cards show and their 24 h time in
+ * status: the grid of every service is the hottest read there is, so it reads only those columns
+ * (two queries whatever the number of services); the rest comes from `details()` when asked.
+ */
 export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date): Promise<ServiceSummary[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -57,45 +83,64 @@ export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Dat
   }
   if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
   if (filter.criticalOnly) where.push('s.critical');
+  // Arrays and instants as text: the driver's generic parsers cost more than the rest of the row.
   const { rows } = await sql.query(
-    `select s.id, s.name, s.display_name, s.kind, s.target, s.options, s.interval_ms, s.timeout_ms, s.degraded_latency_ms,
-            s.failure_threshold, s.recovery_threshold, s.critical, s.tags, s.depends_on, s.paused, s.source, s.source_path, s.ping_token,
-            st.status, st.status_since, st.last_checked_at, st.last_latency_ms, st.last_error, st.last_details,
-            st.recent_latencies::text as recent_latencies
+    `select s.id, s.name, s.display_name, s.kind, s.target, s.source, s.critical, s.tags::text as tags, s.paused, st.status,
+            ${iso('st.status_since')} as status_since, ${iso('st.last_checked_at')} as last_checked_at, st.last_latency_ms,
+            st.last_error, st.recent_latencies::text as recent_latencies
        from services s join service_states st on st.service_id = s.id
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by s.name`,
     params,
   );
   const day = rows.length ? await timeInStatusByService(sql, new Date(now.getTime() - 86400_000), now, now, filter.names ? rows.map((r) => r.id) : undefined) : new Map();
+  let details: Promise<Map<number, ServiceDetails>> | undefined;
+  const detailsOf = async (id: number) => (await (details ??= loadDetails(sql, rows.map((r) => r.id)))).get(id)!;
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     displayName: r.display_name,
     kind: r.kind,
     target: r.target,
-    options: r.options,
-    intervalMs: r.interval_ms,
-    timeoutMs: r.timeout_ms,
-    degradedLatencyMs: r.degraded_latency_ms,
-    failureThreshold: r.failure_threshold,
-    recoveryThreshold: r.recovery_threshold,
-    critical: r.critical,
-    tags: r.tags,
-    dependsOn: r.depends_on,
-    paused: r.paused,
     source: r.source,
-    sourcePath: r.source_path,
-    pingToken: r.ping_token,
+    critical: r.critical,
+    tags: nameArray(r.tags),
+    paused: r.paused,
     status: r.status,
     statusSince: r.status_since,
     lastCheckedAt: r.last_checked_at,
     latencyMs: r.last_latency_ms,
     lastError: r.last_error,
-    lastDetails: r.last_details,
-    recentLatencies: parseIntArray(r.recent_latencies),
+    recentLatencies: intArray(r.recent_latencies),
     day: day.get(r.id) ?? { ...EMPTY_TIME },
+    details: () => detailsOf(r.id),
   }));
+}
+
+async function loadDetails(sql: pg.Pool, ids: number[]): Promise<Map<number, ServiceDetails>> {
+  const { rows } = await sql.query(
+    `select s.id, s.options, s.interval_ms, s.timeout_ms, s.degraded_latency_ms, s.failure_threshold, s.recovery_threshold,
+            s.depends_on, s.source_path, s.ping_token, st.last_details
+       from services s join service_states st on st.service_id = s.id where s.id = any($1::int[])`,
+    [ids],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        options: r.options,
+        intervalMs: r.interval_ms,
+        timeoutMs: r.timeout_ms,
+        degradedLatencyMs: r.degraded_latency_ms,
+        failureThreshold: r.failure_threshold,
+        recoveryThreshold: r.recovery_threshold,
+        dependsOn: r.depends_on,
+        sourcePath: r.source_path,
+        pingToken: r.ping_token,
+        lastDetails: r.last_details,
+      },
+    ]),
+  );
 }
 
 export interface StatusCounts {
