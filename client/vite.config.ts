@@ -6,6 +6,7 @@ import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
 import { graphqlDocuments } from './vite/graphql-documents.ts';
 import { preloadDashboard } from './vite/preload-dashboard.ts';
+import { earlyQueries } from './vite/early-queries.ts';
 
 const here = (relative: string) => decodeURIComponent(new URL(relative, import.meta.url).pathname);
 
@@ -14,7 +15,14 @@ const API = 'http://localhost:4000';
 
 export default defineConfig({
   root: here('.'),
-  plugins: [graphqlDocuments(here('src/graphql/graphql.ts')), solid(), preloadDashboard()],
+  plugins: [
+    graphqlDocuments(here('src/graphql/graphql.ts')),
+    solid(),
+    preloadDashboard(),
+    // Asked by the page itself before any of its code loads: who is signed in, and on the Overview
+    // the grid (src/main.tsx asks the same when the page was built without them).
+    earlyQueries(here('src/graphql/graphql.ts'), { '*': ['SessionDocument'], '/': ['HealthOverviewDocument'] }),
+  ],
   build: {
     outDir: here('../dist/client'),
     emptyOutDir: true,

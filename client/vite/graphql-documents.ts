@@ -28,6 +28,16 @@ function exportName(source: string, id: string): string {
   return definition.kind === Kind.FRAGMENT_DEFINITION ? `${name}FragmentDoc` : `${name}Document`;
 }
 
+/** A document of codegen's `graphql.ts` by its export name, and its text as the dashboard sends it. */
+export function readDocument(artifacts: string, name: string): { document: DocumentNode; body: string } {
+  for (const [, exported, json] of readFileSync(artifacts, 'utf8').matchAll(EXPORTED)) {
+    if (exported !== name) continue;
+    const document = JSON.parse(json) as DocumentNode;
+    return { document, body: print(document) };
+  }
+  throw new Error(`${name} is not in ${artifacts}: run \`npm run codegen\``);
+}
+
 /** `artifacts`: the absolute path of codegen's `graphql.ts` (the typed documents). */
 export function graphqlDocuments(artifacts: string): Plugin {
   const artifactsDir = artifacts.replace(/[^/]*$/, '');
@@ -53,14 +63,9 @@ export function graphqlDocuments(artifacts: string): Plugin {
       if (!id.startsWith(`\0${PREFIX}`)) return null;
       const name = id.slice(PREFIX.length + 1);
       this.addWatchFile(artifacts);
-      for (const [, exported, json] of readFileSync(artifacts, 'utf8').matchAll(EXPORTED)) {
-        if (exported !== name) continue;
-        const document = JSON.parse(json) as DocumentNode;
-        const body = print(document);
-        const loc = { start: 0, end: body.length, source: { body, name: 'GraphQL request', locationOffset: { line: 1, column: 1 } } };
-        return `export default ${JSON.stringify({ ...document, loc })};`;
-      }
-      throw new Error(`${name} is not in ${artifacts}: run \`npm run codegen\``);
+      const { document, body } = readDocument(artifacts, name);
+      const loc = { start: 0, end: body.length, source: { body, name: 'GraphQL request', locationOffset: { line: 1, column: 1 } } };
+      return `export default ${JSON.stringify({ ...document, loc })};`;
     },
   };
 }

@@ -14,11 +14,32 @@ const FRESH_MS = 5000;
 /** By document object: the documents are module-level constants (session-query.ts, overview-query.ts). */
 const asked = new Map<object, { at: number; data: Promise<unknown> }>();
 
+/** What the page's inline script asked before any module loaded (client/vite/early-queries.ts), by operation name. */
+declare global {
+  interface Window {
+    __lookoutEarly?: { at: number; answers: Record<string, Promise<unknown>> };
+  }
+}
+
+function operationName(document: TypedDocumentNode<unknown, Record<string, never>>): string | undefined {
+  for (const d of document.definitions) if (d.kind === 'OperationDefinition') return d.name?.value;
+  return undefined;
+}
+
 /**
- * Asks a query without variables now; its answer waits for `takeEarlyAnswer`. The documents carry
- * their text (client/vite/graphql-documents.ts): no GraphQL printer, and no urql, loads before it.
+ * Asks a query without variables now, unless the page already did; its answer waits for
+ * `takeEarlyAnswer`. The documents carry their text (client/vite/graphql-documents.ts): no GraphQL
+ * printer, and no urql, loads before it.
  */
 export function askEarly(document: TypedDocumentNode<unknown, Record<string, never>>): void {
+  const page = window.__lookoutEarly;
+  const name = operationName(document);
+  const inPage = name ? page?.answers[name] : undefined;
+  if (page && inPage) {
+    delete page.answers[name!];
+    asked.set(document, { at: page.at, data: inPage });
+    return;
+  }
   const query = document.loc?.source.body;
   if (!query) return;
   const data = fetch('/graphql', {
