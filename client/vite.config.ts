@@ -20,7 +20,7 @@ export default defineConfig({
     solid(),
     preloadDashboard(),
     // Asked by the page itself before any of its code loads: who is signed in, and on the Overview
-    // the grid (src/main.tsx asks the same when the page was built without them).
+    // the grid (src/lib/early-answers.ts hands the answers over).
     earlyQueries(here('src/graphql/graphql.ts'), { '*': ['SessionDocument'], '/': ['HealthOverviewDocument'] }),
   ],
   build: {

@@ -5,7 +5,7 @@ import { reasonProblem } from '../server/operations/reason-rules.ts';
 import { OperationChannels } from '../server/operations/operations.ts';
 import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
-import { channel } from './operations.ts';
+import { filteredEvents } from '../server/events/pubsub.ts';
 
 const CheckStateEnum = builder.enumType('StartupCheckState', { values: { PASSED: { value: 'passed' }, FAILED: { value: 'failed' }, PENDING: { value: 'pending' } } as const });
 
@@ -70,7 +70,7 @@ builder.subscriptionFields((t) => ({
     type: ChecklistRef,
     description: 'The checklist, whenever a check changes.',
     authScopes: { 'platform.access_system_panel': true },
-    subscribe: (_r, _a, ctx) => channel(ctx, OperationChannels.checklistUpdated, () => true),
+    subscribe: (_r, _a, ctx) => filteredEvents(ctx.app.pubsub, OperationChannels.checklistUpdated),
     resolve: (_e, _a, ctx) => ctx.app.operations.checklist.report(),
   }),
 }));

@@ -12,4 +12,5 @@ import './monitoring.ts';
 import './services.ts';
 import './operations.ts';
 import './dispatch.ts';
+import './run-events.ts';
 import './checklist.ts';

@@ -2,7 +2,8 @@
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/monitoring/duration.ts';
 import { Channels } from '../server/monitoring/monitor.ts';
-import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
+import { filteredEvents } from '../server/events/pubsub.ts';
+import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
 import { setPaused } from '../server/monitoring/services.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
@@ -99,31 +100,37 @@ function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestConte
   return { from, to };
 }
 
+/** A resolver for a field a service loads on first use (`ServiceSummary.details`). */
+const detail =
+  <K extends keyof ServiceDetails>(key: K) =>
+  async (s: ServiceSummary): Promise<ServiceDetails[K]> =>
+    (await s.details())[key];
+
 export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     displayName: t.exposeString('displayName'),
     kind: t.exposeString('kind'),
     target: t.exposeString('target'),
-    options: t.field({ type: 'JSON', resolve: async (s) => (await s.details()).options }),
-    interval: t.string({ description: 'e.g. "30s"', resolve: async (s) => formatDuration((await s.details()).intervalMs) }),
-    intervalMs: t.int({ resolve: async (s) => (await s.details()).intervalMs }),
-    timeoutMs: t.int({ resolve: async (s) => (await s.details()).timeoutMs }),
-    degradedLatencyMs: t.int({ nullable: true, resolve: async (s) => (await s.details()).degradedLatencyMs }),
-    failureThreshold: t.int({ resolve: async (s) => (await s.details()).failureThreshold }),
-    recoveryThreshold: t.int({ resolve: async (s) => (await s.details()).recoveryThreshold }),
+    options: t.field({ type: 'JSON', resolve: detail('options') }),
+    interval: t.string({ description: 'e.g. "30s"', resolve: async (s) => formatDuration(await detail('intervalMs')(s)) }),
+    intervalMs: t.int({ resolve: detail('intervalMs') }),
+    timeoutMs: t.int({ resolve: detail('timeoutMs') }),
+    degradedLatencyMs: t.int({ nullable: true, resolve: detail('degradedLatencyMs') }),
+    failureThreshold: t.int({ resolve: detail('failureThreshold') }),
+    recoveryThreshold: t.int({ resolve: detail('recoveryThreshold') }),
     critical: t.exposeBoolean('critical'),
     tags: t.exposeStringList('tags'),
-    dependsOn: t.stringList({ resolve: async (s) => (await s.details()).dependsOn }),
+    dependsOn: t.stringList({ resolve: detail('dependsOn') }),
     paused: t.exposeBoolean('paused'),
     source: t.field({ type: ServiceSourceEnum, resolve: (s) => s.source }),
-    sourcePath: t.string({ nullable: true, description: 'The config file a CONFIG service comes from.', resolve: async (s) => (await s.details()).sourcePath }),
+    sourcePath: t.string({ nullable: true, description: 'The config file a CONFIG service comes from.', resolve: detail('sourcePath') }),
     status: t.field({ type: ServiceStatusEnum, nullable: true, description: 'Null until the first check.', resolve: (s) => s.status }),
     statusSince: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.statusSince }),
     lastCheckedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastCheckedAt }),
     latencyMs: t.int({ nullable: true, description: 'Latency of the last check.', resolve: (s) => s.latencyMs }),
     lastError: t.string({ nullable: true, resolve: (s) => s.lastError }),
-    lastDetails: t.field({ type: 'JSON', nullable: true, resolve: async (s) => (await s.details()).lastDetails }),
+    lastDetails: t.field({ type: 'JSON', nullable: true, resolve: detail('lastDetails') }),
     recentLatencies: t.intList({ description: 'Latencies of the last checks, oldest first (a sparkline).', resolve: (s) => s.recentLatencies }),
     uptime24h: t.float({
       nullable: true,
@@ -373,18 +380,13 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-/** Events of one channel for a subscription, filtered; ends when the client leaves. */
-async function* events<T>(ctx: RequestContext, channel: string, keep: (event: T) => boolean): AsyncGenerator<T> {
-  for await (const event of ctx.app.pubsub.subscribe<T>(channel)) if (keep(event)) yield event;
-}
-
 builder.subscriptionFields((t) => ({
   serviceStatusChanged: t.field({
     type: StatusChangeRef,
     description: 'Every status transition (previous and new status, and why), optionally for one service or critical ones only.',
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }) },
-    subscribe: (_r, args, ctx) => events<StatusChangeEvent>(ctx, Channels.statusChanged, (e) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical)),
+    subscribe: (_r, args, ctx) => filteredEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, (e) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical)),
     resolve: (event) => event,
   }),
   healthCheckRecorded: t.field({
@@ -392,7 +394,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every recorded check of one service, or of all services when `service` is omitted (the live grid).',
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }) },
-    subscribe: (_r, { service }, ctx) => events<HealthCheckEvent>(ctx, Channels.checkRecorded, (e) => !service || e.service === service),
+    subscribe: (_r, { service }, ctx) => filteredEvents<HealthCheckEvent>(ctx.app.pubsub, Channels.checkRecorded, (e) => !service || e.service === service),
     resolve: (event) => event,
   }),
 }));

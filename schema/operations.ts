@@ -4,27 +4,25 @@ import type { AuditEntry } from '../server/audit/entities.ts';
 import { timelines } from '../server/monitoring/overview.ts';
 import type { OperationPolicy } from '../server/operations/catalog.ts';
 import { RUN_OUTCOMES, RUN_STATUSES, Workspace } from '../server/operations/entities.ts';
-import { OperationChannels, type RunsUpdatedMessage, type RunUpdatedEvent } from '../server/operations/operations.ts';
 import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
 import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
 import { cancelRun, markInvestigated, retryRun } from '../server/operations/triage.ts';
-import { allowedWorkspaceIds, canUseWorkspace, listTenants, type TenantListing } from '../server/operations/workspaces.ts';
+import { allowedWorkspaceIds, canUseWorkspace, listTenants, type Named, type TenantListing } from '../server/operations/workspaces.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
-import { coalesce } from '../server/events/coalesce.ts';
 import { builder } from './builder.ts';
 
 export const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
 const RunStatusEnum = builder.enumType('OperationStatus', { values: upper(RUN_STATUSES) });
-const RunOutcomeEnum = builder.enumType('OperationOutcome', { values: upper(RUN_OUTCOMES) });
+export const RunOutcomeEnum = builder.enumType('OperationOutcome', { values: upper(RUN_OUTCOMES) });
 const StuckClassEnum = builder.enumType('StuckClass', {
   description: 'Why a run is stuck: queued too long (no worker took it), lease expired (worker gone), heartbeat missing, running past its expected duration.',
   values: upper(STUCK_CLASSES),
 });
 const SummaryReasonEnum = builder.enumType('OpsSummaryReason', { values: upper(SUMMARY_REASONS) });
 
-const NamedRef = builder.objectRef<{ id: number; slug: string; name: string }>('WorkspaceRef').implement({
+const NamedRef = builder.objectRef<Named>('WorkspaceRef').implement({
   description: 'A workspace or tenant.',
   fields: (t) => ({ id: t.id({ resolve: (w) => String(w.id) }), slug: t.exposeString('slug'), name: t.exposeString('name') }),
 });
@@ -316,87 +314,5 @@ builder.mutationFields((t) => ({
       await ctx.app.operations.publishRuns([run]);
       return run;
     },
-  }),
-}));
-
-/** Events of one channel for a subscription, filtered; ends when the client leaves. */
-export async function* channel<T>(ctx: RequestContext, name: string, keep: (event: T) => boolean | Promise<boolean>): AsyncGenerator<T> {
-  for await (const event of ctx.app.pubsub.subscribe<T>(name)) if (await keep(event)) yield event;
-}
-
-const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
-  fields: (t) => ({
-    id: t.id({ required: false }),
-    workspace: t.string({ required: false }),
-    tenant: t.string({ required: false, description: 'A tenant slug (of the workspace, when one is given).' }),
-    type: t.string({ required: false }),
-    outcome: t.field({ type: [RunOutcomeEnum], required: false, description: 'Only runs whose outcome is now one of these (FAILED: the Failures list).' }),
-  }),
-});
-
-const RunsChangedRef = builder.objectRef<{ events: RunUpdatedEvent[] }>('OperationRunsChanged').implement({
-  description: 'Runs changed since the last notice (for lists that refresh).',
-  fields: (t) => ({
-    count: t.int({ description: 'How many changes (a run claimed and completed counts twice).', resolve: (c) => c.events.length }),
-    ids: t.idList({ description: 'The runs that changed, at most 100.', resolve: (c) => [...new Set(c.events.map((e) => String(e.id)))].slice(0, 100) }),
-    at: t.field({ type: 'DateTime', description: 'The latest change.', resolve: (c) => new Date(c.events.at(-1)!.at) }),
-  }),
-});
-
-/** Run changes the caller may see that match the filter, a batch at a time, as they are published. */
-interface RunChangeFilter {
-  id?: string | number | null;
-  workspace?: string | null;
-  tenant?: string | null;
-  type?: string | null;
-  outcome?: readonly string[] | null;
-}
-
-async function runChanges(ctx: RequestContext, filter: RunChangeFilter | null | undefined) {
-  const scope = await allowedWorkspaceIds(ctx.em, ctx.actor);
-  const workspaceId = filter?.workspace ? ((await ctx.em.findOne(Workspace, { slug: filter.workspace }))?.id ?? -1) : null;
-  const tenantIds = filter?.tenant
-    ? new Set((await listTenants(ctx.em, ctx.actor, filter.workspace)).filter((t) => t.slug === filter.tenant).map((t) => t.id))
-    : null;
-  const keep = (e: RunUpdatedEvent) =>
-    (!scope || scope.includes(e.workspaceId)) &&
-    (!filter?.id || String(e.id) === String(filter.id)) &&
-    (workspaceId === null || e.workspaceId === workspaceId) &&
-    (!tenantIds || (e.tenantId !== null && tenantIds.has(e.tenantId))) &&
-    (!filter?.type || e.type === filter.type) &&
-    (!filter?.outcome?.length || filter.outcome.includes(e.outcome));
-  return (async function* () {
-    for await (const message of channel<RunsUpdatedMessage>(ctx, OperationChannels.runUpdated, () => true)) yield message.runs.filter(keep);
-  })();
-}
-
-builder.subscriptionFields((t) => ({
-  operationRunUpdated: t.field({
-    type: OperationRunRef,
-    description: 'A run changed (submitted, claimed, completed, retried, cancelled, investigated, swept); optionally one run, workspace or type.',
-    authScopes: { 'platform.operations.view': true },
-    args: { filter: t.arg({ type: RunFilterSubInput, required: false }) },
-    subscribe: async (_r, { filter }, ctx) => {
-      const batches = await runChanges(ctx, filter);
-      return (async function* () {
-        for await (const batch of batches) yield* batch;
-      })();
-    },
-    resolve: (event: RunUpdatedEvent, _a, ctx) => loadRun(ctx, event.id),
-  }),
-  operationRunsChanged: t.field({
-    type: RunsChangedRef,
-    description: 'Runs matching the filter changed: the first change at once, then at most one notice per `intervalMs` (250–60000, default 1000) however busy the workers are. For lists that refetch.',
-    authScopes: { 'platform.operations.view': true },
-    args: { filter: t.arg({ type: RunFilterSubInput, required: false }), intervalMs: t.arg.int({ required: false, defaultValue: 1000 }) },
-    subscribe: async (_r, { filter, intervalMs }, ctx) => {
-      const interval = intervalMs ?? 1000;
-      if (interval < 250 || interval > 60_000) throw new BadInputError('intervalMs', 'intervalMs must be between 250 and 60000.');
-      const batches = await runChanges(ctx, filter);
-      return (async function* () {
-        for await (const events of coalesce(batches, interval)) yield { events };
-      })();
-    },
-    resolve: (changes: { events: RunUpdatedEvent[] }) => changes,
   }),
 }));

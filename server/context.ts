@@ -13,7 +13,8 @@ import type { Logger } from './logger.ts';
 import type { Actor } from './auth/actor.ts';
 import { actorFromSession } from './auth/sessions.ts';
 import { actorFromToken } from './auth/tokens.ts';
-import { audited, auditedSql, type AuditSpec, type SqlClient } from './audit/audit.ts';
+import { audited, auditedSql, type AuditSpec } from './audit/audit.ts';
+import type { SqlClient } from './db/sql.ts';
 import { safeEqual } from './auth/secrets.ts';
 import { parseCookies, SESSION_COOKIE } from './http/cookies.ts';
 

@@ -17,9 +17,11 @@ export function earlyQueries(artifacts: string, queries: EarlyQueries): Plugin {
     transformIndexHtml: {
       order: 'post',
       handler() {
-        const byPath = Object.fromEntries(
-          Object.entries(queries).map(([where, names]) => [where, names.map((name) => ({ operation: operationName(readDocument(artifacts, name).document), query: readDocument(artifacts, name).body }))]),
-        );
+        const early = (name: string) => {
+          const { document, body } = readDocument(artifacts, name);
+          return { operation: operationName(document), query: body };
+        };
+        const byPath = Object.fromEntries(Object.entries(queries).map(([where, names]) => [where, names.map(early)]));
         const script = `(function () {
   var byPath = ${JSON.stringify(byPath)};
   var csrf = new RegExp('(?:^|;\\\\s*)${CSRF_COOKIE}=([^;]*)').exec(document.cookie);

@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { inTransaction, type SqlClient } from '../db/sql.ts';
 import type { Clock } from '../clock.ts';
 import { LookoutError } from '../errors.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -117,9 +118,6 @@ export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock,
   }
 }
 
-/** A client of the plain pg pool, for capability code whose hot paths are written in SQL. */
-export type SqlClient = Pick<pg.PoolClient, 'query'>;
-
 const INSERT_ROW = `insert into audit_log (at, actor_type, actor_id, actor_label, action, target_type, target_id, target_ids, input, outcome, error_code, error_message, client_address)
   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
@@ -135,18 +133,13 @@ async function insertRow(sql: SqlClient, row: AuditRow): Promise<void> {
  * call hundreds of times a second): one transaction on one pooled connection, the audit row in it.
  */
 export async function auditedSql<T>(pool: pg.Pool, who: AuditWho, clock: Clock, work: (sql: SqlClient) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
-  const client = await pool.connect();
   try {
-    await client.query('begin');
-    const result = await work(client);
-    if (!spec.when || spec.when(result)) await insertRow(client, successRow(who, clock, spec, result));
-    await client.query('commit');
-    client.release();
-    return result;
+    return await inTransaction(pool, async (sql) => {
+      const result = await work(sql);
+      if (!spec.when || spec.when(result)) await insertRow(sql, successRow(who, clock, spec, result));
+      return result;
+    });
   } catch (error) {
-    // A connection that cannot even roll back is broken: the pool must not hand it out again.
-    const rolledBack = await client.query('rollback').then(() => true, () => false);
-    client.release(rolledBack ? undefined : (error as Error));
     await insertRow(pool, failureRow(who, clock, spec as AuditSpec<never>, error));
     throw error;
   }

@@ -78,6 +78,11 @@ export async function createRedisPubSub(url: string, logger: Logger, prefix = 'l
   };
 }
 
+/** Events on `channel` that `keep` accepts, until the subscriber leaves (a subscription's source). */
+export async function* filteredEvents<T>(pubsub: PubSub, channel: string, keep: (event: T) => boolean = () => true): AsyncGenerator<T> {
+  for await (const event of pubsub.subscribe<T>(channel)) if (keep(event)) yield event;
+}
+
 export async function createPubSub(redisUrl: string | undefined, logger: Logger): Promise<PubSub> {
   return redisUrl ? createRedisPubSub(redisUrl, logger) : createInProcessPubSub();
 }

@@ -17,7 +17,7 @@ import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type Monitorin
 import { syncDeclaredServices } from './config-sync.ts';
 import { schedule, type PeriodicJob } from '../jobs.ts';
 import { recordChecks, ResultWriter, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
-import type { SqlClient } from '../audit/audit.ts';
+import type { SqlClient } from '../db/sql.ts';
 import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUp } from './timeseries.ts';
 

@@ -4,7 +4,7 @@
  * so a transition is stored with the check that caused it. Events are published after commit.
  */
 import type pg from 'pg';
-import type { SqlClient } from '../audit/audit.ts';
+import { inTransaction, type SqlClient } from '../db/sql.ts';
 import type { Logger } from '../logger.ts';
 import type { CheckResult } from './checkers/checker.ts';
 import { applyResult, type StatusState, type Thresholds, type Transition } from './status-machine.ts';
@@ -58,18 +58,7 @@ export interface RecordOutcome {
 /** Records a batch of completed checks in one transaction. */
 export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[]): Promise<RecordOutcome> {
   if (!batch.length) return { transitions: [], checks: [] };
-  const client = await sql.connect();
-  try {
-    await client.query('begin');
-    const outcome = await writeChecks(client, batch);
-    await client.query('commit');
-    return outcome;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return inTransaction(sql, (client) => writeChecks(client, batch));
 }
 
 /**

@@ -2,7 +2,7 @@
  * The dispatch log: idempotency replays and conflicts and lease expiries, counted by the ops summary.
  * A refusal records its conflict on the pool, outside the transaction it rolls back.
  */
-import type { SqlClient } from '../audit/audit.ts';
+import type { SqlClient } from '../db/sql.ts';
 
 export type DispatchEventKind = 'idempotency_replay' | 'idempotency_conflict' | 'dispatch_timeout' | 'lease_expired';
 

@@ -6,16 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SqlClient } from '../audit/audit.ts';
+import type { SqlClient } from '../db/sql.ts';
 import type { Actor } from '../auth/actor.ts';
 import { sha256 } from '../auth/secrets.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, fieldPath, NotFoundError, type LookoutError } from '../errors.ts';
-import { TYPE_PATTERN, type OperationCatalog } from './catalog.ts';
+import type { OperationCatalog } from './catalog.ts';
 import { DispatchEvent, OperationRun } from './entities.ts';
-import { toRunRow, type RunRow } from './runs.ts';
+import { selectRunsFrom, toRunRow, type RunRow } from './runs.ts';
 import type { StuckRunClassifier } from './stuck.ts';
-import { validateWorkerName } from './workers.ts';
+import { validateTypeNames, validateWorkerName } from './workers.ts';
 
 /** The most runs one claim, heartbeat or completion call may carry. */
 export const MAX_LEASE_BATCH = 500;
@@ -29,25 +29,22 @@ export interface Claimed {
 /** What happened to one run of a heartbeat or completion call: done, or refused and unchanged. */
 export type LeaseResult = { id: number; run: RunRow; refused: null } | { id: number; run: null; refused: LookoutError };
 
-export function validateLeaseSeconds(seconds: number): number {
+function validateLeaseSeconds(seconds: number): number {
   if (!Number.isInteger(seconds) || seconds < 5 || seconds > 3600) throw new BadInputError('leaseSeconds', 'leaseSeconds must be a whole number from 5 to 3600.');
   return seconds;
 }
 
 function validateTypes(types: string[]): string[] {
   if (!types.length) throw new BadInputError('types', 'Give at least one operation type the worker runs.');
-  const bad = types.find((t) => !TYPE_PATTERN.test(t));
-  if (bad !== undefined) throw new BadInputError('types', `${JSON.stringify(bad)} is not an operation type name.`);
-  return types;
+  return validateTypeNames(types);
 }
 
 function validateBatch(length: number, field: string): void {
   if (length > MAX_LEASE_BATCH) throw new BadInputError(field, `Send at most ${MAX_LEASE_BATCH} runs at a time, got ${length}.`);
 }
 
-/** The updated runs joined with their workspace and tenant, as the API shows them. */
-const JOIN_UPDATED = `select u.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
-  from updated u join workspaces w on w.id = u.workspace_id left join tenants t on t.id = u.tenant_id`;
+/** The runs a statement's `updated` CTE returns, as the API shows them. */
+const JOIN_UPDATED = selectRunsFrom('updated', 'u');
 
 /**
  * Up to `limit` of the oldest queued runs of these types (in the caller's workspaces), leased to
@@ -193,14 +190,22 @@ export function only(results: LeaseResult[]): RunRow {
   return result.run;
 }
 
+/** What subscribers are told of a swept run. */
+type SweptRun = Pick<OperationRun, 'id' | 'workspaceId' | 'tenantId' | 'type' | 'status' | 'outcome'>;
+
 /**
  * Runs whose lease expired over `graceMs` ago: back to the queue (next attempt) while the type's
- * policy allows, otherwise failed. Returns the ids it changed.
+ * policy allows, otherwise failed. Returns the ids it changed, and the changed runs to publish.
  */
-export async function sweepExpiredLeases(em: EntityManager, catalog: OperationCatalog, clock: Clock, graceMs = 30_000): Promise<{ requeued: number[]; failed: number[] }> {
+export async function sweepExpiredLeases(
+  em: EntityManager,
+  catalog: OperationCatalog,
+  clock: Clock,
+  graceMs = 30_000,
+): Promise<{ requeued: number[]; failed: number[]; runs: SweptRun[] }> {
   const now = clock.now();
   const expired = await em.find(OperationRun, { status: 'running', leaseExpiresAt: { $lt: new Date(now.getTime() - graceMs) } });
-  const changed = { requeued: [] as number[], failed: [] as number[] };
+  const changed = { requeued: [] as number[], failed: [] as number[], runs: [] as SweptRun[] };
   for (const run of expired) {
     const policy = catalog.get(run.type);
     const worker = run.leaseWorker;
@@ -219,6 +224,7 @@ export async function sweepExpiredLeases(em: EntityManager, catalog: OperationCa
       changed.failed.push(run.id);
     }
     em.create(DispatchEvent, { at: now, kind: 'lease_expired', workspaceId: run.workspaceId, runId: run.id });
+    changed.runs.push({ id: run.id, workspaceId: run.workspaceId, tenantId: run.tenantId ?? null, type: run.type, status: run.status, outcome: run.outcome });
   }
   await em.flush();
   return changed;

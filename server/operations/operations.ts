@@ -100,13 +100,9 @@ export class Operations {
           lockKey: 0x4c6b0101,
           everyMs: 10_000,
           run: async () => {
-            const changed = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
-            const ids = [...changed.requeued, ...changed.failed];
-            if (ids.length) {
-              const { rows } = await sql.query('select id, workspace_id, tenant_id, type, status, outcome from operation_runs where id = any($1::bigint[])', [ids]);
-              await this.publishRuns(rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, tenantId: r.tenant_id, type: r.type, status: r.status, outcome: r.outcome })));
-            }
-            if (changed.requeued.length || changed.failed.length) logger.warn(changed, 'expired leases swept');
+            const { runs, ...changed } = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
+            await this.publishRuns(runs);
+            if (runs.length) logger.warn(changed, 'expired leases swept');
           },
         },
         {

@@ -3,14 +3,15 @@
  * each row with its workspace and tenant in the same single query) and one run with its lineage.
  */
 import type pg from 'pg';
-import type { SqlClient } from '../audit/audit.ts';
+import type { SqlClient } from '../db/sql.ts';
 import type { StuckClass, StuckRunClassifier, StuckVerdict } from './stuck.ts';
 import type { RunOutcome, RunStatus } from './entities.ts';
+import type { Named } from './workspaces.ts';
 
 export interface RunRow {
   id: number;
-  workspace: { id: number; slug: string; name: string };
-  tenant: { id: number; slug: string; name: string } | null;
+  workspace: Named;
+  tenant: Named | null;
   initiatorName: string | null;
   type: string;
   status: RunStatus;
@@ -48,8 +49,13 @@ export interface RunFilter {
   stuckClass?: StuckClass[] | null;
 }
 
-export const SELECT_RUNS = `select r.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
-  from operation_runs r join workspaces w on w.id = r.workspace_id left join tenants t on t.id = r.tenant_id`;
+/** Runs from `source` (a table or a CTE of run rows) as `alias`, with their workspace and tenant: what `toRunRow` reads. */
+export function selectRunsFrom(source: string, alias: string): string {
+  return `select ${alias}.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
+    from ${source} ${alias} join workspaces w on w.id = ${alias}.workspace_id left join tenants t on t.id = ${alias}.tenant_id`;
+}
+
+const SELECT_RUNS = selectRunsFrom('operation_runs', 'r');
 
 export function toRunRow(r: Record<string, unknown>, classifier: StuckRunClassifier, now: Date): RunRow {
   const row: RunRow = {

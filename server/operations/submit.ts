@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { SqlClient } from '../audit/audit.ts';
+import type { SqlClient } from '../db/sql.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, fieldPath, type BatchField } from '../errors.ts';
@@ -21,7 +21,7 @@ const MAX_INPUT_BYTES = 256 * 1024;
 export const MAX_SUBMIT_BATCH = 500;
 
 /** JSON with sorted keys: the same input always hashes the same. */
-export function stableStringify(value: unknown): string {
+function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
@@ -73,11 +73,6 @@ function prepare(actor: Actor | null, entry: SubmitInput, field: BatchField): Pr
   return { type, workspace, tenant, input, key, initiator, context: entry.context ?? {}, inputHash };
 }
 
-/**
- * Queues runs (in the caller's transaction). Entries whose idempotency key was used in the last
- * 24 h with the same input return the original run as a replay; with a different input the whole
- * call is refused with CONFLICT and nothing is created.
- */
 export interface SubmitDeps {
   clock: Clock;
   /** The pool: workspaces are created outside the submission's transaction (see WorkspaceDirectory). */
@@ -88,6 +83,11 @@ export interface SubmitDeps {
   batchField?: string;
 }
 
+/**
+ * Queues runs (in the caller's transaction). Entries whose idempotency key was used in the last
+ * 24 h with the same input return the original run as a replay; with a different input the whole
+ * call is refused with CONFLICT and nothing is created.
+ */
 export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: SubmitInput[], deps: SubmitDeps): Promise<Submitted[]> {
   if (entries.length > MAX_SUBMIT_BATCH) throw new BadInputError(deps.batchField ?? 'runs', `Submit at most ${MAX_SUBMIT_BATCH} runs at a time, got ${entries.length}.`);
   const prepared = entries.map((entry, i) => prepare(actor, entry, fieldPath(deps.batchField, i)));
@@ -96,6 +96,7 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
 
   // Idempotency: the original run of every key seen in the last 24 h (keys locked for this transaction,
   // so two submissions of one new key cannot both create a run).
+  const keyOf = (i: number) => `${places[i].workspace.id}:${prepared[i].key}`;
   const keyed = prepared.map((p, i) => ({ p, i, workspaceId: places[i].workspace.id })).filter((k) => k.p.key !== null);
   const firstOfKey = new Map<string, number>();
   const replayOf = new Map<number, number>(); // entry index → run id
@@ -124,8 +125,8 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
         expired.map((r) => r.key),
       ]);
     }
-    for (const { p, i, workspaceId } of keyed) {
-      const id = `${workspaceId}:${p.key}`;
+    for (const { p, i } of keyed) {
+      const id = keyOf(i);
       const earlier = live.get(id);
       const sameBatch = firstOfKey.get(id);
       if (earlier) {
@@ -148,8 +149,10 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
     }
   }
 
+  // The entry that creates each run: itself, or the first entry of this batch with its key.
+  const creator = prepared.map((p, i) => (p.key === null ? i : (firstOfKey.get(keyOf(i)) ?? i)));
   // New runs: every entry that is neither a replay nor a repeat of a key earlier in this batch.
-  const fresh = prepared.map((p, i) => ({ p, i })).filter(({ p, i }) => !replayOf.has(i) && (p.key === null || firstOfKey.get(`${places[i].workspace.id}:${p.key}`) === i));
+  const fresh = prepared.map((p, i) => ({ p, i })).filter(({ i }) => !replayOf.has(i) && creator[i] === i);
   const newIds = new Map<number, number>();
   if (fresh.length) {
     const rows = JSON.stringify(
@@ -181,9 +184,8 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
   }
 
   // Replays: of an earlier submission, or of an entry earlier in this batch with the same key and input.
-  const firstIndex = (p: Prepared, i: number) => (p.key === null ? i : (firstOfKey.get(`${places[i].workspace.id}:${p.key}`) ?? i));
-  const replays: DispatchEventRow[] = prepared.flatMap((p, i) => {
-    const runId = replayOf.get(i) ?? (firstIndex(p, i) !== i ? newIds.get(firstIndex(p, i))! : undefined);
+  const replays: DispatchEventRow[] = prepared.flatMap((_p, i) => {
+    const runId = replayOf.get(i) ?? (creator[i] !== i ? newIds.get(creator[i])! : undefined);
     return runId === undefined ? [] : [{ kind: 'idempotency_replay' as const, workspaceId: places[i].workspace.id, runId }];
   });
   await recordDispatchEvents(sql, now, replays);
@@ -192,7 +194,7 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
   return prepared.map((p, i) => {
     const replayed = replayOf.get(i);
     if (replayed !== undefined) return { run: originals.get(replayed)!, replay: true };
-    const first = firstIndex(p, i);
+    const first = creator[i];
     const id = newIds.get(first)!;
     const run: RunRow = {
       id,

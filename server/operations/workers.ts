@@ -14,11 +14,17 @@ export function validateWorkerName(worker: string): string {
   return name;
 }
 
+/** The operation types a worker names, each a valid type name. */
+export function validateTypeNames(types: string[]): string[] {
+  const bad = types.find((t) => !TYPE_PATTERN.test(t));
+  if (bad !== undefined) throw new BadInputError('types', `${JSON.stringify(bad)} is not an operation type name.`);
+  return types;
+}
+
 /** Registers (or re-registers) a worker: its name, the types it runs and its capacity. Doubles as a heartbeat. */
 export async function registerWorker(em: EntityManager, input: { name: string; types: string[]; capacity?: number | null }, clock: Clock): Promise<Worker> {
   const name = validateWorkerName(input.name);
-  const bad = input.types.find((t) => !TYPE_PATTERN.test(t));
-  if (bad !== undefined) throw new BadInputError('types', `${JSON.stringify(bad)} is not an operation type name.`);
+  validateTypeNames(input.types);
   const capacity = input.capacity ?? 1;
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1000) throw new BadInputError('capacity', 'capacity must be a whole number from 1 to 1000.');
   const now = clock.now();

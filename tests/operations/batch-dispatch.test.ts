@@ -176,10 +176,11 @@ describe('batch dispatch', () => {
   it('filters notices by tenant and outcome, as the Failures list asks', async () => {
     const client = wsClient(ts, { token: operator });
     try {
+      // The filter names the tenant as it is when the subscription starts: create it first.
+      await gqlOk(ts, SUBMIT_MANY, { runs: [{ type: 'batch.g', workspace: 'acme', tenant: 'eu-9' }] }, op());
       const failures = takeEvents<{ operationRunsChanged: { ids: string[] } }>(client, 'subscription { operationRunsChanged(filter: { type: "batch.f", outcome: [FAILED] }, intervalMs: 250) { ids } }', 1);
       const tenant = takeEvents<{ operationRunsChanged: { ids: string[] } }>(client, 'subscription { operationRunsChanged(filter: { workspace: "acme", tenant: "eu-9" }, intervalMs: 250) { ids } }', 1);
-      await gqlOk(ts, SUBMIT_MANY, { runs: [{ type: 'batch.g', workspace: 'acme', tenant: 'eu-9' }] }, op()); // creates the tenant
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300)); // both subscriptions are open
       const { submitRuns } = await gqlOk<Submitted>(ts, SUBMIT_MANY, { runs: [...runs('batch.f', 2), { type: 'batch.f', workspace: 'acme', tenant: 'eu-9' }] }, op());
       const { claimRuns } = await gqlOk<Claimed>(ts, CLAIM_MANY, { worker: 'w-f', types: ['batch.f'], limit: 3 }, op());
       const failing = claimRuns.find((c) => c.run.id === submitRuns[1].run.id)!;

@@ -1,6 +1,6 @@
 /**
- * The Overview grid's one query: every service with what its card shows. Apart from the grid's
- * code (service-grid.ts) so that the entry script can ask it before that code has loaded.
+ * The Overview grid's one query: every service with what its card shows. The page asks it before
+ * any code loads (lib/early-answers.ts); bench/overview and bench/dashboard time the same fields.
  */
 import { graphql } from '../graphql';
 

@@ -1,4 +1,4 @@
-/** Who is using the dashboard: the query the dashboard asks first, on every page (see main.tsx). */
+/** Who is using the dashboard: the query asked first, on every page (by the page itself: lib/early-answers.ts). */
 import { graphql } from '../graphql';
 
 graphql(`

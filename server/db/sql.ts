@@ -1,0 +1,22 @@
+/** Plain SQL on the pg pool, for capability code whose hot paths are written in SQL (time series, overview, dispatch). */
+import type pg from 'pg';
+
+/** The pool, or one of its connections (inside a transaction): what such code runs its statements on. */
+export type SqlClient = Pick<pg.PoolClient, 'query'>;
+
+/** Runs `work` in a transaction on one pooled connection: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    client.release();
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is broken: the pool must not hand it out again.
+    const rolledBack = await client.query('rollback').then(() => true, () => false);
+    client.release(rolledBack ? undefined : (error as Error));
+    throw error;
+  }
+}
