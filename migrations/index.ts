@@ -5,6 +5,7 @@ import { Migration20261122083231_monitoring as M1 } from './Migration20261122083
 import { Migration20261122083300_timeseries as M2 } from './Migration20261122083300_timeseries.ts';
 import { Migration20261122085811_operations as M3 } from './Migration20261122085811_operations.ts';
 import { Migration20261130023426_batch_audit_targets as M4 } from './Migration20261130023426_batch_audit_targets.ts';
+import { Migration20261130052828_status_reasons as M5 } from './Migration20261130052828_status_reasons.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122083300_timeseries', class: M2 },
   { name: 'Migration20261122085811_operations', class: M3 },
   { name: 'Migration20261130023426_batch_audit_targets', class: M4 },
+  { name: 'Migration20261130052828_status_reasons', class: M5 },
 ];

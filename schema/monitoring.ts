@@ -2,7 +2,8 @@
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/monitoring/duration.ts';
 import { Channels } from '../server/monitoring/monitor.ts';
-import { filteredEvents } from '../server/events/pubsub.ts';
+import { filteredEvents, replayedEvents } from '../server/events/pubsub.ts';
+import { transitionKey, transitionsSince } from '../server/monitoring/transitions.ts';
 import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
 import { setPaused } from '../server/monitoring/services.ts';
@@ -292,7 +293,10 @@ builder.queryFields((t) => ({
     description: 'Every service with its status, latency, last check, time in status, 24 h uptime and recent latencies, in one round trip (two SQL queries whatever the number of services).',
     authScopes: { 'platform.access_system_panel': true },
     args: { filter: t.arg({ type: ServiceFilterInput, required: false }) },
-    resolve: async (_r, { filter }, ctx) => ({ services: await listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now()), generatedAt: ctx.app.clock.now() }),
+    resolve: async (_r, { filter }, ctx) => {
+      const now = ctx.app.clock.now(); // read before the services: a transition after it is not in them
+      return { services: await listServices(ctx.app.sql, filter ?? {}, now), generatedAt: now };
+    },
   }),
   uptime: t.field({
     type: UptimeSummaryRef,
@@ -383,10 +387,16 @@ builder.mutationFields((t) => ({
 builder.subscriptionFields((t) => ({
   serviceStatusChanged: t.field({
     type: StatusChangeRef,
-    description: 'Every status transition (previous and new status, and why), optionally for one service or critical ones only.',
+    description:
+      'Every status transition (previous and new status, and why), optionally for one service or critical ones only. With `since`, the transitions recorded after that instant come first (oldest first; at most 24 hours back and the latest 10,000), then live ones, none twice: pass the `generatedAt` of the data you show, or the `at` of the last transition you saw before reconnecting.',
     authScopes: { 'platform.access_system_panel': true },
-    args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }) },
-    subscribe: (_r, args, ctx) => filteredEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, (e) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical)),
+    args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }), since: t.arg({ type: 'DateTime', required: false }) },
+    subscribe: (_r, args, ctx) => {
+      const keep = (e: StatusChangeEvent) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical);
+      if (!args.since) return filteredEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, keep);
+      const since = args.since;
+      return replayedEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, keep, () => transitionsSince(ctx.app.sql, since, ctx.app.clock.now(), args), transitionKey);
+    },
     resolve: (event) => event,
   }),
   healthCheckRecorded: t.field({

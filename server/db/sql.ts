@@ -20,3 +20,6 @@ export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient) => 
     throw error;
   }
 }
+
+/** An instant as `Date.prototype.toISOString` writes it (the API's form), computed by PostgreSQL. */
+export const isoInstant = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -9,17 +9,45 @@ import type { Logger } from '../logger.ts';
 export interface PubSub {
   readonly transport: 'in-process' | 'redis';
   publish<T>(channel: string, payload: T): Promise<void>;
-  /** Events on `channel` until `signal` aborts (or the iterator is returned). */
-  subscribe<T>(channel: string, signal?: AbortSignal): AsyncIterableIterator<T>;
+  /** Events on `channel` until `signal` aborts (or the iterator is returned), kept from the moment it is called. */
+  subscribe<T>(channel: string, signal?: AbortSignal): Subscription<T>;
   close(): Promise<void>;
 }
 
-async function* iterate<T>(emitter: EventEmitter, channel: string, signal?: AbortSignal): AsyncIterableIterator<T> {
-  try {
-    for await (const [payload] of on(emitter, channel, { signal })) yield payload as T;
-  } catch (error) {
-    if ((error as Error).name !== 'AbortError') throw error;
-  }
+/** A subscription's events; `ready` resolves once every event published from then on will arrive (Redis confirms its SUBSCRIBE). */
+export interface Subscription<T> extends AsyncIterableIterator<T> {
+  ready: Promise<void>;
+}
+
+/** The emitter's events on `channel`, buffered from now on (not from the first `next()`). */
+function iterate<T>(emitter: EventEmitter, channel: string, signal?: AbortSignal, ready: Promise<void> = Promise.resolve(), onEnd = () => {}): Subscription<T> {
+  const events = on(emitter, channel, { signal });
+  let ended = false;
+  const end = async (): Promise<IteratorResult<T>> => {
+    if (!ended) {
+      ended = true;
+      onEnd();
+      await events.return?.();
+    }
+    return { done: true, value: undefined };
+  };
+  return {
+    ready,
+    async next() {
+      if (ended) return { done: true, value: undefined };
+      try {
+        const result = await events.next();
+        return result.done ? end() : { done: false, value: result.value[0] as T };
+      } catch (error) {
+        if ((error as Error).name !== 'AbortError') throw error;
+        return end();
+      }
+    },
+    return: end,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 export function createInProcessPubSub(): PubSub {
@@ -46,30 +74,25 @@ export async function createRedisPubSub(url: string, logger: Logger, prefix = 'l
   await Promise.all([publisher.connect(), listener.connect()]);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  const counts = new Map<string, number>();
+  /** Local subscribers per channel, and when Redis confirmed the channel's SUBSCRIBE. */
+  const counts = new Map<string, { n: number; ready: Promise<void> }>();
   listener.on('message', (channel: string, message: string) => emitter.emit(channel.slice(prefix.length), JSON.parse(message)));
   return {
     transport: 'redis',
     publish: async (channel, payload) => {
       await publisher.publish(prefix + channel, JSON.stringify(payload));
     },
-    subscribe(channel, signal) {
-      const n = (counts.get(channel) ?? 0) + 1;
-      counts.set(channel, n);
-      const ready = n === 1 ? listener.subscribe(prefix + channel) : Promise.resolve();
+    subscribe<T>(channel: string, signal?: AbortSignal) {
+      const n = (counts.get(channel)?.n ?? 0) + 1;
+      const ready = n === 1 ? listener.subscribe(prefix + channel).then(() => {}) : counts.get(channel)!.ready;
+      counts.set(channel, { n, ready });
       const release = () => {
-        const left = (counts.get(channel) ?? 1) - 1;
-        counts.set(channel, left);
-        if (left === 0) listener.unsubscribe(prefix + channel).catch(() => {});
+        const left = (counts.get(channel)?.n ?? 1) - 1;
+        if (left > 0) return void counts.set(channel, { n: left, ready });
+        counts.delete(channel);
+        listener.unsubscribe(prefix + channel).catch(() => {});
       };
-      return (async function* () {
-        try {
-          await ready;
-          yield* iterate(emitter, channel, signal);
-        } finally {
-          release();
-        }
-      })() as AsyncIterableIterator<never>;
+      return iterate<T>(emitter, channel, signal, ready, release);
     },
     close: async () => {
       emitter.removeAllListeners();
@@ -81,6 +104,24 @@ export async function createRedisPubSub(url: string, logger: Logger, prefix = 'l
 /** Events on `channel` that `keep` accepts, until the subscriber leaves (a subscription's source). */
 export async function* filteredEvents<T>(pubsub: PubSub, channel: string, keep: (event: T) => boolean = () => true): AsyncGenerator<T> {
   for await (const event of pubsub.subscribe<T>(channel)) if (keep(event)) yield event;
+}
+
+/**
+ * Past events first, then live ones: listens before reading the past, so nothing published in
+ * between is lost, and drops live events the past already held (same `key`). `replay` must apply
+ * the same filter as `keep`.
+ */
+export async function* replayedEvents<T>(pubsub: PubSub, channel: string, keep: (event: T) => boolean, replay: () => Promise<T[]>, key: (event: T) => string): AsyncGenerator<T> {
+  const live = pubsub.subscribe<T>(channel);
+  try {
+    await live.ready;
+    const past = await replay();
+    const seen = new Set(past.map(key));
+    yield* past;
+    for await (const event of live) if (keep(event) && !seen.has(key(event))) yield event;
+  } finally {
+    await live.return?.();
+  }
 }
 
 export async function createPubSub(redisUrl: string | undefined, logger: Logger): Promise<PubSub> {

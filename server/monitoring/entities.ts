@@ -68,7 +68,7 @@ export type ServiceState = InferEntity<typeof ServiceState>;
 export const UptimeRecord = defineEntity({
   name: 'UptimeRecord',
   tableName: 'uptime_records',
-  indexes: [{ properties: ['serviceId', 'startedAt'] }],
+  indexes: [{ properties: ['serviceId', 'startedAt'] }, { properties: ['startedAt'] }],
   // At most one open window per service.
   uniques: [{ name: 'uptime_records_open', expression: 'create unique index "uptime_records_open" on "uptime_records" ("service_id") where "ended_at" is null' }],
   properties: {
@@ -80,6 +80,8 @@ export const UptimeRecord = defineEntity({
     /** Null while the window is open (the current status). */
     endedAt: p.datetime().nullable(),
     durationMs: p.bigint('number').nullable(),
+    /** Why the service entered this status (the transition's reason; `paused`, `resumed`). */
+    reason: p.text().nullable(),
   },
 });
 export type UptimeRecord = InferEntity<typeof UptimeRecord>;

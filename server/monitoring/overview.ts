@@ -3,6 +3,7 @@
  * whatever the number of services: definitions with their state, then 24 h time-in-status for all.
  */
 import type pg from 'pg';
+import { isoInstant as iso } from '../db/sql.ts';
 import type { Status } from './status.ts';
 import { timeInStatusByService, uptimeRatio, EMPTY_TIME, type TimeInStatus } from './uptime.ts';
 import type { ServiceSource } from './entities.ts';
@@ -51,8 +52,6 @@ export interface ServiceFilter {
   criticalOnly?: boolean | null;
 }
 
-/** An instant as `Date.prototype.toISOString` writes it, computed by PostgreSQL. */
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * `{1,2,3}` → [1, 2, 3]; `{a,b}` → ['a', 'b']: cheaper than the driver's generic array parser. Tags

@@ -127,9 +127,9 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
       [ids, ats],
     );
     await client.query(
-      `insert into uptime_records (service_id, status, started_at)
-       select * from unnest($1::int[], $2::text[], $3::timestamptz[])`,
-      [ids, transitions.map((t) => t.transition.to), ats],
+      `insert into uptime_records (service_id, status, started_at, reason)
+       select * from unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[])`,
+      [ids, transitions.map((t) => t.transition.to), ats, transitions.map((t) => t.transition.reason)],
     );
   }
   return {

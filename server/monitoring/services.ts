@@ -153,7 +153,7 @@ export async function insertService(em: EntityManager, definition: ServiceDefini
   });
   await em.flush();
   em.create(ServiceState, { serviceId: service.id, pendingCount: 0, recentLatencies: [], nextDueAt: now, lastPingFailed: false });
-  if (definition.paused) em.create(UptimeRecord, { serviceId: service.id, status: 'paused', startedAt: now });
+  if (definition.paused) em.create(UptimeRecord, { serviceId: service.id, status: 'paused', startedAt: now, reason: 'created paused' });
   await em.flush();
   return service;
 }
@@ -199,8 +199,8 @@ export async function setPaused(em: EntityManager, name: string, paused: boolean
   const now = clock.now();
   const state = await em.findOneOrFail(ServiceState, { serviceId: service.id });
   await closeOpenWindow(em, service.id, now);
-  if (paused) em.create(UptimeRecord, { serviceId: service.id, status: 'paused', startedAt: now });
-  else if (state.status) em.create(UptimeRecord, { serviceId: service.id, status: state.status, startedAt: now });
+  if (paused) em.create(UptimeRecord, { serviceId: service.id, status: 'paused', startedAt: now, reason: 'paused' });
+  else if (state.status) em.create(UptimeRecord, { serviceId: service.id, status: state.status, startedAt: now, reason: 'resumed' });
   service.paused = paused;
   service.updatedAt = now;
   state.nextDueAt = now;

@@ -247,4 +247,40 @@ describe('monitoring in the dashboard', () => {
     const refused = await gql(ts, 'mutation($n: String!) { recheckService(name: $n) { status } }', { n: TARGET }, session);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('shows a change that happened between reading the grid and its subscriptions starting', async () => {
+    // A second page whose socket is held back: its grid is read over HTTP, then the target fails,
+    // and only then may the socket connect. The transition is already past; the card learns it
+    // from the subscription's replay of what changed since the grid was read.
+    const held = await context.newPage();
+    held.setDefaultTimeout(WAIT);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await held.routeWebSocket(/\/graphql$/, async (socket) => {
+      const early: (string | Buffer)[] = [];
+      socket.onMessage((message) => early.push(message));
+      await released;
+      const server = socket.connectToServer();
+      server.onMessage((message) => socket.send(message));
+      socket.onMessage((message) => server.send(message));
+      socket.onClose(() => server.close());
+      server.onClose(() => socket.close());
+      for (const message of early) server.send(message);
+    });
+    const heldCard = held.locator(`[data-testid="service-card"][data-service="${TARGET}"]`);
+    await held.goto(`${ts.url}/`);
+    await heldCard.and(held.locator('[data-status="healthy"]')).waitFor();
+    target.failing = true;
+    const statusOf = async () => (await gqlOk<{ service: { status: string } }>(ts, `{ service(name: "${TARGET}") { status } }`, {}, { token: ts.adminToken })).service.status;
+    const deadline = Date.now() + WAIT;
+    while ((await statusOf()) !== 'DOWN' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await statusOf()).toBe('DOWN');
+    expect(await heldCard.getAttribute('data-status')).toBe('healthy'); // no socket yet: nothing told it
+    release();
+    await heldCard.and(held.locator('[data-status="down"]')).waitFor();
+    expect(await heldCard.getByTestId('service-status').textContent()).toBe('Down');
+    target.failing = false;
+    await heldCard.and(held.locator('[data-status="healthy"]')).waitFor();
+    await held.close();
+  });
 });

@@ -3,7 +3,7 @@
  * REDIS_URL is set (two separate PubSub instances stand for two replicas).
  */
 import { describe, expect, it } from 'vitest';
-import { createInProcessPubSub, createRedisPubSub, type PubSub } from '../../server/events/pubsub.ts';
+import { createInProcessPubSub, createRedisPubSub, replayedEvents, type PubSub } from '../../server/events/pubsub.ts';
 import { createLogger } from '../../server/logger.ts';
 
 const logger = createLogger('silent');
@@ -56,6 +56,41 @@ describe.each(transports)('pub/sub over %s', (_name, make) => {
     })();
     controller.abort();
     expect(await done).toBe('ended');
+    await publisher.close();
+    if (subscriber !== publisher) await subscriber.close();
+  });
+
+  it('replays past events before live ones, losing none published meanwhile and repeating none', async () => {
+    const [publisher, subscriber] = await make();
+    const events = replayedEvents<{ n: number }>(
+      subscriber,
+      'test.replay',
+      (e) => e.n % 2 === 1,
+      async () => {
+        // Published while the past is read: 3 is also in the past, 5 is new; both reach the listener.
+        await publisher.publish('test.replay', { n: 3 });
+        await publisher.publish('test.replay', { n: 5 });
+        return [{ n: 1 }, { n: 3 }];
+      },
+      (e) => String(e.n),
+    );
+    const received = first(events, 4);
+    await new Promise((r) => setTimeout(r, 100));
+    await publisher.publish('test.replay', { n: 6 }); // filtered out
+    await publisher.publish('test.replay', { n: 7 });
+    expect((await received).map((e) => e.n)).toEqual([1, 3, 5, 7]);
+    await publisher.close();
+    if (subscriber !== publisher) await subscriber.close();
+  });
+
+  it('is ready to receive once subscribe() has returned and `ready` resolved, without a first read', async () => {
+    const [publisher, subscriber] = await make();
+    const iterator = subscriber.subscribe<{ n: number }>('test.ready');
+    await iterator.ready;
+    await publisher.publish('test.ready', { n: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await iterator.next()).value).toEqual({ n: 1 });
+    await iterator.return?.();
     await publisher.close();
     if (subscriber !== publisher) await subscriber.close();
   });

@@ -69,6 +69,41 @@ describe('live status of a real target', () => {
     expect((await fetch(`${ts.url}/health`)).status).toBe(200);
   });
 
+  it('replays the transitions recorded since a given instant before live ones, none twice', async () => {
+    const statusOf = async () => (await gqlOk<{ service: { status: string } }>(ts, '{ service(name: "checkout") { status } }', {}, { token: ts.adminToken })).service.status;
+    const until = async (status: string) => {
+      const deadline = Date.now() + 10_000;
+      while ((await statusOf()) !== status && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await statusOf()).toBe(status);
+    };
+    await until('HEALTHY');
+    // The grid's data is read, then the target fails before anyone subscribes.
+    const { generatedAt } = (await gqlOk<{ healthOverview: { generatedAt: string } }>(ts, '{ healthOverview { generatedAt } }', {}, { token: ts.adminToken })).healthOverview;
+    mode = 'down';
+    await until('DOWN');
+    const client = wsClient(ts, { token: ts.adminToken });
+    type Change = { serviceStatusChanged: { service: string; previousStatus: string; status: string; reason: string; at: string } };
+    const query = 'subscription($since: DateTime) { serviceStatusChanged(service: "checkout", since: $since) { service previousStatus status reason at } }';
+    const changes = takeEvents<Change>(client, query, 2, { since: generatedAt });
+    await new Promise((r) => setTimeout(r, 500));
+    mode = 'up';
+    const [missed, live] = await changes;
+    // Subscribing from now on replays nothing earlier: its first event is a later one.
+    const later = takeEvents<Change>(client, query, 1, { since: live.serviceStatusChanged.at });
+    mode = 'down';
+    const [next] = await later;
+    mode = 'up';
+    await client.dispose();
+    expect(missed.serviceStatusChanged).toMatchObject({ service: 'checkout', previousStatus: 'HEALTHY', status: 'DOWN' });
+    expect(missed.serviceStatusChanged.reason).toMatch(/503/);
+    expect(missed.serviceStatusChanged.at > generatedAt).toBe(true);
+    expect(live.serviceStatusChanged).toMatchObject({ previousStatus: 'DOWN', status: 'HEALTHY' });
+    expect(live.serviceStatusChanged.at > missed.serviceStatusChanged.at).toBe(true);
+    expect(next.serviceStatusChanged).toMatchObject({ previousStatus: 'HEALTHY', status: 'DOWN' });
+    expect(next.serviceStatusChanged.at > live.serviceStatusChanged.at).toBe(true);
+    await until('HEALTHY');
+  });
+
   it('streams every recorded check of a service', async () => {
     const client = wsClient(ts, { token: ts.adminToken });
     const events = await takeEvents<{ healthCheckRecorded: { service: string; status: string; latencyMs: number } }>(

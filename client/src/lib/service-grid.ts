@@ -18,8 +18,8 @@ import { formError, type FormError } from './errors.ts';
 import { STATUS_KEYS, statusKey, type StatusKey } from './status.ts';
 
 const GridStatusChanged = graphql(`
-  subscription GridStatusChanged {
-    serviceStatusChanged {
+  subscription GridStatusChanged($since: DateTime) {
+    serviceStatusChanged(since: $since) {
       service
       status
       at
@@ -44,6 +44,12 @@ export type GridService = ServiceCardFieldsFragment;
 /** Points kept in a card's sparkline (the server keeps the last 20 latencies). */
 const SPARKLINE_POINTS = 20;
 const OFFLINE_REFETCH_MS = 30_000;
+/**
+ * The status subscription replays transitions from this long before the grid's data was read:
+ * checks are stored in batches, so one that ended just before the read may be committed after it.
+ * Replayed transitions the cards already show are ignored.
+ */
+const REPLAY_MARGIN_MS = 60_000;
 
 /** What the grid needs of a query result. */
 interface OverviewAnswer {
@@ -110,7 +116,8 @@ export function createServiceGrid(): ServiceGrid {
           return;
         }
         performance.mark('lookout:grid-data');
-        const { services, configError } = result.data.healthOverview;
+        const { services, configError, generatedAt } = result.data.healthOverview;
+        if (!changes) followChanges(generatedAt);
         batch(() => {
           const listed = new Set<string>();
           for (const service of services) {
@@ -157,16 +164,25 @@ export function createServiceGrid(): ServiceGrid {
       recentLatencies: [...current.recentLatencies.slice(1 - SPARKLINE_POINTS), check.latencyMs],
     });
   });
-  const changes = client.subscription(GridStatusChanged, {}).subscribe((result) => {
-    const change = result.data?.serviceStatusChanged;
-    if (!change) return;
-    const card = cards.get(change.service);
-    if (!card) return learnNewService();
-    card[1]({ ...card[0](), status: change.status, statusSince: change.at });
-  });
+  // Status changes from just before the grid's data was read, then live: a service that changed
+  // between the read and the subscription's start is not left showing its old status.
+  let changes: { unsubscribe(): void } | undefined;
+  const followChanges = (generatedAt: string) => {
+    const since = new Date(new Date(generatedAt).getTime() - REPLAY_MARGIN_MS).toISOString();
+    changes = client.subscription(GridStatusChanged, { since }).subscribe((result) => {
+      const change = result.data?.serviceStatusChanged;
+      if (!change) return;
+      const card = cards.get(change.service);
+      if (!card) return learnNewService();
+      const current = card[0]();
+      // Replayed or late: the card already shows this transition or a later one.
+      if (current.statusSince && current.statusSince >= change.at) return;
+      card[1]({ ...current, status: change.status, statusSince: change.at });
+    });
+  };
   onCleanup(() => {
     checks.unsubscribe();
-    changes.unsubscribe();
+    changes?.unsubscribe();
     clearTimeout(unknownTimer);
   });
 
