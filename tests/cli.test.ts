@@ -56,8 +56,8 @@ interface Serve {
   exited: Promise<number | null>;
 }
 
-async function startServe(): Promise<Serve> {
-  const child = spawn(process.execPath, [bin, 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServe(extraEnv: Record<string, string> = {}): Promise<Serve> {
+  const child = spawn(process.execPath, [bin, 'serve'], { env: { ...env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -191,6 +191,38 @@ describe('lookout serve and the CLI on the embedded database', () => {
     const lines = text.stdout.trim().split('\n');
     expect(lines.length).toBeLessThanOrEqual(6);
     expect(lines[0]).toMatch(/^(HEALTHY|DEGRADED)/);
+  });
+
+  it('reloads LOOKOUT_CONFIG on SIGHUP', async () => {
+    // lookout.yaml links to services.yaml, edited in place: the config watcher reacts only to
+    // entries named lookout.yaml, so the new service can come from the SIGHUP reload alone.
+    const configDir = path.join(dataDir, 'config');
+    const services = (...names: string[]) => `services:\n${names.map((n) => `  - name: ${n}\n    kind: tcp\n    target: 127.0.0.1:9\n`).join('')}`;
+    await fs.mkdir(configDir);
+    await fs.writeFile(path.join(configDir, 'services.yaml'), services('first'));
+    await fs.symlink('services.yaml', path.join(configDir, 'lookout.yaml'));
+    serve = await startServe({ LOOKOUT_CONFIG: path.join(configDir, 'lookout.yaml') });
+    const known = async () =>
+      (await gqlOk<{ services: { name: string }[] }>({ url: url() }, '{ services { name } }', {}, { token: process.env.LOOKOUT_CLI_TEST_TOKEN })).services.map((s) => s.name).sort();
+    expect(await known()).toEqual(['first']);
+
+    await fs.writeFile(path.join(configDir, 'services.yaml'), services('first', 'second'));
+    process.kill(serve.child.pid!, 'SIGHUP');
+    const reloads = () =>
+      serve!
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; reason?: string })
+        .filter((entry) => entry.msg === 'config reloaded');
+    const deadline = Date.now() + 10_000;
+    while (!reloads().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(reloads().map((entry) => entry.reason)).toEqual(['SIGHUP']);
+    expect(await known()).toEqual(['first', 'second']);
+
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(await postgresProcesses()).toEqual([]);
   });
 
   it.skipIf(!existsSync('/usr/bin/node'))('runs under an older system Node by re-executing with the project’s Node 22', async () => {

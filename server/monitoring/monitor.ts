@@ -4,6 +4,7 @@
  * diagnose, heartbeat pings, and the events subscribers get.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
@@ -201,7 +202,7 @@ export class Monitoring {
       return false;
     })();
     try {
-      await new Promise((r) => setTimeout(r, this.o.pubsub.transport === 'redis' ? 20 : 0)); // let the subscription register
+      await events.ready;
       await this.o.pubsub.publish(Channels.probe, { id });
       if (!(await received)) throw new Error(`the probe did not come back through the ${this.o.pubsub.transport} event bus within ${timeoutMs} ms`);
       return { transport: this.o.pubsub.transport };
@@ -211,9 +212,17 @@ export class Monitoring {
     }
   }
 
+  /**
+   * Watches the config file's directory, not the file: editors, atomic writers (a temp file renamed
+   * over it) and Kubernetes ConfigMaps (a symlink swap) replace the file, and a watch on the file
+   * would follow the old inode and miss every later save.
+   */
   #watch(path: string): void {
+    const name = basename(path);
     try {
-      this.#watcher = watch(path, () => {
+      this.#watcher = watch(dirname(path), (_event, changed) => {
+        // null: the platform did not say which entry changed. `..data` & co: a ConfigMap's swap.
+        if (changed !== null && changed !== name && !changed.startsWith('..')) return;
         clearTimeout(this.#reloadTimer);
         this.#reloadTimer = setTimeout(() => void this.reloadSafely('file changed'), 300);
       });

@@ -24,6 +24,23 @@ uptime:
   degradedWeight: 0.25
 `;
 
+/** GOOD with more TCP services. */
+const withServices = (...extra: string[]) => GOOD.replace('uptime:', `${extra.map((name) => `  - name: ${name}\n    kind: tcp\n    target: 127.0.0.1:7\n`).join('')}uptime:`);
+
+/** Saves as atomic writers and many editors do: a temp file in the same directory, renamed over the file. */
+async function saveByRename(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  await fs.writeFile(temp, text);
+  await fs.rename(temp, file);
+}
+
+/** Waits (up to 10 s) for the file watcher to have loaded a service. */
+async function waitForService(ts: TestServer, name: string): Promise<void> {
+  const known = async () => (await gqlOk<{ services: { name: string }[] }>(ts, '{ services { name } }', {}, { token: ts.adminToken })).services.some((s) => s.name === name);
+  const deadline = Date.now() + 10_000;
+  while (!(await known()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 describe('config file parsing', () => {
   it('reads services with durations, snake_case keys and settings', () => {
     const config = parseConfig(GOOD, '/etc/lookout.yaml');
@@ -129,9 +146,51 @@ describe('a server with LOOKOUT_CONFIG', () => {
     expect(overview.healthOverview.configError).toBeNull();
   });
 
+  it('keeps reloading after saves that replace the file (a temp file renamed over it)', async () => {
+    await saveByRename(file, withServices('cache', 'queue'));
+    await waitForService(ts, 'queue');
+    // The second replacement is the one a watch on the file itself missed: it followed the old inode.
+    await saveByRename(file, withServices('cache', 'queue', 'mail'));
+    await waitForService(ts, 'mail');
+    expect((await names()).map((s) => s.name)).toEqual(['api', 'cache', 'db', 'mail', 'queue']);
+  });
+
   it('refuses to start with an invalid file, naming the path, entry and reason', async () => {
     const badFile = path.join(dir, 'bad.yaml');
     await fs.writeFile(badFile, 'services:\n  - name: x\n    kind: tcp\n    target: 127.0.0.1:1\n    interval: 10ms\n');
     await expect(startTestServer({ config: { configFile: badFile } })).rejects.toThrow(/Invalid config file .*bad\.yaml:\n {2}- services\[0\] \("x"\): interval: The interval must be at least 1s/);
+  });
+});
+
+describe('a server with LOOKOUT_CONFIG mounted from a Kubernetes ConfigMap', () => {
+  let ts: TestServer;
+  let dir: string;
+
+  /** Updates the mount as the kubelet does: a new `..<version>` directory, then the `..data` symlink swapped to it. */
+  async function publish(version: string, text: string): Promise<void> {
+    await fs.mkdir(path.join(dir, `..${version}`));
+    await fs.writeFile(path.join(dir, `..${version}`, 'lookout.yaml'), text);
+    await fs.symlink(`..${version}`, path.join(dir, '..data_tmp'));
+    await fs.rename(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+  }
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-configmap-'));
+    await publish('v1', GOOD);
+    await fs.symlink('..data/lookout.yaml', path.join(dir, 'lookout.yaml'));
+    ts = await startTestServer({ runScheduler: false, config: { configFile: path.join(dir, 'lookout.yaml') } });
+  });
+  afterAll(async () => {
+    await ts?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('reloads on every update, though lookout.yaml itself never changes', async () => {
+    await publish('v2', withServices('queue'));
+    await waitForService(ts, 'queue');
+    await publish('v3', withServices('queue', 'mail'));
+    await waitForService(ts, 'mail');
+    const { services } = await gqlOk<{ services: { name: string }[] }>(ts, '{ services { name } }', {}, { token: ts.adminToken });
+    expect(services.map((s) => s.name)).toEqual(['api', 'db', 'mail', 'queue']);
   });
 });
