@@ -69,11 +69,20 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
   if (!batch.length) return { transitions: [], checks: [] };
   // A service appears once per batch at most in normal operation; if not, apply its results in order.
   const states = new Map<number, StatusState>();
-  const rows = batch.map((c) => {
+  let rows = batch.map((c) => {
     const { next, transition } = applyResult(states.get(c.serviceId) ?? c.state, c.result.status, c.thresholds, c.result.error);
     states.set(c.serviceId, next);
     return { check: c, next, transition };
   });
+  const changing = [...new Set(rows.filter((r) => r.transition).map((r) => r.check.serviceId))];
+  if (changing.length) {
+    // A paused service's time stays paused: a check that was running when it was paused, a recheck
+    // or a ping is kept in its history but does not move its status (no window, no transition).
+    // The share lock orders this write against a pause in progress (setPaused locks the row first).
+    const { rows: paused } = await client.query<{ id: number }>('select id from services where id = any($1) and paused for share', [changing]);
+    const pausedIds = new Set(paused.map((p) => p.id));
+    if (pausedIds.size) rows = rows.map((r) => (pausedIds.has(r.check.serviceId) ? { check: r.check, next: r.check.state, transition: null } : r));
+  }
   const last = new Map(rows.map((r) => [r.check.serviceId, r]));
   const transitions = rows.filter((r): r is typeof r & { transition: Transition } => r.transition !== null);
 

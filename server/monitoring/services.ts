@@ -194,6 +194,9 @@ export async function deleteService(em: EntityManager, name: string): Promise<Se
  * resuming opens a window in the last known status and checks at once.
  */
 export async function setPaused(em: EntityManager, name: string, paused: boolean, clock: Clock): Promise<Service> {
+  // Locks the service before reading it, as the check writer does (results.ts): the two never
+  // deadlock, and two pauses at once cannot both pass the check below.
+  await em.getConnection().execute('select 1 from services where name = ? for update', [name], 'all', em.getTransactionContext());
   const service = await findService(em, name);
   if (service.paused === paused) throw new ConflictError(`The service "${name}" is already ${paused ? 'paused' : 'running'}.`);
   const now = clock.now();
