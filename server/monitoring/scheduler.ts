@@ -32,8 +32,13 @@ export interface ClaimedCheck {
   dueAt: Date;
 }
 
-/** Seconds a claim outlives the check's timeout before another replica may take the check over. */
-const CLAIM_GRACE_MS = 5000;
+/**
+ * How long a claim outlives the check's timeout (time to store the result) before another replica
+ * may take the check over: 5 s, but no more than what the interval leaves after the timeout (at
+ * least 1 s), so a dead replica's checks are taken over by their next due time, or 1 s after
+ * their timeout when the interval is shorter than that.
+ */
+const CLAIM_GRACE_SQL = 'least(5000, greatest(1000, s.interval_ms - s.timeout_ms))';
 
 /** Claims up to `limit` due checks (see the module comment). */
 export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Promise<ClaimedCheck[]> {
@@ -51,7 +56,7 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Pr
        next_due_at = case when due.next_due_at + s.interval_ms * interval '1 millisecond' > $1
                           then due.next_due_at + s.interval_ms * interval '1 millisecond'
                           else $1::timestamptz + s.interval_ms * interval '1 millisecond' end,
-       claimed_until = $1::timestamptz + (s.timeout_ms + ${CLAIM_GRACE_MS}) * interval '1 millisecond'
+       claimed_until = $1::timestamptz + (s.timeout_ms + ${CLAIM_GRACE_SQL}) * interval '1 millisecond'
      from due, services s
      where st.service_id = due.service_id and s.id = st.service_id
      returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms,

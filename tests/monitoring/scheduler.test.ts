@@ -88,12 +88,30 @@ describe('scheduler on several replicas', () => {
   it('takes over the checks of a replica that died holding claims, once the claims expire', async () => {
     const { sql } = ts.server.app;
     // a "dead" replica: claimed everything, never reported back
-    const dead = await claimDueChecks(sql, new Date(Date.now() + 60_000), 100);
+    const claimedAt = new Date(Date.now() + 60_000);
+    const dead = await claimDueChecks(sql, claimedAt, 100);
     expect(dead.length).toBe(20);
     const claimedUntil = (await sql.query('select max(claimed_until) as t from service_states')).rows[0].t as Date;
+    // 1 s interval, 500 ms timeout: the claim lasts the timeout and 1 s to store the result, not 5 s.
+    expect(claimedUntil.getTime() - claimedAt.getTime()).toBe(1500);
     // while the claims hold, nothing is claimable; after they expire, everything is
     expect(await claimDueChecks(sql, new Date(claimedUntil.getTime() - 1000), 100)).toHaveLength(0);
     const later = await claimDueChecks(sql, new Date(claimedUntil.getTime() + 61_000), 100);
     expect(later.length).toBe(20);
+  });
+
+  it('takes a dead replica\'s check over by its next due time when the interval leaves room', async () => {
+    const { sql } = ts.server.app;
+    await sql.query("update services set interval_ms = 10000, timeout_ms = 2000 where name = 'svc-0'");
+    await sql.query('update service_states set next_due_at = now(), claimed_until = null');
+    const claimedAt = new Date(Date.now() + 600_000);
+    const dead = await claimDueChecks(sql, claimedAt, 100);
+    const svc0 = dead.find((c) => c.name === 'svc-0')!;
+    expect(svc0).toBeDefined();
+    // The claim ends 2 s + 5 s after it was taken, before the check is due again (10 s).
+    const next = new Date(claimedAt.getTime() + 10_000);
+    expect((await claimDueChecks(sql, new Date(next.getTime() - 1), 100)).map((c) => c.name)).not.toContain('svc-0');
+    expect((await claimDueChecks(sql, next, 100)).map((c) => c.name)).toContain('svc-0');
+    await sql.query("update services set interval_ms = 1000, timeout_ms = 500 where name = 'svc-0'");
   });
 });
