@@ -283,4 +283,26 @@ describe('monitoring in the dashboard', () => {
     await heldCard.and(held.locator('[data-status="healthy"]')).waitFor();
     await held.close();
   });
+
+  it('refetches the grid every 30 s while the socket is down but HTTP answers', async () => {
+    // A page whose WebSocket is refused every time: only the grid's refetch can show the change.
+    const offline = await context.newPage();
+    offline.setDefaultTimeout(WAIT);
+    await offline.clock.install();
+    await offline.routeWebSocket(/\/graphql$/, (socket) => socket.close());
+    const offlineCard = offline.locator(`[data-testid="service-card"][data-service="${TARGET}"]`);
+    await offline.goto(`${ts.url}/`);
+    await offlineCard.and(offline.locator('[data-status="healthy"]')).waitFor();
+    target.failing = true;
+    const statusOf = async () => (await gqlOk<{ service: { status: string } }>(ts, `{ service(name: "${TARGET}") { status } }`, {}, { token: ts.adminToken })).service.status;
+    const deadline = Date.now() + WAIT;
+    while ((await statusOf()) !== 'DOWN' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await statusOf()).toBe('DOWN');
+    await offline.clock.fastForward(5_000);
+    expect(await offlineCard.getAttribute('data-status')).toBe('healthy'); // not yet: nothing told it
+    await offline.clock.fastForward(26_000);
+    await offlineCard.and(offline.locator('[data-status="down"]')).waitFor();
+    target.failing = false;
+    await offline.close();
+  });
 });
