@@ -67,7 +67,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await db.close();
     throw error;
   });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ sql: db.sql, logger });
   const monitoring = new Monitoring({
     orm: db.orm,
     sql: db.sql,

@@ -4,7 +4,9 @@
  * several servers in one process (tests) do not mix their numbers.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { HealthCheckEvent, StatusChangeEvent } from '../monitoring/results.ts';
+import type { Logger } from '../logger.ts';
+import type { SqlClient } from '../db/sql.ts';
+import type { Status } from '../monitoring/status.ts';
 import type { SchedulerStats } from '../monitoring/scheduler.ts';
 
 export interface Metrics {
@@ -17,7 +19,45 @@ export interface Metrics {
   schedulerLag: Histogram;
 }
 
-export function createMetrics(): Metrics {
+/** What the scrape-time gauges read: the database (services, service_states). */
+export interface MetricsSource {
+  sql: SqlClient;
+  logger: Logger;
+}
+
+/**
+ * The labels of lookout_service_status. Every service has one series per label, exactly one of
+ * them 1 (so `sum by (service)` is 1): its status after the failure/recovery thresholds (what
+ * /health and the API say), `pending` before its first check, `paused` while paused (whatever
+ * status it had before; paused wins, as in the overview's counts). Alerting on status="down"
+ * therefore never fires for a paused service.
+ */
+export const SERVICE_STATUS_LABELS = ['healthy', 'degraded', 'down', 'pending', 'paused'] as const;
+type ServiceStatusLabel = (typeof SERVICE_STATUS_LABELS)[number];
+
+/** A scrape waits this long for the database; then the status series are left out of that scrape. */
+const STATUS_QUERY_TIMEOUT_MS = 2000;
+
+async function readServiceStatuses(sql: SqlClient): Promise<{ name: string; status: ServiceStatusLabel }[]> {
+  const { rows } = await sql.query<{ name: string; status: Status | null; paused: boolean }>(
+    'select s.name, st.status, s.paused from services s join service_states st on st.service_id = s.id',
+  );
+  return rows.map((r) => ({ name: r.name, status: r.paused ? 'paused' : (r.status ?? 'pending') }));
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lookout_' });
   return {
@@ -43,9 +83,27 @@ export function createMetrics(): Metrics {
     }),
     serviceStatus: new Gauge({
       name: 'lookout_service_status',
-      help: '1 for the status each service is in (labels: service, status), as last seen by this replica.',
+      help: 'Status of each service after its failure/recovery thresholds, read from the database at scrape time: 1 for the current one of healthy, degraded, down, pending (not checked yet), paused; 0 for the others.',
       labelNames: ['service', 'status'],
       registers: [registry],
+      // Filled at scrape time from the database, so every replica reports every service with the
+      // status /health and the API report, and deleted services disappear. Reset only once the
+      // rows are in, so concurrent scrapes do not interleave; if the database does not answer,
+      // the series are left out (not stale) and the rest of /metrics is still served.
+      async collect() {
+        let services: Awaited<ReturnType<typeof readServiceStatuses>>;
+        try {
+          services = await withTimeout(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
+        } catch (err) {
+          this.reset();
+          source.logger.warn({ err }, 'metrics: could not read service statuses');
+          return;
+        }
+        this.reset();
+        for (const { name, status } of services) {
+          for (const label of SERVICE_STATUS_LABELS) this.set({ service: name, status: label }, label === status ? 1 : 0);
+        }
+      },
     }),
     checkDuration: new Histogram({
       name: 'lookout_check_duration_seconds',
@@ -63,17 +121,13 @@ export function createMetrics(): Metrics {
   };
 }
 
-const STATUS_LABELS = ['healthy', 'degraded', 'down'] as const;
-
-/** Feeds the monitoring metrics from the scheduler and the result writer. */
-export function monitoringStats(metrics: Metrics): SchedulerStats & { onRecorded(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void } {
+/**
+ * Feeds the per-replica monitoring metrics (check durations, scheduler lag) from the scheduler.
+ * The status per service is not fed from here: it is read from the database at scrape time.
+ */
+export function monitoringStats(metrics: Metrics): SchedulerStats {
   return {
     onLag: (lagMs) => metrics.schedulerLag.observe(lagMs / 1000),
     onCheck: (kind, durationMs) => metrics.checkDuration.observe({ kind }, durationMs / 1000),
-    onRecorded: (checks) => {
-      for (const check of checks) {
-        for (const status of STATUS_LABELS) metrics.serviceStatus.set({ service: check.service, status }, status === check.status ? 1 : 0);
-      }
-    },
   };
 }

@@ -1,0 +1,134 @@
+/**
+ * lookout_service_status on /metrics: the status after the failure/recovery thresholds (the one
+ * /health and the API report), read from the database at scrape time, so it is the same on every
+ * replica and deleted services disappear. Checks are driven by recheckService (no scheduler).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gqlOk } from '../support/graphql.ts';
+import { startServer, type LookoutServer } from '../../server/main.ts';
+import { createLogger } from '../../server/logger.ts';
+
+const LABELS = ['healthy', 'degraded', 'down', 'pending', 'paused'];
+
+/** The lookout_service_status series of one service: status label → value. */
+async function statusSeries(url: string, service: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const series: Record<string, number> = {};
+  for (const m of text.matchAll(/^lookout_service_status\{service="([^"]*)",status="([^"]*)"\} (\S+)$/gm)) {
+    if (m[1] === service) series[m[2]] = Number(m[3]);
+  }
+  return series;
+}
+
+/** Exactly one series per known status, `status` at 1 and the others at 0. */
+const only = (status: string) => Object.fromEntries(LABELS.map((l) => [l, l === status ? 1 : 0]));
+
+describe('lookout_service_status', () => {
+  let ts: TestServer;
+  let target: http.Server;
+  /** The target answers 503 to this many requests, then 200 again. */
+  let failures = 0;
+  let replica: LookoutServer | undefined;
+
+  const admin = () => ({ token: ts.adminToken });
+  const recheck = async (name: string) =>
+    (await gqlOk<{ recheckService: { status: string } }>(ts, 'mutation($name: String!) { recheckService(name: $name) { status } }', { name }, admin())).recheckService.status;
+  const apiStatus = async (name: string) =>
+    (await gqlOk<{ service: { status: string | null } }>(ts, 'query($name: String!) { service(name: $name) { status } }', { name }, admin())).service.status;
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    target = http.createServer((_req, res) => {
+      if (failures > 0) {
+        failures--;
+        res.statusCode = 503;
+        return void res.end('maintenance');
+      }
+      res.end('ok');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    for (const name of ['flaky', 'steady']) {
+      await gqlOk(
+        ts,
+        'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }',
+        { input: { name, kind: 'http', target: url, interval: '1h', timeout: '2s', failureThreshold: 2, recoveryThreshold: 1, critical: true } },
+        admin(),
+      );
+    }
+  });
+  afterAll(async () => {
+    await replica?.close();
+    target?.close();
+    await ts?.close();
+  });
+
+  it('reports a service that was never checked as pending', async () => {
+    expect(await apiStatus('flaky')).toBeNull();
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('pending'));
+  });
+
+  it('keeps a service healthy after one failed check when its failure threshold is 2', async () => {
+    expect(await recheck('flaky')).toBe('HEALTHY');
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('healthy'));
+
+    failures = 1;
+    // The raw check is down and recorded...
+    expect(await recheck('flaky')).toBe('DOWN');
+    const { service } = await gqlOk<{ service: { recentChecks: { checks: { status: string }[] } } }>(
+      ts, '{ service(name: "flaky") { recentChecks(first: 1) { checks { status } } } }', {}, admin(),
+    );
+    expect(service.recentChecks.checks.map((c) => c.status)).toEqual(['DOWN']);
+    // ...but the service is still healthy, on the API, /health and /metrics alike.
+    expect(await apiStatus('flaky')).toBe('HEALTHY');
+    expect(await (await fetch(`${ts.url}/health`)).json()).toEqual({ status: 'healthy' });
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('healthy'));
+
+    // The next answer is OK again: the single failure never counts.
+    expect(await recheck('flaky')).toBe('HEALTHY');
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('healthy'));
+  });
+
+  it('reports it down after two failures in a row, and healthy again once it recovers', async () => {
+    failures = 2;
+    expect(await recheck('flaky')).toBe('DOWN');
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('healthy'));
+    expect(await recheck('flaky')).toBe('DOWN');
+    expect(await apiStatus('flaky')).toBe('DOWN');
+    expect((await fetch(`${ts.url}/health`)).status).toBe(503);
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('down'));
+
+    expect(await recheck('flaky')).toBe('HEALTHY');
+    expect(await apiStatus('flaky')).toBe('HEALTHY');
+    expect(await statusSeries(ts.url, 'flaky')).toEqual(only('healthy'));
+  });
+
+  it('is the same on a replica that checked nothing itself', async () => {
+    failures = 2;
+    await recheck('steady');
+    await recheck('steady');
+    failures = 0;
+    expect(await apiStatus('steady')).toBe('DOWN');
+    replica = await startServer({ ...ts.config, port: 0 }, { logger: createLogger('silent'), runScheduler: false });
+    expect(await statusSeries(replica.url, 'steady')).toEqual(only('down'));
+    expect(await statusSeries(replica.url, 'flaky')).toEqual(only('healthy'));
+  });
+
+  it('reports a paused service as paused, not as its last status', async () => {
+    await gqlOk(ts, 'mutation { pauseService(name: "steady") { name } }', {}, admin());
+    expect(await statusSeries(ts.url, 'steady')).toEqual(only('paused'));
+    await gqlOk(ts, 'mutation { resumeService(name: "steady") { name } }', {}, admin());
+    expect(await statusSeries(ts.url, 'steady')).toEqual(only('down'));
+  });
+
+  it('drops every series of a deleted service', async () => {
+    await gqlOk(ts, 'mutation { deleteService(name: "flaky") }', {}, admin());
+    const text = await (await fetch(`${ts.url}/metrics`)).text();
+    expect(text).not.toMatch(/service="flaky"/);
+    expect(text).toMatch(/^lookout_service_status\{service="steady",status="down"\} 1$/m);
+    expect(await statusSeries(replica!.url, 'flaky')).toEqual({});
+  });
+});
