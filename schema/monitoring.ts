@@ -68,7 +68,11 @@ const CheckPageRef = builder.objectRef<{ checks: CheckRow[]; hasNextPage: boolea
   fields: (t) => ({
     checks: t.field({ type: [CheckRef], resolve: (p) => p.checks }),
     hasNextPage: t.exposeBoolean('hasNextPage'),
-    endCursor: t.string({ nullable: true, description: 'Pass as `before` for the next (older) page.', resolve: (p) => (p.hasNextPage ? p.checks.at(-1)!.checkedAt.toISOString() : null) }),
+    endCursor: t.string({
+      nullable: true,
+      description: 'Pass as `before` for the next (older) page: the instant of the page’s last check (a page never ends between checks at the same instant).',
+      resolve: (p) => (p.hasNextPage ? p.checks.at(-1)!.checkedAt.toISOString() : null),
+    }),
   }),
 });
 
@@ -151,17 +155,17 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
     uptime: t.field({ type: UptimeSummaryRef, description: 'Uptime over 24 h, 7 d and 30 d (one query each).', resolve: (s) => ({ serviceId: s.id }) }),
     recentChecks: t.field({
       type: CheckPageRef,
-      description: 'Checks, newest first.',
+      description:
+        'Checks, newest first. Checks at the same instant (e.g. two rechecks started together) stay on one page, so paging with `endCursor` returns each check once: a page holds at most `first` checks, fewer when the next instant would not fit whole, and more only when more than `first` checks share its one instant.',
       args: {
         first: t.arg.int({ required: false, defaultValue: 50 }),
-        before: t.arg({ type: 'DateTime', required: false, description: 'An endCursor: only checks before it.' }),
+        before: t.arg({ type: 'DateTime', required: false, description: 'An endCursor (or any instant): only checks before it.' }),
         since: t.arg({ type: 'DateTime', required: false, description: 'Only checks at or after this time.' }),
       },
-      resolve: async (s, { first, before, since }, ctx) => {
+      resolve: (s, { first, before, since }, ctx) => {
         const size = first ?? 50;
         if (size < 1 || size > 1000) throw new BadInputError('first', 'first must be between 1 and 1000.');
-        const checks = await recentChecks(ctx.app.sql, s.id, size + 1, before ?? undefined, since ?? undefined);
-        return { checks: checks.slice(0, size), hasNextPage: checks.length > size };
+        return recentChecks(ctx.app.sql, s.id, size, before ?? undefined, since ?? undefined);
       },
     }),
     latencySeries: t.field({

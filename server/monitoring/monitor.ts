@@ -20,7 +20,7 @@ import { schedule, type PeriodicJob } from '../jobs.ts';
 import { recordChecks, ResultWriter, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
 import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
-import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUp } from './timeseries.ts';
+import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUpRecent } from './timeseries.ts';
 
 export const Channels = {
   statusChanged: 'service.status',
@@ -239,6 +239,7 @@ export class Monitoring {
   #jobs(): PeriodicJob[] {
     const { sql, clock } = this.o;
     const minute = 60_000;
+    let rollUpAgainFrom: Date | undefined;
     return [
       { name: 'partitions', lockKey: 0x4c6b0001, everyMs: 3600_000, run: () => ensurePartitions(sql, clock.now()) },
       {
@@ -255,11 +256,11 @@ export class Monitoring {
         lockKey: 0x4c6b0003,
         everyMs: minute,
         run: async () => {
-          const now = clock.now().getTime();
-          const thisMinute = Math.floor(now / minute) * minute;
-          await rollUp(sql, 'minute', new Date(thisMinute - 3 * minute), new Date(thisMinute));
-          const thisHour = Math.floor(now / 3600_000) * 3600_000;
-          await rollUp(sql, 'hour', new Date(thisHour - 3600_000), new Date(thisHour + 3600_000));
+          // From where the rollups stop (in the database: any replica's last run), or 15 minutes back.
+          const rolled = await rollUpRecent(sql, clock.now(), { rawRetentionDays: this.settings.rawRetentionDays, from: rollUpAgainFrom });
+          // A gap caught up (after a database outage) is looked at once more on this replica's next
+          // run: batches the writers retry once the database is back may have landed just after it.
+          rollUpAgainFrom = rolled.caughtUp ? rolled.from : undefined;
         },
       },
     ];

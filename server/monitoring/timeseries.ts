@@ -4,6 +4,7 @@
  * needs (recent checks with cursor paging, a latency chart).
  */
 import type pg from 'pg';
+import { inTransaction, type SqlClient } from '../db/sql.ts';
 import { statusFromCode } from './results.ts';
 import type { Status } from './status.ts';
 
@@ -56,27 +57,112 @@ export async function dropExpiredPartitions(sql: pg.Pool, now: Date, retentionDa
   return dropped;
 }
 
+/** A check's bucket: its minute or hour in UTC, whatever the session's time zone (hours in UTC+05:30 start at :30). */
+const utcBucket = (resolution: 'minute' | 'hour') => `date_trunc('${resolution}', checked_at at time zone 'UTC') at time zone 'UTC'`;
+
 /**
  * Recomputes rollups for the buckets in [from, to) from the raw checks (idempotent upserts, so a
- * rerun or two replicas overlapping do no harm).
+ * rerun or two replicas overlapping do no harm). A bucket whose values did not change is not
+ * rewritten, so re-rolling a range costs reads, not row versions. Returns the rows written.
  */
-export async function rollUp(sql: pg.Pool, resolution: 'minute' | 'hour', from: Date, to: Date): Promise<number> {
+export async function rollUp(sql: SqlClient, resolution: 'minute' | 'hour', from: Date, to: Date): Promise<number> {
   const { rowCount } = await sql.query(
-    `insert into health_rollups_${resolution} (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
-     select service_id, date_trunc('${resolution}', checked_at) as bucket,
+    `insert into health_rollups_${resolution} as r (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+     select service_id, ${utcBucket(resolution)} as bucket,
             count(*) filter (where status = 0), count(*) filter (where status = 1), count(*) filter (where status = 2),
             min(latency_ms), avg(latency_ms), max(latency_ms),
             percentile_disc(0.95) within group (order by latency_ms)
        from health_checks
       where checked_at >= $1 and checked_at < $2
-      group by service_id, date_trunc('${resolution}', checked_at)
+      group by service_id, ${utcBucket(resolution)}
      on conflict (service_id, bucket) do update set
        healthy = excluded.healthy, degraded = excluded.degraded, down = excluded.down,
        latency_min = excluded.latency_min, latency_avg = excluded.latency_avg,
-       latency_max = excluded.latency_max, latency_p95 = excluded.latency_p95`,
+       latency_max = excluded.latency_max, latency_p95 = excluded.latency_p95
+     where (r.healthy, r.degraded, r.down, r.latency_min, r.latency_avg, r.latency_max, r.latency_p95)
+           is distinct from (excluded.healthy, excluded.degraded, excluded.down, excluded.latency_min, excluded.latency_avg, excluded.latency_max, excluded.latency_p95)`,
     [from, to],
   );
   return rowCount ?? 0;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3600_000;
+
+/**
+ * How far back every run of the rollups job looks for checks that came after their minute was
+ * rolled up: a check is stored when it ends (its time is its start, up to its timeout earlier), and
+ * a batch the database refused is retried.
+ */
+export const ROLLUP_LATE_MS = 15 * MINUTE_MS;
+
+export interface RolledUp {
+  /** The minutes looked at: [from, to). */
+  from: Date;
+  to: Date;
+  /** The minutes rolled up (again), oldest first. */
+  minutes: Date[];
+  /** The hours rolled up (again), oldest first: those of `minutes` and the current one. */
+  hours: Date[];
+  /** Whether the minute rollups stopped before `ROLLUP_LATE_MS` ago: a gap since the last run, caught up. */
+  caughtUp: boolean;
+}
+
+/**
+ * The rollups job's work. Looks at the complete minutes from where the minute rollups stop (their
+ * newest bucket, in the database, so whichever replica ran last) or from `ROLLUP_LATE_MS` ago,
+ * whichever is earlier, or from `options.from` if earlier still; never past the raw retention (a
+ * partly dropped day would overwrite its rollups with less). Rolls up again each of those minutes
+ * whose checks are not all counted in its rollups — the raw table only grows, so its count of
+ * checks differs exactly when checks came since it was rolled up — then the hours of those
+ * minutes and the current hour (partial, rolled up every run). Counting costs an index-only scan
+ * of the minutes' checks, a fraction of rolling them up (percentiles sort every bucket's
+ * latencies); in a steady state only the last minute or two and the current hour are rolled up.
+ *
+ * So checks stored late (a retried batch, a long check) within `ROLLUP_LATE_MS`, and every check
+ * since the last run after an outage or with every replica down, are rolled up by the next run.
+ * Everything happens in one transaction on one snapshot: the hour and minute rollups agree, and
+ * the newest minute bucket (where the next run starts) only moves once both are stored.
+ */
+export async function rollUpRecent(pool: pg.Pool, now: Date, options: { rawRetentionDays: number; from?: Date }): Promise<RolledUp> {
+  const to = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+  const late = to - ROLLUP_LATE_MS;
+  const oldest = Math.ceil((now.getTime() - options.rawRetentionDays * DAY_MS) / MINUTE_MS) * MINUTE_MS;
+  return inTransaction(pool, async (sql) => {
+    await sql.query('set transaction isolation level repeatable read');
+    const { rows: newest } = await sql.query<{ last: Date | null }>('select max(bucket) as last from health_rollups_minute where bucket < $1', [new Date(to)]);
+    const next = newest[0].last ? newest[0].last.getTime() + MINUTE_MS : late;
+    const from = Math.max(oldest, Math.min(late, next, options.from?.getTime() ?? late));
+    const { rows } = await sql.query<{ bucket: Date }>(
+      `select c.bucket from (
+         select ${utcBucket('minute')} as bucket, count(*) as n from health_checks
+          where checked_at >= $1 and checked_at < $2 group by 1
+       ) c left join (
+         select bucket, sum(healthy + degraded + down) as n from health_rollups_minute
+          where bucket >= $1 and bucket < $2 group by 1
+       ) r using (bucket)
+       where r.n is distinct from c.n
+       order by c.bucket`,
+      [new Date(from), new Date(to)],
+    );
+    const minutes = rows.map((r) => r.bucket.getTime());
+    const hours = [...new Set([...minutes, to].map((t) => Math.floor(t / HOUR_MS) * HOUR_MS))];
+    for (const [a, b] of spans(hours, HOUR_MS)) await rollUp(sql, 'hour', a, b);
+    for (const [a, b] of spans(minutes, MINUTE_MS)) await rollUp(sql, 'minute', a, b);
+    const dates = (times: number[]) => times.map((t) => new Date(t));
+    return { from: new Date(from), to: new Date(to), minutes: dates(minutes), hours: dates(hours), caughtUp: next < late };
+  });
+}
+
+/** Sorted bucket starts of one size as the fewest [from, to) ranges. */
+function spans(starts: number[], size: number): [Date, Date][] {
+  const out: [number, number][] = [];
+  for (const start of starts) {
+    const last = out.at(-1);
+    if (last && last[1] === start) last[1] = start + size;
+    else out.push([start, start + size]);
+  }
+  return out.map(([a, b]) => [new Date(a), new Date(b)]);
 }
 
 export async function deleteOldRollups(sql: pg.Pool, now: Date, retentionDays: number): Promise<void> {
@@ -91,15 +177,54 @@ export interface CheckRow {
   error: string | null;
 }
 
-/** A page of one service's checks, newest first; the cursor is the last `checkedAt` seen. */
-export async function recentChecks(sql: pg.Pool, serviceId: number, first: number, before?: Date, after?: Date): Promise<CheckRow[]> {
-  const { rows } = await sql.query<{ checked_at: Date; status: number; latency_ms: number; error: string | null }>(
+export interface CheckPage {
+  checks: CheckRow[];
+  /** Whether older checks (at or after `since`) remain: pass the last check's `checkedAt` as `before`. */
+  hasNextPage: boolean;
+}
+
+type CheckRecord = { checked_at: Date; status: number; latency_ms: number; error: string | null };
+const toCheckRow = (r: CheckRecord): CheckRow => ({ checkedAt: r.checked_at, status: statusFromCode(r.status), latencyMs: r.latency_ms, error: r.error });
+
+/**
+ * A page of one service's checks, newest first: those before `before` (exclusive) and at or after
+ * `since`. The cursor of the next page is the `checkedAt` of the page's last check.
+ *
+ * Several checks of a service can share an instant (two rechecks started together, two heartbeat
+ * pings in the same millisecond; the table has no unique key), and an instant cannot tell them
+ * apart. So a page never ends inside an instant: when the `first` newest checks would split one,
+ * the page stops before it (it holds fewer than `first`) and the next page starts with all of it;
+ * only when more than `first` checks share the page's one instant does the page hold them all.
+ * Paging with the cursor thus returns every check exactly once.
+ */
+export async function recentChecks(sql: pg.Pool, serviceId: number, first: number, before?: Date, since?: Date): Promise<CheckPage> {
+  const { rows } = await sql.query<CheckRecord>(
     `select checked_at, status, latency_ms, error from health_checks
       where service_id = $1 and checked_at < $2 and checked_at >= $3
       order by checked_at desc limit $4`,
-    [serviceId, before ?? new Date('9999-01-01'), after ?? new Date(0), first],
+    [serviceId, before ?? new Date('9999-01-01'), since ?? new Date(0), first + 1],
   );
-  return rows.map((r) => ({ checkedAt: r.checked_at, status: statusFromCode(r.status), latencyMs: r.latency_ms, error: r.error }));
+  if (rows.length <= first) return { checks: rows.map(toCheckRow), hasNextPage: false };
+  // rows[first] is the newest check left off: leave off the rest of its instant too.
+  const edge = rows[first].checked_at.getTime();
+  let end = first;
+  while (end > 0 && rows[end - 1].checked_at.getTime() === edge) end--;
+  if (end > 0) return { checks: rows.slice(0, end).map(toCheckRow), hasNextPage: true };
+
+  // More than `first` checks at one instant (to the millisecond, as the cursor has it): all of
+  // them, and the newest older one to know whether there is a next page.
+  const { rows: group } = await sql.query<CheckRecord>(
+    `select * from (
+       (select checked_at, status, latency_ms, error from health_checks
+         where service_id = $1 and checked_at >= $2 and checked_at < $3)
+       union all
+       (select checked_at, status, latency_ms, error from health_checks
+         where service_id = $1 and checked_at < $2 and checked_at >= $4 order by checked_at desc limit 1)
+     ) g order by checked_at desc`,
+    [serviceId, new Date(edge), new Date(edge + 1), since ?? new Date(0)],
+  );
+  const hasNextPage = group.length > 0 && group.at(-1)!.checked_at.getTime() < edge;
+  return { checks: (hasNextPage ? group.slice(0, -1) : group).map(toCheckRow), hasNextPage };
 }
 
 export interface LatencyPoint {

@@ -223,6 +223,140 @@ describe('service(name).recentChecks paging', () => {
   });
 });
 
+describe('service(name).recentChecks paging with several checks at the same instant', () => {
+  // health_checks has no unique key: two rechecks started together, or two heartbeat pings in the
+  // same millisecond, store checks at one instant. The clock is stopped, so rechecks between two
+  // advances share their instant. Each check answers a distinct HTTP status (500, 501, …), so its
+  // error tells it apart from the others at its instant.
+  const start = new Date('2026-05-02T08:00:00.000Z');
+  const clock = new ManualClock(start);
+  let ts: TestServer;
+  let target: http.Server;
+  let requests = 0;
+  /** Checks per instant, oldest instant first: the newest holds three. */
+  const groups = [2, 1, 4, 1, 3];
+  /** What each recheck returned, oldest first. */
+  const recorded: { checkedAt: string; error: string }[] = [];
+  const admin = () => ({ token: ts.adminToken });
+  const page = async (args: { first?: number; before?: string | null; since?: string }) =>
+    (
+      await gqlOk<{ service: { recentChecks: CheckPage } }>(
+        ts,
+        'query($first: Int, $before: DateTime, $since: DateTime) { service(name: "burst") { recentChecks(first: $first, before: $before, since: $since) { checks { checkedAt status latencyMs error } hasNextPage endCursor } } }',
+        args,
+        admin(),
+      )
+    ).service.recentChecks;
+  /** Follows endCursor from the first page to the last. */
+  const allPages = async (first: number, since?: string) => {
+    const pages: CheckPage[] = [];
+    let before: string | null = null;
+    do {
+      const p: CheckPage = await page({ first, before, since });
+      pages.push(p);
+      before = p.endCursor;
+      if (pages.length > 20) throw new Error('paging does not end');
+    } while (before);
+    return pages;
+  };
+  const instant = (i: number) => new Date(start.getTime() + (i + 1) * 1000).toISOString();
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false, clock });
+    target = http.createServer((_req, res) => {
+      res.statusCode = 500 + requests++;
+      res.end('unavailable');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/health`;
+    await gqlOk(ts, CreateService, { input: { name: 'burst', kind: 'http', target: url, interval: '1h' } }, admin());
+    for (const size of groups) {
+      clock.advance(1000);
+      for (let i = 0; i < size; i++) {
+        const { recheckService } = await gqlOk<{ recheckService: { checkedAt: string; error: string } }>(
+          ts, 'mutation { recheckService(name: "burst") { checkedAt error } }', {}, admin(),
+        );
+        recorded.push(recheckService);
+      }
+    }
+  });
+  afterAll(async () => {
+    target?.close();
+    await ts?.close();
+  });
+
+  it('recorded the checks in groups sharing an instant, each with its own error', () => {
+    expect(recorded.map((c) => c.checkedAt)).toEqual(groups.flatMap((size, i) => Array<string>(size).fill(instant(i))));
+    expect(new Set(recorded.map((c) => c.error)).size).toBe(recorded.length);
+  });
+
+  it('first: 1 over three checks at one instant returns the three once, then the older checks', async () => {
+    const newest = await page({ first: 1 });
+    // An instant cannot be split by a cursor that is an instant: the page holds all three.
+    expect(newest.checks.map((c) => c.checkedAt)).toEqual(Array(3).fill(instant(4)));
+    expect(newest.checks.map((c) => c.error).sort()).toEqual(recorded.slice(-3).map((c) => c.error).sort());
+    expect(newest).toMatchObject({ hasNextPage: true, endCursor: instant(4) });
+
+    const next = await page({ first: 1, before: newest.endCursor });
+    expect(next.checks.map((c) => c.error)).toEqual([recorded[7].error]); // the one check of the 4th instant
+    expect(next).toMatchObject({ hasNextPage: true, endCursor: instant(3) });
+
+    const pages = await allPages(1);
+    expect(pages.map((p) => p.checks.length)).toEqual([3, 1, 4, 1, 2]);
+    expect(pages.flatMap((p) => p.checks.map((c) => c.error)).sort()).toEqual(recorded.map((c) => c.error).sort());
+  });
+
+  it('returns every check exactly once, newest first, whatever the page size', async () => {
+    const errors = recorded.map((c) => c.error).sort();
+    for (let first = 1; first <= recorded.length + 1; first++) {
+      const pages = await allPages(first);
+      const all = pages.flatMap((p) => p.checks);
+      expect(all.map((c) => c.error).sort(), `first: ${first}`).toEqual(errors);
+      const times = all.map((c) => Date.parse(c.checkedAt));
+      expect(times, `first: ${first}`).toEqual([...times].sort((a, b) => b - a));
+      expect(pages.map((p) => p.hasNextPage), `first: ${first}`).toEqual(pages.map((_, i) => i < pages.length - 1));
+      for (const p of pages) {
+        expect(p.checks.length, `first: ${first}`).toBeGreaterThan(0);
+        // Never more than `first`, unless one instant holds more than `first` checks: then the page is that instant, whole.
+        if (p.checks.length > first) expect(new Set(p.checks.map((c) => c.checkedAt)).size, `first: ${first}`).toBe(1);
+        if (p.endCursor) expect(p.endCursor).toBe(p.checks.at(-1)!.checkedAt);
+      }
+      // No instant is split between two pages.
+      const pageOf = new Map<string, number>();
+      for (const [i, p] of pages.entries()) {
+        for (const c of p.checks) {
+          expect(pageOf.get(c.checkedAt) ?? i, `first: ${first}, ${c.checkedAt}`).toBe(i);
+          pageOf.set(c.checkedAt, i);
+        }
+      }
+    }
+  });
+
+  it('stops a page before an instant that would not fit whole', async () => {
+    // Newest first: 3 at the 5th instant, 1 at the 4th, 4 at the 3rd. Five would split the 3rd instant's four.
+    const p = await page({ first: 5 });
+    expect(p.checks.map((c) => c.checkedAt)).toEqual([...Array(3).fill(instant(4)), instant(3)]);
+    expect(p).toMatchObject({ hasNextPage: true, endCursor: instant(3) });
+    const rest = await page({ first: 5, before: p.endCursor });
+    expect(rest.checks.map((c) => c.checkedAt)).toEqual([...Array(4).fill(instant(2)), instant(1)]);
+    expect(rest).toMatchObject({ hasNextPage: true, endCursor: instant(1) });
+  });
+
+  it('keeps `since` and a plain instant as `before` working with shared instants', async () => {
+    // Since the 2nd instant: its check and the newer ones, paged by one.
+    const pages = await allPages(1, instant(1));
+    expect(pages.map((p) => p.checks.length)).toEqual([3, 1, 4, 1]);
+    expect(pages.at(-1)!.checks.map((c) => c.error)).toEqual([recorded[2].error]);
+    // Any instant as `before`: a millisecond after the 3rd instant takes its four and what is older.
+    const older = await page({ first: 10, before: new Date(Date.parse(instant(2)) + 1).toISOString() });
+    expect(older.checks.map((c) => c.error).sort()).toEqual(recorded.slice(0, 7).map((c) => c.error).sort());
+    expect(older.hasNextPage).toBe(false);
+    // `before` at an instant leaves that instant out.
+    const before = await page({ first: 10, before: instant(2) });
+    expect(before.checks.map((c) => c.checkedAt)).toEqual([instant(1), instant(0), instant(0)]);
+  });
+});
+
 interface UptimeReport {
   from: string;
   to: string;

@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropExpiredPartitions, ensurePartitions, partitionName, rollUp } from '../../server/monitoring/timeseries.ts';
+import { ManualClock } from '../../server/clock.ts';
+import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, partitionName, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const DAY = 86400_000;
@@ -52,5 +54,231 @@ describe('check history storage', () => {
     // idempotent: rolling up again changes nothing
     await rollUp(sql, 'minute', minute, new Date(minute.getTime() + 60_000));
     expect((await sql.query('select count(*)::int as n from health_rollups_minute where service_id = 42')).rows[0].n).toBe(1);
+  });
+});
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** Inserts raw checks: [checkedAt, serviceId, status (0 healthy, 1 degraded, 2 down), latencyMs]. */
+async function insertChecks(sql: pg.Pool, rows: [Date, number, number, number][]): Promise<void> {
+  await sql.query(
+    `insert into health_checks (checked_at, service_id, status, latency_ms)
+     select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[])`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
+  );
+}
+
+const rollupOf = async (sql: pg.Pool, resolution: 'minute' | 'hour', serviceId: number, bucket: Date) =>
+  (await sql.query(`select healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95 from health_rollups_${resolution} where service_id = $1 and bucket = $2`, [serviceId, bucket])).rows[0];
+
+describe('hour rollups and rollup retention', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(() => ts?.close());
+
+  it('rolls checks up per hour: counts by status and latency min / avg / max / p95 over the whole hour', async () => {
+    const { sql } = ts.server.app;
+    const hour = new Date('2026-03-10T09:00:00.000Z');
+    await ensurePartitions(sql, hour, 0);
+    // 40 checks, one every 90 s from 09:00:00 to 09:58:30, latencies 5, 10, …, 200 in that order:
+    // the first 30 healthy, then 6 degraded, then 4 down.
+    const checks = Array.from({ length: 40 }, (_, i): [Date, number, number, number] => [new Date(hour.getTime() + i * 90_000), 51, i < 30 ? 0 : i < 36 ? 1 : 2, (i + 1) * 5]);
+    // Just outside the hour on both sides, and another service inside it: none of them count.
+    checks.push([new Date(hour.getTime() - 1), 51, 2, 9999], [new Date(hour.getTime() + HOUR), 51, 2, 9999], [new Date(hour.getTime() + 30 * MIN), 52, 2, 9999]);
+    await insertChecks(sql, checks);
+
+    await rollUp(sql, 'hour', hour, new Date(hour.getTime() + HOUR));
+    const row = await rollupOf(sql, 'hour', 51, hour);
+    // p95 (percentile_disc): the 38th of the 40 sorted latencies, 38 × 5. Average: 5 × 20.5.
+    expect(row).toMatchObject({ healthy: 30, degraded: 6, down: 4, latency_min: 5, latency_max: 200, latency_p95: 190 });
+    expect(row.latency_avg).toBeCloseTo(102.5, 5);
+    const { rows } = await sql.query('select service_id, bucket from health_rollups_hour order by service_id, bucket');
+    expect(rows).toEqual([{ service_id: 51, bucket: hour }, { service_id: 52, bucket: hour }]); // the hour only
+
+    // The hour's minute rollups add up to the same counts, extremes and mean.
+    await rollUp(sql, 'minute', hour, new Date(hour.getTime() + HOUR));
+    const { rows: [sum] } = await sql.query(
+      `select sum(healthy)::int as healthy, sum(degraded)::int as degraded, sum(down)::int as down, min(latency_min) as min, max(latency_max) as max,
+              sum(latency_avg * (healthy + degraded + down)) / sum(healthy + degraded + down) as avg
+         from health_rollups_minute where service_id = 51 and bucket >= $1 and bucket < $2`,
+      [hour, new Date(hour.getTime() + HOUR)],
+    );
+    expect(sum).toMatchObject({ healthy: 30, degraded: 6, down: 4, min: 5, max: 200 });
+    expect(sum.avg).toBeCloseTo(102.5, 5);
+
+    // Rolling up again rewrites nothing; a check added later is counted by the next roll-up.
+    expect(await rollUp(sql, 'hour', hour, new Date(hour.getTime() + HOUR))).toBe(0);
+    await insertChecks(sql, [[new Date(hour.getTime() + 59 * MIN), 51, 2, 1]]);
+    expect(await rollUp(sql, 'hour', hour, new Date(hour.getTime() + HOUR))).toBe(1);
+    expect(await rollupOf(sql, 'hour', 51, hour)).toMatchObject({ healthy: 30, degraded: 6, down: 5, latency_min: 1, latency_max: 200, latency_p95: 190 });
+  });
+
+  it('buckets by the UTC hour whatever the session time zone (UTC+05:30 hours start at :30)', async () => {
+    const { sql } = ts.server.app;
+    const hour = new Date('2026-03-10T07:00:00.000Z');
+    await insertChecks(sql, [[new Date('2026-03-10T07:10:00Z'), 53, 0, 10], [new Date('2026-03-10T07:50:00Z'), 53, 2, 20]]);
+    const client = await sql.connect();
+    try {
+      await client.query("set time zone 'Asia/Kolkata'");
+      await rollUp(client, 'hour', hour, new Date(hour.getTime() + HOUR));
+    } finally {
+      await client.query('reset time zone');
+      client.release();
+    }
+    const { rows } = await sql.query('select bucket, healthy, down from health_rollups_hour where service_id = 53');
+    expect(rows).toEqual([{ bucket: hour, healthy: 1, down: 1 }]);
+  });
+
+  it('drops minute and hour rollups older than the rollup retention and keeps the newer ones', async () => {
+    const { sql } = ts.server.app;
+    const now = new Date('2026-03-10T12:00:00.000Z');
+    const cutoff = new Date(now.getTime() - 400 * DAY);
+    const buckets = [new Date(cutoff.getTime() - DAY), new Date(cutoff.getTime() - HOUR), cutoff, new Date(cutoff.getTime() + HOUR), new Date(now.getTime() - DAY)];
+    for (const resolution of ['minute', 'hour']) {
+      await sql.query(`delete from health_rollups_${resolution}`);
+      await sql.query(
+        `insert into health_rollups_${resolution} (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+         select 61, b, 1, 0, 0, 5, 5, 5, 5 from unnest($1::timestamptz[]) as b`,
+        [buckets],
+      );
+    }
+    await deleteOldRollups(sql, now, 400);
+    for (const resolution of ['minute', 'hour']) {
+      const { rows } = await sql.query(`select bucket from health_rollups_${resolution} order by bucket`);
+      expect(rows.map((r) => r.bucket), resolution).toEqual(buckets.slice(2)); // from the cutoff on
+    }
+    // A shorter retention drops more.
+    await deleteOldRollups(sql, now, 2);
+    for (const resolution of ['minute', 'hour']) {
+      expect((await sql.query(`select bucket from health_rollups_${resolution}`)).rows.map((r) => r.bucket)).toEqual([buckets[4]]);
+    }
+  });
+});
+
+describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
+  let ts: TestServer;
+  let sql: pg.Pool;
+  const at = (time: string) => new Date(`2026-03-10T${time}Z`);
+  const settings = { rawRetentionDays: 14 };
+  const healthy = (time: string, serviceId = 71): [Date, number, number, number] => [at(time), serviceId, 0, 100];
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    sql = ts.server.app.sql;
+    await ensurePartitions(sql, at('00:00:00'), 0);
+    // Steady state: a check of each of two services every minute from 10:00, and the job once a
+    // minute, 20 s into it, up to 10:30:20.
+    for (let m = 0; m < 31; m++) {
+      const minute = new Date(at('10:00:00').getTime() + m * MIN);
+      await insertChecks(sql, [[new Date(minute.getTime() + 5_000), 71, 0, 100], [new Date(minute.getTime() + 6_000), 72, 0, 200]]);
+      if (m > 0) await rollUpRecent(sql, new Date(minute.getTime() + 20_000), settings);
+    }
+  });
+  afterAll(() => ts?.close());
+
+  it('in a steady state rolls up the minute just completed and the current hour only', async () => {
+    expect(await rollupOf(sql, 'minute', 71, at('10:29:00'))).toMatchObject({ healthy: 1, down: 0 });
+    expect(await rollupOf(sql, 'minute', 71, at('10:30:00'))).toBeUndefined(); // not complete at 10:30:20
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 31 }); // 10:30:05 included
+    // Nothing new since: nothing rolled up again but the current hour.
+    const again = await rollUpRecent(sql, at('10:30:40'), settings);
+    expect(again).toMatchObject({ from: at('10:15:00'), to: at('10:30:00'), minutes: [], hours: [at('10:00:00')], caughtUp: false });
+  });
+
+  it('counts a check written late, in its minute and its hour, on the next run', async () => {
+    // Stored at 10:31:10 for 10:21:30 (a batch retried): its minute was rolled up at 10:22:20.
+    await insertChecks(sql, [[at('10:21:30'), 71, 2, 900], healthy('10:31:05')]);
+    const run = await rollUpRecent(sql, at('10:31:20'), settings);
+    expect(run).toMatchObject({ from: at('10:16:00'), to: at('10:31:00'), minutes: [at('10:21:00'), at('10:30:00')], hours: [at('10:00:00')], caughtUp: false });
+    expect(await rollupOf(sql, 'minute', 71, at('10:21:00'))).toMatchObject({ healthy: 1, down: 1, latency_min: 100, latency_max: 900 });
+    expect(await rollupOf(sql, 'minute', 72, at('10:21:00'))).toMatchObject({ healthy: 1, down: 0 }); // the other service's, unchanged
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 32, down: 1, latency_max: 900 });
+  });
+
+  it('rolls up the previous hour again when a check of its last minutes comes after it ended', async () => {
+    // Up to 11:00: the checks of every minute, the job each minute.
+    for (let m = 31; m < 60; m++) {
+      const minute = new Date(at('10:00:00').getTime() + m * MIN);
+      if (m > 31) await insertChecks(sql, [[new Date(minute.getTime() + 5_000), 71, 0, 100]]);
+      await rollUpRecent(sql, new Date(minute.getTime() + 20_000), settings);
+    }
+    await insertChecks(sql, [healthy('11:00:05')]);
+    await rollUpRecent(sql, at('11:00:20'), settings);
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, down: 1 });
+    // A check of 10:59:50 that took 30 s, stored at 11:00:25.
+    await insertChecks(sql, [[at('10:59:50'), 71, 1, 30_000]]);
+    const run = await rollUpRecent(sql, at('11:01:20'), settings);
+    expect(run).toMatchObject({ minutes: [at('10:59:00'), at('11:00:00')], hours: [at('10:00:00'), at('11:00:00')] });
+    expect(await rollupOf(sql, 'minute', 71, at('10:59:00'))).toMatchObject({ healthy: 1, degraded: 1, latency_max: 30_000 });
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, degraded: 1, down: 1, latency_max: 30_000 });
+    expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 1 });
+  });
+
+  it('looks back 15 minutes only while the runs keep up', async () => {
+    // Stored at 11:01:30 for 10:45:10: older than the window of the runs that follow.
+    await insertChecks(sql, [[at('10:45:10'), 71, 2, 1]]);
+    const run = await rollUpRecent(sql, at('11:02:20'), settings);
+    expect(run).toMatchObject({ from: at('10:47:00'), minutes: [], caughtUp: false });
+    expect(await rollupOf(sql, 'minute', 71, at('10:45:00'))).toMatchObject({ healthy: 1, down: 0 });
+    // Asked to look further back (as the job does once after catching up a gap), it is counted.
+    const further = await rollUpRecent(sql, at('11:02:40'), { ...settings, from: at('10:40:00') });
+    expect(further).toMatchObject({ from: at('10:40:00'), minutes: [at('10:45:00')], hours: [at('10:00:00'), at('11:00:00')], caughtUp: false });
+    expect(await rollupOf(sql, 'minute', 71, at('10:45:00'))).toMatchObject({ healthy: 1, down: 1 });
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ down: 2 });
+  });
+
+  it('after an outage, catches up from where the rollups stopped, whatever the gap', async () => {
+    // The database goes away at 11:02:30. The checks the writer held are stored when it is back,
+    // at 13:40: their minutes are two and a half hours old. No check ran in between.
+    await insertChecks(sql, [[at('11:02:10'), 71, 0, 100], [at('11:02:25'), 72, 2, 5000]]);
+    await insertChecks(sql, [healthy('13:40:05'), healthy('13:41:05')]);
+    const run = await rollUpRecent(sql, at('13:41:20'), settings);
+    // The newest minute bucket is 11:00 (the last check before was at 11:00:05): from 11:01 on.
+    expect(run).toMatchObject({ from: at('11:01:00'), to: at('13:41:00'), minutes: [at('11:02:00'), at('13:40:00')], hours: [at('11:00:00'), at('13:00:00')], caughtUp: true });
+    expect(await rollupOf(sql, 'minute', 72, at('11:02:00'))).toMatchObject({ healthy: 0, down: 1, latency_max: 5000 });
+    expect(await rollupOf(sql, 'hour', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1 });
+    expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2 });
+
+    // A retried batch that lands just after that run: the next run, from 15 minutes back, would
+    // not see it; the job looks at the caught-up gap once more (from: run.from), which does.
+    await insertChecks(sql, [[at('11:02:28'), 71, 2, 7000]]);
+    expect(await rollUpRecent(sql, at('13:41:40'), settings)).toMatchObject({ minutes: [], caughtUp: false });
+    const again = await rollUpRecent(sql, at('13:42:20'), { ...settings, from: run.from });
+    expect(again).toMatchObject({ from: at('11:01:00'), minutes: [at('11:02:00'), at('13:41:00')], hours: [at('11:00:00'), at('13:00:00')], caughtUp: false });
+    expect(await rollupOf(sql, 'minute', 71, at('11:02:00'))).toMatchObject({ healthy: 1, down: 1, latency_max: 7000 });
+    expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 });
+  });
+
+  it('never reaches back past the raw retention', async () => {
+    // Eleven days on, the newest minute bucket is 13:41 on the 10th: a catch-up, but from one day back only.
+    const now = new Date(at('13:42:20').getTime() + 11 * DAY);
+    const run = await rollUpRecent(sql, now, { rawRetentionDays: 1 });
+    expect(run).toMatchObject({ from: new Date(now.getTime() - DAY + 40_000), minutes: [], caughtUp: true });
+    expect(await rollupOf(sql, 'hour', 71, at('13:00:00'))).toMatchObject({ healthy: 2 }); // left as it was
+  });
+});
+
+describe('the rollups job in a running server', () => {
+  it('rolls up on start from where the rollups stopped, checks stored while no server ran included', async () => {
+    const now = new Date('2026-03-10T12:00:30.000Z');
+    const ts = await startTestServer({ runScheduler: true, clock: new ManualClock(now) });
+    const sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 1 });
+    try {
+      // Rolled up to 11:10 by an earlier run; the server stops; checks of 11:20 and 11:50 are stored meanwhile.
+      await insertChecks(sql, [[new Date('2026-03-10T11:10:10Z'), 81, 0, 100]]);
+      await rollUp(sql, 'minute', new Date('2026-03-10T11:10:00Z'), new Date('2026-03-10T11:11:00Z'));
+      await ts.stop();
+      await insertChecks(sql, [[new Date('2026-03-10T11:20:10Z'), 81, 2, 300], [new Date('2026-03-10T11:50:10Z'), 81, 1, 200]]);
+      await ts.start(); // the jobs' first run is at start
+      await expect.poll(() => rollupOf(sql, 'hour', 81, new Date('2026-03-10T11:00:00Z')), { timeout: 10_000 }).toMatchObject({ healthy: 1, degraded: 1, down: 1 });
+      expect(await rollupOf(sql, 'minute', 81, new Date('2026-03-10T11:20:00Z'))).toMatchObject({ down: 1, latency_max: 300 });
+      expect(await rollupOf(sql, 'minute', 81, new Date('2026-03-10T11:50:00Z'))).toMatchObject({ degraded: 1 });
+    } finally {
+      await sql.end();
+      await ts.close();
+    }
   });
 });
