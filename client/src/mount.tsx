@@ -4,6 +4,8 @@ import { Provider } from '@urql/solid';
 import { client } from './lib/urql.ts';
 import { App } from './App.tsx';
 
+performance.mark('lookout:app-start'); // for bench/dashboard --trace: the dashboard's code has loaded
+
 render(
   () => (
     <Provider value={client}>

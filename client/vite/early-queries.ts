@@ -31,7 +31,7 @@ export function earlyQueries(artifacts: string, queries: EarlyQueries): Plugin {
   (byPath['*'] || []).concat(byPath[location.pathname] || []).forEach(function (q) {
     asked.answers[q.operation] = fetch('/graphql', { method: 'POST', credentials: 'same-origin', headers: headers, body: JSON.stringify({ query: q.query }) })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (r) { return r && r.data && !r.errors ? r.data : null; }, function () { return null; });
+      .then(function (r) { performance.mark('lookout:early-' + q.operation); return r && r.data && !r.errors ? r.data : null; }, function () { return null; });
   });
   window.__lookoutEarly = asked;
 })();`;

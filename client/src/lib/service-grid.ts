@@ -110,6 +110,7 @@ export function createServiceGrid(): ServiceGrid {
   const refetch = () =>
     (inFlight ??= (async () => {
       try {
+        performance.mark('lookout:grid-asked');
         const result = await overviewAnswer();
         if (!result.data) {
           setState('error', formError(result.error));
