@@ -61,8 +61,12 @@ describe('scheduler on several replicas', () => {
       new Scheduler(sql, new ResultWriter(sql, { onRecorded: () => {} }, logger), runtime, systemClock, logger, { concurrency: 50, pollMs: 50 }, { onLag: () => ran[key]++ });
     const a = make('a');
     const b = make('b');
+    // Due times spread over the interval, and B polling half a period after A: each due check goes
+    // to whichever polls next, so both get some (started together, A's polls could win them all).
+    await sql.query("update service_states set next_due_at = now() + random() * interval '1 second', claimed_until = null");
     hits.clear();
     a.start();
+    await new Promise((r) => setTimeout(r, 25));
     b.start();
     await new Promise((r) => setTimeout(r, 4200));
     await a.stop();
