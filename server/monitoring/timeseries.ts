@@ -244,15 +244,24 @@ export interface LatencyPoint {
  */
 export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date): Promise<LatencyPoint[]> {
   const hourly = to.getTime() - from.getTime() > DAY_MS;
+  // Per hour: the hour rollups. Per minute: the minute rollups up to the service's newest rolled
+  // minute (cheaper than its raw checks, and still there once the raw checks are dropped), then the
+  // raw checks of the minutes since (the job rolls up each minute once it is complete).
   const query = hourly
     ? `select bucket as at, latency_avg as avg, latency_max as max, latency_p95 as p95, healthy, degraded, down
          from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $3 order by bucket`
-    : `select date_trunc('minute', checked_at) as at, avg(latency_ms) as avg, max(latency_ms) as max,
-              percentile_disc(0.95) within group (order by latency_ms) as p95,
-              count(*) filter (where status = 0) as healthy, count(*) filter (where status = 1) as degraded,
-              count(*) filter (where status = 2) as down
-         from health_checks where service_id = $1 and checked_at >= $2 and checked_at < $3
-        group by 1 order by 1`;
+    : `with rolled as (
+         select coalesce(max(bucket) + interval '1 minute', $2::timestamptz) as until
+           from health_rollups_minute where service_id = $1 and bucket >= $2 and bucket < $3)
+       select bucket as at, latency_avg as avg, latency_max as max, latency_p95 as p95, healthy, degraded, down
+         from health_rollups_minute, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until)
+       union all
+       select ${utcBucket('minute')} as at, avg(latency_ms), max(latency_ms),
+              percentile_disc(0.95) within group (order by latency_ms),
+              count(*) filter (where status = 0), count(*) filter (where status = 1), count(*) filter (where status = 2)
+         from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3
+        group by 1
+       order by 1`;
   const { rows } = await sql.query(query, [serviceId, from, to]);
   return rows.map((r) => ({
     at: r.at,

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.ts';
-import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, partitionName, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
+import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, latencySeries, partitionName, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const DAY = 86400_000;
@@ -280,5 +280,31 @@ describe('the rollups job in a running server', () => {
       await sql.end();
       await ts.close();
     }
+  });
+});
+
+describe('the 24 h latency chart (latencySeries per minute)', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(() => ts?.close());
+
+  it('reads the minute rollups up to the newest rolled minute, then the raw checks since, and keeps minutes whose raw checks are gone', async () => {
+    const { sql } = ts.server.app;
+    const at = (hhmmss: string) => new Date(`2026-04-02T${hhmmss}Z`);
+    await ensurePartitions(sql, at('00:00:00'), 0);
+    await insertChecks(sql, [[at('09:00:10'), 95, 0, 100], [at('09:00:40'), 95, 2, 300], [at('09:01:10'), 95, 0, 50], [at('09:00:20'), 96, 0, 999]]);
+    await rollUp(sql, 'minute', at('09:00:00'), at('09:02:00'));
+    // The raw checks of 09:00 are gone (as after retention); 09:02 and 09:03 are not rolled up yet.
+    await sql.query("delete from health_checks where service_id = 95 and checked_at < '2026-04-02T09:01:00Z'");
+    await insertChecks(sql, [[at('09:02:05'), 95, 1, 400], [at('09:03:05'), 95, 0, 20], [at('09:03:35'), 95, 0, 40]]);
+    const points = await latencySeries(sql, 95, at('08:30:00'), at('09:30:00'));
+    expect(points.map((p) => [p.at.toISOString().slice(11, 16), p.avgMs, p.maxMs, p.healthy, p.degraded, p.down])).toEqual([
+      ['09:00', 200, 300, 1, 0, 1], // from the rollup only: its raw checks were deleted
+      ['09:01', 50, 50, 1, 0, 0],
+      ['09:02', 400, 400, 0, 1, 0], // from the raw checks
+      ['09:03', 30, 40, 2, 0, 0],
+    ]);
   });
 });
