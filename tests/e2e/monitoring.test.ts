@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -304,5 +305,42 @@ describe('monitoring in the dashboard', () => {
     await offlineCard.and(offline.locator('[data-status="down"]')).waitFor();
     target.failing = false;
     await offline.close();
+  });
+});
+
+describe('services from a config file in the dashboard', () => {
+  let configured: TestServer;
+  let dir: string;
+  afterAll(async () => {
+    await configured?.close();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists them in Admin → Services read-only, with the file they come from', async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-e2e-config-'));
+    const file = path.join(dir, 'lookout.yaml');
+    await fs.writeFile(file, `services:\n  - name: billing-api\n    kind: http\n    target: ${target.url}\n    interval: 1h\n`);
+    configured = await startTestServer({ config: { configFile: file }, runScheduler: false });
+    const token = new URLSearchParams(new URL(configured.setupUrl!).hash.slice(1)).get('token');
+    await gqlOk(configured, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
+    const own = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const admin = await own.newPage();
+    admin.setDefaultTimeout(WAIT);
+    await admin.goto(`${configured.url}/signin`);
+    await admin.getByTestId('signin-email').fill(ADMIN.email);
+    await admin.getByTestId('signin-password').fill(ADMIN.password);
+    await admin.getByTestId('signin-submit').click();
+    await admin.getByTestId('current-user-name').waitFor();
+    await admin.goto(`${configured.url}/admin/services`);
+    const row = admin.locator('[data-testid="admin-service-row"][data-service="billing-api"]');
+    await row.waitFor();
+    expect(await row.getByTestId('admin-service-origin').textContent()).toContain(file);
+    expect(await row.getByTestId('admin-service-edit').count()).toBe(0);
+    expect(await row.getByTestId('admin-service-delete').count()).toBe(0);
+    expect(await row.textContent()).toContain('read-only');
+    // The server refuses to change it, naming the file.
+    const refused = await gql(configured, 'mutation { deleteService(name: "billing-api") }', {}, { token: configured.adminToken });
+    expect(refused.errors?.[0]?.message).toContain(file);
+    await own.close();
   });
 });
