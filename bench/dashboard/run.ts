@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid="service-card"]').length >= n, total, { timeout: 30_000, polling: 'raf' });
       const renderedMs = performance.now() - started;
       if (cdp) await fs.writeFile(args.profile!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+      await page.waitForFunction(() => performance.getEntriesByName('lookout:grid-painted').length > 0, undefined, { timeout: 30_000 });
       // The page's own marks (ms since navigation start): the grid's data in hand, and the grid built.
       const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])));
       if (args.trace) {
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
         console.log(`  ${loads.join('\n  ')}`);
       }
       await page.close();
+      await new Promise((r) => setTimeout(r, 1000)); // what the page left running must not slow the next run
       return { renderedMs, paintedMs: marks['lookout:grid-painted'] ?? NaN, overviewMs, buildMs: marks['lookout:grid-rendered'] - marks['lookout:grid-data'] };
     };
 
