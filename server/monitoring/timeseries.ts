@@ -14,34 +14,51 @@ function dayStart(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 }
 
-export function partitionName(day: Date): string {
-  return `health_checks_${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
+/** The tables partitioned by day: the raw checks, and the minute rollups (a row per service and minute). */
+export type DailyTable = 'health_checks' | 'health_rollups_minute';
+const PARTITION_KEY: Record<DailyTable, string> = { health_checks: 'checked_at', health_rollups_minute: 'bucket' };
+
+export function partitionName(day: Date, table: DailyTable = 'health_checks'): string {
+  return `${table}_${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
-/** Creates the partitions for today and the next `daysAhead` days (idempotent). */
+/**
+ * Creates the partitions of both daily tables for today and the next `daysAhead` days (idempotent).
+ * Rows that already went to a table's default partition for such a day (a clock that jumped, a job
+ * that was late) are moved into the new partition, so creating it never fails on them.
+ */
 export async function ensurePartitions(sql: pg.Pool, now: Date, daysAhead = 2): Promise<string[]> {
   const created: string[] = [];
   for (let i = 0; i <= daysAhead; i++) {
     const from = new Date(dayStart(now).getTime() + i * DAY_MS);
     const to = new Date(from.getTime() + DAY_MS);
-    const name = partitionName(from);
-    const { rowCount } = await sql.query('select 1 from pg_class where relname = $1', [name]);
-    if (rowCount) continue;
-    await sql
-      .query(`create table if not exists ${name} partition of health_checks for values from ('${from.toISOString()}') to ('${to.toISOString()}')`)
-      .then(() => created.push(name))
-      .catch((error: { code?: string }) => {
-        if (error.code !== '42P07') throw error; // created meanwhile by another replica
-      });
+    for (const table of Object.keys(PARTITION_KEY) as DailyTable[]) {
+      const name = partitionName(from, table);
+      const { rowCount } = await sql.query('select 1 from pg_class where relname = $1', [name]);
+      if (rowCount) continue;
+      await inTransaction(sql, async (tx) => {
+        await tx.query(`create table ${name} (like ${table} including defaults)`);
+        await tx.query(
+          `with moved as (delete from ${table}_default where ${PARTITION_KEY[table]} >= $1 and ${PARTITION_KEY[table]} < $2 returning *) insert into ${name} select * from moved`,
+          [from, to],
+        );
+        await tx.query(`alter table ${table} attach partition ${name} for values from ('${from.toISOString()}') to ('${to.toISOString()}')`);
+      })
+        .then(() => created.push(name))
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42P07') throw error; // created meanwhile by another replica
+        });
+    }
   }
   return created;
 }
 
-/** Drops whole daily partitions older than `retentionDays`; returns their names. */
-export async function dropExpiredPartitions(sql: pg.Pool, now: Date, retentionDays: number): Promise<string[]> {
+/** Drops whole daily partitions of `table` older than `retentionDays`; returns their names. */
+export async function dropExpiredPartitions(sql: pg.Pool, now: Date, retentionDays: number, table: DailyTable = 'health_checks'): Promise<string[]> {
   const { rows } = await sql.query<{ name: string }>(
     `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
-      where p.relname = 'health_checks' and c.relname ~ '^health_checks_[0-9]{8}$'`,
+      where p.relname = $1 and c.relname ~ ('^' || $1 || '_[0-9]{8}$')`,
+    [table],
   );
   const cutoff = dayStart(new Date(now.getTime() - retentionDays * DAY_MS));
   const dropped: string[] = [];
@@ -53,7 +70,7 @@ export async function dropExpiredPartitions(sql: pg.Pool, now: Date, retentionDa
     }
   }
   // Rows that fell into the default partition (only if partitions were late) age out too.
-  await sql.query('delete from health_checks_default where checked_at < $1', [cutoff]);
+  await sql.query(`delete from ${table}_default where ${PARTITION_KEY[table]} < $1`, [cutoff]);
   return dropped;
 }
 
@@ -165,9 +182,14 @@ function spans(starts: number[], size: number): [Date, Date][] {
   return out.map(([a, b]) => [new Date(a), new Date(b)]);
 }
 
+/**
+ * Rollups past `retentionDays`: the minute rollups (a row per service and minute: 14.4 million a day
+ * at 10,000 services) by whole daily partitions, like the raw checks, so a day is kept until it is
+ * wholly past the cutoff; the hour rollups (24 rows per service a day) row by row.
+ */
 export async function deleteOldRollups(sql: pg.Pool, now: Date, retentionDays: number): Promise<void> {
-  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
-  for (const resolution of ['minute', 'hour']) await sql.query(`delete from health_rollups_${resolution} where bucket < $1`, [cutoff]);
+  await dropExpiredPartitions(sql, now, retentionDays, 'health_rollups_minute');
+  await sql.query('delete from health_rollups_hour where bucket < $1', [new Date(now.getTime() - retentionDays * DAY_MS)]);
 }
 
 export interface CheckRow {

@@ -24,6 +24,28 @@ describe('migrations', () => {
     expect(Number(executed[0].n)).toBe(migrationsList.length);
   });
 
+  it('move existing minute rollups into a partition per day, and back', async () => {
+    const database = await createTestDatabase();
+    const orm = await MikroORM.init(ormOptions(database.url));
+    cleanups.push(database.drop, () => orm.close(true));
+    const before = migrationsList[migrationsList.findIndex((m) => m.name.endsWith('_daily_minute_rollups')) - 1].name;
+    await orm.migrator.up({ to: before });
+    const sql = orm.em.getConnection();
+    await sql.execute(
+      `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+       values (1, '2026-01-01T23:59:00Z', 1, 0, 0, 5, 5, 5, 5), (1, '2026-01-02T00:00:00Z', 0, 1, 0, 7, 7, 7, 7), (2, '2026-01-02T10:00:00Z', 0, 0, 1, 9, 9, 9, 9)`,
+    );
+    await orm.migrator.up();
+    const parts = await sql.execute<{ part: string; n: string }[]>('select tableoid::regclass::text as part, count(*) as n from health_rollups_minute group by 1 order by 1');
+    expect(parts.map((p) => [p.part, Number(p.n)])).toEqual([
+      ['health_rollups_minute_20260101', 1],
+      ['health_rollups_minute_20260102', 2],
+    ]);
+    await orm.migrator.down({ to: before });
+    const rows = await sql.execute<{ n: string }[]>('select count(*) as n from health_rollups_minute');
+    expect(Number(rows[0].n)).toBe(3);
+  });
+
   it('leave nothing for the schema generator to change (entities and migrations agree)', async () => {
     const database = await createTestDatabase();
     const orm = await MikroORM.init(ormOptions(database.url));

@@ -36,6 +36,28 @@ describe('check history storage', () => {
     expect((await sql.query('select 1 from pg_class where relname = $1', [partitionName(old)])).rowCount).toBe(0);
   });
 
+  it('keeps minute rollups in daily partitions too, dropped whole, and moves rows a late partition finds in the default one', async () => {
+    const { sql } = ts.server.app;
+    const now = new Date('2026-02-20T12:00:00Z');
+    const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+    // A row for a day with no partition yet goes to the default partition...
+    await sql.query(
+      `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+       values (62, '2026-02-01T10:00:00Z', 1, 0, 0, 5, 5, 5, 5)`,
+    );
+    expect((await sql.query("select count(*)::int as n from health_rollups_minute_default where service_id = 62")).rows[0].n).toBe(1);
+    // ...and moves into the day's partition when it is created.
+    const created = await ensurePartitions(sql, day('2026-02-01'), 0);
+    expect(created).toEqual([partitionName(day('2026-02-01')), partitionName(day('2026-02-01'), 'health_rollups_minute')]);
+    expect((await sql.query(`select count(*)::int as n from ${partitionName(day('2026-02-01'), 'health_rollups_minute')}`)).rows[0].n).toBe(1);
+    expect((await sql.query("select count(*)::int as n from health_rollups_minute_default where service_id = 62")).rows[0].n).toBe(0);
+    await ensurePartitions(sql, day('2026-02-19'), 1);
+    const dropped = await dropExpiredPartitions(sql, now, 14, 'health_rollups_minute');
+    expect(dropped).toEqual([partitionName(day('2026-02-01'), 'health_rollups_minute')]);
+    expect((await sql.query('select 1 from health_rollups_minute where service_id = 62')).rowCount).toBe(0);
+    expect((await sql.query('select 1 from pg_class where relname = $1', [partitionName(day('2026-02-19'), 'health_rollups_minute')])).rowCount).toBe(1);
+  });
+
   it('rolls checks up per minute: counts by status and latency min / avg / max / p95', async () => {
     const { sql } = ts.server.app;
     const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
@@ -146,10 +168,9 @@ describe('hour rollups and rollup retention', () => {
       );
     }
     await deleteOldRollups(sql, now, 400);
-    for (const resolution of ['minute', 'hour']) {
-      const { rows } = await sql.query(`select bucket from health_rollups_${resolution} order by bucket`);
-      expect(rows.map((r) => r.bucket), resolution).toEqual(buckets.slice(2)); // from the cutoff on
-    }
+    // Hour rollups from the cutoff on; minute rollups are dropped by whole days: from the cutoff's day on.
+    expect((await sql.query('select bucket from health_rollups_hour order by bucket')).rows.map((r) => r.bucket)).toEqual(buckets.slice(2));
+    expect((await sql.query('select bucket from health_rollups_minute order by bucket')).rows.map((r) => r.bucket)).toEqual(buckets.slice(1));
     // A shorter retention drops more.
     await deleteOldRollups(sql, now, 2);
     for (const resolution of ['minute', 'hour']) {
