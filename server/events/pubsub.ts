@@ -85,6 +85,8 @@ export async function createRedisPubSub(url: string, logger: Logger, prefix = 'l
     subscribe<T>(channel: string, signal?: AbortSignal) {
       const n = (counts.get(channel)?.n ?? 0) + 1;
       const ready = n === 1 ? listener.subscribe(prefix + channel).then(() => {}) : counts.get(channel)!.ready;
+      // Not every subscriber waits for `ready`: a refused SUBSCRIBE must not become an unhandled rejection.
+      if (n === 1) ready.catch((err: unknown) => logger.warn({ err, channel }, 'redis SUBSCRIBE failed'));
       counts.set(channel, { n, ready });
       const release = () => {
         const left = (counts.get(channel)?.n ?? 1) - 1;
