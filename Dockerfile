@@ -10,4 +10,4 @@ EXPOSE 4000
 USER node
 # The Node options of `npm start`: a small young generation and a slowly growing old one keep RSS
 # down at some CPU (see BENCHMARKS.md).
-CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=10", "bin/lookout.mjs", "serve"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=10", "--v8-pool-size=1", "bin/lookout.mjs", "serve"]
