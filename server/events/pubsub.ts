@@ -83,17 +83,28 @@ export async function createRedisPubSub(url: string, logger: Logger, prefix = 'l
       await publisher.publish(prefix + channel, JSON.stringify(payload));
     },
     subscribe<T>(channel: string, signal?: AbortSignal) {
-      const n = (counts.get(channel)?.n ?? 0) + 1;
-      const ready = n === 1 ? listener.subscribe(prefix + channel).then(() => {}) : counts.get(channel)!.ready;
-      // Not every subscriber waits for `ready`: a refused SUBSCRIBE must not become an unhandled rejection.
-      if (n === 1) ready.catch((err: unknown) => logger.warn({ err, channel }, 'redis SUBSCRIBE failed'));
-      counts.set(channel, { n, ready });
+      let entry = counts.get(channel);
+      if (!entry) {
+        const ready = listener.subscribe(prefix + channel).then(() => {});
+        const created = { n: 0, ready };
+        entry = created;
+        counts.set(channel, created);
+        // Not every subscriber waits for `ready`: a refused SUBSCRIBE must not become an unhandled
+        // rejection, and the next subscriber asks again (a channel's events reach every local subscriber).
+        ready.catch((err: unknown) => {
+          logger.warn({ err, channel }, 'redis SUBSCRIBE failed');
+          if (counts.get(channel) === created) counts.delete(channel);
+        });
+      }
+      const mine = entry;
+      mine.n++;
       const release = () => {
-        const left = (counts.get(channel)?.n ?? 1) - 1;
-        if (left > 0) return void counts.set(channel, { n: left, ready });
+        mine.n--;
+        if (mine.n > 0 || counts.get(channel) !== mine) return;
         counts.delete(channel);
         listener.unsubscribe(prefix + channel).catch(() => {});
       };
+      const ready = mine.ready;
       return iterate<T>(emitter, channel, signal, ready, release);
     },
     close: async () => {

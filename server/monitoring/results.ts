@@ -78,9 +78,10 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
   if (changing.length) {
     // A paused service's time stays paused: a check that was running when it was paused, a recheck
     // or a ping is kept in its history but does not move its status (no window, no transition).
-    // The share lock orders this write against a pause in progress (setPaused locks the row first).
-    const { rows: paused } = await client.query<{ id: number }>('select id from services where id = any($1) and paused for share', [changing]);
-    const pausedIds = new Set(paused.map((p) => p.id));
+    // The lock waits for a pause in progress (setPaused locks the row FOR UPDATE first, then reads
+    // it) and then reads the row as committed; FOR KEY SHARE does not block ordinary updates.
+    const { rows: locked } = await client.query<{ id: number; paused: boolean }>('select id, paused from services where id = any($1) order by id for key share', [changing]);
+    const pausedIds = new Set(locked.filter((p) => p.paused).map((p) => p.id));
     if (pausedIds.size) rows = rows.map((r) => (pausedIds.has(r.check.serviceId) ? { check: r.check, next: r.check.state, transition: null } : r));
   }
   const last = new Map(rows.map((r) => [r.check.serviceId, r]));

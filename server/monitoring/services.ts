@@ -208,6 +208,9 @@ export async function setPaused(em: EntityManager, name: string, paused: boolean
   service.updatedAt = now;
   state.nextDueAt = now;
   state.claimedUntil = null;
+  // Counting towards a threshold starts afresh: results seen while paused do not carry over.
+  state.pendingStatus = null;
+  state.pendingCount = 0;
   await em.flush();
   return service;
 }

@@ -37,6 +37,8 @@ export async function ensurePartitions(sql: pg.Pool, now: Date, daysAhead = 2): 
       const { rowCount } = await sql.query('select 1 from pg_class where relname = $1', [name]);
       if (rowCount) continue;
       await inTransaction(sql, async (tx) => {
+        // Held to the commit: no row for this day can reach the default partition between the move and the attach.
+        await tx.query(`lock table ${table}_default in access exclusive mode`);
         await tx.query(`create table ${name} (like ${table} including defaults)`);
         await tx.query(
           `with moved as (delete from ${table}_default where ${PARTITION_KEY[table]} >= $1 and ${PARTITION_KEY[table]} < $2 returning *) insert into ${name} select * from moved`,
@@ -132,8 +134,8 @@ export interface RolledUp {
  * partly dropped day would overwrite its rollups with less). Rolls up again each of those minutes
  * whose checks are not all counted in its rollups — the raw table only grows, so its count of
  * checks differs exactly when checks came since it was rolled up — then the hours of those
- * minutes and the current hour (partial, rolled up every run). Counting costs an index-only scan
- * of the minutes' checks, a fraction of rolling them up (percentiles sort every bucket's
+ * minutes and the current hour (partial, rolled up every run). Counting costs an index scan of the
+ * minutes' checks (reading the heap too: recent rows are not all-visible yet), a fraction of rolling them up (percentiles sort every bucket's
  * latencies); in a steady state only the last minute or two and the current hour are rolled up.
  *
  * So checks stored late (a retried batch, a long check) within `ROLLUP_LATE_MS`, and every check
