@@ -392,7 +392,7 @@ builder.subscriptionFields((t) => ({
   serviceStatusChanged: t.field({
     type: StatusChangeRef,
     description:
-      'Every status transition (previous and new status, and why), optionally for one service or critical ones only. With `since`, the transitions recorded after that instant come first (oldest first; at most 24 hours back and the latest 10,000), then live ones, none twice: pass the `generatedAt` of the data you show, or the `at` of the last transition you saw before reconnecting.',
+      'Every status transition (previous and new status, and why), optionally for one service or critical ones only. With `since`, the transitions stored after that instant come first (oldest first; at most 24 hours back and the latest 10,000), then live ones, none twice. A check is stored when it ends, so a transition (whose `at` is when its check began) may be stored well after its `at`; and a batch whose transaction began before an instant may commit after it: pass an instant a little before the `generatedAt` of the data you show (the dashboard uses a minute), or before you lost the connection, and ignore transitions you already have.',
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }), since: t.arg({ type: 'DateTime', required: false }) },
     subscribe: (_r, args, ctx) => {

@@ -68,7 +68,7 @@ export type ServiceState = InferEntity<typeof ServiceState>;
 export const UptimeRecord = defineEntity({
   name: 'UptimeRecord',
   tableName: 'uptime_records',
-  indexes: [{ properties: ['serviceId', 'startedAt'] }, { properties: ['startedAt'] }],
+  indexes: [{ properties: ['serviceId', 'startedAt'] }, { properties: ['recordedAt'] }],
   // At most one open window per service.
   uniques: [{ name: 'uptime_records_open', expression: 'create unique index "uptime_records_open" on "uptime_records" ("service_id") where "ended_at" is null' }],
   properties: {
@@ -82,6 +82,11 @@ export const UptimeRecord = defineEntity({
     durationMs: p.bigint('number').nullable(),
     /** Why the service entered this status (the transition's reason; `paused`, `resumed`). */
     reason: p.text().nullable(),
+    /**
+     * When the window was stored (its transaction's start): a check is stored when it ends and its
+     * batch is written, up to its timeout and more after `startedAt`. Replays of transitions go by it.
+     */
+    recordedAt: p.datetime().defaultRaw('now()'),
   },
 });
 export type UptimeRecord = InferEntity<typeof UptimeRecord>;

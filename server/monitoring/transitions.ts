@@ -17,12 +17,14 @@ export interface TransitionFilter {
 }
 
 /**
- * Transitions found by checks after `since` (pause and resume are not transitions), oldest first,
- * as live subscribers get them; at most a day back and the latest 10,000.
+ * Transitions found by checks and stored after `since` (pause and resume are not transitions),
+ * oldest first, as live subscribers get them; at most a day back and the latest 10,000. Stored, not
+ * begun: a check is stored when it ends and its batch is written, up to its timeout (and a retried
+ * batch) after the instant of its transition, `at`.
  */
 export async function transitionsSince(sql: pg.Pool, since: Date, now: Date, filter: TransitionFilter = {}): Promise<StatusChangeEvent[]> {
   const params: unknown[] = [new Date(Math.max(since.getTime(), now.getTime() - REPLAY_LIMITS.ms))];
-  const where = [`u.started_at > $1`, `u.status <> 'paused'`, `(p.status is null or p.status <> 'paused')`];
+  const where = [`u.recorded_at > $1`, `u.status <> 'paused'`, `(p.status is null or p.status <> 'paused')`];
   if (filter.service) where.push(`s.name = $${params.push(filter.service)}`);
   if (filter.criticalOnly) where.push('s.critical');
   const { rows } = await sql.query<{ service: string; critical: boolean; previous: StatusChangeEvent['previousStatus']; status: StatusChangeEvent['status']; reason: string; at: string }>(
@@ -33,7 +35,7 @@ export async function transitionsSince(sql: pg.Pool, since: Date, now: Date, fil
          join services s on s.id = u.service_id
          left join uptime_records p on p.service_id = u.service_id and p.ended_at = u.started_at
         where ${where.join(' and ')}
-        order by u.started_at desc, u.id desc
+        order by u.recorded_at desc, u.id desc
         limit ${REPLAY_LIMITS.transitions}) latest
      order by started_at, id`,
     params,

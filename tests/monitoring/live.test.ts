@@ -88,10 +88,13 @@ describe('live status of a real target', () => {
     await new Promise((r) => setTimeout(r, 500));
     mode = 'up';
     const [missed, live] = await changes;
-    // Subscribing from now on replays nothing earlier: its first event is a later one.
-    const later = takeEvents<Change>(client, query, 1, { since: live.serviceStatusChanged.at });
+    // From the instant of the recovery: the recovery again (stored when its check ended, after its
+    // `at`), nothing earlier, then the next one, live.
+    const later = takeEvents<Change>(client, query, 2, { since: live.serviceStatusChanged.at });
+    await new Promise((r) => setTimeout(r, 300));
     mode = 'down';
-    const [next] = await later;
+    const [again, next] = await later;
+    expect(again.serviceStatusChanged).toEqual(live.serviceStatusChanged);
     mode = 'up';
     await client.dispose();
     expect(missed.serviceStatusChanged).toMatchObject({ service: 'checkout', previousStatus: 'HEALTHY', status: 'DOWN' });

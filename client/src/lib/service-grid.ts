@@ -45,11 +45,13 @@ export type GridService = ServiceCardFieldsFragment;
 const SPARKLINE_POINTS = 20;
 const OFFLINE_REFETCH_MS = 30_000;
 /**
- * The status subscription replays transitions from this long before the grid's data was read:
- * checks are stored in batches, so one that ended just before the read may be committed after it.
- * Replayed transitions the cards already show are ignored.
+ * The status subscription replays the transitions stored from this long before the grid's data was
+ * read (a batch whose transaction began before the read may commit after it); replayed transitions
+ * the cards already show are ignored. Once it has caught up, a plain subscription (no replay) takes
+ * over, so that a reconnecting socket does not replay everything since the page was opened.
  */
 const REPLAY_MARGIN_MS = 60_000;
+const REPLAY_HANDOVER_MS = 10_000;
 
 /** What the grid needs of a query result. */
 interface OverviewAnswer {
@@ -118,7 +120,7 @@ export function createServiceGrid(): ServiceGrid {
         }
         performance.mark('lookout:grid-data');
         const { services, configError, generatedAt } = result.data.healthOverview;
-        if (!changes) followChanges(generatedAt);
+        followChanges(generatedAt);
         batch(() => {
           const listed = new Set<string>();
           for (const service of services) {
@@ -167,23 +169,41 @@ export function createServiceGrid(): ServiceGrid {
   });
   // Status changes from just before the grid's data was read, then live: a service that changed
   // between the read and the subscription's start is not left showing its old status.
-  let changes: { unsubscribe(): void } | undefined;
+  let following = false;
+  let replaying: { unsubscribe(): void } | undefined;
+  let live: { unsubscribe(): void } | undefined;
+  let disposed = false;
+  let handover: ReturnType<typeof setTimeout> | undefined;
+  const onChange = (result: { data?: { serviceStatusChanged: { service: string; status: GridService['status']; at: string } } }) => {
+    const change = result.data?.serviceStatusChanged;
+    if (!change) return;
+    const card = cards.get(change.service);
+    if (!card) return learnNewService();
+    const current = card[0]();
+    // Replayed or late: the card already shows this transition or a later one.
+    if (current.statusSince && current.statusSince >= change.at) return;
+    card[1]({ ...current, status: change.status, statusSince: change.at });
+  };
   const followChanges = (generatedAt: string) => {
+    if (disposed || following) return;
+    following = true;
     const since = new Date(new Date(generatedAt).getTime() - REPLAY_MARGIN_MS).toISOString();
-    changes = client.subscription(GridStatusChanged, { since }).subscribe((result) => {
-      const change = result.data?.serviceStatusChanged;
-      if (!change) return;
-      const card = cards.get(change.service);
-      if (!card) return learnNewService();
-      const current = card[0]();
-      // Replayed or late: the card already shows this transition or a later one.
-      if (current.statusSince && current.statusSince >= change.at) return;
-      card[1]({ ...current, status: change.status, statusSince: change.at });
-    });
+    replaying = client.subscription(GridStatusChanged, { since }).subscribe(onChange);
+    handover = setTimeout(() => {
+      live = client.subscription(GridStatusChanged, {}).subscribe(onChange);
+      // Both for a moment, so that nothing falls between them (a change seen twice is ignored).
+      handover = setTimeout(() => {
+        replaying?.unsubscribe();
+        replaying = undefined;
+      }, 2000);
+    }, REPLAY_HANDOVER_MS);
   };
   onCleanup(() => {
+    disposed = true;
+    clearTimeout(handover);
     checks.unsubscribe();
-    changes?.unsubscribe();
+    replaying?.unsubscribe();
+    live?.unsubscribe();
     clearTimeout(unknownTimer);
   });
 
