@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.ts';
+import { recordChecks } from '../../server/monitoring/results.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
 
@@ -67,5 +68,45 @@ describe('a paused service', () => {
     const resumed = await read();
     expect(resumed.service.status).toBe('DOWN');
     expect(resumed.uptimeTimeline[0].windows.map((w) => w.status)).toEqual(['healthy', 'paused', 'healthy', 'down']);
+  });
+
+  it('does not move the uptime of a service paused while its check result is being stored', async () => {
+    const { sql } = ts.server.app;
+    const { rows } = await sql.query<{ id: number }>("select id from services where name = 'paused-api'");
+    const serviceId = rows[0].id;
+    const windows = async () => (await sql.query<{ status: string; open: boolean }>('select status, ended_at is null as open from uptime_records where service_id = $1 order by id', [serviceId])).rows;
+    const before = await windows();
+    expect(before.at(-1)).toEqual({ status: 'down', open: true });
+    // A pause in progress on another connection, as setPaused does it: the row locked, then written.
+    const pause = await sql.connect();
+    await pause.query('begin');
+    await pause.query('select 1 from services where id = $1 for update', [serviceId]);
+    await pause.query('update uptime_records set ended_at = now() where service_id = $1 and ended_at is null', [serviceId]);
+    await pause.query("insert into uptime_records (service_id, status, started_at, reason) values ($1, 'paused', now(), 'paused')", [serviceId]);
+    await pause.query('update services set paused = true where id = $1', [serviceId]);
+    // Meanwhile a check that began before the pause is stored: it would turn the service healthy.
+    const stored = recordChecks(sql, [
+      {
+        serviceId,
+        serviceName: 'paused-api',
+        critical: false,
+        kind: 'http',
+        checkedAt: new Date(),
+        result: { status: 'healthy', latencyMs: 3, error: null, details: {} },
+        state: { status: 'down', pendingStatus: null, pendingCount: 0 },
+        thresholds: { failureThreshold: 1, recoveryThreshold: 1 },
+      },
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
+    await pause.query('commit');
+    pause.release();
+    const outcome = await stored;
+    expect(outcome.transitions).toEqual([]); // it waited for the pause, then saw it
+    expect(outcome.checks.map((c) => c.status)).toEqual(['healthy']);
+    expect((await windows()).slice(before.length - 1)).toEqual([
+      { status: 'down', open: false },
+      { status: 'paused', open: true },
+    ]);
+    await gqlOk(ts, 'mutation { resumeService(name: "paused-api") { name } }', {}, admin());
   });
 });
