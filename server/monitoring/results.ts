@@ -85,7 +85,7 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
     if (pausedIds.size) rows = rows.map((r) => (pausedIds.has(r.check.serviceId) ? { check: r.check, next: r.check.state, transition: null } : r));
   }
   const last = new Map(rows.map((r) => [r.check.serviceId, r]));
-  const transitions = rows.filter((r): r is typeof r & { transition: Transition } => r.transition !== null);
+  const changed = rows.filter((r): r is typeof r & { transition: Transition } => r.transition !== null);
 
   await client.query(
     `insert into health_checks (checked_at, service_id, status, latency_ms, error)
@@ -99,7 +99,9 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
     ],
   );
   const finals = [...last.values()];
-  await client.query(
+  // A result older than the one stored (its claim expired while the database stalled, and the check
+  // ran again) is kept in the history but changes neither the state nor the uptime windows.
+  const { rows: current } = await client.query<{ service_id: number }>(
     `update service_states s set
        status = v.status,
        status_since = case when v.changed then v.checked_at else s.status_since end,
@@ -113,11 +115,12 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
        claimed_until = null
      from unnest($1::int[], $2::text[], $3::bool[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[])
        as v(service_id, status, changed, pending_status, pending_count, checked_at, latency, error, details)
-     where s.service_id = v.service_id`,
+     where s.service_id = v.service_id and (s.last_checked_at is null or s.last_checked_at <= v.checked_at)
+     returning s.service_id`,
     [
       finals.map((r) => r.check.serviceId),
       finals.map((r) => r.next.status),
-      finals.map((r) => rows.some((x) => x.check.serviceId === r.check.serviceId && x.transition)),
+      finals.map((r) => changed.some((x) => x.check.serviceId === r.check.serviceId)),
       finals.map((r) => r.next.pendingStatus),
       finals.map((r) => r.next.pendingCount),
       finals.map((r) => r.check.checkedAt),
@@ -126,6 +129,8 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
       finals.map((r) => JSON.stringify(r.check.result.details ?? {})),
     ],
   );
+  const stored = new Set(current.map((r) => r.service_id));
+  const transitions = changed.filter((t) => stored.has(t.check.serviceId));
   if (transitions.length) {
     const ids = transitions.map((t) => t.check.serviceId);
     const ats = transitions.map((t) => t.check.checkedAt);
