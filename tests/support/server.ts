@@ -78,7 +78,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.config,
   };
   const logger = createLogger(config.logLevel);
-  let server = await startServer(config, { clock: options.clock, logger, runScheduler: options.runScheduler });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, { clock: options.clock, logger, runScheduler: options.runScheduler });
+  } catch (error) {
+    // A server refused at start-up (a test of that) leaves no database behind.
+    await database.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const port = server.port;
   let running = true;
 
