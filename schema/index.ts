@@ -9,6 +9,7 @@ import './system.ts';
 
 export const schema = builder.toSchema();
 import './monitoring.ts';
+import './monitoring-events.ts';
 import './services.ts';
 import './operations.ts';
 import './dispatch.ts';

@@ -23,3 +23,19 @@ export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient) => 
 
 /** An instant as `Date.prototype.toISOString` writes it (the API's form), computed by PostgreSQL. */
 export const isoInstant = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * `work`'s answer, or a rejection once `ms` have passed, for reads that must answer quickly whatever
+ * the database does (/health, /metrics). The query itself is not cancelled.
+ */
+export async function answerWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

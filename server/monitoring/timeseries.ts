@@ -79,6 +79,13 @@ export async function dropExpiredPartitions(sql: pg.Pool, now: Date, retentionDa
 /** A check's bucket: its minute or hour in UTC, whatever the session's time zone (hours in UTC+05:30 start at :30). */
 const utcBucket = (resolution: 'minute' | 'hour') => `date_trunc('${resolution}', checked_at at time zone 'UTC') at time zone 'UTC'`;
 
+/** What a rollup holds of a bucket's raw checks, in the rollup tables' column order and names: the rollup job and the chart's last minutes compute it alike. */
+const AGGREGATES = `count(*) filter (where status = 0) as healthy, count(*) filter (where status = 1) as degraded,
+  count(*) filter (where status = 2) as down, min(latency_ms) as latency_min, avg(latency_ms) as latency_avg,
+  max(latency_ms) as latency_max, percentile_disc(0.95) within group (order by latency_ms) as latency_p95`;
+const ROLLUP_COLUMNS = 'healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95';
+const rollupColumnsOf = (alias: string) => ROLLUP_COLUMNS.split(', ').map((column) => `${alias}.${column}`).join(', ');
+
 /**
  * Recomputes rollups for the buckets in [from, to) from the raw checks (idempotent upserts, so a
  * rerun or two replicas overlapping do no harm). A bucket whose values did not change is not
@@ -86,11 +93,8 @@ const utcBucket = (resolution: 'minute' | 'hour') => `date_trunc('${resolution}'
  */
 export async function rollUp(sql: SqlClient, resolution: 'minute' | 'hour', from: Date, to: Date): Promise<number> {
   const { rowCount } = await sql.query(
-    `insert into health_rollups_${resolution} as r (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
-     select service_id, ${utcBucket(resolution)} as bucket,
-            count(*) filter (where status = 0), count(*) filter (where status = 1), count(*) filter (where status = 2),
-            min(latency_ms), avg(latency_ms), max(latency_ms),
-            percentile_disc(0.95) within group (order by latency_ms)
+    `insert into health_rollups_${resolution} as r (service_id, bucket, ${ROLLUP_COLUMNS})
+     select service_id, ${utcBucket(resolution)} as bucket, ${AGGREGATES}
        from health_checks
       where checked_at >= $1 and checked_at < $2
       group by service_id, ${utcBucket(resolution)}
@@ -98,8 +102,7 @@ export async function rollUp(sql: SqlClient, resolution: 'minute' | 'hour', from
        healthy = excluded.healthy, degraded = excluded.degraded, down = excluded.down,
        latency_min = excluded.latency_min, latency_avg = excluded.latency_avg,
        latency_max = excluded.latency_max, latency_p95 = excluded.latency_p95
-     where (r.healthy, r.degraded, r.down, r.latency_min, r.latency_avg, r.latency_max, r.latency_p95)
-           is distinct from (excluded.healthy, excluded.degraded, excluded.down, excluded.latency_min, excluded.latency_avg, excluded.latency_max, excluded.latency_p95)`,
+     where (${rollupColumnsOf('r')}) is distinct from (${rollupColumnsOf('excluded')})`,
     [from, to],
   );
   return rowCount ?? 0;
@@ -113,7 +116,7 @@ const HOUR_MS = 3600_000;
  * rolled up: a check is stored when it ends (its time is its start, up to its timeout earlier), and
  * a batch the database refused is retried.
  */
-export const ROLLUP_LATE_MS = 15 * MINUTE_MS;
+const ROLLUP_LATE_MS = 15 * MINUTE_MS;
 
 export interface RolledUp {
   /** The minutes looked at: [from, to). */
@@ -272,26 +275,23 @@ export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date,
   // minute (cheaper than its raw checks, and still there once the raw checks are dropped), then the
   // raw checks of the minutes since (the job rolls up each minute once it is complete).
   const query = hourly
-    ? `select bucket as at, latency_avg as avg, latency_max as max, latency_p95 as p95, healthy, degraded, down
-         from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $3 order by bucket`
+    ? `select bucket as at, ${ROLLUP_COLUMNS} from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $3 order by bucket`
     : `with rolled as (
          select coalesce(max(bucket) + interval '1 minute', $2::timestamptz) as until
            from health_rollups_minute where service_id = $1 and bucket >= $2 and bucket < $3)
-       select bucket as at, latency_avg as avg, latency_max as max, latency_p95 as p95, healthy, degraded, down
+       select bucket as at, ${ROLLUP_COLUMNS}
          from health_rollups_minute, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until)
        union all
-       select ${utcBucket('minute')} as at, avg(latency_ms), max(latency_ms),
-              percentile_disc(0.95) within group (order by latency_ms),
-              count(*) filter (where status = 0), count(*) filter (where status = 1), count(*) filter (where status = 2)
+       select ${utcBucket('minute')} as at, ${AGGREGATES}
          from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3
         group by 1
        order by 1`;
   const { rows } = await sql.query(query, [serviceId, from, to]);
   return rows.map((r) => ({
     at: r.at,
-    avgMs: Math.round(Number(r.avg)),
-    maxMs: Number(r.max),
-    p95Ms: Number(r.p95),
+    avgMs: Math.round(Number(r.latency_avg)),
+    maxMs: Number(r.latency_max),
+    p95Ms: Number(r.latency_p95),
     healthy: Number(r.healthy),
     degraded: Number(r.degraded),
     down: Number(r.down),

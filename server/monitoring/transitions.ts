@@ -9,7 +9,7 @@ import { isoInstant } from '../db/sql.ts';
 import type { StatusChangeEvent } from './results.ts';
 
 /** How far back a replay reaches, and how many transitions it holds at most (the latest ones). */
-export const REPLAY_LIMITS = { ms: 24 * 3600_000, transitions: 10_000 };
+const REPLAY_LIMITS = { ms: 24 * 3600_000, transitions: 10_000 };
 
 export interface TransitionFilter {
   service?: string | null;

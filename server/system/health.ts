@@ -3,6 +3,7 @@
  * otherwise the worst status among critical services (healthy when there are none).
  */
 import type { App } from '../context.ts';
+import { answerWithin } from '../db/sql.ts';
 import { worst, type Status } from '../monitoring/status.ts';
 
 export type HealthStatus = Status;
@@ -11,21 +12,9 @@ export interface HealthReport {
   status: HealthStatus;
 }
 
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), timeoutMs);
-  });
-  try {
-    return await Promise.race([work.catch(() => fallback), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export async function overallHealth(app: App): Promise<HealthReport> {
   const query = app.sql
     .query<{ status: Status | null }>('select st.status from services s join service_states st on st.service_id = s.id where s.critical and not s.paused')
     .then(({ rows }) => rows.reduce<Status>((acc, r) => (r.status ? worst(acc, r.status) : acc), 'healthy'));
-  return { status: await withTimeout<Status>(query, 2000, 'down') };
+  return { status: await answerWithin(query, 2000).catch((): Status => 'down') };
 }

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../logger.ts';
-import type { SqlClient } from '../db/sql.ts';
+import { answerWithin, type SqlClient } from '../db/sql.ts';
 import type { Status } from '../monitoring/status.ts';
 import type { SchedulerStats } from '../monitoring/scheduler.ts';
 
@@ -32,7 +32,7 @@ export interface MetricsSource {
  * status it had before; paused wins, as in the overview's counts). Alerting on status="down"
  * therefore never fires for a paused service.
  */
-export const SERVICE_STATUS_LABELS = ['healthy', 'degraded', 'down', 'pending', 'paused'] as const;
+const SERVICE_STATUS_LABELS = ['healthy', 'degraded', 'down', 'pending', 'paused'] as const;
 type ServiceStatusLabel = (typeof SERVICE_STATUS_LABELS)[number];
 
 /** A scrape waits this long for the database; then the status series are left out of that scrape. */
@@ -43,18 +43,6 @@ async function readServiceStatuses(sql: SqlClient): Promise<{ name: string; stat
     'select s.name, st.status, s.paused from services s join service_states st on st.service_id = s.id',
   );
   return rows.map((r) => ({ name: r.name, status: r.paused ? 'paused' : (r.status ?? 'pending') }));
-}
-
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the database within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function createMetrics(source: MetricsSource): Metrics {
@@ -93,7 +81,7 @@ export function createMetrics(source: MetricsSource): Metrics {
       async collect() {
         let services: Awaited<ReturnType<typeof readServiceStatuses>>;
         try {
-          services = await withTimeout(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
+          services = await answerWithin(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
         } catch (err) {
           this.reset();
           source.logger.warn({ err }, 'metrics: could not read service statuses');

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
 
 const ADMIN = { email: 'first.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'viewer@example.com', password: 'a long viewer passphrase' };
@@ -43,13 +43,7 @@ async function waitForNextTick(previous: string | null): Promise<string> {
   return (await serverTime())!;
 }
 
-async function signIn(email: string, password: string): Promise<void> {
-  await page.goto(`${ts.url}/signin`);
-  await byTestId('signin-email').fill(email);
-  await byTestId('signin-password').fill(password);
-  await byTestId('signin-submit').click();
-  await byTestId('current-user-name').filter({ hasText: email }).waitFor({ timeout: WAIT });
-}
+const signIn = (email: string, password: string) => signInPage(page, ts.url, email, password);
 
 async function signOut(): Promise<void> {
   await byTestId('sign-out').click();

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gql, gqlOk, signInSession } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { gql, gqlOk, serviceStatusBecomes, signInSession } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
 
 const ADMIN = { email: 'monitoring.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'monitoring.viewer@example.com', password: 'a long viewer passphrase' };
@@ -40,13 +40,7 @@ const target = {
 const byTestId = (id: string) => page.getByTestId(id);
 const card = (name: string, status?: string) => page.locator(`[data-testid="service-card"][data-service="${name}"]${status ? `[data-status="${status}"]` : ''}`);
 
-async function signIn(email: string, password: string): Promise<void> {
-  await page.goto(`${ts.url}/signin`);
-  await byTestId('signin-email').fill(email);
-  await byTestId('signin-password').fill(password);
-  await byTestId('signin-submit').click();
-  await byTestId('current-user-name').filter({ hasText: email }).waitFor();
-}
+const signIn = (email: string, password: string) => signInPage(page, ts.url, email, password);
 
 beforeAll(async () => {
   if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
@@ -272,10 +266,7 @@ describe('monitoring in the dashboard', () => {
     await held.goto(`${ts.url}/`);
     await heldCard.and(held.locator('[data-status="healthy"]')).waitFor();
     target.failing = true;
-    const statusOf = async () => (await gqlOk<{ service: { status: string } }>(ts, `{ service(name: "${TARGET}") { status } }`, {}, { token: ts.adminToken })).service.status;
-    const deadline = Date.now() + WAIT;
-    while ((await statusOf()) !== 'DOWN' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await statusOf()).toBe('DOWN');
+    expect(await serviceStatusBecomes(ts, TARGET, 'DOWN', WAIT)).toBe('DOWN');
     expect(await heldCard.getAttribute('data-status')).toBe('healthy'); // no socket yet: nothing told it
     release();
     await heldCard.and(held.locator('[data-status="down"]')).waitFor();
@@ -295,10 +286,7 @@ describe('monitoring in the dashboard', () => {
     await offline.goto(`${ts.url}/`);
     await offlineCard.and(offline.locator('[data-status="healthy"]')).waitFor();
     target.failing = true;
-    const statusOf = async () => (await gqlOk<{ service: { status: string } }>(ts, `{ service(name: "${TARGET}") { status } }`, {}, { token: ts.adminToken })).service.status;
-    const deadline = Date.now() + WAIT;
-    while ((await statusOf()) !== 'DOWN' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await statusOf()).toBe('DOWN');
+    expect(await serviceStatusBecomes(ts, TARGET, 'DOWN', WAIT)).toBe('DOWN');
     await offline.clock.fastForward(5_000);
     expect(await offlineCard.getAttribute('data-status')).toBe('healthy'); // not yet: nothing told it
     await offline.clock.fastForward(26_000);
@@ -326,11 +314,7 @@ describe('services from a config file in the dashboard', () => {
     const own = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const admin = await own.newPage();
     admin.setDefaultTimeout(WAIT);
-    await admin.goto(`${configured.url}/signin`);
-    await admin.getByTestId('signin-email').fill(ADMIN.email);
-    await admin.getByTestId('signin-password').fill(ADMIN.password);
-    await admin.getByTestId('signin-submit').click();
-    await admin.getByTestId('current-user-name').waitFor();
+    await signInPage(admin, configured.url, ADMIN.email, ADMIN.password);
     await admin.goto(`${configured.url}/admin/services`);
     const row = admin.locator('[data-testid="admin-service-row"][data-service="billing-api"]');
     await row.waitFor();

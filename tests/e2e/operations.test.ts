@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
 import { CLAIM, COMPLETE, SUBMIT, type ClaimResult, type SubmitResult } from '../operations/support.ts';
 
 /** SUBMIT with the initiator's name, as automation names itself. */
@@ -65,13 +65,7 @@ const check = (name: string) => page.locator(`[data-testid="startup-check"][data
 const detail = (id: string, attribute = '') => page.locator(`[data-testid="run-detail"][data-run-id="${id}"]${attribute}`);
 const pathname = () => new URL(page.url()).pathname;
 
-async function signIn(email: string, password: string): Promise<void> {
-  await page.goto(`${ts.url}/signin`);
-  await byTestId('signin-email').fill(email);
-  await byTestId('signin-password').fill(password);
-  await byTestId('signin-submit').click();
-  await byTestId('current-user-name').filter({ hasText: email }).waitFor();
-}
+const signIn = (email: string, password: string) => signInPage(page, ts.url, email, password);
 
 async function submit(type: string, workspace: string, extra: { tenant?: string; input?: unknown; key?: string; initiator?: string } = {}): Promise<string> {
   const r = await gqlOk<SubmitResult>(ts, SUBMIT_AS, { type, workspace, tenant: extra.tenant, input: extra.input, key: extra.key, initiator: extra.initiator }, operator);
@@ -543,11 +537,7 @@ describe('operations in the dashboard', () => {
     try {
       const viewer = await other.newPage();
       viewer.setDefaultTimeout(WAIT);
-      await viewer.goto(`${ts.url}/signin`);
-      await viewer.getByTestId('signin-email').fill(VIEWER.email);
-      await viewer.getByTestId('signin-password').fill(VIEWER.password);
-      await viewer.getByTestId('signin-submit').click();
-      await viewer.getByTestId('current-user-name').filter({ hasText: VIEWER.email }).waitFor();
+      await signInPage(viewer, ts.url, VIEWER.email, VIEWER.password);
       await viewer.goto(`${ts.url}/system/ops/runs`);
       await viewer.locator('[data-testid="runs-runs"][data-loaded="true"]').waitFor();
       const shown = await viewer.getByTestId('run-row').evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id')));

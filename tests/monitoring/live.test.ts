@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
+import { gqlOk, serviceStatusBecomes, takeEvents, wsClient } from '../support/graphql.ts';
 
 describe('live status of a real target', () => {
   let ts: TestServer;
@@ -34,13 +34,7 @@ describe('live status of a real target', () => {
   });
 
   it('is checked by the scheduler and becomes healthy', async () => {
-    const deadline = Date.now() + 10_000;
-    let status: string | null = null;
-    while (status !== 'HEALTHY' && Date.now() < deadline) {
-      status = (await gqlOk<{ service: { status: string | null } }>(ts, '{ service(name: "checkout") { status } }', {}, { token: ts.adminToken })).service.status;
-      if (status !== 'HEALTHY') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe('HEALTHY');
+    expect(await serviceStatusBecomes(ts, 'checkout', 'HEALTHY')).toBe('HEALTHY');
   });
 
   it('tells a subscriber when the target goes down, and again when it comes back', async () => {
@@ -70,12 +64,7 @@ describe('live status of a real target', () => {
   });
 
   it('replays the transitions recorded since a given instant before live ones, none twice', async () => {
-    const statusOf = async () => (await gqlOk<{ service: { status: string } }>(ts, '{ service(name: "checkout") { status } }', {}, { token: ts.adminToken })).service.status;
-    const until = async (status: string) => {
-      const deadline = Date.now() + 10_000;
-      while ((await statusOf()) !== status && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await statusOf()).toBe(status);
-    };
+    const until = async (status: string) => expect(await serviceStatusBecomes(ts, 'checkout', status)).toBe(status);
     await until('HEALTHY');
     // The grid's data is read, then the target fails before anyone subscribes.
     const { generatedAt } = (await gqlOk<{ healthOverview: { generatedAt: string } }>(ts, '{ healthOverview { generatedAt } }', {}, { token: ts.adminToken })).healthOverview;

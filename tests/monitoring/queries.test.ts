@@ -10,6 +10,18 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
+type PageArgs = { first?: number; before?: string | null; since?: string };
+/** One page of a service's recent checks, as the API gives it. */
+const checksPage = async (ts: TestServer, service: string, args: PageArgs) =>
+  (
+    await gqlOk<{ service: { recentChecks: CheckPage } }>(
+      ts,
+      'query($name: String!, $first: Int, $before: DateTime, $since: DateTime) { service(name: $name) { recentChecks(first: $first, before: $before, since: $since) { checks { checkedAt status latencyMs error } hasNextPage endCursor } } }',
+      { name: service, ...args },
+      { token: ts.adminToken },
+    )
+  ).service.recentChecks;
+
 const CreateService = 'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }';
 
 interface ServiceRow {
@@ -119,15 +131,7 @@ describe('service(name).recentChecks paging', () => {
   /** What each recheck returned, in the order they ran (oldest first). */
   const recorded: { checkedAt: string; status: string }[] = [];
   const admin = () => ({ token: ts.adminToken });
-  const page = async (args: { first?: number; before?: string | null; since?: string }) =>
-    (
-      await gqlOk<{ service: { recentChecks: CheckPage } }>(
-        ts,
-        'query($first: Int, $before: DateTime, $since: DateTime) { service(name: "paged") { recentChecks(first: $first, before: $before, since: $since) { checks { checkedAt status latencyMs error } hasNextPage endCursor } } }',
-        args,
-        admin(),
-      )
-    ).service.recentChecks;
+  const page = (args: PageArgs) => checksPage(ts, 'paged', args);
 
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false, clock });
@@ -238,15 +242,7 @@ describe('service(name).recentChecks paging with several checks at the same inst
   /** What each recheck returned, oldest first. */
   const recorded: { checkedAt: string; error: string }[] = [];
   const admin = () => ({ token: ts.adminToken });
-  const page = async (args: { first?: number; before?: string | null; since?: string }) =>
-    (
-      await gqlOk<{ service: { recentChecks: CheckPage } }>(
-        ts,
-        'query($first: Int, $before: DateTime, $since: DateTime) { service(name: "burst") { recentChecks(first: $first, before: $before, since: $since) { checks { checkedAt status latencyMs error } hasNextPage endCursor } } }',
-        args,
-        admin(),
-      )
-    ).service.recentChecks;
+  const page = (args: PageArgs) => checksPage(ts, 'burst', args);
   /** Follows endCursor from the first page to the last. */
   const allPages = async (first: number, since?: string) => {
     const pages: CheckPage[] = [];

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -22,3 +22,12 @@ export async function launchBrowser(): Promise<Browser> {
 export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
   ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
   : mkdtempSync(path.join(os.tmpdir(), 'lookout-screenshots-'));
+
+/** Signs in through the dashboard's form on the Lookout at `baseUrl`, and waits until the page shows the user. */
+export async function signInPage(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/signin`);
+  await page.getByTestId('signin-email').fill(email);
+  await page.getByTestId('signin-password').fill(password);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('current-user-name').filter({ hasText: email }).waitFor();
+}

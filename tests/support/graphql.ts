@@ -63,6 +63,18 @@ export async function signInSession(ts: Pick<TestServer, 'url'>, email: string, 
   return sessionFrom(result.headers);
 }
 
+/** Asks `service(name) { status }` every 100 ms until it is `status` or `timeoutMs` have passed; the last status seen. */
+export async function serviceStatusBecomes(ts: Pick<TestServer, 'url' | 'adminToken'>, name: string, status: string, timeoutMs = 10_000): Promise<string | null> {
+  const statusOf = async () => (await gqlOk<{ service: { status: string | null } }>(ts, 'query($n: String!) { service(name: $n) { status } }', { n: name }, { token: ts.adminToken })).service.status;
+  const deadline = Date.now() + timeoutMs;
+  let seen = await statusOf();
+  while (seen !== status && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await statusOf();
+  }
+  return seen;
+}
+
 export function sessionFrom(headers: Headers): { cookie: string; csrf: string } {
   const cookies = headers.getSetCookie().map((c) => c.split(';')[0]);
   const csrf = cookies.find((c) => c.startsWith('lookout_csrf='))?.split('=')[1] ?? '';

@@ -1,0 +1,53 @@
+/** Live monitoring: every status transition (with a replay of those stored since an instant) and every recorded check. */
+import { filteredEvents, replayedEvents } from '../server/events/pubsub.ts';
+import { Channels } from '../server/monitoring/monitor.ts';
+import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
+import { transitionKey, transitionsSince } from '../server/monitoring/transitions.ts';
+import { builder } from './builder.ts';
+import { ServiceStatusEnum } from './monitoring.ts';
+
+const StatusChangeRef = builder.objectRef<StatusChangeEvent>('ServiceStatusChange').implement({
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    critical: t.exposeBoolean('critical'),
+    previousStatus: t.field({ type: ServiceStatusEnum, nullable: true, description: 'Null on the first check.', resolve: (e) => e.previousStatus }),
+    status: t.field({ type: ServiceStatusEnum, resolve: (e) => e.status }),
+    reason: t.exposeString('reason'),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+  }),
+});
+
+const CheckRecordedRef = builder.objectRef<HealthCheckEvent>('HealthCheckRecorded').implement({
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    checkedAt: t.field({ type: 'DateTime', resolve: (e) => e.checkedAt }),
+    status: t.field({ type: ServiceStatusEnum, resolve: (e) => e.status }),
+    latencyMs: t.exposeInt('latencyMs'),
+    error: t.string({ nullable: true, resolve: (e) => e.error }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  serviceStatusChanged: t.field({
+    type: StatusChangeRef,
+    description:
+      'Every status transition (previous and new status, and why), optionally for one service or critical ones only. With `since`, the transitions stored after that instant come first (oldest first; at most 24 hours back and the latest 10,000), then live ones, none twice. A check is stored when it ends, so a transition (whose `at` is when its check began) may be stored well after its `at`; and a batch whose transaction began before an instant may commit after it: pass an instant a little before the `generatedAt` of the data you show (the dashboard uses a minute), or before you lost the connection, and ignore transitions you already have.',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }), since: t.arg({ type: 'DateTime', required: false }) },
+    subscribe: (_r, args, ctx) => {
+      const keep = (e: StatusChangeEvent) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical);
+      if (!args.since) return filteredEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, keep);
+      const since = args.since;
+      return replayedEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, keep, () => transitionsSince(ctx.app.sql, since, ctx.app.clock.now(), args), transitionKey);
+    },
+    resolve: (event) => event,
+  }),
+  healthCheckRecorded: t.field({
+    type: CheckRecordedRef,
+    description: 'Every recorded check of one service, or of all services when `service` is omitted (the live grid).',
+    authScopes: { 'platform.access_system_panel': true },
+    args: { service: t.arg.string({ required: false }) },
+    subscribe: (_r, { service }, ctx) => filteredEvents<HealthCheckEvent>(ctx.app.pubsub, Channels.checkRecorded, (e) => !service || e.service === service),
+    resolve: (event) => event,
+  }),
+}));
