@@ -8,7 +8,7 @@ import type { App } from './context.ts';
 import { createGraphQL } from './http/yoga.ts';
 import { createWebSocketEndpoint, type WebSocketEndpoint } from './http/websocket.ts';
 import { serveClient } from './http/static.ts';
-import { overallHealth } from './system/health.ts';
+import { overallHealth, readiness } from './system/health.ts';
 import type { Metrics } from './system/metrics.ts';
 import { handlePing } from './http/ping.ts';
 
@@ -42,8 +42,8 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         return void res.end(JSON.stringify({ status }));
       }
       if (pathname === '/health/ready') {
-        // Ready = the start-up checklist passes (or is overridden): 503 names nothing internal.
-        const { ready } = app.operations.checklist.report();
+        // Ready = the start-up checklist passes (or is overridden) and the database answers: 503 names nothing internal.
+        const { ready } = await readiness(app);
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         return void res.end(JSON.stringify({ ready }));
       }
