@@ -40,7 +40,7 @@ const ClaimedRef = builder.objectRef<{ run: RunRow; leaseToken: string }>('Claim
 const RefusalRef = builder.objectRef<{ code: string; message: string }>('LeaseRefusal').implement({
   description: 'Why one run of a batch call was left unchanged.',
   fields: (t) => ({
-    code: t.exposeString('code', { description: 'CONFLICT (not the current lease, or it expired) or NOT_FOUND.' }),
+    code: t.exposeString('code', { description: 'CONFLICT (not the current lease, or it expired) or NOT_FOUND (no such run in the caller’s workspaces).' }),
     message: t.exposeString('message'),
   }),
 });
@@ -166,12 +166,12 @@ builder.mutationFields((t) => ({
   }),
   heartbeatRun: t.field({
     type: OperationRunRef,
-    description: 'Extends the lease. A stale or foreign lease token is refused (CONFLICT) and changes nothing.',
+    description: 'Extends the lease. A stale or foreign lease token is refused (CONFLICT) and changes nothing; a run outside the caller’s workspaces is NOT_FOUND, as one that does not exist.',
     authScopes: manage,
     args: { id: t.arg.id(), leaseToken: t.arg.string(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: async (_r, { id, leaseToken, leaseSeconds }, ctx) => {
       const runId = parseId(id);
-      return ctx.auditedSql(async (sql) => only(await heartbeatRuns(sql, [{ id: runId, leaseToken }], leaseSeconds ?? 60, deps(ctx))), {
+      return ctx.auditedSql(async (sql) => only(await heartbeatRuns(sql, ctx.actor, [{ id: runId, leaseToken }], leaseSeconds ?? 60, deps(ctx))), {
         action: 'operations.run.heartbeat',
         input: { id, leaseToken },
         target: runTarget(runId),
@@ -185,10 +185,11 @@ builder.mutationFields((t) => ({
     args: { leases: t.arg({ type: [LeaseInput] }), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: (_r, { leases, leaseSeconds }, ctx) => {
       const refs = leases.map((l, i) => ({ id: parseId(l.id, `leases[${i}].id`), leaseToken: l.leaseToken }));
-      return ctx.auditedSql((sql) => heartbeatRuns(sql, refs, leaseSeconds ?? 60, deps(ctx, 'leases')), {
+      return ctx.auditedSql((sql) => heartbeatRuns(sql, ctx.actor, refs, leaseSeconds ?? 60, deps(ctx, 'leases')), {
         action: 'operations.runs.heartbeat',
         input: { ids: refs.map((r) => r.id), leaseSeconds },
         targetsOf: (results) => runIds(changed(results)),
+        when: (results) => changed(results).length > 0, // every run refused: nothing changed
       });
     },
   }),
@@ -205,7 +206,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_r, { id, leaseToken, outcome, result, error }, ctx) => {
       const runId = parseId(id);
-      const run = await ctx.auditedSql(async (sql) => only(await completeRuns(sql, [{ id: runId, leaseToken, outcome, result, error }], deps(ctx))), {
+      const run = await ctx.auditedSql(async (sql) => only(await completeRuns(sql, ctx.actor, [{ id: runId, leaseToken, outcome, result, error }], deps(ctx))), {
         action: 'operations.run.complete',
         input: { id, leaseToken, outcome, error },
         target: runTarget(runId),
@@ -221,10 +222,11 @@ builder.mutationFields((t) => ({
     args: { completions: t.arg({ type: [CompletionInput] }) },
     resolve: async (_r, { completions }, ctx) => {
       const entries = completions.map((c, i) => ({ ...c, id: parseId(c.id, `completions[${i}].id`) }));
-      const results = await ctx.auditedSql((sql) => completeRuns(sql, entries, deps(ctx, 'completions')), {
+      const results = await ctx.auditedSql((sql) => completeRuns(sql, ctx.actor, entries, deps(ctx, 'completions')), {
         action: 'operations.runs.complete',
         input: { completions: entries.map((c) => ({ id: c.id, outcome: c.outcome, error: c.error })) },
         targetsOf: (r) => runIds(changed(r)),
+        when: (r) => changed(r).length > 0, // every run refused: nothing changed
       });
       await ctx.app.operations.publishRuns(changed(results));
       return results;

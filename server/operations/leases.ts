@@ -2,7 +2,9 @@
  * Leases: workers claim the oldest queued runs (`FOR UPDATE SKIP LOCKED`, so two workers never get
  * the same run), extend them with heartbeats and finish them; each run has its own lease token,
  * stored only as a hash. A stale or foreign token changes nothing. Every call takes one or many
- * runs and costs one statement, whatever the count. The sweep re-queues or fails expired leases.
+ * runs and costs one statement, whatever the count. A caller limited to some workspaces reaches
+ * only their runs: the statement itself says so, and a run of another workspace is refused exactly
+ * as one that does not exist. The sweep re-queues or fails expired leases.
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -46,6 +48,15 @@ function validateBatch(length: number, field: string): void {
 /** The runs a statement's `updated` CTE returns, as the API shows them. */
 const JOIN_UPDATED = selectRunsFrom('updated', 'u');
 
+/** The workspace slugs a caller is limited to, as a statement's parameter: null for every workspace. */
+const scopeOf = (actor: Pick<Actor, 'workspaces'> | null): string[] | null => (actor ? (actor.workspaces === null ? null : [...actor.workspaces]) : []);
+
+/**
+ * The condition that keeps a statement to the caller's workspaces (parameter `$n`, from `scopeOf`).
+ * It is part of the statement that does the work, so nothing can change between a check and the act.
+ */
+const IN_SCOPE = (table: string, n: number) => `($${n}::text[] is null or ${table}.workspace_id in (select id from workspaces where slug = any($${n}::text[])))`;
+
 /**
  * Up to `limit` of the oldest queued runs of these types (in the caller's workspaces), leased to
  * `worker`, oldest first; none when the queue is empty. The worker is recorded as seen.
@@ -62,10 +73,9 @@ export async function claimRuns(
   if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > MAX_LEASE_BATCH) throw new BadInputError('limit', `limit must be a whole number from 1 to ${MAX_LEASE_BATCH}.`);
   const now = deps.clock.now();
   const tokens = Array.from({ length: input.limit }, () => randomBytes(24).toString('base64url'));
-  const scoped = actor !== null && actor.workspaces !== null;
   const { rows } = await sql.query(
     `with next as (select id, created_at from operation_runs
-                    where status = 'queued' and type = any($1::text[]) ${scoped ? 'and workspace_id in (select id from workspaces where slug = any($7::text[]))' : ''}
+                    where status = 'queued' and type = any($1::text[]) and ${IN_SCOPE('operation_runs', 7)}
                     order by created_at, id limit $2 for update skip locked),
           numbered as (select id, row_number() over (order by created_at, id) as n from next),
           tokens as (select * from unnest($3::text[]) with ordinality as t(hash, n)),
@@ -77,7 +87,7 @@ export async function claimRuns(
           touched as (insert into workers (name, types, capacity, registered_at, last_heartbeat_at) values ($4, $1::text[], 1, $6, $6)
                       on conflict (name) do update set last_heartbeat_at = excluded.last_heartbeat_at)
      ${JOIN_UPDATED} order by u.n`,
-    [input.types, input.limit, tokens.map(sha256), worker, new Date(now.getTime() + input.leaseSeconds * 1000), now, ...(scoped ? [[...actor!.workspaces!]] : [])],
+    [input.types, input.limit, tokens.map(sha256), worker, new Date(now.getTime() + input.leaseSeconds * 1000), now, scopeOf(actor)],
   );
   return rows.map((r) => ({ run: toRunRow(r, deps.classifier, now), leaseToken: tokens[Number(r.n) - 1] }));
 }
@@ -87,13 +97,16 @@ export interface LeaseRef {
   leaseToken: string;
 }
 
-/** Why each run that an update left alone was refused: gone, not the current lease, or expired. */
-async function refusals(sql: SqlClient, refs: LeaseRef[]): Promise<Map<number, LookoutError>> {
+/**
+ * Why each run that an update left alone was refused: gone, not the current lease, or expired. A run
+ * of a workspace the caller may not use is read as gone: the same NOT_FOUND, by the same query.
+ */
+async function refusals(sql: SqlClient, scope: string[] | null, refs: LeaseRef[]): Promise<Map<number, LookoutError>> {
   const reasons = new Map<number, LookoutError>();
   if (!refs.length) return reasons;
   const { rows } = await sql.query<{ id: string; status: string; lease_token_hash: string | null; lease_expires_at: Date | null }>(
-    'select id, status, lease_token_hash, lease_expires_at from operation_runs where id = any($1::bigint[])',
-    [refs.map((r) => r.id)],
+    `select id, status, lease_token_hash, lease_expires_at from operation_runs where id = any($1::bigint[]) and ${IN_SCOPE('operation_runs', 2)}`,
+    [refs.map((r) => r.id), scope],
   );
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   for (const ref of refs) {
@@ -109,9 +122,9 @@ async function refusals(sql: SqlClient, refs: LeaseRef[]): Promise<Map<number, L
   return reasons;
 }
 
-async function applyToLeases(sql: SqlClient, refs: LeaseRef[], now: Date, classifier: StuckRunClassifier, rows: Record<string, unknown>[]): Promise<LeaseResult[]> {
+async function applyToLeases(sql: SqlClient, scope: string[] | null, refs: LeaseRef[], now: Date, classifier: StuckRunClassifier, rows: Record<string, unknown>[]): Promise<LeaseResult[]> {
   const done = new Map(rows.map((r) => [Number(r.id), toRunRow(r, classifier, now)]));
-  const reasons = await refusals(sql, refs.filter((r) => !done.has(r.id)));
+  const reasons = await refusals(sql, scope, refs.filter((r) => !done.has(r.id)));
   return refs.map((ref) => {
     const run = done.get(ref.id);
     return run ? { id: ref.id, run, refused: null } : { id: ref.id, run: null, refused: reasons.get(ref.id)! };
@@ -127,9 +140,10 @@ function validateRefs(refs: LeaseRef[], batchField?: string): void {
   });
 }
 
-/** Extends the leases of runs whose current lease token is given; the others are refused, unchanged. */
+/** Extends the leases of runs (in the caller's workspaces) whose current lease token is given; the others are refused, unchanged. */
 export async function heartbeatRuns(
   sql: SqlClient,
+  actor: Pick<Actor, 'workspaces'> | null,
   refs: LeaseRef[],
   leaseSeconds: number,
   deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string },
@@ -137,16 +151,17 @@ export async function heartbeatRuns(
   validateLeaseSeconds(leaseSeconds);
   validateRefs(refs, deps.batchField);
   const now = deps.clock.now();
+  const scope = scopeOf(actor);
   const { rows } = await sql.query(
     `with h as (select * from unnest($1::bigint[], $2::text[]) as h(id, hash)),
           updated as (update operation_runs r set last_heartbeat_at = $3, lease_expires_at = $4
-                        from h where r.id = h.id and r.status = 'running' and r.lease_token_hash = h.hash and r.lease_expires_at > $3
+                        from h where r.id = h.id and r.status = 'running' and r.lease_token_hash = h.hash and r.lease_expires_at > $3 and ${IN_SCOPE('r', 5)}
                       returning r.*),
           touched as (update workers set last_heartbeat_at = $3 where name in (select lease_worker from updated))
      ${JOIN_UPDATED}`,
-    [refs.map((r) => r.id), refs.map((r) => sha256(r.leaseToken)), now, new Date(now.getTime() + leaseSeconds * 1000)],
+    [refs.map((r) => r.id), refs.map((r) => sha256(r.leaseToken)), now, new Date(now.getTime() + leaseSeconds * 1000), scope],
   );
-  return applyToLeases(sql, refs, now, deps.classifier, rows);
+  return applyToLeases(sql, scope, refs, now, deps.classifier, rows);
 }
 
 export interface Completion extends LeaseRef {
@@ -155,8 +170,13 @@ export interface Completion extends LeaseRef {
   error?: string | null;
 }
 
-/** Finishes runs whose current lease token is given, with their outcome; the others are refused, unchanged. */
-export async function completeRuns(sql: SqlClient, completions: Completion[], deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string }): Promise<LeaseResult[]> {
+/** Finishes runs (in the caller's workspaces) whose current lease token is given, with their outcome; the others are refused, unchanged. */
+export async function completeRuns(
+  sql: SqlClient,
+  actor: Pick<Actor, 'workspaces'> | null,
+  completions: Completion[],
+  deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string },
+): Promise<LeaseResult[]> {
   validateRefs(completions, deps.batchField);
   completions.forEach((c, i) => {
     if (c.outcome === 'failed' && !c.error?.trim()) throw new BadInputError(fieldPath(deps.batchField, i)('error'), `Say why Operation #${c.id} failed (error).`);
@@ -171,16 +191,17 @@ export async function completeRuns(sql: SqlClient, completions: Completion[], de
       error: c.outcome === 'failed' ? c.error!.slice(0, 10_000) : null,
     })),
   );
+  const scope = scopeOf(actor);
   const { rows: updated } = await sql.query(
     `with c as (select * from jsonb_to_recordset($1::jsonb) as c(id bigint, hash text, outcome text, result jsonb, error text)),
           updated as (update operation_runs r set status = 'completed', outcome = c.outcome, result = c.result, error = c.error, completed_at = $2,
                              lease_token_hash = null, lease_expires_at = null
-                        from c where r.id = c.id and r.status = 'running' and r.lease_token_hash = c.hash and r.lease_expires_at > $2
+                        from c where r.id = c.id and r.status = 'running' and r.lease_token_hash = c.hash and r.lease_expires_at > $2 and ${IN_SCOPE('r', 3)}
                       returning r.*)
      ${JOIN_UPDATED}`,
-    [rows, now],
+    [rows, now, scope],
   );
-  return applyToLeases(sql, completions, now, deps.classifier, updated);
+  return applyToLeases(sql, scope, completions, now, deps.classifier, updated);
 }
 
 /** The one result of a single-run call: its run, or its refusal thrown. */

@@ -137,23 +137,30 @@ export async function getRun(sql: pg.Pool, id: number, scope: number[] | null, c
   return rows[0] ? toRunRow(rows[0], classifier, now) : null;
 }
 
-/** Runs this one retried (oldest first) and the retries of it (in order), both ways along retry_of_run_id. */
+/**
+ * Runs this one retried (oldest first) and the retries of it (in order), both ways along
+ * retry_of_run_id. The walk itself stays in the caller's workspaces: a link to a run of another
+ * workspace ends it there, so nothing beyond is named either (a retry is queued in its original's
+ * workspace, so a lineage never crosses one; this keeps it so should a link ever do).
+ */
 export async function lineage(sql: pg.Pool, id: number, scope: number[] | null, classifier: StuckRunClassifier, now: Date): Promise<{ ancestors: RunRow[]; descendants: RunRow[] }> {
+  const inScope = (alias: string) => `($2::int[] is null or ${alias}.workspace_id = any($2::int[]))`;
   const { rows: up } = await sql.query(
-    `with recursive up(id, depth) as (select retry_of_run_id, 1 from operation_runs where id = $1 and retry_of_run_id is not null
-       union all select r.retry_of_run_id, up.depth + 1 from operation_runs r join up on r.id = up.id where r.retry_of_run_id is not null and up.depth < 100)
+    `with recursive up(id, depth) as (select r.retry_of_run_id, 1 from operation_runs r where r.id = $1 and r.retry_of_run_id is not null and ${inScope('r')}
+       union all select r.retry_of_run_id, up.depth + 1 from operation_runs r join up on r.id = up.id
+                  where r.retry_of_run_id is not null and up.depth < 100 and ${inScope('r')})
      select id from up order by depth desc`,
-    [id],
+    [id, scope],
   );
   const { rows: down } = await sql.query(
-    `with recursive down(id, depth) as (select id, 1 from operation_runs where retry_of_run_id = $1
-       union all select r.id, down.depth + 1 from operation_runs r join down on r.retry_of_run_id = down.id where down.depth < 100)
+    `with recursive down(id, depth) as (select r.id, 1 from operation_runs r where r.retry_of_run_id = $1 and ${inScope('r')}
+       union all select r.id, down.depth + 1 from operation_runs r join down on r.retry_of_run_id = down.id where down.depth < 100 and ${inScope('r')})
      select id from down order by depth, id`,
-    [id],
+    [id, scope],
   );
   const load = async (ids: number[]) => {
     if (!ids.length) return [];
-    const { rows } = await sql.query(`${SELECT_RUNS} where r.id = any($1::bigint[]) ${scope ? 'and r.workspace_id = any($2::int[])' : ''}`, scope ? [ids, scope] : [ids]);
+    const { rows } = await sql.query(`${SELECT_RUNS} where r.id = any($1::bigint[]) and ($2::int[] is null or r.workspace_id = any($2::int[]))`, [ids, scope]);
     const byId = new Map(rows.map((r) => [Number(r.id), toRunRow(r, classifier, now)]));
     return ids.map((i) => byId.get(i)).filter((r): r is RunRow => !!r);
   };

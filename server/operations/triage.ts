@@ -4,26 +4,27 @@
  * lease is revoked so the worker's late completion is refused) and mark investigated (with a reason).
  * A run in the wrong state gets a clear error and nothing changes.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import type { OperationCatalog } from './catalog.ts';
-import { OperationRun, Workspace } from './entities.ts';
+import { OperationRun } from './entities.ts';
 import type { StuckRunClassifier } from './stuck.ts';
-import { assertWorkspaceAccess } from './workspaces.ts';
+import { allowedWorkspaceIds } from './workspaces.ts';
 import { reasonProblem } from './reason-rules.ts';
 
-
+/**
+ * The run, locked for this transaction, when it exists in a workspace the caller may use; otherwise
+ * NOT_FOUND, the same for both (a run of another workspace is not revealed). The workspace limit is
+ * in the query that reads and locks the run, and the lock holds the state checked until the change is
+ * written (a worker's completion arriving meanwhile waits, then finds the run changed).
+ */
 async function runInScope(em: EntityManager, actor: Actor | null, id: number): Promise<OperationRun> {
-  const run = Number.isSafeInteger(id) ? await em.findOne(OperationRun, { id }) : null;
+  const scope = await allowedWorkspaceIds(em, actor);
+  const where = scope ? { id, workspaceId: { $in: scope } } : { id };
+  const run = Number.isSafeInteger(id) ? await em.findOne(OperationRun, where, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
   if (!run) throw new NotFoundError('Operation', `#${id}`);
-  const workspace = await em.findOneOrFail(Workspace, { id: run.workspaceId });
-  try {
-    assertWorkspaceAccess(actor, workspace.slug);
-  } catch {
-    throw new NotFoundError('Operation', `#${id}`); // do not reveal runs of other workspaces
-  }
   return run;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Workspaces and tenants, and the limit a caller may have to some workspaces. Every list, count
- * and action on runs goes through `allowedWorkspaceIds` / `assertWorkspaceAccess`.
+ * and action on runs goes through `allowedWorkspaceIds` / `assertWorkspaceAccess` (the lease calls
+ * put the same limit in their statements): a run outside the limit is one that does not exist.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SqlClient } from '../db/sql.ts';
