@@ -1,10 +1,17 @@
-/** The audit log, newest first with cursor paging. Admins only. */
-import type { AuditEntry } from '../server/audit/entities.ts';
+/**
+ * The audit log, newest first with cursor paging. Admins only; an admin limited to some workspaces
+ * reads the rows about runs trimmed to those workspaces, as a run's audit trail shows them.
+ */
 import { queryAuditLog, type AuditPage } from '../server/audit/audit.ts';
+import { auditRowsFor, type AuditView } from '../server/operations/audit-view.ts';
 import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
 
-const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({
+/** Said of `withheld` wherever an audit row is shown. */
+export const WITHHELD_DESCRIPTION =
+  'Set when the row also concerned runs in workspaces you may not see: they are left out of its target, input and error message, and this says so.';
+
+const AuditEntryRef = builder.objectRef<AuditView>('AuditEntry').implement({
   fields: (t) => ({
     id: t.id({ resolve: (e) => String(e.id) }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
@@ -19,10 +26,11 @@ const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({
     errorCode: t.string({ nullable: true, resolve: (e) => e.errorCode ?? null }),
     errorMessage: t.string({ nullable: true, resolve: (e) => e.errorMessage ?? null }),
     clientAddress: t.string({ nullable: true, resolve: (e) => e.clientAddress ?? null }),
+    withheld: t.string({ nullable: true, description: WITHHELD_DESCRIPTION, resolve: (e) => e.withheld }),
   }),
 });
 
-const AuditLogPage = builder.objectRef<AuditPage>('AuditLogPage').implement({
+const AuditLogPage = builder.objectRef<AuditPage<AuditView>>('AuditLogPage').implement({
   fields: (t) => ({
     entries: t.field({ type: [AuditEntryRef], resolve: (p) => p.entries }),
     endCursor: t.string({ nullable: true, description: 'Pass as `after` to get the next page.', resolve: (p) => p.endCursor }),
@@ -56,7 +64,7 @@ builder.queryFields((t) => ({
       if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
       if (after && !/^\d+$/.test(after)) throw new BadInputError('after', 'after must be an endCursor returned by auditLog.');
       if (filter?.outcome && !['success', 'failure'].includes(filter.outcome)) throw new BadInputError('filter.outcome', 'outcome must be success or failure.');
-      return queryAuditLog(ctx.em, { ...filter, actorLabel: filter?.actor }, size, after);
+      return queryAuditLog(ctx.em, { ...filter, actorLabel: filter?.actor }, size, after, (rows) => auditRowsFor(ctx.app.sql, ctx.actor, rows));
     },
   }),
 }));

@@ -1,6 +1,6 @@
 /** Operations: the run ledger, dispatch for workers, triage, the ops summary and the start-up checklist. */
 import { queryAuditLog } from '../server/audit/audit.ts';
-import type { AuditEntry } from '../server/audit/entities.ts';
+import { auditRowsFor, type AuditView } from '../server/operations/audit-view.ts';
 import { timelines } from '../server/monitoring/overview.ts';
 import type { OperationPolicy } from '../server/operations/catalog.ts';
 import { RUN_OUTCOMES, RUN_STATUSES, Workspace } from '../server/operations/entities.ts';
@@ -12,6 +12,7 @@ import { allowedWorkspaceIds, canUseWorkspace, listTenants, type Named, type Ten
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
+import { WITHHELD_DESCRIPTION } from './audit.ts';
 
 export const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
 const RunStatusEnum = builder.enumType('OperationStatus', { values: upper(RUN_STATUSES) });
@@ -56,13 +57,14 @@ const StuckRef = builder.objectRef<StuckVerdict>('StuckVerdict').implement({
   fields: (t) => ({ stuckClass: t.field({ type: StuckClassEnum, resolve: (v) => v.stuckClass }), reason: t.exposeString('reason') }),
 });
 
-const AuditTrailRef = builder.objectRef<AuditEntry>('OperationAuditEntry').implement({
+const AuditTrailRef = builder.objectRef<AuditView>('OperationAuditEntry').implement({
   fields: (t) => ({
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
     action: t.exposeString('action'),
     actorLabel: t.string({ nullable: true, resolve: (e) => e.actorLabel ?? null }),
     outcome: t.exposeString('outcome'),
     input: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.input ?? null }),
+    withheld: t.string({ nullable: true, description: WITHHELD_DESCRIPTION, resolve: (e) => e.withheld }),
   }),
 });
 
@@ -127,8 +129,11 @@ OperationRunRef.implement({
     }),
     auditTrail: t.field({
       type: [AuditTrailRef],
-      description: 'What was done to this run, oldest first.',
-      resolve: async (r, _a, ctx) => (await queryAuditLog(ctx.em, { targetType: 'operation_run', targetId: String(r.id) }, 200)).entries.reverse(),
+      description: 'What was done to this run, oldest first. A batch row shows only the runs and workspaces the caller may see (see `withheld`).',
+      resolve: async (r, _a, ctx) => {
+        const page = await queryAuditLog(ctx.em, { targetType: 'operation_run', targetId: String(r.id) }, 200, null, (rows) => auditRowsFor(ctx.app.sql, ctx.actor, rows));
+        return page.entries.reverse();
+      },
     }),
     servicesAroundFailure: t.field({
       type: [ServiceAtFailureRef],

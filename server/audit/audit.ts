@@ -155,15 +155,36 @@ export interface AuditFilter {
   until?: Date | null;
 }
 
-export interface AuditPage {
-  entries: AuditEntry[];
+export interface AuditPage<E = AuditEntry> {
+  entries: E[];
   /** Pass as `after` for the next page; null on the last page. */
   endCursor: string | null;
   hasNextPage: boolean;
 }
 
-/** Newest first, cursor-paged by id (the cursor is the last id seen). */
-export async function queryAuditLog(em: EntityManager, filter: AuditFilter, first: number, after?: string | null): Promise<AuditPage> {
+/**
+ * How one caller may read rows (the rows it may see, each perhaps trimmed), in their order: the
+ * caller's workspace limit, applied by the capability that knows what a row names.
+ */
+export type AuditRowView<E extends { id: number }> = (rows: AuditEntry[]) => Promise<E[]>;
+
+/** How many pages of rows one page of a viewed log reads at most, when the view leaves rows out. */
+const MAX_VIEW_ROUNDS = 5;
+
+/**
+ * Newest first, cursor-paged by id (the cursor is the last id seen). With a view, rows it leaves out
+ * do not count: more rows are read until the page is full, up to a bound, after which the page is
+ * shorter and its cursor is the last row read (so the next page goes on from there).
+ */
+export async function queryAuditLog(em: EntityManager, filter: AuditFilter, first: number, after?: string | null): Promise<AuditPage>;
+export async function queryAuditLog<E extends { id: number }>(em: EntityManager, filter: AuditFilter, first: number, after: string | null | undefined, view: AuditRowView<E>): Promise<AuditPage<E>>;
+export async function queryAuditLog<E extends { id: number }>(
+  em: EntityManager,
+  filter: AuditFilter,
+  first: number,
+  after?: string | null,
+  view: AuditRowView<E> = async (rows) => rows as unknown as E[],
+): Promise<AuditPage<E>> {
   const where: Record<string, unknown> = {};
   if (filter.action) where.action = filter.action.endsWith('*') ? { $like: `${filter.action.slice(0, -1)}%` } : filter.action;
   if (filter.actorLabel) where.actorLabel = { $ilike: `%${filter.actorLabel}%` };
@@ -171,9 +192,14 @@ export async function queryAuditLog(em: EntityManager, filter: AuditFilter, firs
   if (filter.targetId) where.$or = [{ targetId: filter.targetId }, { targetIds: { $contains: [filter.targetId] } }];
   if (filter.outcome) where.outcome = filter.outcome;
   if (filter.since || filter.until) where.at = { ...(filter.since && { $gte: filter.since }), ...(filter.until && { $lt: filter.until }) };
-  if (after) where.id = { $lt: Number(after) };
-  const rows = await em.find(AuditEntry, where, { orderBy: { id: 'desc' }, limit: first + 1 });
-  const entries = rows.slice(0, first);
-  const hasNextPage = rows.length > first;
-  return { entries, hasNextPage, endCursor: hasNextPage ? String(entries.at(-1)!.id) : null };
+  const entries: E[] = [];
+  let cursor = after ? Number(after) : null;
+  for (let round = 0; round < MAX_VIEW_ROUNDS; round++) {
+    const rows = await em.find(AuditEntry, { ...where, ...(cursor !== null && { id: { $lt: cursor } }) }, { orderBy: { id: 'desc' }, limit: first + 1 });
+    entries.push(...(await view(rows)));
+    if (entries.length > first) return { entries: entries.slice(0, first), hasNextPage: true, endCursor: String(entries[first - 1].id) };
+    if (rows.length <= first) return { entries, hasNextPage: false, endCursor: null };
+    cursor = rows.at(-1)!.id;
+  }
+  return { entries, hasNextPage: true, endCursor: String(cursor) };
 }
