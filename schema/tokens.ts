@@ -1,6 +1,7 @@
 /** API tokens: list, create (secret shown once), revoke. Admins only. */
 import type { ApiToken } from '../server/auth/entities.ts';
 import { createToken, listTokens, revokeToken, tokenCapabilities, tokenStatus } from '../server/auth/tokens.ts';
+import { assertGrantWithinLimit } from '../server/operations/workspaces.ts';
 import { builder } from './builder.ts';
 import { RoleEnum } from './auth.ts';
 
@@ -56,7 +57,10 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.system.admin': true },
     args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.audited((em) => createToken(em, { ...input, createdById: ctx.actor?.userId }, ctx.app.clock), {
+      ctx.audited(async (em) => {
+        assertGrantWithinLimit(ctx.actor, input.workspaces, 'input.workspaces'); // a limited admin cannot mint a way out of its limit
+        return createToken(em, { ...input, createdById: ctx.actor?.userId }, ctx.app.clock);
+      }, {
         action: 'auth.token.create',
         input,
         targetOf: (c) => ({ type: 'api_token', id: c.token.id }),

@@ -1,6 +1,7 @@
 /** Users and their roles. Admins only. */
 import type { User } from '../server/auth/entities.ts';
 import { createUser, listUsers, setUserDisabled, setUserRole, setUserWorkspaces } from '../server/auth/users.ts';
+import { assertGrantWithinLimit } from '../server/operations/workspaces.ts';
 import { builder } from './builder.ts';
 import { RoleEnum } from './auth.ts';
 
@@ -35,7 +36,10 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.system.admin': true },
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      ctx.audited((em) => createUser(em, input, ctx.app.clock), { action: 'auth.user.create', input, targetOf: (u) => ({ type: 'user', id: u.id }) }),
+      ctx.audited(async (em) => {
+        assertGrantWithinLimit(ctx.actor, input.workspaces, 'input.workspaces');
+        return createUser(em, input, ctx.app.clock);
+      }, { action: 'auth.user.create', input, targetOf: (u) => ({ type: 'user', id: u.id }) }),
   }),
   setUserRole: t.field({
     type: UserRef,
@@ -54,7 +58,10 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.system.admin': true },
     args: { id: t.arg.id({ required: true }), workspaces: t.arg.stringList({ required: false }) },
     resolve: (_r, { id, workspaces }, ctx) =>
-      ctx.audited((em) => setUserWorkspaces(em, String(id), workspaces ?? null, ctx.app.clock), {
+      ctx.audited(async (em) => {
+        assertGrantWithinLimit(ctx.actor, workspaces, 'workspaces');
+        return setUserWorkspaces(em, String(id), workspaces ?? null, ctx.app.clock);
+      }, {
         action: 'auth.user.set_workspaces',
         input: { id, workspaces },
         target: { type: 'user', id: String(id) },

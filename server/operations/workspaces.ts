@@ -24,6 +24,19 @@ export function assertWorkspaceAccess(actor: Pick<Actor, 'workspaces'> | null, s
   if (!canUseWorkspace(actor, slug)) throw new ForbiddenError(`You are not allowed to use the workspace "${slug}".`, { workspace: slug });
 }
 
+/**
+ * A caller limited to some workspaces gives a user or a token only workspaces it has itself: every
+ * workspace (no limit) or another one would be a way out of its own limit, so either is refused.
+ */
+export function assertGrantWithinLimit(actor: Pick<Actor, 'workspaces'> | null, granted: readonly string[] | null | undefined, field: string): void {
+  if (!actor || actor.workspaces === null) return;
+  if (!granted) {
+    throw new ForbiddenError(`You are limited to some workspaces, so you cannot give every workspace: name the workspaces (${field}), among yours.`, { field });
+  }
+  const beyond = granted.find((slug) => !actor.workspaces!.includes(slug));
+  if (beyond !== undefined) throw new ForbiddenError(`You are not allowed to use the workspace "${beyond}", so you cannot give it (${field}).`, { field, workspace: beyond });
+}
+
 /** Ids of the workspaces the caller may see, or null for all. */
 export async function allowedWorkspaceIds(em: EntityManager, actor: Pick<Actor, 'workspaces'> | null): Promise<number[] | null> {
   if (!actor) return [];

@@ -144,6 +144,26 @@ describe('workspace isolation', () => {
     expect(all.find((r) => r.id === conflict!.id)).toMatchObject({ errorMessage: expect.stringContaining('ws-b'), withheld: null });
   });
 
+  it('refuses a workspace-limited admin a token or a user beyond its own limit (sibling: a limited admin could create an unlimited token and read every workspace)', async () => {
+    const adminA = await token(ts, 'ADMIN', ['ws-a']);
+    const TOKEN = 'mutation($w: [String!]) { createApiToken(input: { name: "from-limited", role: VIEWER, workspaces: $w }) { secret token { workspaces } } }';
+    const USER = 'mutation($e: String!, $w: [String!]) { createUser(input: { email: $e, password: "limited admin made me", role: ADMIN, workspaces: $w }) { id workspaces } }';
+    const LIMIT = 'mutation($id: ID!, $w: [String!]) { setUserWorkspaces(id: $id, workspaces: $w) { workspaces } }';
+    for (const w of [null, ['ws-b'], ['ws-a', 'ws-b']]) {
+      const rowsBefore = await auditRows();
+      expect((await gql(ts, TOKEN, { w }, as(adminA))).errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.workspaces' });
+      expect((await gql(ts, USER, { e: `u${Math.random()}@example.com`, w }, as(adminA))).errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.workspaces' });
+      expect(await auditRows()).toBe(rowsBefore + 2);
+    }
+    const made = await gqlOk<{ createApiToken: { secret: string; token: { workspaces: string[] } } }>(ts, TOKEN, { w: ['ws-a'] }, as(adminA));
+    expect(made.createApiToken.token.workspaces).toEqual(['ws-a']);
+    const user = (await gqlOk<{ createUser: { id: string } }>(ts, USER, { e: 'made-by-limited@example.com', w: ['ws-a'] }, as(adminA))).createUser;
+    for (const w of [null, ['ws-b']]) expect((await gql(ts, LIMIT, { id: user.id, w }, as(adminA))).errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'workspaces' });
+    expect((await gqlOk<{ setUserWorkspaces: { workspaces: string[] } }>(ts, LIMIT, { id: user.id, w: [] }, as(adminA))).setUserWorkspaces.workspaces).toEqual([]);
+    // The admin with every workspace still gives any limit, or none.
+    expect((await gqlOk<{ setUserWorkspaces: { workspaces: null } }>(ts, LIMIT, { id: user.id, w: null }, admin())).setUserWorkspaces.workspaces).toBeNull();
+  });
+
   it("refuses heartbeats and completions of a ws-b run as NOT_FOUND, even with its lease token (regression: a ws-a operator completed ws-b's run; heartbeatRun answered CONFLICT)", async () => {
     const [runB] = await leased([{ type: 'iso.lease', workspace: 'ws-b' }], as(operatorB));
     const before = await runState(runB.id);
