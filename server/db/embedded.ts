@@ -12,6 +12,7 @@ import path from 'node:path';
 import os from 'node:os';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import { CONNECT_TIMEOUT_MS, guardClient } from './pool.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL for the `lookout` database. */
@@ -89,8 +90,7 @@ function readPostmasterPid(pgdata: string): { pid: number; port: number } | unde
 }
 
 async function canConnect(creds: Credentials, port: number, database = 'postgres'): Promise<boolean> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
+  const client = guardClient(new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database, connectionTimeoutMillis: 2000 }));
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -127,7 +127,7 @@ async function stopForeignPostmaster(pid: number): Promise<void> {
 }
 
 async function ensureDatabase(creds: Credentials, port: number): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres' });
+  const client = guardClient(new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres', connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [creds.database]);
@@ -135,7 +135,7 @@ async function ensureDatabase(creds: Credentials, port: number): Promise<void> {
       if (error.code !== '42P04') throw error; // created meanwhile by another process
     });
   } finally {
-    await client.end();
+    await client.end().catch(() => {});
   }
 }
 

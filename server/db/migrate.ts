@@ -5,12 +5,18 @@
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.ts';
+import { CONNECT_TIMEOUT_MS, guardClient } from './pool.ts';
 
 /** Arbitrary but fixed: the advisory lock key of Lookout's migrations. */
 export const MIGRATION_LOCK_KEY = 0x4c6f6f6b; // "Look"
 
 export async function migrateUnderLock(orm: MikroORM, url: string, logger: Logger): Promise<string[]> {
-  const lockClient = new pg.Client({ connectionString: url });
+  // The lock's connection waits for the lock, then sits idle while the migrations run on the ORM's
+  // pool (all in one transaction): losing it fails the wait, or is logged, instead of ending the
+  // process through an `error` event nobody listens to.
+  const lockClient = guardClient(new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }), (err) =>
+    logger.warn({ err }, 'lost the connection holding the migration lock'),
+  );
   await lockClient.connect();
   try {
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -19,7 +25,7 @@ export async function migrateUnderLock(orm: MikroORM, url: string, logger: Logge
     return applied.map((m) => m.name);
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
-    await lockClient.end();
+    await lockClient.end().catch(() => {});
   }
 }
 

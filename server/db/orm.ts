@@ -3,7 +3,7 @@
  * directory unless DATABASE_URL is set, with pending migrations applied under an advisory lock.
  */
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { projectRoot, type Config } from '../config.ts';
@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { entities, sqlOnlyTables } from './entities.ts';
 import { migrateUnderLock } from './migrate.ts';
+import { CONNECT_TIMEOUT_MS, createPool, guardPool } from './pool.ts';
 
 export const migrationsDir = path.join(projectRoot, 'migrations');
 
@@ -22,6 +23,9 @@ export function ormOptions(clientUrl: string, logger?: Logger): Options {
     forceUtcTimezone: true,
     schemaGenerator: { skipTables: sqlOnlyTables },
     pool: { min: 0, max: 10 },
+    // The ORM's own pg pool gets the same guard as the SQL pool (MikroORM adds a listener too, but
+    // reports nothing), and the same bound on getting a connection.
+    driverOptions: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, onPoolCreated: (pool: pg.Pool) => logger && guardPool(pool, logger) },
     debug: logger?.isLevelEnabled('trace') ?? false,
     migrations: {
       path: migrationsDir,
@@ -63,8 +67,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     const orm = await MikroORM.init(ormOptions(url, logger));
     if (migrate) await migrateUnderLock(orm, url, logger);
     // The time series, the overview and workers' dispatch calls (one connection per call in flight).
-    const sql = new pg.Pool({ connectionString: url, max: 12 });
-    sql.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
+    const sql = createPool(url, 12, logger);
     return {
       orm,
       sql,

@@ -1,24 +1,27 @@
 /** Plain SQL on the pg pool, for capability code whose hot paths are written in SQL (time series, overview, dispatch). */
 import type pg from 'pg';
+import { withConnection } from './pool.ts';
 
 /** The pool, or one of its connections (inside a transaction): what such code runs its statements on. */
 export type SqlClient = Pick<pg.PoolClient, 'query'>;
 
-/** Runs `work` in a transaction on one pooled connection: committed when it returns, rolled back when it throws. */
+/**
+ * Runs `work` in a transaction on one pooled connection: committed when it returns, rolled back when
+ * it throws. A connection lost meanwhile rejects the call and never returns to the pool.
+ */
 export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
+  return withConnection(pool, async (client, discard) => {
     await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    client.release();
-    return result;
-  } catch (error) {
-    // A connection that cannot even roll back is broken: the pool must not hand it out again.
-    const rolledBack = await client.query('rollback').then(() => true, () => false);
-    client.release(rolledBack ? undefined : (error as Error));
-    throw error;
-  }
+    try {
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      // A connection that cannot even roll back is broken: the pool must not hand it out again.
+      await client.query('rollback').catch(() => discard(error as Error));
+      throw error;
+    }
+  });
 }
 
 /** An instant as `Date.prototype.toISOString` writes it (the API's form), computed by PostgreSQL. */
