@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import { reportDatabaseError } from '../db/pool.ts';
 import type { CheckerRuntime } from './checkers/checker.ts';
 import { getChecker } from './checkers/registry.ts';
 import { runCheck } from './checkers/run.ts';
@@ -167,7 +168,7 @@ export class Scheduler {
         for (const claim of claims) this.#start(claim);
         if (claims.length === free && free > 0) continue; // more may be due: claim again at once
       } catch (err) {
-        if (this.#running) this.logger.error({ err }, 'scheduler could not claim due checks');
+        if (this.#running) reportDatabaseError(this.logger, err, 'scheduler could not claim due checks');
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.pollMs);

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import type { Monitoring } from '../monitoring/monitor.ts';
 import { schedule } from '../jobs.ts';
+import { reportDatabaseError } from '../db/pool.ts';
 import { NotReadyError } from '../errors.ts';
 import { OperationCatalog } from './catalog.ts';
 import { StartupChecklist, type ChecklistReport } from './checklist.ts';
@@ -115,7 +116,7 @@ export class Operations {
       logger,
     );
     // The checklist is per replica (each decides its own readiness), so it is not a claimed job.
-    const timer = setInterval(() => void this.refreshChecklist().catch((err) => logger.warn({ err }, 'checklist refresh failed')), 5000);
+    const timer = setInterval(() => void this.refreshChecklist().catch((err) => reportDatabaseError(logger, err, 'checklist refresh failed')), 5000);
     timer.unref();
     const stopJobs = this.#stopJobs;
     this.#stopJobs = async () => {

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import { answerWithin, type SqlClient } from '../db/sql.ts';
+import { reportDatabaseError } from '../db/pool.ts';
 import type { Status } from '../monitoring/status.ts';
 import type { SchedulerStats } from '../monitoring/scheduler.ts';
 
@@ -84,7 +85,7 @@ export function createMetrics(source: MetricsSource): Metrics {
           services = await answerWithin(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
         } catch (err) {
           this.reset();
-          source.logger.warn({ err }, 'metrics: could not read service statuses');
+          reportDatabaseError(source.logger, err, 'metrics: could not read service statuses');
           return;
         }
         this.reset();
