@@ -12,6 +12,8 @@ export interface Config {
   /** External PostgreSQL; when unset the embedded database under `dataDir` is used. */
   databaseUrl?: string;
   redisUrl?: string;
+  /** First part of every Redis channel name (LOOKOUT_REDIS_PREFIX), followed by REDIS_URL's database number: deployments sharing a Redis server stay apart. */
+  redisPrefix: string;
   /** Where the embedded database and runtime files live. */
   dataDir: string;
   configFile?: string;
@@ -41,6 +43,16 @@ function intFrom(name: string, raw: string | undefined, fallback: number): numbe
   return value;
 }
 
+const REDIS_PREFIX = /^[A-Za-z0-9._-]{1,64}$/;
+
+function redisPrefixFrom(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'lookout';
+  if (!REDIS_PREFIX.test(raw)) {
+    throw new BadInputError('LOOKOUT_REDIS_PREFIX', `LOOKOUT_REDIS_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-", got "${raw.slice(0, 80)}"`);
+  }
+  return raw;
+}
+
 /** Builds the configuration from `env` (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intFrom('PORT', env.PORT, 4000);
@@ -51,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: redisPrefixFrom(env.LOOKOUT_REDIS_PREFIX),
     dataDir: path.resolve(env.LOOKOUT_DATA_DIR || '.lookout'),
     configFile: env.LOOKOUT_CONFIG || undefined,
     bootstrapToken: env.LOOKOUT_BOOTSTRAP_TOKEN || undefined,

@@ -63,7 +63,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const db = await openDatabase(config, { logger });
-  const pubsub = await createPubSub(config.redisUrl, logger).catch(async (error) => {
+  const pubsub = await createPubSub(config.redisUrl, logger, { prefix: config.redisPrefix }).catch(async (error) => {
     await db.close();
     throw error;
   });

@@ -5,9 +5,15 @@
  */
 import { EventEmitter, on } from 'node:events';
 import type { Logger } from '../logger.ts';
+import { dependencyLog } from '../system/dependency-log.ts';
 
 export interface PubSub {
   readonly transport: 'in-process' | 'redis';
+  /**
+   * Sends `payload` to every subscriber of `channel` on every replica. A failure is logged here (a
+   * Redis outage once per outage, not once per event); the promise still rejects for callers that
+   * must know, so fire-and-forget callers only need to swallow it.
+   */
   publish<T>(channel: string, payload: T): Promise<void>;
   /** Events on `channel` until `signal` aborts (or the iterator is returned), kept from the moment it is called. */
   subscribe<T>(channel: string, signal?: AbortSignal): Subscription<T>;
@@ -19,9 +25,16 @@ export interface Subscription<T> extends AsyncIterableIterator<T> {
   ready: Promise<void>;
 }
 
+/**
+ * Local fan-out of events by channel. Channel names are namespaced before they become emitter
+ * events: a channel called `error` must not reach EventEmitter's special `error` event (which
+ * throws when nobody listens).
+ */
+const eventName = (channel: string) => `event:${channel}`;
+
 /** The emitter's events on `channel`, buffered from now on (not from the first `next()`). */
 function iterate<T>(emitter: EventEmitter, channel: string, signal?: AbortSignal, ready: Promise<void> = Promise.resolve(), onEnd = () => {}): Subscription<T> {
-  const events = on(emitter, channel, { signal });
+  const events = on(emitter, eventName(channel), { signal });
   let ended = false;
   const end = async (): Promise<IteratorResult<T>> => {
     if (!ended) {
@@ -50,13 +63,20 @@ function iterate<T>(emitter: EventEmitter, channel: string, signal?: AbortSignal
   };
 }
 
-export function createInProcessPubSub(): PubSub {
+export function createInProcessPubSub(logger?: Logger): PubSub {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
     transport: 'in-process',
     publish: async (channel, payload) => {
-      emitter.emit(channel, structuredClone(payload));
+      let copy: unknown;
+      try {
+        copy = structuredClone(payload);
+      } catch (err) {
+        logger?.error({ err, channel }, `an event on ${channel} is not plain data and was not published`);
+        throw err;
+      }
+      emitter.emit(eventName(channel), copy);
     },
     subscribe: (channel, signal) => iterate(emitter, channel, signal),
     close: async () => {
@@ -65,22 +85,114 @@ export function createInProcessPubSub(): PubSub {
   };
 }
 
-/** Redis pub/sub: one connection publishes, one listens; events fan out locally from the listener. */
-export async function createRedisPubSub(url: string, logger: Logger, prefix = 'lookout:'): Promise<PubSub> {
+/**
+ * The largest event Lookout sends or accepts through Redis. Its own are far smaller (a batch of 500
+ * run changes is about 80 KB); anything bigger is dropped before it is parsed, so a message from
+ * outside cannot hold the event loop in JSON.parse.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+/** How often a stream of bad messages is logged (the first at once, then a count). */
+const BAD_MESSAGE_LOG_MS = 60_000;
+
+/**
+ * The channel prefix of one deployment: Redis pub/sub ignores the database number, so deployments
+ * sharing a Redis server are told apart by it (and by LOOKOUT_REDIS_PREFIX): `lookout:0:`.
+ */
+export function channelPrefix(prefix: string, database: number): string {
+  return `${prefix}:${database}:`;
+}
+
+/** A Redis message as an event, or why it is not one: only JSON objects of bounded size are events. */
+export function decodeEvent(message: Buffer): { event: Record<string, unknown> } | { error: string } {
+  if (message.length > MAX_EVENT_BYTES) return { error: `${message.length} bytes, over the ${MAX_EVENT_BYTES}-byte limit` };
+  let value: unknown;
+  try {
+    value = JSON.parse(message.toString('utf8'));
+  } catch (error) {
+    return { error: `not JSON (${(error as Error).message})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: `not a JSON object (${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})` };
+  return { event: value as Record<string, unknown> };
+}
+
+/** Logs the first of a burst at once and the rest as a count, at most once per `everyMs`. */
+function rateLimitedWarning(logger: Logger, everyMs: number): (fields: Record<string, unknown>, message: string) => void {
+  let lastAt = -Infinity;
+  let suppressed = 0;
+  return (fields, message) => {
+    const now = Date.now();
+    if (now - lastAt < everyMs) return void suppressed++;
+    logger.warn({ ...fields, droppedSinceLastLine: suppressed }, message);
+    lastAt = now;
+    suppressed = 0;
+  };
+}
+
+export interface RedisPubSubOptions {
+  /** LOOKOUT_REDIS_PREFIX: the first part of every channel name (default `lookout`); the database number of the URL follows it. */
+  prefix?: string;
+}
+
+/** How long closing waits for Redis to acknowledge QUIT before dropping the connections. */
+const QUIT_TIMEOUT_MS = 2000;
+
+/**
+ * Redis pub/sub: one connection publishes, one listens; events fan out locally from the listener.
+ * Every message is treated as hostile: bounded, parsed defensively, dropped (and logged, rate
+ * limited) when it is not an event. Connection failures go to the outage log, once per outage.
+ */
+export async function createRedisPubSub(url: string, logger: Logger, { prefix: name = 'lookout' }: RedisPubSubOptions = {}): Promise<PubSub> {
   const { Redis } = await import('ioredis'); // loaded only when REDIS_URL is set
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   const listener = new Redis(url, { lazyConnect: true });
-  for (const client of [publisher, listener]) client.on('error', (err) => logger.warn({ err }, 'redis pub/sub connection error'));
+  const outages = dependencyLog(logger);
+  for (const client of [publisher, listener]) {
+    client.on('error', (err) => outages.unreachable('redis', err, 'pub/sub connection error'));
+    client.on('ready', () => outages.reachable('redis'));
+  }
   await Promise.all([publisher.connect(), listener.connect()]);
+  const prefix = channelPrefix(name, Number(publisher.options.db ?? 0));
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   /** Local subscribers per channel, and when Redis confirmed the channel's SUBSCRIBE. */
   const counts = new Map<string, { n: number; ready: Promise<void> }>();
-  listener.on('message', (channel: string, message: string) => emitter.emit(channel.slice(prefix.length), JSON.parse(message)));
+  const warnBadMessage = rateLimitedWarning(logger, BAD_MESSAGE_LOG_MS);
+  // Nothing thrown here may escape: it would surface in ioredis's socket handler, an uncaught exception.
+  listener.on('messageBuffer', (rawChannel: Buffer, message: Buffer) => {
+    try {
+      const channel = rawChannel.toString('utf8');
+      if (!channel.startsWith(prefix)) return;
+      const decoded = decodeEvent(message ?? Buffer.alloc(0));
+      if ('error' in decoded) {
+        warnBadMessage({ channel, bytes: message.length, reason: decoded.error }, `dropped a pub/sub message on ${channel}: ${decoded.error}`);
+        return;
+      }
+      emitter.emit(eventName(channel.slice(prefix.length)), decoded.event);
+    } catch (err) {
+      warnBadMessage({ err }, 'dropped a pub/sub message that could not be delivered');
+    }
+  });
+  const quit = (client: InstanceType<typeof Redis>) =>
+    client.status === 'ready'
+      ? Promise.race([client.quit().catch(() => {}), new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref())]).finally(() => client.disconnect())
+      : client.disconnect();
   return {
     transport: 'redis',
     publish: async (channel, payload) => {
-      await publisher.publish(prefix + channel, JSON.stringify(payload));
+      const message = JSON.stringify(payload);
+      const bytes = Buffer.byteLength(message);
+      if (bytes > MAX_EVENT_BYTES) {
+        const error = new Error(`the event on ${channel} is ${bytes} bytes, over the ${MAX_EVENT_BYTES}-byte limit of the pub/sub`);
+        logger.error({ err: error, channel }, 'event not published');
+        throw error;
+      }
+      try {
+        await publisher.publish(prefix + channel, message);
+      } catch (err) {
+        outages.unreachable('redis', err, `publish on ${channel} failed`);
+        throw err;
+      }
+      outages.reachable('redis');
     },
     subscribe<T>(channel: string, signal?: AbortSignal) {
       let entry = counts.get(channel);
@@ -109,14 +221,28 @@ export async function createRedisPubSub(url: string, logger: Logger, prefix = 'l
     },
     close: async () => {
       emitter.removeAllListeners();
-      await Promise.allSettled([publisher.quit(), listener.quit()]);
+      // QUIT waits for Redis; while it is unreachable that would hold shutdown through every retry.
+      await Promise.allSettled([quit(publisher), quit(listener)]);
     },
   };
 }
 
+/**
+ * Whether `keep` accepts `event`. An event from Redis is a JSON object but may still lack the fields
+ * a filter reads (a foreign or older publisher): one that makes the filter throw is dropped, instead
+ * of ending the subscription (and, over WebSocket, every other subscription on that socket).
+ */
+function accepts<T>(keep: (event: T) => boolean, event: T): boolean {
+  try {
+    return keep(event);
+  } catch {
+    return false;
+  }
+}
+
 /** Events on `channel` that `keep` accepts, until the subscriber leaves (a subscription's source). */
 export async function* filteredEvents<T>(pubsub: PubSub, channel: string, keep: (event: T) => boolean = () => true): AsyncGenerator<T> {
-  for await (const event of pubsub.subscribe<T>(channel)) if (keep(event)) yield event;
+  for await (const event of pubsub.subscribe<T>(channel)) if (accepts(keep, event)) yield event;
 }
 
 /**
@@ -131,12 +257,12 @@ export async function* replayedEvents<T>(pubsub: PubSub, channel: string, keep: 
     const past = await replay();
     const seen = new Set(past.map(key));
     yield* past;
-    for await (const event of live) if (keep(event) && !seen.has(key(event))) yield event;
+    for await (const event of live) if (accepts((e: T) => keep(e) && !seen.has(key(e)), event)) yield event;
   } finally {
     await live.return?.();
   }
 }
 
-export async function createPubSub(redisUrl: string | undefined, logger: Logger): Promise<PubSub> {
-  return redisUrl ? createRedisPubSub(redisUrl, logger) : createInProcessPubSub();
+export async function createPubSub(redisUrl: string | undefined, logger: Logger, options: RedisPubSubOptions = {}): Promise<PubSub> {
+  return redisUrl ? createRedisPubSub(redisUrl, logger, options) : createInProcessPubSub(logger);
 }

@@ -168,10 +168,11 @@ export class Monitoring {
   #publish(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void {
     this.o.stats?.onRecorded?.(checks, transitions);
     const { pubsub, logger } = this.o;
-    for (const check of checks) void pubsub.publish(Channels.checkRecorded, check).catch((err) => logger.warn({ err }, 'publish failed'));
+    // A failed publish is logged by the pub/sub itself (a Redis outage once, not once per event).
+    for (const check of checks) void pubsub.publish(Channels.checkRecorded, check).catch(() => {});
     for (const change of transitions) {
       logger.info(change, 'service status changed');
-      void pubsub.publish(Channels.statusChanged, change).catch((err) => logger.warn({ err }, 'publish failed'));
+      void pubsub.publish(Channels.statusChanged, change).catch(() => {});
     }
   }
 

@@ -1,10 +1,11 @@
 /**
- * The pub/sub contract, for every transport available here: in-process always, Redis when
- * REDIS_URL is set (two separate PubSub instances stand for two replicas).
+ * The pub/sub contract, for every transport available here: in-process always, Redis when one
+ * answers (REDIS_URL, or 127.0.0.1:6379; two separate PubSub instances stand for two replicas).
  */
 import { describe, expect, it } from 'vitest';
 import { createInProcessPubSub, createRedisPubSub, replayedEvents, type PubSub } from '../../server/events/pubsub.ts';
 import { createLogger } from '../../server/logger.ts';
+import { redisAvailable, redisUrl } from './redis.ts';
 
 const logger = createLogger('silent');
 const transports: [string, () => Promise<[PubSub, PubSub]>][] = [
@@ -13,8 +14,10 @@ const transports: [string, () => Promise<[PubSub, PubSub]>][] = [
     return [one, one];
   }],
 ];
-if (process.env.REDIS_URL) {
-  transports.push(['redis (two replicas)', async () => [await createRedisPubSub(process.env.REDIS_URL!, logger), await createRedisPubSub(process.env.REDIS_URL!, logger)]]);
+if (redisAvailable) {
+  // A prefix of this run's own: other runs on the same Redis are other deployments.
+  const prefix = `lookout-test-${process.pid}`;
+  transports.push(['redis (two replicas)', async () => [await createRedisPubSub(redisUrl, logger, { prefix }), await createRedisPubSub(redisUrl, logger, { prefix })]]);
 }
 
 async function first<T>(iterator: AsyncIterableIterator<T>, count: number): Promise<T[]> {
