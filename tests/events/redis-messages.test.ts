@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createInProcessPubSub, createRedisPubSub, filteredEvents, MAX_EVENT_BYTES, type PubSub } from '../../server/events/pubsub.ts';
 import type { Logger } from '../../server/logger.ts';
+import { gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
+import { startTestServer } from '../support/server.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
 
 /** A logger whose JSON lines the test can read. */
@@ -134,6 +136,37 @@ describe.skipIf(!redisAvailable)('messages from Redis', () => {
     expect(await heardBy(otherPrefix, db1)).toEqual([]);
     // The control: two replicas of one deployment (same database, same prefix) do hear each other.
     expect(await heardBy(sameAsDb1, db1)).toEqual([1]);
+  });
+});
+
+describe.skipIf(!redisAvailable)('a running server on Redis', () => {
+  it('keeps serving and publishing after bad messages on every channel it listens to (regression: one `redis-cli publish` stopped every replica)', async () => {
+    const prefix = `t-server-${run}`;
+    const ts = await startTestServer({ runScheduler: false, config: { redisUrl, redisPrefix: prefix } });
+    const raw = new Redis(redisUrl);
+    const client = wsClient(ts, { token: ts.adminToken });
+    try {
+      const query = 'subscription { healthCheckRecorded(service: "lookout") { service status } }';
+      const received = takeEvents<{ healthCheckRecorded: { service: string } }>(client, query, 1);
+      const channels = ['service.status', 'service.check', 'event-bus.probe', 'operations.run', 'operations.checklist'].map((name) => `${prefix}:0:${name}`);
+      // Wait until the subscription listens on Redis, then send every channel what a foreign publisher might.
+      const check = `${prefix}:0:service.check`;
+      for (let tries = 0; ((await raw.pubsub('NUMSUB', check)) as [string, number])[1] === 0; tries++) {
+        if (tries > 100) throw new Error('the subscription never listened on Redis');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const channel of channels) for (const bad of ['not json', 'null', '7', '[]', '{"runs":"x"}', '{}']) await raw.publish(channel, bad);
+      // The server still answers, checks, stores and publishes: the subscriber gets the recheck's event.
+      expect((await fetch(`${ts.url}/health`)).status).toBe(200);
+      await gqlOk(ts, 'mutation { recheckService(name: "lookout") { status } }', {}, { token: ts.adminToken });
+      expect((await received).map((e) => e.healthCheckRecorded.service)).toEqual(['lookout']);
+      const probe = await gqlOk<{ diagnoseService: { status: string } }>(ts, 'mutation { diagnoseService(name: "event-bus") { status } }', {}, { token: ts.adminToken });
+      expect(probe.diagnoseService.status).toBe('HEALTHY');
+    } finally {
+      await client.dispose();
+      raw.disconnect();
+      await ts.close();
+    }
   });
 });
 
