@@ -23,4 +23,6 @@ export async function redisAnswers(url = redisUrl): Promise<boolean> {
 }
 
 export const redisAvailable = await redisAnswers();
+// CI sets this: there the Redis suites must run, never skip.
+if (!redisAvailable && process.env.LOOKOUT_TEST_REQUIRE_REDIS) throw new Error(`No Redis answers PING at ${redisUrl}, and LOOKOUT_TEST_REQUIRE_REDIS is set (.ci/run starts one).`);
 if (!redisAvailable) console.warn(`Skipping the Redis pub/sub tests: no Redis answers PING at ${redisUrl} (set REDIS_URL to use another).`);
