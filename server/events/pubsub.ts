@@ -143,7 +143,9 @@ const QUIT_TIMEOUT_MS = 2000;
  */
 export async function createRedisPubSub(url: string, logger: Logger, { prefix: name = 'lookout' }: RedisPubSubOptions = {}): Promise<PubSub> {
   const { Redis } = await import('ioredis'); // loaded only when REDIS_URL is set
-  const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  // While Redis is unreachable a publish fails at once instead of waiting through reconnects in the
+  // offline queue: callers (a mutation announcing its runs) must not hang on an outage.
+  const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   const listener = new Redis(url, { lazyConnect: true });
   const outages = dependencyLog(logger);
   for (const client of [publisher, listener]) {
