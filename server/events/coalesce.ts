@@ -5,11 +5,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Yields every item of `source`, grouped so that batches are at least `windowMs` apart. */
+/**
+ * Yields every item of `source`, grouped so that batches are at least `windowMs` apart. An error of
+ * `source` ends the stream with that error, after the items already received.
+ */
 export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number): AsyncGenerator<T[]> {
   let pending: T[] = [];
   let ended = false;
+  let failure: { error: unknown } | undefined;
   const waiting: { wake: (() => void) | null } = { wake: null };
+  // The pump runs on its own; its failure is kept for the consumer here, never left unhandled.
   const pump = (async () => {
     try {
       for (let next = await source.next(); !next.done; next = await source.next()) {
@@ -17,6 +22,8 @@ export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number)
         pending.push(...next.value);
         waiting.wake?.();
       }
+    } catch (error) {
+      failure = { error };
     } finally {
       ended = true;
       waiting.wake?.();
@@ -26,6 +33,7 @@ export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number)
   try {
     for (;;) {
       if (!pending.length) {
+        if (failure) throw failure.error;
         if (ended) return;
         await new Promise<void>((resolve) => (waiting.wake = resolve));
         waiting.wake = null;
@@ -40,6 +48,6 @@ export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number)
     }
   } finally {
     await source.return?.();
-    await pump.catch(() => {});
+    await pump;
   }
 }

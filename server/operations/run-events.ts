@@ -30,6 +30,7 @@ export async function runChanges(em: EntityManager, pubsub: PubSub, actor: Actor
     (!filter?.type || e.type === filter.type) &&
     (!filter?.outcome?.length || filter.outcome.includes(e.outcome));
   return (async function* () {
-    for await (const message of filteredEvents<RunsUpdatedMessage>(pubsub, OperationChannels.runUpdated)) yield message.runs.filter(keep);
+    // A message from Redis may have any shape: only its well-formed runs count (the rest would throw in `keep`).
+    for await (const message of filteredEvents<RunsUpdatedMessage>(pubsub, OperationChannels.runUpdated, (m) => Array.isArray(m.runs))) yield message.runs.filter((e) => typeof e === 'object' && e !== null && ['string', 'number'].includes(typeof e.id) && keep(e));
   })();
 }

@@ -170,6 +170,41 @@ describe.skipIf(!redisAvailable)('a running server on Redis', () => {
   });
 });
 
+describe.skipIf(!redisAvailable)('run-change subscriptions on Redis', () => {
+  it('keep going past run messages of the wrong shape (regression: `{"runs":"x"}` on operations.run threw in the run filter and silently ended every run subscription on the server)', async () => {
+    const prefix = `t-runs-${run}`;
+    const ts = await startTestServer({ runScheduler: false, config: { redisUrl, redisPrefix: prefix } });
+    const raw = new Redis(redisUrl);
+    const client = wsClient(ts, { token: ts.adminToken });
+    try {
+      const channel = `${prefix}:0:operations.run`;
+      const bad = ['{}', '{"runs":"x"}', '{"runs":[null,5,"x"]}', '{"runs":[{"id":{"toString":1}}]}'];
+      const good = JSON.stringify({ runs: [{ id: '424242', workspaceId: 1, tenantId: null, type: 'fault.test', status: 'queued', outcome: null, at: new Date().toISOString() }] });
+      /** Sends the bad messages then the good one, again every 200 ms until `received` settles (the subscription starts listening at some point). */
+      const sendUntil = async <T>(received: Promise<T>): Promise<T> => {
+        let settled = false;
+        void received.then(() => (settled = true), () => (settled = true));
+        for (let tries = 0; !settled; tries++) {
+          if (tries > 50) throw new Error('the subscription never received the good message');
+          for (const message of [...bad, good]) await raw.publish(channel, message);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return received;
+      };
+      // The coalesced notices of a list: the good run's id, nothing from the bad messages.
+      const notices = await sendUntil(takeEvents<{ operationRunsChanged: { ids: string[] } }>(client, 'subscription { operationRunsChanged(intervalMs: 250) { ids } }', 1));
+      expect(notices[0].operationRunsChanged.ids).toEqual(['424242']);
+      // Every change: the first event to reach the resolver is the good one (a run that does not exist).
+      await expect(sendUntil(takeEvents(client, 'subscription { operationRunUpdated { id } }', 1))).rejects.toThrow(/424242/);
+      expect((await fetch(`${ts.url}/health`)).status).toBe(200);
+    } finally {
+      await client.dispose();
+      raw.disconnect();
+      await ts.close();
+    }
+  });
+});
+
 describe('channel names', () => {
   it('deliver a channel called "error" like any other (EventEmitter throws on an unheard "error" event)', async () => {
     const pubsub = createInProcessPubSub();
