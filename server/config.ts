@@ -30,6 +30,8 @@ export interface Config {
   clientDir: string;
   /** Extra origins allowed to open WebSockets (LOOKOUT_ALLOWED_ORIGINS, comma-separated), e.g. a Vite dev server. */
   allowedOrigins: string[];
+  /** Largest request body accepted (LOOKOUT_MAX_BODY_BYTES); a larger one is refused with 413. */
+  maxBodyBytes: number;
 }
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: env.LOOKOUT_SECURE_COOKIES ? env.LOOKOUT_SECURE_COOKIES === 'true' : publicUrl?.startsWith('https:') ?? false,
     clientDir: path.join(projectRoot, 'dist', 'client'),
     allowedOrigins: (env.LOOKOUT_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    maxBodyBytes: intFrom('LOOKOUT_MAX_BODY_BYTES', env.LOOKOUT_MAX_BODY_BYTES, 4 * 1024 * 1024),
   };
 }
 

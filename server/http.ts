@@ -1,8 +1,11 @@
 /**
  * The HTTP server: /graphql (HTTP and WebSocket), /health, /metrics and the dashboard at /.
- * Logs one line per request with its duration.
+ * Logs one line per request with its duration. Every request is bounded before it is routed: its
+ * target and Host must make a URL (400), its body fit LOOKOUT_MAX_BODY_BYTES (413), its headers
+ * arrive within HEADERS_TIMEOUT_MS and the whole request within REQUEST_TIMEOUT_MS (408).
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { GraphQLSchema } from 'graphql';
 import type { App } from './context.ts';
 import { createGraphQL } from './http/yoga.ts';
@@ -11,6 +14,8 @@ import { serveClient } from './http/static.ts';
 import { overallHealth, readiness } from './system/health.ts';
 import type { Metrics } from './system/metrics.ts';
 import { handlePing } from './http/ping.ts';
+import { originForm, requestUrl } from './http/request-target.ts';
+import { declaresBodyOver, discardBody, lingeringClose, refuseBody } from './http/body-limit.ts';
 
 export interface HttpEndpoints {
   server: http.Server;
@@ -20,22 +25,54 @@ export interface HttpEndpoints {
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/health/ready', '/metrics']);
 const PING_ROUTE = /^\/ping\/([\w-]{8,64})(\/fail)?\/?$/;
 
+/** Slow-loris bounds: a client gets this long for its headers, and for its whole request (a 4 MiB body on a slow link). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+function refuseTarget(res: http.ServerResponse): void {
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end('Bad request: the target or Host header is not a valid URL.\n');
+}
+
+/** A refused upgrade gets a plain answer when the socket can still take one, and is closed. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  if (!socket.writable) return void socket.destroy();
+  // Destroyed once written: a half-closed socket left to the client would hold shutdown open.
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+}
+
 export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[], metrics: Metrics): HttpEndpoints {
   const yoga = createGraphQL(app, schema, metrics);
   const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger);
 
-  const server = http.createServer(async (req, res) => {
+  const maxBody = app.config.maxBodyBytes;
+  // Last resort, for a fault in the 500 answer itself: the connection goes, the process stays.
+  const failed = (error: unknown, res: http.ServerResponse) => {
+    app.logger.error({ err: error }, 'request failed');
+    res.destroy();
+  };
+  const handleRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = performance.now();
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    const ping = PING_ROUTE.exec(pathname);
-    const route = KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : '/';
+    const url = requestUrl(req);
+    const pathname = url?.pathname ?? null;
+    const ping = pathname === null ? null : PING_ROUTE.exec(pathname);
+    const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : '/';
     res.on('finish', () => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       app.logger.info({ method: req.method, path: pathname, status: res.statusCode, durationMs }, 'request');
+      if (!req.complete) lingeringClose(req, maxBody);
     });
     try {
-      if (pathname === '/graphql') return void (await yoga(req, res, { req }));
+      if (url === null) return refuseTarget(res);
+      if (declaresBodyOver(req, maxBody)) return refuseBody(res, maxBody);
+      // The GraphQL request parser reads a POST's body (counting it against the limit); no other route reads one.
+      const readsBody = pathname === '/graphql' && req.method !== 'GET' && req.method !== 'HEAD';
+      if (!readsBody && (await discardBody(req, maxBody)) === 'too large') return refuseBody(res, maxBody);
+      if (pathname === '/graphql') {
+        req.url = originForm(url);
+        return void (await yoga(req, res, { req }));
+      }
       if (pathname === '/health') {
         const { status } = await overallHealth(app);
         res.writeHead(status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -56,17 +93,37 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         res.writeHead(405, { allow: 'GET, HEAD' });
         return void res.end();
       }
-      serveClient(app.config.clientDir, req, res);
+      serveClient(app.config.clientDir, url, req, res);
     } catch (error) {
       app.logger.error({ err: error, path: pathname }, 'request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal error\n');
     }
+  };
+
+  const server = http.createServer(
+    // The timeouts are enforced by a sweep; once a second keeps them close to what they say.
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    (req, res) => void handleRequest(req, res).catch((error) => failed(error, res)),
+  );
+  // A client announcing a body over the limit (curl does, past 1 MB) is refused before it sends it.
+  server.on('checkContinue', (req, res) => {
+    if (!declaresBodyOver(req, maxBody)) res.writeContinue();
+    void handleRequest(req, res).catch((error) => failed(error, res));
   });
 
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/graphql') return void socket.destroy();
-    ws.handleUpgrade(req, socket, head);
+    // Node hands the socket over without its error listener: a reset before ws takes it must not be fatal.
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = requestUrl(req);
+      if (url === null) return refuseUpgrade(socket, '400 Bad Request');
+      if (url.pathname !== '/graphql') return refuseUpgrade(socket, '404 Not Found');
+      ws.handleUpgrade(req, socket, head);
+    } catch (error) {
+      app.logger.warn({ err: error }, 'WebSocket upgrade failed');
+      socket.destroy();
+    }
   });
   return { server, ws };
 }

@@ -1,7 +1,8 @@
 /**
  * Heartbeat pings for cron jobs and workers: `POST /ping/<token>` (GET and HEAD work too, for
  * `curl`-less environments) and `/ping/<token>/fail` to report a failure. Like Healthchecks: the
- * token in the URL is the credential, so no API token is needed.
+ * token in the URL is the credential, so no API token is needed. A body (a job's output) is not
+ * kept: server/http.ts drops it, within the body limit, before routing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../context.ts';
@@ -12,7 +13,6 @@ export async function handlePing(app: App, req: IncomingMessage, res: ServerResp
     res.writeHead(405, { allow: 'POST, GET, HEAD' });
     return void res.end();
   }
-  req.resume(); // the body (a job's output) is not kept
   try {
     const result = await app.monitoring.ping(token, failed);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });

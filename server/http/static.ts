@@ -2,6 +2,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,14 +16,29 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export function serveClient(clientDir: string, req: IncomingMessage, res: ServerResponse): void {
+/** The decoded path, or null when its percent-encoding is not UTF-8 (`/%ff`) or it holds a NUL. */
+function decodedPath(url: URL): string | null {
+  try {
+    const decoded = decodeURIComponent(url.pathname);
+    return decoded.includes('\0') ? null : decoded;
+  } catch {
+    return null;
+  }
+}
+
+export function serveClient(clientDir: string, url: URL, req: IncomingMessage, res: ServerResponse): void {
   const index = path.join(clientDir, 'index.html');
   if (!existsSync(index)) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('The dashboard is not built yet: run `npm run build:client` (npm start does it for you).\n');
     return;
   }
-  const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const urlPath = decodedPath(url);
+  if (urlPath === null) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad request: the path is not valid percent-encoded UTF-8, or holds a NUL.\n');
+    return;
+  }
   const candidate = path.normalize(path.join(clientDir, urlPath));
   const isAsset = candidate.startsWith(clientDir + path.sep) && existsSync(candidate) && statSync(candidate).isFile();
   const file = isAsset ? candidate : index;
@@ -37,5 +53,7 @@ export function serveClient(clientDir: string, req: IncomingMessage, res: Server
     res.end();
     return;
   }
-  createReadStream(file).pipe(res);
+  // The file can vanish between the check and the read (a rebuild of the dashboard): the answer
+  // is cut short, and a read error never reaches the process.
+  pipeline(createReadStream(file), res).catch(() => res.destroy());
 }

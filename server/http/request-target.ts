@@ -1,0 +1,31 @@
+/**
+ * The URL of an incoming request, from its target and Host header, or null when either is not one:
+ * every route and the WebSocket upgrade read the path from here, so a target like `//[` is a 400
+ * (or a refused upgrade), never an exception outside a handler.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * A Host header is a host and an optional port: nothing a URL would read as a path, query or user
+ * (graphql-yoga builds its request URL from `http://${host}${target}`).
+ */
+function isHost(host: string): boolean {
+  return !/[/?#@\\]/.test(host) && URL.canParse(`http://${host}`);
+}
+
+export function requestUrl(req: IncomingMessage): URL | null {
+  const host = req.headers.host;
+  // An empty Host is allowed (RFC 9112 §3.2); graphql-yoga then uses the local address.
+  if (host && !isHost(host)) return null;
+  const target = req.url ?? '/';
+  if (!URL.canParse(target, 'http://localhost')) return null;
+  return new URL(target, 'http://localhost');
+}
+
+/**
+ * The target in origin form (`/path?query`), as graphql-yoga must get it: it builds its own URL
+ * from `http://${host}${target}`, which an absolute-form target would turn into something else.
+ */
+export function originForm(url: URL): string {
+  return `${url.pathname}${url.search}`;
+}
