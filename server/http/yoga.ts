@@ -1,20 +1,36 @@
 /**
- * GraphQL over HTTP (graphql-yoga): GraphiQL in the browser, depth / cost / alias limits, masked
- * unexpected errors, per-operation metrics and the Set-Cookie headers resolvers ask for.
+ * GraphQL over HTTP (graphql-yoga): GraphiQL in the browser, body and document limits, depth / cost /
+ * alias / directive limits, masked unexpected errors, per-operation metrics and the Set-Cookie
+ * headers resolvers ask for.
  */
 import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import { LookoutError } from '../errors.ts';
+import { reportDatabaseError } from '../db/pool.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { buildContext, resolveCaller, type App, type RequestContext } from '../context.ts';
 import { CSRF_HEADER } from './cookies.ts';
 import type { Metrics } from '../system/metrics.ts';
+import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
+import { useGraphQLRequestParsing } from './graphql-request.ts';
+import { boundErrorMessage, useBoundedErrorMessages } from './error-messages.ts';
 
-export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30 } as const;
+export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30, maxDirectives: 50, ...DOCUMENT_LIMITS } as const;
+
+/**
+ * graphql-armor throws by default, which skips the validation-error path: no code, HTTP 200 whatever
+ * the Accept header, and over WebSocket the whole socket closed. Reported, a refusal is an ordinary
+ * GRAPHQL_VALIDATION_FAILED error.
+ */
+const reportedAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
 
 interface ServerContext {
   req: IncomingMessage;
@@ -64,6 +80,11 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // useGraphQLRequestParsing counts the body as it streams (a declared Content-Length over the limit
+    // was refused in server/http.ts); yoga's own count would cancel the stream and reset the connection.
+    maxRequestBodySize: false,
+    // Nothing in the API takes files: multipart bodies are refused instead of parsed.
+    multipart: false,
     graphiql: { title: 'Lookout GraphQL', subscriptionsProtocol: 'WS' },
     logging: {
       debug: (...args) => app.logger.trace({ yoga: args.map(String) }, 'graphql'),
@@ -75,19 +96,26 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       isDev: process.env.NODE_ENV === 'development',
       // Unexpected errors are logged in full here; callers only see "Unexpected error." (INTERNAL_SERVER_ERROR).
       maskError: (error, message, isDev) => {
+        // Messages may quote the client's input (a field name, a variable's value): never at length.
+        boundErrorMessage(error as Error);
         // graphql ships CommonJS and ESM builds and both may be loaded, so walk the chain by shape, not class.
         let original = error as { originalError?: unknown; locations?: unknown; extensions?: unknown };
         while (!(original instanceof LookoutError) && original.originalError) original = original.originalError as typeof original;
         if (original instanceof LookoutError) return error as Error;
         if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error as Error; // validation, limits, coercion
-        app.logger.error({ err: original, path: (error as { path?: unknown }).path }, 'unexpected error in a GraphQL operation');
+        // An unreachable database is one outage in the log, not a stack per request.
+        reportDatabaseError(app.logger, original, 'unexpected error in a GraphQL operation', { path: (error as { path?: unknown }).path });
         return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev && { detail: String(original) }) } });
       },
     },
     plugins: [
-      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth }),
-      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost }),
-      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases }),
+      useGraphQLRequestParsing(app.config.maxBodyBytes),
+      useDocumentLimits(),
+      useBoundedErrorMessages(),
+      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, ...reportedAsValidationError }),
+      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, ...reportedAsValidationError }),
+      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...reportedAsValidationError }),
+      maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, ...reportedAsValidationError }),
       // Queries are compiled (graphql-jit): the overview grid resolves ~17 fields per service, and
       // compiled execution is several times faster than graphql-js's interpreter for that.
       ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => operationType(args.document) === 'query' })]),

@@ -96,11 +96,18 @@ export function parseRedisTarget(value: string): RedisTarget {
   const address = parseHostPort(url.port ? `${url.hostname}:${url.port}` : url.hostname, 'target', REDIS_DEFAULT_PORT);
   const dbText = url.pathname.replace(/^\//, '');
   if (dbText !== '' && !/^\d+$/.test(dbText)) throw new BadInputError('target', `${expected}; the database must be a number, got "${dbText}".`);
+  const decoded = (part: string, what: string) => {
+    try {
+      return part ? decodeURIComponent(part) : undefined;
+    } catch {
+      throw new BadInputError('target', `${expected}; the ${what} is not valid percent-encoding (%XX of UTF-8).`);
+    }
+  };
   return {
     ...address,
     tls: url.protocol.toLowerCase() === 'rediss:',
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    username: decoded(url.username, 'user name'),
+    password: decoded(url.password, 'password'),
     db: dbText === '' ? undefined : Number(dbText),
   };
 }
