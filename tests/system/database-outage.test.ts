@@ -25,7 +25,7 @@ const ANSWER_WITHIN_MS = 3000;
 /** How soon after recovery a new check must be stored: one interval (1 s), the writer's retry, and room for a loaded machine. */
 const STORED_WITHIN_MS = 12_000;
 /** Lines at warn level or above that one outage may log. */
-const MAX_WARNINGS_PER_OUTAGE = 4;
+const MAX_WARNINGS_PER_OUTAGE = 3;
 
 let dir: string;
 let pgdata: string;
