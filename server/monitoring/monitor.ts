@@ -17,7 +17,8 @@ import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
 import { schedule, type PeriodicJob } from '../jobs.ts';
-import { recordChecks, ResultWriter, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
+import { ResultWriter } from './result-writer.ts';
+import { recordChecks, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
 import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUpRecent } from './timeseries.ts';
@@ -49,6 +50,8 @@ export class Monitoring {
   config: MonitoringConfig | null = null;
   readonly runtime: CheckerRuntime;
   readonly scheduler: Scheduler;
+  /** This replica's results on their way to the database (held during an outage; `heldResults`, `droppedResults` for metrics). */
+  readonly writer: ResultWriter;
   #stopJobs: (() => Promise<void>) | undefined;
   #watcher: FSWatcher | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
@@ -74,8 +77,8 @@ export class Monitoring {
         return rows[0]?.last_ping_at ? { at: rows[0].last_ping_at, failed: rows[0].last_ping_failed } : null;
       },
     };
-    const writer = new ResultWriter(o.sql, { onRecorded: (checks, transitions) => this.#publish(checks, transitions) }, o.logger);
-    this.scheduler = new Scheduler(o.sql, writer, this.runtime, o.clock, o.logger, undefined, o.stats);
+    this.writer = new ResultWriter(o.sql, { onRecorded: (checks, transitions) => this.#publish(checks, transitions) }, o.logger);
+    this.scheduler = new Scheduler(o.sql, this.writer, this.runtime, o.clock, o.logger, undefined, o.stats);
   }
 
   async start(): Promise<void> {
@@ -178,17 +181,14 @@ export class Monitoring {
 
   async #claimByName(name: string): Promise<ClaimedCheck> {
     const { rows } = await this.o.sql.query(
-      `select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.failure_threshold,
-              s.recovery_threshold, s.critical, st.status, st.pending_status, st.pending_count
-         from services s join service_states st on st.service_id = s.id where s.name = $1`,
+      'select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical from services s where s.name = $1',
       [name],
     );
     const r = rows[0];
     if (!r) throw new NotFoundError('Service', name);
     return {
       serviceId: r.id, name: r.name, kind: r.kind, target: r.target, options: r.options, timeoutMs: r.timeout_ms,
-      degradedLatencyMs: r.degraded_latency_ms, failureThreshold: r.failure_threshold, recoveryThreshold: r.recovery_threshold,
-      critical: r.critical, status: r.status, pendingStatus: r.pending_status, pendingCount: r.pending_count, dueAt: this.o.clock.now(),
+      degradedLatencyMs: r.degraded_latency_ms, critical: r.critical, dueAt: this.o.clock.now(),
     };
   }
 

@@ -1,16 +1,16 @@
 /**
- * Writes check results in batches: one transaction appends the checks to the time series, updates
- * each service's state, and closes/opens uptime windows for the services whose status changed —
- * so a transition is stored with the check that caused it. Events are published after commit.
+ * Stores check results. The writer owns each service's status: in one transaction per batch it locks
+ * the services' state rows, applies the results in `checked_at` order to the state stored there,
+ * appends the checks to the time series and writes one uptime window per real transition — so a
+ * transition is stored once, with the check that caused it, whichever replica ran the check.
  */
 import type pg from 'pg';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
-import type { Logger } from '../logger.ts';
 import type { CheckResult } from './checkers/checker.ts';
-import { applyResult, type StatusState, type Thresholds, type Transition } from './status-machine.ts';
+import { applyResult, type StatusState, type Transition } from './status-machine.ts';
 import { STATUSES, type Status } from './status.ts';
 
-/** A finished check of one service, with the state it started from. */
+/** A finished check of one service. It carries no state: the writer reads that under its lock. */
 export interface CompletedCheck {
   serviceId: number;
   serviceName: string;
@@ -18,8 +18,6 @@ export interface CompletedCheck {
   kind: string;
   checkedAt: Date;
   result: CheckResult;
-  state: StatusState;
-  thresholds: Thresholds;
 }
 
 /** What subscribers get when a check is recorded (plain data). */
@@ -51,6 +49,7 @@ export const STATUS_CODE: Record<Status, number> = { healthy: 0, degraded: 1, do
 export const statusFromCode = (code: number): Status => STATUSES[code];
 
 export interface RecordOutcome {
+  /** In `checked_at` order. */
   transitions: StatusChangeEvent[];
   checks: HealthCheckEvent[];
 }
@@ -61,154 +60,197 @@ export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[]): Promi
   return inTransaction(sql, (client) => writeChecks(client, batch));
 }
 
+/** One service in a batch: what is stored for it (read under the lock) and what the batch makes of it. */
+interface ServicePlan {
+  paused: boolean;
+  thresholds: { failureThreshold: number; recoveryThreshold: number };
+  state: StatusState;
+  lastCheckedAt: Date | null;
+  /** The newest result that moves the stored state (none: only late results in this batch). */
+  latest?: CompletedCheck;
+  latencies: number[];
+  statusSince?: Date;
+}
+
 /**
  * The statements of `recordChecks`, on a connection that is already in a transaction (a recheck
  * writes its check in the transaction of its audit row). Publish the outcome after the commit.
  */
 export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): Promise<RecordOutcome> {
   if (!batch.length) return { transitions: [], checks: [] };
-  // A service appears once per batch at most in normal operation; if not, apply its results in order.
-  const states = new Map<number, StatusState>();
-  let rows = batch.map((c) => {
-    const { next, transition } = applyResult(states.get(c.serviceId) ?? c.state, c.result.status, c.thresholds, c.result.error);
-    states.set(c.serviceId, next);
-    return { check: c, next, transition };
-  });
-  const changing = [...new Set(rows.filter((r) => r.transition).map((r) => r.check.serviceId))];
-  if (changing.length) {
-    // A paused service's time stays paused: a check that was running when it was paused, a recheck
-    // or a ping is kept in its history but does not move its status (no window, no transition).
-    // The lock waits for a pause in progress (setPaused locks the row FOR UPDATE first, then reads
-    // it) and then reads the row as committed; FOR KEY SHARE does not block ordinary updates.
-    const { rows: locked } = await client.query<{ id: number; paused: boolean }>('select id, paused from services where id = any($1) order by id for key share', [changing]);
-    const pausedIds = new Set(locked.filter((p) => p.paused).map((p) => p.id));
-    if (pausedIds.size) rows = rows.map((r) => (pausedIds.has(r.check.serviceId) ? { check: r.check, next: r.check.state, transition: null } : r));
-  }
-  const last = new Map(rows.map((r) => [r.check.serviceId, r]));
-  const changed = rows.filter((r): r is typeof r & { transition: Transition } => r.transition !== null);
-
+  const checks = [...batch].sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());
+  // Every result goes to the history, before any lock is taken: a stalled checks table (a vacuum, a
+  // slow disk) then holds no service's row, and pausing or claiming it goes on meanwhile.
   await client.query(
     `insert into health_checks (checked_at, service_id, status, latency_ms, error)
      select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[], $5::text[])`,
     [
-      rows.map((r) => r.check.checkedAt),
-      rows.map((r) => r.check.serviceId),
-      rows.map((r) => STATUS_CODE[r.check.result.status]),
-      rows.map((r) => r.check.result.latencyMs),
-      rows.map((r) => (r.check.result.status === 'healthy' ? null : r.check.result.error?.slice(0, 1000) ?? null)),
+      checks.map((c) => c.checkedAt),
+      checks.map((c) => c.serviceId),
+      checks.map((c) => STATUS_CODE[c.result.status]),
+      checks.map((c) => c.result.latencyMs),
+      checks.map((c) => (c.result.status === 'healthy' || c.result.error === null ? null : storableText(c.result.error.slice(0, 1000)))),
     ],
   );
-  const finals = [...last.values()];
-  // A result older than the one stored (its claim expired while the database stalled, and the check
-  // ran again) is kept in the history but changes neither the state nor the uptime windows.
-  const { rows: current } = await client.query<{ service_id: number }>(
-    `update service_states s set
-       status = v.status,
-       status_since = case when v.changed then v.checked_at else s.status_since end,
-       pending_status = v.pending_status,
-       pending_count = v.pending_count,
-       last_checked_at = v.checked_at,
-       last_latency_ms = v.latency,
-       last_error = v.error,
-       last_details = v.details,
-       recent_latencies = (s.recent_latencies || v.latency)[greatest(1, cardinality(s.recent_latencies) + 2 - ${RECENT_LATENCIES}):],
-       claimed_until = null
-     from unnest($1::int[], $2::text[], $3::bool[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[])
-       as v(service_id, status, changed, pending_status, pending_count, checked_at, latency, error, details)
-     where s.service_id = v.service_id and (s.last_checked_at is null or s.last_checked_at <= v.checked_at)
-     returning s.service_id`,
-    [
-      finals.map((r) => r.check.serviceId),
-      finals.map((r) => r.next.status),
-      finals.map((r) => changed.some((x) => x.check.serviceId === r.check.serviceId)),
-      finals.map((r) => r.next.pendingStatus),
-      finals.map((r) => r.next.pendingCount),
-      finals.map((r) => r.check.checkedAt),
-      finals.map((r) => r.check.result.latencyMs),
-      finals.map((r) => r.check.result.error),
-      finals.map((r) => JSON.stringify(r.check.result.details ?? {})),
-    ],
-  );
-  const stored = new Set(current.map((r) => r.service_id));
-  const transitions = changed.filter((t) => stored.has(t.check.serviceId));
-  if (transitions.length) {
-    const ids = transitions.map((t) => t.check.serviceId);
-    const ats = transitions.map((t) => t.check.checkedAt);
+  const plans = await lockServices(client, [...new Set(batch.map((c) => c.serviceId))]);
+  const changes: { check: CompletedCheck; transition: Transition }[] = [];
+  for (const check of checks) {
+    const plan = plans.get(check.serviceId);
+    if (!plan) continue; // deleted while its check ran
+    // A result older than the one stored (its claim expired while the database stalled, and the
+    // check ran again) is kept in the history but changes neither the state nor the uptime windows.
+    if (plan.lastCheckedAt && check.checkedAt < plan.lastCheckedAt) continue;
+    plan.lastCheckedAt = check.checkedAt;
+    plan.latest = check;
+    plan.latencies.push(check.result.latencyMs);
+    // A paused service's time stays paused: a check that was running when it was paused, a recheck
+    // or a ping is kept in its history but does not move its status (no window, no transition).
+    if (plan.paused) continue;
+    const { next, transition } = applyResult(plan.state, check.result.status, plan.thresholds, check.result.error);
+    plan.state = next;
+    if (transition) {
+      changes.push({ check, transition });
+      plan.statusSince = check.checkedAt;
+    }
+  }
+  const moved = [...plans.entries()].filter((e): e is [number, ServicePlan & { latest: CompletedCheck }] => e[1].latest !== undefined);
+  if (moved.length) {
     await client.query(
-      `update uptime_records u set ended_at = v.at,
-              duration_ms = greatest(0, (extract(epoch from (v.at - u.started_at)) * 1000)::bigint)
-         from unnest($1::int[], $2::timestamptz[]) as v(service_id, at)
-        where u.service_id = v.service_id and u.ended_at is null`,
-      [ids, ats],
-    );
-    await client.query(
-      `insert into uptime_records (service_id, status, started_at, reason)
-       select * from unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[])`,
-      [ids, transitions.map((t) => t.transition.to), ats, transitions.map((t) => t.transition.reason)],
+      `update service_states s set
+         status = v.status,
+         status_since = coalesce(v.status_since, s.status_since),
+         pending_status = v.pending_status,
+         pending_count = v.pending_count,
+         last_checked_at = v.checked_at,
+         last_latency_ms = v.latency,
+         last_error = v.error,
+         last_details = v.details,
+         recent_latencies = (s.recent_latencies || v.latencies::int[])[greatest(1, cardinality(s.recent_latencies) + cardinality(v.latencies::int[]) + 1 - ${RECENT_LATENCIES}):],
+         claimed_until = null
+       from unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[], $10::text[])
+         as v(service_id, status, status_since, pending_status, pending_count, checked_at, latency, error, details, latencies)
+       where s.service_id = v.service_id`,
+      [
+        moved.map(([id]) => id),
+        moved.map(([, p]) => p.state.status),
+        moved.map(([, p]) => p.statusSince ?? null),
+        moved.map(([, p]) => p.state.pendingStatus),
+        moved.map(([, p]) => p.state.pendingCount),
+        moved.map(([, p]) => p.latest.checkedAt),
+        moved.map(([, p]) => p.latest.result.latencyMs),
+        moved.map(([, p]) => (p.latest.result.error === null ? null : storableText(p.latest.result.error))),
+        moved.map(([, p]) => storableJson(p.latest.result.details ?? {})),
+        moved.map(([, p]) => `{${p.latencies.slice(-RECENT_LATENCIES).join(',')}}`),
+      ],
     );
   }
+  if (changes.length) await writeWindows(client, changes);
   return {
-    checks: rows.map((r) => ({
-      service: r.check.serviceName,
-      checkedAt: r.check.checkedAt.toISOString(),
-      status: r.check.result.status,
-      latencyMs: r.check.result.latencyMs,
-      error: r.check.result.error,
+    checks: checks.map((c) => ({
+      service: c.serviceName,
+      checkedAt: c.checkedAt.toISOString(),
+      status: c.result.status,
+      latencyMs: c.result.latencyMs,
+      error: c.result.error,
     })),
-    transitions: transitions.map((t) => ({
-      service: t.check.serviceName,
-      critical: t.check.critical,
-      previousStatus: t.transition.from,
-      status: t.transition.to,
-      reason: t.transition.reason,
-      at: t.check.checkedAt.toISOString(),
+    transitions: changes.map(({ check, transition }) => ({
+      service: check.serviceName,
+      critical: check.critical,
+      previousStatus: transition.from,
+      status: transition.to,
+      reason: transition.reason,
+      at: check.checkedAt.toISOString(),
     })),
   };
 }
 
 /**
- * Collects results and writes them every `flushMs` or every `maxBatch` results, whichever comes
- * first. A failed write is logged and retried with the next batch (results are kept, up to a cap).
+ * Locks each service and its state row, in id order, and reads what the results apply to. The
+ * service row first (FOR KEY SHARE: it waits for a pause or a delete in progress, which hold it FOR
+ * UPDATE before they write the state row, and does not block ordinary updates), then the state row
+ * (FOR UPDATE: two writers of one service take turns, the second reading what the first stored).
+ * PostgreSQL takes a row's locks in the order of the locking clauses, so the same order everywhere,
+ * on every replica: no deadlock. After a wait, both rows are read again as committed.
  */
-export class ResultWriter {
-  #pending: CompletedCheck[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+async function lockServices(client: SqlClient, ids: number[]): Promise<Map<number, ServicePlan>> {
+  const { rows } = await client.query<{
+    id: number;
+    paused: boolean;
+    failure_threshold: number;
+    recovery_threshold: number;
+    status: Status | null;
+    pending_status: Status | null;
+    pending_count: number;
+    last_checked_at: Date | null;
+  }>(
+    `select s.id, s.paused, s.failure_threshold, s.recovery_threshold, st.status, st.pending_status, st.pending_count, st.last_checked_at
+       from services s join service_states st on st.service_id = s.id
+      where s.id = any($1)
+      order by s.id
+        for key share of s for update of st`,
+    [ids],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        paused: r.paused,
+        thresholds: { failureThreshold: r.failure_threshold, recoveryThreshold: r.recovery_threshold },
+        state: { status: r.status, pendingStatus: r.pending_status, pendingCount: r.pending_count },
+        lastCheckedAt: r.last_checked_at,
+        latencies: [],
+      },
+    ]),
+  );
+}
 
-  private readonly sql: pg.Pool;
-  private readonly sink: ResultSink;
-  private readonly logger: Logger;
-  private readonly options: { flushMs: number; maxBatch: number };
+/**
+ * One uptime window per transition, in order: each service's open window is closed at its first
+ * transition, and of the windows a batch opens for one service all but the last are closed at the
+ * next one, so at most one is ever open (the `uptime_records_open` index).
+ */
+async function writeWindows(client: SqlClient, changes: { check: CompletedCheck; transition: Transition }[]): Promise<void> {
+  const ends: (Date | null)[] = changes.map(() => null);
+  const firstAt = new Map<number, Date>();
+  const lastIndex = new Map<number, number>();
+  changes.forEach(({ check }, i) => {
+    const before = lastIndex.get(check.serviceId);
+    if (before === undefined) firstAt.set(check.serviceId, check.checkedAt);
+    else ends[before] = check.checkedAt;
+    lastIndex.set(check.serviceId, i);
+  });
+  await client.query(
+    `update uptime_records u set ended_at = v.at,
+            duration_ms = greatest(0, (extract(epoch from (v.at - u.started_at)) * 1000)::bigint)
+       from unnest($1::int[], $2::timestamptz[]) as v(service_id, at)
+      where u.service_id = v.service_id and u.ended_at is null`,
+    [[...firstAt.keys()], [...firstAt.values()]],
+  );
+  await client.query(
+    `insert into uptime_records (service_id, status, started_at, reason, ended_at, duration_ms)
+     select * from unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::bigint[])`,
+    [
+      changes.map((c) => c.check.serviceId),
+      changes.map((c) => c.transition.to),
+      changes.map((c) => c.check.checkedAt),
+      changes.map((c) => storableText(c.transition.reason)),
+      ends,
+      changes.map((c, i) => (ends[i] ? Math.max(0, ends[i].getTime() - c.check.checkedAt.getTime()) : null)),
+    ],
+  );
+}
 
-  constructor(sql: pg.Pool, sink: ResultSink, logger: Logger, options = { flushMs: 200, maxBatch: 500 }) {
-    this.sql = sql;
-    this.sink = sink;
-    this.logger = logger;
-    this.options = options;
-  }
+/**
+ * Text from outside (a command's output, a server's error) as PostgreSQL can store it: it refuses
+ * NUL in text and in jsonb, and lone surrogates in jsonb. One such byte would fail the whole batch.
+ */
+function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '') : text;
+}
 
-  add(check: CompletedCheck): void {
-    this.#pending.push(check);
-    if (this.#pending.length >= this.options.maxBatch) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), this.options.flushMs);
-  }
-
-  /** Writes everything collected so far; resolves when it is stored. */
-  flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#flushing = this.#flushing.then(async () => {
-      const batch = this.#pending.splice(0, this.#pending.length);
-      if (!batch.length) return;
-      try {
-        const { checks, transitions } = await recordChecks(this.sql, batch);
-        this.sink.onRecorded(checks, transitions);
-      } catch (err) {
-        this.logger.error({ err, size: batch.length }, 'could not record check results; will retry');
-        if (this.#pending.length < 50_000) this.#pending.unshift(...batch);
-        this.#timer ??= setTimeout(() => void this.flush(), 1000);
-      }
-    });
-    return this.#flushing;
-  }
+function storableJson(details: Record<string, unknown>): string {
+  const json = JSON.stringify(details);
+  // JSON.stringify writes both as \u escapes; only then is each string looked at.
+  if (!json.includes('\\u')) return json;
+  return JSON.stringify(details, (_key, value: unknown) => (typeof value === 'string' ? storableText(value).replace(/\p{Cs}/gu, '\uFFFD') : value));
 }

@@ -11,10 +11,13 @@ import { reportDatabaseError } from '../db/pool.ts';
 import type { CheckerRuntime } from './checkers/checker.ts';
 import { getChecker } from './checkers/registry.ts';
 import { runCheck } from './checkers/run.ts';
-import type { CompletedCheck, ResultWriter } from './results.ts';
-import type { Status } from './status.ts';
+import type { ResultWriter } from './result-writer.ts';
+import type { CompletedCheck } from './results.ts';
 
-/** A claimed check: the service's definition and the state it starts from. */
+/**
+ * A claimed check: what it takes to run it. Not the service's status: the writer applies the result
+ * to the status stored when it writes it (two claims read the same status when one expired).
+ */
 export interface ClaimedCheck {
   serviceId: number;
   name: string;
@@ -23,12 +26,7 @@ export interface ClaimedCheck {
   options: Record<string, unknown>;
   timeoutMs: number;
   degradedLatencyMs: number | null;
-  failureThreshold: number;
-  recoveryThreshold: number;
   critical: boolean;
-  status: Status | null;
-  pendingStatus: Status | null;
-  pendingCount: number;
   /** When the check was due: lag = start - dueAt. */
   dueAt: Date;
 }
@@ -60,8 +58,7 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Pr
        claimed_until = $1::timestamptz + (s.timeout_ms + ${CLAIM_GRACE_SQL}) * interval '1 millisecond'
      from due, services s
      where st.service_id = due.service_id and s.id = st.service_id
-     returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms,
-               s.failure_threshold, s.recovery_threshold, s.critical, st.status, st.pending_status, st.pending_count,
+     returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical,
                due.next_due_at as due_at`,
     [now, limit],
   );
@@ -73,12 +70,7 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Pr
     options: r.options,
     timeoutMs: r.timeout_ms,
     degradedLatencyMs: r.degraded_latency_ms,
-    failureThreshold: r.failure_threshold,
-    recoveryThreshold: r.recovery_threshold,
     critical: r.critical,
-    status: r.status,
-    pendingStatus: r.pending_status,
-    pendingCount: r.pending_count,
     dueAt: r.due_at,
   }));
 }
@@ -112,8 +104,6 @@ export async function runClaimed(claim: ClaimedCheck, runtime: CheckerRuntime, c
     kind: claim.kind,
     checkedAt,
     result,
-    state: { status: claim.status, pendingStatus: claim.pendingStatus, pendingCount: claim.pendingCount },
-    thresholds: { failureThreshold: claim.failureThreshold, recoveryThreshold: claim.recoveryThreshold },
   };
 }
 
@@ -198,6 +188,6 @@ export class Scheduler {
     this.#wake?.();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
-    await this.writer.flush();
+    await this.writer.close();
   }
 }

@@ -23,6 +23,11 @@ export interface Transition {
   reason: string;
 }
 
+/**
+ * The next state after one observed status. `state` is what is stored for the service, read under
+ * the check writer's lock (results.ts), never a copy taken when the check was claimed: two results
+ * computed from one copy would both record the same transition.
+ */
 export function applyResult(state: StatusState, observed: Status, thresholds: Thresholds, error: string | null): { next: StatusState; transition: Transition | null } {
   const settled = (status: Status): StatusState => ({ status, pendingStatus: null, pendingCount: 0 });
   if (state.status === null) {

@@ -93,8 +93,6 @@ describe('a paused service', () => {
         kind: 'http',
         checkedAt: new Date(),
         result: { status: 'healthy', latencyMs: 3, error: null, details: {} },
-        state: { status: 'down', pendingStatus: null, pendingCount: 0 },
-        thresholds: { failureThreshold: 1, recoveryThreshold: 1 },
       },
     ]);
     await new Promise((r) => setTimeout(r, 200));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
 import { createLogger } from '../../server/logger.ts';
 import { claimDueChecks, Scheduler } from '../../server/monitoring/scheduler.ts';
-import { ResultWriter } from '../../server/monitoring/results.ts';
+import { ResultWriter } from '../../server/monitoring/result-writer.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
 
