@@ -8,7 +8,6 @@ import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } 
 import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import { LookoutError } from '../errors.ts';
 import { reportDatabaseError } from '../db/pool.ts';
-import { reportDatabaseError } from '../db/pool.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
