@@ -87,18 +87,43 @@ export async function resolveCaller(app: App, em: EntityManager, credentials: Cr
   return { actor, csrfRejected: false, credentialsRejected: false };
 }
 
+/** Pub/sub channels of access changes (every replica re-checks its open WebSockets when one arrives). */
+export const AuthChannels = { changed: 'auth.changed' } as const;
+
+/** Audited actions after which a credential may grant less than before, or nothing. */
+const ACCESS_REDUCING_ACTIONS = new Set(['auth.token.revoke', 'auth.session.delete', 'auth.user.set_role', 'auth.user.set_workspaces', 'auth.user.disable']);
+
+/** Tells every replica that access changed; the periodic re-check still catches it if this is lost. */
+function announceAccessChange(app: App, action: string): void {
+  app.pubsub.publish(AuthChannels.changed, { action }).catch((err: unknown) => app.logger.warn({ err: String(err), action }, 'could not announce an access change'));
+}
+
 export interface ContextInput extends ResolvedCaller {
   transport: 'http' | 'ws';
   clientAddress: string | null;
   userAgent: string | null;
   em: EntityManager;
   setCookie?: (cookie: string) => void;
+  /**
+   * Ends the operation's pub/sub subscriptions when it aborts. A subscription's source suspended
+   * while waiting for an event cannot be returned before that event comes (an async generator's
+   * `return()` waits), so on a quiet channel it would stay listening after the client left.
+   */
+  signal?: AbortSignal;
+}
+
+/** The app as one operation sees it: every pub/sub subscription it makes ends when `signal` aborts. */
+function scopedApp(app: App, signal: AbortSignal): App {
+  const pubsub: PubSub = Object.create(app.pubsub, {
+    subscribe: { value: (channel: string, own?: AbortSignal) => app.pubsub.subscribe(channel, own ? AbortSignal.any([own, signal]) : signal) },
+  });
+  return Object.create(app, { pubsub: { value: pubsub } });
 }
 
 export function buildContext(app: App, input: ContextInput): RequestContext {
   const who = () => ({ actor: context.actor, clientAddress: input.clientAddress });
   const context: RequestContext = {
-    app,
+    app: input.signal ? scopedApp(app, input.signal) : app,
     em: input.em,
     actor: input.actor,
     csrfRejected: input.csrfRejected,
@@ -107,7 +132,11 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
     clientAddress: input.clientAddress,
     userAgent: input.userAgent,
     setCookie: input.setCookie ?? (() => {}),
-    audited: (work, spec) => audited(input.em, who(), app.clock, work, spec),
+    audited: async (work, spec) => {
+      const result = await audited(input.em, who(), app.clock, work, spec);
+      if (ACCESS_REDUCING_ACTIONS.has(spec.action)) announceAccessChange(app, spec.action);
+      return result;
+    },
     auditedSql: (work, spec) => auditedSql(app.sql, who(), app.clock, work, spec),
   };
   return context;

@@ -90,6 +90,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const origins = config.publicUrl ? [config.publicUrl, ...config.allowedOrigins] : config.allowedOrigins;
     const { server, ws } = createHttpServer(app, schema, origins, metrics);
     server.keepAliveTimeout = 5000;
+    // During shutdown a keep-alive connection closes as soon as its response is sent (server.close()
+    // closes only the connections idle at that moment; the others would wait for the force timer).
+    let shuttingDown = false;
+    server.on('request', (_req, res) => {
+      if (shuttingDown) res.shouldKeepAlive = false;
+      res.once('finish', () => {
+        if (shuttingDown) setImmediate(() => server.closeIdleConnections());
+      });
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -115,10 +124,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       (closing ??= (async () => {
         clearInterval(purge);
         logger.info('shutting down: finishing in-flight requests');
+        shuttingDown = true;
+        // Stops listening and closes idle connections; resolves once every connection is gone.
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await ws.close();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        // Subscriptions complete, WebSocket operations in progress finish, sockets close (1001).
+        await ws.close();
         await stopped;
         clearTimeout(force);
         await operations.stop();

@@ -87,6 +87,10 @@ export async function actorFromSession(em: EntityManager, secret: string, clock:
   if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
     await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: now });
   }
+  return sessionActor(session);
+}
+
+function sessionActor(session: Session): Actor {
   const user = session.user;
   return {
     kind: 'user',
@@ -98,6 +102,21 @@ export async function actorFromSession(em: EntityManager, secret: string, clock:
     workspaces: user.workspaces ?? null,
     session: { id: session.id, csrfToken: session.csrfToken, expiresAt: session.expiresAt },
   };
+}
+
+/**
+ * The actors of the sessions (by id) that are still valid now, as `actorFromSession` would resolve
+ * them: signed-out, expired and disabled users' sessions are missing from the map. One query per
+ * 1,000 ids; reads only (open WebSockets are re-checked with it every few seconds).
+ */
+export async function currentSessionActors(em: EntityManager, ids: readonly string[], clock: Clock): Promise<Map<string, Actor>> {
+  const actors = new Map<string, Actor>();
+  const now = clock.now();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const sessions = await em.find(Session, { id: { $in: ids.slice(i, i + 1000) }, expiresAt: { $gt: now } }, { populate: ['user'], disableIdentityMap: true });
+    for (const session of sessions) if (!session.user.disabledAt) actors.set(session.id, sessionActor(session));
+  }
+  return actors;
 }
 
 /** Removes expired sessions (called from time to time; cheap thanks to the index on expires_at). */

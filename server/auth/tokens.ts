@@ -101,6 +101,10 @@ export async function actorFromToken(em: EntityManager, secret: string, clock: C
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
     await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
   }
+  return tokenActor(token);
+}
+
+function tokenActor(token: ApiToken): Actor {
   return {
     kind: 'token',
     id: token.id,
@@ -110,6 +114,21 @@ export async function actorFromToken(em: EntityManager, secret: string, clock: C
     userId: token.createdBy?.id ?? null,
     workspaces: token.workspaces ?? null,
   };
+}
+
+/**
+ * The actors of the tokens (by id) that are still active now, as `actorFromToken` would resolve
+ * them: revoked and expired tokens are missing from the map. One query per 1,000 ids; reads only
+ * (open WebSockets are re-checked with it every few seconds).
+ */
+export async function currentTokenActors(em: EntityManager, ids: readonly string[], clock: Clock): Promise<Map<string, Actor>> {
+  const actors = new Map<string, Actor>();
+  const now = clock.now();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const tokens = await em.find(ApiToken, { id: { $in: ids.slice(i, i + 1000) } }, { disableIdentityMap: true });
+    for (const token of tokens) if (tokenStatus(token, now) === 'active') actors.set(token.id, tokenActor(token));
+  }
+  return actors;
 }
 
 /**

@@ -1,95 +1,105 @@
 /**
- * GraphQL over WebSocket (graphql-transport-ws, graphql-ws 6) on /graphql, sharing yoga's
- * envelope so limits, metrics and the schema are the same as over HTTP. The upgrade is refused for
- * foreign Origins; the caller is authenticated once, at connection_init, from
- * `connectionParams.authorization` or the session cookie.
+ * GraphQL over WebSocket (graphql-transport-ws) on /graphql: graphql-ws's protocol core on `ws`
+ * sockets, sharing yoga's envelope so limits, error masking, metrics and the schema are the same as
+ * over HTTP. Every byte is the client's: messages are bounded like HTTP bodies, operations per
+ * socket in number; a bad document fails its own operation only; a protocol violation closes the
+ * socket with 4400 and one warning (ws-connection.ts). The upgrade is refused for foreign Origins
+ * (origin.ts); the caller is resolved at connection_init and kept current after it (ws-callers.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { handleProtocols, makeServer, type OperationResult } from 'graphql-ws';
 import type { ExecutionArgs } from 'graphql';
 import type { Logger } from '../logger.ts';
-import { buildContext, resolveCaller, type App, type ResolvedCaller } from '../context.ts';
-import { clientAddressOf, type LookoutYoga } from './yoga.ts';
+import type { App } from '../context.ts';
+import type { LookoutYoga } from './yoga.ts';
 import { isAllowedOrigin } from './origin.ts';
+import { CallerWatch } from './ws-callers.ts';
+import { Connection, unexpected, type ConnectionServices } from './ws-connection.ts';
 
-export const CloseCode = { Forbidden: 4403, GoingAway: 1001 } as const;
+export { WS_LIMITS } from './ws-connection.ts';
 
 export interface WebSocketEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Closes every socket (subscriptions complete) and stops accepting new ones. */
+  /**
+   * Stops accepting sockets, ends every running subscription with a `complete` message, lets
+   * operations in progress finish (for a few seconds at most), then closes each socket with 1001.
+   */
   close(): Promise<void>;
 }
 
 export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrigins: string[], logger: Logger): WebSocketEndpoint {
-  const wss = new WebSocketServer({ noServer: true });
-  const callers = new WeakMap<object, ResolvedCaller>();
+  // A message is bounded like an HTTP body (LOOKOUT_MAX_BODY_BYTES): `ws` closes the socket with
+  // 1009 above it (its own default is 100 MB).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: app.config.maxBodyBytes, handleProtocols, clientTracking: false });
+  const watch = new CallerWatch(app);
+  watch.start();
+  const services: ConnectionServices = { app, yoga, watch, logger, operations: new WeakMap() };
+  const connections = new Set<Connection>();
+  /** Upgrades answered with an error, until their socket is gone. */
+  const refused = new Set<Duplex>();
+  let accepting = true;
 
-  const disposable = useServer(
-    {
-      onConnect: async (ctx) => {
-        const auth = ctx.connectionParams?.authorization;
-        const caller = await resolveCaller(app, app.orm.em.fork(), {
-          transport: 'ws',
-          authorization: typeof auth === 'string' ? (auth.startsWith('Bearer') ? auth : `Bearer ${auth}`) : null,
-          cookieHeader: ctx.extra.request.headers.cookie,
-        });
-        // Credentials that do not check out close the connection (4403); no credentials is anonymous.
-        if (caller.credentialsRejected) return false;
-        callers.set(ctx.extra.socket, caller);
-        return true;
+  const protocol = makeServer<Record<string, unknown>, Connection>({
+    onConnect: (ctx) => ctx.extra.connect(ctx.connectionParams),
+    onSubscribe: (ctx, id, payload) => ctx.extra.prepare(id, payload),
+    execute: (args: ExecutionArgs) => execute(services, args) as OperationResult,
+    subscribe: (args: ExecutionArgs) => services.operations.get(args.contextValue as object)!.connection.subscribe(args) as OperationResult,
+  });
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const connection = new Connection(socket, request, services);
+    connections.add(connection);
+    const closed = protocol.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => connection.send(data),
+        close: (code, reason) => connection.close(code ?? 1000, reason ?? ''),
+        onMessage: (handle) => socket.on('message', (data) => connection.receive(String(data), handle)),
       },
-      execute: (args: ExecutionArgs) => (args.rootValue as Envelope).execute(args),
-      subscribe: (args: ExecutionArgs) => (args.rootValue as Envelope).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({ req: ctx.extra.request, params: payload });
-        const document = parse(payload.query);
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
-        const caller = callers.get(ctx.extra.socket) ?? { actor: null, csrfRejected: false, credentialsRejected: false };
-        const contextValue = buildContext(app, {
-          ...caller,
-          em: app.orm.em.fork(),
-          transport: 'ws',
-          clientAddress: clientAddressOf(ctx.extra.request),
-          userAgent: ctx.extra.request.headers['user-agent'] ?? null,
-        });
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-          rootValue: { execute, subscribe } satisfies Envelope,
-        };
-      },
-    },
-    wss,
-  );
+      connection,
+    );
+    socket.once('close', (code, reason) => {
+      connections.delete(connection);
+      connection.closed();
+      void closed(code, String(reason)).catch((err: unknown) => logger.warn({ err: String(err) }, 'a WebSocket did not clean up after itself'));
+    });
+  });
+
+  /** Answers an upgrade with an HTTP error and lets go of the socket, even if the client keeps it open. */
+  const refuse = (socket: Duplex, status: 403 | 503, text: string) => {
+    refused.add(socket);
+    socket.once('close', () => refused.delete(socket));
+    socket.on('error', () => {});
+    socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`, () => socket.destroy());
+  };
 
   return {
     handleUpgrade(req, socket, head) {
+      if (!accepting) return refuse(socket, 503, 'Shutting down');
       const origin = req.headers.origin;
-      if (!isAllowedOrigin(origin, req.headers.host, allowedOrigins)) {
-        logger.warn({ origin, host: req.headers.host }, 'refused a WebSocket upgrade from a foreign origin');
-        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nForeign origin refused\n');
-        return;
+      if (!isAllowedOrigin(origin, req.headers.host, { publicUrl: app.config.publicUrl, allowedOrigins })) {
+        logger.warn({ origin: origin?.slice(0, 200), host: req.headers.host?.slice(0, 200) }, 'refused a WebSocket upgrade from a foreign origin');
+        return refuse(socket, 403, 'Foreign origin refused');
       }
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     async close() {
-      for (const client of wss.clients) client.close(CloseCode.GoingAway, 'Server shutting down');
-      await disposable.dispose();
+      accepting = false;
+      for (const socket of refused) socket.destroy();
+      await watch.close();
+      await Promise.all([...connections].map((c) => c.shutdown()));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }
 
-interface Envelope {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yoga's envelope returns graphql-js results
-  execute: (args: ExecutionArgs) => any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  subscribe: (args: ExecutionArgs) => any;
+/** A query or mutation through yoga's envelope; a throw (a bug) fails the operation, not the socket. */
+async function execute(services: ConnectionServices, args: ExecutionArgs): Promise<unknown> {
+  try {
+    return await services.operations.get(args.contextValue as object)!.envelope.execute(args);
+  } catch (error) {
+    return { errors: [unexpected(services.logger, error, 'a WebSocket operation failed')] };
+  }
 }
-

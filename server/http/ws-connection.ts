@@ -1,0 +1,355 @@
+/**
+ * One open GraphQL WebSocket: its caller (kept current by ws-callers.ts), its running subscriptions
+ * (restarted for a new caller, ended at once at shutdown) and the client's messages in hand, which
+ * are checked against the protocol and bounded in number. graphql-ws's protocol core drives it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { CloseCode, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import type { Logger } from '../logger.ts';
+import type { Actor } from '../auth/actor.ts';
+import { buildContext, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
+import { clientAddressOf, type LookoutYoga } from './yoga.ts';
+import { LiveSubscription } from './live-subscription.ts';
+import { REVOKED, type CallerWatch, type WatchedSocket } from './ws-callers.ts';
+
+/** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
+export const WS_LIMITS = {
+  /** Operations in progress at once on one socket, running subscriptions included. */
+  maxOperations: 100,
+  /** Messages in hand at once before reading from the socket pauses (until half are done). */
+  maxPendingMessages: 256,
+} as const;
+
+/** A ping every 12 s; a socket that has not answered by the next one is dropped. */
+const KEEP_ALIVE_MS = 12_000;
+/** At shutdown, how long operations in progress may take to finish, and the close handshake. */
+const SHUTDOWN_GRACE_MS = 5_000;
+const CLOSE_HANDSHAKE_MS = 1_000;
+/** Messages a client may send (graphql-transport-ws); `next`, `error` and `connection_ack` are the server's. */
+const CLIENT_MESSAGES: ReadonlySet<string> = new Set([MessageType.ConnectionInit, MessageType.Ping, MessageType.Pong, MessageType.Subscribe, MessageType.Complete]);
+
+interface Envelope {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yoga's envelope returns graphql-js results
+  execute: (args: ExecutionArgs) => any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  subscribe: (args: ExecutionArgs) => any;
+}
+
+/** An operation prepared on a connection; `ended` aborts its pub/sub subscriptions. */
+interface Operation {
+  envelope: Envelope;
+  connection: Connection;
+  id: string;
+  ended: AbortController;
+}
+
+/** What every connection of an endpoint shares. */
+export interface ConnectionServices {
+  app: App;
+  yoga: LookoutYoga;
+  watch: CallerWatch;
+  logger: Logger;
+  /** By context value: the envelope the operation was prepared with, and its connection. */
+  operations: WeakMap<object, Operation>;
+}
+
+export class Connection implements WatchedSocket {
+  credentials: Credentials = { transport: 'ws' };
+  actor: Actor | null = null;
+  /** Shutting down, revoked or gone: no new operation starts. */
+  #closing = false;
+  #revoked = false;
+  #warned = false;
+  /** Operations in progress by id (being prepared, executed or streamed), each with its message's token. */
+  readonly #operations = new Map<string, object>();
+  /** Bumped by each new grant, so that a slower restart for an older one is dropped. */
+  #grant = 0;
+  /** Running subscriptions, how each started, and what ends the pub/sub subscriptions of its current source. */
+  readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; ended: AbortController }>();
+  readonly #inHand = new Set<Promise<void>>();
+  readonly #keepAlive: NodeJS.Timeout;
+  #awaitingPong = false;
+  readonly #socket: WebSocket;
+  readonly #request: IncomingMessage;
+  readonly #services: ConnectionServices;
+
+  constructor(socket: WebSocket, request: IncomingMessage, services: ConnectionServices) {
+    this.#socket = socket;
+    this.#request = request;
+    this.#services = services;
+    // `ws` closes the socket itself after a frame error (1009 too big, 1002 malformed): say why once.
+    socket.on('error', (err: Error & { code?: string }) => this.#warn('closed a WebSocket that sent a bad frame', err.code ?? err.message));
+    socket.on('pong', () => (this.#awaitingPong = false));
+    this.#keepAlive = setInterval(() => {
+      if (this.#awaitingPong) return void socket.terminate();
+      this.#awaitingPong = true;
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+  }
+
+  /** connection_init: the caller from `authorization` in the payload, or the upgrade's session cookie. */
+  async connect(params: Record<string, unknown> | undefined): Promise<boolean> {
+    const auth = params?.authorization;
+    this.credentials = {
+      transport: 'ws',
+      authorization: typeof auth === 'string' ? (/^Bearer\s/i.test(auth) ? auth : `Bearer ${auth}`) : null,
+      cookieHeader: this.#request.headers.cookie,
+    };
+    let caller;
+    try {
+      caller = await resolveCaller(this.#services.app, this.#services.app.orm.em.fork(), this.credentials);
+    } catch (error) {
+      throw new TryAgainLater(error);
+    }
+    // Credentials that do not check out close the connection (4403); no credentials is anonymous.
+    if (caller.credentialsRejected) return false;
+    this.actor = caller.actor;
+    if (this.actor && !this.#closing) this.#services.watch.add(this);
+    return true;
+  }
+
+  /** subscribe: the operation's execution arguments, or the errors that end this operation alone. */
+  async prepare(id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    if (this.#revoked) return [revokedError()];
+    if (this.#closing) return [new GraphQLError('The connection is closing: start the operation on a new one.', { extensions: { code: 'UNAVAILABLE' } })];
+    if (this.#operations.size > WS_LIMITS.maxOperations) {
+      return [new GraphQLError(`Too many operations on this connection (at most ${WS_LIMITS.maxOperations} at once).`, { extensions: { code: 'RATE_LIMITED' } })];
+    }
+    let actor: Actor | null | typeof REVOKED;
+    try {
+      actor = await this.#services.watch.forOperation(this);
+    } catch (error) {
+      this.#services.logger.warn({ err: String(error) }, 'could not check the caller of a WebSocket operation');
+      return [new GraphQLError('Lookout cannot check the credentials of this connection right now: try again.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+    }
+    if (actor === REVOKED) return [revokedError()];
+    try {
+      const envelope = this.#services.yoga.getEnveloped({ req: this.#request, params: payload });
+      const document = envelope.parse(payload.query);
+      const errors = envelope.validate(envelope.schema, document);
+      if (errors.length) return errors.map(asGraphQLError);
+      const ended = new AbortController();
+      const contextValue = this.#context(actor, ended.signal);
+      this.#services.operations.set(contextValue, { envelope, connection: this, id, ended });
+      return { schema: envelope.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+    } catch (error) {
+      return [documentError(this.#services.logger, error)];
+    }
+  }
+
+  /** A subscription through yoga's envelope, which a new caller restarts and shutdown ends at once. */
+  async subscribe(args: ExecutionArgs): Promise<unknown> {
+    const { envelope, id, ended } = this.#services.operations.get(args.contextValue as object)!;
+    const { subscribe } = envelope;
+    let result: unknown;
+    try {
+      result = await subscribe(args);
+    } catch (error) {
+      ended.abort();
+      return { errors: [unexpected(this.#services.logger, error, 'a WebSocket subscription failed to start')] };
+    }
+    if (!isAsyncIterable(result)) {
+      ended.abort();
+      return result;
+    }
+    // Ended (by the client's `complete`, say): no longer counted, even before its message is done.
+    const live: LiveSubscription<unknown> = new LiveSubscription(result, () => {
+      this.#live.get(live)?.ended.abort();
+      this.#live.delete(live);
+      this.#operations.delete(id);
+    });
+    this.#live.set(live, { args, subscribe, ended });
+    if (this.#closing) void live.return();
+    return live;
+  }
+
+  /** A message from the client: checked against the protocol, then handled with the others in hand. */
+  receive(text: string, handle: (data: string) => Promise<void>): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) return;
+    let type: string;
+    let id: string | undefined;
+    try {
+      const message = parseMessage(text);
+      type = message.type;
+      if (message.type === MessageType.Subscribe) id = message.id;
+    } catch (error) {
+      return this.#violation(`not a graphql-transport-ws message (${String((error as Error).message).slice(0, 100)})`);
+    }
+    if (!CLIENT_MESSAGES.has(type)) return this.#violation(`a client may not send "${type}"`);
+    const token = {};
+    if (id !== undefined) this.#operations.set(id, token);
+    const handling: Promise<void> = handle(text)
+      .catch((error: unknown) => this.#failed(error))
+      .finally(() => {
+        if (id !== undefined && this.#operations.get(id) === token) this.#operations.delete(id);
+        this.#inHand.delete(handling);
+        if (this.#socket.isPaused && this.#inHand.size <= WS_LIMITS.maxPendingMessages / 2) this.#socket.resume();
+      });
+    this.#inHand.add(handling);
+    // A flood waits in the kernel (and slows its sender), not in our memory or on the event loop.
+    if (this.#inHand.size > WS_LIMITS.maxPendingMessages && !this.#socket.isPaused) this.#socket.pause();
+  }
+
+  send(data: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#socket.readyState !== this.#socket.OPEN) return resolve();
+      this.#socket.send(data, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** graphql-ws closes with a protocol code when the client broke the protocol (4400, 4401, 4409, 4429…). */
+  close(code: number, reason: string): void {
+    if (code >= 4400 && code < 4500 && code !== CloseCode.Forbidden && code !== CloseCode.ConnectionInitialisationTimeout) {
+      this.#warn('closed a WebSocket that broke the protocol', `${code} ${reason}`);
+    }
+    this.#socket.close(code, reason);
+  }
+
+  revoked(): void {
+    if (this.#revoked) return;
+    this.#services.logger.info({ caller: this.actor?.kind, id: this.actor?.id }, 'closed a WebSocket whose credentials were revoked or expired');
+    this.#revoked = true;
+    this.#closing = true;
+    this.actor = null;
+    // After the current tick, so that an operation refused for it still gets its `error` message first.
+    setImmediate(() => this.#socket.close(CloseCode.Forbidden, 'Forbidden: the credentials were revoked or have expired'));
+  }
+
+  /** Operations from now on see `actor`; running subscriptions start again for it, or end if it may not run them. */
+  regranted(actor: Actor): void {
+    this.actor = actor;
+    const grant = ++this.#grant;
+    for (const [live, started] of this.#live) {
+      const ended = new AbortController();
+      const restarted = (async () => started.subscribe({ ...started.args, contextValue: this.#context(actor, ended.signal) }))();
+      restarted.then(
+        (result: unknown) => {
+          const current = grant === this.#grant && !live.ended;
+          if (!current || !isAsyncIterable(result)) ended.abort();
+          if (!current) return;
+          if (isAsyncIterable(result)) {
+            const previous = this.#live.get(live)!.ended;
+            this.#live.set(live, { ...started, ended });
+            live.replace(result);
+            return previous.abort();
+          }
+          const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+          live.fail(asGraphQLError(errors?.[0] ?? new GraphQLError('This subscription is no longer allowed.', { extensions: { code: 'FORBIDDEN' } })));
+        },
+        (error: unknown) => {
+          ended.abort();
+          const failure = unexpected(this.#services.logger, error, 'a WebSocket subscription failed to restart for a new caller');
+          if (grant === this.#grant) live.fail(failure);
+        },
+      );
+    }
+  }
+
+  /** The socket is gone (whatever closed it). */
+  closed(): void {
+    clearInterval(this.#keepAlive);
+    this.#closing = true;
+    this.#services.watch.delete(this);
+    for (const live of this.#live.keys()) void live.return();
+  }
+
+  /** Server shutdown: subscriptions complete, operations in progress finish, then close 1001. */
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    for (const live of this.#live.keys()) void live.return();
+    await within(SHUTDOWN_GRACE_MS, Promise.allSettled(this.#inHand));
+    if (this.#socket.readyState === this.#socket.CLOSED) return;
+    const gone = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
+    this.#socket.close(1001, 'Server shutting down');
+    if (!(await within(CLOSE_HANDSHAKE_MS, gone))) this.#socket.terminate();
+  }
+
+  #context(actor: Actor | null, signal: AbortSignal): RequestContext {
+    return buildContext(this.#services.app, {
+      signal,
+      actor,
+      csrfRejected: false,
+      credentialsRejected: false,
+      em: this.#services.app.orm.em.fork(),
+      transport: 'ws',
+      clientAddress: clientAddressOf(this.#request),
+      userAgent: this.#request.headers['user-agent'] ?? null,
+    });
+  }
+
+  /** A message handler threw: the database could not say who the caller is, or a bug (logged, 4500). */
+  #failed(error: unknown): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) return; // a send on a socket that went away
+    if (error instanceof TryAgainLater) {
+      this.#services.logger.warn({ err: String(error.cause) }, 'could not check the caller of a new WebSocket: asked it to try again');
+      return this.#socket.close(1013, 'Try again later');
+    }
+    unexpected(this.#services.logger, error, 'a WebSocket message could not be handled');
+    this.#socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+
+  #violation(reason: string): void {
+    this.#warn('closed a WebSocket that broke the protocol', reason);
+    this.#socket.close(CloseCode.BadRequest, 'Bad request');
+  }
+
+  /** One warning per socket, without a stack: a misbehaving client must not flood the log. */
+  #warn(message: string, reason: string): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    this.#services.logger.warn({ reason, clientAddress: clientAddressOf(this.#request) }, message);
+  }
+}
+
+function revokedError(): GraphQLError {
+  return new GraphQLError('The credentials of this connection were revoked or have expired.', { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+/** The caller of a new socket could not be resolved (the database did not answer): not the client's fault. */
+class TryAgainLater extends Error {
+  constructor(cause: unknown) {
+    super('try again later', { cause });
+  }
+}
+
+/** Why a document could not be read: its own syntax error, or too deep for the parser. */
+function documentError(logger: Logger, error: unknown): GraphQLError {
+  if (isGraphQLErrorLike(error)) return asGraphQLError(error);
+  if (error instanceof RangeError) return new GraphQLError('The document is nested too deeply to be read.', { extensions: { code: 'BAD_USER_INPUT' } });
+  return unexpected(logger, error, 'a WebSocket document could not be read');
+}
+
+/** An unexpected error: logged in full here, masked for the client. */
+export function unexpected(logger: Logger, error: unknown, message: string): GraphQLError {
+  logger.error({ err: error }, message);
+  return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+function isGraphQLErrorLike(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError || (error instanceof Error && 'extensions' in error && 'locations' in error);
+}
+
+/** graphql-ws answers with errors only if they are GraphQLErrors of its own graphql (instanceof). */
+function asGraphQLError(error: Pick<GraphQLError, 'message' | 'extensions' | 'nodes' | 'source' | 'positions' | 'path'>): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  return new GraphQLError(error.message, { extensions: error.extensions, nodes: error.nodes, source: error.source, positions: error.positions, path: error.path });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
