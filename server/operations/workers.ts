@@ -8,6 +8,9 @@ import { Worker } from './entities.ts';
 /** A worker seen (registered, claimed, heartbeat) within this long is online. */
 export const WORKER_ONLINE_MS = 60_000;
 
+/** How many operation types one worker may name (a claim's `types`, a registration's). */
+export const MAX_WORKER_TYPES = 200;
+
 export function validateWorkerName(worker: string): string {
   const name = worker.trim();
   if (!name || name.length > 200) throw new BadInputError('worker', 'worker must be a name of 1–200 characters.');
@@ -16,6 +19,7 @@ export function validateWorkerName(worker: string): string {
 
 /** The operation types a worker names, each a valid type name. */
 export function validateTypeNames(types: string[]): string[] {
+  if (types.length > MAX_WORKER_TYPES) throw new BadInputError('types', `Name at most ${MAX_WORKER_TYPES} operation types, got ${types.length}.`);
   const bad = types.find((t) => !TYPE_PATTERN.test(t));
   if (bad !== undefined) throw new BadInputError('types', `${JSON.stringify(bad)} is not an operation type name.`);
   return types;

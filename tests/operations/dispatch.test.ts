@@ -136,3 +136,20 @@ describe('dispatch', () => {
     expect(run.operationRun).toEqual({ status: 'QUEUED', attempt: 2 });
   });
 });
+
+describe('bounded worker input', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(() => ts?.close());
+
+  it('refuses a claim naming more than 200 operation types (regression: 400,000 types held the event loop about 1.5 s)', async () => {
+    const types = Array.from({ length: 400_000 }, (_, i) => `t${i}`);
+    const result = await gql(ts, CLAIM, { worker: 'w-many', types }, { token: ts.adminToken });
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'types' });
+    expect(result.errors?.[0].message).toBe('Name at most 200 operation types, got 400000.');
+    const few = await gql(ts, CLAIM, { worker: 'w-few', types: ['billing.invoice'] }, { token: ts.adminToken });
+    expect(few.errors).toBeUndefined();
+  });
+});
