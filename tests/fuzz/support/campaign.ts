@@ -19,6 +19,7 @@ export interface BatchResult {
   sent: number;
   /** Answers by status (HTTP) or close code (WebSocket, as `ws <code>`). */
   tally: Record<string, number>;
+  /** Cases answered with a 5xx other than /health's 503. */
   serverErrors: number;
   findings: Finding[];
   requestBytes: number;
@@ -52,11 +53,11 @@ export async function runBatch(generate: (rng: Prng) => HttpCase | WsCase, optio
     result.requestBytes += outcome.requestBytes;
     for (const status of outcome.statuses) result.tally[status] = (result.tally[status] ?? 0) + 1;
     if (outcome.closeCode !== undefined) result.tally[`ws ${outcome.closeCode}`] = (result.tally[`ws ${outcome.closeCode}`] ?? 0) + 1;
-    if (outcome.statuses.some((s) => s >= 500)) result.serverErrors++;
     if (result.slowest.length < 5 || outcome.ms > result.slowest[4].ms) {
       result.slowest = [...result.slowest, { ms: Math.round(outcome.ms), description: describeCase(item).slice(0, 200) }].sort((a, b) => b.ms - a.ms).slice(0, 5);
     }
     const problems = judge(outcome, options);
+    if (problems.some((p) => /^HTTP 5\d\d/.test(p))) result.serverErrors++; // (not /health's 503: that is its answer)
     if (problems.length && result.findings.length < (options.keepFindings ?? 20)) result.findings.push({ index, description: describeCase(item), problems, outcome });
     else if (problems.length) result.findings.push({ index, description: '', problems, outcome: { ...outcome, head: '' } });
     options.onCase?.(result);

@@ -28,14 +28,21 @@ export interface Outcome {
   timedOut: boolean;
   /** WebSocket: the close code, when the server closed. */
   closeCode?: number;
-  /** WebSocket: the probe `{ serverTime }` was answered (undefined when not asked). */
+  /** WebSocket: the answers to a whole conversation (many messages each way). */
+  conversation?: boolean;
+  /** WebSocket: the probe `{ __typename }` was answered (undefined when not asked). */
   probeAnswered?: boolean;
   ms: number;
 }
 
-/** A request bigger than this must not get an answer bigger than ECHO_ANSWER_BYTES (no echo). */
+/** An HTTP request bigger than this must not get an answer bigger than ECHO_ANSWER_BYTES (no echo). */
 export const ECHO_REQUEST_BYTES = 256 * 1024;
 export const ECHO_ANSWER_BYTES = 64 * 1024;
+/**
+ * The big inputs are long runs of one character (`xxxx…`, `[[[[…`); an answer holding such a run
+ * echoes one back. (A WebSocket conversation's answers add up, so for it only this rule applies.)
+ */
+const ECHOED_RUN = /(.)\1{2047}/s;
 const HEAD_BYTES = 64 * 1024;
 
 /** What is wrong with an outcome; empty when the server behaved. */
@@ -51,7 +58,8 @@ export function judge(outcome: Outcome, options: Pick<RunnerOptions, 'maxAnswerB
   if (outcome.closeCode === 1011 || outcome.closeCode === 4500) problems.push(`WebSocket closed with ${outcome.closeCode} (internal error)`);
   if (outcome.probeAnswered === false) problems.push('the socket stopped answering after the case');
   if (outcome.answerBytes > options.maxAnswerBytes) problems.push(`answer over ${options.maxAnswerBytes} bytes`);
-  if (outcome.requestBytes > ECHO_REQUEST_BYTES && outcome.answerBytes > ECHO_ANSWER_BYTES) problems.push(`a ${outcome.requestBytes}-byte request got a ${outcome.answerBytes}-byte answer (echo?)`);
+  if (!outcome.conversation && outcome.requestBytes > ECHO_REQUEST_BYTES && outcome.answerBytes > ECHO_ANSWER_BYTES) problems.push(`a ${outcome.requestBytes}-byte request got a ${outcome.answerBytes}-byte answer (echo?)`);
+  if (ECHOED_RUN.test(outcome.head)) problems.push('the answer echoes a long run of the input');
   if (outcome.timedOut) problems.push('no answer and no close in time (hang)');
   return problems;
 }
@@ -105,7 +113,7 @@ function sendRaw(bytes: Buffer, options: RunnerOptions): Promise<Outcome> {
       clearTimeout(timer);
       const head = answer.head;
       const statuses = [...head.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
-      const target = /^\S+ (\S+)/.exec(bytes.subarray(0, 2048).toString('latin1'))?.[1];
+      const target = /^\S*\s+(\S+)/.exec(bytes.subarray(0, 2048).toString('latin1'))?.[1];
       resolve({ statuses, answerBytes: answer.bytes, head, requestBytes: bytes.length, target, timedOut: timedOut && answer.bytes === 0, ms: performance.now() - started });
     });
     socket.write(bytes);
@@ -226,7 +234,7 @@ async function sendMessages(c: WsMessagesCase, options: RunnerOptions): Promise<
   }
   const timedOut = !seen.opened && !seen.closed && status === undefined;
   socket.terminate();
-  return { statuses: status === undefined ? [] : [status], answerBytes: answer.bytes, head: answer.head, requestBytes, timedOut, closeCode, probeAnswered, ms: performance.now() - started };
+  return { statuses: status === undefined ? [] : [status], answerBytes: answer.bytes, head: answer.head, requestBytes, conversation: true, timedOut, closeCode, probeAnswered, ms: performance.now() - started };
 }
 
 /** The code of the first close frame among a server's (unmasked) frames, if one is complete. */
