@@ -1,0 +1,168 @@
+/**
+ * bench/fuzz: the long fuzz. A real `lookout serve` (its own process, embedded PostgreSQL or a
+ * fresh database on DATABASE_URL's server) gets `--requests` hostile HTTP requests and `--ws`
+ * hostile WebSocket interactions (tests/fuzz/support: the generators of the fuzz suite), then a
+ * burst of concurrent huge bodies, while a steady normal client times `{ serverTime }` and
+ * `healthOverview`. Reports 5xx answers, crashes, RSS before / after (VmRSS), the normal client's
+ * p50 / p99 during the fuzz, and whether each goal is met.
+ *
+ *   node bench/fuzz/run.ts [--requests 10000] [--ws 1500] [--seed 1] [--concurrency 8]
+ *                          [--burst 32] [--burst-mb 23] [--max-body-mb 16] [--settle 30]
+ */
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { runBatch, type BatchResult } from '../../tests/fuzz/support/campaign.ts';
+import { randomHttpCase, type FetchCase } from '../../tests/fuzz/support/http-cases.ts';
+import { randomWsCase } from '../../tests/fuzz/support/ws-cases.ts';
+import { fuzzTokens, serverTimeAnswered } from '../../tests/fuzz/support/probes.ts';
+import { percentile } from '../support/setup.ts';
+import { startServe } from './serve.ts';
+import type { SteadySample } from './steady-client.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '10000' },
+    ws: { type: 'string', default: '1500' },
+    seed: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '8' },
+    burst: { type: 'string', default: '32' },
+    'burst-mb': { type: 'string', default: '23' },
+    'max-body-mb': { type: 'string', default: '16' },
+    settle: { type: 'string', default: '30' },
+    'max-minutes': { type: 'string', default: '30' },
+  },
+});
+const REQUESTS = Number(args.requests);
+const WS = Number(args.ws);
+const SEED = Number(args.seed);
+const CONCURRENCY = Number(args.concurrency);
+const BURST = Number(args.burst);
+const MB = 1024 * 1024;
+const GOALS = { crashes: 0, serverErrors: 0, rssDeltaMb: 50, p99Ms: 100 };
+
+const serve = await startServe();
+/** A fatal error means it is shutting itself down: that is the crash, even before it exits. */
+const alive = () => serve.exit === null && serve.logged.fatal === 0;
+const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / MB));
+console.error(`lookout serve (pid ${serve.child.pid}) at ${serve.url}; seed ${SEED}`);
+
+const tokens = await fuzzTokens(serve.url, serve.adminToken);
+// Warm up: the first queries compile, the pools open; then the starting RSS.
+for (let i = 0; i < 20; i++) await serverTimeAnswered(serve.url, serve.adminToken);
+await new Promise((r) => setTimeout(r, 2000));
+const rssStart = await serve.rss();
+
+// The steady normal client, and RSS sampled while the fuzz runs.
+const samples: (SteadySample & { phase: string })[] = [];
+let phase = 'baseline';
+const client = new Worker(new URL('./steady-client.ts', import.meta.url), { workerData: { url: serve.url, token: serve.adminToken, intervalMs: 50, timeoutMs: 10_000 } });
+client.on('message', (m: SteadySample | 'stopped') => m !== 'stopped' && samples.push({ ...m, phase }));
+let rssPeak = rssStart ?? 0;
+const sampler = setInterval(() => void serve.rss().then((v) => (rssPeak = Math.max(rssPeak, v ?? 0))), 250);
+
+// The normal client alone first: what the machine gives it without the fuzz.
+await new Promise((r) => setTimeout(r, 5000));
+phase = 'fuzz';
+const deadline = performance.now() + Number(args['max-minutes']) * 60_000;
+const runner = { port: serve.port, answerTimeoutMs: 10_000, maxAnswerBytes: 8 * MB, deadline, stopped: () => !alive(), keepFindings: 30 };
+const started = performance.now();
+let lastReport = 0;
+const progress = (name: string) => (r: BatchResult) => {
+  if (performance.now() - lastReport < 15_000) return;
+  lastReport = performance.now();
+  console.error(`  ${Math.round((performance.now() - started) / 1000)} s, ${name}: ${r.sent} sent, ${r.serverErrors} 5xx, ${r.findings.length} findings; RSS ${mb(rssPeak)} MB peak`);
+};
+const [http, ws] = await Promise.all([
+  runBatch((rng) => randomHttpCase(rng, { tokens, maxBytes: 1_000_000, maxBodyBytes: Number(args['max-body-mb']) * MB }), { ...runner, seed: SEED, count: REQUESTS, concurrency: CONCURRENCY, onCase: progress('HTTP') }),
+  runBatch((rng) => randomWsCase(rng, { tokens, maxBytes: 500_000, maxMessageBytes: 4 * MB }), { ...runner, seed: SEED + 1, count: WS, concurrency: 2, onCase: progress('WebSocket') }),
+]);
+const fuzzSeconds = (performance.now() - started) / 1000;
+
+// The burst of the issue: many concurrent bodies of ~23 MB of `[[[[…` (one buffer, sent by all).
+phase = 'burst';
+const burstBody = Buffer.alloc(Number(args['burst-mb']) * MB, '[');
+const burstCase: FetchCase = { kind: 'fetch', label: `burst body of ${args['burst-mb']} MB`, method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: burstBody };
+const burstStarted = performance.now();
+const burst = BURST > 0 && alive()
+  ? await runBatch(() => burstCase, { ...runner, seed: SEED + 2, count: BURST, concurrency: BURST, answerTimeoutMs: 60_000 })
+  : null;
+const burstSeconds = (performance.now() - burstStarted) / 1000;
+phase = 'after';
+
+// Let the normal client see the server after the burst, then stop it.
+await new Promise((r) => setTimeout(r, 2000));
+client.postMessage('stop');
+await new Promise<void>((resolve) => client.on('message', (m) => m === 'stopped' && resolve()));
+await client.terminate();
+clearInterval(sampler);
+const rssAfter = await serve.rss();
+const answeredAfter = alive() ? await serverTimeAnswered(serve.url, serve.adminToken, 10_000).then(() => true, () => false) : false;
+
+// RSS settles as the garbage goes: wait up to --settle seconds for it to come back within the goal.
+let rssSettled = rssAfter;
+const settleStart = Date.now();
+while (alive() && rssStart !== null && rssSettled !== null && rssSettled - rssStart > GOALS.rssDeltaMb * MB && Date.now() - settleStart < Number(args.settle) * 1000) {
+  await new Promise((r) => setTimeout(r, 1000));
+  rssSettled = await serve.rss();
+}
+const settledAfterS = Math.round((Date.now() - settleStart) / 100) / 10;
+
+// The server's own count of 5xx answers (it may answer 5xx to what the fuzz could not read), but
+// /health's and /health/ready's 503: that is their answer while something is down or not ready.
+const serverSide5xx = alive()
+  ? await fetch(`${serve.url}/metrics`).then((r) => r.text()).then((t) => [...t.matchAll(/^lookout_http_requests_total\{([^}]*)\} (\d+)/gm)]
+    .filter(([, labels]) => /status="5\d\d"/.test(labels) && !/route="\/health(\/ready)?",status="503"|status="503",route="\/health(\/ready)?"/.test(labels))
+    .reduce((sum, m) => sum + Number(m[2]), 0), () => null)
+  : null;
+
+const crashed = serve.exit !== null || serve.logged.fatal > 0;
+const exitInfo = serve.exit;
+const stop = await serve.stop(20_000);
+const { orphanedPostgres } = await serve.cleanup();
+
+const during = samples.filter((s) => s.phase === 'fuzz' || s.phase === 'burst');
+/** Latency of the answered requests; the failed ones are counted apart (and fail the goal). */
+const latency = (list: SteadySample[]) => {
+  const sorted = list.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+  return { n: sorted.length, p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted.at(-1) ?? NaN) };
+};
+const result = {
+  seed: SEED,
+  fuzzSeconds: Math.round(fuzzSeconds),
+  http: { sent: http.sent, serverErrors: http.serverErrors, findings: http.findings.length, tally: http.tally, requestMb: mb(http.requestBytes) },
+  ws: { sent: ws.sent, findings: ws.findings.length, tally: ws.tally },
+  burst: burst && { sent: burst.sent, seconds: Math.round(burstSeconds * 10) / 10, tally: burst.tally, serverErrors: burst.serverErrors },
+  serverSide5xx,
+  crashed,
+  exit: exitInfo,
+  answeredAfter,
+  loggedErrors: serve.logged.errors,
+  loggedFatal: serve.logged.fatal,
+  rssMb: { start: mb(rssStart), peak: mb(rssPeak), after: mb(rssAfter), settled: mb(rssSettled), settledAfterS },
+  normalDuringFuzz: { all: latency(during), serverTime: latency(during.filter((s) => s.kind === 'serverTime')), healthOverview: latency(during.filter((s) => s.kind === 'healthOverview')), failed: during.filter((s) => !s.ok).length },
+  normalDuringBurst: latency(samples.filter((s) => s.phase === 'burst')),
+  normalBefore: latency(samples.filter((s) => s.phase === 'baseline')),
+  shutdown: { ...stop, orphanedPostgres },
+};
+console.log(JSON.stringify(result, null, 2));
+
+const serverErrors = http.serverErrors + ws.serverErrors + (burst?.serverErrors ?? 0);
+const rssDelta = rssStart !== null && rssSettled !== null ? mb(rssSettled - rssStart)! : null;
+const p99 = result.normalDuringFuzz.all.p99;
+const goal = (met: boolean) => (met ? 'met' : 'NOT MET');
+console.log(`\nGoals:
+  crashes: ${crashed ? 1 : 0} (goal 0) — ${goal(!crashed)}
+  5xx answers: ${serverErrors} seen by the fuzz, ${serverSide5xx ?? '?'} counted by the server (goal 0) — ${goal(serverErrors === 0 && !serverSide5xx)}
+  RSS: ${mb(rssStart)} MB at the start, ${mb(rssPeak)} MB peak, ${mb(rssSettled)} MB after ${settledAfterS} s: ${rssDelta === null ? '?' : `${rssDelta >= 0 ? '+' : ''}${rssDelta}`} MB (goal within ${GOALS.rssDeltaMb} MB) — ${goal(rssDelta !== null && rssDelta <= GOALS.rssDeltaMb)}
+  normal request p99 during the fuzz: ${p99} ms (p50 ${result.normalDuringFuzz.all.p50} ms, ${result.normalDuringFuzz.all.n} requests, ${result.normalDuringFuzz.failed} failed; before the fuzz p50 ${result.normalBefore.p50} / p99 ${result.normalBefore.p99} ms) (goal < ${GOALS.p99Ms} ms) — ${goal(p99 < GOALS.p99Ms && result.normalDuringFuzz.failed === 0)}`);
+for (const [name, batch] of [['HTTP', http], ['WebSocket', ws], ['burst', burst]] as const) {
+  if (!batch?.findings.length) continue;
+  const kinds = new Map<string, number>();
+  for (const f of batch.findings) for (const p of f.problems) kinds.set(p.replace(/\d+/g, 'N'), (kinds.get(p.replace(/\d+/g, 'N')) ?? 0) + 1);
+  console.log(`\n${name} findings (${batch.findings.length}; seed ${name === 'HTTP' ? SEED : name === 'WebSocket' ? SEED + 1 : SEED + 2}):`);
+  for (const [kind, n] of kinds) console.log(`  ${n} × ${kind}`);
+  for (const f of batch.findings.filter((x) => x.description).slice(0, 8)) console.log(`  #${f.index} ${f.problems.join('; ')}: ${f.description.slice(0, 240)}`);
+}
+if (crashed) console.log(`\nThe process ${exitInfo ? `exited (${JSON.stringify(exitInfo)})` : 'logged a fatal error'}. Its last error lines:\n${serve.logged.lastLines.join('\n')}`);
+console.log(`\n| ${new Date().toISOString().slice(0, 10)} | ${http.sent} + ${ws.sent} WS + ${burst?.sent ?? 0} × ${args['burst-mb']} MB | ${crashed ? 'yes' : 'no'} | ${serverErrors} (server: ${serverSide5xx ?? '?'}) | ${mb(rssStart)} → ${mb(rssPeak)} peak → ${mb(rssSettled)} MB | ${result.normalBefore.p50} / ${result.normalBefore.p99} ms | ${result.normalDuringFuzz.all.p50} / ${p99} ms | ${result.normalDuringBurst.p99} ms | ${stop.ms} ms${stop.killed ? ' (killed)' : ''}${orphanedPostgres ? ', PostgreSQL orphaned' : ''} |`);
+process.exit(0);

@@ -1,0 +1,152 @@
+/**
+ * A real `lookout serve` for bench/fuzz, in its own process (so that a crash is a crash): started
+ * with `npm start`'s Node options, watched for its exit and its logged errors, measured from /proc,
+ * stopped with SIGTERM, and checked for an embedded PostgreSQL left running afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { projectRoot } from '../../server/config.ts';
+import { startNodeOptions } from '../support/setup.ts';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  adminToken: string;
+  /** Set once the process has exited: its code or signal, and when. */
+  exit: { code: number | null; signal: string | null; at: number } | null;
+  /** Log lines at error level (50) and fatal (60), as pino prints them. */
+  logged: { errors: number; fatal: number; lastLines: string[] };
+  /** VmRSS in bytes, or null once the process is gone. */
+  rss(): Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; how long it took and whether it had to be killed. */
+  stop(graceMs: number): Promise<{ ms: number; killed: boolean }>;
+  /** Removes what the run created; reports an embedded PostgreSQL still running after the process ended. */
+  cleanup(): Promise<{ orphanedPostgres: boolean }>;
+}
+
+/** A fresh database on DATABASE_URL's server when set; otherwise `lookout serve` runs its embedded one. */
+async function databaseFor(): Promise<{ url?: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return { drop: async () => {} };
+  const name = `lookout_fuzz_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      await client.end();
+    },
+  };
+}
+
+export async function startServe(): Promise<ServeProcess> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-bench-fuzz-'));
+  const database = await databaseFor();
+  const adminToken = `lko_bench_fuzz_${randomBytes(12).toString('hex')}`;
+  const child = spawn(process.execPath, [...(await startNodeOptions()), path.join(projectRoot, 'bin/lookout.mjs'), 'serve', '--build-client-if-missing'], {
+    env: {
+      ...process.env, ...(database.url && { DATABASE_URL: database.url }), LOOKOUT_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0',
+      LOG_LEVEL: 'warn', NODE_ENV: 'production', LOOKOUT_BOOTSTRAP_TOKEN: adminToken,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logged = { errors: 0, fatal: 0, lastLines: [] as string[] };
+  let exit: ServeProcess['exit'] = null;
+  child.once('exit', (code, signal) => (exit = { code, signal, at: Date.now() }));
+  let output = '';
+  const onLine = (line: string) => {
+    if (!line.trim()) return;
+    const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
+    if (level >= 60) logged.fatal++;
+    else if (level >= 50) logged.errors++;
+    if (level >= 50 || !line.startsWith('{')) logged.lastLines = [...logged.lastLines.slice(-19), line.slice(0, 2000)];
+  };
+  let pending = '';
+  const read = (chunk: Buffer) => {
+    // Always read what it prints (a pipe nobody reads would stall it); keep only the tail.
+    const text = pending + chunk.toString();
+    const lines = text.split('\n');
+    pending = lines.pop() ?? '';
+    if (output.length < 100_000) output += text;
+    lines.forEach(onLine);
+  };
+  child.stdout!.on('data', read);
+  child.stderr!.on('data', read);
+  const url = await new Promise<string>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const link = /Create the first admin: (\S+)/.exec(output)?.[1];
+      if (link) {
+        clearInterval(poll);
+        resolve(new URL(link).origin);
+      } else if (exit) {
+        clearInterval(poll);
+        reject(new Error(`lookout serve stopped before serving:\n${output.slice(-5000)}`));
+      }
+    }, 50);
+  });
+
+  const handle: ServeProcess = {
+    child, url, port: Number(new URL(url).port), adminToken, logged,
+    get exit() {
+      return exit;
+    },
+    async rss() {
+      try {
+        return Number(/VmRSS:\s+(\d+)/.exec(await fs.readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+      } catch {
+        return null;
+      }
+    },
+    async stop(graceMs) {
+      const started = Date.now();
+      if (exit) return { ms: 0, killed: false };
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      let killed = false;
+      const force = setTimeout(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      }, graceMs);
+      await exited;
+      clearTimeout(force);
+      return { ms: Date.now() - started, killed };
+    },
+    async cleanup() {
+      // An embedded PostgreSQL whose lookout process is gone is an orphan: say so, then stop it by its pid.
+      const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+      let orphanedPostgres = false;
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+        const alive = (() => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+          } catch {
+            return false;
+          }
+        })();
+        if (alive) {
+          orphanedPostgres = true;
+          process.kill(pid, 'SIGINT'); // fast shutdown
+          for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+      return { orphanedPostgres };
+    },
+  };
+  return handle;
+}
