@@ -19,6 +19,7 @@ import type { Metrics } from '../system/metrics.ts';
 import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
 import { boundErrorMessage, useBoundedErrorMessages } from './error-messages.ts';
+import { useSubscriptionsOverWebSocketOnly } from './http-subscriptions.ts';
 
 export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30, maxDirectives: 50, ...DOCUMENT_LIMITS } as const;
 
@@ -121,6 +122,7 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => operationType(args.document) === 'query' })]),
       useOperationMetrics(metrics),
       useResponseCookies(),
+      useSubscriptionsOverWebSocketOnly(),
     ],
     context: async ({ request, req }) => {
       const em = app.orm.em.fork();

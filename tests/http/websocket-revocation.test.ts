@@ -128,6 +128,17 @@ describe('revoked credentials on open WebSockets', () => {
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
   });
 
+  it('refuses subscriptions over HTTP (server-sent events), where no revocation would reach the stream (regression: an SSE stream kept its token’s caller for as long as it lasted)', async () => {
+    const response = await fetch(`${ts.url}/graphql?query=${encodeURIComponent('subscription { serverTime }')}`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${ts.adminToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(response.status).toBe(400);
+    const stream = await response.text(); // ends: nothing is streamed
+    expect(stream).toContain('Subscriptions are served over WebSocket only');
+    expect(stream).not.toContain('serverTime');
+  });
+
   it('stops delivering another workspace’s run events to a running subscription once its user is limited to one workspace', async () => {
     await makeReady(ts);
     const user = await newUser('OPERATOR');
