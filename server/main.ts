@@ -13,6 +13,7 @@ import { audited } from './audit/audit.ts';
 import { ensureBootstrapToken } from './auth/tokens.ts';
 import { issueSetupToken } from './auth/setup.ts';
 import { purgeExpiredSessions } from './auth/sessions.ts';
+import { scheduleJobs } from './jobs.ts';
 import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
 import { createPubSub } from './events/pubsub.ts';
@@ -114,28 +115,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (logger.level !== 'silent') process.stdout.write(`\n  Create the first admin: ${setupUrl}\n\n`);
     }
 
-    const purge = setInterval(() => {
-      purgeExpiredSessions(app.orm.em.fork(), clock).catch((err) => logger.warn({ err }, 'could not purge expired sessions'));
-    }, 3600_000);
-    purge.unref();
+    const stopAuthJobs = (options.runScheduler ?? true) ? scheduleJobs(db.sql, 'auth', { 'session-purge': () => purgeExpiredSessions(app.orm.em.fork(), clock) }, { clock, logger }) : async () => {};
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        clearInterval(purge);
+        await stopAuthJobs();
         logger.info('shutting down: finishing in-flight requests');
         shuttingDown = true;
         // Stops listening and closes idle connections; resolves once every connection is gone.
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
-        // Subscriptions complete, WebSocket operations in progress finish, sockets close (1001).
-        await ws.close();
-        await stopped;
-        clearTimeout(force);
-        await operations.stop();
-        await monitoring.stop();
-        await pubsub.close();
-        await db.close();
+        // Each step runs whatever the one before did: a failure must not leave the embedded
+        // PostgreSQL running after the process has gone.
+        const steps: [string, () => Promise<void>][] = [
+          // Subscriptions complete, WebSocket operations in progress finish, sockets close (1001).
+          ['the WebSocket endpoint', () => ws.close()],
+          ['the HTTP server', () => stopped.finally(() => clearTimeout(force))],
+          ['operations', () => operations.stop()],
+          ['monitoring', () => monitoring.stop()],
+          ['pub/sub', () => pubsub.close()],
+          ['the database', () => db.close()],
+        ];
+        for (const [what, step] of steps) await step().catch((err: unknown) => logger.error({ err }, `could not stop ${what}`));
         logger.info('stopped');
       })());
 
@@ -143,7 +145,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (error) {
     await operations.stop().catch(() => {});
     await monitoring.stop().catch(() => {});
-    await pubsub.close();
+    await pubsub.close().catch(() => {});
     await db.close();
     throw error;
   }

@@ -4,7 +4,7 @@
  * close() for up to 10 s or for ever; subscriptions got close 1001 without a `complete`.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { openRawSocket, within } from '../support/raw-socket.ts';
 
@@ -75,6 +75,15 @@ describe('shutdown', () => {
     await within(PROMPTLY_MS, 'close()', stopping);
     await within(1000, 'the connection closed by the server', ended);
     expect(received).toMatch(/^HTTP\/1\.1 200[\s\S]*"__typename":"Query"/);
+    await ts.start();
+  });
+
+  it('closes the database even when a step of the shutdown before it fails (regression: a failed step left the embedded PostgreSQL running)', async () => {
+    const { app } = ts.server;
+    vi.spyOn(app.operations, 'stop').mockRejectedValueOnce(new Error('operations would not stop'));
+    await within(PROMPTLY_MS, 'close()', ts.stop());
+    expect((app.sql as unknown as { ended: boolean }).ended).toBe(true);
+    expect(await app.orm.isConnected()).toBe(false);
     await ts.start();
   });
 
