@@ -3,13 +3,14 @@
  * resolved once at connection_init, so a socket opened before `revokeApiToken`, before the token
  * expired or before `signOut` kept running mutations, `createApiToken(role: ADMIN)` included.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { ManualClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk, signInSession } from '../support/graphql.ts';
 import { openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
 import { makeReady, SUBMIT } from '../operations/support.ts';
+import { OperationChannels } from '../../server/operations/operations.ts';
 
 /** A revocation reaches open sockets within this (the re-check runs every 2 s). */
 const REACHES_SOCKETS_MS = 6000;
@@ -126,6 +127,25 @@ describe('revoked credentials on open WebSockets', () => {
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(await socket.request('3', ME)).toMatchObject({ data: { me: { role: 'VIEWER' } } });
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+  });
+
+  it('delivers the runs of a workspace created after the subscription started to a caller limited to it (regression: the limit’s workspaces were looked up once, when it started)', async () => {
+    await makeReady(ts);
+    const user = await newUser('OPERATOR');
+    const workspace = `late-${Math.random().toString(36).slice(2, 8)}`;
+    await gqlOk(ts, 'mutation($id: ID!, $w: [String!]) { setUserWorkspaces(id: $id, workspaces: $w) { id } }', { id: user.id, w: [workspace] }, admin());
+    const socket = await cookieSocket(user.cookie);
+    const { pubsub } = ts.server.app;
+    const listen = vi.spyOn(pubsub, 'subscribe');
+    try {
+      socket.send({ type: 'subscribe', id: 'runs', payload: { query: `subscription { operationRunUpdated(filter: { workspace: "${workspace}" }) { id workspace { slug } } }` } });
+      await vi.waitFor(() => expect(listen.mock.calls.map(([channel]) => channel)).toContain(OperationChannels.runUpdated), { timeout: 3000 });
+    } finally {
+      listen.mockRestore();
+    }
+    // The subscription listens; the workspace comes into being with this run.
+    const { submitRun } = await gqlOk<{ submitRun: { run: { id: string } } }>(ts, SUBMIT, { type: 'billing.invoice', workspace }, admin());
+    expect(await socket.next((m) => m.id === 'runs')).toMatchObject({ type: 'next', payload: { data: { operationRunUpdated: { id: submitRun.run.id, workspace: { slug: workspace } } } } });
   });
 
   it('refuses subscriptions over HTTP (server-sent events), where no revocation would reach the stream (regression: an SSE stream kept its token’s caller for as long as it lasted)', async () => {
