@@ -1,5 +1,6 @@
 /** The schema: importing each capability's file registers its types on the builder. */
 import { builder } from './builder.ts';
+import { refuseNulInArguments } from './text-arguments.ts';
 import './scalars.ts';
 import './auth.ts';
 import './tokens.ts';
@@ -7,7 +8,7 @@ import './users.ts';
 import './audit.ts';
 import './system.ts';
 
-export const schema = builder.toSchema();
+export const schema = refuseNulInArguments(builder.toSchema());
 import './monitoring.ts';
 import './monitoring-events.ts';
 import './services.ts';
