@@ -171,8 +171,10 @@ const ACCEPTS = ['application/graphql-response+json', 'application/json', '*/*',
 function graphqlPost(rng: Prng, options: HttpCaseOptions): FetchCase {
   const document = randomDocument(rng, options);
   const [label, body] = graphqlBody(rng, document, options);
-  const contentType = rng.pick(CONTENT_TYPES);
-  const headers: Record<string, string> = { ...credentials(rng, document, options.tokens), accept: rng.chance(0.02) ? 'text/event-stream' : rng.pick(ACCEPTS) };
+  // Mostly the right headers, so that most documents reach the schema; the rest exercise the checks before it.
+  const contentType = rng.chance(0.7) ? 'application/json' : rng.pick(CONTENT_TYPES);
+  const accept = rng.chance(0.7) ? 'application/graphql-response+json' : rng.chance(0.05) ? 'text/event-stream' : rng.pick(ACCEPTS);
+  const headers: Record<string, string> = { ...credentials(rng, document, options.tokens), accept };
   if (contentType) headers['content-type'] = contentType;
   const sent = contentType === 'application/graphql' && typeof body === 'string' && body.startsWith('{"') ? document.query : body;
   return { kind: 'fetch', label: `POST /graphql (${contentType || 'no content type'}): ${label}`, method: 'POST', path: '/graphql', headers, body: sent };
@@ -190,7 +192,7 @@ function graphqlGet(rng: Prng, options: HttpCaseOptions): FetchCase {
   if (rng.chance(0.15)) query += rng.pick(['&query=%ff', '&variables=%', '&&&', '&query', '&query[]=1']);
   return {
     kind: 'fetch', label: `GET /graphql: ${document.label}`, method: rng.chance(0.9) ? 'GET' : 'HEAD', path: `/graphql?${query}`,
-    headers: { ...credentials(rng, document, options.tokens), accept: rng.pick(ACCEPTS) },
+    headers: { ...credentials(rng, document, options.tokens), accept: rng.chance(0.7) ? 'application/graphql-response+json' : rng.pick(ACCEPTS) },
   };
 }
 
