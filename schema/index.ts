@@ -1,6 +1,6 @@
 /** The schema: importing each capability's file registers its types on the builder. */
 import { builder } from './builder.ts';
-import { refuseNulInArguments } from './text-arguments.ts';
+import { refuseUnstorableText } from './text-arguments.ts';
 import './scalars.ts';
 import './auth.ts';
 import './tokens.ts';
@@ -8,7 +8,7 @@ import './users.ts';
 import './audit.ts';
 import './system.ts';
 
-export const schema = refuseNulInArguments(builder.toSchema());
+export const schema = refuseUnstorableText(builder.toSchema());
 import './monitoring.ts';
 import './monitoring-events.ts';
 import './services.ts';

@@ -36,7 +36,7 @@ export function lookoutSchema(): GraphQLSchema {
 const KNOWN_NAMES = ['lookout', 'postgres', 'filesystem', 'host', 'event-bus'];
 const NASTY_STRINGS = [
   '', ' ', 'null', '0', '-1', '%ff', '%', '../../etc/passwd', "' or 1=1 --", '"; drop table services; --', '<script>alert(1)</script>',
-  '\u0000', '\u202e\u0644', '😀', 'ü', '\r\n\r\nHTTP/1.1 200 OK', '{"a":1}', '[[[[', '${jndi:ldap://127.0.0.1/x}', '*', 'a*', '#1', '#99999999999999999999',
+  '\u0000', 'a\u0000b', '\ud800', 'a\udfffb', '\u202e\u0644', '😀', 'ü', '\r\n\r\nHTTP/1.1 200 OK', '{"a":1}', '[[[[', '${jndi:ldap://127.0.0.1/x}', '*', 'a*', '#1', '#99999999999999999999',
   '2026-13-45T99:99:99Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '-271821-04-20T00:00:00Z', 'NaN', 'Infinity', 'ws-a', 'eu-1',
 ];
 const NASTY_NUMBERS = [0, -1, 1, 2147483647, 2147483648, -2147483649, 9007199254740993, 1e21, 1e308, -1e308, 0.5, 1e-7];
