@@ -3,10 +3,11 @@ import { ApiToken, AuthThrottle, Session, SetupToken, User } from '../auth/entit
 import { AuditEntry } from '../audit/entities.ts';
 import { Service, ServiceState, UptimeRecord } from '../monitoring/entities.ts';
 import { ChecklistOverride, DispatchEvent, IdempotencyKey, OperationRun, Tenant, Worker, Workspace } from '../operations/entities.ts';
+import { PeriodicJobRow } from '../jobs.ts';
 
 export const entities = [
   User, Session, ApiToken, AuthThrottle, SetupToken, AuditEntry, Service, ServiceState, UptimeRecord,
-  Workspace, Tenant, OperationRun, IdempotencyKey, Worker, DispatchEvent, ChecklistOverride,
+  Workspace, Tenant, OperationRun, IdempotencyKey, Worker, DispatchEvent, ChecklistOverride, PeriodicJobRow,
 ];
 
 /** Tables written with plain SQL (partitioned time series, rollups): the schema diff leaves them alone. */

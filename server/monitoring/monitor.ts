@@ -16,7 +16,8 @@ import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
 import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
-import { schedule, type PeriodicJob } from '../jobs.ts';
+import { scheduleJobs } from '../jobs.ts';
+import type { JobRuns } from '../job-registry.ts';
 import { ResultWriter } from './result-writer.ts';
 import { recordChecks, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
@@ -87,7 +88,7 @@ export class Monitoring {
     if (this.o.configFile) this.#watch(this.o.configFile);
     if (this.o.runScheduler === false) return;
     this.scheduler.start();
-    this.#stopJobs = schedule(this.o.sql, this.#jobs(), this.o.logger);
+    this.#stopJobs = scheduleJobs(this.o.sql, 'monitoring', this.#jobs(), { clock: this.o.clock, logger: this.o.logger });
   }
 
   async stop(): Promise<void> {
@@ -237,33 +238,23 @@ export class Monitoring {
     if (result.added.length || result.updated.length || result.removed.length) this.o.logger.info({ from, ...result }, 'declared services synced');
   }
 
-  #jobs(): PeriodicJob[] {
+  /** Monitoring's periodic jobs (periods and leases: server/job-registry.ts). */
+  #jobs(): JobRuns<'monitoring'> {
     const { sql, clock } = this.o;
-    const minute = 60_000;
-    let rollUpAgainFrom: Date | undefined;
-    return [
-      { name: 'partitions', lockKey: 0x4c6b0001, everyMs: 3600_000, run: () => ensurePartitions(sql, clock.now()) },
-      {
-        name: 'retention',
-        lockKey: 0x4c6b0002,
-        everyMs: 3600_000,
-        run: async () => {
-          await dropExpiredPartitions(sql, clock.now(), this.settings.rawRetentionDays);
-          await deleteOldRollups(sql, clock.now(), this.settings.rollupRetentionDays);
-        },
+    return {
+      partitions: () => ensurePartitions(sql, clock.now()),
+      retention: async () => {
+        await dropExpiredPartitions(sql, clock.now(), this.settings.rawRetentionDays);
+        await deleteOldRollups(sql, clock.now(), this.settings.rollupRetentionDays);
       },
-      {
-        name: 'rollups',
-        lockKey: 0x4c6b0003,
-        everyMs: minute,
-        run: async () => {
-          // From where the rollups stop (in the database: any replica's last run), or 15 minutes back.
-          const rolled = await rollUpRecent(sql, clock.now(), { rawRetentionDays: this.settings.rawRetentionDays, from: rollUpAgainFrom });
-          // A gap caught up (after a database outage) is looked at once more on this replica's next
-          // run: batches the writers retry once the database is back may have landed just after it.
-          rollUpAgainFrom = rolled.caughtUp ? rolled.from : undefined;
-        },
+      rollups: async (job) => {
+        // From where the rollups stop (in the database: any replica's last run), or 15 minutes back.
+        const rollUpAgainFrom = typeof job.state === 'string' ? new Date(job.state) : undefined;
+        const rolled = await rollUpRecent(sql, clock.now(), { rawRetentionDays: this.settings.rawRetentionDays, from: rollUpAgainFrom });
+        // A gap caught up (after a database outage) is looked at once more by the next run, on
+        // whichever replica: batches the writers retry once the database is back may land just after it.
+        job.state = rolled.caughtUp ? rolled.from.toISOString() : null;
       },
-    ];
+    };
   }
 }

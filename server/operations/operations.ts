@@ -1,8 +1,8 @@
 /**
  * The operations capability as the server runs it: the catalog (from the config file), the stuck
  * classifier, the start-up checklist, and the periodic jobs (lease sweep, idempotency-key expiry,
- * checklist refresh), each claimed per run with an advisory lock. Run and checklist changes are
- * published for subscribers.
+ * checklist refresh; the first two claimed once per period across replicas, server/jobs.ts). Run and
+ * checklist changes are published for subscribers.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
@@ -10,7 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import type { Monitoring } from '../monitoring/monitor.ts';
-import { schedule } from '../jobs.ts';
+import { scheduleJobs } from '../jobs.ts';
 import { reportDatabaseError } from '../db/pool.ts';
 import { NotReadyError } from '../errors.ts';
 import { OperationCatalog } from './catalog.ts';
@@ -93,27 +93,18 @@ export class Operations {
     await this.refreshChecklist();
     if (this.#o.runJobs === false) return;
     const { sql, orm, clock, logger } = this.#o;
-    this.#stopJobs = schedule(
+    this.#stopJobs = scheduleJobs(
       sql,
-      [
-        {
-          name: 'lease-sweep',
-          lockKey: 0x4c6b0101,
-          everyMs: 10_000,
-          run: async () => {
-            const { runs, ...changed } = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
-            await this.publishRuns(runs);
-            if (runs.length) logger.warn(changed, 'expired leases swept');
-          },
+      'operations',
+      {
+        'lease-sweep': async () => {
+          const { runs, ...changed } = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
+          await this.publishRuns(runs);
+          if (runs.length) logger.warn(changed, 'expired leases swept');
         },
-        {
-          name: 'idempotency-expiry',
-          lockKey: 0x4c6b0102,
-          everyMs: 3600_000,
-          run: () => sql.query('delete from idempotency_keys where created_at < $1', [new Date(clock.now().getTime() - IDEMPOTENCY_TTL_MS)]),
-        },
-      ],
-      logger,
+        'idempotency-expiry': () => sql.query('delete from idempotency_keys where created_at < $1', [new Date(clock.now().getTime() - IDEMPOTENCY_TTL_MS)]),
+      },
+      { clock, logger },
     );
     // The checklist is per replica (each decides its own readiness), so it is not a claimed job.
     const timer = setInterval(() => void this.refreshChecklist().catch((err) => reportDatabaseError(logger, err, 'checklist refresh failed')), 5000);

@@ -13,7 +13,6 @@ import { ormOptions } from '../../server/db/orm.ts';
 import { MIGRATION_LOCK_KEY, migrateUnderLock } from '../../server/db/migrate.ts';
 import { createPool, withConnection } from '../../server/db/pool.ts';
 import { inTransaction } from '../../server/db/sql.ts';
-import { runExclusive } from '../../server/jobs.ts';
 import type { Logger } from '../../server/logger.ts';
 import { createTestDatabase } from '../support/server.ts';
 
@@ -60,24 +59,6 @@ async function terminate(pid: number): Promise<void> {
 const lostConnectionLogged = (lines: () => { msg: string }[]) => () => lines().some((l) => l.msg === 'database unreachable: a database connection was lost');
 
 describe('a lost database connection', () => {
-  it('does not end the process when it held a job\'s advisory lock while the job ran (regression: "Connection terminated unexpectedly" killed the process)', async () => {
-    const { logger, lines } = capturedLogger();
-    const pool = createPool(database.url, 4, logger);
-    const key = 0x7e570001;
-    const result = await runExclusive(pool, key, async () => {
-      const { rows } = await admin.query<{ pid: number }>("select pid from pg_locks where locktype = 'advisory' and objid = $1 and granted", [key]);
-      expect(rows).toHaveLength(1);
-      await terminate(rows[0].pid);
-      // The lock's connection sits idle while the job works: the loss reaches it as an `error` event.
-      await until(lostConnectionLogged(lines), 'the lost connection was heard');
-      return 'job done';
-    });
-    expect(result).toBe('job done'); // the job's outcome stands; the lock went with its session
-    expect(pool.totalCount).toBe(0); // released as broken, not handed out again
-    expect(await runExclusive(pool, key, async () => 'next run')).toBe('next run');
-    await pool.end();
-  });
-
   it('rejects the transaction it was in and is not returned to the pool (regression: inTransaction had no error listener)', async () => {
     const { logger } = capturedLogger();
     const pool = createPool(database.url, 4, logger);

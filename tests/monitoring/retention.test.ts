@@ -285,7 +285,8 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
 describe('the rollups job in a running server', () => {
   it('rolls up on start from where the rollups stopped, checks stored while no server ran included', async () => {
     const now = new Date('2026-03-10T12:00:30.000Z');
-    const ts = await startTestServer({ runScheduler: true, clock: new ManualClock(now) });
+    const clock = new ManualClock(now);
+    const ts = await startTestServer({ runScheduler: true, clock });
     const sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 1 });
     try {
       // Rolled up to 11:10 by an earlier run; the server stops; checks of 11:20 and 11:50 are stored meanwhile.
@@ -293,7 +294,8 @@ describe('the rollups job in a running server', () => {
       await rollUp(sql, 'minute', new Date('2026-03-10T11:10:00Z'), new Date('2026-03-10T11:11:00Z'));
       await ts.stop();
       await insertChecks(sql, [[new Date('2026-03-10T11:20:10Z'), 81, 2, 300], [new Date('2026-03-10T11:50:10Z'), 81, 1, 200]]);
-      await ts.start(); // the jobs' first run is at start
+      clock.advance(60_000); // no server ran for a minute: the rollups job is overdue
+      await ts.start(); // an overdue job runs at start
       await expect.poll(() => rollupOf(sql, 'hour', 81, new Date('2026-03-10T11:00:00Z')), { timeout: 10_000 }).toMatchObject({ healthy: 1, degraded: 1, down: 1 });
       expect(await rollupOf(sql, 'minute', 81, new Date('2026-03-10T11:20:00Z'))).toMatchObject({ down: 1, latency_max: 300 });
       expect(await rollupOf(sql, 'minute', 81, new Date('2026-03-10T11:50:00Z'))).toMatchObject({ degraded: 1 });
