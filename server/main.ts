@@ -16,6 +16,7 @@ import { purgeExpiredSessions } from './auth/sessions.ts';
 import { scheduleJobs } from './jobs.ts';
 import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
+import { connectionDrain } from './http/connection-drain.ts';
 import { createPubSub } from './events/pubsub.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
@@ -91,15 +92,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const origins = config.publicUrl ? [config.publicUrl, ...config.allowedOrigins] : config.allowedOrigins;
     const { server, ws } = createHttpServer(app, schema, origins, metrics);
     server.keepAliveTimeout = 5000;
-    // During shutdown a keep-alive connection closes as soon as its response is sent (server.close()
-    // closes only the connections idle at that moment; the others would wait for the force timer).
-    let shuttingDown = false;
-    server.on('request', (_req, res) => {
-      if (shuttingDown) res.shouldKeepAlive = false;
-      res.once('finish', () => {
-        if (shuttingDown) setImmediate(() => server.closeIdleConnections());
-      });
-    });
+    const drain = connectionDrain(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -122,9 +115,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       (closing ??= (async () => {
         await stopAuthJobs();
         logger.info('shutting down: finishing in-flight requests');
-        shuttingDown = true;
-        // Stops listening and closes idle connections; resolves once every connection is gone.
+        // Stops listening; resolves once every connection is gone (each as soon as it is answered).
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        drain.start();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         // Each step runs whatever the one before did: a failure must not leave the embedded
         // PostgreSQL running after the process has gone.

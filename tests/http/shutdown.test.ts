@@ -44,18 +44,24 @@ describe('shutdown', () => {
   });
   afterAll(() => ts?.close());
 
-  it('close() resolves while clients hold a refused upgrade, an idle keep-alive connection and a socket that ignores the close handshake (regression: shutdown waited for them)', async () => {
+  it('close() resolves while clients hold a refused upgrade, an idle keep-alive connection, a socket that ignores the close handshake and a request whose headers never end (regression: shutdown waited for them)', async () => {
     const refused = await holdOpen(ts.port, UPGRADE('https://evil.example'), /\r\n\r\n/);
     expect(refused.received()).toMatch(/^HTTP\/1\.1 403/);
     const keepAlive = await holdOpen(ts.port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', /"status"[^}]*\}/);
     expect(keepAlive.received()).toMatch(/^HTTP\/1\.1 200[\s\S]*keep-alive/i);
     // Upgraded, then silent: it never sends connection_init nor answers a close frame.
     const silent = await holdOpen(ts.port, UPGRADE(), /^HTTP\/1\.1 101[\s\S]*\r\n\r\n/);
+    // Still sending its request's headers (and never finishing them).
+    const unfinished = net.connect({ port: ts.port, host: '127.0.0.1', allowHalfOpen: true });
+    unfinished.on('error', () => {});
+    const unfinishedEnded = new Promise<void>((resolve) => unfinished.on('close', () => resolve()));
+    await new Promise<void>((resolve) => unfinished.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => resolve()));
 
     await within(PROMPTLY_MS, 'close()', ts.stop());
     await within(1000, 'the refused upgrade closed by the server', refused.ended);
     await within(1000, 'the keep-alive connection closed by the server', keepAlive.ended);
     await within(1000, 'the silent socket closed by the server', silent.ended);
+    await within(1000, 'the unfinished request closed by the server', unfinishedEnded);
     await ts.start();
   });
 
@@ -66,15 +72,16 @@ describe('shutdown', () => {
     socket.on('data', (chunk) => (received += String(chunk)));
     const ended = new Promise<void>((resolve) => socket.on('end', () => resolve()));
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    // The request is in progress when close() begins: its body has not arrived yet.
+    // The request is in progress when close() begins: the server has its headers (it answered
+    // 100 Continue), its body has not arrived yet.
     const body = JSON.stringify({ query: '{ __typename }' });
-    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
-    await new Promise((resolve) => setImmediate(resolve));
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n/), { timeout: 3000 });
     const stopping = ts.stop();
     socket.write(body);
     await within(PROMPTLY_MS, 'close()', stopping);
     await within(1000, 'the connection closed by the server', ended);
-    expect(received).toMatch(/^HTTP\/1\.1 200[\s\S]*"__typename":"Query"/);
+    expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200[\s\S]*"__typename":"Query"/);
     await ts.start();
   });
 
