@@ -20,7 +20,7 @@ import { connectionDrain } from './http/connection-drain.ts';
 import { createPubSub } from './events/pubsub.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
-import { createMetrics, monitoringStats } from './system/metrics.ts';
+import { createMetrics, monitoringStats, watchResultWriter } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
 
 export const version: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -81,6 +81,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runScheduler: options.runScheduler ?? true,
     stats: monitoringStats(metrics),
   });
+  watchResultWriter(metrics, monitoring.writer);
   const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, monitoring, runJobs: options.runScheduler ?? true });
   const app: App = { orm: db.orm, sql: db.sql, pubsub, monitoring, operations, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {

@@ -120,3 +120,32 @@ export function monitoringStats(metrics: Metrics): SchedulerStats {
     onCheck: (kind, durationMs) => metrics.checkDuration.observe({ kind }, durationMs / 1000),
   };
 }
+
+/** What the result writer tells of results it holds (database slow or down) and had to drop. */
+export interface ResultWriterStats {
+  readonly heldResults: number;
+  readonly droppedResults: number;
+}
+
+/** Reads the result writer's held and dropped counts at each scrape. */
+export function watchResultWriter(metrics: Metrics, writer: ResultWriterStats): void {
+  new Gauge({
+    name: 'lookout_check_results_held',
+    help: 'Check results this replica holds because they could not be stored yet (the database is slow or down); bounded.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(writer.heldResults);
+    },
+  });
+  let reported = 0;
+  new Counter({
+    name: 'lookout_check_results_dropped_total',
+    help: 'Check results this replica dropped: the oldest beyond its bound during a long database outage, or a service whose rows the database kept refusing.',
+    registers: [metrics.registry],
+    collect() {
+      const dropped = writer.droppedResults;
+      if (dropped > reported) this.inc(dropped - reported);
+      reported = dropped;
+    },
+  });
+}

@@ -132,3 +132,46 @@ describe('lookout_service_status', () => {
     expect(await statusSeries(replica!.url, 'flaky')).toEqual({});
   });
 });
+
+describe('lookout_check_results_held', () => {
+  let ts: TestServer;
+  let target: http.Server;
+  beforeAll(async () => {
+    ts = await startTestServer();
+    target = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    await gqlOk(ts, 'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }', { input: { name: 'busy', kind: 'http', target: url, interval: '1s' } }, { token: ts.adminToken });
+  });
+  afterAll(async () => {
+    target?.close();
+    await ts?.close();
+  });
+
+  const sample = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${ts.url}/metrics`)).text())?.[1]);
+  async function until(name: string, ok: (value: number) => boolean): Promise<number> {
+    for (let i = 0; i < 200; i++) {
+      const value = await sample(name);
+      if (ok(value)) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${name} never met its condition`);
+  }
+
+  it('shows the check results held while their table is locked, and none once they are stored', async () => {
+    expect(await sample('lookout_check_results_dropped_total')).toBe(0);
+    const { default: pg } = await import('pg');
+    const locker = new pg.Client({ connectionString: ts.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table health_checks in exclusive mode');
+      expect(await until('lookout_check_results_held', (v) => v > 0)).toBeGreaterThan(0);
+      await locker.query('commit');
+      expect(await until('lookout_check_results_held', (v) => v === 0)).toBe(0);
+      expect(await sample('lookout_check_results_dropped_total')).toBe(0);
+    } finally {
+      await locker.end();
+    }
+  });
+});
