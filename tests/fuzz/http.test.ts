@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { fuzzSeed } from './support/prng.ts';
 import { HTTP_CASE_KINDS, type FuzzTokens, type HttpCaseOptions } from './support/http-cases.ts';
-import { reportFindings, runBatch } from './support/campaign.ts';
+import { fromCorpus, reportFindings, runBatch } from './support/campaign.ts';
+import { httpCorpus } from './support/corpus.ts';
 import { fuzzTokens, residentBytes, serverTimeAnswered } from './support/probes.ts';
 
 const SEED = fuzzSeed(20_261_209);
@@ -49,6 +50,22 @@ describe('fuzz: hostile HTTP requests', () => {
     return { tokens, maxBytes: 200_000, maxBodyBytes: Math.round(limit * 1.5) };
   };
 
+  /** Still serving, promptly, and not holding on to what it was sent. */
+  async function expectServing(): Promise<void> {
+    expect(await serverTimeAnswered(ts.url, ts.adminToken, 2000)).toBeLessThan(2000);
+    expect((await residentBytes(ts.url)) - rssAtStart).toBeLessThan(RSS_GROWTH_LIMIT);
+  }
+
+  it('answers each request of the corpus (what once stopped, failed or flooded the server) without a 5xx, an internal error, an echo or a hang', async () => {
+    const corpus = httpCorpus(options());
+    const result = await runBatch(fromCorpus(corpus), {
+      port: ts.port, seed: 0, count: corpus.length, concurrency: 4, deadline: Infinity, answerTimeoutMs: 5000, maxAnswerBytes: 4 * 1024 * 1024,
+    });
+    expect(result.findings.length, reportFindings('corpus', 0, result, corpus.length)).toBe(0);
+    expect(result.sent).toBe(corpus.length);
+    await expectServing();
+  });
+
   Object.entries(HTTP_CASE_KINDS).forEach(([kind, { generate }], i) => {
     it(`answers ${kind} without a 5xx, an internal error, a stack trace, an echo or a hang, and keeps serving`, async () => {
       const seed = SEED + i;
@@ -57,9 +74,7 @@ describe('fuzz: hostile HTTP requests', () => {
       });
       expect(result.findings.length, reportFindings(kind, seed, result)).toBe(0);
       expect(result.sent).toBeGreaterThanOrEqual(Math.min(CASES, 10));
-      // Still serving, promptly, and not holding on to what it was sent.
-      expect(await serverTimeAnswered(ts.url, ts.adminToken, 2000)).toBeLessThan(2000);
-      expect((await residentBytes(ts.url)) - rssAtStart).toBeLessThan(RSS_GROWTH_LIMIT);
+      await expectServing();
     });
   });
 });

@@ -65,6 +65,12 @@ export async function runBatch(generate: (rng: Prng) => HttpCase | WsCase, optio
   return result;
 }
 
+/** The cases of `corpus` in order, as a generator for runBatch (count: corpus.length). */
+export function fromCorpus<T>(corpus: T[]): () => T {
+  let next = 0;
+  return () => corpus[next++ % corpus.length];
+}
+
 /** A readable report of a batch's findings, with the seed that replays it. */
 export function reportFindings(name: string, seed: number, result: BatchResult, limit = 10): string {
   const lines = [`${name}: ${result.findings.length} of ${result.sent} cases misbehaved (FUZZ_SEED=${seed} replays them)`];

@@ -243,7 +243,7 @@ function abuse(rng: Prng, limits: DocumentLimits): FuzzDocument {
     case 'subscription-over-http':
       return { label: kind, query: rng.pick(['subscription { serverTime }', 'subscription { nope }', 'subscription { serverTime serverTime }']), operation: 'subscription' };
     case 'variables-abuse':
-      return q('query ($n: Int!, $s: String, $l: [Int!]!) { opsSummary(hours: $n) { __typename } }', { variables: rng.pick([{ n: '1' }, { n: 2 ** 40 }, { n: null }, { n: 1, l: 'x' }, 'notjson', [1], 7, { n: 1, s: { a: 1 } }]), label: 'variables of wrong types' });
+      return q('query ($n: Int!, $s: String, $l: [Int!]!) { opsSummary(hours: $n) { __typename } }', { variables: rng.pick([{ n: '1' }, { n: 2 ** 40 }, { n: null }, { n: 1, l: 'x' }, 'notjson', [1], 7, { n: 1, s: { a: 1 } }, { n: 'x'.repeat(100) }, { n: 1, l: ['y'.repeat(100)] }]), label: 'variables of wrong types' });
   }
 }
 
