@@ -57,6 +57,7 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
         send: (data) => connection.send(data),
         close: (code, reason) => connection.close(code ?? 1000, reason ?? ''),
         onMessage: (handle) => socket.on('message', (data) => connection.receive(String(data), handle)),
+        onPing: (payload) => connection.pong(payload),
       },
       connection,
     );

@@ -22,6 +22,8 @@ export const WS_LIMITS = {
   maxPendingMessages: 256,
 } as const;
 
+/** The largest ping payload a pong carries back (graphql-ws echoes any). */
+const MAX_ECHOED_PING_BYTES = 1024;
 /** A ping every 12 s; a socket that has not answered by the next one is dropped. */
 const KEEP_ALIVE_MS = 12_000;
 /** At shutdown, how long operations in progress may take to finish, and the close handshake. */
@@ -190,6 +192,13 @@ export class Connection implements WatchedSocket {
     this.#inHand.add(handling);
     // A flood waits in the kernel (and slows its sender), not in our memory or on the event loop.
     if (this.#inHand.size > WS_LIMITS.maxPendingMessages && !this.#socket.isPaused) this.#socket.pause();
+  }
+
+  /** A ping's pong carries its payload back only when it is small: a socket is no mirror for big inputs. */
+  pong(payload: Record<string, unknown> | undefined): Promise<void> {
+    const echoed = payload === undefined ? undefined : JSON.stringify(payload);
+    const carried = echoed !== undefined && echoed.length <= MAX_ECHOED_PING_BYTES;
+    return this.send(carried ? `{"type":"pong","payload":${echoed}}` : '{"type":"pong"}');
   }
 
   send(data: string): Promise<void> {

@@ -108,6 +108,14 @@ describe('WebSocket protocol abuse', () => {
     expect((await within(3000, 'close', socket.closed)).code).toBe(1009);
   });
 
+  it('answers a ping whose payload is big with a pong that does not carry it back, a small one with its payload (regression: a 1 MB payload came back whole)', async () => {
+    const socket = await adminSocket();
+    socket.send({ type: 'ping', payload: { data: 'x'.repeat(60_000) } });
+    socket.send({ type: 'ping', payload: { sent: 42 } });
+    await socket.next((m) => m.type === 'pong' && JSON.stringify(m.payload) === '{"sent":42}');
+    expect(socket.messages.filter((m) => m.type === 'pong')).toEqual([{ type: 'pong' }, { type: 'pong', payload: { sent: 42 } }]);
+  });
+
   it(`refuses an operation past ${WS_LIMITS.maxOperations} running on one socket, with an error for it alone`, async () => {
     const socket = await adminSocket();
     for (let i = 0; i < WS_LIMITS.maxOperations; i++) socket.send({ type: 'subscribe', id: `t${i}`, payload: { query: 'subscription { serverTime }' } });
