@@ -1,7 +1,7 @@
 /**
  * bench/fuzz: the long fuzz. A real `lookout serve` (its own process, embedded PostgreSQL or a
- * fresh database on DATABASE_URL's server) gets `--requests` hostile HTTP requests and `--ws`
- * hostile WebSocket interactions (tests/fuzz/support: the generators of the fuzz suite), then a
+ * fresh database on DATABASE_URL's server) gets the fuzz suite's corpus, then `--requests` hostile
+ * HTTP requests and `--ws` hostile WebSocket interactions (tests/fuzz/support), then a
  * burst of concurrent huge bodies, while a steady normal client times `{ serverTime }` and
  * `healthOverview`. Reports 5xx answers, crashes, RSS before / after (VmRSS), the normal client's
  * p50 / p99 during the fuzz, and whether each goal is met.
@@ -11,7 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { runBatch, type BatchResult } from '../../tests/fuzz/support/campaign.ts';
+import { fromCorpus, runBatch, type BatchResult } from '../../tests/fuzz/support/campaign.ts';
+import { httpCorpus, wsCorpus } from '../../tests/fuzz/support/corpus.ts';
 import { randomHttpCase, type FetchCase } from '../../tests/fuzz/support/http-cases.ts';
 import { randomWsCase } from '../../tests/fuzz/support/ws-cases.ts';
 import { fuzzTokens, serverTimeAnswered } from '../../tests/fuzz/support/probes.ts';
@@ -72,9 +73,15 @@ const progress = (name: string) => (r: BatchResult) => {
   lastReport = performance.now();
   console.error(`  ${Math.round((performance.now() - started) / 1000)} s, ${name}: ${r.sent} sent, ${r.serverErrors} 5xx, ${r.findings.length} findings; RSS ${mb(rssPeak)} MB peak`);
 };
+// The corpus first (what once stopped or failed the server), then the random cases.
+const httpOptions = { tokens, maxBytes: 1_000_000, maxBodyBytes: Number(args['max-body-mb']) * MB };
+const wsOptions = { tokens, maxBytes: 500_000, maxMessageBytes: 4 * MB };
+const serverLimit = Number(process.env.LOOKOUT_MAX_BODY_BYTES || 4 * MB); // lookout serve gets the same environment
+const corpora = [...httpCorpus(httpOptions), ...wsCorpus(wsOptions, serverLimit)];
+const corpus = await runBatch(fromCorpus(corpora), { ...runner, seed: 0, count: corpora.length, concurrency: 4 });
 const [http, ws] = await Promise.all([
-  runBatch((rng) => randomHttpCase(rng, { tokens, maxBytes: 1_000_000, maxBodyBytes: Number(args['max-body-mb']) * MB }), { ...runner, seed: SEED, count: REQUESTS, concurrency: CONCURRENCY, onCase: progress('HTTP') }),
-  runBatch((rng) => randomWsCase(rng, { tokens, maxBytes: 500_000, maxMessageBytes: 4 * MB }), { ...runner, seed: SEED + 1, count: WS, concurrency: 2, onCase: progress('WebSocket') }),
+  runBatch((rng) => randomHttpCase(rng, httpOptions), { ...runner, seed: SEED, count: REQUESTS, concurrency: CONCURRENCY, onCase: progress('HTTP') }),
+  runBatch((rng) => randomWsCase(rng, wsOptions), { ...runner, seed: SEED + 1, count: WS, concurrency: 2, onCase: progress('WebSocket') }),
 ]);
 const fuzzSeconds = (performance.now() - started) / 1000;
 
@@ -129,6 +136,7 @@ const latency = (list: SteadySample[]) => {
 const result = {
   seed: SEED,
   fuzzSeconds: Math.round(fuzzSeconds),
+  corpus: { sent: corpus.sent, serverErrors: corpus.serverErrors, findings: corpus.findings.length, tally: corpus.tally },
   http: { sent: http.sent, serverErrors: http.serverErrors, findings: http.findings.length, tally: http.tally, requestMb: mb(http.requestBytes) },
   ws: { sent: ws.sent, findings: ws.findings.length, tally: ws.tally },
   burst: burst && { sent: burst.sent, seconds: Math.round(burstSeconds * 10) / 10, tally: burst.tally, serverErrors: burst.serverErrors },
@@ -146,7 +154,7 @@ const result = {
 };
 console.log(JSON.stringify(result, null, 2));
 
-const serverErrors = http.serverErrors + ws.serverErrors + (burst?.serverErrors ?? 0);
+const serverErrors = corpus.serverErrors + http.serverErrors + ws.serverErrors + (burst?.serverErrors ?? 0);
 const rssDelta = rssStart !== null && rssSettled !== null ? mb(rssSettled - rssStart)! : null;
 const p99 = result.normalDuringFuzz.all.p99;
 const goal = (met: boolean) => (met ? 'met' : 'NOT MET');
@@ -155,14 +163,14 @@ console.log(`\nGoals:
   5xx answers: ${serverErrors} seen by the fuzz, ${serverSide5xx ?? '?'} counted by the server (goal 0) — ${goal(serverErrors === 0 && !serverSide5xx)}
   RSS: ${mb(rssStart)} MB at the start, ${mb(rssPeak)} MB peak, ${mb(rssSettled)} MB after ${settledAfterS} s: ${rssDelta === null ? '?' : `${rssDelta >= 0 ? '+' : ''}${rssDelta}`} MB (goal within ${GOALS.rssDeltaMb} MB) — ${goal(rssDelta !== null && rssDelta <= GOALS.rssDeltaMb)}
   normal request p99 during the fuzz: ${p99} ms (p50 ${result.normalDuringFuzz.all.p50} ms, ${result.normalDuringFuzz.all.n} requests, ${result.normalDuringFuzz.failed} failed; before the fuzz p50 ${result.normalBefore.p50} / p99 ${result.normalBefore.p99} ms) (goal < ${GOALS.p99Ms} ms) — ${goal(p99 < GOALS.p99Ms && result.normalDuringFuzz.failed === 0)}`);
-for (const [name, batch] of [['HTTP', http], ['WebSocket', ws], ['burst', burst]] as const) {
+for (const [name, batch] of [['corpus', corpus], ['HTTP', http], ['WebSocket', ws], ['burst', burst]] as const) {
   if (!batch?.findings.length) continue;
   const kinds = new Map<string, number>();
   for (const f of batch.findings) for (const p of f.problems) kinds.set(p.replace(/\d+/g, 'N'), (kinds.get(p.replace(/\d+/g, 'N')) ?? 0) + 1);
-  console.log(`\n${name} findings (${batch.findings.length}; seed ${name === 'HTTP' ? SEED : name === 'WebSocket' ? SEED + 1 : SEED + 2}):`);
+  console.log(`\n${name} findings (${batch.findings.length}${name === 'corpus' ? '' : `; seed ${name === 'HTTP' ? SEED : name === 'WebSocket' ? SEED + 1 : SEED + 2}`}):`);
   for (const [kind, n] of kinds) console.log(`  ${n} × ${kind}`);
   for (const f of batch.findings.filter((x) => x.description).slice(0, 8)) console.log(`  #${f.index} ${f.problems.join('; ')}: ${f.description.slice(0, 240)}`);
 }
 if (crashed) console.log(`\nThe process ${exitInfo ? `exited (${JSON.stringify(exitInfo)})` : 'logged a fatal error'}. Its last error lines:\n${serve.logged.lastLines.join('\n')}`);
-console.log(`\n| ${new Date().toISOString().slice(0, 10)} | ${http.sent} + ${ws.sent} WS + ${burst?.sent ?? 0} × ${args['burst-mb']} MB | ${crashed ? 'yes' : 'no'} | ${serverErrors} (server: ${serverSide5xx ?? '?'}) | ${mb(rssStart)} → ${mb(rssPeak)} peak → ${mb(rssSettled)} MB | ${result.normalBefore.p50} / ${result.normalBefore.p99} ms | ${result.normalDuringFuzz.all.p50} / ${p99} ms | ${result.normalDuringBurst.p99} ms | ${stop.ms} ms${stop.killed ? ' (killed)' : ''}${orphanedPostgres ? ', PostgreSQL orphaned' : ''} |`);
+console.log(`\n| ${new Date().toISOString().slice(0, 10)} | ${corpus.sent} corpus + ${http.sent} + ${ws.sent} WS + ${burst?.sent ?? 0} × ${args['burst-mb']} MB | ${crashed ? 'yes' : 'no'} | ${serverErrors} (server: ${serverSide5xx ?? '?'}) | ${mb(rssStart)} → ${mb(rssPeak)} peak → ${mb(rssSettled)} MB | ${result.normalBefore.p50} / ${result.normalBefore.p99} ms | ${result.normalDuringFuzz.all.p50} / ${p99} ms | ${result.normalDuringBurst.p99} ms | ${stop.ms} ms${stop.killed ? ' (killed)' : ''}${orphanedPostgres ? ', PostgreSQL orphaned' : ''} |`);
 process.exit(0);
