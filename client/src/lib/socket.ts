@@ -2,9 +2,10 @@
  * The dashboard's one WebSocket (graphql-transport-ws on /graphql). It authenticates with the
  * session cookie when it connects, so it is restarted after sign-in and sign-out. It stays open
  * while the page is open (not lazy) so the connection indicator tells the truth, and it retries
- * forever with a backoff capped at 3 s so the page recovers soon after the server is back.
+ * forever with a backoff capped at 3 s so the page recovers soon after the server is back; the
+ * subscriptions a stopping server completed start again on the next server (`subscribeLive`).
  */
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult, type Sink, type SubscribePayload } from 'graphql-ws';
 import { socketClosed, socketConnecting, socketOpened } from './connection.ts';
 
 const MAX_RETRY_WAIT_MS = 3000;
@@ -51,4 +52,41 @@ export function restartSocket(): void {
   } finally {
     restarting = false;
   }
+}
+
+/**
+ * Subscribes over the shared socket until `unsubscribe` is called. A server that shuts down
+ * completes every subscription before it closes the socket: such a subscription starts again once
+ * the socket is connected to the next server, so a page keeps its live data across a restart.
+ */
+export function subscribeLive<Data = Record<string, unknown>, Extensions = unknown>(payload: SubscribePayload, sink: Sink<FormattedExecutionResult<Data, Extensions>>): () => void {
+  let stopped = false;
+  let completed = false;
+  const complete = () => {
+    if (!completed) sink.complete();
+    completed = true;
+  };
+  let dispose = () => {};
+  let awaitingReconnect: (() => void) | undefined;
+  const start = () => {
+    dispose = wsClient.subscribe<Data, Extensions>(payload, {
+      next: (value) => sink.next(value),
+      error: (error) => sink.error(error),
+      complete: () => {
+        if (stopped) return complete();
+        awaitingReconnect = wsClient.on('connected', () => {
+          awaitingReconnect?.();
+          awaitingReconnect = undefined;
+          if (!stopped) start();
+        });
+      },
+    });
+  };
+  start();
+  return () => {
+    stopped = true;
+    awaitingReconnect?.();
+    dispose();
+    complete();
+  };
 }

@@ -6,7 +6,7 @@
 import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError } from '@urql/core';
 import { csrfHeaders } from './csrf.ts';
 import { httpFailed, httpSucceeded } from './connection.ts';
-import { wsClient } from './socket.ts';
+import { subscribeLive } from './socket.ts';
 
 /** fetch that reports reachability: a thrown fetch or a gateway error means Lookout is not answering. */
 async function reportingFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -48,7 +48,7 @@ export const client = new Client({
     fetchExchange,
     subscriptionExchange({
       forwardSubscription: (request) => ({
-        subscribe: (sink) => ({ unsubscribe: wsClient.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+        subscribe: (sink) => ({ unsubscribe: subscribeLive({ ...request, query: request.query ?? '' }, sink) }),
       }),
     }),
   ],
