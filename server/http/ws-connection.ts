@@ -60,7 +60,7 @@ export interface ConnectionServices {
 export class Connection implements WatchedSocket {
   credentials: Credentials = { transport: 'ws' };
   actor: Actor | null = null;
-  /** Shutting down, revoked or gone: no new operation starts. */
+  /** Shutting down, revoked or gone: no new subscription runs. */
   #closing = false;
   #revoked = false;
   #warned = false;
@@ -114,8 +114,8 @@ export class Connection implements WatchedSocket {
 
   /** subscribe: the operation's execution arguments, or the errors that end this operation alone. */
   async prepare(id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    // While the server shuts down, operations still run and subscriptions complete at once (subscribe()).
     if (this.#revoked) return [revokedError()];
-    if (this.#closing) return [new GraphQLError('The connection is closing: start the operation on a new one.', { extensions: { code: 'UNAVAILABLE' } })];
     if (this.#operations.size > WS_LIMITS.maxOperations) {
       return [new GraphQLError(`Too many operations on this connection (at most ${WS_LIMITS.maxOperations} at once).`, { extensions: { code: 'RATE_LIMITED' } })];
     }
