@@ -62,6 +62,9 @@ function actorColumns(who: AuditWho) {
 
 type AuditRow = Omit<AuditEntry, 'id'>;
 
+/** A target's id as the caller gave it may be longer than the column (200): cut, or the row's insert fails. */
+const storableTargetId = (id: string | null | undefined) => (id == null ? null : id.length > 200 ? `${id.slice(0, 199)}…` : id);
+
 function successRow<T>(who: AuditWho, clock: Clock, spec: AuditSpec<T>, result: T): AuditRow {
   const targets = spec.targetsOf?.(result);
   const target = spec.targetOf?.(result) ?? spec.target ?? (targets?.ids.length === 1 ? { type: targets.type, id: targets.ids[0] } : undefined);
@@ -71,7 +74,7 @@ function successRow<T>(who: AuditWho, clock: Clock, spec: AuditSpec<T>, result: 
     ...(actor && { actorType: actor.type, actorId: actor.id, actorLabel: actor.label }),
     at: clock.now(),
     targetType: target?.type ?? (targets?.ids.length ? targets.type : null),
-    targetId: target?.id ?? null,
+    targetId: storableTargetId(target?.id),
     targetIds: targets && targets.ids.length > 1 ? targets.ids : null,
     outcome: 'success',
     errorCode: null,
@@ -85,7 +88,7 @@ function failureRow(who: AuditWho, clock: Clock, spec: AuditSpec<never>, error: 
     ...baseColumns(who, spec),
     at: clock.now(),
     targetType: spec.target?.type ?? null,
-    targetId: spec.target?.id ?? null,
+    targetId: storableTargetId(spec.target?.id),
     targetIds: null,
     outcome: 'failure',
     errorCode: known ? error.code : 'INTERNAL_SERVER_ERROR',

@@ -3,6 +3,7 @@
  * PostgreSQL so every replica sees them, and are written outside the sign-in transaction so a
  * failed attempt is remembered even though its transaction rolls back.
  */
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.ts';
 import { RateLimitedError } from '../errors.ts';
@@ -32,15 +33,23 @@ export interface ThrottleKey {
   subject: string;
 }
 
+/**
+ * The key as stored: auth_throttle.key holds 400 characters, and a key carries what the client
+ * typed (`account:<email>`, any length); a longer one is kept as a prefix and a digest of the whole.
+ */
+function storedKey(key: string): string {
+  return key.length <= 400 ? key : `${key.slice(0, 330)}…${createHash('sha256').update(key).digest('hex')}`;
+}
+
 /** Throws RATE_LIMITED when any key is still blocked. */
 export async function assertNotThrottled(em: EntityManager, keys: ThrottleKey[], clock: Clock): Promise<void> {
   const rows = await em.getConnection().execute<{ key: string; blocked_until: Date | null }[]>(
     'select key, blocked_until from auth_throttle where key in (?) and blocked_until > ?',
-    [keys.map((k) => k.key), clock.now()],
+    [keys.map((k) => storedKey(k.key)), clock.now()],
   );
   for (const row of rows) {
     const waitMs = new Date(row.blocked_until!).getTime() - clock.now().getTime();
-    const subject = keys.find((k) => k.key === row.key)?.subject ?? 'this account';
+    const subject = keys.find((k) => storedKey(k.key) === row.key)?.subject ?? 'this account';
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     throw new RateLimitedError(`Too many failed sign-ins for ${subject}; try again in ${seconds} s.`, seconds);
   }
@@ -48,7 +57,8 @@ export async function assertNotThrottled(em: EntityManager, keys: ThrottleKey[],
 
 export async function recordFailure(em: EntityManager, keys: ThrottleKey[], clock: Clock): Promise<void> {
   const now = clock.now();
-  for (const { key, policy } of keys) {
+  for (const { key: given, policy } of keys) {
+    const key = storedKey(given);
     const windowStart = new Date(now.getTime() - policy.windowMs);
     const [row] = await em.getConnection().execute<{ failures: number }[]>(
       `insert into auth_throttle (key, failures, first_failure_at, blocked_until) values (?, 1, ?, null)
@@ -66,5 +76,5 @@ export async function recordFailure(em: EntityManager, keys: ThrottleKey[], cloc
 }
 
 export async function clearThrottle(em: EntityManager, key: string): Promise<void> {
-  await em.getConnection().execute('delete from auth_throttle where key = ?', [key]);
+  await em.getConnection().execute('delete from auth_throttle where key = ?', [storedKey(key)]);
 }
