@@ -41,6 +41,8 @@ export function httpCorpus(options: HttpCaseOptions): HttpCase[] {
     post('a long value of the wrong type in a mutation variable', query('mutation ($o: CompletionOutcome!) { completeRun(id: "1", leaseToken: "x", outcome: $o) { id } }', { o: 'x'.repeat(100) }), auth),
     post('NUL in an argument (PostgreSQL cannot store it)', query('query ($n: String!) { service(name: $n) { name } }', { n: 'a\u0000b' }), auth),
     post('NUL in an anonymous sign-in', query('mutation ($e: String!) { signIn(email: $e, password: "x") { expiresAt } }', { e: 'a\u0000b' })),
+    post('an unknown service name longer than the audit column', query('mutation ($n: String!) { pauseService(name: $n) { name } }', { n: 's'.repeat(300) }), { authorization: `Bearer ${options.tokens.operator}` }),
+    post('a sign-in with an email longer than the throttle column', query('mutation ($e: String!) { signIn(email: $e, password: "x") { expiresAt } }', { e: `${'e'.repeat(1000)}@example.com` })),
     post('a lone surrogate in an audited mutation', query('mutation ($n: String!) { registerWorker(name: $n, types: ["a.b"]) { name } }', { n: 'a\ud800b' }), { authorization: `Bearer ${options.tokens.operator}` }),
     post('a subscription over HTTP (a stream that outlived its credential)', query('subscription { serverTime }'), { ...auth, accept: 'text/event-stream' }),
   ];
