@@ -52,6 +52,10 @@ const tokens = await fuzzTokens(serve.url, serve.adminToken);
 for (let i = 0; i < 20; i++) await serverTimeAnswered(serve.url, serve.adminToken);
 await new Promise((r) => setTimeout(r, 2000));
 const rssStart = await serve.rss();
+/** The V8 heap in use, from the server's /metrics: what it holds, as against what RSS has not given back. */
+const heapUsed = () =>
+  fetch(`${serve.url}/metrics`).then((r) => r.text()).then((t) => Number(/^lookout_nodejs_heap_size_used_bytes (\d+)/m.exec(t)?.[1] ?? NaN), () => NaN);
+const heapStart = await heapUsed();
 
 // The steady normal client, and RSS sampled while the fuzz runs.
 const samples: (SteadySample & { phase: string })[] = [];
@@ -113,6 +117,7 @@ while (alive() && rssStart !== null && rssSettled !== null && rssSettled - rssSt
   rssSettled = await serve.rss();
 }
 const settledAfterS = Math.round((Date.now() - settleStart) / 100) / 10;
+const heapAfter = alive() ? await heapUsed() : NaN;
 
 // The server's own count of 5xx answers (it may answer 5xx to what the fuzz could not read), but
 // /health's and /health/ready's 503: that is their answer while something is down or not ready.
@@ -147,6 +152,9 @@ const result = {
   loggedErrors: serve.logged.errors,
   loggedFatal: serve.logged.fatal,
   rssMb: { start: mb(rssStart), peak: mb(rssPeak), after: mb(rssAfter), settled: mb(rssSettled), settledAfterS },
+  heapUsedMb: { start: mb(heapStart), settled: mb(heapAfter) },
+  slowestHttp: http.slowest,
+  slowestWs: ws.slowest,
   normalDuringFuzz: { all: latency(during), serverTime: latency(during.filter((s) => s.kind === 'serverTime')), healthOverview: latency(during.filter((s) => s.kind === 'healthOverview')), failed: during.filter((s) => !s.ok).length },
   normalDuringBurst: latency(samples.filter((s) => s.phase === 'burst')),
   normalBefore: latency(samples.filter((s) => s.phase === 'baseline')),
@@ -161,7 +169,7 @@ const goal = (met: boolean) => (met ? 'met' : 'NOT MET');
 console.log(`\nGoals:
   crashes: ${crashed ? 1 : 0} (goal 0) — ${goal(!crashed)}
   5xx answers: ${serverErrors} seen by the fuzz, ${serverSide5xx ?? '?'} counted by the server (goal 0) — ${goal(serverErrors === 0 && !serverSide5xx)}
-  RSS: ${mb(rssStart)} MB at the start, ${mb(rssPeak)} MB peak, ${mb(rssSettled)} MB after ${settledAfterS} s: ${rssDelta === null ? '?' : `${rssDelta >= 0 ? '+' : ''}${rssDelta}`} MB (goal within ${GOALS.rssDeltaMb} MB) — ${goal(rssDelta !== null && rssDelta <= GOALS.rssDeltaMb)}
+  RSS: ${mb(rssStart)} MB at the start, ${mb(rssPeak)} MB peak, ${mb(rssSettled)} MB after ${settledAfterS} s: ${rssDelta === null ? '?' : `${rssDelta >= 0 ? '+' : ''}${rssDelta}`} MB (goal within ${GOALS.rssDeltaMb} MB; V8 heap in use ${mb(heapStart)} → ${mb(heapAfter)} MB) — ${goal(rssDelta !== null && rssDelta <= GOALS.rssDeltaMb)}
   normal request p99 during the fuzz: ${p99} ms (p50 ${result.normalDuringFuzz.all.p50} ms, ${result.normalDuringFuzz.all.n} requests, ${result.normalDuringFuzz.failed} failed; before the fuzz p50 ${result.normalBefore.p50} / p99 ${result.normalBefore.p99} ms) (goal < ${GOALS.p99Ms} ms) — ${goal(p99 < GOALS.p99Ms && result.normalDuringFuzz.failed === 0)}`);
 for (const [name, batch] of [['corpus', corpus], ['HTTP', http], ['WebSocket', ws], ['burst', burst]] as const) {
   if (!batch?.findings.length) continue;
@@ -171,6 +179,7 @@ for (const [name, batch] of [['corpus', corpus], ['HTTP', http], ['WebSocket', w
   for (const [kind, n] of kinds) console.log(`  ${n} × ${kind}`);
   for (const f of batch.findings.filter((x) => x.description).slice(0, 8)) console.log(`  #${f.index} ${f.problems.join('; ')}: ${f.description.slice(0, 240)}`);
 }
+if (serve.logged.errors && !crashed) console.log(`\nThe server logged ${serve.logged.errors} errors; the last:\n${serve.logged.lastLines.slice(-5).map((l) => l.slice(0, 600)).join('\n')}`);
 if (crashed) console.log(`\nThe process ${exitInfo ? `exited (${JSON.stringify(exitInfo)})` : 'logged a fatal error'}. Its last error lines:\n${serve.logged.lastLines.join('\n')}`);
 console.log(`\n| ${new Date().toISOString().slice(0, 10)} | ${corpus.sent} corpus + ${http.sent} + ${ws.sent} WS + ${burst?.sent ?? 0} × ${args['burst-mb']} MB | ${crashed ? 'yes' : 'no'} | ${serverErrors} (server: ${serverSide5xx ?? '?'}) | ${mb(rssStart)} → ${mb(rssPeak)} peak → ${mb(rssSettled)} MB | ${result.normalBefore.p50} / ${result.normalBefore.p99} ms | ${result.normalDuringFuzz.all.p50} / ${p99} ms | ${result.normalDuringBurst.p99} ms | ${stop.ms} ms${stop.killed ? ' (killed)' : ''}${orphanedPostgres ? ', PostgreSQL orphaned' : ''} |`);
 process.exit(0);

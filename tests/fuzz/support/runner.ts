@@ -311,9 +311,10 @@ export function send(c: HttpCase | WsCase, options: RunnerOptions): Promise<Outc
 
 /** A one-line description of a case, for a failure report (big inputs shortened). */
 export function describeCase(c: HttpCase | WsCase): string {
-  // Only the first bytes are ever converted: a case may carry tens of megabytes.
+  // Only the first bytes are ever converted: a case may carry tens of megabytes. (Copied, not
+  // sliced: a slice of a string keeps the whole string alive for as long as the description.)
   const short = (data: string | Buffer) => {
-    const text = typeof data === 'string' ? data.slice(0, 300) : data.subarray(0, 300).toString('latin1');
+    const text = (typeof data === 'string' ? Buffer.from(data.slice(0, 300)) : data.subarray(0, 300)).toString('latin1');
     return data.length > 300 ? `${text}… (${data.length} ${typeof data === 'string' ? 'chars' : 'bytes'})` : text;
   };
   switch (c.kind) {
