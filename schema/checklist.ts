@@ -2,7 +2,7 @@
 import type { ChecklistItem, ChecklistReport } from '../server/operations/checklist.ts';
 import { ChecklistOverride } from '../server/operations/entities.ts';
 import { reasonProblem } from '../server/operations/reason-rules.ts';
-import { OperationChannels } from '../server/operations/operations.ts';
+import { Channels } from '../server/events/channels.ts';
 import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
 import { filteredEvents } from '../server/events/pubsub.ts';
@@ -70,7 +70,7 @@ builder.subscriptionFields((t) => ({
     type: ChecklistRef,
     description: 'The checklist, whenever a check changes.',
     authScopes: { 'platform.access_system_panel': true },
-    subscribe: (_r, _a, ctx) => filteredEvents(ctx.app.pubsub, OperationChannels.checklistUpdated),
+    subscribe: (_r, _a, ctx) => filteredEvents(ctx.app.pubsub, Channels.checklistUpdated),
     resolve: (_e, _a, ctx) => ctx.app.operations.checklist.report(),
   }),
 }));

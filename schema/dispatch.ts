@@ -94,15 +94,13 @@ const changed = (results: LeaseResult[]) => results.flatMap((r) => (r.run ? [r.r
 
 async function submit(ctx: RequestContext, entries: SubmitInput[], batchField?: string) {
   ctx.app.operations.assertReady();
-  const submitted = await ctx.auditedSql((sql) => submitRuns(sql, ctx.actor, entries, deps(ctx, batchField)), {
+  return ctx.auditedSql((sql, events) => submitRuns(sql, events, ctx.actor, entries, deps(ctx, batchField)), {
     action: batchField ? 'operations.runs.submit' : 'operations.run.submit',
     input: batchField
       ? { count: entries.length, types: [...new Set(entries.map((e) => e.type))], workspaces: [...new Set(entries.map((e) => e.workspace))] }
       : { type: entries[0].type, workspace: entries[0].workspace, tenant: entries[0].tenant, idempotencyKey: entries[0].idempotencyKey },
     targetsOf: (s) => runIds([...new Map(s.map((x) => [x.run.id, x.run])).values()]),
   });
-  await ctx.app.operations.publishRuns(submitted.filter((s) => !s.replay).map((s) => s.run));
-  return submitted;
 }
 
 builder.mutationFields((t) => ({
@@ -134,14 +132,12 @@ builder.mutationFields((t) => ({
     authScopes: manage,
     args: { worker: t.arg.string(), types: t.arg.stringList(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: async (_r, { worker, types, leaseSeconds }, ctx) => {
-      const [claimed] = await ctx.auditedSql((sql) => claimRuns(sql, ctx.actor, { worker, types, leaseSeconds: leaseSeconds ?? 60, limit: 1 }, deps(ctx)), {
+      const [claimed] = await ctx.auditedSql((sql, events) => claimRuns(sql, events, ctx.actor, { worker, types, leaseSeconds: leaseSeconds ?? 60, limit: 1 }, deps(ctx)), {
         action: 'operations.run.claim',
         input: { worker, types, leaseSeconds },
         targetsOf: (c) => runIds(c.map((x) => x.run)),
       });
-      if (!claimed) return null;
-      await ctx.app.operations.publishRuns([claimed.run]);
-      return claimed;
+      return claimed ?? null;
     },
   }),
   claimRuns: t.field({
@@ -154,15 +150,12 @@ builder.mutationFields((t) => ({
       limit: t.arg.int({ required: false, defaultValue: 10 }),
       leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }),
     },
-    resolve: async (_r, { worker, types, limit, leaseSeconds }, ctx) => {
-      const claimed = await ctx.auditedSql((sql) => claimRuns(sql, ctx.actor, { worker, types, leaseSeconds: leaseSeconds ?? 60, limit: limit ?? 10 }, deps(ctx)), {
+    resolve: (_r, { worker, types, limit, leaseSeconds }, ctx) =>
+      ctx.auditedSql((sql, events) => claimRuns(sql, events, ctx.actor, { worker, types, leaseSeconds: leaseSeconds ?? 60, limit: limit ?? 10 }, deps(ctx)), {
         action: 'operations.runs.claim',
         input: { worker, types, limit, leaseSeconds },
         targetsOf: (c) => runIds(c.map((x) => x.run)),
-      });
-      await ctx.app.operations.publishRuns(claimed.map((c) => c.run));
-      return claimed;
-    },
+      }),
   }),
   heartbeatRun: t.field({
     type: OperationRunRef,
@@ -204,15 +197,13 @@ builder.mutationFields((t) => ({
       result: t.arg({ type: 'JSON', required: false }),
       error: t.arg.string({ required: false }),
     },
-    resolve: async (_r, { id, leaseToken, outcome, result, error }, ctx) => {
+    resolve: (_r, { id, leaseToken, outcome, result, error }, ctx) => {
       const runId = parseId(id);
-      const run = await ctx.auditedSql(async (sql) => only(await completeRuns(sql, ctx.actor, [{ id: runId, leaseToken, outcome, result, error }], deps(ctx))), {
+      return ctx.auditedSql(async (sql, events) => only(await completeRuns(sql, events, ctx.actor, [{ id: runId, leaseToken, outcome, result, error }], deps(ctx))), {
         action: 'operations.run.complete',
         input: { id, leaseToken, outcome, error },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRuns([run]);
-      return run;
     },
   }),
   completeRuns: t.field({
@@ -220,16 +211,14 @@ builder.mutationFields((t) => ({
     description: `Finishes up to ${MAX_LEASE_BATCH} runs with their outcomes; each run whose token is stale or foreign is refused (see \`refused\`) and unchanged. Bad input in any entry (a failure without its error) refuses the whole call, naming the entry.`,
     authScopes: manage,
     args: { completions: t.arg({ type: [CompletionInput] }) },
-    resolve: async (_r, { completions }, ctx) => {
+    resolve: (_r, { completions }, ctx) => {
       const entries = completions.map((c, i) => ({ ...c, id: parseId(c.id, `completions[${i}].id`) }));
-      const results = await ctx.auditedSql((sql) => completeRuns(sql, ctx.actor, entries, deps(ctx, 'completions')), {
+      return ctx.auditedSql((sql, events) => completeRuns(sql, events, ctx.actor, entries, deps(ctx, 'completions')), {
         action: 'operations.runs.complete',
         input: { completions: entries.map((c) => ({ id: c.id, outcome: c.outcome, error: c.error })) },
         targetsOf: (r) => runIds(changed(r)),
         when: (r) => changed(r).length > 0, // every run refused: nothing changed
       });
-      await ctx.app.operations.publishRuns(changed(results));
-      return results;
     },
   }),
   registerWorker: t.field({

@@ -1,7 +1,7 @@
 /** Live monitoring: every status transition (with a replay of those stored since an instant) and every recorded check. */
 import { filteredEvents, replayedEvents } from '../server/events/pubsub.ts';
-import { Channels } from '../server/monitoring/monitor.ts';
-import type { HealthCheckEvent, StatusChangeEvent } from '../server/monitoring/results.ts';
+import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../server/events/channels.ts';
+import { recordedChecks } from '../server/monitoring/check-events.ts';
 import { transitionKey, transitionsSince } from '../server/monitoring/transitions.ts';
 import { builder } from './builder.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
@@ -36,9 +36,9 @@ builder.subscriptionFields((t) => ({
     args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }), since: t.arg({ type: 'DateTime', required: false }) },
     subscribe: (_r, args, ctx) => {
       const keep = (e: StatusChangeEvent) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical);
-      if (!args.since) return filteredEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, keep);
+      if (!args.since) return filteredEvents(ctx.app.pubsub, Channels.statusChanged, keep);
       const since = args.since;
-      return replayedEvents<StatusChangeEvent>(ctx.app.pubsub, Channels.statusChanged, keep, () => transitionsSince(ctx.app.sql, since, ctx.app.clock.now(), args), transitionKey);
+      return replayedEvents(ctx.app.pubsub, Channels.statusChanged, keep, () => transitionsSince(ctx.app.sql, since, ctx.app.clock.now(), args), transitionKey);
     },
     resolve: (event) => event,
   }),
@@ -47,7 +47,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every recorded check of one service, or of all services when `service` is omitted (the live grid).',
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }) },
-    subscribe: (_r, { service }, ctx) => filteredEvents<HealthCheckEvent>(ctx.app.pubsub, Channels.checkRecorded, (e) => !service || e.service === service),
+    subscribe: (_r, { service }, ctx) => recordedChecks(ctx.app.pubsub, service),
     resolve: (event) => event,
   }),
 }));

@@ -277,12 +277,11 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id() },
     resolve: async (_r, { id }, ctx) => {
       const runId = parseId(id);
-      const retry = await ctx.audited((em) => retryRun(em, ctx.actor, runId, ctx.app.operations.catalog, ctx.app.clock), {
+      const retry = await ctx.audited((em, events) => retryRun(em, events, ctx.actor, runId, ctx.app.operations.catalog, ctx.app.clock), {
         action: 'platform.system_console.retry',
         input: { id },
         target: runTarget(runId),
       });
-      await ctx.app.operations.publishRuns([retry, await loadRun(ctx, runId)]); // the original's lineage changed too
       return loadRun(ctx, retry.id);
     },
   }),
@@ -293,14 +292,12 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id(), confirm: t.arg.boolean() },
     resolve: async (_r, { id, confirm }, ctx) => {
       const runId = parseId(id);
-      await ctx.audited((em) => cancelRun(em, ctx.actor, runId, confirm, ctx.app.operations.catalog, ctx.app.clock), {
+      await ctx.audited((em, events) => cancelRun(em, events, ctx.actor, runId, confirm, ctx.app.operations.catalog, ctx.app.clock), {
         action: 'platform.system_console.cancel',
         input: { id, confirm },
         target: runTarget(runId),
       });
-      const run = await loadRun(ctx, runId);
-      await ctx.app.operations.publishRuns([run]);
-      return run;
+      return loadRun(ctx, runId);
     },
   }),
   markOperationRunInvestigated: t.field({
@@ -310,14 +307,12 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id(), reason: t.arg.string() },
     resolve: async (_r, { id, reason }, ctx) => {
       const runId = parseId(id);
-      await ctx.audited((em) => markInvestigated(em, ctx.actor, runId, reason, ctx.app.operations.classifier, ctx.app.clock), {
+      await ctx.audited((em, events) => markInvestigated(em, events, ctx.actor, runId, reason, ctx.app.operations.classifier, ctx.app.clock), {
         action: 'platform.system_console.mark_investigated',
         input: { id, reason },
         target: runTarget(runId),
       });
-      const run = await loadRun(ctx, runId);
-      await ctx.app.operations.publishRuns([run]);
-      return run;
+      return loadRun(ctx, runId);
     },
   }),
 }));

@@ -1,7 +1,7 @@
 /** Subscriptions to run changes: every change of every run, or coalesced notices for lists that refetch. */
 import { coalesce } from '../server/events/coalesce.ts';
 import { BadInputError } from '../server/errors.ts';
-import type { RunUpdatedEvent } from '../server/operations/operations.ts';
+import type { RunUpdatedEvent } from '../server/events/channels.ts';
 import { runChanges } from '../server/operations/run-events.ts';
 import { builder } from './builder.ts';
 import { loadRun, OperationRunRef, RunOutcomeEnum } from './operations.ts';

@@ -5,7 +5,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { PubSub } from './events/pubsub.ts';
-import type { ConfigFile } from './config-file.ts';
+import { Channels, type ChannelName } from './events/channels.ts';
+import type { TransactionEvents } from './events/after-commit.ts';
 import type { Monitoring } from './monitoring/monitor.ts';
 import type { Operations } from './operations/operations.ts';
 import type { Clock } from './clock.ts';
@@ -25,8 +26,6 @@ export interface App {
   /** Plain SQL for bulk reads and writes (the check time series). */
   sql: pg.Pool;
   pubsub: PubSub;
-  /** LOOKOUT_CONFIG, its sections and reloads; `error` while the last good one stays in force. */
-  configFile: ConfigFile;
   monitoring: Monitoring;
   operations: Operations;
   /** Base URL for links (setup, heartbeat pings). */
@@ -51,10 +50,13 @@ export interface RequestContext {
   userAgent: string | null;
   /** Queues a Set-Cookie header for the HTTP response. */
   setCookie(cookie: string): void;
-  /** Runs a state-changing action with its audit row (see server/audit/audit.ts). */
-  audited<T>(work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
+  /**
+   * Runs a state-changing action with its audit row (see server/audit/audit.ts). The work records
+   * its events on `events`; they are published once the transaction committed (events/after-commit.ts).
+   */
+  audited<T>(work: (em: EntityManager, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
   /** The same, for actions written in plain SQL on the pool (workers' dispatch calls). */
-  auditedSql<T>(work: (sql: SqlClient) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
+  auditedSql<T>(work: (sql: SqlClient, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
 }
 
 export interface Credentials {
@@ -90,15 +92,15 @@ export async function resolveCaller(app: App, em: EntityManager, credentials: Cr
   return { actor, csrfRejected: false, credentialsRejected: false };
 }
 
-/** Pub/sub channels of access changes (every replica re-checks its open WebSockets when one arrives). */
-export const AuthChannels = { changed: 'auth.changed' } as const;
-
 /** Audited actions after which a credential may grant less than before, or nothing. */
 const ACCESS_REDUCING_ACTIONS = new Set(['auth.token.revoke', 'auth.session.delete', 'auth.user.set_role', 'auth.user.set_workspaces', 'auth.user.disable']);
 
-/** Tells every replica that access changed; the periodic re-check still catches it if this is lost. */
-function announceAccessChange(app: App, action: string): void {
-  app.pubsub.publish(AuthChannels.changed, { action }).catch((err: unknown) => app.logger.warn({ err: String(err), action }, 'could not announce an access change'));
+/**
+ * Records, in the action's transaction, that access changed: every replica re-checks its open
+ * WebSockets once it has committed (the periodic re-check still catches it if the event is lost).
+ */
+function announceAccessChange(events: TransactionEvents, action: string): void {
+  if (ACCESS_REDUCING_ACTIONS.has(action)) events.record(Channels.accessChanged, { action });
 }
 
 export interface ContextInput extends ResolvedCaller {
@@ -117,9 +119,8 @@ export interface ContextInput extends ResolvedCaller {
 
 /** The app as one operation sees it: every pub/sub subscription it makes ends when `signal` aborts. */
 function scopedApp(app: App, signal: AbortSignal): App {
-  const pubsub: PubSub = Object.create(app.pubsub, {
-    subscribe: { value: (channel: string, own?: AbortSignal) => app.pubsub.subscribe(channel, own ? AbortSignal.any([own, signal]) : signal) },
-  });
+  const subscribe: PubSub['subscribe'] = <N extends ChannelName>(channel: N, own?: AbortSignal) => app.pubsub.subscribe(channel, own ? AbortSignal.any([own, signal]) : signal);
+  const pubsub: PubSub = Object.create(app.pubsub, { subscribe: { value: subscribe } });
   return Object.create(app, { pubsub: { value: pubsub } });
 }
 
@@ -135,12 +136,32 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
     clientAddress: input.clientAddress,
     userAgent: input.userAgent,
     setCookie: input.setCookie ?? (() => {}),
-    audited: async (work, spec) => {
-      const result = await audited(input.em, who(), app.clock, work, spec);
-      if (ACCESS_REDUCING_ACTIONS.has(spec.action)) announceAccessChange(app, spec.action);
-      return result;
-    },
-    auditedSql: (work, spec) => auditedSql(app.sql, who(), app.clock, work, spec),
+    audited: (work, spec) =>
+      audited(
+        input.em,
+        who(),
+        app.clock,
+        async (em, events) => {
+          const result = await work(em, events);
+          announceAccessChange(events, spec.action);
+          return result;
+        },
+        spec,
+        app.pubsub,
+      ),
+    auditedSql: (work, spec) =>
+      auditedSql(
+        app.sql,
+        who(),
+        app.clock,
+        async (sql, events) => {
+          const result = await work(sql, events);
+          announceAccessChange(events, spec.action);
+          return result;
+        },
+        spec,
+        app.pubsub,
+      ),
   };
   return context;
 }

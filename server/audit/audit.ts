@@ -6,6 +6,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
+import { afterCommit, noEvents, type TransactionEvents } from '../events/after-commit.ts';
+import type { PubSub } from '../events/pubsub.ts';
 import type { Clock } from '../clock.ts';
 import { LookoutError } from '../errors.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -105,16 +107,25 @@ function baseColumns(who: AuditWho, spec: AuditSpec<never>) {
   };
 }
 
-/** Runs `work` in an ORM transaction and writes its audit row in it (or a failure row after the rollback). */
-export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock, work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
-  try {
-    return await em.transactional(async (tx) => {
-      const result = await work(tx);
+/**
+ * Runs `work` in an ORM transaction and writes its audit row in it (or a failure row after the
+ * rollback). Given the pub/sub, the work gets the transaction's `events`, published once it committed.
+ */
+export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock, work: (em: EntityManager) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
+export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock, work: (em: EntityManager, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>, pubsub: PubSub): Promise<T>;
+export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock, work: (em: EntityManager, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>, pubsub?: PubSub): Promise<T> {
+  // Inside an outer transaction this one is a savepoint: its events would go out before the real commit.
+  if (pubsub && em.isInTransaction()) throw new Error(`${spec.action}: audited work that records events must not run inside another transaction`);
+  const transaction = (events: TransactionEvents) =>
+    em.transactional(async (tx) => {
+      const result = await work(tx, events);
       if (spec.when && !spec.when(result)) return result;
       // A plain insert, not the unit of work: nothing to track.
       await tx.insert(AuditEntry, successRow(who, clock, spec, result));
       return result;
     });
+  try {
+    return await (pubsub ? afterCommit(pubsub, transaction) : transaction(noEvents));
   } catch (error) {
     await em.fork().insert(AuditEntry, failureRow(who, clock, spec as AuditSpec<never>, error));
     throw error;
@@ -133,15 +144,20 @@ async function insertRow(sql: SqlClient, row: AuditRow): Promise<void> {
 
 /**
  * The same guarantee as `audited`, for work written in plain SQL (the dispatch paths that workers
- * call hundreds of times a second): one transaction on one pooled connection, the audit row in it.
+ * call hundreds of times a second): one transaction on one pooled connection, the audit row in it;
+ * its events published once it committed.
  */
-export async function auditedSql<T>(pool: pg.Pool, who: AuditWho, clock: Clock, work: (sql: SqlClient) => Promise<T>, spec: AuditSpec<T>): Promise<T> {
+export async function auditedSql<T>(pool: pg.Pool, who: AuditWho, clock: Clock, work: (sql: SqlClient, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>, pubsub: PubSub): Promise<T> {
   try {
-    return await inTransaction(pool, async (sql) => {
-      const result = await work(sql);
-      if (!spec.when || spec.when(result)) await insertRow(sql, successRow(who, clock, spec, result));
-      return result;
-    });
+    return await inTransaction(
+      pool,
+      async (sql, events) => {
+        const result = await work(sql, events);
+        if (!spec.when || spec.when(result)) await insertRow(sql, successRow(who, clock, spec, result));
+        return result;
+      },
+      pubsub,
+    );
   } catch (error) {
     await insertRow(pool, failureRow(who, clock, spec as AuditSpec<never>, error));
     throw error;

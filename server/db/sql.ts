@@ -1,5 +1,7 @@
 /** Plain SQL on the pg pool, for capability code whose hot paths are written in SQL (time series, overview, dispatch). */
 import type pg from 'pg';
+import { afterCommit, noEvents, type TransactionEvents } from '../events/after-commit.ts';
+import type { PubSub } from '../events/pubsub.ts';
 import { withConnection } from './pool.ts';
 
 /** The pool, or one of its connections (inside a transaction): what such code runs its statements on. */
@@ -7,9 +9,18 @@ export type SqlClient = Pick<pg.PoolClient, 'query'>;
 
 /**
  * Runs `work` in a transaction on one pooled connection: committed when it returns, rolled back when
- * it throws. A connection lost meanwhile rejects the call and never returns to the pool.
+ * it throws. A connection lost meanwhile rejects the call and never returns to the pool. Given the
+ * pub/sub, the work gets the transaction's `events`, published once it committed (after-commit.ts);
+ * work that records events does not compile without it.
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient) => Promise<T>): Promise<T>;
+export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient, events: TransactionEvents) => Promise<T>, pubsub: PubSub): Promise<T>;
+export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient, events: TransactionEvents) => Promise<T>, pubsub?: PubSub): Promise<T> {
+  if (!pubsub) return transaction(pool, (sql) => work(sql, noEvents));
+  return afterCommit(pubsub, (events) => transaction(pool, (sql) => work(sql, events)));
+}
+
+async function transaction<T>(pool: pg.Pool, work: (sql: SqlClient) => Promise<T>): Promise<T> {
   return withConnection(pool, async (client, discard) => {
     await client.query('begin');
     try {

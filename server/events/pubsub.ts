@@ -1,22 +1,33 @@
 /**
  * The one pub/sub of Lookout: in-process by default, Redis when REDIS_URL is set so that every
  * replica sees every event (a status change found by one replica reaches subscribers on all).
- * Payloads are plain JSON data, never ORM entities.
+ * Payloads are plain JSON data, never ORM entities; channels and their payloads are declared in
+ * channels.ts. Changes publish through server/events/after-commit.ts, once they committed.
  */
 import { EventEmitter, on } from 'node:events';
 import type { Logger } from '../logger.ts';
 import { dependencyLog } from '../system/dependency-log.ts';
+import { payloadShapes, type ChannelPayloads, type PayloadShapes } from './channels.ts';
 
-export interface PubSub {
+/** Channel names and their payloads (Lookout's: channels.ts; a test of the transport may declare its own). */
+export type ChannelMap = object;
+type NameOf<M extends ChannelMap> = keyof M & string;
+
+export interface PubSub<M extends ChannelMap = ChannelPayloads> {
   readonly transport: 'in-process' | 'redis';
   /**
    * Sends `payload` to every subscriber of `channel` on every replica. A failure is logged here (a
    * Redis outage once per outage, not once per event); the promise still rejects for callers that
    * must know, so fire-and-forget callers only need to swallow it.
    */
-  publish<T>(channel: string, payload: T): Promise<void>;
+  publish<N extends NameOf<M>>(channel: N, payload: M[N]): Promise<void>;
   /** Events on `channel` until `signal` aborts (or the iterator is returned), kept from the moment it is called. */
-  subscribe<T>(channel: string, signal?: AbortSignal): Subscription<T>;
+  subscribe<N extends NameOf<M>>(channel: N, signal?: AbortSignal): Subscription<M[N]>;
+  /**
+   * Messages from Redis dropped, by channel: not JSON, too big, or not the shape of their channel's
+   * payload. Always empty in process, where payloads are typed by the code that publishes them.
+   */
+  readonly droppedMessages: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -63,11 +74,12 @@ function iterate<T>(emitter: EventEmitter, channel: string, signal?: AbortSignal
   };
 }
 
-export function createInProcessPubSub(logger?: Logger): PubSub {
+export function createInProcessPubSub<M extends ChannelMap = ChannelPayloads>(logger?: Logger): PubSub<M> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
     transport: 'in-process',
+    droppedMessages: new Map(),
     publish: async (channel, payload) => {
       let copy: unknown;
       try {
@@ -78,7 +90,7 @@ export function createInProcessPubSub(logger?: Logger): PubSub {
       }
       emitter.emit(eventName(channel), copy);
     },
-    subscribe: (channel, signal) => iterate(emitter, channel, signal),
+    subscribe: <N extends NameOf<M>>(channel: N, signal?: AbortSignal) => iterate<M[N]>(emitter, channel, signal),
     close: async () => {
       emitter.removeAllListeners();
     },
@@ -128,9 +140,11 @@ function rateLimitedWarning(logger: Logger, everyMs: number): (fields: Record<st
   };
 }
 
-export interface RedisPubSubOptions {
+export interface RedisPubSubOptions<M extends ChannelMap = ChannelPayloads> {
   /** LOOKOUT_REDIS_PREFIX: the first part of every channel name (default `lookout`); the database number of the URL follows it. */
   prefix?: string;
+  /** What each channel's payload must be (default: Lookout's channels). */
+  shapes?: PayloadShapes<M>;
 }
 
 /** How long closing waits for Redis to acknowledge QUIT before dropping the connections. */
@@ -138,10 +152,13 @@ const QUIT_TIMEOUT_MS = 2000;
 
 /**
  * Redis pub/sub: one connection publishes, one listens; events fan out locally from the listener.
- * Every message is treated as hostile: bounded, parsed defensively, dropped (and logged, rate
- * limited) when it is not an event. Connection failures go to the outage log, once per outage.
+ * Every message is treated as hostile: bounded, parsed defensively, checked against its channel's
+ * payload shape, dropped (counted, and logged rate limited) when it is not an event of its channel.
+ * Connection failures go to the outage log, once per outage.
  */
-export async function createRedisPubSub(url: string, logger: Logger, { prefix: name = 'lookout' }: RedisPubSubOptions = {}): Promise<PubSub> {
+export async function createRedisPubSub<M extends ChannelMap = ChannelPayloads>(url: string, logger: Logger, options: RedisPubSubOptions<M> = {}): Promise<PubSub<M>> {
+  const { prefix: name = 'lookout' } = options;
+  const shapes = (options.shapes ?? payloadShapes) as PayloadShapes<M>;
   const { Redis } = await import('ioredis'); // loaded only when REDIS_URL is set
   // While Redis is unreachable a publish fails at once instead of waiting through reconnects in the
   // offline queue: callers (a mutation announcing its runs) must not hang on an outage.
@@ -159,19 +176,26 @@ export async function createRedisPubSub(url: string, logger: Logger, { prefix: n
   /** Local subscribers per channel, and when Redis confirmed the channel's SUBSCRIBE. */
   const counts = new Map<string, { n: number; ready: Promise<void> }>();
   const warnBadMessage = rateLimitedWarning(logger, BAD_MESSAGE_LOG_MS);
+  const dropped = new Map<string, number>();
+  const drop = (name: string, fields: Record<string, unknown>, message: string) => {
+    dropped.set(name, (dropped.get(name) ?? 0) + 1);
+    warnBadMessage(fields, message);
+  };
   // Nothing thrown here may escape: it would surface in ioredis's socket handler, an uncaught exception.
   listener.on('messageBuffer', (rawChannel: Buffer, message: Buffer) => {
     try {
       const channel = rawChannel.toString('utf8');
       if (!channel.startsWith(prefix)) return;
+      const name = channel.slice(prefix.length);
+      // Only channels subscribed to arrive, and only declared ones are subscribed to; own keys only all the same.
+      const shape = Object.hasOwn(shapes, name) ? shapes[name as NameOf<M>] : undefined;
+      if (!shape) return drop('(undeclared)', { channel }, `dropped a pub/sub message on ${channel}: not a channel of Lookout`);
       const decoded = decodeEvent(message ?? Buffer.alloc(0));
-      if ('error' in decoded) {
-        warnBadMessage({ channel, bytes: message.length, reason: decoded.error }, `dropped a pub/sub message on ${channel}: ${decoded.error}`);
-        return;
-      }
-      emitter.emit(eventName(channel.slice(prefix.length)), decoded.event);
+      const problem = 'error' in decoded ? decoded.error : shape(decoded.event, '');
+      if (problem !== null) return drop(name, { channel, bytes: message.length, reason: problem }, `dropped a pub/sub message on ${channel}: ${problem}`);
+      emitter.emit(eventName(name), (decoded as { event: unknown }).event);
     } catch (err) {
-      warnBadMessage({ err }, 'dropped a pub/sub message that could not be delivered');
+      drop('(undelivered)', { err }, 'dropped a pub/sub message that could not be delivered');
     }
   });
   const quit = (client: InstanceType<typeof Redis>) =>
@@ -180,6 +204,7 @@ export async function createRedisPubSub(url: string, logger: Logger, { prefix: n
       : client.disconnect();
   return {
     transport: 'redis',
+    droppedMessages: dropped,
     publish: async (channel, payload) => {
       const message = JSON.stringify(payload);
       const bytes = Buffer.byteLength(message);
@@ -196,7 +221,7 @@ export async function createRedisPubSub(url: string, logger: Logger, { prefix: n
       }
       outages.reachable('redis');
     },
-    subscribe<T>(channel: string, signal?: AbortSignal) {
+    subscribe<N extends NameOf<M>>(channel: N, signal?: AbortSignal) {
       let entry = counts.get(channel);
       if (!entry) {
         const ready = listener.subscribe(prefix + channel).then(() => {});
@@ -219,7 +244,7 @@ export async function createRedisPubSub(url: string, logger: Logger, { prefix: n
         listener.unsubscribe(prefix + channel).catch(() => {});
       };
       const ready = mine.ready;
-      return iterate<T>(emitter, channel, signal, ready, release);
+      return iterate<M[N]>(emitter, channel, signal, ready, release);
     },
     close: async () => {
       emitter.removeAllListeners();
@@ -230,9 +255,9 @@ export async function createRedisPubSub(url: string, logger: Logger, { prefix: n
 }
 
 /**
- * Whether `keep` accepts `event`. An event from Redis is a JSON object but may still lack the fields
- * a filter reads (a foreign or older publisher): one that makes the filter throw is dropped, instead
- * of ending the subscription (and, over WebSocket, every other subscription on that socket).
+ * Whether `keep` accepts `event`. An event from Redis has its channel's shape, but a filter may still
+ * throw on it (a lookup that fails): such an event is dropped, instead of ending the subscription
+ * (and, over WebSocket, every other subscription on that socket).
  */
 function accepts<T>(keep: (event: T) => boolean, event: T): boolean {
   try {
@@ -243,8 +268,8 @@ function accepts<T>(keep: (event: T) => boolean, event: T): boolean {
 }
 
 /** Events on `channel` that `keep` accepts, until the subscriber leaves (a subscription's source). */
-export async function* filteredEvents<T>(pubsub: PubSub, channel: string, keep: (event: T) => boolean = () => true): AsyncGenerator<T> {
-  for await (const event of pubsub.subscribe<T>(channel)) if (accepts(keep, event)) yield event;
+export async function* filteredEvents<M extends ChannelMap, N extends NameOf<M>>(pubsub: PubSub<M>, channel: N, keep: (event: M[N]) => boolean = () => true): AsyncGenerator<M[N]> {
+  for await (const event of pubsub.subscribe(channel)) if (accepts(keep, event)) yield event;
 }
 
 /**
@@ -252,14 +277,20 @@ export async function* filteredEvents<T>(pubsub: PubSub, channel: string, keep: 
  * between is lost, and drops live events the past already held (same `key`). `replay` must apply
  * the same filter as `keep`.
  */
-export async function* replayedEvents<T>(pubsub: PubSub, channel: string, keep: (event: T) => boolean, replay: () => Promise<T[]>, key: (event: T) => string): AsyncGenerator<T> {
-  const live = pubsub.subscribe<T>(channel);
+export async function* replayedEvents<M extends ChannelMap, N extends NameOf<M>>(
+  pubsub: PubSub<M>,
+  channel: N,
+  keep: (event: M[N]) => boolean,
+  replay: () => Promise<M[N][]>,
+  key: (event: M[N]) => string,
+): AsyncGenerator<M[N]> {
+  const live = pubsub.subscribe(channel);
   try {
     await live.ready;
     const past = await replay();
     const seen = new Set(past.map(key));
     yield* past;
-    for await (const event of live) if (accepts((e: T) => keep(e) && !seen.has(key(e)), event)) yield event;
+    for await (const event of live) if (accepts((e: M[N]) => keep(e) && !seen.has(key(e)), event)) yield event;
   } finally {
     await live.return?.();
   }

@@ -9,7 +9,8 @@
 import type { Actor } from '../auth/actor.ts';
 import { currentSessionActors } from '../auth/sessions.ts';
 import { currentTokenActors } from '../auth/tokens.ts';
-import { AuthChannels, resolveCaller, type App, type Credentials } from '../context.ts';
+import { Channels } from '../events/channels.ts';
+import { resolveCaller, type App, type Credentials } from '../context.ts';
 
 /** How often open sockets' credentials are read again (a revocation reaches them within this). */
 export const CALLER_SWEEP_MS = 2000;
@@ -46,7 +47,7 @@ export class CallerWatch {
   start(): void {
     this.#timer = setInterval(() => this.#wake(), CALLER_SWEEP_MS);
     this.#timer.unref();
-    const events = this.#app.pubsub.subscribe(AuthChannels.changed);
+    const events = this.#app.pubsub.subscribe(Channels.accessChanged);
     this.#events = events;
     void (async () => {
       for await (const _ of events) this.#wake();

@@ -1,33 +1,30 @@
 /**
- * The monitoring capability as the server runs it: declared services (its section of the config
- * file, config-file.ts, or the built-ins), the scheduler, the result writer, the periodic jobs
- * (partitions, rollups, retention), recheck and diagnose, heartbeat pings, and the events subscribers get.
+ * The monitoring capability as the server runs it: declared services (config file or built-ins),
+ * the scheduler, the result writer, the periodic jobs (partitions, rollups, retention), recheck and
+ * diagnose, heartbeat pings, and the events subscribers get.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
+import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../events/channels.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { NotFoundError } from '../errors.ts';
 import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
-import type { ConfigFile } from '../config-file.ts';
 import { builtinServices } from './builtins.ts';
-import { DEFAULT_SETTINGS, monitoringSection, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
+import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
 import { scheduleJobs } from '../jobs.ts';
 import type { JobRuns } from '../job-registry.ts';
 import { ResultWriter } from './result-writer.ts';
-import { recordChecks, writeChecks, type HealthCheckEvent, type RecordOutcome, type StatusChangeEvent } from './results.ts';
+import { recordChecks, writeChecks } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
 import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUpRecent } from './timeseries.ts';
-
-export const Channels = {
-  statusChanged: 'service.status',
-  checkRecorded: 'service.check',
-  probe: 'event-bus.probe',
-} as const;
 
 export interface MonitoringOptions {
   orm: MikroORM;
@@ -36,21 +33,25 @@ export interface MonitoringOptions {
   clock: Clock;
   logger: Logger;
   dataDir: string;
-  /** The server's config file, where monitoring registers its section; without one (a benchmark) the services stored stay as they are. */
-  configFile?: ConfigFile;
+  configFile?: string;
   /** Run the scheduler and periodic jobs (off in tests that drive checks by hand). */
   runScheduler?: boolean;
   stats?: SchedulerStats & { onRecorded?(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void };
 }
 
 export class Monitoring {
-  /** The config file's `uptime` and `retention` settings in force. */
   settings: MonitoringSettings = { ...DEFAULT_SETTINGS };
+  /** The last config error, shown by the API until a good file is loaded. */
+  configError: string | null = null;
+  /** The config file in force (null without one). */
+  config: MonitoringConfig | null = null;
   readonly runtime: CheckerRuntime;
   readonly scheduler: Scheduler;
   /** This replica's results on their way to the database (held during an outage; `heldResults`, `droppedResults` for metrics). */
   readonly writer: ResultWriter;
   #stopJobs: (() => Promise<void>) | undefined;
+  #watcher: FSWatcher | undefined;
+  #reloadTimer: NodeJS.Timeout | undefined;
 
   private readonly o: MonitoringOptions;
 
@@ -73,61 +74,83 @@ export class Monitoring {
         return rows[0]?.last_ping_at ? { at: rows[0].last_ping_at, failed: rows[0].last_ping_failed } : null;
       },
     };
-    this.writer = new ResultWriter(o.sql, { onRecorded: (checks, transitions) => this.#publish(checks, transitions) }, o.logger);
+    // The writer's batches record their events in their transactions (results.ts); published once committed.
+    this.writer = new ResultWriter(o.sql, { pubsub: o.pubsub, onRecorded: (checks, transitions) => this.#observe(checks, transitions) }, o.logger);
     this.scheduler = new Scheduler(o.sql, this.writer, this.runtime, o.clock, o.logger, undefined, o.stats);
-    o.configFile?.register(monitoringSection, (config, tx) => this.#applyConfig(config, tx));
   }
 
   async start(): Promise<void> {
     await ensurePartitions(this.o.sql, this.o.clock.now());
+    await this.reloadDeclared();
+    if (this.o.configFile) this.#watch(this.o.configFile);
     if (this.o.runScheduler === false) return;
     this.scheduler.start();
     this.#stopJobs = scheduleJobs(this.o.sql, 'monitoring', this.#jobs(), { clock: this.o.clock, logger: this.o.logger });
   }
 
   async stop(): Promise<void> {
+    this.#watcher?.close();
+    clearTimeout(this.#reloadTimer);
     await this.#stopJobs?.();
     await this.scheduler.stop();
   }
 
   /**
-   * Monitoring's section of a valid config file (the loader checked every section first): the
-   * declared services (the built-ins without a file) synced in the loader's transaction, the
-   * settings switched once it committed.
+   * Loads the config file (or the built-ins when there is none) into the database. An invalid file
+   * leaves the last good services in force; the error is logged and kept in `configError`.
    */
-  async #applyConfig(config: MonitoringConfig, tx: EntityManager): Promise<() => void> {
-    const [services, source] = config.file === null ? [builtinServices(this.o.dataDir), 'builtin' as const] : [config.services, 'config' as const];
-    const result = await syncDeclaredServices(tx, services, source, config.file, this.o.clock);
-    return () => {
-      this.settings = config.settings;
-      this.#logSync(result, config.file ?? 'built-in');
-      this.scheduler.poke();
-    };
+  async reloadDeclared(): Promise<void> {
+    const em = this.o.orm.em.fork();
+    if (!this.o.configFile) {
+      const result = await em.transactional((tx) => syncDeclaredServices(tx, builtinServices(this.o.dataDir), 'builtin', null, this.o.clock));
+      this.#logSync(result, 'built-in');
+      return;
+    }
+    const config = await loadConfigFile(this.o.configFile); // throws ConfigFileError: the caller decides
+    const result = await em.transactional((tx) => syncDeclaredServices(tx, config.services, 'config', config.path, this.o.clock));
+    this.settings = config.settings;
+    this.config = config;
+    this.configError = null;
+    this.#logSync(result, config.path);
+    this.scheduler.poke();
+  }
+
+  /** Reload on SIGHUP or a file change: keep the last good config when the new one is invalid. */
+  async reloadSafely(reason: string): Promise<boolean> {
+    try {
+      await this.reloadDeclared();
+      this.o.logger.info({ reason, file: this.o.configFile }, 'config reloaded');
+      return true;
+    } catch (error) {
+      this.configError = (error as Error).message;
+      this.o.logger.error({ reason, file: this.o.configFile, error: (error as Error).message }, 'config not reloaded: the last good config stays in force');
+      return false;
+    }
   }
 
   /** Runs a service's check now, outside the schedule, records it and returns the result. */
   async recheck(name: string, diagnose = false): Promise<CheckResult & { checkedAt: Date }> {
     const completed = await this.#runNow(name, diagnose);
-    if (!diagnose) this.publishRecorded(await recordChecks(this.o.sql, [completed]));
+    if (!diagnose) {
+      const { checks, transitions } = await recordChecks(this.o.sql, [completed], this.o.pubsub);
+      this.#observe(checks, transitions);
+    }
     return { ...completed.result, checkedAt: completed.checkedAt };
   }
 
   /**
    * The same, writing the check on `sql`, a connection in the caller's transaction (an operator's
-   * recheck is stored with its audit row). The caller publishes `recorded` after the commit.
+   * recheck is stored with its audit row); its events go out once that transaction committed.
    */
-  async recheckIn(sql: SqlClient, name: string): Promise<CheckResult & { checkedAt: Date; recorded: RecordOutcome }> {
+  async recheckIn(sql: SqlClient, events: TransactionEvents, name: string): Promise<CheckResult & { checkedAt: Date }> {
     const completed = await this.#runNow(name, false);
-    return { ...completed.result, checkedAt: completed.checkedAt, recorded: await writeChecks(sql, [completed]) };
+    const { checks, transitions } = await writeChecks(sql, [completed], events);
+    events.afterCommit(() => this.#observe(checks, transitions));
+    return { ...completed.result, checkedAt: completed.checkedAt };
   }
 
   async #runNow(name: string, diagnose: boolean) {
     return runClaimed(await this.#claimByName(name), this.runtime, this.o.clock, diagnose);
-  }
-
-  /** Tells subscribers (and metrics) about recorded checks and transitions. */
-  publishRecorded({ checks, transitions }: RecordOutcome): void {
-    this.#publish(checks, transitions);
   }
 
   /** A heartbeat ping (`/ping/<token>`, `/fail`): records it and checks the service at once. */
@@ -143,15 +166,10 @@ export class Monitoring {
     return { service: rows[0].name, status: result.status };
   }
 
-  #publish(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void {
+  /** Counts and logs checks and transitions this replica stored, once they committed (their events are published by then). */
+  #observe(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void {
     this.o.stats?.onRecorded?.(checks, transitions);
-    const { pubsub, logger } = this.o;
-    // A failed publish is logged by the pub/sub itself (a Redis outage once, not once per event).
-    for (const check of checks) void pubsub.publish(Channels.checkRecorded, check).catch(() => {});
-    for (const change of transitions) {
-      logger.info(change, 'service status changed');
-      void pubsub.publish(Channels.statusChanged, change).catch(() => {});
-    }
+    for (const change of transitions) this.o.logger.info(change, 'service status changed');
   }
 
   async #claimByName(name: string): Promise<ClaimedCheck> {
@@ -172,7 +190,7 @@ export class Monitoring {
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(), { once: true });
     const timer = setTimeout(() => controller.abort(), timeoutMs);
-    const events = this.o.pubsub.subscribe<{ id: string }>(Channels.probe, controller.signal);
+    const events = this.o.pubsub.subscribe(Channels.probe, controller.signal);
     const received = (async () => {
       for await (const event of events) if (event.id === id) return true;
       return false;
@@ -185,6 +203,26 @@ export class Monitoring {
     } finally {
       clearTimeout(timer);
       controller.abort();
+    }
+  }
+
+  /**
+   * Watches the config file's directory, not the file: editors, atomic writers (a temp file renamed
+   * over it) and Kubernetes ConfigMaps (a symlink swap) replace the file, and a watch on the file
+   * would follow the old inode and miss every later save.
+   */
+  #watch(path: string): void {
+    const name = basename(path);
+    try {
+      this.#watcher = watch(dirname(path), (_event, changed) => {
+        // null: the platform did not say which entry changed. `..data` & co: a ConfigMap's swap.
+        if (changed !== null && changed !== name && !changed.startsWith('..')) return;
+        clearTimeout(this.#reloadTimer);
+        this.#reloadTimer = setTimeout(() => void this.reloadSafely('file changed'), 300);
+      });
+      this.#watcher.on('error', () => {});
+    } catch (err) {
+      this.o.logger.warn({ err, path }, 'cannot watch the config file; reload with SIGHUP');
     }
   }
 

@@ -157,7 +157,7 @@ export class ResultWriter {
   async #write(batch: CompletedCheck[]): Promise<Leftover> {
     let outcome: RecordOutcome;
     try {
-      outcome = await recordChecks(this.sql, batch);
+      outcome = await recordChecks(this.sql, batch, this.sink.pubsub);
     } catch (err) {
       return refusedForItsRows(err) ? this.#writeApart(batch, err) : this.#failed(err, batch);
     }
@@ -185,7 +185,7 @@ export class ResultWriter {
       const checks = set.flat();
       let outcome: RecordOutcome;
       try {
-        outcome = await recordChecks(this.sql, checks);
+        outcome = await recordChecks(this.sql, checks, this.sink.pubsub);
       } catch (partErr) {
         if (!refusedForItsRows(partErr)) return this.#failed(partErr, [...checks, ...sets.flat(2), ...refused.flatMap((r) => r.part)]);
         if (set.length === 1) refused.push({ part: set[0], err: partErr });
@@ -233,7 +233,7 @@ export class ResultWriter {
       this.sink.onRecorded(outcome.checks, outcome.transitions);
     } catch (err) {
       // Stored all the same: writing the batch again would record it twice.
-      this.logger.error({ err }, 'recorded check results could not be published');
+      this.logger.error({ err }, 'a listener of stored check results failed');
     }
     if (this.#refusals.size) for (const check of batch) this.#refusals.delete(check.serviceId);
     this.#backoffMs = 0;

@@ -6,6 +6,10 @@
  */
 import type pg from 'pg';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
+import type { HealthCheckEvent, StatusChangeEvent } from '../events/channels.ts';
+import type { PubSub } from '../events/pubsub.ts';
+import { recordCheckEvents } from './check-events.ts';
 import type { CheckResult } from './checkers/checker.ts';
 import { applyResult, type StatusState, type Transition } from './status-machine.ts';
 import { STATUSES, type Status } from './status.ts';
@@ -20,27 +24,13 @@ export interface CompletedCheck {
   result: CheckResult;
 }
 
-/** What subscribers get when a check is recorded (plain data). */
-export interface HealthCheckEvent {
-  service: string;
-  checkedAt: string;
-  status: Status;
-  latencyMs: number;
-  error: string | null;
-}
-
-/** What subscribers get on every status transition (plain data). */
-export interface StatusChangeEvent {
-  service: string;
-  displayName?: string;
-  critical: boolean;
-  previousStatus: Status | null;
-  status: Status;
-  reason: string;
-  at: string;
-}
+/** The events' payloads are declared with their channels. */
+export type { HealthCheckEvent, StatusChangeEvent };
 
 export interface ResultSink {
+  /** Where the events each stored batch records (its checks, its transitions) are published once it committed. */
+  pubsub: PubSub;
+  /** Told of each stored batch once it committed (metrics, logs). */
   onRecorded(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void;
 }
 
@@ -54,10 +44,10 @@ export interface RecordOutcome {
   checks: HealthCheckEvent[];
 }
 
-/** Records a batch of completed checks in one transaction. */
-export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[]): Promise<RecordOutcome> {
+/** Records a batch of completed checks in one transaction; its events are published on `pubsub` once it committed. */
+export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[], pubsub: PubSub): Promise<RecordOutcome> {
   if (!batch.length) return { transitions: [], checks: [] };
-  return inTransaction(sql, (client) => writeChecks(client, batch));
+  return inTransaction(sql, (client, events) => writeChecks(client, batch, events), pubsub);
 }
 
 /** One service in a batch: what is stored for it (read under the lock) and what the batch makes of it. */
@@ -74,9 +64,9 @@ interface ServicePlan {
 
 /**
  * The statements of `recordChecks`, on a connection that is already in a transaction (a recheck
- * writes its check in the transaction of its audit row). Publish the outcome after the commit.
+ * writes its check in the transaction of its audit row); its events are recorded on `events`.
  */
-export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): Promise<RecordOutcome> {
+export async function writeChecks(client: SqlClient, batch: CompletedCheck[], events: TransactionEvents): Promise<RecordOutcome> {
   if (!batch.length) return { transitions: [], checks: [] };
   const checks = [...batch].sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());
   // Every result goes to the history, before any lock is taken: a stalled checks table (a vacuum, a
@@ -145,7 +135,7 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
     );
   }
   if (changes.length) await writeWindows(client, changes);
-  return {
+  const outcome: RecordOutcome = {
     checks: checks.map((c) => ({
       service: c.serviceName,
       checkedAt: c.checkedAt.toISOString(),
@@ -162,6 +152,8 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[]): P
       at: check.checkedAt.toISOString(),
     })),
   };
+  recordCheckEvents(events, outcome.checks, outcome.transitions);
+  return outcome;
 }
 
 /**

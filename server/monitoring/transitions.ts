@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { isoInstant } from '../db/sql.ts';
-import type { StatusChangeEvent } from './results.ts';
+import type { StatusChangeEvent } from '../events/channels.ts';
 
 /** How far back a replay reaches, and how many transitions it holds at most (the latest ones). */
 const REPLAY_LIMITS = { ms: 24 * 3600_000, transitions: 10_000 };

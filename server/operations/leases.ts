@@ -9,12 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SqlClient } from '../db/sql.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
 import type { Actor } from '../auth/actor.ts';
 import { sha256 } from '../auth/secrets.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, fieldPath, NotFoundError, type LookoutError } from '../errors.ts';
 import type { OperationCatalog } from './catalog.ts';
 import { DispatchEvent, OperationRun } from './entities.ts';
+import { recordRunChanges } from './run-events.ts';
 import { selectRunsFrom, toRunRow, type RunRow } from './runs.ts';
 import type { StuckRunClassifier } from './stuck.ts';
 import { validateTypeNames, validateWorkerName } from './workers.ts';
@@ -63,6 +65,7 @@ const IN_SCOPE = (table: string, n: number) => `($${n}::text[] is null or ${tabl
  */
 export async function claimRuns(
   sql: SqlClient,
+  events: TransactionEvents,
   actor: Actor | null,
   input: { worker: string; types: string[]; leaseSeconds: number; limit: number },
   deps: { clock: Clock; classifier: StuckRunClassifier },
@@ -89,7 +92,9 @@ export async function claimRuns(
      ${JOIN_UPDATED} order by u.n`,
     [input.types, input.limit, tokens.map(sha256), worker, new Date(now.getTime() + input.leaseSeconds * 1000), now, scopeOf(actor)],
   );
-  return rows.map((r) => ({ run: toRunRow(r, deps.classifier, now), leaseToken: tokens[Number(r.n) - 1] }));
+  const claimed = rows.map((r) => ({ run: toRunRow(r, deps.classifier, now), leaseToken: tokens[Number(r.n) - 1] }));
+  recordRunChanges(events, claimed.map((c) => c.run), now);
+  return claimed;
 }
 
 export interface LeaseRef {
@@ -173,6 +178,7 @@ export interface Completion extends LeaseRef {
 /** Finishes runs (in the caller's workspaces) whose current lease token is given, with their outcome; the others are refused, unchanged. */
 export async function completeRuns(
   sql: SqlClient,
+  events: TransactionEvents,
   actor: Pick<Actor, 'workspaces'> | null,
   completions: Completion[],
   deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string },
@@ -201,7 +207,9 @@ export async function completeRuns(
      ${JOIN_UPDATED}`,
     [rows, now, scope],
   );
-  return applyToLeases(sql, scope, completions, now, deps.classifier, updated);
+  const results = await applyToLeases(sql, scope, completions, now, deps.classifier, updated);
+  recordRunChanges(events, results.flatMap((r) => (r.run ? [r.run] : [])), now);
+  return results;
 }
 
 /** The one result of a single-run call: its run, or its refusal thrown. */
@@ -211,7 +219,7 @@ export function only(results: LeaseResult[]): RunRow {
   return result.run;
 }
 
-/** What subscribers are told of a swept run. */
+/** What subscribers are told of a swept run (the sweep's caller records it: operations.ts). */
 type SweptRun = Pick<OperationRun, 'id' | 'workspaceId' | 'tenantId' | 'type' | 'status' | 'outcome'>;
 
 /**

@@ -1,53 +1,28 @@
 /**
- * The operations capability as the server runs it: the catalog and the checklist's settings (its
- * section of the config file, config-file.ts), the stuck classifier, the start-up checklist, and
- * the periodic jobs (lease sweep, idempotency-key expiry, checklist refresh; the first two claimed
- * once per period across replicas, server/jobs.ts). Run and
- * checklist changes are published for subscribers.
+ * The operations capability as the server runs it: the catalog (from the config file), the stuck
+ * classifier, the start-up checklist, and the periodic jobs (lease sweep, idempotency-key expiry,
+ * checklist refresh; the first two claimed once per period across replicas, server/jobs.ts). Run
+ * changes are recorded by the code that makes them (run-events.ts); checklist changes, this
+ * replica's own, are published here.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
-import type { ConfigFile } from '../config-file.ts';
+import { afterCommit } from '../events/after-commit.ts';
+import { Channels } from '../events/channels.ts';
+import type { Monitoring } from '../monitoring/monitor.ts';
 import { scheduleJobs } from '../jobs.ts';
 import { reportDatabaseError } from '../db/pool.ts';
 import { NotReadyError } from '../errors.ts';
 import { OperationCatalog } from './catalog.ts';
-import { operationsSection } from './config-file.ts';
 import { StartupChecklist, type ChecklistReport } from './checklist.ts';
 import { IDEMPOTENCY_TTL_MS } from './submit.ts';
 import { sweepExpiredLeases } from './leases.ts';
+import { recordRunChanges } from './run-events.ts';
 import { StuckRunClassifier } from './stuck.ts';
 import { WorkspaceDirectory } from './workspaces.ts';
-
-export const OperationChannels = {
-  runUpdated: 'operations.run',
-  checklistUpdated: 'operations.checklist',
-} as const;
-
-/** One run's change as subscribers learn it: the run id and its workspace (they re-read what they show). */
-export interface RunUpdatedEvent {
-  id: number;
-  workspaceId: number;
-  tenantId: number | null;
-  type: string;
-  status: string;
-  outcome: string;
-  at: string;
-}
-
-/** What is published: every run one action changed, in one message (a worker may complete hundreds at once). */
-export interface RunsUpdatedMessage {
-  runs: RunUpdatedEvent[];
-}
-
-/** A run as capability code holds it: an entity (ids) or a row as the API shows it (workspace and tenant joined). */
-type PublishedRun = { id: number; type: string; status: string; outcome: string } & (
-  | { workspaceId: number; tenantId?: number | null }
-  | { workspace: { id: number }; tenant: { id: number } | null }
-);
 
 export interface OperationsOptions {
   orm: MikroORM;
@@ -55,8 +30,7 @@ export interface OperationsOptions {
   pubsub: PubSub;
   clock: Clock;
   logger: Logger;
-  /** The server's config file: operations registers its section (`operations`, `startup`) there. */
-  configFile: ConfigFile;
+  monitoring: Monitoring;
   runJobs?: boolean;
 }
 
@@ -67,27 +41,29 @@ export class Operations {
   readonly #o: OperationsOptions;
   #stopJobs: (() => Promise<void>) | undefined;
 
-  #catalog = new OperationCatalog();
-  #classifier = new StuckRunClassifier(this.#catalog);
-
   constructor(options: OperationsOptions) {
     this.#o = options;
     this.checklist = new StartupChecklist(options.orm, options.sql);
-    // Nothing to store: the new catalog and checklist settings take over once the whole file is applied.
-    options.configFile.register(operationsSection, async ({ types, startup }) => () => {
-      this.#catalog = new OperationCatalog(types);
-      this.#classifier = new StuckRunClassifier(this.#catalog);
-      this.checklist.settings = startup;
-    });
   }
 
-  /** The catalog in force: the config file's (replaced as a whole when it is reloaded). */
+  #cached: { source: unknown; catalog: OperationCatalog; classifier: StuckRunClassifier } | undefined;
+
+  /** The catalog in force: from the config file when there is one (rebuilt only when it is reloaded). */
   get catalog(): OperationCatalog {
-    return this.#catalog;
+    return this.#current().catalog;
   }
 
   get classifier(): StuckRunClassifier {
-    return this.#classifier;
+    return this.#current().classifier;
+  }
+
+  #current() {
+    const source = this.#o.monitoring.config;
+    if (this.#cached?.source !== source) {
+      const catalog = new OperationCatalog(source?.operationTypes ?? []);
+      this.#cached = { source, catalog, classifier: new StuckRunClassifier(catalog) };
+    }
+    return this.#cached!;
   }
 
   async start(): Promise<void> {
@@ -99,8 +75,13 @@ export class Operations {
       'operations',
       {
         'lease-sweep': async () => {
-          const { runs, ...changed } = await sweepExpiredLeases(orm.em.fork(), this.catalog, clock);
-          await this.publishRuns(runs);
+          const { runs, ...changed } = await afterCommit(this.#o.pubsub, (events) =>
+            orm.em.fork().transactional(async (em) => {
+              const swept = await sweepExpiredLeases(em, this.catalog, clock);
+              recordRunChanges(events, swept.runs, clock.now());
+              return swept;
+            }),
+          );
           if (runs.length) logger.warn(changed, 'expired leases swept');
         },
         'idempotency-expiry': () => sql.query('delete from idempotency_keys where created_at < $1', [new Date(clock.now().getTime() - IDEMPOTENCY_TTL_MS)]),
@@ -122,10 +103,13 @@ export class Operations {
   }
 
   async refreshChecklist(): Promise<ChecklistReport> {
+    this.checklist.settings = this.#o.monitoring.config?.startup ?? { requiredFiles: [], optional: [] };
     const { report, changed } = await this.checklist.run(this.#o.clock.now());
     if (changed) {
       this.#o.logger.info({ ready: report.ready, failing: report.failing }, 'start-up checklist changed');
-      await this.#o.pubsub.publish(OperationChannels.checklistUpdated, { ready: report.ready, failing: report.failing });
+      // This replica's checklist, not a change it stores: published as it is found. An outage is the
+      // pub/sub's to log; it must not fail the refresh (nor an override already committed).
+      void this.#o.pubsub.publish(Channels.checklistUpdated, { ready: report.ready, failing: report.failing }).catch(() => {});
     }
     return report;
   }
@@ -134,23 +118,5 @@ export class Operations {
   assertReady(): void {
     const report = this.checklist.report();
     if (!report.ready) throw new NotReadyError(report.failing);
-  }
-
-  /** Tells subscribers runs changed, from the rows the caller already holds: one message for them all. */
-  async publishRuns(runs: PublishedRun[]): Promise<void> {
-    if (!runs.length) return;
-    const at = this.#o.clock.now().toISOString();
-    const message: RunsUpdatedMessage = {
-      runs: runs.map((run) => ({
-        id: run.id,
-        workspaceId: 'workspaceId' in run ? run.workspaceId : run.workspace.id,
-        tenantId: 'workspaceId' in run ? (run.tenantId ?? null) : (run.tenant?.id ?? null),
-        type: run.type,
-        status: run.status,
-        outcome: run.outcome,
-        at,
-      })),
-    };
-    await this.#o.pubsub.publish(OperationChannels.runUpdated, message);
   }
 }

@@ -1,13 +1,38 @@
 /**
- * Run changes for subscribers: the changes of every published message that the caller may see and
- * that match a filter (a run, workspace, tenant, type or outcome), one batch per message.
+ * Run changes: recorded by the code that changes runs, in its transaction (one message for every run
+ * a call changed), and for subscribers the changes of every message that the caller may see and that
+ * match a filter (a run, workspace, tenant, type or outcome), one batch per message.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../auth/actor.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
+import { Channels, type RunUpdatedEvent } from '../events/channels.ts';
 import { filteredEvents, type PubSub } from '../events/pubsub.ts';
 import { Tenant, Workspace } from './entities.ts';
-import { OperationChannels, type RunsUpdatedMessage, type RunUpdatedEvent } from './operations.ts';
 import { canUseWorkspace, validateSlug } from './workspaces.ts';
+
+/** A run as capability code holds it: an entity (ids) or a row as the API shows it (workspace and tenant joined). */
+export type ChangedRun = { id: number; type: string; status: string; outcome: string } & (
+  | { workspaceId: number; tenantId?: number | null }
+  | { workspace: { id: number }; tenant: { id: number } | null }
+);
+
+/** Records, in the transaction that changed them, that these runs changed at `at`: one message for them all (none for none). */
+export function recordRunChanges(events: TransactionEvents, runs: readonly ChangedRun[], at: Date): void {
+  if (!runs.length) return;
+  const when = at.toISOString();
+  events.record(Channels.runsUpdated, {
+    runs: runs.map((run) => ({
+      id: run.id,
+      workspaceId: 'workspaceId' in run ? run.workspaceId : run.workspace.id,
+      tenantId: 'workspaceId' in run ? (run.tenantId ?? null) : (run.tenant?.id ?? null),
+      type: run.type,
+      status: run.status,
+      outcome: run.outcome,
+      at: when,
+    })),
+  });
+}
 
 export interface RunChangeFilter {
   id?: string | number | null;
@@ -38,9 +63,8 @@ export async function runChanges(em: EntityManager, pubsub: PubSub, actor: Actor
     (!filter?.type || e.type === filter.type) &&
     (!filter?.outcome?.length || filter.outcome.includes(e.outcome));
   return (async function* () {
-    // A message from Redis may have any shape: only its well-formed runs count (the rest would throw in `keep`).
-    for await (const message of filteredEvents<RunsUpdatedMessage>(pubsub, OperationChannels.runUpdated, (m) => Array.isArray(m.runs))) {
-      const runs = message.runs.filter((e) => typeof e === 'object' && e !== null && ['string', 'number'].includes(typeof e.id));
+    // A message from Redis has been checked against the channel's shape (events/channels.ts).
+    for await (const { runs } of filteredEvents(pubsub, Channels.runsUpdated)) {
       await places.learn(runs, byWorkspace, !!filter?.tenant);
       yield runs.filter(keep);
     }

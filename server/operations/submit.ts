@@ -6,11 +6,13 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { SqlClient } from '../db/sql.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, fieldPath, type BatchField } from '../errors.ts';
 import { TYPE_PATTERN } from './catalog.ts';
 import { recordDispatchEvents, type DispatchEventRow } from './dispatch-log.ts';
+import { recordRunChanges } from './run-events.ts';
 import { runRowsById, type RunRow } from './runs.ts';
 import type { StuckRunClassifier } from './stuck.ts';
 import { assertWorkspaceAccess, validateSlug, type WorkspaceDirectory } from './workspaces.ts';
@@ -84,11 +86,11 @@ export interface SubmitDeps {
 }
 
 /**
- * Queues runs (in the caller's transaction). Entries whose idempotency key was used in the last
- * 24 h with the same input return the original run as a replay; with a different input the whole
- * call is refused with CONFLICT and nothing is created.
+ * Queues runs (in the caller's transaction; the new runs are announced on `events`). Entries whose
+ * idempotency key was used in the last 24 h with the same input return the original run as a
+ * replay; with a different input the whole call is refused with CONFLICT and nothing is created.
  */
-export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: SubmitInput[], deps: SubmitDeps): Promise<Submitted[]> {
+export async function submitRuns(sql: SqlClient, events: TransactionEvents, actor: Actor | null, entries: SubmitInput[], deps: SubmitDeps): Promise<Submitted[]> {
   if (entries.length > MAX_SUBMIT_BATCH) throw new BadInputError(deps.batchField ?? 'runs', `Submit at most ${MAX_SUBMIT_BATCH} runs at a time, got ${entries.length}.`);
   const prepared = entries.map((entry, i) => prepare(actor, entry, fieldPath(deps.batchField, i)));
   const now = deps.clock.now();
@@ -191,7 +193,7 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
   await recordDispatchEvents(sql, now, replays);
   const originals = replayOf.size ? await runRowsById(sql, [...new Set(replayOf.values())], deps.classifier, now) : new Map<number, RunRow>();
 
-  return prepared.map((p, i) => {
+  const submitted = prepared.map((p, i): Submitted => {
     const replayed = replayOf.get(i);
     if (replayed !== undefined) return { run: originals.get(replayed)!, replay: true };
     const first = creator[i];
@@ -223,4 +225,6 @@ export async function submitRuns(sql: SqlClient, actor: Actor | null, entries: S
     // A later entry of this batch with the same key and input is a replay of the first.
     return { run, replay: first !== i };
   });
+  recordRunChanges(events, submitted.filter((s) => !s.replay).map((s) => s.run), now);
+  return submitted;
 }

@@ -7,12 +7,14 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import type { OperationCatalog } from './catalog.ts';
 import { OperationRun } from './entities.ts';
 import type { StuckRunClassifier } from './stuck.ts';
 import { allowedWorkspaceIds } from './workspaces.ts';
 import { reasonProblem } from './reason-rules.ts';
+import { recordRunChanges } from './run-events.ts';
 
 /**
  * The run, locked for this transaction, when it exists in a workspace the caller may use; otherwise
@@ -32,7 +34,7 @@ function triage(run: OperationRun): Record<string, unknown> {
   return { ...((run.context.triage as Record<string, unknown>) ?? {}) };
 }
 
-export async function retryRun(em: EntityManager, actor: Actor | null, id: number, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
+export async function retryRun(em: EntityManager, events: TransactionEvents, actor: Actor | null, id: number, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
   const run = await runInScope(em, actor, id);
   const policy = catalog.get(run.type);
   if (run.status !== 'completed' || run.outcome !== 'failed') {
@@ -55,10 +57,11 @@ export async function retryRun(em: EntityManager, actor: Actor | null, id: numbe
     createdAt: clock.now(),
   });
   await em.flush();
+  recordRunChanges(events, [retry, run], retry.createdAt); // the original's lineage changed too
   return retry;
 }
 
-export async function cancelRun(em: EntityManager, actor: Actor | null, id: number, confirm: boolean, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
+export async function cancelRun(em: EntityManager, events: TransactionEvents, actor: Actor | null, id: number, confirm: boolean, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
   if (!confirm) throw new BadInputError('confirm', 'Cancelling is destructive: pass confirm: true to cancel this operation.');
   const run = await runInScope(em, actor, id);
   const policy = catalog.get(run.type);
@@ -72,10 +75,11 @@ export async function cancelRun(em: EntityManager, actor: Actor | null, id: numb
   run.leaseExpiresAt = null;
   run.context = { ...run.context, triage: { ...triage(run), cancelled: { by: actor?.label ?? null, at: now.toISOString() } } };
   await em.flush();
+  recordRunChanges(events, [run], now);
   return run;
 }
 
-export async function markInvestigated(em: EntityManager, actor: Actor | null, id: number, reason: string, classifier: StuckRunClassifier, clock: Clock): Promise<OperationRun> {
+export async function markInvestigated(em: EntityManager, events: TransactionEvents, actor: Actor | null, id: number, reason: string, classifier: StuckRunClassifier, clock: Clock): Promise<OperationRun> {
   const text = reason.trim();
   const problem = reasonProblem(text);
   if (problem) throw new BadInputError('reason', problem);
@@ -87,5 +91,6 @@ export async function markInvestigated(em: EntityManager, actor: Actor | null, i
   }
   run.context = { ...run.context, triage: { ...triage(run), investigated: { by: actor?.label ?? null, at: now.toISOString(), reason: text } } };
   await em.flush();
+  recordRunChanges(events, [run], now);
   return run;
 }

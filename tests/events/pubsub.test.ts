@@ -6,18 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { createInProcessPubSub, createRedisPubSub, replayedEvents, type PubSub } from '../../server/events/pubsub.ts';
 import { createLogger } from '../../server/logger.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
+import { testShapes, type TestChannels } from './test-channels.ts';
 
 const logger = createLogger('silent');
-const transports: [string, () => Promise<[PubSub, PubSub]>][] = [
+const transports: [string, () => Promise<[PubSub<TestChannels>, PubSub<TestChannels>]>][] = [
   ['in-process', async () => {
-    const one = createInProcessPubSub();
+    const one = createInProcessPubSub<TestChannels>();
     return [one, one];
   }],
 ];
 if (redisAvailable) {
   // A prefix of this run's own: other runs on the same Redis are other deployments.
-  const prefix = `lookout-test-${process.pid}`;
-  transports.push(['redis (two replicas)', async () => [await createRedisPubSub(redisUrl, logger, { prefix }), await createRedisPubSub(redisUrl, logger, { prefix })]]);
+  const options = { prefix: `lookout-test-${process.pid}`, shapes: testShapes };
+  transports.push(['redis (two replicas)', async () => [await createRedisPubSub(redisUrl, logger, options), await createRedisPubSub(redisUrl, logger, options)]]);
 }
 
 async function first<T>(iterator: AsyncIterableIterator<T>, count: number): Promise<T[]> {
@@ -32,8 +33,8 @@ async function first<T>(iterator: AsyncIterableIterator<T>, count: number): Prom
 describe.each(transports)('pub/sub over %s', (_name, make) => {
   it('delivers plain copies of events to every subscriber of the channel, in order', async () => {
     const [publisher, subscriber] = await make();
-    const a = subscriber.subscribe<{ n: number }>('test.channel');
-    const b = subscriber.subscribe<{ n: number }>('test.channel');
+    const a = subscriber.subscribe('test.channel');
+    const b = subscriber.subscribe('test.channel');
     const received = Promise.all([first(a, 3), first(b, 3)]);
     await new Promise((r) => setTimeout(r, 50)); // let the subscriptions register
     const payload = { n: 1 };
@@ -65,7 +66,7 @@ describe.each(transports)('pub/sub over %s', (_name, make) => {
 
   it('replays past events before live ones, losing none published meanwhile and repeating none', async () => {
     const [publisher, subscriber] = await make();
-    const events = replayedEvents<{ n: number }>(
+    const events = replayedEvents(
       subscriber,
       'test.replay',
       (e) => e.n % 2 === 1,
@@ -88,7 +89,7 @@ describe.each(transports)('pub/sub over %s', (_name, make) => {
 
   it('is ready to receive once subscribe() has returned and `ready` resolved, without a first read', async () => {
     const [publisher, subscriber] = await make();
-    const iterator = subscriber.subscribe<{ n: number }>('test.ready');
+    const iterator = subscriber.subscribe('test.ready');
     await iterator.ready;
     await publisher.publish('test.ready', { n: 1 });
     await new Promise((r) => setTimeout(r, 50));

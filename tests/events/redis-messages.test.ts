@@ -1,7 +1,8 @@
 /**
  * Messages from Redis are bytes from outside: whatever arrives on a channel Lookout listens to
- * (from a foreign publisher, another deployment, `redis-cli`) is bounded, parsed defensively and
- * dropped when it is not an event, and deployments sharing one Redis server do not hear each other.
+ * (from a foreign publisher, another deployment, `redis-cli`) is bounded, parsed defensively, checked
+ * against its channel's payload shape (server/events/channels.ts) and dropped — counted — when it is
+ * not an event of that channel; deployments sharing one Redis server do not hear each other.
  * Against the real Redis (REDIS_URL, or 127.0.0.1:6379).
  */
 import { Writable } from 'node:stream';
@@ -9,11 +10,13 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
-import { createInProcessPubSub, createRedisPubSub, filteredEvents, MAX_EVENT_BYTES, type PubSub } from '../../server/events/pubsub.ts';
+import { Channels, type PayloadShapes, type StatusChangeEvent } from '../../server/events/channels.ts';
+import { createInProcessPubSub, createRedisPubSub, filteredEvents, MAX_EVENT_BYTES, type ChannelMap, type PubSub } from '../../server/events/pubsub.ts';
 import type { Logger } from '../../server/logger.ts';
 import { gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
 import { startTestServer } from '../support/server.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
+import { testShapes, type TestChannels } from './test-channels.ts';
 
 /** A logger whose JSON lines the test can read. */
 function capturedLogger(): { logger: Logger; lines: () => { level: number; msg: string; [key: string]: unknown }[] } {
@@ -46,14 +49,20 @@ async function firstEvents<T>(iterator: AsyncIterator<T>, count: number, ms = 50
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 
+/** A transition as a replica publishes it. */
+const transition = (service: string): StatusChangeEvent => ({ service, critical: false, previousStatus: 'healthy', status: 'down', reason: 'check down', at: new Date().toISOString() });
+
 describe.skipIf(!redisAvailable)('messages from Redis', () => {
   let raw: Redis;
-  const opened: PubSub[] = [];
-  const open = async (url: string, logger: Logger, prefix: string) => {
-    const pubsub = await createRedisPubSub(url, logger, { prefix });
+  const opened: { close(): Promise<void> }[] = [];
+  /** A Redis pub/sub with Lookout's channels, or with the transport tests' own. */
+  async function open(url: string, logger: Logger, prefix: string): Promise<PubSub>;
+  async function open<M extends ChannelMap>(url: string, logger: Logger, prefix: string, shapes: PayloadShapes<M>): Promise<PubSub<M>>;
+  async function open(url: string, logger: Logger, prefix: string, shapes?: PayloadShapes<object>) {
+    const pubsub = await createRedisPubSub<object>(url, logger, { prefix, shapes });
     opened.push(pubsub);
     return pubsub;
-  };
+  }
 
   beforeAll(async () => {
     raw = new Redis(redisUrl);
@@ -67,26 +76,63 @@ describe.skipIf(!redisAvailable)('messages from Redis', () => {
     const { logger, lines } = capturedLogger();
     const prefix = `t-notjson-${run}`;
     const pubsub = await open(redisUrl, logger, prefix);
-    const events = pubsub.subscribe<{ n: number }>('service.status');
+    const events = pubsub.subscribe(Channels.statusChanged);
     await events.ready;
     const channel = `${prefix}:0:service.status`;
     // Every kind of bad message a foreign publisher can send, then a good one.
-    for (const bad of ['not json', '', '1', 'null', '"text"', '[1,2]', '{"truncated":', 'x'.repeat(MAX_EVENT_BYTES + 1)]) {
-      expect(await raw.publish(channel, bad)).toBe(1);
-    }
-    await raw.publish(channel, JSON.stringify({ n: 1 }));
-    expect(await firstEvents(events, 1)).toEqual([{ n: 1 }]);
+    const bad = ['not json', '', '1', 'null', '"text"', '[1,2]', '{"truncated":', 'x'.repeat(MAX_EVENT_BYTES + 1)];
+    for (const message of bad) expect(await raw.publish(channel, message)).toBe(1);
+    await raw.publish(channel, JSON.stringify(transition('api')));
+    expect(await firstEvents(events, 1)).toEqual([transition('api')].map((t) => ({ ...t, at: expect.any(String) })));
+    expect(pubsub.droppedMessages.get(Channels.statusChanged)).toBe(bad.length);
     // Logged, but not once per message: the first at once, the rest counted on the next line a minute later.
     const dropped = lines().filter((l) => l.msg.startsWith('dropped a pub/sub message'));
     expect(dropped).toHaveLength(1);
     expect(dropped[0]).toMatchObject({ level: 40, channel, reason: expect.stringMatching(/^not JSON/) });
   });
 
+  it('drops and counts an event that does not fit its channel, naming the field (regression: a JSON object without the fields a consumer reads failed that subscription)', async () => {
+    const { logger, lines } = capturedLogger();
+    const prefix = `t-shape-${run}`;
+    const pubsub = await open(redisUrl, logger, prefix);
+    const checks = pubsub.subscribe(Channels.checksRecorded);
+    const runs = pubsub.subscribe(Channels.runsUpdated);
+    const changes = pubsub.subscribe(Channels.statusChanged);
+    await Promise.all([checks.ready, runs.ready, changes.ready]);
+    const at = new Date().toISOString();
+    const good = { service: 'api', checkedAt: at, status: 'healthy', latencyMs: 3, error: null };
+    const wrong: [string, unknown, RegExp][] = [
+      [Channels.checksRecorded, {}, /^checks is missing \(a list\)$/],
+      [Channels.checksRecorded, { checks: 'x' }, /^checks is a string of 1 characters, not a list$/],
+      [Channels.checksRecorded, { checks: [good, { service: 'api' }] }, /^checks\[1\]\.checkedAt is missing/],
+      [Channels.checksRecorded, { checks: [{ ...good, status: 'exploded' }] }, /^checks\[0\]\.status is a string of 8 characters, not one of healthy, degraded, down$/],
+      [Channels.checksRecorded, { checks: [{ ...good, latencyMs: '3' }] }, /latencyMs/],
+      [Channels.runsUpdated, { runs: [{ id: '7' }] }, /^runs\[0\]\.id is a string/],
+      [Channels.runsUpdated, { runs: [{ id: { toString: 1 } }] }, /^runs\[0\]\.id is an object/],
+      [Channels.statusChanged, { ...transition('api'), previousStatus: 'sideways' }, /previousStatus/],
+      [Channels.statusChanged, { ...transition('api'), at: 'yesterday' }, /^at is a string of 9 characters, not an ISO instant$/],
+      [Channels.statusChanged, { ...transition('api'), constructor: 1, critical: undefined }, /^critical is missing/],
+    ];
+    for (const [name, payload] of wrong) expect(await raw.publish(`${prefix}:0:${name}`, JSON.stringify(payload))).toBe(1);
+    await raw.publish(`${prefix}:0:${Channels.checksRecorded}`, JSON.stringify({ checks: [good] }));
+    await raw.publish(`${prefix}:0:${Channels.runsUpdated}`, JSON.stringify({ runs: [{ id: 7, workspaceId: 1, tenantId: null, type: 't', status: 'queued', outcome: 'pending', at }] }));
+    await raw.publish(`${prefix}:0:${Channels.statusChanged}`, JSON.stringify(transition('db')));
+    // Only the good ones arrive: each subscription's first event is its channel's good message.
+    expect(await firstEvents(checks, 1)).toEqual([{ checks: [good] }]);
+    expect((await firstEvents(runs, 1))[0].runs.map((r) => r.id)).toEqual([7]);
+    expect((await firstEvents(changes, 1))[0].service).toBe('db');
+    expect(Object.fromEntries(pubsub.droppedMessages)).toEqual({ [Channels.checksRecorded]: 5, [Channels.runsUpdated]: 2, [Channels.statusChanged]: 3 });
+    // The one line logged names the field that is wrong, and quotes nothing of the message.
+    const [line] = lines().filter((l) => l.msg.startsWith('dropped a pub/sub message'));
+    expect(line).toMatchObject({ channel: `${prefix}:0:${Channels.checksRecorded}`, reason: 'checks is missing (a list)' });
+    for (const [, , reason] of wrong) expect(reason.source).not.toMatch(/exploded|yesterday/);
+  });
+
   it('drops a message over the size limit before parsing it, and refuses to publish one, naming the channel', async () => {
     const { logger, lines } = capturedLogger();
     const prefix = `t-size-${run}`;
-    const pubsub = await open(redisUrl, logger, prefix);
-    const events = pubsub.subscribe<{ n: number }>('big');
+    const pubsub = await open(redisUrl, logger, prefix, testShapes);
+    const events = pubsub.subscribe('big');
     await events.ready;
     const huge = JSON.stringify({ n: 0, pad: 'x'.repeat(MAX_EVENT_BYTES) });
     await raw.publish(`${prefix}:0:big`, huge);
@@ -96,17 +142,19 @@ describe.skipIf(!redisAvailable)('messages from Redis', () => {
     expect(lines().find((l) => l.msg.startsWith('dropped a pub/sub message'))).toMatchObject({ reason: `${Buffer.byteLength(huge)} bytes, over the ${MAX_EVENT_BYTES}-byte limit` });
   });
 
-  it('keeps a subscription whose filter throws on a malformed event (a JSON object without the fields it reads)', async () => {
+  it('never hands a filter a message that does not fit its channel (the filter reads fields the shape guarantees)', async () => {
     const { logger } = capturedLogger();
     const prefix = `t-filter-${run}`;
     const pubsub = await open(redisUrl, logger, prefix);
-    const source = pubsub.subscribe('runs');
+    const source = pubsub.subscribe(Channels.runsUpdated);
     await source.ready;
-    const events = filteredEvents<{ runs: { id: string }[] }>(pubsub, 'runs', (e) => e.runs.some((r) => r.id === '7'));
+    const events = filteredEvents(pubsub, Channels.runsUpdated, (e) => e.runs.some((r) => r.id === 7));
     const received = firstEvents(events, 1); // its first read runs the generator up to its subscribe()
-    await raw.publish(`${prefix}:0:runs`, '{"runs":null}');
-    await raw.publish(`${prefix}:0:runs`, JSON.stringify({ runs: [{ id: '7' }] }));
-    expect(await received).toEqual([{ runs: [{ id: '7' }] }]);
+    const good = { runs: [{ id: 7, workspaceId: 1, tenantId: null, type: 't', status: 'queued', outcome: 'pending', at: new Date().toISOString() }] };
+    await raw.publish(`${prefix}:0:${Channels.runsUpdated}`, '{"runs":null}');
+    await raw.publish(`${prefix}:0:${Channels.runsUpdated}`, JSON.stringify(good));
+    expect(await received).toEqual([good]);
+    expect(pubsub.droppedMessages.get(Channels.runsUpdated)).toBe(1);
     await source.return?.();
   });
 
@@ -114,19 +162,19 @@ describe.skipIf(!redisAvailable)('messages from Redis', () => {
     const { logger } = capturedLogger();
     const prefix = `t-apart-${run}`;
     const url = (db: number) => `${redisUrl.replace(/\/\d*$/, '')}/${db}`;
-    const db1 = await open(url(1), logger, prefix);
-    const db2 = await open(url(2), logger, prefix);
-    const otherPrefix = await open(url(1), logger, `${prefix}-other`);
-    const sameAsDb1 = await open(url(1), logger, prefix);
+    const db1 = await open(url(1), logger, prefix, testShapes);
+    const db2 = await open(url(2), logger, prefix, testShapes);
+    const otherPrefix = await open(url(1), logger, `${prefix}-other`, testShapes);
+    const sameAsDb1 = await open(url(1), logger, prefix, testShapes);
 
-    const heardBy = async (listener: PubSub, speaker: PubSub): Promise<number[]> => {
-      const events = listener.subscribe<{ n: number; from: string }>('service.status');
+    const heardBy = async (listener: PubSub<TestChannels>, speaker: PubSub<TestChannels>): Promise<number[]> => {
+      const events = listener.subscribe('apart');
       await events.ready;
       // The speaker's event goes first; the listener's own marker after it. Redis delivers a
       // published message before PUBLISH returns, so had the listener heard the speaker, the
       // speaker's event would come first.
-      await speaker.publish('service.status', { n: 1, from: 'speaker' });
-      await listener.publish('service.status', { n: 2, from: 'listener' });
+      await speaker.publish('apart', { n: 1, from: 'speaker' });
+      await listener.publish('apart', { n: 2, from: 'listener' });
       const [first] = await firstEvents(events, 1);
       await events.return?.();
       return first.from === 'speaker' ? [1] : [];
@@ -140,7 +188,7 @@ describe.skipIf(!redisAvailable)('messages from Redis', () => {
 });
 
 describe.skipIf(!redisAvailable)('a running server on Redis', () => {
-  it('keeps serving and publishing after bad messages on every channel it listens to (regression: one `redis-cli publish` stopped every replica)', async () => {
+  it('keeps serving and publishing after bad messages on every channel it listens to, and counts them (regression: one `redis-cli publish` stopped every replica)', async () => {
     const prefix = `t-server-${run}`;
     const ts = await startTestServer({ runScheduler: false, config: { redisUrl, redisPrefix: prefix } });
     const raw = new Redis(redisUrl);
@@ -148,18 +196,22 @@ describe.skipIf(!redisAvailable)('a running server on Redis', () => {
     try {
       const query = 'subscription { healthCheckRecorded(service: "lookout") { service status } }';
       const received = takeEvents<{ healthCheckRecorded: { service: string } }>(client, query, 1);
-      const channels = ['service.status', 'service.check', 'event-bus.probe', 'operations.run', 'operations.checklist'].map((name) => `${prefix}:0:${name}`);
+      const channels = Object.values(Channels).map((name) => `${prefix}:0:${name}`);
       // Wait until the subscription listens on Redis, then send every channel what a foreign publisher might.
-      const check = `${prefix}:0:service.check`;
+      const check = `${prefix}:0:${Channels.checksRecorded}`;
       for (let tries = 0; ((await raw.pubsub('NUMSUB', check)) as [string, number])[1] === 0; tries++) {
         if (tries > 100) throw new Error('the subscription never listened on Redis');
         await new Promise((r) => setTimeout(r, 50));
       }
-      for (const channel of channels) for (const bad of ['not json', 'null', '7', '[]', '{"runs":"x"}', '{}']) await raw.publish(channel, bad);
+      const bad = ['not json', 'null', '7', '[]', '{"runs":"x"}', '{}', '{"checks":[{"service":"lookout"}]}'];
+      for (const channel of channels) for (const message of bad) await raw.publish(channel, message);
       // The server still answers, checks, stores and publishes: the subscriber gets the recheck's event.
       expect((await fetch(`${ts.url}/health`)).status).toBe(200);
       await gqlOk(ts, 'mutation { recheckService(name: "lookout") { status } }', {}, { token: ts.adminToken });
       expect((await received).map((e) => e.healthCheckRecorded.service)).toEqual(['lookout']);
+      // Counted on the channels it listens to: the checks (this subscription) and access changes (every replica's sockets).
+      expect(ts.server.app.pubsub.droppedMessages.get(Channels.checksRecorded)).toBe(bad.length);
+      expect(ts.server.app.pubsub.droppedMessages.get(Channels.accessChanged)).toBe(bad.length);
       const probe = await gqlOk<{ diagnoseService: { status: string } }>(ts, 'mutation { diagnoseService(name: "event-bus") { status } }', {}, { token: ts.adminToken });
       expect(probe.diagnoseService.status).toBe('HEALTHY');
     } finally {
@@ -178,8 +230,8 @@ describe.skipIf(!redisAvailable)('run-change subscriptions on Redis', () => {
     const client = wsClient(ts, { token: ts.adminToken });
     try {
       const channel = `${prefix}:0:operations.run`;
-      const bad = ['{}', '{"runs":"x"}', '{"runs":[null,5,"x"]}', '{"runs":[{"id":{"toString":1}}]}'];
-      const good = JSON.stringify({ runs: [{ id: '424242', workspaceId: 1, tenantId: null, type: 'fault.test', status: 'queued', outcome: null, at: new Date().toISOString() }] });
+      const bad = ['{}', '{"runs":"x"}', '{"runs":[null,5,"x"]}', '{"runs":[{"id":{"toString":1}}]}', '{"runs":[{"id":"424242"}]}'];
+      const good = JSON.stringify({ runs: [{ id: 424242, workspaceId: 1, tenantId: null, type: 'fault.test', status: 'queued', outcome: 'pending', at: new Date().toISOString() }] });
       /** Sends the bad messages then the good one, again every 200 ms until `received` settles (the subscription starts listening at some point). */
       const sendUntil = async <T>(received: Promise<T>): Promise<T> => {
         let settled = false;
@@ -207,9 +259,9 @@ describe.skipIf(!redisAvailable)('run-change subscriptions on Redis', () => {
 
 describe('channel names', () => {
   it('deliver a channel called "error" like any other (EventEmitter throws on an unheard "error" event)', async () => {
-    const pubsub = createInProcessPubSub();
+    const pubsub = createInProcessPubSub<TestChannels>();
     await expect(pubsub.publish('error', { n: 0 })).resolves.toBeUndefined();
-    const events = pubsub.subscribe<{ n: number }>('error');
+    const events = pubsub.subscribe('error');
     await pubsub.publish('error', { n: 1 });
     expect(await firstEvents(events, 1)).toEqual([{ n: 1 }]);
     await pubsub.close();

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisPubSub, type PubSub } from '../../server/events/pubsub.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
+import { testShapes, type TestChannels } from './test-channels.ts';
 
 /** A proxy to Redis that can be cut (connections dropped, new ones refused) and opened again on the same port. */
 async function cuttableProxy(target: URL) {
@@ -52,7 +53,7 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
 }
 
 describe.skipIf(!redisAvailable)('a Redis outage', () => {
-  let pubsub: PubSub | undefined;
+  let pubsub: PubSub<TestChannels> | undefined;
   afterAll(async () => {
     await pubsub?.close();
   });
@@ -67,8 +68,8 @@ describe.skipIf(!redisAvailable)('a Redis outage', () => {
     });
     const lines = () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
     const proxy = await cuttableProxy(new URL(redisUrl));
-    pubsub = await createRedisPubSub(proxy.url(), pino({ level: 'info' }, stream), { prefix: `t-outage-${process.pid}` });
-    const events = pubsub.subscribe<{ n: number }>('ticks');
+    pubsub = await createRedisPubSub(proxy.url(), pino({ level: 'info' }, stream), { prefix: `t-outage-${process.pid}`, shapes: testShapes });
+    const events = pubsub.subscribe('ticks');
     await events.ready;
 
     await proxy.cut();

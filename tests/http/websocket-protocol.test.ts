@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
 import { WS_LIMITS } from '../../server/http/websocket.ts';
+import type { ChannelName } from '../../server/events/channels.ts';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -130,7 +131,7 @@ describe('WebSocket protocol abuse', () => {
     const { pubsub } = ts.server.app;
     const original = pubsub.subscribe.bind(pubsub);
     const subscribed: AsyncIterator<unknown>[] = [];
-    const spy = vi.spyOn(pubsub, 'subscribe').mockImplementation((channel: string, signal?: AbortSignal) => {
+    const spy = vi.spyOn(pubsub, 'subscribe').mockImplementation((channel: ChannelName, signal?: AbortSignal) => {
       const events = original(channel, signal);
       subscribed.push(events);
       return events;

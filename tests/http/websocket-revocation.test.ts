@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk, signInSession } from '../support/graphql.ts';
 import { openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
 import { makeReady, SUBMIT } from '../operations/support.ts';
-import { OperationChannels } from '../../server/operations/operations.ts';
+import { Channels } from '../../server/events/channels.ts';
 
 /** A revocation reaches open sockets within this (the re-check runs every 2 s). */
 const REACHES_SOCKETS_MS = 6000;
@@ -139,7 +139,7 @@ describe('revoked credentials on open WebSockets', () => {
     const listen = vi.spyOn(pubsub, 'subscribe');
     try {
       socket.send({ type: 'subscribe', id: 'runs', payload: { query: `subscription { operationRunUpdated(filter: { workspace: "${workspace}" }) { id workspace { slug } } }` } });
-      await vi.waitFor(() => expect(listen.mock.calls.map(([channel]) => channel)).toContain(OperationChannels.runUpdated), { timeout: 3000 });
+      await vi.waitFor(() => expect(listen.mock.calls.map(([channel]) => channel)).toContain(Channels.runsUpdated), { timeout: 3000 });
     } finally {
       listen.mockRestore();
     }

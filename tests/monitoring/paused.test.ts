@@ -71,7 +71,7 @@ describe('a paused service', () => {
   });
 
   it('does not move the uptime of a service paused while its check result is being stored', async () => {
-    const { sql } = ts.server.app;
+    const { sql, pubsub } = ts.server.app;
     const { rows } = await sql.query<{ id: number }>("select id from services where name = 'paused-api'");
     const serviceId = rows[0].id;
     const windows = async () => (await sql.query<{ status: string; open: boolean }>('select status, ended_at is null as open from uptime_records where service_id = $1 order by id', [serviceId])).rows;
@@ -94,7 +94,7 @@ describe('a paused service', () => {
         checkedAt: new Date(),
         result: { status: 'healthy', latencyMs: 3, error: null, details: {} },
       },
-    ]);
+    ], pubsub);
     await new Promise((r) => setTimeout(r, 200));
     await pause.query('commit');
     pause.release();

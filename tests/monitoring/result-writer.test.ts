@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { ResultWriter } from '../../server/monitoring/result-writer.ts';
 import type { CompletedCheck, HealthCheckEvent, StatusChangeEvent } from '../../server/monitoring/results.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -34,7 +35,7 @@ describe('the result writer when the database fails its writes', () => {
     const logs: { level: number; msg: string; [field: string]: unknown }[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (logs.push(JSON.parse(String(chunk))), done()) }));
     const batches: { checks: HealthCheckEvent[]; transitions: StatusChangeEvent[] }[] = [];
-    return { logs, batches, writer: new ResultWriter(pool, { onRecorded: (checks, transitions) => batches.push({ checks, transitions }) }, logger, options) };
+    return { logs, batches, writer: new ResultWriter(pool, { pubsub: createInProcessPubSub(), onRecorded: (checks, transitions) => batches.push({ checks, transitions }) }, logger, options) };
   };
   const stored = async (names: string[]) =>
     (await sql().query<{ at: Date }>('select checked_at as at from health_checks where service_id = any($1) order by checked_at', [names.map((n) => ids.get(n))])).rows.map((r) => r.at.getTime());

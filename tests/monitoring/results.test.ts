@@ -9,7 +9,7 @@ import { ResultWriter } from '../../server/monitoring/result-writer.ts';
 import { recordChecks, type CompletedCheck, type StatusChangeEvent } from '../../server/monitoring/results.ts';
 import { claimDueChecks, runClaimed } from '../../server/monitoring/scheduler.ts';
 import { ManualClock } from '../../server/clock.ts';
-import { Channels } from '../../server/monitoring/monitor.ts';
+import { Channels } from '../../server/events/channels.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
 
@@ -32,7 +32,7 @@ describe('the check writer', () => {
   /** A writer as the scheduler has one, whose sink keeps what it would publish. */
   const writer = () => {
     const published: StatusChangeEvent[] = [];
-    return { published, writer: new ResultWriter(ts.server.app.sql, { onRecorded: (_checks, transitions) => published.push(...transitions) }, logger) };
+    return { published, writer: new ResultWriter(ts.server.app.sql, { pubsub: ts.server.app.pubsub, onRecorded: (_checks, transitions) => published.push(...transitions) }, logger) };
   };
 
   beforeAll(async () => {
@@ -51,13 +51,13 @@ describe('the check writer', () => {
 
   it('keeps a result older than the stored one in the history only', async () => {
     const { sql } = ts.server.app;
-    const first = await recordChecks(sql, [result('ordered', 'healthy', '2026-05-01T10:00:10Z')]);
+    const first = await recordChecks(sql, [result('ordered', 'healthy', '2026-05-01T10:00:10Z')], ts.server.app.pubsub);
     expect(first.transitions.map((t) => t.status)).toEqual(['healthy']);
     // Stored first: a later check found it down.
-    const later = await recordChecks(sql, [result('ordered', 'down', '2026-05-01T10:00:30Z')]);
+    const later = await recordChecks(sql, [result('ordered', 'down', '2026-05-01T10:00:30Z')], ts.server.app.pubsub);
     expect(later.transitions.map((t) => t.status)).toEqual(['down']);
     // Then a result that began earlier arrives (its claim expired while the database stalled).
-    const stale = await recordChecks(sql, [result('ordered', 'healthy', '2026-05-01T10:00:20Z')]);
+    const stale = await recordChecks(sql, [result('ordered', 'healthy', '2026-05-01T10:00:20Z')], ts.server.app.pubsub);
     expect(stale.transitions).toEqual([]);
     expect(stale.checks.map((c) => c.checkedAt)).toEqual(['2026-05-01T10:00:20.000Z']);
     const state = (await sql.query('select status, last_checked_at from service_states where service_id = $1', [ids.get('ordered')])).rows[0];
@@ -93,7 +93,7 @@ describe('the check writer', () => {
   it('records one transition when two claims of one service start from the same stored state (regression: both said healthy → down, giving windows healthy, down, down and two events)', async () => {
     const { sql } = ts.server.app;
     const id = ids.get('claimed-twice')!;
-    await recordChecks(sql, [result('claimed-twice', 'healthy', '2026-05-03T10:00:00Z')]);
+    await recordChecks(sql, [result('claimed-twice', 'healthy', '2026-05-03T10:00:00Z')], ts.server.app.pubsub);
     // Due now; claimed by one replica, whose write is late, so the claim expires (timeout 1 s + 1 s
     // grace) and another replica claims the check again from the same stored state.
     const t0 = new Date('2026-05-03T10:00:10Z');
@@ -120,14 +120,14 @@ describe('the check writer', () => {
 
   it('records one transition when two rechecks of one service run at once (sibling: a recheck, or a ping, computed the status from the state read before its check ran)', async () => {
     const { sql, pubsub } = ts.server.app;
-    await recordChecks(sql, [{ ...result('rechecked-twice', 'healthy', '2026-05-03T10:00:00Z'), checkedAt: new Date(Date.now() - 60_000) }]);
+    await recordChecks(sql, [{ ...result('rechecked-twice', 'healthy', '2026-05-03T10:00:00Z'), checkedAt: new Date(Date.now() - 60_000) }], ts.server.app.pubsub);
     const controller = new AbortController();
-    const events = pubsub.subscribe<StatusChangeEvent & { marker?: true }>(Channels.statusChanged, controller.signal);
+    const events = pubsub.subscribe(Channels.statusChanged, controller.signal);
     await events.ready;
     const heard: StatusChangeEvent[] = [];
     const listening = (async () => {
       for await (const event of events) {
-        if (event.marker) return;
+        if (event.service === '(marker)') return;
         if (event.service === 'rechecked-twice') heard.push(event);
       }
     })();
@@ -135,7 +135,7 @@ describe('the check writer', () => {
     const answers = await Promise.all([recheck(), recheck()]);
     expect(answers.map((a) => a.recheckService.status)).toEqual(['DOWN', 'DOWN']);
     // Published after both: everything the rechecks published has arrived when it does.
-    await pubsub.publish(Channels.statusChanged, { marker: true });
+    await pubsub.publish(Channels.statusChanged, { service: '(marker)', critical: false, previousStatus: null, status: 'healthy', reason: 'marker', at: new Date().toISOString() });
     await listening;
     controller.abort();
     expect(heard.map((t) => `${t.previousStatus}->${t.status}`)).toEqual(['healthy->down']);
@@ -145,12 +145,12 @@ describe('the check writer', () => {
   it('waits for a pause in progress without deadlocking, then leaves the paused window open (a pause holds its service, then writes its state row)', async () => {
     const { sql } = ts.server.app;
     const id = ids.get('paused-meanwhile')!;
-    await recordChecks(sql, [result('paused-meanwhile', 'healthy', '2026-05-05T10:00:00Z')]);
+    await recordChecks(sql, [result('paused-meanwhile', 'healthy', '2026-05-05T10:00:00Z')], ts.server.app.pubsub);
     const pause = await sql.connect();
     await pause.query('begin');
     await pause.query('select 1 from services where id = $1 for update', [id]);
     // A check of it and of another service is stored meanwhile: it would turn it down.
-    const stored = recordChecks(sql, [result('ordered', 'healthy', '2026-05-05T10:00:05Z'), result('paused-meanwhile', 'down', '2026-05-05T10:00:05Z')]);
+    const stored = recordChecks(sql, [result('ordered', 'healthy', '2026-05-05T10:00:05Z'), result('paused-meanwhile', 'down', '2026-05-05T10:00:05Z')], ts.server.app.pubsub);
     const waits = async () => (await sql.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()")).rows[0].n;
     for (const deadline = Date.now() + 10_000; (await waits()) === 0; ) {
       if (Date.now() > deadline) throw new Error('the writer never waited for the pause');
@@ -179,7 +179,7 @@ describe('the check writer', () => {
     // What a command's output or a server's banner can hold.
     const check = result('binary-output', 'down', '2026-05-04T10:00:00Z', 'bad\0output \ud800');
     check.result.details = { output: 'bad\0output \ud800', exitCode: 2 };
-    const outcome = await recordChecks(sql, [check, result('ordered', 'down', '2026-05-04T10:00:00Z')]);
+    const outcome = await recordChecks(sql, [check, result('ordered', 'down', '2026-05-04T10:00:00Z')], ts.server.app.pubsub);
     expect(outcome.checks).toHaveLength(2);
     const stored = (await sql.query('select last_error, last_details from service_states where service_id = $1', [ids.get('binary-output')])).rows[0];
     expect(stored).toEqual({ last_error: 'badoutput \ufffd', last_details: { output: 'badoutput \ufffd', exitCode: 2 } });

@@ -58,7 +58,7 @@ describe('scheduler on several replicas', () => {
     const runtime = ts.server.app.monitoring.runtime;
     const ran = { a: 0, b: 0 };
     const make = (key: 'a' | 'b') =>
-      new Scheduler(sql, new ResultWriter(sql, { onRecorded: () => {} }, logger), runtime, systemClock, logger, { concurrency: 50, pollMs: 50 }, { onLag: () => ran[key]++ });
+      new Scheduler(sql, new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger), runtime, systemClock, logger, { concurrency: 50, pollMs: 50 }, { onLag: () => ran[key]++ });
     const a = make('a');
     const b = make('b');
     // Due times spread over the interval, and B polling half a period after A: each due check goes
