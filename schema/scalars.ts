@@ -2,10 +2,23 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from './builder.ts';
 
+/**
+ * The instants a DateTime may be: years 0001–9999, ISO-8601's four digits. JavaScript reaches
+ * ±275,760 and PostgreSQL 4713 BC, so an instant beyond either failed in the database (or, a day
+ * before the earliest JavaScript date, became NaN) as an INTERNAL_SERVER_ERROR.
+ */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 function parseDate(value: unknown): Date {
   const date = typeof value === 'string' ? new Date(value) : undefined;
+  // The value is quoted at most 40 characters long: an error never carries a big input back.
+  const quoted = JSON.stringify(value)?.slice(0, 40) ?? String(value);
   if (!date || Number.isNaN(date.getTime())) {
-    throw new GraphQLError(`DateTime must be an ISO-8601 string such as "2026-01-31T12:00:00Z", got ${JSON.stringify(value)}.`);
+    throw new GraphQLError(`DateTime must be an ISO-8601 string such as "2026-01-31T12:00:00Z", got ${quoted}.`);
+  }
+  if (date.getTime() < EARLIEST || date.getTime() > LATEST) {
+    throw new GraphQLError(`DateTime must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, got ${quoted}.`);
   }
   return date;
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql } from '../support/graphql.ts';
-import { errorsOf, textCases } from './support/text-arguments.ts';
+import { errorsOf, textCases } from './support/argument-cases.ts';
 
 describe('text PostgreSQL cannot store, in any argument', () => {
   let ts: TestServer;

@@ -1,7 +1,7 @@
 /**
- * Every root field's text-bearing arguments (String, ID, JSON, or an input holding them), each as a
- * case with a chosen text in it and placeholders elsewhere: tests that walk them cover fields added
- * later without being edited.
+ * Every root field's text-bearing (String, ID, JSON) or DateTime-bearing arguments, or inputs holding
+ * them, each as a case with a chosen value in it and placeholders elsewhere: tests that walk them
+ * cover fields added later without being edited.
  */
 import {
   getNamedType, isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
@@ -40,28 +40,34 @@ function placeholder(type: GraphQLInputType): unknown {
   }
 }
 
-/** A value of the type whose first text (the path returned) is `bad`; null when the type holds no text. */
-function withText(type: GraphQLInputType, path: string, bad: string): [unknown, string] | null {
-  if (isNonNullType(type)) return withText(type.ofType, path, bad);
+/** Where a scalar of the argument takes the injected value: the value (and path) for that scalar, or null to look further. */
+type Injector = (scalar: string, path: string) => [unknown, string] | null;
+
+/** A value of the type whose first scalar the injector takes holds its value (at the path returned); null when none does. */
+function inject(type: GraphQLInputType, path: string, injector: Injector): [unknown, string] | null {
+  if (isNonNullType(type)) return inject(type.ofType, path, injector);
   if (isListType(type)) {
-    const inner = withText(type.ofType, `${path}[0]`, bad);
+    const inner = inject(type.ofType, `${path}[0]`, injector);
     return inner && [[inner[0]], inner[1]];
   }
   if (isInputObjectType(type)) {
     for (const field of Object.values(type.getFields())) {
-      const inner = withText(field.type, `${path}.${field.name}`, bad);
+      const inner = inject(field.type, `${path}.${field.name}`, injector);
       if (inner) return [{ ...(placeholder(type) as object), [field.name]: inner[0] }, inner[1]];
     }
     return null;
   }
-  if (isScalarType(type) && TEXT_SCALARS.has(type.name)) return type.name === 'JSON' ? [{ note: bad }, `${path}.note`] : [bad, path];
-  return null;
+  return isScalarType(type) ? injector(type.name, path) : null;
 }
+
+/** Text goes into String and ID as it is, and into JSON as an object's value. */
+const textInjector = (bad: string): Injector => (scalar, path) =>
+  !TEXT_SCALARS.has(scalar) ? null : scalar === 'JSON' ? [{ note: bad }, `${path}.note`] : [bad, path];
 
 export interface TextCase {
   root: RootField;
   argument: GraphQLArgument;
-  /** Where the bad text is, as the error's `field` names it. */
+  /** Where the injected value is, as the error's `field` names it. */
   path: string;
   query: string;
   variables: Record<string, unknown>;
@@ -69,9 +75,18 @@ export interface TextCase {
 
 /** One case per root field and text-bearing argument: every argument passed as a variable. */
 export function textCases(bad: string): TextCase[] {
+  return argumentCases(textInjector(bad));
+}
+
+/** One case per root field and DateTime-bearing argument, holding `instant`. */
+export function dateTimeCases(instant: string): TextCase[] {
+  return argumentCases((scalar, path) => (scalar === 'DateTime' ? [instant, path] : null));
+}
+
+function argumentCases(injector: Injector): TextCase[] {
   return rootFields(schema).flatMap((root) =>
     root.field.args.flatMap((argument) => {
-      const injected = withText(argument.type, argument.name, bad);
+      const injected = inject(argument.type, argument.name, injector);
       if (!injected) return [];
       const args = root.field.args.filter((a) => a === argument || (isNonNullType(a.type) && a.defaultValue === undefined));
       const named = getNamedType(root.field.type);
