@@ -1,6 +1,6 @@
 /** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (live changes: monitoring-events.ts). */
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
-import { formatDuration } from '../server/monitoring/duration.ts';
+import { formatDuration } from '../server/duration.ts';
 import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { setPaused } from '../server/monitoring/services.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
@@ -200,7 +200,7 @@ const OverviewRef = builder.objectRef<{ services: ServiceSummary[]; generatedAt:
     generatedAt: t.field({ type: 'DateTime', resolve: (o) => o.generatedAt }),
     counts: t.field({ type: CountsRef, resolve: (o) => countByStatus(o.services) }),
     services: t.field({ type: [ServiceRef], resolve: (o) => o.services }),
-    configError: t.string({ nullable: true, description: 'Why the config file was not (re)loaded, while the last good one stays in force.', resolve: (_o, _a, ctx) => ctx.app.monitoring.configError }),
+    configError: t.string({ nullable: true, description: 'Why the config file was not (re)loaded, while the last good one stays in force.', resolve: (_o, _a, ctx) => ctx.app.configFile.error }),
   }),
 });
 

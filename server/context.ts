@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { PubSub } from './events/pubsub.ts';
 import { Channels, type ChannelName } from './events/channels.ts';
 import type { TransactionEvents } from './events/after-commit.ts';
+import type { ConfigFile } from './config-file.ts';
 import type { Monitoring } from './monitoring/monitor.ts';
 import type { Operations } from './operations/operations.ts';
 import type { Clock } from './clock.ts';
@@ -26,6 +27,8 @@ export interface App {
   /** Plain SQL for bulk reads and writes (the check time series). */
   sql: pg.Pool;
   pubsub: PubSub;
+  /** LOOKOUT_CONFIG, its sections and reloads; `error` while the last good one stays in force. */
+  configFile: ConfigFile;
   monitoring: Monitoring;
   operations: Operations;
   /** Base URL for links (setup, heartbeat pings). */

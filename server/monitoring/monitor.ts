@@ -1,11 +1,9 @@
 /**
- * The monitoring capability as the server runs it: declared services (config file or built-ins),
- * the scheduler, the result writer, the periodic jobs (partitions, rollups, retention), recheck and
- * diagnose, heartbeat pings, and the events subscribers get.
+ * The monitoring capability as the server runs it: declared services (its section of the config
+ * file, config-file.ts, or the built-ins), the scheduler, the result writer, the periodic jobs
+ * (partitions, rollups, retention), recheck and diagnose, heartbeat pings, and the events subscribers get.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -15,8 +13,9 @@ import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../even
 import { pendingMigrations } from '../db/migrate.ts';
 import { NotFoundError } from '../errors.ts';
 import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
+import type { ConfigFile } from '../config-file.ts';
 import { builtinServices } from './builtins.ts';
-import { DEFAULT_SETTINGS, loadConfigFile, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
+import { DEFAULT_SETTINGS, monitoringSection, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
 import { scheduleJobs } from '../jobs.ts';
 import type { JobRuns } from '../job-registry.ts';
@@ -33,25 +32,21 @@ export interface MonitoringOptions {
   clock: Clock;
   logger: Logger;
   dataDir: string;
-  configFile?: string;
+  /** The server's config file, where monitoring registers its section; without one (a benchmark) the services stored stay as they are. */
+  configFile?: ConfigFile;
   /** Run the scheduler and periodic jobs (off in tests that drive checks by hand). */
   runScheduler?: boolean;
   stats?: SchedulerStats & { onRecorded?(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void };
 }
 
 export class Monitoring {
+  /** The config file's `uptime` and `retention` settings in force. */
   settings: MonitoringSettings = { ...DEFAULT_SETTINGS };
-  /** The last config error, shown by the API until a good file is loaded. */
-  configError: string | null = null;
-  /** The config file in force (null without one). */
-  config: MonitoringConfig | null = null;
   readonly runtime: CheckerRuntime;
   readonly scheduler: Scheduler;
   /** This replica's results on their way to the database (held during an outage; `heldResults`, `droppedResults` for metrics). */
   readonly writer: ResultWriter;
   #stopJobs: (() => Promise<void>) | undefined;
-  #watcher: FSWatcher | undefined;
-  #reloadTimer: NodeJS.Timeout | undefined;
 
   private readonly o: MonitoringOptions;
 
@@ -77,55 +72,34 @@ export class Monitoring {
     // The writer's batches record their events in their transactions (results.ts); published once committed.
     this.writer = new ResultWriter(o.sql, { pubsub: o.pubsub, onRecorded: (checks, transitions) => this.#observe(checks, transitions) }, o.logger);
     this.scheduler = new Scheduler(o.sql, this.writer, this.runtime, o.clock, o.logger, undefined, o.stats);
+    o.configFile?.register(monitoringSection, (config, tx) => this.#applyConfig(config, tx));
   }
 
   async start(): Promise<void> {
     await ensurePartitions(this.o.sql, this.o.clock.now());
-    await this.reloadDeclared();
-    if (this.o.configFile) this.#watch(this.o.configFile);
     if (this.o.runScheduler === false) return;
     this.scheduler.start();
     this.#stopJobs = scheduleJobs(this.o.sql, 'monitoring', this.#jobs(), { clock: this.o.clock, logger: this.o.logger });
   }
 
   async stop(): Promise<void> {
-    this.#watcher?.close();
-    clearTimeout(this.#reloadTimer);
     await this.#stopJobs?.();
     await this.scheduler.stop();
   }
 
   /**
-   * Loads the config file (or the built-ins when there is none) into the database. An invalid file
-   * leaves the last good services in force; the error is logged and kept in `configError`.
+   * Monitoring's section of a valid config file (the loader checked every section first): the
+   * declared services (the built-ins without a file) synced in the loader's transaction, the
+   * settings switched once it committed.
    */
-  async reloadDeclared(): Promise<void> {
-    const em = this.o.orm.em.fork();
-    if (!this.o.configFile) {
-      const result = await em.transactional((tx) => syncDeclaredServices(tx, builtinServices(this.o.dataDir), 'builtin', null, this.o.clock));
-      this.#logSync(result, 'built-in');
-      return;
-    }
-    const config = await loadConfigFile(this.o.configFile); // throws ConfigFileError: the caller decides
-    const result = await em.transactional((tx) => syncDeclaredServices(tx, config.services, 'config', config.path, this.o.clock));
-    this.settings = config.settings;
-    this.config = config;
-    this.configError = null;
-    this.#logSync(result, config.path);
-    this.scheduler.poke();
-  }
-
-  /** Reload on SIGHUP or a file change: keep the last good config when the new one is invalid. */
-  async reloadSafely(reason: string): Promise<boolean> {
-    try {
-      await this.reloadDeclared();
-      this.o.logger.info({ reason, file: this.o.configFile }, 'config reloaded');
-      return true;
-    } catch (error) {
-      this.configError = (error as Error).message;
-      this.o.logger.error({ reason, file: this.o.configFile, error: (error as Error).message }, 'config not reloaded: the last good config stays in force');
-      return false;
-    }
+  async #applyConfig(config: MonitoringConfig, tx: EntityManager): Promise<() => void> {
+    const [services, source] = config.file === null ? [builtinServices(this.o.dataDir), 'builtin' as const] : [config.services, 'config' as const];
+    const result = await syncDeclaredServices(tx, services, source, config.file, this.o.clock);
+    return () => {
+      this.settings = config.settings;
+      this.#logSync(result, config.file ?? 'built-in');
+      this.scheduler.poke();
+    };
   }
 
   /** Runs a service's check now, outside the schedule, records it and returns the result. */
@@ -203,26 +177,6 @@ export class Monitoring {
     } finally {
       clearTimeout(timer);
       controller.abort();
-    }
-  }
-
-  /**
-   * Watches the config file's directory, not the file: editors, atomic writers (a temp file renamed
-   * over it) and Kubernetes ConfigMaps (a symlink swap) replace the file, and a watch on the file
-   * would follow the old inode and miss every later save.
-   */
-  #watch(path: string): void {
-    const name = basename(path);
-    try {
-      this.#watcher = watch(dirname(path), (_event, changed) => {
-        // null: the platform did not say which entry changed. `..data` & co: a ConfigMap's swap.
-        if (changed !== null && changed !== name && !changed.startsWith('..')) return;
-        clearTimeout(this.#reloadTimer);
-        this.#reloadTimer = setTimeout(() => void this.reloadSafely('file changed'), 300);
-      });
-      this.#watcher.on('error', () => {});
-    } catch (err) {
-      this.o.logger.warn({ err, path }, 'cannot watch the config file; reload with SIGHUP');
     }
   }
 

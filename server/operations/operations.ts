@@ -1,9 +1,9 @@
 /**
- * The operations capability as the server runs it: the catalog (from the config file), the stuck
- * classifier, the start-up checklist, and the periodic jobs (lease sweep, idempotency-key expiry,
- * checklist refresh; the first two claimed once per period across replicas, server/jobs.ts). Run
- * changes are recorded by the code that makes them (run-events.ts); checklist changes, this
- * replica's own, are published here.
+ * The operations capability as the server runs it: the catalog and the checklist's settings (its
+ * section of the config file, config-file.ts), the stuck classifier, the start-up checklist, and
+ * the periodic jobs (lease sweep, idempotency-key expiry, checklist refresh; the first two claimed
+ * once per period across replicas, server/jobs.ts). Run changes are recorded by the code that makes
+ * them (run-events.ts); checklist changes, this replica's own, are published here.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
@@ -12,11 +12,12 @@ import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import { afterCommit } from '../events/after-commit.ts';
 import { Channels } from '../events/channels.ts';
-import type { Monitoring } from '../monitoring/monitor.ts';
+import type { ConfigFile } from '../config-file.ts';
 import { scheduleJobs } from '../jobs.ts';
 import { reportDatabaseError } from '../db/pool.ts';
 import { NotReadyError } from '../errors.ts';
 import { OperationCatalog } from './catalog.ts';
+import { operationsSection } from './config-file.ts';
 import { StartupChecklist, type ChecklistReport } from './checklist.ts';
 import { IDEMPOTENCY_TTL_MS } from './submit.ts';
 import { sweepExpiredLeases } from './leases.ts';
@@ -30,7 +31,8 @@ export interface OperationsOptions {
   pubsub: PubSub;
   clock: Clock;
   logger: Logger;
-  monitoring: Monitoring;
+  /** The server's config file: operations registers its section (`operations`, `startup`) there. */
+  configFile: ConfigFile;
   runJobs?: boolean;
 }
 
@@ -41,29 +43,27 @@ export class Operations {
   readonly #o: OperationsOptions;
   #stopJobs: (() => Promise<void>) | undefined;
 
+  #catalog = new OperationCatalog();
+  #classifier = new StuckRunClassifier(this.#catalog);
+
   constructor(options: OperationsOptions) {
     this.#o = options;
     this.checklist = new StartupChecklist(options.orm, options.sql);
+    // Nothing to store: the new catalog and checklist settings take over once the whole file is applied.
+    options.configFile.register(operationsSection, async ({ types, startup }) => () => {
+      this.#catalog = new OperationCatalog(types);
+      this.#classifier = new StuckRunClassifier(this.#catalog);
+      this.checklist.settings = startup;
+    });
   }
 
-  #cached: { source: unknown; catalog: OperationCatalog; classifier: StuckRunClassifier } | undefined;
-
-  /** The catalog in force: from the config file when there is one (rebuilt only when it is reloaded). */
+  /** The catalog in force: the config file's (replaced as a whole when it is reloaded). */
   get catalog(): OperationCatalog {
-    return this.#current().catalog;
+    return this.#catalog;
   }
 
   get classifier(): StuckRunClassifier {
-    return this.#current().classifier;
-  }
-
-  #current() {
-    const source = this.#o.monitoring.config;
-    if (this.#cached?.source !== source) {
-      const catalog = new OperationCatalog(source?.operationTypes ?? []);
-      this.#cached = { source, catalog, classifier: new StuckRunClassifier(catalog) };
-    }
-    return this.#cached!;
+    return this.#classifier;
   }
 
   async start(): Promise<void> {
@@ -103,7 +103,6 @@ export class Operations {
   }
 
   async refreshChecklist(): Promise<ChecklistReport> {
-    this.checklist.settings = this.#o.monitoring.config?.startup ?? { requiredFiles: [], optional: [] };
     const { report, changed } = await this.checklist.run(this.#o.clock.now());
     if (changed) {
       this.#o.logger.info({ ready: report.ready, failing: report.failing }, 'start-up checklist changed');
