@@ -68,7 +68,7 @@ export type ServiceState = InferEntity<typeof ServiceState>;
 export const UptimeRecord = defineEntity({
   name: 'UptimeRecord',
   tableName: 'uptime_records',
-  indexes: [{ properties: ['serviceId', 'startedAt'] }, { properties: ['recordedAt'] }],
+  indexes: [{ properties: ['serviceId', 'startedAt'] }, { properties: ['recordedAt'] }, { properties: ['txid', 'id'] }],
   // At most one open window per service.
   uniques: [{ name: 'uptime_records_open', expression: 'create unique index "uptime_records_open" on "uptime_records" ("service_id") where "ended_at" is null' }],
   properties: {
@@ -87,6 +87,12 @@ export const UptimeRecord = defineEntity({
      * batch is written, up to its timeout and more after `startedAt`. Replays of transitions go by it.
      */
     recordedAt: p.datetime().defaultRaw('now()'),
+    /**
+     * The transaction that stored the window: with the id, the exact cursor of the transitions
+     * (monitoring/transitions.ts `transitionsAfter`), which a start time cannot be — a transaction
+     * that began earlier may commit later.
+     */
+    txid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()'),
   },
 });
 export type UptimeRecord = InferEntity<typeof UptimeRecord>;
