@@ -85,7 +85,7 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGHUP', () => void server.app.monitoring.reloadSafely('SIGHUP'));
+  process.on('SIGHUP', () => void server.app.configFile.reload('SIGHUP'));
   // A bug must not leave the database running: close what can be closed, then exit non-zero.
   const fatal = (err: unknown) => {
     server.app.logger.fatal({ err }, 'fatal error; shutting down');
@@ -154,12 +154,16 @@ async function opsSummaryCommand(args: string[]): Promise<void> {
   if (!(hours > 0 && hours <= 24 * 90)) throw new UsageError('--hours must be a number of hours from 1 to 2160.');
   const config = loadConfig();
   const summary = await withDatabase(config, async (db) => {
-    const { OperationCatalog, parseCatalog } = await import('./operations/catalog.ts');
+    const { OperationCatalog } = await import('./operations/catalog.ts');
     const { opsSummary } = await import('./operations/summary.ts');
     const { StartupChecklist } = await import('./operations/checklist.ts');
-    let types: ReturnType<typeof parseCatalog> = [];
-    if (config.configFile) types = (await (await import('./monitoring/config-file.ts')).loadConfigFile(config.configFile)).operationTypes;
-    const checklist = new StartupChecklist(db.orm, db.sql);
+    // Operations' section alone (its catalog and the checklist's settings, as the server reads them):
+    // the summary does not need the other sections to be valid.
+    const { composeSections, readConfigDocument } = await import('./config-file.ts');
+    const { operationsSection } = await import('./operations/config-file.ts');
+    const document = config.configFile ? await readConfigDocument(config.configFile) : {};
+    const [{ types, startup }] = composeSections(document, config.configFile ?? null, [operationsSection], 'ignore');
+    const checklist = new StartupChecklist(db.orm, db.sql, startup);
     const { report } = await checklist.run(new Date());
     return opsSummary(db.sql, null, hours, new Date(), new OperationCatalog(types), !report.ready);
   });

@@ -18,6 +18,7 @@ import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
 import { connectionDrain } from './http/connection-drain.ts';
 import { createPubSub } from './events/pubsub.ts';
+import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
 import { createMetrics, monitoringStats, watchResultWriter } from './system/metrics.ts';
@@ -70,6 +71,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   });
   const metrics = createMetrics({ sql: db.sql, logger });
+  // The capabilities register their sections of the config file as they are built; it is loaded once they all have.
+  const configFile = new ConfigFile({ path: config.configFile, orm: db.orm, logger });
   const monitoring = new Monitoring({
     orm: db.orm,
     sql: db.sql,
@@ -77,16 +80,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     logger,
     dataDir: config.dataDir,
-    configFile: config.configFile,
+    configFile,
     runScheduler: options.runScheduler ?? true,
     stats: monitoringStats(metrics),
   });
   watchResultWriter(metrics, monitoring.writer);
-  const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, monitoring, runJobs: options.runScheduler ?? true });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, monitoring, operations, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, runJobs: options.runScheduler ?? true });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
+    // An invalid file stops the start here, naming the path, the entry and the reason.
+    await configFile.load();
     await monitoring.start();
     await operations.start();
+    configFile.watch();
     if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
     const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
 
@@ -126,6 +132,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           // Subscriptions complete, WebSocket operations in progress finish, sockets close (1001).
           ['the WebSocket endpoint', () => ws.close()],
           ['the HTTP server', () => stopped.finally(() => clearTimeout(force))],
+          ['the config file watch', () => configFile.close()],
           ['operations', () => operations.stop()],
           ['monitoring', () => monitoring.stop()],
           ['pub/sub', () => pubsub.close()],
@@ -137,6 +144,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     return { app, db, port, url, setupUrl, close };
   } catch (error) {
+    await configFile.close().catch(() => {});
     await operations.stop().catch(() => {});
     await monitoring.stop().catch(() => {});
     await pubsub.close().catch(() => {});

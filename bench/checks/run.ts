@@ -13,7 +13,7 @@ import { systemClock } from '../../server/clock.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { Monitoring } from '../../server/monitoring/monitor.ts';
-import { parseDuration } from '../../server/monitoring/duration.ts';
+import { parseDuration } from '../../server/duration.ts';
 import { benchDatabase, cpuOfProcesses, insertHttpServices, percentile, startNodeOptions } from '../support/setup.ts';
 
 const { values } = parseArgs({

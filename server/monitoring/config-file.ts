@@ -1,13 +1,11 @@
 /**
- * The YAML file named by LOOKOUT_CONFIG: services (and monitoring settings). Every entry goes
- * through the same validator as the API. An invalid file is refused whole, with the path, the entry
- * and the reason; the caller keeps the last good configuration in force.
+ * Monitoring's section of the config file (server/config-file.ts): `services`, `uptime` and
+ * `retention`. Every service entry goes through the same validator as the API; each problem names
+ * the entry and the reason.
  */
-import { readFile } from 'node:fs/promises';
-import { parse, YAMLParseError } from 'yaml';
 import { BadInputError } from '../errors.ts';
+import { quote, type ConfigSection } from '../config-file.ts';
 import { checkDependencies, validateService, type ServiceDefinition, type ServiceInput } from './services.ts';
-import { parseCatalog, type OperationPolicy } from '../operations/catalog.ts';
 
 export interface MonitoringSettings {
   /** Weight of degraded time in uptime (0–1). */
@@ -21,42 +19,47 @@ export interface MonitoringSettings {
 export const DEFAULT_SETTINGS: MonitoringSettings = { degradedWeight: 0.5, rawRetentionDays: 14, rollupRetentionDays: 400 };
 
 export interface MonitoringConfig {
-  path: string;
+  /** The file declaring the services; null without one (Lookout then monitors itself: builtins.ts). */
+  file: string | null;
   services: ServiceDefinition[];
   settings: MonitoringSettings;
-  /** `operations.types`: the operation catalog. */
-  operationTypes: OperationPolicy[];
-  /** `startup`: files the start-up checklist requires, and checks that are only informative. */
-  startup: { requiredFiles: string[]; optional: string[] };
 }
 
-/** A config file that cannot be used, with every reason found. */
-export class ConfigFileError extends Error {
-  readonly path: string;
-  readonly problems: string[];
-  constructor(path: string, problems: string[]) {
-    super(`Invalid config file ${path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigFileError';
-    this.path = path;
-    this.problems = problems;
-  }
-}
-
-const SERVICE_FIELDS = new Set([
-  'name', 'displayName', 'kind', 'target', 'options', 'interval', 'timeout', 'degradedLatency',
-  'failureThreshold', 'recoveryThreshold', 'critical', 'tags', 'dependsOn', 'paused',
-]);
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The type each service field has in the API (GraphQL checks it there; here it is checked by hand). */
+const SERVICE_FIELDS: Record<string, 'string' | 'duration' | 'integer' | 'boolean' | 'names' | 'mapping'> = {
+  name: 'string', displayName: 'string', kind: 'string', target: 'string', options: 'mapping',
+  interval: 'duration', timeout: 'duration', degradedLatency: 'duration',
+  failureThreshold: 'integer', recoveryThreshold: 'integer', critical: 'boolean', paused: 'boolean', tags: 'names', dependsOn: 'names',
+};
+
+function checkType(field: string, value: unknown): void {
+  if (value === null || value === undefined) return;
+  const type = SERVICE_FIELDS[field];
+  const ok =
+    type === 'string' ? typeof value === 'string' || typeof value === 'number'
+    : type === 'duration' ? typeof value === 'string' || typeof value === 'number'
+    : type === 'integer' ? typeof value === 'number'
+    : type === 'boolean' ? typeof value === 'boolean'
+    : type === 'names' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+    : typeof value === 'object' && !Array.isArray(value);
+  const expected = { string: 'a string', duration: 'a duration such as "30s"', integer: 'a whole number', boolean: 'true or false', names: 'a list of names', mapping: 'a mapping' }[type];
+  if (!ok) throw new BadInputError(field, `${field} must be ${expected}, got ${quote(value)}.`);
+}
 
 /** Service fields by their (camel- or snake_case) names; any other key is an option of the kind. */
 function toServiceInput(entry: Record<string, unknown>): ServiceInput {
   const input: Record<string, unknown> = {};
+  checkType('options', entry.options);
   const options: Record<string, unknown> = { ...((entry.options as Record<string, unknown>) ?? {}) };
   for (const [key, value] of Object.entries(entry)) {
     const field = camel(key);
     if (field === 'options') continue;
-    if (SERVICE_FIELDS.has(field)) input[field] = value;
-    else options[key] = value;
+    if (field in SERVICE_FIELDS) {
+      checkType(field, value);
+      input[field] = typeof value === 'number' && SERVICE_FIELDS[field] === 'string' ? String(value) : value;
+    } else options[key] = value;
   }
   return { ...(input as unknown as ServiceInput), options };
 }
@@ -69,84 +72,75 @@ function number(value: unknown, field: string, min: number, max: number, fallbac
   return value;
 }
 
-/** Parses and validates the text of a config file. */
-export function parseConfig(text: string, path: string): MonitoringConfig {
-  let document: unknown;
-  try {
-    document = parse(text) ?? {};
-  } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` (line ${error.linePos[0].line})` : '';
-    throw new ConfigFileError(path, [`not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`]);
+/** A settings mapping (`uptime:`, `retention:`) with only the keys it knows, by camel- or snake_case name. */
+function settingsOf(value: unknown, section: string, known: string[], problems: string[]): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${section}: must be a mapping (${known.join(', ')})`);
+    return {};
   }
-  if (typeof document !== 'object' || Array.isArray(document)) throw new ConfigFileError(path, ['the file must be a mapping with a `services:` list']);
-  const root = document as Record<string, unknown>;
-  const problems: string[] = [];
-  const unknownKeys = Object.keys(root).filter((k) => !['services', 'uptime', 'retention', 'operations', 'startup'].includes(k));
-  if (unknownKeys.length) problems.push(`unknown top-level keys: ${unknownKeys.join(', ')} (expected services, uptime, retention, operations, startup)`);
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (known.includes(camel(key))) out[camel(key)] = v;
+    else problems.push(`${section}: unknown key ${quote(key)} (expected ${known.join(', ')})`);
+  }
+  return out;
+}
 
-  const entries = root.services ?? [];
-  if (!Array.isArray(entries)) throw new ConfigFileError(path, ['`services` must be a list']);
+function parseServices(entries: unknown, problems: string[]): ServiceDefinition[] {
+  if (entries === undefined || entries === null) return [];
+  if (!Array.isArray(entries)) {
+    problems.push('services: must be a list of services');
+    return [];
+  }
   const services: ServiceDefinition[] = [];
   const seen = new Set<string>();
+  const problemsBefore = problems.length;
   entries.forEach((entry, index) => {
-    const label = `services[${index}]${entry && typeof entry === 'object' && 'name' in entry ? ` (${JSON.stringify((entry as { name: unknown }).name)})` : ''}`;
+    const named = entry && typeof entry === 'object' && 'name' in entry;
+    const label = `services[${index}]${named ? ` (${quote((entry as { name: unknown }).name)})` : ''}`;
     try {
       if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new BadInputError('entry', 'each service must be a mapping with name, kind and target');
       const rawName = String((entry as { name?: unknown }).name ?? '');
-      if (seen.has(rawName)) throw new BadInputError('name', `the name "${rawName}" is used twice`);
+      if (seen.has(rawName)) throw new BadInputError('name', `the name ${quote(rawName)} is used twice`);
       seen.add(rawName);
       services.push(validateService(toServiceInput(entry as Record<string, unknown>), 'config'));
     } catch (error) {
-      if (error instanceof BadInputError) problems.push(`${label}: ${error.field}: ${error.message}`);
-      else throw error;
+      if (!(error instanceof BadInputError)) throw error;
+      problems.push(`${label}: ${error.field}: ${error.message}`);
     }
   });
+  // Dependencies only among entries that are valid themselves, once each entry's own problems are told.
   const valid = new Set(services.map((d) => d.name));
-  services.forEach((definition) => {
+  for (const definition of services) {
     try {
       checkDependencies(definition, valid);
     } catch (error) {
-      if (error instanceof BadInputError) problems.push(`services (${JSON.stringify(definition.name)}): dependsOn: ${error.message}`);
+      if (error instanceof BadInputError) problems.push(`services (${quote(definition.name)}): dependsOn: ${error.message}`);
     }
-  });
-
-  const settings = { ...DEFAULT_SETTINGS };
-  try {
-    const uptime = (root.uptime ?? {}) as Record<string, unknown>;
-    const retention = (root.retention ?? {}) as Record<string, unknown>;
-    settings.degradedWeight = number(uptime.degradedWeight ?? uptime.degraded_weight, 'uptime.degradedWeight', 0, 1, DEFAULT_SETTINGS.degradedWeight);
-    settings.rawRetentionDays = number(retention.rawDays ?? retention.raw_days, 'retention.rawDays', 1, 3650, DEFAULT_SETTINGS.rawRetentionDays);
-    settings.rollupRetentionDays = number(retention.rollupDays ?? retention.rollup_days, 'retention.rollupDays', 1, 36500, DEFAULT_SETTINGS.rollupRetentionDays);
-  } catch (error) {
-    if (error instanceof BadInputError) problems.push(error.message);
-    else throw error;
   }
-  let operationTypes: OperationPolicy[] = [];
-  const startup = { requiredFiles: [] as string[], optional: [] as string[] };
-  try {
-    operationTypes = parseCatalog((root.operations as Record<string, unknown> | undefined)?.types);
-    const s = (root.startup ?? {}) as Record<string, unknown>;
-    const list = (v: unknown, field: string) => {
-      if (v === undefined || v === null) return [];
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new BadInputError(field, `${field} must be a list of strings.`);
-      return v as string[];
+  return problems.length > problemsBefore ? [] : services;
+}
+
+export const monitoringSection: ConfigSection<MonitoringConfig> = {
+  keys: ['services', 'uptime', 'retention'],
+  parse({ file, values }, problems) {
+    const services = parseServices(values.services, problems);
+    const uptime = settingsOf(values.uptime, 'uptime', ['degradedWeight'], problems);
+    const retention = settingsOf(values.retention, 'retention', ['rawDays', 'rollupDays'], problems);
+    const settings = { ...DEFAULT_SETTINGS };
+    const setting = (read: () => number) => {
+      try {
+        return read();
+      } catch (error) {
+        if (!(error instanceof BadInputError)) throw error;
+        problems.push(error.message);
+        return NaN;
+      }
     };
-    startup.requiredFiles = list(s.requiredFiles ?? s.required_files, 'startup.requiredFiles');
-    startup.optional = list(s.optional, 'startup.optional');
-  } catch (error) {
-    if (error instanceof BadInputError) problems.push(`${error.field}: ${error.message}`);
-    else throw error;
-  }
-  if (problems.length) throw new ConfigFileError(path, problems);
-  return { path, services, settings, operationTypes, startup };
-}
-
-export async function loadConfigFile(path: string): Promise<MonitoringConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigFileError(path, [`cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
-  }
-  return parseConfig(text, path);
-}
+    settings.degradedWeight = setting(() => number(uptime.degradedWeight, 'uptime.degradedWeight', 0, 1, DEFAULT_SETTINGS.degradedWeight));
+    settings.rawRetentionDays = setting(() => number(retention.rawDays, 'retention.rawDays', 1, 3650, DEFAULT_SETTINGS.rawRetentionDays));
+    settings.rollupRetentionDays = setting(() => number(retention.rollupDays, 'retention.rollupDays', 1, 36500, DEFAULT_SETTINGS.rollupRetentionDays));
+    return { file, services, settings };
+  },
+};

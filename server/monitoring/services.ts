@@ -8,12 +8,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import { getChecker } from './checkers/registry.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../duration.ts';
 import { Service, ServiceState, UptimeRecord, type ServiceSource } from './entities.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const DEFAULT_INTERVAL_MS = 30_000;
 export const MIN_INTERVAL_MS = 1000;
+/** Stored as int4 milliseconds (24.8 days at most); a week is the far end of a check's interval. */
+export const MAX_INTERVAL_MS = 7 * 86400_000;
 export const MAX_TIMEOUT_MS = 300_000;
 
 /** A definition as written by people (config file entry or API input). */
@@ -94,6 +96,7 @@ export function validateService(input: ServiceInput, source: ServiceSource, pref
   }
   const intervalMs = input.interval === null || input.interval === undefined ? DEFAULT_INTERVAL_MS : parseDuration(input.interval, `${prefix}interval`);
   if (intervalMs < MIN_INTERVAL_MS) throw new BadInputError(`${prefix}interval`, `The interval must be at least 1s, got ${intervalMs} ms.`);
+  if (intervalMs > MAX_INTERVAL_MS) throw new BadInputError(`${prefix}interval`, 'The interval must be at most 7d.');
   const timeoutMs = input.timeout === null || input.timeout === undefined ? Math.min(10_000, Math.floor(intervalMs * 0.8)) : parseDuration(input.timeout, `${prefix}timeout`);
   if (timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw new BadInputError(`${prefix}timeout`, 'The timeout must be between 1ms and 5m.');
   const degradedLatencyMs = input.degradedLatency === null || input.degradedLatency === undefined ? null : parseDuration(input.degradedLatency, `${prefix}degradedLatency`);

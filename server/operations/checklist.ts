@@ -34,6 +34,36 @@ export interface ChecklistSettings {
   optional: string[];
 }
 
+/**
+ * Reads the config file's `startup:` (`requiredFiles` or `required_files`, `optional`): each problem
+ * is pushed to `problems`, naming the key and the reason.
+ */
+export function parseChecklistSettings(value: unknown, problems: string[]): ChecklistSettings {
+  const settings: ChecklistSettings = { requiredFiles: [], optional: [] };
+  if (value === undefined || value === null) return settings;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push('startup: must be a mapping (requiredFiles, optional)');
+    return settings;
+  }
+  const list = (v: unknown, field: string) => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      problems.push(`${field}: must be a list of strings`);
+      return [];
+    }
+    return v as string[];
+  };
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'requiredFiles' || key === 'required_files') settings.requiredFiles = list(v, `startup.${key}`);
+    else if (key === 'optional') {
+      settings.optional = list(v, 'startup.optional');
+      const unknown = settings.optional.filter((name) => !CHECK_NAMES.includes(name));
+      if (unknown.length) problems.push(`startup.optional: unknown checks ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')} (expected ${CHECK_NAMES.join(', ')})`);
+    } else problems.push(`startup: unknown key ${JSON.stringify(key.slice(0, 60))} (expected requiredFiles, optional)`);
+  }
+  return settings;
+}
+
 const LABELS: Record<string, string> = {
   migrations: 'Database migrations are current',
   critical_services: 'Critical services are reachable',

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigFileError, parseConfig } from '../../server/monitoring/config-file.ts';
+import { ConfigFileError, composeSections, readConfigDocument } from '../../server/config-file.ts';
+import { monitoringSection, type MonitoringConfig } from '../../server/monitoring/config-file.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
 
@@ -41,9 +42,21 @@ async function waitForService(ts: TestServer, name: string): Promise<void> {
   while (!(await known()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** Monitoring's section of `text`, read from a real file as the server reads it. */
+async function parseConfig(text: string, name = 'lookout.yaml'): Promise<MonitoringConfig> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-parse-'));
+  try {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, text);
+    return composeSections<[MonitoringConfig]>(await readConfigDocument(file), file, [monitoringSection])[0];
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('config file parsing', () => {
-  it('reads services with durations, snake_case keys and settings', () => {
-    const config = parseConfig(GOOD, '/etc/lookout.yaml');
+  it('reads services with durations, snake_case keys and settings', async () => {
+    const config = await parseConfig(GOOD);
     expect(config.services.map((s) => [s.name, s.intervalMs, s.timeoutMs, s.critical])).toEqual([
       ['api', 30_000, 2000, true],
       ['db', 30_000, 10_000, false],
@@ -52,7 +65,7 @@ describe('config file parsing', () => {
     expect(config.settings.degradedWeight).toBe(0.25);
   });
 
-  it('refuses a bad file with the path, the entry and the reason, listing every problem', () => {
+  it('refuses a bad file with the path, the entry and the reason, listing every problem', async () => {
     const bad = `
 services:
   - name: api
@@ -70,15 +83,10 @@ services:
     target: 127.0.0.1:2
     dependsOn: [ghost]
 `;
-    let error: ConfigFileError | undefined;
-    try {
-      parseConfig(bad, '/srv/lookout.yaml');
-    } catch (e) {
-      error = e as ConfigFileError;
-    }
+    const error = await parseConfig(bad, 'srv-lookout.yaml').catch((e: unknown) => e as ConfigFileError);
     expect(error).toBeInstanceOf(ConfigFileError);
-    expect(error!.message).toMatch(/^Invalid config file \/srv\/lookout\.yaml:/);
-    expect(error!.problems).toEqual([
+    expect((error as ConfigFileError).message).toMatch(/^Invalid config file \/.*\/srv-lookout\.yaml:/);
+    expect((error as ConfigFileError).problems).toEqual([
       expect.stringMatching(/^services\[0\] \("api"\): interval: interval must be a duration/),
       expect.stringMatching(/^services\[1\] \("api"\): name: the name "api" is used twice/),
       expect.stringMatching(/^services\[2\] \("worker"\): target: /),
@@ -86,12 +94,35 @@ services:
     ]);
   });
 
-  it('says where YAML syntax is broken', () => {
-    expect(() => parseConfig('services:\n  - name: [unclosed\n', 'x.yaml')).toThrow(/not valid YAML \(line \d+\)/);
+  it('says where YAML syntax is broken', async () => {
+    await expect(parseConfig('services:\n  - name: [unclosed\n')).rejects.toThrow(/not valid YAML \(line \d+\)/);
   });
 
-  it('allows command services only from the file', () => {
-    const config = parseConfig('services:\n  - name: backup\n    kind: command\n    target: /bin/true\n', 'x.yaml');
+  it('refuses a field of the wrong type, naming it (regression: `tags: core` failed with "values.map is not a function")', async () => {
+    const error = await parseConfig(`
+services:
+  - { name: api, kind: tcp, target: "127.0.0.1:9", tags: core }
+  - { name: db, kind: tcp, target: "127.0.0.1:5", depends_on: api, critical: "yes" }
+  - { name: web, kind: tcp, target: "127.0.0.1:8", options: [1], failure_threshold: "3" }
+retention: { raw_days: 3, rollups: 10 }
+`).catch((e: unknown) => e as ConfigFileError);
+    expect((error as ConfigFileError).problems).toEqual([
+      'services[0] ("api"): tags: tags must be a list of names, got "core".',
+      'services[1] ("db"): dependsOn: dependsOn must be a list of names, got "api".',
+      'services[2] ("web"): options: options must be a mapping, got [1].',
+      'retention: unknown key "rollups" (expected rawDays, rollupDays)',
+    ]);
+    await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", critical: "yes" }\n')).rejects.toThrow(/critical: critical must be true or false, got "yes"/);
+    await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", failure_threshold: "3" }\n')).rejects.toThrow(/failureThreshold: failureThreshold must be a whole number, got "3"/);
+  });
+
+  it('refuses an interval too long to store (regression: 30d reached the int4 column and failed there)', async () => {
+    await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", interval: 30d }\n')).rejects.toThrow(/services\[0\] \("db"\): interval: The interval must be at most 7d\./);
+    await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", interval: 1e400 }\n')).rejects.toThrow(/interval: interval must be at most 366d\./);
+  });
+
+  it('allows command services only from the file', async () => {
+    const config = await parseConfig('services:\n  - name: backup\n    kind: command\n    target: /bin/true\n');
     expect(config.services[0].kind).toBe('command');
   });
 });
@@ -131,7 +162,7 @@ describe('a server with LOOKOUT_CONFIG', () => {
 
   it('keeps the last good config when the file becomes invalid, and reports the error', async () => {
     await fs.writeFile(file, 'services:\n  - name: api\n    kind: http\n    target: not a url\n');
-    expect(await ts.server.app.monitoring.reloadSafely('test')).toBe(false);
+    expect(await ts.server.app.configFile.reload('test')).toBe(false);
     expect((await names()).map((s) => s.name)).toEqual(['api', 'db']);
     const overview = await gqlOk<{ healthOverview: { configError: string } }>(ts, '{ healthOverview { configError } }', {}, admin());
     expect(overview.healthOverview.configError).toMatch(/services\[0\] \("api"\): target/);
@@ -153,6 +184,11 @@ describe('a server with LOOKOUT_CONFIG', () => {
     await saveByRename(file, withServices('cache', 'queue', 'mail'));
     await waitForService(ts, 'mail');
     expect((await names()).map((s) => s.name)).toEqual(['api', 'cache', 'db', 'mail', 'queue']);
+  });
+
+  it('refuses through the API too an interval too long to store (regression: it answered INTERNAL_SERVER_ERROR)', async () => {
+    const result = await gql(ts, 'mutation { createService(input: { name: "weekly", kind: "tcp", target: "127.0.0.1:9", interval: "30d" }) { name } }', {}, admin());
+    expect(result.errors?.[0]).toMatchObject({ message: 'The interval must be at most 7d.', extensions: { code: 'BAD_USER_INPUT', field: 'interval' } });
   });
 
   it('refuses to start with an invalid file, naming the path, entry and reason', async () => {

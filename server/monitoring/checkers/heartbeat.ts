@@ -2,7 +2,7 @@
  * The `heartbeat` (push) checker: nothing is polled; cron jobs and workers ping Lookout, and the
  * service is down when the pings stop, arrive late, or report failure.
  */
-import { parseDuration, formatDuration } from '../duration.ts';
+import { parseDuration, formatDuration } from '../../duration.ts';
 import type { Checker } from './checker.ts';
 import { OptionReader } from './options.ts';
 

@@ -4,7 +4,7 @@
  * for, so a typo (`expectStatus`) fails loudly instead of silently checking nothing.
  */
 import { BadInputError } from '../../errors.ts';
-import { formatDuration, parseDuration } from '../duration.ts';
+import { formatDuration, parseDuration } from '../../duration.ts';
 import type { Status } from '../status.ts';
 
 interface NumberRange {
