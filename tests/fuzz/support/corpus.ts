@@ -43,7 +43,7 @@ export function httpCorpus(options: HttpCaseOptions): HttpCase[] {
     post('NUL in an anonymous sign-in', query('mutation ($e: String!) { signIn(email: $e, password: "x") { expiresAt } }', { e: 'a\u0000b' })),
     post('an unknown service name longer than the audit column', query('mutation ($n: String!) { pauseService(name: $n) { name } }', { n: 's'.repeat(300) }), { authorization: `Bearer ${options.tokens.operator}` }),
     post('a sign-in with an email longer than the throttle column', query('mutation ($e: String!) { signIn(email: $e, password: "x") { expiresAt } }', { e: `${'e'.repeat(1000)}@example.com` })),
-    post('a DateTime before PostgreSQL's range (the earliest JavaScript date)', query('query ($t: DateTime) { service(name: "lookout") { latencySeries(to: $t) { at } } }', { t: '-271821-04-20T00:00:00Z' }), { authorization: `Bearer ${options.tokens.admin}` }),
+    post('a DateTime before the range of PostgreSQL (the earliest JavaScript date)', query('query ($t: DateTime) { service(name: "lookout") { latencySeries(to: $t) { at } } }', { t: '-271821-04-20T00:00:00Z' }), { authorization: `Bearer ${options.tokens.admin}` }),
     post('a lone surrogate in an audited mutation', query('mutation ($n: String!) { registerWorker(name: $n, types: ["a.b"]) { name } }', { n: 'a\ud800b' }), { authorization: `Bearer ${options.tokens.operator}` }),
     post('a subscription over HTTP (a stream that outlived its credential)', query('subscription { serverTime }'), { ...auth, accept: 'text/event-stream' }),
   ];
