@@ -2,7 +2,6 @@
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
 import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
-import { setPaused } from '../server/monitoring/services.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
@@ -332,7 +331,7 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
     resolve: async (_r, { name }, ctx) => {
-      await ctx.audited((em) => setPaused(em, name, true, ctx.app.clock), { action: 'monitoring.service.pause', input: { name }, target: { type: 'service', id: name } });
+      await ctx.audited((em, events) => ctx.app.monitoring.setPaused(em, events, name, true), { action: 'monitoring.service.pause', input: { name }, target: { type: 'service', id: name } });
       return serviceByName(ctx, name);
     },
   }),
@@ -341,8 +340,7 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
     resolve: async (_r, { name }, ctx) => {
-      await ctx.audited((em) => setPaused(em, name, false, ctx.app.clock), { action: 'monitoring.service.resume', input: { name }, target: { type: 'service', id: name } });
-      ctx.app.monitoring.scheduler.poke();
+      await ctx.audited((em, events) => ctx.app.monitoring.setPaused(em, events, name, false), { action: 'monitoring.service.resume', input: { name }, target: { type: 'service', id: name } });
       return serviceByName(ctx, name);
     },
   }),

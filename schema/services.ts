@@ -1,6 +1,6 @@
 /** Administering services through the API (admins): create, update, delete. Config services are changed in their file. */
 import { CHECKER_KINDS } from '../server/monitoring/checkers/registry.ts';
-import { createService, deleteService, updateService, type ServiceInput } from '../server/monitoring/services.ts';
+import { deleteService, type ServiceInput } from '../server/monitoring/services.ts';
 import { builder } from './builder.ts';
 import { serviceByName, ServiceRef } from './monitoring.ts';
 
@@ -32,12 +32,11 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.system.admin': true },
     args: { input: t.arg({ type: CreateServiceInput }) },
     resolve: async (_r, { input }, ctx) => {
-      const created = await ctx.audited((em) => createService(em, toInput(input), ctx.app.clock), {
+      const created = await ctx.audited((em, events) => ctx.app.monitoring.createService(em, events, toInput(input)), {
         action: 'monitoring.service.create',
         input,
         targetOf: (s) => ({ type: 'service', id: s.name }),
       });
-      ctx.app.monitoring.scheduler.poke();
       return serviceByName(ctx, created.name);
     },
   }),
@@ -47,12 +46,11 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.system.admin': true },
     args: { name: t.arg.string(), input: t.arg({ type: UpdateServiceInput }) },
     resolve: async (_r, { name, input }, ctx) => {
-      await ctx.audited((em) => updateService(em, name, toInput(input), ctx.app.clock), {
+      await ctx.audited((em, events) => ctx.app.monitoring.updateService(em, events, name, toInput(input)), {
         action: 'monitoring.service.update',
         input: { name, ...input },
         target: { type: 'service', id: name },
       });
-      ctx.app.monitoring.scheduler.poke();
       return serviceByName(ctx, name);
     },
   }),

@@ -12,11 +12,13 @@ import type { TransactionEvents } from '../events/after-commit.ts';
 import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../events/channels.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { NotFoundError } from '../errors.ts';
+import type { Service } from './entities.ts';
 import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
 import type { ConfigFile } from '../config-file.ts';
 import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, monitoringSection, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
+import { createService, setPaused, updateService, type ServiceInput } from './services.ts';
 import { scheduleJobs } from '../jobs.ts';
 import type { JobRuns } from '../job-registry.ts';
 import { ResultWriter } from './result-writer.ts';
@@ -100,6 +102,30 @@ export class Monitoring {
       this.#logSync(result, config.file ?? 'built-in');
       this.scheduler.poke();
     };
+  }
+
+  /**
+   * The API's changes to service definitions, in the caller's transaction. Once it committed, the
+   * scheduler looks for due checks at once (a new, changed or resumed service is checked now, not
+   * at the next poll): a wake-up recorded on the transaction's `events`, never run after a rollback.
+   */
+  async createService(em: EntityManager, events: TransactionEvents, input: ServiceInput): Promise<Service> {
+    const service = await createService(em, input, this.o.clock);
+    events.afterCommit(() => this.scheduler.poke());
+    return service;
+  }
+
+  async updateService(em: EntityManager, events: TransactionEvents, name: string, input: Omit<ServiceInput, 'name'>): Promise<Service> {
+    const service = await updateService(em, name, input, this.o.clock);
+    events.afterCommit(() => this.scheduler.poke());
+    return service;
+  }
+
+  /** Pauses or resumes a service; a resumed one is checked once the change committed. */
+  async setPaused(em: EntityManager, events: TransactionEvents, name: string, paused: boolean): Promise<Service> {
+    const service = await setPaused(em, name, paused, this.o.clock);
+    if (!paused) events.afterCommit(() => this.scheduler.poke());
+    return service;
   }
 
   /** Runs a service's check now, outside the schedule, records it and returns the result. */
