@@ -13,7 +13,7 @@ import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../even
 import { pendingMigrations } from '../db/migrate.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Service } from './entities.ts';
-import type { CheckerRuntime, CheckResult } from './checkers/checker.ts';
+import type { CheckerHost, CheckResult } from './checkers/checker.ts';
 import type { ConfigFile } from '../config-file.ts';
 import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, monitoringSection, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
@@ -44,7 +44,8 @@ export interface MonitoringOptions {
 export class Monitoring {
   /** The config file's `uptime` and `retention` settings in force. */
   settings: MonitoringSettings = { ...DEFAULT_SETTINGS };
-  readonly runtime: CheckerRuntime;
+  /** What checkers may ask of this Lookout (its database, event bus, heartbeats, data directory). */
+  readonly host: CheckerHost;
   readonly scheduler: Scheduler;
   /** This replica's results on their way to the database (held during an outage; `heldResults`, `droppedResults` for metrics). */
   readonly writer: ResultWriter;
@@ -54,7 +55,7 @@ export class Monitoring {
 
   constructor(options: MonitoringOptions) {
     const o = (this.o = options);
-    this.runtime = {
+    this.host = {
       dataDir: o.dataDir,
       now: () => o.clock.now(),
       database: {
@@ -73,7 +74,7 @@ export class Monitoring {
     };
     // The writer's batches record their events in their transactions (results.ts); published once committed.
     this.writer = new ResultWriter(o.sql, { pubsub: o.pubsub, onRecorded: (checks, transitions) => this.#observe(checks, transitions) }, o.logger);
-    this.scheduler = new Scheduler(o.sql, this.writer, this.runtime, o.clock, o.logger, undefined, o.stats);
+    this.scheduler = new Scheduler(o.sql, this.writer, this.host, o.clock, o.logger, undefined, o.stats);
     o.configFile?.register(monitoringSection, (config, tx) => this.#applyConfig(config, tx));
   }
 
@@ -150,7 +151,7 @@ export class Monitoring {
   }
 
   async #runNow(name: string, diagnose: boolean) {
-    return runClaimed(await this.#claimByName(name), this.runtime, this.o.clock, diagnose);
+    return runClaimed(await this.#claimByName(name), this.host, this.o.clock, diagnose);
   }
 
   /** A heartbeat ping (`/ping/<token>`, `/fail`): records it and checks the service at once. */

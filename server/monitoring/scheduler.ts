@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { reportDatabaseError } from '../db/pool.ts';
-import type { CheckerRuntime } from './checkers/checker.ts';
+import type { CheckerHost } from './checkers/checker.ts';
 import { getChecker } from './checkers/registry.ts';
 import { runCheck } from './checkers/run.ts';
 import type { ResultWriter } from './result-writer.ts';
@@ -90,12 +90,12 @@ export interface SchedulerStats {
 }
 
 /** Runs one claimed check to a CompletedCheck; never throws. */
-export async function runClaimed(claim: ClaimedCheck, runtime: CheckerRuntime, clock: Clock, diagnose = false): Promise<CompletedCheck> {
+export async function runClaimed(claim: ClaimedCheck, host: CheckerHost, clock: Clock, diagnose = false): Promise<CompletedCheck> {
   const checkedAt = clock.now();
   const result = await runCheck(
     getChecker(claim.kind),
     { name: claim.name, kind: claim.kind, target: claim.target, options: claim.options, timeoutMs: claim.timeoutMs, degradedLatencyMs: claim.degradedLatencyMs },
-    { diagnose, runtime },
+    { diagnose, host },
   ).catch((error: unknown) => ({ status: 'down' as const, latencyMs: 0, error: String(error), details: {} }));
   return {
     serviceId: claim.serviceId,
@@ -115,7 +115,7 @@ export class Scheduler {
 
   private readonly sql: pg.Pool;
   private readonly writer: ResultWriter;
-  private readonly runtime: CheckerRuntime;
+  private readonly host: CheckerHost;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly options: SchedulerOptions;
@@ -124,7 +124,7 @@ export class Scheduler {
   constructor(
     sql: pg.Pool,
     writer: ResultWriter,
-    runtime: CheckerRuntime,
+    host: CheckerHost,
     clock: Clock,
     logger: Logger,
     options: SchedulerOptions = { concurrency: 200, pollMs: 100 },
@@ -132,7 +132,7 @@ export class Scheduler {
   ) {
     this.sql = sql;
     this.writer = writer;
-    this.runtime = runtime;
+    this.host = host;
     this.clock = clock;
     this.logger = logger;
     this.options = options;
@@ -174,7 +174,7 @@ export class Scheduler {
   #start(claim: ClaimedCheck): void {
     const started = this.clock.now().getTime();
     this.stats.onLag?.(Math.max(0, started - claim.dueAt.getTime()));
-    const task = runClaimed(claim, this.runtime, this.clock).then((completed) => {
+    const task = runClaimed(claim, this.host, this.clock).then((completed) => {
       this.stats.onCheck?.(claim.kind, completed.result.latencyMs);
       this.writer.add(completed);
     });

@@ -31,7 +31,7 @@ afterAll(() => Promise.all([plain, secure, expiring, expired, other].map((server
 async function check(target: string, options: Record<string, unknown> = {}, diagnose = false): Promise<CheckResult> {
   const normalised = getChecker('http').validate(target, options);
   const service = { name: 'web', kind: 'http', ...normalised, timeoutMs: 5000, degradedLatencyMs: null };
-  return runCheck(getChecker('http'), service, { diagnose, runtime: { dataDir: '/tmp', now: () => new Date() } });
+  return runCheck(getChecker('http'), service, { diagnose, host: { dataDir: '/tmp', now: () => new Date() } });
 }
 
 describe('http checker: expectations', () => {

@@ -4,26 +4,26 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CheckerRuntime, CheckResult } from '../../server/monitoring/checkers/checker.ts';
+import type { CheckerHost, CheckResult } from '../../server/monitoring/checkers/checker.ts';
 import { PROBE_PREFIX } from '../../server/monitoring/checkers/filesystem.ts';
 import { getChecker } from '../../server/monitoring/checkers/registry.ts';
 import { runCheck } from '../../server/monitoring/checkers/run.ts';
 import { selfSignedCertificate } from './support/certificates.ts';
 import { startRespServer, type RespServer } from './support/resp-server.ts';
-import { createTestRuntime, SELF_POOL_MAX, type TestRuntime } from './support/runtime.ts';
+import { createTestHost, SELF_POOL_MAX, type TestHost } from './support/checker-host.ts';
 import { closedPort } from './support/silent-server.ts';
 import { startWsFixture, type WsFixture } from './support/ws-server.ts';
 
 let dataDir: string;
-let testRuntime: TestRuntime;
+let testHost: TestHost;
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-kinds-'));
-  testRuntime = createTestRuntime({ dataDir, databaseUrl: inject('postgresUrl') });
+  testHost = createTestHost({ dataDir, databaseUrl: inject('postgresUrl') });
 });
 
 afterAll(async () => {
-  await testRuntime?.close();
+  await testHost?.close();
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
@@ -32,14 +32,14 @@ interface Run {
   options?: Record<string, unknown>;
   timeoutMs?: number;
   diagnose?: boolean;
-  runtime?: Partial<CheckerRuntime>;
+  host?: Partial<CheckerHost>;
 }
 
 async function check(kind: string, target: string, run: Run = {}): Promise<CheckResult> {
   const checker = getChecker(kind);
   const normalised = checker.validate(target, run.options ?? {});
   const service = { name: run.name ?? kind, kind, ...normalised, timeoutMs: run.timeoutMs ?? 5000, degradedLatencyMs: null };
-  return runCheck(checker, service, { diagnose: run.diagnose ?? false, runtime: { ...testRuntime.runtime, ...run.runtime } });
+  return runCheck(checker, service, { diagnose: run.diagnose ?? false, host: { ...testHost.host, ...run.host } });
 }
 
 async function ipv6Loopback(): Promise<boolean> {
@@ -145,7 +145,7 @@ describe('postgres checker', () => {
 
   it('checks Lookout\'s own database as "self": ping, pool use and pending migrations', async () => {
     expect(await check('postgres', 'self')).toMatchObject({ status: 'healthy', details: { maxConnections: SELF_POOL_MAX } });
-    testRuntime.pendingMigrations = ['Migration20260101000000', 'Migration20260102000000'];
+    testHost.pendingMigrations = ['Migration20260101000000', 'Migration20260102000000'];
     try {
       const result = await check('postgres', 'self');
       expect(result).toMatchObject({
@@ -154,19 +154,19 @@ describe('postgres checker', () => {
         details: { pendingMigrations: ['Migration20260101000000', 'Migration20260102000000'] },
       });
     } finally {
-      testRuntime.pendingMigrations = [];
+      testHost.pendingMigrations = [];
     }
   });
 
   it('reports the pool on "self" without judging a momentarily busy pool', async () => {
     const busy = { ping: async () => {}, pendingMigrations: async () => [], poolUse: () => ({ used: 10, max: 10, waiting: 3 }) };
-    expect(await check('postgres', 'self', { runtime: { database: busy } })).toMatchObject({ status: 'healthy', details: { connections: 10, maxConnections: 10, waiting: 3 } });
+    expect(await check('postgres', 'self', { host: { database: busy } })).toMatchObject({ status: 'healthy', details: { connections: 10, maxConnections: 10, waiting: 3 } });
   });
 
-  it('is down on "self" when the runtime has no database, or the database fails', async () => {
-    expect(await check('postgres', 'self', { runtime: { database: undefined } })).toMatchObject({ status: 'down', error: "Lookout's own database is not available to checkers in this process" });
+  it('is down on "self" when the host has no database, or the database fails', async () => {
+    expect(await check('postgres', 'self', { host: { database: undefined } })).toMatchObject({ status: 'down', error: "Lookout's own database is not available to checkers in this process" });
     const failing = { ping: () => Promise.reject(new Error('Connection terminated unexpectedly')), pendingMigrations: async () => [] };
-    expect(await check('postgres', 'self', { runtime: { database: failing } })).toMatchObject({ status: 'down', error: 'Connection terminated unexpectedly' });
+    expect(await check('postgres', 'self', { host: { database: failing } })).toMatchObject({ status: 'down', error: 'Connection terminated unexpectedly' });
   });
 });
 
@@ -263,7 +263,7 @@ describe('host checker', () => {
   });
 
   it('measures the volume of a data directory that does not exist yet', async () => {
-    const result = await check('host', 'localhost', { runtime: { dataDir: path.join(dataDir, 'not', 'yet') } });
+    const result = await check('host', 'localhost', { host: { dataDir: path.join(dataDir, 'not', 'yet') } });
     expect(result.details.diskPath).toBe(dataDir);
   });
 
@@ -279,8 +279,8 @@ describe('event-bus checker', () => {
     expect(await check('event-bus', 'lookout')).toMatchObject({ status: 'healthy', details: { transport: 'in-process' } });
   });
 
-  it('is down when the runtime has no event bus', async () => {
-    expect(await check('event-bus', 'lookout', { runtime: { eventBusProbe: undefined } })).toMatchObject({ status: 'down', error: 'the event bus is not available to checkers in this process' });
+  it('is down when the host has no event bus', async () => {
+    expect(await check('event-bus', 'lookout', { host: { eventBusProbe: undefined } })).toMatchObject({ status: 'down', error: 'the event bus is not available to checkers in this process' });
   });
 });
 
@@ -291,20 +291,20 @@ describe('heartbeat checker', () => {
 
   it('is down when the last ping reported failure, however recent', async () => {
     const at = new Date();
-    testRuntime.ping('nightly-backup', at, true);
+    testHost.ping('nightly-backup', at, true);
     expect(await check('heartbeat', 'push', { name: 'nightly-backup' })).toMatchObject({ status: 'down', error: 'the job reported failure', details: { lastPingAt: at.toISOString() } });
   });
 
   it('stays healthy through the grace period and is down after it', async () => {
     const now = Date.now();
-    const at = (ms: number) => ({ runtime: { now: () => new Date(now + ms) }, name: 'report', options: { period: '5m', grace: '1m' } });
-    testRuntime.ping('report', new Date(now));
+    const at = (ms: number) => ({ host: { now: () => new Date(now + ms) }, name: 'report', options: { period: '5m', grace: '1m' } });
+    testHost.ping('report', new Date(now));
     expect((await check('heartbeat', 'push', at(5 * 60_000 + 59_000))).status).toBe('healthy');
     expect(await check('heartbeat', 'push', at(2 * 3600_000 + 5 * 60_000))).toMatchObject({ status: 'down', error: 'no ping for 2h 5m; expected every 5m (grace 1m)' });
   });
 
-  it('is down when the runtime has no heartbeats', async () => {
-    expect(await check('heartbeat', 'push', { runtime: { lastHeartbeat: undefined } })).toMatchObject({ status: 'down', error: 'heartbeats are not available to checkers in this process' });
+  it('is down when the host has no heartbeats', async () => {
+    expect(await check('heartbeat', 'push', { host: { lastHeartbeat: undefined } })).toMatchObject({ status: 'down', error: 'heartbeats are not available to checkers in this process' });
   });
 });
 

@@ -7,14 +7,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CheckerRuntime, CheckResult } from '../../server/monitoring/checkers/checker.ts';
+import type { CheckerHost, CheckResult } from '../../server/monitoring/checkers/checker.ts';
 import { CHECKER_KINDS, getChecker } from '../../server/monitoring/checkers/registry.ts';
 import { runCheck } from '../../server/monitoring/checkers/run.ts';
 import type { Status } from '../../server/monitoring/status.ts';
 import { startBacklogFullListener, type BacklogFullListener } from './support/backlog-full-listener.ts';
 import { startHttpFixture, type HttpFixture } from './support/http-server.ts';
 import { startRespServer, type RespServer } from './support/resp-server.ts';
-import { createTestRuntime, type TestRuntime } from './support/runtime.ts';
+import { createTestHost, type TestHost } from './support/checker-host.ts';
 import { closedPort, startSilentServer, type SilentServer } from './support/silent-server.ts';
 import { startWsFixture, type WsFixture } from './support/ws-server.ts';
 
@@ -31,7 +31,7 @@ interface Fixture {
   options?: Record<string, unknown>;
   timeoutMs?: number;
   degradedLatencyMs?: number | null;
-  runtime?: Partial<CheckerRuntime>;
+  host?: Partial<CheckerHost>;
   /** What the error must say (slow and failing cases). */
   error?: RegExp;
 }
@@ -67,7 +67,7 @@ let stoppedListener: BacklogFullListener;
 let resumedListener: BacklogFullListener;
 let refusedPort: number;
 let dataDir: string;
-let testRuntime: TestRuntime;
+let testHost: TestHost;
 const postgresUrl = () => inject('postgresUrl');
 /** Host thresholds that are never crossed: CPU may well be at 100% while the test suite runs. */
 const HOST_OFF = Object.fromEntries(['cpu', 'memory', 'disk'].flatMap((metric) => [[`${metric}DegradedPercent`, 100], [`${metric}DownPercent`, 100]]));
@@ -136,20 +136,20 @@ const TABLE: Record<string, KindCases> = {
         target: 'lookout',
         degradedLatencyMs: 100,
         error: /^slow: /,
-        runtime: { eventBusProbe: async (timeoutMs, signal) => { testRuntime.busDelayMs = 150; try { return await testRuntime.runtime.eventBusProbe!(timeoutMs, signal); } finally { testRuntime.busDelayMs = 0; } } },
+        host: { eventBusProbe: async (timeoutMs, signal) => { testHost.busDelayMs = 150; try { return await testHost.host.eventBusProbe!(timeoutMs, signal); } finally { testHost.busDelayMs = 0; } } },
       }),
     },
-    failing: { how: 'the probe fails (publisher lost its connection)', fixture: () => ({ target: 'lookout', runtime: { eventBusProbe: async () => Promise.reject(new Error('publish failed: connection to Redis lost')) }, error: /^event bus probe failed: publish failed: connection to Redis lost$/ }) },
-    timingOut: { how: 'the probe never comes back', fixture: () => ({ target: 'lookout', timeoutMs: TIMEOUT_MS, runtime: { eventBusProbe: (_timeoutMs, signal) => never(signal) } }) },
+    failing: { how: 'the probe fails (publisher lost its connection)', fixture: () => ({ target: 'lookout', host: { eventBusProbe: async () => Promise.reject(new Error('publish failed: connection to Redis lost')) }, error: /^event bus probe failed: publish failed: connection to Redis lost$/ }) },
+    timingOut: { how: 'the probe never comes back', fixture: () => ({ target: 'lookout', timeoutMs: TIMEOUT_MS, host: { eventBusProbe: (_timeoutMs, signal) => never(signal) } }) },
   },
   heartbeat: {
-    up: { how: 'pinged 10 s ago, period 1m', fixture: () => (testRuntime.ping('heartbeat-up', new Date(Date.now() - 10_000)), { name: 'heartbeat-up', target: 'push', options: { period: '1m' } }) },
+    up: { how: 'pinged 10 s ago, period 1m', fixture: () => (testHost.ping('heartbeat-up', new Date(Date.now() - 10_000)), { name: 'heartbeat-up', target: 'push', options: { period: '1m' } }) },
     slow: { notApplicable: 'a push check has no latency of its own (it reports 0 ms), and a late ping is down, not degraded (see failing)' },
     failing: {
       how: 'last ping 10 minutes ago, period 5m, grace 1m',
-      fixture: () => (testRuntime.ping('heartbeat-failing', new Date(Date.now() - 600_000)), { name: 'heartbeat-failing', target: 'push', options: { period: '5m', grace: '1m' }, error: /^no ping for 10m; expected every 5m \(grace 1m\)$/ }),
+      fixture: () => (testHost.ping('heartbeat-failing', new Date(Date.now() - 600_000)), { name: 'heartbeat-failing', target: 'push', options: { period: '5m', grace: '1m' }, error: /^no ping for 10m; expected every 5m \(grace 1m\)$/ }),
     },
-    timingOut: { how: 'the heartbeat store never answers', fixture: () => ({ target: 'push', timeoutMs: TIMEOUT_MS, runtime: { lastHeartbeat: () => never(new AbortController().signal) } }) },
+    timingOut: { how: 'the heartbeat store never answers', fixture: () => ({ target: 'push', timeoutMs: TIMEOUT_MS, host: { lastHeartbeat: () => never(new AbortController().signal) } }) },
   },
   command: {
     up: { how: '/bin/echo exits 0', fixture: () => ({ target: '/bin/echo OK - all fine' }) },
@@ -177,13 +177,13 @@ beforeAll(async () => {
     startBacklogFullListener(),
     closedPort(),
   ]);
-  testRuntime = createTestRuntime({ dataDir, databaseUrl: inject('postgresUrl') });
+  testHost = createTestHost({ dataDir, databaseUrl: inject('postgresUrl') });
 });
 
 afterAll(async () => {
   stoppedListener?.close();
   resumedListener?.close();
-  await Promise.all([httpServer?.close(), wsServer?.close(), silent?.close(), redis?.close(), slowRedis?.close(), testRuntime?.close()]);
+  await Promise.all([httpServer?.close(), wsServer?.close(), silent?.close(), redis?.close(), slowRedis?.close(), testHost?.close()]);
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
@@ -192,7 +192,7 @@ async function run(kind: string, caseKey: string, fixture: Fixture, diagnose = f
   const { target, options } = checker.validate(fixture.target, fixture.options ?? {});
   const service = { name: fixture.name ?? `${kind}-${caseKey}`, kind, target, options, timeoutMs: fixture.timeoutMs ?? DEFAULT_TIMEOUT_MS, degradedLatencyMs: fixture.degradedLatencyMs ?? null };
   const started = performance.now();
-  const result = await runCheck(checker, service, { diagnose, runtime: { ...testRuntime.runtime, ...fixture.runtime } });
+  const result = await runCheck(checker, service, { diagnose, host: { ...testHost.host, ...fixture.host } });
   return { result, elapsedMs: performance.now() - started };
 }
 

@@ -104,7 +104,7 @@ describe('the check writer', () => {
     const second = (await claimDueChecks(sql, t1, 1000)).filter((c) => c.serviceId === id);
     expect([first.length, second.length]).toEqual([1, 1]);
     // Both run against the closed port and find it down.
-    const [a, b] = await Promise.all([runClaimed(first[0], ts.server.app.monitoring.runtime, new ManualClock(t0)), runClaimed(second[0], ts.server.app.monitoring.runtime, new ManualClock(t1))]);
+    const [a, b] = await Promise.all([runClaimed(first[0], ts.server.app.monitoring.host, new ManualClock(t0)), runClaimed(second[0], ts.server.app.monitoring.host, new ManualClock(t1))]);
     expect([a.result.status, b.result.status]).toEqual(['down', 'down']);
     // Each replica's writer stores its own, at the same moment.
     const replicaA = writer();

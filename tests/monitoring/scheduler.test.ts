@@ -55,10 +55,10 @@ describe('scheduler on several replicas', () => {
   it('runs each due check exactly once per interval with two schedulers, and one takes over when the other stops', async () => {
     const logger = createLogger('silent');
     const { sql } = ts.server.app;
-    const runtime = ts.server.app.monitoring.runtime;
+    const host = ts.server.app.monitoring.host;
     const ran = { a: 0, b: 0 };
     const make = (key: 'a' | 'b') =>
-      new Scheduler(sql, new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger), runtime, systemClock, logger, { concurrency: 50, pollMs: 50 }, { onLag: () => ran[key]++ });
+      new Scheduler(sql, new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger), host, systemClock, logger, { concurrency: 50, pollMs: 50 }, { onLag: () => ran[key]++ });
     const a = make('a');
     const b = make('b');
     // Due times spread over the interval, and B polling half a period after A: each due check goes

@@ -41,12 +41,15 @@ export interface CheckContext {
   signal: AbortSignal;
   /** Record step-by-step details (slower; used by diagnoseService). */
   diagnose: boolean;
-  /** Process-wide facts some checkers need (Lookout's own database, pub/sub, data directory…). */
-  runtime: CheckerRuntime;
+  /** The Lookout process the checks run in: what the self-checks ask of it (its database, pub/sub, data directory…). */
+  host: CheckerHost;
 }
 
-/** Services of the running Lookout, for the self-checks. Filled by the monitoring capability. */
-export interface CheckerRuntime {
+/**
+ * Services of the running Lookout, for the self-checks. Filled by the monitoring capability. (Not
+ * "runtime": that word names the supervised processes of the platform.)
+ */
+export interface CheckerHost {
   dataDir: string;
   /** Lookout's own database: `select 1`, pool use, pending migrations. */
   database?: {

@@ -23,10 +23,10 @@ export const eventBusChecker: Checker<EventBusOptions> = {
     return { target: value, options: new OptionReader('event-bus', options).finish<EventBusOptions>() };
   },
 
-  async check(service, { signal, runtime }) {
-    if (!runtime.eventBusProbe) return { status: 'down', error: 'the event bus is not available to checkers in this process', details: {} };
+  async check(service, { signal, host }) {
+    if (!host.eventBusProbe) return { status: 'down', error: 'the event bus is not available to checkers in this process', details: {} };
     try {
-      const { transport } = await runtime.eventBusProbe(service.timeoutMs, signal);
+      const { transport } = await host.eventBusProbe(service.timeoutMs, signal);
       return { status: 'healthy', error: null, details: { transport } };
     } catch (error) {
       return { status: 'down', error: `event bus probe failed: ${error instanceof Error ? error.message : String(error)}`, details: {} };

@@ -30,15 +30,15 @@ export const heartbeatChecker: Checker<HeartbeatOptions> = {
     return { target: PUSH_TARGET, options: read.finish<HeartbeatOptions>() };
   },
 
-  async check(service, { runtime }) {
-    if (!runtime.lastHeartbeat) return { status: 'down', error: 'heartbeats are not available to checkers in this process', details: {} };
-    const last = await runtime.lastHeartbeat(service.name);
+  async check(service, { host }) {
+    if (!host.lastHeartbeat) return { status: 'down', error: 'heartbeats are not available to checkers in this process', details: {} };
+    const last = await host.lastHeartbeat(service.name);
     if (!last) return { status: 'down', error: 'no ping received yet', details: { lastPingAt: null } };
     const details = { lastPingAt: last.at.toISOString() };
     if (last.failed) return { status: 'down', error: 'the job reported failure', details };
     const period = parseDuration(service.options.period, 'options.period');
     const grace = parseDuration(service.options.grace, 'options.grace');
-    const age = runtime.now().getTime() - last.at.getTime();
+    const age = host.now().getTime() - last.at.getTime();
     if (age > period + grace) {
       return { status: 'down', error: `no ping for ${formatAge(age)}; expected every ${service.options.period} (grace ${service.options.grace})`, details };
     }

@@ -60,8 +60,8 @@ export const hostChecker: Checker<HostOptions> = {
     return { target: value, options: read.finish<HostOptions>() };
   },
 
-  async check(service, { signal, runtime }) {
-    const [cpu, memory, disk] = await Promise.all([cpuPercent(signal), memoryUse(), diskUse(runtime.dataDir)]);
+  async check(service, { signal, host }) {
+    const [cpu, memory, disk] = await Promise.all([cpuPercent(signal), memoryUse(), diskUse(host.dataDir)]);
     const readings = { cpu, memory: memory.percent, disk: disk.percent };
     let status: Status = 'healthy';
     const problems: string[] = [];

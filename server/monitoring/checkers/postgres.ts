@@ -1,10 +1,10 @@
 /**
  * The `postgres` checker: a PostgreSQL server answers a query and has connections to spare. The
- * target `self` checks Lookout's own database through the runtime (its pool and its migrations).
+ * target `self` checks Lookout's own database through the checker host (its pool and its migrations).
  */
 import pg from 'pg';
 import { BadInputError } from '../../errors.ts';
-import type { Checker, CheckerRuntime, CheckResult } from './checker.ts';
+import type { Checker, CheckerHost, CheckResult } from './checker.ts';
 import { describeNetworkError, StepClock } from './network.ts';
 import { describe, OptionReader, round2 } from './options.ts';
 
@@ -48,8 +48,8 @@ export const postgresChecker: Checker<PostgresOptions> = {
     return { target: value, options: read.finish<PostgresOptions>() };
   },
 
-  async check(service, { signal, runtime }) {
-    if (service.target === SELF_TARGET) return checkSelf(runtime, service.options);
+  async check(service, { signal, host }) {
+    if (service.target === SELF_TARGET) return checkSelf(host, service.options);
     const clock = new StepClock();
     const client = new pg.Client({
       connectionString: service.target,
@@ -81,8 +81,8 @@ export const postgresChecker: Checker<PostgresOptions> = {
   },
 };
 
-async function checkSelf(runtime: CheckerRuntime, options: PostgresOptions): Promise<Outcome> {
-  const database = runtime.database;
+async function checkSelf(host: CheckerHost, options: PostgresOptions): Promise<Outcome> {
+  const database = host.database;
   if (!database) return { status: 'down', error: "Lookout's own database is not available to checkers in this process", details: {} };
   const clock = new StepClock();
   await database.ping();

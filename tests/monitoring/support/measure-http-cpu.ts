@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => server.stdout.once('data', (data) => resolve(Number(String(data).trim()))));
   const checker = getChecker('http');
-  const runtime = { dataDir: '/tmp', now: () => new Date() };
+  const host = { dataDir: '/tmp', now: () => new Date() };
   const measure = async (label: string, options: Record<string, unknown>, count: number) => {
     const service = { name: 'bench', kind: 'http', ...checker.validate(`http://127.0.0.1:${port}/health`, options), timeoutMs: 5000, degradedLatencyMs: 1000 };
     let next = 0;
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     const worker = async () => {
       while (next < count) {
         next += 1;
-        const result = await runCheck(checker, service, { diagnose: false, runtime });
+        const result = await runCheck(checker, service, { diagnose: false, host });
         if (result.status !== 'healthy') unhealthy += 1;
       }
     };

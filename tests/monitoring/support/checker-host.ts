@@ -1,16 +1,16 @@
 /**
- * A CheckerRuntime for checker tests, built from real parts: a pg pool on the test database for
+ * A CheckerHost for checker tests, built from real parts: a pg pool on the test database for
  * `self`, an in-process event bus whose probe really travels publish → subscriber → reply, and a
  * heartbeat store the test writes pings into.
  */
 import { EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { CheckerRuntime } from '../../../server/monitoring/checkers/checker.ts';
+import type { CheckerHost } from '../../../server/monitoring/checkers/checker.ts';
 
-/** The runtime plus the handles a test uses to steer it. */
-export interface TestRuntime {
-  runtime: CheckerRuntime;
+/** The host plus the handles a test uses to steer it. */
+export interface TestHost {
+  host: CheckerHost;
   /** Records a ping for a heartbeat service. */
   ping(serviceName: string, at: Date, failed?: boolean): void;
   /** Migrations the `self` database reports as pending. */
@@ -23,16 +23,16 @@ export interface TestRuntime {
 /** Pool size of the `self` database. */
 export const SELF_POOL_MAX = 4;
 
-export function createTestRuntime(options: { dataDir: string; databaseUrl: string }): TestRuntime {
+export function createTestHost(options: { dataDir: string; databaseUrl: string }): TestHost {
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: SELF_POOL_MAX });
   const heartbeats = new Map<string, { at: Date; failed: boolean }>();
   const bus = new EventEmitter();
-  const state: TestRuntime = {
+  const state: TestHost = {
     pendingMigrations: [],
     busDelayMs: 0,
     ping: (name, at, failed = false) => heartbeats.set(name, { at, failed }),
     close: () => pool.end(),
-    runtime: {
+    host: {
       dataDir: options.dataDir,
       now: () => new Date(),
       database: {
