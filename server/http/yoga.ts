@@ -18,7 +18,7 @@ import { CSRF_HEADER } from './cookies.ts';
 import type { Metrics } from '../system/metrics.ts';
 import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
-import { boundErrorMessage, useBoundedErrorMessages } from './error-messages.ts';
+import { useBoundedErrorMessages, withBoundedMessage } from './error-messages.ts';
 import { useSubscriptionsOverWebSocketOnly } from './http-subscriptions.ts';
 
 export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30, maxDirectives: 50, ...DOCUMENT_LIMITS } as const;
@@ -98,7 +98,7 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       // Unexpected errors are logged in full here; callers only see "Unexpected error." (INTERNAL_SERVER_ERROR).
       maskError: (error, message, isDev) => {
         // Messages may quote the client's input (a field name, a variable's value): never at length.
-        boundErrorMessage(error as Error);
+        error = withBoundedMessage(error as GraphQLError);
         // graphql ships CommonJS and ESM builds and both may be loaded, so walk the chain by shape, not class.
         let original = error as { originalError?: unknown; locations?: unknown; extensions?: unknown };
         while (!(original instanceof LookoutError) && original.originalError) original = original.originalError as typeof original;

@@ -163,4 +163,16 @@ describe('GraphQL documents are bounded', () => {
     expect(variable.text.length).toBeLessThan(2000);
     await expectServerAnswers(ts);
   });
+
+  it('answers a long variable of the wrong type with a bounded coercion error (regression: cutting graphql-jit\'s read-only message made it INTERNAL_SERVER_ERROR)', async () => {
+    const long = 'x'.repeat(10_000);
+    let errors: { message: string; extensions?: { code?: string } }[] | undefined;
+    const logged = await errorsLoggedDuring(ts, async () => {
+      errors = (await postGraphQL(ts, JSON.stringify({ query: 'query($n: Int!) { opsSummary(hours: $n) { status } }', variables: { n: long } }))).errors;
+    });
+    expect(errors?.[0].extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+    expect(errors?.[0].message).toMatch(/^Variable "\$n" got invalid value "x{64}…"/);
+    expect(logged).toEqual([]);
+    await expectServerAnswers(ts);
+  });
 });
