@@ -7,7 +7,7 @@
  * p50 / p99 during the fuzz, and whether each goal is met.
  *
  *   node bench/fuzz/run.ts [--requests 10000] [--ws 1500] [--seed 1] [--concurrency 8]
- *                          [--burst 32] [--burst-mb 23] [--max-body-mb 16] [--settle 30]
+ *                          [--burst 32] [--burst-mb 23] [--max-body-mb 16] [--settle 30] [--big-documents 100]
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     'max-body-mb': { type: 'string', default: '16' },
     settle: { type: 'string', default: '30' },
     'max-minutes': { type: 'string', default: '30' },
+    'big-documents': { type: 'string', default: '100' },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -98,6 +99,7 @@ const burst = BURST > 0 && alive()
   ? await runBatch(() => burstCase, { ...runner, seed: SEED + 2, count: BURST, concurrency: BURST, answerTimeoutMs: 60_000 })
   : null;
 const burstSeconds = (performance.now() - burstStarted) / 1000;
+
 phase = 'after';
 
 // Let the normal client see the server after the burst, then stop it.
@@ -127,6 +129,16 @@ const serverSide5xx = alive()
     .reduce((sum, m) => sum + Number(m[2]), 0), () => null)
   : null;
 
+// Distinct valid documents, each with a 1 MB string: what the server keeps of each (a cache of
+// documents bounded by count, not by size, keeps them all: 650 of 3 MB exhausted the heap).
+const bigDocuments = alive() ? Number(args['big-documents']) : 0;
+const heapBeforeDocuments = await heapUsed();
+for (let i = 0; i < bigDocuments && alive(); i++) {
+  const query = `{ __typename a: __type(name: "${'d'.repeat(MB)}${i}") { name } }`;
+  await fetch(`${serve.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.arrayBuffer(), () => null);
+}
+const heapAfterDocuments = bigDocuments ? await heapUsed() : NaN;
+
 const crashed = serve.exit !== null || serve.logged.fatal > 0;
 const exitInfo = serve.exit;
 const stop = await serve.stop(20_000);
@@ -153,6 +165,7 @@ const result = {
   loggedFatal: serve.logged.fatal,
   rssMb: { start: mb(rssStart), peak: mb(rssPeak), after: mb(rssAfter), settled: mb(rssSettled), settledAfterS },
   heapUsedMb: { start: mb(heapStart), settled: mb(heapAfter) },
+  bigDocuments: { count: bigDocuments, heapBeforeMb: mb(heapBeforeDocuments), heapAfterMb: mb(heapAfterDocuments), retainedPerDocumentMb: Math.round(((heapAfterDocuments - heapBeforeDocuments) / MB / bigDocuments) * 100) / 100 },
   slowestHttp: http.slowest,
   slowestWs: ws.slowest,
   normalDuringFuzz: { all: latency(during), serverTime: latency(during.filter((s) => s.kind === 'serverTime')), healthOverview: latency(during.filter((s) => s.kind === 'healthOverview')), failed: during.filter((s) => !s.ok).length },
@@ -170,6 +183,7 @@ console.log(`\nGoals:
   crashes: ${crashed ? 1 : 0} (goal 0) — ${goal(!crashed)}
   5xx answers: ${serverErrors} seen by the fuzz, ${serverSide5xx ?? '?'} counted by the server (goal 0) — ${goal(serverErrors === 0 && !serverSide5xx)}
   RSS: ${mb(rssStart)} MB at the start, ${mb(rssPeak)} MB peak, ${mb(rssSettled)} MB after ${settledAfterS} s: ${rssDelta === null ? '?' : `${rssDelta >= 0 ? '+' : ''}${rssDelta}`} MB (goal within ${GOALS.rssDeltaMb} MB; V8 heap in use ${mb(heapStart)} → ${mb(heapAfter)} MB) — ${goal(rssDelta !== null && rssDelta <= GOALS.rssDeltaMb)}
+  distinct documents with a 1 MB string: heap ${mb(heapBeforeDocuments)} → ${mb(heapAfterDocuments)} MB after ${bigDocuments} (${result.bigDocuments.retainedPerDocumentMb} MB each; bounded would be ~0)
   normal request p99 during the fuzz: ${p99} ms (p50 ${result.normalDuringFuzz.all.p50} ms, ${result.normalDuringFuzz.all.n} requests, ${result.normalDuringFuzz.failed} failed; before the fuzz p50 ${result.normalBefore.p50} / p99 ${result.normalBefore.p99} ms) (goal < ${GOALS.p99Ms} ms) — ${goal(p99 < GOALS.p99Ms && result.normalDuringFuzz.failed === 0)}`);
 for (const [name, batch] of [['corpus', corpus], ['HTTP', http], ['WebSocket', ws], ['burst', burst]] as const) {
   if (!batch?.findings.length) continue;
