@@ -1,13 +1,17 @@
 /**
  * Redis going away under a running pub/sub: the outage is logged once (not once per reconnect
- * attempt or per failed publish), the recovery once, and events flow again afterwards. Redis is
- * reached through a TCP proxy the test can cut, so the shared Redis itself is never stopped.
+ * attempt or per failed publish), the recovery once, and events flow again afterwards; changes made
+ * meanwhile are made and answered, their events lost. Redis is reached through a TCP proxy the test
+ * can cut, so the shared Redis itself is never stopped.
  */
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisPubSub, type PubSub } from '../../server/events/pubsub.ts';
+import { gql, gqlOk } from '../support/graphql.ts';
+import { startTestServer } from '../support/server.ts';
+import { makeReady, SUBMIT, type SubmitResult } from '../operations/support.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
 import { testShapes, type TestChannels } from './test-channels.ts';
 
@@ -91,5 +95,28 @@ describe.skipIf(!redisAvailable)('a Redis outage', () => {
     await pubsub.publish('ticks', { n: 42 });
     const next = await events.next();
     expect(next.value).toEqual({ n: 42 });
+  });
+});
+
+describe.skipIf(!redisAvailable)('a change made while Redis is away', () => {
+  it('is made and answered: its events are lost, the change is not (regression: resolvers awaited the publish, so a committed submission answered INTERNAL_SERVER_ERROR)', async () => {
+    const proxy = await cuttableProxy(new URL(redisUrl));
+    const ts = await startTestServer({ runScheduler: false, config: { redisUrl: proxy.url(), redisPrefix: `t-away-${process.pid}` } });
+    const admin = { token: ts.adminToken };
+    try {
+      await makeReady(ts);
+      await proxy.cut();
+      // ORM and plain-SQL changes, and the checklist's refresh (which publishes what it finds).
+      const { submitRun } = await gqlOk<SubmitResult>(ts, SUBMIT, { type: 'billing.invoice', workspace: 'redis-away' }, admin);
+      const cancelled = await gql(ts, 'mutation($id: ID!) { cancelOperationRun(id: $id, confirm: true) { status outcome } }', { id: submitRun.run.id }, admin);
+      expect(cancelled).toMatchObject({ data: { cancelOperationRun: { status: 'COMPLETED', outcome: 'CANCELLED' } } });
+      expect(cancelled.errors).toBeUndefined();
+      expect((await gql(ts, 'mutation { rerunStartupChecklist { ready } }', {}, admin)).errors).toBeUndefined();
+      const { rows } = await ts.server.app.sql.query('select status, outcome from operation_runs where id = $1', [submitRun.run.id]);
+      expect(rows).toEqual([{ status: 'completed', outcome: 'cancelled' }]);
+    } finally {
+      await proxy.open();
+      await ts.close();
+    }
   });
 });
