@@ -19,6 +19,7 @@ import type { Metrics } from '../system/metrics.ts';
 import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
 import { useBoundedErrorMessages, withBoundedMessage } from './error-messages.ts';
+import { DocumentCache } from './document-cache.ts';
 import { useSubscriptionsOverWebSocketOnly } from './http-subscriptions.ts';
 
 export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30, maxDirectives: 50, ...DOCUMENT_LIMITS } as const;
@@ -84,6 +85,8 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
     // useGraphQLRequestParsing counts the body as it streams (a declared Content-Length over the limit
     // was refused in server/http.ts); yoga's own count would cancel the stream and reset the connection.
     maxRequestBodySize: false,
+    // Parsed documents are cached by their size as well as their count (see document-cache.ts).
+    parserAndValidationCache: { documentCache: new DocumentCache(), errorCache: new DocumentCache() },
     // Nothing in the API takes files: multipart bodies are refused instead of parsed.
     multipart: false,
     graphiql: { title: 'Lookout GraphQL', subscriptionsProtocol: 'WS' },
