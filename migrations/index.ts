@@ -10,6 +10,7 @@ import { Migration20261130062245_daily_minute_rollups as M6 } from './Migration2
 import { Migration20261130070508_window_recorded_at as M7 } from './Migration20261130070508_window_recorded_at.ts';
 import { Migration20261205133948_periodic_jobs as M8 } from './Migration20261205133948_periodic_jobs.ts';
 import { Migration20261205150000_transition_cursor as M9 } from './Migration20261205150000_transition_cursor.ts';
+import { Migration20261205160000_check_claimed_by as M10 } from './Migration20261205160000_check_claimed_by.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130070508_window_recorded_at', class: M7 },
   { name: 'Migration20261205133948_periodic_jobs', class: M8 },
   { name: 'Migration20261205150000_transition_cursor', class: M9 },
+  { name: 'Migration20261205160000_check_claimed_by', class: M10 },
 ];

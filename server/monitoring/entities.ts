@@ -57,8 +57,12 @@ export const ServiceState = defineEntity({
     /** The last few latencies, newest last: the overview's sparkline without touching the time series. */
     recentLatencies: p.type('integer[]').columnType('int[]'),
     nextDueAt: p.datetime().index(),
-    /** Set while a scheduler runs the check; a dead replica's claim expires. */
+    /** Set while a scheduler runs the check and holds its result; a dead replica's claim expires. */
     claimedUntil: p.datetime().nullable(),
+    /** The replica (scheduler) that holds the claim: it may claim the check again while its claim lasts. */
+    claimedBy: p.text().nullable(),
+    /** Counts the claims: the writer lets a claim go only when it stores that claim's result. */
+    claimSeq: p.bigint('number').default(0),
     lastPingAt: p.datetime().nullable(),
     lastPingFailed: p.boolean(),
   },

@@ -60,6 +60,8 @@ export class ResultWriter {
   #head = 0;
   /** Results in the write in flight: they count towards the cap too. */
   #writing = 0;
+  /** The write in flight (its services' claims are kept too). */
+  #batch: CompletedCheck[] = [];
   /**
    * How many of the write's oldest results went beyond the cap meanwhile: a write cannot be called
    * back, so they are dropped if it fails (and stored if it succeeds), the newest kept either way.
@@ -100,6 +102,17 @@ export class ResultWriter {
     return this.#dropped;
   }
 
+  /**
+   * The services whose results this writer holds (waiting, being written, or kept for a retry). The
+   * scheduler keeps their claims meanwhile, so no other replica checks them before these are stored.
+   */
+  heldServices(): Set<number> {
+    const ids = new Set<number>();
+    for (let i = this.#head; i < this.#held.length; i++) ids.add(this.#held[i].serviceId);
+    for (const check of this.#batch) ids.add(check.serviceId);
+    return ids;
+  }
+
   add(check: CompletedCheck): void {
     this.#held.push(check);
     this.#dropOverflow();
@@ -138,6 +151,7 @@ export class ResultWriter {
       this.#head += batch.length;
       this.#compact();
       this.#writing = batch.length;
+      this.#batch = batch;
       let left: Leftover;
       let doomed = 0;
       try {
@@ -145,6 +159,7 @@ export class ResultWriter {
       } finally {
         doomed = this.#doomed;
         this.#writing = this.#doomed = 0;
+        this.#batch = [];
       }
       if (left.hold.length || left.failed) {
         this.#holdAgain(this.#dropOldest(left.hold, doomed));

@@ -14,6 +14,13 @@ import type { CheckResult } from './checkers/checker.ts';
 import { applyResult, type StatusState, type Transition } from './status-machine.ts';
 import { STATUSES, type Status } from './status.ts';
 
+/** A scheduler's claim of a check (scheduler.ts): which replica, and which of the service's claims. */
+export interface CheckClaim {
+  owner: string;
+  /** `service_states.claim_seq` as the claim set it (a bigint, as text). */
+  seq: string;
+}
+
 /** A finished check of one service. It carries no state: the writer reads that under its lock. */
 export interface CompletedCheck {
   serviceId: number;
@@ -22,6 +29,8 @@ export interface CompletedCheck {
   kind: string;
   checkedAt: Date;
   result: CheckResult;
+  /** The claim it ran under; none for a recheck or a ping, which claim nothing. */
+  claim?: CheckClaim;
 }
 
 /** The events' payloads are declared with their channels. */
@@ -58,6 +67,8 @@ interface ServicePlan {
   lastCheckedAt: Date | null;
   /** The newest result that moves the stored state (none: only late results in this batch). */
   latest?: CompletedCheck;
+  /** The claim of the newest result in the batch: let go if it is still the service's claim. */
+  claim?: CheckClaim;
   latencies: number[];
   statusSince?: Date;
 }
@@ -87,8 +98,12 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[], ev
   for (const check of checks) {
     const plan = plans.get(check.serviceId);
     if (!plan) continue; // deleted while its check ran
-    // A result older than the one stored (its claim expired while the database stalled, and the
-    // check ran again) is kept in the history but changes neither the state nor the uptime windows.
+    plan.claim = check.claim;
+    // A result older than the one stored is kept in the history but changes neither the state nor
+    // the uptime windows. A replica keeps a service's claim while it holds results of it (scheduler.ts),
+    // so this is left to a replica whose claim lapsed (it could not reach the database to renew it, or
+    // was taken for dead) and that stored its results after another took over, and to a recheck or a
+    // ping stored while a replica still held older results of the service.
     if (plan.lastCheckedAt && check.checkedAt < plan.lastCheckedAt) continue;
     plan.lastCheckedAt = check.checkedAt;
     plan.latest = check;
@@ -116,9 +131,12 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[], ev
          last_error = v.error,
          last_details = v.details,
          recent_latencies = (s.recent_latencies || v.latencies::int[])[greatest(1, cardinality(s.recent_latencies) + cardinality(v.latencies::int[]) + 1 - ${RECENT_LATENCIES}):],
-         claimed_until = null
-       from unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[], $10::text[])
-         as v(service_id, status, status_since, pending_status, pending_count, checked_at, latency, error, details, latencies)
+         -- The claim goes with the result of the claim itself: not with an earlier one's (the same
+         -- replica claimed the service again, and holds that result), nor with a recheck's.
+         claimed_by = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq then null else s.claimed_by end,
+         claimed_until = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq then null else s.claimed_until end
+       from unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::bigint[])
+         as v(service_id, status, status_since, pending_status, pending_count, checked_at, latency, error, details, latencies, claimed_by, claim_seq)
        where s.service_id = v.service_id`,
       [
         moved.map(([id]) => id),
@@ -131,6 +149,8 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[], ev
         moved.map(([, p]) => (p.latest.result.error === null ? null : storableText(p.latest.result.error))),
         moved.map(([, p]) => storableJson(p.latest.result.details ?? {})),
         moved.map(([, p]) => `{${p.latencies.slice(-RECENT_LATENCIES).join(',')}}`),
+        moved.map(([, p]) => p.claim?.owner ?? null),
+        moved.map(([, p]) => p.claim?.seq ?? null),
       ],
     );
   }

@@ -2,8 +2,12 @@
  * The check scheduler. Due checks are claimed through PostgreSQL — `FOR UPDATE SKIP LOCKED` on
  * the next-due time, pushing it one interval ahead and marking the claim until the timeout has
  * passed — so several replicas never run one check twice, and a dead replica's checks are taken
- * over once its claims expire. Checks run with bounded concurrency; results go to the writer.
+ * over once its claims expire. A replica keeps a service's claim while it holds unstored results of
+ * it, checking it again meanwhile: one service's results reach the writer in order, from one replica.
+ * Checks run with bounded concurrency; results go to the writer.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -12,7 +16,7 @@ import type { CheckerHost } from './checkers/checker.ts';
 import { getChecker } from './checkers/registry.ts';
 import { runCheck } from './checkers/run.ts';
 import type { ResultWriter } from './result-writer.ts';
-import type { CompletedCheck } from './results.ts';
+import type { CheckClaim, CompletedCheck } from './results.ts';
 
 /**
  * A claimed check: what it takes to run it. Not the service's status: the writer applies the result
@@ -29,6 +33,8 @@ export interface ClaimedCheck {
   critical: boolean;
   /** When the check was due: lag = start - dueAt. */
   dueAt: Date;
+  /** The claim, and when it ends unless renewed (none for a recheck, which claims nothing). */
+  claim?: CheckClaim & { until: Date };
 }
 
 /**
@@ -38,15 +44,32 @@ export interface ClaimedCheck {
  * their timeout when the interval is shorter than that.
  */
 const CLAIM_GRACE_SQL = 'least(5000, greatest(1000, s.interval_ms - s.timeout_ms))';
+/** A claim's length, from when it is taken or renewed. */
+const CLAIM_SQL = `(s.timeout_ms + ${CLAIM_GRACE_SQL}) * interval '1 millisecond'`;
 
-/** Claims up to `limit` due checks (see the module comment). */
-export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Promise<ClaimedCheck[]> {
+/** Who claims: one replica's scheduler. */
+export interface Claimant {
+  /** Stored in `claimed_by`; unique per scheduler. */
+  owner: string;
+  /** Services whose check this replica runs now: not claimed again before it ends. */
+  busy?: Iterable<number>;
+}
+
+/**
+ * Claims up to `limit` due checks (see the module comment): those nobody holds, or whose claim has
+ * ended (its replica died), or that `owner` holds itself and is not checking now (it holds their
+ * results, or the interval is shorter than the claim): the next check of a service runs where the
+ * last one's results wait, and is stored after them.
+ */
+export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, { owner, busy = [] }: Claimant): Promise<ClaimedCheck[]> {
   if (limit <= 0) return [];
   const { rows } = await sql.query(
     `with due as (
        select st.service_id, st.next_due_at
          from service_states st join services s on s.id = st.service_id
-        where st.next_due_at <= $1 and not s.paused and (st.claimed_until is null or st.claimed_until < $1)
+        where st.next_due_at <= $1 and not s.paused
+          and (st.claimed_until is null or st.claimed_until < $1 or st.claimed_by = $3)
+          and st.service_id <> all($4::int[])
         order by st.next_due_at
         limit $2
         for update of st skip locked
@@ -55,12 +78,14 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Pr
        next_due_at = case when due.next_due_at + s.interval_ms * interval '1 millisecond' > $1
                           then due.next_due_at + s.interval_ms * interval '1 millisecond'
                           else $1::timestamptz + s.interval_ms * interval '1 millisecond' end,
-       claimed_until = $1::timestamptz + (s.timeout_ms + ${CLAIM_GRACE_SQL}) * interval '1 millisecond'
+       claimed_by = $3,
+       claimed_until = $1::timestamptz + ${CLAIM_SQL},
+       claim_seq = st.claim_seq + 1
      from due, services s
      where st.service_id = due.service_id and s.id = st.service_id
      returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical,
-               due.next_due_at as due_at`,
-    [now, limit],
+               due.next_due_at as due_at, st.claimed_until, st.claim_seq::text`,
+    [now, limit, owner, [...busy]],
   );
   return rows.map((r) => ({
     serviceId: r.service_id,
@@ -72,7 +97,32 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number): Pr
     degradedLatencyMs: r.degraded_latency_ms,
     critical: r.critical,
     dueAt: r.due_at,
+    claim: { owner, seq: r.claim_seq, until: r.claimed_until },
   }));
+}
+
+/**
+ * Renews `owner`'s claims on `ids` (services it checks or holds results of) that end within
+ * `withinMs`: each then lasts a claim's length from `now`, so it ends one claim's length (no more
+ * than the interval allows) after the replica stops renewing it. A claim that another replica took
+ * over is left alone. Returns the renewed claims' new ends.
+ */
+export async function renewClaims(sql: pg.Pool, owner: string, ids: number[], now: Date, withinMs: number): Promise<Map<number, Date>> {
+  if (!ids.length) return new Map();
+  const { rows } = await sql.query<{ service_id: number; claimed_until: Date }>(
+    `update service_states st set claimed_until = $2::timestamptz + ${CLAIM_SQL}
+       from services s
+      where s.id = st.service_id and st.service_id = any($1::int[]) and st.claimed_by = $3
+        and (st.claimed_until is null or st.claimed_until < $2::timestamptz + $4 * interval '1 millisecond')
+      returning st.service_id, st.claimed_until`,
+    [ids, now, owner, withinMs],
+  );
+  return new Map(rows.map((r) => [r.service_id, r.claimed_until]));
+}
+
+/** Lets go of every claim `owner` holds (it stops): other replicas take the checks at their due time. */
+export async function releaseClaims(sql: pg.Pool, owner: string): Promise<void> {
+  await sql.query('update service_states set claimed_by = null, claimed_until = null where claimed_by = $1', [owner]);
 }
 
 export interface SchedulerOptions {
@@ -80,7 +130,17 @@ export interface SchedulerOptions {
   concurrency: number;
   /** How often to look for due checks when idle. */
   pollMs: number;
+  /** This scheduler in `claimed_by`; default host:pid:random, unique per scheduler. */
+  owner?: string;
 }
+
+/**
+ * How often the claims of the services this replica checks or holds results of are looked at, and
+ * how close to its end a claim is renewed: claims last at least 1 s, and a renewal comes at least
+ * 1 s before one ends unless the database takes longer than that to answer.
+ */
+const RENEW_EVERY_MS = 500;
+const RENEW_WITHIN_MS = 1500;
 
 export interface SchedulerStats {
   /** Observes the lag of each started check (ms). */
@@ -104,12 +164,23 @@ export async function runClaimed(claim: ClaimedCheck, host: CheckerHost, clock: 
     kind: claim.kind,
     checkedAt,
     result,
+    ...(claim.claim && { claim: { owner: claim.claim.owner, seq: claim.claim.seq } }),
   };
 }
 
 export class Scheduler {
+  /** This scheduler's name in `claimed_by`. */
+  readonly owner: string;
   #running = false;
+  #started = false;
   #inFlight = new Set<Promise<void>>();
+  /** Services whose check runs now. */
+  #busy = new Set<number>();
+  /** Service id → when its claim ends, as last claimed or renewed: for the services checked or held. */
+  #claimEnds = new Map<number, number>();
+  #renewTimer: NodeJS.Timeout | undefined;
+  /** The renewal in progress: the next waits for it (a slow database does not pile them up). */
+  #renewing: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
@@ -137,12 +208,16 @@ export class Scheduler {
     this.logger = logger;
     this.options = options;
     this.stats = stats;
+    this.owner = options.owner ?? `${hostname().slice(0, 100)}:${process.pid}:${randomBytes(4).toString('hex')}`;
   }
 
   start(): void {
     if (this.#running) return;
-    this.#running = true;
+    this.#running = this.#started = true;
     this.#loop = this.#run();
+    this.#renewTimer = setInterval(() => {
+      this.#renewing ??= this.#keepClaims().finally(() => (this.#renewing = undefined));
+    }, RENEW_EVERY_MS);
   }
 
   /** Looks for due checks now (after a service was created or resumed). */
@@ -154,7 +229,7 @@ export class Scheduler {
     while (this.#running) {
       try {
         const free = this.options.concurrency - this.#inFlight.size;
-        const claims = await claimDueChecks(this.sql, this.clock.now(), free);
+        const claims = await claimDueChecks(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy });
         for (const claim of claims) this.#start(claim);
         if (claims.length === free && free > 0) continue; // more may be due: claim again at once
       } catch (err) {
@@ -174,20 +249,50 @@ export class Scheduler {
   #start(claim: ClaimedCheck): void {
     const started = this.clock.now().getTime();
     this.stats.onLag?.(Math.max(0, started - claim.dueAt.getTime()));
-    const task = runClaimed(claim, this.host, this.clock).then((completed) => {
-      this.stats.onCheck?.(claim.kind, completed.result.latencyMs);
-      this.writer.add(completed);
-    });
+    this.#busy.add(claim.serviceId);
+    if (claim.claim) this.#claimEnds.set(claim.serviceId, claim.claim.until.getTime());
+    const task = runClaimed(claim, this.host, this.clock)
+      .then((completed) => {
+        this.stats.onCheck?.(claim.kind, completed.result.latencyMs);
+        this.writer.add(completed);
+      })
+      .finally(() => this.#busy.delete(claim.serviceId)); // held by the writer from here on
     this.#inFlight.add(task);
     void task.finally(() => this.#inFlight.delete(task));
   }
 
-  /** Stops claiming, lets running checks finish, and writes their results. */
+  /**
+   * Renews the claims that end soon of the services this replica checks or holds results of (one
+   * statement, and none while no claim is near its end): during a stall of the checks table no other
+   * replica takes them over, so their results are stored in the order the checks ran.
+   */
+  async #keepClaims(): Promise<void> {
+    const held = this.writer.heldServices();
+    for (const id of this.#busy) held.add(id);
+    for (const id of this.#claimEnds.keys()) if (!held.has(id)) this.#claimEnds.delete(id);
+    if (!held.size) return;
+    const now = this.clock.now();
+    const ending = [...held].filter((id) => (this.#claimEnds.get(id) ?? 0) < now.getTime() + RENEW_WITHIN_MS);
+    if (!ending.length) return;
+    try {
+      const renewed = await renewClaims(this.sql, this.owner, ending, now, RENEW_WITHIN_MS);
+      for (const [id, until] of renewed) this.#claimEnds.set(id, Math.max(this.#claimEnds.get(id) ?? 0, until.getTime()));
+    } catch (err) {
+      reportDatabaseError(this.logger, err, 'scheduler could not renew its claims');
+    }
+  }
+
+  /** Stops claiming, lets running checks finish, writes their results, and lets go of its claims. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
-    await this.writer.close();
+    await this.writer.close(); // claims are kept meanwhile
+    clearInterval(this.#renewTimer);
+    await this.#renewing;
+    if (!this.#started) return;
+    this.#started = false;
+    await releaseClaims(this.sql, this.owner).catch((err: unknown) => reportDatabaseError(this.logger, err, 'scheduler could not release its claims'));
   }
 }

@@ -119,6 +119,8 @@ describe('the result writer when the database fails its writes', () => {
     };
     for (let i = 0; i < 50; i++) add(i); // a full batch: written at once, and stuck behind the lock
     await until('the write to wait for the lock', async () => (await sql().query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()")).rows[0].n > 0);
+    // Nothing waits but the write in flight: its services are held all the same (the scheduler keeps their claims).
+    expect([...w.heldServices()].sort()).toEqual(stall.map((n) => ids.get(n)!).sort());
     let mostHeld = 0;
     for (let i = 50; i < 650; i++) {
       add(i);
@@ -129,6 +131,7 @@ describe('the result writer when the database fails its writes', () => {
     await lock.query('commit');
     lock.release();
     await until('the held results to be stored', () => w.heldResults === 0);
+    expect(w.heldServices().size).toBe(0);
     // The write in flight could not be called back: it is stored, with the newest 200; 400 between are dropped.
     expect(await stored(stall)).toEqual([...added.slice(0, 50), ...added.slice(-200)]);
     expect(w.droppedResults).toBe(400);

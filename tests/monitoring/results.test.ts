@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.ts';
 import { ResultWriter } from '../../server/monitoring/result-writer.ts';
 import { recordChecks, type CompletedCheck, type StatusChangeEvent } from '../../server/monitoring/results.ts';
-import { claimDueChecks, runClaimed } from '../../server/monitoring/scheduler.ts';
+import { claimDueChecks, runClaimed, type ClaimedCheck } from '../../server/monitoring/scheduler.ts';
 import { ManualClock } from '../../server/clock.ts';
 import { Channels } from '../../server/events/channels.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -37,7 +37,7 @@ describe('the check writer', () => {
 
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
-    for (const name of ['ordered', 'flapping', 'claimed-twice', 'binary-output', 'rechecked-twice', 'paused-meanwhile']) {
+    for (const name of ['ordered', 'flapping', 'claimed-twice', 'binary-output', 'rechecked-twice', 'paused-meanwhile', 'claim-kept']) {
       await gqlOk(
         ts,
         'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }',
@@ -56,7 +56,7 @@ describe('the check writer', () => {
     // Stored first: a later check found it down.
     const later = await recordChecks(sql, [result('ordered', 'down', '2026-05-01T10:00:30Z')], ts.server.app.pubsub);
     expect(later.transitions.map((t) => t.status)).toEqual(['down']);
-    // Then a result that began earlier arrives (its claim expired while the database stalled).
+    // Then a result that began earlier arrives (from a replica whose claim lapsed: it could not renew it).
     const stale = await recordChecks(sql, [result('ordered', 'healthy', '2026-05-01T10:00:20Z')], ts.server.app.pubsub);
     expect(stale.transitions).toEqual([]);
     expect(stale.checks.map((c) => c.checkedAt)).toEqual(['2026-05-01T10:00:20.000Z']);
@@ -94,14 +94,15 @@ describe('the check writer', () => {
     const { sql } = ts.server.app;
     const id = ids.get('claimed-twice')!;
     await recordChecks(sql, [result('claimed-twice', 'healthy', '2026-05-03T10:00:00Z')], ts.server.app.pubsub);
-    // Due now; claimed by one replica, whose write is late, so the claim expires (timeout 1 s + 1 s
-    // grace) and another replica claims the check again from the same stored state.
+    // Due now; claimed by one replica, whose write is late and which cannot renew its claim (it lost
+    // the database, or is taken for dead), so the claim expires (timeout 1 s + 1 s grace) and another
+    // replica claims the check again from the same stored state.
     const t0 = new Date('2026-05-03T10:00:10Z');
     await sql.query('update service_states set next_due_at = $2, claimed_until = null where service_id = $1', [id, t0]);
-    const first = (await claimDueChecks(sql, t0, 1000)).filter((c) => c.serviceId === id);
+    const first = (await claimDueChecks(sql, t0, 1000, { owner: 'replica-a' })).filter((c) => c.serviceId === id);
     const t1 = new Date(t0.getTime() + 2500);
     await sql.query('update service_states set next_due_at = $2 where service_id = $1', [id, t1]); // due again once the claim expired
-    const second = (await claimDueChecks(sql, t1, 1000)).filter((c) => c.serviceId === id);
+    const second = (await claimDueChecks(sql, t1, 1000, { owner: 'replica-b' })).filter((c) => c.serviceId === id);
     expect([first.length, second.length]).toEqual([1, 1]);
     // Both run against the closed port and find it down.
     const [a, b] = await Promise.all([runClaimed(first[0], ts.server.app.monitoring.host, new ManualClock(t0)), runClaimed(second[0], ts.server.app.monitoring.host, new ManualClock(t1))]);
@@ -116,6 +117,33 @@ describe('the check writer', () => {
     expect((await windows('claimed-twice')).map((w) => w.status)).toEqual(['healthy', 'down']);
     expect(await history('claimed-twice')).toBe(3);
     await Promise.all([replicaA.writer.close(), replicaB.writer.close()]);
+  });
+
+  it("lets a claim go only with the result of that very claim: not with an earlier claim's of the same replica, nor with a recheck's (sibling: every stored result cleared claimed_until, so a recheck let another replica check a service whose results were held)", async () => {
+    const { sql, pubsub } = ts.server.app;
+    const id = ids.get('claim-kept')!;
+    const claimOf = async () => (await sql.query('select claimed_by, claimed_until from service_states where service_id = $1', [id])).rows[0];
+    const claimed = async (at: Date) => (await claimDueChecks(sql, at, 1000, { owner: 'replica-a' })).find((c) => c.serviceId === id)!;
+    const completed = (claim: ClaimedCheck, status: 'healthy' | 'down', at: Date): CompletedCheck => ({ ...result('claim-kept', status, at.toISOString()), claim: { owner: claim.claim!.owner, seq: claim.claim!.seq } });
+    const t0 = new Date('2026-05-06T10:00:00Z');
+    await sql.query('update service_states set next_due_at = $2, claimed_until = null where service_id = $1', [id, t0]);
+    const first = await claimed(t0);
+    // Due again (interval 2 s) while replica-a holds the first result: it claims the check again (a claim lasts 1 s + 1 s).
+    const t1 = new Date(t0.getTime() + 2000);
+    const second = await claimed(t1);
+    expect(second.claim!.seq).not.toBe(first.claim!.seq);
+    const held = { claimed_by: 'replica-a', claimed_until: new Date(t1.getTime() + 2000) };
+    expect(await claimOf()).toEqual(held);
+    // The first claim's result: replica-a still holds (or runs) the second's, so it keeps the claim.
+    await recordChecks(sql, [completed(first, 'down', t0)], pubsub);
+    expect(await claimOf()).toEqual(held);
+    // A recheck claims nothing, and lets nobody's claim go.
+    await recordChecks(sql, [result('claim-kept', 'down', new Date(t0.getTime() + 1000).toISOString())], pubsub);
+    expect(await claimOf()).toEqual(held);
+    // The second claim's result lets it go: any replica may claim the next check.
+    const stored = await recordChecks(sql, [completed(second, 'healthy', t1)], pubsub);
+    expect(stored.transitions.map((t) => `${t.previousStatus}->${t.status}`)).toEqual(['down->healthy']);
+    expect(await claimOf()).toEqual({ claimed_by: null, claimed_until: null });
   });
 
   it('records one transition when two rechecks of one service run at once (sibling: a recheck, or a ping, computed the status from the state read before its check ran)', async () => {
