@@ -69,6 +69,7 @@ export function wsCorpus(options: WsCaseOptions, limitBytes: number): WsCase[] {
     conversation('subscribe before init', [subscribe('a', '{ __typename }')], false),
     conversation('init twice', [init, init]),
     conversation('the same id twice', [init, subscribe('a', 'subscription { serverTime }'), subscribe('a', 'subscription { serverTime }')]),
+    conversation('an id of 10,000 characters (sent back with every message of its operation)', [init, subscribe('i'.repeat(10_000), '{ __typename }')]),
     conversation('a ping of 1 MB (a pong may not echo it)', [init, json({ type: 'ping', payload: { data: 'x'.repeat(1024 * 1024) } })]),
     conversation('a message over the size limit', [init, 'x'.repeat(limitBytes + 1)]),
     conversation('NUL in a variable', [init, subscribe('a', 'query ($n: String!) { service(name: $n) { name } }', { n: 'a\u0000b' })]),
