@@ -22,6 +22,8 @@ export const WS_LIMITS = {
   maxPendingMessages: 256,
 } as const;
 
+/** The longest operation id a client may choose (graphql-transport-ws sets no bound; ids are usually counters or UUIDs). */
+const MAX_OPERATION_ID_CHARS = 128;
 /** The largest ping payload a pong carries back (graphql-ws echoes any). */
 const MAX_ECHOED_PING_BYTES = 1024;
 /** A ping every 12 s; a socket that has not answered by the next one is dropped. */
@@ -175,10 +177,13 @@ export class Connection implements WatchedSocket {
     try {
       const message = parseMessage(text);
       type = message.type;
-      if (message.type === MessageType.Subscribe) id = message.id;
+      if (message.type === MessageType.Subscribe || message.type === MessageType.Complete) id = message.id;
     } catch (error) {
       return this.#violation(`not a graphql-transport-ws message (${String((error as Error).message).slice(0, 100)})`);
     }
+    // The id comes back with every message of its operation: a long one would make the socket a mirror.
+    if (id !== undefined && id.length > MAX_OPERATION_ID_CHARS) return this.#violation(`an operation id longer than ${MAX_OPERATION_ID_CHARS} characters`);
+    if (type === MessageType.Complete) id = undefined;
     if (!CLIENT_MESSAGES.has(type)) return this.#violation(`a client may not send "${type}"`);
     const token = {};
     if (id !== undefined) this.#operations.set(id, token);

@@ -103,6 +103,13 @@ describe('WebSocket protocol abuse', () => {
     warn.mockRestore();
   });
 
+  it('closes the socket with 4400 when an operation id is longer than 128 characters (regression: a 10,000-character id came back with every message of its operation)', async () => {
+    const socket = await adminSocket();
+    expect(await socket.request('i'.repeat(128), '{ me { role } }')).toEqual({ data: { me: { role: 'ADMIN' } } });
+    socket.send({ type: 'subscribe', id: 'i'.repeat(10_000), payload: { query: '{ __typename }' } });
+    expect((await within(3000, 'close', socket.closed)).code).toBe(4400);
+  });
+
   it('closes a socket whose message is larger than the body limit with 1009 (regression: messages of up to 100 MB were read)', async () => {
     const socket = await adminSocket();
     socket.send({ type: 'subscribe', id: 'big', payload: { query: `{ me { role } } # ${'x'.repeat(MAX_MESSAGE_BYTES)}` } });
