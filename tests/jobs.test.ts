@@ -3,9 +3,7 @@
  * to one PostgreSQL database, each as a replica would run it, with one manual clock for all.
  */
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../server/clock.ts';
@@ -16,6 +14,7 @@ import { JobScheduler, scheduleJobs, type JobContext, type ScheduledJob } from '
 import { periodicJobs } from '../server/job-registry.ts';
 import { createLogger, type Logger } from '../server/logger.ts';
 import { createTestDatabase, startTestServer } from './support/server.ts';
+import { capturedLogger, until } from './support/signals.ts';
 
 const T0 = new Date('2026-03-01T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -40,26 +39,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** A logger whose lines the test reads. */
-function capturedLogger(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
-}
 
-/** Polls `condition` every 10 ms until it holds; fails after `ms`. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Row {
   every_ms: number;

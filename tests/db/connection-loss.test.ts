@@ -4,17 +4,15 @@
  * here at the worst moment, on the real PostgreSQL. An `error` event nobody listens to would be an
  * uncaught exception, which vitest reports as a failure of this file.
  */
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ormOptions } from '../../server/db/orm.ts';
 import { MIGRATION_LOCK_KEY, migrateUnderLock } from '../../server/db/migrate.ts';
 import { createPool, withConnection } from '../../server/db/pool.ts';
 import { inTransaction } from '../../server/db/sql.ts';
-import type { Logger } from '../../server/logger.ts';
 import { createTestDatabase } from '../support/server.ts';
+import { capturedLogger, until } from '../support/signals.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: pg.Client;
@@ -29,26 +27,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** A logger whose lines the test reads. */
-function capturedLogger(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
-}
 
-/** Polls `condition` every 20 ms until it holds; fails after `ms`. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Terminates backend `pid` and waits until it is gone from the server. */
 async function terminate(pid: number): Promise<void> {

@@ -14,6 +14,7 @@ import { startTestServer } from '../support/server.ts';
 import { makeReady, SUBMIT, type SubmitResult } from '../operations/support.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
 import { testShapes, type TestChannels } from './test-channels.ts';
+import { until } from '../support/signals.ts';
 
 /** A proxy to Redis that can be cut (connections dropped, new ones refused) and opened again on the same port. */
 async function cuttableProxy(target: URL) {
@@ -48,13 +49,6 @@ async function cuttableProxy(target: URL) {
   };
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!redisAvailable)('a Redis outage', () => {
   let pubsub: PubSub<TestChannels> | undefined;

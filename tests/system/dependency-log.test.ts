@@ -2,37 +2,12 @@
  * The outage log: a dependency that stops answering is logged when it fails, counted while it
  * stays down, and logged once more when it is back — whatever the number of failed calls.
  */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isDatabaseUnreachable, reportDatabaseError } from '../../server/db/pool.ts';
 import { DependencyLog, dependencyLog } from '../../server/system/dependency-log.ts';
-import type { Logger } from '../../server/logger.ts';
+import { capturedLogger, until } from '../support/signals.ts';
 
-interface Line {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
 
-function capturedLogger(): { logger: Logger; lines: () => Line[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
-}
-
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 

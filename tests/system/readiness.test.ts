@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { gqlOk } from '../support/graphql.ts';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/server.ts';
+import { until } from '../support/signals.ts';
 
 let ts: TestServer;
 let databaseName: string;
@@ -78,13 +79,6 @@ async function statusOf(path: string): Promise<{ status: number; ms: number }> {
   return { status: response.status, ms: Date.now() - started };
 }
 
-async function until(condition: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   // The server reaches its database through the proxy, so that the test can make it hang.
