@@ -8,8 +8,8 @@
 /** Documents longer than this are not cached (the dashboard's longest query is about 3,000 characters). */
 export const MAX_CACHED_DOCUMENT_CHARS = 64 * 1024;
 /** At most this many characters of documents are cached in all (a parsed document costs a few times its text). */
-export const MAX_CACHED_CHARS = 8 * 1024 * 1024;
-export const MAX_CACHED_DOCUMENTS = 1000;
+export const MAX_CACHED_CHARS = 2 * 1024 * 1024;
+export const MAX_CACHED_DOCUMENTS = 250;
 
 /** A least-recently-used map from a document's text, bounded by count and by the total length of the texts. */
 export class DocumentCache<T> {
