@@ -147,11 +147,13 @@ describe.skipIf(!redisAvailable)('two lookout serve replicas on one PostgreSQL a
     // Every section is checked (soft expectations), so a failing run tells all it found.
     // 0. The writers kept up: every service had a check stored after the flapping stopped.
     expect.soft(unsettled, 'services with no check stored within 15 s after the flapping stopped').toEqual([]);
-    // 1. The stalls were stalls: both replicas' writers waited on the lock, and nothing was inserted meanwhile.
+    // 1. The stalls were stalls: a writer waited on the lock, and nothing was inserted meanwhile. (Both
+    // replicas' writers are not always caught waiting: a replica keeps the claims of the services whose
+    // results it holds, so during a stall one replica may be checking every service.)
     const stallSummary = stalls.map((s, i) => `stall ${i + 1}: ${s.end - s.start} ms, ${s.waiters} writer(s) waiting, ${s.rowsAfter - s.rowsBefore} rows inserted meanwhile, first new check stored ${s.firstCheckAfterMs === undefined ? 'not within 15 s' : `${s.firstCheckAfterMs} ms after`}`);
     console.log(stallSummary.join('\n'));
     for (const s of stalls) {
-      expect.soft(s.waiters, stallSummary.join('\n')).toBeGreaterThanOrEqual(2);
+      expect.soft(s.waiters, stallSummary.join('\n')).toBeGreaterThanOrEqual(1);
       expect.soft(s.rowsAfter, stallSummary.join('\n')).toBe(s.rowsBefore);
       // 2. Checks are stored again right after each stall.
       expect.soft(s.firstCheckAfterMs ?? Infinity, stallSummary.join('\n')).toBeLessThanOrEqual(STORED_WITHIN_MS);
