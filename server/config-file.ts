@@ -228,6 +228,8 @@ export class ConfigFile {
   #watcher: FSWatcher | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Whether the last good load found a document: an empty file after one is a save caught halfway. */
+  #hadDocument = false;
 
   constructor(options: ConfigFileOptions) {
     this.#o = options;
@@ -244,7 +246,7 @@ export class ConfigFile {
 
   /** Reads, checks and applies the file; throws (ConfigFileError: path, entry, reason), so that start-up refuses a bad file. */
   load(): Promise<void> {
-    return this.#serial(() => this.#loadNow());
+    return this.#serial(() => this.#loadNow(false));
   }
 
   /** On SIGHUP or a change: never throws; false, with `error` set, when the last good configuration stays in force. */
@@ -255,7 +257,7 @@ export class ConfigFile {
       this.#waiting = undefined;
       if (this.#closed) return false;
       try {
-        await this.#loadNow();
+        await this.#loadNow(true);
         this.#o.logger.info({ reason, file: this.path }, 'config reloaded');
         return true;
       } catch (error) {
@@ -298,8 +300,14 @@ export class ConfigFile {
   }
 
   /** Every section checked first, then all applied in one transaction, then their in-memory switches. */
-  async #loadNow(): Promise<void> {
+  async #loadNow(reloading: boolean): Promise<void> {
     const document = this.path ? await readConfigDocument(this.path, this.#o.limits) : {};
+    // An editor or `>` truncates before it writes: a reload that reads between the two would remove
+    // every service and type the file declares. Emptying the file on purpose is written as such.
+    const empty = document === null || document === undefined;
+    if (reloading && empty && this.#hadDocument) {
+      throw new ConfigFileError(this.path, ['is empty (read while being saved?); to remove everything it declares, write the sections as empty lists, e.g. `services: []`']);
+    }
     const values = composeSections<unknown[]>(document, this.path, this.#sections.map((r) => r.section));
     const switches = await this.#o.orm.em.fork().transactional(async (tx) => {
       const after: ((() => void) | void)[] = [];
@@ -307,6 +315,7 @@ export class ConfigFile {
       return after;
     });
     for (const switchOver of switches) switchOver?.();
+    this.#hadDocument = !empty;
     this.error = null;
   }
 

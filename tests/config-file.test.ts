@@ -237,6 +237,17 @@ startup:
     await ts?.close();
   });
 
+  it('keeps the last good config when it reads the file empty mid-save (regression: a watch-triggered reload read a truncated file and removed every service and type)', async () => {
+    await fs.writeFile(file, ''); // what a save looks like between its truncate and its write
+    expect(await ts.server.app.configFile.reload('test')).toBe(false);
+    expect(await state()).toEqual({ services: ['api'], types: ['billing.invoice: Invoices'], configError: expect.stringMatching(/config-\d+\.yaml:\n {2}- is empty \(read while being saved\?\); .*`services: \[\]`/) });
+    await fs.writeFile(file, '# only a comment\n');
+    expect(await ts.server.app.configFile.reload('test')).toBe(false);
+    await fs.writeFile(file, GOOD);
+    expect(await ts.server.app.configFile.reload('test')).toBe(true);
+    expect(await state()).toEqual({ services: ['api'], types: ['billing.invoice: Invoices'], configError: null });
+  });
+
   it('is refused whole when one section is invalid: the others keep their last good values too', async () => {
     // Services change validly; operations do not.
     await fs.writeFile(file, GOOD.replace('services:', 'services:\n  - { name: cache, kind: tcp, target: "127.0.0.1:7" }').replace('label: Invoices', 'label: Invoices, maxAttempts: 0'));

@@ -125,11 +125,20 @@ export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolCli
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (err: Error) => (broken ??= err);
+  // A FATAL message from the server (terminated, shutting down) that answers a statement rejects
+  // only that statement: the client hears its socket close a moment later, when it may already be
+  // back in the pool (regression: a terminated connection was released as healthy).
+  const onMessage = (message: Error & { severity?: string }) => {
+    if (message.severity === 'FATAL' || message.severity === 'PANIC') broken ??= message;
+  };
+  const connection = (client as pg.PoolClient & { connection?: NodeJS.EventEmitter }).connection;
   client.on('error', onError);
+  connection?.on('errorMessage', onMessage);
   try {
     return await work(client, (reason) => (broken ??= reason));
   } finally {
     client.removeListener('error', onError);
+    connection?.removeListener('errorMessage', onMessage);
     client.release(broken);
   }
 }
