@@ -11,6 +11,7 @@ import { Migration20261130070508_window_recorded_at as M7 } from './Migration202
 import { Migration20261205133948_periodic_jobs as M8 } from './Migration20261205133948_periodic_jobs.ts';
 import { Migration20261205150000_transition_cursor as M9 } from './Migration20261205150000_transition_cursor.ts';
 import { Migration20261205160000_check_claimed_by as M10 } from './Migration20261205160000_check_claimed_by.ts';
+import { Migration20261205170000_alerting as M11 } from './Migration20261205170000_alerting.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205133948_periodic_jobs', class: M8 },
   { name: 'Migration20261205150000_transition_cursor', class: M9 },
   { name: 'Migration20261205160000_check_claimed_by', class: M10 },
+  { name: 'Migration20261205170000_alerting', class: M11 },
 ];

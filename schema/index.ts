@@ -16,3 +16,4 @@ import './operations.ts';
 import './dispatch.ts';
 import './run-events.ts';
 import './checklist.ts';
+import './alerting.ts';

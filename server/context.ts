@@ -10,6 +10,7 @@ import type { TransactionEvents } from './events/after-commit.ts';
 import type { ConfigFile } from './config-file.ts';
 import type { Monitoring } from './monitoring/monitor.ts';
 import type { Operations } from './operations/operations.ts';
+import type { Alerting } from './alerting/alerting.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -31,6 +32,7 @@ export interface App {
   configFile: ConfigFile;
   monitoring: Monitoring;
   operations: Operations;
+  alerting: Alerting;
   /** Base URL for links (setup, heartbeat pings). */
   publicUrl: string;
   config: Config;

@@ -21,6 +21,7 @@ import { createPubSub } from './events/pubsub.ts';
 import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
+import { Alerting } from './alerting/alerting.ts';
 import { createMetrics, monitoringStats, watchResultWriter } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
 
@@ -86,12 +87,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   watchResultWriter(metrics, monitoring.writer);
   const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, runJobs: options.runScheduler ?? true });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  // After monitoring: its section of the config file is applied after the services it names are synced.
+  const alerting = new Alerting({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, run: options.runScheduler ?? true, publicUrl: () => app.publicUrl });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
     await monitoring.start();
     await operations.start();
+    alerting.start();
     configFile.watch();
     if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
     const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
@@ -135,6 +139,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           ['the config file watch', () => configFile.close()],
           ['operations', () => operations.stop()],
           ['monitoring', () => monitoring.stop()],
+          ['alerting', () => alerting.stop()],
           ['pub/sub', () => pubsub.close()],
           ['the database', () => db.close()],
         ];
@@ -147,6 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await configFile.close().catch(() => {});
     await operations.stop().catch(() => {});
     await monitoring.stop().catch(() => {});
+    await alerting.stop().catch(() => {});
     await pubsub.close().catch(() => {});
     await db.close();
     throw error;

@@ -40,7 +40,8 @@ export interface AuditSpec<T> {
   when?: (result: T) => boolean;
 }
 
-const SECRET_KEYS = /^(password|currentPassword|newPassword|secret|token|leaseToken|authorization)$/i;
+/** Keys whose values never reach the audit log: credentials, and alert channels' secrets (a routing key, a URL that carries a token). */
+const SECRET_KEYS = /^(password|currentPassword|newPassword|secret|token|leaseToken|authorization|routingKey|routing_key|url|webhookUrl|webhook_url)$/i;
 
 /** The input as stored in the audit log: secrets replaced, long strings shortened. */
 export function summarizeInput(input: unknown): unknown {

@@ -10,5 +10,5 @@ export const entities = [
   Workspace, Tenant, OperationRun, IdempotencyKey, Worker, DispatchEvent, ChecklistOverride, PeriodicJobRow,
 ];
 
-/** Tables written with plain SQL (partitioned time series, rollups): the schema diff leaves them alone. */
-export const sqlOnlyTables = [/^health_checks/, /^health_rollups/];
+/** Tables written with plain SQL (partitioned time series, rollups, alerting's outbox and incidents): the schema diff leaves them alone. */
+export const sqlOnlyTables = [/^health_checks/, /^health_rollups/, /^alert_/, /^alerting_cursor$/, /^maintenance_windows$/];

@@ -60,6 +60,17 @@ export interface AccessChangedEvent {
   action: string;
 }
 
+/** An incident opened, changed (a transition, an acknowledgement, a delivery) or resolved: subscribers re-read it. */
+export interface AlertChangedEvent {
+  id: number;
+  service: string;
+  state: 'open' | 'resolved';
+  severity: 'warning' | 'critical';
+  status: Status;
+  acknowledged: boolean;
+  at: string;
+}
+
 /** The event-bus checker's probe: it must come back. */
 export interface ProbeEvent {
   id: string;
@@ -73,6 +84,7 @@ export const Channels = {
   checklistUpdated: 'operations.checklist',
   accessChanged: 'auth.changed',
   probe: 'event-bus.probe',
+  alertChanged: 'alerting.incident',
 } as const;
 
 /** Each channel's payload. */
@@ -83,6 +95,7 @@ export interface ChannelPayloads {
   [Channels.checklistUpdated]: ChecklistUpdatedEvent;
   [Channels.accessChanged]: AccessChangedEvent;
   [Channels.probe]: ProbeEvent;
+  [Channels.alertChanged]: AlertChangedEvent;
 }
 
 export type ChannelName = keyof ChannelPayloads;
@@ -112,4 +125,13 @@ export const payloadShapes: PayloadShapes<ChannelPayloads> = {
   [Channels.checklistUpdated]: object<ChecklistUpdatedEvent>({ ready: boolean, failing: arrayOf(string) }),
   [Channels.accessChanged]: object<AccessChangedEvent>({ action: string }),
   [Channels.probe]: object<ProbeEvent>({ id: string }),
+  [Channels.alertChanged]: object<AlertChangedEvent>({
+    id: integer,
+    service: string,
+    state: oneOf('open', 'resolved'),
+    severity: oneOf('warning', 'critical'),
+    status,
+    acknowledged: boolean,
+    at: instant,
+  }),
 };

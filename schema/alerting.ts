@@ -1,0 +1,423 @@
+/**
+ * Alerting through the API: incidents (alerts) with their transitions and deliveries, alert
+ * settings, channels (admins), maintenance windows (operators), acknowledgement, and the live
+ * `alertChanged` subscription. Resolvers check the scope, call server/alerting, map.
+ */
+import { filteredEvents } from '../server/events/pubsub.ts';
+import { Channels, type AlertChangedEvent } from '../server/events/channels.ts';
+import { NotFoundError } from '../server/errors.ts';
+import { formatDuration } from '../server/duration.ts';
+import { alertDeliveries, alertTransitions, getAlert, listAlerts, openCriticalCount, type AlertView, type DeliveryAttemptView, type DeliveryView, type AlertTransitionView } from '../server/alerting/queries.ts';
+import {
+  createChannel, createMaintenance, deleteChannel, deleteMaintenance, endMaintenance, findMaintenanceByName, listAlertConfigs, listChannels, updateAlertConfig, updateChannel, updateMaintenance,
+  type StoredAlertConfig, type StoredChannel,
+} from '../server/alerting/store.ts';
+import { currentOrNext, loadWindows, occurrenceAt, type StoredWindow } from '../server/alerting/maintenance.ts';
+import { maskedSettings, resolveSettings, type AlertSettings } from '../server/alerting/settings.ts';
+import { channelKinds } from '../server/alerting/channels/registry.ts';
+import { builder } from './builder.ts';
+import { ServiceStatusEnum } from './monitoring.ts';
+
+const VIEW = { 'platform.access_system_panel': true } as const;
+const OPERATE = { 'platform.operations.manage': true } as const;
+const ADMIN = { 'platform.system.admin': true } as const;
+
+const AlertStateEnum = builder.enumType('AlertState', { values: { OPEN: { value: 'open' }, RESOLVED: { value: 'resolved' } } as const });
+const AlertStateFilterEnum = builder.enumType('AlertStateFilter', {
+  values: { OPEN: { value: 'open' }, RESOLVED: { value: 'resolved' }, ACKNOWLEDGED: { value: 'acknowledged' }, UNACKNOWLEDGED: { value: 'unacknowledged' } } as const,
+});
+const SeverityEnum = builder.enumType('AlertSeverity', { values: { WARNING: { value: 'warning' }, CRITICAL: { value: 'critical' } } as const });
+const DeliveryStateEnum = builder.enumType('AlertDeliveryState', { values: { PENDING: { value: 'pending' }, SENT: { value: 'sent' }, FAILED: { value: 'failed' } } as const });
+
+const TransitionRef = builder.objectRef<AlertTransitionView>('AlertTransition').implement({
+  fields: (t) => ({
+    previousStatus: t.string({ nullable: true, resolve: (r) => r.previousStatus }),
+    status: t.exposeString('status', { description: 'healthy, degraded, down or paused.' }),
+    reason: t.exposeString('reason'),
+    at: t.field({ type: 'DateTime', resolve: (r) => r.at }),
+  }),
+});
+
+const AttemptRef = builder.objectRef<DeliveryAttemptView>('AlertDeliveryAttempt').implement({
+  fields: (t) => ({
+    attempt: t.exposeInt('attempt'),
+    startedAt: t.field({ type: 'DateTime', resolve: (a) => a.startedAt }),
+    latencyMs: t.exposeInt('latencyMs'),
+    ok: t.exposeBoolean('ok'),
+    statusCode: t.int({ nullable: true, resolve: (a) => a.statusCode }),
+    error: t.string({ nullable: true, resolve: (a) => a.error }),
+    detail: t.string({ nullable: true, description: "The receiver's answer, shortened.", resolve: (a) => a.detail }),
+  }),
+});
+
+const DeliveryRef = builder.objectRef<DeliveryView>('AlertDelivery').implement({
+  description: 'One notice to one channel, from the outbox: retried with backoff, every attempt recorded.',
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    channel: t.exposeString('channel'),
+    event: t.exposeString('event', { description: 'trigger, remind, acknowledge or resolve.' }),
+    messageId: t.exposeString('messageId', { description: 'The same on every attempt (the webhook-id header).' }),
+    state: t.field({ type: DeliveryStateEnum, resolve: (d) => d.state }),
+    attempts: t.exposeInt('attempts'),
+    maxAttempts: t.exposeInt('maxAttempts'),
+    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.nextAttemptAt }),
+    createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
+    sentAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.sentAt }),
+    lastError: t.string({ nullable: true, resolve: (d) => d.lastError }),
+    log: t.field({ type: [AttemptRef], description: 'Every attempt, oldest first.', resolve: (d) => d.log }),
+  }),
+});
+
+export const AlertRef = builder.objectRef<AlertView>('Alert').implement({
+  description: "An incident: a service's time out of health, from its first bad transition to its recovery.",
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    service: t.exposeString('service'),
+    displayName: t.exposeString('displayName'),
+    state: t.field({ type: AlertStateEnum, resolve: (a) => a.state }),
+    severity: t.field({ type: SeverityEnum, description: 'The worst reached: degraded is WARNING, down is CRITICAL.', resolve: (a) => a.severity }),
+    status: t.field({ type: ServiceStatusEnum, description: "The service's status in the incident (its last one when resolved).", resolve: (a) => a.status }),
+    reason: t.exposeString('reason'),
+    startedAt: t.field({ type: 'DateTime', resolve: (a) => a.startedAt }),
+    openedAt: t.field({ type: 'DateTime', description: 'When alerting recorded it.', resolve: (a) => a.openedAt }),
+    acknowledged: t.boolean({ resolve: (a) => !!a.acknowledgedAt }),
+    acknowledgedAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.acknowledgedAt }),
+    acknowledgedBy: t.string({ nullable: true, resolve: (a) => a.acknowledgedBy }),
+    resolvedAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.resolvedAt }),
+    resolution: t.string({ nullable: true, description: 'recovered or paused.', resolve: (a) => a.resolution }),
+    suppressedBy: t.string({ nullable: true, description: 'Why nobody is paged: `caused by <service>` or `maintenance "<window>"`.', resolve: (a) => a.suppressedBy }),
+    notifiedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the external channels were first told (null: not yet).', resolve: (a) => a.notifiedAt }),
+    nextNoticeAt: t.field({ type: 'DateTime', nullable: true, description: 'When the escalation or the next reminder is due.', resolve: (a) => (a.state === 'open' ? a.nextNoticeAt : null) }),
+    reminders: t.exposeInt('reminders'),
+    channels: t.stringList({ description: 'The channels told of it.', resolve: (a) => a.told }),
+    transitions: t.field({ type: [TransitionRef], resolve: (a, _args, ctx) => alertTransitions(ctx.app.sql, a.id) }),
+    deliveries: t.field({ type: [DeliveryRef], resolve: (a, _args, ctx) => alertDeliveries(ctx.app.sql, a.id) }),
+  }),
+});
+
+const SettingsRef = builder.objectRef<AlertSettings>('AlertSettings').implement({
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled'),
+    channels: t.stringList({ description: 'The external channels; the dashboard is always told.', resolve: (s) => s.channels }),
+    escalationDelay: t.string({ description: 'A duration ("5m").', resolve: (s) => formatDuration(s.escalationDelayMs) }),
+    minDuration: t.string({ resolve: (s) => formatDuration(s.minDurationMs) }),
+    remindEvery: t.string({ description: 'A duration, or "off".', resolve: (s) => (s.remindEveryMs ? formatDuration(s.remindEveryMs) : 'off') }),
+    notifyRecovery: t.exposeBoolean('notifyRecovery'),
+  }),
+});
+
+const AlertConfigRef = builder.objectRef<StoredAlertConfig & { defaults: StoredAlertConfig['own'] }>('AlertConfig').implement({
+  description: "A service's alert settings (or the default's, `service` null): what it sets itself, and what is in force.",
+  fields: (t) => ({
+    service: t.string({ nullable: true, resolve: (c) => c.service }),
+    source: t.string({ nullable: true, description: 'config (the file; change it there), api, or null when nothing is set.', resolve: (c) => c.source }),
+    own: t.field({ type: 'JSON', description: 'The fields it sets itself (the rest come from the default).', resolve: (c) => c.own }),
+    effective: t.field({ type: SettingsRef, resolve: (c) => resolveSettings(c.own, c.service === null ? {} : c.defaults) }),
+    updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.updatedAt }),
+  }),
+});
+
+const ChannelRef = builder.objectRef<StoredChannel>('AlertChannel').implement({
+  description: 'A named place notices go. Its secrets (webhook secret, routing key, password, a URL with a token) are write-only.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    kind: t.exposeString('kind'),
+    settings: t.field({ type: 'JSON', description: 'Its settings without the secret ones.', resolve: (c) => maskedSettings(c.kind, c.settings).settings }),
+    secretsSet: t.stringList({ description: 'The secret settings it has (their values are never shown).', resolve: (c) => maskedSettings(c.kind, c.settings).secrets }),
+    source: t.exposeString('source'),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+  }),
+});
+
+const ChannelKindRef = builder.objectRef<{ kind: string; description: string; secretFields: readonly string[] }>('AlertChannelKind').implement({
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    description: t.exposeString('description'),
+    secretFields: t.stringList({ resolve: (k) => [...k.secretFields] }),
+  }),
+});
+
+const TestOutcomeRef = builder
+  .objectRef<{ channel: string; messageId: string; ok: boolean; statusCode: number | null; latencyMs: number; error: string | null; detail: string | null }>('AlertChannelTest')
+  .implement({
+    fields: (t) => ({
+      channel: t.exposeString('channel'),
+      messageId: t.exposeString('messageId'),
+      ok: t.exposeBoolean('ok'),
+      statusCode: t.int({ nullable: true, resolve: (o) => o.statusCode }),
+      latencyMs: t.exposeInt('latencyMs'),
+      error: t.string({ nullable: true, resolve: (o) => o.error }),
+      detail: t.string({ nullable: true, resolve: (o) => o.detail }),
+    }),
+  });
+
+const WindowRef = builder.objectRef<StoredWindow>('MaintenanceWindow').implement({
+  description: 'A time when notices are held for some services (or all): one-off, or recurring by an RFC 5545 rule.',
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    name: t.exposeString('name'),
+    services: t.stringList({ resolve: (w) => w.services }),
+    tags: t.stringList({ resolve: (w) => w.tags }),
+    all: t.boolean({ resolve: (w) => w.everything }),
+    startsAt: t.field({ type: 'DateTime', resolve: (w) => w.startsAt }),
+    endsAt: t.field({ type: 'DateTime', nullable: true, description: 'A one-off window\'s end.', resolve: (w) => w.endsAt }),
+    rrule: t.string({ nullable: true, resolve: (w) => w.rrule }),
+    duration: t.string({ nullable: true, description: 'Each occurrence of a recurring window.', resolve: (w) => (w.durationMs ? formatDuration(w.durationMs) : null) }),
+    reason: t.string({ nullable: true, resolve: (w) => w.reason }),
+    endWhenHealthy: t.exposeBoolean('endWhenHealthy'),
+    endedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was ended early.', resolve: (w) => w.endedAt }),
+    active: t.boolean({ resolve: (w, _a, ctx) => occurrenceAt(w, ctx.app.clock.now()) !== null }),
+    currentOrNextStart: t.field({ type: 'DateTime', nullable: true, resolve: (w, _a, ctx) => currentOrNext(w, ctx.app.clock.now())?.start ?? null }),
+    currentOrNextEnd: t.field({ type: 'DateTime', nullable: true, resolve: (w, _a, ctx) => currentOrNext(w, ctx.app.clock.now())?.end ?? null }),
+    source: t.exposeString('source'),
+    createdBy: t.string({ nullable: true, resolve: (w) => w.createdBy }),
+    createdAt: t.field({ type: 'DateTime', resolve: (w) => w.createdAt }),
+  }),
+});
+
+const AlertFilterInput = builder.inputType('AlertFilter', {
+  fields: (t) => ({
+    service: t.string({ required: false }),
+    severity: t.field({ type: SeverityEnum, required: false }),
+    state: t.field({ type: AlertStateFilterEnum, required: false }),
+    since: t.field({ type: 'DateTime', required: false, description: 'Incidents still open at or resolved after this instant.' }),
+    until: t.field({ type: 'DateTime', required: false, description: 'Incidents started at or before this instant.' }),
+    limit: t.int({ required: false, description: '1–500, default 50.' }),
+    offset: t.int({ required: false }),
+  }),
+});
+
+const AlertConfigInput = builder.inputType('AlertConfigInput', {
+  fields: (t) => ({
+    enabled: t.boolean({ required: false }),
+    channels: t.stringList({ required: false, description: 'Channel names (the dashboard is always told).' }),
+    escalationDelay: t.string({ required: false, description: 'A duration: "0s" (at once) to "7d".' }),
+    minDuration: t.string({ required: false, description: 'How long a bad status must last before anyone is notified.' }),
+    remindEvery: t.string({ required: false, description: 'A duration of at least "1m", or "off".' }),
+    notifyRecovery: t.boolean({ required: false }),
+    reset: t.stringList({ required: false, description: 'Fields to take from the default again.' }),
+  }),
+});
+
+const ChannelInput = builder.inputType('AlertChannelInput', {
+  fields: (t) => ({
+    name: t.string(),
+    kind: t.string({ description: 'webhook, slack, pagerduty or email.' }),
+    settings: t.field({ type: 'JSON', description: "The kind's settings (webhook: url, secret; slack: url; pagerduty: routingKey; email: host, port, from, to…)." }),
+  }),
+});
+
+const MaintenanceInput = builder.inputType('MaintenanceWindowInput', {
+  fields: (t) => ({
+    name: t.string(),
+    services: t.stringList({ required: false }),
+    tags: t.stringList({ required: false }),
+    all: t.boolean({ required: false }),
+    start: t.field({ type: 'DateTime', required: false, description: 'Default: now.' }),
+    end: t.field({ type: 'DateTime', required: false }),
+    duration: t.string({ required: false, description: 'A one-off window from its start, or each occurrence of a recurring one ("30m").' }),
+    rrule: t.string({ required: false, description: 'RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3".' }),
+    reason: t.string({ required: false }),
+    endWhenHealthy: t.boolean({ required: false, description: 'A one-off window ends by itself once a service it covers is healthy again.' }),
+  }),
+});
+
+const definedInput = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
+const configsWithDefaults = (configs: StoredAlertConfig[]) => {
+  const defaults = configs.find((c) => c.service === null)?.own ?? {};
+  return configs.map((c) => ({ ...c, defaults }));
+};
+
+builder.queryFields((t) => ({
+  alerts: t.field({
+    type: [AlertRef],
+    description: 'Incidents: open ones first, then the most recent.',
+    authScopes: VIEW,
+    args: { filter: t.arg({ type: AlertFilterInput, required: false }) },
+    resolve: (_r, { filter }, ctx) => listAlerts(ctx.app.sql, filter ?? {}),
+  }),
+  alert: t.field({
+    type: AlertRef,
+    nullable: true,
+    authScopes: VIEW,
+    args: { id: t.arg.int() },
+    resolve: (_r, { id }, ctx) => getAlert(ctx.app.sql, id),
+  }),
+  openCriticalAlerts: t.int({
+    description: 'Open critical incidents that page someone (the dashboard banner).',
+    authScopes: VIEW,
+    resolve: (_r, _a, ctx) => openCriticalCount(ctx.app.sql),
+  }),
+  alertConfigs: t.field({
+    type: [AlertConfigRef],
+    description: 'The default alert settings (service null) and each service\'s.',
+    authScopes: VIEW,
+    args: { service: t.arg.string({ required: false }) },
+    resolve: async (_r, { service }, ctx) => {
+      const all = configsWithDefaults(await listAlertConfigs(ctx.app.sql));
+      return service ? all.filter((c) => c.service === service) : all;
+    },
+  }),
+  alertChannels: t.field({ type: [ChannelRef], authScopes: VIEW, resolve: (_r, _a, ctx) => listChannels(ctx.app.sql) }),
+  alertChannelKinds: t.field({ type: [ChannelKindRef], authScopes: VIEW, resolve: () => channelKinds().filter((k) => k.kind !== 'dashboard') }),
+  maintenanceWindows: t.field({
+    type: [WindowRef],
+    authScopes: VIEW,
+    args: { includeEnded: t.arg.boolean({ required: false }) },
+    resolve: (_r, { includeEnded }, ctx) => loadWindows(ctx.app.sql, { includeEnded: includeEnded ?? false }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  acknowledgeAlert: t.field({
+    type: AlertRef,
+    description: 'Stops escalation and reminders for an open incident; PagerDuty and webhook channels told of it are told.',
+    authScopes: OPERATE,
+    args: { id: t.arg.int() },
+    resolve: async (_r, { id }, ctx) => {
+      await ctx.auditedSql((sql, events) => ctx.app.alerting.acknowledge(sql, events, id, ctx.actor?.label ?? 'unknown'), {
+        action: 'alerting.alert.acknowledge',
+        input: { id },
+        target: { type: 'alert', id: String(id) },
+        when: (changed) => changed,
+      });
+      const alert = await getAlert(ctx.app.sql, id);
+      if (!alert) throw new NotFoundError('Alert', String(id));
+      return alert;
+    },
+  }),
+  updateAlertConfig: t.field({
+    type: AlertConfigRef,
+    description: "Sets a service's alert settings (or the default's, without `service`); fields left out stay as they are.",
+    authScopes: OPERATE,
+    args: { service: t.arg.string({ required: false }), input: t.arg({ type: AlertConfigInput }) },
+    resolve: async (_r, { service, input }, ctx) => {
+      const { reset, ...fields } = input;
+      const { config } = await ctx.auditedSql((sql) => updateAlertConfig(sql, service ?? null, definedInput(fields), reset ?? [], ctx.app.clock.now()), {
+        action: 'alerting.config.update',
+        input: { service: service ?? null, ...input },
+        target: { type: 'alert_config', id: service ?? 'default' },
+        when: (r) => r.changed,
+      });
+      return configsWithDefaults([...(await listAlertConfigs(ctx.app.sql)).filter((c) => c.service === null), config]).at(-1)!;
+    },
+  }),
+  createAlertChannel: t.field({
+    type: ChannelRef,
+    authScopes: ADMIN,
+    args: { input: t.arg({ type: ChannelInput }) },
+    resolve: (_r, { input }, ctx) =>
+      ctx.auditedSql((sql) => createChannel(sql, input as { name: string; kind: string; settings: unknown }, ctx.app.clock.now()), {
+        action: 'alerting.channel.create',
+        input: { ...input },
+        targetOf: (c) => ({ type: 'alert_channel', id: c.name }),
+      }),
+  }),
+  updateAlertChannel: t.field({
+    type: ChannelRef,
+    description: 'Replaces its settings; a secret left out keeps its value.',
+    authScopes: ADMIN,
+    args: { name: t.arg.string(), settings: t.arg({ type: 'JSON' }) },
+    resolve: async (_r, { name, settings }, ctx) =>
+      (
+        await ctx.auditedSql((sql) => updateChannel(sql, name, settings, ctx.app.clock.now()), {
+          action: 'alerting.channel.update',
+          input: { name, settings },
+          target: { type: 'alert_channel', id: name },
+          when: (r) => r.changed,
+        })
+      ).channel,
+  }),
+  deleteAlertChannel: t.boolean({
+    authScopes: ADMIN,
+    args: { name: t.arg.string() },
+    resolve: async (_r, { name }, ctx) => {
+      await ctx.auditedSql((sql) => deleteChannel(sql, name), { action: 'alerting.channel.delete', input: { name }, target: { type: 'alert_channel', id: name } });
+      return true;
+    },
+  }),
+  testAlertChannel: t.field({
+    type: TestOutcomeRef,
+    description: 'Sends a test notice through the channel now and returns what the receiver answered.',
+    authScopes: ADMIN,
+    args: { name: t.arg.string() },
+    resolve: (_r, { name }, ctx) =>
+      ctx.auditedSql((sql) => ctx.app.alerting.testChannel(sql, name), { action: 'alerting.channel.test', input: { name }, target: { type: 'alert_channel', id: name } }),
+  }),
+  createMaintenanceWindow: t.field({
+    type: WindowRef,
+    authScopes: OPERATE,
+    args: { input: t.arg({ type: MaintenanceInput }) },
+    resolve: (_r, { input }, ctx) =>
+      ctx.auditedSql((sql) => createMaintenance(sql, definedInput(input), ctx.actor?.label ?? 'unknown', ctx.app.clock.now()), {
+        action: 'alerting.maintenance.create',
+        input: { ...input },
+        targetOf: (w) => ({ type: 'maintenance_window', id: w.name }),
+      }),
+  }),
+  updateMaintenanceWindow: t.field({
+    type: WindowRef,
+    authScopes: OPERATE,
+    args: { id: t.arg.int(), input: t.arg({ type: MaintenanceInput }) },
+    resolve: async (_r, { id, input }, ctx) =>
+      (
+        await ctx.auditedSql((sql) => updateMaintenance(sql, id, definedInput(input), ctx.app.clock.now()), {
+          action: 'alerting.maintenance.update',
+          input: { id, ...input },
+          target: { type: 'maintenance_window', id: String(id) },
+          when: (r) => r.changed,
+        })
+      ).window,
+  }),
+  endMaintenanceWindow: t.field({
+    type: WindowRef,
+    description: 'Ends a window now (a recurring one for good); what it held back is looked at again at once.',
+    authScopes: OPERATE,
+    args: { id: t.arg.int({ required: false }), name: t.arg.string({ required: false }) },
+    resolve: async (_r, { id, name }, ctx) => {
+      const target = id ?? (name ? (await findMaintenanceByName(ctx.app.sql, name)).id : null);
+      if (target === null) throw new NotFoundError('Maintenance window', '(give id or name)');
+      const { window } = await ctx.auditedSql(
+        async (sql, events) => {
+          const ended = await endMaintenance(sql, target, ctx.app.clock.now());
+          if (ended.changed) events.afterCommit(() => ctx.app.alerting.wake());
+          return ended;
+        },
+        { action: 'alerting.maintenance.end', input: { id: target }, target: { type: 'maintenance_window', id: String(target) }, when: (r) => r.changed },
+      );
+      return window;
+    },
+  }),
+  deleteMaintenanceWindow: t.boolean({
+    authScopes: OPERATE,
+    args: { id: t.arg.int() },
+    resolve: async (_r, { id }, ctx) => {
+      await ctx.auditedSql(
+        async (sql, events) => {
+          const deleted = await deleteMaintenance(sql, id, ctx.app.clock.now());
+          events.afterCommit(() => ctx.app.alerting.wake());
+          return deleted;
+        },
+        { action: 'alerting.maintenance.delete', input: { id }, target: { type: 'maintenance_window', id: String(id) } },
+      );
+      return true;
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  alertChanged: t.field({
+    type: AlertRef,
+    description: 'Every incident opened, changed (a transition, an acknowledgement, a delivery) or resolved, optionally of one service.',
+    authScopes: VIEW,
+    args: { service: t.arg.string({ required: false }) },
+    subscribe: (_r, { service }, ctx) => filteredEvents(ctx.app.pubsub, Channels.alertChanged, (e: AlertChangedEvent) => !service || e.service === service),
+    resolve: async (event, _a, ctx) => {
+      const alert = await getAlert(ctx.app.sql, event.id);
+      if (!alert) throw new NotFoundError('Alert', String(event.id)); // its service was deleted since
+      return alert;
+    },
+  }),
+}));
+

@@ -1,0 +1,260 @@
+/**
+ * The alerting capability as the server runs it: its sections of the config file, the pass that
+ * turns the exact transition stream into incidents and due notices (incidents.ts, one replica at a
+ * time), the outbox that delivers them (outbox.ts, every replica), and what the API asks of it.
+ *
+ * Both loops are woken rather than left to poll: the pass when a transition is published (on any
+ * replica) and the outbox when a pass has put deliveries in it; each also looks on its own every
+ * poll period, so a lost wake-up costs at most that.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { PubSub } from '../events/pubsub.ts';
+import type { TransactionEvents } from '../events/after-commit.ts';
+import { Channels } from '../events/channels.ts';
+import type { ConfigFile } from '../config-file.ts';
+import { inTransaction, type SqlClient } from '../db/sql.ts';
+import { reportDatabaseError } from '../db/pool.ts';
+import { ConflictError } from '../errors.ts';
+import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
+import { acknowledgeIncident, alertingPass, newMessageId, type PassContext, type PassResult } from './incidents.ts';
+import { attemptSend, deliverDue } from './outbox.ts';
+import { findChannel } from './store.ts';
+import type { Notice } from './channels/channel.ts';
+
+export interface AlertingOptions {
+  orm: MikroORM;
+  sql: pg.Pool;
+  pubsub: PubSub;
+  clock: Clock;
+  logger: Logger;
+  configFile?: ConfigFile;
+  /** Run the loops (off in tests that drive passes by hand with `runPass` and `deliver`). */
+  run?: boolean;
+  /** The dashboard's base URL, for links in notices. */
+  publicUrl?: () => string;
+  /** How often (real time) each loop looks on its own; default 250 ms for the pass, 1 s for the outbox. */
+  passPollMs?: number;
+  outboxPollMs?: number;
+}
+
+/** A loop that runs `work` again at once while it says there is more, else after `pollMs` or a wake-up. */
+class Loop {
+  #active = false;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #done: Promise<void> | undefined;
+  readonly work: () => Promise<boolean>;
+  readonly pollMs: number;
+  readonly onError: (error: unknown) => void;
+  constructor(work: () => Promise<boolean>, pollMs: number, onError: (error: unknown) => void) {
+    this.work = work;
+    this.pollMs = pollMs;
+    this.onError = onError;
+  }
+
+  start(): void {
+    if (this.#active) return;
+    this.#active = true;
+    this.#done = this.#run();
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#active = false;
+    this.#wake?.();
+    await this.#done;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#active) {
+      this.#woken = false;
+      let more = false;
+      try {
+        more = await this.work();
+      } catch (error) {
+        if (this.#active) this.onError(error);
+      }
+      if (!this.#active) break;
+      if (more || this.#woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.pollMs);
+        timer.unref();
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+}
+
+export class Alerting {
+  readonly owner = `${hostname().slice(0, 100)}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly #o: AlertingOptions;
+  readonly #pass: Loop;
+  readonly #outbox: Loop;
+  #listening: AbortController | undefined;
+
+  constructor(options: AlertingOptions) {
+    this.#o = options;
+    this.#pass = new Loop(async () => (await this.runPass()).more, options.passPollMs ?? 250, (error) => reportDatabaseError(options.logger, error, 'the alerting pass failed'));
+    this.#outbox = new Loop(async () => (await this.deliver()) > 0, options.outboxPollMs ?? 1000, (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'));
+    options.configFile?.register(alertingSection, (config, tx) => this.#applyAlerting(config, tx));
+    options.configFile?.register(maintenanceSection(() => options.clock.now()), (config, tx) => this.#applyMaintenance(config, tx));
+  }
+
+  start(): void {
+    if (this.#o.run === false) return;
+    this.#pass.start();
+    this.#outbox.start();
+    // A transition published (by this replica or another) is a reason to look now; the stream, not
+    // this event, is what the pass reads.
+    this.#listening = new AbortController();
+    const transitions = this.#o.pubsub.subscribe(Channels.statusChanged, this.#listening.signal);
+    void (async () => {
+      try {
+        for await (const _ of transitions) this.#pass.wake();
+      } catch {
+        // The subscription ended with the pub/sub; polling goes on.
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#listening?.abort();
+    await Promise.all([this.#pass.stop(), this.#outbox.stop()]);
+  }
+
+  /** Look at the transition stream now (results were stored on this replica). */
+  wake(): void {
+    this.#pass.wake();
+  }
+
+  #passContext(): PassContext {
+    return { now: this.#o.clock.now(), publicUrl: this.#o.publicUrl?.() ?? '', wakeOutbox: () => this.#outbox.wake() };
+  }
+
+  /** One pass over the transition stream and the due notices (tests drive it by hand). */
+  runPass(): Promise<PassResult> {
+    return inTransaction(this.#o.sql, (sql, events) => alertingPass(sql, events, this.#passContext()), this.#o.pubsub);
+  }
+
+  /** Sends what is due in the outbox; returns how many deliveries it attempted. */
+  deliver(): Promise<number> {
+    return deliverDue({ sql: this.#o.sql, pubsub: this.#o.pubsub, logger: this.#o.logger, now: () => this.#o.clock.now(), owner: this.owner });
+  }
+
+  /** Passes and deliveries until neither finds work (tests with a manual clock). */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      const pass = await this.runPass();
+      const sent = await this.deliver();
+      if (!pass.more && !pass.transitions && !pass.notices && !sent) return;
+    }
+  }
+
+  acknowledge(sql: SqlClient, events: TransactionEvents, id: number, by: string): Promise<boolean> {
+    return acknowledgeIncident(sql, events, id, by, this.#passContext());
+  }
+
+  /** Sends a test notice through a channel now (not through the outbox) and returns the outcome. */
+  async testChannel(sql: SqlClient, name: string) {
+    const channel = await findChannel(sql, name);
+    const now = this.#o.clock.now();
+    const notice: Notice = {
+      id: newMessageId(),
+      event: 'test',
+      at: now.toISOString(),
+      incident: {
+        id: 0, key: 'lookout-test', service: 'lookout', displayName: 'Lookout', severity: 'warning', status: 'healthy',
+        reason: `A test notice from Lookout to the channel "${channel.name}".`, startedAt: now.toISOString(),
+        acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, url: this.#o.publicUrl?.() || null,
+      },
+    };
+    const outcome = await attemptSend(channel.kind, channel.settings, notice);
+    return { channel: channel.name, messageId: notice.id, ok: outcome.ok, statusCode: outcome.statusCode ?? null, latencyMs: outcome.latencyMs, error: outcome.error ?? null, detail: outcome.receipt?.detail ?? null };
+  }
+
+  /** Alerting's section of a valid config file, in the loader's transaction (after monitoring synced the services). */
+  async #applyAlerting(config: AlertingConfig, tx: EntityManager): Promise<() => void> {
+    const run = (query: string, params: unknown[] = []) => tx.getConnection().execute(query, params, 'all', tx.getTransactionContext()) as Promise<Record<string, any>[]>;
+    const now = this.#o.clock.now();
+    const names = JSON.stringify(config.channels.map((c) => c.name));
+    const held = await run(`select name from alert_channels where source = 'api' and name in (select jsonb_array_elements_text(?::jsonb))`, [names]);
+    if (held.length) throw new ConflictError(`The config file declares the alert channel "${held[0].name}", but an API channel already has that name; rename one of them.`);
+    for (const channel of config.channels) {
+      await run(
+        `insert into alert_channels (name, kind, settings, source, created_at, updated_at) values (?, ?, ?::jsonb, 'config', ?, ?)
+         on conflict (name) do update set kind = excluded.kind, settings = excluded.settings, updated_at = excluded.updated_at
+         where alert_channels.kind <> excluded.kind or alert_channels.settings <> excluded.settings`,
+        [channel.name, channel.kind, JSON.stringify(channel.settings), now, now],
+      );
+    }
+    await run(`delete from alert_channels where source = 'config' and name not in (select jsonb_array_elements_text(?::jsonb))`, [names]);
+    const settingsRow = (settings: Record<string, unknown>) => [
+      settings.enabled ?? null,
+      settings.channels === undefined ? null : JSON.stringify(settings.channels),
+      settings.escalationDelayMs ?? null,
+      settings.minDurationMs ?? null,
+      settings.remindEveryMs ?? null,
+      settings.notifyRecovery ?? null,
+    ];
+    const columns = `enabled = ?, channels = case when ?::jsonb is null then null else array(select jsonb_array_elements_text(?::jsonb)) end,
+      escalation_delay_ms = ?, min_duration_ms = ?, remind_every_ms = ?, notify_recovery = ?, source = 'config', updated_at = ?`;
+    const setValues = (settings: Record<string, unknown>) => {
+      const [enabled, channels, ...rest] = settingsRow(settings);
+      return [enabled, channels, channels, ...rest, now];
+    };
+    // The default: the file's when it has one; an API default is left alone when the file has none.
+    const [defaultRow] = await run('select id, source from alert_configs where service_id is null');
+    if (config.defaults) {
+      if (defaultRow?.source === 'api') throw new ConflictError('The config file declares alerting.defaults, but the defaults were set through the API; remove them there first (updateAlertConfig with reset) or from the file.');
+      if (defaultRow) await run(`update alert_configs set ${columns} where id = ?`, [...setValues(config.defaults), defaultRow.id]);
+      else await run(`insert into alert_configs (service_id, source, updated_at) values (null, 'config', ?) returning id`, [now]).then(([row]) => run(`update alert_configs set ${columns} where id = ?`, [...setValues(config.defaults!), row.id]));
+    } else if (defaultRow?.source === 'config') {
+      await run('delete from alert_configs where id = ?', [defaultRow.id]);
+    }
+    const declared = new Set<number>();
+    for (const { name, settings } of config.services) {
+      const [service] = await run('select id from services where name = ?', [name]);
+      if (!service) continue; // monitoring refused it already, or it is not a service of the file
+      declared.add(service.id);
+      const [row] = await run('select id, source from alert_configs where service_id = ?', [service.id]);
+      const id = row?.id ?? (await run(`insert into alert_configs (service_id, source, updated_at) values (?, 'config', ?) returning id`, [service.id, now]))[0].id;
+      await run(`update alert_configs set ${columns} where id = ?`, [...setValues(settings), id]);
+    }
+    await run(`delete from alert_configs where source = 'config' and service_id is not null and service_id not in (select jsonb_array_elements_text(?::jsonb)::int)`, [JSON.stringify([...declared])]);
+    return () => this.#pass.wake();
+  }
+
+  async #applyMaintenance(config: MaintenanceConfig, tx: EntityManager): Promise<() => void> {
+    const run = (query: string, params: unknown[] = []) => tx.getConnection().execute(query, params, 'all', tx.getTransactionContext()) as Promise<Record<string, any>[]>;
+    const names = JSON.stringify(config.windows.map((w) => w.name));
+    const held = await run(`select name from maintenance_windows where source = 'api' and name in (select jsonb_array_elements_text(?::jsonb))`, [names]);
+    if (held.length) throw new ConflictError(`The config file declares the maintenance window "${held[0].name}", but one created through the API already has that name; rename one of them.`);
+    const now = this.#o.clock.now();
+    for (const w of config.windows) {
+      const values = [w.name, JSON.stringify(w.services), JSON.stringify(w.tags), w.everything, w.startsAt, w.endsAt, w.rrule, w.durationMs, w.reason, w.endWhenHealthy];
+      await run(
+        `insert into maintenance_windows (name, services, tags, everything, starts_at, ends_at, rrule, duration_ms, reason, end_when_healthy, source, created_by, created_at)
+         values (?, array(select jsonb_array_elements_text(?::jsonb)), array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?, ?, 'config', 'config file', ?)
+         on conflict (name) do update set services = excluded.services, tags = excluded.tags, everything = excluded.everything, ends_at = excluded.ends_at,
+           rrule = excluded.rrule, duration_ms = excluded.duration_ms, reason = excluded.reason, end_when_healthy = excluded.end_when_healthy,
+           starts_at = case when excluded.rrule is null and maintenance_windows.rrule is null and excluded.ends_at = maintenance_windows.ends_at then maintenance_windows.starts_at else excluded.starts_at end`,
+        [...values, now],
+      );
+    }
+    await run(`delete from maintenance_windows where source = 'config' and name not in (select jsonb_array_elements_text(?::jsonb))`, [names]);
+    return () => this.#pass.wake();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Maintenance windows: which are in force at an instant, and for which services. One-off windows
+ * run from `starts_at` to `ends_at`; recurring ones (an RFC 5545 rule, expanded with `rrule`) last
+ * `duration_ms` from each occurrence. A window ended early (`ended_at`) is over for good.
+ */
+import type { SqlClient } from '../db/sql.ts';
+import { parseRule } from './settings.ts';
+
+export interface StoredWindow {
+  id: number;
+  name: string;
+  services: string[];
+  tags: string[];
+  everything: boolean;
+  startsAt: Date;
+  endsAt: Date | null;
+  rrule: string | null;
+  durationMs: number | null;
+  reason: string | null;
+  endWhenHealthy: boolean;
+  endedAt: Date | null;
+  source: string;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** A window's occurrence: the one in force at an instant, or the next one. */
+export interface Occurrence {
+  start: Date;
+  end: Date;
+}
+
+const COLUMNS = `id, name, services, tags, everything, starts_at, ends_at, rrule, duration_ms, reason, end_when_healthy, ended_at, source, created_by, created_at`;
+
+export const windowFromRow = (r: Record<string, any>): StoredWindow => ({
+  id: r.id,
+  name: r.name,
+  services: r.services,
+  tags: r.tags,
+  everything: r.everything,
+  startsAt: r.starts_at,
+  endsAt: r.ends_at,
+  rrule: r.rrule,
+  durationMs: r.duration_ms,
+  reason: r.reason,
+  endWhenHealthy: r.end_when_healthy,
+  endedAt: r.ended_at,
+  source: r.source,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+export async function loadWindows(sql: SqlClient, options: { includeEnded?: boolean } = {}): Promise<StoredWindow[]> {
+  const { rows } = await sql.query(`select ${COLUMNS} from maintenance_windows ${options.includeEnded ? '' : 'where ended_at is null'} order by starts_at, id`);
+  return rows.map(windowFromRow);
+}
+
+export async function loadWindow(sql: SqlClient, id: number): Promise<StoredWindow | null> {
+  const { rows } = await sql.query(`select ${COLUMNS} from maintenance_windows where id = $1`, [id]);
+  return rows[0] ? windowFromRow(rows[0]) : null;
+}
+
+/** The occurrence of `window` in force at `at`, or null. */
+export function occurrenceAt(window: StoredWindow, at: Date): Occurrence | null {
+  if (window.endedAt && window.endedAt <= at) return null;
+  const cut = (o: Occurrence): Occurrence | null => {
+    const end = window.endedAt && window.endedAt < o.end ? window.endedAt : o.end;
+    return o.start <= at && at < end ? { start: o.start, end } : null;
+  };
+  if (!window.rrule) return window.endsAt ? cut({ start: window.startsAt, end: window.endsAt }) : null;
+  const rule = parseRule(window.rrule, 'rrule', window.startsAt);
+  const start = rule.before(at, true);
+  return start ? cut({ start, end: new Date(start.getTime() + (window.durationMs ?? 0)) }) : null;
+}
+
+/** The occurrence in force at `at`, else the next one to begin (null when none is left). */
+export function currentOrNext(window: StoredWindow, at: Date): Occurrence | null {
+  const now = occurrenceAt(window, at);
+  if (now) return now;
+  if (window.endedAt && window.endedAt <= at) return null;
+  if (!window.rrule) return window.endsAt && window.startsAt > at ? { start: window.startsAt, end: window.endsAt } : null;
+  const next = parseRule(window.rrule, 'rrule', window.startsAt).after(at, false);
+  return next ? { start: next, end: new Date(next.getTime() + (window.durationMs ?? 0)) } : null;
+}
+
+export function covers(window: StoredWindow, service: { name: string; tags: string[] }): boolean {
+  return window.everything || window.services.includes(service.name) || window.tags.some((tag) => service.tags.includes(tag));
+}
+
+/** The window (and its occurrence) that silences `service` at `at`, the one ending last when several do. */
+export function silencing(windows: StoredWindow[], service: { name: string; tags: string[] }, at: Date): { window: StoredWindow; occurrence: Occurrence } | null {
+  let found: { window: StoredWindow; occurrence: Occurrence } | null = null;
+  for (const window of windows) {
+    if (!covers(window, service)) continue;
+    const occurrence = occurrenceAt(window, at);
+    if (occurrence && (!found || occurrence.end > found.occurrence.end)) found = { window, occurrence };
+  }
+  return found;
+}

@@ -1,0 +1,236 @@
+/**
+ * What alerting is configured with, checked once for both of its sources (the config file and the
+ * API): channel definitions, alert settings (the default and one per service) and maintenance
+ * windows. Every refusal is a BadInputError naming the field; secrets are never quoted.
+ */
+import rrule from 'rrule';
+import type { RRule as RRuleType } from 'rrule';
+import { BadInputError } from '../errors.ts';
+import { parseDuration } from '../duration.ts';
+import { NAME_PATTERN } from '../monitoring/services.ts';
+import { getChannelKind } from './channels/registry.ts';
+
+/** Alert settings in force for a service: its own, each field it leaves unset taken from the default. */
+export interface AlertSettings {
+  enabled: boolean;
+  /** Channels (by name) the external notices go to; the dashboard is always told. */
+  channels: string[];
+  escalationDelayMs: number;
+  minDurationMs: number;
+  /** 0: no reminders. */
+  remindEveryMs: number;
+  notifyRecovery: boolean;
+}
+
+/** What one row of settings sets (a service's row leaves unset what it takes from the default). */
+export type AlertSettingsInput = Partial<AlertSettings>;
+
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  enabled: true,
+  channels: [],
+  escalationDelayMs: 300_000,
+  minDurationMs: 0,
+  remindEveryMs: 0,
+  notifyRecovery: true,
+};
+
+/** Durations above this are mistakes (a reminder every year pages nobody). */
+const MAX_ALERT_DURATION_MS = 7 * 86400_000;
+/** A reminder more often than this would be a flood. */
+const MIN_REMIND_MS = 60_000;
+
+export const resolveSettings = (own: AlertSettingsInput | undefined, defaults: AlertSettingsInput | undefined): AlertSettings => ({
+  ...DEFAULT_ALERT_SETTINGS,
+  ...stripUndefined(defaults ?? {}),
+  ...stripUndefined(own ?? {}),
+});
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function durationField(value: unknown, field: string, { allowOff = false, min = 0 } = {}): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (allowOff && (value === 'off' || value === false || value === 0 || value === '0')) return 0;
+  const ms = parseDuration(value, field);
+  if (ms > MAX_ALERT_DURATION_MS) throw new BadInputError(field, `${field} must be at most 7d.`);
+  if (ms < min) throw new BadInputError(field, `${field} must be at least ${min / 1000}s${allowOff ? ', or off' : ''}.`);
+  return ms;
+}
+
+/** A list of channel names; each must be defined (among `known`, when given). */
+export function channelNames(value: unknown, field: string, known?: ReadonlySet<string>): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new BadInputError(field, `${field} must be a list of channel names.`);
+  if (value.length > 20) throw new BadInputError(field, `${field} may name at most 20 channels.`);
+  const names = [...new Set((value as string[]).map((v) => v.trim()))];
+  const bad = names.find((n) => !NAME_PATTERN.test(n));
+  if (bad !== undefined) throw new BadInputError(field, `${field}: ${JSON.stringify(bad.slice(0, 100))} is not a channel name.`);
+  if (known) {
+    const missing = names.filter((n) => n !== 'dashboard' && !known.has(n));
+    if (missing.length) throw new BadInputError(field, `${field} names channels that are not defined: ${missing.join(', ')} (defined: ${[...known].join(', ') || 'none'}).`);
+  }
+  return names.filter((n) => n !== 'dashboard');
+}
+
+const SETTINGS_KEYS = ['enabled', 'channels', 'escalationDelay', 'minDuration', 'remindEvery', 'notifyRecovery'] as const;
+
+/**
+ * Alert settings as written in YAML (`escalation_delay: 5m`) or given to the API (camelCase, with
+ * durations as strings or milliseconds): the fields set, checked; unknown keys refused.
+ */
+export function parseAlertSettings(value: unknown, prefix: string, known?: ReadonlySet<string>): AlertSettingsInput {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadInputError(prefix, `${prefix} must be a mapping (${SETTINGS_KEYS.join(', ')}).`);
+  const input: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const name = camel(key);
+    if (!(SETTINGS_KEYS as readonly string[]).includes(name)) throw new BadInputError(`${prefix}.${key.slice(0, 60)}`, `${prefix}: unknown key ${JSON.stringify(key.slice(0, 60))} (expected ${SETTINGS_KEYS.join(', ')}).`);
+    input[name] = v;
+  }
+  const bool = (v: unknown, field: string) => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') throw new BadInputError(field, `${field} must be true or false.`);
+    return v;
+  };
+  return stripUndefined({
+    enabled: bool(input.enabled, `${prefix}.enabled`),
+    channels: input.channels === undefined || input.channels === null ? undefined : channelNames(input.channels, `${prefix}.channels`, known),
+    escalationDelayMs: durationField(input.escalationDelay, `${prefix}.escalationDelay`),
+    minDurationMs: durationField(input.minDuration, `${prefix}.minDuration`),
+    remindEveryMs: durationField(input.remindEvery, `${prefix}.remindEvery`, { allowOff: true, min: MIN_REMIND_MS }),
+    notifyRecovery: bool(input.notifyRecovery, `${prefix}.notifyRecovery`),
+  });
+}
+
+export interface ChannelDefinition {
+  name: string;
+  kind: string;
+  settings: Record<string, unknown>;
+}
+
+/** A channel definition: its name, its kind, and the kind's settings checked by the kind (`url`, `secret`…). */
+export function validateChannel(input: { name?: unknown; kind?: unknown; settings?: unknown }, prefix = ''): ChannelDefinition {
+  const name = typeof input.name === 'string' ? input.name.trim() : '';
+  if (!NAME_PATTERN.test(name)) throw new BadInputError(`${prefix}name`, `A channel name must be 1–100 characters of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.`);
+  if (name === 'dashboard') throw new BadInputError(`${prefix}name`, 'The name "dashboard" is the built-in channel (the Alerts page); name the channel otherwise.');
+  let kind;
+  try {
+    kind = getChannelKind(String(input.kind ?? ''));
+  } catch (error) {
+    if (error instanceof BadInputError) throw new BadInputError(`${prefix}kind`, error.message);
+    throw error;
+  }
+  if (kind.kind === 'dashboard') throw new BadInputError(`${prefix}kind`, 'The dashboard channel is built in and always on; it is not defined.');
+  const raw = input.settings ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadInputError(`${prefix}settings`, 'settings must be a mapping of the kind\'s settings.');
+  const settings = Object.fromEntries(Object.entries(raw).map(([k, v]) => [camel(k), v]));
+  try {
+    return { name, kind: kind.kind, settings: kind.validate(settings) as Record<string, unknown> };
+  } catch (error) {
+    if (error instanceof BadInputError) throw new BadInputError(`${prefix}${error.field}`, error.message);
+    throw error;
+  }
+}
+
+/** A channel's settings as the API shows them: every secret field replaced by whether it is set. */
+export function maskedSettings(kind: string, settings: Record<string, unknown>): { settings: Record<string, unknown>; secrets: string[] } {
+  const secretFields = new Set(getChannelKind(kind).secretFields);
+  return {
+    settings: Object.fromEntries(Object.entries(settings).filter(([k]) => !secretFields.has(k))),
+    secrets: Object.keys(settings).filter((k) => secretFields.has(k) && settings[k] !== undefined && settings[k] !== null && settings[k] !== ''),
+  };
+}
+
+export interface MaintenanceDefinition {
+  name: string;
+  services: string[];
+  tags: string[];
+  everything: boolean;
+  startsAt: Date;
+  /** One-off: when it ends. Null for a recurring window (each occurrence lasts `durationMs`). */
+  endsAt: Date | null;
+  rrule: string | null;
+  durationMs: number | null;
+  reason: string | null;
+  endWhenHealthy: boolean;
+}
+
+const MAINTENANCE_KEYS = ['name', 'services', 'tags', 'all', 'rrule', 'duration', 'start', 'end', 'reason', 'endWhenHealthy'] as const;
+
+function instant(value: unknown, field: string): Date {
+  const date = value instanceof Date ? value : typeof value === 'string' && value.length <= 40 ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new BadInputError(field, `${field} must be an ISO instant such as "2026-12-24T03:00:00Z".`);
+  return date;
+}
+
+/** The rrule's DTSTART when it has one, else `fallback`; throws naming the field when the rule is not one. */
+// rrule is CommonJS: Node gives its exports as the default one.
+const { RRule } = rrule;
+
+export function parseRule(text: string, field: string, start: Date): RRuleType {
+  if (text.length > 500) throw new BadInputError(field, `${field} must be at most 500 characters.`);
+  let options;
+  try {
+    options = RRule.parseString(text.replace(/^RRULE:/i, ''));
+  } catch (error) {
+    throw new BadInputError(field, `${field} is not an RFC 5545 recurrence rule (${(error as Error).message.slice(0, 100)}); e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3".`);
+  }
+  if (options.freq === undefined) throw new BadInputError(field, `${field} needs a FREQ (e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3").`);
+  if (options.freq < RRule.HOURLY) {
+    // SECONDLY and MINUTELY rules would make a window of nearly every moment, and cost a lot to expand.
+    throw new BadInputError(field, `${field}: FREQ must be HOURLY or slower.`);
+  }
+  return new RRule({ byminute: 0, bysecond: 0, ...options, dtstart: options.dtstart ?? start });
+}
+
+/**
+ * A maintenance window as written in YAML or given to the API: one-off (`start` and `end`, or
+ * `start` and `duration`) or recurring (`rrule` and `duration`), for services, tags or `all`.
+ */
+export function validateMaintenance(value: unknown, prefix: string, now: Date): MaintenanceDefinition {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadInputError(prefix || 'window', 'A maintenance window must be a mapping (name, services/tags/all, start/end or rrule/duration).');
+  const input: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const name = camel(key);
+    const alias = name === 'startsAt' ? 'start' : name === 'endsAt' ? 'end' : name === 'everything' ? 'all' : name;
+    if (!(MAINTENANCE_KEYS as readonly string[]).includes(alias)) throw new BadInputError(`${prefix}${key.slice(0, 60)}`, `unknown key ${JSON.stringify(key.slice(0, 60))} (expected ${MAINTENANCE_KEYS.join(', ')}).`);
+    input[alias] = v;
+  }
+  const name = typeof input.name === 'string' ? input.name.trim() : '';
+  if (!NAME_PATTERN.test(name)) throw new BadInputError(`${prefix}name`, 'A maintenance window needs a name of 1–100 characters of a–z, 0–9, ".", "_" or "-".');
+  const list = (v: unknown, field: string, pattern: RegExp) => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !pattern.test(x))) throw new BadInputError(`${prefix}${field}`, `${field} must be a list of names.`);
+    if (v.length > 500) throw new BadInputError(`${prefix}${field}`, `${field} may name at most 500.`);
+    return [...new Set(v as string[])];
+  };
+  const services = list(input.services, 'services', NAME_PATTERN);
+  const tags = list(input.tags, 'tags', /^[\w.:/-]{1,50}$/);
+  if (input.all !== undefined && typeof input.all !== 'boolean') throw new BadInputError(`${prefix}all`, 'all must be true or false.');
+  const everything = input.all === true;
+  if (!everything && !services.length && !tags.length) throw new BadInputError(`${prefix}services`, 'A maintenance window covers services, tags or all: name at least one (or all: true).');
+  if (input.endWhenHealthy !== undefined && typeof input.endWhenHealthy !== 'boolean') throw new BadInputError(`${prefix}endWhenHealthy`, 'endWhenHealthy must be true or false.');
+  const reason = input.reason === undefined || input.reason === null ? null : String(input.reason).slice(0, 500);
+  const durationMs = input.duration === undefined || input.duration === null ? null : parseDuration(input.duration, `${prefix}duration`);
+  if (durationMs !== null && (durationMs < 60_000 || durationMs > 31 * 86400_000)) throw new BadInputError(`${prefix}duration`, 'duration must be from 1m to 31d.');
+  const startsAt = input.start === undefined || input.start === null ? now : instant(input.start, `${prefix}start`);
+  let endsAt: Date | null = null;
+  let rrule: string | null = null;
+  if (input.rrule !== undefined && input.rrule !== null) {
+    if (typeof input.rrule !== 'string') throw new BadInputError(`${prefix}rrule`, 'rrule must be a string such as "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3".');
+    if (durationMs === null) throw new BadInputError(`${prefix}duration`, 'A recurring window (rrule) needs a duration, e.g. "1h".');
+    if (input.end !== undefined) throw new BadInputError(`${prefix}end`, 'A recurring window has a duration, not an end.');
+    parseRule(input.rrule, `${prefix}rrule`, startsAt);
+    rrule = input.rrule.replace(/^RRULE:/i, '');
+  } else if (input.end !== undefined && input.end !== null) {
+    endsAt = instant(input.end, `${prefix}end`);
+  } else if (durationMs !== null) {
+    endsAt = new Date(startsAt.getTime() + durationMs);
+  } else {
+    throw new BadInputError(`${prefix}end`, 'A one-off window needs an end or a duration; a recurring one an rrule and a duration.');
+  }
+  if (endsAt && endsAt <= startsAt) throw new BadInputError(`${prefix}end`, 'end must be after start.');
+  return { name, services, tags, everything, startsAt, endsAt, rrule, durationMs: rrule ? durationMs : null, reason, endWhenHealthy: input.endWhenHealthy === true };
+}
