@@ -4,6 +4,7 @@ import { formatDuration } from '../server/duration.ts';
 import { countByStatus, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type StatusCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
+import { maintenanceSpans, merge, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
@@ -26,6 +27,16 @@ const TimeInStatusRef = builder.objectRef<UptimeReport['time']>('TimeInStatus').
     degradedMs: t.float({ resolve: (x) => x.degradedMs }),
     downMs: t.float({ resolve: (x) => x.downMs }),
     pausedMs: t.float({ resolve: (x) => x.pausedMs }),
+    maintenanceMs: t.float({ description: 'Covered by maintenance windows: left out of uptime like paused time.', resolve: (x) => x.maintenanceMs }),
+  }),
+});
+
+const MaintenanceSpanRef = builder.objectRef<MaintenanceSpan>('MaintenanceSpan').implement({
+  description: 'A stretch of a maintenance window on a timeline.',
+  fields: (t) => ({
+    window: t.exposeString('window'),
+    start: t.field({ type: 'DateTime', resolve: (x) => x.start }),
+    end: t.field({ type: 'DateTime', resolve: (x) => x.end }),
   }),
 });
 
@@ -203,14 +214,15 @@ const OverviewRef = builder.objectRef<{ services: ServiceSummary[]; generatedAt:
   }),
 });
 
-const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[]; from: Date; to: Date }>('ServiceTimeline').implement({
+const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[]; maintenance: MaintenanceSpan[]; from: Date; to: Date }>('ServiceTimeline').implement({
   fields: (t) => ({
     service: t.field({ type: ServiceRef, resolve: (x) => x.service }),
     windows: t.field({ type: [WindowRef], resolve: (x) => x.windows }),
+    maintenance: t.field({ type: [MaintenanceSpanRef], description: 'Maintenance windows over the range, oldest first.', resolve: (x) => x.maintenance }),
     uptime: t.float({
       nullable: true,
-      description: 'Uptime over the range (0–1) from these windows, degraded at the configured weight, paused time left out.',
-      resolve: (x, _a, ctx) => uptimeRatio(timeInStatus(x.windows, x.from, x.to, ctx.app.clock.now()), ctx.app.monitoring.settings.degradedWeight),
+      description: 'Uptime over the range (0–1) from these windows, degraded at the configured weight, paused and maintenance time left out.',
+      resolve: (x, _a, ctx) => uptimeRatio(timeInStatus(x.windows, x.from, x.to, ctx.app.clock.now(), merge(x.maintenance)), ctx.app.monitoring.settings.degradedWeight),
     }),
   }),
 });
@@ -292,8 +304,11 @@ builder.queryFields((t) => ({
       const r = range(args, ctx, 86400_000);
       const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now());
       if (args.service && !services.length) throw new NotFoundError('Service', args.service);
-      const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), args.service ? services.map((s) => s.id) : undefined);
-      return services.map((service) => ({ service, windows: windows.get(service.id) ?? [], from: r.from, to: r.to }));
+      const ids = args.service ? services.map((s) => s.id) : undefined;
+      const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids);
+      const maintenance = await maintenanceSpans(ctx.app.sql, r.from, r.to, ids);
+      const spans = (id: number) => (maintenance.get(id) ?? []).sort((a, b) => a.start.getTime() - b.start.getTime());
+      return services.map((service) => ({ service, windows: windows.get(service.id) ?? [], maintenance: spans(service.id), from: r.from, to: r.to }));
     },
   }),
 }));

@@ -15,7 +15,7 @@ describe('uptime arithmetic (time-based)', () => {
       { status: 'healthy', startedAt: at('12:10'), endedAt: null },
     ];
     const time = timeInStatus(windows, at('00:00'), new Date('2026-05-02T00:00:00Z'), new Date('2026-05-02T00:00:00Z'));
-    expect(time).toEqual({ healthyMs: (24 * 60 - 10) * MIN, degradedMs: 0, downMs: 10 * MIN, pausedMs: 0 });
+    expect(time).toEqual({ healthyMs: (24 * 60 - 10) * MIN, degradedMs: 0, downMs: 10 * MIN, pausedMs: 0, maintenanceMs: 0 });
     expect(uptimeRatio(time, 0.5)).toBeCloseTo(1430 / 1440, 10);
   });
 
@@ -33,6 +33,20 @@ describe('uptime arithmetic (time-based)', () => {
     expect(uptimeRatio(time, 1)).toBeCloseTo(120 / 180, 10);
   });
 
+  it('leaves time under maintenance out, like paused time, whatever the status then', () => {
+    const windows = [
+      { status: 'healthy', startedAt: at('00:00'), endedAt: at('01:00') },
+      { status: 'down', startedAt: at('01:00'), endedAt: at('02:00') },
+      { status: 'paused', startedAt: at('02:00'), endedAt: at('03:00') },
+      { status: 'healthy', startedAt: at('03:00'), endedAt: null },
+    ];
+    // 00:50–01:40 and 02:30–03:10 under maintenance: paused time stays paused.
+    const maintenance: [number, number][] = [[at('00:50').getTime(), at('01:40').getTime()], [at('02:30').getTime(), at('03:10').getTime()]];
+    const time = timeInStatus(windows, at('00:00'), at('04:00'), at('04:00'), maintenance);
+    expect(time).toEqual({ healthyMs: (50 + 50) * MIN, degradedMs: 0, downMs: 20 * MIN, pausedMs: 60 * MIN, maintenanceMs: (10 + 40 + 10) * MIN });
+    expect(uptimeRatio(time, 0.5)).toBeCloseTo(100 / 120, 10);
+  });
+
   it('clips windows to the range and runs the open one until now', () => {
     const windows = [
       { status: 'down', startedAt: at('00:00'), endedAt: at('03:00') },
@@ -43,7 +57,7 @@ describe('uptime arithmetic (time-based)', () => {
   });
 
   it('has no uptime for a range with no monitored time', () => {
-    expect(uptimeRatio({ healthyMs: 0, degradedMs: 0, downMs: 0, pausedMs: 5 }, 0.5)).toBeNull();
+    expect(uptimeRatio({ healthyMs: 0, degradedMs: 0, downMs: 0, pausedMs: 5, maintenanceMs: 5 }, 0.5)).toBeNull();
   });
 });
 
@@ -77,6 +91,25 @@ describe('uptime in PostgreSQL and over the API', () => {
   it('reports 24 h uptime through the API: (1350 + 15) / 1440 minutes', async () => {
     const data = await gqlOk<{ uptime: { last24h: { ratio: number } } }>(ts, '{ uptime(service: "windowed") { last24h { ratio } } }', {}, { token: ts.adminToken });
     expect(data.uptime.last24h.ratio).toBeCloseTo((1350 + 15) / 1440, 3);
+  });
+
+  it('leaves a maintenance window out of uptime and shows it on the timeline', async () => {
+    // The hour down (120 to 60 minutes ago) was planned: with it left out, only the degraded half hour counts.
+    const start = new Date(Date.now() - 125 * MIN).toISOString();
+    const end = new Date(Date.now() - 55 * MIN).toISOString();
+    await gqlOk(ts, `mutation { createMaintenanceWindow(input: { name: "planned", services: ["windowed"], start: "${start}", end: "${end}" }) { id } }`, {}, { token: ts.adminToken });
+    const data = await gqlOk<{ uptime: { last24h: { ratio: number; time: { maintenanceMs: number } } }; uptimeTimeline: { maintenance: { window: string }[]; uptime: number }[] }>(
+      ts,
+      '{ uptime(service: "windowed") { last24h { ratio time { maintenanceMs } } } uptimeTimeline(service: "windowed") { maintenance { window } uptime } }',
+      {},
+      { token: ts.adminToken },
+    );
+    expect(data.uptime.last24h.time.maintenanceMs / MIN).toBeCloseTo(70, 0);
+    // Left: 1345 min healthy and 25 degraded (at half weight) of 1370 monitored.
+    expect(data.uptime.last24h.ratio).toBeCloseTo((1345 + 12.5) / 1370, 3);
+    expect(data.uptimeTimeline[0].maintenance).toEqual([{ window: 'planned' }]);
+    expect(data.uptimeTimeline[0].uptime).toBeCloseTo(data.uptime.last24h.ratio, 3);
+    await ts.server.app.sql.query("delete from maintenance_windows where name = 'planned'");
   });
 
   it('returns the timeline clipped to the range', async () => {

@@ -1,0 +1,60 @@
+/**
+ * The time maintenance windows covered, per service, within a range: what uptime leaves out like
+ * paused time (monitoring/uptime.ts), and what the timeline shows.
+ */
+import type { SqlClient } from '../db/sql.ts';
+import { covers, loadWindows, type StoredWindow } from './maintenance.ts';
+import { parseRule } from './settings.ts';
+
+export interface MaintenanceSpan {
+  window: string;
+  start: Date;
+  end: Date;
+}
+
+/** Occurrences of one window overlapping [from, to), cut to its early end; at most `limit`. */
+export function spansOf(window: StoredWindow, from: Date, to: Date, limit = 1000): MaintenanceSpan[] {
+  const cut = (start: Date, end: Date): MaintenanceSpan | null => {
+    const stop = window.endedAt && window.endedAt < end ? window.endedAt : end;
+    return stop > from && start < to && stop > start ? { window: window.name, start, end: stop } : null;
+  };
+  if (!window.rrule) return window.endsAt ? [cut(window.startsAt, window.endsAt)].filter((s): s is MaintenanceSpan => s !== null) : [];
+  const duration = window.durationMs ?? 0;
+  const spans: MaintenanceSpan[] = [];
+  // An occurrence that began up to one duration before `from` still covers part of the range.
+  parseRule(window.rrule, 'rrule', window.startsAt).between(new Date(from.getTime() - duration), to, true, (date, i) => {
+    const span = cut(date, new Date(date.getTime() + duration));
+    if (span) spans.push(span);
+    return i + 1 < limit;
+  });
+  return spans;
+}
+
+/** Sorted, merged [start, end) intervals (overlapping windows count once). */
+export function merge(spans: { start: Date; end: Date }[]): [number, number][] {
+  const sorted = spans.map((s) => [s.start.getTime(), s.end.getTime()] as [number, number]).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = merged.at(-1);
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged;
+}
+
+/** Per service id: the maintenance spans over [from, to) of the windows covering it. Services no window covers are absent. */
+export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, serviceIds?: number[]): Promise<Map<number, MaintenanceSpan[]>> {
+  const windows = (await loadWindows(sql, { includeEnded: true })).filter((w) => w.startsAt < to && (!w.endedAt || w.endedAt > from));
+  const result = new Map<number, MaintenanceSpan[]>();
+  if (!windows.length) return result;
+  const { rows } = await sql.query<{ id: number; name: string; tags: string[] }>(
+    `select id, name, tags from services ${serviceIds ? 'where id = any($1::int[])' : ''}`,
+    serviceIds ? [serviceIds] : [],
+  );
+  const spans = new Map(windows.map((w) => [w.id, spansOf(w, from, to)]));
+  for (const service of rows) {
+    const own = windows.filter((w) => covers(w, service)).flatMap((w) => spans.get(w.id) ?? []);
+    if (own.length) result.set(service.id, own);
+  }
+  return result;
+}
