@@ -16,6 +16,7 @@ import { audited, type AuditSpec } from './audit/audit.ts';
 import { createUser } from './auth/users.ts';
 import { createToken } from './auth/tokens.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { MAINTENANCE_USAGE, MaintenanceUsageError, maintenanceCommand } from './maintenance-cli.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
@@ -28,9 +29,10 @@ Commands:
                                 Create an API token; the token is printed as the last line
   ops-summary [--hours N] [--json]
                                 Is the system healthy right now? Six lines, or stable JSON
+${MAINTENANCE_USAGE}
   help                          Show this text
 
-Environment: PORT, HOST, DATABASE_URL, LOOKOUT_DATA_DIR, LOOKOUT_BOOTSTRAP_TOKEN, LOG_LEVEL (see README).`;
+Environment: PORT, HOST, DATABASE_URL, LOOKOUT_DATA_DIR, LOOKOUT_BOOTSTRAP_TOKEN, LOOKOUT_URL, LOOKOUT_TOKEN, LOG_LEVEL (see README).`;
 
 class UsageError extends Error {}
 
@@ -186,6 +188,8 @@ export async function main(argv: string[]): Promise<void> {
         return await token(args);
       case 'ops-summary':
         return await opsSummaryCommand(args);
+      case 'maintenance':
+        return await maintenanceCommand(args);
       case undefined:
       case 'help':
       case '--help':
@@ -196,7 +200,7 @@ export async function main(argv: string[]): Promise<void> {
         throw new UsageError(`Unknown command "${command}".`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof MaintenanceUsageError) {
       console.error(`${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (error instanceof LookoutError) {
