@@ -172,12 +172,15 @@ class Pass {
     const settings = this.config.settings(t.serviceId);
     const external = settings.enabled && settings.channels.length > 0;
     const delay = Math.max(settings.escalationDelayMs, settings.minDurationMs);
+    // Counted from when the bad status began, not from when this pass saw it: a pass that runs late
+    // (a backlog after a restart) must not add its lateness to the escalation delay.
+    const startedAt = new Date(t.at).getTime();
     const { rows } = await this.sql.query<IncidentRow>(
       `with inserted as (
          insert into alert_incidents (service_id, state, severity, status, reason, started_at, opened_at, next_notice_at)
          values ($1, 'open', $2, $3, $4, $5, $6, $7) returning *)
        select ${INCIDENT_COLUMNS} from inserted i join services s on s.id = i.service_id`,
-      [t.serviceId, severityOf(t.status), t.status, t.reason.slice(0, 2000), t.at, now, external ? new Date(now.getTime() + delay) : null],
+      [t.serviceId, severityOf(t.status), t.status, t.reason.slice(0, 2000), t.at, now, external ? new Date(startedAt + delay) : null],
     );
     await this.recordTransition(rows[0].id, t);
     this.changed(rows[0]);

@@ -41,7 +41,7 @@ describe('an incident', () => {
     let [incident] = (await alerts()).alerts;
     expect(incident).toMatchObject({ service: 'api', state: 'OPEN', severity: 'CRITICAL', notifiedAt: null, deliveries: [] });
 
-    s.advance(5 * 60_000 - 1);
+    s.advance(5 * 60_000 - 1001); // from the check's start: check() moved the clock 1 s
     expect(await s.step()).toMatchObject({ notices: 0, sent: 0 });
     s.advance(1);
     expect(await s.step()).toMatchObject({ notices: 1, sent: 1 });
@@ -64,5 +64,17 @@ describe('an incident', () => {
     [incident] = (await alerts()).alerts;
     expect(incident.state).toBe('RESOLVED');
     expect(hook.requests).toHaveLength(2);
+  });
+
+  it('shows on /metrics: open incidents by severity and the outbox', async () => {
+    target.set('api', false);
+    expect(await s.check('api')).toBe('down');
+    await s.step();
+    const metrics = await (await fetch(`${s.ts.url}/metrics`, { headers: { authorization: `Bearer ${s.ts.adminToken}` } })).text();
+    expect(metrics).toMatch(/^lookout_alerts_open\{severity="critical"\} 1$/m);
+    expect(metrics).toMatch(/^lookout_alerts_open\{severity="warning"\} 0$/m);
+    expect(metrics).toMatch(/^lookout_alert_deliveries_pending 0$/m);
+    expect(metrics).toMatch(/^lookout_alert_deliveries_failed 0$/m);
+    expect(metrics).toMatch(/^lookout_alert_delivery_oldest_pending_seconds 0$/m);
   });
 });
