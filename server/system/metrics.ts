@@ -149,3 +149,72 @@ export function watchResultWriter(metrics: Metrics, writer: ResultWriterStats): 
     },
   });
 }
+
+const ALERTING_QUERY_TIMEOUT_MS = 2000;
+
+/**
+ * Alerting as read from the database at scrape time (so every replica reports the same): open
+ * incidents by severity, deliveries waiting in the outbox and the age of the oldest, failed ones.
+ */
+export function watchAlerting(metrics: Metrics, sql: SqlClient, logger: Logger): void {
+  let read: Promise<{ open: { severity: string; n: number }[]; pending: number; oldestS: number; failed: number } | null> | undefined;
+  // One read per scrape, shared by the gauges below.
+  const readOnce = () =>
+    (read ??= answerWithin(
+      (async () => {
+        const { rows: open } = await sql.query<{ severity: string; n: number }>(`select severity, count(*)::int as n from alert_incidents where state = 'open' group by severity`);
+        const { rows: [outbox] } = await sql.query<{ pending: number; oldest_s: number | null; failed: number }>(
+          `select count(*) filter (where state = 'pending')::int as pending,
+                  extract(epoch from (now() - min(created_at) filter (where state = 'pending')))::float8 as oldest_s,
+                  count(*) filter (where state = 'failed')::int as failed
+             from alert_deliveries`,
+        );
+        return { open, pending: outbox.pending, oldestS: Math.max(0, outbox.oldest_s ?? 0), failed: outbox.failed };
+      })(),
+      ALERTING_QUERY_TIMEOUT_MS,
+    )
+      .catch((err: unknown) => {
+        reportDatabaseError(logger, err, 'metrics: could not read alerting');
+        return null;
+      })
+      .finally(() => setImmediate(() => (read = undefined))));
+  new Gauge({
+    name: 'lookout_alerts_open',
+    help: 'Open incidents, by severity.',
+    labelNames: ['severity'],
+    registers: [metrics.registry],
+    async collect() {
+      const state = await readOnce();
+      this.reset();
+      if (!state) return;
+      for (const severity of ['warning', 'critical']) this.set({ severity }, state.open.find((o) => o.severity === severity)?.n ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'lookout_alert_deliveries_pending',
+    help: 'Notices waiting in the outbox (due or backing off).',
+    registers: [metrics.registry],
+    async collect() {
+      const state = await readOnce();
+      if (state) this.set(state.pending);
+    },
+  });
+  new Gauge({
+    name: 'lookout_alert_delivery_oldest_pending_seconds',
+    help: 'Age of the oldest notice still waiting in the outbox (0 when none is).',
+    registers: [metrics.registry],
+    async collect() {
+      const state = await readOnce();
+      if (state) this.set(state.oldestS);
+    },
+  });
+  new Gauge({
+    name: 'lookout_alert_deliveries_failed',
+    help: 'Notices given up on after their last attempt (or refused for good by their receiver).',
+    registers: [metrics.registry],
+    async collect() {
+      const state = await readOnce();
+      if (state) this.set(state.failed);
+    },
+  });
+}
