@@ -140,13 +140,14 @@ export class Alerting {
     this.#pass.wake();
   }
 
-  #passContext(): PassContext {
-    return { now: this.#o.clock.now(), publicUrl: this.#o.publicUrl?.() ?? '', wakeOutbox: () => this.#outbox.wake() };
+  /** The outbox is woken once the transaction that filled it commits: before, it would find nothing and sleep a poll. */
+  #passContext(events: TransactionEvents): PassContext {
+    return { now: this.#o.clock.now(), publicUrl: this.#o.publicUrl?.() ?? '', wakeOutbox: () => events.afterCommit(() => this.#outbox.wake()) };
   }
 
   /** One pass over the transition stream and the due notices (tests drive it by hand). */
   runPass(): Promise<PassResult> {
-    return inTransaction(this.#o.sql, (sql, events) => alertingPass(sql, events, this.#passContext()), this.#o.pubsub);
+    return inTransaction(this.#o.sql, (sql, events) => alertingPass(sql, events, this.#passContext(events)), this.#o.pubsub);
   }
 
   /** Sends what is due in the outbox; returns how many deliveries it attempted. */
@@ -164,7 +165,7 @@ export class Alerting {
   }
 
   acknowledge(sql: SqlClient, events: TransactionEvents, id: number, by: string): Promise<boolean> {
-    return acknowledgeIncident(sql, events, id, by, this.#passContext());
+    return acknowledgeIncident(sql, events, id, by, this.#passContext(events));
   }
 
   /** Sends a test notice through a channel now (not through the outbox) and returns the outcome. */
