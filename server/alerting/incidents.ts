@@ -157,6 +157,18 @@ class Pass {
       await this.resolve(open, t, t.status === 'paused' ? 'paused' : 'recovered');
     }
     if (t.status === 'healthy') await this.endWindowsWhenHealthy(t);
+    if (t.previousStatus === 'down' && t.status !== 'down') await this.reconsiderDependents(t);
+  }
+
+  /**
+   * A parent that is no longer down no longer excuses its dependents: their open incidents held
+   * back as `caused by <parent>` are looked at again now (they page unless another parent is down).
+   */
+  async reconsiderDependents(t: RecordedTransition): Promise<void> {
+    await this.sql.query(
+      `update alert_incidents set next_notice_at = $2 where state = 'open' and acknowledged_at is null and suppressed_by = $1`,
+      [`caused by ${t.service}`, this.context.now],
+    );
   }
 
   async openIncident(serviceId: number): Promise<IncidentRow | null> {
