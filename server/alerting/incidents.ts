@@ -119,7 +119,9 @@ class PassConfig {
 export async function alertingPass(sql: SqlClient, events: TransactionEvents, context: PassContext): Promise<PassResult> {
   const { rows: locked } = await sql.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [ALERTING_LOCK_KEY]);
   if (!locked[0].ok) return { busy: true, transitions: 0, notices: 0, more: false };
-  const { rows: cursorRows } = await sql.query<{ txid: string; window_id: string }>('select txid::text as txid, window_id from alerting_cursor where id = 1 for update');
+  // Not `for update`: the advisory lock already makes this pass the only one, and a row lock would
+  // give this transaction an id before the read, holding back the snapshot xmin the read goes by.
+  const { rows: cursorRows } = await sql.query<{ txid: string; window_id: string }>('select txid::text as txid, window_id from alerting_cursor where id = 1');
   const cursor = cursorRows[0] ? { txid: cursorRows[0].txid, id: Number(cursorRows[0].window_id) } : { txid: '0', id: 0 };
   const read = await transitionsAfter(sql, cursor, TRANSITIONS_PER_PASS);
   const config = await PassConfig.load(sql);
