@@ -27,6 +27,9 @@ const SystemPage = lazy(() => import('./pages/SystemPage.tsx').then((m) => ({ de
 const StartupChecklistPage = lazy(() => import('./pages/system/StartupChecklistPage.tsx').then((m) => ({ default: m.StartupChecklistPage })));
 const TokensPage = lazy(() => import('./pages/admin/TokensPage.tsx').then((m) => ({ default: m.TokensPage })));
 const UsersPage = lazy(() => import('./pages/admin/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
+const ChannelsPage = lazy(() => import('./pages/admin/ChannelsPage.tsx').then((m) => ({ default: m.ChannelsPage })));
+const AlertDetailPage = lazy(() => import('./pages/AlertDetailPage.tsx').then((m) => ({ default: m.AlertDetailPage })));
+const MaintenancePage = lazy(() => import('./pages/MaintenancePage.tsx').then((m) => ({ default: m.MaintenancePage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 
 function guarded(capability: Capability, Page: Component): Component {
@@ -59,12 +62,15 @@ export function App() {
         <Route path="/system/ops/stuck" component={guarded(Capability.OperationsView, () => <OperationsListPage kind="stuck" />)} />
         <Route path="/system/ops/runs/:id" component={guarded(Capability.OperationsView, OperationDetailPage)} />
         <Route path="/alerts" component={guarded(Capability.AccessSystemPanel, AlertsPage)} />
+        <Route path="/alerts/maintenance" component={guarded(Capability.AccessSystemPanel, MaintenancePage)} />
+        <Route path="/alerts/:id" component={guarded(Capability.AccessSystemPanel, AlertDetailPage)} />
         <Route path="/system" component={guarded(Capability.AccessSystemPanel, SystemPage)} />
         <Route path="/system/startup" component={guarded(Capability.AccessSystemPanel, StartupChecklistPage)} />
         <Route path="/admin" component={() => <Navigate href="/admin/tokens" />} />
         <Route path="/admin/tokens" component={guarded(Capability.SystemAdmin, TokensPage)} />
         <Route path="/admin/users" component={guarded(Capability.SystemAdmin, UsersPage)} />
         <Route path="/admin/services" component={guarded(Capability.SystemAdmin, ServicesPage)} />
+        <Route path="/admin/channels" component={guarded(Capability.SystemAdmin, ChannelsPage)} />
         <Route path="/admin/audit" component={guarded(Capability.SystemAdmin, AuditPage)} />
         <Route path="*" component={NotFoundPage} />
       </Route>

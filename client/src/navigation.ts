@@ -71,6 +71,7 @@ export const ADMIN_TABS = [
   { label: 'API tokens', href: '/admin/tokens', testid: 'admin-tab-tokens' },
   { label: 'Users', href: '/admin/users', testid: 'admin-tab-users' },
   { label: 'Services', href: '/admin/services', testid: 'admin-tab-services' },
+  { label: 'Alert channels', href: '/admin/channels', testid: 'admin-tab-channels' },
   { label: 'Audit log', href: '/admin/audit', testid: 'admin-tab-audit' },
 ] as const;
 
@@ -85,4 +86,10 @@ export const OPS_TABS = [
 export const SYSTEM_TABS = [
   { label: 'System', href: '/system', testid: 'system-tab-overview' },
   { label: 'Startup checklist', href: '/system/startup', testid: 'system-tab-startup' },
+] as const;
+
+/** The Alerts area's tabs; both need platform.access_system_panel (acting on them needs more). */
+export const ALERT_TABS = [
+  { label: 'Incidents', href: '/alerts', testid: 'alerts-tab-incidents' },
+  { label: 'Maintenance', href: '/alerts/maintenance', testid: 'alerts-tab-maintenance' },
 ] as const;

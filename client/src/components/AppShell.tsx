@@ -7,6 +7,7 @@ import { Navigate } from '@solidjs/router';
 import { Header } from './Header.tsx';
 import { Nav } from './Nav.tsx';
 import { ConnectionBanner } from './ConnectionStatus.tsx';
+import { CriticalAlertsBanner } from './alerting/CriticalAlertsBanner.tsx';
 import { session } from '../lib/session.ts';
 
 /** Where a visitor who is not signed in belongs. */
@@ -31,6 +32,7 @@ export function AppShell(props: { children?: JSX.Element }) {
         <div class="app">
           <Header />
           <ConnectionBanner />
+          <CriticalAlertsBanner />
           <div class="app__body">
             <aside class="sidebar">
               <Nav />

@@ -23,6 +23,12 @@ type Documents = {
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n": typeof types.LimitWorkspacesDocument,
+    "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.CreateAlertChannelDocument,
+    "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.UpdateAlertChannelDocument,
+    "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": typeof types.OpenCriticalAlertsDocument,
+    "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateMaintenanceWindowDocument,
+    "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n": typeof types.ServiceAlertConfigDocument,
+    "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n": typeof types.UpdateServiceAlertConfigDocument,
     "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n": typeof types.CheckRunFieldsFragmentDoc,
     "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": typeof types.RecheckServiceDocument,
     "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": typeof types.DiagnoseServiceDocument,
@@ -33,6 +39,10 @@ type Documents = {
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.MarkOperationRunInvestigatedDocument,
     "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": typeof types.OperationFilterOptionsDocument,
     "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": typeof types.OperationFilterTenantsDocument,
+    "\n  fragment AlertListFields on Alert {\n    id\n    service\n    displayName\n    state\n    severity\n    status\n    reason\n    startedAt\n    acknowledged\n    acknowledgedAt\n    acknowledgedBy\n    resolvedAt\n    resolution\n    suppressedBy\n    notifiedAt\n    nextNoticeAt\n    channels\n  }\n": typeof types.AlertListFieldsFragmentDoc,
+    "\n  query Alerts($filter: AlertFilter) {\n    alerts(filter: $filter) {\n      ...AlertListFields\n    }\n  }\n": typeof types.AlertsDocument,
+    "\n  mutation AcknowledgeAlert($id: Int!) {\n    acknowledgeAlert(id: $id) {\n      ...AlertListFields\n    }\n  }\n": typeof types.AcknowledgeAlertDocument,
+    "\n  subscription AlertChanged($service: String) {\n    alertChanged(service: $service) {\n      id\n      service\n      state\n    }\n  }\n": typeof types.AlertChangedDocument,
     "\n  fragment CheckPageFields on HealthCheckPage {\n    checks {\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n    hasNextPage\n    endCursor\n  }\n": typeof types.CheckPageFieldsFragmentDoc,
     "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        ...CheckPageFields\n      }\n    }\n  }\n": typeof types.ServiceChecksDocument,
     "\n  fragment OpsSummaryFields on OpsSummary {\n    status\n    reasons\n    windowHours\n    generatedAt\n    runsBlocked\n    runsRunning\n    runsQueued\n    runsFailed\n    leasesActive\n    leasesStale\n    idempotencyReplays\n    idempotencyConflicts\n    dispatchTimeouts\n    servicesDown\n    servicesDegraded\n    criticalServicesDown\n    workersOnline\n  }\n": typeof types.OpsSummaryFieldsFragmentDoc,
@@ -64,8 +74,17 @@ type Documents = {
     "\n  subscription StartupChecklistUpdated {\n    startupChecklistUpdated {\n      ...ChecklistFields\n    }\n  }\n": typeof types.StartupChecklistUpdatedDocument,
     "\n  mutation OverrideStartupCheck($name: String!, $reason: String!) {\n    overrideStartupCheck(name: $name, reason: $reason) {\n      ...ChecklistFields\n    }\n  }\n": typeof types.OverrideStartupCheckDocument,
     "\n  mutation RerunStartupChecklist {\n    rerunStartupChecklist {\n      ...ChecklistFields\n    }\n  }\n": typeof types.RerunStartupChecklistDocument,
+    "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n": typeof types.AlertDetailDocument,
+    "\n  query AlertServices {\n    services {\n      name\n      displayName\n    }\n  }\n": typeof types.AlertServicesDocument,
+    "\n  query MaintenanceWindows {\n    maintenanceWindows(includeEnded: true) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services {\n      name\n      displayName\n    }\n  }\n": typeof types.MaintenanceWindowsDocument,
+    "\n  mutation EndMaintenanceWindow($id: Int!) {\n    endMaintenanceWindow(id: $id) {\n      id\n      endedAt\n    }\n  }\n": typeof types.EndMaintenanceWindowDocument,
+    "\n  mutation DeleteMaintenanceWindow($id: Int!) {\n    deleteMaintenanceWindow(id: $id)\n  }\n": typeof types.DeleteMaintenanceWindowDocument,
     "\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n      uptime\n    }\n  }\n": typeof types.UptimeTimelineDocument,
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": typeof types.AuditLogDocument,
+    "\n  fragment AlertChannelFields on AlertChannel {\n    name\n    kind\n    settings\n    secretsSet\n    source\n    updatedAt\n  }\n": typeof types.AlertChannelFieldsFragmentDoc,
+    "\n  query AlertChannels {\n    alertChannels {\n      ...AlertChannelFields\n    }\n    alertChannelKinds {\n      kind\n      description\n      secretFields\n    }\n  }\n": typeof types.AlertChannelsDocument,
+    "\n  mutation DeleteAlertChannel($name: String!) {\n    deleteAlertChannel(name: $name)\n  }\n": typeof types.DeleteAlertChannelDocument,
+    "\n  mutation TestAlertChannel($name: String!) {\n    testAlertChannel(name: $name) {\n      channel\n      messageId\n      ok\n      statusCode\n      latencyMs\n      error\n      detail\n    }\n  }\n": typeof types.TestAlertChannelDocument,
     "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n": typeof types.AdminServiceFieldsFragmentDoc,
     "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.AdminServicesDocument,
     "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n      workspaces\n    }\n  }\n": typeof types.ApiTokensDocument,
@@ -85,6 +104,12 @@ const documents: Documents = {
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n": types.CreateUserDocument,
     "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n": types.LimitWorkspacesDocument,
+    "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": types.CreateAlertChannelDocument,
+    "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": types.UpdateAlertChannelDocument,
+    "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": types.OpenCriticalAlertsDocument,
+    "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateMaintenanceWindowDocument,
+    "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n": types.ServiceAlertConfigDocument,
+    "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n": types.UpdateServiceAlertConfigDocument,
     "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n": types.CheckRunFieldsFragmentDoc,
     "\n  mutation RecheckService($name: String!) {\n    recheckService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": types.RecheckServiceDocument,
     "\n  mutation DiagnoseService($name: String!) {\n    diagnoseService(name: $name) {\n      ...CheckRunFields\n    }\n  }\n": types.DiagnoseServiceDocument,
@@ -95,6 +120,10 @@ const documents: Documents = {
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": types.MarkOperationRunInvestigatedDocument,
     "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": types.OperationFilterOptionsDocument,
     "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": types.OperationFilterTenantsDocument,
+    "\n  fragment AlertListFields on Alert {\n    id\n    service\n    displayName\n    state\n    severity\n    status\n    reason\n    startedAt\n    acknowledged\n    acknowledgedAt\n    acknowledgedBy\n    resolvedAt\n    resolution\n    suppressedBy\n    notifiedAt\n    nextNoticeAt\n    channels\n  }\n": types.AlertListFieldsFragmentDoc,
+    "\n  query Alerts($filter: AlertFilter) {\n    alerts(filter: $filter) {\n      ...AlertListFields\n    }\n  }\n": types.AlertsDocument,
+    "\n  mutation AcknowledgeAlert($id: Int!) {\n    acknowledgeAlert(id: $id) {\n      ...AlertListFields\n    }\n  }\n": types.AcknowledgeAlertDocument,
+    "\n  subscription AlertChanged($service: String) {\n    alertChanged(service: $service) {\n      id\n      service\n      state\n    }\n  }\n": types.AlertChangedDocument,
     "\n  fragment CheckPageFields on HealthCheckPage {\n    checks {\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n    hasNextPage\n    endCursor\n  }\n": types.CheckPageFieldsFragmentDoc,
     "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        ...CheckPageFields\n      }\n    }\n  }\n": types.ServiceChecksDocument,
     "\n  fragment OpsSummaryFields on OpsSummary {\n    status\n    reasons\n    windowHours\n    generatedAt\n    runsBlocked\n    runsRunning\n    runsQueued\n    runsFailed\n    leasesActive\n    leasesStale\n    idempotencyReplays\n    idempotencyConflicts\n    dispatchTimeouts\n    servicesDown\n    servicesDegraded\n    criticalServicesDown\n    workersOnline\n  }\n": types.OpsSummaryFieldsFragmentDoc,
@@ -126,8 +155,17 @@ const documents: Documents = {
     "\n  subscription StartupChecklistUpdated {\n    startupChecklistUpdated {\n      ...ChecklistFields\n    }\n  }\n": types.StartupChecklistUpdatedDocument,
     "\n  mutation OverrideStartupCheck($name: String!, $reason: String!) {\n    overrideStartupCheck(name: $name, reason: $reason) {\n      ...ChecklistFields\n    }\n  }\n": types.OverrideStartupCheckDocument,
     "\n  mutation RerunStartupChecklist {\n    rerunStartupChecklist {\n      ...ChecklistFields\n    }\n  }\n": types.RerunStartupChecklistDocument,
+    "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n": types.AlertDetailDocument,
+    "\n  query AlertServices {\n    services {\n      name\n      displayName\n    }\n  }\n": types.AlertServicesDocument,
+    "\n  query MaintenanceWindows {\n    maintenanceWindows(includeEnded: true) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services {\n      name\n      displayName\n    }\n  }\n": types.MaintenanceWindowsDocument,
+    "\n  mutation EndMaintenanceWindow($id: Int!) {\n    endMaintenanceWindow(id: $id) {\n      id\n      endedAt\n    }\n  }\n": types.EndMaintenanceWindowDocument,
+    "\n  mutation DeleteMaintenanceWindow($id: Int!) {\n    deleteMaintenanceWindow(id: $id)\n  }\n": types.DeleteMaintenanceWindowDocument,
     "\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n      uptime\n    }\n  }\n": types.UptimeTimelineDocument,
     "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n": types.AuditLogDocument,
+    "\n  fragment AlertChannelFields on AlertChannel {\n    name\n    kind\n    settings\n    secretsSet\n    source\n    updatedAt\n  }\n": types.AlertChannelFieldsFragmentDoc,
+    "\n  query AlertChannels {\n    alertChannels {\n      ...AlertChannelFields\n    }\n    alertChannelKinds {\n      kind\n      description\n      secretFields\n    }\n  }\n": types.AlertChannelsDocument,
+    "\n  mutation DeleteAlertChannel($name: String!) {\n    deleteAlertChannel(name: $name)\n  }\n": types.DeleteAlertChannelDocument,
+    "\n  mutation TestAlertChannel($name: String!) {\n    testAlertChannel(name: $name) {\n      channel\n      messageId\n      ok\n      statusCode\n      latencyMs\n      error\n      detail\n    }\n  }\n": types.TestAlertChannelDocument,
     "\n  fragment AdminServiceFields on Service {\n    name\n    displayName\n    kind\n    target\n    options\n    interval\n    timeoutMs\n    degradedLatencyMs\n    failureThreshold\n    recoveryThreshold\n    critical\n    tags\n    dependsOn\n    source\n    sourcePath\n    paused\n    status\n  }\n": types.AdminServiceFieldsFragmentDoc,
     "\n  query AdminServices {\n    services {\n      ...AdminServiceFields\n    }\n  }\n": types.AdminServicesDocument,
     "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      role\n      capabilities\n      status\n      createdBy\n      createdAt\n      expiresAt\n      lastUsedAt\n      revokedAt\n      workspaces\n    }\n  }\n": types.ApiTokensDocument,
@@ -191,6 +229,30 @@ export function graphql(source: "\n  query LimitWorkspaces {\n    workspaces {\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n"): (typeof documents)["\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n"): (typeof documents)["\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n"): (typeof documents)["\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n"): (typeof documents)["\n  fragment CheckRunFields on CheckRun {\n    checkedAt\n    status\n    latencyMs\n    error\n    steps {\n      name\n      ok\n      durationMs\n      detail\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -228,6 +290,22 @@ export function graphql(source: "\n  query OperationFilterOptions {\n    workspa
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AlertListFields on Alert {\n    id\n    service\n    displayName\n    state\n    severity\n    status\n    reason\n    startedAt\n    acknowledged\n    acknowledgedAt\n    acknowledgedBy\n    resolvedAt\n    resolution\n    suppressedBy\n    notifiedAt\n    nextNoticeAt\n    channels\n  }\n"): (typeof documents)["\n  fragment AlertListFields on Alert {\n    id\n    service\n    displayName\n    state\n    severity\n    status\n    reason\n    startedAt\n    acknowledged\n    acknowledgedAt\n    acknowledgedBy\n    resolvedAt\n    resolution\n    suppressedBy\n    notifiedAt\n    nextNoticeAt\n    channels\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Alerts($filter: AlertFilter) {\n    alerts(filter: $filter) {\n      ...AlertListFields\n    }\n  }\n"): (typeof documents)["\n  query Alerts($filter: AlertFilter) {\n    alerts(filter: $filter) {\n      ...AlertListFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcknowledgeAlert($id: Int!) {\n    acknowledgeAlert(id: $id) {\n      ...AlertListFields\n    }\n  }\n"): (typeof documents)["\n  mutation AcknowledgeAlert($id: Int!) {\n    acknowledgeAlert(id: $id) {\n      ...AlertListFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription AlertChanged($service: String) {\n    alertChanged(service: $service) {\n      id\n      service\n      state\n    }\n  }\n"): (typeof documents)["\n  subscription AlertChanged($service: String) {\n    alertChanged(service: $service) {\n      id\n      service\n      state\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -355,11 +433,47 @@ export function graphql(source: "\n  mutation RerunStartupChecklist {\n    rerun
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AlertServices {\n    services {\n      name\n      displayName\n    }\n  }\n"): (typeof documents)["\n  query AlertServices {\n    services {\n      name\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MaintenanceWindows {\n    maintenanceWindows(includeEnded: true) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services {\n      name\n      displayName\n    }\n  }\n"): (typeof documents)["\n  query MaintenanceWindows {\n    maintenanceWindows(includeEnded: true) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services {\n      name\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EndMaintenanceWindow($id: Int!) {\n    endMaintenanceWindow(id: $id) {\n      id\n      endedAt\n    }\n  }\n"): (typeof documents)["\n  mutation EndMaintenanceWindow($id: Int!) {\n    endMaintenanceWindow(id: $id) {\n      id\n      endedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMaintenanceWindow($id: Int!) {\n    deleteMaintenanceWindow(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteMaintenanceWindow($id: Int!) {\n    deleteMaintenanceWindow(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n      uptime\n    }\n  }\n"): (typeof documents)["\n  query UptimeTimeline($from: DateTime!, $to: DateTime!) {\n    uptimeTimeline(from: $from, to: $to) {\n      service {\n        name\n        displayName\n        status\n        paused\n      }\n      windows {\n        status\n        startedAt\n        endedAt\n      }\n      uptime\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) {\n    auditLog(filter: $filter, first: $first, after: $after) {\n      entries {\n        id\n        at\n        actorType\n        actorId\n        actorLabel\n        action\n        targetType\n        targetId\n        input\n        outcome\n        errorCode\n        errorMessage\n        clientAddress\n      }\n      endCursor\n      hasNextPage\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AlertChannelFields on AlertChannel {\n    name\n    kind\n    settings\n    secretsSet\n    source\n    updatedAt\n  }\n"): (typeof documents)["\n  fragment AlertChannelFields on AlertChannel {\n    name\n    kind\n    settings\n    secretsSet\n    source\n    updatedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AlertChannels {\n    alertChannels {\n      ...AlertChannelFields\n    }\n    alertChannelKinds {\n      kind\n      description\n      secretFields\n    }\n  }\n"): (typeof documents)["\n  query AlertChannels {\n    alertChannels {\n      ...AlertChannelFields\n    }\n    alertChannelKinds {\n      kind\n      description\n      secretFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteAlertChannel($name: String!) {\n    deleteAlertChannel(name: $name)\n  }\n"): (typeof documents)["\n  mutation DeleteAlertChannel($name: String!) {\n    deleteAlertChannel(name: $name)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TestAlertChannel($name: String!) {\n    testAlertChannel(name: $name) {\n      channel\n      messageId\n      ok\n      statusCode\n      latencyMs\n      error\n      detail\n    }\n  }\n"): (typeof documents)["\n  mutation TestAlertChannel($name: String!) {\n    testAlertChannel(name: $name) {\n      channel\n      messageId\n      ok\n      statusCode\n      latencyMs\n      error\n      detail\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,15 +1,162 @@
-/** Alerts (placeholder until the alerting capability). */
-import { Placeholder } from '../components/Placeholder.tsx';
+/**
+ * Alerts: open incidents first (acknowledge them here), then the history, filtered by service,
+ * severity and state. Live: every incident that opens, changes or resolves refreshes both lists.
+ */
+import { For, Show, createSignal } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
+import { graphql } from '../graphql';
+import type { AlertFilter, AlertSeverity, AlertStateFilter } from '../graphql/graphql.ts';
+import { PageHeader } from '../components/PageHeader.tsx';
+import { Tabs } from '../components/Tabs.tsx';
+import { Field, FormErrorMessage } from '../components/Forms.tsx';
+import { AlertList } from '../components/alerting/AlertList.tsx';
+import { ALERT_TABS } from '../navigation.ts';
+import { AlertsDoc, onAlertChanged, type AlertRow } from '../lib/alerts.ts';
+import { client } from '../lib/urql.ts';
+import { formError, type FormError } from '../lib/errors.ts';
+
+const AlertServicesDoc = graphql(`
+  query AlertServices {
+    services {
+      name
+      displayName
+    }
+  }
+`);
+
+const HISTORY_PAGE = 50;
+
+interface HistoryFilter {
+  service: string;
+  severity: '' | AlertSeverity;
+  state: '' | AlertStateFilter;
+}
 
 export function AlertsPage() {
+  const [open, setOpen] = createStore<{ list: AlertRow[]; loaded: boolean }>({ list: [], loaded: false });
+  const [history, setHistory] = createStore<{ list: AlertRow[]; loaded: boolean; more: boolean }>({ list: [], loaded: false, more: false });
+  const [filter, setFilter] = createStore<HistoryFilter>({ service: '', severity: '', state: 'RESOLVED' });
+  const [services, setServices] = createSignal<{ name: string; displayName: string }[]>([]);
+  const [error, setError] = createSignal<FormError | null>(null);
+  const [loadingMore, setLoadingMore] = createSignal(false);
+
+  const historyFilter = (limit: number, offset = 0): AlertFilter => ({
+    service: filter.service || null,
+    severity: filter.severity || null,
+    state: filter.state || null,
+    limit,
+    offset,
+  });
+
+  const loadOpen = async () => {
+    const result = await client.query(AlertsDoc, { filter: { state: 'OPEN', limit: 500 } }).toPromise();
+    setError(formError(result.error));
+    if (result.data) {
+      setOpen('list', reconcile(result.data.alerts, { key: 'id' }));
+      setOpen('loaded', true);
+    }
+  };
+  /** The history as far as it was paged, fetched again in one request. */
+  const loadHistory = async () => {
+    const shown = Math.max(HISTORY_PAGE, history.list.length);
+    const result = await client.query(AlertsDoc, { filter: historyFilter(Math.min(500, shown + 1)) }).toPromise();
+    setError(formError(result.error));
+    if (result.data) {
+      setHistory('list', reconcile(result.data.alerts.slice(0, shown), { key: 'id' }));
+      setHistory({ loaded: true, more: result.data.alerts.length > shown });
+    }
+  };
+  const loadMore = async () => {
+    setLoadingMore(true);
+    const result = await client.query(AlertsDoc, { filter: historyFilter(HISTORY_PAGE + 1, history.list.length) }).toPromise();
+    setLoadingMore(false);
+    setError(formError(result.error));
+    if (result.data) setHistory({ list: [...history.list, ...result.data.alerts.slice(0, HISTORY_PAGE)], more: result.data.alerts.length > HISTORY_PAGE });
+  };
+  const refresh = () => Promise.all([loadOpen(), loadHistory()]).then(() => undefined);
+
+  void refresh();
+  void client.query(AlertServicesDoc, {}).toPromise().then((r) => setServices(r.data?.services ?? []));
+  onAlertChanged(refresh);
+
+  const applyFilter = (next: Partial<HistoryFilter>) => {
+    setFilter(next);
+    setHistory({ list: [], loaded: false, more: false });
+    void loadHistory();
+  };
+
   return (
-    <Placeholder title="Alerts" testid="alerts-placeholder" summary="What changed, who was told, and who is on it.">
-      <p>Alerting arrives with its own capability. This page will show:</p>
-      <ul>
-        <li>open alerts raised by status changes, with acknowledgement;</li>
-        <li>deliveries to webhook, Slack and PagerDuty, and recovery notices;</li>
-        <li>maintenance windows and suppressed alerts.</li>
-      </ul>
-    </Placeholder>
+    <>
+      <PageHeader title="Alerts" description="What went wrong, who was told, and who is on it. Live." />
+      <Tabs label="Alerts" tabs={ALERT_TABS} />
+      <FormErrorMessage error={error()} testid="alerts-error" />
+      <section class="card card--flush" data-testid="open-alerts-card">
+        <div class="card__head">
+          <h2>Open incidents</h2>
+          <span class="muted" data-testid="open-alerts-count">
+            {open.loaded ? `${open.list.length} open` : ''}
+          </span>
+        </div>
+        <Show when={open.loaded} fallback={<p class="table__empty">Loading incidents…</p>}>
+          <AlertList
+            alerts={open.list}
+            testid="open-alerts"
+            onChanged={() => void refresh()}
+            empty={
+              <div class="empty-state" data-testid="open-alerts-empty">
+                <h3>Nothing is open</h3>
+                <p class="muted">Every service is healthy, or its trouble has been resolved.</p>
+              </div>
+            }
+          />
+        </Show>
+      </section>
+      <section class="card card--flush" data-testid="alert-history-card">
+        <div class="card__head">
+          <h2>History</h2>
+          <span class="muted">newest first</span>
+        </div>
+        <div class="alert-filters" role="group" aria-label="Filter the history">
+          <Field label="Service">
+            <select value={filter.service} onChange={(e) => applyFilter({ service: e.currentTarget.value })} data-testid="alert-filter-service">
+              <option value="">All services</option>
+              <For each={services()}>{(s) => <option value={s.name}>{s.displayName}</option>}</For>
+            </select>
+          </Field>
+          <Field label="Severity">
+            <select value={filter.severity} onChange={(e) => applyFilter({ severity: e.currentTarget.value as HistoryFilter['severity'] })} data-testid="alert-filter-severity">
+              <option value="">Any severity</option>
+              <option value="CRITICAL">Critical</option>
+              <option value="WARNING">Warning</option>
+            </select>
+          </Field>
+          <Field label="State">
+            <select value={filter.state} onChange={(e) => applyFilter({ state: e.currentTarget.value as HistoryFilter['state'] })} data-testid="alert-filter-state">
+              <option value="RESOLVED">Resolved</option>
+              <option value="">Any state</option>
+              <option value="OPEN">Open</option>
+              <option value="ACKNOWLEDGED">Acknowledged</option>
+              <option value="UNACKNOWLEDGED">Not acknowledged</option>
+            </select>
+          </Field>
+        </div>
+        <Show when={history.loaded} fallback={<p class="table__empty">Loading history…</p>}>
+          <AlertList
+            alerts={history.list}
+            testid="alert-history"
+            onChanged={() => void refresh()}
+            empty={<p class="muted" data-testid="alert-history-empty">No incidents match these filters.</p>}
+          />
+        </Show>
+        <Show when={history.more}>
+          <div class="card__foot">
+            <span class="muted">{history.list.length} shown</span>
+            <button type="button" class="button button--quiet" disabled={loadingMore()} onClick={() => void loadMore()} data-testid="alert-history-more">
+              {loadingMore() ? 'Loading…' : 'Load more'}
+            </button>
+          </div>
+        </Show>
+      </section>
+    </>
   );
 }

@@ -15,6 +15,7 @@ import { LatencyChart } from '../components/monitoring/LatencyChart.tsx';
 import { TimeAxis, TimelineBar } from '../components/monitoring/TimelineBar.tsx';
 import { WindowChecks } from '../components/monitoring/WindowChecks.tsx';
 import { CheckTable } from '../components/monitoring/CheckTable.tsx';
+import { ServiceAlertSettings, ServiceIncidents } from '../components/alerting/ServiceAlertSettings.tsx';
 import { createServiceDetail, type ServiceDetail } from '../lib/service-detail.ts';
 import { can } from '../lib/session.ts';
 import { formatUptime } from '../lib/status.ts';
@@ -117,6 +118,8 @@ function ServiceDetailView(props: { name: string }) {
               </div>
               <CheckTable list={detail.checks} testid="recent-checks" empty="No checks recorded yet." />
             </section>
+            <ServiceIncidents service={service().name} />
+            <ServiceAlertSettings service={service().name} />
           </>
         )}
       </Match>
