@@ -22,7 +22,7 @@ import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
 import { Alerting } from './alerting/alerting.ts';
-import { createMetrics, monitoringStats, watchResultWriter, watchAlerting } from './system/metrics.ts';
+import { createMetrics, monitoringStats, watchResultWriter, watchAlerting, watchPubSub } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
 
 export const version: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -87,6 +87,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   watchResultWriter(metrics, monitoring.writer);
   watchAlerting(metrics, db.sql, logger);
+  watchPubSub(metrics, pubsub);
   const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, runJobs: options.runScheduler ?? true });
   // After monitoring: its section of the config file is applied after the services it names are synced.
   const alerting = new Alerting({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, run: options.runScheduler ?? true, publicUrl: () => app.publicUrl });

@@ -218,3 +218,21 @@ export function watchAlerting(metrics: Metrics, sql: SqlClient, logger: Logger):
     },
   });
 }
+
+/** Messages from Redis that did not fit their channel (another program publishing there), by channel. */
+export function watchPubSub(metrics: Metrics, pubsub: { readonly droppedMessages: ReadonlyMap<string, number> }): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name: 'lookout_pubsub_messages_dropped_total',
+    help: 'Messages from Redis dropped because they were not an event of their channel, by channel.',
+    labelNames: ['channel'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [channel, dropped] of pubsub.droppedMessages) {
+        const before = reported.get(channel) ?? 0;
+        if (dropped > before) this.inc({ channel }, dropped - before);
+        reported.set(channel, dropped);
+      }
+    },
+  });
+}

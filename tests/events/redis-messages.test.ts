@@ -212,6 +212,8 @@ describe.skipIf(!redisAvailable)('a running server on Redis', () => {
       // Counted on the channels it listens to: the checks (this subscription) and access changes (every replica's sockets).
       expect(ts.server.app.pubsub.droppedMessages.get(Channels.checksRecorded)).toBe(bad.length);
       expect(ts.server.app.pubsub.droppedMessages.get(Channels.accessChanged)).toBe(bad.length);
+      const metrics = await (await fetch(`${ts.url}/metrics`, { headers: { authorization: `Bearer ${ts.adminToken}` } })).text();
+      expect(metrics).toContain(`lookout_pubsub_messages_dropped_total{channel="${Channels.checksRecorded}"} ${bad.length}`);
       const probe = await gqlOk<{ diagnoseService: { status: string } }>(ts, 'mutation { diagnoseService(name: "event-bus") { status } }', {}, { token: ts.adminToken });
       expect(probe.diagnoseService.status).toBe('HEALTHY');
     } finally {
