@@ -225,6 +225,11 @@ describe('alerting in the dashboard', () => {
     await admin.getByTestId('channel-form-name').fill('team-hook');
     await admin.getByTestId('channel-form-kind').selectOption('webhook');
     await admin.getByTestId('channel-form-url').fill(`${hook.url}/team`);
+    // The server's refusal shows at the field it names.
+    await admin.getByTestId('channel-form-secret').fill('not a signing secret');
+    await admin.getByTestId('channel-form-submit').click();
+    const secretField = admin.locator('.field', { has: admin.getByTestId('channel-form-secret') });
+    expect(await secretField.locator('.field__error').textContent()).toMatch(/Standard Webhooks secret/);
     await admin.getByTestId('channel-form-secret').fill(secret);
     await admin.getByTestId('channel-form-submit').click();
     await admin.getByTestId('channel-saved').waitFor();
