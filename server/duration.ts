@@ -22,6 +22,7 @@ export function parseDuration(value: unknown, field: string): number {
 
 /** The shortest exact way to write a duration (`30s`, `1500ms`). */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s'; // as people write it ("escalation_delay: 0s"), not "0ms"
   for (const unit of ['d', 'h', 'm', 's'] as const) if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
   return `${ms}ms`;
 }

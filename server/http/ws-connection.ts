@@ -126,7 +126,7 @@ export class Connection implements WatchedSocket {
       actor = await this.#services.watch.forOperation(this);
     } catch (error) {
       this.#services.logger.warn({ err: String(error) }, 'could not check the caller of a WebSocket operation');
-      return [new GraphQLError('Lookout cannot check the credentials of this connection right now: try again.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+      return [new GraphQLError('Lookout cannot check the credentials of this connection right now: try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
     }
     if (actor === REVOKED) return [revokedError()];
     try {

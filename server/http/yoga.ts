@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import { LookoutError } from '../errors.ts';
-import { reportDatabaseError } from '../db/pool.ts';
+import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -109,6 +109,10 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
         if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error as Error; // validation, limits, coercion
         // An unreachable database is one outage in the log, not a stack per request.
         reportDatabaseError(app.logger, original, 'unexpected error in a GraphQL operation', { path: (error as { path?: unknown }).path });
+        // Not a fault of the request: say so, so that clients retry instead of reporting a bug.
+        if (isDatabaseUnreachable(original)) {
+          return createGraphQLError('Lookout cannot reach its database right now: try again shortly (a change that failed this way was not made).', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+        }
         return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev && { detail: String(original) }) } });
       },
     },
