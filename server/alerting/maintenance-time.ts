@@ -22,7 +22,8 @@ export function spansOf(window: StoredWindow, from: Date, to: Date, limit = 1000
   const duration = window.durationMs ?? 0;
   const spans: MaintenanceSpan[] = [];
   // An occurrence that began up to one duration before `from` still covers part of the range.
-  parseRule(window.rrule, 'rrule', window.startsAt).between(new Date(from.getTime() - duration), to, true, (date, i) => {
+  const since = new Date(from.getTime() - duration);
+  parseRule(window.rrule, 'rrule', window.startsAt, since).between(since, to, true, (date, i) => {
     const span = cut(date, new Date(date.getTime() + duration));
     if (span) spans.push(span);
     return i + 1 < limit;

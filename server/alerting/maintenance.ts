@@ -68,7 +68,8 @@ export function occurrenceAt(window: StoredWindow, at: Date): Occurrence | null 
     return o.start <= at && at < end ? { start: o.start, end } : null;
   };
   if (!window.rrule) return window.endsAt ? cut({ start: window.startsAt, end: window.endsAt }) : null;
-  const rule = parseRule(window.rrule, 'rrule', window.startsAt);
+  // Started again just before the longest occurrence that can still be in force.
+  const rule = parseRule(window.rrule, 'rrule', window.startsAt, new Date(at.getTime() - (window.durationMs ?? 0)));
   const start = rule.before(at, true);
   return start ? cut({ start, end: new Date(start.getTime() + (window.durationMs ?? 0)) }) : null;
 }
@@ -79,7 +80,7 @@ export function currentOrNext(window: StoredWindow, at: Date): Occurrence | null
   if (now) return now;
   if (window.endedAt && window.endedAt <= at) return null;
   if (!window.rrule) return window.endsAt && window.startsAt > at ? { start: window.startsAt, end: window.endsAt } : null;
-  const next = parseRule(window.rrule, 'rrule', window.startsAt).after(at, false);
+  const next = parseRule(window.rrule, 'rrule', window.startsAt, at).after(at, false);
   return next ? { start: next, end: new Date(next.getTime() + (window.durationMs ?? 0)) } : null;
 }
 

@@ -165,24 +165,103 @@ function instant(value: unknown, field: string): Date {
   return date;
 }
 
-/** The rrule's DTSTART when it has one, else `fallback`; throws naming the field when the rule is not one. */
 // rrule is CommonJS: Node gives its exports as the default one.
 const { RRule } = rrule;
 
-export function parseRule(text: string, field: string, start: Date): RRuleType {
+type RuleOptions = ReturnType<typeof RRule.parseString>;
+
+/** Each frequency's period in milliseconds (the fixed ones); months and years are counted in months. */
+const FIXED_PERIOD_MS: Record<number, number> = { [RRule.HOURLY]: 3600_000, [RRule.DAILY]: 86400_000, [RRule.WEEKLY]: 7 * 86400_000 };
+const YEAR_MS = 366 * 86400_000;
+const periodMs = (options: RuleOptions) => (FIXED_PERIOD_MS[options.freq!] ?? (options.freq === RRule.MONTHLY ? 31 * 86400_000 : YEAR_MS)) * (options.interval ?? 1);
+
+/**
+ * The rule's options with what rrule derives from DTSTART written out (the day of a monthly rule,
+ * the weekday of a weekly one, the hour of a daily one), so the rule can be started again at
+ * another instant of its lattice and give the same occurrences.
+ */
+function materialize(options: RuleOptions, start: Date): RuleOptions {
+  const o: RuleOptions = { byminute: 0, bysecond: 0, ...options };
+  const given = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+  if (!given(o.byweekno) && !given(o.byyearday) && !given(o.bymonthday) && !given(o.byweekday)) {
+    if (o.freq === RRule.YEARLY) {
+      if (!given(o.bymonth)) o.bymonth = start.getUTCMonth() + 1;
+      o.bymonthday = start.getUTCDate();
+    } else if (o.freq === RRule.MONTHLY) o.bymonthday = start.getUTCDate();
+    else if (o.freq === RRule.WEEKLY) o.byweekday = [(start.getUTCDay() + 6) % 7];
+  }
+  if (!given(o.byhour) && o.freq! < RRule.HOURLY) o.byhour = start.getUTCHours();
+  return o;
+}
+
+/**
+ * The latest instant on or before `target` from which the rule, started there, gives exactly the
+ * occurrences it gives from `start` (whole intervals of its frequency later; months and years
+ * from the first of a month). rrule expands every occurrence from DTSTART on: an hourly rule that
+ * began years ago would otherwise cost seconds of the event loop at each look.
+ */
+function anchorBefore(options: RuleOptions, start: Date, target: Date): Date {
+  if (target <= start) return start;
+  const interval = options.interval ?? 1;
+  const fixed = FIXED_PERIOD_MS[options.freq!];
+  if (fixed) {
+    const step = fixed * interval;
+    return new Date(start.getTime() + Math.floor((target.getTime() - start.getTime()) / step) * step);
+  }
+  const months = (options.freq === RRule.YEARLY ? 12 : 1) * interval;
+  const apart = (target.getUTCFullYear() - start.getUTCFullYear()) * 12 + target.getUTCMonth() - start.getUTCMonth();
+  const k = Math.floor(apart / months);
+  if (k <= 0) return start;
+  return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + k * months, 1));
+}
+
+/** Parts of RFC 5545 a maintenance window does not take, and why (each makes the rule costly or ambiguous to expand). */
+const REFUSED_PARTS: [keyof RuleOptions, string][] = [
+  ['count', 'COUNT is not supported; end a recurring window with UNTIL, or end it through the API'],
+  ['tzid', 'TZID is not supported; recurrence rules are in UTC'],
+  ['byeaster', 'BYEASTER is not supported'],
+];
+
+/**
+ * A maintenance window's rule, checked (throws BadInputError naming `field`): HOURLY or slower, an
+ * interval of at most a year, and at least one occurrence in any three years (a rule that never
+ * happens, like February 30th, would otherwise be expanded up to the year 9999 at each look).
+ * With `near`, the rule is started again shortly before that instant (see anchorBefore): ask it
+ * only about instants from `near` on.
+ */
+export function parseRule(text: string, field: string, start: Date, near?: Date): RRuleType {
   if (text.length > 500) throw new BadInputError(field, `${field} must be at most 500 characters.`);
-  let options;
+  let options: RuleOptions;
   try {
     options = RRule.parseString(text.replace(/^RRULE:/i, ''));
   } catch (error) {
     throw new BadInputError(field, `${field} is not an RFC 5545 recurrence rule (${(error as Error).message.slice(0, 100)}); e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3".`);
   }
-  if (options.freq === undefined) throw new BadInputError(field, `${field} needs a FREQ (e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3").`);
-  if (options.freq < RRule.HOURLY) {
+  if (options.freq === undefined || options.freq === null) throw new BadInputError(field, `${field} needs a FREQ (e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3").`);
+  // rrule numbers frequencies from YEARLY (0) to SECONDLY (6): faster is a larger number.
+  if (options.freq > RRule.HOURLY) {
     // SECONDLY and MINUTELY rules would make a window of nearly every moment, and cost a lot to expand.
     throw new BadInputError(field, `${field}: FREQ must be HOURLY or slower.`);
   }
-  return new RRule({ byminute: 0, bysecond: 0, ...options, dtstart: options.dtstart ?? start });
+  for (const [part, why] of REFUSED_PARTS) if (options[part] !== undefined && options[part] !== null) throw new BadInputError(field, `${field}: ${why}.`);
+  const interval = options.interval ?? 1;
+  if (!Number.isInteger(interval) || interval < 1 || periodMs(options) > YEAR_MS) throw new BadInputError(field, `${field}: INTERVAL must be a whole number that repeats the rule at least once a year.`);
+  const dtstart = options.dtstart ?? start;
+  if (Number.isNaN(dtstart.getTime())) throw new BadInputError(field, `${field}: DTSTART is not a valid instant.`);
+  const full = materialize(options, dtstart);
+  const build = (from: Date, until = full.until) => {
+    try {
+      return new RRule({ ...full, until, dtstart: from });
+    } catch (error) {
+      throw new BadInputError(field, `${field} is not a valid recurrence rule (${(error as Error).message.slice(0, 100)}).`);
+    }
+  };
+  // Whether it happens at all: asked near the end of rrule's calendar, where a rule that never
+  // happens gives up after a few years instead of thousands.
+  const late = anchorBefore(full, dtstart, new Date(Date.UTC(9996, 0, 1)));
+  if (!build(late, null).after(late, true)) throw new BadInputError(field, `${field} has no occurrence in three years (e.g. it names February 30th): it would never hold a window.`);
+  const target = near ? new Date(near.getTime() - periodMs(full)) : dtstart;
+  return build(anchorBefore(full, dtstart, target));
 }
 
 /**
@@ -224,6 +303,8 @@ export function validateMaintenance(value: unknown, prefix: string, now: Date): 
     if (input.end !== undefined) throw new BadInputError(`${prefix}end`, 'A recurring window has a duration, not an end.');
     parseRule(input.rrule, `${prefix}rrule`, startsAt);
     rrule = input.rrule.replace(/^RRULE:/i, '');
+    // Its duration is stored in an int column, and an occurrence longer than a week outlasts the period of a weekly rule.
+    if (durationMs > 7 * 86400_000) throw new BadInputError(`${prefix}duration`, 'Each occurrence of a recurring window lasts at most 7d.');
   } else if (input.end !== undefined && input.end !== null) {
     endsAt = instant(input.end, `${prefix}end`);
   } else if (durationMs !== null) {
