@@ -22,7 +22,7 @@ import { reportDatabaseError } from '../db/pool.ts';
 import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
 import { acknowledgeIncident, alertingPass, newMessageId, type PassContext, type PassResult } from './incidents.ts';
-import { attemptSend, deliverDue } from './outbox.ts';
+import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue } from './outbox.ts';
 import { findChannel } from './store.ts';
 import type { Notice } from './channels/channel.ts';
 
@@ -100,6 +100,8 @@ class Loop {
 
 export class Alerting {
   readonly owner = `${hostname().slice(0, 100)}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** One delivery attempt's time limit: at most ATTEMPT_TIMEOUT_MS (tests shorten it to see a receiver that never answers). */
+  attemptTimeoutMs = ATTEMPT_TIMEOUT_MS;
   readonly #o: AlertingOptions;
   readonly #pass: Loop;
   readonly #outbox: Loop;
@@ -152,7 +154,7 @@ export class Alerting {
 
   /** Sends what is due in the outbox; returns how many deliveries it attempted. */
   deliver(): Promise<number> {
-    return deliverDue({ sql: this.#o.sql, pubsub: this.#o.pubsub, logger: this.#o.logger, now: () => this.#o.clock.now(), owner: this.owner });
+    return deliverDue({ sql: this.#o.sql, pubsub: this.#o.pubsub, logger: this.#o.logger, now: () => this.#o.clock.now(), owner: this.owner, attemptTimeoutMs: this.attemptTimeoutMs });
   }
 
   /** Passes and deliveries until neither finds work (tests with a manual clock). */
@@ -182,7 +184,7 @@ export class Alerting {
         acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, url: this.#o.publicUrl?.() || null,
       },
     };
-    const outcome = await attemptSend(channel.kind, channel.settings, notice);
+    const outcome = await attemptSend(channel.kind, channel.settings, notice, this.attemptTimeoutMs);
     return { channel: channel.name, messageId: notice.id, ok: outcome.ok, statusCode: outcome.statusCode ?? null, latencyMs: outcome.latencyMs, error: outcome.error ?? null, detail: outcome.receipt?.detail ?? null };
   }
 

@@ -35,6 +35,8 @@ export interface OutboxContext {
   now(): Date;
   /** Who claims (host:pid:random). */
   owner: string;
+  /** One attempt's time limit (ATTEMPT_TIMEOUT_MS unless shortened, as tests do). */
+  attemptTimeoutMs?: number;
 }
 
 interface Claimed {
@@ -104,7 +106,7 @@ async function deliverOne(context: OutboxContext, delivery: Claimed): Promise<vo
   const startedAt = context.now();
   const outcome =
     delivery.kind && delivery.settings
-      ? await attemptSend(delivery.kind, delivery.settings, delivery.notice)
+      ? await attemptSend(delivery.kind, delivery.settings, delivery.notice, Math.min(context.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS, ATTEMPT_TIMEOUT_MS))
       : { ok: false, latencyMs: 0, error: `the channel "${delivery.channel}" is not defined (deleted since)`, retryable: false, statusCode: undefined, receipt: undefined };
   const now = context.now();
   const last = !outcome.ok && (!outcome.retryable || delivery.attempts >= delivery.max_attempts);
