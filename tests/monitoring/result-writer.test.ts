@@ -18,7 +18,7 @@ import { startTcpProxy } from './support/tcp-proxy.ts';
 describe('the result writer when the database fails its writes', () => {
   let ts: TestServer;
   const ids = new Map<string, number>();
-  const services = ['cap-0', 'cap-1', 'cap-2', 'cap-3', 'stall-0', 'stall-1', 'good-0', 'good-1', 'bad', 'outage'];
+  const services = ['cap-0', 'cap-1', 'cap-2', 'cap-3', 'stall-0', 'stall-1', 'good-0', 'good-1', 'bad', 'outage', 'urgent'];
   const sql = () => ts.server.app.sql;
 
   /** The i-th result of a run: its service flips between healthy and down at each of its results. */
@@ -205,4 +205,16 @@ describe('the result writer when the database fails its writes', () => {
     await pool.end();
     await proxy.close();
   });
+
+  it('writes a result that changes its service\'s status within a few milliseconds, not after the batch wait (alerting pages on transitions: 200 ms of batching was a fifth of its budget)', async () => {
+    const { writer: w, batches } = writer(sql(), { maxBatch: 500, flushMs: 60_000, retryMs: 20, maxRetryMs: 100 });
+    const t0 = Date.parse('2026-06-03T00:00:00Z');
+    w.add(result('urgent', t0, 'healthy')); // the first this writer sees: it waits for the (one-minute) batch
+    w.add(result('urgent', t0 + 1000, 'down')); // a change: the batch goes out now
+    await until('the change to be stored', async () => (await stored(['urgent'])).length === 2, 5000);
+    expect(batches.flatMap((b) => b.transitions).map((t) => t.status)).toEqual(['healthy', 'down']);
+    expect(w.heldResults).toBe(0);
+    await w.flush();
+  });
+
 });

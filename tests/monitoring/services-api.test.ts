@@ -166,7 +166,7 @@ describe('monitoring API', () => {
       await gqlOk(ts, CreateService, { input: { name: `bulk-${i}`, kind: 'tcp', target: '127.0.0.1:9' } }, admin());
     }
     expect(await countQueries()).toBe(small);
-    expect(small).toBeLessThanOrEqual(2);
+    expect(small).toBeLessThanOrEqual(3); // the services, their day's uptime, and the maintenance windows left out of it
   });
 
   it('deletes an API service', async () => {
