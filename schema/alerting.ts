@@ -13,7 +13,7 @@ import {
   type StoredAlertConfig, type StoredChannel,
 } from '../server/alerting/store.ts';
 import { currentOrNext, loadWindows, occurrenceAt, type StoredWindow } from '../server/alerting/maintenance.ts';
-import { maskedSettings, resolveSettings, type AlertSettings } from '../server/alerting/settings.ts';
+import { maskedSettings, resolveSettings, validateChannel, type AlertSettings } from '../server/alerting/settings.ts';
 import { channelKinds } from '../server/alerting/channels/registry.ts';
 import { builder } from './builder.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
@@ -223,6 +223,26 @@ const MaintenanceInput = builder.inputType('MaintenanceWindowInput', {
   }),
 });
 
+/**
+ * A channel's settings as the audit log keeps them: what the API would show of them once checked,
+ * every other value `[redacted]`. The audit's own redaction goes by key names (secret, url…), but
+ * a password pasted under a wrong or unknown key must not be kept either.
+ */
+function auditedSettings(kind: string | null, name: string, settings: unknown): unknown {
+  if (!settings || typeof settings !== 'object' || Array.isArray(settings)) return Array.isArray(settings) ? '[a list]' : typeof settings;
+  const keys = Object.keys(settings).slice(0, 50);
+  let shown: Record<string, unknown> = {};
+  try {
+    if (kind) {
+      const channel = validateChannel({ name, kind, settings });
+      shown = maskedSettings(channel.kind, channel.settings).settings;
+    }
+  } catch {
+    // Refused: only the names of what was given are kept.
+  }
+  return Object.fromEntries(keys.map((key) => [key, Object.hasOwn(shown, key) ? shown[key] : '[redacted]']));
+}
+
 const definedInput = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
 const configsWithDefaults = (configs: StoredAlertConfig[]) => {
   const defaults = configs.find((c) => c.service === null)?.own ?? {};
@@ -310,7 +330,7 @@ builder.mutationFields((t) => ({
     resolve: (_r, { input }, ctx) =>
       ctx.auditedSql((sql) => createChannel(sql, input as { name: string; kind: string; settings: unknown }, ctx.app.clock.now()), {
         action: 'alerting.channel.create',
-        input: { ...input },
+        input: { name: input.name, kind: input.kind, settings: auditedSettings(input.kind, input.name, input.settings) },
         targetOf: (c) => ({ type: 'alert_channel', id: c.name }),
       }),
   }),
@@ -323,7 +343,8 @@ builder.mutationFields((t) => ({
       (
         await ctx.auditedSql((sql) => updateChannel(sql, name, settings, ctx.app.clock.now()), {
           action: 'alerting.channel.update',
-          input: { name, settings },
+          // Kept as names only: a partial update (a secret left out) does not pass the kind's check alone.
+          input: { name, settings: auditedSettings(null, name, settings) },
           target: { type: 'alert_channel', id: name },
           when: (r) => r.changed,
         })

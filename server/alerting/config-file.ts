@@ -17,6 +17,8 @@ export interface AlertingConfig {
 }
 
 const ALERTING_KEYS = ['channels', 'defaults'];
+/** Channels a file may define: each is checked and written at every load, and more is a mistake (or an attack). */
+export const MAX_CHANNELS = 200;
 
 /** A problem of `error` as the file's reader should see it: `alerting.channels[1] ("pager"): routingKey: …`. */
 function record(problems: string[], label: string, error: unknown): void {
@@ -40,6 +42,7 @@ export const alertingSection: ConfigSection<AlertingConfig> = {
     for (const key of Object.keys(root)) if (!ALERTING_KEYS.includes(key)) problems.push(`alerting: unknown key ${JSON.stringify(key.slice(0, 60))} (expected ${ALERTING_KEYS.join(', ')})`);
     const list = (root as { channels?: unknown }).channels ?? [];
     if (!Array.isArray(list)) problems.push('alerting.channels: must be a list of channels ({ name, kind, … })');
+    else if (list.length > MAX_CHANNELS) problems.push(`alerting.channels: at most ${MAX_CHANNELS} channels, got ${list.length}`);
     else {
       const seen = new Set<string>();
       list.forEach((entry, index) => {

@@ -214,7 +214,7 @@ describe('the registry', () => {
       email: ['password'],
       pagerduty: ['routingKey'],
       slack: ['url'],
-      webhook: ['secret'],
+      webhook: ['url', 'secret'],
     });
   });
 });

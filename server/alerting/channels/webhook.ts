@@ -51,7 +51,8 @@ function checkSecret(value: unknown): string {
 export const webhookChannel: ChannelKind<WebhookSettings> = {
   kind: 'webhook',
   description: 'POSTs the incident as JSON to a URL, signed the Standard Webhooks way.',
-  secretFields: ['secret'],
+  // The URL too: receivers often authenticate by a token in its path or query, like Slack's.
+  secretFields: ['url', 'secret'],
 
   validate(settings) {
     const read = new SettingsReader('webhook', settings);
