@@ -86,7 +86,28 @@ describe('audit log', () => {
     }],
     ['heartbeatRuns', () => gqlOk(ts, 'mutation($l: [LeaseInput!]!) { heartbeatRuns(leases: $l) { id } }', { l: batch }, admin())],
     ['completeRuns', () => gqlOk(ts, 'mutation($c: [CompletionInput!]!) { completeRuns(completions: $c) { id } }', { c: batch.map((b) => ({ ...b, outcome: 'SUCCEEDED' })) }, admin())],
+    ['updateAlertConfig', () => gqlOk(ts, 'mutation { updateAlertConfig(input: { escalationDelay: "1m" }) { service } }', {}, admin())],
+    ['createAlertChannel', () =>
+      gqlOk(ts, 'mutation($s: JSON!) { createAlertChannel(input: { name: "audit-hook", kind: "webhook", settings: $s }) { name } }', { s: { url: 'http://127.0.0.1:9/hook', secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}` } }, admin())],
+    ['updateAlertChannel', () => gqlOk(ts, 'mutation($s: JSON!) { updateAlertChannel(name: "audit-hook", settings: $s) { name } }', { s: { url: 'http://127.0.0.1:10/hook' } }, admin())],
+    ['testAlertChannel', () => gqlOk(ts, 'mutation { testAlertChannel(name: "audit-hook") { ok } }', {}, admin())],
+    ['deleteAlertChannel', () => gqlOk(ts, 'mutation { deleteAlertChannel(name: "audit-hook") }', {}, admin())],
+    ['createMaintenanceWindow', async () => {
+      const r = await gqlOk<{ createMaintenanceWindow: { id: number } }>(ts, 'mutation { createMaintenanceWindow(input: { name: "audit-window", all: true, duration: "10m" }) { id } }', {}, admin());
+      windowId = r.createMaintenanceWindow.id;
+    }],
+    ['updateMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { updateMaintenanceWindow(id: $id, input: { name: "audit-window", all: true, duration: "20m" }) { id } }', { id: windowId }, admin())],
+    ['endMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { endMaintenanceWindow(id: $id) { id } }', { id: windowId }, admin())],
+    ['deleteMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { deleteMaintenanceWindow(id: $id) }', { id: windowId }, admin())],
+    ['acknowledgeAlert', async () => {
+      const { rows } = await ts.server.app.sql.query<{ id: number }>(
+        `insert into alert_incidents (service_id, state, severity, status, reason, started_at, opened_at)
+         select id, 'open', 'critical', 'down', 'audit test', now(), now() from services where name = 'lookout' returning id::int as id`,
+      );
+      await gqlOk(ts, 'mutation($id: Int!) { acknowledgeAlert(id: $id) { acknowledged } }', { id: rows[0].id }, admin());
+    }],
   );
+  let windowId = 0;
   let batch: { id: string; leaseToken: string }[] = [];
   let lease = { id: '', token: '' };
 
