@@ -18,10 +18,10 @@ import type { TransactionEvents } from '../events/after-commit.ts';
 import { Channels } from '../events/channels.ts';
 import type { ConfigFile } from '../config-file.ts';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
-import { reportDatabaseError } from '../db/pool.ts';
+import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
-import { acknowledgeIncident, alertingPass, newMessageId, type PassContext, type PassResult } from './incidents.ts';
+import { acknowledgeIncident, alertingPass, newMessageId, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
 import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue } from './outbox.ts';
 import { findChannel } from './store.ts';
 import type { Notice } from './channels/channel.ts';
@@ -47,6 +47,7 @@ class Loop {
   #active = false;
   #wake: (() => void) | undefined;
   #woken = false;
+  #failures = 0;
   #done: Promise<void> | undefined;
   readonly work: () => Promise<boolean>;
   readonly pollMs: number;
@@ -80,13 +81,17 @@ class Loop {
       let more = false;
       try {
         more = await this.work();
+        this.#failures = 0;
       } catch (error) {
+        this.#failures++;
         if (this.#active) this.onError(error);
       }
       if (!this.#active) break;
-      if (more || this.#woken) continue;
+      if (!this.#failures && (more || this.#woken)) continue;
+      // Failing again and again (a fault, not an outage: those are logged once), it backs off up to 30 s.
+      const wait = this.#failures ? Math.min(30_000, this.pollMs * 2 ** Math.min(this.#failures, 8)) : this.pollMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollMs);
+        const timer = setTimeout(resolve, wait);
         timer.unref();
         this.#wake = () => {
           clearTimeout(timer);
@@ -147,9 +152,30 @@ export class Alerting {
     return { now: this.#o.clock.now(), publicUrl: this.#o.publicUrl?.() ?? '', wakeOutbox: () => events.afterCommit(() => this.#outbox.wake()) };
   }
 
-  /** One pass over the transition stream and the due notices (tests drive it by hand). */
-  runPass(): Promise<PassResult> {
-    return inTransaction(this.#o.sql, (sql, events) => alertingPass(sql, events, this.#passContext(events)), this.#o.pubsub);
+  /** Consecutive failed passes: after one, passes read a single transition; after three, that one is stepped over. */
+  #passFailures = 0;
+
+  /**
+   * One pass over the transition stream and the due notices (tests drive it by hand). A pass that
+   * keeps failing on what it reads must not hold up alerting for good: after a failure the next
+   * passes read one transition at a time, and one that fails three times is stepped over, logged
+   * as an error naming it (its incident is not made; every later one is).
+   */
+  async runPass(): Promise<PassResult> {
+    const options = this.#passFailures === 0 ? {} : { limit: 1, skip: this.#passFailures >= 3 };
+    try {
+      const result = await inTransaction(this.#o.sql, (sql, events) => alertingPass(sql, events, this.#passContext(events), options), this.#o.pubsub);
+      if (result.skipped) {
+        const { service, status, cursor } = result.skipped;
+        this.#o.logger.error({ service, status, cursor: `${cursor.txid}:${cursor.id}` }, 'alerting stepped over a transition every pass failed on: no incident was made for it');
+      }
+      if (!result.busy) this.#passFailures = result.skipped ? 0 : this.#passFailures && result.transitions ? 0 : this.#passFailures;
+      return result;
+    } catch (error) {
+      // Only a failure to act on transitions is theirs (an unreachable database is not): nothing else is stepped over.
+      if (error instanceof TransitionsFailed && !isDatabaseUnreachable(error.cause)) this.#passFailures++;
+      throw error;
+    }
   }
 
   /** Sends what is due in the outbox; returns how many deliveries it attempted. */

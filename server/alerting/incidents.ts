@@ -15,7 +15,7 @@ import { transitionsAfter, type RecordedTransition } from '../monitoring/transit
 import type { Status } from '../monitoring/status.ts';
 import type { Notice, NoticeEvent, Severity } from './channels/channel.ts';
 import { resolveSettings, type AlertSettings, type AlertSettingsInput } from './settings.ts';
-import { loadWindows, silencing, type StoredWindow } from './maintenance.ts';
+import { covers, loadWindows, silencing, type StoredWindow } from './maintenance.ts';
 
 /** Arbitrary but fixed: the advisory lock of the alerting pass ("Aler"). */
 export const ALERTING_LOCK_KEY = 0x416c6572;
@@ -40,7 +40,24 @@ export interface PassContext {
   wakeOutbox(): void;
 }
 
+/** A pass failed while acting on the transitions it read (not on the due notices, nor reading them). */
+export class TransitionsFailed extends Error {
+  constructor(cause: unknown) {
+    super(`alerting could not act on the transitions it read: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'TransitionsFailed';
+  }
+}
+
+export interface PassOptions {
+  /** Transitions to read at most (one, to find the one a failing pass fails on). */
+  limit?: number;
+  /** Step over the next transition without acting on it (every pass failed on it). */
+  skip?: boolean;
+}
+
 export interface PassResult {
+  /** The transition stepped over (`skip`). */
+  skipped?: RecordedTransition;
   /** Another replica held the lock: nothing was read. */
   busy: boolean;
   transitions: number;
@@ -116,205 +133,306 @@ class PassConfig {
 }
 
 /** One pass: transitions into incidents, then due notices. Runs its own transaction on `sql` (a connection in one). */
-export async function alertingPass(sql: SqlClient, events: TransactionEvents, context: PassContext): Promise<PassResult> {
+export async function alertingPass(sql: SqlClient, events: TransactionEvents, context: PassContext, options: PassOptions = {}): Promise<PassResult> {
   const { rows: locked } = await sql.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [ALERTING_LOCK_KEY]);
   if (!locked[0].ok) return { busy: true, transitions: 0, notices: 0, more: false };
   // Not `for update`: the advisory lock already makes this pass the only one, and a row lock would
   // give this transaction an id before the read, holding back the snapshot xmin the read goes by.
   const { rows: cursorRows } = await sql.query<{ txid: string; window_id: string }>('select txid::text as txid, window_id from alerting_cursor where id = 1');
   const cursor = cursorRows[0] ? { txid: cursorRows[0].txid, id: Number(cursorRows[0].window_id) } : { txid: '0', id: 0 };
-  const read = await transitionsAfter(sql, cursor, TRANSITIONS_PER_PASS);
+  const read = await transitionsAfter(sql, cursor, options.limit ?? TRANSITIONS_PER_PASS);
+  if (options.skip && read.transitions.length) {
+    // The one transition every pass failed on: stepped over, so that it does not hold up the rest.
+    await sql.query('update alerting_cursor set txid = $1::xid8, window_id = $2, updated_at = $3 where id = 1', [read.cursor.txid, read.cursor.id, context.now]);
+    return { busy: false, transitions: 0, notices: 0, more: true, skipped: read.transitions[0] };
+  }
   const config = await PassConfig.load(sql);
-  const pass = new Pass(sql, events, context, config);
-  for (const transition of read.transitions) await pass.transition(transition);
+  const pass = new Pass(sql, context, config);
   if (read.transitions.length) {
+    try {
+      await pass.loadOpen(read.transitions);
+      for (const transition of read.transitions) pass.transition(transition);
+      await pass.write();
+    } catch (error) {
+      throw new TransitionsFailed(error);
+    }
     await sql.query('update alerting_cursor set txid = $1::xid8, window_id = $2, updated_at = $3 where id = 1', [read.cursor.txid, read.cursor.id, context.now]);
   }
   const due = await pass.dueNotices();
-  return { busy: false, transitions: read.transitions.length, notices: pass.notices, more: read.transitions.length === TRANSITIONS_PER_PASS || due === NOTICES_PER_PASS };
+  pass.publish(events);
+  return { busy: false, transitions: read.transitions.length, notices: pass.notices, more: read.transitions.length === (options.limit ?? TRANSITIONS_PER_PASS) || due === NOTICES_PER_PASS };
 }
 
 type Worsening = RecordedTransition & { status: 'degraded' | 'down' };
 const isWorsening = (t: RecordedTransition): t is Worsening => t.status === 'degraded' || t.status === 'down';
 
+/** An incident as a pass holds it: a row read (and locked) or one it opened, with what it changed. */
+interface Held extends IncidentRow {
+  next_notice_at: Date | null;
+  resolution: string | null;
+  reminders: number;
+  /** Opened in this pass: its id is given when the pass writes. */
+  isNew: boolean;
+  /** Changed by a transition of this pass (written back once, at the end). */
+  dirty: boolean;
+}
+
+/**
+ * One pass's work. Its transitions are applied in memory to the open incidents of their services
+ * (read and locked in one statement), then written back in a handful of statements whatever their
+ * number: a mass outage of a hundred services is a few round trips, not five per service.
+ */
 class Pass {
   notices = 0;
   readonly sql: SqlClient;
-  readonly events: TransactionEvents;
   readonly context: PassContext;
   readonly config: PassConfig;
-  constructor(sql: SqlClient, events: TransactionEvents, context: PassContext, config: PassConfig) {
+  /** Open incidents by service id, as the transitions so far leave them. */
+  readonly #open = new Map<number, Held>();
+  /** Every incident the pass touched (opened, changed, resolved), in order. */
+  readonly #touched: Held[] = [];
+  readonly #transitions: { incident: Held; t: RecordedTransition }[] = [];
+  /** Notices decided, each with the incident as it was then. */
+  readonly #queued: { incident: Held; snapshot: IncidentRow; event: NoticeEvent; channels: string[] }[] = [];
+  /** What subscribers hear once the pass commits (one event per incident, its last state). */
+  readonly #changed = new Map<Held, IncidentRow>();
+  readonly #windowsEnded = new Set<number>();
+  /** Parents no longer down: dependents held back as `caused by <parent>` are looked at again. */
+  readonly #recovered = new Set<string>();
+  #services = new Map<number, { name: string; display_name: string; tags: string[]; depends_on: string[] }>();
+
+  constructor(sql: SqlClient, context: PassContext, config: PassConfig) {
     this.sql = sql;
-    this.events = events;
     this.context = context;
     this.config = config;
   }
 
-  async transition(t: RecordedTransition): Promise<void> {
-    const open = await this.openIncident(t.serviceId);
+  /** The services of `transitions` and their open incidents, locked (statements one after another: they share the connection). */
+  async loadOpen(transitions: RecordedTransition[]): Promise<void> {
+    const ids = [...new Set(transitions.map((t) => t.serviceId))];
+    const { rows: services } = await this.sql.query<{ id: number; name: string; display_name: string; tags: string[]; depends_on: string[] }>(
+      'select id, name, display_name, tags, depends_on from services where id = any($1::int[])',
+      [ids],
+    );
+    this.#services = new Map(services.map((s) => [s.id, s]));
+    const { rows } = await this.sql.query<Held>(
+      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
+         from alert_incidents i join services s on s.id = i.service_id
+        where i.service_id = any($1::int[]) and i.state = 'open' for update of i`,
+      [ids],
+    );
+    for (const row of rows) this.#open.set(row.service_id, row);
+  }
+
+  transition(t: RecordedTransition): void {
+    const open = this.#open.get(t.serviceId);
     if (isWorsening(t)) {
-      if (open) await this.worsenOrChange(open, t);
-      else await this.open(t);
+      if (open) this.#worsen(open, t);
+      else this.#openIncident(t);
     } else if (open) {
-      await this.resolve(open, t, t.status === 'paused' ? 'paused' : 'recovered');
+      this.#resolve(open, t, t.status === 'paused' ? 'paused' : 'recovered');
     }
-    if (t.status === 'healthy') await this.endWindowsWhenHealthy(t);
-    if (t.previousStatus === 'down' && t.status !== 'down') await this.reconsiderDependents(t);
+    if (t.status === 'healthy') this.#endWindowsWhenHealthy(t);
+    if (t.previousStatus === 'down' && t.status !== 'down') this.#recovered.add(t.service);
   }
 
-  /**
-   * A parent that is no longer down no longer excuses its dependents: their open incidents held
-   * back as `caused by <parent>` are looked at again now (they page unless another parent is down).
-   */
-  async reconsiderDependents(t: RecordedTransition): Promise<void> {
-    await this.sql.query(
-      `update alert_incidents set next_notice_at = $2 where state = 'open' and acknowledged_at is null and suppressed_by = $1`,
-      [`caused by ${t.service}`, this.context.now],
-    );
-  }
-
-  async openIncident(serviceId: number): Promise<IncidentRow | null> {
-    const { rows } = await this.sql.query<IncidentRow>(
-      `select ${INCIDENT_COLUMNS} from alert_incidents i join services s on s.id = i.service_id where i.service_id = $1 and i.state = 'open' for update of i`,
-      [serviceId],
-    );
-    return rows[0] ?? null;
-  }
-
-  async open(t: Worsening): Promise<void> {
-    const now = this.context.now;
+  #openIncident(t: Worsening): void {
+    const service = this.#services.get(t.serviceId);
+    if (!service) return; // deleted since its transition was stored: nothing to alert on
     const settings = this.config.settings(t.serviceId);
     const external = settings.enabled && settings.channels.length > 0;
     const delay = Math.max(settings.escalationDelayMs, settings.minDurationMs);
     // Counted from when the bad status began, not from when this pass saw it: a pass that runs late
     // (a backlog after a restart) must not add its lateness to the escalation delay.
-    const startedAt = new Date(t.at).getTime();
-    const { rows } = await this.sql.query<IncidentRow>(
-      `with inserted as (
-         insert into alert_incidents (service_id, state, severity, status, reason, started_at, opened_at, next_notice_at)
-         values ($1, 'open', $2, $3, $4, $5, $6, $7) returning *)
-       select ${INCIDENT_COLUMNS} from inserted i join services s on s.id = i.service_id`,
-      [t.serviceId, severityOf(t.status), t.status, t.reason.slice(0, 2000), t.at, now, external ? new Date(startedAt + delay) : null],
-    );
-    await this.recordTransition(rows[0].id, t);
-    this.changed(rows[0]);
+    const startedAt = new Date(t.at);
+    const incident: Held = {
+      id: 0, service_id: t.serviceId, service: service.name, display_name: service.display_name, tags: service.tags, depends_on: service.depends_on,
+      state: 'open', severity: severityOf(t.status), status: t.status, reason: t.reason.slice(0, 2000), started_at: startedAt,
+      acknowledged_at: null, acknowledged_by: null, resolved_at: null, suppressed_by: null, notified_at: null, told: [],
+      next_notice_at: external ? new Date(startedAt.getTime() + delay) : null, resolution: null, reminders: 0, isNew: true, dirty: true,
+    };
+    this.#open.set(t.serviceId, incident);
+    this.#touch(incident, t);
   }
 
-  async worsenOrChange(incident: IncidentRow, t: Worsening): Promise<void> {
-    const severity: Severity = incident.severity === 'critical' || t.status === 'down' ? 'critical' : 'warning';
-    const { rows } = await this.sql.query<{ id: number }>(
-      `update alert_incidents set status = $2, severity = $3, reason = $4 where id = $1 returning id`,
-      [incident.id, t.status, severity, t.reason.slice(0, 2000)],
-    );
-    await this.recordTransition(rows[0].id, t);
-    const updated = { ...incident, status: t.status, severity, reason: t.reason };
+  #worsen(incident: Held, t: Worsening): void {
+    const before = incident.severity;
+    incident.severity = before === 'critical' || t.status === 'down' ? 'critical' : 'warning';
+    incident.status = t.status;
+    incident.reason = t.reason.slice(0, 2000);
+    this.#touch(incident, t);
     // Worse than the channels were told: they hear it (PagerDuty re-triggers with the same dedup_key).
-    if (severity !== incident.severity && incident.told.length && !incident.acknowledged_at) await this.enqueue(updated, 'trigger', incident.told);
-    this.changed(updated);
+    if (incident.severity !== before && incident.told.length && !incident.acknowledged_at) this.#enqueue(incident, 'trigger', incident.told);
   }
 
-  async resolve(incident: IncidentRow, t: RecordedTransition, resolution: 'recovered' | 'paused'): Promise<void> {
-    const status: Status = t.status === 'paused' ? incident.status : (t.status as Status);
-    await this.sql.query(
-      `update alert_incidents set state = 'resolved', status = $2, resolved_at = $3, resolution = $4, next_notice_at = null where id = $1`,
-      [incident.id, status, t.at, resolution],
-    );
-    await this.recordTransition(incident.id, t);
-    const resolved: IncidentRow = { ...incident, state: 'resolved', status, resolved_at: new Date(t.at) };
+  #resolve(incident: Held, t: RecordedTransition, resolution: 'recovered' | 'paused'): void {
+    if (t.status !== 'paused') incident.status = t.status as Status;
+    incident.state = 'resolved';
+    incident.resolved_at = new Date(t.at);
+    incident.resolution = resolution;
+    incident.next_notice_at = null;
+    this.#open.delete(t.serviceId);
+    this.#touch(incident, t);
     if (incident.told.length) {
       const settings = this.config.settings(incident.service_id);
       const told = incident.told.filter((name) => settings.notifyRecovery || ALWAYS_RESOLVED_KINDS.has(this.config.channelKinds.get(name) ?? ''));
-      if (told.length) await this.enqueue(resolved, 'resolve', told);
+      if (told.length) this.#enqueue(incident, 'resolve', told);
     }
-    this.changed(resolved);
   }
 
   /** One-off windows set to end once their services are healthy again end with the first recovery they cover. */
-  async endWindowsWhenHealthy(t: RecordedTransition): Promise<void> {
+  #endWindowsWhenHealthy(t: RecordedTransition): void {
     if (t.previousStatus !== 'down' && t.previousStatus !== 'degraded') return;
-    const { rows } = await this.sql.query<{ tags: string[] }>('select tags from services where id = $1', [t.serviceId]);
-    const service = { name: t.service, tags: rows[0]?.tags ?? [] };
-    const ending = this.config.windows.filter((w) => w.endWhenHealthy && !w.rrule && !w.endedAt && w.startsAt <= this.context.now && (w.endsAt ?? this.context.now) > this.context.now);
-    for (const window of ending) {
-      if (!(window.everything || window.services.includes(service.name) || window.tags.some((tag) => service.tags.includes(tag)))) continue;
-      await this.sql.query('update maintenance_windows set ended_at = $2 where id = $1 and ended_at is null', [window.id, this.context.now]);
-      window.endedAt = this.context.now;
+    const service = { name: t.service, tags: this.#services.get(t.serviceId)?.tags ?? [] };
+    const now = this.context.now;
+    for (const window of this.config.windows) {
+      if (!window.endWhenHealthy || window.rrule || window.endedAt || window.startsAt > now || (window.endsAt ?? now) <= now) continue;
+      if (!covers(window, service)) continue;
+      window.endedAt = now;
+      this.#windowsEnded.add(window.id);
     }
   }
 
-  async recordTransition(incidentId: number, t: RecordedTransition): Promise<void> {
-    await this.sql.query(
-      `insert into alert_incident_transitions (incident_id, window_id, previous_status, status, reason, at) values ($1, $2, $3, $4, $5, $6)`,
-      [incidentId, t.cursor.id, t.previousStatus, t.status, t.reason.slice(0, 2000), t.at],
+  #touch(incident: Held, t: RecordedTransition): void {
+    incident.dirty = true;
+    if (!this.#touched.includes(incident)) this.#touched.push(incident);
+    this.#transitions.push({ incident, t });
+    this.#changed.set(incident, { ...incident });
+  }
+
+  #enqueue(incident: Held, event: NoticeEvent, channels: string[]): void {
+    if (channels.length) this.#queued.push({ incident, snapshot: { ...incident }, event, channels });
+  }
+
+  /** Writes what the transitions did: changed incidents, then new ones (one open per service), their transitions, and the rest. */
+  async write(): Promise<void> {
+    const sql = this.sql;
+    const changed = this.#touched.filter((i) => !i.isNew);
+    if (changed.length) {
+      await sql.query(
+        `update alert_incidents i set state = x.state, severity = x.severity, status = x.status, reason = x.reason, resolved_at = x.resolved_at,
+                resolution = x.resolution, next_notice_at = x.next_notice_at
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[])
+                as x(id, state, severity, status, reason, resolved_at, resolution, next_notice_at)
+          where i.id = x.id`,
+        [changed.map((i) => i.id), changed.map((i) => i.state), changed.map((i) => i.severity), changed.map((i) => i.status), changed.map((i) => i.reason),
+          changed.map((i) => i.resolved_at), changed.map((i) => i.resolution), changed.map((i) => i.next_notice_at)],
+      );
+    }
+    const created = this.#touched.filter((i) => i.isNew);
+    if (created.length) {
+      // Ids first, so that transitions and notices can name their incident in the statements below.
+      const { rows } = await sql.query<{ id: number }>(`select nextval(pg_get_serial_sequence('alert_incidents', 'id'))::int as id from generate_series(1, $1)`, [created.length]);
+      created.forEach((incident, i) => (incident.id = rows[i].id));
+      await sql.query(
+        `insert into alert_incidents (id, service_id, state, severity, status, reason, started_at, opened_at, resolved_at, resolution, next_notice_at)
+         select x.id, x.service_id, x.state, x.severity, x.status, x.reason, x.started_at, $12, x.resolved_at, x.resolution, x.next_notice_at
+           from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::int[])
+                as x(id, service_id, state, severity, status, reason, started_at, resolved_at, resolution, next_notice_at, n)
+          order by x.n`,
+        [created.map((i) => i.id), created.map((i) => i.service_id), created.map((i) => i.state), created.map((i) => i.severity), created.map((i) => i.status),
+          created.map((i) => i.reason), created.map((i) => i.started_at), created.map((i) => i.resolved_at), created.map((i) => i.resolution),
+          created.map((i) => i.next_notice_at), created.map((_, n) => n), this.context.now],
+      );
+      for (const incident of created) incident.isNew = false;
+    }
+    const rows = this.#transitions;
+    await sql.query(
+      `insert into alert_incident_transitions (incident_id, window_id, previous_status, status, reason, at)
+       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])`,
+      [rows.map((r) => r.incident.id), rows.map((r) => r.t.cursor.id), rows.map((r) => r.t.previousStatus), rows.map((r) => r.t.status), rows.map((r) => r.t.reason.slice(0, 2000)), rows.map((r) => r.t.at)],
     );
+    if (this.#windowsEnded.size) await sql.query('update maintenance_windows set ended_at = $2 where id = any($1::int[]) and ended_at is null', [[...this.#windowsEnded], this.context.now]);
+    if (this.#recovered.size) {
+      // After the incidents above are written: a dependent held back is looked at again now.
+      await sql.query(
+        `update alert_incidents set next_notice_at = $2 where state = 'open' and acknowledged_at is null and suppressed_by = any($1::text[])`,
+        [[...this.#recovered].map((name) => `caused by ${name}`), this.context.now],
+      );
+    }
+    await this.#flushNotices();
   }
 
   /** Open, unacknowledged incidents whose escalation or reminder is due. Returns how many it looked at. */
   async dueNotices(): Promise<number> {
     const now = this.context.now;
-    const { rows } = await this.sql.query<IncidentRow & { next_notice_at: Date }>(
-      `select ${INCIDENT_COLUMNS}, i.next_notice_at from alert_incidents i join services s on s.id = i.service_id
+    const { rows } = await this.sql.query<Held>(
+      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
+         from alert_incidents i join services s on s.id = i.service_id
         where i.next_notice_at <= $1 and i.state = 'open'
         order by i.next_notice_at limit ${NOTICES_PER_PASS} for update of i`,
       [now],
     );
+    if (!rows.length) return 0;
+    const parents = [...new Set(rows.flatMap((r) => r.depends_on))];
+    const down = new Set(
+      parents.length
+        ? (await this.sql.query<{ name: string }>(
+            `select s.name from services s join service_states st on st.service_id = s.id where s.name = any($1::text[]) and st.status = 'down' and not s.paused`,
+            [parents],
+          )).rows.map((r) => r.name)
+        : [],
+    );
+    const updates: { id: number; next: Date | null; suppressedBy: string | null; notifiedAt: Date | null; told: string[] | null; remind: boolean }[] = [];
     for (const incident of rows) {
       const settings = this.config.settings(incident.service_id);
+      const set = (next: Date | null, suppressedBy: string | null, extra: Partial<(typeof updates)[number]> = {}) =>
+        updates.push({ id: incident.id, next, suppressedBy, notifiedAt: null, told: null, remind: false, ...extra });
       if (!settings.enabled || incident.acknowledged_at) {
-        await this.setNext(incident.id, null, incident.suppressed_by);
+        set(null, incident.suppressed_by);
         continue;
       }
-      const cause = await this.downParent(incident);
+      const cause = [...incident.depends_on].sort().find((name) => down.has(name));
       if (cause) {
-        // Its parent is down: recorded, resolved as usual, but nobody is paged for it.
-        await this.setNext(incident.id, null, `caused by ${cause}`);
-        this.changed({ ...incident, suppressed_by: `caused by ${cause}` });
+        // Its parent is down: recorded, resolved as usual, but nobody is paged for it (until the parent is no longer down).
+        set(null, `caused by ${cause}`);
+        if (incident.suppressed_by !== `caused by ${cause}`) this.#changed.set(incident, { ...incident, suppressed_by: `caused by ${cause}` });
         continue;
       }
       const silenced = silencing(this.config.windows, { name: incident.service, tags: incident.tags }, now);
       if (silenced) {
         // Looked at again when the window's occurrence ends (or sooner, if it is ended early).
         const by = `maintenance "${silenced.window.name}"`;
-        await this.setNext(incident.id, silenced.occurrence.end, by);
-        if (incident.suppressed_by !== by) this.changed({ ...incident, suppressed_by: by });
+        set(silenced.occurrence.end, by);
+        if (incident.suppressed_by !== by) this.#changed.set(incident, { ...incident, suppressed_by: by });
         continue;
       }
       const next = settings.remindEveryMs > 0 ? new Date(now.getTime() + settings.remindEveryMs) : null;
       if (!incident.notified_at) {
-        const channels = settings.channels;
-        await this.sql.query(`update alert_incidents set notified_at = $2, told = $3, next_notice_at = $4, suppressed_by = null where id = $1`, [incident.id, now, channels, next]);
-        const told = { ...incident, told: channels, notified_at: now, suppressed_by: null };
-        await this.enqueue(told, 'trigger', channels);
-        this.changed(told);
+        set(next, null, { notifiedAt: now, told: settings.channels });
+        const told: Held = { ...incident, told: settings.channels, notified_at: now, suppressed_by: null };
+        this.#enqueue(told, 'trigger', settings.channels);
+        this.#changed.set(incident, told);
       } else {
-        await this.sql.query(`update alert_incidents set reminders = reminders + 1, next_notice_at = $2, suppressed_by = null where id = $1`, [incident.id, next]);
-        await this.enqueue(incident, 'remind', incident.told);
+        set(next, null, { remind: true });
+        this.#enqueue(incident, 'remind', incident.told);
       }
     }
+    await this.sql.query(
+      `update alert_incidents i set next_notice_at = x.next, suppressed_by = x.suppressed_by, notified_at = coalesce(x.notified_at, i.notified_at),
+              told = case when x.told is null then i.told else array(select jsonb_array_elements_text(x.told)) end,
+              reminders = i.reminders + case when x.remind then 1 else 0 end
+         from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::boolean[]) as x(id, next, suppressed_by, notified_at, told, remind)
+        where i.id = x.id`,
+      [updates.map((u) => u.id), updates.map((u) => u.next), updates.map((u) => u.suppressedBy), updates.map((u) => u.notifiedAt),
+        updates.map((u) => (u.told ? JSON.stringify(u.told) : null)), updates.map((u) => u.remind)],
+    );
+    await this.#flushNotices();
     return rows.length;
   }
 
-  async setNext(id: number, next: Date | null, suppressedBy: string | null): Promise<void> {
-    await this.sql.query('update alert_incidents set next_notice_at = $2, suppressed_by = $3 where id = $1', [id, next, suppressedBy]);
+  /** The notices decided so far, into the outbox in one statement. */
+  async #flushNotices(): Promise<void> {
+    const queued = this.#queued.splice(0);
+    const notices = queued.flatMap(({ incident, snapshot, event, channels }) => channels.map((channel) => ({ incident: { ...snapshot, id: incident.id }, event, channel })));
+    this.notices += await enqueueNotices(this.sql, notices, this.config.channelKinds, this.context);
   }
 
-  /** A service this one depends on that is down now, if any. */
-  async downParent(incident: IncidentRow): Promise<string | null> {
-    if (!incident.depends_on.length) return null;
-    const { rows } = await this.sql.query<{ name: string }>(
-      `select s.name from services s join service_states st on st.service_id = s.id where s.name = any($1::text[]) and st.status = 'down' and not s.paused order by s.name limit 1`,
-      [incident.depends_on],
-    );
-    return rows[0]?.name ?? null;
-  }
-
-  async enqueue(incident: IncidentRow, event: NoticeEvent, channels: string[]): Promise<void> {
-    const delivered = await enqueueNotices(this.sql, incident, event, channels, this.config.channelKinds, this.context);
-    this.notices += delivered;
-  }
-
-  changed(incident: IncidentRow): void {
-    publishChange(this.events, incident, this.context.now);
+  /** Once the pass's writes are done: what subscribers hear after it commits. */
+  publish(events: TransactionEvents): void {
+    const last = new Map<number, IncidentRow>();
+    for (const [incident, state] of this.#changed) last.set(incident.id, { ...state, id: incident.id });
+    for (const state of last.values()) publishChange(events, state, this.context.now);
   }
 }
 
@@ -356,21 +474,24 @@ export function noticeOf(incident: IncidentRow, event: NoticeEvent, id: string, 
 }
 
 /**
- * Puts one delivery per channel in the outbox (in the caller's transaction); a channel that is no
- * longer defined gets a delivery marked failed, so the gap shows on the incident instead of vanishing.
+ * Puts deliveries in the outbox (in the caller's transaction), one statement for them all; a
+ * channel that is no longer defined gets a delivery marked failed, so the gap shows on the incident
+ * instead of vanishing.
  */
-async function enqueueNotices(sql: SqlClient, incident: IncidentRow, event: NoticeEvent, channels: string[], kinds: Map<string, string>, context: PassContext): Promise<number> {
-  if (!channels.length) return 0;
-  const rows = channels.map((channel) => {
+async function enqueueNotices(sql: SqlClient, notices: { incident: IncidentRow; event: NoticeEvent; channel: string }[], kinds: Map<string, string>, context: PassContext): Promise<number> {
+  if (!notices.length) return 0;
+  const rows = notices.map(({ incident, event, channel }) => {
     const id = newMessageId();
     const defined = kinds.has(channel);
-    return { channel, id, notice: noticeOf(incident, event, id, context.now, context.publicUrl), state: defined ? 'pending' : 'failed', error: defined ? null : `the channel "${channel}" is not defined` };
+    return { incident: incident.id, event, channel, id, notice: noticeOf(incident, event, id, context.now, context.publicUrl), state: defined ? 'pending' : 'failed', error: defined ? null : `the channel "${channel}" is not defined` };
   });
   await sql.query(
     `insert into alert_deliveries (incident_id, channel, event, message_id, notice, state, max_attempts, next_attempt_at, created_at, last_error)
-     select $1, c.channel, $2, c.id, c.notice, c.state, $3, $4, $4, c.error
-       from unnest($5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[]) as c(channel, id, notice, state, error)`,
-    [incident.id, event, MAX_ATTEMPTS, context.now, rows.map((r) => r.channel), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.notice)), rows.map((r) => r.state), rows.map((r) => r.error)],
+     select c.incident, c.channel, c.event, c.id, c.notice, c.state, $1, $2, $2, c.error
+       from unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::int[]) as c(incident, event, channel, id, notice, state, error, n)
+      order by c.n`,
+    [MAX_ATTEMPTS, context.now, rows.map((r) => r.incident), rows.map((r) => r.event), rows.map((r) => r.channel), rows.map((r) => r.id),
+      rows.map((r) => JSON.stringify(r.notice)), rows.map((r) => r.state), rows.map((r) => r.error), rows.map((_, n) => n)],
   );
   context.wakeOutbox();
   return rows.length;
@@ -392,7 +513,7 @@ export async function acknowledgeIncident(sql: SqlClient, events: TransactionEve
   const { rows: kinds } = await sql.query<{ name: string; kind: string }>('select name, kind from alert_channels where name = any($1::text[])', [incident.told]);
   const kindOf = new Map(kinds.map((k) => [k.name, k.kind]));
   const tell = incident.told.filter((name) => ACKNOWLEDGING_KINDS.has(kindOf.get(name) ?? ''));
-  await enqueueNotices(sql, acknowledged, 'acknowledge', tell, kindOf, context);
+  await enqueueNotices(sql, tell.map((channel) => ({ incident: acknowledged, event: 'acknowledge' as const, channel })), kindOf, context);
   publishChange(events, acknowledged, context.now);
   return true;
 }
