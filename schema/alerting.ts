@@ -284,8 +284,14 @@ builder.queryFields((t) => ({
   maintenanceWindows: t.field({
     type: [WindowRef],
     authScopes: VIEW,
+    description: 'Active and upcoming windows; with `includeEnded`, also those ended early or run out.',
     args: { includeEnded: t.arg.boolean({ required: false }) },
-    resolve: (_r, { includeEnded }, ctx) => loadWindows(ctx.app.sql, { includeEnded: includeEnded ?? false }),
+    resolve: async (_r, { includeEnded }, ctx) => {
+      const windows = await loadWindows(ctx.app.sql, { includeEnded: includeEnded ?? false });
+      const now = ctx.app.clock.now();
+      // A one-off window past its end, or a rule with no occurrence left, is over like one ended early.
+      return includeEnded ? windows : windows.filter((w) => currentOrNext(w, now) !== null);
+    },
   }),
 }));
 

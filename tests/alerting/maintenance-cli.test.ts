@@ -72,3 +72,17 @@ describe('lookout maintenance', () => {
     expect((await lookout(['end', '--name', 'missing'], api)).stderr).toMatch(/No maintenance window named "missing"/);
   });
 });
+
+describe('maintenanceWindows', () => {
+  it('lists active and upcoming windows, not one that ran out (regression: a one-off window past its end was listed as if current)', async () => {
+    const past = { start: new Date(Date.now() - 3 * 3600_000).toISOString(), end: new Date(Date.now() - 2 * 3600_000).toISOString() };
+    const future = { start: new Date(Date.now() + 3600_000).toISOString(), end: new Date(Date.now() + 2 * 3600_000).toISOString() };
+    for (const [name, range] of [['ran-out', past], ['upcoming', future]] as const) {
+      await gqlOk(ts, 'mutation($input: MaintenanceWindowInput!) { createMaintenanceWindow(input: $input) { id } }', { input: { name, services: ['db'], ...range } }, { token: ts.adminToken });
+    }
+    const listed = async (includeEnded: boolean) =>
+      (await gqlOk<{ maintenanceWindows: { name: string }[] }>(ts, 'query($e: Boolean) { maintenanceWindows(includeEnded: $e) { name } }', { e: includeEnded }, { token: ts.adminToken })).maintenanceWindows.map((w) => w.name);
+    expect(await listed(false)).toEqual(['upcoming']);
+    expect(await listed(true)).toEqual(expect.arrayContaining(['ran-out', 'upcoming']));
+  });
+});
