@@ -159,7 +159,7 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
     await sql.query('update alerting_cursor set txid = $1::xid8, window_id = $2, updated_at = $3 where id = 1', [read.cursor.txid, read.cursor.id, context.now]);
   }
   const due = await pass.dueNotices();
-  pass.publish(events);
+  pass.announce(events);
   return { busy: false, transitions: read.transitions.length, notices: pass.notices, more: read.transitions.length === (options.limit ?? TRANSITIONS_PER_PASS) || due === NOTICES_PER_PASS };
 }
 
@@ -429,7 +429,7 @@ class Pass {
   }
 
   /** Once the pass's writes are done: what subscribers hear after it commits. */
-  publish(events: TransactionEvents): void {
+  announce(events: TransactionEvents): void {
     const last = new Map<number, IncidentRow>();
     for (const [incident, state] of this.#changed) last.set(incident.id, { ...state, id: incident.id });
     for (const state of last.values()) publishChange(events, state, this.context.now);

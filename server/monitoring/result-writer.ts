@@ -39,7 +39,7 @@ const DEFAULTS: ResultWriterOptions = { flushMs: 200, maxBatch: 500, maxHeld: 50
  */
 export const URGENT_FLUSH_MS = 20;
 /** How many results after a change of status count as near it (covers thresholds up to this). */
-const NEAR_CHANGE_RESULTS = 5;
+const NEAR_CHANGE_RESULTS = 3;
 
 /** What a write leaves: results to hold and try again, and whether the database failed (then retries back off). */
 interface Leftover {

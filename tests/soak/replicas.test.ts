@@ -165,12 +165,25 @@ describe.skipIf(!redisAvailable)('two lookout serve replicas on one PostgreSQL a
     const perStall = stalls.map(() => ({ flips: 0, storedAfter: 0, worstMs: 0 }));
     let transitions = 0;
     let unseenShort = 0;
+    // Services whose checks saw something the target never answered (a check timed out on the loaded
+    // machine): their windows follow those checks, not the target, so they are held only to "no
+    // status twice in a row"; a run where many are like that is a run that proves too little.
+    const { rows: blurredRows } = await pool.query<{ name: string }>(
+      `select distinct s.name from health_checks h join services s on s.id = h.service_id where h.error is not null and h.error !~ '\\m500\\M'`,
+    );
+    const blurred = new Set(blurredRows.map((r) => r.name));
+    const repeated: string[] = [];
     for (let i = 0; i < SERVICES; i++) {
       const service = name(i);
       const segments = segmentsOf(flap.logs[i], stalls, CADENCE);
       const stored = windows.get(service) ?? [];
-      const match = matchWindows(segments, stored, TIMEOUT_MS);
       transitions += stored.length - 1;
+      if (blurred.has(service)) {
+        const twice = stored.findIndex((w, k) => k > 0 && w.status === stored[k - 1].status);
+        if (twice > 0) repeated.push(`${service}: ${describeWindow(stored[twice - 1])} then ${describeWindow(stored[twice])}`);
+        continue;
+      }
+      const match = matchWindows(segments, stored, TIMEOUT_MS);
       unseenShort += segments.filter((s) => !s.mustSee && !match.segmentOf.includes(s.index)).length;
       if (match.problems.length) problems.push(await explain(pool, service, match, segments, stored, flap.logs[i]));
       match.segmentOf.forEach((k, w) => {
@@ -190,10 +203,13 @@ describe.skipIf(!redisAvailable)('two lookout serve replicas on one PostgreSQL a
       });
     }
     console.log(
+      `${blurred.size} service(s) judged only for repeats (a check of theirs timed out)\n` +
       `${transitions} transitions recorded for ${flap.logs.reduce((n, l) => n + l.flips.length, 0)} flips (${unseenShort} flips too short to be seen went unseen)\n` +
         perStall.map((p, s) => `stall ${s + 1}: ${p.flips} flips during it, ${p.storedAfter} of their windows stored after it, the last ${p.worstMs} ms after its end`).join('\n'),
     );
     expect.soft(problems.length, `services whose windows are not the target's statuses, the first 8:\n${problems.slice(0, 8).join('\n\n')}`).toBe(0);
+    expect.soft(repeated, 'a status recorded twice in a row (one transition recorded twice)').toEqual([]);
+    expect.soft(blurred.size, `services whose checks timed out instead of seeing the target (too many: the run proves too little): ${[...blurred].join(', ')}`).toBeLessThanOrEqual(SERVICES / 5);
     expect.soft(late.length, `windows stored late, the first 20:\n${late.slice(0, 20).join('\n')}`).toBe(0);
     for (const [s, p] of perStall.entries()) {
       // Flips during a stall: their windows were stored after it (with their checks), within a few seconds.
