@@ -8,6 +8,8 @@ import type { CheckerHost, CheckResult } from '../../server/monitoring/checkers/
 import { PROBE_PREFIX } from '../../server/monitoring/checkers/filesystem.ts';
 import { getChecker } from '../../server/monitoring/checkers/registry.ts';
 import { runCheck } from '../../server/monitoring/checkers/run.ts';
+import { CpuMeter } from '../../server/system/host-readings.ts';
+import { Worker } from 'node:worker_threads';
 import { selfSignedCertificate } from './support/certificates.ts';
 import { startRespServer, type RespServer } from './support/resp-server.ts';
 import { createTestHost, SELF_POOL_MAX, type TestHost } from './support/checker-host.ts';
@@ -246,6 +248,19 @@ describe('filesystem checker', () => {
   });
 });
 
+/** A worker per core, each spinning until stopped: a machine at full CPU. */
+function spinAllCores(): { stop(): Promise<void> } {
+  const source = 'const { workerData } = require("node:worker_threads"); const flag = new Int32Array(workerData); while (Atomics.load(flag, 0) === 0) {}';
+  const flag = new SharedArrayBuffer(4);
+  const workers = Array.from({ length: os.availableParallelism() }, () => new Worker(source, { eval: true, workerData: flag }));
+  return {
+    async stop() {
+      Atomics.store(new Int32Array(flag), 0, 1);
+      await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+    },
+  };
+}
+
 describe('host checker', () => {
   it('reports CPU, memory and disk use of the data directory\'s volume', async () => {
     const result = await check('host', 'localhost', { options: { cpuDegradedPercent: 100, cpuDownPercent: 100 } });
@@ -271,6 +286,40 @@ describe('host checker', () => {
     const result = await check('host', 'localhost', { options: { cpuDegradedPercent: 100, cpuDownPercent: 100, memoryDegradedPercent: 0, diskDegradedPercent: 0, diskDownPercent: 0 } });
     expect(result.status).toBe('down');
     expect(result.error).toMatch(/^memory [\d.]+% used \(degraded above 0%\); disk [\d.]+% used \(down above 0%\)$/);
+  });
+
+  it('a host at full CPU is busy, not down: CPU alone makes it degraded at most (a fresh start on a busy machine showed Host DOWN)', async () => {
+    // Every core spinning while the check measures; cpuDownPercent (which made it down before) is still accepted.
+    const spinners = spinAllCores();
+    try {
+      const result = await check('host', 'localhost', { options: { cpuDegradedPercent: 0, cpuDownPercent: 0 } });
+      expect(result.status).toBe('degraded');
+      expect(result.error).toMatch(/^CPU [\d.]+% used \(degraded above 0%\)$/);
+      expect(result.details.cpuPercent).toBeGreaterThan(0);
+    } finally {
+      await spinners.stop();
+    }
+  });
+
+  it('accepts cpuDownPercent of older definitions and drops it', () => {
+    expect(getChecker('host').validate('localhost', { cpuDownPercent: 95 }).options).not.toHaveProperty('cpuDownPercent');
+  });
+
+  it('still calls the host down when memory or disk runs out', async () => {
+    const result = await check('host', 'localhost', { options: { cpuDegradedPercent: 100, memoryDegradedPercent: 0, memoryDownPercent: 0 } });
+    expect(result).toMatchObject({ status: 'down', error: expect.stringMatching(/^memory [\d.]+% used \(down above 0%\)$/) });
+  });
+
+  it('measures the first CPU reading after a start over an interval, not since boot (the first reading was a spike)', async () => {
+    // Counters since boot say 100% busy; the interval measured after the meter's first look says 10%.
+    const readings = [
+      { at: 0, idle: 0, total: 1_000_000 },
+      { at: 5, idle: 0, total: 1_000_000 },
+      { at: 40, idle: 900, total: 1_001_000 },
+    ];
+    const meter = new CpuMeter({ windowMs: 30, read: () => readings.shift()! });
+    expect(await meter.percent()).toBe(10);
+    expect(readings).toEqual([]);
   });
 });
 

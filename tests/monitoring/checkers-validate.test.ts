@@ -16,7 +16,7 @@ const VALID: Record<string, { target: string; options?: Record<string, unknown>;
   filesystem: { target: '/var/lib/app/', normalised: { target: '/var/lib/app/', options: { degradedBelowPercent: 10, downBelowPercent: 3 } } },
   host: {
     target: 'localhost',
-    normalised: { target: 'localhost', options: { cpuDegradedPercent: 90, cpuDownPercent: 99, memoryDegradedPercent: 90, memoryDownPercent: 98, diskDegradedPercent: 90, diskDownPercent: 97 } },
+    normalised: { target: 'localhost', options: { cpuDegradedPercent: 90, memoryDegradedPercent: 90, memoryDownPercent: 98, diskDegradedPercent: 90, diskDownPercent: 97 } },
   },
   'event-bus': { target: 'lookout', normalised: { target: 'lookout', options: {} } },
   heartbeat: { target: '', options: { period: 900_000 }, normalised: { target: 'push', options: { period: '15m', grace: '1m' } } },
@@ -71,7 +71,8 @@ const INVALID: Record<string, [string, Record<string, unknown>, string, RegExp][
   ],
   host: [
     ['db.internal', {}, 'target', /must be "localhost"/],
-    ['localhost', { cpuDegradedPercent: 99, cpuDownPercent: 90 }, 'options.cpuDegradedPercent', /at most options.cpuDownPercent/],
+    ['localhost', { memoryDegradedPercent: 99, memoryDownPercent: 90 }, 'options.memoryDegradedPercent', /at most options.memoryDownPercent/],
+    ['localhost', { cpuDownPercent: 101 }, 'options.cpuDownPercent', /from 0 to 100/],
     ['localhost', { memoryDownPercent: '95%' }, 'options.memoryDownPercent', /must be a number/],
   ],
   'event-bus': [['redis', {}, 'target', /must be "lookout"/]],
