@@ -49,7 +49,11 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }
 
-const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+/**
+ * A snake_case key as camelCase (`routing_key` → `routingKey`); any other key as given, so that a
+ * refusal names the key that was written (`__proto__` had become `_Proto__`).
+ */
+const camel = (key: string) => (/^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key);
 
 function durationField(value: unknown, field: string, { allowOff = false, min = 0 } = {}): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -212,7 +216,54 @@ function anchorBefore(options: RuleOptions, start: Date, target: Date): Date {
   const apart = (target.getUTCFullYear() - start.getUTCFullYear()) * 12 + target.getUTCMonth() - start.getUTCMonth();
   const k = Math.floor(apart / months);
   if (k <= 0) return start;
-  return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + k * months, 1));
+  return firstOfMonth(start.getUTCFullYear(), start.getUTCMonth() + k * months);
+}
+
+/**
+ * Midnight UTC on the first of a month (months past 11 roll into later years). Not Date.UTC: it
+ * reads the years 0–99 as 1900–1999, which put a window started in the year 50 in the year 3926.
+ */
+function firstOfMonth(year: number, month: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 1);
+  return date;
+}
+
+/**
+ * The range of each numeric BYxxx part (RFC 5545 3.3.10; `nonZero` for those counted from the end
+ * with a minus sign). rrule takes any value, even none (`BYHOUR=`, which then fails inside it), and
+ * rolls one out of range into another (BYHOUR=25 became 01:00).
+ */
+const PART_RANGES: [keyof RuleOptions, string, number, number, boolean][] = [
+  ['bysecond', 'BYSECOND', 0, 59, false],
+  ['byminute', 'BYMINUTE', 0, 59, false],
+  ['byhour', 'BYHOUR', 0, 23, false],
+  ['bymonth', 'BYMONTH', 1, 12, false],
+  ['bymonthday', 'BYMONTHDAY', -31, 31, true],
+  ['byyearday', 'BYYEARDAY', -366, 366, true],
+  ['byweekno', 'BYWEEKNO', -53, 53, true],
+  ['bysetpos', 'BYSETPOS', -366, 366, true],
+];
+const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
+
+/** Refuses a rule part that is empty, not a whole number, or out of its range, naming the part. */
+function checkParts(options: RuleOptions, text: string, field: string): void {
+  for (const [key, part, min, max, nonZero] of PART_RANGES) {
+    const value = options[key] as unknown;
+    if (value === undefined || value === null) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const n = typeof item === 'number' ? item : typeof item === 'string' && /^[+-]?\d+$/.test(item) ? Number(item) : NaN;
+      if (!Number.isInteger(n) || n < min || n > max || (nonZero && n === 0)) {
+        throw new BadInputError(field, `${field}: ${part} takes whole numbers from ${min} to ${max}${nonZero ? ' other than 0' : ''}.`);
+      }
+    }
+  }
+  for (const day of (options.byweekday as unknown as { n?: number }[] | null | undefined) ?? []) {
+    if (day && typeof day === 'object' && day.n !== undefined && (day.n === 0 || Math.abs(day.n) > 53)) throw new BadInputError(field, `${field}: a BYDAY position is from -53 to 53 other than 0 (e.g. "-1SU", the last Sunday).`);
+  }
+  // rrule drops a WKST it does not know instead of refusing it.
+  const wkst = /(?:^|[;\n])WKST=([^;\n]*)/i.exec(text);
+  if (wkst && !WEEKDAYS.includes(wkst[1].toUpperCase())) throw new BadInputError(field, `${field}: WKST must be one of ${WEEKDAYS.join(', ')}.`);
 }
 
 /** Parts of RFC 5545 a maintenance window does not take, and why (each makes the rule costly or ambiguous to expand). */
@@ -244,6 +295,7 @@ export function parseRule(text: string, field: string, start: Date, near?: Date)
     throw new BadInputError(field, `${field}: FREQ must be HOURLY or slower.`);
   }
   for (const [part, why] of REFUSED_PARTS) if (options[part] !== undefined && options[part] !== null) throw new BadInputError(field, `${field}: ${why}.`);
+  checkParts(options, text, field);
   const interval = options.interval ?? 1;
   if (!Number.isInteger(interval) || interval < 1 || periodMs(options) > YEAR_MS) throw new BadInputError(field, `${field}: INTERVAL must be a whole number that repeats the rule at least once a year.`);
   const dtstart = options.dtstart ?? start;
@@ -302,6 +354,11 @@ export function validateMaintenance(value: unknown, prefix: string, now: Date): 
     if (durationMs === null) throw new BadInputError(`${prefix}duration`, 'A recurring window (rrule) needs a duration, e.g. "1h".');
     if (input.end !== undefined) throw new BadInputError(`${prefix}end`, 'A recurring window has a duration, not an end.');
     parseRule(input.rrule, `${prefix}rrule`, startsAt);
+    // A rule that ends before the start it is given never holds a window. (Only a start given: a
+    // file's rule started "now" at each load may have run out since, which must not refuse the file.)
+    const { until, dtstart } = RRule.parseString(input.rrule.replace(/^RRULE:/i, ''));
+    const given = dtstart ?? (input.start === undefined || input.start === null ? null : startsAt);
+    if (until && given && until < given) throw new BadInputError(`${prefix}rrule`, `${prefix}rrule: UNTIL is before the window's start (${given.toISOString()}): it would never hold a window.`);
     rrule = input.rrule.replace(/^RRULE:/i, '');
     // Its duration is stored in an int column, and an occurrence longer than a week outlasts the period of a weekly rule.
     if (durationMs > 7 * 86400_000) throw new BadInputError(`${prefix}duration`, 'Each occurrence of a recurring window lasts at most 7d.');

@@ -122,6 +122,8 @@ export function checkString(value: unknown, field: string, rule: StringRule): st
   const expected = rule.expected ? ` (${rule.expected})` : '';
   if (value.length < (rule.min ?? 1)) throw new BadInputError(field, `${field} must not be empty${expected}.`);
   if (value.length > rule.max) throw new BadInputError(field, `${field} must be at most ${rule.max} characters, got ${value.length}.`);
+  // A line break in an SMTP user or a header-bound value is an injection attempt, never a setting.
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new BadInputError(field, `${field} must not contain control characters (line breaks, tabs, NUL…).`);
   if (rule.pattern && !rule.pattern.test(value)) throw new BadInputError(field, `${field} is not valid${expected}.`);
   return value;
 }
