@@ -59,9 +59,21 @@ function htmlBody(notice: Notice): string {
   return `<p>${escapeHtml(noticeSummary(notice))}</p>${link}<p style="color:#666">Sent by Lookout.</p>`;
 }
 
+/**
+ * The password as it crosses the wire, each of which a server may echo in a reply: itself, and the
+ * base64 of AUTH LOGIN (the password alone) and AUTH PLAIN (`\0user\0password`).
+ */
+function passwordForms(settings: EmailSettings): string[] {
+  if (!settings.password) return [];
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const plain = base64(`\u0000${settings.user ?? ''}\u0000${settings.password}`);
+  // A base64 text quoted mid-way is still the secret: its stem without padding too.
+  return [settings.password, base64(settings.password), plain, base64(settings.password).replace(/=+$/, ''), plain.replace(/=+$/, '')];
+}
+
 /** An SMTP failure as a DeliveryError: 4xx replies and broken connections are worth a retry, 5xx are not. */
 function deliveryError(error: unknown, settings: EmailSettings, elapsedMs: number, timeoutMs: number): DeliveryError {
-  const secrets = [settings.password ?? ''];
+  const secrets = passwordForms(settings);
   const failure = error as { code?: string; responseCode?: number; response?: string; message?: string; name?: string } | undefined;
   const where = `${settings.host}:${settings.port}`;
   if (failure?.code === 'EABORT' || failure?.name === 'AbortError') {
@@ -138,7 +150,7 @@ export const emailChannel: ChannelKind<EmailSettings> = {
         headers: { 'X-Lookout-Incident': oneLine(notice.incident.key, 200), 'Auto-Submitted': 'auto-generated' },
         signal: context.signal,
       });
-      const response = typeof info.response === 'string' ? cleanText(redact(info.response, [settings.password ?? ''])) : '';
+      const response = typeof info.response === 'string' ? cleanText(redact(info.response, passwordForms(settings))) : '';
       return { detail: response || 'accepted' };
     } catch (error) {
       throw deliveryError(error, settings, performance.now() - started, context.timeoutMs);

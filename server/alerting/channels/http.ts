@@ -51,7 +51,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 export async function postJson(target: string, body: string, context: SendContext, options: PostOptions = {}): Promise<HttpAnswer> {
   const url = new URL(target);
   const where = url.host;
-  const secrets = [...(options.secrets ?? []), target, `${url.pathname}${url.search}`, url.search].filter((s) => s.length > 1 && s !== '/');
+  const secrets = [...(options.secrets ?? []), target, `${url.pathname}${url.search}`, url.search, ...urlTokens(url)].filter((s) => s.length > 1 && s !== '/');
   const started = performance.now();
   // The signal is the attempt's limit; the own timer is a backstop should a caller's signal never fire.
   const signal = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(1, context.timeoutMs))]);
@@ -77,6 +77,23 @@ export async function postJson(target: string, body: string, context: SendContex
       ? `HTTP ${statusCode}: ${where} answered with a redirect, which is not followed; use the final URL`
       : `HTTP ${statusCode}${quoted ? `: ${quoted}` : ` from ${where}`}`;
   throw new DeliveryError(message, { statusCode, retryable: isRetryableStatus(statusCode) });
+}
+
+/**
+ * The parts of a URL that may each be a token on their own: its path segments and query values of
+ * 8 characters or more, as sent and decoded. A receiver that echoes only the token ("invalid token
+ * …") must not put it in a message either: redacting the whole URL and path missed that.
+ */
+function urlTokens(url: URL): string[] {
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const parts = [...url.pathname.split('/'), ...url.search.slice(1).split('&').map((pair) => pair.slice(pair.indexOf('=') + 1))];
+  return [...new Set(parts.flatMap((part) => [part, decode(part), decode(part.replace(/\+/g, ' '))]))].filter((part) => part.length >= 8);
 }
 
 /** Reads at most ANSWER_LIMIT_BYTES of a response body, then cancels the rest. */
