@@ -71,6 +71,22 @@ export interface AlertChangedEvent {
   at: string;
 }
 
+/** A runtime's state changed on the replica that publishes it (it supervises its own `process` runtimes). */
+export interface RuntimeChangedEvent {
+  name: string;
+  kind: string;
+  state: 'running' | 'starting' | 'restarting' | 'stopped' | 'crashed' | 'unknown';
+  pid: number | null;
+  version: string | null;
+  commit: string | null;
+  startedAt: string | null;
+  restarts: number;
+  lastExit: { code: number | null; signal: string | null; at: string } | null;
+  lastError: string | null;
+  nextRestartAt: string | null;
+  at: string;
+}
+
 /** The event-bus checker's probe: it must come back. */
 export interface ProbeEvent {
   id: string;
@@ -85,6 +101,7 @@ export const Channels = {
   accessChanged: 'auth.changed',
   probe: 'event-bus.probe',
   alertChanged: 'alerting.incident',
+  runtimeChanged: 'runtime.changed',
 } as const;
 
 /** Each channel's payload. */
@@ -96,6 +113,7 @@ export interface ChannelPayloads {
   [Channels.accessChanged]: AccessChangedEvent;
   [Channels.probe]: ProbeEvent;
   [Channels.alertChanged]: AlertChangedEvent;
+  [Channels.runtimeChanged]: RuntimeChangedEvent;
 }
 
 export type ChannelName = keyof ChannelPayloads;
@@ -132,6 +150,20 @@ export const payloadShapes: PayloadShapes<ChannelPayloads> = {
     severity: oneOf('warning', 'critical'),
     status,
     acknowledged: boolean,
+    at: instant,
+  }),
+  [Channels.runtimeChanged]: object<RuntimeChangedEvent>({
+    name: string,
+    kind: string,
+    state: oneOf('running', 'starting', 'restarting', 'stopped', 'crashed', 'unknown'),
+    pid: nullable(integer),
+    version: nullable(string),
+    commit: nullable(string),
+    startedAt: nullable(instant),
+    restarts: integer,
+    lastExit: nullable(object<{ code: number | null; signal: string | null; at: string }>({ code: nullable(integer), signal: nullable(string), at: instant })),
+    lastError: nullable(string),
+    nextRestartAt: nullable(instant),
     at: instant,
   }),
 };

@@ -27,7 +27,7 @@ describe('publish paths', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('server/ publishes only through the after-commit path, the event-bus probe and this replica’s checklist', async () => {
+  it('server/ publishes only through the after-commit path, the event-bus probe, this replica’s checklist and its runtimes', async () => {
     const publishers = new Map<string, number>();
     for (const file of await sources('server')) {
       const count = ((await readFile(path.join(root, file), 'utf8')).match(/\.publish\(/g) ?? []).length;
@@ -40,6 +40,8 @@ describe('publish paths', () => {
       'server/monitoring/monitor.ts': 1,
       // this replica's start-up checklist: what it finds, not what it stores
       'server/operations/operations.ts': 1,
+      // this replica's runtimes: states it supervises and reads, nothing stored
+      'server/runtimes/runtimes.ts': 1,
       // the transports themselves
       'server/events/pubsub.ts': 1,
     });

@@ -1,0 +1,249 @@
+/**
+ * The `http` kind: a runtime that owns its API (ticket 005). Its state comes from
+ * `GET <url>/external/system/status`, a restart is `POST <url>/external/system/restart`, after which
+ * Lookout reads the status until the runtime reports `running` again (with a new start, when it
+ * tells one). Bounded in time and body; redirects are failures, never followed.
+ */
+import { describeNetworkError } from '../monitoring/checkers/network.ts';
+import { delay, initialStatus, RestartFailed, RUNTIME_STATES, type Runtime, type RuntimeContext, type RuntimeKind, type RuntimeState, type RuntimeStatus } from './runtime.ts';
+import { RuntimeSettingsReader } from './settings.ts';
+
+/** The contract's paths, relative to the runtime's URL. */
+export const STATUS_PATH = '/external/system/status';
+export const RESTART_PATH = '/external/system/restart';
+/** Bytes of an answer read at most: a status is a small JSON object. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+/** How often the status is read while waiting for a restarted runtime. */
+const RESTART_POLL_MS = 200;
+
+export interface HttpSettings {
+  url: string;
+  /** Each request's time limit. */
+  timeoutMs: number;
+  /** How long a restart may take, from the POST to `running` again. */
+  restartTimeoutMs: number;
+}
+
+/** What a status answer tells, as far as it fits the contract (other fields are ignored). */
+export interface ReportedStatus {
+  state: RuntimeState;
+  pid: number | null;
+  version: string | null;
+  commit: string | null;
+  startedAt: Date | null;
+  restarts: number | null;
+  lastError: string | null;
+}
+
+interface Answer {
+  statusCode: number;
+  body: string;
+}
+
+/** One bounded request; throws an Error whose message says why there is no answer. */
+async function request(url: string, method: 'GET' | 'POST', timeoutMs: number, signal: AbortSignal): Promise<Answer> {
+  const where = new URL(url).host;
+  const limit = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  try {
+    const response = await fetch(url, {
+      method,
+      headers: { accept: 'application/json', 'user-agent': 'Lookout', ...(method === 'POST' && { 'content-type': 'application/json' }) },
+      body: method === 'POST' ? '{}' : undefined,
+      redirect: 'manual',
+      signal: limit,
+    });
+    const body = await readBounded(response);
+    if (response.status >= 300 && response.status < 400) throw new Error(`HTTP ${response.status}: ${where} answered with a redirect, which is not followed; use the final URL`);
+    return { statusCode: response.status, body };
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('HTTP ')) throw error;
+    if (limit.aborted) throw new Error(`no answer from ${where} within ${timeoutMs} ms`);
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const described = describeNetworkError(cause, where);
+    throw new Error(described === 'fetch failed' ? `request to ${where} failed` : described.includes(where) ? described : `${where}: ${described}`);
+  }
+}
+
+async function readBounded(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < BODY_LIMIT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = BODY_LIMIT_BYTES - size;
+      chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
+      size += Math.min(value.byteLength, room);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/** A short, clean quote of a body for a message. */
+function quote(body: string): string {
+  const clean = body.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}
+
+const text = (value: unknown, max = 200): string | null => (typeof value === 'string' && value.trim() ? value.slice(0, max) : null);
+
+/** Reads a status answer's JSON by the contract; a field of the wrong type is taken as absent. */
+export function parseReportedStatus(body: string): ReportedStatus {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    throw new Error(`the status is not JSON: ${quote(body) || '(empty)'}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('the status is not a JSON object');
+  const o = data as Record<string, unknown>;
+  const state = typeof o.state === 'string' && (RUNTIME_STATES as readonly string[]).includes(o.state) ? (o.state as RuntimeState) : 'unknown';
+  const startedAt = typeof o.startedAt === 'string' && !Number.isNaN(Date.parse(o.startedAt)) ? new Date(o.startedAt) : null;
+  return {
+    state,
+    pid: Number.isSafeInteger(o.pid) && (o.pid as number) > 0 ? (o.pid as number) : null,
+    version: text(o.version, 100),
+    commit: text(o.commit, 100),
+    startedAt,
+    restarts: Number.isSafeInteger(o.restarts) && (o.restarts as number) >= 0 ? (o.restarts as number) : null,
+    lastError: text(o.lastError, 500),
+  };
+}
+
+class HttpRuntime implements Runtime {
+  readonly name: string;
+  readonly kind = 'http';
+  readonly #s: HttpSettings;
+  readonly #context: RuntimeContext;
+  #status: RuntimeStatus;
+  /** Restarts asked of it by this replica (used when the runtime does not report its own count). */
+  #restartsAsked = 0;
+  #restarting = false;
+
+  constructor(name: string, settings: HttpSettings, context: RuntimeContext) {
+    this.name = name;
+    this.#s = settings;
+    this.#context = context;
+    this.#status = initialStatus(name, 'http', context.now());
+  }
+
+  status(): RuntimeStatus {
+    return { ...this.#status };
+  }
+
+  start(): void {}
+  async stop(): Promise<void> {}
+
+  async logs(): Promise<null> {
+    return null; // the contract has no log endpoint
+  }
+
+  async refresh(signal: AbortSignal): Promise<RuntimeStatus> {
+    // While a restart waits for it, the restart owns the state.
+    if (this.#restarting) return this.status();
+    try {
+      this.#apply(await this.#read(signal));
+    } catch (error) {
+      this.#set({ state: 'unknown', pid: null, lastError: (error as Error).message });
+    }
+    return this.status();
+  }
+
+  async restart(signal: AbortSignal): Promise<void> {
+    this.#restarting = true;
+    const before = { ...this.#status };
+    this.#set({ state: 'restarting', lastError: null });
+    const deadline = Date.now() + this.#s.restartTimeoutMs;
+    let reason: string | null = null;
+    try {
+      const answer = await request(`${this.#s.url}${RESTART_PATH}`, 'POST', this.#s.timeoutMs, signal).catch((error: Error) => {
+        throw new RestartFailed(error.message);
+      });
+      if (answer.statusCode < 200 || answer.statusCode >= 300) {
+        const quoted = quote(answer.body);
+        throw new RestartFailed(`HTTP ${answer.statusCode}${quoted ? `: ${quoted}` : ''}`);
+      }
+      this.#restartsAsked++;
+      // The runtime may answer before it is back: read its status until it says running, anew.
+      let last = 'no status read yet';
+      for (;;) {
+        try {
+          const reported = await this.#read(signal, Math.max(1, Math.min(this.#s.timeoutMs, deadline - Date.now())));
+          const anew = reported.startedAt === null || before.startedAt === null || reported.startedAt.getTime() !== before.startedAt.getTime() || (reported.restarts ?? 0) > before.restarts;
+          if (reported.state === 'running' && anew) {
+            this.#apply(reported);
+            return;
+          }
+          last = `it reports ${reported.state}${reported.lastError ? `: ${reported.lastError}` : ''}`;
+          // Crashed is an answer; stopped or starting may be a step of the restart.
+          if (reported.state === 'crashed') {
+            reason = `the runtime did not come back: ${last}`;
+            this.#apply(reported, reason);
+            throw new RestartFailed(reason);
+          }
+        } catch (error) {
+          if (error instanceof RestartFailed) throw error;
+          last = (error as Error).message;
+        }
+        if (Date.now() + RESTART_POLL_MS > deadline || signal.aborted) break;
+        await delay(RESTART_POLL_MS, signal).catch(() => {});
+      }
+      reason = `not running again within ${this.#s.restartTimeoutMs} ms (${last})`;
+      this.#set({ state: 'unknown', lastError: reason });
+      throw new RestartFailed(reason);
+    } catch (error) {
+      if (error instanceof RestartFailed && this.#status.state === 'restarting') this.#set({ state: before.state === 'restarting' ? 'unknown' : before.state, lastError: error.message });
+      throw error;
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  async #read(signal: AbortSignal, timeoutMs = this.#s.timeoutMs): Promise<ReportedStatus> {
+    const answer = await request(`${this.#s.url}${STATUS_PATH}`, 'GET', timeoutMs, signal);
+    if (answer.statusCode !== 200) {
+      const quoted = quote(answer.body);
+      throw new Error(`status answered HTTP ${answer.statusCode}${quoted ? `: ${quoted}` : ''}`);
+    }
+    return parseReportedStatus(answer.body);
+  }
+
+  #apply(reported: ReportedStatus, error: string | null = reported.lastError): void {
+    this.#set({
+      state: reported.state,
+      pid: reported.pid,
+      version: reported.version,
+      commit: reported.commit,
+      startedAt: reported.startedAt,
+      restarts: reported.restarts ?? this.#restartsAsked,
+      lastError: error,
+    });
+  }
+
+  #set(change: Partial<RuntimeStatus>): void {
+    this.#status = { ...this.#status, ...change, checkedAt: this.#context.now() };
+    this.#context.changed();
+  }
+}
+
+export const httpRuntime: RuntimeKind<HttpSettings> = {
+  kind: 'http',
+  description: `A runtime that owns its API (ticket 005): GET ${STATUS_PATH} for its state, POST ${RESTART_PATH} to restart it.`,
+
+  validate(settings) {
+    const read = new RuntimeSettingsReader('http', settings);
+    const validated: HttpSettings = {
+      url: read.baseUrl('url'),
+      timeoutMs: read.duration('timeout', '5s', { min: 1, max: 120_000 }),
+      restartTimeoutMs: read.duration('restart_timeout', '60s', { min: 1, max: 3_600_000 }),
+    };
+    read.finish();
+    return validated;
+  },
+
+  create: (name, settings, context) => new HttpRuntime(name, settings, context),
+};
