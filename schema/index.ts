@@ -7,6 +7,7 @@ import './tokens.ts';
 import './users.ts';
 import './audit.ts';
 import './system.ts';
+import './host.ts';
 
 export const schema = refuseUnstorableText(builder.toSchema());
 import './monitoring.ts';

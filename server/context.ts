@@ -11,6 +11,7 @@ import type { ConfigFile } from './config-file.ts';
 import type { Monitoring } from './monitoring/monitor.ts';
 import type { Operations } from './operations/operations.ts';
 import type { Alerting } from './alerting/alerting.ts';
+import type { HostMetrics } from './system/host-metrics.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -33,6 +34,8 @@ export interface App {
   monitoring: Monitoring;
   operations: Operations;
   alerting: Alerting;
+  /** This replica's host metrics sampler (server/system/host-metrics.ts). */
+  hostMetrics: HostMetrics;
   /** Base URL for links (setup, heartbeat pings). */
   publicUrl: string;
   config: Config;

@@ -10,7 +10,7 @@ const HOUR = 60 * MINUTE;
 
 export interface JobDeclaration {
   /** The capability whose code runs it, and which must supply its run function. */
-  capability: 'monitoring' | 'operations' | 'auth';
+  capability: 'monitoring' | 'operations' | 'auth' | 'host-metrics';
   /**
    * How often it runs across all replicas together: on a fixed grid (its row's `next_run_at` moves
    * by whole periods, so it does not drift by the time a run takes).
@@ -38,6 +38,8 @@ export const periodicJobs = {
   'idempotency-expiry': { capability: 'operations', everyMs: HOUR, leaseMs: MINUTE },
   /** Expired sign-in sessions. */
   'session-purge': { capability: 'auth', everyMs: HOUR, leaseMs: MINUTE },
+  /** Stored host-metric minutes (host_samples) past their 48 h. */
+  'host-samples-prune': { capability: 'host-metrics', everyMs: HOUR, leaseMs: MINUTE },
 } as const satisfies Record<string, JobDeclaration>;
 
 export type JobName = keyof typeof periodicJobs;

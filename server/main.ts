@@ -22,6 +22,7 @@ import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
 import { Alerting } from './alerting/alerting.ts';
+import { HostMetrics } from './system/host-metrics.ts';
 import { createMetrics, monitoringStats, watchResultWriter, watchAlerting, watchPubSub } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
 
@@ -91,13 +92,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, runJobs: options.runScheduler ?? true });
   // After monitoring: its section of the config file is applied after the services it names are synced.
   const alerting = new Alerting({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, run: options.runScheduler ?? true, publicUrl: () => app.publicUrl });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  const hostMetrics = new HostMetrics({ sql: db.sql, clock, logger, dataDir: config.dataDir, runJobs: options.runScheduler ?? true });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
     await monitoring.start();
     await operations.start();
     alerting.start();
+    hostMetrics.start();
     configFile.watch();
     if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
     const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
@@ -142,6 +145,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           ['operations', () => operations.stop()],
           ['monitoring', () => monitoring.stop()],
           ['alerting', () => alerting.stop()],
+          ['host metrics', () => hostMetrics.stop()],
           ['pub/sub', () => pubsub.close()],
           ['the database', () => db.close()],
         ];
@@ -155,6 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await operations.stop().catch(() => {});
     await monitoring.stop().catch(() => {});
     await alerting.stop().catch(() => {});
+    await hostMetrics.stop().catch(() => {});
     await pubsub.close().catch(() => {});
     await db.close();
     throw error;
