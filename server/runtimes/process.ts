@@ -177,8 +177,9 @@ class ProcessRuntime implements Runtime {
     this.#afterExit(startError ?? this.#exitText(), failed);
   }
 
+  /** Records the exit without publishing it: the state that follows (crashed, stopped, restarting…) carries it. */
   #recordExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.#set({ pid: null, lastExit: { code, signal, at: this.#context.now() } });
+    this.#status = { ...this.#status, pid: null, lastExit: { code, signal, at: this.#context.now() } };
   }
 
   /** An unexpected end (or a failed start): restart after the backoff if the policy says so. */

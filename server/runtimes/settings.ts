@@ -137,7 +137,8 @@ export class RuntimeSettingsReader {
   finish(): void {
     for (const name of Object.keys(this.#settings)) {
       if (!this.#known.includes(name)) {
-        throw new BadInputError(name.slice(0, 60), `Unknown setting ${JSON.stringify(name.slice(0, 60))} for a ${this.#kind} runtime; use ${this.#known.join(', ')}.`);
+        const shown = /^[\w.-]{1,60}$/.test(name) ? name : JSON.stringify(name.slice(0, 60));
+        throw new BadInputError(shown, `${shown} is not a setting of a ${this.#kind} runtime; use ${this.#known.join(', ')}.`);
       }
     }
   }
