@@ -22,9 +22,12 @@ import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
 import { acknowledgeIncident, alertingPass, newMessageId, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
-import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue } from './outbox.ts';
+import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, startDue, type OutboxContext } from './outbox.ts';
 import { findChannel } from './store.ts';
 import type { Notice } from './channels/channel.ts';
+
+/** Deliveries one replica's outbox loop sends at once (each is bounded by its attempt's limit). */
+const MAX_SENDING = 200;
 
 export interface AlertingOptions {
   orm: MikroORM;
@@ -115,7 +118,7 @@ export class Alerting {
   constructor(options: AlertingOptions) {
     this.#o = options;
     this.#pass = new Loop(async () => (await this.runPass()).more, options.passPollMs ?? 250, (error) => reportDatabaseError(options.logger, error, 'the alerting pass failed'));
-    this.#outbox = new Loop(async () => (await this.deliver()) > 0, options.outboxPollMs ?? 1000, (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'));
+    this.#outbox = new Loop(() => this.#sendDue(), options.outboxPollMs ?? 1000, (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'));
     options.configFile?.register(alertingSection, (config, tx) => this.#applyAlerting(config, tx));
     options.configFile?.register(maintenanceSection(() => options.clock.now()), (config, tx) => this.#applyMaintenance(config, tx));
   }
@@ -140,6 +143,8 @@ export class Alerting {
   async stop(): Promise<void> {
     this.#listening?.abort();
     await Promise.all([this.#pass.stop(), this.#outbox.stop()]);
+    // Sends under way end within their attempt's limit, and record it.
+    await Promise.all(this.#sending);
   }
 
   /** Look at the transition stream now (results were stored on this replica). */
@@ -178,9 +183,36 @@ export class Alerting {
     }
   }
 
-  /** Sends what is due in the outbox; returns how many deliveries it attempted. */
+  #outboxContext(): OutboxContext {
+    return { sql: this.#o.sql, pubsub: this.#o.pubsub, logger: this.#o.logger, now: () => this.#o.clock.now(), owner: this.owner, attemptTimeoutMs: this.attemptTimeoutMs };
+  }
+
+  /** Sends what is due in the outbox and waits for every attempt; returns how many it attempted (tests drive it by hand). */
   deliver(): Promise<number> {
-    return deliverDue({ sql: this.#o.sql, pubsub: this.#o.pubsub, logger: this.#o.logger, now: () => this.#o.clock.now(), owner: this.owner, attemptTimeoutMs: this.attemptTimeoutMs });
+    return deliverDue(this.#outboxContext());
+  }
+
+  /** Sends under way from the outbox loop. */
+  readonly #sending = new Set<Promise<void>>();
+
+  /**
+   * The outbox loop's round: claims what is due and starts it without waiting for the sends, so a
+   * receiver that hangs for its whole attempt does not hold back notices that fall due meanwhile
+   * (they are claimed at the next wake-up or poll). At most MAX_SENDING at once per replica.
+   */
+  async #sendDue(): Promise<boolean> {
+    const room = MAX_SENDING - this.#sending.size;
+    if (room <= 0) return false;
+    const sends = await startDue(this.#outboxContext(), room);
+    for (const send of sends) {
+      const tracked: Promise<void> = send.finally(() => {
+        this.#sending.delete(tracked);
+        // Room again (the loop may have stopped claiming for want of it).
+        if (this.#sending.size === MAX_SENDING - 1) this.#outbox.wake();
+      });
+      this.#sending.add(tracked);
+    }
+    return sends.length > 0;
   }
 
   /** Passes and deliveries until neither finds work (tests with a manual clock). */

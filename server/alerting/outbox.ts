@@ -77,13 +77,13 @@ export async function attemptSend(kind: string, settings: Record<string, unknown
 }
 
 /** Claims due deliveries for `owner`: each attempt counted when claimed, so a crash mid-send still counts it. */
-async function claimDue(sql: pg.Pool, owner: string, now: Date): Promise<Claimed[]> {
+async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<Claimed[]> {
   const { rows } = await sql.query<Claimed>(
     `with due as (
        select d.id from alert_deliveries d
         where d.state = 'pending' and d.next_attempt_at <= $1 and (d.claimed_until is null or d.claimed_until <= $1)
         order by d.next_attempt_at, d.id
-        limit ${CLAIM_BATCH}
+        limit ${Math.max(1, Math.min(CLAIM_BATCH, Math.floor(limit)))}
         for update skip locked)
      update alert_deliveries d set claimed_by = $2, claimed_until = $1::timestamptz + $3 * interval '1 millisecond', attempts = d.attempts + 1
        from due where d.id = due.id
@@ -97,9 +97,22 @@ async function claimDue(sql: pg.Pool, owner: string, now: Date): Promise<Claimed
 
 /** One round: claim what is due, send it all at once, record each attempt. Returns how many were attempted. */
 export async function deliverDue(context: OutboxContext): Promise<number> {
-  const claimed = await claimDue(context.sql, context.owner, context.now());
-  await Promise.all(claimed.map((delivery) => deliverOne(context, delivery)));
-  return claimed.length;
+  const sends = await startDue(context);
+  await Promise.all(sends);
+  return sends.length;
+}
+
+/**
+ * Claims up to `limit` due deliveries and starts sending them; resolves once they are claimed,
+ * with one promise per send (each records its attempt, and never rejects). The outbox loop claims
+ * again without waiting for them: a receiver that hangs for the whole attempt must not hold back
+ * the notices that fall due meanwhile.
+ */
+export async function startDue(context: OutboxContext, limit = CLAIM_BATCH): Promise<Promise<void>[]> {
+  const claimed = await claimDue(context.sql, context.owner, context.now(), limit);
+  return claimed.map((delivery) =>
+    deliverOne(context, delivery).catch((error: unknown) => context.logger.error({ err: error, delivery: delivery.id }, 'an alert delivery attempt failed unexpectedly')),
+  );
 }
 
 async function deliverOne(context: OutboxContext, delivery: Claimed): Promise<void> {

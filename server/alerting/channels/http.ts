@@ -96,12 +96,24 @@ function urlTokens(url: URL): string[] {
   return [...new Set(parts.flatMap((part) => [part, decode(part), decode(part.replace(/\+/g, ' '))]))].filter((part) => part.length >= 8);
 }
 
-/** Reads at most ANSWER_LIMIT_BYTES of a response body, then cancels the rest. */
+/**
+ * How long the body of an answer is waited for once its status line is in. The status is the
+ * answer: a receiver that said 200 and then trickles (or resets) its body took the notice, and
+ * must not turn it into a timed-out failure and a repeat.
+ */
+export const BODY_WAIT_MS = 1000;
+
+/**
+ * Reads at most ANSWER_LIMIT_BYTES of a response body within BODY_WAIT_MS, then cancels the rest;
+ * what was read when the body fails (a reset, the attempt's end) is kept. Never throws.
+ */
 async function readBounded(response: Response): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  // Cancelling ends a pending read (done), and frees the connection from a receiver that streams forever.
+  const timer = setTimeout(() => void reader.cancel().catch(() => {}), BODY_WAIT_MS);
   try {
     while (size < ANSWER_LIMIT_BYTES) {
       const { done, value } = await reader.read();
@@ -110,8 +122,10 @@ async function readBounded(response: Response): Promise<string> {
       chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
       size += Math.min(value.byteLength, room);
     }
+  } catch {
+    // The body broke off (reset, aborted): the status already said what the receiver did.
   } finally {
-    // Cancelling also frees the connection from a receiver that streams forever.
+    clearTimeout(timer);
     await reader.cancel().catch(() => {});
   }
   return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
