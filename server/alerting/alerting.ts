@@ -23,7 +23,7 @@ import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
 import { acknowledgeIncident, alertingPass, newMessageId, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
 import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, startDue, type OutboxContext } from './outbox.ts';
-import { findChannel } from './store.ts';
+import { DEFAULT_CONFIG_LOCK_KEY, findChannel } from './store.ts';
 import type { Notice } from './channels/channel.ts';
 
 /** Deliveries one replica's outbox loop sends at once (each is bounded by its attempt's limit). */
@@ -277,6 +277,7 @@ export class Alerting {
       return [enabled, channels, channels, ...rest, now];
     };
     // The default: the file's when it has one; an API default is left alone when the file has none.
+    await run('select pg_advisory_xact_lock(?)', [DEFAULT_CONFIG_LOCK_KEY]);
     const [defaultRow] = await run('select id, source from alert_configs where service_id is null');
     if (config.defaults) {
       if (defaultRow?.source === 'api') throw new ConflictError('The config file declares alerting.defaults, but the defaults were set through the API; remove them there first (updateAlertConfig with reset) or from the file.');
@@ -290,6 +291,8 @@ export class Alerting {
       const [service] = await run('select id from services where name = ?', [name]);
       if (!service) continue; // monitoring refused it already, or it is not a service of the file
       declared.add(service.id);
+      // The service's row locked as the API locks it (updateAlertConfig), so neither inserts a second settings row.
+      await run('select id from services where id = ? for update', [service.id]);
       const [row] = await run('select id, source from alert_configs where service_id = ?', [service.id]);
       const id = row?.id ?? (await run(`insert into alert_configs (service_id, source, updated_at) values (?, 'config', ?) returning id`, [service.id, now]))[0].id;
       await run(`update alert_configs set ${columns} where id = ?`, [...setValues(settings), id]);

@@ -79,6 +79,13 @@ export async function deleteChannel(sql: SqlClient, name: string): Promise<Store
   return current;
 }
 
+/**
+ * Taken by whoever may write the default alert settings' row (the API and the config file): two
+ * writers that each found none both inserted one, and one failed on the unique index as an
+ * internal error.
+ */
+export const DEFAULT_CONFIG_LOCK_KEY = 0x416c4466;
+
 export interface StoredAlertConfig {
   /** Null: the default every service takes what it leaves unset from. */
   service: string | null;
@@ -120,7 +127,9 @@ export async function listAlertConfigs(sql: SqlClient, service?: string): Promis
  */
 export async function updateAlertConfig(sql: SqlClient, service: string | null, input: unknown, reset: string[], now: Date): Promise<{ config: StoredAlertConfig; changed: boolean }> {
   let serviceId: number | null = null;
-  if (service !== null) {
+  // A service's row is serialized by its service's lock; the default's has no row to lock before it exists.
+  if (service === null) await sql.query('select pg_advisory_xact_lock($1)', [DEFAULT_CONFIG_LOCK_KEY]);
+  else {
     const { rows } = await sql.query<{ id: number }>('select id from services where name = $1 for update', [service]);
     if (!rows[0]) throw new NotFoundError('Service', service.slice(0, 100));
     serviceId = rows[0].id;
