@@ -16,6 +16,7 @@ import type { Metrics } from './system/metrics.ts';
 import { handlePing } from './http/ping.ts';
 import { originForm, requestUrl } from './http/request-target.ts';
 import { declaresBodyOver, discardBody, lingeringClose, refuseBody } from './http/body-limit.ts';
+import { createRestApi } from './http/rest.ts';
 
 export interface HttpEndpoints {
   server: http.Server;
@@ -44,6 +45,8 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[], metrics: Metrics): HttpEndpoints {
   const yoga = createGraphQL(app, schema, metrics);
   const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger);
+  // The seeds' REST paths (/admin/health/…, /api/system/…, /api/openapi.json), run through yoga's envelope.
+  const rest = createRestApi(app, schema, yoga);
 
   const maxBody = app.config.maxBodyBytes;
   // Last resort, for a fault in the 500 answer itself: the connection goes, the process stays.
@@ -56,7 +59,8 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
     const url = requestUrl(req);
     const pathname = url?.pathname ?? null;
     const ping = pathname === null ? null : PING_ROUTE.exec(pathname);
-    const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : '/';
+    const restMatch = pathname === null ? null : rest.match(pathname, req.method ?? 'GET');
+    const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : restMatch ? ('route' in restMatch ? restMatch.route.path : '/rest') : '/';
     res.on('finish', () => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -67,7 +71,8 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
       if (url === null) return refuseTarget(res);
       if (declaresBodyOver(req, maxBody)) return refuseBody(res, maxBody);
       // The GraphQL request parser reads a POST's body (counting it against the limit); no other route reads one.
-      const readsBody = pathname === '/graphql' && req.method !== 'GET' && req.method !== 'HEAD';
+      // So does a REST path that takes a body (PUT, POST), bounded the same way.
+      const readsBody = (pathname === '/graphql' || (restMatch !== null && 'route' in restMatch)) && req.method !== 'GET' && req.method !== 'HEAD';
       if (!readsBody && (await discardBody(req, maxBody)) === 'too large') return refuseBody(res, maxBody);
       if (pathname === '/graphql') {
         req.url = originForm(url);
@@ -89,6 +94,7 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         return void res.end(await metrics.registry.metrics());
       }
       if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));
+      if (restMatch) return void (await rest.handle(req, res, url, restMatch));
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' });
         return void res.end();
