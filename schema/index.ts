@@ -18,3 +18,4 @@ import './dispatch.ts';
 import './run-events.ts';
 import './checklist.ts';
 import './alerting.ts';
+import './runtimes.ts';

@@ -11,6 +11,7 @@ import type { ConfigFile } from './config-file.ts';
 import type { Monitoring } from './monitoring/monitor.ts';
 import type { Operations } from './operations/operations.ts';
 import type { Alerting } from './alerting/alerting.ts';
+import type { Runtimes } from './runtimes/runtimes.ts';
 import type { HostMetrics } from './system/host-metrics.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -34,6 +35,8 @@ export interface App {
   monitoring: Monitoring;
   operations: Operations;
   alerting: Alerting;
+  /** The runtimes of the config file; `process` ones are this replica's own (server/runtimes/runtimes.ts). */
+  runtimes: Runtimes;
   /** This replica's host metrics sampler (server/system/host-metrics.ts). */
   hostMetrics: HostMetrics;
   /** Base URL for links (setup, heartbeat pings). */

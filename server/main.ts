@@ -22,6 +22,7 @@ import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
 import { Alerting } from './alerting/alerting.ts';
+import { Runtimes } from './runtimes/runtimes.ts';
 import { HostMetrics } from './system/host-metrics.ts';
 import { createMetrics, monitoringStats, watchResultWriter, watchAlerting, watchPubSub } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
@@ -93,13 +94,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // After monitoring: its section of the config file is applied after the services it names are synced.
   const alerting = new Alerting({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, run: options.runScheduler ?? true, publicUrl: () => app.publicUrl });
   const hostMetrics = new HostMetrics({ sql: db.sql, clock, logger, dataDir: config.dataDir, runJobs: options.runScheduler ?? true });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  // Registers the `runtimes` section; its `process` runtimes are spawned by start(), after monitoring's.
+  const runtimes = new Runtimes({ pubsub, clock, logger, configFile });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
     await monitoring.start();
     await operations.start();
     alerting.start();
+    runtimes.start();
     hostMetrics.start();
     configFile.watch();
     if (config.bootstrapToken) await ensureBootstrap(app, config.bootstrapToken);
@@ -146,6 +150,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           ['monitoring', () => monitoring.stop()],
           ['alerting', () => alerting.stop()],
           ['host metrics', () => hostMetrics.stop()],
+          // Its supervised processes stop with Lookout (SIGTERM, then SIGKILL after their grace).
+          ['runtimes', () => runtimes.stop()],
           ['pub/sub', () => pubsub.close()],
           ['the database', () => db.close()],
         ];
@@ -160,6 +166,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await monitoring.stop().catch(() => {});
     await alerting.stop().catch(() => {});
     await hostMetrics.stop().catch(() => {});
+    await runtimes.stop().catch(() => {});
     await pubsub.close().catch(() => {});
     await db.close();
     throw error;

@@ -99,6 +99,11 @@ describe('audit log', () => {
     ['updateMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { updateMaintenanceWindow(id: $id, input: { name: "audit-window", all: true, duration: "20m" }) { id } }', { id: windowId }, admin())],
     ['endMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { endMaintenanceWindow(id: $id) { id } }', { id: windowId }, admin())],
     ['deleteMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { deleteMaintenanceWindow(id: $id) }', { id: windowId }, admin())],
+    // This server declares no runtimes: the refusal is audited too (tests/runtimes/graphql.test.ts restarts each kind).
+    ['restartRuntime', async () => {
+      const r = await gql(ts, 'mutation { restartRuntime(name: "audit-runtime", confirm: true) { ok } }', {}, admin());
+      expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }],
     ['acknowledgeAlert', async () => {
       const { rows } = await ts.server.app.sql.query<{ id: number }>(
         `insert into alert_incidents (service_id, state, severity, status, reason, started_at, opened_at)
