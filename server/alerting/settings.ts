@@ -163,9 +163,19 @@ export interface MaintenanceDefinition {
 
 const MAINTENANCE_KEYS = ['name', 'services', 'tags', 'all', 'rrule', 'duration', 'start', 'end', 'reason', 'endWhenHealthy'] as const;
 
+/** The instants a window may name: the years 0001–9999, as the API's DateTime takes them. */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * An instant from the file or the CLI. Bounded like the API's: JavaScript reads years to ±275,760
+ * and PostgreSQL stores from 4713 BC, so a file's year -10000 passed here and failed the load in
+ * the database, naming nothing.
+ */
 function instant(value: unknown, field: string): Date {
   const date = value instanceof Date ? value : typeof value === 'string' && value.length <= 40 ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime())) throw new BadInputError(field, `${field} must be an ISO instant such as "2026-12-24T03:00:00Z".`);
+  if (date.getTime() < EARLIEST || date.getTime() > LATEST) throw new BadInputError(field, `${field} must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.`);
   return date;
 }
 
