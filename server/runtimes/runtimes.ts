@@ -35,6 +35,8 @@ interface Entry {
   published: string;
 }
 
+/** A status read this recently is fresh enough to show again. */
+const FRESH_MS = 2000;
 /** A restart's longest wait, whatever the kind's own limits say (they are normally shorter). */
 const RESTART_LIMIT_MS = 3_600_000;
 
@@ -42,6 +44,7 @@ export class Runtimes {
   readonly #o: RuntimesOptions;
   readonly #entries = new Map<string, Entry>();
   readonly #restarting = new Set<string>();
+  readonly #reading = new Map<Runtime, Promise<RuntimeStatus>>();
   #started = false;
   #stopped = false;
   #poller: NodeJS.Timeout | undefined;
@@ -122,7 +125,21 @@ export class Runtimes {
     const runtimes = [...this.#entries.values()].map((e) => e.runtime);
     if (!options.refresh) return runtimes.map((r) => r.status());
     const signal = AbortSignal.timeout(this.#o.statusTimeoutMs ?? 10_000);
-    return Promise.all(runtimes.map((r) => r.refresh(signal).catch(() => r.status())));
+    return Promise.all(runtimes.map((r) => this.#refresh(r, signal)));
+  }
+
+  /**
+   * Reads one runtime afresh, unless it was read within FRESH_MS or a read is under way (joined):
+   * a dashboard asking every second must not run a status command every second per viewer.
+   */
+  #refresh(runtime: Runtime, signal: AbortSignal): Promise<RuntimeStatus> {
+    if (this.#o.clock.now().getTime() - runtime.status().checkedAt.getTime() < FRESH_MS && runtime.status().state !== 'unknown') return Promise.resolve(runtime.status());
+    let reading = this.#reading.get(runtime);
+    if (!reading) {
+      reading = runtime.refresh(signal).catch(() => runtime.status()).finally(() => this.#reading.delete(runtime));
+      this.#reading.set(runtime, reading);
+    }
+    return reading;
   }
 
   /** One runtime's state; throws NotFoundError when the file declares no such runtime. */
