@@ -110,7 +110,7 @@ function compile(path: string): RegExp {
 }
 
 /** Routes whose field exists with an argument for each path parameter; the others are logged and left out. */
-function servedRoutes(app: App, schema: GraphQLSchema): ServedRoute[] {
+export function servedRoutes(schema: GraphQLSchema, logger: Pick<App['logger'], 'info'>): ServedRoute[] {
   const served: ServedRoute[] = [];
   for (const route of REST_ROUTES) {
     const field = rootField(schema, route);
@@ -118,7 +118,7 @@ function servedRoutes(app: App, schema: GraphQLSchema): ServedRoute[] {
     const missing = field ? params.filter((p) => !field.args.some((a) => a.name === p)) : [];
     if (!field || missing.length) {
       const why = field ? `${route.field} has no argument ${missing.join(', ')}` : `${route.field} is not in the schema yet`;
-      app.logger.info({ path: route.path, method: route.method, field: route.field }, `REST path ${route.method} ${route.path} not served: ${why}`);
+      logger.info({ path: route.path, method: route.method, field: route.field }, `REST path ${route.method} ${route.path} not served: ${why}`);
       continue;
     }
     served.push({ ...route, pattern: compile(route.path), params, args: field.args });
@@ -236,7 +236,7 @@ function fieldOf(error: { message?: string; extensions?: Record<string, unknown>
 }
 
 export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga): RestApi {
-  const routes = servedRoutes(app, schema);
+  const routes = servedRoutes(schema, app.logger);
   const envelopedByContext = new WeakMap<object, ReturnType<LookoutYoga['getEnveloped']>>();
 
   const errorHandler = (errors: readonly unknown[]): Response => {

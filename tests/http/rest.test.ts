@@ -7,11 +7,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/signals.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk, signInSession, type Credentials } from '../support/graphql.ts';
 import { schema } from '../../schema/index.ts';
+import { buildSchema } from 'graphql';
 import { REST_ROUTES, openApiPath } from '../../server/http/rest-routes.ts';
+import { servedRoutes } from '../../server/http/rest.ts';
 
 interface RestAnswer {
   status: number;
@@ -307,6 +311,44 @@ describe('REST paths', () => {
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
   });
 
+  it('answers hostile requests without a 5xx, a stack trace or an echo of what was sent', async () => {
+    const long = 'x'.repeat(5000);
+    const requests: [string, string, string | undefined, Record<string, string>?][] = [
+      ['GET', `/admin/health/${long}`, undefined],
+      ['GET', `/admin/health/uptime?service=${long}`, undefined],
+      ['GET', `/admin/health?filter=${encodeURIComponent(JSON.stringify({ text: long }))}`, undefined],
+      ['GET', `/admin/health?filter=${'%5B'.repeat(200)}`, undefined],
+      ['GET', '/admin/health/..%2F..%2Fetc%2Fpasswd', undefined],
+      ['GET', '/admin/health/web%2Frecheck', undefined],
+      ['GET', '/admin/health//recheck', undefined],
+      ['GET', '/admin/health?filter[status]=DOWN', undefined],
+      ['POST', '/admin/health/web/recheck', '{"__proto__": {"admin": true}}'],
+      ['PUT', '/admin/health/alerts/web', '{"input": {"__proto__": {"enabled": false}}}'],
+      ['PUT', '/admin/health/alerts/web', `{"input": {"channels": ${JSON.stringify(Array(2000).fill(long.slice(0, 100)))}}}`],
+      ['PUT', '/admin/health/alerts/web', `{"input": {"escalationDelay": "${long}"}}`],
+      ['PUT', '/admin/health/alerts/web', '{"input": null}'],
+      ['PUT', '/admin/health/alerts/web', '"just a string"'],
+      ['PUT', '/admin/health/alerts/web', '{"input": {"escalationDelay": "\u0000"}}'],
+      ['PUT', '/admin/health/alerts/web', '\uffff\ud800'],
+      ['POST', '/admin/health/web/recheck', '{}', { 'content-type': 'application/json; charset=latin1' }],
+      ['POST', '/admin/health/web/diagnose', 'null'],
+      ['PATCH', '/admin/health/alerts/web', '{}'],
+      ['OPTIONS', '/api/openapi.json', undefined],
+      ['HEAD', '/api/openapi.json', undefined],
+      ['POST', '/api/openapi.json', '{}'],
+    ];
+    for (const [method, target, body, headers] of requests) {
+      const response = await fetch(`${ts.url}${target}`, { method, headers: { authorization: `Bearer ${ts.adminToken}`, 'content-type': 'application/json', ...headers }, body });
+      const text = await response.text();
+      expect({ method, target: target.slice(0, 80), status: response.status < 500 }).toEqual({ method, target: target.slice(0, 80), status: true });
+      expect(text).not.toMatch(/\n\s+at |node_modules|Unexpected error/);
+      expect(text).not.toContain(long.slice(0, 200));
+    }
+    // Still serving, and nothing was changed by what was refused.
+    const configs = await gqlOk<{ alertConfigs: { effective: { escalationDelay: string; enabled: boolean } }[] }>(ts, '{ alertConfigs(service: "web") { effective { escalationDelay enabled } } }', {}, admin());
+    expect(configs.alertConfigs[0].effective).toEqual({ escalationDelay: '2m', enabled: true });
+  });
+
   // The Python openapi-spec-validator, where the machine has it (it is not a dependency of Lookout).
   const python = (() => {
     try {
@@ -321,5 +363,41 @@ describe('REST paths', () => {
     fs.writeFileSync(file, await (await fetch(`${ts.url}/api/openapi.json`)).text());
     const out = execFileSync('python3', ['-c', 'import json,sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint("valid")', file], { encoding: 'utf8' });
     expect(out.trim()).toBe('valid');
+  });
+
+  it('serves a path as soon as its field is in the schema, and logs each one it leaves out', () => {
+    const lines: string[] = [];
+    const partial = buildSchema('type Query { healthOverview: String, service(name: String!): String, serviceLogs(service: String): String } type Mutation { recheckService(name: String!): String }');
+    const served = servedRoutes(partial, { info: (_fields: object, message: string) => void lines.push(message) } as never);
+    expect(served.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /admin/health', 'GET /admin/health/:name', 'POST /admin/health/:name/recheck']);
+    expect(lines).toContain('REST path GET /api/system/health not served: Query.systemHealth is not in the schema yet');
+    expect(lines).toContain('REST path GET /admin/health/:name/logs not served: Query.serviceLogs has no argument name');
+    expect(lines).toHaveLength(REST_ROUTES.length - served.length);
+  });
+
+  it('answers 404 on the paths whose fields are not in the schema yet', async () => {
+    for (const route of REST_ROUTES.filter((r) => !hasField(r.field))) {
+      const answer = await rest(route.method, route.path.replace(':name', 'web'), admin(), route.method === 'GET' ? undefined : {});
+      expect({ path: route.path, status: answer.status }).toEqual({ path: route.path, status: 404 });
+    }
+  });
+
+  // Last: it takes the database away from this file's server.
+  it('answers 503 with Retry-After, not a stack trace, while the database cannot be reached', async () => {
+    const database = new URL(ts.databaseUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: ts.databaseUrl.replace(`/${database}`, '/postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`alter database ${database} allow_connections false`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database]);
+      const answer = await rest('GET', '/admin/health', { token: ts.adminToken });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect(answer.body.errors?.[0]).toEqual({ message: expect.stringMatching(/cannot reach its database/), extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    } finally {
+      await admin.query(`alter database ${database} allow_connections true`);
+      await admin.end();
+    }
+    await until(async () => (await rest('GET', '/admin/health', { token: ts.adminToken })).status === 200, 'the REST path answers again', 15_000);
   });
 });
