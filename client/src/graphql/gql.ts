@@ -39,6 +39,10 @@ type Documents = {
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.MarkOperationRunInvestigatedDocument,
     "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": typeof types.OperationFilterOptionsDocument,
     "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": typeof types.OperationFilterTenantsDocument,
+    "\n  fragment SystemHealthFields on SystemHealth {\n    replica\n    sampledAt\n    uptime\n    cpu {\n      usage\n      cores\n    }\n    memory {\n      used\n      total\n      percentage\n    }\n    disk {\n      used\n      total\n      percentage\n      path\n    }\n    queue {\n      depth\n      running\n      activeRuns {\n        id\n        type\n        workspace\n        worker\n        startedAt\n      }\n    }\n  }\n": typeof types.SystemHealthFieldsFragmentDoc,
+    "\n  query SystemHealth {\n    systemHealth {\n      ...SystemHealthFields\n    }\n  }\n": typeof types.SystemHealthDocument,
+    "\n  subscription SystemHealthUpdated {\n    systemHealthUpdated {\n      ...SystemHealthFields\n    }\n  }\n": typeof types.SystemHealthUpdatedDocument,
+    "\n  query SystemHealthHistory($hours: Int) {\n    systemHealthHistory(hours: $hours) {\n      replica\n      at\n      cpuPercent\n      memoryPercent\n      diskPercent\n      queueDepth\n      runningRuns\n    }\n  }\n": typeof types.SystemHealthHistoryDocument,
     "\n  fragment AlertListFields on Alert {\n    id\n    service\n    displayName\n    state\n    severity\n    status\n    reason\n    startedAt\n    acknowledged\n    acknowledgedAt\n    acknowledgedBy\n    resolvedAt\n    resolution\n    suppressedBy\n    notifiedAt\n    nextNoticeAt\n    channels\n  }\n": typeof types.AlertListFieldsFragmentDoc,
     "\n  query Alerts($filter: AlertFilter) {\n    alerts(filter: $filter) {\n      ...AlertListFields\n    }\n  }\n": typeof types.AlertsDocument,
     "\n  mutation AcknowledgeAlert($id: Int!) {\n    acknowledgeAlert(id: $id) {\n      ...AlertListFields\n    }\n  }\n": typeof types.AcknowledgeAlertDocument,
@@ -120,6 +124,10 @@ const documents: Documents = {
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": types.MarkOperationRunInvestigatedDocument,
     "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": types.OperationFilterOptionsDocument,
     "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": types.OperationFilterTenantsDocument,
+    "\n  fragment SystemHealthFields on SystemHealth {\n    replica\n    sampledAt\n    uptime\n    cpu {\n      usage\n      cores\n    }\n    memory {\n      used\n      total\n      percentage\n    }\n    disk {\n      used\n      total\n      percentage\n      path\n    }\n    queue {\n      depth\n      running\n      activeRuns {\n        id\n        type\n        workspace\n        worker\n        startedAt\n      }\n    }\n  }\n": types.SystemHealthFieldsFragmentDoc,
+    "\n  query SystemHealth {\n    systemHealth {\n      ...SystemHealthFields\n    }\n  }\n": types.SystemHealthDocument,
+    "\n  subscription SystemHealthUpdated {\n    systemHealthUpdated {\n      ...SystemHealthFields\n    }\n  }\n": types.SystemHealthUpdatedDocument,
+    "\n  query SystemHealthHistory($hours: Int) {\n    systemHealthHistory(hours: $hours) {\n      replica\n      at\n      cpuPercent\n      memoryPercent\n      diskPercent\n      queueDepth\n      runningRuns\n    }\n  }\n": types.SystemHealthHistoryDocument,
     "\n  fragment AlertListFields on Alert {\n    id\n    service\n    displayName\n    state\n    severity\n    status\n    reason\n    startedAt\n    acknowledged\n    acknowledgedAt\n    acknowledgedBy\n    resolvedAt\n    resolution\n    suppressedBy\n    notifiedAt\n    nextNoticeAt\n    channels\n  }\n": types.AlertListFieldsFragmentDoc,
     "\n  query Alerts($filter: AlertFilter) {\n    alerts(filter: $filter) {\n      ...AlertListFields\n    }\n  }\n": types.AlertsDocument,
     "\n  mutation AcknowledgeAlert($id: Int!) {\n    acknowledgeAlert(id: $id) {\n      ...AlertListFields\n    }\n  }\n": types.AcknowledgeAlertDocument,
@@ -290,6 +298,22 @@ export function graphql(source: "\n  query OperationFilterOptions {\n    workspa
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SystemHealthFields on SystemHealth {\n    replica\n    sampledAt\n    uptime\n    cpu {\n      usage\n      cores\n    }\n    memory {\n      used\n      total\n      percentage\n    }\n    disk {\n      used\n      total\n      percentage\n      path\n    }\n    queue {\n      depth\n      running\n      activeRuns {\n        id\n        type\n        workspace\n        worker\n        startedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment SystemHealthFields on SystemHealth {\n    replica\n    sampledAt\n    uptime\n    cpu {\n      usage\n      cores\n    }\n    memory {\n      used\n      total\n      percentage\n    }\n    disk {\n      used\n      total\n      percentage\n      path\n    }\n    queue {\n      depth\n      running\n      activeRuns {\n        id\n        type\n        workspace\n        worker\n        startedAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SystemHealth {\n    systemHealth {\n      ...SystemHealthFields\n    }\n  }\n"): (typeof documents)["\n  query SystemHealth {\n    systemHealth {\n      ...SystemHealthFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SystemHealthUpdated {\n    systemHealthUpdated {\n      ...SystemHealthFields\n    }\n  }\n"): (typeof documents)["\n  subscription SystemHealthUpdated {\n    systemHealthUpdated {\n      ...SystemHealthFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SystemHealthHistory($hours: Int) {\n    systemHealthHistory(hours: $hours) {\n      replica\n      at\n      cpuPercent\n      memoryPercent\n      diskPercent\n      queueDepth\n      runningRuns\n    }\n  }\n"): (typeof documents)["\n  query SystemHealthHistory($hours: Int) {\n    systemHealthHistory(hours: $hours) {\n      replica\n      at\n      cpuPercent\n      memoryPercent\n      diskPercent\n      queueDepth\n      runningRuns\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,6 +1,7 @@
 /**
  * System: Lookout's own state. The start-up checklist (live, one line here, the checks on their
- * own page); host metrics and quick actions arrive with the rest of the system capability.
+ * own page) and the host's metrics (live, with 24 h charts); quick actions arrive with the rest of
+ * the system capability.
  */
 import { Show } from 'solid-js';
 import { A } from '@solidjs/router';
@@ -9,6 +10,7 @@ import { Tabs } from '../components/Tabs.tsx';
 import { Badge } from '../components/Badge.tsx';
 import { SYSTEM_TABS } from '../navigation.ts';
 import { createStartupChecklist } from '../lib/startup-checklist.ts';
+import { HostCard } from '../components/system/HostCard.tsx';
 
 export function SystemPage() {
   const model = createStartupChecklist();
@@ -39,11 +41,11 @@ export function SystemPage() {
           </A>
         </p>
       </section>
+      <HostCard />
       <section class="card placeholder" data-testid="system-placeholder">
         <h2>Not here yet</h2>
         <p>The rest of the system capability arrives later. This page will show:</p>
         <ul>
-          <li>host metrics: CPU, memory, disk and load;</li>
           <li>quick actions (restart, logs) and the update check.</li>
         </ul>
       </section>
