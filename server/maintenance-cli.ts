@@ -45,21 +45,62 @@ interface Backend {
 
 const WINDOW_FIELDS = 'id name services tags all active currentOrNextStart currentOrNextEnd reason source createdBy rrule';
 
+/** How long the CLI waits for the server's answer. */
+const API_TIMEOUT_MS = 30_000;
+
+/** Text from outside on one short line (a page's start, a server's message). */
+const oneLine = (text: string, limit = 200) => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, limit);
+
+/**
+ * The server's GraphQL endpoint from --url / LOOKOUT_URL: an http(s) URL, or a usage error (a bare
+ * "fetch failed" or "Failed to parse URL" told nobody what to fix).
+ */
+function endpointOf(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MaintenanceUsageError(`--url (LOOKOUT_URL) must be the server's address, such as http://lookout.internal:4000; got ${JSON.stringify(oneLine(url, 100))}.`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new MaintenanceUsageError('--url (LOOKOUT_URL) must be an http:// or https:// address, such as http://lookout.internal:4000.');
+  return `${parsed.toString().replace(/\/$/, '')}/graphql`;
+}
+
+/** Why a request got no answer, in one sentence naming the server (fetch says only "fetch failed"; the reason is its cause). */
+function unreachable(endpoint: string, error: unknown): Error {
+  const host = new URL(endpoint).host;
+  if ((error as Error)?.name === 'TimeoutError') return new Error(`No answer from Lookout at ${host} within ${API_TIMEOUT_MS / 1000} s.`);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: string })?.code;
+  const reason =
+    code === 'ECONNREFUSED' ? 'the connection was refused (nothing listening there?)'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'
+    : code === 'ECONNRESET' ? 'the connection was reset'
+    : oneLine((cause as Error)?.message ?? String(cause));
+  return new Error(`Could not reach Lookout at ${host}: ${reason}. Check --url (LOOKOUT_URL).`);
+}
+
 function apiBackend(url: string, token: string): Backend {
-  const endpoint = `${url.replace(/\/$/, '')}/graphql`;
+  const endpoint = endpointOf(url);
   const call = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(API_TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw unreachable(endpoint, error);
+    }
     let body: { data?: T; errors?: { message: string; extensions?: { field?: string } }[] };
     try {
       body = JSON.parse(text);
     } catch {
-      throw new Error(`${endpoint} answered HTTP ${response.status} with something that is not GraphQL: ${text.slice(0, 200)}`);
+      throw new Error(`${endpoint} answered HTTP ${response.status} with something that is not GraphQL (is --url the address of a Lookout server?): ${oneLine(text, 100)}`);
     }
     if (body.errors?.length) {
       const [first] = body.errors;
@@ -124,24 +165,37 @@ const describeWindow = (w: WindowOut) =>
 
 export async function maintenanceCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      service: { type: 'string', multiple: true },
-      tag: { type: 'string', multiple: true },
-      all: { type: 'boolean' },
-      for: { type: 'string' },
-      reason: { type: 'string' },
-      name: { type: 'string' },
-      'end-when-healthy': { type: 'boolean' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-    },
-  });
+  const { values } = parsedArgs(rest);
   if (sub !== 'start' && sub !== 'end' && sub !== 'list') throw new MaintenanceUsageError('Use: lookout maintenance start|end|list (see below).');
   const url = values.url ?? process.env.LOOKOUT_URL;
   const token = values.token ?? process.env.LOOKOUT_TOKEN;
   if (url && !token) throw new MaintenanceUsageError('--url (LOOKOUT_URL) needs --token (LOOKOUT_TOKEN): an API token of an operator.');
+  if (url) endpointOf(url);
+  return run(sub, values, url, token);
+}
+
+/** The options, or a usage error (parseArgs throws a TypeError with a code, which read as a crash). */
+function parsedArgs(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS });
+  } catch (error) {
+    throw new MaintenanceUsageError((error as Error).message);
+  }
+}
+
+const OPTIONS = {
+  service: { type: 'string', multiple: true },
+  tag: { type: 'string', multiple: true },
+  all: { type: 'boolean' },
+  for: { type: 'string' },
+  reason: { type: 'string' },
+  name: { type: 'string' },
+  'end-when-healthy': { type: 'boolean' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+} as const;
+
+async function run(sub: 'start' | 'end' | 'list', values: ReturnType<typeof parsedArgs>['values'], url: string | undefined, token: string | undefined): Promise<void> {
   let input: Record<string, unknown> | undefined;
   if (sub === 'start') {
     if (!values.for) throw new MaintenanceUsageError('--for is required: how long to hold notices, e.g. --for 30m.');
