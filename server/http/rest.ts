@@ -189,7 +189,7 @@ function queryValueProblem(arg: GraphQLArgument, value: string): string | null {
 
 /**
  * Checks the request's parameters against the field's arguments: each known, given once, and of
- * its type. Returns the refusal naming the first bad one, or the variables (path, query, body).
+ * its type. Returns the refusal naming the first bad one, or null when all are good.
  */
 function checkParameters(route: ServedRoute, params: Record<string, string>, url: URL, body: Record<string, unknown>): Response | null {
   const args = new Map(route.args.map((a) => [a.name, a]));
@@ -354,7 +354,7 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
     const problem = checkParameters(route, params, url, body);
     if (problem) return send(res, problem, false);
 
-    // The path is given to SOFA with its parameters decoded and re-encoded, as its router expects.
+    // SOFA reads the path parameters from the URL as it came, and the others from the re-serialized body.
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || ['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect'].includes(name)) continue;
