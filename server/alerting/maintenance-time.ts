@@ -3,8 +3,7 @@
  * paused time (monitoring/uptime.ts), and what the timeline shows.
  */
 import type { SqlClient } from '../db/sql.ts';
-import { covers, loadWindows, type StoredWindow } from './maintenance.ts';
-import { parseRule } from './settings.ts';
+import { covers, loadWindows, storedRule, type StoredWindow } from './maintenance.ts';
 
 export interface MaintenanceSpan {
   window: string;
@@ -23,7 +22,7 @@ export function spansOf(window: StoredWindow, from: Date, to: Date, limit = 1000
   const spans: MaintenanceSpan[] = [];
   // An occurrence that began up to one duration before `from` still covers part of the range.
   const since = new Date(from.getTime() - duration);
-  parseRule(window.rrule, 'rrule', window.startsAt, since).between(since, to, true, (date, i) => {
+  storedRule(window, since)?.between(since, to, true, (date, i) => {
     const span = cut(date, new Date(date.getTime() + duration));
     if (span) spans.push(span);
     return i + 1 < limit;

@@ -60,6 +60,20 @@ export async function loadWindow(sql: SqlClient, id: number): Promise<StoredWind
   return rows[0] ? windowFromRow(rows[0]) : null;
 }
 
+/**
+ * A stored window's rule, started again near `near`; null when it no longer passes the check (one
+ * stored before the check grew stricter, or edited in the database). Every look at the windows
+ * (the alerting pass, uptime, the API) goes through here: one bad row must not stop them all.
+ */
+export function storedRule(window: StoredWindow, near: Date): ReturnType<typeof parseRule> | null {
+  if (!window.rrule) return null;
+  try {
+    return parseRule(window.rrule, 'rrule', window.startsAt, near);
+  } catch {
+    return null;
+  }
+}
+
 /** The occurrence of `window` in force at `at`, or null. */
 export function occurrenceAt(window: StoredWindow, at: Date): Occurrence | null {
   if (window.endedAt && window.endedAt <= at) return null;
@@ -69,8 +83,8 @@ export function occurrenceAt(window: StoredWindow, at: Date): Occurrence | null 
   };
   if (!window.rrule) return window.endsAt ? cut({ start: window.startsAt, end: window.endsAt }) : null;
   // Started again just before the longest occurrence that can still be in force.
-  const rule = parseRule(window.rrule, 'rrule', window.startsAt, new Date(at.getTime() - (window.durationMs ?? 0)));
-  const start = rule.before(at, true);
+  const rule = storedRule(window, new Date(at.getTime() - (window.durationMs ?? 0)));
+  const start = rule?.before(at, true);
   return start ? cut({ start, end: new Date(start.getTime() + (window.durationMs ?? 0)) }) : null;
 }
 
@@ -80,7 +94,7 @@ export function currentOrNext(window: StoredWindow, at: Date): Occurrence | null
   if (now) return now;
   if (window.endedAt && window.endedAt <= at) return null;
   if (!window.rrule) return window.endsAt && window.startsAt > at ? { start: window.startsAt, end: window.endsAt } : null;
-  const next = parseRule(window.rrule, 'rrule', window.startsAt, at).after(at, false);
+  const next = storedRule(window, at)?.after(at, false);
   return next ? { start: next, end: new Date(next.getTime() + (window.durationMs ?? 0)) } : null;
 }
 

@@ -241,4 +241,19 @@ describe('maintenance windows', () => {
       ['UNTIL before a DTSTART of its own', CREATE_WINDOW, w('a', 'DTSTART:20261206T000000Z\nRRULE:FREQ=DAILY;UNTIL=20261205T000000Z'), 'BAD_USER_INPUT', 'rrule'],
     ]);
   });
+
+  it('regression: a stored window whose rule no longer passes the check (stored before it grew stricter) would have failed every pass and listing; it is read as never in force', async () => {
+    await s.ts.server.app.sql.query(
+      `insert into maintenance_windows (name, services, tags, everything, starts_at, rrule, duration_ms, source, created_by, created_at)
+       values ('legacy', '{}', '{}', true, now(), 'FREQ=DAILY;BYHOUR=25', 3600000, 'api', 'test', now())`,
+    );
+    const { maintenanceWindows } = await s.gqlOk('{ maintenanceWindows(includeEnded: true) { name active currentOrNextStart } }');
+    expect(maintenanceWindows).toContainEqual({ name: 'legacy', active: false, currentOrNextStart: null });
+    target.set('api', false);
+    expect(await s.check('api')).toBe('down');
+    await s.step();
+    const { alerts } = await s.gqlOk('{ alerts(filter: { service: "api" }) { state suppressedBy } }');
+    expect(alerts[0].state).toBe('OPEN');
+    await s.ts.server.app.sql.query("delete from maintenance_windows where name = 'legacy'");
+  });
 });
