@@ -87,7 +87,9 @@ interface IncidentRow {
   told: string[];
 }
 
-const INCIDENT_COLUMNS = `i.id::int as id, i.service_id, s.name as service, s.display_name, s.tags, s.depends_on, i.state, i.severity, i.status, i.reason,
+/** Read with `left join services s`: an incident keeps its service's names after the service is removed. */
+const INCIDENT_COLUMNS = `i.id::int as id, i.service_id, i.service_name as service, i.display_name, coalesce(s.tags, '{}') as tags, coalesce(s.depends_on, '{}') as depends_on,
+  i.state, i.severity, i.status, i.reason,
   i.started_at, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.suppressed_by, i.notified_at, i.told`;
 
 /** What each pass needs of the configuration: read once per pass. */
@@ -158,6 +160,7 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
     }
     await sql.query('update alerting_cursor set txid = $1::xid8, window_id = $2, updated_at = $3 where id = 1', [read.cursor.txid, read.cursor.id, context.now]);
   }
+  await pass.resolveRemoved();
   const due = await pass.dueNotices();
   pass.announce(events);
   return { busy: false, transitions: read.transitions.length, notices: pass.notices, more: read.transitions.length === (options.limit ?? TRANSITIONS_PER_PASS) || due === NOTICES_PER_PASS };
@@ -217,7 +220,7 @@ class Pass {
     this.#services = new Map(services.map((s) => [s.id, s]));
     const { rows } = await this.sql.query<Held>(
       `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
-         from alert_incidents i join services s on s.id = i.service_id
+         from alert_incidents i left join services s on s.id = i.service_id
         where i.service_id = any($1::int[]) and i.state = 'open' for update of i`,
       [ids],
     );
@@ -325,14 +328,14 @@ class Pass {
       const { rows } = await sql.query<{ id: number }>(`select nextval(pg_get_serial_sequence('alert_incidents', 'id'))::int as id from generate_series(1, $1)`, [created.length]);
       created.forEach((incident, i) => (incident.id = rows[i].id));
       await sql.query(
-        `insert into alert_incidents (id, service_id, state, severity, status, reason, started_at, opened_at, resolved_at, resolution, next_notice_at)
-         select x.id, x.service_id, x.state, x.severity, x.status, x.reason, x.started_at, $12, x.resolved_at, x.resolution, x.next_notice_at
-           from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::int[])
-                as x(id, service_id, state, severity, status, reason, started_at, resolved_at, resolution, next_notice_at, n)
+        `insert into alert_incidents (id, service_id, service_name, display_name, state, severity, status, reason, started_at, opened_at, resolved_at, resolution, next_notice_at)
+         select x.id, x.service_id, x.service_name, x.display_name, x.state, x.severity, x.status, x.reason, x.started_at, $12, x.resolved_at, x.resolution, x.next_notice_at
+           from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::int[], $13::text[], $14::text[])
+                as x(id, service_id, state, severity, status, reason, started_at, resolved_at, resolution, next_notice_at, n, service_name, display_name)
           order by x.n`,
         [created.map((i) => i.id), created.map((i) => i.service_id), created.map((i) => i.state), created.map((i) => i.severity), created.map((i) => i.status),
           created.map((i) => i.reason), created.map((i) => i.started_at), created.map((i) => i.resolved_at), created.map((i) => i.resolution),
-          created.map((i) => i.next_notice_at), created.map((_, n) => n), this.context.now],
+          created.map((i) => i.next_notice_at), created.map((_, n) => n), this.context.now, created.map((i) => i.service), created.map((i) => i.display_name)],
       );
       for (const incident of created) incident.isNew = false;
     }
@@ -353,12 +356,39 @@ class Pass {
     await this.#flushNotices();
   }
 
+  /**
+   * Open incidents whose service was removed (from the API or the config file) since: resolved
+   * now, and the channels told of them hear it, as for a recovery (regression: the incident was
+   * deleted with its service and a PagerDuty alert stayed open).
+   */
+  async resolveRemoved(): Promise<void> {
+    const now = this.context.now;
+    const { rows } = await this.sql.query<Held>(
+      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
+         from alert_incidents i left join services s on s.id = i.service_id
+        where i.service_id is null and i.state = 'open' for update of i`,
+    );
+    if (!rows.length) return;
+    const reason = 'the service was removed';
+    await this.sql.query(`update alert_incidents set state = 'resolved', resolved_at = $2, resolution = 'removed', next_notice_at = null where id = any($1::bigint[])`, [rows.map((r) => r.id), now]);
+    await this.sql.query(
+      `insert into alert_incident_transitions (incident_id, window_id, previous_status, status, reason, at) select id, null, status, 'removed', $2, $3 from unnest($1::bigint[], $4::text[]) as x(id, status)`,
+      [rows.map((r) => r.id), reason, now, rows.map((r) => r.status)],
+    );
+    for (const incident of rows) {
+      const resolved: Held = { ...incident, state: 'resolved', resolved_at: now, resolution: 'removed', reason };
+      this.#enqueue(resolved, 'resolve', incident.told);
+      this.#changed.set(incident, resolved);
+    }
+    await this.#flushNotices();
+  }
+
   /** Open, unacknowledged incidents whose escalation or reminder is due. Returns how many it looked at. */
   async dueNotices(): Promise<number> {
     const now = this.context.now;
     const { rows } = await this.sql.query<Held>(
       `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
-         from alert_incidents i join services s on s.id = i.service_id
+         from alert_incidents i left join services s on s.id = i.service_id
         where i.next_notice_at <= $1 and i.state = 'open'
         order by i.next_notice_at limit ${NOTICES_PER_PASS} for update of i`,
       [now],
@@ -503,7 +533,7 @@ async function enqueueNotices(sql: SqlClient, notices: { incident: IncidentRow; 
  * call that changes nothing).
  */
 export async function acknowledgeIncident(sql: SqlClient, events: TransactionEvents, id: number, by: string, context: PassContext): Promise<boolean> {
-  const { rows } = await sql.query<IncidentRow>(`select ${INCIDENT_COLUMNS} from alert_incidents i join services s on s.id = i.service_id where i.id = $1 for update of i`, [id]);
+  const { rows } = await sql.query<IncidentRow>(`select ${INCIDENT_COLUMNS} from alert_incidents i left join services s on s.id = i.service_id where i.id = $1 for update of i`, [id]);
   const incident = rows[0];
   if (!incident) throw new NotFoundError('Alert', String(id));
   if (incident.state !== 'open') throw new ConflictError(`Alert ${id} is resolved already: there is nothing to acknowledge.`);

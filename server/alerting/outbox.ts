@@ -142,7 +142,7 @@ async function deliverOne(context: OutboxContext, delivery: Claimed): Promise<vo
         const incidentId = rows[0]?.incident_id;
         if (incidentId != null) {
           const { rows: incident } = await sql.query(
-            `select i.id::int as id, s.name as service, i.state, i.severity, i.status, i.acknowledged_at is not null as acknowledged from alert_incidents i join services s on s.id = i.service_id where i.id = $1`,
+            `select i.id::int as id, i.service_name as service, i.state, i.severity, i.status, i.acknowledged_at is not null as acknowledged from alert_incidents i where i.id = $1`,
             [incidentId],
           );
           if (incident[0]) events.record(Channels.alertChanged, { ...incident[0], at: now.toISOString() });

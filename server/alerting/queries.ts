@@ -68,7 +68,7 @@ export interface AlertFilter {
   offset?: number | null;
 }
 
-const ALERT_COLUMNS = `i.id::int as id, s.name as service, s.display_name, i.state, i.severity, i.status, i.reason, i.started_at, i.opened_at, i.acknowledged_at,
+const ALERT_COLUMNS = `i.id::int as id, i.service_name as service, i.display_name, i.state, i.severity, i.status, i.reason, i.started_at, i.opened_at, i.acknowledged_at,
   i.acknowledged_by, i.resolved_at, i.resolution, i.suppressed_by, i.notified_at, i.next_notice_at, i.reminders, i.told`;
 
 const alertFromRow = (r: Record<string, any>): AlertView => ({
@@ -102,7 +102,7 @@ export async function listAlerts(sql: SqlClient, filter: AlertFilter = {}): Prom
   if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000) throw new BadInputError('offset', 'offset must be a whole number from 0 to 1000000.');
   const params: unknown[] = [];
   const where: string[] = [];
-  if (filter.service) where.push(`s.name = $${params.push(filter.service)}`);
+  if (filter.service) where.push(`i.service_name = $${params.push(filter.service)}`);
   if (filter.severity) where.push(`i.severity = $${params.push(filter.severity)}`);
   if (filter.state === 'open' || filter.state === 'resolved') where.push(`i.state = $${params.push(filter.state)}`);
   if (filter.state === 'acknowledged') where.push(`i.state = 'open' and i.acknowledged_at is not null`);
@@ -110,7 +110,7 @@ export async function listAlerts(sql: SqlClient, filter: AlertFilter = {}): Prom
   if (filter.since) where.push(`coalesce(i.resolved_at, 'infinity') >= $${params.push(filter.since)}`);
   if (filter.until) where.push(`i.started_at <= $${params.push(filter.until)}`);
   const { rows } = await sql.query(
-    `select ${ALERT_COLUMNS} from alert_incidents i join services s on s.id = i.service_id
+    `select ${ALERT_COLUMNS} from alert_incidents i
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by (i.state = 'open') desc, i.started_at desc, i.id desc
       limit ${limit} offset ${offset}`,
@@ -121,7 +121,7 @@ export async function listAlerts(sql: SqlClient, filter: AlertFilter = {}): Prom
 
 export async function getAlert(sql: SqlClient, id: number): Promise<AlertView | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null;
-  const { rows } = await sql.query(`select ${ALERT_COLUMNS} from alert_incidents i join services s on s.id = i.service_id where i.id = $1`, [id]);
+  const { rows } = await sql.query(`select ${ALERT_COLUMNS} from alert_incidents i where i.id = $1`, [id]);
   return rows[0] ? alertFromRow(rows[0]) : null;
 }
 

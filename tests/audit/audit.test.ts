@@ -104,10 +104,15 @@ describe('audit log', () => {
       const r = await gql(ts, 'mutation { restartRuntime(name: "audit-runtime", confirm: true) { ok } }', {}, admin());
       expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }],
+    // No service here has a restart action: the refusal is audited too (tests/actions/ restarts each kind).
+    ['restartService', async () => {
+      const r = await gql(ts, 'mutation { restartService(name: "lookout", confirm: true) { ok } }', {}, admin());
+      expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }],
     ['acknowledgeAlert', async () => {
       const { rows } = await ts.server.app.sql.query<{ id: number }>(
-        `insert into alert_incidents (service_id, state, severity, status, reason, started_at, opened_at)
-         select id, 'open', 'critical', 'down', 'audit test', now(), now() from services where name = 'lookout' returning id::int as id`,
+        `insert into alert_incidents (service_id, service_name, display_name, state, severity, status, reason, started_at, opened_at)
+         select id, name, display_name, 'open', 'critical', 'down', 'audit test', now(), now() from services where name = 'lookout' returning id::int as id`,
       );
       await gqlOk(ts, 'mutation($id: Int!) { acknowledgeAlert(id: $id) { acknowledged } }', { id: rows[0].id }, admin());
     }],
