@@ -19,3 +19,4 @@ import './run-events.ts';
 import './checklist.ts';
 import './alerting.ts';
 import './runtimes.ts';
+import './actions.ts';

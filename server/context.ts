@@ -12,6 +12,7 @@ import type { Monitoring } from './monitoring/monitor.ts';
 import type { Operations } from './operations/operations.ts';
 import type { Alerting } from './alerting/alerting.ts';
 import type { Runtimes } from './runtimes/runtimes.ts';
+import type { ServiceActions } from './actions/actions.ts';
 import type { HostMetrics } from './system/host-metrics.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -37,6 +38,8 @@ export interface App {
   alerting: Alerting;
   /** The runtimes of the config file; `process` ones are this replica's own (server/runtimes/runtimes.ts). */
   runtimes: Runtimes;
+  /** Services' restart actions and log sources from the config file (server/actions/actions.ts). */
+  actions: ServiceActions;
   /** This replica's host metrics sampler (server/system/host-metrics.ts). */
   hostMetrics: HostMetrics;
   /** Base URL for links (setup, heartbeat pings). */

@@ -23,6 +23,7 @@ import { Monitoring } from './monitoring/monitor.ts';
 import { Operations } from './operations/operations.ts';
 import { Alerting } from './alerting/alerting.ts';
 import { Runtimes } from './runtimes/runtimes.ts';
+import { ServiceActions } from './actions/actions.ts';
 import { HostMetrics } from './system/host-metrics.ts';
 import { createMetrics, monitoringStats, watchResultWriter, watchAlerting, watchPubSub } from './system/metrics.ts';
 import { schema } from '../schema/index.ts';
@@ -96,7 +97,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const hostMetrics = new HostMetrics({ sql: db.sql, clock, logger, dataDir: config.dataDir, runJobs: options.runScheduler ?? true });
   // Registers the `runtimes` section; its `process` runtimes are spawned by start(), after monitoring's.
   const runtimes = new Runtimes({ pubsub, clock, logger, configFile });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  // After runtimes: its switch runs after theirs, so the runtimes its services name are known by then.
+  const actions = new ServiceActions({ runtimes, logger, configFile });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
