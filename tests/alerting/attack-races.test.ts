@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpReceiver, type HttpReceiver } from './support/receivers.ts';
-import { newWebhookSecret, startFlippableTarget, startScenario, type AlertingScenario, type FlippableTarget } from './support/alerting.ts';
+import { newWebhookSecret, passUntilCaughtUp, startFlippableTarget, startScenario, type AlertingScenario, type FlippableTarget } from './support/alerting.ts';
 
 const SECRET = newWebhookSecret();
 const RACERS = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
@@ -110,7 +110,7 @@ describe('races', () => {
     await s.gqlOk('mutation { updateAlertConfig(service: "doomed", input: { channels: ["temp"], escalationDelay: "0s" }) { service } }');
     target.set('doomed', false);
     expect(await s.check('doomed')).toBe('down');
-    await s.ts.server.app.alerting.runPass();
+    await passUntilCaughtUp(s.ts.server.app);
     const sending = s.ts.server.app.alerting.deliver();
     await hanging.next(); // claimed and under way
     const deleted = await s.gql('mutation { deleteAlertChannel(name: "temp") }');

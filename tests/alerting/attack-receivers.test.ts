@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Alerting } from '../../server/alerting/alerting.ts';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from './support/receivers.ts';
-import { newWebhookSecret, startFlippableTarget, startScenario, type AlertingScenario, type FlippableTarget } from './support/alerting.ts';
+import { newWebhookSecret, passUntilCaughtUp, startFlippableTarget, startScenario, type AlertingScenario, type FlippableTarget } from './support/alerting.ts';
 
 const SECRET = newWebhookSecret();
 const LIMIT_MS = 1500;
@@ -157,15 +157,16 @@ describe('receivers behaving badly', () => {
     try {
       target.set('stuck', false);
       expect(await s.check('stuck')).toBe('down');
-      await app.alerting.runPass();
+      await passUntilCaughtUp(app);
       await stuck.next(); // claimed and sent; it will not answer
       target.set('quick', false);
       expect(await s.check('quick')).toBe('down');
-      await app.alerting.runPass();
+      await passUntilCaughtUp(app);
       const started = performance.now();
       const arrived = await quick.next();
       expect(JSON.parse(arrived.body).type).toBe('incident.triggered');
-      expect(performance.now() - started).toBeLessThan(3000);
+      // Not held behind the stuck attempt's 10 s limit (the margin is for a loaded machine).
+      expect(performance.now() - started).toBeLessThan(9000);
     } finally {
       await stuck.close(); // ends the hanging attempt, so the replica stops at once
       await replica.stop();

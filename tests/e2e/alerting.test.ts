@@ -18,7 +18,7 @@ import { gql, gqlOk, signInSession } from '../support/graphql.ts';
 import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
 import { until } from '../support/signals.ts';
 import { startHttpReceiver, type HttpReceiver } from '../alerting/support/receivers.ts';
-import { newWebhookSecret, startFlippableTarget, writeConfigFile, type FlippableTarget } from '../alerting/support/alerting.ts';
+import { newWebhookSecret, passUntilCaughtUp, startFlippableTarget, writeConfigFile, type FlippableTarget } from '../alerting/support/alerting.ts';
 
 const ADMIN = { email: 'alerts.admin@example.com', password: 'a long admin passphrase' };
 const OPERATOR = { email: 'alerts.operator@example.com', password: 'a long operator passphrase' };
@@ -50,7 +50,7 @@ async function signedIn(user: { email: string; password: string }, viewport = { 
 /** Checks `name` now (as the scheduler would) and runs one alerting pass. */
 async function checkAndPass(name: string): Promise<void> {
   await ts.server.app.monitoring.recheck(name);
-  await ts.server.app.alerting.runPass();
+  await passUntilCaughtUp(ts.server.app);
 }
 
 const row = (page: Page, list: string, service: string) => page.locator(`[data-testid="${list}"] [data-testid="alert-row"][data-service="${service}"]`);
