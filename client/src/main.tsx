@@ -4,4 +4,12 @@
  */
 import './styles.css';
 
-void import('./mount.tsx');
+declare global {
+  interface Window {
+    /** index.html's recovery: says Lookout is not answering and reloads once it answers. */
+    __lookoutCodeFailed?: () => void;
+  }
+}
+
+// The dashboard's code may not arrive when Lookout stops meanwhile (a restart): recover as index.html does.
+import('./mount.tsx').catch(() => window.__lookoutCodeFailed?.());

@@ -8,6 +8,7 @@ import { Header } from './Header.tsx';
 import { Nav } from './Nav.tsx';
 import { ConnectionBanner } from './ConnectionStatus.tsx';
 import { CriticalAlertsBanner } from './alerting/CriticalAlertsBanner.tsx';
+import { RuntimeRestartBanner } from './system/RuntimeRestartBanner.tsx';
 import { session } from '../lib/session.ts';
 
 /** Where a visitor who is not signed in belongs. */
@@ -33,6 +34,7 @@ export function AppShell(props: { children?: JSX.Element }) {
           <Header />
           <ConnectionBanner />
           <CriticalAlertsBanner />
+          <RuntimeRestartBanner />
           <div class="app__body">
             <aside class="sidebar">
               <Nav />

@@ -1,7 +1,7 @@
 /**
  * System: Lookout's own state. The start-up checklist (live, one line here, the checks on their
- * own page) and the host's metrics (live, with 24 h charts); quick actions arrive with the rest of
- * the system capability.
+ * own page), the runtime matrix (live, restart for admins), Lookout's metadata and the host's
+ * metrics (live, with 24 h charts).
  */
 import { Show } from 'solid-js';
 import { A } from '@solidjs/router';
@@ -11,9 +11,13 @@ import { Badge } from '../components/Badge.tsx';
 import { SYSTEM_TABS } from '../navigation.ts';
 import { createStartupChecklist } from '../lib/startup-checklist.ts';
 import { HostCard } from '../components/system/HostCard.tsx';
+import { RuntimeMatrix } from '../components/system/RuntimeMatrix.tsx';
+import { RuntimeLookoutCard } from '../components/system/RuntimeLookoutCard.tsx';
+import { createRuntimeStatus } from '../lib/runtimes.ts';
 
 export function SystemPage() {
   const model = createStartupChecklist();
+  const runtimes = createRuntimeStatus();
   return (
     <>
       <PageHeader title="System" description="The host Lookout runs on, and its own start-up." />
@@ -41,14 +45,9 @@ export function SystemPage() {
           </A>
         </p>
       </section>
+      <RuntimeMatrix status={runtimes} />
+      <RuntimeLookoutCard lookout={runtimes.lookout()} />
       <HostCard />
-      <section class="card placeholder" data-testid="system-placeholder">
-        <h2>Not here yet</h2>
-        <p>The rest of the system capability arrives later. This page will show:</p>
-        <ul>
-          <li>quick actions (restart, logs) and the update check.</li>
-        </ul>
-      </section>
     </>
   );
 }
