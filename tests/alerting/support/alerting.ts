@@ -125,24 +125,7 @@ export async function startScenario(configText: string): Promise<AlertingScenari
       return result.status;
     },
     step: async () => {
-      // The stream shows a transition once every transaction older than it has ended, on the whole
-      // database server: another test file's open transaction can hold it back for a moment. So
-      // passes run until the cursor has reached the last transition stored so far.
-      const stored = await app().sql.query<{ txid: string; id: string }>('select txid::text as txid, id::text as id from uptime_records order by txid desc, id desc limit 1');
-      const last = stored.rows[0];
-      let transitions = 0;
-      let notices = 0;
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const pass = await app().alerting.runPass();
-        transitions += pass.transitions;
-        notices += pass.notices;
-        if (!last) break;
-        const { rows } = await app().sql.query<{ reached: boolean }>('select (txid, window_id) >= ($1::xid8, $2::bigint) as reached from alerting_cursor where id = 1', [last.txid, last.id]);
-        if (rows[0]?.reached) break;
-        if (Date.now() > deadline) throw new Error('the alerting pass did not reach the last stored transition within 10 s');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const { transitions, notices } = await passUntilCaughtUp(app());
       const sent = await app().alerting.deliver();
       return { transitions, notices, sent };
     },
