@@ -55,9 +55,9 @@ export class ServiceActions {
   }
 
   /**
-   * The file's actions, switched in once every section has committed; by then `runtimes:` is
-   * applied too, so a runtime named but not declared is logged here (and named again by the
-   * action that needs it).
+   * The file's actions, switched in once every section has committed. The section already refused
+   * runtimes the file does not declare; one missing here (a test applying by hand) is logged, and
+   * named again by the action that needs it.
    */
   apply(config: ActionsConfig): void {
     this.#byService = new Map(config.services.map((d) => [d.service, d]));

@@ -114,9 +114,12 @@ export function parseLogSource(value: unknown): LogSource {
 
 export const actionsSection: ConfigSection<ActionsConfig> = {
   keys: [],
-  entryKeys: { services: ['restart', 'logs'] },
+  // `runtimes: []` takes no key from the runtimes' entries: it hands over their names, so that a
+  // runtime named here is checked against the same file without I/O.
+  entryKeys: { services: ['restart', 'logs'], runtimes: [] },
   parse({ file, entries }, problems) {
     const config: ActionsConfig = { file, services: [] };
+    const declared = new Set((entries.runtimes ?? []).map((r) => r.name).filter((name) => typeof name === 'string'));
     for (const { index, name, values } of entries.services ?? []) {
       if (values.restart === undefined && values.logs === undefined) continue;
       const label = `services[${index}]${typeof name === 'string' ? ` (${quote(name)})` : ''}`;
@@ -126,7 +129,9 @@ export const actionsSection: ConfigSection<ActionsConfig> = {
         if (values[key] === undefined || values[key] === null) continue;
         try {
           if (typeof name !== 'string') throw new BadInputError(key, 'the service needs a name');
-          (definition as unknown as Record<string, unknown>)[key] = parse(values[key]);
+          const value = parse(values[key]);
+          if (value.kind === 'runtime' && !declared.has(value.runtime)) throw new BadInputError(`${key}.runtime`, `${key}.runtime: no runtime ${quote(value.runtime)} in runtimes:${declared.size ? ` (declared: ${[...declared].slice(0, 10).join(', ')})` : ' (it declares none)'}.`);
+          (definition as unknown as Record<string, unknown>)[key] = value;
         } catch (error) {
           if (!(error instanceof BadInputError)) throw error;
           valid = false;

@@ -133,10 +133,11 @@ describe('following a log read as its last lines', () => {
 });
 
 describe('the services’ restart: and logs: config', () => {
-  const parse = (services: unknown[]) => composeSections<[unknown]>({ services }, '/etc/lookout.yaml', [actionsSection], 'ignore')[0];
-  const problems = (services: unknown[]) => {
+  const runtimes = [{ name: 'worker', kind: 'process', command: 'node' }];
+  const parse = (services: unknown[], declared: unknown[] = runtimes) => composeSections<[unknown]>({ services, runtimes: declared }, '/etc/lookout.yaml', [actionsSection], 'ignore')[0];
+  const problems = (services: unknown[], declared: unknown[] = runtimes) => {
     try {
-      parse(services);
+      parse(services, declared);
       return [];
     } catch (error) {
       if (!(error instanceof ConfigFileError)) throw error;
@@ -184,5 +185,10 @@ describe('the services’ restart: and logs: config', () => {
       'services[6] ("six"): logs.command must name a program first, got an empty list.',
       expect.stringMatching(/^services\[7\] \("seven"\): restart must be a mapping with one of runtime, command, http/),
     ]);
+  });
+
+  it('refuses a runtime that runtimes: does not declare, from the same file', () => {
+    expect(problems([{ name: 'api', restart: { runtime: 'wroker' }, logs: { runtime: 'worker' } }])).toEqual(['services[0] ("api"): restart.runtime: no runtime "wroker" in runtimes: (declared: worker).']);
+    expect(problems([{ name: 'api', logs: { runtime: 'worker' } }], [])).toEqual(['services[0] ("api"): logs.runtime: no runtime "worker" in runtimes: (it declares none).']);
   });
 });
