@@ -11,6 +11,9 @@ import { followFile, MAX_LINE_LENGTH, tailFile, type FollowedLines } from '../..
 import { linesAfter } from '../../server/actions/snapshot-follow.ts';
 import { actionsSection } from '../../server/actions/config-file.ts';
 import { composeSections, ConfigFileError } from '../../server/config-file.ts';
+import { ServiceActions } from '../../server/actions/actions.ts';
+import type { Runtimes } from '../../server/runtimes/runtimes.ts';
+import { capturedLogger } from '../support/signals.ts';
 
 const GIB = 1024 ** 3;
 
@@ -117,6 +120,28 @@ describe('a log file', () => {
     expect(value!.lines[0]).toMatch(/^…\[\d+ bytes skipped\]$/);
     expect(value!.lines.at(-1)).toBe('line 499');
     expect(value!.lines.length).toBeLessThan(120);
+  });
+});
+
+describe('a followed log whose subscriber leaves', () => {
+  it('ends at once, not at its next poll', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-follow-'));
+    try {
+      const file = path.join(dir, 'quiet.log');
+      await fs.writeFile(file, 'nothing new\n');
+      // Only `names()` of the runtimes is used by a file source.
+      const actions = new ServiceActions({ runtimes: { names: () => [] } as unknown as Runtimes, logger: capturedLogger().logger, followMs: { file: 60_000 } });
+      actions.apply({ file: null, services: [{ service: 'quiet', restart: null, logs: { kind: 'file', path: file } }] });
+      const lines = actions.follow('quiet');
+      const pending = lines.next();
+      const started = performance.now();
+      await lines.return!();
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(await lines.next()).toEqual({ done: true, value: undefined });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
