@@ -83,6 +83,8 @@ export class ServiceActions {
     try {
       return done(await this.#run(service, action));
     } catch (error) {
+      // A refusal with its own reason (the runtime is already restarting: CONFLICT) is the outcome.
+      if (error instanceof LookoutError) return done(error.message);
       this.#o.logger.error({ err: error, service }, 'service restart failed unexpectedly');
       return done(`the restart failed unexpectedly: ${(error as Error).message}`);
     }
