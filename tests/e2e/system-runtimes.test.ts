@@ -235,17 +235,40 @@ describe('the dashboard after Lookout itself stops and starts', () => {
       // The page and its code arrive; Lookout stops before the page's first query reaches it.
       let stopped: Promise<void> | undefined;
       await opening.route(`${ts.url}/graphql`, async (route) => {
-        stopped ??= opening.waitForLoadState('load').then(() => ts.stop());
+        // Once the shell has rendered (its "Loading Lookout…"): all of the dashboard's code is in.
+        stopped ??= opening.waitForFunction(() => document.querySelector('[data-testid="loading"]')).then(() => ts.stop());
         await stopped;
         await route.continue().catch(() => {});
       });
       await opening.goto(`${ts.url}/`, { waitUntil: 'commit' });
-      await opening.getByTestId('loading').waitFor();
+      await opening.getByTestId('lookout-unreachable').filter({ hasText: 'Lookout is not answering — retrying…' }).waitFor();
       await opening.getByTestId('connection-banner').waitFor();
       await opening.unroute(`${ts.url}/graphql`);
       await ts.start();
       await opening.getByTestId('service-card').first().waitFor();
       await opening.locator('[data-testid="connection-status"][data-state="live"]').waitFor();
+    } finally {
+      await opening.close();
+    }
+  });
+
+  it('retries a first session query that Lookout answered with an error (the page stayed on "Loading Lookout…" forever)', async () => {
+    const opening = await context.newPage();
+    try {
+      opening.setDefaultTimeout(WAIT);
+      // A Lookout still starting (its database not there yet) answers, but with an error; the socket stays up throughout.
+      let refused = 0;
+      await opening.route(`${ts.url}/graphql`, async (route) => {
+        if (refused < 3 && route.request().postData()?.includes('query Session')) {
+          refused++;
+          return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ errors: [{ message: 'the database is not answering yet', extensions: { code: 'INTERNAL' } }] }) });
+        }
+        await route.continue();
+      });
+      await opening.goto(`${ts.url}/`);
+      await opening.getByTestId('lookout-unreachable').waitFor();
+      await opening.getByTestId('service-card').first().waitFor();
+      expect(refused).toBe(3);
     } finally {
       await opening.close();
     }

@@ -2,14 +2,14 @@
  * The signed-in frame: header, navigation and the page. Sends visitors who are not signed in to
  * sign-in (or to setup when they hold a setup link).
  */
-import { Match, Switch, type JSX } from 'solid-js';
+import { Match, Show, Switch, type JSX } from 'solid-js';
 import { Navigate } from '@solidjs/router';
 import { Header } from './Header.tsx';
 import { Nav } from './Nav.tsx';
 import { ConnectionBanner } from './ConnectionStatus.tsx';
 import { CriticalAlertsBanner } from './alerting/CriticalAlertsBanner.tsx';
 import { RuntimeRestartBanner } from './system/RuntimeRestartBanner.tsx';
-import { session } from '../lib/session.ts';
+import { firstAnswerFailing, session } from '../lib/session.ts';
 
 /** Where a visitor who is not signed in belongs. */
 export function signedOutHome(): string {
@@ -22,9 +22,18 @@ export function AppShell(props: { children?: JSX.Element }) {
     <Switch>
       <Match when={!session.loaded}>
         <ConnectionBanner />
-        <div class="loading" data-testid="loading">
-          Loading Lookout…
-        </div>
+        <Show
+          when={firstAnswerFailing()}
+          fallback={
+            <div class="loading" data-testid="loading">
+              Loading Lookout…
+            </div>
+          }
+        >
+          <div class="loading" data-testid="lookout-unreachable" role="alert">
+            Lookout is not answering — retrying…
+          </div>
+        </Show>
       </Match>
       <Match when={!session.viewer}>
         <Navigate href={signedOutHome()} />

@@ -2,6 +2,7 @@
  * Who is using the dashboard: `me` and `setupStatus`, loaded at start and after every reconnect,
  * and the sign-in, first-admin setup and sign-out actions that change it.
  */
+import { createSignal } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { ViewerFieldsFragment } from '../graphql/graphql.ts';
@@ -50,13 +51,44 @@ interface SessionState {
 const [session, setSession] = createStore<SessionState>({ loaded: false, viewer: null, setupRequired: false });
 export { session };
 
+/** Set while the first `me` went unanswered (unreachable, or an error such as a database not up yet) and a retry is due. */
+const [firstAnswerFailing, setFirstAnswerFailing] = createSignal(false);
+export { firstAnswerFailing };
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 5000;
+let retryWait = FIRST_RETRY_MS;
+let retry: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Until `me` has been answered once the shell has nothing to show, and a failed answer that is
+ * not a lost connection (a 500 from a Lookout still starting) brings no reconnect to retry on:
+ * ask again with a backoff, 0.5 s doubling up to 5 s, until it is answered.
+ */
+function retryFirstAnswer(): void {
+  setFirstAnswerFailing(true);
+  if (retry) return;
+  retry = setTimeout(() => {
+    retry = undefined;
+    void refreshSession();
+  }, retryWait);
+  retryWait = Math.min(MAX_RETRY_MS, retryWait * 2);
+}
+
 /**
  * Reloads `me` and `setupStatus` (the first time from the entry script's early answer, when it
  * has one); keeps what we knew when the server cannot be reached.
  */
 export async function refreshSession(): Promise<void> {
   const data = (await takeEarlyAnswer(SessionQuery)) ?? (await client.query(SessionQuery, {}).toPromise()).data;
-  if (!data) return;
+  if (!data) {
+    if (!session.loaded) retryFirstAnswer();
+    return;
+  }
+  clearTimeout(retry);
+  retry = undefined;
+  retryWait = FIRST_RETRY_MS;
+  setFirstAnswerFailing(false);
   const before = session.viewer?.id ?? null;
   setSession({ loaded: true, viewer: data.me ?? null, setupRequired: data.setupStatus.required });
   // Signed out elsewhere (or the session expired): the socket still carries the old identity.
