@@ -25,6 +25,7 @@ const WAIT = 20_000;
 
 let ts: TestServer;
 let dir: string;
+let flag: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -41,6 +42,8 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-e2e-runtimes-'));
   const port = await freePort();
   const file = path.join(dir, 'lookout.yaml');
+  // billing is "running" while this file exists; its restart command removes it, so its restart fails.
+  flag = path.join(dir, 'billing.up');
   // start_period keeps a restart visible (RESTARTING) for a second: long enough to see, short enough to wait for.
   await fs.writeFile(
     file,
@@ -51,8 +54,14 @@ beforeAll(async () => {
     args: [${JSON.stringify(path.join(projectRoot, 'examples/reference-runtime.ts'))}, --port, "${port}"]
     restart: on-failure
     start_period: 1s
+  - name: billing
+    kind: command
+    restart: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(`require('fs').rmSync(${JSON.stringify(flag)}, { force: true })`)}]
+    status: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(`process.exit(require('fs').existsSync(${JSON.stringify(flag)}) ? 0 : 3)`)}]
+    restart_timeout: 1s
 `,
   );
+  await fs.writeFile(flag, 'up');
   ts = await startTestServer({ runScheduler: false, config: { configFile: file } });
   const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
   await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
@@ -178,6 +187,26 @@ describe('runtimes on the System page', () => {
     await item.waitFor();
     expect(await restarted).toEqual({ restartRuntime: { ok: true } });
     await page.getByTestId('runtime-restart-banner').waitFor({ state: 'detached' });
+  });
+
+  it('reports a restart that failed with its reason, and keeps the banner until the runtime runs again', async () => {
+    await page.goto(`${ts.url}/system`);
+    await row(page, 'billing', 'RUNNING').waitFor();
+    await row(page, 'billing').getByTestId('runtime-restart').click();
+    await page.getByTestId('runtime-restart-confirm').click();
+    const outcome = page.locator('[data-testid="runtime-restart-outcome"][data-ok="false"]');
+    await outcome.waitFor();
+    expect(await outcome.textContent()).toMatch(/^billing did not restart: the restart command succeeded, but the status says stopped/);
+    await row(page, 'billing', 'STOPPED').waitFor();
+    // Still down after the restart that was asked for: the banner stays, with what to do.
+    const item = page.locator('[data-testid="runtime-restart-banner-item"][data-runtime="billing"][data-state="STOPPED"]');
+    await item.waitFor();
+    expect(await item.textContent()).toContain('Runtime billing is stopped after a restart');
+    expect(await page.getByTestId('runtime-restart-banner').textContent()).toContain('restart it again, or check the host');
+    // Someone brings it back by hand: the page reads the matrix again while it is down, and the banner goes by itself.
+    await fs.writeFile(flag, 'up');
+    await page.getByTestId('runtime-restart-banner').waitFor({ state: 'detached' });
+    await row(page, 'billing', 'RUNNING').waitFor();
   });
 
   it('fits a 390 px phone without sideways scrolling', async () => {

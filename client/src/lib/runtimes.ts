@@ -3,7 +3,7 @@
  * then each `runtimeChanged` applied in place. The System page's matrix and the shell's restart
  * banner each hold one.
  */
-import { createSignal, onCleanup } from 'solid-js';
+import { createEffect, createSignal, onCleanup } from 'solid-js';
 import { graphql } from '../graphql';
 import type { LookoutFieldsFragment, RuntimeFieldsFragment } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
@@ -83,6 +83,9 @@ export const RestartRuntimeDoc = graphql(`
 export type Runtime = RuntimeFieldsFragment;
 export type LookoutMetadata = LookoutFieldsFragment;
 
+/** How often the matrix is read again while a runtime is still down after a restart. */
+const DOWN_REREAD_MS = 5000;
+
 /** A runtime whose restart was seen under way: since when (ISO), until it runs again. */
 export interface RestartWatch {
   name: string;
@@ -148,6 +151,14 @@ export function createRuntimeStatus() {
       .filter((r) => r.state === 'RESTARTING' || (seen[r.name] && (r.state === 'CRASHED' || r.state === 'STOPPED')))
       .map((r) => ({ name: r.name, since: seen[r.name] ?? r.checkedAt, runtime: r }));
   };
+
+  // An http or command runtime that comes back by itself after a failed restart publishes nothing
+  // until someone reads it: while one is down after a restart, read the matrix again now and then.
+  createEffect(() => {
+    if (!restarts().some((r) => r.runtime.state !== 'RESTARTING')) return;
+    const timer = setInterval(() => void load(), DOWN_REREAD_MS);
+    onCleanup(() => clearInterval(timer));
+  });
 
   return { runtimes, lookout, error, restarts, apply, reload: load };
 }
