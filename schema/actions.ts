@@ -3,11 +3,12 @@
  * outcome), serviceLogs and serviceLogLines (admins; reads, so not audited). What each service
  * can do comes from its config entry (server/actions/).
  */
-import { BadInputError, LookoutError } from '../server/errors.ts';
+import { BadInputError } from '../server/errors.ts';
 import { MAX_LOG_LINES, type ServiceLogs, type ServiceRestartOutcome } from '../server/actions/actions.ts';
 import type { FollowedLines } from '../server/actions/log-file.ts';
 import { NAME_PATTERN } from '../server/monitoring/services.ts';
 import { builder } from './builder.ts';
+import { runThenAudit } from './outcome-audit.ts';
 
 const ServiceRestartRef = builder.objectRef<ServiceRestartOutcome>('ServiceRestart').implement({
   description: 'What a service’s restart action came to.',
@@ -47,13 +48,6 @@ function serviceName(name: string): string {
 }
 
 /** A failed restart, thrown inside the audited work so that its audit row records the failure and the reason. */
-class ServiceRestartFailed extends LookoutError {
-  readonly outcome: ServiceRestartOutcome;
-  constructor(outcome: ServiceRestartOutcome) {
-    super('CONFLICT', `The service "${outcome.service}" did not restart: ${outcome.error}`);
-    this.outcome = outcome;
-  }
-}
 
 builder.queryFields((t) => ({
   serviceLogs: t.field({
@@ -72,30 +66,16 @@ builder.mutationFields((t) => ({
       'Runs a service’s restart action (its config entry’s `restart:`: a runtime, a command or an HTTP call) and answers once it is done (ok) or has failed (ok false, with the reason). Admins; destructive, so `confirm: true` is required. Audited once with the outcome.',
     authScopes: { 'platform.system.admin': true },
     args: { name: t.arg.string(), confirm: t.arg.boolean() },
-    resolve: async (_r, { name, confirm }, ctx) => {
-      // The action runs before the audit's transaction, which then only records it: no connection waits on a restart.
-      let attempt: ServiceRestartOutcome | Error;
-      try {
-        if (confirm !== true) throw new BadInputError('confirm', 'Restarting a service interrupts its work: pass confirm: true.');
-        attempt = await ctx.app.actions.restart(serviceName(name));
-      } catch (error) {
-        attempt = error as Error;
-      }
-      try {
-        return await ctx.audited(
-          async () => {
-            if (attempt instanceof Error) throw attempt;
-            if (!attempt.ok) throw new ServiceRestartFailed(attempt);
-            return attempt;
-          },
-          { action: 'monitoring.service.restart', input: { name, confirm }, target: { type: 'service', id: name } },
-        );
-      } catch (error) {
-        // A failed restart is an answer (ok false, the reason); its audit row says failure.
-        if (error instanceof ServiceRestartFailed) return error.outcome;
-        throw error;
-      }
-    },
+    resolve: (_r, { name, confirm }, ctx) =>
+      runThenAudit(
+        ctx,
+        async () => {
+          if (confirm !== true) throw new BadInputError('confirm', 'Restarting a service interrupts its work: pass confirm: true.');
+          return ctx.app.actions.restart(serviceName(name));
+        },
+        (outcome) => `The service "${outcome.service}" did not restart: ${outcome.error}`,
+        { action: 'monitoring.service.restart', input: { name, confirm }, target: { type: 'service', id: name } },
+      ),
   }),
 }));
 

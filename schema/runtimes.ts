@@ -2,11 +2,12 @@
 import { projectRoot } from '../server/config.ts';
 import { Channels } from '../server/events/channels.ts';
 import { filteredEvents } from '../server/events/pubsub.ts';
-import { BadInputError, LookoutError } from '../server/errors.ts';
+import { BadInputError } from '../server/errors.ts';
 import { fromEvent } from '../server/runtimes/runtimes.ts';
 import type { RestartOutcome, RuntimeExit, RuntimeStatus } from '../server/runtimes/runtime.ts';
 import { lookoutMetadata, serviceStates, type LookoutMetadata, type ServiceStates } from '../server/runtimes/system-status.ts';
 import { builder } from './builder.ts';
+import { runThenAudit } from './outcome-audit.ts';
 
 const RuntimeStateEnum = builder.enumType('RuntimeState', {
   values: {
@@ -95,13 +96,6 @@ const SystemStatusRef = builder.objectRef<SystemStatus>('SystemStatus').implemen
 });
 
 /** A failed restart, thrown inside the audited work so that its audit row records the failure and the reason. */
-class RuntimeRestartFailed extends LookoutError {
-  readonly outcome: RestartOutcome;
-  constructor(outcome: RestartOutcome) {
-    super('CONFLICT', `The runtime "${outcome.runtime.name}" did not restart: ${outcome.error}`);
-    this.outcome = outcome;
-  }
-}
 
 builder.queryFields((t) => ({
   systemStatus: t.field({
@@ -127,30 +121,16 @@ builder.mutationFields((t) => ({
       'Restarts a runtime and answers once it is running again (ok) or has failed (ok false, with the reason); it shows RESTARTING meanwhile. Admins; destructive, so `confirm: true` is required. Audited with the outcome.',
     authScopes: { 'platform.system.admin': true },
     args: { name: t.arg.string(), confirm: t.arg.boolean() },
-    resolve: async (_r, { name, confirm }, ctx) => {
-      // The restart runs before the audit's transaction, which then only records it: no connection waits on a restart.
-      let attempt: RestartOutcome | Error;
-      try {
-        if (confirm !== true) throw new BadInputError('confirm', 'Restarting a runtime interrupts its work: pass confirm: true.');
-        attempt = await ctx.app.runtimes.restart(name);
-      } catch (error) {
-        attempt = error as Error;
-      }
-      try {
-        return await ctx.audited(
-          async () => {
-            if (attempt instanceof Error) throw attempt;
-            if (!attempt.ok) throw new RuntimeRestartFailed(attempt);
-            return attempt;
-          },
-          { action: 'system.runtime.restart', input: { name, confirm }, target: { type: 'runtime', id: name } },
-        );
-      } catch (error) {
-        // A failed restart is an answer (ok false, the reason); its audit row says failure.
-        if (error instanceof RuntimeRestartFailed) return error.outcome;
-        throw error;
-      }
-    },
+    resolve: (_r, { name, confirm }, ctx) =>
+      runThenAudit(
+        ctx,
+        async () => {
+          if (confirm !== true) throw new BadInputError('confirm', 'Restarting a runtime interrupts its work: pass confirm: true.');
+          return ctx.app.runtimes.restart(name);
+        },
+        (outcome) => `The runtime "${outcome.runtime.name}" did not restart: ${outcome.error}`,
+        { action: 'system.runtime.restart', input: { name, confirm }, target: { type: 'runtime', id: name } },
+      ),
   }),
 }));
 
