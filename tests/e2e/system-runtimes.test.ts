@@ -44,7 +44,7 @@ beforeAll(async () => {
   const file = path.join(dir, 'lookout.yaml');
   // billing is "running" while this file exists; its restart command removes it, so its restart fails.
   flag = path.join(dir, 'billing.up');
-  // start_period keeps a restart visible (RESTARTING) for a second: long enough to see, short enough to wait for.
+  // start_period keeps a restart visible (RESTARTING) for three seconds: long enough to see on a loaded machine, short enough to wait for.
   await fs.writeFile(
     file,
     `runtimes:
@@ -53,7 +53,7 @@ beforeAll(async () => {
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(path.join(projectRoot, 'examples/reference-runtime.ts'))}, --port, "${port}"]
     restart: on-failure
-    start_period: 1s
+    start_period: 3s
   - name: billing
     kind: command
     restart: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(`require('fs').rmSync(${JSON.stringify(flag)}, { force: true })`)}]
@@ -182,6 +182,8 @@ describe('runtimes on the System page', () => {
   it('shows the restart banner on every page, not only the System page', async () => {
     await page.goto(`${ts.url}/alerts`);
     await page.getByTestId('content').waitFor();
+    // The banner hears runtimeChanged on the page's socket: the restart must not come and go before it listens.
+    await page.getByTestId('connection-status').filter({ hasText: 'Live' }).waitFor();
     const restarted = gqlOk(ts, 'mutation { restartRuntime(name: "reference", confirm: true) { ok } }', {}, { token: ts.adminToken });
     const item = page.locator('[data-testid="runtime-restart-banner-item"][data-runtime="reference"]');
     await item.waitFor();
