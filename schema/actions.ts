@@ -8,6 +8,7 @@ import { MAX_LOG_LINES, type ServiceLogs, type ServiceRestartOutcome } from '../
 import type { FollowedLines } from '../server/actions/log-file.ts';
 import { NAME_PATTERN } from '../server/monitoring/services.ts';
 import { builder } from './builder.ts';
+import { ServiceRef } from './monitoring.ts';
 import { runThenAudit } from './outcome-audit.ts';
 
 const ServiceRestartRef = builder.objectRef<ServiceRestartOutcome>('ServiceRestart').implement({
@@ -41,13 +42,52 @@ const ServiceLogLinesRef = builder.objectRef<LogLines>('ServiceLogLines').implem
   }),
 });
 
+interface QuickActions {
+  restart: string | null;
+  restartTarget: string | null;
+  logs: string | null;
+}
+
+const QuickActionsRef = builder.objectRef<QuickActions>('ServiceQuickActions').implement({
+  description: 'What a service’s config entry offers: a restart action and a log source (services made through the API have neither).',
+  fields: (t) => ({
+    restart: t.string({ nullable: true, description: 'runtime, command or http: the kind of its restart action; null: none.', resolve: (a) => a.restart }),
+    restartTarget: t.string({
+      nullable: true,
+      description: 'What the restart acts on, for the confirmation: the runtime’s name, the command’s program, or the HTTP method and host.',
+      resolve: (a) => a.restartTarget,
+    }),
+    logs: t.string({ nullable: true, description: 'file, command or runtime: where its log is read from; null: none.', resolve: (a) => a.logs }),
+  }),
+});
+
+builder.objectField(ServiceRef, 'quickActions', (t) =>
+  t.field({
+    type: QuickActionsRef,
+    nullable: true,
+    description: 'The restart action and log source its config entry names. Admins (null for other roles, as the actions are theirs only).',
+    authScopes: { 'platform.system.admin': true },
+    unauthorizedResolver: () => null,
+    resolve: (s, _a, ctx) => {
+      const definition = ctx.app.actions.of(s.name);
+      const restart = definition?.restart;
+      const target = !restart
+        ? null
+        : restart.kind === 'runtime'
+          ? restart.runtime
+          : restart.kind === 'command'
+            ? restart.argv[0]!.split('/').pop()!
+            : `${restart.method} ${new URL(restart.url).host}`;
+      return { restart: restart?.kind ?? null, restartTarget: target, logs: definition?.logs?.kind ?? null };
+    },
+  }),
+);
+
 /** A name that cannot be a service's is refused before it is quoted anywhere. */
 function serviceName(name: string): string {
   if (!NAME_PATTERN.test(name)) throw new BadInputError('name', 'name must be a service name (a-z, 0-9, ".", "_" or "-", at most 100 characters).');
   return name;
 }
-
-/** A failed restart, thrown inside the audited work so that its audit row records the failure and the reason. */
 
 builder.queryFields((t) => ({
   serviceLogs: t.field({
@@ -83,7 +123,7 @@ builder.subscriptionFields((t) => ({
   serviceLogLines: t.field({
     type: ServiceLogLinesRef,
     description:
-      'A service’s new log lines as they come (from when the subscription starts; `serviceLogs` gives the lines before). A file is followed by its appended bytes (polled every 0.5 s; truncation and rotation start over); a runtime’s output and a log command are read again every 1 s and 5 s and their new lines sent. Admins; this replica’s view (a `process` runtime’s output is the replica’s that supervises it).',
+      'A service’s new log lines as they come. The first message has no lines: it says following has begun, so that `serviceLogs` read after it misses no line between the two (a line written meanwhile can be in both; compare the read’s last lines with the first new ones). A file is followed by its appended bytes (polled every 0.5 s; truncation and rotation start over); a runtime’s output and a log command are read again every 1 s and 5 s and their new lines sent. Admins; this replica’s view (a `process` runtime’s output is the replica’s that supervises it).',
     authScopes: { 'platform.system.admin': true },
     args: { name: t.arg.string() },
     subscribe: (_r, { name }, ctx) => {

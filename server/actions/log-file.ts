@@ -86,6 +86,8 @@ export interface FollowOptions {
 
 /**
  * Yields the lines appended to `file` from now on, polled every `pollMs`, until `signal` aborts.
+ * The first chunk has no lines: it says where "now" is has been taken, so that a reader who reads
+ * the file's last lines after it misses nothing between the two (it may see a line in both).
  * Truncation (size below what was read) and rotation (another file at the path) start over from the
  * new file's beginning; a missing file is waited for. Lines are cut at MAX_LINE_LENGTH.
  */
@@ -97,6 +99,7 @@ export async function* followFile(file: string, options: FollowOptions, signal: 
   let decoder = new StringDecoder('utf8');
   let buffer = new LineBuffer(1000, MAX_LINE_LENGTH);
   let seen = 0;
+  yield { lines: [], rotated: false };
   while (!signal.aborted) {
     try {
       await delay(options.pollMs, signal);

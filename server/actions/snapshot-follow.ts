@@ -25,9 +25,13 @@ export function linesAfter(previous: readonly string[], next: readonly string[])
   return { lines: [...next], reset: true };
 }
 
-/** Yields the new lines of `read()` every `pollMs` until `signal` aborts; a failed read is skipped. */
+/**
+ * Yields the new lines of `read()` every `pollMs` until `signal` aborts; a failed read is skipped.
+ * The first chunk has no lines: the first reading, which the rest are compared with, is taken.
+ */
 export async function* followSnapshots(read: (signal: AbortSignal) => Promise<string[]>, pollMs: number, signal: AbortSignal): AsyncGenerator<FollowedLines> {
   let previous = await read(signal).catch(() => [] as string[]);
+  yield { lines: [], rotated: false };
   while (!signal.aborted) {
     try {
       await delay(pollMs, signal);

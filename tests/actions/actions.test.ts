@@ -60,6 +60,7 @@ describe('quick actions on a service', () => {
     await fs.writeFile(logFile, Array.from({ length: 250 }, (_, i) => `api line ${i}`).join('\n') + '\n');
     restarter = await startHttp((req, res) => {
       if (req.url === '/restart' && req.method === 'POST') return void res.writeHead(204).end();
+      if (req.url === '/secure-restart') return void res.writeHead(req.headers.authorization === 'Bearer restart-token-1' ? 204 : 401).end();
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"the pool is draining"}');
     });
     const file = path.join(dir, 'lookout.yaml');
@@ -98,11 +99,16 @@ services:
     target: "127.0.0.1:9"
     restart: { http: { url: "${restarter.url}/nope" } }
     logs: { file: ${JSON.stringify(path.join(dir, 'missing.log'))} }
+  - name: by-http-token
+    kind: tcp
+    target: "127.0.0.1:9"
+    restart: { http: { url: "${restarter.url}/secure-restart", token_env: LOOKOUT_TEST_RESTART_TOKEN } }
   - name: plain
     kind: tcp
     target: "127.0.0.1:9"
 `,
     );
+    process.env.LOOKOUT_TEST_RESTART_TOKEN = 'restart-token-1';
     ts = await startTestServer({ runScheduler: false, config: { configFile: file } });
     for (const role of ['viewer', 'operator'] as const) {
       const created = await gqlOk<{ createApiToken: { secret: string } }>(ts, 'mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { secret } }', { i: { name: role, role: role.toUpperCase() } }, admin());
@@ -111,6 +117,7 @@ services:
     await until(async () => (await logs('by-runtime', 5)).data?.serviceLogs.lines.some((l) => l.startsWith('tick')) ?? false, 'the worker prints', 20_000, 50);
   });
   afterAll(async () => {
+    delete process.env.LOOKOUT_TEST_RESTART_TOKEN;
     await ts?.close();
     await restarter?.close();
     await fs.rm(dir, { recursive: true, force: true });
@@ -143,6 +150,12 @@ services:
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ outcome: 'failure', error_code: 'CONFLICT' });
     expect(rows[0].error_message).toContain(data!.restartService.error);
+  });
+
+  it('sends the bearer token of restart.http.token_env with an http restart', async () => {
+    const { data } = await restart('by-http-token');
+    expect(data!.restartService).toMatchObject({ ok: true, error: null });
+    expect(restarter.requests).toContain('POST /secure-restart');
   });
 
   it('answers NOT_FOUND for a service without a restart action, saying where one is given, audited', async () => {
@@ -213,11 +226,11 @@ services:
     );
     const lines = () => seen.flatMap((s) => s.lines);
     try {
-      // Live once an appended line comes through (the follower starts at the end when subscribed).
-      await until(async () => {
-        await fs.appendFile(logFile, 'probe\n');
-        return lines().includes('probe');
-      }, 'the follower is live', 10_000, 300);
+      // Live once its first message (no lines) has come: a line appended after it is followed.
+      await until(() => seen.length > 0, 'the follower says it has begun', 10_000);
+      expect(seen[0]).toEqual({ service: 'by-http', lines: [], rotated: false });
+      await fs.appendFile(logFile, 'probe\n');
+      await until(() => lines().includes('probe'), 'a line appended after the first message arrives');
       expect(failed).toBeNull();
       await fs.appendFile(logFile, 'appended one\nappended two\n');
       await until(() => lines().includes('appended two'), 'appended lines arrive');
@@ -235,6 +248,37 @@ services:
       dispose();
       await client.dispose();
     }
+  });
+
+  it('misses no line between serviceLogLines’ first message and a serviceLogs read after it (serviceLogLines then serviceLogs leaves no gap)', async () => {
+    const client = wsClient(ts, admin());
+    const seen: LogLinesView[] = [];
+    const dispose = client.subscribe<{ serviceLogLines: LogLinesView }>(
+      { query: 'subscription { serviceLogLines(name: "by-http") { service lines rotated } }' },
+      { next: (v) => void (v.data && seen.push(v.data.serviceLogLines)), error: () => {}, complete: () => {} },
+    );
+    try {
+      await until(() => seen.length > 0, 'the follower says it has begun', 10_000);
+      // Written after following began and before the read: the read or the stream (or both) has it.
+      await fs.appendFile(logFile, 'written in between\n');
+      const read = (await logs('by-http', 5)).data!.serviceLogs.lines;
+      await fs.appendFile(logFile, 'written after the read\n');
+      await until(() => seen.flatMap((s) => s.lines).includes('written after the read'), 'the stream goes on');
+      expect(read.includes('written in between') || seen.flatMap((s) => s.lines).includes('written in between')).toBe(true);
+    } finally {
+      dispose();
+      await client.dispose();
+    }
+  });
+
+  it('tells admins which quick actions each service has, and other roles nothing', async () => {
+    const QUICK = 'query($n: String!) { service(name: $n) { quickActions { restart restartTarget logs } } }';
+    const quick = async (name: string, token = ts.adminToken) => (await gqlOk<{ service: { quickActions: unknown } }>(ts, QUICK, { n: name }, { token })).service.quickActions;
+    expect(await quick('by-runtime')).toEqual({ restart: 'runtime', restartTarget: 'worker', logs: 'runtime' });
+    expect(await quick('by-command')).toEqual({ restart: 'command', restartTarget: path.basename(process.execPath), logs: 'command' });
+    expect(await quick('by-http')).toEqual({ restart: 'http', restartTarget: `POST ${new URL(restarter.url).host}`, logs: 'file' });
+    expect(await quick('plain')).toEqual({ restart: null, restartTarget: null, logs: null });
+    for (const role of ['viewer', 'operator'] as const) expect(await quick('by-http', tokens[role])).toBeNull();
   });
 
   it('follows a supervised runtime’s output on serviceLogLines', async () => {

@@ -82,6 +82,8 @@ describe('a log file', () => {
       return value!;
     };
     try {
+      // The first chunk, empty, says the starting point is taken: what is appended after it is followed.
+      expect(await next()).toEqual({ lines: [], rotated: false });
       const first = next();
       await fs.appendFile(file, 'one\ntwo\npart');
       expect(await first).toEqual({ lines: ['one', 'two'], rotated: false });
@@ -113,6 +115,7 @@ describe('a log file', () => {
     await fs.writeFile(file, '');
     const controller = new AbortController();
     const follower = followFile(file, { pollMs: 20, maxBytesPerPoll: 1000 }, controller.signal);
+    expect((await follower.next()).value).toEqual({ lines: [], rotated: false });
     const pending = follower.next();
     await fs.appendFile(file, Array.from({ length: 500 }, (_, i) => `line ${String(i).padStart(3, '0')}`).join('\n') + '\n');
     const { value } = await pending;
@@ -133,6 +136,7 @@ describe('a followed log whose subscriber leaves', () => {
       const actions = new ServiceActions({ runtimes: { names: () => [] } as unknown as Runtimes, logger: capturedLogger().logger, followMs: { file: 60_000 } });
       actions.apply({ file: null, services: [{ service: 'quiet', restart: null, logs: { kind: 'file', path: file } }] });
       const lines = actions.follow('quiet');
+      expect(await lines.next()).toEqual({ done: false, value: { lines: [], rotated: false } });
       const pending = lines.next();
       const started = performance.now();
       await lines.return!();
@@ -183,7 +187,7 @@ describe('the services’ restart: and logs: config', () => {
       services: [
         { service: 'a', restart: { kind: 'runtime', runtime: 'worker' }, logs: { kind: 'runtime', runtime: 'worker' } },
         { service: 'b', restart: { kind: 'command', argv: ['systemctl', 'restart', 'api'], timeoutMs: 60_000 }, logs: { kind: 'command', argv: ['journalctl', '-u', 'api', '-n', '200', '--no-pager'], timeoutMs: 10_000 } },
-        { service: 'c', restart: { kind: 'http', url: 'http://127.0.0.1:9/restart', method: 'POST', timeoutMs: 5000 }, logs: { kind: 'file', path: '/var/log/api.log' } },
+        { service: 'c', restart: { kind: 'http', url: 'http://127.0.0.1:9/restart', method: 'POST', timeoutMs: 5000, authorization: null }, logs: { kind: 'file', path: '/var/log/api.log' } },
       ],
     });
   });
@@ -209,6 +213,19 @@ describe('the services’ restart: and logs: config', () => {
       'services[6] ("six"): restart.http.method must be one of POST, PUT, PATCH, GET, DELETE, got "TRACE".',
       'services[6] ("six"): logs.command must name a program first, got an empty list.',
       expect.stringMatching(/^services\[7\] \("seven"\): restart must be a mapping with one of runtime, command, http/),
+    ]);
+  });
+
+  it('takes restart.http.token_env from Lookout’s environment as a bearer token, and refuses one that is not set', () => {
+    process.env.LOOKOUT_TEST_API_TOKEN = 'api-restart-token';
+    try {
+      const parsed = parse([{ name: 'api', restart: { http: { url: 'http://127.0.0.1:9/restart', token_env: 'LOOKOUT_TEST_API_TOKEN' } } }]) as { services: { restart: unknown }[] };
+      expect(parsed.services[0].restart).toMatchObject({ kind: 'http', authorization: 'Bearer api-restart-token' });
+    } finally {
+      delete process.env.LOOKOUT_TEST_API_TOKEN;
+    }
+    expect(problems([{ name: 'api', restart: { http: { url: 'http://127.0.0.1:9/restart', token_env: 'LOOKOUT_TEST_API_TOKEN' } } }])).toEqual([
+      'services[0] ("api"): restart.http.token_env: the environment variable LOOKOUT_TEST_API_TOKEN is not set (or empty) in Lookout\'s environment.',
     ]);
   });
 
