@@ -8,12 +8,22 @@
  *
  *   npx node examples/reference-runtime.ts --port 7070 [--host 127.0.0.1] [--name otto] [--restart-delay 500]
  *
+ * With RUNTIME_TOKEN set (or the `token` option), both endpoints want `Authorization: Bearer <it>`
+ * and answer 401 without it (Lookout sends it from the runtime entry's `token_env`).
+ *
  * The "work" is a loop that ticks every second; a restart stops the loop, waits the restart delay
  * (a real runtime would drain its jobs and reload here), and starts it again. The process itself
  * stays up: the contract restarts the runtime's work, not necessarily its process.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 type State = 'running' | 'starting' | 'restarting' | 'stopped' | 'crashed' | 'unknown';
 
@@ -25,6 +35,8 @@ export interface ReferenceRuntimeOptions {
   restartDelayMs?: number;
   /** One tick of work, in ms. */
   tickMs?: number;
+  /** A bearer token both endpoints require (default: RUNTIME_TOKEN, if set). */
+  token?: string;
 }
 
 export interface ReferenceRuntime {
@@ -50,6 +62,7 @@ export interface StatusBody {
 const VERSION = '1.0.0';
 
 export async function startReferenceRuntime(o: ReferenceRuntimeOptions): Promise<ReferenceRuntime> {
+  const token = o.token ?? process.env.RUNTIME_TOKEN?.trim() ?? '';
   let state: State = 'starting';
   let startedAt: Date | null = null;
   let restarts = 0;
@@ -88,6 +101,7 @@ export async function startReferenceRuntime(o: ReferenceRuntimeOptions): Promise
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume(); // the body, if any, is not needed
     const path = new URL(req.url ?? '/', 'http://runtime').pathname;
+    if (token && !safeEqual(req.headers.authorization ?? '', `Bearer ${token}`)) return send(res, 401, { error: 'a bearer token is required' });
     if (path === '/external/system/status') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'use GET' });
       return send(res, 200, status());

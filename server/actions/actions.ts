@@ -102,7 +102,12 @@ export class ServiceActions {
       return result.code === 0 && !result.timedOut ? null : describeFailure(result, action.timeoutMs);
     }
     try {
-      const response = await fetch(action.url, { method: action.method, redirect: 'manual', signal: AbortSignal.timeout(action.timeoutMs) });
+      const response = await fetch(action.url, {
+        method: action.method,
+        headers: { 'user-agent': 'Lookout', ...(action.authorization && { authorization: action.authorization }) },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(action.timeoutMs),
+      });
       if (response.ok) {
         await response.body?.cancel();
         return null;

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { BadInputError } from '../errors.ts';
 import { quote, type ConfigSection } from '../config-file.ts';
 import { parseDuration } from '../duration.ts';
-import { describe, MAX_ARG_LENGTH, MAX_ARGS } from '../runtimes/settings.ts';
+import { bearerFromEnv, describe, MAX_ARG_LENGTH, MAX_ARGS } from '../runtimes/settings.ts';
 
 /** How a service is restarted. */
 export type RestartAction =
   | { kind: 'runtime'; runtime: string }
   | { kind: 'command'; argv: string[]; timeoutMs: number }
-  | { kind: 'http'; url: string; method: string; timeoutMs: number };
+  | { kind: 'http'; url: string; method: string; timeoutMs: number; authorization: string | null };
 
 /** Where a service's log is read from. */
 export type LogSource = { kind: 'file'; path: string } | { kind: 'command'; argv: string[]; timeoutMs: number } | { kind: 'runtime'; runtime: string };
@@ -84,8 +84,8 @@ export function parseRestartAction(value: unknown): RestartAction {
   const timeoutMs = timeout('restart.timeout', entry.timeout, DEFAULT_RESTART_TIMEOUT);
   if (kind === 'command') return { kind, argv: argv('restart.command', entry.command), timeoutMs };
   const http = entry.http;
-  if (!isMapping(http)) throw new BadInputError('restart.http', `restart.http must be a mapping { url, method }, got ${describe(http)}.`);
-  for (const key of Object.keys(http)) if (key !== 'url' && key !== 'method') throw new BadInputError(`restart.http.${key.slice(0, 60)}`, `restart.http: unknown key ${quote(key)} (expected url, method).`);
+  if (!isMapping(http)) throw new BadInputError('restart.http', `restart.http must be a mapping { url, method, token_env }, got ${describe(http)}.`);
+  for (const key of Object.keys(http)) if (!['url', 'method', 'token_env'].includes(key)) throw new BadInputError(`restart.http.${key.slice(0, 60)}`, `restart.http: unknown key ${quote(key)} (expected url, method, token_env).`);
   let url: URL;
   try {
     url = new URL(String(http.url ?? ''));
@@ -96,7 +96,8 @@ export function parseRestartAction(value: unknown): RestartAction {
   if (url.username || url.password) throw new BadInputError('restart.http.url', 'restart.http.url must not carry credentials.');
   const method = http.method ?? 'POST';
   if (typeof method !== 'string' || !(HTTP_METHODS as readonly string[]).includes(method.toUpperCase())) throw new BadInputError('restart.http.method', `restart.http.method must be one of ${HTTP_METHODS.join(', ')}, got ${describe(method)}.`);
-  return { kind, url: url.toString(), method: method.toUpperCase(), timeoutMs };
+  const authorization = http.token_env === undefined || http.token_env === null ? null : bearerFromEnv('restart.http.token_env', http.token_env);
+  return { kind, url: url.toString(), method: method.toUpperCase(), timeoutMs, authorization };
 }
 
 /** `logs:` of a service entry; throws BadInputError naming the field. */

@@ -22,6 +22,8 @@ export interface HttpSettings {
   timeoutMs: number;
   /** How long a restart may take, from the POST to `running` again. */
   restartTimeoutMs: number;
+  /** `Authorization` sent with each request (from `token_env`), or null. */
+  authorization: string | null;
 }
 
 /** What a status answer tells, as far as it fits the contract (other fields are ignored). */
@@ -41,13 +43,18 @@ interface Answer {
 }
 
 /** One bounded request; throws an Error whose message says why there is no answer. */
-async function request(url: string, method: 'GET' | 'POST', timeoutMs: number, signal: AbortSignal): Promise<Answer> {
+async function request(url: string, method: 'GET' | 'POST', timeoutMs: number, authorization: string | null, signal: AbortSignal): Promise<Answer> {
   const where = new URL(url).host;
   const limit = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
   try {
     const response = await fetch(url, {
       method,
-      headers: { accept: 'application/json', 'user-agent': 'Lookout', ...(method === 'POST' && { 'content-type': 'application/json' }) },
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'Lookout',
+        ...(method === 'POST' && { 'content-type': 'application/json' }),
+        ...(authorization && { authorization }),
+      },
       body: method === 'POST' ? '{}' : undefined,
       redirect: 'manual',
       signal: limit,
@@ -160,7 +167,7 @@ class HttpRuntime implements Runtime {
     const deadline = Date.now() + this.#s.restartTimeoutMs;
     let reason: string | null = null;
     try {
-      const answer = await request(`${this.#s.url}${RESTART_PATH}`, 'POST', this.#s.timeoutMs, signal).catch((error: Error) => {
+      const answer = await request(`${this.#s.url}${RESTART_PATH}`, 'POST', this.#s.timeoutMs, this.#s.authorization, signal).catch((error: Error) => {
         throw new RestartFailed(error.message);
       });
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
@@ -204,7 +211,7 @@ class HttpRuntime implements Runtime {
   }
 
   async #read(signal: AbortSignal, timeoutMs = this.#s.timeoutMs): Promise<ReportedStatus> {
-    const answer = await request(`${this.#s.url}${STATUS_PATH}`, 'GET', timeoutMs, signal);
+    const answer = await request(`${this.#s.url}${STATUS_PATH}`, 'GET', timeoutMs, this.#s.authorization, signal);
     if (answer.statusCode !== 200) {
       const quoted = quote(answer.body);
       throw new Error(`status answered HTTP ${answer.statusCode}${quoted ? `: ${quoted}` : ''}`);
@@ -240,6 +247,7 @@ export const httpRuntime: RuntimeKind<HttpSettings> = {
       url: read.baseUrl('url'),
       timeoutMs: read.duration('timeout', '5s', { min: 1, max: 120_000 }),
       restartTimeoutMs: read.duration('restart_timeout', '60s', { min: 1, max: 3_600_000 }),
+      authorization: read.bearer('token_env'),
     };
     read.finish();
     return validated;

@@ -19,6 +19,21 @@ export function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/**
+ * `token_env`: the name of an environment variable of Lookout's that holds a bearer token, sent as
+ * `Authorization: Bearer …` (the secret stays out of the config file). Read when the file is
+ * applied: an unset or empty variable, or one that could not be a header value, is refused there.
+ */
+export function bearerFromEnv(field: string, value: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value)) {
+    throw new BadInputError(field, `${field} must name an environment variable (letters, digits and _), e.g. OTTO_TOKEN, got ${describe(value)}.`);
+  }
+  const token = env[value]?.trim();
+  if (!token) throw new BadInputError(field, `${field}: the environment variable ${value} is not set (or empty) in Lookout's environment.`);
+  if (token.length > MAX_ARG_LENGTH || /[^\x21-\x7e]/.test(token)) throw new BadInputError(field, `${field}: ${value} must hold a token of at most ${MAX_ARG_LENGTH} printable characters without spaces.`);
+  return `Bearer ${token}`;
+}
+
 export class RuntimeSettingsReader {
   readonly #known: string[] = [];
   readonly #kind: string;
@@ -131,6 +146,12 @@ export class RuntimeSettingsReader {
     if (url.username || url.password) throw new BadInputError(name, `${name} must not carry credentials.`);
     if (url.search || url.hash) throw new BadInputError(name, `${name} must be a base URL without a query or fragment: Lookout adds /external/system/… to it.`);
     return url.toString().replace(/\/$/, '');
+  }
+
+  /** An `Authorization` value from `token_env` (see bearerFromEnv); null when not set. */
+  bearer(name: string): string | null {
+    const value = this.#raw(name);
+    return value === undefined ? null : bearerFromEnv(name, value);
   }
 
   /** Refuses names no reader asked for. */

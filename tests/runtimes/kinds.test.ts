@@ -244,3 +244,35 @@ describe('every runtime kind', () => {
     });
   });
 });
+
+describe('an http runtime with token_env', () => {
+  const VARIABLE = 'LOOKOUT_TEST_OTTO_TOKEN';
+  afterEach(() => {
+    delete process.env[VARIABLE];
+  });
+
+  it('sends the bearer token from Lookout’s environment on status and restart; without it the runtime answers 401', async () => {
+    const reference = await startReferenceRuntime({ port: 0, restartDelayMs: 50, token: 's3cret-otto-token' });
+    cleanups.push(() => reference.close());
+    const without = make('http', { url: reference.url });
+    await without.runtime.refresh(AbortSignal.timeout(5000));
+    expect(without.runtime.status()).toMatchObject({ state: 'unknown' });
+    expect(without.runtime.status().lastError).toMatch(/HTTP 401/);
+
+    process.env[VARIABLE] = 's3cret-otto-token';
+    const withToken = make('http', { url: reference.url, token_env: VARIABLE });
+    await withToken.runtime.refresh(AbortSignal.timeout(5000));
+    expect(withToken.runtime.status()).toMatchObject({ state: 'running', version: '1.0.0' });
+    const before = withToken.runtime.status();
+    await withToken.runtime.restart(AbortSignal.timeout(10_000));
+    expect(withToken.runtime.status().startedAt!.getTime()).toBeGreaterThan(before.startedAt!.getTime());
+  });
+
+  it('refuses, naming the field, a variable that is not set, not a name, or not a token', () => {
+    const validate = (token_env: unknown) => () => getRuntimeKind('http').validate({ url: 'http://127.0.0.1:7070', token_env });
+    expect(validate(VARIABLE)).toThrow(`token_env: the environment variable ${VARIABLE} is not set (or empty) in Lookout's environment.`);
+    expect(validate('not a name')).toThrow('token_env must name an environment variable (letters, digits and _), e.g. OTTO_TOKEN, got "not a name".');
+    process.env[VARIABLE] = 'two words';
+    expect(validate(VARIABLE)).toThrow(`token_env: ${VARIABLE} must hold a token of at most 4096 printable characters without spaces.`);
+  });
+});
