@@ -35,6 +35,11 @@ const ServiceDetailDoc = graphql(`
       tags
       dependsOn
       pingUrl
+      quickActions {
+        restart
+        restartTarget
+        logs
+      }
       uptime {
         last24h {
           ratio

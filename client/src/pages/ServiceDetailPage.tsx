@@ -1,7 +1,8 @@
 /**
  * One service: status and definition, 24 h latency chart over status bands, uptime for 24 h / 7 d /
  * 30 d, the status timeline (pick a window to list its checks), recent checks, and for operators
- * recheck, diagnose and pause / resume. Live from the service's own subscriptions.
+ * recheck, diagnose and pause / resume; for admins Restart and a following Logs viewer where its
+ * config entry names them. Live from the service's own subscriptions.
  */
 import { Match, Show, Switch, createSignal } from 'solid-js';
 import { useParams } from '@solidjs/router';
@@ -10,6 +11,7 @@ import { PageHeader } from '../components/PageHeader.tsx';
 import { FormErrorMessage } from '../components/Forms.tsx';
 import { ServiceFacts } from '../components/monitoring/ServiceFacts.tsx';
 import { ServiceActions } from '../components/monitoring/ServiceActions.tsx';
+import { ServiceLogs } from '../components/monitoring/ServiceLogs.tsx';
 import { CheckRunResult, type CheckRunView } from '../components/monitoring/CheckRunResult.tsx';
 import { LatencyChart } from '../components/monitoring/LatencyChart.tsx';
 import { TimeAxis, TimelineBar } from '../components/monitoring/TimelineBar.tsx';
@@ -38,6 +40,7 @@ function ServiceDetailView(props: { name: string }) {
   const detail = createServiceDetail(props.name);
   const [run, setRun] = createSignal<{ kind: 'recheck' | 'diagnose'; run: CheckRunView } | null>(null);
   const [picked, setPicked] = createSignal<Window | null>(null);
+  const [logsOpen, setLogsOpen] = createSignal(false);
 
   return (
     <Switch>
@@ -72,11 +75,17 @@ function ServiceDetailView(props: { name: string }) {
                     paused={service().paused}
                     onRun={(kind, result) => setRun({ kind, run: result })}
                     onPausedChanged={() => void detail.reload()}
+                    quickActions={service().quickActions}
+                    logsOpen={logsOpen()}
+                    onToggleLogs={() => setLogsOpen((open) => !open)}
                   />
                 </Show>
               }
             />
             <Show when={run()}>{(r) => <CheckRunResult kind={r().kind} run={r().run} onDismiss={() => setRun(null)} />}</Show>
+            <Show when={logsOpen() && service().quickActions?.logs}>
+              <ServiceLogs service={service().name} onClose={() => setLogsOpen(false)} />
+            </Show>
             <ServiceFacts service={service()} lastReason={detail.state.lastReason} />
             <UptimeStats uptime={service().uptime} />
             <section class="card" data-testid="latency-card">

@@ -1,8 +1,11 @@
 /**
- * The operator's actions on one service: check now, diagnose step by step, pause or resume. Shown
- * only to roles with platform.operations.manage (the page decides); the server checks again.
+ * The operator's actions on one service: check now, diagnose step by step, pause or resume; and for
+ * admins the quick actions its config entry names (PRD-080): Restart, after a confirmation, and
+ * Logs. Shown only to roles with platform.operations.manage (the page decides; `quickActions` is
+ * null for all but admins); the server checks again.
  */
 import { Show, createSignal } from 'solid-js';
+import { ConfirmDialog } from '../ConfirmDialog.tsx';
 import { graphql } from '../../graphql';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
@@ -57,16 +60,53 @@ const ResumeMutation = graphql(`
   }
 `);
 
-type Busy = 'recheck' | 'diagnose' | 'pause' | null;
+const RestartServiceMutation = graphql(`
+  mutation RestartService($name: String!) {
+    restartService(name: $name, confirm: true) {
+      ok
+      error
+      durationMs
+    }
+  }
+`);
+
+type Busy = 'recheck' | 'diagnose' | 'pause' | 'restart' | null;
+
+/** What the service's config entry offers (null: not an admin). */
+export interface QuickActions {
+  restart: string | null;
+  restartTarget: string | null;
+  logs: string | null;
+}
+
+const RESTART_WHAT: Record<string, string> = { runtime: 'restarts the runtime', command: 'runs the restart command', http: 'calls the restart URL' };
 
 export function ServiceActions(props: {
   name: string;
   paused: boolean;
   onRun: (kind: 'recheck' | 'diagnose', run: CheckRunView) => void;
   onPausedChanged: (paused: boolean) => void;
+  quickActions?: QuickActions | null;
+  logsOpen?: boolean;
+  onToggleLogs?: () => void;
 }) {
   const [busy, setBusy] = createSignal<Busy>(null);
   const [error, setError] = createSignal<FormError | null>(null);
+  const [asking, setAsking] = createSignal(false);
+  const [restarted, setRestarted] = createSignal<string | null>(null);
+
+  const restart = async () => {
+    setAsking(false);
+    setBusy('restart');
+    setError(null);
+    setRestarted(null);
+    const result = await client.mutation(RestartServiceMutation, { name: props.name }).toPromise();
+    setBusy(null);
+    const outcome = result.data?.restartService;
+    if (outcome && !outcome.ok) setError({ message: `The restart failed: ${outcome.error ?? 'no reason given'}` });
+    else setError(formError(result.error));
+    if (outcome?.ok) setRestarted(`Restarted in ${(outcome.durationMs / 1000).toFixed(1)} s`);
+  };
 
   const run = async (kind: 'recheck' | 'diagnose') => {
     setBusy(kind);
@@ -105,7 +145,33 @@ export function ServiceActions(props: {
         <button type="button" class="button button--quiet" disabled={!!busy()} onClick={() => void togglePause()} data-testid={props.paused ? 'service-resume' : 'service-pause'}>
           {busy() === 'pause' ? '…' : props.paused ? 'Resume' : 'Pause'}
         </button>
+        <Show when={props.quickActions?.logs}>
+          <button type="button" class="button button--quiet" aria-pressed={props.logsOpen ? 'true' : 'false'} onClick={() => props.onToggleLogs?.()} data-testid="service-logs-toggle">
+            {props.logsOpen ? 'Hide logs' : 'Logs'}
+          </button>
+        </Show>
+        <Show when={props.quickActions?.restart}>
+          <button type="button" class="button button--danger" disabled={!!busy()} onClick={() => setAsking(true)} data-testid="service-restart">
+            {busy() === 'restart' ? 'Restarting…' : 'Restart'}
+          </button>
+        </Show>
       </div>
+      <Show when={asking() && props.quickActions}>
+        {(actions) => (
+          <ConfirmDialog title={`Restart ${props.name}?`} confirmLabel={`Restart ${props.name}`} testid="service-restart" onConfirm={() => void restart()} onClose={() => setAsking(false)}>
+            <p>
+              This {RESTART_WHAT[actions().restart ?? ''] ?? 'runs its restart action'}
+              <Show when={actions().restartTarget}>{(target) => <> (<span class="mono">{target()}</span>)</>}</Show> named in its config entry; its work is
+              interrupted while it restarts. The answer comes once the restart is done or has failed, and the restart is audited.
+            </p>
+          </ConfirmDialog>
+        )}
+      </Show>
+      <Show when={restarted()}>
+        <span class="muted" role="status" data-testid="service-restart-done">
+          {restarted()}
+        </span>
+      </Show>
       <Show when={error()}>
         <span class="field__error" role="alert" data-testid="service-action-error">
           {error()!.message}
