@@ -17,11 +17,14 @@ export class LineBuffer {
   readonly #partial = new Map<string, { text: string; cut: boolean }>();
   /** Lines ever added (including those since dropped). */
   total = 0;
+  /** Told of every complete line as it is added (for callers that stream lines as they come). */
+  readonly #onLine: ((line: string, stream: string) => void) | undefined;
 
-  constructor(capacity: number, maxLineLength: number) {
+  constructor(capacity: number, maxLineLength: number, onLine?: (line: string, stream: string) => void) {
     this.capacity = capacity;
     this.maxLineLength = maxLineLength;
     this.#lines = new Array(capacity);
+    this.#onLine = onLine;
   }
 
   /** Adds a chunk of a stream's text; complete lines go into the buffer. */
@@ -39,7 +42,7 @@ export class LineBuffer {
         } else pending.text += piece;
       }
       if (newline === -1) break;
-      this.#push(pending.text.replace(/\r$/, '') + (pending.cut ? TRUNCATED : ''));
+      this.#push(pending.text.replace(/\r$/, '') + (pending.cut ? TRUNCATED : ''), stream);
       pending.text = '';
       pending.cut = false;
       start = newline + 1;
@@ -50,7 +53,7 @@ export class LineBuffer {
   /** Ends a stream: its partial line, if any, becomes a line. */
   end(stream = 'stdout'): void {
     const pending = this.#partial.get(stream);
-    if (pending && (pending.text || pending.cut)) this.#push(pending.text + (pending.cut ? TRUNCATED : ''));
+    if (pending && (pending.text || pending.cut)) this.#push(pending.text + (pending.cut ? TRUNCATED : ''), stream);
     this.#partial.delete(stream);
   }
 
@@ -62,10 +65,11 @@ export class LineBuffer {
     return result;
   }
 
-  #push(line: string): void {
+  #push(line: string, stream: string): void {
     this.#lines[this.#next] = line;
     this.#next = (this.#next + 1) % this.capacity;
     this.#size = Math.min(this.#size + 1, this.capacity);
     this.total++;
+    this.#onLine?.(line, stream);
   }
 }

@@ -26,14 +26,29 @@ export interface CommandResult {
   spawnError: string | null;
 }
 
+/** Where and how a command runs, beyond its limits. */
+export interface RunOptions {
+  /** Working directory (default: Lookout's). */
+  cwd?: string;
+  /** The whole environment of the command (default: `childEnvironment({})`). */
+  env?: NodeJS.ProcessEnv;
+  /** Told of every output line (cut at `maxLineLength`) as it comes, stdout and stderr alike. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
 /** Runs `argv` to its end, or until `timeoutMs` or `signal` stops it; never throws. */
-export function runCommand(argv: readonly string[], limits: CommandLimits, signal?: AbortSignal): Promise<CommandResult> {
+export function runCommand(argv: readonly string[], limits: CommandLimits, signal?: AbortSignal, options: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const output = new LineBuffer(limits.maxLines, limits.maxLineLength);
+    const onLine = options.onLine;
+    const output = new LineBuffer(limits.maxLines, limits.maxLineLength, onLine && ((line, stream) => onLine(line, stream as 'stdout' | 'stderr')));
     const [file, ...args] = argv;
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnvironment({}) });
+    if (signal?.aborted) {
+      resolve({ code: null, signal: null, lines: [], timedOut: false, spawnError: `not started: ${file} was cancelled before it began` });
+      return;
+    }
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd, env: options.env ?? childEnvironment({}) });
     const killGroup = (how: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, how);
