@@ -11,7 +11,7 @@ import { createLogger } from './logger.ts';
 import { systemClock } from './clock.ts';
 import { LookoutError } from './errors.ts';
 import { openDatabase, type Database } from './db/orm.ts';
-import { pendingMigrations } from './db/migrate.ts';
+import { appliedMigrations, pendingMigrations, revertMigrationsTo } from './db/migrate.ts';
 import { audited, type AuditSpec } from './audit/audit.ts';
 import { createUser } from './auth/users.ts';
 import { createToken } from './auth/tokens.ts';
@@ -21,8 +21,11 @@ import { MAINTENANCE_USAGE, MaintenanceUsageError, maintenanceCommand } from './
 const USAGE = `Usage: lookout <command> [options]
 
 Commands:
-  serve                         Serve the API, WebSocket and dashboard on PORT (default 4000)
+  serve [--no-supervisor]       Serve the API, WebSocket and dashboard on PORT (default 4000); --no-supervisor
+                                (or LOOKOUT_SUPERVISOR=off): one process, which cannot restart itself
   migrate [--check]             Apply pending database migrations (--check: list them, exit 1 if any)
+  migrate --list-applied        Print the applied migrations, oldest first, one per line
+  migrate --down-to M           Revert the migrations applied after M (0: all), in one transaction
   user add --email E --password P --role viewer|operator|admin
                                 Create a user
   token create --name N (--role R | --capability C ...) [--expires-in-days D]
@@ -58,12 +61,19 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
 }
 
 async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { 'build-client-if-missing': { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { 'build-client-if-missing': { type: 'boolean' }, worker: { type: 'boolean' }, 'no-supervisor': { type: 'boolean' } } });
   const config = loadConfig();
+  // A worker forked by Lookout's primary (server/supervisor/): it serves until the primary retires it.
+  if (values.worker) return (await import('./supervisor/worker.ts')).serveAsWorker(config);
   if (values['build-client-if-missing'] && !existsSync(path.join(config.clientDir, 'index.html'))) {
     console.log('Building the dashboard (first start)…');
     const { build } = await import('vite');
     await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  // The primary holds the port and runs the server in a worker it can replace (restart, update).
+  if (!values['no-supervisor'] && process.env.LOOKOUT_SUPERVISOR !== 'off') {
+    const { runPrimary } = await import('./supervisor/primary.ts');
+    process.exit(await runPrimary({ config, logger: createLogger(config.logLevel), projectRoot }));
   }
   const { startServer } = await import('./main.ts');
   const server = await startServer(config);
@@ -100,9 +110,27 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function migrate(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { check: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { check: { type: 'boolean' }, 'down-to': { type: 'string' }, 'list-applied': { type: 'boolean' } } });
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 2);
+  const downTo = values['down-to'];
+  if (downTo !== undefined || values['list-applied']) {
+    if (downTo !== undefined && values['list-applied']) throw new UsageError('Use either --down-to or --list-applied.');
+    if (downTo === '') throw new UsageError('--down-to needs a migration name (or 0 to revert them all).');
+    // Neither applies pending migrations first: a rollback runs from the version that applied them.
+    const db = await openDatabase(config, { logger, migrate: false });
+    try {
+      if (downTo === undefined) {
+        for (const name of await appliedMigrations(db.orm)) console.log(name);
+        return;
+      }
+      const reverted = await revertMigrationsTo(db.orm, db.url, downTo, logger);
+      console.log(reverted.length ? `Reverted:\n${reverted.map((r) => `  ${r}`).join('\n')}` : `Nothing to revert: ${downTo} is the last applied migration.`);
+    } finally {
+      await db.close();
+    }
+    return;
+  }
   const db = await openDatabase(config, { logger, migrate: !values.check });
   try {
     const pending = await pendingMigrations(db.orm);
