@@ -14,6 +14,7 @@ import { Migration20261205160000_check_claimed_by as M10 } from './Migration2026
 import { Migration20261205170000_alerting as M11 } from './Migration20261205170000_alerting.ts';
 import { Migration20261206091742_host_samples as MHostSamples } from './Migration20261206091742_host_samples.ts';
 import { Migration20261206100000_incident_service_names as M12 } from './Migration20261206100000_incident_service_names.ts';
+import { Migration20261206120000_update_runs as MUpdateRuns } from './Migration20261206120000_update_runs.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205170000_alerting', class: M11 },
   { name: 'Migration20261206091742_host_samples', class: MHostSamples },
   { name: 'Migration20261206100000_incident_service_names', class: M12 },
+  { name: 'Migration20261206120000_update_runs', class: MUpdateRuns },
 ];

@@ -87,6 +87,14 @@ export interface RuntimeChangedEvent {
   at: string;
 }
 
+/** An update run's new output lines and, when `stepsChanged`, a new state of its steps (subscribers re-read the run). */
+export interface UpdateProgressEvent {
+  runId: number;
+  state: 'running' | 'succeeded' | 'failed' | 'abandoned';
+  stepsChanged: boolean;
+  lines: { seq: number; step: string; at: string; line: string }[];
+}
+
 /** The event-bus checker's probe: it must come back. */
 export interface ProbeEvent {
   id: string;
@@ -102,6 +110,7 @@ export const Channels = {
   probe: 'event-bus.probe',
   alertChanged: 'alerting.incident',
   runtimeChanged: 'runtime.changed',
+  updateProgress: 'update.progress',
 } as const;
 
 /** Each channel's payload. */
@@ -114,6 +123,7 @@ export interface ChannelPayloads {
   [Channels.probe]: ProbeEvent;
   [Channels.alertChanged]: AlertChangedEvent;
   [Channels.runtimeChanged]: RuntimeChangedEvent;
+  [Channels.updateProgress]: UpdateProgressEvent;
 }
 
 export type ChannelName = keyof ChannelPayloads;
@@ -165,5 +175,11 @@ export const payloadShapes: PayloadShapes<ChannelPayloads> = {
     lastError: nullable(string),
     nextRestartAt: nullable(instant),
     at: instant,
+  }),
+  [Channels.updateProgress]: object<UpdateProgressEvent>({
+    runId: integer,
+    state: oneOf('running', 'succeeded', 'failed', 'abandoned'),
+    stepsChanged: boolean,
+    lines: arrayOf(object<UpdateProgressEvent['lines'][number]>({ seq: integer, step: string, at: instant, line: string })),
   }),
 };

@@ -61,7 +61,8 @@ const IN_SCOPE = (table: string, n: number) => `($${n}::text[] is null or ${tabl
 
 /**
  * Up to `limit` of the oldest queued runs of these types (in the caller's workspaces), leased to
- * `worker`, oldest first; none when the queue is empty. The worker is recorded as seen.
+ * `worker`, oldest first; none when the queue is empty, or while an update drains (it holds new runs
+ * back until it ends or its lease runs out). The worker is recorded as seen.
  */
 export async function claimRuns(
   sql: SqlClient,
@@ -79,6 +80,8 @@ export async function claimRuns(
   const { rows } = await sql.query(
     `with next as (select id, created_at from operation_runs
                     where status = 'queued' and type = any($1::text[]) and ${IN_SCOPE('operation_runs', 7)}
+                      -- an update that drains (server/updates/) holds new runs back while its lease is valid
+                      and not exists (select 1 from update_runs u where u.state = 'running' and u.drain and u.lease_expires_at > $6)
                     order by created_at, id limit $2 for update skip locked),
           numbered as (select id, row_number() over (order by created_at, id) as n from next),
           tokens as (select * from unnest($3::text[]) with ordinality as t(hash, n)),

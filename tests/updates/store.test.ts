@@ -1,0 +1,91 @@
+/**
+ * The update runs' records on a real database: one running run at a time (the second is refused
+ * naming the first), a crashed updater's run (lease expired) closed as abandoned by the next, a lost
+ * lease not renewed, output lines numbered in order and capped, steps not reached marked skipped
+ * when a run fails, and a drain holding new operation runs back only while its lease is valid.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gqlOk } from '../support/graphql.ts';
+import { makeReady, token, SUBMIT, CLAIM } from '../operations/support.ts';
+import { abandonExpired, appendLines, createRun, finishRun, getRun, MAX_LINES_PER_RUN, renewLease, runLines, updateStep, type NewRun } from '../../server/updates/store.ts';
+
+let ts: TestServer;
+const input = (over: Partial<NewRun> = {}): NewRun => ({
+  fromCommit: 'a'.repeat(40),
+  fromVersion: '0.1.0',
+  toCommit: 'b'.repeat(40),
+  toVersion: '0.2.0',
+  remote: 'origin',
+  branch: 'main',
+  drain: false,
+  requestedBy: 'admin@example.com',
+  replica: 'test:1',
+  leaseMs: 30_000,
+  now: new Date(),
+  ...over,
+});
+
+beforeAll(async () => {
+  ts = await startTestServer({ runScheduler: false });
+});
+afterAll(() => ts?.close());
+
+describe('update runs', () => {
+  it('lets one run at a time, refusing the second with the first named; a finished run frees the way', async () => {
+    const { sql, pubsub } = ts.server.app;
+    const first = await createRun(sql, pubsub, input());
+    await expect(createRun(sql, pubsub, input())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`#${first.id}, to 0.2.0, started by admin@example.com`) });
+    const failed = await finishRun(sql, pubsub, first.id, { state: 'failed', failedStep: 'install', error: 'npm ci exited with code 1' }, new Date());
+    expect(failed.steps.filter((s) => s.state === 'skipped').map((s) => s.name)).toEqual(['drain', 'fetch', 'prepare', 'install', 'build', 'migrate', 'start', 'ready', 'switch', 'stop-old']);
+    const second = await createRun(sql, pubsub, input());
+    await finishRun(sql, pubsub, second.id, { state: 'succeeded' }, new Date());
+  });
+
+  it('closes a run whose lease ran out as abandoned (its updater crashed), on the step it was at, and lets the next start', async () => {
+    const { sql, pubsub } = ts.server.app;
+    const crashed = await createRun(sql, pubsub, input({ now: new Date(Date.now() - 120_000) }));
+    await updateStep(sql, pubsub, crashed.id, 'build', { state: 'running', startedAt: new Date().toISOString() });
+    // Its lease (30 s from two minutes ago) has run out: the next update is not held back.
+    const next = await createRun(sql, pubsub, input());
+    const closed = (await getRun(sql, crashed.id))!;
+    expect(closed).toMatchObject({ state: 'abandoned', failedStep: 'build', error: expect.stringMatching(/lease ran out/) });
+    expect(closed.steps.find((s) => s.name === 'build')).toMatchObject({ state: 'failed' });
+    // The crashed updater, were it to wake, cannot renew or finish it.
+    expect(await renewLease(sql, crashed.id, new Date(Date.now() + 30_000))).toBe(false);
+    await expect(finishRun(sql, pubsub, crashed.id, { state: 'succeeded' }, new Date())).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await abandonExpired(sql, pubsub, new Date())).toEqual([]);
+    expect(await renewLease(sql, next.id, new Date(Date.now() + 30_000))).toBe(true);
+    await finishRun(sql, pubsub, next.id, { state: 'succeeded' }, new Date());
+  });
+
+  it('numbers output lines in order, cuts long ones, and keeps at most MAX_LINES_PER_RUN, saying so once', async () => {
+    const { sql, pubsub } = ts.server.app;
+    const run = await createRun(sql, pubsub, input());
+    const at = new Date();
+    await appendLines(sql, pubsub, run.id, 'running', [{ step: 'install', at, line: 'added 514 packages' }, { step: 'install', at, line: 'x'.repeat(5000) }]);
+    const first = await runLines(sql, run.id, 0, 10);
+    expect(first.map((l) => l.seq)).toEqual([1, 2]);
+    expect(first[1].line.length).toBe(2000);
+    await appendLines(sql, pubsub, run.id, 'running', Array.from({ length: MAX_LINES_PER_RUN + 10 }, (_, i) => ({ step: 'build', at, line: `line ${i}` })));
+    await appendLines(sql, pubsub, run.id, 'running', [{ step: 'build', at, line: 'one more' }]);
+    const all = await runLines(sql, run.id, 0, MAX_LINES_PER_RUN + 100);
+    expect(all).toHaveLength(MAX_LINES_PER_RUN + 1);
+    expect(all.at(-1)!.line).toMatch(/later output not kept/);
+    await finishRun(sql, pubsub, run.id, { state: 'succeeded' }, new Date());
+  });
+
+  it('holds new operation runs back while a draining update’s lease is valid, and not after it ran out', async () => {
+    const { sql, pubsub } = ts.server.app;
+    await makeReady(ts, 'drain-worker', ['drain.job']);
+    const op = { token: await token(ts, 'OPERATOR') };
+    await gqlOk(ts, SUBMIT, { type: 'drain.job', workspace: 'acme', input: {} }, op);
+    const claim = async () => (await gqlOk<{ claimRun: { run: { id: string } } | null }>(ts, CLAIM, { worker: 'drain-worker', types: ['drain.job'], lease: 60 }, op)).claimRun;
+    const draining = await createRun(sql, pubsub, input({ drain: true }));
+    expect(await claim()).toBeNull();
+    // Its updater is gone: the lease runs out, and the hold with it.
+    await sql.query(`update update_runs set lease_expires_at = now() - interval '1 second' where id = $1`, [draining.id]);
+    expect(await claim()).not.toBeNull();
+    await abandonExpired(sql, pubsub, new Date());
+  });
+});
