@@ -19,4 +19,5 @@ import './run-events.ts';
 import './checklist.ts';
 import './alerting.ts';
 import './runtimes.ts';
+import './lookout-restart.ts';
 import './actions.ts';

@@ -14,6 +14,7 @@ import type { Alerting } from './alerting/alerting.ts';
 import type { Runtimes } from './runtimes/runtimes.ts';
 import type { ServiceActions } from './actions/actions.ts';
 import type { HostMetrics } from './system/host-metrics.ts';
+import type { Supervisor } from './supervisor/link.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -49,6 +50,8 @@ export interface App {
   logger: Logger;
   startedAt: Date;
   version: string;
+  /** The link to Lookout's primary: replaces this worker (restart, update); unavailable without the supervisor. */
+  supervisor: Supervisor;
 }
 
 export interface RequestContext {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
 import { projectRoot, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -17,6 +17,7 @@ import { scheduleJobs } from './jobs.ts';
 import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
 import { connectionDrain } from './http/connection-drain.ts';
+import { supervisorLink, type Supervisor } from './supervisor/link.ts';
 import { createPubSub } from './events/pubsub.ts';
 import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
@@ -35,6 +36,19 @@ export interface StartOptions {
   logger?: Logger;
   /** Run the check scheduler and periodic jobs (default true; tests may drive checks by hand). */
   runScheduler?: boolean;
+  /** The link to Lookout's primary (default: this process's, unavailable outside a supervised worker). */
+  supervisor?: Supervisor;
+  /** Called once everything is started but the listener: listening waits for it (a replacement worker waits for the primary's word). */
+  holdListen?: () => Promise<void>;
+}
+
+export interface CloseOptions {
+  /**
+   * A handover to a new worker that already listens: stop accepting without cutting an idle
+   * keep-alive connection (a request may be on its way on it), answer the rest with
+   * `Connection: close`, and close WebSockets with 1012 so clients reconnect (to the new worker).
+   */
+  handover?: boolean;
 }
 
 export interface LookoutServer {
@@ -46,7 +60,7 @@ export interface LookoutServer {
   /** The one-time setup link, while no user exists. */
   setupUrl: string | null;
   /** Stops accepting, lets in-flight requests finish, completes subscriptions, closes the database. */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 function displayHost(host: string): string {
@@ -99,7 +113,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const runtimes = new Runtimes({ pubsub, clock, logger, configFile });
   // After runtimes: its switch runs after theirs, so the runtimes its services name are known by then.
   const actions = new ServiceActions({ runtimes, logger, configFile });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '' };
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '', supervisor: options.supervisor ?? supervisorLink() };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
@@ -116,6 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const { server, ws } = createHttpServer(app, schema, origins, metrics);
     server.keepAliveTimeout = 5000;
     const drain = connectionDrain(server);
+    if (options.holdListen) await options.holdListen();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -134,19 +149,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const stopAuthJobs = (options.runScheduler ?? true) ? scheduleJobs(db.sql, 'auth', { 'session-purge': () => purgeExpiredSessions(app.orm.em.fork(), clock) }, { clock, logger }) : async () => {};
 
     let closing: Promise<void> | undefined;
-    const close = () =>
+    const close = ({ handover = false }: CloseOptions = {}) =>
       (closing ??= (async () => {
         await stopAuthJobs();
-        logger.info('shutting down: finishing in-flight requests');
+        logger.info(handover ? 'handing over: finishing in-flight requests, letting keep-alive connections go' : 'shutting down: finishing in-flight requests');
         // Stops listening; resolves once every connection is gone (each as soon as it is answered).
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        drain.start();
+        // A handover stops listening only (http's close would also cut the idle connections).
+        const stopped = new Promise<void>((resolve) => (handover ? net.Server.prototype.close : server.close).call(server, () => resolve()));
+        if (handover) drain.handover();
+        else drain.start();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         // Each step runs whatever the one before did: a failure must not leave the embedded
         // PostgreSQL running after the process has gone.
         const steps: [string, () => Promise<void>][] = [
           // Subscriptions complete, WebSocket operations in progress finish, sockets close (1001).
-          ['the WebSocket endpoint', () => ws.close()],
+          ['the WebSocket endpoint', () => ws.close(handover ? { restart: true } : undefined)],
           ['the HTTP server', () => stopped.finally(() => clearTimeout(force))],
           ['the config file watch', () => configFile.close()],
           ['operations', () => operations.stop()],

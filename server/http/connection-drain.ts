@@ -10,6 +10,12 @@ import type { Socket } from 'node:net';
 export interface ConnectionDrain {
   /** From now on: connections with no request being answered close at once, the others once answered. */
   start(): void;
+  /**
+   * A handover to a new worker (the listener is closed by the caller): every further response says
+   * `Connection: close`, but an idle keep-alive connection is left for its client to close — cutting
+   * it could meet a request already on its way (ECONNRESET). They go by the keep-alive timeout.
+   */
+  handover(): void;
 }
 
 export function connectionDrain(server: http.Server): ConnectionDrain {
@@ -18,6 +24,7 @@ export function connectionDrain(server: http.Server): ConnectionDrain {
   const answering = new Map<Socket, number>();
   const upgraded = new WeakSet<Socket>();
   let draining = false;
+  let handingOver = false;
 
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -30,7 +37,7 @@ export function connectionDrain(server: http.Server): ConnectionDrain {
   const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
     answering.set(socket, (answering.get(socket) ?? 0) + 1);
-    if (draining) res.shouldKeepAlive = false;
+    if (draining || handingOver) res.shouldKeepAlive = false;
     res.once('close', () => {
       const left = (answering.get(socket) ?? 1) - 1;
       if (left > 0) answering.set(socket, left);
@@ -46,6 +53,9 @@ export function connectionDrain(server: http.Server): ConnectionDrain {
     start() {
       draining = true;
       for (const socket of sockets) if (!answering.has(socket) && !upgraded.has(socket)) socket.destroy();
+    },
+    handover() {
+      handingOver = true;
     },
   };
 }

@@ -24,9 +24,10 @@ export interface WebSocketEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /**
    * Stops accepting sockets, ends every running subscription with a `complete` message, lets
-   * operations in progress finish (for a few seconds at most), then closes each socket with 1001.
+   * operations in progress finish (for a few seconds at most), then closes each socket with 1001,
+   * or with 1012 (service restart) when `restart`: another worker serves, clients reconnect at once.
    */
-  close(): Promise<void>;
+  close(options?: { restart?: boolean }): Promise<void>;
 }
 
 export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrigins: string[], logger: Logger): WebSocketEndpoint {
@@ -86,11 +87,11 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
       }
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
-    async close() {
+    async close({ restart = false } = {}) {
       accepting = false;
       for (const socket of refused) socket.destroy();
       await watch.close();
-      await Promise.all([...connections].map((c) => c.shutdown()));
+      await Promise.all([...connections].map((c) => c.shutdown({ restart })));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -59,6 +59,17 @@ export interface ConnectionServices {
   operations: WeakMap<object, Operation>;
 }
 
+/** Whether `data` is a `complete` message for one of `ids` (only parsed when it can be one: they are short). */
+function isCompleteOf(data: string, ids: Set<string>): boolean {
+  if (data.length > 512 || !data.includes('"complete"')) return false;
+  try {
+    const message = JSON.parse(data) as { type?: unknown; id?: unknown };
+    return message.type === 'complete' && typeof message.id === 'string' && ids.has(message.id);
+  } catch {
+    return false;
+  }
+}
+
 export class Connection implements WatchedSocket {
   credentials: Credentials = { transport: 'ws' };
   actor: Actor | null = null;
@@ -73,6 +84,8 @@ export class Connection implements WatchedSocket {
   /** Running subscriptions, how each started, and what ends the pub/sub subscriptions of its current source. */
   readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; ended: AbortController }>();
   readonly #inHand = new Set<Promise<void>>();
+  /** At a restart: the subscriptions whose `complete` is not sent (the client resubscribes them). */
+  #restarting: Set<string> | null = null;
   readonly #keepAlive: NodeJS.Timeout;
   #awaitingPong = false;
   readonly #socket: WebSocket;
@@ -165,7 +178,10 @@ export class Connection implements WatchedSocket {
       this.#operations.delete(id);
     });
     this.#live.set(live, { args, subscribe, ended });
-    if (this.#closing) void live.return();
+    if (this.#closing) {
+      this.#restarting?.add(id);
+      void live.return();
+    }
     return live;
   }
 
@@ -209,6 +225,7 @@ export class Connection implements WatchedSocket {
   send(data: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.#socket.readyState !== this.#socket.OPEN) return resolve();
+      if (this.#restarting?.size && isCompleteOf(data, this.#restarting)) return resolve();
       this.#socket.send(data, (err) => (err ? reject(err) : resolve()));
     });
   }
@@ -269,14 +286,21 @@ export class Connection implements WatchedSocket {
     for (const live of this.#live.keys()) void live.return();
   }
 
-  /** Server shutdown: subscriptions complete, operations in progress finish, then close 1001. */
-  async shutdown(): Promise<void> {
+  /**
+   * Server shutdown: subscriptions complete, operations in progress finish, then close 1001. At a
+   * `restart` (another worker serves) the subscriptions end without their `complete` — a client
+   * resubscribes what was not completed — and the socket closes with 1012 (service restart), which
+   * graphql-ws clients retry: they reconnect to the new worker.
+   */
+  async shutdown({ restart = false } = {}): Promise<void> {
     this.#closing = true;
+    if (restart) this.#restarting = new Set([...this.#live.values()].map(({ args }) => this.#services.operations.get(args.contextValue as object)?.id).filter((id) => id !== undefined));
     for (const live of this.#live.keys()) void live.return();
     await within(SHUTDOWN_GRACE_MS, Promise.allSettled(this.#inHand));
     if (this.#socket.readyState === this.#socket.CLOSED) return;
     const gone = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
-    this.#socket.close(1001, 'Server shutting down');
+    if (restart) this.#socket.close(1012, 'Service restart');
+    else this.#socket.close(1001, 'Server shutting down');
     if (!(await within(CLOSE_HANDSHAKE_MS, gone))) this.#socket.terminate();
   }
 
