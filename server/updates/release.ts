@@ -87,6 +87,9 @@ export async function installDependencies(
   const target = path.join(releaseRoot, 'node_modules');
   const running = path.join(currentRoot, 'node_modules');
   if (!existsSync(releaseRoot)) throw new StepFailed(`cannot install dependencies: the release directory ${releaseRoot} does not exist`);
+  if (existsSync(currentRoot) && samePath(realpathSync(currentRoot), realpathSync(releaseRoot))) {
+    throw new StepFailed(`cannot install dependencies: the release directory ${releaseRoot} is the running version's`);
+  }
   await fs.rm(target, { recursive: true, force: true });
   if (sameLockFile(currentRoot, releaseRoot) && existsSync(running)) {
     out.line(`package-lock.json is unchanged: linking node_modules from the running version (${running})`);

@@ -162,6 +162,15 @@ describe('installDependencies', () => {
   });
 });
 
+describe('installDependencies into the running directory', () => {
+  it('refuses, leaving the running node_modules alone', async () => {
+    mkdirSync(path.join(repos.running, 'node_modules', 'kept'), { recursive: true });
+    const error = await failure(installDependencies(repos.running, repos.running, collectingOutput()));
+    expect(error.message).toContain("is the running version's");
+    expect(existsSync(path.join(repos.running, 'node_modules', 'kept'))).toBe(true);
+  });
+});
+
 describe('buildDashboard', () => {
   it('fails clearly when the release has no vite', async () => {
     const root = fakeRelease('');
