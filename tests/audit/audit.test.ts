@@ -109,6 +109,11 @@ describe('audit log', () => {
       const r = await gql(ts, 'mutation { restartService(name: "lookout", confirm: true) { ok } }', {}, admin());
       expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }],
+    // This server runs in-process, without Lookout's supervisor: the refusal is audited too (tests/supervisor/ restarts for real).
+    ['restartLookout', async () => {
+      const r = await gql(ts, 'mutation { restartLookout(confirm: true) { ok } }', {}, admin());
+      expect(r.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    }],
     ['acknowledgeAlert', async () => {
       const { rows } = await ts.server.app.sql.query<{ id: number }>(
         `insert into alert_incidents (service_id, service_name, display_name, state, severity, status, reason, started_at, opened_at)
