@@ -21,3 +21,4 @@ import './alerting.ts';
 import './runtimes.ts';
 import './lookout-restart.ts';
 import './actions.ts';
+import './updates.ts';

@@ -15,6 +15,7 @@ import type { Runtimes } from './runtimes/runtimes.ts';
 import type { ServiceActions } from './actions/actions.ts';
 import type { HostMetrics } from './system/host-metrics.ts';
 import type { Supervisor } from './supervisor/link.ts';
+import type { Updater } from './updates/updater.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -52,6 +53,8 @@ export interface App {
   version: string;
   /** The link to Lookout's primary: replaces this worker (restart, update); unavailable without the supervisor. */
   supervisor: Supervisor;
+  /** Updates from git: check, execute, the runs (server/updates/updater.ts). */
+  updater: Updater;
 }
 
 export interface RequestContext {

@@ -18,6 +18,8 @@ import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
 import { connectionDrain } from './http/connection-drain.ts';
 import { supervisorLink, type Supervisor } from './supervisor/link.ts';
+import { Updater } from './updates/updater.ts';
+import { updateSettings } from './updates/settings.ts';
 import { createPubSub } from './events/pubsub.ts';
 import { ConfigFile } from './config-file.ts';
 import { Monitoring } from './monitoring/monitor.ts';
@@ -113,7 +115,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const runtimes = new Runtimes({ pubsub, clock, logger, configFile });
   // After runtimes: its switch runs after theirs, so the runtimes its services name are known by then.
   const actions = new ServiceActions({ runtimes, logger, configFile });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '', supervisor: options.supervisor ?? supervisorLink() };
+  const supervisor = options.supervisor ?? supervisorLink();
+  // Updates from git: the running code's directory is the supervisor's root (a release worktree after an update).
+  const updater = new Updater({ sql: db.sql, pubsub, clock, logger, supervisor, root: supervisor.root, settings: updateSettings(config.dataDir), databaseUrl: () => config.databaseUrl ?? db.url });
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '', supervisor, updater };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
@@ -166,6 +171,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           ['the WebSocket endpoint', () => ws.close(handover ? { restart: true } : undefined)],
           ['the HTTP server', () => stopped.finally(() => clearTimeout(force))],
           ['the config file watch', () => configFile.close()],
+          // An update still under way here stops where it is and rolls back (a finished one has handed over already).
+          ['updates', () => updater.stop()],
           ['operations', () => operations.stop()],
           ['monitoring', () => monitoring.stop()],
           ['alerting', () => alerting.stop()],

@@ -24,6 +24,7 @@ const ServicesPage = lazy(() => import('./pages/admin/ServicesPage.tsx').then((m
 const OperationsListPage = lazy(() => import('./pages/operations/OperationsListPage.tsx').then((m) => ({ default: m.OperationsListPage })));
 const OperationDetailPage = lazy(() => import('./pages/operations/OperationDetailPage.tsx').then((m) => ({ default: m.OperationDetailPage })));
 const SystemPage = lazy(() => import('./pages/SystemPage.tsx').then((m) => ({ default: m.SystemPage })));
+const UpdatesPage = lazy(() => import('./pages/system/UpdatesPage.tsx').then((m) => ({ default: m.UpdatesPage })));
 const StartupChecklistPage = lazy(() => import('./pages/system/StartupChecklistPage.tsx').then((m) => ({ default: m.StartupChecklistPage })));
 const TokensPage = lazy(() => import('./pages/admin/TokensPage.tsx').then((m) => ({ default: m.TokensPage })));
 const UsersPage = lazy(() => import('./pages/admin/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
@@ -66,6 +67,7 @@ export function App() {
         <Route path="/alerts/:id" component={guarded(Capability.AccessSystemPanel, AlertDetailPage)} />
         <Route path="/system" component={guarded(Capability.AccessSystemPanel, SystemPage)} />
         <Route path="/system/startup" component={guarded(Capability.AccessSystemPanel, StartupChecklistPage)} />
+        <Route path="/system/updates" component={guarded(Capability.SystemAdmin, UpdatesPage)} />
         <Route path="/admin" component={() => <Navigate href="/admin/tokens" />} />
         <Route path="/admin/tokens" component={guarded(Capability.SystemAdmin, TokensPage)} />
         <Route path="/admin/users" component={guarded(Capability.SystemAdmin, UsersPage)} />

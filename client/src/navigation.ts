@@ -86,6 +86,7 @@ export const OPS_TABS = [
 export const SYSTEM_TABS = [
   { label: 'System', href: '/system', testid: 'system-tab-overview' },
   { label: 'Startup checklist', href: '/system/startup', testid: 'system-tab-startup' },
+  { label: 'Updates', href: '/system/updates', testid: 'system-tab-updates', capability: Capability.SystemAdmin },
 ] as const;
 
 /** The Alerts area's tabs; both need platform.access_system_panel (acting on them needs more). */

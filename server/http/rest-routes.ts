@@ -63,6 +63,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', path: '/api/system/status', field: 'Query.systemStatus', summary: 'Runtime status matrix, services and Lookout’s metadata (ticket 005).' },
   { method: 'POST', path: '/api/system/restart', field: 'Mutation.restartRuntime', summary: 'Restart a runtime (body: {"name": "...", "confirm": true}; ticket 005).' },
   { method: 'GET', path: '/api/system/health', field: 'Query.systemHealth', summary: 'Host metrics: CPU, memory, disk, queue, uptime (feature 208).' },
+  { method: 'GET', path: '/api/system/update/check', field: 'Query.updateCheck', summary: 'Current and latest version, updateAvailable and the changelog (feature 208).' },
+  { method: 'POST', path: '/api/system/update/execute', field: 'Mutation.executeUpdate', summary: 'Start updating to the latest version (body: {"confirm": true, "drain": false}; feature 208). Follow it with updateProgress or GET the run through GraphQL.' },
 ];
 
 /** The path's parameters, in order (`/admin/health/:name/logs` → ['name']). */

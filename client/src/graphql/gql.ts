@@ -86,6 +86,13 @@ type Documents = {
     "\n  subscription StartupChecklistUpdated {\n    startupChecklistUpdated {\n      ...ChecklistFields\n    }\n  }\n": typeof types.StartupChecklistUpdatedDocument,
     "\n  mutation OverrideStartupCheck($name: String!, $reason: String!) {\n    overrideStartupCheck(name: $name, reason: $reason) {\n      ...ChecklistFields\n    }\n  }\n": typeof types.OverrideStartupCheckDocument,
     "\n  mutation RerunStartupChecklist {\n    rerunStartupChecklist {\n      ...ChecklistFields\n    }\n  }\n": typeof types.RerunStartupChecklistDocument,
+    "\n  fragment UpdateRunFields on UpdateRun {\n    id\n    state\n    fromVersion\n    fromCommit\n    toVersion\n    toCommit\n    remote\n    branch\n    drain\n    requestedBy\n    replica\n    startedAt\n    finishedAt\n    failedStep\n    error\n    appliedMigrations\n    steps {\n      name\n      label\n      state\n      startedAt\n      finishedAt\n      detail\n    }\n  }\n": typeof types.UpdateRunFieldsFragmentDoc,
+    "\n  fragment UpdateCheckFields on UpdateCheck {\n    currentVersion\n    currentCommit\n    latestVersion\n    latestCommit\n    updateAvailable\n    changelogTruncated\n    remote\n    remoteUrl\n    branch\n    checkedAt\n    canUpdate\n    activeRuns\n    commits {\n      commit\n      subject\n      author\n      at\n    }\n  }\n": typeof types.UpdateCheckFieldsFragmentDoc,
+    "\n  query UpdateCheck {\n    updateCheck {\n      ...UpdateCheckFields\n    }\n  }\n": typeof types.UpdateCheckDocument,
+    "\n  query UpdateRuns {\n    updateRuns(first: 20) {\n      ...UpdateRunFields\n    }\n  }\n": typeof types.UpdateRunsDocument,
+    "\n  query UpdateRun($id: Int!) {\n    updateRun(id: $id) {\n      ...UpdateRunFields\n      lines(first: 1000) {\n        seq\n        step\n        line\n      }\n    }\n  }\n": typeof types.UpdateRunDocument,
+    "\n  subscription UpdateProgress($runId: Int) {\n    updateProgress(runId: $runId) {\n      run {\n        ...UpdateRunFields\n      }\n      lines {\n        seq\n        step\n        line\n      }\n    }\n  }\n": typeof types.UpdateProgressDocument,
+    "\n  mutation ExecuteUpdate($drain: Boolean!) {\n    executeUpdate(confirm: true, drain: $drain) {\n      success\n      message\n      run {\n        ...UpdateRunFields\n      }\n    }\n  }\n": typeof types.ExecuteUpdateDocument,
     "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n": typeof types.AlertDetailDocument,
     "\n  query AlertServices {\n    services {\n      name\n      displayName\n    }\n  }\n": typeof types.AlertServicesDocument,
     "\n  query MaintenanceWindows {\n    maintenanceWindows(includeEnded: true) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services {\n      name\n      displayName\n    }\n  }\n": typeof types.MaintenanceWindowsDocument,
@@ -179,6 +186,13 @@ const documents: Documents = {
     "\n  subscription StartupChecklistUpdated {\n    startupChecklistUpdated {\n      ...ChecklistFields\n    }\n  }\n": types.StartupChecklistUpdatedDocument,
     "\n  mutation OverrideStartupCheck($name: String!, $reason: String!) {\n    overrideStartupCheck(name: $name, reason: $reason) {\n      ...ChecklistFields\n    }\n  }\n": types.OverrideStartupCheckDocument,
     "\n  mutation RerunStartupChecklist {\n    rerunStartupChecklist {\n      ...ChecklistFields\n    }\n  }\n": types.RerunStartupChecklistDocument,
+    "\n  fragment UpdateRunFields on UpdateRun {\n    id\n    state\n    fromVersion\n    fromCommit\n    toVersion\n    toCommit\n    remote\n    branch\n    drain\n    requestedBy\n    replica\n    startedAt\n    finishedAt\n    failedStep\n    error\n    appliedMigrations\n    steps {\n      name\n      label\n      state\n      startedAt\n      finishedAt\n      detail\n    }\n  }\n": types.UpdateRunFieldsFragmentDoc,
+    "\n  fragment UpdateCheckFields on UpdateCheck {\n    currentVersion\n    currentCommit\n    latestVersion\n    latestCommit\n    updateAvailable\n    changelogTruncated\n    remote\n    remoteUrl\n    branch\n    checkedAt\n    canUpdate\n    activeRuns\n    commits {\n      commit\n      subject\n      author\n      at\n    }\n  }\n": types.UpdateCheckFieldsFragmentDoc,
+    "\n  query UpdateCheck {\n    updateCheck {\n      ...UpdateCheckFields\n    }\n  }\n": types.UpdateCheckDocument,
+    "\n  query UpdateRuns {\n    updateRuns(first: 20) {\n      ...UpdateRunFields\n    }\n  }\n": types.UpdateRunsDocument,
+    "\n  query UpdateRun($id: Int!) {\n    updateRun(id: $id) {\n      ...UpdateRunFields\n      lines(first: 1000) {\n        seq\n        step\n        line\n      }\n    }\n  }\n": types.UpdateRunDocument,
+    "\n  subscription UpdateProgress($runId: Int) {\n    updateProgress(runId: $runId) {\n      run {\n        ...UpdateRunFields\n      }\n      lines {\n        seq\n        step\n        line\n      }\n    }\n  }\n": types.UpdateProgressDocument,
+    "\n  mutation ExecuteUpdate($drain: Boolean!) {\n    executeUpdate(confirm: true, drain: $drain) {\n      success\n      message\n      run {\n        ...UpdateRunFields\n      }\n    }\n  }\n": types.ExecuteUpdateDocument,
     "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n": types.AlertDetailDocument,
     "\n  query AlertServices {\n    services {\n      name\n      displayName\n    }\n  }\n": types.AlertServicesDocument,
     "\n  query MaintenanceWindows {\n    maintenanceWindows(includeEnded: true) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services {\n      name\n      displayName\n    }\n  }\n": types.MaintenanceWindowsDocument,
@@ -502,6 +516,34 @@ export function graphql(source: "\n  mutation OverrideStartupCheck($name: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RerunStartupChecklist {\n    rerunStartupChecklist {\n      ...ChecklistFields\n    }\n  }\n"): (typeof documents)["\n  mutation RerunStartupChecklist {\n    rerunStartupChecklist {\n      ...ChecklistFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UpdateRunFields on UpdateRun {\n    id\n    state\n    fromVersion\n    fromCommit\n    toVersion\n    toCommit\n    remote\n    branch\n    drain\n    requestedBy\n    replica\n    startedAt\n    finishedAt\n    failedStep\n    error\n    appliedMigrations\n    steps {\n      name\n      label\n      state\n      startedAt\n      finishedAt\n      detail\n    }\n  }\n"): (typeof documents)["\n  fragment UpdateRunFields on UpdateRun {\n    id\n    state\n    fromVersion\n    fromCommit\n    toVersion\n    toCommit\n    remote\n    branch\n    drain\n    requestedBy\n    replica\n    startedAt\n    finishedAt\n    failedStep\n    error\n    appliedMigrations\n    steps {\n      name\n      label\n      state\n      startedAt\n      finishedAt\n      detail\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UpdateCheckFields on UpdateCheck {\n    currentVersion\n    currentCommit\n    latestVersion\n    latestCommit\n    updateAvailable\n    changelogTruncated\n    remote\n    remoteUrl\n    branch\n    checkedAt\n    canUpdate\n    activeRuns\n    commits {\n      commit\n      subject\n      author\n      at\n    }\n  }\n"): (typeof documents)["\n  fragment UpdateCheckFields on UpdateCheck {\n    currentVersion\n    currentCommit\n    latestVersion\n    latestCommit\n    updateAvailable\n    changelogTruncated\n    remote\n    remoteUrl\n    branch\n    checkedAt\n    canUpdate\n    activeRuns\n    commits {\n      commit\n      subject\n      author\n      at\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UpdateCheck {\n    updateCheck {\n      ...UpdateCheckFields\n    }\n  }\n"): (typeof documents)["\n  query UpdateCheck {\n    updateCheck {\n      ...UpdateCheckFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UpdateRuns {\n    updateRuns(first: 20) {\n      ...UpdateRunFields\n    }\n  }\n"): (typeof documents)["\n  query UpdateRuns {\n    updateRuns(first: 20) {\n      ...UpdateRunFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UpdateRun($id: Int!) {\n    updateRun(id: $id) {\n      ...UpdateRunFields\n      lines(first: 1000) {\n        seq\n        step\n        line\n      }\n    }\n  }\n"): (typeof documents)["\n  query UpdateRun($id: Int!) {\n    updateRun(id: $id) {\n      ...UpdateRunFields\n      lines(first: 1000) {\n        seq\n        step\n        line\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription UpdateProgress($runId: Int) {\n    updateProgress(runId: $runId) {\n      run {\n        ...UpdateRunFields\n      }\n      lines {\n        seq\n        step\n        line\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription UpdateProgress($runId: Int) {\n    updateProgress(runId: $runId) {\n      run {\n        ...UpdateRunFields\n      }\n      lines {\n        seq\n        step\n        line\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ExecuteUpdate($drain: Boolean!) {\n    executeUpdate(confirm: true, drain: $drain) {\n      success\n      message\n      run {\n        ...UpdateRunFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ExecuteUpdate($drain: Boolean!) {\n    executeUpdate(confirm: true, drain: $drain) {\n      success\n      message\n      run {\n        ...UpdateRunFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
