@@ -182,7 +182,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           ['pub/sub', () => pubsub.close()],
           ['the database', () => db.close()],
         ];
-        for (const [what, step] of steps) await step().catch((err: unknown) => logger.error({ err }, `could not stop ${what}`));
+        // At a handover the periodic work stops first: the new worker does it from now on, and a
+        // status change this one found later would reach only its own subscribers, who are leaving.
+        const work = new Set(['operations', 'monitoring', 'alerting', 'host metrics']);
+        const order = handover ? [...steps.filter(([what]) => work.has(what)), ...steps.filter(([what]) => !work.has(what))] : steps;
+        for (const [what, step] of order) await step().catch((err: unknown) => logger.error({ err }, `could not stop ${what}`));
         logger.info('stopped');
       })());
 

@@ -162,7 +162,9 @@ describe('lookout serve under its supervisor', () => {
       failing = false;
       await until(async () => (await stored()).length >= 5 && lastStatus(await stored()) === 'HEALTHY', 'flapper recovers again (stored)', 20_000, 100);
       const all = await stored();
-      await until(() => received.size >= all.length, `the subscriber has every stored transition (${all.length})`, 20_000);
+      await until(() => received.size >= all.length, `the subscriber has every stored transition (${all.length})`, 20_000).catch((error: Error) => {
+        throw new Error(`${error.message}: stored ${JSON.stringify(all)}, received ${JSON.stringify([...received.values()])}, errors ${JSON.stringify(errors)}, closes ${closeCodes}, connections ${connections}`);
+      });
 
       expect(errors).toEqual([]);
       expect(closeCodes).toContain(1012);
