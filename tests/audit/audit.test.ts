@@ -114,6 +114,11 @@ describe('audit log', () => {
       const r = await gql(ts, 'mutation { restartLookout(confirm: true) { ok } }', {}, admin());
       expect(r.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     }],
+    // Without the supervisor an update is refused before anything runs: audited too (tests/updates/update-e2e.test.ts updates for real).
+    ['executeUpdate', async () => {
+      const r = await gql(ts, 'mutation { executeUpdate(confirm: true) { success } }', {}, admin());
+      expect(r.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    }],
     ['acknowledgeAlert', async () => {
       const { rows } = await ts.server.app.sql.query<{ id: number }>(
         `insert into alert_incidents (service_id, service_name, display_name, state, severity, status, reason, started_at, opened_at)

@@ -270,7 +270,7 @@ describe('REST paths', () => {
   });
 
   it('answers an unknown REST path 404 and a wrong method 405 with Allow, in JSON', async () => {
-    for (const target of ['/api/nothing', '/admin/health/web/nothing', '/api/system/update/check']) {
+    for (const target of ['/api/nothing', '/admin/health/web/nothing', '/api/system/update/nothing']) {
       const answer = await rest('GET', target, admin());
       expect({ target, status: answer.status, code: answer.body.errors?.[0]?.extensions.code }).toEqual({ target, status: 404, code: 'NOT_FOUND' });
     }

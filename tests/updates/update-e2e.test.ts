@@ -27,6 +27,7 @@ import { gql, gqlOk } from '../support/graphql.ts';
 import { until } from '../support/signals.ts';
 import { freePort } from '../runtimes/support/fixtures.ts';
 import { makeReady, token, SUBMIT, CLAIM, COMPLETE } from '../operations/support.ts';
+import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
 
 const run = promisify(execFile);
 const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.name=Lookout Test', '-c', 'user.email=test@example.com', ...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
@@ -174,6 +175,13 @@ describe('updating Lookout from git', () => {
     expect(updateCheck).toEqual({ currentVersion: '0.1.0', updateAvailable: false, changelog: [], canUpdate: true });
     const refused = await execute();
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/up to date/) });
+    // The seed's REST paths answer the same, from the same schema.
+    const check = await fetch(`${ts.url}/api/system/update/check`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(check.status).toBe(200);
+    expect(await check.json()).toMatchObject({ currentVersion: '0.1.0', updateAvailable: false, changelog: [] });
+    const executed = await fetch(`${ts.url}/api/system/update/execute`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ confirm: true }) });
+    expect(executed.status).toBe(409);
+    expect(((await executed.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/up to date/);
   });
 
   it('refuses without confirm, and to an operator', async () => {
@@ -307,6 +315,44 @@ describe('updating Lookout from git', () => {
     expect(poller.requests()).toBeGreaterThan(100);
     const { updateCheck } = await gqlOk<{ updateCheck: { currentVersion: string; currentCommit: string; updateAvailable: boolean } }>(ts, '{ updateCheck { currentVersion currentCommit updateAvailable } }', {}, admin());
     expect(updateCheck).toEqual({ currentVersion: '0.2.0', currentCommit: commit, updateAvailable: false });
+  }, WAIT);
+
+  it('updates from the dashboard: check, changelog, a confirmation listing the steps, each step live, the outcome and the history', async () => {
+    await publish('Lookout 0.3.0: from the dashboard', (root) => setVersion(root, '0.3.0'));
+    const person = { email: 'updates.admin@example.com', password: 'a long admin passphrase' };
+    await gqlOk(ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { ...person, role: 'ADMIN' } }, admin());
+    const browser = await launchBrowser();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+      page.setDefaultTimeout(process.env.UPDATE_E2E_DEBUG ? 60_000 : WAIT);
+      await signInPage(page, ts.url, person.email, person.password);
+      await page.goto(`${ts.url}/system/updates`);
+      // Past updates are listed (two failed, one succeeded).
+      await page.getByTestId('update-history-row').nth(2).waitFor();
+      await page.getByTestId('update-check').click();
+      await page.locator('[data-testid="update-available"][data-available="true"]').waitFor();
+      expect(await page.getByTestId('update-changelog').textContent()).toContain('Lookout 0.3.0: from the dashboard');
+      await page.getByTestId('update-execute').click();
+      const dialog = page.getByTestId('update-dialog');
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain('Apply database migrations');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('update-cancel');
+      await page.getByTestId('update-confirm').click();
+      // Live: a step seen running, then the run's outcome once the new version serves the page's socket.
+      await page.locator('[data-testid="update-step"][data-state="RUNNING"]').first().waitFor();
+      await page.locator('[data-testid="update-run"][data-state="SUCCEEDED"]').waitFor();
+      expect(await page.getByTestId('update-output').locator('span').count()).toBeGreaterThan(0);
+      expect(await page.locator('[data-testid="update-step"][data-state="SUCCEEDED"]').count()).toBe(9);
+      await page.locator('[data-testid="update-history-row"][data-state="SUCCEEDED"]').nth(1).waitFor();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'system-updates.png'), fullPage: true });
+    } catch (error) {
+      const [page] = browser.contexts()[0]?.pages() ?? [];
+      await page?.screenshot({ path: path.join(os.tmpdir(), 'lookout-update-e2e-failure.png'), fullPage: true }).catch(() => {});
+      throw error;
+    } finally {
+      await browser.close();
+    }
+    expect(await lookout()).toMatchObject({ version: '0.3.0' });
   }, WAIT);
 });
 

@@ -80,10 +80,10 @@ const UpdateRunsDoc = graphql(`
 `);
 
 const UpdateRunDoc = graphql(`
-  query UpdateRun($id: Int!) {
+  query UpdateRun($id: Int!, $after: Int!) {
     updateRun(id: $id) {
       ...UpdateRunFields
-      lines(first: 1000) {
+      lines(after: $after) {
         seq
         step
         line
@@ -91,6 +91,9 @@ const UpdateRunDoc = graphql(`
     }
   }
 `);
+
+/** Lines a page of `lines` holds (the server's default for `first`). */
+const LINES_PAGE = 1000;
 
 const UpdateProgressDoc = graphql(`
   subscription UpdateProgress($runId: Int) {
@@ -151,6 +154,8 @@ export function createUpdates() {
   };
 
   const applyRun = (run: UpdateRun) => {
+    // The check was of the version before: ask again for the new one.
+    if (run.state === 'SUCCEEDED' && check() && check()!.currentCommit !== run.toCommit) setCheck(null);
     setRuns((list) => (list.some((r) => r.id === run.id) ? list.map((r) => (r.id === run.id ? run : r)) : [run, ...list]));
     if (shown()?.id === run.id) setShown(run);
   };
@@ -167,16 +172,21 @@ export function createUpdates() {
 
   /** Shows run `id` with its stored output (then live lines follow). */
   const show = async (id: number) => {
-    const result = await client.query(UpdateRunDoc, { id }, { requestPolicy: 'network-only' }).toPromise();
-    const run = result.data?.updateRun;
-    if (!run) return;
-    const { lines: stored, ...rest } = run;
     if (shown()?.id !== id) {
       lastSeq = 0;
       setLines([]);
     }
-    setShown(rest);
-    appendLines(stored);
+    // Its stored lines after those held, a page at a time.
+    for (;;) {
+      const result = await client.query(UpdateRunDoc, { id, after: lastSeq }, { requestPolicy: 'network-only' }).toPromise();
+      setError(formError(result.error));
+      const run = result.data?.updateRun;
+      if (!run) return;
+      const { lines: stored, ...rest } = run;
+      setShown(rest);
+      appendLines(stored);
+      if (stored.length < LINES_PAGE) return;
+    }
   };
 
   const progress = client.subscription(UpdateProgressDoc, { runId: null }).subscribe((result) => {

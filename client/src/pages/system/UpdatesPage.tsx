@@ -197,15 +197,17 @@ export function UpdatesPage() {
 
 function RunCard(props: { run: UpdateRun; lines: { seq: number; step: string; line: string }[] }) {
   let box!: HTMLPreElement;
-  // Follows the output while it is at the bottom.
+  // Follows the output while the reader is at its bottom (as they were before the new lines came).
+  let following = true;
   createEffect(
     on(
       () => props.lines.length,
       () => {
-        if (box && box.scrollHeight - box.scrollTop - box.clientHeight < 40) queueMicrotask(() => (box.scrollTop = box.scrollHeight));
+        if (box && following) queueMicrotask(() => (box.scrollTop = box.scrollHeight));
       },
     ),
   );
+  const onScroll = () => (following = box.scrollHeight - box.scrollTop - box.clientHeight < 40);
   return (
     <section class="card" data-testid="update-run" data-run={props.run.id} data-state={props.run.state}>
       <div class="chart-head">
@@ -243,7 +245,7 @@ function RunCard(props: { run: UpdateRun; lines: { seq: number; step: string; li
           )}
         </For>
       </ol>
-      <pre ref={box} class="log-viewer" tabindex="0" role="log" aria-label={`Output of update ${props.run.id}`} data-testid="update-output">
+      <pre ref={box} class="log-viewer" tabindex="0" role="log" aria-label={`Output of update ${props.run.id}`} data-testid="update-output" onScroll={onScroll}>
         <For each={props.lines}>{(l) => <span class="log-viewer__line" data-step={l.step}>{l.line}</span>}</For>
       </pre>
     </section>
