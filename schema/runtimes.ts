@@ -7,6 +7,7 @@ import { fromEvent } from '../server/runtimes/runtimes.ts';
 import type { RestartOutcome, RuntimeExit, RuntimeStatus } from '../server/runtimes/runtime.ts';
 import { lookoutMetadata, serviceStates, type LookoutMetadata, type ServiceStates } from '../server/runtimes/system-status.ts';
 import { builder } from './builder.ts';
+import { EMBEDDED_DATABASE_ENV } from '../server/supervisor/messages.ts';
 import { runThenAudit } from './outcome-audit.ts';
 
 const RuntimeStateEnum = builder.enumType('RuntimeState', {
@@ -107,7 +108,7 @@ builder.queryFields((t) => ({
       const [runtimes, services, lookout] = await Promise.all([
         app.runtimes.statuses({ refresh: true }),
         serviceStates(app.sql),
-        lookoutMetadata(app.sql, { version: app.version, startedAt: app.startedAt, root: projectRoot, embedded: !app.config.databaseUrl, pubsub: app.pubsub.transport }),
+        lookoutMetadata(app.sql, { version: app.version, startedAt: app.startedAt, root: projectRoot, embedded: !app.config.databaseUrl || process.env[EMBEDDED_DATABASE_ENV] === '1', pubsub: app.pubsub.transport }),
       ]);
       return { runtimes, services, lookout };
     },

@@ -41,3 +41,6 @@ export type PrimaryMessageBody = Without<PrimaryMessage, 'kind'>;
 export function isSupervisorMessage(message: unknown): message is { kind: typeof SUPERVISOR_MESSAGE; type: string } {
   return typeof message === 'object' && message !== null && (message as { kind?: unknown }).kind === SUPERVISOR_MESSAGE && typeof (message as { type?: unknown }).type === 'string';
 }
+
+/** Set (to 1) in a worker's environment when its DATABASE_URL is the embedded database the primary opened. */
+export const EMBEDDED_DATABASE_ENV = 'LOOKOUT_DATABASE_EMBEDDED';

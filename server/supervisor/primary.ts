@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { isLookoutRoot, readCurrentRelease, writeCurrentRelease } from './current-release.ts';
-import { HOLD_LISTEN_ENV, WORKER_ENV, type PrimaryMessageBody, type WorkerMessage } from './messages.ts';
+import { EMBEDDED_DATABASE_ENV, HOLD_LISTEN_ENV, WORKER_ENV, type PrimaryMessageBody, type WorkerMessage } from './messages.ts';
 import { WorkerProcess, type WorkerExit } from './worker-process.ts';
 
 /** A crashed worker is started again after 1 s, doubling to 30 s; a worker that stayed up 30 s resets it. */
@@ -131,7 +131,11 @@ class Primary {
     const env: Record<string, string> = { [WORKER_ENV]: '1', LOOKOUT_DATA_DIR: config.dataDir };
     // The worker's working directory is its root: paths from the environment must not depend on it.
     if (config.configFile) env.LOOKOUT_CONFIG = path.resolve(config.configFile);
-    if (databaseUrl) env.DATABASE_URL = databaseUrl;
+    if (databaseUrl) {
+      env.DATABASE_URL = databaseUrl;
+      // The URL is the embedded database's, opened here: the worker still says "embedded" in its metadata.
+      env[EMBEDDED_DATABASE_ENV] = '1';
+    }
     if (hold) env[HOLD_LISTEN_ENV] = '1';
     const worker = new WorkerProcess({
       root,

@@ -217,8 +217,10 @@ describe('lookout serve under its supervisor, with the embedded PostgreSQL', () 
   it('opens the database in the primary and stops it, and the worker, on SIGTERM', async () => {
     const primary = await startPrimary({}, 80_000);
     try {
-      const { systemStatus } = await gqlOk<{ systemStatus: { lookout: { pid: number } } }>(primary, '{ systemStatus { lookout { pid } } }', {}, { token: primary.adminToken });
+      const { systemStatus } = await gqlOk<{ systemStatus: { lookout: { pid: number; databaseKind: string } } }>(primary, '{ systemStatus { lookout { pid databaseKind } } }', {}, { token: primary.adminToken });
       const worker = systemStatus.lookout.pid;
+      // The worker gets the embedded database's URL from the primary, and still says what it is.
+      expect(systemStatus.lookout.databaseKind).toBe('embedded');
       const postmaster = Number((await import('node:fs')).readFileSync(`${primary.dataDir}/postgres/postmaster.pid`, 'utf8').split('\n')[0]);
       const primaryPid = parentPid(worker)!;
       // The primary started it: the worker only connects to it.
