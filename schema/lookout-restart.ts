@@ -1,5 +1,5 @@
 /** restartLookout: replaces Lookout's own server process with a new one, with no downtime (admins, audited). */
-import { BadInputError } from '../server/errors.ts';
+import { BadInputError, ConflictError } from '../server/errors.ts';
 import { restartLookout, type LookoutRestart } from '../server/supervisor/restart.ts';
 import { builder } from './builder.ts';
 import { runThenAudit } from './outcome-audit.ts';
@@ -25,6 +25,8 @@ builder.mutationFields((t) => ({
         ctx,
         async () => {
           if (confirm !== true) throw new BadInputError('confirm', 'Restarting Lookout replaces its server process: pass confirm: true.');
+          // An update under way here replaces this process itself when it is done; a restart now would cut it short.
+          if (ctx.app.updater.busy) throw new ConflictError('An update is under way on this Lookout: it starts the new version and retires this one itself. Follow it with updateProgress; restart once it is done.');
           return restartLookout(ctx.app.supervisor);
         },
         () => 'Lookout did not restart',

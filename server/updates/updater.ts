@@ -71,6 +71,11 @@ export class Updater {
     return { repoDir: this.#o.root, remote: this.#o.settings.remote, branch: this.#o.settings.branch };
   }
 
+  /** The run this replica is carrying out now, if any (a restart of Lookout waits for it). */
+  get busy(): boolean {
+    return this.#running !== null;
+  }
+
   /** Whether this replica can replace itself (it runs under Lookout's supervisor). */
   get canUpdate(): boolean {
     return this.#o.supervisor.available;

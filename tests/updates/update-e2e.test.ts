@@ -268,6 +268,9 @@ describe('updating Lookout from git', () => {
     await until(async () => (await runById(id)).steps.find((s) => s.name === 'drain')!.state === 'RUNNING', 'the drain waits', WAIT, 200);
     // While it drains, the queued run is not handed out.
     expect((await gqlOk<{ claimRun: unknown }>(ts, CLAIM, { worker: 'update-worker', types: ['update.job'], lease: 60 }, op)).claimRun).toBeNull();
+    // A restart of Lookout would cut the update short: refused while it runs.
+    const restart = await gql(ts, 'mutation { restartLookout(confirm: true) { ok } }', {}, admin());
+    expect(restart.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/update is under way/) });
     await gqlOk(ts, COMPLETE, { id: claimed.run.id, token: claimed.leaseToken, outcome: 'SUCCEEDED' }, op);
 
     const done = await finished(id);
