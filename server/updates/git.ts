@@ -271,15 +271,17 @@ async function versionAt(repoDir: string, commit: string, signal?: AbortSignal):
 }
 
 async function changelogBetween(repoDir: string, from: string, to: string, signal?: AbortSignal): Promise<{ entries: ChangelogEntry[]; truncated: boolean }> {
-  const log = await git(repoDir, ['log', `--max-count=${MAX_CHANGELOG + 1}`, '--no-show-signature', '--format=%H%x1f%an%x1f%aI%x1f%s', `${from}..${to}`, '--'], {
+  // NUL separates the fields: a name or a subject may hold any other control character (\x1f too),
+  // but never NUL; the fixed-shape fields come first so that the free text is the rest.
+  const log = await git(repoDir, ['log', `--max-count=${MAX_CHANGELOG + 1}`, '--no-show-signature', '--format=%H%x00%aI%x00%an%x00%s', `${from}..${to}`, '--'], {
     signal,
     maxLines: MAX_CHANGELOG + 1,
   });
   throwIfCancelled(signal);
   if (!log.ok) throw new UpdateCheckError('GIT_FAILED', `git cannot list the commits ${from}..${to}: ${log.failure}.`);
   const entries = log.stdout.filter(Boolean).map((line) => {
-    const [commit, author, at, ...subject] = line.split('\x1f');
-    return { commit, author, at: new Date(at), subject: subject.join('\x1f') };
+    const [commit, at, author = '', ...subject] = line.split('\0');
+    return { commit, author, at: new Date(at), subject: subject.join('\0') };
   });
   return { entries: entries.slice(0, MAX_CHANGELOG), truncated: entries.length > MAX_CHANGELOG };
 }
