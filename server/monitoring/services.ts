@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import { getChecker } from './checkers/registry.ts';
+import { firstHeartbeatCheckAt } from './checkers/heartbeat.ts';
 import { parseDuration } from '../duration.ts';
 import { Service, ServiceState, UptimeRecord, type ServiceSource } from './entities.ts';
 
@@ -143,7 +144,7 @@ function refuseUnlessApi(service: Service): void {
   throw new ConflictError(`The service "${service.name}" ${where}; change it there, not through the API.`, { source: service.source });
 }
 
-/** Inserts a service and its state row (due now). */
+/** Inserts a service and its state row (due now; a heartbeat service once period + grace have passed, pending until then). */
 export async function insertService(em: EntityManager, definition: ServiceDefinition, source: ServiceSource, sourcePath: string | null, clock: Clock): Promise<Service> {
   const now = clock.now();
   const service = em.create(Service, {
@@ -155,7 +156,8 @@ export async function insertService(em: EntityManager, definition: ServiceDefini
     updatedAt: now,
   });
   await em.flush();
-  em.create(ServiceState, { serviceId: service.id, pendingCount: 0, recentLatencies: [], nextDueAt: now, lastPingFailed: false });
+  const nextDueAt = definition.kind === 'heartbeat' ? firstHeartbeatCheckAt(definition.options, now) : now;
+  em.create(ServiceState, { serviceId: service.id, pendingCount: 0, recentLatencies: [], nextDueAt, lastPingFailed: false });
   if (definition.paused) em.create(UptimeRecord, { serviceId: service.id, status: 'paused', startedAt: now, reason: 'created paused' });
   await em.flush();
   return service;
@@ -179,7 +181,11 @@ export async function updateService(em: EntityManager, name: string, input: Omit
   em.assign(service, { ...definition, updatedAt: clock.now() });
   if (definition.kind === 'heartbeat' && !service.pingToken) service.pingToken = randomBytes(18).toString('base64url');
   await em.flush();
-  await em.nativeUpdate(ServiceState, { serviceId: service.id }, { nextDueAt: clock.now() });
+  // A heartbeat service never pinged stays pending until period + grace after its creation, edited or not.
+  const state = await em.findOneOrFail(ServiceState, { serviceId: service.id });
+  const waitForPing = definition.kind === 'heartbeat' && !state.lastPingAt && state.status === null;
+  const due = waitForPing ? new Date(Math.max(clock.now().getTime(), firstHeartbeatCheckAt(definition.options, service.createdAt).getTime())) : clock.now();
+  await em.nativeUpdate(ServiceState, { serviceId: service.id }, { nextDueAt: due });
   return service;
 }
 

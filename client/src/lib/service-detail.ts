@@ -35,6 +35,8 @@ const ServiceDetailDoc = graphql(`
       tags
       dependsOn
       pingUrl
+      options
+      monitoredSince
       quickActions {
         restart
         restartTarget

@@ -17,6 +17,17 @@ export type HeartbeatOptions = {
 /** A push service has no address; its target is always this. */
 export const PUSH_TARGET = 'push';
 
+/**
+ * When a heartbeat service that was never pinged gets its first check: once period + grace have
+ * passed since `since` (when it was created). Until then it has no status (pending), because a
+ * job that pings every 5 minutes cannot have missed a ping 1 second after it was set up.
+ */
+export function firstHeartbeatCheckAt(options: Record<string, unknown>, since: Date): Date {
+  const period = parseDuration(options.period ?? '5m', 'options.period');
+  const grace = parseDuration(options.grace ?? '1m', 'options.grace');
+  return new Date(since.getTime() + period + grace);
+}
+
 /** Down when no ping arrived within period + grace, or the last ping reported failure. */
 export const heartbeatChecker: Checker<HeartbeatOptions> = {
   kind: 'heartbeat',
@@ -33,14 +44,17 @@ export const heartbeatChecker: Checker<HeartbeatOptions> = {
   async check(service, { host }) {
     if (!host.lastHeartbeat) return { status: 'down', error: 'heartbeats are not available to checkers in this process', details: {} };
     const last = await host.lastHeartbeat(service.name);
-    if (!last) return { status: 'down', error: 'no ping received yet', details: { lastPingAt: null } };
+    // Only checked without a ping once period + grace have passed since creation (firstHeartbeatCheckAt), or on request.
+    if (!last) {
+      return { status: 'down', error: 'no ping received yet', details: { lastPingAt: null }, latencyMs: 0 };
+    }
     const details = { lastPingAt: last.at.toISOString() };
-    if (last.failed) return { status: 'down', error: 'the job reported failure', details };
+    if (last.failed) return { status: 'down', error: 'the job reported failure', details, latencyMs: 0 };
     const period = parseDuration(service.options.period, 'options.period');
     const grace = parseDuration(service.options.grace, 'options.grace');
     const age = host.now().getTime() - last.at.getTime();
     if (age > period + grace) {
-      return { status: 'down', error: `no ping for ${formatAge(age)}; expected every ${service.options.period} (grace ${service.options.grace})`, details };
+      return { status: 'down', error: `no ping for ${formatAge(age)}; expected every ${service.options.period} (grace ${service.options.grace})`, details, latencyMs: 0 };
     }
     // The check reads a timestamp; its latency says nothing about the job, so it is reported as 0.
     return { status: 'healthy', error: null, details, latencyMs: 0 };
