@@ -90,12 +90,40 @@ interface Row {
   lease_expires_at: Date;
   started_at: Date;
   finished_at: Date | null;
-  steps: UpdateStep[];
+  /** As stored: read it through readSteps. */
+  steps: unknown;
   failed_step: string | null;
   error: string | null;
   release_root: string | null;
   migrations_before: string | null;
   applied_migrations: string[];
+}
+
+const STEP_STATES: readonly StepState[] = ['pending', 'running', 'succeeded', 'failed', 'skipped'];
+
+/**
+ * A run's steps as stored, made safe to use: `steps` is JSON that other versions of Lookout write
+ * too (old and new share the database), so anything but a list of steps with a name is dropped, and
+ * a state this version does not know is shown as skipped, saying what it was.
+ */
+export function readSteps(stored: unknown): UpdateStep[] {
+  if (!Array.isArray(stored)) return [];
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return stored.flatMap((s: unknown) => {
+    if (typeof s !== 'object' || s === null || typeof (s as { name?: unknown }).name !== 'string') return [];
+    const step = s as Record<string, unknown>;
+    const name = step.name as UpdateStepName;
+    const known = STEP_STATES.includes(step.state as StepState);
+    const detail = text(step.detail);
+    return [{
+      name,
+      label: text(step.label) ?? STEP_LABELS[name] ?? name,
+      state: known ? (step.state as StepState) : 'skipped',
+      startedAt: text(step.startedAt),
+      finishedAt: text(step.finishedAt),
+      detail: known ? detail : `${detail ? `${detail} ` : ''}(stored as ${JSON.stringify(String(step.state)).slice(0, 40)}, a state this version of Lookout does not know)`,
+    }];
+  });
 }
 
 function toRun(r: Row): UpdateRunRow {
@@ -114,7 +142,7 @@ function toRun(r: Row): UpdateRunRow {
     leaseExpiresAt: r.lease_expires_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
-    steps: r.steps,
+    steps: readSteps(r.steps),
     failedStep: r.failed_step,
     error: r.error,
     releaseRoot: r.release_root,
@@ -150,8 +178,8 @@ export async function abandonExpired(pool: pg.Pool, pubsub: PubSub, now: Date): 
       const closed: UpdateRunRow[] = [];
       for (const row of rows) {
         const reason = `its updater stopped (on ${row.replica}) without finishing: the lease ran out at ${row.lease_expires_at.toISOString()}`;
-        const steps = row.steps.map((s) => (s.state === 'running' ? { ...s, state: 'failed' as const, finishedAt: now.toISOString(), detail: reason } : s));
-        const failed = row.steps.find((s) => s.state === 'running')?.name ?? null;
+        const steps = readSteps(row.steps).map((s) => (s.state === 'running' ? { ...s, state: 'failed' as const, finishedAt: now.toISOString(), detail: reason } : s));
+        const failed = readSteps(row.steps).find((s) => s.state === 'running')?.name ?? null;
         const { rows: updated } = await sql.query<Row>(
           `update update_runs set state = 'abandoned', finished_at = $2, steps = $3, failed_step = $4, error = $5 where id = $1 returning *`,
           [row.id, now, JSON.stringify(steps), failed, reason],
@@ -230,7 +258,7 @@ export async function updateStep(
     async (sql, events) => {
       const { rows } = await sql.query<Row>(`select * from update_runs where id = $1 for update`, [id]);
       if (!rows[0]) throw new NotFoundError('Update run', `#${id}`);
-      const steps = rows[0].steps.map((s) => (s.name === step ? { ...s, ...change } : s));
+      const steps = readSteps(rows[0].steps).map((s) => (s.name === step ? { ...s, ...change } : s));
       const names = Object.keys(columns);
       const sets = names.map((name, i) => `"${name}" = $${i + 3}`);
       const { rows: updated } = await sql.query<Row>(`update update_runs set steps = $2${sets.length ? `, ${sets.join(', ')}` : ''} where id = $1 returning *`, [
@@ -252,7 +280,7 @@ export async function finishRun(pool: pg.Pool, pubsub: PubSub, id: number, outco
     pool,
     async (sql, events) => {
       const { rows: current } = await sql.query<Row>(`select * from update_runs where id = $1 for update`, [id]);
-      const steps = (current[0]?.steps ?? []).map((s) =>
+      const steps = readSteps(current[0]?.steps).map((s) =>
         outcome.state === 'failed' && s.state === 'pending' ? { ...s, state: 'skipped' as const, detail: `not reached: ${outcome.failedStep ?? 'the update'} failed` } : s,
       );
       const { rows } = await sql.query<Row>(
