@@ -4,8 +4,10 @@
  * every change: building a thousand cards then costs a thousand signals (a store would wrap every
  * service in a proxy and make a signal for every field a card reads), and a change re-runs only
  * that card's bindings. Refetches every 30 s only while the socket is down, and once when it is back.
+ * The names come worst first (lib/grid-order.ts), re-sorted only when a service's status, critical
+ * flag or display name changes, never on a mere check.
  */
-import { batch, createEffect, createMemo, createSignal, onCleanup, type Accessor, type Signal } from 'solid-js';
+import { batch, createEffect, createMemo, createSignal, onCleanup, untrack, type Accessor, type Signal } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { CombinedError } from '@urql/core';
@@ -16,6 +18,7 @@ import { takeEarlyAnswer } from './early-answers.ts';
 import { connectionStatus, onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
 import { STATUS_KEYS, statusKey, type StatusKey } from './status.ts';
+import { orderServices, sameOrderKey } from './grid-order.ts';
 
 const GridStatusChanged = graphql(`
   subscription GridStatusChanged($since: DateTime) {
@@ -89,14 +92,23 @@ interface GridState {
   configError: string | null;
 }
 
+/** Services per status key, and the critical ones down or degraded (they decide overall health). */
+export interface GridTally {
+  counts: Record<StatusKey, number>;
+  criticalDown: number;
+  criticalDegraded: number;
+}
+
 export interface ServiceGrid {
   state: GridState;
-  /** Names in the server's order (by name). */
+  /** Names worst first: down, degraded, pending, healthy, paused; critical first; then by display name. */
   names: Accessor<string[]>;
   /** A service's live card data; only for a name in `names()`. */
   service: (name: string) => Accessor<GridService>;
   /** Services per status key. */
   counts: Accessor<Record<StatusKey, number>>;
+  /** The counts with the critical services down or degraded, live (the Overview's verdict reads it). */
+  tally: Accessor<GridTally>;
   /** Every tag in use, sorted. */
   tags: Accessor<string[]>;
   refetch: () => Promise<void>;
@@ -105,8 +117,16 @@ export interface ServiceGrid {
 /** Creates the grid's state and wires it to the server; call inside the page component. */
 export function createServiceGrid(): ServiceGrid {
   const [state, setState] = createStore<GridState>({ loaded: false, error: null, configError: null });
-  const [names, setNames] = createSignal<string[]>([]);
+  const [listed, setListed] = createSignal<string[]>([]);
   const cards = new Map<string, Signal<GridService>>();
+  // Bumped when a change may move a card in the order; a check that changes only latency does not.
+  const [orderChanged, bumpOrder] = createSignal(undefined, { equals: false });
+  /** Replaces a card's data, asking for a re-sort only when its place may have changed. */
+  const setCard = (card: Signal<GridService>, next: GridService) => {
+    const before = card[0]();
+    card[1](next);
+    if (!sameOrderKey(before, next)) bumpOrder();
+  };
 
   let inFlight: Promise<void> | null = null;
   const refetch = () =>
@@ -126,11 +146,11 @@ export function createServiceGrid(): ServiceGrid {
           for (const service of services) {
             listed.add(service.name);
             const card = cards.get(service.name);
-            if (card) card[1](service);
+            if (card) setCard(card, service);
             else cards.set(service.name, createSignal(service));
           }
           for (const name of cards.keys()) if (!listed.has(name)) cards.delete(name);
-          setNames([...listed]);
+          setListed([...listed]);
           setState({ loaded: true, error: null, configError: configError ?? null });
         });
         // User-timing marks for the dashboard benchmark (bench/dashboard): data in hand, grid built,
@@ -159,7 +179,7 @@ export function createServiceGrid(): ServiceGrid {
     const current = card[0]();
     // A late event must not roll a card back past a newer one.
     if (current.lastCheckedAt && current.lastCheckedAt > check.checkedAt) return;
-    card[1]({
+    setCard(card, {
       ...current,
       latencyMs: check.latencyMs,
       lastCheckedAt: check.checkedAt,
@@ -182,7 +202,7 @@ export function createServiceGrid(): ServiceGrid {
     const current = card[0]();
     // Replayed or late: the card already shows this transition or a later one.
     if (current.statusSince && current.statusSince >= change.at) return;
-    card[1]({ ...current, status: change.status, statusSince: change.at });
+    setCard(card, { ...current, status: change.status, statusSince: change.at });
   };
   const followChanges = (generatedAt: string) => {
     if (disposed || following) return;
@@ -216,29 +236,47 @@ export function createServiceGrid(): ServiceGrid {
   });
 
   const service = (name: string) => cards.get(name)![0];
-  // Both read every card, so they run again on every check; their answers rarely change, and
-  // equal answers notify nobody.
-  const counts = createMemo(
+  // Sorted again only when the list or an order key changed: reading the cards untracked keeps a
+  // thousand checks a minute from sorting a thousand names each time.
+  const names = createMemo(
     () => {
-      const result = Object.fromEntries(STATUS_KEYS.map((k) => [k, 0])) as Record<StatusKey, number>;
-      for (const name of names()) {
+      orderChanged();
+      const all = listed();
+      return untrack(() => orderServices(all, (name) => cards.get(name)![0]()));
+    },
+    [],
+    { equals: (a, b) => a.length === b.length && a.every((name, i) => name === b[i]) },
+  );
+  // The tally and the tags read every card, so they run again on every check; their answers
+  // rarely change, and equal answers notify nobody.
+  const tally = createMemo(
+    () => {
+      const counts = Object.fromEntries(STATUS_KEYS.map((k) => [k, 0])) as Record<StatusKey, number>;
+      let criticalDown = 0;
+      let criticalDegraded = 0;
+      for (const name of listed()) {
         const s = cards.get(name)?.[0]();
-        if (s) result[statusKey(s.status, s.paused)]++;
+        if (!s) continue;
+        const key = statusKey(s.status, s.paused);
+        counts[key]++;
+        if (s.critical && key === 'down') criticalDown++;
+        if (s.critical && key === 'degraded') criticalDegraded++;
       }
-      return result;
+      return { counts, criticalDown, criticalDegraded };
     },
     undefined,
-    { equals: (a, b) => STATUS_KEYS.every((k) => a[k] === b[k]) },
+    { equals: (a, b) => a.criticalDown === b.criticalDown && a.criticalDegraded === b.criticalDegraded && STATUS_KEYS.every((k) => a.counts[k] === b.counts[k]) },
   );
+  const counts = createMemo(() => tally().counts);
   const tags = createMemo(
     () => {
       const all = new Set<string>();
-      for (const name of names()) for (const tag of cards.get(name)?.[0]().tags ?? []) all.add(tag);
+      for (const name of listed()) for (const tag of cards.get(name)?.[0]().tags ?? []) all.add(tag);
       return [...all].sort();
     },
     undefined,
     { equals: (a, b) => a.length === b.length && a.every((tag, i) => tag === b[i]) },
   );
 
-  return { state, names, service, counts, tags, refetch };
+  return { state, names, service, counts, tally, tags, refetch };
 }

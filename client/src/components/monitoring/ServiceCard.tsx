@@ -4,10 +4,13 @@
  * handles it, with no per-link work), no <Show>, and every changing text and attribute bound as a
  * property (`textContent`, `points`) rather than a child expression, so that Solid updates the
  * whole card from one effect that writes only what changed, not a dozen effects per card.
+ * A down or degraded card says why in words (touch and keyboard users see no tooltip), and a
+ * failed check shows no latency.
  */
 import type { Accessor } from 'solid-js';
 import type { GridService } from '../../lib/service-grid.ts';
-import { STATUS_LABELS, formatLatency, formatUptime, statusKey } from '../../lib/status.ts';
+import { STATUS_LABELS, formatUptime, statusKey } from '../../lib/status.ts';
+import { shownLatency, statusReason } from '../../lib/check-outcome.ts';
 import { formatAgo, formatDuration, lastParsedTime } from '../../lib/format.ts';
 import { sparklinePoints } from '../../lib/sparkline.ts';
 import { now } from '../../lib/ticker.ts';
@@ -51,8 +54,9 @@ export function ServiceCard(props: { service: Accessor<GridService>; sparkline: 
         <span class="service-card__label" data-testid="service-status" textContent={STATUS_LABELS[key()]} />
         <span textContent={since()} />
       </span>
+      <span class="service-card__reason" data-testid="service-reason" textContent={statusReason(s())} />
       <span class="service-card__metrics">
-        <span class="service-card__latency" data-testid="service-latency" title="Latency of the last check" textContent={formatLatency(s().latencyMs)} />
+        <span class="service-card__latency" data-testid="service-latency" title="Latency of the last check (none when it failed)" textContent={shownLatency(s())} />
         <span title="Uptime over the last 24 h" textContent={`${formatUptime(s().uptime24h)} · 24 h`} />
       </span>
       <svg class="sparkline" viewBox="0 0 100 24" preserveAspectRatio="none" aria-hidden="true">
