@@ -14,11 +14,15 @@ export type AuditLogFilter = {
   action?: string | null | undefined;
   /** Part of the actor’s email or token name. */
   actor?: string | null | undefined;
+  /** Who acted: user (a person), token (automation), system (Lookout itself: the lease sweep, start-up) or anonymous. */
+  actorType?: string | null | undefined;
   /** success or failure. */
   outcome?: string | null | undefined;
+  /** From this time (inclusive). */
   since?: string | null | undefined;
   targetId?: string | null | undefined;
   targetType?: string | null | undefined;
+  /** To this time (exclusive). */
   until?: string | null | undefined;
 };
 

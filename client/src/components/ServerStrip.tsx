@@ -1,22 +1,21 @@
 /**
- * Lookout's own state in one line: the live server clock (it proves the WebSocket path end to
- * end), overall health as /health reports it (asked again when a critical service changes), and
- * the running version with its uptime.
+ * Lookout's own state in one line: the Overview's one verdict as "Overall" (the headline card shows
+ * the same, both live: lib/overview-verdict.ts), the live server clock (it proves the WebSocket
+ * path end to end), and the running version with its uptime.
  */
-import { Show, createSignal, onCleanup } from 'solid-js';
+import { Show, createSignal } from 'solid-js';
 import { createQuery, createSubscription } from '@urql/solid';
 import { graphql } from '../graphql';
-import { Badge, healthTone } from './Badge.tsx';
+import { Badge } from './Badge.tsx';
 import { connectionStatus, onReconnected } from '../lib/connection.ts';
 import { formatClock, formatDateTime, formatDuration } from '../lib/format.ts';
 import { formError } from '../lib/errors.ts';
-import { client } from '../lib/urql.ts';
 import { now } from '../lib/ticker.ts';
+import { VERDICT_TONES, VERDICT_WORDS, type Verdict } from '../lib/overview-verdict.ts';
 import { afterGridAnswered } from '../lib/service-grid.ts';
 
 const ServerInfoQuery = graphql(`
   query ServerInfo {
-    health
     serverInfo {
       version
       startedAt
@@ -30,35 +29,24 @@ const ServerClockSubscription = graphql(`
   }
 `);
 
-/** Critical services decide overall health: when one changes, ask for it again. */
-const CriticalStatusChanged = graphql(`
-  subscription CriticalStatusChanged {
-    serviceStatusChanged(criticalOnly: true) {
-      service
-      status
-    }
-  }
-`);
-
-export function ServerStrip() {
+/** `verdict`: the Overview's one verdict (null until it is known). */
+export function ServerStrip(props: { verdict: () => Verdict | null }) {
   // Waits for the grid's first answer: on the Overview the grid is what must paint first.
   const [gridAnswered, setGridAnswered] = createSignal(false);
   void afterGridAnswered().then(() => setGridAnswered(true));
   const [info, refetch] = createQuery({ query: ServerInfoQuery, pause: () => !gridAnswered() });
   const [clock] = createSubscription({ query: ServerClockSubscription });
   onReconnected(() => refetch());
-  const critical = client.subscription(CriticalStatusChanged, {}).subscribe(() => refetch({ requestPolicy: 'network-only' }));
-  onCleanup(() => critical.unsubscribe());
   const time = () => clock.data?.serverTime;
 
   return (
     <section class="server-strip" classList={{ stale: connectionStatus() === 'reconnecting' }} data-testid="server-strip">
-      <div class="server-strip__item" data-testid="health-card">
+      <div class="server-strip__item" data-testid="health-card" data-level={props.verdict()?.level}>
         <span class="server-strip__label">Overall</span>
-        <Show when={info.data?.health} fallback={<span class="muted">—</span>}>
-          {(health) => (
-            <Badge tone={healthTone(health())} testid="overall-health">
-              {health().toLowerCase()}
+        <Show when={props.verdict()} fallback={<span class="muted">—</span>}>
+          {(verdict) => (
+            <Badge tone={VERDICT_TONES[verdict().level]} testid="overall-health">
+              {VERDICT_WORDS[verdict().level]}
             </Badge>
           )}
         </Show>

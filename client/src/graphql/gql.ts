@@ -14,9 +14,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": typeof types.ServerInfoDocument,
+    "\n  query ServerInfo {\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": typeof types.ServerInfoDocument,
     "\n  subscription ServerClock {\n    serverTime\n  }\n": typeof types.ServerClockDocument,
-    "\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n": typeof types.CriticalStatusChangedDocument,
     "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.CreateServiceDocument,
     "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": typeof types.UpdateServiceDocument,
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": typeof types.DeleteServiceDocument,
@@ -52,7 +51,7 @@ type Documents = {
     "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        ...CheckPageFields\n      }\n    }\n  }\n": typeof types.ServiceChecksDocument,
     "\n  fragment OpsSummaryFields on OpsSummary {\n    status\n    reasons\n    windowHours\n    generatedAt\n    runsBlocked\n    runsRunning\n    runsQueued\n    runsFailed\n    leasesActive\n    leasesStale\n    idempotencyReplays\n    idempotencyConflicts\n    dispatchTimeouts\n    servicesDown\n    servicesDegraded\n    criticalServicesDown\n    workersOnline\n  }\n": typeof types.OpsSummaryFieldsFragmentDoc,
     "\n  query OpsSummary {\n    opsSummary(hours: 24) {\n      ...OpsSummaryFields\n    }\n  }\n": typeof types.OpsSummaryDocument,
-    "\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n": typeof types.ServiceChangedForSummaryDocument,
+    "\n  subscription RunsChangedForSummary($intervalMs: Int) {\n    operationRunsChanged(intervalMs: $intervalMs) {\n      at\n    }\n  }\n": typeof types.RunsChangedForSummaryDocument,
     "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": typeof types.ServiceCardFieldsFragmentDoc,
     "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": typeof types.HealthOverviewDocument,
     "\n  fragment RunLinkFields on OperationRun {\n    id\n    title\n    status\n    outcome\n    createdAt\n  }\n": typeof types.RunLinkFieldsFragmentDoc,
@@ -114,9 +113,8 @@ type Documents = {
     "\n  mutation SetUserDisabled($id: ID!, $disabled: Boolean!) {\n    setUserDisabled(id: $id, disabled: $disabled) {\n      id\n      disabled\n    }\n  }\n": typeof types.SetUserDisabledDocument,
 };
 const documents: Documents = {
-    "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": types.ServerInfoDocument,
+    "\n  query ServerInfo {\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n": types.ServerInfoDocument,
     "\n  subscription ServerClock {\n    serverTime\n  }\n": types.ServerClockDocument,
-    "\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n": types.CriticalStatusChangedDocument,
     "\n  mutation CreateService($input: CreateServiceInput!) {\n    createService(input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.CreateServiceDocument,
     "\n  mutation UpdateService($name: String!, $input: UpdateServiceInput!) {\n    updateService(name: $name, input: $input) {\n      ...AdminServiceFields\n    }\n  }\n": types.UpdateServiceDocument,
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": types.DeleteServiceDocument,
@@ -152,7 +150,7 @@ const documents: Documents = {
     "\n  query ServiceChecks($name: String!, $first: Int, $before: DateTime, $since: DateTime) {\n    service(name: $name) {\n      name\n      recentChecks(first: $first, before: $before, since: $since) {\n        ...CheckPageFields\n      }\n    }\n  }\n": types.ServiceChecksDocument,
     "\n  fragment OpsSummaryFields on OpsSummary {\n    status\n    reasons\n    windowHours\n    generatedAt\n    runsBlocked\n    runsRunning\n    runsQueued\n    runsFailed\n    leasesActive\n    leasesStale\n    idempotencyReplays\n    idempotencyConflicts\n    dispatchTimeouts\n    servicesDown\n    servicesDegraded\n    criticalServicesDown\n    workersOnline\n  }\n": types.OpsSummaryFieldsFragmentDoc,
     "\n  query OpsSummary {\n    opsSummary(hours: 24) {\n      ...OpsSummaryFields\n    }\n  }\n": types.OpsSummaryDocument,
-    "\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n": types.ServiceChangedForSummaryDocument,
+    "\n  subscription RunsChangedForSummary($intervalMs: Int) {\n    operationRunsChanged(intervalMs: $intervalMs) {\n      at\n    }\n  }\n": types.RunsChangedForSummaryDocument,
     "\n  fragment ServiceCardFields on Service {\n    name\n    displayName\n    target\n    status\n    statusSince\n    lastCheckedAt\n    latencyMs\n    lastError\n    uptime24h\n    recentLatencies\n    critical\n    tags\n    paused\n  }\n": types.ServiceCardFieldsFragmentDoc,
     "\n  query HealthOverview {\n    healthOverview {\n      generatedAt\n      configError\n      services {\n        ...ServiceCardFields\n      }\n    }\n  }\n": types.HealthOverviewDocument,
     "\n  fragment RunLinkFields on OperationRun {\n    id\n    title\n    status\n    outcome\n    createdAt\n  }\n": types.RunLinkFieldsFragmentDoc,
@@ -231,15 +229,11 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"): (typeof documents)["\n  query ServerInfo {\n    health\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"];
+export function graphql(source: "\n  query ServerInfo {\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"): (typeof documents)["\n  query ServerInfo {\n    serverInfo {\n      version\n      startedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ServerClock {\n    serverTime\n  }\n"): (typeof documents)["\n  subscription ServerClock {\n    serverTime\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n"): (typeof documents)["\n  subscription CriticalStatusChanged {\n    serviceStatusChanged(criticalOnly: true) {\n      service\n      status\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -383,7 +377,7 @@ export function graphql(source: "\n  query OpsSummary {\n    opsSummary(hours: 2
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n"): (typeof documents)["\n  subscription ServiceChangedForSummary {\n    serviceStatusChanged {\n      service\n    }\n  }\n"];
+export function graphql(source: "\n  subscription RunsChangedForSummary($intervalMs: Int) {\n    operationRunsChanged(intervalMs: $intervalMs) {\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription RunsChangedForSummary($intervalMs: Int) {\n    operationRunsChanged(intervalMs: $intervalMs) {\n      at\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -2,7 +2,8 @@
  * Overview: is everything running? Every service as a card coloured and labelled by status, live
  * (one query, then updates in place from the subscriptions), with counts that filter, a tag and
  * text filter, and Lookout's own clock, health and version in a strip. Above it all, for those who
- * may see operations, the ops summary: healthy right now, and if not, why.
+ * may see operations, the ops summary: healthy right now, and if not, why. The headline and the
+ * strip's "Overall" show one verdict, made from the live grid and the ops summary.
  */
 import { Match, Show, Switch, createMemo } from 'solid-js';
 import { createStore } from 'solid-js/store';
@@ -14,6 +15,8 @@ import { StatusCounts } from '../components/monitoring/StatusCounts.tsx';
 import { GridFilters, type GridFilter } from '../components/monitoring/GridFilters.tsx';
 import { FormErrorMessage } from '../components/Forms.tsx';
 import { createServiceGrid } from '../lib/service-grid.ts';
+import { createOpsSummary } from '../lib/ops-summary.ts';
+import { overviewVerdict, type Verdict } from '../lib/overview-verdict.ts';
 import { connectionStatus } from '../lib/connection.ts';
 import { statusKey } from '../lib/status.ts';
 import { can } from '../lib/session.ts';
@@ -22,6 +25,17 @@ import { Capability } from '../../../server/auth/capabilities.ts';
 export function OverviewPage() {
   const grid = createServiceGrid();
   const [filter, setFilter] = createStore<GridFilter>({ status: null, tag: null, text: '' });
+  // The page sits behind its capability guard, so the session is known here.
+  const seesOperations = can(Capability.OperationsView);
+  const ops = seesOperations ? createOpsSummary() : null;
+  // One verdict for the headline and the strip: none until every part of it has answered, so
+  // neither ever shows a half-made one.
+  const verdict = createMemo((): Verdict | null => {
+    if (!grid.state.loaded) return null;
+    if (!ops) return overviewVerdict(grid.tally(), null);
+    const summary = ops.summary();
+    return summary ? overviewVerdict(grid.tally(), summary) : null;
+  });
 
   // Reads the services only while a filter is set, so live checks do not re-filter an unfiltered grid.
   const shown = createMemo(() => {
@@ -39,10 +53,8 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader title="Overview" description="Is everything running? Every service Lookout watches, live." />
-      <Show when={can(Capability.OperationsView)}>
-        <OpsSummaryCard />
-      </Show>
-      <ServerStrip />
+      <Show when={ops}>{(o) => <OpsSummaryCard summary={o().summary} error={o().error} verdict={verdict} />}</Show>
+      <ServerStrip verdict={verdict} />
       <Show when={grid.state.configError}>
         <div class="notice notice--warn" role="alert" data-testid="config-error">
           <strong>The config file was not loaded:</strong> {grid.state.configError} The last good configuration stays in force.

@@ -1,12 +1,13 @@
 /**
- * "Healthy right now?" at the top of the Overview: the ops summary's verdict, its reasons in words,
- * and the counts that say where to look (each links to the list that shows them).
+ * "Healthy right now?" at the top of the Overview: the Overview's one verdict (the same the strip's
+ * "Overall" shows, live: lib/overview-verdict.ts), its reasons in words, and the counts that say
+ * where to look (each links to the list that shows them). Service counts are the grid's.
  */
 import { For, Show, type JSX } from 'solid-js';
 import { A } from '@solidjs/router';
-import { createOpsSummary } from '../../lib/ops-summary.ts';
-import { SUMMARY_REASON_WORDS } from '../../lib/operations.ts';
-import { formatClock } from '../../lib/format.ts';
+import type { OpsSummary } from '../../lib/ops-summary.ts';
+import { VERDICT_ANSWERS, VERDICT_TONES, type Verdict } from '../../lib/overview-verdict.ts';
+import type { FormError } from '../../lib/errors.ts';
 import { Badge } from '../Badge.tsx';
 import { FormErrorMessage } from '../Forms.tsx';
 
@@ -27,25 +28,41 @@ function Count(props: { label: string; value: number; bad?: boolean; href?: stri
   );
 }
 
-export function OpsSummaryCard() {
-  const { summary, error } = createOpsSummary();
+/**
+ * `summary`: the ops summary (null until it answers); `verdict`: the Overview's one verdict, made
+ * from the live grid and that summary (null until both have answered).
+ */
+export function OpsSummaryCard(props: { summary: () => OpsSummary | null; error: () => FormError | null; verdict: () => Verdict | null }) {
+  const ready = () => {
+    const s = props.summary();
+    const v = props.verdict();
+    return s && v ? { s, v } : null;
+  };
   return (
-    <section class="card ops-summary" data-testid="ops-summary" data-status={summary()?.status}>
-      <Show when={summary()} fallback={error() ? <FormErrorMessage error={error()} testid="ops-summary-error" /> : <p class="muted">Asking whether everything is healthy…</p>}>
-        {(s) => (
+    <section class="card ops-summary" data-testid="ops-summary" data-status={ready()?.v.level}>
+      <Show when={ready()} fallback={props.error() ? <FormErrorMessage error={props.error()} testid="ops-summary-error" /> : <p class="muted">Asking whether everything is healthy…</p>}>
+        {(both) => {
+          const s = () => both().s;
+          const v = () => both().v;
+          return (
           <div class="ops-summary__body">
             <div class="ops-summary__verdict">
               <h2>Healthy right now?</h2>
               <p class="ops-summary__answer">
-                <Badge tone={s().status === 'healthy' ? 'ok' : 'warn'} testid="ops-summary-status">
-                  {s().status === 'healthy' ? 'Yes, healthy' : 'No, degraded'}
+                <Badge tone={VERDICT_TONES[v().level]} testid="ops-summary-status">
+                  {VERDICT_ANSWERS[v().level]}
                 </Badge>
-                <span class="muted">as of {formatClock(s().generatedAt)}</span>
               </p>
-              <Show when={s().reasons.length} fallback={<p class="muted">No stale leases, blocked or failed operations, and every service is up.</p>}>
+              <Show when={v().reasons.length} fallback={<p class="muted">No stale leases, blocked or failed operations, and every service is up.</p>}>
                 <ul class="ops-summary__reasons" data-testid="ops-summary-reasons">
-                  <For each={s().reasons}>
-                    {(reason) => <li data-reason={reason}>{SUMMARY_REASON_WORDS[reason] ?? reason}</li>}
+                  <For each={v().reasons}>
+                    {(reason) => (
+                      <li data-reason={reason.key}>
+                        <Show when={reason.href} fallback={reason.words}>
+                          <A href={reason.href!}>{reason.words}</A>
+                        </Show>
+                      </li>
+                    )}
                   </For>
                 </ul>
               </Show>
@@ -57,12 +74,13 @@ export function OpsSummaryCard() {
               <Count label={`failed, ${s().windowHours} h`} value={s().runsFailed} bad href="/system/ops/failures" testid="ops-count-failed" />
               <Count label="stale leases" value={s().leasesStale} bad href="/system/ops/stuck?stuckClass=LEASE_EXPIRED" testid="ops-count-stale" title={`${s().leasesActive} active`} />
               <Count label="workers online" value={s().workersOnline} testid="ops-count-workers" />
-              <Count label={`services down, ${s().criticalServicesDown} critical`} value={s().servicesDown} bad testid="ops-count-services-down" title={`${s().servicesDegraded} degraded`} />
+              <Count label={`services down, ${v().criticalDown} critical`} value={v().servicesDown} bad testid="ops-count-services-down" title={`${v().servicesDegraded} degraded`} />
               <Count label="dispatch timeouts" value={s().dispatchTimeouts} bad testid="ops-count-timeouts" />
               <Count label="key conflicts" value={s().idempotencyConflicts} bad testid="ops-count-conflicts" title={`${s().idempotencyReplays} replays`} />
             </div>
           </div>
-        )}
+          );
+        }}
       </Show>
     </section>
   );
