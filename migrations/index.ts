@@ -15,6 +15,7 @@ import { Migration20261205170000_alerting as M11 } from './Migration202612051700
 import { Migration20261206091742_host_samples as MHostSamples } from './Migration20261206091742_host_samples.ts';
 import { Migration20261206100000_incident_service_names as M12 } from './Migration20261206100000_incident_service_names.ts';
 import { Migration20261206120000_update_runs as MUpdateRuns } from './Migration20261206120000_update_runs.ts';
+import { Migration20261207090000_status_pages as MStatusPages } from './Migration20261207090000_status_pages.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206091742_host_samples', class: MHostSamples },
   { name: 'Migration20261206100000_incident_service_names', class: M12 },
   { name: 'Migration20261206120000_update_runs', class: MUpdateRuns },
+  { name: 'Migration20261207090000_status_pages', class: MStatusPages },
 ];

@@ -22,3 +22,4 @@ import './runtimes.ts';
 import './lookout-restart.ts';
 import './actions.ts';
 import './updates.ts';
+import './status-pages.ts';

@@ -16,6 +16,7 @@ import type { ServiceActions } from './actions/actions.ts';
 import type { HostMetrics } from './system/host-metrics.ts';
 import type { Supervisor } from './supervisor/link.ts';
 import type { Updater } from './updates/updater.ts';
+import type { StatusPages } from './status-pages/status-pages.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -55,6 +56,8 @@ export interface App {
   supervisor: Supervisor;
   /** Updates from git: check, execute, the runs (server/updates/updater.ts). */
   updater: Updater;
+  /** Public status pages and badges: their config section and cached public views (server/status-pages/). */
+  statusPages: StatusPages;
 }
 
 export interface RequestContext {

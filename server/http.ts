@@ -17,6 +17,7 @@ import { handlePing } from './http/ping.ts';
 import { originForm, requestUrl } from './http/request-target.ts';
 import { declaresBodyOver, discardBody, lingeringClose, refuseBody } from './http/body-limit.ts';
 import { createRestApi } from './http/rest.ts';
+import { handleStatusRoute, matchStatusRoute, routeLabel } from './status-pages/routes.ts';
 
 export interface HttpEndpoints {
   server: http.Server;
@@ -60,7 +61,8 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
     const pathname = url?.pathname ?? null;
     const ping = pathname === null ? null : PING_ROUTE.exec(pathname);
     const restMatch = pathname === null ? null : rest.match(pathname, req.method ?? 'GET');
-    const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : restMatch ? ('route' in restMatch ? restMatch.route.path : '/rest') : '/';
+    const statusRoute = pathname === null ? null : matchStatusRoute(pathname);
+    const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : statusRoute ? routeLabel(statusRoute) : restMatch ? ('route' in restMatch ? restMatch.route.path : '/rest') : '/';
     res.on('finish', () => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -95,6 +97,7 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
       }
       if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));
       if (restMatch) return void (await rest.handle(req, res, url, restMatch));
+      if (statusRoute) return void (await handleStatusRoute(app.statusPages, req, res, statusRoute));
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' });
         return void res.end();

@@ -19,6 +19,7 @@ import { createHttpServer } from './http.ts';
 import { connectionDrain } from './http/connection-drain.ts';
 import { supervisorLink, type Supervisor } from './supervisor/link.ts';
 import { Updater } from './updates/updater.ts';
+import { StatusPages } from './status-pages/status-pages.ts';
 import { updateSettings } from './updates/settings.ts';
 import { createPubSub } from './events/pubsub.ts';
 import { ConfigFile } from './config-file.ts';
@@ -115,10 +116,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const runtimes = new Runtimes({ pubsub, clock, logger, configFile });
   // After runtimes: its switch runs after theirs, so the runtimes its services name are known by then.
   const actions = new ServiceActions({ runtimes, logger, configFile });
+  // Registers the `status_pages` section; its pages name services by name, read when a page is computed.
+  const statusPages = new StatusPages({ sql: db.sql, clock, configFile, degradedWeight: () => monitoring.settings.degradedWeight });
   const supervisor = options.supervisor ?? supervisorLink();
   // Updates from git: the running code's directory is the supervisor's root (a release worktree after an update).
   const updater = new Updater({ sql: db.sql, pubsub, clock, logger, supervisor, root: supervisor.root, settings: updateSettings(config.dataDir), databaseUrl: () => config.databaseUrl ?? db.url });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '', supervisor, updater };
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '', supervisor, updater, statusPages };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();

@@ -11,4 +11,4 @@ export const entities = [
 ];
 
 /** Tables written with plain SQL (partitioned time series, rollups, alerting's outbox and incidents): the schema diff leaves them alone. */
-export const sqlOnlyTables = [/^health_checks/, /^health_rollups/, /^alert_/, /^alerting_cursor$/, /^maintenance_windows$/, /^host_samples$/, /^update_run/];
+export const sqlOnlyTables = [/^health_checks/, /^health_rollups/, /^alert_/, /^alerting_cursor$/, /^maintenance_windows$/, /^host_samples$/, /^update_run/, /^status_pages$/];

@@ -1,0 +1,77 @@
+/**
+ * The anonymous HTTP routes of status pages: `/status/<slug>` (HTML), `/status/<slug>.json`,
+ * `/badge/<service>/status.svg` and `/badge/<service>/uptime/<24h|7d|30d>.svg`. Answers carry an
+ * ETag (a matching If-None-Match gets 304) and may be cached by browsers and proxies for one TTL.
+ * A badge of a service on no public page is a 404 like an unknown one: names cannot be probed.
+ */
+import type http from 'node:http';
+import { BADGE_RANGES, statusBadge, uptimeBadge, type BadgeRange } from './badges.ts';
+import { renderNotFound } from './render.ts';
+import { etagOf, type StatusPages } from './status-pages.ts';
+
+const STATUS_ROUTE = /^\/status\/([a-z0-9-]{1,64})(\.json)?\/?$/;
+const BADGE_ROUTE = /^\/badge\/([a-z0-9][a-z0-9._-]{0,99})\/(?:status|uptime\/(24h|7d|30d))\.svg$/;
+
+export type StatusRoute = { kind: 'page'; slug: string; json: boolean } | { kind: 'badge'; service: string; range: BadgeRange | null };
+
+/** The status route a path names, or null. */
+export function matchStatusRoute(pathname: string): StatusRoute | null {
+  const page = STATUS_ROUTE.exec(pathname);
+  if (page) return { kind: 'page', slug: page[1], json: page[2] !== undefined };
+  const badge = BADGE_ROUTE.exec(pathname);
+  if (badge) return { kind: 'badge', service: badge[1], range: (badge[2] as BadgeRange | undefined) ?? null };
+  return null;
+}
+
+/** The label of a route for metrics: a few fixed strings, never the slug or the service. */
+export const routeLabel = (route: StatusRoute): string => (route.kind === 'page' ? (route.json ? '/status/:slug.json' : '/status/:slug') : route.range ? '/badge/:service/uptime' : '/badge/:service/status');
+
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string, etag: string | null, maxAgeSeconds: number, extra: Record<string, string> = {}): void {
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'cache-control': `public, max-age=${maxAgeSeconds}`,
+    ...SECURITY_HEADERS,
+    ...extra,
+  };
+  if (etag) headers.etag = etag;
+  const matches = etag !== null && (req.headers['if-none-match'] ?? '').split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+  if (status === 200 && matches) {
+    res.writeHead(304, headers);
+    return void res.end();
+  }
+  headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+const NOT_FOUND_HTML = renderNotFound();
+const NOT_FOUND_JSON = JSON.stringify({ error: 'There is no status page at this address.' });
+const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+
+/** Answers a matched status route (GET or HEAD; anything else 405). */
+export async function handleStatusRoute(pages: StatusPages, req: http.IncomingMessage, res: http.ServerResponse, route: StatusRoute): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' });
+    return void res.end();
+  }
+  const maxAge = Math.max(1, Math.round(pages.ttlMs / 1000));
+  if (route.kind === 'page') {
+    const page = await pages.page(route.slug);
+    if (route.json) {
+      const cors = { 'access-control-allow-origin': '*' };
+      if (!page) return send(req, res, 404, 'application/json; charset=utf-8', NOT_FOUND_JSON, null, maxAge, cors);
+      return send(req, res, 200, 'application/json; charset=utf-8', page.json, page.jsonEtag, maxAge, cors);
+    }
+    const csp = { 'content-security-policy': HTML_CSP };
+    if (!page) return send(req, res, 404, 'text/html; charset=utf-8', NOT_FOUND_HTML, null, maxAge, csp);
+    return send(req, res, 200, 'text/html; charset=utf-8', page.html, page.htmlEtag, maxAge, csp);
+  }
+  const service = await pages.badgeService(route.service);
+  const headers = { 'content-security-policy': SVG_CSP, 'access-control-allow-origin': '*' };
+  if (!service) return send(req, res, 404, 'text/plain; charset=utf-8', 'No such badge.\n', null, maxAge, headers);
+  const svg = route.range && BADGE_RANGES.includes(route.range) ? uptimeBadge(service, route.range) : statusBadge(service);
+  send(req, res, 200, 'image/svg+xml; charset=utf-8', svg, etagOf(svg), maxAge, headers);
+}
