@@ -153,7 +153,7 @@ export class Updater {
 
   /** At shutdown: a run still under way is stopped where it is and rolled back. */
   async stop(): Promise<void> {
-    this.#stopping.abort();
+    this.#stopping.abort(new Error('Lookout is shutting down'));
     await this.#running?.catch(() => {});
   }
 
@@ -203,6 +203,8 @@ export class Updater {
     let replacement: Replacement | null = null;
     let migrationsBefore: string | null = null;
     let applied: string[] = [];
+    /** The new version listens: from then on it serves, and nothing is rolled back under it. */
+    let switched = false;
     const source = this.source;
     const dbUrl = o.databaseUrl();
     const releaseEnv = { ...process.env, ...(dbUrl && { DATABASE_URL: dbUrl }) };
@@ -264,6 +266,7 @@ export class Updater {
       await step('ready', async () => ({ value: null, detail: `pid ${ready.pid} opened the database, loaded the config and reported ready after ${((Date.now() - started) / 1000).toFixed(1)} s` }));
       await step('switch', async () => {
         await ready.listen();
+        switched = true;
         return { value: null, detail: `the new version (pid ${ready.pid}) takes new connections` };
       });
       await step('stop-old', async () => ({ value: null, detail: `this version (pid ${process.pid}) takes no new connections, finishes what it is answering and exits` }));
@@ -276,6 +279,10 @@ export class Updater {
       await o.supervisor.retire();
     } catch (error) {
       const failed = error instanceof StepError ? error : new StepError('fetch', (error as Error).message);
+      if (switched) {
+        await this.#failedAfterSwitch(id, failed, output(failed.step), replacement!.pid, { flush, stopFlushing: () => clearInterval(flusher), stopLease: () => clearInterval(lease), setState: (s) => (state = s) });
+        return;
+      }
       const rollback = output(failed.step);
       const problems: string[] = [];
       if (replacement) {
@@ -306,6 +313,31 @@ export class Updater {
       clearInterval(lease);
       clearInterval(flusher);
     }
+  }
+
+  /**
+   * A failure once the new version listens (this worker told to stop, the lease lost, the run's
+   * record not written): the new version serves from its directory on its schema, so nothing is
+   * rolled back under it. The run says so, and this worker still retires (the primary then records
+   * the new version as the current release).
+   */
+  async #failedAfterSwitch(
+    id: number,
+    failed: StepError,
+    out: StepOutput,
+    pid: number,
+    run: { flush: () => Promise<void>; stopFlushing: () => void; stopLease: () => void; setState: (state: RunState) => void },
+  ): Promise<void> {
+    const o = this.#o;
+    out.line(`the new version (pid ${pid}) already serves: nothing is rolled back; this version retires`);
+    run.stopLease();
+    await run.flush();
+    run.setState('failed');
+    run.stopFlushing();
+    const message = `${failed.message} (after the switch: the new version, pid ${pid}, serves; nothing was rolled back)`;
+    await finishRun(o.sql, o.pubsub, id, { state: 'failed', failedStep: failed.step, error: message }, o.clock.now()).catch((err: unknown) => o.logger.error({ err, run: id }, 'could not record the failed update'));
+    o.logger.warn({ run: id, step: failed.step, reason: failed.message, successor: pid }, 'update failed after the switch; the new version serves');
+    await o.supervisor.retire().catch((err: unknown) => o.logger.error({ err, run: id }, 'could not retire this worker after the switch'));
   }
 }
 
