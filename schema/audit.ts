@@ -38,6 +38,9 @@ const AuditLogPage = builder.objectRef<AuditPage<AuditView>>('AuditLogPage').imp
   }),
 });
 
+/** Who can act: what actorType may be. */
+const ACTOR_TYPES = ['user', 'token', 'system', 'anonymous'];
+
 const AuditLogFilter = builder.inputType('AuditLogFilter', {
   fields: (t) => ({
     action: t.string({ required: false, description: 'Exact action, or a prefix ending in * (auth.*).' }),
@@ -45,8 +48,9 @@ const AuditLogFilter = builder.inputType('AuditLogFilter', {
     targetType: t.string({ required: false }),
     targetId: t.string({ required: false }),
     outcome: t.string({ required: false, description: 'success or failure.' }),
-    since: t.field({ type: 'DateTime', required: false }),
-    until: t.field({ type: 'DateTime', required: false }),
+    actorType: t.string({ required: false, description: 'Who acted: user (a person), token (automation), system (Lookout itself: the lease sweep, start-up) or anonymous.' }),
+    since: t.field({ type: 'DateTime', required: false, description: 'From this time (inclusive).' }),
+    until: t.field({ type: 'DateTime', required: false, description: 'To this time (exclusive).' }),
   }),
 });
 
@@ -64,6 +68,8 @@ builder.queryFields((t) => ({
       if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
       if (after && !/^\d+$/.test(after)) throw new BadInputError('after', 'after must be an endCursor returned by auditLog.');
       if (filter?.outcome && !['success', 'failure'].includes(filter.outcome)) throw new BadInputError('filter.outcome', 'outcome must be success or failure.');
+      if (filter?.actorType && !ACTOR_TYPES.includes(filter.actorType)) throw new BadInputError('filter.actorType', `actorType must be one of ${ACTOR_TYPES.join(', ')}, got "${filter.actorType.slice(0, 40)}".`);
+      if (filter?.since && filter.until && filter.since >= filter.until) throw new BadInputError('filter.until', 'until must be after since (the time range is empty).');
       return queryAuditLog(ctx.em, { ...filter, actorLabel: filter?.actor }, size, after, (rows) => auditRowsFor(ctx.app.sql, ctx.actor, rows));
     },
   }),

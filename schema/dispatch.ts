@@ -1,6 +1,6 @@
 /**
  * Dispatch for workers: submit, claim, heartbeat and complete runs, one at a time or in batches
- * (one statement and one audit row per call, whatever the count); register workers.
+ * (one statement and one audit row per call that changed something, whatever the count); register workers.
  */
 import { Worker } from '../server/operations/entities.ts';
 import { claimRuns, completeRuns, heartbeatRuns, MAX_LEASE_BATCH, only, type LeaseResult } from '../server/operations/leases.ts';
@@ -128,7 +128,7 @@ builder.mutationFields((t) => ({
   claimRun: t.field({
     type: ClaimedRef,
     nullable: true,
-    description: 'The oldest queued run of these types, leased to the worker; null when there is none.',
+    description: 'The oldest queued run of these types, leased to the worker; null when there is none (an empty poll is not audited: it changes nothing).',
     authScopes: manage,
     args: { worker: t.arg.string(), types: t.arg.stringList(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: async (_r, { worker, types, leaseSeconds }, ctx) => {
@@ -136,13 +136,14 @@ builder.mutationFields((t) => ({
         action: 'operations.run.claim',
         input: { worker, types, leaseSeconds },
         targetsOf: (c) => runIds(c.map((x) => x.run)),
+        when: (c) => c.length > 0, // an empty poll changes nothing: no row (an idle worker polls every second)
       });
       return claimed ?? null;
     },
   }),
   claimRuns: t.field({
     type: [ClaimedRef],
-    description: `Up to \`limit\` (1–${MAX_LEASE_BATCH}) of the oldest queued runs of these types, oldest first, each with its own lease; empty when there is none.`,
+    description: `Up to \`limit\` (1–${MAX_LEASE_BATCH}) of the oldest queued runs of these types, oldest first, each with its own lease; empty when there is none (an empty poll is not audited: it changes nothing).`,
     authScopes: manage,
     args: {
       worker: t.arg.string(),
@@ -155,6 +156,7 @@ builder.mutationFields((t) => ({
         action: 'operations.runs.claim',
         input: { worker, types, limit, leaseSeconds },
         targetsOf: (c) => runIds(c.map((x) => x.run)),
+        when: (c) => c.length > 0, // an empty poll changes nothing: no row
       }),
   }),
   heartbeatRun: t.field({

@@ -7,7 +7,8 @@ import { RUN_OUTCOMES, RUN_STATUSES, Workspace } from '../server/operations/enti
 import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
 import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
-import { cancelRun, markInvestigated, retryRun } from '../server/operations/triage.ts';
+import { cancelRun, markInvestigated, retryRefusal, retryRun } from '../server/operations/triage.ts';
+import { dispatchRecord, queuedSince, type LeaseLapse } from '../server/operations/lease-history.ts';
 import { allowedWorkspaceIds, canUseWorkspace, listTenants, type Named, type TenantListing } from '../server/operations/workspaces.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -57,10 +58,42 @@ const StuckRef = builder.objectRef<StuckVerdict>('StuckVerdict').implement({
   fields: (t) => ({ stuckClass: t.field({ type: StuckClassEnum, resolve: (v) => v.stuckClass }), reason: t.exposeString('reason') }),
 });
 
+const LeaseLapseRef = builder.objectRef<LeaseLapse>('LeaseLapse').implement({
+  description: 'A lease of an earlier attempt that expired: attempt N was leased to a worker, which stopped heartbeating; the lease sweep requeued the run or failed it by policy.',
+  fields: (t) => {
+    const at = (value: string | null) => (value ? new Date(value) : null);
+    return {
+      attempt: t.exposeInt('attempt'),
+      worker: t.string({ nullable: true, resolve: (l) => l.worker }),
+      leasedAt: t.field({ type: 'DateTime', nullable: true, resolve: (l) => at(l.leasedAt) }),
+      lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (l) => at(l.lastHeartbeatAt) }),
+      expiredAt: t.field({ type: 'DateTime', nullable: true, resolve: (l) => at(l.expiredAt) }),
+      sweptAt: t.field({ type: 'DateTime', description: 'When the lease sweep acted (about 30 s of grace after the expiry).', resolve: (l) => new Date(l.sweptAt) }),
+      outcome: t.string({ description: 'requeued (the next attempt went back to the queue) or failed (the policy allowed no further attempt).', resolve: (l) => l.outcome }),
+    };
+  },
+});
+
+const InvestigatedRef = builder.objectRef<{ by: string | null; at: string; reason: string }>('RunInvestigation').implement({
+  fields: (t) => ({
+    by: t.string({ nullable: true, resolve: (i) => i.by }),
+    at: t.field({ type: 'DateTime', resolve: (i) => new Date(i.at) }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+/** context.triage.investigated, when it is well formed. */
+function investigationOf(run: RunRow): { by: string | null; at: string; reason: string } | null {
+  const value = ((run.context?.triage ?? null) as { investigated?: unknown } | null)?.investigated as { by?: unknown; at?: unknown; reason?: unknown } | undefined;
+  if (!value || typeof value.at !== 'string' || typeof value.reason !== 'string') return null;
+  return { by: typeof value.by === 'string' ? value.by : null, at: value.at, reason: value.reason };
+}
+
 const AuditTrailRef = builder.objectRef<AuditView>('OperationAuditEntry').implement({
   fields: (t) => ({
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
     action: t.exposeString('action'),
+    actorType: t.exposeString('actorType', { description: 'user, token, system (Lookout itself: the lease sweep) or anonymous.' }),
     actorLabel: t.string({ nullable: true, resolve: (e) => e.actorLabel ?? null }),
     outcome: t.exposeString('outcome'),
     input: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.input ?? null }),
@@ -111,6 +144,33 @@ OperationRunRef.implement({
     lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.lastHeartbeatAt }),
     idempotencyKey: t.string({ nullable: true, resolve: (r) => r.idempotencyKey }),
     retryOfRunId: t.id({ nullable: true, resolve: (r) => (r.retryOfRunId === null ? null : String(r.retryOfRunId)) }),
+    retriedById: t.id({ nullable: true, description: 'The retry of this run, when it was retried (a run is retried at most once).', resolve: (r) => (r.retriedById === null ? null : String(r.retriedById)) }),
+    retryRefusal: t.string({
+      nullable: true,
+      description: 'Why retryOperationRun would refuse this run now (not failed, not retryable, already retried, no attempts left), or null when it may be retried.',
+      resolve: (r, _a, ctx) => retryRefusal(r, ctx.app.operations.catalog.get(r.type), r.retriedById)?.message ?? null,
+    }),
+    investigated: t.field({ type: InvestigatedRef, nullable: true, description: 'Who marked it investigated, when and why.', resolve: (r) => investigationOf(r) }),
+    durationMs: t.float({
+      nullable: true,
+      description: 'From its first start to its completion (or to now while it runs); null before any worker took it, and while a requeued run waits.',
+      resolve: (r, _a, ctx) => {
+        if (!r.startedAt) return null;
+        const end = r.completedAt ?? (r.status === 'running' ? ctx.app.clock.now() : null);
+        return end ? Math.max(0, end.getTime() - r.startedAt.getTime()) : null;
+      },
+    }),
+    queuedSince: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'While queued: since when it waits for a worker (its last requeue, or its creation).',
+      resolve: (r) => (r.status === 'queued' ? queuedSince(r) : null),
+    }),
+    leaseLapses: t.field({
+      type: [LeaseLapseRef],
+      description: 'Leases of earlier attempts that expired, oldest first, and what the lease sweep did.',
+      resolve: (r) => dispatchRecord(r.context).lapses,
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.startedAt }),
     completedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.completedAt }),
@@ -272,7 +332,7 @@ export const runTarget = (id: number) => ({ type: 'operation_run', id: String(id
 builder.mutationFields((t) => ({
   retryOperationRun: t.field({
     type: OperationRunRef,
-    description: 'Only a completed, failed, retryable run: queues a new run with context.triage.retry_of_run_id.',
+    description: 'Only a completed, failed, retryable run, once, while its retry chain has attempts left (maxAttempts counts every attempt of the chain): queues a new run, the next attempt, with context.triage.retry_of_run_id. A run already retried is refused (CONFLICT naming the retry, extensions.runId).',
     authScopes: { 'platform.operations.manage': true },
     args: { id: t.arg.id() },
     resolve: async (_r, { id }, ctx) => {

@@ -133,6 +133,23 @@ export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock,
   }
 }
 
+/** One action the system took by itself (the lease sweep requeueing a run), with no caller. */
+export interface SystemAction {
+  action: string;
+  target: AuditTarget;
+  input?: Record<string, unknown>;
+}
+
+/**
+ * Records actions Lookout took by itself, one success row each, actor `system` labelled `label`,
+ * written on `em` (inside the caller's transaction, so the rows stand or fall with the change).
+ */
+export async function recordSystemActions(em: EntityManager, clock: Clock, label: string, actions: SystemAction[]): Promise<void> {
+  if (!actions.length) return;
+  const who: AuditWho = { actor: null, fallback: { type: 'system', label } };
+  await em.insertMany(AuditEntry, actions.map((a) => successRow(who, clock, { action: a.action, input: a.input, target: a.target }, undefined)));
+}
+
 const INSERT_ROW = `insert into audit_log (at, actor_type, actor_id, actor_label, action, target_type, target_id, target_ids, input, outcome, error_code, error_message, client_address)
   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
@@ -171,6 +188,8 @@ export interface AuditFilter {
   targetType?: string | null;
   targetId?: string | null;
   outcome?: string | null;
+  /** user | token | system | anonymous: who acted (a person, automation, or Lookout itself). */
+  actorType?: string | null;
   since?: Date | null;
   until?: Date | null;
 }
@@ -211,6 +230,7 @@ export async function queryAuditLog<E extends { id: number }>(
   if (filter.targetType) where.targetType = filter.targetType;
   if (filter.targetId) where.$or = [{ targetId: filter.targetId }, { targetIds: { $contains: [filter.targetId] } }];
   if (filter.outcome) where.outcome = filter.outcome;
+  if (filter.actorType) where.actorType = filter.actorType;
   if (filter.since || filter.until) where.at = { ...(filter.since && { $gte: filter.since }), ...(filter.until && { $lt: filter.until }) };
   const entries: E[] = [];
   let cursor = after ? Number(after) : null;

@@ -4,7 +4,8 @@
  * stored only as a hash. A stale or foreign token changes nothing. Every call takes one or many
  * runs and costs one statement, whatever the count. A caller limited to some workspaces reaches
  * only their runs: the statement itself says so, and a run of another workspace is refused exactly
- * as one that does not exist. The sweep re-queues or fails expired leases.
+ * as one that does not exist. The sweep re-queues or fails expired leases (after a grace, recording
+ * what happened in the run and, as the system, in the audit log).
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -15,7 +16,9 @@ import { sha256 } from '../auth/secrets.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, fieldPath, NotFoundError, type LookoutError } from '../errors.ts';
 import type { OperationCatalog } from './catalog.ts';
+import { recordSystemActions, type SystemAction } from '../audit/audit.ts';
 import { DispatchEvent, OperationRun } from './entities.ts';
+import { dispatchRecord, withLapse, type LeaseLapse } from './lease-history.ts';
 import { recordRunChanges } from './run-events.ts';
 import { selectRunsFrom, toRunRow, type RunRow } from './runs.ts';
 import type { StuckRunClassifier } from './stuck.ts';
@@ -86,7 +89,9 @@ export async function claimRuns(
           numbered as (select id, row_number() over (order by created_at, id) as n from next),
           tokens as (select * from unnest($3::text[]) with ordinality as t(hash, n)),
           updated as (update operation_runs r set status = 'running', lease_worker = $4, lease_token_hash = tokens.hash, lease_expires_at = $5,
-                             last_heartbeat_at = $6, started_at = coalesce(r.started_at, $6)
+                             last_heartbeat_at = $6, started_at = coalesce(r.started_at, $6),
+                             -- a requeued run records when this attempt was leased (lease-history.ts)
+                             context = case when r.context ? 'dispatch' then jsonb_set(r.context, '{dispatch,leasedAt}', to_jsonb($6::timestamptz)) else r.context end
                         from numbered join tokens using (n) where r.id = numbered.id
                       returning r.*, numbered.n),
           -- the worker is seen now; one unknown so far is registered with these types
@@ -226,38 +231,71 @@ export function only(results: LeaseResult[]): RunRow {
 type SweptRun = Pick<OperationRun, 'id' | 'workspaceId' | 'tenantId' | 'type' | 'status' | 'outcome'>;
 
 /**
+ * How long after a lease expires the sweep (every 10 s, server/job-registry.ts) acts on it. The
+ * worker's heartbeat or completion is refused from the moment its lease expires, so this is no second
+ * chance for the worker: it absorbs clock differences between replicas, and leaves the run on the
+ * Stuck list as "lease expired" for a while before it moves. A run is requeued (or failed) 30–40 s
+ * after its lease expired.
+ */
+export const LEASE_SWEEP_GRACE_MS = 30_000;
+
+/** Who the audit log names for what the sweep does. */
+export const LEASE_SWEEP_ACTOR = 'lease sweep';
+
+/**
  * Runs whose lease expired over `graceMs` ago: back to the queue (next attempt) while the type's
- * policy allows, otherwise failed. Returns the ids it changed, and the changed runs to publish.
+ * policy allows, otherwise failed. Each run keeps what happened to the lapsed lease
+ * (lease-history.ts) and gets an audit row by the system (operations.run.requeue or
+ * operations.run.fail), in the same transaction. Returns the ids it changed, and the changed runs
+ * to publish.
  */
 export async function sweepExpiredLeases(
   em: EntityManager,
   catalog: OperationCatalog,
   clock: Clock,
-  graceMs = 30_000,
+  graceMs = LEASE_SWEEP_GRACE_MS,
 ): Promise<{ requeued: number[]; failed: number[]; runs: SweptRun[] }> {
   const now = clock.now();
   const expired = await em.find(OperationRun, { status: 'running', leaseExpiresAt: { $lt: new Date(now.getTime() - graceMs) } });
   const changed = { requeued: [] as number[], failed: [] as number[], runs: [] as SweptRun[] };
+  const actions: SystemAction[] = [];
   for (const run of expired) {
     const policy = catalog.get(run.type);
     const worker = run.leaseWorker;
+    const record = dispatchRecord(run.context);
+    const requeue = policy.onLeaseExpired === 'requeue' && run.attempt < policy.maxAttempts;
+    const lapse: LeaseLapse = {
+      attempt: run.attempt,
+      worker: worker ?? null,
+      leasedAt: record.leasedAt ?? run.startedAt?.toISOString() ?? null,
+      lastHeartbeatAt: run.lastHeartbeatAt?.toISOString() ?? null,
+      expiredAt: run.leaseExpiresAt?.toISOString() ?? null,
+      sweptAt: now.toISOString(),
+      outcome: requeue ? 'requeued' : 'failed',
+    };
+    const input = { id: run.id, worker, attempt: run.attempt, maxAttempts: policy.maxAttempts, leaseExpiredAt: lapse.expiredAt, onLeaseExpired: policy.onLeaseExpired };
+    run.context = { ...run.context, dispatch: withLapse(record, lapse) };
     run.leaseTokenHash = null;
     run.leaseExpiresAt = null;
-    if (policy.onLeaseExpired === 'requeue' && run.attempt < policy.maxAttempts) {
+    if (requeue) {
       run.status = 'queued';
       run.attempt += 1;
       run.leaseWorker = null;
       changed.requeued.push(run.id);
+      actions.push({ action: 'operations.run.requeue', target: { type: 'operation_run', id: String(run.id) }, input });
     } else {
       run.status = 'completed';
       run.outcome = 'failed';
-      run.error = `The lease expired: worker ${worker ?? '?'} stopped heartbeating (attempt ${run.attempt} of ${policy.maxAttempts}).`;
+      const why = policy.onLeaseExpired === 'fail' ? 'its type fails a run whose lease expires' : `attempt ${run.attempt} of ${policy.maxAttempts} was the last`;
+      run.error = `The lease expired: worker ${worker ?? '?'} stopped heartbeating (attempt ${run.attempt} of ${policy.maxAttempts}; ${why}).`;
       run.completedAt = now;
       changed.failed.push(run.id);
+      actions.push({ action: 'operations.run.fail', target: { type: 'operation_run', id: String(run.id) }, input: { ...input, error: run.error } });
     }
     em.create(DispatchEvent, { at: now, kind: 'lease_expired', workspaceId: run.workspaceId, runId: run.id });
     changed.runs.push({ id: run.id, workspaceId: run.workspaceId, tenantId: run.tenantId ?? null, type: run.type, status: run.status, outcome: run.outcome });
   }
   await em.flush();
+  await recordSystemActions(em, clock, LEASE_SWEEP_ACTOR, actions);
   return changed;
 }

@@ -26,6 +26,8 @@ export interface RunRow {
   lastHeartbeatAt: Date | null;
   idempotencyKey: string | null;
   retryOfRunId: number | null;
+  /** The retry of this run, when it was retried (the first, should older data hold several). */
+  retriedById: number | null;
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
@@ -51,7 +53,8 @@ export interface RunFilter {
 
 /** Runs from `source` (a table or a CTE of run rows) as `alias`, with their workspace and tenant: what `toRunRow` reads. */
 export function selectRunsFrom(source: string, alias: string): string {
-  return `select ${alias}.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name
+  return `select ${alias}.*, w.slug as workspace_slug, w.name as workspace_name, t.slug as tenant_slug, t.name as tenant_name,
+      (select min(x.id) from operation_runs x where x.retry_of_run_id = ${alias}.id) as retried_by_id
     from ${source} ${alias} join workspaces w on w.id = ${alias}.workspace_id left join tenants t on t.id = ${alias}.tenant_id`;
 }
 
@@ -76,6 +79,7 @@ export function toRunRow(r: Record<string, unknown>, classifier: StuckRunClassif
     lastHeartbeatAt: r.last_heartbeat_at as Date | null,
     idempotencyKey: r.idempotency_key as string | null,
     retryOfRunId: r.retry_of_run_id === null ? null : Number(r.retry_of_run_id),
+    retriedById: r.retried_by_id === null || r.retried_by_id === undefined ? null : Number(r.retried_by_id),
     createdAt: r.created_at as Date,
     startedAt: r.started_at as Date | null,
     completedAt: r.completed_at as Date | null,

@@ -4,6 +4,7 @@
  * long, or running past its type's expected duration. One class per run: the most telling first.
  */
 import { DEFAULT_POLICY, type OperationCatalog } from './catalog.ts';
+import { dispatchRecord, QUEUED_SINCE_SQL } from './lease-history.ts';
 
 export const STUCK_CLASSES = ['queued_too_long', 'lease_expired', 'heartbeat_missing', 'running_too_long'] as const;
 export type StuckClass = (typeof STUCK_CLASSES)[number];
@@ -15,6 +16,8 @@ export interface StuckCandidate {
   startedAt?: Date | null;
   leaseExpiresAt?: Date | null;
   lastHeartbeatAt?: Date | null;
+  /** Where a requeued run's lapsed leases are recorded (lease-history.ts). */
+  context?: Record<string, unknown> | null;
 }
 
 export interface StuckVerdict {
@@ -35,10 +38,18 @@ export class StuckRunClassifier {
     const policy = this.#catalog.get(run.type);
     const t = now.getTime();
     if (run.status === 'queued') {
-      const waited = t - run.createdAt.getTime();
-      return waited > policy.queuedTooLongMs
-        ? { stuckClass: 'queued_too_long', reason: `queued for ${minutes(waited)}; no worker took it (limit ${minutes(policy.queuedTooLongMs)})` }
-        : null;
+      // A requeued run waits since its requeue: a worker did take it before, and the reason says so.
+      const record = dispatchRecord(run.context);
+      const lapse = record.requeuedAt ? record.lapses.at(-1) : undefined;
+      const waited = t - (record.requeuedAt ? Date.parse(record.requeuedAt) : run.createdAt.getTime());
+      if (waited <= policy.queuedTooLongMs) return null;
+      const limit = `(limit ${minutes(policy.queuedTooLongMs)})`;
+      return {
+        stuckClass: 'queued_too_long',
+        reason: lapse
+          ? `queued again for ${minutes(waited)} since attempt ${lapse.attempt}'s lease (worker ${lapse.worker ?? '?'}) expired; no worker took it since ${limit}`
+          : `queued for ${minutes(waited)}; no worker took it ${limit}`,
+      };
     }
     if (run.status !== 'running') return null;
     if (run.leaseExpiresAt && run.leaseExpiresAt.getTime() <= t) {
@@ -73,7 +84,7 @@ export class StuckRunClassifier {
     // Names every parameter's type once, so a condition that uses only some of them still binds.
     const typed = `row(${param(1)}::text[], ${param(2)}::bigint[], ${param(3)}::bigint[], ${param(4)}::bigint[]) is not null`;
     const byClass: Record<StuckClass, string> = {
-      queued_too_long: `(r.status = 'queued' and r.created_at < ${limit(2, DEFAULT_POLICY.queuedTooLongMs)})`,
+      queued_too_long: `(r.status = 'queued' and ${QUEUED_SINCE_SQL} < ${limit(2, DEFAULT_POLICY.queuedTooLongMs)})`,
       lease_expired: `(${running} and ${leaseExpired})`,
       heartbeat_missing: `(${running} and not coalesce(${leaseExpired}, false) and ${heartbeatMissing})`,
       running_too_long: `(${running} and not coalesce(${leaseExpired}, false) and not (${heartbeatMissing}) and ${tooLong})`,

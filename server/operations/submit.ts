@@ -216,6 +216,7 @@ export async function submitRuns(sql: SqlClient, events: TransactionEvents, acto
       lastHeartbeatAt: null,
       idempotencyKey: p.key,
       retryOfRunId: null,
+      retriedById: null,
       createdAt: now,
       startedAt: null,
       completedAt: null,

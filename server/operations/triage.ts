@@ -1,6 +1,6 @@
 /**
- * The operator's actions on a run: retry (a failed, retryable run → a new queued run that records
- * what it retries), cancel (a queued or running, cancelable run; needs explicit confirmation; the
+ * The operator's actions on a run: retry (a failed, retryable run, once, while its chain has attempts
+ * left → a new queued run, the chain's next attempt, that records what it retries), cancel (a queued or running, cancelable run; needs explicit confirmation; the
  * lease is revoked so the worker's late completion is refused) and mark investigated (with a reason).
  * A run in the wrong state gets a clear error and nothing changes.
  */
@@ -9,7 +9,7 @@ import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
-import type { OperationCatalog } from './catalog.ts';
+import type { OperationCatalog, OperationPolicy } from './catalog.ts';
 import { OperationRun } from './entities.ts';
 import type { StuckRunClassifier } from './stuck.ts';
 import { allowedWorkspaceIds } from './workspaces.ts';
@@ -34,13 +34,36 @@ function triage(run: OperationRun): Record<string, unknown> {
   return { ...((run.context.triage as Record<string, unknown>) ?? {}) };
 }
 
+/**
+ * Why this run cannot be retried now, or null when it can: only a completed, failed run of a
+ * retryable type, not retried already (one retry per run, so a chain has one line), whose chain has
+ * attempts left (`attempt` counts every attempt of the chain: each retry is the next attempt).
+ */
+export function retryRefusal(run: Pick<OperationRun, 'id' | 'status' | 'outcome' | 'attempt'>, policy: OperationPolicy, retriedById: number | null): ConflictError | null {
+  if (run.status !== 'completed' || run.outcome !== 'failed') {
+    return new ConflictError(`Operation #${run.id} is ${run.status}${run.status === 'completed' ? ` (${run.outcome})` : ''}: only a completed, failed operation can be retried.`);
+  }
+  if (!policy.retryable) return new ConflictError(`Operations of type "${policy.label}" are not retryable.`);
+  if (retriedById !== null) {
+    return new ConflictError(`Operation #${run.id} was already retried as Operation #${retriedById}: retry that one if it fails.`, { runId: retriedById });
+  }
+  if (run.attempt >= policy.maxAttempts) {
+    return new ConflictError(`Operation #${run.id} was attempt ${run.attempt} of ${policy.maxAttempts} for "${policy.label}": no attempts are left to retry it.`);
+  }
+  return null;
+}
+
+/** Run context keys that describe one run's own dispatch, never copied to its retry. */
+const OWN_CONTEXT_KEYS = ['dispatch'];
+
 export async function retryRun(em: EntityManager, events: TransactionEvents, actor: Actor | null, id: number, catalog: OperationCatalog, clock: Clock): Promise<OperationRun> {
+  // The original stays locked until this commits: a second retry of it waits, then finds this one.
   const run = await runInScope(em, actor, id);
   const policy = catalog.get(run.type);
-  if (run.status !== 'completed' || run.outcome !== 'failed') {
-    throw new ConflictError(`Operation #${id} is ${run.status}${run.status === 'completed' ? ` (${run.outcome})` : ''}: only a completed, failed operation can be retried.`);
-  }
-  if (!policy.retryable) throw new ConflictError(`Operations of type "${policy.label}" are not retryable.`);
+  const earlier = await em.findOne(OperationRun, { retryOfRunId: run.id }, { orderBy: { id: 'asc' }, fields: ['id'] });
+  const refused = retryRefusal(run, policy, earlier?.id ?? null);
+  if (refused) throw refused;
+  const context = Object.fromEntries(Object.entries(run.context).filter(([key]) => !OWN_CONTEXT_KEYS.includes(key)));
   const retry = em.create(OperationRun, {
     workspaceId: run.workspaceId,
     tenantId: run.tenantId ?? null,
@@ -48,10 +71,10 @@ export async function retryRun(em: EntityManager, events: TransactionEvents, act
     type: run.type,
     status: 'queued',
     outcome: 'pending',
-    context: { ...run.context, triage: { ...triage(run), retry_of_run_id: run.id, investigated: undefined } },
+    context: { ...context, triage: { ...triage(run), retry_of_run_id: run.id, investigated: undefined } },
     input: run.input,
     result: null,
-    attempt: 1,
+    attempt: run.attempt + 1,
     inputHash: run.inputHash,
     retryOfRunId: run.id,
     createdAt: clock.now(),

@@ -30,7 +30,7 @@ describe('audit log', () => {
   });
   afterAll(() => ts?.close());
 
-  /** Every state-changing mutation, with what to run; each must add exactly one row. */
+  /** Every state-changing mutation, with what to run; each must add exactly one row (the claims here lease runs: an empty claim adds none, below). */
   const mutations: [string, () => Promise<unknown>][] = [];
   let userId = '';
   let tokenId = '';
@@ -140,6 +140,14 @@ describe('audit log', () => {
     const before = await count();
     await run();
     expect(await count()).toBe(before + 1);
+  });
+
+  it('an empty claim (claimRun or claimRuns that leases nothing) writes no audit row: it changes nothing', async () => {
+    const before = await count();
+    const one = await gqlOk<{ claimRun: null }>(ts, 'mutation { claimRun(worker: "audit-worker", types: ["audit.none"]) { leaseToken } }', {}, admin());
+    const many = await gqlOk<{ claimRuns: unknown[] }>(ts, 'mutation { claimRuns(worker: "audit-worker", types: ["audit.none"], limit: 5) { leaseToken } }', {}, admin());
+    expect([one.claimRun, many.claimRuns]).toEqual([null, []]);
+    expect(await count()).toBe(before);
   });
 
   it('a batch call writes one row naming every run it changed, found in each run\'s trail', async () => {
