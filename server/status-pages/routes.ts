@@ -12,7 +12,7 @@ import { etagOf, type StatusPages } from './status-pages.ts';
 const STATUS_ROUTE = /^\/status\/([a-z0-9-]{1,64})(\.json)?\/?$/;
 const BADGE_ROUTE = /^\/badge\/([a-z0-9][a-z0-9._-]{0,99})\/(?:status|uptime\/(24h|7d|30d))\.svg$/;
 
-export type StatusRoute = { kind: 'page'; slug: string; json: boolean } | { kind: 'badge'; service: string; range: BadgeRange | null };
+export type StatusRoute = { kind: 'page'; slug: string; json: boolean } | { kind: 'badge'; service: string; range: BadgeRange | null } | { kind: 'none'; badge: boolean };
 
 /** The status route a path names, or null. */
 export function matchStatusRoute(pathname: string): StatusRoute | null {
@@ -20,11 +20,17 @@ export function matchStatusRoute(pathname: string): StatusRoute | null {
   if (page) return { kind: 'page', slug: page[1], json: page[2] !== undefined };
   const badge = BADGE_ROUTE.exec(pathname);
   if (badge) return { kind: 'badge', service: badge[1], range: (badge[2] as BadgeRange | undefined) ?? null };
+  // Anything else under these prefixes is ours, and not found (not the dashboard's index page).
+  if (pathname.startsWith('/badge/') || pathname.startsWith('/status/')) return { kind: 'none', badge: pathname.startsWith('/badge/') };
   return null;
 }
 
 /** The label of a route for metrics: a few fixed strings, never the slug or the service. */
-export const routeLabel = (route: StatusRoute): string => (route.kind === 'page' ? (route.json ? '/status/:slug.json' : '/status/:slug') : route.range ? '/badge/:service/uptime' : '/badge/:service/status');
+export function routeLabel(route: StatusRoute): string {
+  if (route.kind === 'none') return route.badge ? '/badge' : '/status';
+  if (route.kind === 'page') return route.json ? '/status/:slug.json' : '/status/:slug';
+  return route.range ? '/badge/:service/uptime' : '/badge/:service/status';
+}
 
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
@@ -47,6 +53,7 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, status: numbe
 }
 
 const NOT_FOUND_HTML = renderNotFound();
+const NO_BADGE = 'No such badge.\n';
 const NOT_FOUND_JSON = JSON.stringify({ error: 'There is no status page at this address.' });
 const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
@@ -58,6 +65,10 @@ export async function handleStatusRoute(pages: StatusPages, req: http.IncomingMe
     return void res.end();
   }
   const maxAge = Math.max(1, Math.round(pages.ttlMs / 1000));
+  if (route.kind === 'none') {
+    if (route.badge) return send(req, res, 404, 'text/plain; charset=utf-8', NO_BADGE, null, maxAge, { 'access-control-allow-origin': '*' });
+    return send(req, res, 404, 'text/html; charset=utf-8', NOT_FOUND_HTML, null, maxAge, { 'content-security-policy': HTML_CSP });
+  }
   if (route.kind === 'page') {
     const page = await pages.page(route.slug);
     if (route.json) {
@@ -71,7 +82,7 @@ export async function handleStatusRoute(pages: StatusPages, req: http.IncomingMe
   }
   const service = await pages.badgeService(route.service);
   const headers = { 'content-security-policy': SVG_CSP, 'access-control-allow-origin': '*' };
-  if (!service) return send(req, res, 404, 'text/plain; charset=utf-8', 'No such badge.\n', null, maxAge, headers);
+  if (!service) return send(req, res, 404, 'text/plain; charset=utf-8', NO_BADGE, null, maxAge, headers);
   const svg = route.range && BADGE_RANGES.includes(route.range) ? uptimeBadge(service, route.range) : statusBadge(service);
   send(req, res, 200, 'image/svg+xml; charset=utf-8', svg, etagOf(svg), maxAge, headers);
 }

@@ -99,6 +99,9 @@ describe('audit log', () => {
     ['updateMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { updateMaintenanceWindow(id: $id, input: { name: "audit-window", all: true, duration: "20m" }) { id } }', { id: windowId }, admin())],
     ['endMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { endMaintenanceWindow(id: $id) { id } }', { id: windowId }, admin())],
     ['deleteMaintenanceWindow', () => gqlOk(ts, 'mutation($id: Int!) { deleteMaintenanceWindow(id: $id) }', { id: windowId }, admin())],
+    ['createStatusPage', () => gqlOk(ts, 'mutation { createStatusPage(slug: "audited", input: { title: "Audited", groups: [{ name: "G", services: ["lookout"] }] }) { slug } }', {}, admin())],
+    ['updateStatusPage', () => gqlOk(ts, 'mutation { updateStatusPage(slug: "audited", input: { title: "Audited again", groups: [] }) { slug } }', {}, admin())],
+    ['deleteStatusPage', () => gqlOk(ts, 'mutation { deleteStatusPage(slug: "audited") }', {}, admin())],
     // This server declares no runtimes: the refusal is audited too (tests/runtimes/graphql.test.ts restarts each kind).
     ['restartRuntime', async () => {
       const r = await gql(ts, 'mutation { restartRuntime(name: "audit-runtime", confirm: true) { ok } }', {}, admin());
