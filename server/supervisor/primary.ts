@@ -165,6 +165,11 @@ class Primary {
         const { id, root, readyTimeoutMs } = message;
         if (this.#stopping) return this.#reply(from, { type: 'reply', id, ok: false, error: 'Lookout is shutting down.' });
         if (!isLookoutRoot(root)) return this.#reply(from, { type: 'reply', id, ok: false, error: `${root} is not a Lookout code directory (it has no server/cli.ts).` });
+        // One replacement at a time, asked for by the worker kept running: two restarts (or a restart
+        // and an update) at once would each make one listen, and the first would serve on for good.
+        const starting = [...this.#replacements.values()][0];
+        if (starting) return this.#reply(from, { type: 'reply', id, ok: false, error: `A new worker is already starting (pid ${starting.worker.pid}, from ${starting.worker.root}, for a restart or an update): one at a time. Try again once it has taken over or failed.` });
+        if (from !== this.#current) return this.#reply(from, { type: 'reply', id, ok: false, error: 'This worker has already been replaced by a new one (it is retiring): ask the one that serves now.' });
         const worker = this.#fork(root, true);
         this.#replacements.set(worker.pid, { requester: from, worker });
         const forward = (line: string) => from.send({ type: 'replacement-output', id, line });
