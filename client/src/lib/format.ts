@@ -83,3 +83,26 @@ export function formatDuration(ms: number): string {
 export function roleLabel(role: string | null | undefined): string {
   return role ? role.toLowerCase() : 'custom';
 }
+
+const hourMinute = formatter({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const monthDay = formatter({ month: 'short', day: 'numeric' });
+
+/** "14:05": an axis label within a day, always 24-hour (no "2pm"). `at`: epoch ms. */
+export function formatHourMinute(at: number): string {
+  return hourMinute().format(at);
+}
+
+/** "Dec 3": an axis label for ranges of days. `at`: epoch ms. */
+export function formatMonthDay(at: number): string {
+  return monthDay().format(at);
+}
+
+/** The browser's time zone as the dashboard names it: "Europe/Berlin (UTC+01:00)", or "UTC". */
+export function timeZoneLabel(at: number = Date.now()): string {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  const minutes = -new Date(at).getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const hh = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');
+  const mm = String(Math.abs(minutes) % 60).padStart(2, '0');
+  return zone === 'UTC' || zone === 'Etc/UTC' ? 'UTC' : `${zone} (UTC${sign}${hh}:${mm})`;
+}

@@ -1,7 +1,8 @@
 /**
  * Uptime: every service's status timeline side by side over 24 h, 7 days or 30 days, from one
  * `uptimeTimeline` query, each row with the uptime the server computed for the range (degraded at
- * the configured weight, paused time left out) and a shared time axis.
+ * the configured weight, paused time left out) and a shared time axis. Pick a block to list the
+ * checks recorded in it, below its row.
  */
 import { For, Show, createResource, createSignal } from 'solid-js';
 import { graphql } from '../graphql';
@@ -10,6 +11,9 @@ import { PageHeader } from '../components/PageHeader.tsx';
 import { FormErrorMessage } from '../components/Forms.tsx';
 import { StatusBadge } from '../components/monitoring/StatusBadge.tsx';
 import { TimeAxis, TimelineBar } from '../components/monitoring/TimelineBar.tsx';
+import { WindowChecks } from '../components/monitoring/WindowChecks.tsx';
+import type { Window } from '../lib/uptime.ts';
+import { timeZoneLabel } from '../lib/format.ts';
 import { serviceHref } from '../components/monitoring/ServiceCard.tsx';
 import { client } from '../lib/urql.ts';
 import { onReconnected } from '../lib/connection.ts';
@@ -61,7 +65,12 @@ export function UptimePage() {
     <>
       <PageHeader
         title="Uptime"
-        description="Every service's status over time, side by side. Uptime counts degraded time at the configured weight and leaves paused time out."
+        description={
+          <>
+            Every service's status over time, side by side. Uptime counts degraded time at the configured weight and leaves paused time out. Pick a
+            block to see its checks. <span data-testid="time-zone">Times in {timeZoneLabel()}.</span>
+          </>
+        }
         actions={
           <div class="segmented" role="group" aria-label="Range">
             <For each={RANGES}>
@@ -92,6 +101,8 @@ export function UptimePage() {
 }
 
 function UptimeRows(props: { rows: Row[]; from: number; to: number }) {
+  const [picked, setPicked] = createSignal<{ service: string; window: Window } | null>(null);
+  const pickedIn = (service: string) => (picked()?.service === service ? picked()!.window : null);
   return (
     <>
       <div class="uptime__row uptime__row--head">
@@ -101,16 +112,33 @@ function UptimeRows(props: { rows: Row[]; from: number; to: number }) {
       </div>
       <For each={props.rows} fallback={<p class="table__empty">No services yet.</p>}>
         {(row) => (
+          <>
           <div class="uptime__row" data-testid="uptime-row" data-service={row.service.name}>
             <a class="uptime__name" href={serviceHref(row.service.name)} title={row.service.name}>
               <StatusBadge status={row.service.status} paused={row.service.paused} />
               <span>{row.service.displayName}</span>
             </a>
-            <TimelineBar windows={row.windows} from={props.from} to={props.to} now={props.to} label={`Status of ${row.service.displayName}`} />
+            <TimelineBar
+              windows={row.windows}
+              from={props.from}
+              to={props.to}
+              now={props.to}
+              label={`Status of ${row.service.displayName}`}
+              selected={pickedIn(row.service.name)}
+              onSelect={(window) => setPicked({ service: row.service.name, window })}
+            />
             <span class="uptime__ratio mono" data-testid="uptime-ratio">
               {formatUptime(row.uptime)}
             </span>
           </div>
+          <Show when={pickedIn(row.service.name)} keyed>
+            {(window) => (
+              <div class="uptime__checks">
+                <WindowChecks service={row.service.name} window={window} onClose={() => setPicked(null)} />
+              </div>
+            )}
+          </Show>
+          </>
         )}
       </For>
     </>

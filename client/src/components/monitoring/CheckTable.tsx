@@ -1,4 +1,4 @@
-/** Checks, newest first, with "Load older" while the server has more. */
+/** Checks, newest first, with "Load older" while the server has more; no latency column for heartbeat services (`showLatency={false}`). */
 import { For, Show } from 'solid-js';
 import type { CheckList } from '../../lib/check-list.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -6,15 +6,19 @@ import { formatLatency } from '../../lib/status.ts';
 import { FormErrorMessage } from '../Forms.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
-export function CheckTable(props: { list: CheckList; testid: string; empty: string }) {
+export function CheckTable(props: { list: CheckList; testid: string; empty: string; showLatency?: boolean }) {
+  const latency = () => props.showLatency !== false;
   return (
     <>
+      <div class="check-table-scroll">
       <table class="table table--compact" data-testid={props.testid}>
         <thead>
           <tr>
             <th>Checked</th>
             <th>Result</th>
-            <th>Latency</th>
+            <Show when={latency()}>
+              <th>Latency</th>
+            </Show>
             <th>Error</th>
           </tr>
         </thead>
@@ -23,7 +27,7 @@ export function CheckTable(props: { list: CheckList; testid: string; empty: stri
             each={props.list.checks}
             fallback={
               <tr>
-                <td colSpan={4} class="table__empty">
+                <td colSpan={latency() ? 4 : 3} class="table__empty">
                   {props.list.loading() ? 'Loading…' : props.empty}
                 </td>
               </tr>
@@ -37,13 +41,16 @@ export function CheckTable(props: { list: CheckList; testid: string; empty: stri
                 <td>
                   <StatusBadge status={check.status} />
                 </td>
-                <td class="nowrap mono">{formatLatency(check.latencyMs)}</td>
+                <Show when={latency()}>
+                  <td class="nowrap mono">{formatLatency(check.latencyMs)}</td>
+                </Show>
                 <td class="check-error">{check.error ?? <span class="muted">—</span>}</td>
               </tr>
             )}
           </For>
         </tbody>
       </table>
+      </div>
       <FormErrorMessage error={props.list.error()} />
       <Show when={props.list.hasMore()}>
         <div class="card__foot">

@@ -1,11 +1,15 @@
 /**
- * The detail page's 24 h chart (uPlot): average and p95 latency per minute, over coloured bands of
- * the status the service was in. Minutes with no check break the lines instead of bridging them.
+ * The detail page's latency chart (uPlot): average and p95 latency per minute over the range it is
+ * given (the page gives the service's own range: a new service fills the chart), over coloured bands
+ * of the status the service was in. Minutes with no check break the lines instead of bridging them.
+ * Times on the axis and in the legend are 24-hour, in the browser's time zone.
  */
 import { createEffect, on, onCleanup, onMount } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Window } from '../../lib/uptime.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { axisTicks } from './TimelineBar.tsx';
 
 export interface LatencyPoint {
   at: string;
@@ -66,9 +70,22 @@ export function LatencyChart(props: { points: readonly LatencyPoint[]; windows: 
       width: Math.max(300, box.clientWidth),
       height: HEIGHT,
       scales: { x: { time: true, range: () => [props.from / 1000, props.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(10, (max ?? 0) * 1.1)] } },
-      axes: [{}, { label: 'ms', size: 56 }],
+      axes: [
+        {
+          // Our own round, 24-hour ticks (uPlot's defaults say "12pm").
+          splits: () => axisTicks(props.from, props.to, box.clientWidth < 500 ? 4 : 8).map((t) => t.at / 1000),
+          values: (_u, splits) => {
+            const labels = new Map(axisTicks(props.from, props.to, box.clientWidth < 500 ? 4 : 8).map((t) => [t.at / 1000, t.text]));
+            const texts = splits.map((s) => labels.get(s) ?? '');
+            // The axis is drawn on a canvas: its words are also kept here, for tests and tools.
+            box.dataset.axis = texts.join('|');
+            return texts;
+          },
+        },
+        { label: 'ms', size: 56 },
+      ],
       series: [
-        {},
+        { value: (_u, v) => (v === null ? '—' : formatDateTime(new Date(v * 1000).toISOString())) },
         { label: 'avg', stroke: '#2f6fde', width: 1.5, spanGaps: false, value: (_u, v) => (v === null ? '—' : `${v} ms`) },
         { label: 'p95', stroke: '#b36b00', width: 1.2, dash: [4, 3], spanGaps: false, value: (_u, v) => (v === null ? '—' : `${v} ms`) },
       ],

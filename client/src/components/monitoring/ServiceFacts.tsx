@@ -1,4 +1,8 @@
-/** The detail page's summary: status and how long, latency, last check and error, definition and origin. */
+/**
+ * The detail page's summary: status and how long, latency, last check and error, definition and
+ * origin. A heartbeat service is pinged, not polled: no latency, and its schedule is the period and
+ * grace it expects pings in (pending until period + grace have passed since it was created).
+ */
 import { For, Show } from 'solid-js';
 import type { ServiceDetail } from '../../lib/service-detail.ts';
 import { formatAgo, formatDateTime, formatDuration } from '../../lib/format.ts';
@@ -14,6 +18,16 @@ export function sourceLabel(source: string, sourcePath?: string | null): string 
   return 'API (created in the dashboard or over GraphQL)';
 }
 
+/** "expects a ping every 1h, grace 5m" for a heartbeat, "every 30s, timeout 10.00 s" for the others. */
+export function scheduleText(service: Pick<ServiceDetail, 'kind' | 'interval' | 'timeoutMs' | 'options' | 'failureThreshold' | 'recoveryThreshold'>): string {
+  const rule = `down after ${service.failureThreshold}, up after ${service.recoveryThreshold} in a row`;
+  if (service.kind === 'heartbeat') {
+    const options = (service.options ?? {}) as { period?: string; grace?: string };
+    return `expects a ping every ${options.period ?? '5m'}, grace ${options.grace ?? '1m'}; pending until the first ping or until period + grace have passed; ${rule}`;
+  }
+  return `every ${service.interval}, timeout ${formatLatency(service.timeoutMs)}; ${rule}`;
+}
+
 export function ServiceFacts(props: { service: ServiceDetail; lastReason: string | null }) {
   const s = () => props.service;
   return (
@@ -26,16 +40,18 @@ export function ServiceFacts(props: { service: ServiceDetail; lastReason: string
         <Show when={s().critical}>
           <span class="critical-mark" title="Critical: decides Lookout's overall health">critical</span>
         </Show>
-        <span class="service-facts__metric">
-          <span class="stat__label">Latency</span>
-          <span class="mono" data-testid="detail-latency">
-            {formatLatency(s().latencyMs)}
+        <Show when={s().kind !== 'heartbeat'}>
+          <span class="service-facts__metric">
+            <span class="stat__label">Latency</span>
+            <span class="mono" data-testid="detail-latency">
+              {s().status === 'DOWN' ? '—' : formatLatency(s().latencyMs)}
+            </span>
           </span>
-        </span>
+        </Show>
         <span class="service-facts__metric">
           <span class="stat__label">Last check</span>
           <span title={formatDateTime(s().lastCheckedAt)} data-testid="detail-checked">
-            {s().lastCheckedAt ? formatAgo(s().lastCheckedAt, now()) : 'not yet'}
+            {s().lastCheckedAt ? formatAgo(s().lastCheckedAt, now()) : s().kind === 'heartbeat' ? 'not yet: waiting for the first ping' : 'not yet'}
           </span>
         </span>
       </div>
@@ -57,9 +73,7 @@ export function ServiceFacts(props: { service: ServiceDetail; lastReason: string
         <dt>Source</dt>
         <dd data-testid="detail-source">{sourceLabel(s().source, s().sourcePath)}</dd>
         <dt>Schedule</dt>
-        <dd>
-          every {s().interval}, timeout {formatLatency(s().timeoutMs)}; down after {s().failureThreshold}, up after {s().recoveryThreshold} in a row
-        </dd>
+        <dd data-testid="detail-schedule">{scheduleText(s())}</dd>
         <Show when={s().tags.length}>
           <dt>Tags</dt>
           <dd>
