@@ -203,7 +203,10 @@ describe('lookout serve and the CLI on the embedded database', () => {
     await fs.symlink('services.yaml', path.join(configDir, 'lookout.yaml'));
     serve = await startServe({ LOOKOUT_CONFIG: path.join(configDir, 'lookout.yaml') });
     const known = async () =>
-      (await gqlOk<{ services: { name: string }[] }>({ url: url() }, '{ services { name } }', {}, { token: process.env.LOOKOUT_CLI_TEST_TOKEN })).services.map((s) => s.name).sort();
+      (await gqlOk<{ services: { name: string; source: string }[] }>({ url: url() }, '{ services { name source } }', {}, { token: process.env.LOOKOUT_CLI_TEST_TOKEN })).services
+        .filter((s) => s.source === 'CONFIG') // the built-in self-monitoring is kept beside the file's
+        .map((s) => s.name)
+        .sort();
     expect(await known()).toEqual(['first']);
 
     await fs.writeFile(path.join(configDir, 'services.yaml'), services('first', 'second'));

@@ -54,7 +54,7 @@ function recordingSection(keys: string[], entryKeys?: Record<string, string[]>):
 describe('sections', () => {
   it('refuses a top-level key no section owns, naming it and the known ones', async () => {
     expect(await problemsOf('services: []\nalerting:\n  channels: []\nretension:\n  rawDays: 3\n')).toEqual([
-      'unknown top-level keys: alerting, retension (expected services, uptime, retention, operations, startup)',
+      'unknown top-level keys: alerting, retension (expected services, builtin_services, uptime, retention, operations, startup)',
     ]);
   });
 
@@ -218,6 +218,7 @@ operations:
   types: [{ type: billing.invoice, label: Invoices }]
 startup:
   optional: [worker_online]
+builtin_services: false
 `;
   const state = async () => {
     const data = await gqlOk<{ services: { name: string }[]; operationTypes: { type: string; label: string }[]; healthOverview: { configError: string | null } }>(

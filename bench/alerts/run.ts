@@ -265,6 +265,7 @@ const configText = (target: (name: string) => string, hook: string) =>
     '  defaults: { channels: [hook], escalation_delay: 0s }',
     'startup:',
     '  optional: [worker_online]',
+    'builtin_services: false',
     'services:',
     ...NAMES.map((n) => `  - { name: ${n}, kind: http, target: "${target(n)}", interval: 1s, failure_threshold: 1, recovery_threshold: 1 }`),
     '',

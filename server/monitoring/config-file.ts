@@ -6,6 +6,7 @@
 import { BadInputError } from '../errors.ts';
 import { quote, type ConfigSection } from '../config-file.ts';
 import { checkDependencies, validateService, type ServiceDefinition, type ServiceInput } from './services.ts';
+import { BUILTIN_NAMES } from './builtins.ts';
 
 export interface MonitoringSettings {
   /** Weight of degraded time in uptime (0–1). */
@@ -22,6 +23,8 @@ export interface MonitoringConfig {
   /** The file declaring the services; null without one (Lookout then monitors itself: builtins.ts). */
   file: string | null;
   services: ServiceDefinition[];
+  /** Keep the built-in self-monitoring beside the file's services (`builtin_services`, default true). */
+  builtins: boolean;
   settings: MonitoringSettings;
 }
 
@@ -87,7 +90,7 @@ function settingsOf(value: unknown, section: string, known: string[], problems: 
   return out;
 }
 
-function parseServices(entries: unknown, problems: string[]): ServiceDefinition[] {
+function parseServices(entries: unknown, problems: string[], builtins: boolean): ServiceDefinition[] {
   if (entries === undefined || entries === null) return [];
   if (!Array.isArray(entries)) {
     problems.push('services: must be a list of services');
@@ -111,7 +114,8 @@ function parseServices(entries: unknown, problems: string[]): ServiceDefinition[
     }
   });
   // Dependencies only among entries that are valid themselves, once each entry's own problems are told.
-  const valid = new Set(services.map((d) => d.name));
+  // A file's service may depend on a built-in one it keeps.
+  const valid = new Set([...services.map((d) => d.name), ...(builtins ? BUILTIN_NAMES : [])]);
   for (const definition of services) {
     try {
       checkDependencies(definition, valid);
@@ -123,9 +127,11 @@ function parseServices(entries: unknown, problems: string[]): ServiceDefinition[
 }
 
 export const monitoringSection: ConfigSection<MonitoringConfig> = {
-  keys: ['services', 'uptime', 'retention'],
+  keys: ['services', 'builtin_services', 'uptime', 'retention'],
   parse({ file, values }, problems) {
-    const services = parseServices(values.services, problems);
+    const builtins = values.builtin_services ?? true;
+    if (typeof builtins !== 'boolean') problems.push(`builtin_services: must be true or false (keep Lookout's own self-monitoring beside the file's services), got ${quote(builtins)}`);
+    const services = parseServices(values.services, problems, builtins !== false);
     const uptime = settingsOf(values.uptime, 'uptime', ['degradedWeight'], problems);
     const retention = settingsOf(values.retention, 'retention', ['rawDays', 'rollupDays'], problems);
     const settings = { ...DEFAULT_SETTINGS };
@@ -141,6 +147,6 @@ export const monitoringSection: ConfigSection<MonitoringConfig> = {
     settings.degradedWeight = setting(() => number(uptime.degradedWeight, 'uptime.degradedWeight', 0, 1, DEFAULT_SETTINGS.degradedWeight));
     settings.rawRetentionDays = setting(() => number(retention.rawDays, 'retention.rawDays', 1, 3650, DEFAULT_SETTINGS.rawRetentionDays));
     settings.rollupRetentionDays = setting(() => number(retention.rollupDays, 'retention.rollupDays', 1, 36500, DEFAULT_SETTINGS.rollupRetentionDays));
-    return { file, services, settings };
+    return { file, services, builtins: builtins !== false, settings };
   },
 };

@@ -27,18 +27,19 @@ function differs(service: Service, definition: ServiceDefinition): boolean {
 }
 
 /** Must run inside a transaction (it takes a transaction-scoped advisory lock). */
-export async function syncDeclaredServices(
-  em: EntityManager,
-  definitions: ServiceDefinition[],
-  source: 'config' | 'builtin',
-  sourcePath: string | null,
-  clock: Clock,
-): Promise<SyncResult> {
+/** A declared service and where it comes from: the config file (its path) or the built-ins. */
+export interface DeclaredService {
+  definition: ServiceDefinition;
+  source: 'config' | 'builtin';
+  sourcePath: string | null;
+}
+
+export async function syncDeclaredServices(em: EntityManager, declaredServices: DeclaredService[], clock: Clock): Promise<SyncResult> {
   await em.getConnection().execute('select pg_advisory_xact_lock(?)', [SYNC_LOCK_KEY], 'run', em.getTransactionContext());
   const existing = await em.find(Service, {});
   const byName = new Map(existing.map((s) => [s.name, s]));
   const result: SyncResult = { added: [], updated: [], removed: [] };
-  for (const definition of definitions) {
+  for (const { definition, source, sourcePath } of declaredServices) {
     const current = byName.get(definition.name);
     if (current?.source === 'api') {
       throw new ConflictError(`The config file declares "${definition.name}", but an API service already has that name; rename one of them.`);
@@ -52,7 +53,7 @@ export async function syncDeclaredServices(
       result.updated.push(definition.name);
     }
   }
-  const declared = new Set(definitions.map((d) => d.name));
+  const declared = new Set(declaredServices.map((d) => d.definition.name));
   for (const service of existing) {
     if (service.source !== 'api' && !declared.has(service.name)) {
       em.remove(service);

@@ -96,8 +96,11 @@ export class Monitoring {
    * settings switched once it committed.
    */
   async #applyConfig(config: MonitoringConfig, tx: EntityManager): Promise<() => void> {
-    const [services, source] = config.file === null ? [builtinServices(this.o.dataDir), 'builtin' as const] : [config.services, 'config' as const];
-    const result = await syncDeclaredServices(tx, services, source, config.file, this.o.clock);
+    const fromFile = config.services.map((definition) => ({ definition, source: 'config' as const, sourcePath: config.file }));
+    const named = new Set(config.services.map((d) => d.name));
+    const builtins = config.file === null || config.builtins ? builtinServices().filter((d) => !named.has(d.name)) : [];
+    const declared = [...fromFile, ...builtins.map((definition) => ({ definition, source: 'builtin' as const, sourcePath: null }))];
+    const result = await syncDeclaredServices(tx, declared, this.o.clock);
     return () => {
       this.settings = config.settings;
       this.#logSync(result, config.file ?? 'built-in');

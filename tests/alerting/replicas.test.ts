@@ -28,6 +28,8 @@ alerting:
   channels:
     - { name: hook, kind: webhook, url: "${hook.url}/hook", secret: "${secret}" }
   defaults: { channels: [hook], escalation_delay: 0s }
+# The two replicas' own self-monitoring (host load, …) would add incidents of its own here.
+builtin_services: false
 services:
 ${SERVICES.map((name) => `  - { name: ${name}, kind: http, target: "${target.url(name)}", interval: 1s, failure_threshold: 1 }`).join('\n')}
 `);

@@ -132,7 +132,9 @@ describe('a server with LOOKOUT_CONFIG', () => {
   let dir: string;
   let file: string;
   const admin = () => ({ token: ts.adminToken });
-  const names = async () => (await gqlOk<{ services: { name: string; source: string }[] }>(ts, '{ services { name source } }', {}, admin())).services;
+  const all = async () => (await gqlOk<{ services: { name: string; source: string }[] }>(ts, '{ services { name source } }', {}, admin())).services;
+  /** The file's services (the built-in self-monitoring is kept beside them). */
+  const names = async () => (await all()).filter((s) => s.source !== 'BUILTIN');
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-config-'));
@@ -145,11 +147,12 @@ describe('a server with LOOKOUT_CONFIG', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('monitors the services of the file instead of itself', async () => {
+  it('monitors the services of the file beside its own built-in ones (regression: setting LOOKOUT_CONFIG silently dropped the self-monitoring)', async () => {
     expect(await names()).toEqual([
       { name: 'api', source: 'CONFIG' },
       { name: 'db', source: 'CONFIG' },
     ]);
+    expect((await all()).filter((s) => s.source === 'BUILTIN').map((s) => s.name).sort()).toEqual(['event-bus', 'filesystem', 'host', 'lookout', 'postgres']);
   });
 
   it('refuses to edit or delete a config service through the API, saying where it comes from', async () => {
@@ -226,7 +229,46 @@ describe('a server with LOOKOUT_CONFIG mounted from a Kubernetes ConfigMap', () 
     await waitForService(ts, 'queue');
     await publish('v3', withServices('queue', 'mail'));
     await waitForService(ts, 'mail');
-    const { services } = await gqlOk<{ services: { name: string }[] }>(ts, '{ services { name } }', {}, { token: ts.adminToken });
-    expect(services.map((s) => s.name)).toEqual(['api', 'db', 'mail', 'queue']);
+    const { services } = await gqlOk<{ services: { name: string; source: string }[] }>(ts, '{ services { name source } }', {}, { token: ts.adminToken });
+    expect(services.filter((s) => s.source === 'CONFIG').map((s) => s.name)).toEqual(['api', 'db', 'mail', 'queue']);
+  });
+});
+
+describe('the built-in self-monitoring beside a config file', () => {
+  const start = async (text: string) => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-builtins-'));
+    const file = path.join(dir, 'lookout.yaml');
+    await fs.writeFile(file, text);
+    const ts = await startTestServer({ runScheduler: false, config: { configFile: file } });
+    const { services } = await gqlOk<{ services: { name: string; source: string; kind: string }[] }>(ts, '{ services { name source kind } }', {}, { token: ts.adminToken });
+    await ts.close();
+    await fs.rm(dir, { recursive: true, force: true });
+    return services.map((s) => `${s.name}:${s.source}:${s.kind}`).sort();
+  };
+
+  it('is dropped with builtin_services: false, and an entry of the file named like a built-in replaces it', async () => {
+    expect(await start('builtin_services: false\nservices:\n  - { name: api, kind: tcp, target: "127.0.0.1:9" }\n')).toEqual(['api:CONFIG:tcp']);
+    expect(await start('services:\n  - { name: host, kind: tcp, target: "127.0.0.1:9", depends_on: [postgres] }\n')).toEqual([
+      'event-bus:BUILTIN:event-bus', 'filesystem:BUILTIN:filesystem', 'host:CONFIG:tcp', 'lookout:BUILTIN:lookout', 'postgres:BUILTIN:postgres',
+    ]);
+  });
+
+  it('checks each replica’s own data directory (target data-dir), not a path one replica stored for all', async () => {
+    const ts = await startTestServer({ runScheduler: false });
+    try {
+      const { service } = await gqlOk<{ service: { target: string } }>(ts, '{ service(name: "filesystem") { target } }', {}, { token: ts.adminToken });
+      expect(service.target).toBe('data-dir');
+      const { recheckService } = await gqlOk<{ recheckService: { status: string; error: string | null } }>(ts, 'mutation { recheckService(name: "filesystem") { status error } }', {}, { token: ts.adminToken });
+      expect(recheckService).toMatchObject({ status: expect.stringMatching(/HEALTHY|DEGRADED/) });
+      await fs.rm(ts.config.dataDir, { recursive: true, force: true });
+      const gone = await gqlOk<{ recheckService: { status: string; error: string | null } }>(ts, 'mutation { recheckService(name: "filesystem") { status error } }', {}, { token: ts.adminToken });
+      expect(gone.recheckService).toMatchObject({ status: 'DOWN', error: expect.stringContaining(ts.config.dataDir) });
+    } finally {
+      await ts.close();
+    }
+  });
+
+  it('refuses builtin_services that is not true or false, naming it', async () => {
+    await expect(parseConfig('builtin_services: "no"\nservices: []\n')).rejects.toThrow(/builtin_services: must be true or false/);
   });
 });

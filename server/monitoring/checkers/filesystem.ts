@@ -18,6 +18,12 @@ export type FilesystemOptions = {
   downBelowPercent: number;
 };
 
+/**
+ * The target that means "the data directory of the replica that runs the check" (the built-in
+ * `filesystem` service): each replica has its own, so no path of one replica is stored for all.
+ */
+export const DATA_DIR_TARGET = 'data-dir';
+
 /** Probe files start with this, so a leftover one (after a crash mid-probe) explains itself. */
 export const PROBE_PREFIX = '.lookout-probe-';
 const ERRNO_WORDS: Record<string, string> = {
@@ -38,16 +44,16 @@ export const filesystemChecker: Checker<FilesystemOptions> = {
 
   validate(target, options) {
     const value = String(target ?? '').trim();
-    if (!path.isAbsolute(value)) throw new BadInputError('target', `target must be an absolute directory path such as /var/lib/app, got ${describe(target)}.`);
+    if (value !== DATA_DIR_TARGET && !path.isAbsolute(value)) throw new BadInputError('target', `target must be an absolute directory path such as /var/lib/app (or "${DATA_DIR_TARGET}": Lookout's own data directory), got ${describe(target)}.`);
     const read = new OptionReader('filesystem', options);
     const degraded = read.percent('degradedBelowPercent', 10);
     const down = read.percent('downBelowPercent', 3);
     requireOrdered({ name: 'degradedBelowPercent', value: degraded }, { name: 'downBelowPercent', value: down }, 'falling');
-    return { target: path.normalize(value), options: read.finish<FilesystemOptions>() };
+    return { target: value === DATA_DIR_TARGET ? value : path.normalize(value), options: read.finish<FilesystemOptions>() };
   },
 
-  async check(service, { signal }) {
-    const dir = service.target;
+  async check(service, { signal, host }) {
+    const dir = service.target === DATA_DIR_TARGET ? host.dataDir : service.target;
     const clock = new StepClock();
     let step = 'stat';
     try {
