@@ -17,12 +17,14 @@ import type { Supervisor, Replacement } from '../supervisor/link.ts';
 import { checkForUpdate, type UpdateCheck, type UpdateSource } from './git.ts';
 import { buildDashboard, fetchUpdate, installDependencies, prepareRelease, removeRelease, runReleaseCli, type StepOutput } from './release.ts';
 import type { UpdateSettings } from './settings.ts';
-import { appendLines, createRun, currentRun, finishRun, getRun, listRuns, renewLease, runLines, updateStep, type RunState, type UpdateRunRow, type UpdateStepName } from './store.ts';
+import { MAX_LINE_LENGTH, appendLines, createRun, currentRun, finishRun, getRun, listRuns, renewLease, runLines, updateStep, type RunState, type UpdateRunRow, type UpdateStepName } from './store.ts';
 
 /** How long a run's lease lasts; renewed every third of it. */
 export const LEASE_MS = 30_000;
 /** Output lines are written in batches this often. */
 const FLUSH_MS = 250;
+/** Output lines held between two writes at most. */
+const MAX_BUFFERED_LINES = 2000;
 /** Operation runs named in a refusal at most. */
 const LISTED_RUNS = 10;
 
@@ -168,14 +170,25 @@ export class Updater {
     // The output: buffered and written every FLUSH_MS, in order.
     let buffer: { step: string; at: Date; line: string }[] = [];
     let writing: Promise<void> = Promise.resolve();
+    /** Lines that came while the buffer was full (a step flooding output between two writes). */
+    let dropped = 0;
     const flush = () => {
       const batch = buffer;
+      if (dropped) batch.push({ step: batch.at(-1)?.step ?? 'output', at: o.clock.now(), line: `… ${dropped} lines left out: output came faster than it could be stored` });
+      dropped = 0;
       buffer = [];
       writing = writing.then(() => appendLines(o.sql, o.pubsub, id, state, batch)).catch((err: unknown) => o.logger.warn({ err, run: id }, 'could not store update output'));
       return writing;
     };
     const flusher = setInterval(() => void flush(), FLUSH_MS);
-    const output = (step: UpdateStepName): StepOutput => ({ line: (text: string) => void buffer.push({ step, at: o.clock.now(), line: text }), signal });
+    const output = (step: UpdateStepName): StepOutput => ({
+      line: (text: string) => {
+        // Bounded between writes: a step that floods lines costs no more memory than this.
+        if (buffer.length >= MAX_BUFFERED_LINES) dropped++;
+        else buffer.push({ step, at: o.clock.now(), line: text.length > MAX_LINE_LENGTH ? text.slice(0, MAX_LINE_LENGTH) : text });
+      },
+      signal,
+    });
 
     // The lease: lost (another replica closed the run as abandoned) stops the run where it is.
     const lease = setInterval(() => {
