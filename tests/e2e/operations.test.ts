@@ -340,6 +340,8 @@ describe('operations in the dashboard', () => {
 
   it('retries a failed operation and opens the new queued run, linked both ways', async () => {
     await byTestId('run-retry').click();
+    await byTestId('run-retry-confirm').click(); // asks first (tests/e2e/operations-triage.test.ts covers the rest)
+    await byTestId('run-retried-link').click();
     await page.waitForURL((url) => /^\/system\/ops\/runs\/\d+$/.test(url.pathname) && url.pathname !== `/system/ops/runs/${runs.failed}`);
     runs.retry = pathname().split('/').pop()!;
     await detail(runs.retry, '[data-status="QUEUED"]').waitFor();

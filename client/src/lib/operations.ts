@@ -51,6 +51,8 @@ const AUDIT_ACTION_WORDS: Record<string, string> = {
   'operations.run.claim': 'Claimed by a worker',
   'operations.run.heartbeat': 'Heartbeat',
   'operations.run.complete': 'Completed by the worker',
+  'operations.run.requeue': 'Requeued: the lease expired',
+  'operations.run.fail': 'Failed: the lease expired, no attempt left',
   'platform.system_console.retry': 'Retried',
   'platform.system_console.cancel': 'Cancelled',
   'platform.system_console.mark_investigated': 'Marked investigated',

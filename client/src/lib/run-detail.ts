@@ -35,6 +35,18 @@ graphql(`
     leaseExpiresAt
     lastHeartbeatAt
     idempotencyKey
+    retriedById
+    retryRefusal
+    queuedSince
+    leaseLapses {
+      attempt
+      worker
+      leasedAt
+      lastHeartbeatAt
+      expiredAt
+      sweptAt
+      outcome
+    }
     policy {
       label
       retryable
@@ -51,6 +63,7 @@ graphql(`
     auditTrail {
       at
       action
+      actorType
       actorLabel
       outcome
       input

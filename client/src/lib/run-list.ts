@@ -38,6 +38,19 @@ graphql(`
     status
     outcome
     createdAt
+    startedAt
+    completedAt
+    error
+    attempt
+    leaseWorker
+    retriedById
+    investigated {
+      by
+      at
+    }
+    policy {
+      maxAttempts
+    }
     stuckClass
     stuck {
       stuckClass
@@ -291,3 +304,23 @@ export function toApiFilter(form: RunFilterForm): OperationRunFilter {
     stuckClass: stuck ? [stuck as StuckClass] : null,
   };
 }
+
+/**
+ * How long a run took (or has been running, at `nowMs`), from its first start; null before any
+ * worker took it and while a requeued run waits. Short runs keep their milliseconds: "340 ms", "4.2 s".
+ */
+export function runDuration(run: Pick<RunListRow, 'status' | 'startedAt' | 'completedAt'>, nowMs: number): string | null {
+  if (!run.startedAt) return null;
+  const end = run.completedAt ? Date.parse(run.completedAt) : run.status === 'RUNNING' ? nowMs : null;
+  if (end === null) return null;
+  const ms = Math.max(0, end - Date.parse(run.startedAt));
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** "2 of 3": the attempt within its retry chain. */
+export const attemptWords = (run: Pick<RunListRow, 'attempt' | 'policy'>) => `${run.attempt} of ${run.policy.maxAttempts}`;

@@ -1,11 +1,12 @@
 /**
- * The operator's actions on one operation, in its page header only: Retry (opens the new run),
- * Cancel (asks first, then sends confirm: true) and Mark investigated (a reason of 5–500
+ * The operator's actions on one operation, in its page header only: Retry (asks first, saying which
+ * attempt the retry will be; once done the button stays disabled and links to the new run: a run is
+ * retried once, and the server refuses a second), Cancel (asks first, then sends confirm: true) and Mark investigated (a reason of 5–500
  * characters, checked here before anything is sent). Shown only to platform.operations.manage;
  * the server checks again and answers a wrong state with CONFLICT, which is shown as it says it.
  */
 import { Match, Show, Switch, createSignal, type JSX } from 'solid-js';
-import { useNavigate } from '@solidjs/router';
+import { A } from '@solidjs/router';
 import { graphql } from '../../graphql';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
@@ -38,10 +39,9 @@ const MarkInvestigatedDoc = graphql(`
   }
 `);
 
-/** Why an action does not apply to the run as it is now, or null when it does. */
+/** Why an action does not apply to the run as it is now, or null when it does (retry: the server's own reason). */
 export function retryBlocked(run: RunDetail): string | null {
-  if (run.status !== 'COMPLETED' || run.outcome !== 'FAILED') return 'Only a completed, failed operation can be retried.';
-  return run.policy.retryable ? null : `Operations of type “${run.policy.label}” are not retryable.`;
+  return run.retryRefusal ?? null;
 }
 
 export function cancelBlocked(run: RunDetail): string | null {
@@ -54,14 +54,13 @@ export function investigateBlocked(run: RunDetail): string | null {
   return failed || run.stuckClass ? null : 'Only a failed or stuck operation can be marked investigated.';
 }
 
-type Panel = 'cancel' | 'investigate' | null;
+type Panel = 'retry' | 'cancel' | 'investigate' | null;
 
 /** A panel's first control takes the focus when it opens, so the keyboard carries on there. */
 const focusSoon = (el: HTMLElement) => queueMicrotask(() => el.focus());
 type Busy = 'retry' | 'cancel' | 'investigate' | null;
 
 export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) => void; /** Links shown before the buttons, on the same row. */ leading?: JSX.Element }) {
-  const navigate = useNavigate();
   const [panel, setPanel] = createSignal<Panel>(null);
   const [busy, setBusy] = createSignal<Busy>(null);
   const [error, setError] = createSignal<FormError | null>(null);
@@ -77,13 +76,14 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
   };
 
   const retry = async () => {
-    setPanel(null);
     setError(null);
     setBusy('retry');
     const result = await client.mutation(RetryDoc, { id: props.run.id }).toPromise();
     setBusy(null);
+    setPanel(null);
     const retried = result.data?.retryOperationRun;
-    if (retried) navigate(runHref(retried.id));
+    // The run's own event brings retriedById and the lineage; shown at once here all the same.
+    if (retried) props.onChanged({ ...props.run, retriedById: retried.id, retryRefusal: `${props.run.title} was already retried as Operation #${retried.id}.` });
     else setError(formError(result.error));
   };
 
@@ -120,15 +120,24 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
       <div class="run-actions__buttons">
         {props.leading}
         <span class="run-actions__divider" aria-hidden="true" />
+        <Show when={props.run.retriedById}>
+          {(id) => (
+            <A href={runHref(id())} class="run-actions__retried" data-testid="run-retried-link">
+              Retried as Operation #{id()} →
+            </A>
+          )}
+        </Show>
         <button
           type="button"
           class="button button--primary"
           disabled={!!busy() || !!retryBlocked(props.run)}
-          title={retryBlocked(props.run) ?? 'Queue a new run with the same input, and open it'}
-          onClick={() => void retry()}
+          title={retryBlocked(props.run) ?? 'Queue a new run with the same input (asks first)'}
+          aria-expanded={panel() === 'retry'}
+          aria-describedby={retryBlocked(props.run) ? 'run-retry-blocked' : undefined}
+          onClick={() => open('retry')}
           data-testid="run-retry"
         >
-          {busy() === 'retry' ? 'Retrying…' : 'Retry'}
+          {busy() === 'retry' ? 'Retrying…' : 'Retry…'}
         </button>
         <button
           type="button"
@@ -153,7 +162,28 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
           Mark investigated…
         </button>
       </div>
+      <Show when={retryBlocked(props.run) && props.run.status === 'COMPLETED' && props.run.outcome === 'FAILED'}>
+        <p class="muted run-actions__why" id="run-retry-blocked" data-testid="run-retry-blocked">
+          {retryBlocked(props.run)}
+        </p>
+      </Show>
       <Switch>
+        <Match when={panel() === 'retry'}>
+          <div class="run-actions__panel" role="alertdialog" aria-label="Confirm retrying" onKeyDown={closeOnEscape} data-testid="run-retry-confirmation">
+            <p>
+              <strong>Retry {props.run.title}?</strong> A new run of “{props.run.policy.label}” is queued with the same input: attempt {props.run.attempt + 1} of{' '}
+              {props.run.policy.maxAttempts}. If the first one had an effect (a charge, an email), the retry may repeat it.
+            </p>
+            <div class="form__buttons">
+              <button type="button" class="button button--primary" disabled={!!busy()} ref={focusSoon} onClick={() => void retry()} data-testid="run-retry-confirm">
+                {busy() === 'retry' ? 'Retrying…' : 'Retry operation'}
+              </button>
+              <button type="button" class="button button--quiet" onClick={() => setPanel(null)} data-testid="run-retry-keep">
+                Don’t retry
+              </button>
+            </div>
+          </div>
+        </Match>
         <Match when={panel() === 'cancel'}>
           <div class="run-actions__panel" role="alertdialog" aria-label="Confirm cancelling" onKeyDown={closeOnEscape} data-testid="run-cancel-confirmation">
             <p>

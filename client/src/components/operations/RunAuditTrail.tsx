@@ -1,4 +1,4 @@
-/** What was done to an operation, oldest first: by whom, with what outcome, and the input sent. */
+/** What was done to an operation, oldest first: by whom (a person, a token, or Lookout itself: the lease sweep), with what outcome, and the input sent. */
 import { For, Show } from 'solid-js';
 import type { RunDetail } from '../../lib/run-detail.ts';
 import { auditActionWords } from '../../lib/operations.ts';
@@ -42,7 +42,12 @@ export function RunAuditTrail(props: { entries: RunDetail['auditTrail'] }) {
                   {auditActionWords(entry.action)}
                   <div class="caps mono">{entry.action}</div>
                 </td>
-                <td>{entry.actorLabel ?? <span class="muted">—</span>}</td>
+                <td data-testid="audit-entry-actor" data-actor-type={entry.actorType}>
+                  {entry.actorLabel ?? <span class="muted">—</span>}
+                  <Show when={entry.actorType === 'system'}>
+                    <div class="caps">Lookout itself</div>
+                  </Show>
+                </td>
                 <td>
                   <Badge tone={entry.outcome === 'success' ? 'ok' : 'bad'}>{entry.outcome}</Badge>
                 </td>

@@ -1,5 +1,9 @@
-/** Everything recorded about one operation: who, where, when, its lease, its key and its type's policy. */
-import { Show } from 'solid-js';
+/**
+ * Everything recorded about one operation: who, where, when, its lease, its key and its type's
+ * policy. A run whose lease lapsed says what happened to each earlier attempt (leased to whom, when
+ * the lease expired, when it was requeued) instead of looking as if no worker ever took it.
+ */
+import { For, Show } from 'solid-js';
 import type { RunDetail } from '../../lib/run-detail.ts';
 import { formatDateTime, formatDuration } from '../../lib/format.ts';
 import { now } from '../../lib/ticker.ts';
@@ -8,12 +12,14 @@ const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
 export function RunFacts(props: { run: RunDetail }) {
   const r = () => props.run;
+  // Only a run that is running runs "for" a while: a requeued run is waiting, not running.
   const took = () => {
     const start = r().startedAt ?? null;
-    if (!start) return null;
+    if (!start || (!r().completedAt && r().status !== 'RUNNING')) return null;
     const end = r().completedAt ? Date.parse(r().completedAt!) : now();
     return formatDuration(end - Date.parse(start));
   };
+  const waiting = () => (r().status === 'QUEUED' && r().queuedSince ? formatDuration(now() - Date.parse(r().queuedSince!)) : null);
   return (
     <section class="card" data-testid="run-facts">
       <h2>Details</h2>
@@ -46,7 +52,7 @@ export function RunFacts(props: { run: RunDetail }) {
         </dd>
         <dt>Created</dt>
         <dd title={r().createdAt}>{formatDateTime(r().createdAt)}</dd>
-        <dt>Started</dt>
+        <dt>{r().leaseLapses.length ? 'First started' : 'Started'}</dt>
         <dd title={r().startedAt ?? undefined}>{formatDateTime(r().startedAt)}</dd>
         <dt>Completed</dt>
         <dd title={r().completedAt ?? undefined} data-testid="fact-completed">
@@ -54,7 +60,31 @@ export function RunFacts(props: { run: RunDetail }) {
           <Show when={took()}>
             <span class="muted"> · {r().completedAt ? 'took' : 'running for'} {took()}</span>
           </Show>
+          <Show when={waiting()}>
+            <span class="muted" data-testid="fact-waiting">
+              {' '}
+              · {r().leaseLapses.length ? 'back in the queue' : 'waiting for a worker'} for {waiting()}
+            </span>
+          </Show>
         </dd>
+        <Show when={r().leaseLapses.length}>
+          <dt>Earlier leases</dt>
+          <dd data-testid="fact-lease-lapses">
+            <ol class="lease-lapses">
+              <For each={r().leaseLapses}>
+                {(l) => (
+                  <li data-testid="lease-lapse" data-attempt={l.attempt} data-outcome={l.outcome}>
+                    Attempt {l.attempt} was leased to <span class="mono">{l.worker ?? 'an unknown worker'}</span>
+                    <Show when={l.leasedAt}> at {formatDateTime(l.leasedAt)}</Show>; its lease expired
+                    <Show when={l.expiredAt}> at {formatDateTime(l.expiredAt)}</Show>
+                    <Show when={l.lastHeartbeatAt}> (last heartbeat {formatDateTime(l.lastHeartbeatAt)})</Show>, and the lease sweep{' '}
+                    {l.outcome === 'requeued' ? 'requeued it' : 'failed it (no attempt left by its policy)'} at {formatDateTime(l.sweptAt)}.
+                  </li>
+                )}
+              </For>
+            </ol>
+          </dd>
+        </Show>
         <dt>Lease</dt>
         <dd data-testid="fact-lease">
           <Show when={r().leaseWorker} fallback={<span class="muted">none</span>}>

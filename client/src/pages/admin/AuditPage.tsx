@@ -1,4 +1,4 @@
-/** Admin → Audit log: every state-changing call, newest first, filtered, paged with "Load more". */
+/** Admin → Audit log: every state-changing call, newest first, filtered (by action, actor and its kind, outcome and time), paged with "Load more". */
 import { For, Show, createSignal } from 'solid-js';
 import { useClient } from '@urql/solid';
 import { graphql } from '../../graphql';
@@ -122,7 +122,7 @@ function AuditRow(props: { entry: Entry }) {
   const hasInput = e.input !== null && e.input !== undefined;
   return (
     <>
-      <tr data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
+      <tr data-testid="audit-row" data-action={e.action} data-outcome={e.outcome} data-actor-type={e.actorType}>
         <td class="nowrap" title={e.at}>
           {formatDateTime(e.at)}
         </td>
