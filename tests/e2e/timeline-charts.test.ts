@@ -134,11 +134,14 @@ describe.each(VIEWPORTS)('timelines and charts at $width×$height', (viewport) =
     await page.getByTestId('zoom-1h').click();
     await expect.poll(() => page.getByTestId('zoom-1h').getAttribute('aria-pressed')).toBe('true');
     expect((await blockBoxes(page)).length).toBeGreaterThanOrEqual(1);
-    const wide = await page.evaluate((w) => {
-      const over = [...document.querySelectorAll<HTMLElement>('[data-testid="content"] *')].filter((e) => e.getBoundingClientRect().right > w + 0.5);
-      return over.slice(0, 5).map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`);
-    }, viewport.width);
-    expect(wide).toEqual([]);
+    const culprits = await page.evaluate((w) =>
+      [...document.querySelectorAll<HTMLElement>('body *')]
+        .filter((e) => e.getBoundingClientRect().right > w + 0.5 && !e.closest('.check-table-scroll, nav'))
+        .slice(0, 6)
+        .map((e) => `${e.tagName}.${e.className}[${e.dataset.testid ?? ''}] ${Math.round(e.getBoundingClientRect().right)}`),
+    viewport.width);
+    // Nothing of the page's content runs past the screen (the navigation strip is the phone layout's, not this page's).
+    expect(culprits).toEqual([]);
   });
 
   it('opens blocks on the Uptime page with a mouse click, and the 7-day axis has every day', async () => {

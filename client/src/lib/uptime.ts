@@ -69,6 +69,21 @@ export function layoutTimeline(windows: readonly Window[], from: number, to: num
     if (cur.short && !prev.short) prev.end = Math.max(prev.start, cur.start);
     else cur.start = Math.min(cur.end, prev.end);
   }
+  // A long block that gave way down to less than the minimum joins its narrower neighbour.
+  for (let i = 0; i < drafts.length && drafts.length > 1; ) {
+    const d = drafts[i];
+    if (d.end - d.start >= minPx - 0.01) {
+      i++;
+      continue;
+    }
+    const prev = drafts[i - 1];
+    const next = drafts[i + 1];
+    const j = !next || (prev && prev.end - prev.start <= next.end - next.start) ? i - 1 : i + 1;
+    const [a, b] = j < i ? [drafts[j], d] : [d, drafts[j]];
+    const merged: Draft = { members: [...a.members, ...b.members], status: worseStatus(a.status, b.status), start: a.start, end: b.end, short: true };
+    drafts.splice(Math.min(i, j), 2, merged);
+    i = Math.max(0, Math.min(i, j));
+  }
   return drafts
     .filter((d) => d.end - d.start > 0)
     .map((d) => {
