@@ -28,15 +28,16 @@ export function formatPercent(ratio: number | null): string {
 /** 24-hour UTC, as everything on the page says. */
 const formatInstant = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
-const dayClass = (uptime: number | null) => (uptime === null ? 'none' : uptime >= 0.999 ? 'good' : uptime >= 0.95 ? 'fair' : 'bad');
+/** One letter per day's class: 100 services × 90 days are 9,000 bars, so each is kept short. */
+const dayClass = (uptime: number | null) => (uptime === null ? 'n' : uptime >= 0.999 ? 'g' : uptime >= 0.95 ? 'f' : 'b');
 
 function serviceRow(s: PublicService): string {
   const ninety = s.days.filter((d) => d.uptime !== null);
   const average = ninety.length ? ninety.reduce((sum, d) => sum + d.uptime!, 0) / ninety.length : null;
   const bars = s.days
     .map((d) => {
-      const text = d.uptime === null ? `${d.date}: no data` : `${d.date}: ${formatPercent(d.uptime)} up${d.downMinutes ? `, ${d.downMinutes} min down` : ''}`;
-      return `<span class="day ${dayClass(d.uptime)}" title="${escapeHtml(text)}"></span>`;
+      const text = d.uptime === null ? `${d.date}: no data` : `${d.date}: ${formatPercent(d.uptime)}${d.downMinutes ? `, ${d.downMinutes} min down` : ''}`;
+      return `<i class="${dayClass(d.uptime)}" title="${text}"></i>`;
     })
     .join('');
   return `<li class="service">
@@ -59,13 +60,19 @@ ul{list-style:none;margin:0;padding:0}.service{padding:12px 0;border-top:1px sol
 .service-head{display:flex;justify-content:space-between;gap:12px;align-items:center;margin-bottom:6px}.service-name{font-weight:600;overflow-wrap:anywhere}
 .chip{font-size:.8rem;font-weight:600;border-radius:999px;padding:1px 10px;white-space:nowrap}
 .chip.operational{color:var(--good)}.chip.degraded{color:var(--fair)}.chip.outage{color:var(--bad)}.chip.maintenance{color:var(--maint)}.chip.unknown{color:var(--muted)}
-.bars{display:flex;gap:1px;height:28px}.day{flex:1 1 0;min-width:0;border-radius:1px;background:var(--none)}
-.day.good{background:var(--good)}.day.fair{background:var(--fair)}.day.bad{background:var(--bad)}
+.bars{display:flex;gap:1px;height:28px}.bars i{flex:1 1 0;min-width:0;border-radius:1px;background:var(--none)}
+.bars i.g{background:var(--good)}.bars i.f{background:var(--fair)}.bars i.b{background:var(--bad)}
 .bars-legend{display:flex;justify-content:space-between;gap:8px;color:var(--muted);font-size:.75rem;margin-top:4px}
 .notice{padding:10px 0;border-top:1px solid var(--line)}.notice:first-child{border-top:0}.notice strong{display:block}.muted{color:var(--muted)}
 footer{color:var(--muted);font-size:.8rem;margin-top:24px}
 @media (max-width:520px){.bars-legend span:first-child,.bars-legend span:last-child{display:none}h1{font-size:1.35rem}}
 `;
+
+/** "Major outage" only when every service is down; one down among others working is partial. */
+function headline(s: StatusPageSnapshot): string {
+  const all = s.groups.flatMap((g) => g.services);
+  return s.status === 'outage' && all.some((x) => x.status !== 'outage') ? 'Partial outage' : HEADLINE[s.status];
+}
 
 /** The page's HTML document. */
 export function renderStatusPage(s: StatusPageSnapshot, refreshSeconds: number): string {
@@ -86,7 +93,7 @@ export function renderStatusPage(s: StatusPageSnapshot, refreshSeconds: number):
 <title>${escapeHtml(s.title)} status</title><style>${STYLE}</style></head>
 <body><main>
 <h1>${escapeHtml(s.title)}</h1>${s.description ? `<p class="description">${escapeHtml(s.description)}</p>` : ''}
-<div class="banner ${s.status}" role="status">${HEADLINE[s.status]}</div>
+<div class="banner ${s.status}" role="status">${headline(s)}</div>
 ${incidents}${maintenance}${groups || '<p class="muted">No services on this page yet.</p>'}
 <footer>Updated ${formatInstant(s.generatedAt)} · daily bars are UTC days · <a href="${escapeHtml(s.slug)}.json">JSON</a></footer>
 </main></body></html>

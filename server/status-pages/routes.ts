@@ -7,7 +7,7 @@
 import type http from 'node:http';
 import { BADGE_RANGES, statusBadge, uptimeBadge, type BadgeRange } from './badges.ts';
 import { renderNotFound } from './render.ts';
-import { etagOf, type StatusPages } from './status-pages.ts';
+import { etagOf, type PageBody, type StatusPages } from './status-pages.ts';
 
 const STATUS_ROUTE = /^\/status\/([a-z0-9-]{1,64})(\.json)?\/?$/;
 const BADGE_ROUTE = /^\/badge\/([a-z0-9][a-z0-9._-]{0,99})\/(?:status|uptime\/(24h|7d|30d))\.svg$/;
@@ -34,7 +34,15 @@ export function routeLabel(route: StatusRoute): string {
 
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
-function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string, etag: string | null, maxAgeSeconds: number, extra: Record<string, string> = {}): void {
+/** Sends a page's body, gzipped when the reader accepts it (the same bytes for every reader: computed once). */
+function sendPage(req: http.IncomingMessage, res: http.ServerResponse, type: string, body: PageBody, maxAgeSeconds: number, extra: Record<string, string>): void {
+  const gzipped = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const vary = { vary: 'accept-encoding', ...extra };
+  if (gzipped) send(req, res, 200, type, body.gzipped, body.gzippedEtag, maxAgeSeconds, { ...vary, 'content-encoding': 'gzip' });
+  else send(req, res, 200, type, body.text, body.etag, maxAgeSeconds, vary);
+}
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, etag: string | null, maxAgeSeconds: number, extra: Record<string, string> = {}): void {
   const headers: Record<string, string> = {
     'content-type': type,
     'cache-control': `public, max-age=${maxAgeSeconds}`,
@@ -74,11 +82,11 @@ export async function handleStatusRoute(pages: StatusPages, req: http.IncomingMe
     if (route.json) {
       const cors = { 'access-control-allow-origin': '*' };
       if (!page) return send(req, res, 404, 'application/json; charset=utf-8', NOT_FOUND_JSON, null, maxAge, cors);
-      return send(req, res, 200, 'application/json; charset=utf-8', page.json, page.jsonEtag, maxAge, cors);
+      return sendPage(req, res, 'application/json; charset=utf-8', page.json, maxAge, cors);
     }
     const csp = { 'content-security-policy': HTML_CSP };
     if (!page) return send(req, res, 404, 'text/html; charset=utf-8', NOT_FOUND_HTML, null, maxAge, csp);
-    return send(req, res, 200, 'text/html; charset=utf-8', page.html, page.htmlEtag, maxAge, csp);
+    return sendPage(req, res, 'text/html; charset=utf-8', page.html, maxAge, csp);
   }
   const service = await pages.badgeService(route.service);
   const headers = { 'content-security-policy': SVG_CSP, 'access-control-allow-origin': '*' };

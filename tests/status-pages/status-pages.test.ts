@@ -89,8 +89,8 @@ status_pages:
     expect(html).toContain('Public API');
     expect(html).toContain('Billing');
     expect(html).not.toContain('Not public');
-    expect(html).toContain('Major outage');
-    expect((html.match(/class="day /g) ?? []).length).toBe(180);
+    expect(html).toContain('Partial outage');
+    expect((html.match(/<i class="[gfbn]" title="\d{4}-\d\d-\d\d: /g) ?? []).length).toBe(180);
     expectNoInternalDetail(html);
   });
 
