@@ -197,7 +197,15 @@ class Primary {
         // From now on it is the worker kept running, and its root the one a crash restarts from.
         this.#replacements.delete(message.pid);
         this.#current = request.worker;
+        const switched = request.worker.root !== this.#root;
         this.#root = request.worker.root;
+        // Recorded at once, not only at retire: should the old worker die before it retires, a restart of the primary still runs the new root.
+        if (switched) {
+          await writeCurrentRelease(this.#s.config.dataDir, request.worker.root).then(
+            () => logger.info({ root: request.worker.root }, 'recorded the current release'),
+            (err: unknown) => logger.error({ err, root: request.worker.root }, 'could not record the current release (retire will try again)'),
+          );
+        }
         return this.#reply(from, { type: 'reply', id: message.id, ok: true, pid: request.worker.pid });
       }
       case 'abandon-replacement': {
