@@ -2,13 +2,14 @@
  * The route table. Each signed-in page is wrapped in the capability guard of its place, so a role
  * that may not use a page reads "You do not have access to this page" there.
  */
-import { Navigate, Route, Router, type RouteSectionProps } from '@solidjs/router';
+import { Navigate, Route, Router, useLocation, type RouteSectionProps } from '@solidjs/router';
 import { lazy, type Component } from 'solid-js';
 import { Capability } from '../../server/auth/capabilities.ts';
 import { AppShell } from './components/AppShell.tsx';
 import { RequireCapability } from './components/RequireCapability.tsx';
 import { onReconnected } from './lib/connection.ts';
 import { refreshSession } from './lib/session.ts';
+import { trackDocumentTitle } from './lib/document-title.ts';
 import { OverviewPage } from './pages/OverviewPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
@@ -45,6 +46,8 @@ function guarded(capability: Capability, Page: Component): Component {
 function Root(props: RouteSectionProps) {
   void refreshSession();
   onReconnected(() => void refreshSession());
+  const location = useLocation();
+  trackDocumentTitle(() => location.pathname);
   return <>{props.children}</>;
 }
 

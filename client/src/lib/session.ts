@@ -126,3 +126,26 @@ export async function signOut(): Promise<FormError | null> {
   restartSocket();
   return null;
 }
+
+/**
+ * Where sign-in leads back to: `next` when it is a path on this site ("/system/ops/runs/42?x#y"),
+ * otherwise the Overview. Anything that could leave the site (`//evil.example`, `/\\evil`,
+ * `https://…`, `javascript:`) or loop back to sign-in is refused.
+ */
+export function safeReturnPath(next: string | null | undefined, origin: string = window.location.origin): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin || url.pathname === '/signin' || url.pathname === '/setup') return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The sign-in page's address that leads back to `path` afterwards ("/signin?next=%2Fsystem%2Fops%2Fruns%2F42"). */
+export function signInHref(path: string): string {
+  const back = safeReturnPath(path);
+  return back === '/' ? '/signin' : `/signin?next=${encodeURIComponent(back)}`;
+}

@@ -1,13 +1,19 @@
-/** Sign in with email and password; shows the server's reason when it refuses (wrong password, rate limit). */
+/**
+ * Sign in with email and password; shows the server's reason when it refuses (wrong password, rate
+ * limit). Afterwards it goes back to where the visitor was going (`?next=`, same-site paths only).
+ */
 import { Show, createSignal } from 'solid-js';
 import { Navigate, useNavigate } from '@solidjs/router';
 import { AuthLayout } from '../components/AuthLayout.tsx';
 import { FormErrorMessage, TextField } from '../components/Forms.tsx';
-import { session, signIn } from '../lib/session.ts';
+import { safeReturnPath, session, signIn } from '../lib/session.ts';
 import type { FormError } from '../lib/errors.ts';
 
 export function SignInPage() {
   const navigate = useNavigate();
+  // Read once, as the page opens: once signed in the location moves on.
+  const target = safeReturnPath(new URLSearchParams(window.location.search).get('next'));
+  const next = () => target;
   const [email, setEmail] = createSignal('');
   const [password, setPassword] = createSignal('');
   const [error, setError] = createSignal<FormError | null>(null);
@@ -22,11 +28,11 @@ export function SignInPage() {
     if (failure) {
       setError(failure);
       setPassword('');
-    } else navigate('/', { replace: true });
+    } else navigate(next(), { replace: true });
   };
 
   return (
-    <Show when={!session.viewer} fallback={<Navigate href="/" />}>
+    <Show when={!session.viewer} fallback={<Navigate href={next()} />}>
       <AuthLayout title="Sign in">
         <Show when={session.setupRequired}>
           <div class="notice notice--info" data-testid="setup-required-hint">
