@@ -326,6 +326,18 @@ export async function appendLines(pool: pg.Pool, pubsub: PubSub, id: number, sta
   );
 }
 
+/** Adds a note to a finished run's error (what a later recovery did about it). */
+export async function noteOnRun(pool: pg.Pool, pubsub: PubSub, id: number, note: string): Promise<void> {
+  await inTransaction(
+    pool,
+    async (sql, events) => {
+      const { rows } = await sql.query<Row>(`update update_runs set error = coalesce(error || '; ', '') || $2 where id = $1 returning *`, [id, note]);
+      if (rows[0]) progress(events, id, rows[0].state, true);
+    },
+    pubsub,
+  );
+}
+
 export async function getRun(sql: SqlClient, id: number): Promise<UpdateRunRow | null> {
   const { rows } = await sql.query<Row>(`select * from update_runs where id = $1`, [id]);
   return rows[0] ? toRun(rows[0]) : null;

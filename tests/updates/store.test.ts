@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { projectRoot } from '../../server/config.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { makeReady, token, SUBMIT, CLAIM } from '../operations/support.ts';
 import { abandonExpired, appendLines, createRun, finishRun, getRun, MAX_LINES_PER_RUN, renewLease, runLines, updateStep, type NewRun } from '../../server/updates/store.ts';
@@ -88,4 +89,33 @@ describe('update runs', () => {
     expect(await claim()).not.toBeNull();
     await abandonExpired(sql, pubsub, new Date());
   });
+});
+
+describe('an update whose updater died after it migrated', () => {
+  it('is closed and undone by the next: its migrations reverted with its release’s own code; one that had switched is left as it is', async () => {
+    const { sql } = ts.server.app;
+    const applied = async () => (await sql.query<{ name: string }>('select name from lookout_migrations order by id')).rows.map((r) => r.name);
+    const before = await applied();
+    const steps = (switched: boolean) =>
+      JSON.stringify(['fetch', 'prepare', 'install', 'build', 'migrate', 'start', 'ready', 'switch'].map((name) => ({ name, label: name, state: name === 'switch' ? (switched ? 'succeeded' : 'pending') : name === 'start' && !switched ? 'running' : 'succeeded', startedAt: null, finishedAt: null, detail: null })));
+    const insert = async (switched: boolean) =>
+      Number((await sql.query<{ id: string }>(
+        `insert into update_runs (state, from_commit, from_version, remote, branch, requested_by, replica, lease_expires_at, started_at, steps, release_root, migrations_before, applied_migrations)
+         values ('running', 'a', '0.1.0', 'origin', 'main', 'someone', 'gone:2', now() - interval '1 minute', now() - interval '5 minutes', $1, $2, $3, $4) returning id`,
+        [steps(switched), projectRoot, before.at(-2), [before.at(-1)]],
+      )).rows[0].id);
+    // Killed mid-start: the last migration was its own (the release here is this checkout).
+    const crashed = await insert(false);
+    const closed = await ts.server.app.updater.recoverAbandoned();
+    expect(closed.map((r) => r.id)).toEqual([crashed]);
+    expect(await applied()).toEqual(before.slice(0, -1));
+    expect((await getRun(sql, crashed))!).toMatchObject({ state: 'abandoned', failedStep: 'start', error: expect.stringContaining(`recovered: its migrations (${before.at(-1)}) were reverted`) });
+    await ts.server.db.orm.migrator.up();
+    expect(await applied()).toEqual(before);
+    // Killed after the switch: the new version serves on its schema, which stays.
+    const switched = await insert(true);
+    await ts.server.app.updater.recoverAbandoned();
+    expect(await applied()).toEqual(before);
+    expect((await getRun(sql, switched))!.error).not.toMatch(/recovered/);
+  }, 120_000);
 });
