@@ -2,7 +2,10 @@
  * A Lookout worker in a few dozen lines: register, claim runs of your types, keep the lease alive
  * while working, and report the outcome. Copy it and replace `handlers`.
  *
- *   LOOKOUT_URL=http://localhost:4000 LOOKOUT_TOKEN=lko_… node examples/worker.ts
+ *   LOOKOUT_URL=http://localhost:4000 LOOKOUT_TOKEN=lko_… npm run worker
+ *
+ * (`npm run worker` runs it with the project's Node 22, which runs TypeScript as it is; the system's
+ * Node 20 cannot. A token: `npx lookout token create --name worker --role operator`.)
  */
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -61,6 +64,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const controller = new AbortController();
   process.on('SIGTERM', () => controller.abort());
   process.on('SIGINT', () => controller.abort());
+  if (!process.env.LOOKOUT_TOKEN) {
+    console.error('Set LOOKOUT_TOKEN to an operator API token, e.g. LOOKOUT_TOKEN=$(npx lookout token create --name worker --role operator | tail -1) npm run worker');
+    process.exit(2);
+  }
   await runWorker({
     url: process.env.LOOKOUT_URL ?? 'http://localhost:4000',
     token: process.env.LOOKOUT_TOKEN ?? '',
