@@ -82,3 +82,15 @@ describe('the example workers against a real server', () => {
     expect(byAction['operations.runs.complete']).toBe(2); // 31 runs, 20 per batch
   });
 });
+
+describe('npm run worker, as the README says', () => {
+  it('runs the example worker with the project’s Node 22 (regression: `node examples/worker.ts` failed on the system Node 20), and says how to get a token when none is set', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { projectRoot } = await import('../../server/config.ts');
+    const env = { ...process.env };
+    delete env.LOOKOUT_TOKEN;
+    const run = spawnSync('npm', ['run', '--silent', 'worker'], { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Set LOOKOUT_TOKEN to an operator API token');
+  }, 90_000);
+});
