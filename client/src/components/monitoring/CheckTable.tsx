@@ -10,7 +10,8 @@ export function CheckTable(props: { list: CheckList; testid: string; empty: stri
   const latency = () => props.showLatency !== false;
   return (
     <>
-      <div class="check-table-scroll">
+      {/* Focusable, so a keyboard can scroll it sideways on a phone. */}
+      <div class="check-table-scroll" tabindex="0" role="region" aria-label="Checks">
       <table class="table table--compact" data-testid={props.testid}>
         <thead>
           <tr>
