@@ -11,11 +11,15 @@ import type { FormError } from '../../lib/errors.ts';
 import { Badge } from '../Badge.tsx';
 import { FormErrorMessage } from '../Forms.tsx';
 
-function Count(props: { label: string; value: number; bad?: boolean; href?: string; testid: string; title?: string }) {
+/** `hint`: what the words mean, shown under them (not only in a tooltip: touch and keyboard users read it too). */
+function Count(props: { label: string; value: number; bad?: boolean; href?: string; testid: string; title?: string; hint?: string }) {
   const body = (): JSX.Element => (
     <>
       <span class="ops-count__value">{props.value}</span>
       <span class="ops-count__label">{props.label}</span>
+      <Show when={props.hint}>
+        <span class="ops-count__hint">{props.hint}</span>
+      </Show>
     </>
   );
   const cls = () => `ops-count${props.bad && props.value > 0 ? ' ops-count--bad' : ''}`;
@@ -70,13 +74,13 @@ export function OpsSummaryCard(props: { summary: () => OpsSummary | null; error:
             <div class="ops-summary__counts">
               <Count label="running" value={s().runsRunning} href="/system/ops/runs?status=RUNNING" testid="ops-count-running" />
               <Count label="queued" value={s().runsQueued} href="/system/ops/runs?status=QUEUED" testid="ops-count-queued" />
-              <Count label="blocked" value={s().runsBlocked} bad href="/system/ops/runs?status=QUEUED" testid="ops-count-blocked" title="Queued operations no online worker runs" />
+              <Count label="blocked" value={s().runsBlocked} bad href="/system/ops/runs?status=QUEUED" testid="ops-count-blocked" hint="queued; no online worker runs the type" />
               <Count label={`failed, ${s().windowHours} h`} value={s().runsFailed} bad href="/system/ops/failures" testid="ops-count-failed" />
-              <Count label="stale leases" value={s().leasesStale} bad href="/system/ops/stuck?stuckClass=LEASE_EXPIRED" testid="ops-count-stale" title={`${s().leasesActive} active`} />
+              <Count label="stale leases" value={s().leasesStale} bad href="/system/ops/stuck?stuckClass=LEASE_EXPIRED" testid="ops-count-stale" hint={`leases past their expiry, not yet swept; ${s().leasesActive} active`} />
               <Count label="workers online" value={s().workersOnline} testid="ops-count-workers" />
               <Count label={`services down, ${v().criticalDown} critical`} value={v().servicesDown} bad testid="ops-count-services-down" title={`${v().servicesDegraded} degraded`} />
-              <Count label="dispatch timeouts" value={s().dispatchTimeouts} bad testid="ops-count-timeouts" />
-              <Count label="key conflicts" value={s().idempotencyConflicts} bad testid="ops-count-conflicts" title={`${s().idempotencyReplays} replays`} />
+              <Count label="dispatch timeouts" value={s().dispatchTimeouts} bad testid="ops-count-timeouts" hint="queued longer than their type allows before a worker takes them" />
+              <Count label="key conflicts" value={s().idempotencyConflicts} bad testid="ops-count-conflicts" hint={`an idempotency key sent again with different input (refused); ${s().idempotencyReplays} same-input replays`} />
             </div>
           </div>
           );

@@ -179,7 +179,7 @@ function TenantChoice(props: { workspace: string; value: string; onValue: (tenan
             <For each={groups()}>
               {(group) => (
                 <optgroup label={label(group.workspace)}>
-                  <For each={group.tenants}>{(t) => <option value={`${t.workspace.slug}/${t.slug}`}>{label(t)}</option>}</For>
+                  <For each={group.tenants}>{(t) => <option value={`${t.workspace.slug}/${t.slug}`}>{`${label(t.workspace)} / ${label(t)}`}</option>}</For>
                 </optgroup>
               )}
             </For>
