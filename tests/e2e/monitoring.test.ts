@@ -139,7 +139,8 @@ describe('monitoring in the dashboard', () => {
 
     const downWindow = page.locator('[data-testid="timeline-card"] [data-testid="timeline-window"][data-status="down"]').first();
     await downWindow.waitFor();
-    expect(await page.locator('[data-testid="timeline-card"] [data-testid="timeline-window"]').count()).toBeGreaterThanOrEqual(2);
+    // Windows too short to click on their own are merged into one block showing the worst of them (TimelineBar's layout): at least that one.
+    expect(await page.locator('[data-testid="timeline-card"] [data-testid="timeline-window"]').count()).toBeGreaterThanOrEqual(1);
     await downWindow.click();
     const windowChecks = byTestId('window-checks');
     await windowChecks.locator('[data-testid="check-row"][data-status="down"]').first().waitFor();
