@@ -1,6 +1,7 @@
 /** Administering services through the API (admins): create, update, delete. Config services are changed in their file. */
 import { CHECKER_KINDS } from '../server/monitoring/checkers/registry.ts';
-import { deleteService, type ServiceInput } from '../server/monitoring/services.ts';
+import { listServices } from '../server/monitoring/overview.ts';
+import { deleteService, MAX_CREATE_BATCH, type ServiceInput } from '../server/monitoring/services.ts';
 import { builder } from './builder.ts';
 import { serviceByName, ServiceRef } from './monitoring.ts';
 
@@ -38,6 +39,21 @@ builder.mutationFields((t) => ({
         targetOf: (s) => ({ type: 'service', id: s.name }),
       });
       return serviceByName(ctx, created.name);
+    },
+  }),
+  createServices: t.field({
+    type: [ServiceRef],
+    description: `Creates up to ${MAX_CREATE_BATCH} services at once, in order; all or nothing: a problem in any entry refuses the whole call (the error names the entry, e.g. services[3].target) and creates nothing. One audit entry names every service.`,
+    authScopes: { 'platform.system.admin': true },
+    args: { services: t.arg({ type: [CreateServiceInput] }) },
+    resolve: async (_r, { services }, ctx) => {
+      const names = await ctx.audited((em, events) => ctx.app.monitoring.createServices(em, events, services.map(toInput)), {
+        action: 'monitoring.services.create',
+        input: { count: services.length, kinds: [...new Set(services.map((s) => s.kind))], names: services.slice(0, 50).map((s) => s.name) },
+        targetsOf: (created) => ({ type: 'service', ids: created }),
+      });
+      const byName = new Map((await listServices(ctx.app.sql, { names }, ctx.app.clock.now())).map((s) => [s.name, s]));
+      return names.flatMap((name) => byName.get(name) ?? []);
     },
   }),
   updateService: t.field({

@@ -18,7 +18,7 @@ import type { ConfigFile } from '../config-file.ts';
 import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, monitoringSection, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
-import { createService, setPaused, updateService, type ServiceInput } from './services.ts';
+import { createService, createServices, setPaused, updateService, type ServiceInput } from './services.ts';
 import { scheduleJobs } from '../jobs.ts';
 import type { JobRuns } from '../job-registry.ts';
 import { ResultWriter } from './result-writer.ts';
@@ -117,6 +117,13 @@ export class Monitoring {
     const service = await createService(em, input, this.o.clock);
     events.afterCommit(() => this.scheduler.poke());
     return service;
+  }
+
+  /** Creates API services in one go, all or nothing (services.ts `createServices`); returns their names. */
+  async createServices(em: EntityManager, events: TransactionEvents, inputs: ServiceInput[]): Promise<string[]> {
+    const names = await createServices(em, inputs, this.o.clock);
+    events.afterCommit(() => this.scheduler.poke());
+    return names;
   }
 
   async updateService(em: EntityManager, events: TransactionEvents, name: string, input: Omit<ServiceInput, 'name'>): Promise<Service> {

@@ -56,6 +56,7 @@ describe('audit log', () => {
     ['signIn', () => gqlOk(ts, 'mutation { signIn(email: "first@example.com", password: "first admin pass") { expiresAt } }')],
     ['signOut', () => gqlOk(ts, 'mutation { signOut }', {}, session)],
     ['createService', () => gqlOk(ts, 'mutation { createService(input: { name: "audited-svc", kind: "tcp", target: "127.0.0.1:9" }) { name } }', {}, admin())],
+    ['createServices', () => gqlOk(ts, 'mutation { createServices(services: [{ name: "audited-batch-1", kind: "tcp", target: "127.0.0.1:9" }, { name: "audited-batch-2", kind: "tcp", target: "127.0.0.1:9" }]) { name } }', {}, admin())],
     ['updateService', () => gqlOk(ts, 'mutation { updateService(name: "audited-svc", input: { kind: "tcp", target: "127.0.0.1:10" }) { name } }', {}, admin())],
     ['recheckService', () => gqlOk(ts, 'mutation { recheckService(name: "audited-svc") { status } }', {}, admin())],
     ['diagnoseService', () => gqlOk(ts, 'mutation { diagnoseService(name: "audited-svc") { status } }', {}, admin())],
