@@ -23,6 +23,7 @@ import type { Logger } from './logger.ts';
 import type { Actor } from './auth/actor.ts';
 import { actorFromSession } from './auth/sessions.ts';
 import { actorFromToken } from './auth/tokens.ts';
+import { tokenCacheOf } from './auth/token-cache.ts';
 import { audited, auditedSql, type AuditSpec } from './audit/audit.ts';
 import type { SqlClient } from './db/sql.ts';
 import { safeEqual } from './auth/secrets.ts';
@@ -100,7 +101,10 @@ export interface ResolvedCaller {
 export async function resolveCaller(app: App, em: EntityManager, credentials: Credentials): Promise<ResolvedCaller> {
   const bearer = /^Bearer\s+(.+)$/i.exec(credentials.authorization?.trim() ?? '')?.[1];
   if (bearer) {
-    const actor = await actorFromToken(em, bearer, app.clock);
+    // HTTP calls use the replica's short-lived token cache; a WebSocket reads its token fresh (its
+    // re-check on an access change must never see the cache before the change empties it).
+    const cache = credentials.transport === 'http' ? tokenCacheOf(app.pubsub) : undefined;
+    const actor = await actorFromToken(em, bearer, app.clock, cache);
     return { actor, csrfRejected: false, credentialsRejected: !actor };
   }
   const cookies = parseCookies(credentials.cookieHeader);
@@ -122,8 +126,11 @@ const ACCESS_REDUCING_ACTIONS = new Set(['auth.token.revoke', 'auth.session.dele
  * Records, in the action's transaction, that access changed: every replica re-checks its open
  * WebSockets once it has committed (the periodic re-check still catches it if the event is lost).
  */
-function announceAccessChange(events: TransactionEvents, action: string): void {
-  if (ACCESS_REDUCING_ACTIONS.has(action)) events.record(Channels.accessChanged, { action });
+function announceAccessChange(app: App, events: TransactionEvents, action: string): void {
+  if (!ACCESS_REDUCING_ACTIONS.has(action)) return;
+  events.record(Channels.accessChanged, { action });
+  // This replica's cached tokens go at once, before the caller hears back (other replicas: the event).
+  events.afterCommit(() => tokenCacheOf(app.pubsub).forget());
 }
 
 export interface ContextInput extends ResolvedCaller {
@@ -166,7 +173,7 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
         app.clock,
         async (em, events) => {
           const result = await work(em, events);
-          announceAccessChange(events, spec.action);
+          announceAccessChange(app, events, spec.action);
           return result;
         },
         spec,
@@ -179,7 +186,7 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
         app.clock,
         async (sql, events) => {
           const result = await work(sql, events);
-          announceAccessChange(events, spec.action);
+          announceAccessChange(app, events, spec.action);
           return result;
         },
         spec,

@@ -9,6 +9,7 @@ import { ROLE_CAPABILITIES, isCapability, type Capability, type Role } from './c
 import type { Actor } from './actor.ts';
 import { ApiToken } from './entities.ts';
 import { randomSecret, sha256 } from './secrets.ts';
+import type { CachedToken, TokenCache } from './token-cache.ts';
 import { parseRole, parseWorkspaceList } from './users.ts';
 
 export const TOKEN_PREFIX = 'lko_';
@@ -92,27 +93,53 @@ export async function revokeToken(em: EntityManager, id: string, clock: Clock): 
   return token;
 }
 
-/** Resolves a bearer secret to an actor, or null when unknown, revoked or expired. */
-export async function actorFromToken(em: EntityManager, secret: string, clock: Clock): Promise<Actor | null> {
+/**
+ * Resolves a bearer secret to an actor, or null when unknown, revoked or expired. Given the
+ * replica's cache (token-cache.ts), an active token read in the last few seconds is answered
+ * without the database; expiry is still checked against now.
+ */
+export async function actorFromToken(em: EntityManager, secret: string, clock: Clock, cache?: TokenCache): Promise<Actor | null> {
   const now = clock.now();
-  const token = await em.findOne(ApiToken, { secretHash: sha256(secret) });
-  if (!token || tokenStatus(token, now) !== 'active') return null;
+  const hash = sha256(secret);
+  let cached = cache?.get(hash);
+  if (!cached) {
+    const generation = cache?.generation ?? 0;
+    const token = await em.findOne(ApiToken, { secretHash: hash });
+    if (!token || tokenStatus(token, now) !== 'active') return null;
+    cached = cachedToken(token);
+    cache?.set(hash, cached, generation);
+  } else if (cached.expiresAt && cached.expiresAt <= now) return null;
   // Record use at most once a minute: a busy integration should not write on every request.
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
-    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  if (!cached.lastUsedAt || now.getTime() - cached.lastUsedAt.getTime() > 60_000) {
+    cached.lastUsedAt = now;
+    await em.nativeUpdate(ApiToken, { id: cached.id }, { lastUsedAt: now });
   }
-  return tokenActor(token);
+  return tokenActor(cached);
 }
 
-function tokenActor(token: ApiToken): Actor {
+function cachedToken(token: ApiToken): CachedToken {
+  return {
+    id: token.id,
+    name: token.name,
+    role: token.role ?? null,
+    capabilities: token.capabilities,
+    createdById: token.createdBy?.id ?? null,
+    workspaces: token.workspaces ?? null,
+    expiresAt: token.expiresAt ?? null,
+    lastUsedAt: token.lastUsedAt ?? null,
+  };
+}
+
+function tokenActor(token: ApiToken | CachedToken): Actor {
+  const t = 'secretHash' in token ? cachedToken(token) : token;
   return {
     kind: 'token',
-    id: token.id,
-    label: token.name,
-    role: token.role ?? null,
-    capabilities: new Set(tokenCapabilities(token)),
-    userId: token.createdBy?.id ?? null,
-    workspaces: token.workspaces ?? null,
+    id: t.id,
+    label: t.name,
+    role: (t.role as Role | null) ?? null,
+    capabilities: new Set(tokenCapabilities({ role: t.role as Role | null, capabilities: t.capabilities as Capability[] })),
+    userId: t.createdById,
+    workspaces: t.workspaces,
   };
 }
 

@@ -16,7 +16,7 @@ import { sha256 } from '../auth/secrets.ts';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, fieldPath, NotFoundError, type LookoutError } from '../errors.ts';
 import type { OperationCatalog } from './catalog.ts';
-import { recordSystemActions, type SystemAction } from '../audit/audit.ts';
+import { recordSystemActions, type StatementAudit, type SystemAction } from '../audit/audit.ts';
 import { DispatchEvent, OperationRun } from './entities.ts';
 import { dispatchRecord, withLapse, type LeaseLapse } from './lease-history.ts';
 import { recordRunChanges } from './run-events.ts';
@@ -72,7 +72,7 @@ export async function claimRuns(
   events: TransactionEvents,
   actor: Actor | null,
   input: { worker: string; types: string[]; leaseSeconds: number; limit: number },
-  deps: { clock: Clock; classifier: StuckRunClassifier },
+  deps: { clock: Clock; classifier: StuckRunClassifier; audit?: StatementAudit },
 ): Promise<Claimed[]> {
   const worker = validateWorkerName(input.worker);
   validateLeaseSeconds(input.leaseSeconds);
@@ -80,6 +80,9 @@ export async function claimRuns(
   if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > MAX_LEASE_BATCH) throw new BadInputError('limit', `limit must be a whole number from 1 to ${MAX_LEASE_BATCH}.`);
   const now = deps.clock.now();
   const tokens = Array.from({ length: input.limit }, () => randomBytes(24).toString('base64url'));
+  const params: unknown[] = [input.types, input.limit, tokens.map(sha256), worker, new Date(now.getTime() + input.leaseSeconds * 1000), now, scopeOf(actor)];
+  // Given the call's audit (auditedStatement), its row is written by this same statement: one round trip.
+  const audit = deps.audit ? `, ${deps.audit.cte('select id, n as ord from updated', 'operation_run', params)}` : '';
   const { rows } = await sql.query(
     `with next as (select id, created_at from operation_runs
                     where status = 'queued' and type = any($1::text[]) and ${IN_SCOPE('operation_runs', 7)}
@@ -96,9 +99,9 @@ export async function claimRuns(
                       returning r.*, numbered.n),
           -- the worker is seen now; one unknown so far is registered with these types
           touched as (insert into workers (name, types, capacity, registered_at, last_heartbeat_at) values ($4, $1::text[], 1, $6, $6)
-                      on conflict (name) do update set last_heartbeat_at = excluded.last_heartbeat_at)
+                      on conflict (name) do update set last_heartbeat_at = excluded.last_heartbeat_at)${audit}
      ${JOIN_UPDATED} order by u.n`,
-    [input.types, input.limit, tokens.map(sha256), worker, new Date(now.getTime() + input.leaseSeconds * 1000), now, scopeOf(actor)],
+    params,
   );
   const claimed = rows.map((r) => ({ run: toRunRow(r, deps.classifier, now), leaseToken: tokens[Number(r.n) - 1] }));
   recordRunChanges(events, claimed.map((c) => c.run), now);
@@ -189,7 +192,7 @@ export async function completeRuns(
   events: TransactionEvents,
   actor: Pick<Actor, 'workspaces'> | null,
   completions: Completion[],
-  deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string },
+  deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string; audit?: StatementAudit },
 ): Promise<LeaseResult[]> {
   validateRefs(completions, deps.batchField);
   completions.forEach((c, i) => {
@@ -206,14 +209,17 @@ export async function completeRuns(
     })),
   );
   const scope = scopeOf(actor);
+  const params: unknown[] = [rows, now, scope];
+  // Given the call's audit (auditedStatement), its row is written by this same statement: one round trip.
+  const audit = deps.audit ? `, ${deps.audit.cte('select u.id, c.ord from updated u join c using (id)', 'operation_run', params)}` : '';
   const { rows: updated } = await sql.query(
-    `with c as (select * from jsonb_to_recordset($1::jsonb) as c(id bigint, hash text, outcome text, result jsonb, error text)),
+    `with c as (select * from rows from (jsonb_to_recordset($1::jsonb) as (id bigint, hash text, outcome text, result jsonb, error text)) with ordinality as c(id, hash, outcome, result, error, ord)),
           updated as (update operation_runs r set status = 'completed', outcome = c.outcome, result = c.result, error = c.error, completed_at = $2,
                              lease_token_hash = null, lease_expires_at = null
                         from c where r.id = c.id and r.status = 'running' and r.lease_token_hash = c.hash and r.lease_expires_at > $2 and ${IN_SCOPE('r', 3)}
-                      returning r.*)
+                      returning r.*)${audit}
      ${JOIN_UPDATED}`,
-    [rows, now, scope],
+    params,
   );
   const results = await applyToLeases(sql, scope, completions, now, deps.classifier, updated);
   recordRunChanges(events, results.flatMap((r) => (r.run ? [r.run] : [])), now);

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { SqlClient } from '../db/sql.ts';
+import type { StatementAudit } from '../audit/audit.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../clock.ts';
@@ -83,6 +84,11 @@ export interface SubmitDeps {
   classifier: StuckRunClassifier;
   /** The batch argument's name (`runs`), so errors name the entry; omitted for a single submission. */
   batchField?: string;
+  /**
+   * The call's audit row, to be written by the statement that creates the runs (auditedStatement):
+   * only for entries without idempotency keys, whose submission is that one statement.
+   */
+  audit?: StatementAudit;
 }
 
 /**
@@ -93,6 +99,8 @@ export interface SubmitDeps {
 export async function submitRuns(sql: SqlClient, events: TransactionEvents, actor: Actor | null, entries: SubmitInput[], deps: SubmitDeps): Promise<Submitted[]> {
   if (entries.length > MAX_SUBMIT_BATCH) throw new BadInputError(deps.batchField ?? 'runs', `Submit at most ${MAX_SUBMIT_BATCH} runs at a time, got ${entries.length}.`);
   const prepared = entries.map((entry, i) => prepare(actor, entry, fieldPath(deps.batchField, i)));
+  // Keys are checked and stored under a lock held to the end of a transaction: not one statement.
+  if (deps.audit && prepared.some((p) => p.key !== null)) throw new Error('submitRuns: entries with idempotency keys need a transaction (auditedSql), not one audited statement');
   const now = deps.clock.now();
   const places = await deps.workspaces.resolve(deps.pool, prepared, now);
 
@@ -170,6 +178,9 @@ export async function submitRuns(sql: SqlClient, events: TransactionEvents, acto
         input_hash: p.inputHash,
       })),
     );
+    const params: unknown[] = [rows, now];
+    // Given the call's audit (auditedStatement), its row is written by this same statement: one round trip.
+    const audit = deps.audit ? `, ${deps.audit.cte('select id, ord from ids', 'operation_run', params)}` : '';
     const { rows: inserted } = await sql.query<{ ord: number; id: string }>(
       `with x as (select * from jsonb_to_recordset($1::jsonb) as x(ord int, workspace_id int, tenant_id int, initiator_name text, type text,
                                                              context jsonb, input jsonb, idempotency_key text, input_hash text)),
@@ -178,9 +189,9 @@ export async function submitRuns(sql: SqlClient, events: TransactionEvents, acto
                      select ids.id, x.workspace_id, x.tenant_id, x.initiator_name, x.type, 'queued', 'pending', x.context, x.input, 1, x.idempotency_key, x.input_hash, $2
                        from x join ids using (ord)),
             keys as (insert into idempotency_keys (workspace_id, key, run_id, input_hash, created_at)
-                     select x.workspace_id, x.idempotency_key, ids.id, x.input_hash, $2 from x join ids using (ord) where x.idempotency_key is not null)
+                     select x.workspace_id, x.idempotency_key, ids.id, x.input_hash, $2 from x join ids using (ord) where x.idempotency_key is not null)${audit}
        select ord, id from ids`,
-      [rows, now],
+      params,
     );
     for (const r of inserted) newIds.set(r.ord, Number(r.id));
   }
