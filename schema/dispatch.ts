@@ -183,7 +183,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id(), leaseToken: t.arg.string(), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: async (_r, { id, leaseToken, leaseSeconds }, ctx) => {
       const runId = parseId(id);
-      return ctx.auditedSql(async (sql) => only(await heartbeatRuns(sql, ctx.actor, [{ id: runId, leaseToken }], leaseSeconds ?? 60, deps(ctx))), {
+      return inOneStatement(ctx, async (sql, _events, audit) => only(await heartbeatRuns(sql, ctx.actor, [{ id: runId, leaseToken }], leaseSeconds ?? 60, { ...deps(ctx), audit })), {
         action: 'operations.run.heartbeat',
         input: { id, leaseToken },
         target: runTarget(runId),
@@ -197,7 +197,7 @@ builder.mutationFields((t) => ({
     args: { leases: t.arg({ type: [LeaseInput] }), leaseSeconds: t.arg.int({ required: false, defaultValue: 60 }) },
     resolve: (_r, { leases, leaseSeconds }, ctx) => {
       const refs = leases.map((l, i) => ({ id: parseId(l.id, `leases[${i}].id`), leaseToken: l.leaseToken }));
-      return ctx.auditedSql((sql) => heartbeatRuns(sql, ctx.actor, refs, leaseSeconds ?? 60, deps(ctx, 'leases')), {
+      return inOneStatement(ctx, (sql, _events, audit) => heartbeatRuns(sql, ctx.actor, refs, leaseSeconds ?? 60, { ...deps(ctx, 'leases'), audit }), {
         action: 'operations.runs.heartbeat',
         input: { ids: refs.map((r) => r.id), leaseSeconds },
         targetsOf: (results) => runIds(changed(results)),

@@ -162,20 +162,23 @@ export async function heartbeatRuns(
   actor: Pick<Actor, 'workspaces'> | null,
   refs: LeaseRef[],
   leaseSeconds: number,
-  deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string },
+  deps: { clock: Clock; classifier: StuckRunClassifier; batchField?: string; audit?: StatementAudit },
 ): Promise<LeaseResult[]> {
   validateLeaseSeconds(leaseSeconds);
   validateRefs(refs, deps.batchField);
   const now = deps.clock.now();
   const scope = scopeOf(actor);
+  const params: unknown[] = [refs.map((r) => r.id), refs.map((r) => sha256(r.leaseToken)), now, new Date(now.getTime() + leaseSeconds * 1000), scope];
+  // Given the call's audit (auditedStatement), its row is written by this same statement: one round trip.
+  const audit = deps.audit ? `, ${deps.audit.cte('select u.id, h.ord from updated u join h using (id)', 'operation_run', params)}` : '';
   const { rows } = await sql.query(
-    `with h as (select * from unnest($1::bigint[], $2::text[]) as h(id, hash)),
+    `with h as (select * from unnest($1::bigint[], $2::text[]) with ordinality as h(id, hash, ord)),
           updated as (update operation_runs r set last_heartbeat_at = $3, lease_expires_at = $4
                         from h where r.id = h.id and r.status = 'running' and r.lease_token_hash = h.hash and r.lease_expires_at > $3 and ${IN_SCOPE('r', 5)}
                       returning r.*),
-          touched as (update workers set last_heartbeat_at = $3 where name in (select lease_worker from updated))
+          touched as (update workers set last_heartbeat_at = $3 where name in (select lease_worker from updated))${audit}
      ${JOIN_UPDATED}`,
-    [refs.map((r) => r.id), refs.map((r) => sha256(r.leaseToken)), now, new Date(now.getTime() + leaseSeconds * 1000), scope],
+    params,
   );
   return applyToLeases(sql, scope, refs, now, deps.classifier, rows);
 }

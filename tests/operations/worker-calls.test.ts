@@ -1,5 +1,5 @@
 /**
- * The single-run worker calls (submitRun, claimRun, completeRun) and their batch forms write their
+ * The worker calls (submitRun, claimRun, heartbeatRun, completeRun) and their batch forms write their
  * change and its audit row in one statement (audit.ts auditedStatement): the audit contract holds
  * exactly as in a transaction — one row per call that changed something, none for one that changed
  * nothing, a failure row for a refused call, the targets in the call's order.
@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { CLAIM, COMPLETE, SUBMIT, makeReady, token, type ClaimResult, type SubmitResult } from './support.ts';
+import { CLAIM, COMPLETE, HEARTBEAT, SUBMIT, makeReady, token, type ClaimResult, type SubmitResult } from './support.ts';
 
 interface AuditRow {
   action: string;
@@ -108,6 +108,20 @@ describe('worker calls audited in one statement', () => {
     await gqlOk(ts, COMPLETE, { id: claimRun!.run.id, token: claimRun!.leaseToken, outcome: 'SUCCEEDED' }, { token: operator });
   });
 
+  it('writes one row for a heartbeat, and only a failure row for one with a stale token', async () => {
+    const { submitRun } = await submit({ n: 5 });
+    const { claimRun } = await claim();
+    const before = await lastId();
+    await gqlOk(ts, HEARTBEAT, { id: claimRun!.run.id, token: claimRun!.leaseToken }, { token: operator });
+    const stale = await gql(ts, HEARTBEAT, { id: claimRun!.run.id, token: 'stale' }, { token: operator });
+    expect(stale.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect((await rowsAfter(before)).map((r) => [r.action, r.outcome, r.target_id, r.input.leaseToken])).toEqual([
+      ['operations.run.heartbeat', 'success', submitRun.run.id, '[redacted]'],
+      ['operations.run.heartbeat', 'failure', submitRun.run.id, '[redacted]'],
+    ]);
+    await gqlOk(ts, COMPLETE, { id: claimRun!.run.id, token: claimRun!.leaseToken, outcome: 'SUCCEEDED' }, { token: operator });
+  });
+
   it('lists every changed run of a batch in the call’s order, and leaves refused ones out', async () => {
     const before = await lastId();
     const { submitRuns } = await gqlOk<{ submitRuns: { run: { id: string } }[] }>(
@@ -124,6 +138,14 @@ describe('worker calls audited in one statement', () => {
       { token: operator },
     );
     expect(claimRuns.map((c) => c.run.id)).toEqual(ids);
+    // Heartbeats in reverse order, the first with a stale token.
+    const { heartbeatRuns } = await gqlOk<{ heartbeatRuns: { refused: { code: string } | null }[] }>(
+      ts,
+      'mutation($l: [LeaseInput!]!) { heartbeatRuns(leases: $l) { refused { code } } }',
+      { l: [...claimRuns].reverse().map((c, i) => ({ id: c.run.id, leaseToken: i === 0 ? 'stale' : c.leaseToken })) },
+      { token: operator },
+    );
+    expect(heartbeatRuns.map((r) => r.refused?.code ?? null)).toEqual(['CONFLICT', null, null]);
     // Completed in reverse order, the middle one with a stale token.
     const completions = [...claimRuns].reverse().map((c, i) => ({ id: c.run.id, leaseToken: i === 1 ? 'stale' : c.leaseToken, outcome: 'SUCCEEDED' }));
     const { completeRuns } = await gqlOk<{ completeRuns: { id: string; refused: { code: string } | null }[] }>(
@@ -137,6 +159,7 @@ describe('worker calls audited in one statement', () => {
     expect(rows.map((r) => [r.action, r.outcome, r.target_type, r.target_id, r.target_ids])).toEqual([
       ['operations.runs.submit', 'success', 'operation_run', null, ids],
       ['operations.runs.claim', 'success', 'operation_run', null, ids],
+      ['operations.runs.heartbeat', 'success', 'operation_run', null, [ids[1], ids[0]]],
       ['operations.runs.complete', 'success', 'operation_run', null, [ids[2], ids[0]]],
     ]);
     // Every token refused: nothing changed, no row.
