@@ -72,7 +72,8 @@ afterAll(async () => {
 describe('the dashboard in a browser', () => {
   it('sends a visitor who is not signed in to the sign-in page, with a hint that setup is pending', async () => {
     await page.goto(`${ts.url}/admin/tokens`);
-    await page.waitForURL(`${ts.url}/signin`);
+    // Sign-in remembers where the visitor was going (tests/e2e/signin-redirect.test.ts).
+    await page.waitForURL(`${ts.url}/signin?next=${encodeURIComponent('/admin/tokens')}`);
     await byTestId('setup-required-hint').waitFor();
   });
 

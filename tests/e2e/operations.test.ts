@@ -470,9 +470,9 @@ describe('operations in the dashboard', () => {
     await page.locator('[data-testid="runs-runs"][data-loaded="true"]').waitFor();
 
     // Any workspace: every tenant, grouped under its workspace; choosing one chooses its workspace.
-    await expect.poll(() => optionTexts('run-filter-tenant')).toEqual(['any', 'acme-eu', 'acme-us', 'globex-eu']);
+    await expect.poll(() => optionTexts('run-filter-tenant')).toEqual(['any', 'acme / acme-eu', 'acme / acme-us', 'globex / globex-eu']);
     expect(await byTestId('run-filter-tenant').locator('optgroup').evaluateAll((els) => els.map((el) => el.getAttribute('label')))).toEqual(['acme', 'globex']);
-    await byTestId('run-filter-tenant').selectOption({ label: 'globex-eu' });
+    await byTestId('run-filter-tenant').selectOption({ label: 'globex / globex-eu' });
     expect(await byTestId('run-filter-workspace').inputValue()).toBe('globex');
     await expect.poll(() => optionTexts('run-filter-tenant')).toEqual(['any', 'globex-eu']);
     expect(await byTestId('run-filter-tenant').inputValue()).toBe('globex-eu');
@@ -546,7 +546,7 @@ describe('operations in the dashboard', () => {
       expect(shown.sort()).toEqual(operationRuns.runs.map((r) => r.id).sort());
       expect(await viewer.getByTestId('run-workspace').evaluateAll((els) => [...new Set(els.map((el) => el.textContent))])).toEqual(['Workspace: globex']);
       await expect.poll(() => optionTexts('run-filter-workspace', viewer)).toEqual(['any', 'globex']);
-      await expect.poll(() => optionTexts('run-filter-tenant', viewer)).toEqual(['any', 'globex-eu']);
+      await expect.poll(() => optionTexts('run-filter-tenant', viewer)).toEqual(['any', 'globex / globex-eu']);
       // Live too, within the limit: a new acme run does not appear, a new globex run does.
       const acme = await submit('billing.refund', 'acme');
       const globex = await submit('billing.refund', 'globex');
