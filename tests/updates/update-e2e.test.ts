@@ -306,7 +306,20 @@ describe('updating Lookout from git', () => {
       const done = await finished(id);
       expect(done, JSON.stringify(done)).toMatchObject({ state: 'SUCCEEDED', toVersion: '0.2.0', toCommit: commit });
       expect(done.steps.every((s) => s.state === 'SUCCEEDED' || (s.name === 'drain' && s.state === 'SKIPPED'))).toBe(true);
-      await until(async () => (await lookout()).pid !== pid, 'the new version answers', WAIT, 100);
+      // Until the old worker has finished its handover it still answers on the connections it had (with
+      // Connection: close); then every answer comes from the new version.
+      await until(async () => {
+        const answer = await lookout();
+        return answer.pid !== pid && answer.version === '0.2.0';
+      }, 'the new version answers', WAIT, 100);
+      await until(async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 'the old version has exited', WAIT, 100);
       expect(await lookout()).toMatchObject({ version: '0.2.0' });
       // A few more requests after the switch, then the count.
       const after = poller.requests() + 40;
@@ -355,7 +368,8 @@ describe('updating Lookout from git', () => {
     } finally {
       await browser.close();
     }
-    expect(await lookout()).toMatchObject({ version: '0.3.0' });
+    // Every answer from the new version once the old one has handed over.
+    await until(async () => (await lookout()).version === '0.3.0', 'the new version answers', WAIT, 100);
   }, WAIT);
 });
 
