@@ -5,7 +5,7 @@
  * configuration stays in force otherwise.
  */
 import { constants, watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -301,7 +301,7 @@ export class ConfigFile {
 
   /** Every section checked first, then all applied in one transaction, then their in-memory switches. */
   async #loadNow(reloading: boolean): Promise<void> {
-    const document = this.path ? await readConfigDocument(this.path, this.#o.limits) : {};
+    const document = this.path ? await this.#readSettled(this.path) : {};
     // An editor or `>` truncates before it writes: a reload that reads between the two would remove
     // every service and type the file declares. Emptying the file on purpose is written as such.
     const empty = document === null || document === undefined;
@@ -317,6 +317,26 @@ export class ConfigFile {
     for (const switchOver of switches) switchOver?.();
     this.#hadDocument = !empty;
     this.error = null;
+  }
+
+  /**
+   * Reads and parses the file, again if it changed while it was read (size, mtime or inode moved): a
+   * reload started by the watch while a writer was still writing in place (`>`, fs.writeFile) would
+   * otherwise apply a prefix of the new file — a target cut short, the services after the cut
+   * removed — and the next reload would apply the rest.
+   */
+  async #readSettled(path: string): Promise<unknown> {
+    const fingerprint = async () => {
+      const s = await stat(path).catch(() => null);
+      return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : null;
+    };
+    for (let attempt = 1; ; attempt++) {
+      const before = await fingerprint();
+      const document = await readConfigDocument(path, this.#o.limits);
+      const after = await fingerprint();
+      if (before === after || attempt >= 5) return document;
+      this.#o.logger.info({ path }, 'the config file changed while it was read: reading it again');
+    }
   }
 
   /** One load at a time: a SIGHUP during a watch-triggered reload waits its turn. */

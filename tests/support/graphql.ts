@@ -110,19 +110,25 @@ export function wsClient(ts: Pick<TestServer, 'wsUrl'>, options: WsOptions = {})
 export function takeEvents<T>(client: Client, query: string, count: number, variables?: Record<string, unknown>): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const events: T[] = [];
+    // Settled once: events that arrive before the unsubscribe takes effect must not grow the array the
+    // caller already has (regression: a batch's claim event showed up as a fourth of three events).
+    let settled = false;
     const dispose = client.subscribe<T>(
       { query, variables },
       {
         next: (value) => {
+          if (settled) return;
           if (value.errors?.length) {
+            settled = true;
             dispose();
             reject(Object.assign(new Error(value.errors[0].message), { errors: value.errors }));
             return;
           }
           events.push(value.data as T);
           if (events.length >= count) {
+            settled = true;
             dispose();
-            resolve(events);
+            resolve(events.slice());
           }
         },
         error: (err) => reject(err instanceof Error ? err : Object.assign(new Error('socket error'), { event: err })),
