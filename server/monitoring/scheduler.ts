@@ -120,6 +120,15 @@ export async function renewClaims(sql: pg.Pool, owner: string, ids: number[], no
   return new Map(rows.map((r) => [r.service_id, r.claimed_until]));
 }
 
+/**
+ * When the earliest unpaused service is next due (by anyone): a lower bound of when there is
+ * something to claim again, or null with no service to check.
+ */
+export async function nextDueAt(sql: pg.Pool): Promise<Date | null> {
+  const { rows } = await sql.query<{ at: Date | null }>('select min(st.next_due_at) as at from service_states st join services s on s.id = st.service_id where not s.paused');
+  return rows[0].at;
+}
+
 /** Lets go of every claim `owner` holds (it stops): other replicas take the checks at their due time. */
 export async function releaseClaims(sql: pg.Pool, owner: string): Promise<void> {
   await sql.query('update service_states set claimed_by = null, claimed_until = null where claimed_by = $1', [owner]);
@@ -128,8 +137,15 @@ export async function releaseClaims(sql: pg.Pool, owner: string): Promise<void> 
 export interface SchedulerOptions {
   /** Checks in flight at once on this replica. */
   concurrency: number;
-  /** How often to look for due checks when idle. */
+  /** How often to look for due checks while checks are due (some were claimed at the last look). */
   pollMs: number;
+  /**
+   * The longest wait when the last look found nothing due: it waits until the next service is
+   * due, at least `pollMs`, at most this (default 2 s). What this replica changes wakes it at once
+   * (`poke`); this bounds how late it sees what it is not told of (another replica's claims lapsing,
+   * a row changed by hand). A small install then looks a few times a minute, not ten times a second.
+   */
+  idleMaxWaitMs?: number;
   /** This scheduler in `claimed_by`; default host:pid:random, unique per scheduler. */
   owner?: string;
 }
@@ -140,6 +156,7 @@ export interface SchedulerOptions {
  * 1 s before one ends unless the database takes longer than that to answer.
  */
 const RENEW_EVERY_MS = 500;
+const IDLE_MAX_WAIT_MS = 2000;
 const RENEW_WITHIN_MS = 1500;
 
 export interface SchedulerStats {
@@ -183,6 +200,8 @@ export class Scheduler {
   #renewing: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Poked since the loop last looked: it looks again at once instead of waiting. */
+  #poked = false;
 
   private readonly sql: pg.Pool;
   private readonly writer: ResultWriter;
@@ -222,21 +241,27 @@ export class Scheduler {
 
   /** Looks for due checks now (after a service was created or resumed). */
   poke(): void {
+    this.#poked = true;
     this.#wake?.();
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
+      let waitMs = this.options.pollMs;
+      this.#poked = false;
       try {
         const free = this.options.concurrency - this.#inFlight.size;
         const claims = await claimDueChecks(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy });
         for (const claim of claims) this.#start(claim);
         if (claims.length === free && free > 0) continue; // more may be due: claim again at once
+        if (!claims.length && free > 0) waitMs = await this.#idleWait();
       } catch (err) {
         if (this.#running) reportDatabaseError(this.logger, err, 'scheduler could not claim due checks');
       }
+      if (!this.#running) break;
+      if (this.#poked) continue; // poked while it looked: a new or resumed service may be due now
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollMs);
+        const timer = setTimeout(resolve, waitMs);
         this.#wake = () => {
           clearTimeout(timer);
           resolve();
@@ -244,6 +269,14 @@ export class Scheduler {
       });
       this.#wake = undefined;
     }
+  }
+
+  /** Nothing was due: wait until the next service is due, within [pollMs, idleMaxWaitMs]. */
+  async #idleWait(): Promise<number> {
+    const max = Math.max(this.options.pollMs, this.options.idleMaxWaitMs ?? IDLE_MAX_WAIT_MS);
+    const next = await nextDueAt(this.sql);
+    const untilDue = next ? next.getTime() - this.clock.now().getTime() : max;
+    return Math.min(max, Math.max(this.options.pollMs, untilDue));
   }
 
   #start(claim: ClaimedCheck): void {

@@ -169,7 +169,7 @@ describe('claims while a replica holds results of a service (the checks table st
       },
     });
     const writer = new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: (c, t) => void (checks.push(...c), transitions.push(...t)) }, logger, { flushMs: 5 });
-    const scheduler = new Scheduler(counted, writer, ts.server.app.monitoring.host, clock, logger, { concurrency: 10, pollMs: 10, owner }, { onLag: () => counts.began++, onCheck: () => counts.ended++ });
+    const scheduler = new Scheduler(counted, writer, ts.server.app.monitoring.host, clock, logger, { concurrency: 10, pollMs: 10, idleMaxWaitMs: 10, owner }, { onLag: () => counts.began++, onCheck: () => counts.ended++ });
     cleanups.push(() => scheduler.stop());
     return {
       owner, writer, scheduler, checks, transitions, counts,
