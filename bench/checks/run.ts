@@ -2,9 +2,13 @@
  * bench/checks: N HTTP services against a local target at an interval, through the real scheduler,
  * checkers and batched writer on PostgreSQL. Reports checks/s sustained, scheduler lag p50/p99,
  * CPU per check (Lookout's process, and PostgreSQL's), peak RSS, bytes stored per raw check, and
- * after a restart how long until every service has been checked again.
+ * after a restart how long until every service has been checked again. Then a real `lookout serve`:
+ * CPU per check of its process and of the whole tree (with PostgreSQL's postmaster, backends and
+ * helpers, including those that exited), and bytes per check of the whole database (tree.ts).
  *
- *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60]
+ *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60] [--serve-only]
+ *       [--compare-options="…"] [--compare-root DIR] [--cpu-prof DIR]
+ *   node bench/checks/run.ts --idle [--seconds 120]     (the 5 built-in services only)
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -15,20 +19,40 @@ import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { Monitoring } from '../../server/monitoring/monitor.ts';
 import { parseDuration } from '../../server/duration.ts';
 import { benchDatabase, cpuOfProcesses, insertHttpServices, percentile, startNodeOptions } from '../support/setup.ts';
+import { databaseBytes, growthPerCheck, loadAverage, relationBytes, postmasterPid, treeCpuMs, treePssBytes } from './tree.ts';
 
 const { values } = parseArgs({
-  options: { services: { type: 'string', default: '1000' }, interval: { type: 'string', default: '30s' }, seconds: { type: 'string', default: '60' }, 'compare-options': { type: 'string' } },
+  options: {
+    services: { type: 'string', default: '1000' },
+    interval: { type: 'string', default: '30s' },
+    seconds: { type: 'string' },
+    'compare-options': { type: 'string' },
+    // Extra Node options for every `lookout serve` (e.g. `--import ./bench/checks/count-statements.ts`).
+    'extra-options': { type: 'string', default: '' },
+    // Another checkout (e.g. `git archive` of the commit before a change, node_modules linked): its
+    // `lookout serve` measured in the same run, alternately with this one's.
+    'compare-root': { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'serve-only': { type: 'boolean', default: false },
+    idle: { type: 'boolean', default: false },
+  },
 });
-const services = Number(values.services);
+const idle = values.idle;
+const services = idle ? 0 : Number(values.services);
 const intervalMs = parseDuration(values.interval, 'interval');
-const measureMs = Number(values.seconds) * 1000;
+const measureMs = Number(values.seconds ?? (idle ? 120 : 60)) * 1000;
+const loadAtStart = await loadAverage();
 
 const target = fork(path.join(import.meta.dirname, 'target.ts'), { execArgv: [] });
 const port = await new Promise<number>((resolve) => target.once('message', (m: { port: number }) => resolve(m.port)));
 const { db, dataDir, cleanup } = await benchDatabase();
 const logger = createLogger('warn');
-await db.sql.query("update services set paused = true where source = 'builtin'");
-await insertHttpServices(db, services, `http://127.0.0.1:${port}`, intervalMs);
+const postmaster = await postmasterPid(db);
+const emptyBytes = await databaseBytes(db);
+if (!idle) {
+  await db.sql.query("update services set paused = true where source = 'builtin'");
+  await insertHttpServices(db, services, `http://127.0.0.1:${port}`, intervalMs);
+}
 
 let lags: number[] = [];
 let checks = 0;
@@ -40,6 +64,8 @@ const start = () => {
   return monitoring.start().then(() => monitoring);
 };
 
+/** The in-process pipeline (scheduler, checkers, writer) with the bench's own stats, then a restart. */
+async function measurePipeline() {
 const baselineRss = process.memoryUsage().rss; // process with the database open, before monitoring
 let monitoring = await start();
 await db.sql.query("update services set paused = true where source = 'builtin'");
@@ -53,6 +79,8 @@ const rowsBefore = Number((await db.sql.query('select count(*) from health_check
 const bytesBefore = Number((await db.sql.query(sizeQuery)).rows[0].bytes);
 const cpu0 = process.cpuUsage();
 const pg0 = await cpuOfProcesses('postgres');
+const tree0 = await treeCpuMs(postmaster);
+const db0 = await databaseBytes(db);
 const t0 = performance.now();
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
@@ -61,11 +89,13 @@ clearInterval(sampler);
 const elapsedS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const pgCpuMs = (await cpuOfProcesses('postgres')) - pg0;
+const pgTreeMs = (await treeCpuMs(postmaster)) - tree0;
 const measuredChecks = checks;
 const sortedLags = [...lags].sort((a, b) => a - b);
 await new Promise((r) => setTimeout(r, 500)); // let the last batch land
 const bytesAfter = Number((await db.sql.query(sizeQuery)).rows[0].bytes);
 const rows = Number((await db.sql.query('select count(*) from health_checks')).rows[0].count);
+const db1 = await databaseBytes(db);
 
 // Restart: stop, wait a moment, start again, and time until every service has been checked anew.
 await monitoring.stop();
@@ -82,71 +112,112 @@ while (Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 250));
 }
 await monitoring.stop();
+const cpuMsPerCheck = (cpu.user + cpu.system) / 1000 / measuredChecks;
+return {
+  measuredSeconds: Math.round(elapsedS),
+  checksPerSecond: Math.round((measuredChecks / elapsedS) * 10) / 10,
+  lagP50Ms: percentile(sortedLags, 50),
+  lagP99Ms: percentile(sortedLags, 99),
+  lookoutCpuMsPerCheck: round3(cpuMsPerCheck),
+  lookoutCores: round3((cpu.user + cpu.system) / 1000 / (elapsedS * 1000)),
+  /** Processes named postgres (as before): misses backends that exited during the run. */
+  postgresCpuMsPerCheck: round3(pgCpuMs / measuredChecks),
+  /** PostgreSQL's whole tree, exited backends included. */
+  postgresTreeCpuMsPerCheck: round3(pgTreeMs / measuredChecks),
+  totalCpuMsPerCheck: round3(cpuMsPerCheck + pgTreeMs / measuredChecks),
+  peakRssMb: Math.round(peakRss / 1048576),
+  bytesPerCheck: Math.round((bytesAfter - bytesBefore) / (rows - rowsBefore)),
+  databaseBytesPerCheck: Math.round((db1.relations - db0.relations) / (rows - rowsBefore)),
+  baselineRssMb: Math.round(baselineRss / 1048576),
+  rowsStored: rows,
+  rowsDuringMeasure: rows - rowsBefore,
+  recheckedAfterRestartS: recheckedAfterS,
+};
+}
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
  * The real product: `lookout serve` (HTTP, GraphQL, dashboard and all) in its own process on the
  * same database and services, with the Node options `npm start` uses. RSS and CPU from /proc.
  */
-async function measureServe(seconds: number, nodeOptions: string[]): Promise<{ nodeOptions: string; peakRssMb: number; cpuMsPerCheck: number; checksPerSecond: number }> {
+async function measureServe(seconds: number, nodeOptions: string[], root = path.join(import.meta.dirname, '../..')) {
   const { spawn } = await import('node:child_process');
-  const { readFile } = await import('node:fs/promises');
-  const child = spawn(process.execPath, [...nodeOptions, path.join(import.meta.dirname, '../../bin/lookout.mjs'), 'serve'], {
+  const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`];
+  const extra = values['extra-options'].split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeOptions, ...extra, ...profile, path.join(root, 'bin/lookout.mjs'), 'serve'], {
     env: { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir },
     stdio: 'ignore',
   });
-  const stat = async () => {
-    const text = await readFile(`/proc/${child.pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) / 100) * 1000;
-  };
-  const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+  const rss = () => treePssBytes(child.pid!);
   await new Promise((r) => setTimeout(r, Math.min(intervalMs, 30_000) + 5000)); // start-up and one interval of warm-up
   const count = async () => Number((await db.sql.query('select count(*) from health_checks')).rows[0].count);
-  const [cpuStart, rowsStart, t] = [await stat(), await count(), performance.now()];
+  const [cpuStart, treeStart, rowsStart, bytesStart, t] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), await databaseBytes(db), performance.now()];
+  const tablesStart = await relationBytes(db);
   let peak = 0;
-  const sampler = setInterval(() => void rss().then((v) => (peak = Math.max(peak, v)), () => {}), 250);
+  let peakPg = 0;
+  const sampler = setInterval(() => void Promise.all([rss(), treePssBytes(postmaster)]).then(([v, p]) => ((peak = Math.max(peak, v)), (peakPg = Math.max(peakPg, p))), () => {}), 1000);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(sampler);
-  const [cpuEnd, rowsEnd] = [await stat(), await count()];
+  const [cpuEnd, treeEnd, rowsEnd, bytesEnd] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), await databaseBytes(db)];
+  const tablesEnd = await relationBytes(db);
+  const elapsedMs = performance.now() - t;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  const checks = rowsEnd - rowsStart;
+  const nodeMs = cpuEnd - cpuStart;
+  const pgMs = treeEnd - treeStart;
   return {
+    root,
     nodeOptions: nodeOptions.join(' '),
-    peakRssMb: Math.round(peak / 1048576),
-    cpuMsPerCheck: Math.round(((cpuEnd - cpuStart) / (rowsEnd - rowsStart)) * 1000) / 1000,
-    checksPerSecond: Math.round(((rowsEnd - rowsStart) / ((performance.now() - t) / 1000)) * 10) / 10,
+    /** Peak proportional set size of Lookout's tree (primary and worker), of PostgreSQL's. */
+    peakPssMb: Math.round(peak / 1048576),
+    peakPostgresPssMb: Math.round(peakPg / 1048576),
+    checksPerSecond: Math.round((checks / (elapsedMs / 1000)) * 10) / 10,
+    checks,
+    cpuMsPerCheck: round3(nodeMs / checks),
+    postgresTreeCpuMsPerCheck: round3(pgMs / checks),
+    totalCpuMsPerCheck: round3((nodeMs + pgMs) / checks),
+    /** Percent of one core: Lookout's process, PostgreSQL's tree, both. */
+    lookoutCorePercent: Math.round((nodeMs / elapsedMs) * 10000) / 100,
+    postgresCorePercent: Math.round((pgMs / elapsedMs) * 10000) / 100,
+    totalCorePercent: Math.round(((nodeMs + pgMs) / elapsedMs) * 10000) / 100,
+    databaseBytesPerCheck: Math.round((bytesEnd.relations - bytesStart.relations) / checks),
+    databaseSizeBytesPerCheck: Math.round((bytesEnd.database - bytesStart.database) / checks),
+    databaseBytesAtEnd: bytesEnd.relations,
+    /** Where the bytes went: the tables that grew most, bytes per check each. */
+    growthByTable: growthPerCheck(tablesStart, tablesEnd, checks),
   };
 }
-const serve = await measureServe(Math.min(measureMs / 1000, 60), await startNodeOptions());
+const pipeline = idle || values['serve-only'] ? null : await measurePipeline();
+const serveSeconds = idle ? measureMs / 1000 : Math.min(measureMs / 1000, 60);
+// --compare-root: the other checkout's `lookout serve` first, then this one's, on the same database.
+const comparedRoot = values['compare-root'] === undefined ? null : await measureServe(serveSeconds, await startNodeOptions(), path.resolve(values['compare-root']));
+const serve = await measureServe(serveSeconds, await startNodeOptions());
 // --compare-options "…": the same measurement with other Node options, in the same run.
-const compared = values['compare-options'] === undefined ? null : await measureServe(Math.min(measureMs / 1000, 60), values['compare-options'].split(/\s+/).filter(Boolean));
+const compared = values['compare-options'] === undefined ? null : await measureServe(serveSeconds, values['compare-options'].split(/\s+/).filter(Boolean));
 
-const cpuMsPerCheck = (cpu.user + cpu.system) / 1000 / measuredChecks;
 const result = {
   services,
-  interval: values.interval,
-  measuredSeconds: Math.round(elapsedS),
-  checksPerSecond: Math.round((measuredChecks / elapsedS) * 10) / 10,
-  expectedPerSecond: Math.round((services / (intervalMs / 1000)) * 10) / 10,
-  lagP50Ms: percentile(sortedLags, 50),
-  lagP99Ms: percentile(sortedLags, 99),
-  lookoutCpuMsPerCheck: Math.round(cpuMsPerCheck * 1000) / 1000,
-  lookoutCores: Math.round(((cpu.user + cpu.system) / 1000 / (elapsedS * 1000)) * 1000) / 1000,
-  postgresCpuMsPerCheck: Math.round((pgCpuMs / measuredChecks) * 1000) / 1000,
-  peakRssMb: Math.round(peakRss / 1048576),
-  bytesPerCheck: Math.round((bytesAfter - bytesBefore) / (rows - rowsBefore)),
-  baselineRssMb: Math.round(baselineRss / 1048576),
-  rowsStored: rows,
-  rowsDuringMeasure: rows - rowsBefore,
-  recheckedAfterRestartS: recheckedAfterS,
+  interval: idle ? '30s (built-ins)' : values.interval,
+  expectedPerSecond: Math.round(((idle ? 5 : services) / ((idle ? 30_000 : intervalMs) / 1000)) * 10) / 10,
+  loadAverage: { start: loadAtStart, end: await loadAverage() },
+  emptyDatabaseBytes: emptyBytes,
+  ...(pipeline && { pipeline }),
   serve,
+  ...(comparedRoot && { comparedRoot }),
   ...(compared && { compared }),
 };
 console.log(JSON.stringify(result, null, 2));
-console.log(
-  `| ${services} | ${values.interval} | ${result.checksPerSecond} (of ${result.expectedPerSecond}) | ${result.lagP50Ms} / ${result.lagP99Ms} ms | ${result.lookoutCpuMsPerCheck} ms (${result.lookoutCores} cores) | ${result.postgresCpuMsPerCheck} ms | ${result.peakRssMb} MB (baseline ${result.baselineRssMb}) | ${result.bytesPerCheck} B | ${result.recheckedAfterRestartS} s | ${serve.checksPerSecond}/s, ${serve.cpuMsPerCheck} ms, ${serve.peakRssMb} MB |`,
-);
-if (compared) console.log(`| ${services} | ${values.interval} | \`lookout serve\` with ${compared.nodeOptions || '(no options)'} | ${compared.checksPerSecond}/s, ${compared.cpuMsPerCheck} ms, ${compared.peakRssMb} MB |`);
+const row = (s: typeof serve) =>
+  `| ${services} | ${result.interval} | ${s.checksPerSecond}/s | ${s.cpuMsPerCheck} ms | ${s.postgresTreeCpuMsPerCheck} ms | **${s.totalCpuMsPerCheck} ms** (${s.totalCorePercent}% of a core) | ${s.databaseBytesPerCheck} B | ${s.peakPssMb} + ${s.peakPostgresPssMb} MB | ${result.loadAverage.start} |`;
+if (pipeline) {
+  console.log(
+    `pipeline: | ${services} | ${values.interval} | ${pipeline.checksPerSecond} (of ${result.expectedPerSecond}) | ${pipeline.lagP50Ms} / ${pipeline.lagP99Ms} ms | ${pipeline.lookoutCpuMsPerCheck} ms + ${pipeline.postgresTreeCpuMsPerCheck} ms = ${pipeline.totalCpuMsPerCheck} ms | raw ${pipeline.bytesPerCheck} B, whole ${pipeline.databaseBytesPerCheck} B | ${pipeline.recheckedAfterRestartS} s |`,
+  );
+}
+if (comparedRoot) console.log(`${comparedRoot.root}: ${row(comparedRoot)}`);
+console.log(`serve: ${row(serve)}`);
+if (compared) console.log(`with ${compared.nodeOptions || '(no options)'}: ${row(compared)}`);
 target.kill();
 await cleanup();
 process.exit(0);
