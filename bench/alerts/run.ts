@@ -29,6 +29,7 @@ import { projectRoot } from '../../server/config.ts';
 import { freePort, openEmbeddedDatabase, type EmbeddedDatabase } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/logger.ts';
 import { percentile, startNodeOptions } from '../support/setup.ts';
+import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
 const USAGE = `node bench/alerts/run.ts [options]
 
@@ -184,24 +185,7 @@ async function startReceiver() {
 }
 
 /** A fresh database for one configuration: on DATABASE_URL's server, or on the run's embedded PostgreSQL. */
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `lookout_bench_alerts_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
-      await client.end();
-    },
-  };
-}
+const freshDatabase = (adminUrl: string) => scratchDatabase(adminUrl, 'lookout_bench_alerts');
 
 interface Replica {
   name: string;

@@ -9,9 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { projectRoot } from '../../server/config.ts';
 import { startNodeOptions } from '../support/setup.ts';
+import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -34,22 +34,7 @@ export interface ServeProcess {
 async function databaseFor(): Promise<{ url?: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) return { drop: async () => {} };
-  const name = `lookout_fuzz_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
-      await client.end();
-    },
-  };
+  return scratchDatabase(base, 'lookout_fuzz');
 }
 
 export async function startServe(): Promise<ServeProcess> {

@@ -17,7 +17,6 @@
  * else an embedded PostgreSQL in a temporary directory.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -29,6 +28,7 @@ import { loadConfig } from '../../server/config.ts';
 import { startServer } from '../../server/main.ts';
 import { createLogger } from '../../server/logger.ts';
 import { benchDatabase, percentile } from '../support/setup.ts';
+import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
 const USAGE = `node bench/worker-calls/run.ts [--rounds 2000] [--warmup 200] [--baseline REV]
 
@@ -88,24 +88,7 @@ if (args.baseline) {
 }
 
 /** A fresh database on DATABASE_URL's server, dropped afterwards. */
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `lookout_bench_worker_calls_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
-      await client.end();
-    },
-  };
-}
+const freshDatabase = (adminUrl: string) => scratchDatabase(adminUrl, 'lookout_bench_worker_calls');
 
 // Every statement any pooled connection sends, timed from the call to its answer (callback or promise).
 type Statement = { text: string; ms: number };

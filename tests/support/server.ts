@@ -6,12 +6,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { startServer, type LookoutServer } from '../../server/main.ts';
 import { createLogger } from '../../server/logger.ts';
 import type { Clock } from '../../server/clock.ts';
+import { scratchDatabase, type ScratchDatabase } from './scratch-database.ts';
 
 export interface TestServer {
   /** http://127.0.0.1:<port> */
@@ -43,24 +43,8 @@ export interface TestServerOptions {
 }
 
 /** Creates an empty database on the run's PostgreSQL and returns its URL. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = inject('postgresUrl');
-  const name = `lookout_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await client.end();
-    },
-  };
+export function createTestDatabase(): Promise<ScratchDatabase> {
+  return scratchDatabase(inject('postgresUrl'), 'lookout_t');
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
