@@ -4,15 +4,12 @@
  * admin so every page shows; 0 serious or critical violations. A failure lists each violation with
  * its rule, impact and the elements it found.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk } from '../support/graphql.ts';
-import { launchBrowser, signInPage } from '../support/browser.ts';
+import { gqlOk, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'axe.admin@example.com', password: 'a long admin passphrase' };
 const WAIT = 15_000;
@@ -48,17 +45,9 @@ let ts: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   ts = await startTestServer();
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', {
-    t: token,
-    e: ADMIN.email,
-    p: ADMIN.password,
-  });
+  await completeSetupAs(ts, ADMIN);
   browser = await launchBrowser();
 });
 

@@ -6,16 +6,14 @@
  * (operators only), a service's alert settings, Admin → Alert channels with a test send, the
  * Maintenance tab, and the Alerts page on a phone.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gql, gqlOk, signInSession } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { gql, gqlOk, signInSession, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { until } from '../support/signals.ts';
 import { startHttpReceiver, type HttpReceiver } from '../alerting/support/receivers.ts';
 import { newWebhookSecret, passUntilCaughtUp, startFlippableTarget, writeConfigFile, type FlippableTarget } from '../alerting/support/alerting.ts';
@@ -57,10 +55,7 @@ const row = (page: Page, list: string, service: string) => page.locator(`[data-t
 const hasNoHorizontalOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   [target, hook] = await Promise.all([startFlippableTarget(), startHttpReceiver()]);
   configFile = await writeConfigFile(`
@@ -73,8 +68,7 @@ services:
   - { name: web, kind: http, target: "${target.url('web')}", interval: 1h }
 `);
   ts = await startTestServer({ runScheduler: false, config: { configFile } });
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
+  await completeSetupAs(ts, ADMIN);
   for (const [user, role] of [[OPERATOR, 'OPERATOR'], [VIEWER, 'VIEWER']] as const) {
     await gqlOk(ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { ...user, role } }, { token: ts.adminToken });
   }

@@ -3,15 +3,13 @@
  * the dashboard's surfaces turn dark, and axe-core finds no serious or critical violation (colour
  * contrast above all) on the main pages; with the light preference it stays light.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { gqlOk, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'dark.admin@example.com', password: 'a long admin passphrase' };
 const ROUTES = ['/', '/services/lookout', '/uptime', '/system/ops/runs', '/alerts', '/system', '/system/updates', '/admin/tokens'];
@@ -20,13 +18,9 @@ let ts: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   ts = await startTestServer();
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
+  await completeSetupAs(ts, ADMIN);
   browser = await launchBrowser();
 });
 

@@ -3,7 +3,6 @@
  * grid (a local HTTP target that fails and recovers), the service detail (chart, checks, timeline,
  * recheck, diagnose), the Uptime page, Admin → Services, and what a viewer is not offered.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,10 +10,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gql, gqlOk, serviceStatusBecomes, signInSession } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { gql, gqlOk, serviceStatusBecomes, signInSession, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'monitoring.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'monitoring.viewer@example.com', password: 'a long viewer passphrase' };
@@ -43,21 +41,13 @@ const card = (name: string, status?: string) => page.locator(`[data-testid="serv
 const signIn = (email: string, password: string) => signInPage(page, ts.url, email, password);
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   await new Promise<void>((resolve) => target.server.listen(0, '127.0.0.1', resolve));
   target.url = `http://127.0.0.1:${(target.server.address() as AddressInfo).port}/health`;
 
   ts = await startTestServer();
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', {
-    t: token,
-    e: ADMIN.email,
-    p: ADMIN.password,
-  });
+  await completeSetupAs(ts, ADMIN);
   await gqlOk(
     ts,
     'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }',

@@ -6,17 +6,15 @@
  * lapsed lease (no "running for", no "no worker took it") with the system's requeue in its audit
  * trail; the audit log filters by actor kind and time range. Runs are made over GraphQL as workers do.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { sweepExpiredLeases } from '../../server/operations/leases.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { until } from '../support/signals.ts';
 import { CLAIM, COMPLETE, makeReady, SUBMIT, token, type ClaimResult, type SubmitResult } from '../operations/support.ts';
 
@@ -41,10 +39,7 @@ let browser: Browser;
 let operator: string;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-e2e-triage-'));
   const configFile = path.join(configDir, 'lookout.yaml');

@@ -7,16 +7,14 @@
  * limited to one workspace in Admin → Users. Runs are made over GraphQL the way workers make them.
  * The steps run in order.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { CLAIM, COMPLETE, SUBMIT, type ClaimResult, type SubmitResult } from '../operations/support.ts';
 
 /** SUBMIT with the initiator's name, as automation names itself. */
@@ -117,10 +115,7 @@ async function runToCompletion(workspace: string, outcome: 'SUCCEEDED' | 'FAILED
 const sentBodies: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-e2e-ops-'));
   const configFile = path.join(configDir, 'lookout.yaml');

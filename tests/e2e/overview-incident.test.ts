@@ -6,17 +6,15 @@
  * (down, degraded, then healthy; critical first; then by the name on the card), a down or degraded
  * card says why in text, and a refused connection shows no latency.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk, serviceStatusBecomes } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'incident.admin@example.com', password: 'a long admin passphrase' };
 /** The longest a page wait may take. */
@@ -89,10 +87,7 @@ async function watchForDisagreement(page: Page): Promise<void> {
 const disagreements = (page: Page) => page.evaluate(() => (window as unknown as { lookoutDisagreements: string[] }).lookoutDisagreements);
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   up = await listen();
   accounts = await listen();

@@ -4,17 +4,15 @@
  * runs): no page scrolls sideways, and no button, link or field lies off the screen or is cut off
  * by a box that does not scroll. A table may scroll inside its own card; the page may not.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk, serviceStatusBecomes } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { CLAIM, COMPLETE, SUBMIT, type ClaimResult, type SubmitResult } from '../operations/support.ts';
 
 const ADMIN = { email: 'phone.admin.with.a.rather.long.address@example.com', password: 'a long admin passphrase' };
@@ -139,10 +137,7 @@ async function overflow(page: Page): Promise<Overflow> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   // A port nothing listens on: the TCP check is refused, so the service is down with an error.
   const closed = await new Promise<number>((resolve) => {

@@ -6,16 +6,14 @@
  * while the reader is at the bottom, stays put (counting what came) once they scroll up, and goes
  * back to following on "Jump to newest"; operators and viewers are offered neither; a phone fits.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { gqlOk, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { until } from '../support/signals.ts';
 
 const ADMIN = { email: 'actions.admin@example.com', password: 'a long admin passphrase' };
@@ -36,10 +34,7 @@ const scrollInfo = (p: Page) =>
   p.getByTestId('service-logs-lines').evaluate((el) => ({ top: el.scrollTop, bottomGap: el.scrollHeight - el.scrollTop - el.clientHeight }));
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-e2e-actions-'));
   logFile = path.join(dir, 'api.log');
@@ -67,8 +62,7 @@ services:
 `,
   );
   ts = await startTestServer({ runScheduler: false, config: { configFile: file } });
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
+  await completeSetupAs(ts, ADMIN);
   await gqlOk(ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { ...OPERATOR, role: 'OPERATOR' } }, { token: ts.adminToken });
   await until(() => ts.server.app.runtimes.status('api-worker').state === 'running', 'the runtime runs', WAIT);
 

@@ -4,14 +4,11 @@
  * to the Overview); every page has its own document title; the skip link is the first Tab stop
  * and moves focus to the page's content.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk } from '../support/graphql.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { gqlOk, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'redirect.admin@example.com', password: 'a long admin passphrase' };
 const WAIT = 15_000;
@@ -24,17 +21,9 @@ let ts: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   ts = await startTestServer({ runScheduler: false });
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', {
-    t: token,
-    e: ADMIN.email,
-    p: ADMIN.password,
-  });
+  await completeSetupAs(ts, ADMIN);
   browser = await launchBrowser();
 });
 

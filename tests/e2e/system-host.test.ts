@@ -3,16 +3,14 @@
  * machine's and the ledger's, they move with `systemHealthUpdated`, the 24 h charts draw the
  * stored minutes, and the page fits a 390 px phone.
  */
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { gqlOk, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'host.admin@example.com', password: 'a long admin passphrase' };
 const WAIT = 15_000;
@@ -31,14 +29,10 @@ async function signedIn(viewport = { width: 1280, height: 900 }): Promise<Page> 
 const hasNoHorizontalOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   ts = await startTestServer();
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
+  await completeSetupAs(ts, ADMIN);
 
   const sql = ts.server.app.sql;
   // The ledger: two runs queued and one running.

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gql, gqlOk, signInSession } from '../support/graphql.ts';
-import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { gql, gqlOk, signInSession, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { freePort } from '../runtimes/support/fixtures.ts';
 
 const ADMIN = { email: 'runtimes.admin@example.com', password: 'a long admin passphrase' };
@@ -34,10 +34,7 @@ const row = (p: Page, name: string, state?: string) => p.locator(`[data-testid="
 const hasNoHorizontalOverflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-e2e-runtimes-'));
   const port = await freePort();
@@ -63,8 +60,7 @@ beforeAll(async () => {
   );
   await fs.writeFile(flag, 'up');
   ts = await startTestServer({ runScheduler: false, config: { configFile: file } });
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: ADMIN.email, p: ADMIN.password });
+  await completeSetupAs(ts, ADMIN);
   await gqlOk(ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { ...VIEWER, role: 'VIEWER' } }, { token: ts.adminToken });
   // Something for the Overview's grid to show, so a page that came back can be told from a blank one.
   await gqlOk(ts, 'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }', { input: { name: 'lookout-self', kind: 'http', target: `${ts.url}/health`, interval: '1m' } }, { token: ts.adminToken });

@@ -6,16 +6,13 @@
  * 7- and 30-day uptime say "since …"; the 7-day axis has every day; a heartbeat service reads
  * pending, with its period and grace and no latency.
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { projectRoot } from '../../server/config.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk, serviceStatusBecomes } from '../support/graphql.ts';
-import { launchBrowser, signInPage } from '../support/browser.ts';
+import { gqlOk, serviceStatusBecomes, completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 
 const ADMIN = { email: 'timeline.admin@example.com', password: 'a long admin passphrase' };
 const FLAPPY = 'flappy-api';
@@ -39,19 +36,11 @@ const target = {
 };
 
 beforeAll(async () => {
-  if (!existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
-  }
+  await ensureDashboardBuilt();
   await new Promise<void>((resolve) => target.server.listen(0, '127.0.0.1', resolve));
   target.url = `http://127.0.0.1:${(target.server.address() as AddressInfo).port}/health`;
   ts = await startTestServer();
-  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
-  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', {
-    t: token,
-    e: ADMIN.email,
-    p: ADMIN.password,
-  });
+  await completeSetupAs(ts, ADMIN);
   const create = 'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }';
   await gqlOk(ts, create, { input: { name: FLAPPY, displayName: 'Flappy API', kind: 'http', target: target.url, interval: '1s', failureThreshold: 1, recoveryThreshold: 1 } }, { token: ts.adminToken });
   await gqlOk(ts, create, { input: { name: 'nightly-job', displayName: 'Nightly job', kind: 'heartbeat', target: 'push', options: { period: '1h', grace: '5m' } } }, { token: ts.adminToken });

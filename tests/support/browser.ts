@@ -31,3 +31,11 @@ export async function signInPage(page: Page, baseUrl: string, email: string, pas
   await page.getByTestId('signin-submit').click();
   await page.getByTestId('current-user-name').filter({ hasText: email }).waitFor();
 }
+
+/** Builds the dashboard into dist/client when it is not there (a browser test run alone, before `npm run build:client`). */
+export async function ensureDashboardBuilt(): Promise<void> {
+  const { projectRoot } = await import('../../server/config.ts');
+  if (existsSync(path.join(projectRoot, 'dist', 'client', 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: path.join(projectRoot, 'client', 'vite.config.ts'), logLevel: 'warn' });
+}

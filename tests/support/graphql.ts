@@ -137,3 +137,9 @@ export function takeEvents<T>(client: Client, query: string, count: number, vari
     );
   });
 }
+
+/** Creates the first admin with the server's printed setup link, as a new user would. */
+export async function completeSetupAs(ts: Pick<TestServer, 'url' | 'setupUrl'>, person: { email: string; password: string }): Promise<void> {
+  const token = new URLSearchParams(new URL(ts.setupUrl!).hash.slice(1)).get('token');
+  await gqlOk(ts, 'mutation($t: String!, $e: String!, $p: String!) { completeSetup(token: $t, email: $e, password: $p) { expiresAt } }', { t: token, e: person.email, p: person.password });
+}
