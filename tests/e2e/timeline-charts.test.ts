@@ -141,9 +141,14 @@ describe.each(VIEWPORTS)('timelines and charts at $width×$height', (viewport) =
     await page.getByTestId('window-checks-close').click();
     await page.getByTestId('uptime-range-7d').click();
     await page.locator('[data-testid="uptime-table"][data-range="7d"]').waitFor();
-    const days = await page.locator('.uptime__row--head').getByTestId('time-axis').locator('span').evaluateAll((spans) =>
-      spans.filter((s) => getComputedStyle(s).display !== 'none').map((s) => s.textContent ?? ''),
-    );
+    const axisLabels = () =>
+      page.locator('.uptime__row--head').getByTestId('time-axis').locator('span').evaluateAll((spans) =>
+        spans.filter((s) => getComputedStyle(s).display !== 'none').map((s) => s.textContent ?? ''),
+      );
+    // The table's range can change before its axis is drawn again: wait for day labels ("Dec 5"), not
+    // the 24 h axis's hours (which Date would also parse, as times of one day: CI saw that once).
+    await expect.poll(async () => (await axisLabels()).filter((d) => d !== 'now').every((d) => /^[A-Za-z]{3,}\.? \d{1,2}$|^\d{1,2}\.? [A-Za-z]{3,}\.?$/.test(d))).toBe(true);
+    const days = await axisLabels();
     const dates = days.filter((d) => d !== 'now');
     if (viewport.name === 'desktop') {
       // Midnight every day for 7 days: 6 or 7 of them (the last may give way to "now"), one day apart.
