@@ -153,7 +153,15 @@ describe.each(VIEWPORTS)('timelines and charts at $width×$height', (viewport) =
     if (viewport.name === 'desktop') {
       // Midnight every day for 7 days: 6 or 7 of them (the last may give way to "now"), one day apart.
       expect(dates.length).toBeGreaterThanOrEqual(6);
-      const parsed = dates.map((d) => new Date(`${d} 2026`).getTime());
+      // Labels carry no year: read each in this year, and one that goes back in time (Dec 31 → Jan 1) in the next.
+      let year = new Date().getFullYear();
+      if (new Date(`${dates[0]} ${year}`).getTime() > Date.now()) year--; // the week began last year
+      const parsed: number[] = [];
+      for (const d of dates) {
+        let at = new Date(`${d} ${year}`).getTime();
+        if (parsed.length && at < parsed.at(-1)!) at = new Date(`${d} ${year + 1}`).getTime();
+        parsed.push(at);
+      }
       for (let i = 1; i < parsed.length; i++) expect(Math.round((parsed[i] - parsed[i - 1]) / 86400_000)).toBe(1);
     } else {
       expect(dates.length).toBeGreaterThanOrEqual(3);
