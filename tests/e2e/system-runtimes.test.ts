@@ -17,6 +17,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk, signInSession, completeSetupAs } from '../support/graphql.ts';
 import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { freePort } from '../runtimes/support/fixtures.ts';
+import { startPoller } from '../support/poller.ts';
 
 const ADMIN = { email: 'runtimes.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'runtimes.viewer@example.com', password: 'a long viewer passphrase' };
@@ -78,39 +79,6 @@ afterAll(async () => {
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** Asks for the dashboard and /graphql every 100 ms until stopped; counts what failed and why. */
-function startPoller(baseUrl: string) {
-  const failures: string[] = [];
-  let requests = 0;
-  let running = true;
-  const one = async (what: string, request: () => Promise<Response>) => {
-    requests++;
-    try {
-      const response = await request();
-      await response.text();
-      if (!response.ok) failures.push(`${what}: HTTP ${response.status}`);
-    } catch (error) {
-      failures.push(`${what}: ${(error as Error).message}`);
-    }
-  };
-  const loop = (async () => {
-    while (running) {
-      await Promise.all([
-        one('GET /', () => fetch(`${baseUrl}/`)),
-        one('POST /graphql', () => fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) })),
-        new Promise((resolve) => setTimeout(resolve, 100)),
-      ]);
-    }
-  })();
-  return {
-    failures,
-    requests: () => requests,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
 
 describe('runtimes on the System page', () => {
   it('shows the runtime matrix and Lookout’s metadata', async () => {
@@ -130,7 +98,7 @@ describe('runtimes on the System page', () => {
     await page.goto(`${ts.url}/system`);
     await row(page, 'reference', 'RUNNING').waitFor();
     const pidBefore = await row(page, 'reference').locator('td.mono').first().textContent();
-    const poller = startPoller(ts.url);
+    const poller = startPoller(ts.url, { everyMs: 100 });
     try {
       // The matrix's states as the page shows them, in order.
       await page.evaluate(() => {

@@ -28,6 +28,7 @@ import { until } from '../support/signals.ts';
 import { freePort } from '../runtimes/support/fixtures.ts';
 import { makeReady, token, SUBMIT, CLAIM, COMPLETE } from '../operations/support.ts';
 import { launchBrowser, SCREENSHOTS, signInPage } from '../support/browser.ts';
+import { startPoller } from '../support/poller.ts';
 
 const run = promisify(execFile);
 const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.name=Lookout Test', '-c', 'user.email=test@example.com', ...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
@@ -294,7 +295,7 @@ describe('updating Lookout from git', () => {
       await setVersion(root, '0.2.0');
     });
     const pid = (await lookout()).pid;
-    const poller = startPoller(ts.url);
+    const poller = startPoller(ts.url, { everyMs: 50, health: true });
     try {
       const [a, b] = await Promise.all([execute(), execute()]);
       const ok = [a, b].filter((r) => !r.errors);
@@ -372,40 +373,3 @@ describe('updating Lookout from git', () => {
     await until(async () => (await lookout()).version === '0.3.0', 'the new version answers', WAIT, 100);
   }, WAIT);
 });
-
-/** Asks for /health, /graphql and / every 50 ms until stopped; counts what failed and why. */
-function startPoller(baseUrl: string) {
-  const failures: string[] = [];
-  let requests = 0;
-  let running = true;
-  const one = async (what: string, request: () => Promise<Response>) => {
-    requests++;
-    try {
-      const response = await request();
-      const body = await response.text();
-      // /health answers 503 with its verdict when a critical service is down: an answer, not a failure.
-      const verdict = what === 'GET /health' && response.status === 503 && /"status":"down"/.test(body);
-      if (!response.ok && !verdict) failures.push(`${what}: HTTP ${response.status}`);
-    } catch (error) {
-      failures.push(`${what}: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`);
-    }
-  };
-  const loop = (async () => {
-    while (running) {
-      await Promise.all([
-        one('GET /health', () => fetch(`${baseUrl}/health`)),
-        one('POST /graphql', () => fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) })),
-        one('GET /', () => fetch(`${baseUrl}/`)),
-        new Promise((resolve) => setTimeout(resolve, 50)),
-      ]);
-    }
-  })();
-  return {
-    failures,
-    requests: () => requests,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
