@@ -9,7 +9,7 @@ import type { FollowedLines } from '../server/actions/log-file.ts';
 import { NAME_PATTERN } from '../server/monitoring/services.ts';
 import { builder } from './builder.ts';
 import { ServiceRef } from './monitoring.ts';
-import { runThenAudit } from './outcome-audit.ts';
+import { requireConfirm, runThenAudit } from './outcome-audit.ts';
 
 const ServiceRestartRef = builder.objectRef<ServiceRestartOutcome>('ServiceRestart').implement({
   description: 'What a service’s restart action came to.',
@@ -110,7 +110,7 @@ builder.mutationFields((t) => ({
       runThenAudit(
         ctx,
         async () => {
-          if (confirm !== true) throw new BadInputError('confirm', 'Restarting a service interrupts its work: pass confirm: true.');
+          requireConfirm(confirm, 'Restarting a service interrupts its work');
           return ctx.app.actions.restart(serviceName(name));
         },
         (outcome) => `The service "${outcome.service}" did not restart: ${outcome.error}`,

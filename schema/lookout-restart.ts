@@ -1,8 +1,8 @@
 /** restartLookout: replaces Lookout's own server process with a new one, with no downtime (admins, audited). */
-import { BadInputError, ConflictError } from '../server/errors.ts';
+import { ConflictError } from '../server/errors.ts';
 import { restartLookout, type LookoutRestart } from '../server/supervisor/restart.ts';
 import { builder } from './builder.ts';
-import { runThenAudit } from './outcome-audit.ts';
+import { requireConfirm, runThenAudit } from './outcome-audit.ts';
 
 const LookoutRestartRef = builder.objectRef<LookoutRestart>('LookoutRestart').implement({
   description: 'A restart of Lookout’s own server process: a new worker took over the port and the old one drained.',
@@ -24,7 +24,7 @@ builder.mutationFields((t) => ({
       runThenAudit(
         ctx,
         async () => {
-          if (confirm !== true) throw new BadInputError('confirm', 'Restarting Lookout replaces its server process: pass confirm: true.');
+          requireConfirm(confirm, 'Restarting Lookout replaces its server process');
           // An update under way here replaces this process itself when it is done; a restart now would cut it short.
           if (ctx.app.updater.busy) throw new ConflictError('An update is under way on this Lookout: it starts the new version and retires this one itself. Follow it with updateProgress; restart once it is done.');
           return restartLookout(ctx.app.supervisor);

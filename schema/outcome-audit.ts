@@ -5,7 +5,7 @@
  */
 import type { RequestContext } from '../server/context.ts';
 import type { AuditSpec } from '../server/audit/audit.ts';
-import { LookoutError } from '../server/errors.ts';
+import { BadInputError, LookoutError } from '../server/errors.ts';
 
 class OutcomeFailed<O> extends LookoutError {
   readonly outcome: O;
@@ -38,4 +38,9 @@ export async function runThenAudit<O extends { ok: boolean }>(
     if (error instanceof OutcomeFailed) return error.outcome as O;
     throw error;
   }
+}
+
+/** A destructive action runs only with `confirm: true`; otherwise BAD_USER_INPUT naming `confirm`, saying what it would do. */
+export function requireConfirm(confirm: boolean | null | undefined, effect: string): void {
+  if (confirm !== true) throw new BadInputError('confirm', `${effect}: pass confirm: true.`);
 }

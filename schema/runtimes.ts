@@ -2,13 +2,12 @@
 import { projectRoot } from '../server/config.ts';
 import { Channels } from '../server/events/channels.ts';
 import { filteredEvents } from '../server/events/pubsub.ts';
-import { BadInputError } from '../server/errors.ts';
 import { fromEvent } from '../server/runtimes/runtimes.ts';
 import type { RestartOutcome, RuntimeExit, RuntimeStatus } from '../server/runtimes/runtime.ts';
 import { lookoutMetadata, serviceStates, type LookoutMetadata, type ServiceStates } from '../server/runtimes/system-status.ts';
 import { builder } from './builder.ts';
 import { EMBEDDED_DATABASE_ENV } from '../server/supervisor/messages.ts';
-import { runThenAudit } from './outcome-audit.ts';
+import { requireConfirm, runThenAudit } from './outcome-audit.ts';
 
 const RuntimeStateEnum = builder.enumType('RuntimeState', {
   values: {
@@ -126,7 +125,7 @@ builder.mutationFields((t) => ({
       runThenAudit(
         ctx,
         async () => {
-          if (confirm !== true) throw new BadInputError('confirm', 'Restarting a runtime interrupts its work: pass confirm: true.');
+          requireConfirm(confirm, 'Restarting a runtime interrupts its work');
           return ctx.app.runtimes.restart(name);
         },
         (outcome) => `The runtime "${outcome.runtime.name}" did not restart: ${outcome.error}`,

@@ -9,7 +9,7 @@ import { filteredEvents } from '../server/events/pubsub.ts';
 import type { UpdateCheck } from '../server/updates/git.ts';
 import type { UpdateLine, UpdateRunRow, UpdateStep } from '../server/updates/store.ts';
 import { builder } from './builder.ts';
-import { runThenAudit } from './outcome-audit.ts';
+import { requireConfirm, runThenAudit } from './outcome-audit.ts';
 
 const ADMIN = { 'platform.system.admin': true } as const;
 /** Lines a query or a message gives at most. */
@@ -183,7 +183,7 @@ builder.mutationFields((t) => ({
       runThenAudit(
         ctx,
         async () => {
-          if (confirm !== true) throw new BadInputError('confirm', 'An update replaces the running Lookout: pass confirm: true.');
+          requireConfirm(confirm, 'An update replaces the running Lookout');
           const { run, check } = await ctx.app.updater.execute({ requestedBy: ctx.actor?.label ?? 'unknown', drain: drain ?? false });
           const to = check.latestVersion ?? check.latestCommit.slice(0, 12);
           return { ok: true, success: true, message: `Update #${run.id} from ${check.currentVersion} to ${to} started${run.drain ? ' (draining first)' : ''}: follow it with updateProgress(runId: ${run.id}).`, newVersion: check.latestVersion, run };

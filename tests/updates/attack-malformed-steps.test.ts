@@ -9,23 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql } from '../support/graphql.ts';
-import { createRun, finishRun, getRun, type NewRun } from '../../server/updates/store.ts';
+import { createRun, finishRun, getRun } from '../../server/updates/store.ts';
+import { newRun } from './support/runs.ts';
 
 let ts: TestServer;
-const input = (over: Partial<NewRun> = {}): NewRun => ({
-  fromCommit: 'a'.repeat(40),
-  fromVersion: '0.1.0',
-  toCommit: 'b'.repeat(40),
-  toVersion: '0.2.0',
-  remote: 'origin',
-  branch: 'main',
-  drain: false,
-  requestedBy: 'admin@example.com',
-  replica: 'test:1',
-  leaseMs: 30_000,
-  now: new Date(),
-  ...over,
-});
+const input = newRun;
 
 beforeAll(async () => {
   ts = await startTestServer({ runScheduler: false });
