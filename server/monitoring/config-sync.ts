@@ -66,8 +66,14 @@ export async function syncDeclaredServices(em: EntityManager, declaredServices: 
          from d
         where s.name = d.name and s.source <> 'api'
           and (${DECLARED_COLUMNS.map((c) => `s.${c}`).join(', ')}) is distinct from (${DECLARED_COLUMNS.map((c) => `d.${c}`).join(', ')})
-       returning s.id, s.name, d.ord),
-     due as (update service_states st set next_due_at = $2::timestamptz from u where st.service_id = u.id)
+       returning s.id, s.name, s.created_at, d.ord, d.first_wait_ms),
+     -- Checked again at once, except a heartbeat service never pinged: it stays pending until
+     -- period + grace after its creation, edited or not (as updateService does for the API's).
+     due as (update service_states st
+                set next_due_at = case when u.first_wait_ms is not null and st.last_ping_at is null and st.status is null
+                                       then greatest($2::timestamptz, u.created_at + u.first_wait_ms * interval '1 millisecond')
+                                       else $2::timestamptz end
+               from u where st.service_id = u.id)
      select name, ord from u order by ord`,
     [definitionRecords(declaredServices, now), now],
   );

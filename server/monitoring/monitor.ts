@@ -11,7 +11,8 @@ import type { PubSub } from '../events/pubsub.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../events/channels.ts';
 import { pendingMigrations } from '../db/migrate.ts';
-import { NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { firstHeartbeatCheckAt } from './checkers/heartbeat.ts';
 import type { Service } from './entities.ts';
 import type { CheckerHost, CheckResult } from './checkers/checker.ts';
 import type { ConfigFile } from '../config-file.ts';
@@ -185,11 +186,24 @@ export class Monitoring {
 
   async #claimByName(name: string): Promise<ClaimedCheck> {
     const { rows } = await this.o.sql.query(
-      'select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical from services s where s.name = $1',
+      `select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical, s.created_at,
+              st.status, st.last_ping_at
+         from services s join service_states st on st.service_id = s.id where s.name = $1`,
       [name],
     );
     const r = rows[0];
     if (!r) throw new NotFoundError('Service', name);
+    // A heartbeat service never pinged is pending until period + grace after its creation: checking
+    // it on request before then would record a DOWN for a job that cannot have missed a ping yet.
+    if (r.kind === 'heartbeat' && r.last_ping_at === null && r.status === null) {
+      const firstCheckAt = firstHeartbeatCheckAt(r.options, r.created_at);
+      if (firstCheckAt > this.o.clock.now()) {
+        throw new ConflictError(
+          `The heartbeat service "${name}" is waiting for its first ping (expected by ${firstCheckAt.toISOString()}); nothing was checked. Ping it, or check again after that time.`,
+          { firstCheckAt: firstCheckAt.toISOString() },
+        );
+      }
+    }
     return {
       serviceId: r.id, name: r.name, kind: r.kind, target: r.target, options: r.options, timeoutMs: r.timeout_ms,
       degradedLatencyMs: r.degraded_latency_ms, critical: r.critical, dueAt: this.o.clock.now(),

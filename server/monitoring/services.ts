@@ -201,7 +201,7 @@ export interface NewService {
 /** The columns of a definition as `jsonb_to_recordset` reads them (the JSON built by `definitionRecords`). */
 export const DEFINITION_RECORD = `d(ord int, name text, display_name text, kind text, target text, options jsonb, interval_ms int, timeout_ms int,
   degraded_latency_ms int, failure_threshold int, recovery_threshold int, critical boolean, tags text[], depends_on text[], paused boolean,
-  source text, source_path text, ping_token text, next_due_at timestamptz)`;
+  source text, source_path text, ping_token text, next_due_at timestamptz, first_wait_ms bigint)`;
 
 /**
  * Definitions as one JSON array of records for `jsonb_to_recordset(…) as DEFINITION_RECORD`: a
@@ -230,6 +230,8 @@ export function definitionRecords(services: NewService[], now: Date): string {
       source_path: sourcePath,
       ping_token: d.kind === 'heartbeat' ? randomBytes(18).toString('base64url') : null,
       next_due_at: (d.kind === 'heartbeat' ? firstHeartbeatCheckAt(d.options, now) : now).toISOString(),
+      // How long after its creation a heartbeat service never pinged stays pending (period + grace).
+      first_wait_ms: d.kind === 'heartbeat' ? firstHeartbeatCheckAt(d.options, new Date(0)).getTime() : null,
     })),
   );
 }

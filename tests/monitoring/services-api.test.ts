@@ -126,7 +126,8 @@ describe('monitoring API', () => {
   it('takes heartbeat pings over HTTP and GraphQL', async () => {
     const { createService } = await gqlOk(ts, CreateService, { input: { name: 'nightly', kind: 'heartbeat', target: 'push', options: { period: '1h', grace: '5m' } } }, admin());
     expect(createService.pingUrl).toMatch(new RegExp(`^${ts.url}/ping/[\\w-]+$`));
-    expect((await gqlOk(ts, Recheck, { name: 'nightly' }, admin())).recheckService).toMatchObject({ status: 'DOWN' });
+    // Before its first ping it is pending: a recheck is refused rather than recording a DOWN (heartbeat-pending.test.ts).
+    expect((await gql(ts, Recheck, { name: 'nightly' }, admin())).errors?.[0].extensions?.code).toBe('CONFLICT');
     const ok = await fetch(createService.pingUrl!, { method: 'POST', body: 'job output' });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ service: 'nightly', status: 'healthy' });
