@@ -312,7 +312,7 @@ describe('services from a config file in the dashboard', () => {
     expect(await row.getByTestId('admin-service-origin').textContent()).toContain(file);
     expect(await row.getByTestId('admin-service-edit').count()).toBe(0);
     expect(await row.getByTestId('admin-service-delete').count()).toBe(0);
-    expect(await row.textContent()).toContain('read-only');
+    expect(await row.getByTestId('admin-service-readonly').textContent()).toBe('read-only: edit the config file');
     // The server refuses to change it, naming the file.
     const refused = await gql(configured, 'mutation { deleteService(name: "billing-api") }', {}, { token: configured.adminToken });
     expect(refused.errors?.[0]?.message).toContain(file);

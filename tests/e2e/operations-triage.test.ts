@@ -123,12 +123,19 @@ describe.each(VIEWPORTS)('operations triage at $width×$height', (viewport) => {
     expect(await link.textContent()).toContain(`Operation #${retry}`);
     await page.locator('[data-testid="run-retry"][disabled]').waitFor();
     expect(await byTestId('run-retry-blocked').textContent()).toContain(`already retried as Operation #${retry}`);
+    // Every action that is off says why in text beside it, tied to its button (not only a tooltip).
+    expect(await byTestId('run-cancel-blocked').textContent()).toBe('Cancel: Only a queued or running operation can be cancelled.');
+    expect(await byTestId('run-cancel').getAttribute('aria-describedby')).toBe('run-cancel-blocked');
+    expect(await byTestId('run-retry').getAttribute('aria-describedby')).toBe('run-retry-blocked');
+    expect(await page.locator('[data-testid="run-investigate-blocked"]').count()).toBe(0); // a failed run can be marked
     await noSidewaysScroll();
     await shot('operation-retried');
 
     await link.click();
     await detail(retry, '[data-status="QUEUED"]').waitFor();
     expect(await byTestId('fact-attempt').textContent()).toBe('2 of 3');
+    expect(await byTestId('run-investigate-blocked').textContent()).toBe('Mark investigated: Only a failed or stuck operation can be marked investigated.');
+    expect(await byTestId('run-investigate').getAttribute('aria-describedby')).toBe('run-investigate-blocked');
   });
 
   it('lists failures with the error, attempt, failure time and triage, and runs with worker and duration', async () => {

@@ -53,7 +53,7 @@ export function ServiceRow(props: { service: AdminServiceFieldsFragment; onEdit:
           {sourceLabel(s().source, s().sourcePath)}
         </td>
         <td class="table__actions">
-          <Show when={s().source === 'API'} fallback={<span class="muted" title="Change it where it is defined">read-only</span>}>
+          <Show when={s().source === 'API'} fallback={<span class="muted" data-testid="admin-service-readonly">{s().source === 'CONFIG' ? 'read-only: edit the config file' : 'read-only: built in'}</span>}>
             <Show
               when={confirming()}
               fallback={

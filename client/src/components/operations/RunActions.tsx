@@ -145,6 +145,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
           disabled={!!busy() || !!cancelBlocked(props.run)}
           title={cancelBlocked(props.run) ?? 'Stop this operation for good (asks first)'}
           aria-expanded={panel() === 'cancel'}
+          aria-describedby={cancelBlocked(props.run) ? 'run-cancel-blocked' : undefined}
           onClick={() => open('cancel')}
           data-testid="run-cancel"
         >
@@ -156,16 +157,38 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
           disabled={!!busy() || !!investigateBlocked(props.run)}
           title={investigateBlocked(props.run) ?? 'Record that you looked into it, and why'}
           aria-expanded={panel() === 'investigate'}
+          aria-describedby={investigateBlocked(props.run) ? 'run-investigate-blocked' : undefined}
           onClick={() => open('investigate')}
           data-testid="run-investigate"
         >
           Mark investigated…
         </button>
       </div>
-      <Show when={retryBlocked(props.run) && props.run.status === 'COMPLETED' && props.run.outcome === 'FAILED'}>
-        <p class="muted run-actions__why" id="run-retry-blocked" data-testid="run-retry-blocked">
-          {retryBlocked(props.run)}
-        </p>
+      {/* Why an action is off, as text beside the buttons: a tooltip reaches neither touch nor keyboard users. */}
+      <Show when={retryBlocked(props.run) || cancelBlocked(props.run) || investigateBlocked(props.run)}>
+        <ul class="muted run-actions__why" data-testid="run-actions-why">
+          <Show when={retryBlocked(props.run)}>
+            {(why) => (
+              <li id="run-retry-blocked" data-testid="run-retry-blocked">
+                <strong>Retry:</strong> {why()}
+              </li>
+            )}
+          </Show>
+          <Show when={cancelBlocked(props.run)}>
+            {(why) => (
+              <li id="run-cancel-blocked" data-testid="run-cancel-blocked">
+                <strong>Cancel:</strong> {why()}
+              </li>
+            )}
+          </Show>
+          <Show when={investigateBlocked(props.run)}>
+            {(why) => (
+              <li id="run-investigate-blocked" data-testid="run-investigate-blocked">
+                <strong>Mark investigated:</strong> {why()}
+              </li>
+            )}
+          </Show>
+        </ul>
       </Show>
       <Switch>
         <Match when={panel() === 'retry'}>
