@@ -55,7 +55,7 @@ const runs = { failed: '', stuck: '' };
 /** Each route of client/src/App.tsx, with what shows that its data is in. */
 const ROUTES: { name: string; path: () => string; ready: string }[] = [
   { name: 'overview', path: () => '/', ready: '[data-testid="service-card"][data-status="down"]' },
-  { name: 'service detail', path: () => '/services/payments-api-with-a-long-internal-name', ready: '[data-testid="recent-checks-card"]' },
+  { name: 'service detail', path: () => '/services/payments-api-with-a-long-internal-name', ready: '[data-testid="check-row"][data-status="down"]' },
   { name: 'uptime', path: () => '/uptime', ready: '[data-testid="uptime-row"]' },
   { name: 'operations runs', path: () => '/system/ops/runs', ready: '[data-testid="run-row"]' },
   { name: 'operations failures', path: () => '/system/ops/failures', ready: '[data-testid="run-row"]' },
@@ -80,6 +80,8 @@ interface Overflow {
   offScreen: string[];
   /** Buttons, links and fields wholly outside a box that clips without scrolling. */
   unreachable: string[];
+  /** A check's cells beyond the screen's edges inside a box scrolling sideways: read only by scrolling. */
+  hiddenSideways: string[];
 }
 
 /** Measures, in the page, what sticks out sideways. */
@@ -126,13 +128,22 @@ async function overflow(page: Page): Promise<Overflow> {
       const box = clip.getBoundingClientRect();
       if (r.left >= box.right - 1 || r.right <= box.left + 1) unreachable.push(describe(el));
     }
+    // Text cells hidden sideways: wholly or partly beyond the visible part of a box that scrolls
+    // sideways, to be read only by scrolling (a check's error, beyond the right edge on a phone).
+    const hiddenSideways: string[] = [];
+    for (const cell of document.querySelectorAll('[data-testid="check-row"] td')) {
+      const r = cell.getBoundingClientRect();
+      const text = (cell.textContent ?? '').trim();
+      if (r.width === 0 || text.length <= 1) continue;
+      if (r.left < -1 || r.right > viewport + 1) hiddenSideways.push(describe(cell));
+    }
     const pageWidth = document.documentElement.scrollWidth;
     if (pageWidth > viewport && !offScreen.length) {
       // Something wider than the screen that the rules above missed: name the furthest right.
       const furthest = [...document.querySelectorAll('body *')].sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right);
       offScreen.push(...furthest.slice(0, 3).map((el) => `furthest right: ${describe(el)}`));
     }
-    return { pageWidth, viewport, offScreen: offScreen.slice(0, 8), unreachable: unreachable.slice(0, 8) };
+    return { pageWidth, viewport, offScreen: offScreen.slice(0, 8), unreachable: unreachable.slice(0, 8), hiddenSideways: hiddenSideways.slice(0, 8) };
   });
 }
 
@@ -205,6 +216,6 @@ describe.each(VIEWPORTS)('every page at $width×$height ($name)', (viewport) => 
     if (viewport.name === 'phone' && process.env.UPDATE_SCREENSHOTS === '1' && ['overview', 'operation detail', 'service detail'].includes(route.name)) {
       await page.screenshot({ path: path.join(SCREENSHOTS, `phone-${route.name.replace(/ /g, '-')}.png`), fullPage: true });
     }
-    expect(measured, `${route.name} at ${viewport.width} px sticks out sideways`).toMatchObject({ pageWidth: measured.viewport, offScreen: [], unreachable: [] });
+    expect(measured, `${route.name} at ${viewport.width} px sticks out sideways or hides a check’s text sideways`).toMatchObject({ pageWidth: measured.viewport, offScreen: [], unreachable: [], hiddenSideways: [] });
   });
 });

@@ -144,10 +144,23 @@ describe('runtimes on the System page', () => {
   });
 
   it('shows the restart banner on every page, not only the System page', async () => {
-    await page.goto(`${ts.url}/alerts`);
-    await page.getByTestId('content').waitFor();
-    // The banner hears runtimeChanged on the page's socket: the restart must not come and go before it listens.
-    await page.getByTestId('connection-status').filter({ hasText: 'Live' }).waitFor();
+    // The banner hears runtimeChanged on the page's socket: the restart must not come and go before
+    // the server subscribed it ("Live" says the socket is open, not that this subscription started).
+    const { pubsub } = ts.server.app;
+    const subscribe = pubsub.subscribe.bind(pubsub);
+    let listening!: () => void;
+    const subscribed = new Promise<void>((resolve) => (listening = resolve));
+    pubsub.subscribe = ((channel: string, signal?: AbortSignal) => {
+      if (channel === 'runtime.changed') listening();
+      return subscribe(channel as never, signal);
+    }) as typeof pubsub.subscribe;
+    try {
+      await page.goto(`${ts.url}/alerts`);
+      await page.getByTestId('content').waitFor();
+      await subscribed;
+    } finally {
+      pubsub.subscribe = subscribe;
+    }
     const restarted = gqlOk(ts, 'mutation { restartRuntime(name: "reference", confirm: true) { ok } }', {}, { token: ts.adminToken });
     const item = page.locator('[data-testid="runtime-restart-banner-item"][data-runtime="reference"]');
     await item.waitFor();
