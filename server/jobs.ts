@@ -60,8 +60,14 @@ export interface ScheduledJob {
 export interface JobSchedulerOptions {
   clock: Clock;
   logger: Logger;
-  /** How often (real time) to look for due jobs and renew running ones' claims; default 1 s. */
+  /** How often (real time) to renew running jobs' claims, and the shortest wait between looks; default 1 s. */
   pollMs?: number;
+  /**
+   * The longest wait between looks when no job of this scheduler is running here; default 60 s.
+   * Otherwise it sleeps until the earliest of its jobs can next be claimed (read from the database,
+   * so another replica's runs and lapsed claims count): an idle install looks about once a job's period.
+   */
+  idleMaxWaitMs?: number;
   /** Who claims (stored in `claimed_by`); default host:pid:random, unique per scheduler. */
   owner?: string;
 }
@@ -69,6 +75,7 @@ export interface JobSchedulerOptions {
 /** A stored error message is bounded: an exception may carry a whole response body. */
 const MAX_ERROR_CHARS = 2000;
 const DEFAULT_POLL_MS = 1000;
+const DEFAULT_IDLE_MAX_WAIT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 const ms = `* interval '1 millisecond'`;
 
@@ -85,22 +92,34 @@ async function registerJobs(sql: pg.Pool, jobs: ScheduledJob[], now: Date): Prom
   );
 }
 
-/** Claims those of `jobs` that are due and not claimed (or whose claim lapsed), each for its lease. */
-async function claimDueJobs(sql: pg.Pool, owner: string, jobs: ScheduledJob[], now: Date): Promise<{ name: string; claimedUntil: Date; state: unknown }[]> {
-  if (!jobs.length) return [];
-  const { rows } = await sql.query<{ name: string; claimed_until: Date; state: unknown }>(
+/**
+ * Claims those of `jobs` that are due and not claimed (or whose claim lapsed), each for its lease;
+ * in the same statement, when the earliest of the others can next be claimed (its `next_run_at`, or
+ * the end of another replica's claim on it if later): the scheduler sleeps until then.
+ */
+async function claimDueJobs(sql: pg.Pool, owner: string, jobs: ScheduledJob[], now: Date): Promise<{ claims: { name: string; claimedUntil: Date; state: unknown }[]; nextAt: Date | null }> {
+  if (!jobs.length) return { claims: [], nextAt: null };
+  const { rows } = await sql.query<{ name: string | null; claimed_until: Date | null; state: unknown; next_at: Date | null }>(
     `with due as (
        select j.name from periodic_jobs j
         where j.name = any($1::text[]) and j.next_run_at <= $3 and (j.claimed_until is null or j.claimed_until <= $3)
         for update skip locked
-     )
-     update periodic_jobs j set claimed_by = $4, claimed_until = $3::timestamptz + l.lease_ms ${ms}, last_started_at = $3
-       from due join unnest($1::text[], $2::int[]) as l(name, lease_ms) on l.name = due.name
-      where j.name = due.name
-     returning j.name, j.claimed_until, j.state`,
+     ),
+     claimed as (
+       update periodic_jobs j set claimed_by = $4, claimed_until = $3::timestamptz + l.lease_ms ${ms}, last_started_at = $3
+         from due join unnest($1::text[], $2::int[]) as l(name, lease_ms) on l.name = due.name
+        where j.name = due.name
+       returning j.name, j.claimed_until, j.state)
+     select name, claimed_until, state, null::timestamptz as next_at from claimed
+     union all
+     select null, null, null, min(greatest(j.next_run_at, coalesce(j.claimed_until, j.next_run_at)))
+       from periodic_jobs j where j.name = any($1::text[]) and j.name not in (select name from due)`,
     [jobs.map((j) => j.name), jobs.map((j) => j.leaseMs), now, owner],
   );
-  return rows.map((r) => ({ name: r.name, claimedUntil: r.claimed_until, state: r.state }));
+  return {
+    claims: rows.filter((r) => r.name !== null).map((r) => ({ name: r.name!, claimedUntil: r.claimed_until!, state: r.state })),
+    nextAt: rows.find((r) => r.name === null)?.next_at ?? null,
+  };
 }
 
 /** Extends `owner`'s claims on `jobs` by their leases; returns the names whose claim it still held. */
@@ -151,6 +170,9 @@ export class JobScheduler {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #pollMs: number;
+  readonly #idleMaxWaitMs: number;
+  /** When to look next, as the last look found it (null: after pollMs). */
+  #nextAt: Date | null = null;
   readonly #running = new Map<string, Running>();
   readonly #tasks = new Set<Promise<void>>();
   #registered = false;
@@ -161,6 +183,7 @@ export class JobScheduler {
 
   constructor(sql: pg.Pool, jobs: ScheduledJob[], options: JobSchedulerOptions) {
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.#idleMaxWaitMs = Math.max(this.#pollMs, options.idleMaxWaitMs ?? DEFAULT_IDLE_MAX_WAIT_MS);
     for (const job of jobs) {
       // Programming errors in a declaration, caught at start-up rather than as a job run twice.
       if (!Number.isInteger(job.everyMs) || job.everyMs < 1000 || job.everyMs > 2 ** 31 - 1) throw new Error(`periodic job ${job.name}: everyMs must be a whole number of milliseconds from 1 s to 24 days`);
@@ -206,7 +229,7 @@ export class JobScheduler {
       this.#polls++;
       if (!this.#active) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollMs);
+        const timer = setTimeout(resolve, this.#waitMs());
         timer.unref(); // jobs alone do not keep a process alive
         this.#wake = () => {
           clearTimeout(timer);
@@ -217,8 +240,16 @@ export class JobScheduler {
     }
   }
 
+  /** Until the next look: a poll while a job runs here (its claim is renewed) or after a failure, else until the next job can be claimed. */
+  #waitMs(): number {
+    if (this.#running.size || !this.#nextAt) return this.#pollMs;
+    const until = this.#nextAt.getTime() - this.#clock.now().getTime();
+    return Math.min(this.#idleMaxWaitMs, Math.max(this.#pollMs, until));
+  }
+
   /** One round: register the rows (until done once), renew claims coming due, claim and start due jobs. */
   async #poll(): Promise<void> {
+    this.#nextAt = null;
     const now = this.#clock.now();
     try {
       if (!this.#registered) {
@@ -231,7 +262,9 @@ export class JobScheduler {
     await this.#renew(now);
     try {
       const idle = [...this.#jobs.values()].filter((j) => !this.#running.has(j.name));
-      for (const claim of await claimDueJobs(this.#sql, this.owner, idle, now)) this.#start(this.#jobs.get(claim.name)!, claim.claimedUntil, claim.state);
+      const { claims, nextAt } = await claimDueJobs(this.#sql, this.owner, idle, now);
+      for (const claim of claims) this.#start(this.#jobs.get(claim.name)!, claim.claimedUntil, claim.state);
+      this.#nextAt = nextAt;
     } catch (err) {
       if (this.#active) reportDatabaseError(this.#logger, err, 'periodic jobs could not be claimed');
     }

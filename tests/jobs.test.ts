@@ -6,7 +6,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../server/clock.ts';
+import { ManualClock, systemClock } from '../server/clock.ts';
 import { ormOptions } from '../server/db/orm.ts';
 import { migrateUnderLock } from '../server/db/migrate.ts';
 import { createPool } from '../server/db/pool.ts';
@@ -56,7 +56,7 @@ const row = async (name: string): Promise<Row> => (await admin.query<Row>('selec
 /** A replica's scheduler: its own pool (closed after the test unless the test kills it first). */
 function replica(jobs: ScheduledJob[], clock: ManualClock, logger: Logger = createLogger('silent')) {
   const pool = createPool(database.url, 2, logger);
-  const scheduler = new JobScheduler(pool, jobs, { clock, logger, pollMs: 20 });
+  const scheduler = new JobScheduler(pool, jobs, { clock, logger, pollMs: 20, idleMaxWaitMs: 20 });
   cleanups.push(async () => {
     await scheduler.stop(1000);
     await pool.end().catch(() => {});
@@ -254,7 +254,7 @@ describe('periodic jobs claimed by due time', () => {
     const scheduler = new JobScheduler(pool, [{ name: 'outage', everyMs: MINUTE, leaseMs: 10_000, run: async () => {
       runs++;
       await current.wait;
-    } }], { clock, logger, pollMs: 20 });
+    } }], { clock, logger, pollMs: 20, idleMaxWaitMs: 20 });
     cleanups.push(async () => {
       current.release();
       await scheduler.stop(1000);
@@ -296,6 +296,43 @@ describe('periodic jobs claimed by due time', () => {
     expect(lines().find((l) => l.msg.startsWith('periodic jobs still running after 200 ms at shutdown'))).toMatchObject({ level: 40, jobs: ['hangs'] });
     expect(await row('hangs')).toMatchObject({ claimed_by: scheduler.owner, claimed_until: at(10_000) }); // left to lapse
     hung.release();
+  });
+});
+
+describe('an idle job scheduler', () => {
+  it('sleeps until its next job can be claimed instead of looking every poll (regression: four schedulers each looked every second at idle)', async () => {
+    // Real time: a job of a 2 s period, run once at start and again 2 s later. Looking every 20 ms,
+    // the old scheduler looked ~100 times in between; sleeping until the row's next_run_at, a few.
+    const runs: number[] = [];
+    let second!: () => void;
+    const ranTwice = new Promise<void>((resolve) => (second = resolve));
+    const pool = createPool(database.url, 2, createLogger('silent'));
+    const scheduler = new JobScheduler(pool, [{ name: 'idle-probe', everyMs: 2000, leaseMs: 1000, run: async () => {
+      runs.push(scheduler.polls);
+      if (runs.length === 2) second();
+    } }], { clock: systemClock, logger: createLogger('silent'), pollMs: 20 });
+    cleanups.push(async () => {
+      await scheduler.stop(1000);
+      await pool.end().catch(() => {});
+    });
+    scheduler.start();
+    await ranTwice;
+    // Between the two runs: polls while the first ran (renewals), one that found nothing due, then the wait.
+    expect(runs[1] - runs[0]).toBeLessThanOrEqual(6);
+    const stored = await row('idle-probe');
+    expect(stored.last_started_at).not.toBeNull();
+  });
+
+  it('a job run by another replica pushes the wait on: it is not run again early', async () => {
+    const clock = new ManualClock(T0);
+    let ran = 0;
+    const job: ScheduledJob = { name: 'shared-idle', everyMs: 10 * MINUTE, leaseMs: MINUTE, run: async () => void ran++ };
+    const a = replica([job], clock);
+    await until(() => ran === 1, 'the first run');
+    const b = replica([job], clock);
+    await pollsPass([a.scheduler, b.scheduler]);
+    expect(ran).toBe(1);
+    expect((await row('shared-idle')).next_run_at).toEqual(at(10 * MINUTE));
   });
 });
 

@@ -4,8 +4,10 @@
  * time), the outbox that delivers them (outbox.ts, every replica), and what the API asks of it.
  *
  * Both loops are woken rather than left to poll: the pass when a transition is published (on any
- * replica) and the outbox when a pass has put deliveries in it; each also looks on its own every
- * poll period, so a lost wake-up costs at most that.
+ * replica) or a maintenance window changes, and the outbox when a pass has put deliveries in it.
+ * Otherwise the pass sleeps until the earliest open incident is due a notice (an escalation, a
+ * reminder, the end of a silence), at most `passIdleMaxMs` (5 s): a lost wake-up (a pub/sub message
+ * lost between replicas, a service deleted) costs at most that. The outbox looks every second.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -40,22 +42,32 @@ export interface AlertingOptions {
   run?: boolean;
   /** The dashboard's base URL, for links in notices. */
   publicUrl?: () => string;
-  /** How often (real time) each loop looks on its own; default 250 ms for the pass, 1 s for the outbox. */
+  /**
+   * The pass's shortest wait (default 250 ms: after it found another replica's pass under way) and
+   * its longest when nothing is due (default 5 s); how often the outbox looks on its own (default 1 s).
+   */
   passPollMs?: number;
+  passIdleMaxMs?: number;
   outboxPollMs?: number;
 }
 
-/** A loop that runs `work` again at once while it says there is more, else after `pollMs` or a wake-up. */
+/** The pass's longest sleep when nothing is due: what a lost wake-up can cost. */
+const PASS_IDLE_MAX_MS = 5000;
+
+/**
+ * A loop that runs `work` again after the wait it returns (at once for 0), or sooner when woken
+ * (including by a wake-up that came while it worked); after a failure, after `pollMs`, backing off.
+ */
 class Loop {
   #active = false;
   #wake: (() => void) | undefined;
   #woken = false;
   #failures = 0;
   #done: Promise<void> | undefined;
-  readonly work: () => Promise<boolean>;
+  readonly work: () => Promise<number>;
   readonly pollMs: number;
   readonly onError: (error: unknown) => void;
-  constructor(work: () => Promise<boolean>, pollMs: number, onError: (error: unknown) => void) {
+  constructor(work: () => Promise<number>, pollMs: number, onError: (error: unknown) => void) {
     this.work = work;
     this.pollMs = pollMs;
     this.onError = onError;
@@ -81,18 +93,18 @@ class Loop {
   async #run(): Promise<void> {
     while (this.#active) {
       this.#woken = false;
-      let more = false;
+      let next = this.pollMs;
       try {
-        more = await this.work();
+        next = await this.work();
         this.#failures = 0;
       } catch (error) {
         this.#failures++;
         if (this.#active) this.onError(error);
       }
       if (!this.#active) break;
-      if (!this.#failures && (more || this.#woken)) continue;
+      if (!this.#failures && (next <= 0 || this.#woken)) continue;
       // Failing again and again (a fault, not an outage: those are logged once), it backs off up to 30 s.
-      const wait = this.#failures ? Math.min(30_000, this.pollMs * 2 ** Math.min(this.#failures, 8)) : this.pollMs;
+      const wait = this.#failures ? Math.min(30_000, this.pollMs * 2 ** Math.min(this.#failures, 8)) : next;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         timer.unref();
@@ -117,8 +129,22 @@ export class Alerting {
 
   constructor(options: AlertingOptions) {
     this.#o = options;
-    this.#pass = new Loop(async () => (await this.runPass()).more, options.passPollMs ?? 250, (error) => reportDatabaseError(options.logger, error, 'the alerting pass failed'));
-    this.#outbox = new Loop(() => this.#sendDue(), options.outboxPollMs ?? 1000, (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'));
+    const passPollMs = options.passPollMs ?? 250;
+    const passIdleMaxMs = Math.max(passPollMs, options.passIdleMaxMs ?? PASS_IDLE_MAX_MS);
+    this.#pass = new Loop(
+      async () => {
+        const result = await this.runPass();
+        if (result.more) return 0;
+        // Another replica's pass holds the lock: its snapshot may predate what woke this one, so look again soon.
+        if (result.busy) return passPollMs;
+        const untilDue = result.nextNoticeAt ? result.nextNoticeAt.getTime() - options.clock.now().getTime() : passIdleMaxMs;
+        return Math.min(passIdleMaxMs, Math.max(passPollMs, untilDue));
+      },
+      passPollMs,
+      (error) => reportDatabaseError(options.logger, error, 'the alerting pass failed'),
+    );
+    const outboxPollMs = options.outboxPollMs ?? 1000;
+    this.#outbox = new Loop(async () => ((await this.#sendDue()) ? 0 : outboxPollMs), outboxPollMs, (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'));
     options.configFile?.register(alertingSection, (config, tx) => this.#applyAlerting(config, tx));
     options.configFile?.register(maintenanceSection(() => options.clock.now()), (config, tx) => this.#applyMaintenance(config, tx));
   }

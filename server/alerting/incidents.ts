@@ -65,6 +65,8 @@ export interface PassResult {
   notices: number;
   /** The pass read as many transitions or due incidents as it may: there may be more. */
   more: boolean;
+  /** When the earliest open incident is next due a notice or a look (escalation, reminder, end of a silence); null when none is. */
+  nextNoticeAt?: Date | null;
 }
 
 interface IncidentRow {
@@ -148,6 +150,16 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
     await sql.query('update alerting_cursor set txid = $1::xid8, window_id = $2, updated_at = $3 where id = 1', [read.cursor.txid, read.cursor.id, context.now]);
     return { busy: false, transitions: 0, notices: 0, more: true, skipped: read.transitions[0] };
   }
+  if (!read.transitions.length) {
+    // Nothing new in the stream (most passes): one look at the open incidents says whether any is
+    // due or lost its service; if not, the pass ends here, without loading the alerting config.
+    const { rows: open } = await sql.query<{ removed: boolean | null; due: boolean | null; next: Date | null }>(
+      `select bool_or(service_id is null) as removed, bool_or(next_notice_at <= $1) as due, min(next_notice_at) as next
+         from alert_incidents where state = 'open'`,
+      [context.now],
+    );
+    if (!open[0].removed && !open[0].due) return { busy: false, transitions: 0, notices: 0, more: false, nextNoticeAt: open[0].next };
+  }
   const config = await PassConfig.load(sql);
   const pass = new Pass(sql, context, config);
   if (read.transitions.length) {
@@ -163,7 +175,14 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
   await pass.resolveRemoved();
   const due = await pass.dueNotices();
   pass.announce(events);
-  return { busy: false, transitions: read.transitions.length, notices: pass.notices, more: read.transitions.length === (options.limit ?? TRANSITIONS_PER_PASS) || due === NOTICES_PER_PASS };
+  const { rows: next } = await sql.query<{ at: Date | null }>(`select min(next_notice_at) as at from alert_incidents where state = 'open'`);
+  return {
+    busy: false,
+    transitions: read.transitions.length,
+    notices: pass.notices,
+    more: read.transitions.length === (options.limit ?? TRANSITIONS_PER_PASS) || due === NOTICES_PER_PASS,
+    nextNoticeAt: next[0].at,
+  };
 }
 
 type Worsening = RecordedTransition & { status: 'degraded' | 'down' };

@@ -37,6 +37,7 @@ ${service('steady', '{ escalation_delay: 0s }', ', degraded_latency: 50ms')}
 ${service('nagging', '{ escalation_delay: 0s, remind_every: 10m }')}
 ${service('acked', '{ channels: [hook, pager], escalation_delay: 0s, remind_every: 10m }')}
 ${service('early-ack', '{ channels: [hook, pager], escalation_delay: 5m }')}
+${service('sleepy', '{ escalation_delay: 5m }')}
 `);
 });
 afterAll(async () => {
@@ -113,6 +114,27 @@ describe('escalation', () => {
     expect(alert.notifiedAt).not.toBeNull();
     expect(alert.channels).toEqual(['hook']);
     await recover('instant');
+  });
+});
+
+describe('the pass says when it is next needed (it sleeps until then, not 250 ms)', () => {
+  it('reports the escalation time as its next look, also from a pass that found nothing new, and none once paged', async () => {
+    target.set('sleepy', false);
+    expect(await s.check('sleepy')).toBe('down');
+    await s.step();
+    const { nextNoticeAt } = await alertOf('sleepy');
+    expect(nextNoticeAt).not.toBeNull();
+    // A pass with nothing new in the stream: the short path, the same answer.
+    const idle = await s.ts.server.app.alerting.runPass();
+    expect(idle).toMatchObject({ busy: false, transitions: 0, notices: 0, more: false });
+    expect(idle.nextNoticeAt?.toISOString()).toBe(new Date(nextNoticeAt!).toISOString());
+    s.advance(new Date(nextNoticeAt!).getTime() - s.clock.now().getTime());
+    const due = await s.ts.server.app.alerting.runPass();
+    expect(due).toMatchObject({ notices: 1 });
+    expect(due.nextNoticeAt).toBeNull(); // no reminders: nothing more is due for it
+    await s.ts.server.app.alerting.deliver();
+    expect(hooksFor('sleepy').map((b) => b.type)).toEqual(['incident.triggered']);
+    await recover('sleepy');
   });
 });
 
