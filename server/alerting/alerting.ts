@@ -7,7 +7,8 @@
  * replica) or a maintenance window changes, and the outbox when a pass has put deliveries in it.
  * Otherwise the pass sleeps until the earliest open incident is due a notice (an escalation, a
  * reminder, the end of a silence), at most `passIdleMaxMs` (5 s): a lost wake-up (a pub/sub message
- * lost between replicas, a service deleted) costs at most that. The outbox looks every second.
+ * lost between replicas, a service deleted) costs at most that. The outbox likewise sleeps until
+ * its next attempt is due (a retry's backoff), at most 5 s.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -24,7 +25,7 @@ import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
 import { acknowledgeIncident, alertingPass, newMessageId, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
-import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, startDue, type OutboxContext } from './outbox.ts';
+import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, nextDeliveryAt, startDue, type OutboxContext } from './outbox.ts';
 import { DEFAULT_CONFIG_LOCK_KEY, findChannel } from './store.ts';
 import type { Notice } from './channels/channel.ts';
 
@@ -49,7 +50,12 @@ export interface AlertingOptions {
   passPollMs?: number;
   passIdleMaxMs?: number;
   outboxPollMs?: number;
+  /** The outbox's longest sleep when nothing is due (default 5 s): another replica's new deliveries wake only that replica's outbox. */
+  outboxIdleMaxMs?: number;
 }
+
+/** The outbox's longest sleep when nothing is due. */
+const OUTBOX_IDLE_MAX_MS = 5000;
 
 /** The pass's longest sleep when nothing is due: what a lost wake-up can cost. */
 const PASS_IDLE_MAX_MS = 5000;
@@ -144,7 +150,18 @@ export class Alerting {
       (error) => reportDatabaseError(options.logger, error, 'the alerting pass failed'),
     );
     const outboxPollMs = options.outboxPollMs ?? 1000;
-    this.#outbox = new Loop(async () => ((await this.#sendDue()) ? 0 : outboxPollMs), outboxPollMs, (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'));
+    const outboxIdleMaxMs = Math.max(outboxPollMs, options.outboxIdleMaxMs ?? OUTBOX_IDLE_MAX_MS);
+    this.#outbox = new Loop(
+      async () => {
+        if (await this.#sendDue()) return 0;
+        // Nothing claimable now: sleep until the next attempt is due (a retry's backoff, a lapsed claim).
+        const next = await nextDeliveryAt(options.sql);
+        const untilDue = next ? next.getTime() - options.clock.now().getTime() : outboxIdleMaxMs;
+        return Math.min(outboxIdleMaxMs, Math.max(outboxPollMs, untilDue));
+      },
+      outboxPollMs,
+      (error) => reportDatabaseError(options.logger, error, 'alert deliveries could not be claimed'),
+    );
     options.configFile?.register(alertingSection, (config, tx) => this.#applyAlerting(config, tx));
     options.configFile?.register(maintenanceSection(() => options.clock.now()), (config, tx) => this.#applyMaintenance(config, tx));
   }
@@ -233,8 +250,9 @@ export class Alerting {
     for (const send of sends) {
       const tracked: Promise<void> = send.finally(() => {
         this.#sending.delete(tracked);
-        // Room again (the loop may have stopped claiming for want of it).
-        if (this.#sending.size === MAX_SENDING - 1) this.#outbox.wake();
+        // Room again (the loop may have stopped claiming for want of it), or a retry now due at a
+        // time the sleeping loop did not know of: it looks again (wake-ups coming together are one look).
+        this.#outbox.wake();
       });
       this.#sending.add(tracked);
     }

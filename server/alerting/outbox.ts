@@ -95,6 +95,17 @@ async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BA
   return rows;
 }
 
+/**
+ * When the outbox next has something to claim: the earliest pending delivery's next attempt, or the
+ * end of another replica's claim on it if later (that replica may have died mid-send); null if none.
+ */
+export async function nextDeliveryAt(sql: pg.Pool): Promise<Date | null> {
+  const { rows } = await sql.query<{ at: Date | null }>(
+    `select min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as at from alert_deliveries where state = 'pending'`,
+  );
+  return rows[0].at;
+}
+
 /** One round: claim what is due, send it all at once, record each attempt. Returns how many were attempted. */
 export async function deliverDue(context: OutboxContext): Promise<number> {
   const sends = await startDue(context);

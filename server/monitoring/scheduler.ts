@@ -141,7 +141,7 @@ export interface SchedulerOptions {
   pollMs: number;
   /**
    * The longest wait when the last look found nothing due: it waits until the next service is
-   * due, at least `pollMs`, at most this (default 2 s). What this replica changes wakes it at once
+   * due, at least `pollMs`, at most this (default 5 s). What this replica changes wakes it at once
    * (`poke`); this bounds how late it sees what it is not told of (another replica's claims lapsing,
    * a row changed by hand). A small install then looks a few times a minute, not ten times a second.
    */
@@ -156,7 +156,7 @@ export interface SchedulerOptions {
  * 1 s before one ends unless the database takes longer than that to answer.
  */
 const RENEW_EVERY_MS = 500;
-const IDLE_MAX_WAIT_MS = 2000;
+const IDLE_MAX_WAIT_MS = 5000;
 const RENEW_WITHIN_MS = 1500;
 
 export interface SchedulerStats {

@@ -74,6 +74,9 @@ export const CHECK_NAMES = Object.keys(LABELS);
 
 type Outcome = { state: CheckState; error: string | null };
 
+/** How long migrations found current are taken as current (a rollback by hand shows within this). */
+const MIGRATIONS_RECHECK_MS = 60_000;
+
 export class StartupChecklist {
   #items: ChecklistItem[] = CHECK_NAMES.map((name) => ({ name, label: LABELS[name], required: true, state: 'pending', error: null, override: null }));
   #checkedAt: Date | null = null;
@@ -97,7 +100,7 @@ export class StartupChecklist {
     const fingerprint = (r: ChecklistReport) => JSON.stringify({ ready: r.ready, items: r.items });
     const before = fingerprint(this.report());
     const outcomes: Record<string, Outcome> = {
-      migrations: await this.#migrations(),
+      migrations: await this.#migrations(now),
       critical_services: await this.#criticalServices(),
       worker_online: await this.#workerOnline(now),
       required_files: await this.#requiredFiles(),
@@ -118,11 +121,17 @@ export class StartupChecklist {
     return { report, changed: fingerprint(report) !== before };
   }
 
-  async #migrations(): Promise<Outcome> {
+  /** When the migrations were last found current: they stay so (this process's code does not change), so that is read again once a minute, not every refresh. */
+  #migrationsCurrentAt: number | null = null;
+
+  async #migrations(now: Date): Promise<Outcome> {
+    if (this.#migrationsCurrentAt !== null && Math.abs(now.getTime() - this.#migrationsCurrentAt) < MIGRATIONS_RECHECK_MS) return { state: 'passed', error: null };
     try {
       const pending = await pendingMigrations(this.#orm);
+      this.#migrationsCurrentAt = pending.length ? null : now.getTime();
       return pending.length ? { state: 'failed', error: `pending migrations: ${pending.join(', ')}` } : { state: 'passed', error: null };
     } catch (error) {
+      this.#migrationsCurrentAt = null;
       return { state: 'failed', error: `cannot read the migrations: ${(error as Error).message}` };
     }
   }

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { backoffMs } from '../../server/alerting/outbox.ts';
+import { backoffMs, nextDeliveryAt } from '../../server/alerting/outbox.ts';
 import { MAX_ATTEMPTS } from '../../server/alerting/incidents.ts';
 import { startHttpReceiver, type HttpReceiver } from './support/receivers.ts';
 import { newWebhookSecret, startFlippableTarget, startScenario, type AlertingScenario, type FlippableTarget } from './support/alerting.ts';
@@ -98,6 +98,8 @@ describe('delivery retries', () => {
     expect(await down('flaky')).toMatchObject({ notices: 1, sent: 1 });
     let delivery = await deliveryOf('flaky');
     expect(delivery).toMatchObject({ state: 'PENDING', attempts: 1, nextAttemptAt: new Date(s.clock.now().getTime() + backoffMs(1)).toISOString() });
+    // The outbox loop sleeps until then (not a look every second).
+    expect((await nextDeliveryAt(s.ts.server.app.sql))?.toISOString()).toBe(delivery.nextAttemptAt);
     // Not attempted before next_attempt_at.
     expect(await s.step()).toMatchObject({ sent: 0 });
     s.advance(backoffMs(1) - 1);
