@@ -362,7 +362,7 @@ async function main(): Promise<number> {
   /** A real `lookout serve` with `npm start`'s Node options, up once /health/ready answers 200 (as bench/alerts starts them). */
   async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
     const port = await freePort();
-    const child = spawn(process.execPath, [...(await startNodeOptions()), path.join(projectRoot, 'bin/lookout.mjs'), 'serve'], {
+    const child = spawn(process.execPath, [...(await startNodeOptions()), ...(process.env.FANOUT_EXTRA_OPTIONS ?? '').split(/\s+/).filter(Boolean), ...(process.env.FANOUT_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FANOUT_PROFILE_DIR}`] : []), path.join(projectRoot, 'bin/lookout.mjs'), 'serve'], {
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
