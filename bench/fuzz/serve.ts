@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../server/config.ts';
+import { processTree } from '../checks/tree.ts';
 import { startNodeOptions } from '../support/setup.ts';
 import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
@@ -88,9 +89,18 @@ export async function startServe(): Promise<ServeProcess> {
     get exit() {
       return exit;
     },
+    /**
+     * VmRSS of Lookout's Node processes: the supervisor and the worker that serves (regression: only
+     * the supervisor was read, ~100 MB whatever the worker held). An embedded PostgreSQL is not counted.
+     */
     async rss() {
       try {
-        return Number(/VmRSS:\s+(\d+)/.exec(await fs.readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+        let total = 0;
+        for (const pid of await processTree(child.pid!)) {
+          const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+          if (/^Name:\s+node\b/m.test(status)) total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+        }
+        return total || null;
       } catch {
         return null;
       }
