@@ -389,7 +389,14 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.int(), input: t.arg({ type: MaintenanceInput }) },
     resolve: async (_r, { id, input }, ctx) =>
       (
-        await ctx.auditedSql((sql) => updateMaintenance(sql, id, definedInput(input), ctx.app.clock.now()), {
+        await ctx.auditedSql(
+          async (sql, events) => {
+            const updated = await updateMaintenance(sql, id, definedInput(input), ctx.app.clock.now());
+            // What it silenced is looked at again (reconsiderSilenced made it due now).
+            if (updated.changed) events.afterCommit(() => ctx.app.alerting.wake());
+            return updated;
+          },
+          {
           action: 'alerting.maintenance.update',
           input: { id, ...input },
           target: { type: 'maintenance_window', id: String(id) },

@@ -74,7 +74,15 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.system.admin': true },
     args: { name: t.arg.string() },
     resolve: async (_r, { name }, ctx) => {
-      await ctx.audited((em) => deleteService(em, name), { action: 'monitoring.service.delete', input: { name }, target: { type: 'service', id: name } });
+      await ctx.audited(
+        async (em, events) => {
+          const deleted = await deleteService(em, name);
+          // Its open incident is resolved as removed by the next alerting pass: now, not at the pass's next look.
+          events.afterCommit(() => ctx.app.alerting.wake());
+          return deleted;
+        },
+        { action: 'monitoring.service.delete', input: { name }, target: { type: 'service', id: name } },
+      );
       return true;
     },
   }),

@@ -111,6 +111,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const operations = new Operations({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, runJobs: options.runScheduler ?? true });
   // After monitoring: its section of the config file is applied after the services it names are synced.
   const alerting = new Alerting({ orm: db.orm, sql: db.sql, pubsub, clock, logger, configFile, run: options.runScheduler ?? true, publicUrl: () => app.publicUrl });
+  // Transitions stored here wake the pass directly too (the pub/sub wakes every replica's, when it is up).
+  monitoring.onTransitionsStored = () => alerting.wake();
   const hostMetrics = new HostMetrics({ sql: db.sql, clock, logger, dataDir: config.dataDir, runJobs: options.runScheduler ?? true });
   // Registers the `runtimes` section; its `process` runtimes are spawned by start(), after monitoring's.
   const runtimes = new Runtimes({ pubsub, clock, logger, configFile });

@@ -44,8 +44,9 @@ export interface AlertingOptions {
   /** The dashboard's base URL, for links in notices. */
   publicUrl?: () => string;
   /**
-   * The pass's shortest wait (default 250 ms: after it found another replica's pass under way) and
-   * its longest when nothing is due (default 5 s); how often the outbox looks on its own (default 1 s).
+   * The pass's shortest wait (default 250 ms: after it found another replica's pass under way, or a
+   * transition held back) and its longest when nothing is due (default 5 s); the outbox's shortest
+   * wait between looks that found nothing (default 1 s).
    */
   passPollMs?: number;
   passIdleMaxMs?: number;
@@ -143,6 +144,8 @@ export class Alerting {
         if (result.more) return 0;
         // Another replica's pass holds the lock: its snapshot may predate what woke this one, so look again soon.
         if (result.busy) return passPollMs;
+        // A stored transition the stream holds back (an older transaction is still open): it shows soon.
+        if (result.heldBack) return passPollMs;
         const untilDue = result.nextNoticeAt ? result.nextNoticeAt.getTime() - options.clock.now().getTime() : passIdleMaxMs;
         return Math.min(passIdleMaxMs, Math.max(passPollMs, untilDue));
       },

@@ -11,7 +11,7 @@ import type { SqlClient } from '../db/sql.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import { Channels } from '../events/channels.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { transitionsAfter, type RecordedTransition } from '../monitoring/transitions.ts';
+import { transitionsAfter, transitionsHeldBack, type RecordedTransition } from '../monitoring/transitions.ts';
 import type { Status } from '../monitoring/status.ts';
 import type { Notice, NoticeEvent, Severity } from './channels/channel.ts';
 import { resolveSettings, type AlertSettings, type AlertSettingsInput } from './settings.ts';
@@ -67,6 +67,8 @@ export interface PassResult {
   more: boolean;
   /** When the earliest open incident is next due a notice or a look (escalation, reminder, end of a silence); null when none is. */
   nextNoticeAt?: Date | null;
+  /** A transition after the cursor is stored but held back by an older open transaction: look again soon. */
+  heldBack?: boolean;
 }
 
 interface IncidentRow {
@@ -150,6 +152,8 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
     await sql.query('update alerting_cursor set txid = $1::xid8, window_id = $2, updated_at = $3 where id = 1', [read.cursor.txid, read.cursor.id, context.now]);
     return { busy: false, transitions: 0, notices: 0, more: true, skipped: read.transitions[0] };
   }
+  const limit = options.limit ?? TRANSITIONS_PER_PASS;
+  const heldBack = read.transitions.length < limit && (await transitionsHeldBack(sql, read.cursor));
   if (!read.transitions.length) {
     // Nothing new in the stream (most passes): one look at the open incidents says whether any is
     // due or lost its service; if not, the pass ends here, without loading the alerting config.
@@ -158,7 +162,7 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
          from alert_incidents where state = 'open'`,
       [context.now],
     );
-    if (!open[0].removed && !open[0].due) return { busy: false, transitions: 0, notices: 0, more: false, nextNoticeAt: open[0].next };
+    if (!open[0].removed && !open[0].due) return { busy: false, transitions: 0, notices: 0, more: false, nextNoticeAt: open[0].next, heldBack };
   }
   const config = await PassConfig.load(sql);
   const pass = new Pass(sql, context, config);
@@ -182,6 +186,7 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
     notices: pass.notices,
     more: read.transitions.length === (options.limit ?? TRANSITIONS_PER_PASS) || due === NOTICES_PER_PASS,
     nextNoticeAt: next[0].at,
+    heldBack,
   };
 }
 

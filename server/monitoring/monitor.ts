@@ -179,7 +179,14 @@ export class Monitoring {
   }
 
   /** Counts and logs checks and transitions this replica stored, once they committed (their events are published by then). */
+  /**
+   * Called once transitions this replica stored have committed (alerting's wake-up, in process:
+   * it does not depend on the pub/sub, which may be down or reconnecting).
+   */
+  onTransitionsStored: (() => void) | undefined;
+
   #observe(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void {
+    if (transitions.length) this.onTransitionsStored?.();
     this.o.stats?.onRecorded?.(checks, transitions);
     for (const change of transitions) this.o.logger.info(change, 'service status changed');
   }

@@ -91,6 +91,21 @@ export interface RecordedTransition {
 export const MAX_TRANSITIONS_PER_READ = 10_000;
 
 /**
+ * Whether a transition after `cursor` is stored (committed) but not yet readable by
+ * `transitionsAfter`, held back by an older transaction still open somewhere on the database
+ * server: a reader that was woken for it must look again soon rather than wait for the next wake-up
+ * (regression: the alerting pass, woken for it, found nothing and slept 5 s).
+ */
+export async function transitionsHeldBack(sql: SqlClient, cursor: TransitionCursor): Promise<boolean> {
+  const { rows } = await sql.query<{ held: boolean }>(
+    `select exists (select 1 from uptime_records u
+                     where (u.txid, u.id) > ($1::xid8, $2::bigint) and u.txid >= pg_snapshot_xmin(pg_current_snapshot())) as held`,
+    [cursor.txid, cursor.id],
+  );
+  return rows[0].held;
+}
+
+/**
  * Every transition stored after `cursor`, in the order of their stream, at most `limit`, and the
  * cursor to read on from (the last one's, or `cursor` itself when none is there yet). Read again and
  * again with the cursor returned, this yields each transition exactly once, whichever replica stored

@@ -5,6 +5,7 @@
  * operator's acknowledgement. Each test uses its own service and resolves it at the end, so the
  * clock moved by one test never pages for another.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startHttpReceiver, type HttpReceiver, type Received } from './support/receivers.ts';
@@ -38,6 +39,7 @@ ${service('nagging', '{ escalation_delay: 0s, remind_every: 10m }')}
 ${service('acked', '{ channels: [hook, pager], escalation_delay: 0s, remind_every: 10m }')}
 ${service('early-ack', '{ channels: [hook, pager], escalation_delay: 5m }')}
 ${service('sleepy', '{ escalation_delay: 5m }')}
+${service('held', '{ escalation_delay: 0s }')}
 `);
 });
 afterAll(async () => {
@@ -135,6 +137,32 @@ describe('the pass says when it is next needed (it sleeps until then, not 250 ms
     await s.ts.server.app.alerting.deliver();
     expect(hooksFor('sleepy').map((b) => b.type)).toEqual(['incident.triggered']);
     await recover('sleepy');
+  });
+});
+
+describe('a transition held back by an older open transaction', () => {
+  it('is reported as held back, so the woken pass looks again in 250 ms (regression: it found nothing and slept 5 s)', async () => {
+    // Another session's transaction, begun (with a transaction id) before the transition is stored.
+    const other = new pg.Client({ connectionString: s.ts.databaseUrl });
+    await other.connect();
+    try {
+      await s.settle();
+      await other.query('begin');
+      await other.query('select pg_current_xact_id()');
+      target.set('held', false);
+      expect(await s.check('held')).toBe('down');
+      const waiting = await s.ts.server.app.alerting.runPass();
+      expect(waiting).toMatchObject({ transitions: 0, heldBack: true });
+      await other.query('commit');
+      const seen = await s.ts.server.app.alerting.runPass();
+      expect(seen).toMatchObject({ transitions: 1, notices: 1, heldBack: false });
+      await s.ts.server.app.alerting.deliver();
+      expect(hooksFor('held').map((b) => b.type)).toEqual(['incident.triggered']);
+    } finally {
+      await other.query('rollback').catch(() => {});
+      await other.end();
+    }
+    await recover('held');
   });
 });
 
