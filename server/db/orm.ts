@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { entities, sqlOnlyTables } from './entities.ts';
 import { migrateUnderLock } from './migrate.ts';
-import { CONNECT_TIMEOUT_MS, IDLE_CONNECTION_MS, createPool, guardPool } from './pool.ts';
+import { CONNECT_TIMEOUT_MS, IDLE_CONNECTION_MS, KEEPALIVE, createPool, guardPool } from './pool.ts';
 
 export const migrationsDir = path.join(projectRoot, 'migrations');
 
@@ -25,7 +25,7 @@ export function ormOptions(clientUrl: string, logger?: Logger): Options {
     pool: { min: 0, max: 10, idleTimeoutMillis: IDLE_CONNECTION_MS },
     // The ORM's own pg pool gets the same guard as the SQL pool (MikroORM adds a listener too, but
     // reports nothing), and the same bound on getting a connection.
-    driverOptions: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, onPoolCreated: (pool: pg.Pool) => logger && guardPool(pool, logger) },
+    driverOptions: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...KEEPALIVE, onPoolCreated: (pool: pg.Pool) => logger && guardPool(pool, logger) },
     debug: logger?.isLevelEnabled('trace') ?? false,
     migrations: {
       path: migrationsDir,

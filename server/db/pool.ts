@@ -17,9 +17,14 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 /**
  * How long an idle connection is kept (pg's default is 10 s). An idle Lookout uses the database
  * every few seconds; with 10 s, connections were closed and opened again all the time, and each new
- * one costs PostgreSQL a backend process and its catalog caches: most of its idle CPU.
+ * one costs PostgreSQL a backend process and its catalog caches. A minute keeps the ones in use;
+ * longer would outlive the idle timeouts of some network middleboxes, which drop connections
+ * silently (TCP keepalive, below, is on as well).
  */
-export const IDLE_CONNECTION_MS = 5 * 60_000;
+export const IDLE_CONNECTION_MS = 60_000;
+
+/** TCP keepalive on every connection: a connection a middlebox dropped is found dead, not waited on. */
+export const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 30_000 } as const;
 
 /** SQLSTATEs meaning "the server cannot be used right now", not "this statement is wrong". */
 const UNREACHABLE_SQLSTATES = new Set([
@@ -119,7 +124,7 @@ export function guardPool(pool: pg.Pool, logger: Logger): pg.Pool {
 
 /** A pool on `url` guarded by `guardPool`, with a bounded connect time. */
 export function createPool(url: string, max: number, logger: Logger): pg.Pool {
-  return guardPool(new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, idleTimeoutMillis: IDLE_CONNECTION_MS }), logger);
+  return guardPool(new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, idleTimeoutMillis: IDLE_CONNECTION_MS, ...KEEPALIVE }), logger);
 }
 
 /**
