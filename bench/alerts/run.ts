@@ -15,7 +15,7 @@
  * Each configuration runs on a fresh database: on DATABASE_URL's server when set (created and
  * dropped), else on an embedded PostgreSQL in a temporary directory (removed afterwards).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -28,7 +28,8 @@ import { Webhook } from 'standardwebhooks';
 import { projectRoot } from '../../server/config.ts';
 import { freePort, openEmbeddedDatabase, type EmbeddedDatabase } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/logger.ts';
-import { percentile, startNodeOptions } from '../support/setup.ts';
+import { percentile } from '../support/setup.ts';
+import { startReplica, type Replica } from '../support/replica.ts';
 import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
 const USAGE = `node bench/alerts/run.ts [options]
@@ -186,60 +187,6 @@ async function startReceiver() {
 
 /** A fresh database for one configuration: on DATABASE_URL's server, or on the run's embedded PostgreSQL. */
 const freshDatabase = (adminUrl: string) => scratchDatabase(adminUrl, 'lookout_bench_alerts');
-
-interface Replica {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  /** Lines logged at warn level and above, and anything not JSON. */
-  complaints: string[];
-  stop(): Promise<void>;
-}
-
-/** A real `lookout serve` with `npm start`'s Node options, up once /health/ready answers 200. */
-async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...(await startNodeOptions()), path.join(projectRoot, 'bin/lookout.mjs'), 'serve'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const complaints: string[] = [];
-  let pending = '';
-  const read = (chunk: Buffer) => {
-    const lines = (pending + chunk.toString()).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      // JSON lines at warn (40) and above; the setup link it prints (with its token) is left out.
-      const level = line.startsWith('{') ? Number(/"level":(\d+)/.exec(line)?.[1] ?? 0) : line.includes('/setup#token=') || !line.trim() ? 0 : 40;
-      if (level >= 40 && complaints.length < 200) complaints.push(line.slice(0, 1000));
-    }
-  };
-  child.stdout!.on('data', read);
-  child.stderr!.on('data', read);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const replica: Replica = {
-    name, child, url, complaints,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before serving:\n${complaints.slice(-20).join('\n')}`);
-    const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-    if (ok) return replica;
-    if (Date.now() > deadline) {
-      await replica.stop();
-      throw new Error(`${name} did not answer 200 on /health/ready within 90 s:\n${complaints.slice(-20).join('\n')}`);
-    }
-    await sleep(100);
-  }
-}
 
 const configText = (target: (name: string) => string, hook: string) =>
   [

@@ -29,7 +29,7 @@
  * The database is fresh: on DATABASE_URL's server when set (created and dropped), else an embedded
  * PostgreSQL in a temporary directory (removed afterwards).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -305,9 +305,10 @@ async function main(): Promise<number> {
 
   const pg = (await import('pg')).default;
   const { projectRoot } = await import('../../server/config.ts');
-  const { freePort, openEmbeddedDatabase } = await import('../../server/db/embedded.ts');
+  const { openEmbeddedDatabase } = await import('../../server/db/embedded.ts');
   const { createLogger } = await import('../../server/logger.ts');
-  const { percentile, startNodeOptions } = await import('../support/setup.ts');
+  const { percentile } = await import('../support/setup.ts');
+  const { startReplica } = await import('../support/replica.ts');
   const { scratchDatabase } = await import('../../tests/support/scratch-database.ts');
 
   const NAMES = Array.from({ length: SERVICES }, (_, i) => `fan-${String(i).padStart(4, '0')}`);
@@ -350,59 +351,11 @@ async function main(): Promise<number> {
     };
   }
 
-  interface Replica {
-    name: string;
-    child: ChildProcess;
-    url: string;
-    /** Lines logged at warn level and above, and anything not JSON. */
-    complaints: string[];
-    stop(): Promise<void>;
-  }
-
-  /** A real `lookout serve` with `npm start`'s Node options, up once /health/ready answers 200 (as bench/alerts starts them). */
-  async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [...(await startNodeOptions()), ...(process.env.FANOUT_EXTRA_OPTIONS ?? '').split(/\s+/).filter(Boolean), ...(process.env.FANOUT_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FANOUT_PROFILE_DIR}`] : []), path.join(projectRoot, 'bin/lookout.mjs'), 'serve'], {
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const complaints: string[] = [];
-    let pending = '';
-    const read = (chunk: Buffer) => {
-      const lines = (pending + chunk.toString()).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        // JSON lines at warn (40) and above; the setup link it prints (with its token) is left out.
-        const level = line.startsWith('{') ? Number(/"level":(\d+)/.exec(line)?.[1] ?? 0) : line.includes('/setup#token=') || !line.trim() ? 0 : 40;
-        if (level >= 40 && complaints.length < 200) complaints.push(line.slice(0, 1000));
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const url = `http://127.0.0.1:${port}`;
-    const replica: Replica = {
-      name, child, url, complaints,
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      },
-    };
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before serving:\n${complaints.slice(-20).join('\n')}`);
-      const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-      if (ok) return replica;
-      if (Date.now() > deadline) {
-        await replica.stop();
-        throw new Error(`${name} did not answer 200 on /health/ready within 90 s:\n${complaints.slice(-20).join('\n')}`);
-      }
-      await sleep(100);
-    }
-  }
+  /** Node options for the replicas beyond `npm start`'s: FANOUT_EXTRA_OPTIONS, and CPU profiles into FANOUT_PROFILE_DIR. */
+  const extraNodeOptions = [
+    ...(process.env.FANOUT_EXTRA_OPTIONS ?? '').split(/\s+/).filter(Boolean),
+    ...(process.env.FANOUT_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FANOUT_PROFILE_DIR}`] : []),
+  ];
 
   // Everything made is undone in `finally`, whatever failed.
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -459,8 +412,8 @@ async function main(): Promise<number> {
     const env = { DATABASE_URL: database.url, LOOKOUT_CONFIG: configFile, REDIS_URL, LOOKOUT_REDIS_PREFIX: prefix };
     console.error(`starting 2 replicas, ${SERVICES} services, Redis ${REDIS_URL} (prefix ${prefix}), ${databaseNote}`);
     const started = await Promise.allSettled([
-      startReplica('replica-1', { ...env, LOOKOUT_DATA_DIR: path.join(dir, 'r1'), LOOKOUT_BOOTSTRAP_TOKEN: token }),
-      startReplica('replica-2', { ...env, LOOKOUT_DATA_DIR: path.join(dir, 'r2') }),
+      startReplica('replica-1', { ...env, LOOKOUT_DATA_DIR: path.join(dir, 'r1'), LOOKOUT_BOOTSTRAP_TOKEN: token }, extraNodeOptions),
+      startReplica('replica-2', { ...env, LOOKOUT_DATA_DIR: path.join(dir, 'r2') }, extraNodeOptions),
     ]);
     const replicas = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     cleanups.unshift(() => Promise.all(replicas.map((r) => r.stop())));
