@@ -61,11 +61,18 @@ afterAll(async () => {
   await new Promise((resolve) => target.server.close(resolve));
 });
 
-/** The timeline's blocks as laid out on screen, left to right. */
+/**
+ * The timeline's blocks as laid out on screen, left to right, all read in one frame: the timeline is
+ * live (the flapping service adds windows, "now" moves), so boxes read one call at a time could come
+ * from two layouts and seem to overlap (CI saw it once).
+ */
 async function blockBoxes(page: Page, scope = page.getByTestId('timeline-card')) {
-  const blocks = scope.getByTestId('timeline-window');
-  const boxes = [];
-  for (let i = 0; i < (await blocks.count()); i++) boxes.push((await blocks.nth(i).boundingBox())!);
+  const boxes = await scope.getByTestId('timeline-window').evaluateAll((elements) =>
+    elements.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    }),
+  );
   return boxes.sort((a, b) => a.x - b.x);
 }
 
