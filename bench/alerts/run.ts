@@ -28,7 +28,7 @@ import { Webhook } from 'standardwebhooks';
 import { projectRoot } from '../../server/config.ts';
 import { freePort, openEmbeddedDatabase, type EmbeddedDatabase } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/logger.ts';
-import { percentile } from '../support/setup.ts';
+import { percentile, wholeNumberOption } from '../support/setup.ts';
 import { startReplica, type Replica } from '../support/replica.ts';
 import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
@@ -44,7 +44,7 @@ const USAGE = `node bench/alerts/run.ts [options]
 Environment: DATABASE_URL (a fresh database is created on its server and dropped; otherwise an
 embedded PostgreSQL in a temporary directory), REDIS_URL (the replicas' pub/sub; otherwise each
 replica's own in-process bus, and with two replicas a transition stored by one does not wake the
-other's pass: it polls every 250 ms).`;
+other's pass: each replica's own transitions wake its pass, and a pass looks on its own at least every 5 s).`;
 
 const { values: args } = parseArgs({
   options: {
@@ -60,14 +60,7 @@ if (args.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const wholeNumber = (name: string, text: string, min: number, max: number) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be a whole number from ${min} to ${max}, got "${text}"\n\n${USAGE}`);
-    process.exit(2);
-  }
-  return n;
-};
+const wholeNumber = (name: string, text: string, min: number, max: number) => wholeNumberOption(USAGE, name, text, min, max);
 if (!['1', '2', 'both'].includes(args.replicas)) {
   console.error(`--replicas must be 1, 2 or both, got "${args.replicas}"\n\n${USAGE}`);
   process.exit(2);

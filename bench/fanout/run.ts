@@ -37,6 +37,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { wholeNumberOption } from '../support/setup.ts';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -275,14 +276,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const wholeNumber = (name: string, text: string, min: number, max: number) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be a whole number from ${min} to ${max}, got "${text}"\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const wholeNumber = (name: string, text: string, min: number, max: number) => wholeNumberOption(USAGE, name, text, min, max);
   const SUBSCRIBERS = wholeNumber('subscribers', args.subscribers, 2, 20_000);
   const share = /^(\d+(?:\.\d+)?)%$/.exec(args['checks-subscribers']);
   const CHECKS_SUBSCRIBERS = share

@@ -64,3 +64,13 @@ export async function startNodeOptions(): Promise<string[]> {
   const words = pkg.scripts.start.split(/\s+/);
   return words.slice(1, words.indexOf('bin/lookout.mjs')).filter((w) => w.startsWith('--'));
 }
+
+/** A whole-number command-line option from `min` to `max`, or exit 2 naming it, with the bench's usage. */
+export function wholeNumberOption(usage: string, name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be a whole number from ${min} to ${max}, got "${text}"\n\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+}

@@ -27,7 +27,7 @@ import pg from 'pg';
 import { loadConfig } from '../../server/config.ts';
 import { startServer } from '../../server/main.ts';
 import { createLogger } from '../../server/logger.ts';
-import { benchDatabase, percentile } from '../support/setup.ts';
+import { benchDatabase, percentile, wholeNumberOption } from '../support/setup.ts';
 import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
 const USAGE = `node bench/worker-calls/run.ts [--rounds 2000] [--warmup 200] [--baseline REV]
@@ -43,14 +43,7 @@ if (args.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const wholeNumber = (name: string, text: string, min: number, max: number) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be a whole number from ${min} to ${max}, got "${text}"\n\n${USAGE}`);
-    process.exit(2);
-  }
-  return n;
-};
+const wholeNumber = (name: string, text: string, min: number, max: number) => wholeNumberOption(USAGE, name, text, min, max);
 const ROUNDS = wholeNumber('rounds', args.rounds, 1, 1_000_000);
 const WARMUP = wholeNumber('warmup', args.warmup, 0, 1_000_000);
 const here = path.dirname(fileURLToPath(import.meta.url));
