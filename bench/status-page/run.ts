@@ -60,25 +60,13 @@ if (!isMainThread) {
   const { startServer } = await import('../../server/main.ts');
   const { createLogger } = await import('../../server/logger.ts');
   const { benchDatabase, insertHttpServices } = await import('../support/setup.ts');
-  const pg = (await import('pg')).default;
 
   // A database of its own: the benchmark's 100 services and page must not land in anyone's.
   const adminUrl = process.env.DATABASE_URL;
-  const ownName = `lookout_bench_status_${process.pid}`;
-  const onAdmin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  if (adminUrl) {
-    await onAdmin(`create database ${ownName}`);
-    const own = new URL(adminUrl);
-    own.pathname = `/${ownName}`;
-    process.env.DATABASE_URL = own.toString();
+  const { scratchDatabase } = await import('../../tests/support/scratch-database.ts');
+  const own = adminUrl ? await scratchDatabase(adminUrl, 'lookout_bench_status') : null;
+  if (own) {
+    process.env.DATABASE_URL = own.url;
   }
   const { db, dataDir, cleanup } = await benchDatabase();
   const server = await startServer(
@@ -163,6 +151,6 @@ if (!isMainThread) {
   }
   await server.close();
   await cleanup();
-  if (adminUrl) await onAdmin(`drop database if exists ${ownName} with (force)`);
+  await own?.drop();
   process.exit(0);
 }
