@@ -197,6 +197,8 @@ describe.each(VIEWPORTS)('operations triage at $width×$height', (viewport) => {
     await byTestId('audit-filter-actor-type').selectOption('system');
     await byTestId('audit-filter-apply').click();
     await page.locator('[data-testid="audit-row"][data-action="operations.run.requeue"]').first().waitFor();
+    // The requeue row was listed before the filter too: wait for the filtered list to replace the old one.
+    await page.locator('[data-testid="audit-row"]:not([data-actor-type="system"])').first().waitFor({ state: 'detached' });
     expect(new Set(await byTestId('audit-row').evaluateAll((els) => els.map((el) => el.getAttribute('data-actor-type'))))).toEqual(new Set(['system']));
 
     // Only claims that leased a run are recorded: none by the idle worker.
