@@ -33,9 +33,11 @@ export async function registerWorker(em: EntityManager, input: { name: string; t
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1000) throw new BadInputError('capacity', 'capacity must be a whole number from 1 to 1000.');
   const now = clock.now();
   await em.getConnection().execute(
-    `insert into workers (name, types, capacity, registered_at, last_heartbeat_at) values (?, ?, ?, ?, ?)
+    // The types go as JSON, not as an array literal made by joining them: in a literal the type
+    // "null" (a valid name) is SQL NULL, and the worker then failed every query of its types.
+    `insert into workers (name, types, capacity, registered_at, last_heartbeat_at) values (?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?)
      on conflict (name) do update set types = excluded.types, capacity = excluded.capacity, last_heartbeat_at = excluded.last_heartbeat_at`,
-    [name, `{${input.types.join(',')}}`, capacity, now, now], 'run', em.getTransactionContext(),
+    [name, JSON.stringify(input.types), capacity, now, now], 'run', em.getTransactionContext(),
   );
   return em.findOneOrFail(Worker, { name }, { refresh: true });
 }

@@ -26,6 +26,14 @@ describe('dispatch', () => {
     expect(await (await fetch(`${ts.url}/health/ready`)).json()).toEqual({ ready: true });
   });
 
+  it('keeps a worker type named "null" as the text it is (regression: the types went as an array literal, where null is SQL NULL, and every query of the worker\'s types failed)', async () => {
+    const types = ['null', 'billing.invoice'];
+    const registered = await gqlOk<{ registerWorker: { types: string[] } }>(ts, 'mutation($t: [String!]!) { registerWorker(name: "literal-worker", types: $t) { types } }', { t: types }, op());
+    expect(registered.registerWorker.types).toEqual(types);
+    const { rows } = await ts.server.app.sql.query<{ types: string[] }>("select types from workers where name = 'literal-worker'");
+    expect(rows[0].types).toEqual(types);
+  });
+
   it('queues a run in a workspace and tenant it creates on first use', async () => {
     const r = await gqlOk<SubmitResult>(ts, SUBMIT, { type: 'billing.invoice', workspace: 'acme', tenant: 'eu-1', input: { invoice: 7 } }, op());
     expect(r.submitRun.replay).toBe(false);

@@ -45,6 +45,7 @@ export function httpCorpus(options: HttpCaseOptions): HttpCase[] {
     post('a sign-in with an email longer than the throttle column', query('mutation ($e: String!) { signIn(email: $e, password: "x") { expiresAt } }', { e: `${'e'.repeat(1000)}@example.com` })),
     post('a DateTime before the range of PostgreSQL (the earliest JavaScript date)', query('query ($t: DateTime) { service(name: "lookout") { latencySeries(to: $t) { at } } }', { t: '-271821-04-20T00:00:00Z' }), { authorization: `Bearer ${options.tokens.admin}` }),
     post('a lone surrogate in an audited mutation', query('mutation ($n: String!) { registerWorker(name: $n, types: ["a.b"]) { name } }', { n: 'a\ud800b' }), { authorization: `Bearer ${options.tokens.operator}` }),
+    post('a worker type named "null" (an array literal made it SQL NULL, and the type list failed every read)', query('mutation { registerWorker(name: "fuzz-null-type", types: ["null"]) { name types } }'), { authorization: `Bearer ${options.tokens.operator}` }),
     post('a subscription over HTTP (a stream that outlived its credential)', query('subscription { serverTime }'), { ...auth, accept: 'text/event-stream' }),
   ];
 }
