@@ -42,7 +42,9 @@ export async function startServe(): Promise<ServeProcess> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-bench-fuzz-'));
   const database = await databaseFor();
   const adminToken = `lko_bench_fuzz_${randomBytes(12).toString('hex')}`;
-  const child = spawn(process.execPath, [...(await startNodeOptions()), path.join(projectRoot, 'bin/lookout.mjs'), 'serve', '--build-client-if-missing'], {
+  // FUZZ_EXTRA_OPTIONS: Node options beyond npm start's (e.g. --cpu-prof --cpu-prof-dir=DIR; the worker inherits them).
+  const extra = (process.env.FUZZ_EXTRA_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...(await startNodeOptions()), ...extra, path.join(projectRoot, 'bin/lookout.mjs'), 'serve', '--build-client-if-missing'], {
     env: {
       ...process.env, ...(database.url && { DATABASE_URL: database.url }), LOOKOUT_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0',
       LOG_LEVEL: 'warn', NODE_ENV: 'production', LOOKOUT_BOOTSTRAP_TOKEN: adminToken,
