@@ -9,7 +9,7 @@ import { NotFoundError } from '../server/errors.ts';
 import { formatDuration } from '../server/duration.ts';
 import { alertDeliveries, alertTransitions, getAlert, listAlerts, openCriticalCount, type AlertView, type DeliveryAttemptView, type DeliveryView, type AlertTransitionView } from '../server/alerting/queries.ts';
 import {
-  createChannel, createMaintenance, deleteChannel, deleteMaintenance, endMaintenance, findMaintenanceByName, listAlertConfigs, listChannels, updateAlertConfig, updateChannel, updateMaintenance,
+  createChannel, createMaintenance, deleteChannel, deleteMaintenance, endMaintenance, findMaintenanceByName, listAlertConfigs, listChannels, updateChannel, updateMaintenance,
   type StoredAlertConfig, type StoredChannel,
 } from '../server/alerting/store.ts';
 import { currentOrNext, loadWindows, occurrenceAt, type StoredWindow } from '../server/alerting/maintenance.ts';
@@ -320,7 +320,7 @@ builder.mutationFields((t) => ({
     args: { service: t.arg.string({ required: false }), input: t.arg({ type: AlertConfigInput }) },
     resolve: async (_r, { service, input }, ctx) => {
       const { reset, ...fields } = input;
-      const { config } = await ctx.auditedSql((sql) => updateAlertConfig(sql, service ?? null, definedInput(fields), reset ?? [], ctx.app.clock.now()), {
+      const { config } = await ctx.auditedSql((sql, events) => ctx.app.alerting.updateConfig(sql, events, service ?? null, definedInput(fields), reset ?? []), {
         action: 'alerting.config.update',
         input: { service: service ?? null, ...input },
         target: { type: 'alert_config', id: service ?? 'default' },

@@ -24,9 +24,9 @@ import { inTransaction, type SqlClient } from '../db/sql.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
-import { acknowledgeIncident, alertingPass, newMessageId, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
+import { acknowledgeIncident, alertingPass, newMessageId, reconsiderOpenIncidents, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
 import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, nextDeliveryAt, startDue, type OutboxContext } from './outbox.ts';
-import { DEFAULT_CONFIG_LOCK_KEY, findChannel } from './store.ts';
+import { DEFAULT_CONFIG_LOCK_KEY, findChannel, updateAlertConfig } from './store.ts';
 import type { Notice } from './channels/channel.ts';
 
 /** Deliveries one replica's outbox loop sends at once (each is bounded by its attempt's limit). */
@@ -275,6 +275,18 @@ export class Alerting {
     return acknowledgeIncident(sql, events, id, by, this.#passContext(events));
   }
 
+  /**
+   * Sets a service's alert settings (the default's, `service` null) through the API. When they
+   * changed, the open incidents they apply to are looked at again by the settings now in force
+   * (the pass woken once this commits).
+   */
+  async updateConfig(sql: SqlClient, events: TransactionEvents, service: string | null, input: unknown, reset: string[]) {
+    const now = this.#o.clock.now();
+    const updated = await updateAlertConfig(sql, service, input, reset, now);
+    if (updated.changed && (await reconsiderOpenIncidents(sql, now, updated.serviceId))) events.afterCommit(() => this.#pass.wake());
+    return updated;
+  }
+
   /** Sends a test notice through a channel now (not through the outbox) and returns the outcome. */
   async testChannel(sql: SqlClient, name: string) {
     const channel = await findChannel(sql, name);
@@ -345,6 +357,7 @@ export class Alerting {
       await run(`update alert_configs set ${columns} where id = ?`, [...setValues(settings), id]);
     }
     await run(`delete from alert_configs where source = 'config' and service_id is not null and service_id not in (select jsonb_array_elements_text(?::jsonb)::int)`, [JSON.stringify([...declared])]);
+    await reconsiderAll(run, now);
     return () => this.#pass.wake();
   }
 
@@ -366,6 +379,17 @@ export class Alerting {
       );
     }
     await run(`delete from maintenance_windows where source = 'config' and name not in (select jsonb_array_elements_text(?::jsonb))`, [names]);
+    // A window removed or shortened in the file: what it silenced is looked at again.
+    await reconsiderAll(run, now);
     return () => this.#pass.wake();
   }
+}
+
+/**
+ * A reload of the config file may have changed any alert settings or maintenance window: every
+ * open, unacknowledged incident is looked at again by the pass (which sends nothing before the
+ * settings in force say so), as reconsiderOpenIncidents does for an API change.
+ */
+async function reconsiderAll(run: (query: string, params: unknown[]) => Promise<unknown>, now: Date): Promise<void> {
+  await run(`update alert_incidents set next_notice_at = ? where state = 'open' and acknowledged_at is null and (next_notice_at is null or next_notice_at > ?)`, [now, now]);
 }

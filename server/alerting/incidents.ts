@@ -369,7 +369,11 @@ class Pass {
        select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])`,
       [rows.map((r) => r.incident.id), rows.map((r) => r.t.cursor.id), rows.map((r) => r.t.previousStatus), rows.map((r) => r.t.status), rows.map((r) => r.t.reason.slice(0, 2000)), rows.map((r) => r.t.at)],
     );
-    if (this.#windowsEnded.size) await sql.query('update maintenance_windows set ended_at = $2 where id = any($1::int[]) and ended_at is null', [[...this.#windowsEnded], this.context.now]);
+    if (this.#windowsEnded.size) {
+      await sql.query('update maintenance_windows set ended_at = $2 where id = any($1::int[]) and ended_at is null', [[...this.#windowsEnded], this.context.now]);
+      // Other services the ended window covered, still not healthy, are looked at again now.
+      await reconsiderSilenced(sql, this.context.now);
+    }
     if (this.#recovered.size) {
       // After the incidents above are written: a dependent held back is looked at again now.
       await sql.query(
@@ -404,6 +408,14 @@ class Pass {
       this.#enqueue(resolved, 'resolve', incident.told);
       this.#changed.set(incident, resolved);
     }
+    // Dependents held back as caused by a service that no longer exists are looked at again now
+    // (they were only when the parent recovered, which a removed one never does).
+    await this.sql.query(
+      `update alert_incidents i set next_notice_at = $1
+        where i.state = 'open' and i.acknowledged_at is null and i.suppressed_by like 'caused by %'
+          and not exists (select 1 from services s where 'caused by ' || s.name = i.suppressed_by)`,
+      [now],
+    );
     await this.#flushNotices();
   }
 
@@ -434,6 +446,16 @@ class Pass {
         updates.push({ id: incident.id, next, suppressedBy, notifiedAt: null, told: null, remind: false, ...extra });
       if (!settings.enabled || incident.acknowledged_at) {
         set(null, incident.suppressed_by);
+        continue;
+      }
+      // Looked at early (its settings changed: reconsiderOpenIncidents), nothing goes out before
+      // the settings in force now say so: the first notice at the start plus the escalation delay,
+      // a reminder one interval after the one before (counted from the first notice).
+      const dueAt = incident.notified_at
+        ? settings.remindEveryMs > 0 ? new Date(new Date(incident.notified_at).getTime() + (incident.reminders + 1) * settings.remindEveryMs) : null
+        : settings.channels.length > 0 ? new Date(new Date(incident.started_at).getTime() + Math.max(settings.escalationDelayMs, settings.minDurationMs)) : null;
+      if (!dueAt || dueAt > now) {
+        set(dueAt, incident.suppressed_by);
         continue;
       }
       const cause = [...incident.depends_on].sort().find((name) => down.has(name));
@@ -570,6 +592,22 @@ export async function acknowledgeIncident(sql: SqlClient, events: TransactionEve
   await enqueueNotices(sql, tell.map((channel) => ({ incident: acknowledged, event: 'acknowledge' as const, channel })), kindOf, context);
   publishChange(events, acknowledged, context.now);
   return true;
+}
+
+/**
+ * Makes the open, unacknowledged incidents of `serviceId` (all of them when null) due now: their
+ * alert settings changed (alerts turned on, channels added, a shorter escalation delay or reminder
+ * interval), so the next pass decides their next notice by the settings in force, and sends
+ * nothing before those say so. Without it an outage under way kept the schedule it opened with
+ * (no page at all when alerts were off then). Returns how many it made due.
+ */
+export async function reconsiderOpenIncidents(sql: SqlClient, now: Date, serviceId: number | null): Promise<number> {
+  const { rowCount } = await sql.query(
+    `update alert_incidents set next_notice_at = $1
+      where state = 'open' and acknowledged_at is null and (next_notice_at is null or next_notice_at > $1) and ($2::bigint is null or service_id = $2)`,
+    [now, serviceId],
+  );
+  return rowCount ?? 0;
 }
 
 /** Moves due notices of open incidents to now (a maintenance window ended early: what it silenced is looked at again). */

@@ -125,7 +125,7 @@ export async function listAlertConfigs(sql: SqlClient, service?: string): Promis
  * Sets the fields given of a service's alert settings (or the default's, `service` null); `reset`
  * names fields to take from the default again. Channel names must be defined.
  */
-export async function updateAlertConfig(sql: SqlClient, service: string | null, input: unknown, reset: string[], now: Date): Promise<{ config: StoredAlertConfig; changed: boolean }> {
+export async function updateAlertConfig(sql: SqlClient, service: string | null, input: unknown, reset: string[], now: Date): Promise<{ config: StoredAlertConfig; changed: boolean; serviceId: number | null }> {
   let serviceId: number | null = null;
   // A service's row is serialized by its service's lock; the default's has no row to lock before it exists.
   if (service === null) await sql.query('select pg_advisory_xact_lock($1)', [DEFAULT_CONFIG_LOCK_KEY]);
@@ -150,12 +150,12 @@ export async function updateAlertConfig(sql: SqlClient, service: string | null, 
     next[col] = given !== undefined ? given : resetColumns.has(col) ? null : (current?.[col] ?? null);
   }
   const same = current ? Object.entries(next).every(([col, v]) => JSON.stringify(v) === JSON.stringify(current[col])) : Object.values(next).every((v) => v === null);
-  if (same) return { config: (await listAlertConfigs(sql, service ?? undefined)).find((c) => c.service === service) ?? configFromRow({ service }), changed: false };
+  if (same) return { config: (await listAlertConfigs(sql, service ?? undefined)).find((c) => c.service === service) ?? configFromRow({ service }), changed: false, serviceId };
   const values = [next.enabled, next.channels, next.escalation_delay_ms, next.min_duration_ms, next.remind_every_ms, next.notify_recovery, now];
   if (current) await sql.query(`update alert_configs set enabled = $2, channels = $3, escalation_delay_ms = $4, min_duration_ms = $5, remind_every_ms = $6, notify_recovery = $7, updated_at = $8 where id = $1`, [current.id, ...values]);
   else await sql.query(`insert into alert_configs (service_id, enabled, channels, escalation_delay_ms, min_duration_ms, remind_every_ms, notify_recovery, updated_at, source) values ($1, $2, $3, $4, $5, $6, $7, $8, 'api')`, [serviceId, ...values]);
   const config = service === null ? (await listAlertConfigs(sql))[0] : (await listAlertConfigs(sql, service))[0];
-  return { config, changed: true };
+  return { config, changed: true, serviceId };
 }
 
 export async function createMaintenance(sql: SqlClient, input: unknown, createdBy: string, now: Date): Promise<StoredWindow> {
