@@ -9,6 +9,7 @@ import { answerWithin, type SqlClient } from '../db/sql.ts';
 import { reportDatabaseError } from '../db/pool.ts';
 import type { Status } from '../monitoring/status.ts';
 import type { SchedulerStats } from '../monitoring/scheduler.ts';
+import { openLoopDelayWindow, type LoopDelayReading } from './loop-delay.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -48,9 +49,10 @@ async function readServiceStatuses(sql: SqlClient): Promise<{ name: string; stat
 
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
-  // The event-loop lag metric samples every 100 ms, not prom-client's 10 ms: each sample wakes the
-  // process, and 100 wake-ups a second were most of an idle Lookout's CPU.
-  collectDefaultMetrics({ register: registry, prefix: 'lookout_', eventLoopMonitoringPrecision: 100 });
+  // prom-client's own event-loop sampler is left all but idle (once a minute) and its lag series
+  // replaced by ones read from the process's one sampler (loopDelayMetrics).
+  collectDefaultMetrics({ register: registry, prefix: 'lookout_', eventLoopMonitoringPrecision: 60_000 });
+  loopDelayMetrics(registry);
   return {
     registry,
     graphqlRequests: new Counter({
@@ -237,4 +239,33 @@ export function watchPubSub(metrics: Metrics, pubsub: { readonly droppedMessages
       }
     },
   });
+}
+
+const LAG_SERIES = { min: 'minMs', max: 'maxMs', mean: 'meanMs', stddev: 'stddevMs', p50: 'p50Ms', p90: 'p90Ms', p99: 'p99Ms' } as const;
+
+/**
+ * lookout_nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds since the previous scrape,
+ * from the process's one sampler (server/system/loop-delay.ts): how late the loop ran, ~0 when it
+ * is idle. prom-client's series of the same names reported each sample's whole delay, its sampling
+ * interval included (~10 ms at its default; ~100 ms once sampling every 100 ms to save wake-ups,
+ * which read as 100 ms of lag), from a second sampler waking the process as often as the check's.
+ */
+function loopDelayMetrics(registry: Registry): void {
+  const window = openLoopDelayWindow();
+  let reading: LoopDelayReading | null = null;
+  for (const [key, field] of Object.entries(LAG_SERIES)) {
+    const name = `lookout_nodejs_eventloop_lag_${key}_seconds`;
+    const help = (registry.getSingleMetric(name) as { help?: string } | undefined)?.help ?? `The ${key} event-loop lag.`;
+    registry.removeSingleMetric(name);
+    new Gauge({
+      name,
+      help: `${help} Since the previous scrape, the sampling interval left out.`,
+      registers: [registry],
+      collect() {
+        // Metrics are collected in the order they were registered: the first reads the window for all.
+        if (key === 'min') reading = window.read();
+        this.set((reading?.[field] ?? 0) / 1000);
+      },
+    });
+  }
 }

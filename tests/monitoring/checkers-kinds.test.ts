@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CheckerHost, CheckResult } from '../../server/monitoring/checkers/checker.ts';
 import { PROBE_PREFIX } from '../../server/monitoring/checkers/filesystem.ts';
 import { getChecker } from '../../server/monitoring/checkers/registry.ts';
-import { LAG_RESOLUTION_MS } from '../../server/monitoring/checkers/lookout.ts';
 import { runCheck } from '../../server/monitoring/checkers/run.ts';
 import { CpuMeter } from '../../server/system/host-readings.ts';
+import { LOOP_SAMPLE_MS } from '../../server/system/loop-delay.ts';
 import { Worker } from 'node:worker_threads';
 import { selfSignedCertificate } from './support/certificates.ts';
 import { startRespServer, type RespServer } from './support/resp-server.ts';
@@ -399,14 +399,10 @@ describe('lookout checker', () => {
   });
 
   it('is degraded after the event loop was blocked', async () => {
-    // A check resets the sampler, which then records from its second tick on: let one tick pass. The
-    // sampler's timer is due within LAG_RESOLUTION_MS, so it fires before this later one (timers fire
-    // in due order, however busy the machine).
-    await check('lookout', 'lookout');
-    await new Promise((resolve) => setTimeout(resolve, LAG_RESOLUTION_MS + 50));
+    await check('lookout', 'lookout'); // starts the check's window: the lag since this check
     // Busy-wait: the event loop is blocked for longer than the threshold (200 ms) plus one sampling
     // interval (a sample's lag is its delay less the interval), as a runaway synchronous task would block it.
-    const until = performance.now() + 200 + LAG_RESOLUTION_MS + 100;
+    const until = performance.now() + 200 + LOOP_SAMPLE_MS + 100;
     while (performance.now() < until) {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

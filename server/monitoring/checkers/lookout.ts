@@ -2,8 +2,8 @@
  * The `lookout` checker: the control plane watching itself — event-loop lag (a blocked loop stops
  * every API call and check at once) and resident memory (a leak ends in the OOM killer).
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { BadInputError } from '../../errors.ts';
+import { openLoopDelayWindow, type LoopDelayWindow } from '../../system/loop-delay.ts';
 import { worst } from '../status.ts';
 import type { Checker } from './checker.ts';
 import { describe, OptionReader, requireOrdered, round2, statusAbove } from './options.ts';
@@ -18,23 +18,18 @@ export type LookoutOptions = {
 
 /** The only target: this Lookout process. */
 export const LOOKOUT_TARGET = 'lookout';
-/** How often the loop is sampled (each sample wakes the process: 10 a second at 100 ms, as often as /metrics' own sampler); the histogram records each timer's full delay, so this is subtracted. */
-export const LAG_RESOLUTION_MS = 100;
-const NS_PER_MS = 1e6;
 const BYTES_PER_MB = 1024 * 1024;
 
-let histogram: IntervalHistogram | undefined;
+let lagWindow: LoopDelayWindow | undefined;
 
 /**
- * One histogram for the process, started on first use: each check reads the lag since the previous
- * check, then resets it, so a lag spike is reported once, in the window it happened.
+ * The lag since the previous check (the process's one sampler, server/system/loop-delay.ts), so a
+ * lag spike is reported once, in the window it happened. Opened on first use.
  */
-function lagHistogram(): IntervalHistogram {
-  if (!histogram) {
-    histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-    histogram.enable();
-  }
-  return histogram;
+function readLag() {
+  lagWindow ??= openLoopDelayWindow();
+  const lag = lagWindow.read();
+  return { p99Ms: lag.p99Ms, maxMs: lag.maxMs, meanMs: lag.meanMs, samples: lag.samples };
 }
 
 /** Checks this process's event-loop lag (p99 since the last check) and resident memory. */
@@ -72,12 +67,3 @@ export const lookoutChecker: Checker<LookoutOptions> = {
   },
 };
 
-function readLag(): { p99Ms: number; maxMs: number; meanMs: number; samples: number } {
-  const h = lagHistogram();
-  const samples = h.count;
-  // No sample yet (first check right after start): no lag observed rather than the empty histogram's sentinels.
-  const toLag = (ns: number) => (samples === 0 ? 0 : round2(Math.max(0, ns / NS_PER_MS - LAG_RESOLUTION_MS)));
-  const result = { p99Ms: toLag(h.percentile(99)), maxMs: toLag(h.max), meanMs: toLag(h.mean), samples };
-  h.reset();
-  return result;
-}
