@@ -16,6 +16,7 @@ import { Migration20261206091742_host_samples as MHostSamples } from './Migratio
 import { Migration20261206100000_incident_service_names as M12 } from './Migration20261206100000_incident_service_names.ts';
 import { Migration20261206120000_update_runs as MUpdateRuns } from './Migration20261206120000_update_runs.ts';
 import { Migration20261207090000_status_pages as MStatusPages } from './Migration20261207090000_status_pages.ts';
+import { Migration20261207100000_incident_last_notice as MLastNotice } from './Migration20261207100000_incident_last_notice.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206100000_incident_service_names', class: M12 },
   { name: 'Migration20261206120000_update_runs', class: MUpdateRuns },
   { name: 'Migration20261207090000_status_pages', class: MStatusPages },
+  { name: 'Migration20261207100000_incident_last_notice', class: MLastNotice },
 ];

@@ -379,8 +379,8 @@ export class Alerting {
       );
     }
     await run(`delete from maintenance_windows where source = 'config' and name not in (select jsonb_array_elements_text(?::jsonb))`, [names]);
-    // A window removed or shortened in the file: what it silenced is looked at again.
-    await reconsiderAll(run, now);
+    // A window removed or shortened in the file: what it silenced is looked at again (the alerting
+    // section, applied first in the same transaction, made every open incident due).
     return () => this.#pass.wake();
   }
 }
@@ -388,7 +388,9 @@ export class Alerting {
 /**
  * A reload of the config file may have changed any alert settings or maintenance window: every
  * open, unacknowledged incident is looked at again by the pass (which sends nothing before the
- * settings in force say so), as reconsiderOpenIncidents does for an API change.
+ * settings in force say so), as reconsiderOpenIncidents does for an API change. Run by the alerting
+ * section, before the maintenance section writes its windows: incidents, then windows, the order
+ * the pass locks them in.
  */
 async function reconsiderAll(run: (query: string, params: unknown[]) => Promise<unknown>, now: Date): Promise<void> {
   await run(`update alert_incidents set next_notice_at = ? where state = 'open' and acknowledged_at is null and (next_notice_at is null or next_notice_at > ?)`, [now, now]);

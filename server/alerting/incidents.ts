@@ -198,6 +198,8 @@ interface Held extends IncidentRow {
   next_notice_at: Date | null;
   resolution: string | null;
   reminders: number;
+  /** When its channels were last told (first page or reminder); read by dueNotices only. */
+  last_notice_at?: Date | null;
   /** Opened in this pass: its id is given when the pass writes. */
   isNew: boolean;
   /** Changed by a transition of this pass (written back once, at the end). */
@@ -423,7 +425,7 @@ class Pass {
   async dueNotices(): Promise<number> {
     const now = this.context.now;
     const { rows } = await this.sql.query<Held>(
-      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
+      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, i.last_notice_at, false as "isNew", false as dirty
          from alert_incidents i left join services s on s.id = i.service_id
         where i.next_notice_at <= $1 and i.state = 'open'
         order by i.next_notice_at limit ${NOTICES_PER_PASS} for update of i`,
@@ -450,9 +452,11 @@ class Pass {
       }
       // Looked at early (its settings changed: reconsiderOpenIncidents), nothing goes out before
       // the settings in force now say so: the first notice at the start plus the escalation delay,
-      // a reminder one interval after the one before (counted from the first notice).
-      const dueAt = incident.notified_at
-        ? settings.remindEveryMs > 0 ? new Date(new Date(incident.notified_at).getTime() + (incident.reminders + 1) * settings.remindEveryMs) : null
+      // a reminder one interval after the last notice (the first page for incidents paged before
+      // last_notice_at was kept).
+      const lastNotice = incident.last_notice_at ?? incident.notified_at;
+      const dueAt = lastNotice
+        ? settings.remindEveryMs > 0 ? new Date(new Date(lastNotice).getTime() + settings.remindEveryMs) : null
         : settings.channels.length > 0 ? new Date(new Date(incident.started_at).getTime() + Math.max(settings.escalationDelayMs, settings.minDurationMs)) : null;
       if (!dueAt || dueAt > now) {
         set(dueAt, incident.suppressed_by);
@@ -486,12 +490,13 @@ class Pass {
     }
     await this.sql.query(
       `update alert_incidents i set next_notice_at = x.next, suppressed_by = x.suppressed_by, notified_at = coalesce(x.notified_at, i.notified_at),
+              last_notice_at = case when x.notified_at is not null or x.remind then $7::timestamptz else i.last_notice_at end,
               told = case when x.told is null then i.told else array(select jsonb_array_elements_text(x.told)) end,
               reminders = i.reminders + case when x.remind then 1 else 0 end
          from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::boolean[]) as x(id, next, suppressed_by, notified_at, told, remind)
         where i.id = x.id`,
       [updates.map((u) => u.id), updates.map((u) => u.next), updates.map((u) => u.suppressedBy), updates.map((u) => u.notifiedAt),
-        updates.map((u) => (u.told ? JSON.stringify(u.told) : null)), updates.map((u) => u.remind)],
+        updates.map((u) => (u.told ? JSON.stringify(u.told) : null)), updates.map((u) => u.remind), now],
     );
     await this.#flushNotices();
     return rows.length;

@@ -30,6 +30,7 @@ services:
 ${service('quiet')}
 ${service('slow-page')}
 ${service('nagging')}
+${service('chatty')}
 ${service('filed', ', alerts: { enabled: false, channels: [hook], escalation_delay: 0s }')}
 `;
   s = await startScenario(config);
@@ -115,6 +116,26 @@ describe('alert settings changed during an outage', () => {
     s.advance(30 * MINUTE);
     expect(await s.step()).toMatchObject({ notices: 0 });
     await recover('nagging');
+  });
+
+  it('reminders behind their schedule (held back, a late pass) get no extra one from each settings change, and a longer interval counts from the last reminder (regression: both counted reminders from the first page)', async () => {
+    await setAlerts('chatty', { channels: ['hook'], escalationDelay: '0s', remindEvery: '10m' });
+    await down('chatty');
+    expect(await s.step()).toMatchObject({ notices: 1 });
+    s.advance(60 * MINUTE); // the pass was away for an hour: one reminder when it is back, not six
+    expect(await s.step()).toMatchObject({ notices: 1 });
+    const lastReminder = s.clock.now().getTime();
+    for (let i = 0; i < 3; i++) {
+      s.advance(MINUTE);
+      await setAlerts('chatty', { notifyRecovery: i % 2 === 0 ? false : true });
+      expect(await s.step()).toMatchObject({ notices: 0 });
+    }
+    expect(await nextNoticeOf('chatty')).toBe(new Date(lastReminder + 10 * MINUTE).toISOString());
+    await setAlerts('chatty', { remindEvery: '30m' });
+    await s.step();
+    expect(await nextNoticeOf('chatty')).toBe(new Date(lastReminder + 30 * MINUTE).toISOString());
+    expect(hooksFor('chatty')).toEqual(['incident.triggered', 'incident.reminder']);
+    await recover('chatty');
   });
 
   it('the default settings changed apply to every open incident that takes them', async () => {
