@@ -10,30 +10,33 @@ const MAX_QUOTED = 64;
 const MAX_MESSAGE = 500;
 
 /**
- * `message` with each long quoted part (JSON-escaped, as graphql-js quotes values) cut to
- * MAX_QUOTED characters and "…", and the whole to MAX_MESSAGE. One pass that jumps from quote to
- * quote (indexOf) and stops once the answer is full: a message quoting a 4 MB value costs
- * microseconds. (A regular expression over the whole message held the event loop for ~270 ms on
- * such a message; bench/fuzz found it.) A quote with no closing quote is left as text.
+ * `message` with every run of more than MAX_QUOTED characters between two quotes cut to MAX_QUOTED
+ * and "…" (JSON-escaped quotes do not end a run), and the whole to MAX_MESSAGE. Runs are taken
+ * between consecutive quotes, not as pairs: graphql-js does not quote object keys, so a key with a
+ * quote in it (`{ a": "…" }`) would pair with a value's opening quote and leave the value whole. One
+ * pass that jumps from quote to quote (indexOf) and stops once the answer is full: a message quoting
+ * a 4 MB value costs microseconds (a regular expression over the whole message held the event loop
+ * for ~270 ms on such a message; bench/fuzz found it). Text before the first quote and after the
+ * last is left as it is, within MAX_MESSAGE.
  */
 export function boundedErrorMessage(message: string): string {
   if (message.length <= MAX_QUOTED) return message;
-  let out = '';
-  let at = 0;
-  while (at < message.length && out.length <= MAX_MESSAGE) {
-    const open = message.indexOf('"', at);
-    const close = open < 0 ? -1 : closingQuote(message, open + 1);
-    if (close < 0) {
-      out += message.slice(at, at + MAX_MESSAGE + 1 - out.length);
+  let quote = closingQuote(message, 0);
+  if (quote < 0) return bounded(message);
+  let out = message.slice(0, Math.min(quote + 1, MAX_MESSAGE + 1));
+  while (out.length <= MAX_MESSAGE) {
+    const next = closingQuote(message, quote + 1);
+    if (next < 0) {
+      out += message.slice(quote + 1, quote + 1 + MAX_MESSAGE + 1 - out.length);
       break;
     }
-    out += message.slice(at, Math.min(open + 1, at + MAX_MESSAGE + 1 - out.length));
-    if (out.length > MAX_MESSAGE) break;
-    out += close - open - 1 > MAX_QUOTED ? `${message.slice(open + 1, open + 1 + MAX_QUOTED)}…"` : message.slice(open + 1, close + 1);
-    at = close + 1;
+    out += next - quote - 1 > MAX_QUOTED ? `${message.slice(quote + 1, quote + 1 + MAX_QUOTED)}…"` : message.slice(quote + 1, next + 1);
+    quote = next;
   }
-  return out.length <= MAX_MESSAGE ? out : `${out.slice(0, MAX_MESSAGE)}…`;
+  return bounded(out);
 }
+
+const bounded = (text: string) => (text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE)}…`);
 
 /** The index of the first quote from `from` not escaped by a backslash (an odd run of them), or -1. */
 function closingQuote(text: string, from: number): number {

@@ -19,16 +19,21 @@ describe('boundedErrorMessage', () => {
     );
   });
 
-  it('pairs quotes by their escapes: an escaped quote stays inside its part, an escaped backslash does not escape the quote after it', () => {
+  it('takes quotes by their escapes: an escaped quote stays inside its part, an escaped backslash does not escape the quote after it', () => {
     const inner = `${'c'.repeat(30)}\\"${'d'.repeat(40)}`; // 72 characters with an escaped quote in them
     expect(boundedErrorMessage(`got "${inner}" and "short"`)).toBe(`got "${inner.slice(0, 64)}…" and "short"`);
     const endsInBackslash = `${'e'.repeat(70)}\\\\`;
     expect(boundedErrorMessage(`got "${endsInBackslash}" then "tail"`)).toBe(`got "${'e'.repeat(64)}…" then "tail"`);
   });
 
-  it('does not take the text between two short quoted parts for a quoted part', () => {
-    const message = `field "a" ${'x'.repeat(100)} type "B"`;
-    expect(boundedErrorMessage(message)).toBe(message);
+  it('cuts every long run between two quotes, also when a quote in an unquoted object key pairs with the value\'s opening quote (graphql-js does not quote keys)', () => {
+    const long = 'v'.repeat(300);
+    expect(boundedErrorMessage(`Variable "$i" got invalid value { a": "${long}" }; Field "b" is not defined.`)).toBe(
+      `Variable "$i" got invalid value { a": "${'v'.repeat(64)}…" }; Field "b" is not defined.`,
+    );
+    // Text between two short quoted parts is a run between quotes too: cut when long, kept when short.
+    expect(boundedErrorMessage(`field "a" ${'x'.repeat(100)} type "B"`)).toBe(`field "a"${' ' + 'x'.repeat(63)}…"B"`);
+    expect(boundedErrorMessage(`field "a" on type "B" is not defined here, nor anywhere`)).toBe('field "a" on type "B" is not defined here, nor anywhere');
   });
 
   it('leaves a quote with no closing quote as text, within the 500-character bound', () => {
