@@ -77,6 +77,17 @@ function askedBefore(document: object): boolean {
   return false;
 }
 
+/**
+ * Whether `document` holds one operation, a query. graphql-jit compiles a document's operations
+ * into one cached function per document, whatever operationName asks: for a document with several
+ * operations it ran the one it compiled first (a mutation asked for as a query, even over GET).
+ * Such documents run interpreted.
+ */
+function soleQuery(document: { definitions: readonly { kind: string; operation?: string }[] }): boolean {
+  const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  return operations.length === 1 && operations[0].operation === 'query';
+}
+
 function operationType(document: { definitions: readonly { kind: string; operation?: string }[] }): string {
   return document.definitions.find((d) => d.kind === 'OperationDefinition')?.operation ?? 'unknown';
 }
@@ -138,8 +149,9 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       // compiled execution is several times faster than graphql-js's interpreter for that. A
       // document is compiled when it is asked a second time: compiling costs more than one
       // interpreted run, and a stream of one-off documents (a client generating queries, a fuzzer)
-      // spent the event loop compiling what never ran again (bench/fuzz).
-      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => operationType(args.document) === 'query' && askedBefore(args.document) })]),
+      // spent the event loop compiling what never ran again (bench/fuzz). Only documents of one
+      // operation, a query (soleQuery).
+      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => soleQuery(args.document) && askedBefore(args.document) })]),
       useOperationMetrics(metrics),
       useResponseCookies(),
       useSubscriptionsOverWebSocketOnly(),

@@ -179,3 +179,18 @@ describe('GraphQL documents are bounded', () => {
     await expectServerAnswers(ts);
   });
 });
+
+describe('a document of several operations', () => {
+  it('runs the operation asked for, every time, over POST and GET (regression: graphql-jit compiled the document once for whichever operation came first, so asking for the query ran the mutation)', async () => {
+    const document = 'query Q { serverTime } mutation M($n: String!) { createApiToken(input: { name: $n, role: VIEWER }) { token { name } } }';
+    const post = async (operationName: string, variables: Record<string, unknown> = {}) =>
+      JSON.parse((await postGraphQL(ts, JSON.stringify({ query: document, operationName, variables }))).text) as { data?: Record<string, unknown>; errors?: unknown[] };
+    expect(Object.keys((await post('Q')).data ?? {})).toEqual(['serverTime']);
+    expect((await post('M', { n: 'jit-several-1' })).data).toEqual({ createApiToken: { token: { name: 'jit-several-1' } } });
+    for (let i = 0; i < 3; i++) expect(Object.keys((await post('Q')).data ?? {})).toEqual(['serverTime']);
+    const get = await fetch(`${ts.url}/graphql?${new URLSearchParams({ query: document, operationName: 'Q' })}`, { headers: { accept: 'application/json', authorization: `Bearer ${ts.adminToken}` } });
+    expect(Object.keys(((await get.json()) as { data?: object }).data ?? {})).toEqual(['serverTime']);
+    const { rows } = await ts.server.app.sql.query("select count(*)::int as n from api_tokens where name like 'jit-several-%'");
+    expect(rows[0].n).toBe(1);
+  });
+});
