@@ -48,11 +48,14 @@ describe('the event-loop delay sampler', () => {
       await scrape();
       block(300 + LOOP_SAMPLE_MS);
       await afterOverdueTick();
-      const blocked = await scrape();
-      expect(blocked.max).toBeGreaterThanOrEqual(0.3);
-      // Each sample's delay less the interval: the quickest tick of the window is under the interval itself.
-      expect(blocked.min).toBeLessThan(LOOP_SAMPLE_MS / 1000);
-      expect(Number.isFinite(blocked.p50)).toBe(true);
+      expect((await scrape()).max).toBeGreaterThanOrEqual(0.3);
+      // About ten ticks of a loop with little to do (a tick whose interval is still running is not
+      // recorded yet): the quickest of them ran well under the interval late, where prom-client's
+      // series read the interval itself (≥ 0.1 s) as lag.
+      await new Promise((resolve) => setTimeout(resolve, 10 * LOOP_SAMPLE_MS));
+      const idle = await scrape();
+      expect(idle.min).toBeLessThan(LOOP_SAMPLE_MS / 1000);
+      expect(idle.p50).toBeLessThanOrEqual(idle.max);
     } finally {
       await ts.close();
     }
