@@ -24,7 +24,7 @@ import { inTransaction, type SqlClient } from '../db/sql.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { ConflictError } from '../errors.ts';
 import { alertingSection, maintenanceSection, type AlertingConfig, type MaintenanceConfig } from './config-file.ts';
-import { acknowledgeIncident, alertingPass, newMessageId, reconsiderOpenIncidents, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
+import { acknowledgeIncident, alertingPass, newMessageId, passIsQuiet, reconsiderOpenIncidents, TransitionsFailed, type PassContext, type PassResult } from './incidents.ts';
 import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, nextDeliveryAt, startDue, type OutboxContext } from './outbox.ts';
 import { DEFAULT_CONFIG_LOCK_KEY, findChannel, updateAlertConfig } from './store.ts';
 import type { Notice } from './channels/channel.ts';
@@ -214,6 +214,11 @@ export class Alerting {
    */
   async runPass(): Promise<PassResult> {
     const options = this.#passFailures === 0 ? {} : { limit: 1, skip: this.#passFailures >= 3 };
+    if (this.#passFailures === 0) {
+      // Most passes find nothing: one statement says so, without the pass's transaction and lock.
+      const look = await passIsQuiet(this.#o.sql, this.#o.clock.now());
+      if (look.quiet) return { busy: false, transitions: 0, notices: 0, more: false, nextNoticeAt: look.next, heldBack: false };
+    }
     try {
       const result = await inTransaction(this.#o.sql, (sql, events) => alertingPass(sql, events, this.#passContext(events), options), this.#o.pubsub);
       if (result.skipped) {

@@ -138,6 +138,25 @@ class PassConfig {
   }
 }
 
+/**
+ * Whether a pass would find nothing to do: no transition stored after the cursor, no open incident
+ * due or without its service. One statement outside any transaction (a pass is seven, with its
+ * transaction and lock), so an idle Lookout looks every few seconds for almost nothing; when the
+ * answer is no, the whole pass runs and decides. `next` is when the earliest open incident's notice
+ * is due. A transition held back by an older open transaction is committed, so seen here: the
+ * pass that follows says it is held back.
+ */
+export async function passIsQuiet(sql: SqlClient, now: Date): Promise<{ quiet: boolean; next: Date | null }> {
+  const { rows } = await sql.query<{ quiet: boolean; next: Date | null }>(
+    `select exists (select 1 from alerting_cursor where id = 1)
+            and not exists (select 1 from uptime_records u, alerting_cursor c where c.id = 1 and (u.txid, u.id) > (c.txid, c.window_id))
+            and not exists (select 1 from alert_incidents where state = 'open' and (service_id is null or next_notice_at <= $1)) as quiet,
+            (select min(next_notice_at) from alert_incidents where state = 'open') as next`,
+    [now],
+  );
+  return rows[0];
+}
+
 /** One pass: transitions into incidents, then due notices. Runs its own transaction on `sql` (a connection in one). */
 export async function alertingPass(sql: SqlClient, events: TransactionEvents, context: PassContext, options: PassOptions = {}): Promise<PassResult> {
   const { rows: locked } = await sql.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [ALERTING_LOCK_KEY]);

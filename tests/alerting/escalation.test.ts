@@ -140,6 +140,33 @@ describe('the pass says when it is next needed (it sleeps until then, not 250 ms
   });
 });
 
+describe('a pass with nothing to do', () => {
+  it('is one statement, with no transaction or lock (regression: seven statements every few seconds were most of an idle Lookout\'s database work)', async () => {
+    await s.settle();
+    // Every statement this process sends during the pass (this test file's server is the only one here).
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text));
+      return query.apply(this, args);
+    } as typeof pg.Client.prototype.query;
+    try {
+      expect(await s.ts.server.app.alerting.runPass()).toMatchObject({ busy: false, transitions: 0, notices: 0, more: false, heldBack: false });
+    } finally {
+      pg.Client.prototype.query = query as typeof pg.Client.prototype.query;
+    }
+    // (The start-up checklist's timer may send its own statement meanwhile: only alerting's are counted.)
+    expect(sent.filter((q) => /alert|uptime_records/.test(q))).toHaveLength(1);
+    expect(sent.filter((q) => /^\s*begin|advisory/i.test(q))).toEqual([]);
+    // Something to do (a transition after the cursor): the whole pass runs and finds it.
+    target.set('quiet-look', false);
+    await s.gqlOk(`mutation { createService(input: { name: "quiet-look", kind: "http", target: "${target.url('quiet-look')}", failureThreshold: 1 }) { name } }`);
+    expect(await s.check('quiet-look')).toBe('down');
+    expect(await s.step()).toMatchObject({ transitions: 1 });
+    await recover('quiet-look');
+  });
+});
+
 describe('a transition held back by an older open transaction', () => {
   it('is reported as held back, so the woken pass looks again in 250 ms (regression: it found nothing and slept 5 s)', async () => {
     // Another session's transaction, begun (with a transaction id) before the transition is stored.
