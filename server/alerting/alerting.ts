@@ -156,9 +156,10 @@ export class Alerting {
     const outboxIdleMaxMs = Math.max(outboxPollMs, options.outboxIdleMaxMs ?? OUTBOX_IDLE_MAX_MS);
     this.#outbox = new Loop(
       async () => {
-        if (await this.#sendDue()) return 0;
+        const round = await this.#sendDue();
+        if (round.started) return 0;
         // Nothing claimable now: sleep until the next attempt is due (a retry's backoff, a lapsed claim).
-        const next = await nextDeliveryAt(options.sql);
+        const next = round.nextAt !== undefined ? round.nextAt : await nextDeliveryAt(options.sql);
         const untilDue = next ? next.getTime() - options.clock.now().getTime() : outboxIdleMaxMs;
         return Math.min(outboxIdleMaxMs, Math.max(outboxPollMs, untilDue));
       },
@@ -251,10 +252,10 @@ export class Alerting {
    * receiver that hangs for its whole attempt does not hold back notices that fall due meanwhile
    * (they are claimed at the next wake-up or poll). At most MAX_SENDING at once per replica.
    */
-  async #sendDue(): Promise<boolean> {
+  async #sendDue(): Promise<{ started: boolean; nextAt?: Date | null }> {
     const room = MAX_SENDING - this.#sending.size;
-    if (room <= 0) return false;
-    const sends = await startDue(this.#outboxContext(), room);
+    if (room <= 0) return { started: false };
+    const { sends, nextAt } = await startDue(this.#outboxContext(), room);
     for (const send of sends) {
       const tracked: Promise<void> = send.finally(() => {
         this.#sending.delete(tracked);
@@ -264,7 +265,7 @@ export class Alerting {
       });
       this.#sending.add(tracked);
     }
-    return sends.length > 0;
+    return sends.length > 0 ? { started: true } : { started: false, nextAt };
   }
 
   /** Passes and deliveries until neither finds work (tests with a manual clock). */

@@ -77,53 +77,62 @@ export async function attemptSend(kind: string, settings: Record<string, unknown
 }
 
 /** Claims due deliveries for `owner`: each attempt counted when claimed, so a crash mid-send still counts it. */
-async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<Claimed[]> {
-  const { rows } = await sql.query<Claimed>(
+/**
+ * Claims up to `limit` due deliveries; when it claims none, also when the outbox next has something
+ * to claim (as nextDeliveryAt says), in the same statement: an idle outbox looks once, not twice.
+ */
+async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<{ claimed: Claimed[]; nextAt: Date | null }> {
+  const { rows } = await sql.query<Claimed & { next_at: Date | null }>(
     `with due as (
        select d.id from alert_deliveries d
         where d.state = 'pending' and d.next_attempt_at <= $1 and (d.claimed_until is null or d.claimed_until <= $1)
         order by d.next_attempt_at, d.id
         limit ${Math.max(1, Math.min(CLAIM_BATCH, Math.floor(limit)))}
-        for update skip locked)
+        for update skip locked),
+     claimed as (
      update alert_deliveries d set claimed_by = $2, claimed_until = $1::timestamptz + $3 * interval '1 millisecond', attempts = d.attempts + 1
        from due where d.id = due.id
      returning d.id::int as id, d.incident_id::int as incident_id, d.channel, d.event, d.notice, d.attempts, d.max_attempts,
                (select c.kind from alert_channels c where c.name = d.channel) as kind,
-               (select c.settings from alert_channels c where c.name = d.channel) as settings`,
+               (select c.settings from alert_channels c where c.name = d.channel) as settings)
+     select c.*, case when c.id is null then (${NEXT_DELIVERY_SQL}) end as next_at
+       from (select 1) one left join claimed c on true`,
     [now, owner, ATTEMPT_TIMEOUT_MS + CLAIM_MARGIN_MS],
   );
-  return rows;
+  const claimed = rows.filter((r) => r.id !== null);
+  return { claimed, nextAt: claimed.length ? null : (rows[0]?.next_at ?? null) };
 }
+
+const NEXT_DELIVERY_SQL = `select min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as at from alert_deliveries where state = 'pending'`;
 
 /**
  * When the outbox next has something to claim: the earliest pending delivery's next attempt, or the
  * end of another replica's claim on it if later (that replica may have died mid-send); null if none.
  */
 export async function nextDeliveryAt(sql: pg.Pool): Promise<Date | null> {
-  const { rows } = await sql.query<{ at: Date | null }>(
-    `select min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as at from alert_deliveries where state = 'pending'`,
-  );
+  const { rows } = await sql.query<{ at: Date | null }>(NEXT_DELIVERY_SQL);
   return rows[0].at;
 }
 
 /** One round: claim what is due, send it all at once, record each attempt. Returns how many were attempted. */
 export async function deliverDue(context: OutboxContext): Promise<number> {
-  const sends = await startDue(context);
+  const { sends } = await startDue(context);
   await Promise.all(sends);
   return sends.length;
 }
 
 /**
  * Claims up to `limit` due deliveries and starts sending them; resolves once they are claimed,
- * with one promise per send (each records its attempt, and never rejects). The outbox loop claims
+ * with one promise per send (and, when none was due, when one next is) (each records its attempt, and never rejects). The outbox loop claims
  * again without waiting for them: a receiver that hangs for the whole attempt must not hold back
  * the notices that fall due meanwhile.
  */
-export async function startDue(context: OutboxContext, limit = CLAIM_BATCH): Promise<Promise<void>[]> {
-  const claimed = await claimDue(context.sql, context.owner, context.now(), limit);
-  return claimed.map((delivery) =>
+export async function startDue(context: OutboxContext, limit = CLAIM_BATCH): Promise<{ sends: Promise<void>[]; nextAt: Date | null }> {
+  const { claimed, nextAt } = await claimDue(context.sql, context.owner, context.now(), limit);
+  const sends = claimed.map((delivery) =>
     deliverOne(context, delivery).catch((error: unknown) => context.logger.error({ err: error, delivery: delivery.id }, 'an alert delivery attempt failed unexpectedly')),
   );
+  return { sends, nextAt };
 }
 
 async function deliverOne(context: OutboxContext, delivery: Claimed): Promise<void> {

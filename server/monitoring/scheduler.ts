@@ -61,8 +61,17 @@ export interface Claimant {
  * results, or the interval is shorter than the claim): the next check of a service runs where the
  * last one's results wait, and is stored after them.
  */
-export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, { owner, busy = [] }: Claimant): Promise<ClaimedCheck[]> {
-  if (limit <= 0) return [];
+export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, claimant: Claimant): Promise<ClaimedCheck[]> {
+  return (await claimDue(sql, now, limit, claimant)).claims;
+}
+
+/**
+ * claimDueChecks, and when it claims nothing, when the earliest unpaused service is next due (by
+ * anyone; null with none): the scheduler's idle wait, in the same statement (an idle scheduler
+ * looked twice, claim then `nextDueAt`, every few seconds).
+ */
+export async function claimDue(sql: pg.Pool, now: Date, limit: number, { owner, busy = [] }: Claimant): Promise<{ claims: ClaimedCheck[]; nextDueAt: Date | null }> {
+  if (limit <= 0) return { claims: [], nextDueAt: null };
   const { rows } = await sql.query(
     `with due as (
        select st.service_id, st.next_due_at
@@ -73,7 +82,8 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, { o
         order by st.next_due_at
         limit $2
         for update of st skip locked
-     )
+     ),
+     claimed as (
      update service_states st set
        next_due_at = case when due.next_due_at + s.interval_ms * interval '1 millisecond' > $1
                           then due.next_due_at + s.interval_ms * interval '1 millisecond'
@@ -84,10 +94,14 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, { o
      from due, services s
      where st.service_id = due.service_id and s.id = st.service_id
      returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical,
-               due.next_due_at as due_at, st.claimed_until, st.claim_seq::text`,
+               due.next_due_at as due_at, st.claimed_until, st.claim_seq::text)
+     select c.*, case when c.service_id is null
+                      then (select min(st.next_due_at) from service_states st join services s on s.id = st.service_id where not s.paused) end as next_at
+       from (select 1) one left join claimed c on true`,
     [now, limit, owner, [...busy]],
   );
-  return rows.map((r) => ({
+  const claimed = rows.filter((r) => r.service_id !== null);
+  const claims = claimed.map((r) => ({
     serviceId: r.service_id,
     name: r.name,
     kind: r.kind,
@@ -99,6 +113,7 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, { o
     dueAt: r.due_at,
     claim: { owner, seq: r.claim_seq, until: r.claimed_until },
   }));
+  return { claims, nextDueAt: claimed.length ? null : (rows[0]?.next_at ?? null) };
 }
 
 /**
@@ -118,15 +133,6 @@ export async function renewClaims(sql: pg.Pool, owner: string, ids: number[], no
     [ids, now, owner, withinMs],
   );
   return new Map(rows.map((r) => [r.service_id, r.claimed_until]));
-}
-
-/**
- * When the earliest unpaused service is next due (by anyone): a lower bound of when there is
- * something to claim again, or null with no service to check.
- */
-export async function nextDueAt(sql: pg.Pool): Promise<Date | null> {
-  const { rows } = await sql.query<{ at: Date | null }>('select min(st.next_due_at) as at from service_states st join services s on s.id = st.service_id where not s.paused');
-  return rows[0].at;
 }
 
 /** Lets go of every claim `owner` holds (it stops): other replicas take the checks at their due time. */
@@ -251,10 +257,10 @@ export class Scheduler {
       this.#poked = false;
       try {
         const free = this.options.concurrency - this.#inFlight.size;
-        const claims = await claimDueChecks(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy });
+        const { claims, nextDueAt } = await claimDue(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy });
         for (const claim of claims) this.#start(claim);
         if (claims.length === free && free > 0) continue; // more may be due: claim again at once
-        if (!claims.length && free > 0) waitMs = await this.#idleWait();
+        if (!claims.length && free > 0) waitMs = this.#idleWait(nextDueAt);
       } catch (err) {
         if (this.#running) reportDatabaseError(this.logger, err, 'scheduler could not claim due checks');
       }
@@ -271,10 +277,9 @@ export class Scheduler {
     }
   }
 
-  /** Nothing was due: wait until the next service is due, within [pollMs, idleMaxWaitMs]. */
-  async #idleWait(): Promise<number> {
+  /** Nothing was due: wait until the next service is due (`next`, read by the claim), within [pollMs, idleMaxWaitMs]. */
+  #idleWait(next: Date | null): number {
     const max = Math.max(this.options.pollMs, this.options.idleMaxWaitMs ?? IDLE_MAX_WAIT_MS);
-    const next = await nextDueAt(this.sql);
     const untilDue = next ? next.getTime() - this.clock.now().getTime() : max;
     return Math.min(max, Math.max(this.options.pollMs, untilDue));
   }
