@@ -18,6 +18,7 @@ import { gql, gqlOk, signInSession, completeSetupAs } from '../support/graphql.t
 import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
 import { freePort } from '../runtimes/support/fixtures.ts';
 import { startPoller } from '../support/poller.ts';
+import { serverSubscribed } from '../support/subscribed.ts';
 
 const ADMIN = { email: 'runtimes.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'runtimes.viewer@example.com', password: 'a long viewer passphrase' };
@@ -146,20 +147,13 @@ describe('runtimes on the System page', () => {
   it('shows the restart banner on every page, not only the System page', async () => {
     // The banner hears runtimeChanged on the page's socket: the restart must not come and go before
     // the server subscribed it ("Live" says the socket is open, not that this subscription started).
-    const { pubsub } = ts.server.app;
-    const subscribe = pubsub.subscribe.bind(pubsub);
-    let listening!: () => void;
-    const subscribed = new Promise<void>((resolve) => (listening = resolve));
-    pubsub.subscribe = ((channel: string, signal?: AbortSignal) => {
-      if (channel === 'runtime.changed') listening();
-      return subscribe(channel as never, signal);
-    }) as typeof pubsub.subscribe;
+    const listening = serverSubscribed(ts, 'runtime.changed');
     try {
       await page.goto(`${ts.url}/alerts`);
       await page.getByTestId('content').waitFor();
-      await subscribed;
+      await listening.subscribed;
     } finally {
-      pubsub.subscribe = subscribe;
+      listening.restore();
     }
     const restarted = gqlOk(ts, 'mutation { restartRuntime(name: "reference", confirm: true) { ok } }', {}, { token: ts.adminToken });
     const item = page.locator('[data-testid="runtime-restart-banner-item"][data-runtime="reference"]');

@@ -95,7 +95,13 @@ describe('a paused service', () => {
         result: { status: 'healthy', latencyMs: 3, error: null, details: {} },
       },
     ], pubsub);
-    await new Promise((r) => setTimeout(r, 200));
+    // The writer is waiting for the pause's lock (not merely started) before the pause commits.
+    const { rows: pid } = await pause.query<{ pid: number }>('select pg_backend_pid() as pid');
+    for (;;) {
+      const { rows: waiting } = await sql.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [pid[0].pid]);
+      if (waiting.length) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await pause.query('commit');
     pause.release();
     const outcome = await stored;

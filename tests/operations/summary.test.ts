@@ -6,6 +6,8 @@ import { ManualClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
 import { CLAIM, COMPLETE, makeReady, SUBMIT, type ClaimResult } from './support.ts';
+import { serverSubscribed } from '../support/subscribed.ts';
+import { Channels } from '../../server/events/channels.ts';
 
 const SUMMARY = `{ opsSummary(hours: 24) { status reasons runsBlocked runsRunning runsQueued runsFailed leasesActive leasesStale
   idempotencyReplays idempotencyConflicts dispatchTimeouts servicesDown servicesDegraded criticalServicesDown workersOnline } }`;
@@ -88,8 +90,10 @@ describe('start-up checklist', () => {
   it('lets an admin override a failing check with a reason (audited), which unblocks submission', async () => {
     for (const name of ['lookout', 'postgres']) await gqlOk(ts, 'mutation($n: String!) { recheckService(name: $n) { status } }', { n: name }, admin());
     const client = wsClient(ts, { token: ts.adminToken });
+    const listening = serverSubscribed(ts, Channels.checklistUpdated);
     const live = takeEvents<{ startupChecklistUpdated: { ready: boolean } }>(client, 'subscription { startupChecklistUpdated { ready failing } }', 1);
-    await new Promise((r) => setTimeout(r, 200));
+    await listening.subscribed;
+    listening.restore();
     const short = await gql(ts, 'mutation { overrideStartupCheck(name: "worker_online", reason: "no") { ready } }', {}, admin());
     expect(short.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
     const unknown = await gql(ts, 'mutation { overrideStartupCheck(name: "vibes", reason: "trust me") { ready } }', {}, admin());
