@@ -61,13 +61,7 @@ if (!isMainThread) {
   const { createLogger } = await import('../../server/logger.ts');
   const { benchDatabase, insertHttpServices } = await import('../support/setup.ts');
 
-  // A database of its own: the benchmark's 100 services and page must not land in anyone's.
-  const adminUrl = process.env.DATABASE_URL;
-  const { scratchDatabase } = await import('../../tests/support/scratch-database.ts');
-  const own = adminUrl ? await scratchDatabase(adminUrl, 'lookout_bench_status') : null;
-  if (own) {
-    process.env.DATABASE_URL = own.url;
-  }
+  // A database of its own (benchDatabase): the benchmark's 100 services and page must not land in anyone's.
   const { db, dataDir, cleanup } = await benchDatabase();
   const server = await startServer(
     { ...loadConfig({}), host: '127.0.0.1', port: 0, databaseUrl: db.url, dataDir, logLevel: 'warn' },
@@ -151,6 +145,5 @@ if (!isMainThread) {
   }
   await server.close();
   await cleanup();
-  await own?.drop();
   process.exit(0);
 }

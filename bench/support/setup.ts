@@ -1,18 +1,29 @@
-/** Shared by the benchmarks: a database (DATABASE_URL, or embedded in a temp dir) and bulk services. */
+/**
+ * Shared by the benchmarks: a database (a fresh one on DATABASE_URL's server, dropped at cleanup; or
+ * embedded in a temp dir) and bulk services.
+ */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../server/logger.ts';
 import { openDatabase, type Database } from '../../server/db/orm.ts';
+import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
+/**
+ * The benchmark's database. On DATABASE_URL's server it is a new database, not DATABASE_URL's own:
+ * the benchmarks used that one as it was, leaving 10,000 services and Lookout's tables in it (and a
+ * second run then failed on the names).
+ */
 export async function benchDatabase(): Promise<{ db: Database; dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-bench-'));
-  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir }, { logger: createLogger('warn') });
+  const scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'lookout_bench') : null;
+  const db = await openDatabase({ databaseUrl: scratch?.url, dataDir }, { logger: createLogger('warn') });
   return {
     db,
     dataDir,
     cleanup: async () => {
       await db.close();
+      await scratch?.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
