@@ -469,18 +469,6 @@ class Pass {
         set(null, incident.suppressed_by);
         continue;
       }
-      // Looked at early (its settings changed: reconsiderOpenIncidents), nothing goes out before
-      // the settings in force now say so: the first notice at the start plus the escalation delay,
-      // a reminder one interval after the last notice (the first page for incidents paged before
-      // last_notice_at was kept).
-      const lastNotice = incident.last_notice_at ?? incident.notified_at;
-      const dueAt = lastNotice
-        ? settings.remindEveryMs > 0 ? new Date(new Date(lastNotice).getTime() + settings.remindEveryMs) : null
-        : settings.channels.length > 0 ? new Date(new Date(incident.started_at).getTime() + Math.max(settings.escalationDelayMs, settings.minDurationMs)) : null;
-      if (!dueAt || dueAt > now) {
-        set(dueAt, incident.suppressed_by);
-        continue;
-      }
       const cause = [...incident.depends_on].sort().find((name) => down.has(name));
       if (cause) {
         // Its parent is down: recorded, resolved as usual, but nobody is paged for it (until the parent is no longer down).
@@ -494,6 +482,19 @@ class Pass {
         const by = `maintenance "${silenced.window.name}"`;
         set(silenced.occurrence.end, by);
         if (incident.suppressed_by !== by) this.#changed.set(incident, { ...incident, suppressed_by: by });
+        continue;
+      }
+      // Looked at early (its settings changed: reconsiderOpenIncidents), nothing goes out before
+      // the settings in force now say so: the first notice at the start plus the escalation delay,
+      // a reminder one interval after the last notice (the first page for incidents paged before
+      // last_notice_at was kept).
+      const lastNotice = incident.last_notice_at ?? incident.notified_at;
+      const dueAt = lastNotice
+        ? settings.remindEveryMs > 0 ? new Date(new Date(lastNotice).getTime() + settings.remindEveryMs) : null
+        : settings.channels.length > 0 ? new Date(new Date(incident.started_at).getTime() + Math.max(settings.escalationDelayMs, settings.minDurationMs)) : null;
+      if (!dueAt || dueAt > now) {
+        // Neither a parent nor a window holds it now (a label left from before goes).
+        set(dueAt, null);
         continue;
       }
       const next = settings.remindEveryMs > 0 ? new Date(now.getTime() + settings.remindEveryMs) : null;

@@ -200,3 +200,25 @@ describe('a window that ends when a service it covers is healthy', () => {
     await recover('mend-b');
   });
 });
+
+describe('what holds an incident back', () => {
+  it('is said only while it holds: a window deleted before the escalation is due leaves no "maintenance" label, and the page comes at its time', async () => {
+    await s.gqlOk(`mutation { createService(input: { name: "labelled", kind: "http", target: "${target.url('labelled')}", failureThreshold: 1 }) { name } }`);
+    await setAlerts('labelled', { channels: ['hook'], escalationDelay: '30m' });
+    const { createMaintenanceWindow } = await s.gqlOk<{ createMaintenanceWindow: { id: number } }>('mutation($i: MaintenanceWindowInput!) { createMaintenanceWindow(input: $i) { id } }', { i: { name: 'labelling', services: ['labelled'], duration: '2h' } });
+    const startedAt = await down('labelled');
+    await s.step();
+    // Reconsidered at once (its settings change), it is held by the window until the window ends.
+    await setAlerts('labelled', { escalationDelay: '20m' });
+    await s.step();
+    const held = await s.gqlOk<{ alerts: { suppressedBy: string | null; nextNoticeAt: string | null }[] }>('{ alerts(filter: { service: "labelled", state: OPEN }) { suppressedBy nextNoticeAt } }');
+    expect(held.alerts[0].suppressedBy).toBe('maintenance "labelling"');
+    await s.gqlOk('mutation($id: Int!) { deleteMaintenanceWindow(id: $id) }', { id: createMaintenanceWindow.id });
+    expect(await s.step()).toMatchObject({ notices: 0 });
+    const free = await s.gqlOk<{ alerts: { suppressedBy: string | null; nextNoticeAt: string | null }[] }>('{ alerts(filter: { service: "labelled", state: OPEN }) { suppressedBy nextNoticeAt } }');
+    expect(free.alerts[0]).toEqual({ suppressedBy: null, nextNoticeAt: new Date(startedAt.getTime() + 20 * MINUTE).toISOString() });
+    s.advance(startedAt.getTime() + 20 * MINUTE - s.clock.now().getTime());
+    expect(await s.step()).toMatchObject({ notices: 1, sent: 1 });
+    await recover('labelled');
+  });
+});
