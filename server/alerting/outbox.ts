@@ -123,7 +123,8 @@ export async function deliverDue(context: OutboxContext): Promise<number> {
 
 /**
  * Claims up to `limit` due deliveries and starts sending them; resolves once they are claimed,
- * with one promise per send (and, when none was due, when one next is) (each records its attempt, and never rejects). The outbox loop claims
+ * with one promise per send (each records its attempt, and never rejects) and, when none was due,
+ * when one next is. The outbox loop claims
  * again without waiting for them: a receiver that hangs for the whole attempt must not hold back
  * the notices that fall due meanwhile.
  */
