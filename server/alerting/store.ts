@@ -9,7 +9,7 @@ import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import { getChannelKind } from './channels/registry.ts';
 import { parseAlertSettings, validateChannel, validateMaintenance, type AlertSettingsInput } from './settings.ts';
 import { loadWindow, type StoredWindow } from './maintenance.ts';
-import { reconsiderSilenced } from './incidents.ts';
+import { reconsiderSilenced } from './notices.ts';
 
 export interface StoredChannel {
   id: number;

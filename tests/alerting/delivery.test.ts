@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { backoffMs, nextDeliveryAt } from '../../server/alerting/outbox.ts';
-import { MAX_ATTEMPTS } from '../../server/alerting/incidents.ts';
+import { MAX_ATTEMPTS } from '../../server/alerting/notices.ts';
 import { startHttpReceiver, type HttpReceiver } from './support/receivers.ts';
 import { newWebhookSecret, startFlippableTarget, startScenario, type AlertingScenario, type FlippableTarget } from './support/alerting.ts';
 
