@@ -17,6 +17,7 @@ import { Migration20261206100000_incident_service_names as M12 } from './Migrati
 import { Migration20261206120000_update_runs as MUpdateRuns } from './Migration20261206120000_update_runs.ts';
 import { Migration20261207090000_status_pages as MStatusPages } from './Migration20261207090000_status_pages.ts';
 import { Migration20261207100000_incident_last_notice as MLastNotice } from './Migration20261207100000_incident_last_notice.ts';
+import { Migration20261208090000_service_sort_key as MSortKey } from './Migration20261208090000_service_sort_key.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206120000_update_runs', class: MUpdateRuns },
   { name: 'Migration20261207090000_status_pages', class: MStatusPages },
   { name: 'Migration20261207100000_incident_last_notice', class: MLastNotice },
+  { name: 'Migration20261208090000_service_sort_key', class: MSortKey },
 ];

@@ -3,8 +3,12 @@ import { filteredEvents, replayedEvents } from '../server/events/pubsub.ts';
 import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../server/events/channels.ts';
 import { recordedChecks } from '../server/monitoring/check-events.ts';
 import { transitionKey, transitionsSince } from '../server/monitoring/transitions.ts';
+import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
+
+/** The most services one `healthCheckRecorded` subscription may name. */
+const MAX_NAMED = 10_000;
 
 const StatusChangeRef = builder.objectRef<StatusChangeEvent>('ServiceStatusChange').implement({
   fields: (t) => ({
@@ -44,10 +48,17 @@ builder.subscriptionFields((t) => ({
   }),
   healthCheckRecorded: t.field({
     type: CheckRecordedRef,
-    description: 'Every recorded check of one service, or of all services when `service` is omitted (the live grid).',
+    description:
+      'Every recorded check of one service, of the services named (the live grid names the cards it shows), or of all services when neither is given.',
     authScopes: { 'platform.access_system_panel': true },
-    args: { service: t.arg.string({ required: false }) },
-    subscribe: (_r, { service }, ctx) => recordedChecks(ctx.app.pubsub, service),
+    args: {
+      service: t.arg.string({ required: false }),
+      services: t.arg.stringList({ required: false, description: `Only these services (at most ${MAX_NAMED.toLocaleString('en')} names).` }),
+    },
+    subscribe: (_r, { service, services }, ctx) => {
+      if (services && services.length > MAX_NAMED) throw new BadInputError('services', `Name at most ${MAX_NAMED} services; got ${services.length}. Omit it for every service.`);
+      return recordedChecks(ctx.app.pubsub, service, services);
+    },
     resolve: (event) => event,
   }),
 }));

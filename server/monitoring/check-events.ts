@@ -37,9 +37,10 @@ export function recordCheckEvents(events: TransactionEvents, checks: HealthCheck
   for (const transition of transitions) events.record(Channels.statusChanged, { ...transition, reason: bounded(transition.reason) });
 }
 
-/** Every recorded check of `service` (or of every service), one by one, from the batches published. */
-export async function* recordedChecks(pubsub: PubSub, service?: string | null): AsyncGenerator<HealthCheckEvent> {
+/** Every recorded check of `service`, of those in `services`, or of every service, one by one, from the batches published. */
+export async function* recordedChecks(pubsub: PubSub, service?: string | null, services?: readonly string[] | null): AsyncGenerator<HealthCheckEvent> {
+  const named = services ? new Set(services) : null;
   for await (const { checks } of filteredEvents(pubsub, Channels.checksRecorded)) {
-    for (const check of checks) if (!service || check.service === service) yield check;
+    for (const check of checks) if ((!service || check.service === service) && (!named || named.has(check.service))) yield check;
   }
 }

@@ -5,6 +5,13 @@
  */
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 
+/**
+ * A display name as the dashboard orders it: lower case, every run of digits padded to 16, so that
+ * byte order reads numbers in numeric order ("worker-9" before "worker-10"). As the migration that
+ * added the column wrote it (Migration20261208090000_service_sort_key).
+ */
+export const SORT_KEY = `regexp_replace(regexp_replace(lower(display_name), '([0-9]+)', '000000000000000\\1', 'g'), '(?<![0-9])0*([0-9]{16})(?![0-9])', '\\1', 'g')`;
+
 export const SERVICE_SOURCES = ['config', 'api', 'builtin'] as const;
 export type ServiceSource = (typeof SERVICE_SOURCES)[number];
 
@@ -16,6 +23,8 @@ export const Service = defineEntity({
     /** Unique and URL-safe: used in URLs, config files and the API. */
     name: p.string().length(100).unique(),
     displayName: p.string().length(200),
+    /** The display name as the dashboard orders it (numbers in numeric order); written by PostgreSQL. */
+    sortKey: p.text().generated(`(${SORT_KEY}) stored`).ignoreSchemaChanges('type', 'extra').nullable(),
     kind: p.string().length(30),
     target: p.text(),
     options: p.json<Record<string, unknown>>(),

@@ -49,7 +49,50 @@ export interface ServiceFilter {
   /** Part of the name, display name or target. */
   text?: string | null;
   names?: string[] | null;
+  ids?: number[] | null;
   criticalOnly?: boolean | null;
+  /** Only paused services (true) or only the others (false). */
+  paused?: boolean | null;
+}
+
+/** By name, or as the dashboard shows them: worst first. */
+export type ServiceOrder = 'name' | 'worst';
+
+/** Which of the services matching a filter, in which order: all of them by name unless told. */
+export interface ServicePage {
+  order?: ServiceOrder;
+  first?: number | null;
+  offset?: number | null;
+}
+
+/**
+ * The dashboard's order in an incident: down, degraded, pending, healthy, then paused; critical
+ * before the rest within a status; then by display name with numbers in numeric order (`sort_key`),
+ * the name breaking ties. PostgreSQL keeps only the page asked for (a top-N sort).
+ */
+const WORST_FIRST = `case when s.paused then 4 when st.status = 'down' then 0 when st.status = 'degraded' then 1 when st.status = 'healthy' then 3 else 2 end,
+            s.critical desc, s.sort_key collate "C", s.name collate "C"`;
+
+/** The filter as SQL conditions on `services s` and `service_states st`, its values in `params`. */
+function filterConditions(filter: ServiceFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (filter.status?.length) {
+    const statuses = filter.status.filter((s) => s !== 'pending');
+    const pending = filter.status.includes('pending');
+    where.push(`(${[statuses.length ? `st.status = any(${param(statuses)})` : null, pending ? 'st.status is null' : null].filter(Boolean).join(' or ')})`);
+  }
+  if (filter.tag) where.push(`${param(filter.tag)} = any(s.tags)`);
+  if (filter.kind) where.push(`s.kind = ${param(filter.kind)}`);
+  if (filter.text) {
+    const p = param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or s.target ilike ${p})`);
+  }
+  if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
+  if (filter.ids) where.push(`s.id = any(${param(filter.ids)}::int[])`);
+  if (filter.criticalOnly) where.push('s.critical');
+  if (filter.paused !== null && filter.paused !== undefined) where.push(`${filter.paused ? '' : 'not '}s.paused`);
+  return where;
 }
 
 
@@ -65,23 +108,17 @@ const nameArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -
  * status: the grid of every service is the hottest read there is, so it reads only those columns
  * (two queries whatever the number of services); the rest comes from `details()` when asked.
  */
-export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date): Promise<ServiceSummary[]> {
-  const where: string[] = [];
+/**
+ * The services matching the filter with what their cards show and their 24 h time in status: the
+ * grid is the hottest read there is, so it reads only those columns (two queries whatever the number
+ * of services); the rest comes from `details()` when asked. By name unless `page` says worst first;
+ * `page.first` and `page.offset` keep one page of them (only its services' time in status is read).
+ */
+export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage = {}): Promise<ServiceSummary[]> {
   const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value)}`;
-  if (filter.status?.length) {
-    const statuses = filter.status.filter((s) => s !== 'pending');
-    const pending = filter.status.includes('pending');
-    where.push(`(${[statuses.length ? `st.status = any(${param(statuses)})` : null, pending ? 'st.status is null' : null].filter(Boolean).join(' or ')})`);
-  }
-  if (filter.tag) where.push(`${param(filter.tag)} = any(s.tags)`);
-  if (filter.kind) where.push(`s.kind = ${param(filter.kind)}`);
-  if (filter.text) {
-    const p = param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or s.target ilike ${p})`);
-  }
-  if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
-  if (filter.criticalOnly) where.push('s.critical');
+  const where = filterConditions(filter, params);
+  const limit = (page.first ?? null) !== null ? ` limit ${Math.trunc(page.first!)}` : '';
+  const offset = page.offset ? ` offset ${Math.trunc(page.offset)}` : '';
   // Arrays and instants as text: the driver's generic parsers cost more than the rest of the row.
   const { rows } = await sql.query(
     `select s.id, s.name, s.display_name, s.kind, s.target, s.source, s.critical, s.tags::text as tags, s.paused, st.status,
@@ -89,10 +126,12 @@ export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Dat
             st.last_error, st.recent_latencies::text as recent_latencies
        from services s join service_states st on st.service_id = s.id
       ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by s.name`,
+      order by ${page.order === 'worst' ? WORST_FIRST : 's.name'}${limit}${offset}`,
     params,
   );
-  const day = rows.length ? await timeInStatusByService(sql, new Date(now.getTime() - 86400_000), now, now, filter.names ? rows.map((r) => r.id) : undefined) : new Map();
+  // Every service's time in status when the list is all of them; else only the listed ones'.
+  const every = !where.length && !limit && !offset;
+  const day = rows.length ? await timeInStatusByService(sql, new Date(now.getTime() - 86400_000), now, now, every ? undefined : rows.map((r) => r.id)) : new Map();
   let details: Promise<Map<number, ServiceDetails>> | undefined;
   const detailsOf = async (id: number) => (await (details ??= loadDetails(sql, rows.map((r) => r.id)))).get(id)!;
   return rows.map((r) => ({
@@ -150,13 +189,77 @@ export interface StatusCounts {
   paused: number;
 }
 
-export function countByStatus(services: ServiceSummary[]): StatusCounts {
-  const counts: StatusCounts = { healthy: 0, degraded: 0, down: 0, pending: 0, paused: 0 };
-  for (const s of services) {
-    if (s.paused) counts.paused++;
-    else counts[s.status ?? 'pending']++;
-  }
-  return counts;
+/** Services per status (paused apart, whatever its last status) and in all. */
+export interface ServiceCounts extends StatusCounts {
+  total: number;
+}
+
+/** Every service's counts, whatever a filter: what the dashboard's verdict and status buttons read. */
+export interface OverviewSummary extends ServiceCounts {
+  /** Critical services down, and degraded (paused ones left out). */
+  criticalDown: number;
+  criticalDegraded: number;
+}
+
+export interface OverviewCounts {
+  /** Every service. */
+  summary: OverviewSummary;
+  /** The services matching the filter, on every page. */
+  matching: ServiceCounts;
+  /** Every tag in use, sorted. */
+  tags: string[];
+}
+
+/**
+ * The counts of every service and of those matching the filter, and every tag in use, in one
+ * statement (aggregates over the services and their states; nothing is shipped per service).
+ */
+export async function overviewCounts(sql: pg.Pool, filter: ServiceFilter): Promise<OverviewCounts> {
+  const params: unknown[] = [];
+  const where = filterConditions(filter, params);
+  const counts = (prefix: string, condition: string) =>
+    `count(*) filter (where ${condition})::int as ${prefix}total,
+     count(*) filter (where ${condition} and s.paused)::int as ${prefix}paused,
+     count(*) filter (where ${condition} and not s.paused and st.status = 'healthy')::int as ${prefix}healthy,
+     count(*) filter (where ${condition} and not s.paused and st.status = 'degraded')::int as ${prefix}degraded,
+     count(*) filter (where ${condition} and not s.paused and st.status = 'down')::int as ${prefix}down,
+     count(*) filter (where ${condition} and not s.paused and (st.status is null or st.status not in ('healthy', 'degraded', 'down')))::int as ${prefix}pending`;
+  const { rows } = await sql.query(
+    `select ${counts('', 'true')}, ${where.length ? counts('m_', where.join(' and ')) : "0 as m_total"},
+            count(*) filter (where s.critical and not s.paused and st.status = 'down')::int as critical_down,
+            count(*) filter (where s.critical and not s.paused and st.status = 'degraded')::int as critical_degraded,
+            (select coalesce(array_agg(distinct t order by t), '{}') from services, unnest(tags) as t)::text as tags
+       from services s join service_states st on st.service_id = s.id`,
+    params,
+  );
+  const r = rows[0];
+  const read = (prefix: string): ServiceCounts => ({
+    total: r[`${prefix}total`],
+    healthy: r[`${prefix}healthy`],
+    degraded: r[`${prefix}degraded`],
+    down: r[`${prefix}down`],
+    pending: r[`${prefix}pending`],
+    paused: r[`${prefix}paused`],
+  });
+  const summary = { ...read(''), criticalDown: r.critical_down, criticalDegraded: r.critical_degraded };
+  return { summary, matching: where.length ? read('m_') : read(''), tags: nameArray(r.tags) };
+}
+
+/** The dashboard's read of the services: a page of them and, when asked, the counts; each read at most once. */
+export interface Overview {
+  generatedAt: Date;
+  services(): Promise<ServiceSummary[]>;
+  counts(): Promise<OverviewCounts>;
+}
+
+export function overview(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage): Overview {
+  let services: Promise<ServiceSummary[]> | undefined;
+  let counts: Promise<OverviewCounts> | undefined;
+  return {
+    generatedAt: now,
+    services: () => (services ??= listServices(sql, filter, now, page)),
+    counts: () => (counts ??= overviewCounts(sql, filter)),
+  };
 }
 
 export const UPTIME_RANGES = { last24h: 1, last7d: 7, last30d: 30 } as const;

@@ -80,6 +80,8 @@ export type Role =
 
 export type ServiceFilter = {
   kind?: string | null | undefined;
+  /** Only paused services (true), or only the others (false). */
+  paused?: boolean | null | undefined;
   status?: Array<ServiceStatusFilter> | null | undefined;
   tag?: string | null | undefined;
   /** Part of the name, display name or target. */
