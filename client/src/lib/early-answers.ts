@@ -21,8 +21,8 @@ function operationName(document: TypedDocumentNode<unknown, Record<string, never
   return undefined;
 }
 
-/** The page's answer to `document`, handed over once; null when there is none to use (ask urql instead). */
-export async function takeEarlyAnswer<Data>(document: TypedDocumentNode<Data, Record<string, never>>): Promise<Data | null> {
+/** The page's answer to `document` (asked with its variables' defaults), handed over once; null when there is none to use (ask urql instead). */
+export async function takeEarlyAnswer<Data, Variables>(document: TypedDocumentNode<Data, Variables>): Promise<Data | null> {
   const page = window.__lookoutEarly;
   const name = operationName(document as TypedDocumentNode<unknown, Record<string, never>>);
   const answer = name ? page?.answers[name] : undefined;

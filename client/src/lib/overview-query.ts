@@ -1,6 +1,8 @@
 /**
- * The Overview grid's one query: every service with what its card shows. The page asks it before
- * any code loads (lib/early-answers.ts); bench/overview and bench/dashboard time the same fields.
+ * The Overview grid's one query: the worst services first, a page of them with what their cards
+ * show, and the counts and tags of all. The page asks its first page before any code loads
+ * (lib/early-answers.ts, with the variables' defaults); bench/overview and bench/dashboard time the
+ * same fields.
  */
 import { graphql } from '../graphql';
 
@@ -22,11 +24,26 @@ graphql(`
   }
 `);
 
+/** Cards the grid asks for at first, and more each time it is scrolled to its end: the query's default `first`. */
+export const GRID_PAGE = 200;
+
 export const HealthOverviewQuery = graphql(`
-  query HealthOverview {
-    healthOverview {
+  query HealthOverview($filter: ServiceFilter, $first: Int = 200) {
+    healthOverview(filter: $filter, orderBy: WORST_FIRST, first: $first) {
       generatedAt
       configError
+      totalCount
+      tags
+      summary {
+        total
+        healthy
+        degraded
+        down
+        pending
+        paused
+        criticalDown
+        criticalDegraded
+      }
       services {
         ...ServiceCardFields
       }

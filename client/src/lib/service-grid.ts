@@ -1,29 +1,34 @@
 /**
- * The live service grid: one `healthOverview` query for every service, then updates in place from
- * the subscriptions. Each service is one signal holding its card's plain data, replaced whole on
- * every change: building a thousand cards then costs a thousand signals (a store would wrap every
- * service in a proxy and make a signal for every field a card reads), and a change re-runs only
- * that card's bindings. Refetches every 30 s only while the socket is down, and once when it is back.
- * The names come worst first (lib/grid-order.ts), re-sorted only when a service's status, critical
- * flag or display name changes, never on a mere check.
+ * The live service grid: a page of the services, worst first, with the counts and tags of all of
+ * them, from one `healthOverview` query; then updates in place from the subscriptions. The server
+ * orders and filters (status, tag, text), so 10,000 services cost the page shown, not 10,000 cards:
+ * `showMore` asks for the next page with the ones shown. Each service shown is one signal holding
+ * its card's plain data, replaced whole on every change (a store would wrap every service in a
+ * proxy and make a signal for every field a card reads), and a change re-runs only that card's
+ * bindings. A check updates its card; a status change recolours its card and the counts at once,
+ * then the page is asked again (at most once a second) so the order, the counts and which services
+ * are shown come from the server. Refetches every 30 s only while the socket is down, and once when
+ * it is back.
  */
-import { batch, createEffect, createMemo, createSignal, onCleanup, untrack, type Accessor, type Signal } from 'solid-js';
+import { batch, createEffect, createSignal, on, onCleanup, type Accessor, type Signal } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { CombinedError } from '@urql/core';
-import type { HealthOverviewQuery as HealthOverviewQueryResult, ServiceCardFieldsFragment } from '../graphql/graphql.ts';
+import type { HealthOverviewQuery as HealthOverviewQueryResult, ServiceCardFieldsFragment, ServiceFilter, ServiceStatusFilter } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
-import { HealthOverviewQuery } from './overview-query.ts';
+import { GRID_PAGE, HealthOverviewQuery } from './overview-query.ts';
 import { takeEarlyAnswer } from './early-answers.ts';
 import { connectionStatus, onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
-import { STATUS_KEYS, statusKey, type StatusKey } from './status.ts';
-import { orderServices, sameOrderKey } from './grid-order.ts';
+import { statusKey, type StatusKey } from './status.ts';
+import { createRefreshThrottle } from './refresh-throttle.ts';
 
 const GridStatusChanged = graphql(`
   subscription GridStatusChanged($since: DateTime) {
     serviceStatusChanged(since: $since) {
       service
+      critical
+      previousStatus
       status
       at
     }
@@ -31,8 +36,8 @@ const GridStatusChanged = graphql(`
 `);
 
 const GridCheckRecorded = graphql(`
-  subscription GridCheckRecorded {
-    healthCheckRecorded {
+  subscription GridCheckRecorded($services: [String!]) {
+    healthCheckRecorded(services: $services) {
       service
       checkedAt
       status
@@ -76,11 +81,11 @@ export function afterGridAnswered(): Promise<void> {
   return gridAnswered;
 }
 
-/** The entry script's early answer the first time (main.tsx asks it on the Overview), else asked now. */
-async function overviewAnswer(): Promise<OverviewAnswer> {
+/** The entry script's early answer (the first page, unfiltered) when `early`, else asked now. */
+async function overviewAnswer(early: boolean, variables: { filter: ServiceFilter | null; first: number }): Promise<OverviewAnswer> {
   try {
-    const early = await takeEarlyAnswer(HealthOverviewQuery);
-    return early ? { data: early } : await client.query(HealthOverviewQuery, {}).toPromise();
+    const answer = early ? await takeEarlyAnswer(HealthOverviewQuery) : null;
+    return answer ? { data: answer } : await client.query(HealthOverviewQuery, variables).toPromise();
   } finally {
     markGridAnswered();
   }
@@ -99,94 +104,185 @@ export interface GridTally {
   criticalDegraded: number;
 }
 
+/** What the grid shows: services of one status key, with one tag, whose name, display name or target holds the text. */
+export interface GridFilter {
+  status: StatusKey | null;
+  tag: string | null;
+  text: string;
+}
+
 export interface ServiceGrid {
   state: GridState;
-  /** Names worst first: down, degraded, pending, healthy, paused; critical first; then by display name. */
+  /** The names shown, worst first: down, degraded, pending, healthy, paused; critical first; then by display name. */
   names: Accessor<string[]>;
   /** A service's live card data; only for a name in `names()`. */
   service: (name: string) => Accessor<GridService>;
-  /** Services per status key. */
+  /** Every service per status key, whatever the filter. */
   counts: Accessor<Record<StatusKey, number>>;
   /** The counts with the critical services down or degraded, live (the Overview's verdict reads it). */
   tally: Accessor<GridTally>;
+  /** Every service, whatever the filter. */
+  total: Accessor<number>;
+  /** The services matching the filter, shown or not. */
+  matching: Accessor<number>;
   /** Every tag in use, sorted. */
   tags: Accessor<string[]>;
+  /** Whether the next page is being asked for. */
+  loadingMore: Accessor<boolean>;
+  /** Asks for the next page of services matching the filter, with those shown. */
+  showMore: () => void;
   refetch: () => Promise<void>;
 }
 
+/** The filter as the server takes it; null for none. */
+function serverFilter(filter: GridFilter): ServiceFilter | null {
+  const out: ServiceFilter = {};
+  if (filter.status === 'paused') out.paused = true;
+  else if (filter.status) {
+    out.status = [filter.status.toUpperCase() as ServiceStatusFilter];
+    out.paused = false;
+  }
+  if (filter.tag) out.tag = filter.tag;
+  const text = filter.text.trim();
+  if (text) out.text = text;
+  return Object.keys(out).length ? out : null;
+}
+
+const EMPTY_TALLY: GridTally = { counts: { healthy: 0, degraded: 0, down: 0, pending: 0, paused: 0 }, criticalDown: 0, criticalDegraded: 0 };
+/** Typing in the text filter asks the server once the typing pauses. */
+const TEXT_PAUSE_MS = 250;
+/** A status change asks for the page again at once, then at most once in this time. */
+const CHANGE_REFETCH_GAP_MS = 1000;
+
 /** Creates the grid's state and wires it to the server; call inside the page component. */
-export function createServiceGrid(): ServiceGrid {
+export function createServiceGrid(filter: GridFilter): ServiceGrid {
   const [state, setState] = createStore<GridState>({ loaded: false, error: null, configError: null });
   const [listed, setListed] = createSignal<string[]>([]);
+  const [tally, setTally] = createSignal<GridTally>(EMPTY_TALLY);
+  const [total, setTotal] = createSignal(0);
+  const [matching, setMatching] = createSignal(0);
+  const [tags, setTags] = createSignal<string[]>([], { equals: (a, b) => a.length === b.length && a.every((tag, i) => tag === b[i]) });
+  const [limit, setLimit] = createSignal(GRID_PAGE);
+  const [loadingMore, setLoadingMore] = createSignal(false);
   const cards = new Map<string, Signal<GridService>>();
-  // Bumped when a change may move a card in the order; a check that changes only latency does not.
-  const [orderChanged, bumpOrder] = createSignal(undefined, { equals: false });
-  /** Replaces a card's data, asking for a re-sort only when its place may have changed. */
-  const setCard = (card: Signal<GridService>, next: GridService) => {
-    const before = card[0]();
-    card[1](next);
-    if (!sameOrderKey(before, next)) bumpOrder();
-  };
+  /** When the counts shown were read: a live transition after it moves them at once. */
+  let countedAt = '';
 
-  let inFlight: Promise<void> | null = null;
-  const refetch = () =>
-    (inFlight ??= (async () => {
-      try {
-        performance.mark('lookout:grid-asked');
-        const result = await overviewAnswer();
-        if (!result.data) {
-          setState('error', formError(result.error));
-          return;
-        }
-        performance.mark('lookout:grid-data');
-        const { services, configError, generatedAt } = result.data.healthOverview;
-        followChanges(generatedAt);
-        batch(() => {
-          const listed = new Set<string>();
-          for (const service of services) {
-            listed.add(service.name);
-            const card = cards.get(service.name);
-            if (card) setCard(card, service);
-            else cards.set(service.name, createSignal(service));
-          }
-          for (const name of cards.keys()) if (!listed.has(name)) cards.delete(name);
-          setListed([...listed]);
-          setState({ loaded: true, error: null, configError: configError ?? null });
-        });
-        // User-timing marks for the dashboard benchmark (bench/dashboard): data in hand, grid built,
-        // and the first frame after it (style, layout and paint done).
-        performance.mark('lookout:grid-rendered');
-        requestAnimationFrame(() => setTimeout(() => performance.mark('lookout:grid-painted')));
-      } finally {
-        inFlight = null;
+  let first = true;
+  let running: Promise<void> | null = null;
+  let again = false;
+  const fetchPage = async () => {
+    const variables = { filter: serverFilter(filter), first: limit() };
+    performance.mark('lookout:grid-asked');
+    const result = await overviewAnswer(first && !variables.filter && variables.first === GRID_PAGE, variables);
+    first = false;
+    if (!result.data) {
+      setState('error', formError(result.error));
+      return;
+    }
+    performance.mark('lookout:grid-data');
+    const { services, configError, generatedAt, summary, totalCount, tags } = result.data.healthOverview;
+    followChanges(generatedAt);
+    countedAt = generatedAt;
+    batch(() => {
+      const shown = new Set<string>();
+      for (const service of services) {
+        shown.add(service.name);
+        const card = cards.get(service.name);
+        if (card) card[1](service);
+        else cards.set(service.name, createSignal(service));
       }
-    })());
+      for (const name of cards.keys()) if (!shown.has(name)) cards.delete(name);
+      setListed(services.map((s) => s.name));
+      const { criticalDown, criticalDegraded, total, ...counts } = summary;
+      setTally({ counts, criticalDown, criticalDegraded });
+      setTotal(total);
+      setMatching(totalCount);
+      setTags(tags);
+      setState({ loaded: true, error: null, configError: configError ?? null });
+    });
+    followChecks(services.map((s) => s.name));
+    // User-timing marks for the dashboard benchmark (bench/dashboard): data in hand, grid built,
+    // and the first frame after it (style, layout and paint done).
+    performance.mark('lookout:grid-rendered');
+    requestAnimationFrame(() => setTimeout(() => performance.mark('lookout:grid-painted')));
+  };
+  /** Asks for the page as the filter and the limit are now; a call during a request leads to one more after it. */
+  const refetch = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await fetchPage();
+        } while (again && !disposed);
+      } finally {
+        running = null;
+        setLoadingMore(false);
+      }
+    })();
+    return running;
+  };
+  const refetchSoon = createRefreshThrottle(refetch, CHANGE_REFETCH_GAP_MS);
 
-  let unknownTimer: ReturnType<typeof setTimeout> | undefined;
-  /** An event for a service the grid does not know yet (just created): fetch the list again, once. */
-  const learnNewService = () => {
-    unknownTimer ??= setTimeout(() => {
-      unknownTimer = undefined;
-      void refetch();
-    }, 1000);
+  // The filter changed: the first page of what matches it (text once the typing pauses).
+  let textTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(
+    on(
+      () => [filter.status, filter.tag, filter.text.trim()] as const,
+      (now, before) => {
+        clearTimeout(textTimer);
+        setLimit(GRID_PAGE);
+        if (before && now[2] !== before[2]) textTimer = setTimeout(() => void refetch(), TEXT_PAUSE_MS);
+        else void refetch();
+      },
+      { defer: true },
+    ),
+  );
+  const showMore = () => {
+    if (loadingMore() || listed().length >= matching()) return;
+    setLoadingMore(true);
+    setLimit(listed().length + GRID_PAGE);
+    void refetch();
   };
 
-  const checks = client.subscription(GridCheckRecorded, {}).subscribe((result) => {
-    const check = result.data?.healthCheckRecorded;
-    if (!check) return;
-    const card = cards.get(check.service);
-    if (!card) return learnNewService();
-    const current = card[0]();
-    // A late event must not roll a card back past a newer one.
-    if (current.lastCheckedAt && current.lastCheckedAt > check.checkedAt) return;
-    setCard(card, {
-      ...current,
-      latencyMs: check.latencyMs,
-      lastCheckedAt: check.checkedAt,
-      lastError: check.error ?? null,
-      recentLatencies: [...current.recentLatencies.slice(1 - SPARKLINE_POINTS), check.latencyMs],
+  // Checks of the services shown: subscribed again whenever the set shown changes.
+  let checks: { unsubscribe(): void } | undefined;
+  let checksOf = '';
+  const followChecks = (names: string[]) => {
+    const key = [...names].sort().join('\n');
+    if (disposed || key === checksOf) return;
+    checksOf = key;
+    checks?.unsubscribe();
+    checks = client.subscription(GridCheckRecorded, { services: names }).subscribe((result) => {
+      const check = result.data?.healthCheckRecorded;
+      const card = check && cards.get(check.service);
+      if (!card) return;
+      const current = card[0]();
+      // A late event must not roll a card back past a newer one.
+      if (current.lastCheckedAt && current.lastCheckedAt > check.checkedAt) return;
+      card[1]({
+        ...current,
+        latencyMs: check.latencyMs,
+        lastCheckedAt: check.checkedAt,
+        lastError: check.error ?? null,
+        recentLatencies: [...current.recentLatencies.slice(1 - SPARKLINE_POINTS), check.latencyMs],
+      });
     });
-  });
+  };
+
+  /** Moves one service in the counts, from one status key to another. */
+  const recount = (from: StatusKey, to: StatusKey, critical: boolean) => {
+    if (from === to) return;
+    const t = tally();
+    const counts = { ...t.counts, [from]: Math.max(0, t.counts[from] - 1), [to]: t.counts[to] + 1 };
+    const criticalBy = (key: StatusKey) => (critical ? (to === key ? 1 : 0) - (from === key ? 1 : 0) : 0);
+    setTally({ counts, criticalDown: Math.max(0, t.criticalDown + criticalBy('down')), criticalDegraded: Math.max(0, t.criticalDegraded + criticalBy('degraded')) });
+  };
+
   // Status changes from just before the grid's data was read, then live: a service that changed
   // between the read and the subscription's start is not left showing its old status.
   let following = false;
@@ -194,15 +290,25 @@ export function createServiceGrid(): ServiceGrid {
   let live: { unsubscribe(): void } | undefined;
   let disposed = false;
   let handover: ReturnType<typeof setTimeout> | undefined;
-  const onChange = (result: { data?: { serviceStatusChanged: { service: string; status: GridService['status']; at: string } } }) => {
+  type Change = { service: string; critical: boolean; previousStatus: GridService['status']; status: GridService['status']; at: string };
+  const onChange = (result: { data?: { serviceStatusChanged: Change } }) => {
     const change = result.data?.serviceStatusChanged;
     if (!change) return;
     const card = cards.get(change.service);
-    if (!card) return learnNewService();
-    const current = card[0]();
-    // Replayed or late: the card already shows this transition or a later one.
-    if (current.statusSince && current.statusSince >= change.at) return;
-    setCard(card, { ...current, status: change.status, statusSince: change.at });
+    if (card) {
+      const current = card[0]();
+      // Replayed or late: the card already shows this transition or a later one.
+      if (current.statusSince && current.statusSince >= change.at) return;
+      batch(() => {
+        recount(statusKey(current.status, current.paused), statusKey(change.status, current.paused), current.critical);
+        card[1]({ ...current, status: change.status, statusSince: change.at });
+      });
+    } else if (change.at > countedAt) {
+      // Not shown: counted from its previous status (a paused service has no transitions).
+      recount(statusKey(change.previousStatus), statusKey(change.status), change.critical);
+    }
+    // Its place, whether it is shown now, and the counts as the server has them.
+    refetchSoon();
   };
   const followChanges = (generatedAt: string) => {
     if (disposed || following) return;
@@ -221,10 +327,10 @@ export function createServiceGrid(): ServiceGrid {
   onCleanup(() => {
     disposed = true;
     clearTimeout(handover);
-    checks.unsubscribe();
+    clearTimeout(textTimer);
+    checks?.unsubscribe();
     replaying?.unsubscribe();
     live?.unsubscribe();
-    clearTimeout(unknownTimer);
   });
 
   void refetch();
@@ -236,47 +342,6 @@ export function createServiceGrid(): ServiceGrid {
   });
 
   const service = (name: string) => cards.get(name)![0];
-  // Sorted again only when the list or an order key changed: reading the cards untracked keeps a
-  // thousand checks a minute from sorting a thousand names each time.
-  const names = createMemo(
-    () => {
-      orderChanged();
-      const all = listed();
-      return untrack(() => orderServices(all, (name) => cards.get(name)![0]()));
-    },
-    [],
-    { equals: (a, b) => a.length === b.length && a.every((name, i) => name === b[i]) },
-  );
-  // The tally and the tags read every card, so they run again on every check; their answers
-  // rarely change, and equal answers notify nobody.
-  const tally = createMemo(
-    () => {
-      const counts = Object.fromEntries(STATUS_KEYS.map((k) => [k, 0])) as Record<StatusKey, number>;
-      let criticalDown = 0;
-      let criticalDegraded = 0;
-      for (const name of listed()) {
-        const s = cards.get(name)?.[0]();
-        if (!s) continue;
-        const key = statusKey(s.status, s.paused);
-        counts[key]++;
-        if (s.critical && key === 'down') criticalDown++;
-        if (s.critical && key === 'degraded') criticalDegraded++;
-      }
-      return { counts, criticalDown, criticalDegraded };
-    },
-    undefined,
-    { equals: (a, b) => a.criticalDown === b.criticalDown && a.criticalDegraded === b.criticalDegraded && STATUS_KEYS.every((k) => a.counts[k] === b.counts[k]) },
-  );
-  const counts = createMemo(() => tally().counts);
-  const tags = createMemo(
-    () => {
-      const all = new Set<string>();
-      for (const name of listed()) for (const tag of cards.get(name)?.[0]().tags ?? []) all.add(tag);
-      return [...all].sort();
-    },
-    undefined,
-    { equals: (a, b) => a.length === b.length && a.every((tag, i) => tag === b[i]) },
-  );
-
-  return { state, names, service, counts, tally, tags, refetch };
+  const counts = () => tally().counts;
+  return { state, names: listed, service, counts, tally, total, matching, tags, loadingMore, showMore, refetch };
 }

@@ -1,7 +1,8 @@
 /**
- * Overview: is everything running? Every service as a card coloured and labelled by status, live
- * (one query, then updates in place from the subscriptions), with counts that filter, a tag and
- * text filter, and Lookout's own clock, health and version in a strip. Above it all, for those who
+ * Overview: is everything running? The services as cards coloured and labelled by status, worst
+ * first, a page at a time (the next page when the grid is scrolled to its end), live (one query,
+ * then updates in place from the subscriptions), with the counts of all of them that filter, a tag
+ * and text filter (applied by the server), and Lookout's own clock, health and version in a strip. Above it all, for those who
  * may see operations, the ops summary: healthy right now, and if not, why. The headline and the
  * strip's "Overall" show one verdict, made from the live grid and the ops summary.
  */
@@ -12,19 +13,18 @@ import { ServerStrip } from '../components/ServerStrip.tsx';
 import { ServiceGrid } from '../components/monitoring/ServiceGrid.tsx';
 import { OpsSummaryCard } from '../components/operations/OpsSummaryCard.tsx';
 import { StatusCounts } from '../components/monitoring/StatusCounts.tsx';
-import { GridFilters, type GridFilter } from '../components/monitoring/GridFilters.tsx';
+import { GridFilters } from '../components/monitoring/GridFilters.tsx';
 import { FormErrorMessage } from '../components/Forms.tsx';
-import { createServiceGrid } from '../lib/service-grid.ts';
+import { createServiceGrid, type GridFilter } from '../lib/service-grid.ts';
 import { createOpsSummary } from '../lib/ops-summary.ts';
 import { overviewVerdict, type Verdict } from '../lib/overview-verdict.ts';
 import { connectionStatus } from '../lib/connection.ts';
-import { statusKey } from '../lib/status.ts';
 import { can } from '../lib/session.ts';
 import { Capability } from '../../../server/auth/capabilities.ts';
 
 export function OverviewPage() {
-  const grid = createServiceGrid();
   const [filter, setFilter] = createStore<GridFilter>({ status: null, tag: null, text: '' });
+  const grid = createServiceGrid(filter);
   // The page sits behind its capability guard, so the session is known here.
   const seesOperations = can(Capability.OperationsView);
   const ops = seesOperations ? createOpsSummary() : null;
@@ -35,19 +35,6 @@ export function OverviewPage() {
     if (!ops) return overviewVerdict(grid.tally(), null);
     const summary = ops.summary();
     return summary ? overviewVerdict(grid.tally(), summary) : null;
-  });
-
-  // Reads the services only while a filter is set, so live checks do not re-filter an unfiltered grid.
-  const shown = createMemo(() => {
-    const { status, tag } = filter;
-    const text = filter.text.trim().toLowerCase();
-    if (!status && !tag && !text) return grid.names();
-    return grid.names().filter((name) => {
-      const s = grid.service(name)();
-      if (status && statusKey(s.status, s.paused) !== status) return false;
-      if (tag && !s.tags.includes(tag)) return false;
-      return !text || name.includes(text) || s.displayName.toLowerCase().includes(text) || s.target.toLowerCase().includes(text);
-    });
   });
 
   return (
@@ -67,13 +54,20 @@ export function OverviewPage() {
             Loading services…
           </p>
         </Match>
-        <Match when={grid.state.loaded && grid.names().length === 0}>
+        <Match when={grid.state.loaded && grid.total() === 0}>
           <EmptyGrid />
         </Match>
         <Match when={grid.state.loaded}>
           <StatusCounts counts={grid.counts()} selected={filter.status} onSelect={(status) => setFilter({ status })} />
-          <GridFilters filter={filter} tags={grid.tags()} onChange={setFilter} shown={shown().length} total={grid.names().length} />
-          <ServiceGrid names={shown()} service={grid.service} stale={connectionStatus() === 'reconnecting'} />
+          <GridFilters filter={filter} tags={grid.tags()} onChange={setFilter} matching={grid.matching()} total={grid.total()} />
+          <ServiceGrid
+            names={grid.names()}
+            service={grid.service}
+            stale={connectionStatus() === 'reconnecting'}
+            matching={grid.matching()}
+            loadingMore={grid.loadingMore()}
+            onShowMore={grid.showMore}
+          />
         </Match>
       </Switch>
     </>

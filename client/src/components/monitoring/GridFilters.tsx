@@ -1,14 +1,11 @@
-/** The grid's filters: status, tag and text (name, display name or target). Filtering is client-side. */
+/** The grid's filters: status, tag and text (name, display name or target), applied by the server. */
 import { For } from 'solid-js';
 import { STATUS_KEYS, STATUS_LABELS, type StatusKey } from '../../lib/status.ts';
+import type { GridFilter } from '../../lib/service-grid.ts';
 
-export interface GridFilter {
-  status: StatusKey | null;
-  tag: string | null;
-  text: string;
-}
+const number = new Intl.NumberFormat('en');
 
-export function GridFilters(props: { filter: GridFilter; tags: string[]; onChange: (change: Partial<GridFilter>) => void; shown: number; total: number }) {
+export function GridFilters(props: { filter: GridFilter; tags: string[]; onChange: (change: Partial<GridFilter>) => void; matching: number; total: number }) {
   return (
     <div class="grid-filters" data-testid="grid-filters">
       <input
@@ -34,7 +31,7 @@ export function GridFilters(props: { filter: GridFilter; tags: string[]; onChang
         <For each={props.tags}>{(tag) => <option value={tag}>{tag}</option>}</For>
       </select>
       <span class="muted grid-filters__shown" data-testid="grid-shown">
-        {props.shown === props.total ? `${props.total} services` : `${props.shown} of ${props.total} services`}
+        {props.matching === props.total ? `${number.format(props.total)} services` : `${number.format(props.matching)} of ${number.format(props.total)} services`}
       </span>
     </div>
   );

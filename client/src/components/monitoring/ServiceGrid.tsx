@@ -4,11 +4,15 @@
  * two on screen cost; as one grid of a thousand items, every card would be styled and laid out, and
  * laid out again once the browser knows which cards are on screen. A section draws its cards'
  * sparklines only while the browser renders it: a thousand of them at once is a long task, for
- * lines nobody sees.
+ * lines nobody sees. Below the cards, while more services match than are shown, a button asks for
+ * the next page; it is pressed for the reader when it scrolls near the screen.
  */
-import { For, Index, createMemo, createSignal, type Accessor } from 'solid-js';
+import { For, Index, Show, createMemo, createSignal, onCleanup, type Accessor } from 'solid-js';
 import type { GridService } from '../../lib/service-grid.ts';
+import { GRID_PAGE } from '../../lib/overview-query.ts';
 import { ServiceCard } from './ServiceCard.tsx';
+
+const number = new Intl.NumberFormat('en');
 
 /** Cards per section: about a screenful at common widths (styles.css estimates a section's height from it). */
 const SECTION_SIZE = 24;
@@ -19,6 +23,10 @@ export function ServiceGrid(props: {
   names: string[];
   service: (name: string) => Accessor<GridService>;
   stale: boolean;
+  /** Services matching the filter, shown or not. */
+  matching: number;
+  loadingMore: boolean;
+  onShowMore: () => void;
 }) {
   const sections = createMemo(() => {
     const sections: string[][] = [];
@@ -39,6 +47,26 @@ export function ServiceGrid(props: {
           );
         }}
       </Index>
+      <Show when={props.names.length < props.matching}>
+        <div class="service-grid__more" data-testid="grid-more">
+          <span class="muted">
+            {number.format(props.names.length)} of {number.format(props.matching)} shown, worst first
+          </span>
+          <button type="button" ref={nearScreen(() => props.onShowMore())} disabled={props.loadingMore} onClick={() => props.onShowMore()} data-testid="grid-show-more">
+            {props.loadingMore ? 'Loading…' : `Show ${number.format(Math.min(GRID_PAGE, props.matching - props.names.length))} more`}
+          </button>
+        </div>
+      </Show>
     </div>
   );
+}
+
+/** A ref that calls `reached` each time its element comes within a screen of the viewport. */
+function nearScreen(reached: () => void): (element: HTMLElement) => void {
+  return (element) => {
+    if (typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && reached(), { rootMargin: '100% 0px' });
+    observer.observe(element);
+    onCleanup(() => observer.disconnect());
+  };
 }
