@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk, serviceStatusBecomes } from '../support/graphql.ts';
@@ -82,6 +83,9 @@ describe('the Overview past one page', () => {
     const shown = await cards().evaluateAll((all) => all.map((c) => c.getAttribute('data-service')));
     expect(shown.slice(0, 3)).toEqual(['fleet-1', 'fleet-2', 'fleet-3']);
     expect(shown.at(-1)).toBe('fleet-200');
+    // The page's end (what is shown, and the button for more) holds to the accessibility rules.
+    const { violations } = await new AxeBuilder({ page }).include('[data-testid="grid-more"]').analyze();
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
   });
 
   it('asks for the next page when the grid is scrolled to its end, and the rest on a press', async () => {
