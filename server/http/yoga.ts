@@ -10,6 +10,7 @@ import { LookoutError } from '../errors.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { useGraphQlJit } from '@envelop/graphql-jit';
@@ -152,6 +153,8 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       // spent the event loop compiling what never ran again (bench/fuzz). Only documents of one
       // operation, a query (soleQuery).
       ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => soleQuery(args.document) && askedBefore(args.document) })]),
+      // A status change or a check reaching many sockets is executed once per distinct subscription, not per socket.
+      useSharedSubscriptions(),
       useOperationMetrics(metrics),
       useResponseCookies(),
       useSubscriptionsOverWebSocketOnly(),

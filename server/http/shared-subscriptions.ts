@@ -1,0 +1,91 @@
+/**
+ * One execution per event for every subscriber of the same subscription: when a status change
+ * reaches 1,000 sockets subscribed with the same document and variables, graphql-js would execute
+ * the subscription 1,000 times over the same event object (and make 1,000 result trees for the
+ * garbage collector); here the first subscriber to take the event executes it and the others get
+ * that result. Each subscriber still subscribes on its own — its document validated, its caller
+ * authorized (scope-auth's `authorizeOnSubscribe`), its own source and filter — only the mapping of
+ * an event to a result is shared.
+ *
+ * Only for root fields whose result depends on the event and the operation's variables alone, never
+ * on who asks (`SHARED_FIELDS`): the result made with one subscriber's context is given to another.
+ * A field whose payload resolvers read the context (a role that hides a field, a workspace limit)
+ * must not be added.
+ */
+import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/** Subscription fields whose events map to the same result for every caller allowed to subscribe. */
+export const SHARED_FIELDS: ReadonlySet<string> = new Set(['serviceStatusChanged', 'healthCheckRecorded']);
+
+/** A number per document object (yoga's parse cache hands the same object to every request with the same text). */
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+/** Per event object: the result of each shared subscription that has executed it. */
+const executed = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
+
+/** The key under which subscribers share results, or null when this operation is not shared. */
+export function shareKey(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues'>): string | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation?.operation !== 'subscription') return null;
+  const fields = operation.selectionSet.selections;
+  if (fields.length !== 1 || fields[0].kind !== Kind.FIELD || !SHARED_FIELDS.has(fields[0].name.value)) return null;
+  let id = documentIds.get(args.document);
+  if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+  let variables: string;
+  try {
+    variables = JSON.stringify(args.variableValues ?? {});
+  } catch {
+    return null; // not plain JSON (cannot come over the wire): executed on its own
+  }
+  return `${id}\u0000${args.operationName ?? ''}\u0000${variables}`;
+}
+
+/** graphql-js's subscribe, with each event's execution shared under `key`. */
+export async function sharedSubscribe(args: ExecutionArgs, key: string): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  if (!isAsyncIterable(stream)) return stream;
+  const source = stream[Symbol.asyncIterator]();
+  const map = (payload: unknown): ExecutionResult | Promise<ExecutionResult> => {
+    if (typeof payload !== 'object' || payload === null) return execute({ ...args, rootValue: payload });
+    let results = executed.get(payload);
+    if (!results) executed.set(payload, (results = new Map()));
+    let result = results.get(key);
+    if (!result) results.set(key, (result = execute({ ...args, rootValue: payload })));
+    return result;
+  };
+  // An iterator rather than an async generator: `return()` must reach the source at once, even while
+  // it waits for its next event (a generator would hold it until that event came).
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const step = await source.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+    },
+    return: async () => {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+    throw: async (error: unknown) => {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** The envelop plugin: shared subscriptions go through `sharedSubscribe`; the rest as before. */
+export function useSharedSubscriptions(): Plugin {
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      const key = shareKey(args);
+      if (key !== null) setSubscribeFn(((subscribeArgs: ExecutionArgs) => sharedSubscribe(subscribeArgs, key)) as never);
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
