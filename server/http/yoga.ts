@@ -9,7 +9,7 @@ import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import { LookoutError } from '../errors.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { useQueryCostLimit } from './query-cost.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
@@ -143,7 +143,7 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       useDocumentLimits(),
       useBoundedErrorMessages(),
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, ...reportedAsValidationError }),
-      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, ...reportedAsValidationError }),
+      useQueryCostLimit(QUERY_LIMITS.maxCost),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...reportedAsValidationError }),
       maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, ...reportedAsValidationError }),
       // Queries are compiled (graphql-jit): the overview grid resolves ~17 fields per service, and

@@ -71,6 +71,18 @@ describe('HTTP endpoints', () => {
     expect(result.errors?.[0].message).toMatch(new RegExp(`cost limit of ${QUERY_LIMITS.maxCost} exceeded`, 'i'));
   });
 
+  it('prices a literal page size as the same page asked with a variable (query cost without a "first" multiplier)', async () => {
+    // graphql-armor's cost limit multiplied the whole field by a literal `first`: this page was refused
+    // (cost 12,250), the same with `first: $first` or every service without `first` accepted.
+    const card = 'name displayName target status statusSince lastCheckedAt latencyMs lastError uptime24h recentLatencies critical tags paused';
+    const literal = await gql(ts, `{ healthOverview(orderBy: WORST_FIRST, first: 200) { totalCount services { ${card} } } }`, {}, { token: ts.adminToken });
+    expect(literal.errors).toBeUndefined();
+    const variable = await gql(ts, `query($n: Int) { healthOverview(orderBy: WORST_FIRST, first: $n) { totalCount services { ${card} } } }`, { n: 200 }, { token: ts.adminToken });
+    expect(variable.data).toEqual(literal.data);
+    const runs = await gql(ts, '{ operationRuns(first: 500) { runs { id type typeLabel status outcome title initiatorName } endCursor hasNextPage } }', {}, { token: ts.adminToken });
+    expect(runs.errors).toBeUndefined();
+  });
+
   it('masks unexpected errors, and /health reports down when the database is gone', async () => {
     const name = new URL(ts.databaseUrl).pathname.slice(1);
     const admin = new pg.Client({ connectionString: inject('postgresUrl') });

@@ -234,6 +234,7 @@ export function createServiceGrid(filter: GridFilter): ServiceGrid {
     on(
       () => [filter.status, filter.tag, filter.text.trim()] as const,
       (now, before) => {
+        if (before && now.every((value, i) => value === before[i])) return; // spaces around the text change nothing
         clearTimeout(textTimer);
         setLimit(GRID_PAGE);
         if (before && now[2] !== before[2]) textTimer = setTimeout(() => void refetch(), TEXT_PAUSE_MS);
