@@ -10,7 +10,9 @@
  * Only for root fields whose result depends on the event and the operation's variables alone, never
  * on who asks (`SHARED_FIELDS`): the result made with one subscriber's context is given to another.
  * A field whose payload resolvers read the context (a role that hides a field, a workspace limit)
- * must not be added.
+ * must not be added. These subscriptions run on graphql-js's own subscribe and execute (as yoga's
+ * executor would for them: one field, synchronous payload resolvers, no @defer or @stream); the
+ * envelope's hooks around subscribe (error masking, metrics) still apply to each subscriber.
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';

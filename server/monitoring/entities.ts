@@ -6,11 +6,11 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 
 /**
- * A display name as the dashboard orders it: lower case, every run of digits padded to 16, so that
+ * A display name as the dashboard orders it: lower case, every run of digits padded to 20, so that
  * byte order reads numbers in numeric order ("worker-9" before "worker-10"). As the migration that
  * added the column wrote it (Migration20261208090000_service_sort_key).
  */
-export const SORT_KEY = `regexp_replace(regexp_replace(lower(display_name), '([0-9]+)', '000000000000000\\1', 'g'), '(?<![0-9])0*([0-9]{16})(?![0-9])', '\\1', 'g')`;
+export const SORT_KEY = `regexp_replace(regexp_replace(lower(display_name), '([0-9]+)', '0000000000000000000\\1', 'g'), '(?<![0-9])0*([0-9]{20})(?![0-9])', '\\1', 'g')`;
 
 export const SERVICE_SOURCES = ['config', 'api', 'builtin'] as const;
 export type ServiceSource = (typeof SERVICE_SOURCES)[number];

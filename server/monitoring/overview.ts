@@ -255,11 +255,28 @@ export interface Overview {
 export function overview(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage): Overview {
   let services: Promise<ServiceSummary[]> | undefined;
   let counts: Promise<OverviewCounts> | undefined;
+  const listed = () => (services ??= listServices(sql, filter, now, page));
+  // Every matching service listed: its counts are those of the list itself (one read, never apart).
+  const whole = (page.first ?? null) === null && !page.offset;
   return {
     generatedAt: now,
-    services: () => (services ??= listServices(sql, filter, now, page)),
-    counts: () => (counts ??= overviewCounts(sql, filter)),
+    services: listed,
+    counts: () =>
+      (counts ??= (async () => {
+        const [all, rows] = await Promise.all([overviewCounts(sql, filter), whole ? listed() : null]);
+        return rows ? { ...all, matching: countListed(rows) } : all;
+      })()),
   };
+}
+
+function countListed(services: ServiceSummary[]): ServiceCounts {
+  const counts: ServiceCounts = { total: services.length, healthy: 0, degraded: 0, down: 0, pending: 0, paused: 0 };
+  for (const s of services) {
+    if (s.paused) counts.paused++;
+    else if (s.status === 'healthy' || s.status === 'degraded' || s.status === 'down') counts[s.status]++;
+    else counts.pending++;
+  }
+  return counts;
 }
 
 export const UPTIME_RANGES = { last24h: 1, last7d: 7, last30d: 30 } as const;

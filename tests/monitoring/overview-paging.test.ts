@@ -119,6 +119,29 @@ describe('healthOverview, a page at a time, worst first', () => {
     expect(await evens()).toEqual(['w-2', 'w-4', 'w-6', 'w-8', 'w-10']);
   });
 
+  it('orders numbers of up to 20 digits by their value (regression: runs over 16 digits sorted first)', async () => {
+    const big = [
+      { name: 'big-a', displayName: 'Build 12345678901234567', kind: 'tcp', target: '127.0.0.1:9', interval: '1h', tags: ['big'] },
+      { name: 'big-b', displayName: 'Build 9999999999999999', kind: 'tcp', target: '127.0.0.1:9', interval: '1h', tags: ['big'] },
+      { name: 'big-c', displayName: 'Build 99999999999999999999', kind: 'tcp', target: '127.0.0.1:9', interval: '1h', tags: ['big'] },
+    ];
+    await gqlOk(ts, 'mutation($s: [CreateServiceInput!]!) { createServices(services: $s) { name } }', { s: big }, admin());
+    try {
+      expect(await names({ filter: { tag: 'big' }, orderBy: 'WORST_FIRST' })).toEqual(['big-b', 'big-a', 'big-c']);
+    } finally {
+      for (const { name } of big) await gqlOk(ts, 'mutation($n: String!) { deleteService(name: $n) }', { n: name }, admin());
+    }
+  });
+
+  it('counts an unpaged answer from the services it lists', async () => {
+    const { healthOverview } = await gqlOk<{ healthOverview: { counts: Record<string, number>; services: { status: string | null; paused: boolean }[] } }>(
+      ts, '{ healthOverview { counts { healthy degraded down pending paused } services { status paused } } }', {}, admin(),
+    );
+    const listed = { healthy: 0, degraded: 0, down: 0, pending: 0, paused: 0 };
+    for (const s of healthOverview.services) listed[s.paused ? 'paused' : ((s.status?.toLowerCase() ?? 'pending') as keyof typeof listed)]++;
+    expect(healthOverview.counts).toEqual(listed);
+  });
+
   it.each([
     [{ first: -1 }, 'first'],
     [{ first: 10_001 }, 'first'],

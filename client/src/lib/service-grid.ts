@@ -16,7 +16,7 @@ import { graphql } from '../graphql';
 import type { CombinedError } from '@urql/core';
 import type { HealthOverviewQuery as HealthOverviewQueryResult, ServiceCardFieldsFragment, ServiceFilter, ServiceStatusFilter } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
-import { GRID_PAGE, HealthOverviewQuery } from './overview-query.ts';
+import { GRID_MAX, GRID_PAGE, HealthOverviewQuery } from './overview-query.ts';
 import { takeEarlyAnswer } from './early-answers.ts';
 import { connectionStatus, onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
@@ -134,6 +134,19 @@ export interface ServiceGrid {
   refetch: () => Promise<void>;
 }
 
+/**
+ * A card's data from a page read, keeping what the live events brought after that read: a status
+ * change or a check newer than the read's (a refetch may have been asked before they arrived).
+ */
+function fresher(live: GridService, read: GridService): GridService {
+  let card = read;
+  if (live.statusSince && (!read.statusSince || live.statusSince > read.statusSince)) card = { ...card, status: live.status, statusSince: live.statusSince };
+  if (live.lastCheckedAt && (!read.lastCheckedAt || live.lastCheckedAt > read.lastCheckedAt)) {
+    card = { ...card, latencyMs: live.latencyMs, lastCheckedAt: live.lastCheckedAt, lastError: live.lastError, recentLatencies: live.recentLatencies };
+  }
+  return card;
+}
+
 /** The filter as the server takes it; null for none. */
 function serverFilter(filter: GridFilter): ServiceFilter | null {
   const out: ServiceFilter = {};
@@ -151,6 +164,8 @@ function serverFilter(filter: GridFilter): ServiceFilter | null {
 const EMPTY_TALLY: GridTally = { counts: { healthy: 0, degraded: 0, down: 0, pending: 0, paused: 0 }, criticalDown: 0, criticalDegraded: 0 };
 /** Typing in the text filter asks the server once the typing pauses. */
 const TEXT_PAUSE_MS = 250;
+/** Transitions of services not shown remembered as counted (a page read after them counts them anyway). */
+const MAX_COUNTED = 10_000;
 /** A status change asks for the page again at once, then at most once in this time. */
 const CHANGE_REFETCH_GAP_MS = 1000;
 
@@ -167,6 +182,8 @@ export function createServiceGrid(filter: GridFilter): ServiceGrid {
   const cards = new Map<string, Signal<GridService>>();
   /** When the counts shown were read: a live transition after it moves them at once. */
   let countedAt = '';
+  /** Transitions of services not shown already counted (the replaying and the live subscription both deliver them for a moment). */
+  const counted = new Set<string>();
 
   let first = true;
   let running: Promise<void> | null = null;
@@ -189,7 +206,7 @@ export function createServiceGrid(filter: GridFilter): ServiceGrid {
       for (const service of services) {
         shown.add(service.name);
         const card = cards.get(service.name);
-        if (card) card[1](service);
+        if (card) card[1](fresher(card[0](), service));
         else cards.set(service.name, createSignal(service));
       }
       for (const name of cards.keys()) if (!shown.has(name)) cards.delete(name);
@@ -244,9 +261,9 @@ export function createServiceGrid(filter: GridFilter): ServiceGrid {
     ),
   );
   const showMore = () => {
-    if (loadingMore() || listed().length >= matching()) return;
+    if (loadingMore() || listed().length >= Math.min(matching(), GRID_MAX)) return;
     setLoadingMore(true);
-    setLimit(listed().length + GRID_PAGE);
+    setLimit(Math.min(listed().length + GRID_PAGE, GRID_MAX));
     void refetch();
   };
 
@@ -304,8 +321,10 @@ export function createServiceGrid(filter: GridFilter): ServiceGrid {
         recount(statusKey(current.status, current.paused), statusKey(change.status, current.paused), current.critical);
         card[1]({ ...current, status: change.status, statusSince: change.at });
       });
-    } else if (change.at > countedAt) {
-      // Not shown: counted from its previous status (a paused service has no transitions).
+    } else if (change.at > countedAt && !counted.has(`${change.service}\u0000${change.at}`)) {
+      // Not shown: counted from its previous status (a paused service has no transitions), once.
+      if (counted.size >= MAX_COUNTED) counted.clear();
+      counted.add(`${change.service}\u0000${change.at}`);
       recount(statusKey(change.previousStatus), statusKey(change.status), change.critical);
     }
     // Its place, whether it is shown now, and the counts as the server has them.

@@ -9,7 +9,7 @@
  */
 import { For, Index, Show, createMemo, createSignal, onCleanup, type Accessor } from 'solid-js';
 import type { GridService } from '../../lib/service-grid.ts';
-import { GRID_PAGE } from '../../lib/overview-query.ts';
+import { GRID_MAX, GRID_PAGE } from '../../lib/overview-query.ts';
 import { ServiceCard } from './ServiceCard.tsx';
 
 const number = new Intl.NumberFormat('en');
@@ -47,13 +47,18 @@ export function ServiceGrid(props: {
           );
         }}
       </Index>
-      <Show when={props.names.length < props.matching}>
+      <Show when={props.names.length < props.matching && props.names.length >= GRID_MAX}>
+        <p class="muted service-grid__more" data-testid="grid-more">
+          The first {number.format(GRID_MAX)} of {number.format(props.matching)}, worst first: filter by status, tag or name to find the rest.
+        </p>
+      </Show>
+      <Show when={props.names.length < props.matching && props.names.length < GRID_MAX}>
         <div class="service-grid__more" data-testid="grid-more">
           <span class="muted">
             {number.format(props.names.length)} of {number.format(props.matching)} shown, worst first
           </span>
           <button type="button" ref={nearScreen(() => props.onShowMore())} disabled={props.loadingMore} onClick={() => props.onShowMore()} data-testid="grid-show-more">
-            {props.loadingMore ? 'Loading…' : `Show ${number.format(Math.min(GRID_PAGE, props.matching - props.names.length))} more`}
+            {props.loadingMore ? 'Loading…' : `Show ${number.format(Math.min(GRID_PAGE, props.matching - props.names.length, GRID_MAX - props.names.length))} more`}
           </button>
         </div>
       </Show>
