@@ -6,11 +6,12 @@
  * CPU per check of its process and of the whole tree (with PostgreSQL's postmaster, backends and
  * helpers, including those that exited), and bytes per check of the whole database (tree.ts).
  *
- *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60] [--serve-only]
+ *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60] [--serve-only] [--serve-seconds 600]
  *       [--compare-options="…"] [--compare-root DIR] [--cpu-prof DIR]
  *   node bench/checks/run.ts --idle [--seconds 120]     (the 5 built-in services only)
  */
 import { fork } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../../server/clock.ts';
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     'compare-root': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'serve-only': { type: 'boolean', default: false },
+    // How long each `lookout serve` is measured (default: --seconds, at most 60): a steady state at 100,000 needs minutes.
+    'serve-seconds': { type: 'string' },
     idle: { type: 'boolean', default: false },
   },
 });
@@ -144,15 +147,25 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   const { spawn } = await import('node:child_process');
   const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`];
   const extra = values['extra-options'].split(/\s+/).filter(Boolean);
+  const port = await freePort();
   const child = spawn(process.execPath, [...nodeOptions, ...extra, ...profile, path.join(root, 'bin/lookout.mjs'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir },
+    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir },
     stdio: 'ignore',
   });
+  /** The scheduler's lag histogram from the server's /metrics: cumulative counts by upper bound (seconds). */
+  const lagBuckets = async (): Promise<Map<number, number>> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const buckets = new Map<number, number>();
+    for (const m of text.matchAll(/^lookout_scheduler_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+    return buckets;
+  };
   const rss = () => treePssBytes(child.pid!);
-  await new Promise((r) => setTimeout(r, Math.min(intervalMs, 30_000) + 5000)); // start-up and one interval of warm-up
+  // Start-up and warm-up: one interval (at most 30 s), or a whole interval for a steady-state run (--serve-seconds).
+  await new Promise((r) => setTimeout(r, (values['serve-seconds'] !== undefined ? intervalMs : Math.min(intervalMs, 30_000)) + 5000));
   const count = async () => Number((await db.sql.query('select count(*) from health_checks')).rows[0].count);
   const [cpuStart, treeStart, rowsStart, bytesStart, t] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), await databaseBytes(db), performance.now()];
   const tablesStart = await relationBytes(db);
+  const lagStart = await lagBuckets().catch(() => new Map<number, number>());
   let peak = 0;
   let peakPg = 0;
   const sampler = setInterval(() => void Promise.all([rss(), treePssBytes(postmaster)]).then(([v, p]) => ((peak = Math.max(peak, v)), (peakPg = Math.max(peakPg, p))), () => {}), 1000);
@@ -160,6 +173,7 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   clearInterval(sampler);
   const [cpuEnd, treeEnd, rowsEnd, bytesEnd] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), await databaseBytes(db)];
   const tablesEnd = await relationBytes(db);
+  const lagEnd = await lagBuckets().catch(() => new Map<number, number>());
   const elapsedMs = performance.now() - t;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -186,10 +200,35 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
     databaseBytesAtEnd: bytesEnd.relations,
     /** Where the bytes went: the tables that grew most, bytes per check each. */
     growthByTable: growthPerCheck(tablesStart, tablesEnd, checks),
+    /** Scheduler lag over the measurement, as the server's histogram has it: the bucket each percentile falls in ("≤ 0.25 s"). */
+    lag: lagPercentiles(lagStart, lagEnd),
   };
 }
+
+/** p50 / p99 / max bucket of the checks started between two readings of a cumulative histogram. */
+function lagPercentiles(start: Map<number, number>, end: Map<number, number>): { checks: number; p50: string; p99: string; max: string } {
+  const bounds = [...end.keys()].sort((a, b) => a - b);
+  const delta = bounds.map((le) => ({ le, n: (end.get(le) ?? 0) - (start.get(le) ?? 0) }));
+  const total = delta.at(-1)?.n ?? 0;
+  const at = (q: number) => {
+    const hit = delta.find((d) => d.n >= q * total);
+    return hit ? (hit.le === Infinity ? `> ${bounds.at(-2)} s` : `≤ ${hit.le} s`) : '—';
+  };
+  return { checks: total, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 const pipeline = idle || values['serve-only'] ? null : await measurePipeline();
-const serveSeconds = idle ? measureMs / 1000 : Math.min(measureMs / 1000, 60);
+const serveSeconds = values['serve-seconds'] !== undefined ? Number(values['serve-seconds']) : idle ? measureMs / 1000 : Math.min(measureMs / 1000, 60);
 // --compare-root: the other checkout's `lookout serve` first, then this one's, on the same database.
 const comparedRoot = values['compare-root'] === undefined ? null : await measureServe(serveSeconds, await startNodeOptions(), path.resolve(values['compare-root']));
 const serve = await measureServe(serveSeconds, await startNodeOptions());
@@ -209,7 +248,7 @@ const result = {
 };
 console.log(JSON.stringify(result, null, 2));
 const row = (s: typeof serve) =>
-  `| ${services} | ${result.interval} | ${s.checksPerSecond}/s | ${s.cpuMsPerCheck} ms | ${s.postgresTreeCpuMsPerCheck} ms | **${s.totalCpuMsPerCheck} ms** (${s.totalCorePercent}% of a core) | ${s.databaseBytesPerCheck} B | ${s.peakPssMb} + ${s.peakPostgresPssMb} MB | ${result.loadAverage.start} |`;
+  `| ${services} | ${result.interval} | ${s.checksPerSecond}/s | ${s.cpuMsPerCheck} ms | ${s.postgresTreeCpuMsPerCheck} ms | **${s.totalCpuMsPerCheck} ms** (${s.totalCorePercent}% of a core) | ${s.databaseBytesPerCheck} B | ${s.peakPssMb} + ${s.peakPostgresPssMb} MB | lag p50 ${s.lag.p50}, p99 ${s.lag.p99} | ${result.loadAverage.start} |`;
 if (pipeline) {
   console.log(
     `pipeline: | ${services} | ${values.interval} | ${pipeline.checksPerSecond} (of ${result.expectedPerSecond}) | ${pipeline.lagP50Ms} / ${pipeline.lagP99Ms} ms | ${pipeline.lookoutCpuMsPerCheck} ms + ${pipeline.postgresTreeCpuMsPerCheck} ms = ${pipeline.totalCpuMsPerCheck} ms | raw ${pipeline.bytesPerCheck} B, whole ${pipeline.databaseBytesPerCheck} B | ${pipeline.recheckedAfterRestartS} s |`,
