@@ -197,6 +197,8 @@ export class Scheduler {
   #running = false;
   #started = false;
   #inFlight = new Set<Promise<void>>();
+  /** The last claim filled every free slot (or none was free): more checks are probably due. */
+  #backlog = false;
   /** Services whose check runs now. */
   #busy = new Set<number>();
   /** Service id → when its claim ends, as last claimed or renewed: for the services checked or held. */
@@ -257,10 +259,19 @@ export class Scheduler {
       this.#poked = false;
       try {
         const free = this.options.concurrency - this.#inFlight.size;
-        const { claims, nextDueAt } = await claimDue(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy });
-        for (const claim of claims) this.#start(claim);
-        if (claims.length === free && free > 0) continue; // more may be due: claim again at once
-        if (!claims.length && free > 0) waitMs = this.#idleWait(nextDueAt);
+        // Every slot busy: wait for checks to end (#start wakes the loop when half the slots are free).
+        if (free <= 0) {
+          this.#backlog = true;
+          waitMs = this.options.idleMaxWaitMs ?? IDLE_MAX_WAIT_MS;
+        } else {
+          const { claims, nextDueAt } = await claimDue(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy });
+          for (const claim of claims) this.#start(claim);
+          // Every free slot filled: more may be due. Claim again when slots free up, not a poll later
+          // (with 200 slots and a 100 ms poll that capped a replica near 2,000 checks a second).
+          this.#backlog = claims.length === free;
+          if (this.#backlog) continue;
+          if (!claims.length) waitMs = this.#idleWait(nextDueAt);
+        }
       } catch (err) {
         if (this.#running) reportDatabaseError(this.logger, err, 'scheduler could not claim due checks');
       }
@@ -296,7 +307,14 @@ export class Scheduler {
       })
       .finally(() => this.#busy.delete(claim.serviceId)); // held by the writer from here on
     this.#inFlight.add(task);
-    void task.finally(() => this.#inFlight.delete(task));
+    void task.finally(() => {
+      this.#inFlight.delete(task);
+      // A backlog waits for free slots: half of them free, claim the next batch now.
+      if (this.#backlog && this.#inFlight.size <= this.options.concurrency / 2) {
+        this.#backlog = false;
+        this.#wake?.();
+      }
+    });
   }
 
   /**
