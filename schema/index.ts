@@ -11,6 +11,7 @@ import './host.ts';
 
 export const schema = refuseUnstorableText(builder.toSchema());
 import './monitoring.ts';
+import './monitoring-overview.ts';
 import './monitoring-events.ts';
 import './services.ts';
 import './operations.ts';

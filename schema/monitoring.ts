@@ -1,7 +1,7 @@
-/** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (live changes: monitoring-events.ts). */
+/** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (the dashboard's overview: monitoring-overview.ts; live changes: monitoring-events.ts). */
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
-import { listServices, overview, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type StatusCounts, type Overview, type OverviewSummary, type ServiceCounts, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
+import { listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, merge, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
@@ -204,46 +204,6 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
   }),
 });
 
-const CountsRef = builder.objectRef<StatusCounts>('StatusCounts').implement({
-  fields: (t) => ({
-    healthy: t.exposeInt('healthy'),
-    degraded: t.exposeInt('degraded'),
-    down: t.exposeInt('down'),
-    pending: t.exposeInt('pending', { description: 'Not checked yet.' }),
-    paused: t.exposeInt('paused'),
-  }),
-});
-
-const SummaryRef = builder.objectRef<OverviewSummary>('OverviewSummary').implement({
-  description: 'Every service, whatever the filter: per status (paused apart, whatever its last status), in all, and the critical ones down or degraded.',
-  fields: (t) => ({
-    total: t.exposeInt('total'),
-    healthy: t.exposeInt('healthy'),
-    degraded: t.exposeInt('degraded'),
-    down: t.exposeInt('down'),
-    pending: t.exposeInt('pending', { description: 'Not checked yet.' }),
-    paused: t.exposeInt('paused'),
-    criticalDown: t.exposeInt('criticalDown'),
-    criticalDegraded: t.exposeInt('criticalDegraded'),
-  }),
-});
-
-const OverviewRef = builder.objectRef<Overview>('HealthOverview').implement({
-  fields: (t) => ({
-    generatedAt: t.field({ type: 'DateTime', resolve: (o) => o.generatedAt }),
-    counts: t.field({
-      type: CountsRef,
-      description: 'The services matching the filter per status (paused apart), on every page.',
-      resolve: async (o): Promise<ServiceCounts> => (await o.counts()).matching,
-    }),
-    totalCount: t.int({ description: 'How many services match the filter, on every page.', resolve: async (o) => (await o.counts()).matching.total }),
-    summary: t.field({ type: SummaryRef, description: "Every service, whatever the filter (what the dashboard's verdict reads).", resolve: async (o) => (await o.counts()).summary }),
-    tags: t.stringList({ description: 'Every tag in use, sorted, whatever the filter.', resolve: async (o) => (await o.counts()).tags }),
-    services: t.field({ type: [ServiceRef], description: 'The services matching the filter: the page asked for, in the order asked for.', resolve: (o) => o.services() }),
-    configError: t.string({ nullable: true, description: 'Why the config file was not (re)loaded, while the last good one stays in force.', resolve: (_o, _a, ctx) => ctx.app.configFile.error }),
-  }),
-});
-
 const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[]; maintenance: MaintenanceSpan[]; from: Date; to: Date }>('ServiceTimeline').implement({
   fields: (t) => ({
     service: t.field({ type: ServiceRef, resolve: (x) => x.service }),
@@ -279,7 +239,7 @@ const CheckRunRef = builder.objectRef<CheckResult & { checkedAt: Date; service: 
   }),
 });
 
-const ServiceFilterInput = builder.inputType('ServiceFilter', {
+export const ServiceFilterInput = builder.inputType('ServiceFilter', {
   fields: (t) => ({
     status: t.field({ type: [StatusFilterEnum], required: false }),
     tag: t.string({ required: false }),
@@ -288,16 +248,6 @@ const ServiceFilterInput = builder.inputType('ServiceFilter', {
     paused: t.boolean({ required: false, description: 'Only paused services (true), or only the others (false).' }),
   }),
 });
-
-const ServiceOrderEnum = builder.enumType('ServiceOrder', {
-  values: {
-    NAME: { value: 'name', description: 'By name.' },
-    WORST_FIRST: { value: 'worst', description: 'As the dashboard shows them: down, degraded, pending, healthy, then paused; critical first within a status; then by display name, numbers in numeric order.' },
-  } as const,
-});
-
-/** The most services one page of `healthOverview` may hold (omit `first` for all of them). */
-const MAX_PAGE = 10_000;
 
 export async function serviceByName(ctx: RequestContext, name: string): Promise<ServiceSummary> {
   const [service] = await listServices(ctx.app.sql, { names: [name] }, ctx.app.clock.now());
@@ -318,24 +268,6 @@ builder.queryFields((t) => ({
     authScopes: { 'platform.access_system_panel': true },
     args: { name: t.arg.string() },
     resolve: async (_r, { name }, ctx) => (await listServices(ctx.app.sql, { names: [name] }, ctx.app.clock.now()))[0] ?? null,
-  }),
-  healthOverview: t.field({
-    type: OverviewRef,
-    description:
-      'Every service (or those matching the filter) with its status, latency, last check, time in status, 24 h uptime and recent latencies, in one round trip (two SQL queries whatever the number of services), with counts and tags from one more. `first` and `offset` keep one page of them, in the order `orderBy` asks (by name unless told): the dashboard asks for the worst first, a page at a time, with the counts of all.',
-    authScopes: { 'platform.access_system_panel': true },
-    args: {
-      filter: t.arg({ type: ServiceFilterInput, required: false }),
-      orderBy: t.arg({ type: ServiceOrderEnum, required: false, description: 'NAME unless told.' }),
-      first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_PAGE.toLocaleString('en')}); all of them when omitted.` }),
-      offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
-    },
-    resolve: (_r, { filter, orderBy, first, offset }, ctx) => {
-      if (first !== null && first !== undefined && (first < 0 || first > MAX_PAGE)) throw new BadInputError('first', `Give 0 to ${MAX_PAGE} services a page, or omit it for all of them; got ${first}.`);
-      if (offset !== null && offset !== undefined && offset < 0) throw new BadInputError('offset', `Give 0 or more; got ${offset}.`);
-      // Read before the services: a transition after it is not in them.
-      return overview(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { order: orderBy ?? 'name', first, offset });
-    },
   }),
   uptime: t.field({
     type: UptimeSummaryRef,

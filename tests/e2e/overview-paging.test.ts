@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk, serviceStatusBecomes } from '../support/graphql.ts';
 import { launchBrowser, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
+import { until } from '../support/signals.ts';
 
 const ADMIN = { email: 'paging.admin@example.com', password: 'a long admin passphrase' };
 const WAIT = 20_000;
@@ -53,12 +54,8 @@ beforeAll(async () => {
   const watch = { name: 'zz-watch', displayName: 'Zulu watch', kind: 'http', target: `${url}/watch`, interval: '1s', failureThreshold: 1, tags: ['watched'] };
   await gqlOk(ts, 'mutation($s: [CreateServiceInput!]!) { createServices(services: $s) { name } }', { s: [...fleet, watch] }, admin());
   await serviceStatusBecomes(ts, 'zz-watch', 'HEALTHY', WAIT);
-  // Every fleet service checked once (polled: the first checks of 450 services take a moment).
-  const deadline = Date.now() + WAIT;
-  while ((await summary()).healthy < FLEET + 1) {
-    if (Date.now() > deadline) throw new Error(`not every service became healthy: ${JSON.stringify(await summary())}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // Every fleet service checked once (the first checks of 450 services take a moment).
+  await until(async () => (await summary()).healthy === FLEET + 1, 'every fleet service was checked and healthy', WAIT, 100);
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
   page.setDefaultTimeout(WAIT);
