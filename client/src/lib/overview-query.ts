@@ -24,11 +24,6 @@ graphql(`
   }
 `);
 
-/** Cards the grid asks for at first, and more each time it is scrolled to its end: the query's default `first`. */
-export const GRID_PAGE = 200;
-/** The most cards the grid shows (the server's largest page): past it, the filters find the rest. */
-export const GRID_MAX = 10_000;
-
 export const HealthOverviewQuery = graphql(`
   query HealthOverview($filter: ServiceFilter, $first: Int = 200) {
     healthOverview(filter: $filter, orderBy: WORST_FIRST, first: $first) {

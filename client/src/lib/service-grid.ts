@@ -16,7 +16,8 @@ import { graphql } from '../graphql';
 import type { CombinedError } from '@urql/core';
 import type { HealthOverviewQuery as HealthOverviewQueryResult, ServiceCardFieldsFragment, ServiceFilter, ServiceStatusFilter } from '../graphql/graphql.ts';
 import { client } from './urql.ts';
-import { GRID_MAX, GRID_PAGE, HealthOverviewQuery } from './overview-query.ts';
+import { HealthOverviewQuery } from './overview-query.ts';
+import { GRID_PAGE, nextPageSize } from './grid-page.ts';
 import { takeEarlyAnswer } from './early-answers.ts';
 import { connectionStatus, onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
@@ -261,9 +262,10 @@ export function createServiceGrid(filter: GridFilter): ServiceGrid {
     ),
   );
   const showMore = () => {
-    if (loadingMore() || listed().length >= Math.min(matching(), GRID_MAX)) return;
+    const next = nextPageSize(listed().length, matching());
+    if (loadingMore() || next === null) return;
     setLoadingMore(true);
-    setLimit(Math.min(listed().length + GRID_PAGE, GRID_MAX));
+    setLimit(next);
     void refetch();
   };
 

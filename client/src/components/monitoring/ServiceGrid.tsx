@@ -9,7 +9,7 @@
  */
 import { For, Index, Show, createMemo, createSignal, onCleanup, type Accessor } from 'solid-js';
 import type { GridService } from '../../lib/service-grid.ts';
-import { GRID_MAX, GRID_PAGE } from '../../lib/overview-query.ts';
+import { GRID_MAX, nextPageSize } from '../../lib/grid-page.ts';
 import { ServiceCard } from './ServiceCard.tsx';
 
 const number = new Intl.NumberFormat('en');
@@ -58,7 +58,7 @@ export function ServiceGrid(props: {
             {number.format(props.names.length)} of {number.format(props.matching)} shown, worst first
           </span>
           <button type="button" ref={nearScreen(() => props.onShowMore())} disabled={props.loadingMore} onClick={() => props.onShowMore()} data-testid="grid-show-more">
-            {props.loadingMore ? 'Loading…' : `Show ${number.format(Math.min(GRID_PAGE, props.matching - props.names.length, GRID_MAX - props.names.length))} more`}
+            {props.loadingMore ? 'Loading…' : `Show ${number.format((nextPageSize(props.names.length, props.matching) ?? props.names.length) - props.names.length)} more`}
           </button>
         </div>
       </Show>
