@@ -4,25 +4,28 @@ import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
 import { ServiceFilterInput, ServiceRef } from './monitoring.ts';
 
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** Services per status, paused apart whatever their last status: the fields every count of services shows. */
+export function statusCountFields<Shape extends StatusCounts>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Shape>) {
+  return {
+    healthy: t.int({ resolve: (c) => c.healthy }),
+    degraded: t.int({ resolve: (c) => c.degraded }),
+    down: t.int({ resolve: (c) => c.down }),
+    pending: t.int({ description: 'Not checked yet.', resolve: (c) => c.pending }),
+    paused: t.int({ resolve: (c) => c.paused }),
+  };
+}
+
 const CountsRef = builder.objectRef<StatusCounts>('StatusCounts').implement({
-  fields: (t) => ({
-    healthy: t.exposeInt('healthy'),
-    degraded: t.exposeInt('degraded'),
-    down: t.exposeInt('down'),
-    pending: t.exposeInt('pending', { description: 'Not checked yet.' }),
-    paused: t.exposeInt('paused'),
-  }),
+  fields: (t) => statusCountFields(t),
 });
 
 const SummaryRef = builder.objectRef<OverviewSummary>('OverviewSummary').implement({
   description: 'Every service, whatever the filter: per status (paused apart, whatever its last status), in all, and the critical ones down or degraded.',
   fields: (t) => ({
     total: t.exposeInt('total'),
-    healthy: t.exposeInt('healthy'),
-    degraded: t.exposeInt('degraded'),
-    down: t.exposeInt('down'),
-    pending: t.exposeInt('pending', { description: 'Not checked yet.' }),
-    paused: t.exposeInt('paused'),
+    ...statusCountFields(t),
     criticalDown: t.exposeInt('criticalDown'),
     criticalDegraded: t.exposeInt('criticalDegraded'),
   }),

@@ -6,6 +6,7 @@ import { fromEvent } from '../server/runtimes/runtimes.ts';
 import type { RestartOutcome, RuntimeExit, RuntimeStatus } from '../server/runtimes/runtime.ts';
 import { lookoutMetadata, serviceStates, type LookoutMetadata, type ServiceStates } from '../server/runtimes/system-status.ts';
 import { builder } from './builder.ts';
+import { statusCountFields } from './monitoring-overview.ts';
 import { EMBEDDED_DATABASE_ENV } from '../server/supervisor/messages.ts';
 import { requireConfirm, runThenAudit } from './outcome-audit.ts';
 
@@ -56,14 +57,7 @@ const RuntimeRestartRef = builder.objectRef<RestartOutcome>('RuntimeRestart').im
 });
 
 const ServiceStatesRef = builder.objectRef<ServiceStates>('ServiceStates').implement({
-  fields: (t) => ({
-    total: t.exposeInt('total'),
-    healthy: t.exposeInt('healthy'),
-    degraded: t.exposeInt('degraded'),
-    down: t.exposeInt('down'),
-    pending: t.exposeInt('pending', { description: 'Not checked yet.' }),
-    paused: t.exposeInt('paused'),
-  }),
+  fields: (t) => ({ total: t.exposeInt('total'), ...statusCountFields(t) }),
 });
 
 const LookoutMetadataRef = builder.objectRef<LookoutMetadata>('LookoutMetadata').implement({

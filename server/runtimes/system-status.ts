@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import { overviewCounts, type ServiceCounts } from '../monitoring/overview.ts';
 
 export interface LookoutMetadata {
   version: string;
@@ -25,15 +26,8 @@ export interface LookoutMetadata {
   pubsub: string;
 }
 
-export interface ServiceStates {
-  total: number;
-  healthy: number;
-  degraded: number;
-  down: number;
-  /** Not checked yet. */
-  pending: number;
-  paused: number;
-}
+/** The services' states in counts (paused ones counted apart, not in their last status). */
+export type ServiceStates = ServiceCounts;
 
 const commits = new Map<string, string | null>();
 
@@ -91,16 +85,8 @@ export async function lookoutMetadata(
   };
 }
 
-/** The services' states in counts (paused ones counted apart, not in their last status). */
+/** The services' states in counts: the overview's summary of every service. */
 export async function serviceStates(sql: pg.Pool): Promise<ServiceStates> {
-  const { rows } = await sql.query<ServiceStates>(
-    `select count(*)::int as total,
-            count(*) filter (where not s.paused and st.status = 'healthy')::int as healthy,
-            count(*) filter (where not s.paused and st.status = 'degraded')::int as degraded,
-            count(*) filter (where not s.paused and st.status = 'down')::int as down,
-            count(*) filter (where not s.paused and st.status is null)::int as pending,
-            count(*) filter (where s.paused)::int as paused
-       from services s left join service_states st on st.service_id = s.id`,
-  );
-  return rows[0];
+  const { total, healthy, degraded, down, pending, paused } = (await overviewCounts(sql, {})).summary;
+  return { total, healthy, degraded, down, pending, paused };
 }
