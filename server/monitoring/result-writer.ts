@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { isDatabaseUnreachable } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { dependencyLog } from '../system/dependency-log.ts';
-import { recordChecks, type CompletedCheck, type RecordOutcome, type ResultSink } from './results.ts';
+import { recordChecks, recordSettled, type CompletedCheck, type RecordOutcome, type ResultSink } from './results.ts';
 
 export interface ResultWriterOptions {
   /** How long a result waits for others before its batch is written. */
@@ -205,14 +205,28 @@ export class ResultWriter {
     }
   }
 
+  /**
+   * The services whose results change nothing but their last check go in one statement
+   * (`recordSettled`); the others (a status that differs, a late result) in one transaction after
+   * it (`recordChecks`). A failure of the second holds only the second's results.
+   */
   async #write(batch: CompletedCheck[]): Promise<Leftover> {
-    let outcome: RecordOutcome;
+    let rest: CompletedCheck[];
     try {
-      outcome = await recordChecks(this.sql, batch, this.sink.pubsub);
+      const settled = await recordSettled(this.sql, batch, this.sink.pubsub);
+      if (settled.stored.length) this.#stored(settled.stored, settled.outcome);
+      rest = settled.rest;
     } catch (err) {
       return refusedForItsRows(err) ? this.#writeApart(batch, err) : this.#failed(err, batch);
     }
-    this.#stored(batch, outcome);
+    if (!rest.length) return { hold: [], failed: false };
+    let outcome: RecordOutcome;
+    try {
+      outcome = await recordChecks(this.sql, rest, this.sink.pubsub);
+    } catch (err) {
+      return refusedForItsRows(err) ? this.#writeApart(rest, err) : this.#failed(err, rest);
+    }
+    this.#stored(rest, outcome);
     return { hold: [], failed: false };
   }
 

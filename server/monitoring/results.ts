@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
-import type { TransactionEvents } from '../events/after-commit.ts';
+import { afterCommit, type TransactionEvents } from '../events/after-commit.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../events/channels.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import { recordCheckEvents } from './check-events.ts';
@@ -59,6 +59,112 @@ export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[], pubsub
   return inTransaction(sql, (client, events) => writeChecks(client, batch, events), pubsub);
 }
 
+/** The history's columns, filled from `historyParams` ($1–$5). */
+const HISTORY_ROWS = `(checked_at, service_id, status, latency_ms, error)
+  select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[], $5::text[])`;
+
+function historyParams(checks: CompletedCheck[]): unknown[] {
+  return [
+    checks.map((c) => c.checkedAt),
+    checks.map((c) => c.serviceId),
+    checks.map((c) => STATUS_CODE[c.result.status]),
+    checks.map((c) => c.result.latencyMs),
+    checks.map((c) => (c.result.status === 'healthy' || c.result.error === null ? null : storableText(c.result.error.slice(0, 1000)))),
+  ];
+}
+
+/** What `recordSettled` stored, and what it left to `recordChecks`. */
+export interface SettledOutcome {
+  /** The checks of the services whose results it stored (none changed status). */
+  stored: CompletedCheck[];
+  outcome: RecordOutcome;
+  /** The other services' checks, not stored: for `recordChecks`. */
+  rest: CompletedCheck[];
+}
+
+/**
+ * The common case in one statement, without a transaction: each service whose results all have the
+ * status it already has (as stored when the statement has locked its state row, none older than
+ * its last check) gets its checks into the history and its last check, latency, error and claim
+ * written, its pending status cleared (kept while it is paused) — what `writeChecks` writes for it,
+ * since such results change no status, open no window and make no transition. The other services
+ * (a status that differs, a late result, a first check, a deletion meanwhile) are left whole to
+ * `recordChecks`. In a steady state a batch is one statement instead of five (begin, history, lock,
+ * state, commit), and a service's checks are stored with its state or not at all, as there.
+ *
+ * State rows are locked in service id order (the `locked` step), as `writeChecks` locks them, so
+ * writers never wait on each other in a cycle; a row changed meanwhile is judged as committed.
+ */
+export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsub: PubSub): Promise<SettledOutcome> {
+  const checks = [...batch].sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());
+  const byService = new Map<number, CompletedCheck[]>();
+  for (const check of checks) {
+    const list = byService.get(check.serviceId);
+    if (list) list.push(check);
+    else byService.set(check.serviceId, [check]);
+  }
+  // A service with more than one status among its results is left to writeChecks whatever is stored.
+  const candidates = [...byService].filter(([, list]) => list.every((c) => c.result.status === list[0].result.status)).sort((a, b) => a[0] - b[0]);
+  if (!candidates.length) return { stored: [], outcome: { checks: [], transitions: [] }, rest: checks };
+  const candidateChecks = candidates.flatMap(([, list]) => list);
+  return afterCommit(pubsub, async (events) => {
+    const last = (list: CompletedCheck[]) => list[list.length - 1];
+    const { rows } = await sql.query<{ service_id: number }>(
+      `with v as (select * from unnest($1::int[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
+               as v(service_id, status, first_at, checked_at, latency, error, details, latencies, claimed_by, claim_seq)),
+       locked as (select st.service_id from service_states st where st.service_id in (select service_id from v) order by st.service_id for update),
+       applied as (
+       update service_states s set
+         pending_status = case when sv.paused then s.pending_status end,
+         pending_count = case when sv.paused then s.pending_count else 0 end,
+         last_checked_at = v.checked_at,
+         last_latency_ms = v.latency,
+         last_error = v.error,
+         last_details = v.details,
+         recent_latencies = (s.recent_latencies || v.latencies::int[])[greatest(1, cardinality(s.recent_latencies) + cardinality(v.latencies::int[]) + 1 - ${RECENT_LATENCIES}):],
+         claimed_by = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_by end,
+         claimed_until = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_until end
+       from v, locked l, services sv
+       where l.service_id = v.service_id and s.service_id = v.service_id and sv.id = v.service_id
+         and s.status = v.status and s.last_checked_at <= v.first_at
+       returning s.service_id),
+       history as (
+         insert into health_checks (checked_at, service_id, status, latency_ms, error)
+         select h.* from unnest($11::timestamptz[], $12::int[], $13::smallint[], $14::int[], $15::text[]) as h(checked_at, service_id, status, latency_ms, error)
+          where h.service_id in (select service_id from applied))
+       select service_id from applied`,
+      [
+        candidates.map(([id]) => id),
+        candidates.map(([, list]) => list[0].result.status),
+        candidates.map(([, list]) => list[0].checkedAt),
+        candidates.map(([, list]) => last(list).checkedAt),
+        candidates.map(([, list]) => last(list).result.latencyMs),
+        candidates.map(([, list]) => (last(list).result.error === null ? null : storableText(last(list).result.error as string))),
+        candidates.map(([, list]) => storableJson(last(list).result.details ?? {})),
+        candidates.map(([, list]) => `{${list.slice(-RECENT_LATENCIES).map((c) => c.result.latencyMs).join(',')}}`),
+        candidates.map(([, list]) => last(list).claim?.owner ?? null),
+        candidates.map(([, list]) => last(list).claim?.seq ?? null),
+        ...historyParams(candidateChecks),
+      ],
+    );
+    const applied = new Set(rows.map((r) => r.service_id));
+    const stored: CompletedCheck[] = [];
+    const rest: CompletedCheck[] = [];
+    for (const check of checks) (applied.has(check.serviceId) ? stored : rest).push(check);
+    const outcome: RecordOutcome = { checks: stored.map(checkEvent), transitions: [] };
+    recordCheckEvents(events, outcome.checks, []);
+    return { stored, outcome, rest };
+  });
+}
+
+const checkEvent = (c: CompletedCheck): HealthCheckEvent => ({
+  service: c.serviceName,
+  checkedAt: c.checkedAt.toISOString(),
+  status: c.result.status,
+  latencyMs: c.result.latencyMs,
+  error: c.result.error,
+});
+
 /** One service in a batch: what is stored for it (read under the lock) and what the batch makes of it. */
 interface ServicePlan {
   paused: boolean;
@@ -82,17 +188,7 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[], ev
   const checks = [...batch].sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());
   // Every result goes to the history, before any lock is taken: a stalled checks table (a vacuum, a
   // slow disk) then holds no service's row, and pausing or claiming it goes on meanwhile.
-  await client.query(
-    `insert into health_checks (checked_at, service_id, status, latency_ms, error)
-     select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[], $5::text[])`,
-    [
-      checks.map((c) => c.checkedAt),
-      checks.map((c) => c.serviceId),
-      checks.map((c) => STATUS_CODE[c.result.status]),
-      checks.map((c) => c.result.latencyMs),
-      checks.map((c) => (c.result.status === 'healthy' || c.result.error === null ? null : storableText(c.result.error.slice(0, 1000)))),
-    ],
-  );
+  await client.query(`insert into health_checks ${HISTORY_ROWS}`, historyParams(checks));
   const plans = await lockServices(client, [...new Set(batch.map((c) => c.serviceId))]);
   const changes: { check: CompletedCheck; transition: Transition }[] = [];
   for (const check of checks) {
@@ -156,13 +252,7 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[], ev
   }
   if (changes.length) await writeWindows(client, changes);
   const outcome: RecordOutcome = {
-    checks: checks.map((c) => ({
-      service: c.serviceName,
-      checkedAt: c.checkedAt.toISOString(),
-      status: c.result.status,
-      latencyMs: c.result.latencyMs,
-      error: c.result.error,
-    })),
+    checks: checks.map(checkEvent),
     transitions: changes.map(({ check, transition }) => ({
       service: check.serviceName,
       critical: check.critical,
