@@ -1,0 +1,102 @@
+/**
+ * Issue 15: the scheduler claims the checks due within its lookahead in one look and starts each at
+ * its due time, so services coming due one after another cost a claim every second or so rather
+ * than ten; a stop hands back what it claimed ahead and has not started.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../server/clock.ts';
+import { createLogger } from '../../server/logger.ts';
+import { ResultWriter } from '../../server/monitoring/result-writer.ts';
+import { Scheduler } from '../../server/monitoring/scheduler.ts';
+import { gqlOk } from '../support/graphql.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { until } from '../support/signals.ts';
+
+describe('scheduler with a lookahead', () => {
+  let ts: TestServer;
+  let target: http.Server;
+  /** Service name → when each request for it arrived (ms since epoch). */
+  const arrivals = new Map<string, number[]>();
+  const logger = createLogger('silent');
+  const names = ['ahead-1', 'ahead-2', 'ahead-3', 'handed-back'];
+
+  const id = async (name: string) => (await ts.server.app.sql.query<{ id: number }>('select id from services where name = $1', [name])).rows[0].id;
+  /** A scheduler on a pool that counts its looks for due checks. */
+  const scheduler = (lookaheadMs: number) => {
+    const counts = { looks: 0 };
+    const sql = ts.server.app.sql;
+    const counted = new Proxy(sql, {
+      get: (pool, key) => {
+        if (key !== 'query') return Reflect.get(pool, key, pool);
+        return (text: string, values?: unknown[]) => {
+          if (text.includes('with due as')) counts.looks++;
+          return pool.query(text, values);
+        };
+      },
+    }) as pg.Pool;
+    const writer = new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger, { flushMs: 5 });
+    return { scheduler: new Scheduler(counted, writer, ts.server.app.monitoring.host, systemClock, logger, { concurrency: 10, pollMs: 10, idleMaxWaitMs: 60_000, lookaheadMs }), counts };
+  };
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    target = http.createServer((req, res) => {
+      const name = req.url!.slice(1);
+      arrivals.set(name, [...(arrivals.get(name) ?? []), Date.now()]);
+      res.end('ok');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const port = (target.address() as AddressInfo).port;
+    await ts.server.app.sql.query("update services set paused = true where source = 'builtin'");
+    for (const name of names) {
+      await gqlOk(
+        ts,
+        'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }',
+        { input: { name, kind: 'http', target: `http://127.0.0.1:${port}/${name}`, interval: '1h', timeout: '1s' } },
+        { token: ts.adminToken },
+      );
+    }
+    await ts.server.app.sql.query("update service_states set next_due_at = now() + interval '1 day'");
+  });
+  afterAll(async () => {
+    target?.close();
+    await ts?.close();
+  });
+
+  it('claims three checks due over the next second in one look and starts each at its due time, not before', async () => {
+    // A lookahead of 6 s: the next look comes 4 s after the first, long after the three have run.
+    const { scheduler: s, counts } = scheduler(6000);
+    const base = Date.now() + 400;
+    const due = new Map<string, number>();
+    for (const [i, name] of ['ahead-1', 'ahead-2', 'ahead-3'].entries()) {
+      due.set(name, base + i * 300);
+      await ts.server.app.sql.query('update service_states set next_due_at = $2 where service_id = $1', [await id(name), new Date(base + i * 300)]);
+    }
+    s.start();
+    try {
+      await until(() => ['ahead-1', 'ahead-2', 'ahead-3'].every((n) => arrivals.get(n)?.length === 1), 'the three checks to run');
+      // One look claimed all three; with no lookahead it takes one per due time at least.
+      expect(counts.looks).toBe(1);
+      for (const [name, at] of due) expect(arrivals.get(name)![0], name).toBeGreaterThanOrEqual(at);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('hands back at its stop a check claimed ahead that has not started: due again when it was, claimed by nobody', async () => {
+    const { scheduler: s, counts } = scheduler(1500);
+    const serviceId = await id('handed-back');
+    const dueAt = new Date(Date.now() + 1200);
+    await ts.server.app.sql.query('update service_states set next_due_at = $2 where service_id = $1', [serviceId, dueAt]);
+    s.start();
+    await until(async () => (await ts.server.app.sql.query('select claimed_by from service_states where service_id = $1', [serviceId])).rows[0].claimed_by !== null, 'the check to be claimed ahead');
+    expect(counts.looks).toBeGreaterThanOrEqual(1);
+    await s.stop();
+    const row = (await ts.server.app.sql.query<{ next_due_at: Date; claimed_by: string | null }>('select next_due_at, claimed_by from service_states where service_id = $1', [serviceId])).rows[0];
+    expect(row).toEqual({ next_due_at: dueAt, claimed_by: null });
+    expect(arrivals.get('handed-back')).toBeUndefined();
+  });
+});
