@@ -228,8 +228,10 @@ export class Scheduler {
   #backlog = false;
   /** Services whose check runs now, or is claimed and waits for its due time. */
   #busy = new Set<number>();
-  /** Checks claimed ahead, waiting for their due time: each holds a slot. */
-  #waiting = new Map<NodeJS.Timeout, ClaimedCheck>();
+  /** Checks claimed ahead, by the tick they start at (see `#schedule`); each holds a slot. */
+  #waiting = new Map<number, { timer: NodeJS.Timeout; claims: ClaimedCheck[] }>();
+  /** How many checks `#waiting` holds. */
+  #waitingCount = 0;
   /** Service id → when its claim ends, as last claimed or renewed: for the services checked or held. */
   #claimEnds = new Map<number, number>();
   #renewTimer: NodeJS.Timeout | undefined;
@@ -287,7 +289,7 @@ export class Scheduler {
       let waitMs = this.options.pollMs;
       this.#poked = false;
       try {
-        const free = this.options.concurrency - this.#inFlight.size - this.#waiting.size;
+        const free = this.options.concurrency - this.#inFlight.size - this.#waitingCount;
         // Every slot busy: wait for checks to end (#start wakes the loop when half the slots are free).
         if (free <= 0) {
           this.#backlog = true;
@@ -326,17 +328,32 @@ export class Scheduler {
     return Math.min(max, Math.max(this.options.pollMs, untilDue));
   }
 
-  /** Starts a claimed check at its due time (now, if that has come). */
+  /**
+   * Starts a claimed check at its due time (now, if that has come), rounded up to the next tick of
+   * `pollMs`: the checks due within one tick start together, as they did when each look found them
+   * due. Started one by one they cost more (every start wakes the process, and on one machine its
+   * target too: 1,000 services every 20 s took a quarter more CPU per check), for a lag no smaller
+   * than the poll the scheduler had without a lookahead.
+   */
   #schedule(claim: ClaimedCheck): void {
     this.#busy.add(claim.serviceId);
     if (claim.claim) this.#claimEnds.set(claim.serviceId, claim.claim.until.getTime());
-    const delay = claim.dueAt.getTime() - this.clock.now().getTime();
-    if (delay <= 0) return this.#start(claim);
+    const now = this.clock.now().getTime();
+    const due = claim.dueAt.getTime();
+    if (due <= now) return this.#start(claim);
+    const tick = Math.max(1, this.options.pollMs);
+    const at = Math.ceil(due / tick) * tick;
+    const waiting = this.#waiting.get(at);
+    this.#waitingCount++;
+    if (waiting) return void waiting.claims.push(claim);
     const timer = setTimeout(() => {
-      this.#waiting.delete(timer);
-      this.#start(claim);
-    }, delay);
-    this.#waiting.set(timer, claim);
+      const group = this.#waiting.get(at);
+      this.#waiting.delete(at);
+      if (!group) return;
+      this.#waitingCount -= group.claims.length;
+      for (const c of group.claims) this.#start(c);
+    }, at - now);
+    this.#waiting.set(at, { timer, claims: [claim] });
   }
 
   #start(claim: ClaimedCheck): void {
@@ -352,7 +369,7 @@ export class Scheduler {
     void task.finally(() => {
       this.#inFlight.delete(task);
       // A backlog waits for free slots: half of them free, claim the next batch now.
-      if (this.#backlog && this.#inFlight.size + this.#waiting.size <= this.options.concurrency / 2) {
+      if (this.#backlog && this.#inFlight.size + this.#waitingCount <= this.options.concurrency / 2) {
         this.#backlog = false;
         this.#wake?.();
       }
@@ -388,12 +405,13 @@ export class Scheduler {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
-    const unstarted = [...this.#waiting].map(([timer, claim]) => {
+    const unstarted = [...this.#waiting.values()].flatMap(({ timer, claims }) => {
       clearTimeout(timer);
-      this.#busy.delete(claim.serviceId);
-      return claim;
+      for (const claim of claims) this.#busy.delete(claim.serviceId);
+      return claims;
     });
     this.#waiting.clear();
+    this.#waitingCount = 0;
     await Promise.allSettled([...this.#inFlight]);
     await this.writer.close(); // claims are kept meanwhile
     clearInterval(this.#renewTimer);
