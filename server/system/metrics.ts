@@ -16,7 +16,7 @@ export interface Metrics {
   graphqlRequests: Counter<'operation' | 'outcome'>;
   graphqlDuration: Histogram<'operation'>;
   httpRequests: Counter<'route' | 'status'>;
-  serviceStatus: Gauge<'service' | 'status'>;
+  serviceStatus: ServiceStatusMetric;
   checkDuration: Histogram<'kind'>;
   schedulerLag: Histogram;
 }
@@ -47,6 +47,51 @@ async function readServiceStatuses(sql: SqlClient): Promise<{ name: string; stat
   return rows.map((r) => ({ name: r.name, status: r.paused ? 'paused' : (r.status ?? 'pending') }));
 }
 
+/** lookout_service_status as prom-client asks a metric for its values at each scrape. */
+export interface ServiceStatusMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'gauge';
+  readonly aggregator: 'omit';
+  get(): Promise<{ name: string; help: string; type: 'gauge'; aggregator: 'omit'; values: { labels: { service: string; status: ServiceStatusLabel }; value: number }[] }>;
+  reset(): void;
+}
+
+/**
+ * lookout_service_status, read from the database at each scrape, so every replica reports every
+ * service with the status /health and the API report, and deleted services disappear; if the
+ * database does not answer, the series are left out (not stale) and the rest of /metrics is still
+ * served. Its values live only for the scrape that reads them: a prom-client Gauge kept five
+ * series per service (500,000 at 100,000 services, with their label hashes) from one scrape to the
+ * next.
+ */
+function serviceStatusMetric(registry: Registry, source: MetricsSource): ServiceStatusMetric {
+  const name = 'lookout_service_status';
+  const help = 'Status of each service after its failure/recovery thresholds, read from the database at scrape time: 1 for the current one of healthy, degraded, down, pending (not checked yet), paused; 0 for the others.';
+  const metric: ServiceStatusMetric = {
+    name,
+    help,
+    type: 'gauge',
+    aggregator: 'omit',
+    async get() {
+      let services: Awaited<ReturnType<typeof readServiceStatuses>> = [];
+      try {
+        services = await answerWithin(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
+      } catch (err) {
+        reportDatabaseError(source.logger, err, 'metrics: could not read service statuses');
+      }
+      const values: { labels: { service: string; status: ServiceStatusLabel }; value: number }[] = [];
+      for (const { name: service, status } of services) {
+        for (const label of SERVICE_STATUS_LABELS) values.push({ labels: { service, status: label }, value: label === status ? 1 : 0 });
+      }
+      return { name, help, type: 'gauge', aggregator: 'omit', values };
+    },
+    reset() {},
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  return metric;
+}
+
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
   // prom-client's own event-loop sampler is left all but idle (once a minute) and its lag series
@@ -74,30 +119,7 @@ export function createMetrics(source: MetricsSource): Metrics {
       labelNames: ['route', 'status'],
       registers: [registry],
     }),
-    serviceStatus: new Gauge({
-      name: 'lookout_service_status',
-      help: 'Status of each service after its failure/recovery thresholds, read from the database at scrape time: 1 for the current one of healthy, degraded, down, pending (not checked yet), paused; 0 for the others.',
-      labelNames: ['service', 'status'],
-      registers: [registry],
-      // Filled at scrape time from the database, so every replica reports every service with the
-      // status /health and the API report, and deleted services disappear. Reset only once the
-      // rows are in, so concurrent scrapes do not interleave; if the database does not answer,
-      // the series are left out (not stale) and the rest of /metrics is still served.
-      async collect() {
-        let services: Awaited<ReturnType<typeof readServiceStatuses>>;
-        try {
-          services = await answerWithin(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
-        } catch (err) {
-          this.reset();
-          reportDatabaseError(source.logger, err, 'metrics: could not read service statuses');
-          return;
-        }
-        this.reset();
-        for (const { name, status } of services) {
-          for (const label of SERVICE_STATUS_LABELS) this.set({ service: name, status: label }, label === status ? 1 : 0);
-        }
-      },
-    }),
+    serviceStatus: serviceStatusMetric(registry, source),
     checkDuration: new Histogram({
       name: 'lookout_check_duration_seconds',
       help: 'Duration of checks run by this replica, by kind.',
