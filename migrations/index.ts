@@ -18,6 +18,7 @@ import { Migration20261206120000_update_runs as MUpdateRuns } from './Migration2
 import { Migration20261207090000_status_pages as MStatusPages } from './Migration20261207090000_status_pages.ts';
 import { Migration20261207100000_incident_last_notice as MLastNotice } from './Migration20261207100000_incident_last_notice.ts';
 import { Migration20261208090000_service_sort_key as MSortKey } from './Migration20261208090000_service_sort_key.ts';
+import { Migration20261209090000_checks_time_brin as MChecksBrin } from './Migration20261209090000_checks_time_brin.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261207090000_status_pages', class: MStatusPages },
   { name: 'Migration20261207100000_incident_last_notice', class: MLastNotice },
   { name: 'Migration20261208090000_service_sort_key', class: MSortKey },
+  { name: 'Migration20261209090000_checks_time_brin', class: MChecksBrin },
 ];

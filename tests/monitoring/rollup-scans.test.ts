@@ -1,0 +1,75 @@
+/**
+ * Regression (issue 15): the rollups job's reads of the raw checks by time scanned the whole day's
+ * partition every minute — its only index was led by `service_id` — so their cost grew all day with
+ * the day's checks (0.8 s a statement at 10,000 services by 08:00; ten times that at 100,000 by the
+ * evening). The BRIN index on `checked_at` lets PostgreSQL read only the minutes asked for. These
+ * ask PostgreSQL for the plans of the job's statements over a day partition holding eight hours of
+ * checks, and for the blocks the look for late checks actually reads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePartitions, partitionName, rollUpSql, UNCOUNTED_MINUTES_SQL } from '../../server/monitoring/timeseries.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+}
+const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+
+describe('the rollups job reads the raw checks of the minutes it rolls up, not the whole day', () => {
+  let ts: TestServer;
+  const day = new Date('2026-04-02T00:00:00Z');
+  const at = (hh: string) => new Date(`2026-04-02T${hh}:00Z`);
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    const { sql } = ts.server.app;
+    await ensurePartitions(sql, day, 0);
+    // 1,000 services every minute from 00:00 to 08:00: 480,000 checks, stored in time order.
+    await sql.query(
+      `insert into health_checks (checked_at, service_id, status, latency_ms)
+       select $1::timestamptz + (g / 1000) * interval '1 minute' + (g % 1000) * interval '50 milliseconds', 100000 + g % 1000, 0, 5
+         from generate_series(0, 479999) g`,
+      [day],
+    );
+    // What autovacuum does to a table that grew (autosummarize has it summarise the filled ranges too).
+    await sql.query(`vacuum analyze ${partitionName(day)}`);
+  });
+  afterAll(() => ts?.close());
+
+  const plan = async (text: string, params: unknown[], analyze = false): Promise<PlanNode[]> => {
+    const client = await ts.server.app.sql.connect();
+    try {
+      await client.query('begin'); // an analysed insert is rolled back
+      await client.query('set local max_parallel_workers_per_gather = 0');
+      const { rows } = await client.query(`explain (format json${analyze ? ', analyze, buffers' : ''}) ${text}`, params);
+      return nodes((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  };
+  const scansOfTheDay = (plan: PlanNode[]) => plan.filter((n) => n['Relation Name'] === partitionName(day) || n['Index Name']?.startsWith(partitionName(day)));
+
+  it('looks for late checks over 15 minutes through the time index, reading a small part of the day', async () => {
+    const steps = await plan(UNCOUNTED_MINUTES_SQL, [at('07:45'), at('08:00')], true);
+    const scans = scansOfTheDay(steps);
+    expect(scans.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    expect(scans.some((n) => n['Node Type'] === 'Bitmap Index Scan' && n['Index Name']?.includes('checked_at'))).toBe(true);
+    const read = scans.reduce((sum, n) => sum + (n['Shared Hit Blocks'] ?? 0) + (n['Shared Read Blocks'] ?? 0), 0);
+    const { rows } = await ts.server.app.sql.query<{ blocks: number }>('select relpages as blocks from pg_class where relname = $1', [partitionName(day)]);
+    // 15 minutes of 8 hours: about 3% of the heap; the whole day before.
+    expect(read).toBeLessThan(rows[0].blocks / 10);
+  });
+
+  it('rolls up a minute and an hour through the time index too', async () => {
+    for (const [resolution, from, to] of [['minute', at('07:59'), at('08:00')], ['hour', at('07:00'), at('08:00')]] as const) {
+      const scans = scansOfTheDay(await plan(rollUpSql(resolution), [from, to]));
+      expect(scans.map((n) => n['Node Type']), resolution).not.toContain('Seq Scan');
+    }
+  });
+});
