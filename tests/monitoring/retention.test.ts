@@ -200,23 +200,22 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
   });
   afterAll(() => ts?.close());
 
-  it('in a steady state rolls up the minute just completed and the current hour only', async () => {
+  it('in a steady state rolls up the minute just completed only, and an hour once it has ended (regression: the current hour was read and sorted whole every minute)', async () => {
     expect(await rollupOf(sql, 'minute', 71, at('10:29:00'))).toMatchObject({ healthy: 1, down: 0 });
     expect(await rollupOf(sql, 'minute', 71, at('10:30:00'))).toBeUndefined(); // not complete at 10:30:20
-    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 31 }); // 10:30:05 included
-    // Nothing new since: nothing rolled up again but the current hour.
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toBeUndefined(); // not ended: read from the raw checks meanwhile
+    // Nothing new since: nothing rolled up again.
     const again = await rollUpRecent(sql, at('10:30:40'), settings);
-    expect(again).toMatchObject({ from: at('10:15:00'), to: at('10:30:00'), minutes: [], hours: [at('10:00:00')], caughtUp: false });
+    expect(again).toMatchObject({ from: at('10:15:00'), to: at('10:30:00'), minutes: [], hours: [], caughtUp: false });
   });
 
-  it('counts a check written late, in its minute and its hour, on the next run', async () => {
+  it('counts a check written late in its minute on the next run (and in its hour once that has ended)', async () => {
     // Stored at 10:31:10 for 10:21:30 (a batch retried): its minute was rolled up at 10:22:20.
     await insertChecks(sql, [[at('10:21:30'), 71, 2, 900], healthy('10:31:05')]);
     const run = await rollUpRecent(sql, at('10:31:20'), settings);
-    expect(run).toMatchObject({ from: at('10:16:00'), to: at('10:31:00'), minutes: [at('10:21:00'), at('10:30:00')], hours: [at('10:00:00')], caughtUp: false });
+    expect(run).toMatchObject({ from: at('10:16:00'), to: at('10:31:00'), minutes: [at('10:21:00'), at('10:30:00')], hours: [], caughtUp: false });
     expect(await rollupOf(sql, 'minute', 71, at('10:21:00'))).toMatchObject({ healthy: 1, down: 1, latency_min: 100, latency_max: 900 });
     expect(await rollupOf(sql, 'minute', 72, at('10:21:00'))).toMatchObject({ healthy: 1, down: 0 }); // the other service's, unchanged
-    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 32, down: 1, latency_max: 900 });
   });
 
   it('rolls up the previous hour again when a check of its last minutes comes after it ended', async () => {
@@ -227,15 +226,15 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
       await rollUpRecent(sql, new Date(minute.getTime() + 20_000), settings);
     }
     await insertChecks(sql, [healthy('11:00:05')]);
-    await rollUpRecent(sql, at('11:00:20'), settings);
-    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, down: 1 });
+    expect(await rollUpRecent(sql, at('11:00:20'), settings)).toMatchObject({ minutes: [at('10:59:00')], hours: [at('10:00:00')] });
+    expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, down: 1, latency_max: 900 }); // the late check of 10:21 included
     // A check of 10:59:50 that took 30 s, stored at 11:00:25.
     await insertChecks(sql, [[at('10:59:50'), 71, 1, 30_000]]);
     const run = await rollUpRecent(sql, at('11:01:20'), settings);
-    expect(run).toMatchObject({ minutes: [at('10:59:00'), at('11:00:00')], hours: [at('10:00:00'), at('11:00:00')] });
+    expect(run).toMatchObject({ minutes: [at('10:59:00'), at('11:00:00')], hours: [at('10:00:00')] });
     expect(await rollupOf(sql, 'minute', 71, at('10:59:00'))).toMatchObject({ healthy: 1, degraded: 1, latency_max: 30_000 });
     expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, degraded: 1, down: 1, latency_max: 30_000 });
-    expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 1 });
+    expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toBeUndefined(); // not ended
   });
 
   it('looks back 15 minutes only while the runs keep up', async () => {
@@ -246,7 +245,7 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     expect(await rollupOf(sql, 'minute', 71, at('10:45:00'))).toMatchObject({ healthy: 1, down: 0 });
     // Asked to look further back (as the job does once after catching up a gap), it is counted.
     const further = await rollUpRecent(sql, at('11:02:40'), { ...settings, from: at('10:40:00') });
-    expect(further).toMatchObject({ from: at('10:40:00'), minutes: [at('10:45:00')], hours: [at('10:00:00'), at('11:00:00')], caughtUp: false });
+    expect(further).toMatchObject({ from: at('10:40:00'), minutes: [at('10:45:00')], hours: [at('10:00:00')], caughtUp: false });
     expect(await rollupOf(sql, 'minute', 71, at('10:45:00'))).toMatchObject({ healthy: 1, down: 1 });
     expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ down: 2 });
   });
@@ -258,7 +257,7 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     await insertChecks(sql, [healthy('13:40:05'), healthy('13:41:05')]);
     const run = await rollUpRecent(sql, at('13:41:20'), settings);
     // The newest minute bucket is 11:00 (the last check before was at 11:00:05): from 11:01 on.
-    expect(run).toMatchObject({ from: at('11:01:00'), to: at('13:41:00'), minutes: [at('11:02:00'), at('13:40:00')], hours: [at('11:00:00'), at('13:00:00')], caughtUp: true });
+    expect(run).toMatchObject({ from: at('11:01:00'), to: at('13:41:00'), minutes: [at('11:02:00'), at('13:40:00')], hours: [at('11:00:00')], caughtUp: true });
     expect(await rollupOf(sql, 'minute', 72, at('11:02:00'))).toMatchObject({ healthy: 0, down: 1, latency_max: 5000 });
     expect(await rollupOf(sql, 'hour', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2 });
@@ -268,7 +267,7 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     await insertChecks(sql, [[at('11:02:28'), 71, 2, 7000]]);
     expect(await rollUpRecent(sql, at('13:41:40'), settings)).toMatchObject({ minutes: [], caughtUp: false });
     const again = await rollUpRecent(sql, at('13:42:20'), { ...settings, from: run.from });
-    expect(again).toMatchObject({ from: at('11:01:00'), minutes: [at('11:02:00'), at('13:41:00')], hours: [at('11:00:00'), at('13:00:00')], caughtUp: false });
+    expect(again).toMatchObject({ from: at('11:01:00'), minutes: [at('11:02:00'), at('13:41:00')], hours: [at('11:00:00')], caughtUp: false });
     expect(await rollupOf(sql, 'minute', 71, at('11:02:00'))).toMatchObject({ healthy: 1, down: 1, latency_max: 7000 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 });
   });
@@ -278,7 +277,7 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     const now = new Date(at('13:42:20').getTime() + 11 * DAY);
     const run = await rollUpRecent(sql, now, { rawRetentionDays: 1 });
     expect(run).toMatchObject({ from: new Date(now.getTime() - DAY + 40_000), minutes: [], caughtUp: true });
-    expect(await rollupOf(sql, 'hour', 71, at('13:00:00'))).toMatchObject({ healthy: 2 }); // left as it was
+    expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 }); // left as it was
   });
 });
 
@@ -328,6 +327,21 @@ describe('the 24 h latency chart (latencySeries per minute)', () => {
       ['09:01', 50, 50, 1, 0, 0],
       ['09:02', 400, 400, 0, 1, 0], // from the raw checks
       ['09:03', 30, 40, 2, 0, 0],
+    ]);
+  });
+
+  it('per hour, reads the hour rollups up to the newest rolled hour, then the current hour from the raw checks (the job rolls up an hour once it has ended)', async () => {
+    const { sql } = ts.server.app;
+    const at = (hhmmss: string) => new Date(`2026-04-03T${hhmmss}Z`);
+    await ensurePartitions(sql, at('00:00:00'), 0);
+    await insertChecks(sql, [[at('07:10:00'), 97, 0, 100], [at('07:50:00'), 97, 2, 300], [at('08:05:00'), 97, 0, 40], [at('08:35:00'), 97, 1, 60], [at('08:20:00'), 98, 0, 999]]);
+    const rolled = await rollUpRecent(sql, at('08:40:20'), { rawRetentionDays: 14, from: at('07:00:00') });
+    expect(rolled.hours).toContainEqual(at('07:00:00'));
+    expect(rolled.hours).not.toContainEqual(at('08:00:00')); // not ended
+    const points = await latencySeries(sql, 97, new Date(at('08:40:00').getTime() - 2 * DAY), at('08:40:00'));
+    expect(points.map((p) => [p.at.toISOString().slice(11, 16), p.avgMs, p.maxMs, p.healthy, p.degraded, p.down])).toEqual([
+      ['07:00', 200, 300, 1, 0, 1], // the hour rollup
+      ['08:00', 50, 60, 1, 1, 0], // the current hour, from the raw checks
     ]);
   });
 });
