@@ -214,8 +214,13 @@ export class ResultWriter {
     let rest: CompletedCheck[];
     try {
       const settled = await recordSettled(this.sql, batch, this.sink.pubsub);
-      if (settled.stored.length) this.#stored(settled.stored, settled.outcome);
       rest = settled.rest;
+      // Stored: no longer in flight. Of the oldest doomed meanwhile (beyond the cap), those stored are
+      // kept; the rest of them are the oldest of what is left. Trouble is over only once all is stored.
+      this.#writing = rest.length;
+      this.#batch = rest;
+      this.#doomed = Math.min(rest.length, Math.max(0, this.#doomed - settled.stored.length));
+      if (settled.stored.length) this.#stored(settled.stored, settled.outcome, !rest.length);
     } catch (err) {
       return refusedForItsRows(err) ? this.#writeApart(batch, err) : this.#failed(err, batch);
     }
@@ -293,7 +298,8 @@ export class ResultWriter {
     return { hold, failed: true };
   }
 
-  #stored(batch: CompletedCheck[], outcome: RecordOutcome): void {
+  /** Results stored: listeners told; with `recovered`, the database takes writes again (no backoff, trouble logged as over). */
+  #stored(batch: CompletedCheck[], outcome: RecordOutcome, recovered = true): void {
     try {
       this.sink.onRecorded(outcome.checks, outcome.transitions);
     } catch (err) {
@@ -301,6 +307,7 @@ export class ResultWriter {
       this.logger.error({ err }, 'a listener of stored check results failed');
     }
     if (this.#refusals.size) for (const check of batch) this.#refusals.delete(check.serviceId);
+    if (!recovered) return;
     this.#backoffMs = 0;
     const trouble = this.#trouble;
     if (!trouble) return;

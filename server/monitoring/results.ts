@@ -93,7 +93,11 @@ export interface SettledOutcome {
  * state, commit), and a service's checks are stored with its state or not at all, as there.
  *
  * State rows are locked in service id order (the `locked` step), as `writeChecks` locks them, so
- * writers never wait on each other in a cycle; a row changed meanwhile is judged as committed.
+ * writers never wait on each other in a cycle; a row changed meanwhile is judged as committed. The
+ * history rows go in after the state rows are locked (only the stored services' checks go in): the
+ * statement takes its table locks before it runs, so a checks table held by someone else (a lock, a
+ * partition being attached) holds no service's row, as in `writeChecks`; a slow insert (a slow disk)
+ * holds the batch's rows for its time, as the transaction holds them to its commit.
  */
 export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsub: PubSub): Promise<SettledOutcome> {
   const checks = [...batch].sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());

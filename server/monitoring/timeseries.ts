@@ -153,7 +153,8 @@ export const UNCOUNTED_MINUTES_SQL = `select c.bucket from (
  * partly dropped day would overwrite its rollups with less). Rolls up again each of those minutes
  * whose checks are not all counted in its rollups — the raw table only grows, so its count of
  * checks differs exactly when checks came since it was rolled up — then the hours of those
- * minutes that have ended (the current hour is rolled up once, by the first run after its end).
+ * minutes that have ended, and each hour that ended since `from` without a rollup (so the current
+ * hour is rolled up once, by the first run after its end).
  * Counting costs a read of the minutes' checks (the BRIN index finds their blocks), a fraction of
  * rolling them up (percentiles sort every bucket's latencies); in a steady state only the last
  * minute or two are rolled up, and once an hour the hour that ended.
@@ -177,7 +178,15 @@ export async function rollUpRecent(pool: pg.Pool, now: Date, options: { rawReten
     // Only whole hours: the current one is rolled up once it has ended (its checks, read by
     // `latencySeries` from the raw ones meanwhile). Rolled up every minute, an hour cost sixty
     // reads and sorts of all its checks — at 100,000 services up to 6 million rows a minute.
-    const hours = [...new Set(minutes.map((t) => Math.floor(t / HOUR_MS) * HOUR_MS))].filter((hour) => hour + HOUR_MS <= to);
+    // An hour whose minutes were all rolled up before it ended (nothing in its last minutes, or
+    // checks every few minutes) is taken when it has ended and has no rollup yet.
+    const ended: number[] = [];
+    for (let end = Math.ceil(from / HOUR_MS) * HOUR_MS; end <= to; end += HOUR_MS) ended.push(end - HOUR_MS);
+    const { rows: rolledHours } = ended.length
+      ? await sql.query<{ bucket: Date }>('select distinct bucket from health_rollups_hour where bucket = any($1::timestamptz[])', [ended.map((t) => new Date(t))])
+      : { rows: [] };
+    const unrolled = ended.filter((hour) => !rolledHours.some((r) => r.bucket.getTime() === hour));
+    const hours = [...new Set([...minutes.map((t) => Math.floor(t / HOUR_MS) * HOUR_MS), ...unrolled])].filter((hour) => hour + HOUR_MS <= to).sort((a, b) => a - b);
     for (const [a, b] of spans(hours, HOUR_MS)) await rollUp(sql, 'hour', a, b);
     for (const [a, b] of spans(minutes, MINUTE_MS)) await rollUp(sql, 'minute', a, b);
     const dates = (times: number[]) => times.map((t) => new Date(t));

@@ -257,7 +257,8 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     await insertChecks(sql, [healthy('13:40:05'), healthy('13:41:05')]);
     const run = await rollUpRecent(sql, at('13:41:20'), settings);
     // The newest minute bucket is 11:00 (the last check before was at 11:00:05): from 11:01 on.
-    expect(run).toMatchObject({ from: at('11:01:00'), to: at('13:41:00'), minutes: [at('11:02:00'), at('13:40:00')], hours: [at('11:00:00')], caughtUp: true });
+    // Hours: 11:00 for its checks, 12:00 as an hour that ended with no rollup (it has no checks: nothing is written).
+    expect(run).toMatchObject({ from: at('11:01:00'), to: at('13:41:00'), minutes: [at('11:02:00'), at('13:40:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: true });
     expect(await rollupOf(sql, 'minute', 72, at('11:02:00'))).toMatchObject({ healthy: 0, down: 1, latency_max: 5000 });
     expect(await rollupOf(sql, 'hour', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2 });
@@ -267,7 +268,7 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     await insertChecks(sql, [[at('11:02:28'), 71, 2, 7000]]);
     expect(await rollUpRecent(sql, at('13:41:40'), settings)).toMatchObject({ minutes: [], caughtUp: false });
     const again = await rollUpRecent(sql, at('13:42:20'), { ...settings, from: run.from });
-    expect(again).toMatchObject({ from: at('11:01:00'), minutes: [at('11:02:00'), at('13:41:00')], hours: [at('11:00:00')], caughtUp: false });
+    expect(again).toMatchObject({ from: at('11:01:00'), minutes: [at('11:02:00'), at('13:41:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: false });
     expect(await rollupOf(sql, 'minute', 71, at('11:02:00'))).toMatchObject({ healthy: 1, down: 1, latency_max: 7000 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 });
   });
@@ -278,6 +279,28 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     const run = await rollUpRecent(sql, now, { rawRetentionDays: 1 });
     expect(run).toMatchObject({ from: new Date(now.getTime() - DAY + 40_000), minutes: [], caughtUp: true });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 }); // left as it was
+  });
+});
+
+describe('the rollups job with checks every few minutes', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(() => ts?.close());
+
+  it('rolls up an hour whose minutes were all rolled up before it ended, once (regression: with none of its checks in its last minutes, such an hour was never rolled up)', async () => {
+    const { sql } = ts.server.app;
+    const at = (time: string) => new Date(`2026-03-11T${time}Z`);
+    await ensurePartitions(sql, at('00:00:00'), 0);
+    // A check every 5 minutes, at :52:10, :57:10, :02:10 — nothing in 09:58 or 09:59; the job each minute.
+    await insertChecks(sql, [[at('09:52:10'), 75, 0, 10], [at('09:57:10'), 75, 2, 30], [at('10:02:10'), 75, 0, 20]]);
+    const runs = [];
+    for (let m = 53; m <= 64; m++) runs.push(await rollUpRecent(sql, new Date(at('09:00:20').getTime() + m * MIN), { rawRetentionDays: 14, from: m === 53 ? at('09:50:00') : undefined }));
+    expect(await rollupOf(sql, 'hour', 75, at('09:00:00'))).toMatchObject({ healthy: 1, down: 1, latency_max: 30 });
+    // Rolled up by the first run after 10:00 only, not by the runs before or after it.
+    expect(runs.map((r) => r.hours.map((h) => h.toISOString().slice(11, 16)))).toEqual([[], [], [], [], [], [], [], ['09:00'], [], [], [], []]);
+    expect(await rollupOf(sql, 'hour', 75, at('10:00:00'))).toBeUndefined(); // not ended
   });
 });
 

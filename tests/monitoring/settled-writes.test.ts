@@ -12,7 +12,7 @@ import { ResultWriter } from '../../server/monitoring/result-writer.ts';
 import { recordChecks, recordSettled, type CompletedCheck, type StatusChangeEvent } from '../../server/monitoring/results.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { until } from '../support/signals.ts';
+import { capturedLogger, until } from '../support/signals.ts';
 
 /** Counts the statements every pg client sends while `work` runs. */
 async function statements<T>(work: () => Promise<T>): Promise<{ value: T; sent: string[] }> {
@@ -34,7 +34,7 @@ describe('a batch of results that change no status', () => {
   let ts: TestServer;
   const ids = new Map<string, number>();
   const logger = createLogger('silent');
-  const names = ['steady-a', 'steady-b', 'pending', 'paused-steady', 'late', 'mixed-steady', 'mixed-change', 'held-steady', 'held-change'];
+  const names = ['steady-a', 'steady-b', 'pending', 'paused-steady', 'late', 'mixed-steady', 'mixed-change', 'held-steady', 'held-change', 'outage-steady', 'outage-change'];
 
   const result = (service: string, status: 'healthy' | 'down', at: string, latencyMs = 7, claim?: { owner: string; seq: string }): CompletedCheck => ({
     serviceId: ids.get(service)!,
@@ -72,6 +72,15 @@ describe('a batch of results that change no status', () => {
   });
   afterAll(() => ts?.close());
   afterEach(() => ts.server.app.sql.query('drop trigger if exists refuse_windows on uptime_records'));
+
+  /** The database refuses new windows as it would when it is going away (not for a row: results are held and retried); each refusal counted. */
+  const refuseWindows = async () => {
+    const { sql } = ts.server.app;
+    await sql.query('create sequence if not exists window_refusals');
+    await sql.query(`create or replace function refuse_windows() returns trigger language plpgsql as $$ begin perform nextval('window_refusals'); raise exception 'going away' using errcode = '57P03'; end $$`);
+    await sql.query('create trigger refuse_windows before insert on uptime_records for each row execute function refuse_windows()');
+  };
+  const refusals = async () => Number((await ts.server.app.sql.query('select case when is_called then last_value else 0 end as n from window_refusals')).rows[0].n);
 
   it('stores them in one statement, writing what the transaction writes: last check, latencies, error, details, a cleared pending status and the claim of the last result', async () => {
     const { sql, pubsub } = ts.server.app;
@@ -153,9 +162,7 @@ describe('a batch of results that change no status', () => {
 
   it('holds only the transaction\'s results when it fails after the statement stored the others, and stores each check once when it is retried', async () => {
     const { sql, pubsub } = ts.server.app;
-    // The database refuses new windows as it would when it is going away (not for a row: the results are held and retried).
-    await sql.query(`create or replace function refuse_windows() returns trigger language plpgsql as $$ begin raise exception 'going away' using errcode = '57P03'; end $$`);
-    await sql.query('create trigger refuse_windows before insert on uptime_records for each row execute function refuse_windows()');
+    await refuseWindows();
     const published: StatusChangeEvent[] = [];
     const w = new ResultWriter(sql, { pubsub, onRecorded: (_checks, transitions) => published.push(...transitions) }, logger, { flushMs: 60_000, retryMs: 20, maxRetryMs: 40 });
     w.add(result('held-steady', 'healthy', '2026-07-01T10:00:05Z'));
@@ -171,6 +178,36 @@ describe('a batch of results that change no status', () => {
     expect(await history('held-steady')).toEqual(['2026-07-01T10:00:00.000Z', '2026-07-01T10:00:05.000Z']);
     expect(await history('held-change')).toEqual(['2026-07-01T10:00:00.000Z', '2026-07-01T10:00:05.000Z']);
     expect(await windows('held-change')).toEqual(['healthy', 'down']);
+    await w.close();
+  });
+
+  it('keeps backing off, and logs the trouble once, while the transaction keeps failing and the statement keeps storing new results (regression: each stored statement ended the trouble: a retry a second and two log lines each)', async () => {
+    const { sql, pubsub } = ts.server.app;
+    await refuseWindows();
+    const { logger: captured, lines } = capturedLogger();
+    const w = new ResultWriter(sql, { pubsub, onRecorded: () => {} }, captured, { flushMs: 60_000, retryMs: 20, maxRetryMs: 160 });
+    const t0 = Date.parse('2026-07-01T10:00:05Z');
+    w.add(result('outage-change', 'down', new Date(t0).toISOString()));
+    await w.flush();
+    // Each retry writes a new steady result of another service (its statement succeeds) and the held change (refused).
+    const retriedAt: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const before = await refusals();
+      w.add(result('outage-steady', 'healthy', new Date(t0 + i * 1000).toISOString()));
+      await until(async () => (await refusals()) > before, `retry ${i}`);
+      retriedAt.push(Date.now());
+    }
+    // The waits double (20, 40, 80, 160 ms): the last gaps are longer than the first retry delay.
+    const gaps = retriedAt.slice(1).map((at, i) => at - retriedAt[i]);
+    expect(gaps.slice(-2).every((gap) => gap >= 150), `gaps ${gaps.join(', ')} ms`).toBe(true);
+    // One line when the trouble starts (SQLSTATE 57P03 reads as the database going away).
+    expect(lines().filter((l) => l.msg.startsWith('could not store check results') || l.msg.startsWith('database unreachable'))).toHaveLength(1);
+    expect(lines().filter((l) => l.msg.startsWith('check results stored again'))).toHaveLength(0);
+    expect(await history('outage-steady')).toHaveLength(6); // its first check and the five, each once
+    await sql.query('drop trigger refuse_windows on uptime_records');
+    await until(() => w.heldResults === 0, 'the held change to be stored');
+    expect(lines().filter((l) => l.msg.startsWith('check results stored again'))).toHaveLength(1);
+    expect(await windows('outage-change')).toEqual(['healthy', 'down']);
     await w.close();
   });
 });
