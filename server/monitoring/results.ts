@@ -128,8 +128,9 @@ export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsu
          recent_latencies = (s.recent_latencies || v.latencies::int[])[greatest(1, cardinality(s.recent_latencies) + cardinality(v.latencies::int[]) + 1 - ${RECENT_LATENCIES}):],
          claimed_by = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_by end,
          claimed_until = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_until end
-       from v, locked l, services sv
-       where l.service_id = v.service_id and s.service_id = v.service_id and sv.id = v.service_id
+       from v, services sv
+       where s.service_id = v.service_id and sv.id = v.service_id
+         and s.service_id in (select service_id from locked) -- all locked, in order, before any is updated
          and s.status = v.status and s.last_checked_at <= v.first_at
        returning s.service_id),
        history as (
