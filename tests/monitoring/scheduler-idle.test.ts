@@ -5,7 +5,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
 import { createLogger } from '../../server/logger.ts';
@@ -14,6 +13,7 @@ import { ResultWriter } from '../../server/monitoring/result-writer.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { until } from '../support/signals.ts';
+import { countingPool } from './support/counting-pool.ts';
 
 describe('scheduler with nothing due', () => {
   let ts: TestServer;
@@ -28,18 +28,8 @@ describe('scheduler with nothing due', () => {
     ts.server.app.sql.query("update service_states set claimed_by = null, claimed_until = null, next_due_at = case when service_id = $1 then now() + $2 * interval '1 millisecond' else now() + interval '1 day' end", [await id(name), ms]);
   /** A scheduler on a pool that counts its looks for due checks (claims) and for the next due time. */
   const scheduler = (idleMaxWaitMs: number) => {
-    const counts = { looks: 0, nextDue: 0 };
     const sql = ts.server.app.sql;
-    const counted = new Proxy(sql, {
-      get: (pool, key) => {
-        if (key !== 'query') return Reflect.get(pool, key, pool);
-        return (text: string, values?: unknown[]) => {
-          if (text.includes('with due as')) counts.looks++;
-          if (text.includes('min(st.next_due_at)')) counts.nextDue++;
-          return pool.query(text, values);
-        };
-      },
-    }) as pg.Pool;
+    const { pool: counted, counts } = countingPool(sql, { looks: (text) => text.includes('with due as'), nextDue: (text) => text.includes('min(st.next_due_at)') });
     const writer = new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger, { flushMs: 5 });
     const s = new Scheduler(counted, writer, ts.server.app.monitoring.host, systemClock, logger, { concurrency: 10, pollMs: 10, idleMaxWaitMs });
     stops.push(() => s.stop());

@@ -5,7 +5,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
 import { createLogger } from '../../server/logger.ts';
@@ -14,6 +13,7 @@ import { Scheduler } from '../../server/monitoring/scheduler.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { until } from '../support/signals.ts';
+import { countingPool } from './support/counting-pool.ts';
 
 describe('scheduler with a lookahead', () => {
   let ts: TestServer;
@@ -26,17 +26,8 @@ describe('scheduler with a lookahead', () => {
   const id = async (name: string) => (await ts.server.app.sql.query<{ id: number }>('select id from services where name = $1', [name])).rows[0].id;
   /** A scheduler on a pool that counts its looks for due checks. */
   const scheduler = (lookaheadMs: number) => {
-    const counts = { looks: 0 };
     const sql = ts.server.app.sql;
-    const counted = new Proxy(sql, {
-      get: (pool, key) => {
-        if (key !== 'query') return Reflect.get(pool, key, pool);
-        return (text: string, values?: unknown[]) => {
-          if (text.includes('with due as')) counts.looks++;
-          return pool.query(text, values);
-        };
-      },
-    }) as pg.Pool;
+    const { pool: counted, counts } = countingPool(sql, { looks: (text) => text.includes('with due as') });
     const writer = new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger, { flushMs: 5 });
     return { scheduler: new Scheduler(counted, writer, ts.server.app.monitoring.host, systemClock, logger, { concurrency: 10, pollMs: 10, idleMaxWaitMs: 60_000, lookaheadMs }), counts };
   };
