@@ -10,6 +10,12 @@ import { Migration } from '@mikro-orm/migrations';
  * and on the partitions created later when they are attached; `autosummarize` has autovacuum
  * summarise each range of blocks once it is full (a range not summarised yet is always read, which
  * is right for the newest one and would be the whole day for the rest).
+ *
+ * The build reads every stored check once and holds new checks meanwhile (a plain CREATE INDEX:
+ * the migrations run in one transaction, where CONCURRENTLY cannot): 4.7 s for 14.4 million rows
+ * (1.9 GB) on the machine of 2026-12-06, so about a minute for 200 million (10,000 services every
+ * 30 s with 14 days kept). The result writers of replicas still running hold their results
+ * meanwhile (up to 50,000 each) and store them when it is done.
  */
 export class Migration20261209090000_checks_time_brin extends Migration {
 
