@@ -25,7 +25,8 @@ import type { JobRuns } from '../job-registry.ts';
 import { ResultWriter } from './result-writer.ts';
 import { recordChecks, writeChecks } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
-import { Scheduler, runClaimed, type ClaimedCheck, type SchedulerStats } from './scheduler.ts';
+import type { ClaimedCheck } from './claims.ts';
+import { Scheduler, runClaimed, type SchedulerStats } from './scheduler.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUpRecent } from './timeseries.ts';
 
 export interface MonitoringOptions {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
 import { syncDeclaredServices, type DeclaredService } from '../../server/monitoring/config-sync.ts';
-import { claimDueChecks } from '../../server/monitoring/scheduler.ts';
+import { claimDueChecks } from '../../server/monitoring/claims.ts';
 import { validateService } from '../../server/monitoring/services.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
