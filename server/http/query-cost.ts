@@ -7,6 +7,10 @@
  * while the same page with `first: $first`, or every service at once without `first`, passed. Page
  * sizes are bounded where they are read (each `first` has its maximum); the cost prices the
  * document, which is what a client controls.
+ *
+ * `__schema` being free, it may be asked once per operation: each alias of it is the whole schema
+ * (30 of them, within the alias limit, were hundreds of kilobytes of answer and the largest share of
+ * what bench/fuzz made the server allocate), and no client needs it twice in one answer.
  */
 import { GraphQLError, Kind, type ASTVisitor, type FieldNode, type FragmentSpreadNode, type InlineFragmentNode, type OperationDefinitionNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -51,10 +55,40 @@ export function queryCostRule(maxCost: number): (context: ValidationContext) => 
   });
 }
 
+/** How many times an operation asks for `__schema`, a fragment counted at each use (and read once). */
+export function schemaFieldCount(context: ValidationContext, operation: OperationDefinitionNode): number {
+  const fragmentCounts = new Map<string, number>();
+  const count = (selections: readonly Selected[]): number =>
+    selections.reduce((sum, node) => {
+      if (node.kind === Kind.FIELD) return sum + (node.name.value === '__schema' ? 1 : 0) + (node.selectionSet ? count(node.selectionSet.selections) : 0);
+      if (node.kind === Kind.INLINE_FRAGMENT) return sum + count(node.selectionSet.selections);
+      const name = node.name.value;
+      const known = fragmentCounts.get(name);
+      if (known !== undefined) return sum + known; // 0 while it is being read: a cycle, refused by validation anyway
+      fragmentCounts.set(name, 0);
+      const fragment = context.getFragment(name);
+      const inner = fragment ? count(fragment.selectionSet.selections) : 0;
+      fragmentCounts.set(name, inner);
+      return sum + inner;
+    }, 0);
+  return count(operation.selectionSet.selections);
+}
+
+/** A validation rule refusing an operation that asks for `__schema` more than once. */
+export function schemaOnceRule(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(operation) {
+      const found = schemaFieldCount(context, operation);
+      if (found > 1) context.reportError(new GraphQLError(`Introspection's __schema may be asked once per operation, found ${found}: ask for it once.`));
+    },
+  };
+}
+
 export function useQueryCostLimit(maxCost: number): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(queryCostRule(maxCost));
+      addValidationRule(schemaOnceRule);
     },
   };
 }

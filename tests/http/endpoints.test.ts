@@ -58,6 +58,22 @@ describe('HTTP endpoints', () => {
     expect(result.errors).toBeUndefined();
   });
 
+  it('refuses __schema asked more than once in an operation (introspection aliased within the alias limit)', async () => {
+    // Each alias of __schema (free in the cost) was the whole schema: 30 of them passed every limit.
+    const aliased = Array.from({ length: 2 }, (_, i) => `s${i}: __schema { types { name fields { name args { name } } } }`).join(' ');
+    const twice = await gql(ts, `{ ${aliased} }`);
+    expect(twice.data).toBeUndefined();
+    expect(twice.errors?.[0].message).toBe("Introspection's __schema may be asked once per operation, found 2: ask for it once.");
+    expect(twice.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // Through fragments too, each counted where it is used.
+    const fragments = await gql(ts, 'query { ...A ...B } fragment A on Query { a: __schema { queryType { name } } } fragment B on Query { ...C b: __schema { queryType { name } } } fragment C on Query { c: __schema { queryType { name } } }');
+    expect(fragments.errors?.[0].message).toMatch(/__schema may be asked once per operation, found 3/);
+    // Once is fine, in a document of several operations too.
+    const body = JSON.stringify({ query: 'query One { __schema { queryType { name } } } query Two { __schema { queryType { name } } }', operationName: 'Two' });
+    const once = await fetch(`${ts.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(await once.json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  });
+
   it('refuses too many aliases', async () => {
     const aliases = Array.from({ length: QUERY_LIMITS.maxAliases + 1 }, (_, i) => `a${i}: serverTime`).join(' ');
     const result = await gql(ts, `{ ${aliases} }`, {}, { token: ts.adminToken });
