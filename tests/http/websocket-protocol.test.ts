@@ -3,6 +3,7 @@
  * its own operation only; a protocol violation closes its socket with 4400 and one warning; messages
  * and operations are bounded; a flood of messages does not stop the server answering others.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
@@ -122,6 +123,36 @@ describe('WebSocket protocol abuse', () => {
     socket.send({ type: 'ping', payload: { sent: 42 } });
     await socket.next((m) => m.type === 'pong' && JSON.stringify(m.payload) === '{"sent":42}');
     expect(socket.messages.filter((m) => m.type === 'pong')).toEqual([{ type: 'pong' }, { type: 'pong', payload: { sent: 42 } }]);
+  });
+
+  /** Counts the server's writes to the accepted connection whose remote port is `port` (`_write` and `_writev`). */
+  function countServerWrites(port: number): { count: () => number; restore: () => void } {
+    let writes = 0;
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    const originals = { _write: proto._write, _writev: proto._writev };
+    for (const name of ['_write', '_writev'] as const) {
+      proto[name] = function (this: net.Socket & { server?: unknown }, ...args: unknown[]) {
+        if (this.server && this.remotePort === port) writes++;
+        return originals[name].apply(this, args);
+      };
+    }
+    return { count: () => writes, restore: () => Object.assign(proto, originals) };
+  }
+
+  it('answers a burst of pings in one write, not one system call per pong (regression: a ping flood was a write per message)', async () => {
+    const socket = await adminSocket();
+    const wire = (socket.ws as unknown as { _socket: net.Socket })._socket;
+    const writes = countServerWrites(wire.localPort!);
+    try {
+      wire.cork(); // the 100 pings leave in one segment, so that the server reads them together
+      for (let i = 0; i < 100; i++) socket.send({ type: 'ping', payload: { i } });
+      wire.uncork();
+      await socket.next((m) => m.type === 'pong' && (m.payload as { i?: number } | undefined)?.i === 99);
+      expect(socket.messages.filter((m) => m.type === 'pong')).toHaveLength(100);
+      expect(writes.count()).toBeLessThanOrEqual(5);
+    } finally {
+      writes.restore();
+    }
   });
 
   it(`refuses an operation past ${WS_LIMITS.maxOperations} running on one socket, with an error for it alone`, async () => {
