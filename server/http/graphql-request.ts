@@ -4,12 +4,11 @@
  * (an invalid 10 MB body came back as a 10 MB error) or escaped as INTERNAL_SERVER_ERROR
  * (`variables=notjson`). Every refusal here is a 4xx naming what is wrong and quoting nothing.
  */
+import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { BODY_TOO_LARGE_CODE, bodyTooLargeMessage } from './body-limit.ts';
 import { documentLimitError } from './document-limits.ts';
-
-/** JSON nested deeper than this is refused before it is parsed: later steps (logging, JSON.stringify, jsonb) recurse. */
-export const MAX_JSON_NESTING = 64;
+import { JsonNestingScan, jsonNestsDeeperThan, MAX_JSON_NESTING, readBody } from './request-body.ts';
 
 interface GraphQLParams {
   query?: unknown;
@@ -22,25 +21,11 @@ function badRequest(message: string, status = 400): Error {
   return createGraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status } } });
 }
 
-/** True when JSON text opens arrays or objects more than `max` deep (one pass, strings skipped). */
-export function jsonNestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
+const tooDeep = (what: string) => badRequest(`${what} nests arrays and objects deeper than ${MAX_JSON_NESTING} levels, the limit.`);
 
-function parseJson(text: string, what: string): unknown {
-  if (jsonNestsDeeperThan(text, MAX_JSON_NESTING)) throw badRequest(`${what} nests arrays and objects deeper than ${MAX_JSON_NESTING} levels, the limit.`);
+/** JSON text, parsed once its nesting is known to be within the limit (`checked`: followed as it was read). */
+function parseJson(text: string, what: string, checked = false): unknown {
+  if (!checked && jsonNestsDeeperThan(text, MAX_JSON_NESTING)) throw tooDeep(what);
   try {
     return JSON.parse(text);
   } catch {
@@ -67,11 +52,21 @@ function tooLarge(limit: number): Error {
 }
 
 /**
- * The body as text, read chunk by chunk and refused as soon as it passes the limit. The rest is
- * left unread, and the reader is not released: either would destroy the request (whatwg-node ends
- * its iterator) and reset the connection before the 413 is read; server/http.ts closes it after.
+ * The body as text, read chunk by chunk and refused as soon as it passes the limit (or, with a
+ * scan, nests too deep). Read from Node's request when there is one (whatwg-node's stream of it
+ * cost a promise and a copy per chunk); otherwise from the Request's stream. The rest is left
+ * unread either way, and that reader is not released: either would destroy the request
+ * (whatwg-node ends its iterator) and reset the connection before the 413 is read; server/http.ts
+ * closes it after.
  */
-async function bodyText(request: Request, limit: number): Promise<string> {
+async function bodyText(request: Request, limit: number, req: IncomingMessage | undefined, scan?: JsonNestingScan): Promise<string> {
+  if (req && !req.readableEnded && req.listenerCount('data') === 0) {
+    const read = await readBody(req, limit, scan);
+    if (read === 'too large') throw tooLarge(limit);
+    if (read === 'too deep') throw tooDeep('The request body');
+    if (read === 'aborted') throw badRequest('The request body could not be read.');
+    return read.toString('utf8');
+  }
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -86,23 +81,25 @@ async function bodyText(request: Request, limit: number): Promise<string> {
     if (size > limit || (error as Error).name === 'AbortError') throw error;
     throw badRequest('The request body could not be read.');
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (scan?.feed(text)) throw tooDeep('The request body');
+  return text;
 }
 
-type Parser = (request: Request, limit: number) => Promise<GraphQLParams>;
+type Parser = (request: Request, limit: number, req: IncomingMessage | undefined) => Promise<GraphQLParams>;
 
 const PARSERS: { matches: (request: Request) => boolean; parse: Parser }[] = [
   { matches: (r) => r.method === 'GET', parse: async (r) => fromSearchParams(new URL(r.url).searchParams) },
   {
     matches: (r) => r.method === 'POST' && (contentTypeIs(r, 'application/json') || contentTypeIs(r, 'application/graphql+json')),
-    parse: async (r, limit) => {
-      const body = parseJson(await bodyText(r, limit), 'The request body');
+    parse: async (r, limit, req) => {
+      const body = parseJson(await bodyText(r, limit, req, new JsonNestingScan(MAX_JSON_NESTING)), 'The request body', true);
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object with a "query".');
       return body as GraphQLParams;
     },
   },
-  { matches: (r) => r.method === 'POST' && contentTypeIs(r, 'application/x-www-form-urlencoded'), parse: async (r, limit) => fromSearchParams(new URLSearchParams(await bodyText(r, limit))) },
-  { matches: (r) => r.method === 'POST' && contentTypeIs(r, 'application/graphql'), parse: async (r, limit) => ({ query: await bodyText(r, limit) }) },
+  { matches: (r) => r.method === 'POST' && contentTypeIs(r, 'application/x-www-form-urlencoded'), parse: async (r, limit, req) => fromSearchParams(new URLSearchParams(await bodyText(r, limit, req))) },
+  { matches: (r) => r.method === 'POST' && contentTypeIs(r, 'application/graphql'), parse: async (r, limit, req) => ({ query: await bodyText(r, limit, req) }) },
 ];
 
 /**
@@ -111,11 +108,13 @@ const PARSERS: { matches: (request: Request) => boolean; parse: Parser }[] = [
  */
 export function useGraphQLRequestParsing(bodyLimit: number): Plugin {
   return {
-    onRequestParse({ request, setRequestParser }) {
+    onRequestParse({ request, serverContext, setRequestParser }) {
       const parser = PARSERS.find((p) => p.matches(request));
       if (!parser) return;
-      setRequestParser(async (req: Request) => {
-        const params = await parser.parse(req, bodyLimit);
+      // server/http.ts hands yoga Node's request as `req`; other callers (tests, REST) may not.
+      const nodeRequest = (serverContext as { req?: IncomingMessage } | undefined)?.req;
+      setRequestParser(async (asked: Request) => {
+        const params = await parser.parse(asked, bodyLimit, asked === request ? nodeRequest : undefined);
         const error = typeof params.query === 'string' ? documentLimitError(params.query) : null;
         if (error) throw error;
         return params as never;

@@ -18,7 +18,7 @@ import type { LookoutYoga } from './yoga.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { NAME_PATTERN } from '../monitoring/services.ts';
 import { refuseBody } from './body-limit.ts';
-import { jsonNestsDeeperThan, MAX_JSON_NESTING } from './graphql-request.ts';
+import { jsonNestsDeeperThan, MAX_JSON_NESTING, readBody } from './request-body.ts';
 import { boundedErrorMessage } from './error-messages.ts';
 import { REST_ROUTES, pathParams, type RestRoute } from './rest-routes.ts';
 import { finishOpenApiDocument, OPENAPI_PATH } from './rest-openapi.ts';
@@ -132,27 +132,6 @@ function decode(value: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** The body, read up to `limit` bytes: 'too large' as soon as it passes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        return resolve('too large');
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-    req.once('close', () => resolve(Buffer.concat(chunks)));
-  });
 }
 
 /** The field an input-coercion error names in its message, not in its path (an unknown or a missing field of an object). */
@@ -336,6 +315,7 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
     if (route.method !== 'GET') {
       const read = await readBody(req, app.config.maxBodyBytes);
       if (read === 'too large') return refuseBody(res, app.config.maxBodyBytes);
+      if (read === 'aborted' || read === 'too deep') return void res.destroy(); // the client went away (no scan here: 'too deep' cannot be)
       bodyText = read.toString('utf8');
       if (bodyText.trim()) {
         const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();

@@ -24,9 +24,19 @@ afterAll(() => ts?.close());
 describe('GraphQL request bodies', () => {
   it('answers a chunked GraphQL body with 413 as soon as it passes the limit, not after reading it all', async () => {
     const head = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
-    const result = await uploadUntilAnswered(ts.port, head, { total: HUGE, chunked: true });
+    const result = await uploadUntilAnswered(ts.port, head, { total: HUGE, chunked: true, fill: ' ' });
     expect(result.status).toBe(413);
     expect(result.raw).toContain(TOO_LARGE);
+    expect(result.sentWhenAnswered).toBeLessThan(HUGE / 4);
+    await expectServerAnswers(ts);
+  });
+
+  it('answers a JSON body nesting deeper than the limit with 400 as soon as it does, before the size limit (regression: the body was read whole, then scanned in one piece)', async () => {
+    const head = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const result = await uploadUntilAnswered(ts.port, head, { total: HUGE, chunked: true });
+    // A 413 would mean the nesting was found only once the body passed the size limit.
+    expect(result.status).toBe(400);
+    expect(result.raw).toContain('The request body nests arrays and objects deeper than 64 levels, the limit.');
     expect(result.raw).not.toContain('[[[[');
     expect(result.sentWhenAnswered).toBeLessThan(HUGE / 4);
     await expectServerAnswers(ts);
