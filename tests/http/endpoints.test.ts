@@ -58,7 +58,7 @@ describe('HTTP endpoints', () => {
     expect(result.errors).toBeUndefined();
   });
 
-  it('refuses __schema asked more than once in an operation (introspection aliased within the alias limit)', async () => {
+  it('refuses __schema asked more than once in an operation, or with aliases inside it (introspection aliased within the alias limit)', async () => {
     // Each alias of __schema (free in the cost) was the whole schema: 30 of them passed every limit.
     const aliased = Array.from({ length: 2 }, (_, i) => `s${i}: __schema { types { name fields { name args { name } } } }`).join(' ');
     const twice = await gql(ts, `{ ${aliased} }`);
@@ -68,6 +68,13 @@ describe('HTTP endpoints', () => {
     // Through fragments too, each counted where it is used.
     const fragments = await gql(ts, 'query { ...A ...B } fragment A on Query { a: __schema { queryType { name } } } fragment B on Query { ...C b: __schema { queryType { name } } } fragment C on Query { c: __schema { queryType { name } } }');
     expect(fragments.errors?.[0].message).toMatch(/__schema may be asked once per operation, found 3/);
+    // One __schema with the aliases inside it (regression: 30 aliased `types` passed, 4.8 MB for 900 bytes asked).
+    const inside = Array.from({ length: 30 }, (_, i) => `t${i}: types { name fields { name args { name } } }`).join(' ');
+    const aliasedInside = await gql(ts, `{ __schema { ${inside} } }`);
+    expect(aliasedInside.data).toBeUndefined();
+    expect(aliasedInside.errors?.map((e) => e.message)).toEqual(['Aliases are not allowed inside introspection\'s __schema (found "t0"): each would be the whole list again.']);
+    const viaFragment = await gql(ts, '{ __schema { types { ...T } } } fragment T on __Type { name f: fields { name } }');
+    expect(viaFragment.errors?.[0].message).toMatch(/Aliases are not allowed inside introspection's __schema \(found "f"\)/);
     // Once is fine, in a document of several operations too.
     const body = JSON.stringify({ query: 'query One { __schema { queryType { name } } } query Two { __schema { queryType { name } } }', operationName: 'Two' });
     const once = await fetch(`${ts.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
