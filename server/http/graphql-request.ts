@@ -81,9 +81,9 @@ async function bodyText(request: Request, limit: number, req: IncomingMessage | 
     if (size > limit || (error as Error).name === 'AbortError') throw error;
     throw badRequest('The request body could not be read.');
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (scan?.feed(text)) throw tooDeep('The request body');
-  return text;
+  const bytes = Buffer.concat(chunks);
+  if (scan?.feed(bytes)) throw tooDeep('The request body');
+  return bytes.toString('utf8');
 }
 
 type Parser = (request: Request, limit: number, req: IncomingMessage | undefined) => Promise<GraphQLParams>;

@@ -12,16 +12,19 @@ export const MAX_JSON_NESTING = 64;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** Inside a string, after this many plain bytes the rest of it is searched for (memchr), not read. */
+const STRING_RUN_BEFORE_SEARCH = 32;
+
 /**
- * Follows how deep JSON text nests, fed in parts (bytes of UTF-8, or text): arrays and objects are
- * counted, strings skipped by searching for their next quote or backslash (memchr for bytes) rather
- * than read character by character. UTF-8's multi-byte sequences never hold these ASCII bytes, so
- * bytes and text scan alike. Not a JSON validator: JSON.parse still judges the text.
+ * Follows how deep JSON nests, fed its UTF-8 bytes in parts: arrays and objects are counted,
+ * strings skipped — read byte by byte while short, searched through for their next quote or
+ * backslash once long. UTF-8's multi-byte sequences never hold these ASCII bytes. Not a JSON
+ * validator: JSON.parse still judges the text.
  */
 export class JsonNestingScan {
   #depth = 0;
   #inString = false;
-  /** A backslash ended the last part: the first unit of the next is escaped. */
+  /** A backslash ended the last part: the first byte of the next is escaped. */
   #escaped = false;
   #deeper = false;
   readonly max: number;
@@ -30,42 +33,42 @@ export class JsonNestingScan {
     this.max = max;
   }
 
-  /** Reads the next part; true once the text has nested deeper than `max` (and from then on). */
-  feed(part: Buffer | string): boolean {
+  /** Reads the next part; true once the JSON has nested deeper than `max` (and from then on). */
+  feed(bytes: Uint8Array): boolean {
     if (this.#deeper) return true;
-    const n = part.length;
-    const isText = typeof part === 'string';
-    const code = isText ? (i: number) => part.charCodeAt(i) : (i: number) => part[i];
-    const find = isText ? (unit: number, from: number) => part.indexOf(String.fromCharCode(unit), from) : (unit: number, from: number) => part.indexOf(unit, from);
-    const next = (unit: number, from: number) => {
-      const at = find(unit, from);
-      return at < 0 ? n : at;
-    };
+    const n = bytes.length;
     let i = 0;
     if (this.#escaped && n > 0) {
       this.#escaped = false;
       i = 1;
     }
-    // The next quote and backslash at or after i (n when there is none), found again only once passed: linear in n.
+    // Found by search: the next quote and backslash at or after the search point (n for none);
+    // searched again only once passed, so a part is read in linear time.
     let quote = -1;
     let backslash = -1;
+    let run = 0;
+    const search = (byte: number, from: number) => {
+      const at = Buffer.prototype.indexOf.call(bytes, byte, from);
+      return at < 0 ? n : at;
+    };
     while (i < n) {
+      const c = bytes[i++];
       if (this.#inString) {
-        if (quote < i) quote = next(QUOTE, i);
-        if (backslash < i) backslash = next(BACKSLASH, i);
-        if (backslash < quote) {
-          if (backslash === n - 1) this.#escaped = true;
-          i = backslash + 2;
-          continue;
+        if (c === BACKSLASH) {
+          if (i === n) this.#escaped = true;
+          i++;
+          run = 0;
+        } else if (c === QUOTE) this.#inString = false;
+        else if (++run > STRING_RUN_BEFORE_SEARCH) {
+          if (quote < i) quote = search(QUOTE, i);
+          if (backslash < i) backslash = search(BACKSLASH, i);
+          i = Math.min(quote, backslash);
+          run = 0;
         }
-        if (quote === n) return false; // the string goes on in the next part
-        this.#inString = false;
-        i = quote + 1;
-        continue;
-      }
-      const c = code(i++);
-      if (c === QUOTE) this.#inString = true;
-      else if (c === 0x5b || c === 0x7b) {
+      } else if (c === QUOTE) {
+        this.#inString = true;
+        run = 0;
+      } else if (c === 0x5b || c === 0x7b) {
         if (++this.#depth > this.max) return (this.#deeper = true);
       } else if (c === 0x5d || c === 0x7d) this.#depth--;
     }
@@ -75,7 +78,7 @@ export class JsonNestingScan {
 
 /** True when JSON text opens arrays or objects more than `max` deep (strings skipped). */
 export function jsonNestsDeeperThan(text: string, max: number): boolean {
-  return new JsonNestingScan(max).feed(text);
+  return new JsonNestingScan(max).feed(Buffer.from(text, 'utf8'));
 }
 
 export type BodyRefusal = 'too large' | 'too deep' | 'aborted';
@@ -89,10 +92,12 @@ export function readBody(req: IncomingMessage, limit: number, scan?: JsonNesting
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const stop = (why: BodyRefusal) => {
-      req.off('data', onData);
-      req.pause();
-      resolve(why);
+    let settled = false;
+    const settle = (result: Buffer | BodyRefusal) => {
+      settled = true;
+      // The error listener stays: an 'error' with none would be thrown.
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      resolve(result);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -100,9 +105,13 @@ export function readBody(req: IncomingMessage, limit: number, scan?: JsonNesting
       if (scan?.feed(chunk)) return stop('too deep');
       chunks.push(chunk);
     };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
-    req.once('error', () => resolve('aborted'));
-    req.once('close', () => resolve(req.complete ? Buffer.concat(chunks, size) : 'aborted'));
+    const stop = (why: BodyRefusal) => {
+      req.pause();
+      settle(why);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks, size));
+    const onError = () => settled || settle('aborted');
+    const onClose = () => settle(req.complete ? Buffer.concat(chunks, size) : 'aborted');
+    req.on('data', onData).once('end', onEnd).on('error', onError).once('close', onClose);
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The JSON nesting scan of request bodies (server/http/request-body.ts), which follows a body as
  * its bytes arrive: the same answer as reading the whole text one character at a time, however
- * the bytes are split.
+ * the bytes are split and however long the strings (long ones are searched through, not read).
  */
 import { describe, expect, it } from 'vitest';
 import { JsonNestingScan, jsonNestsDeeperThan } from '../../server/http/request-body.ts';
@@ -24,7 +24,7 @@ function reference(text: string, max: number): boolean {
   return false;
 }
 
-const PIECES = ['[', ']', '{', '}', '"', '\\', '\\"', '\\\\', 'a', ' ', ':', ',', 'é', '€', '😀', '"x\\"y"', '[[[', ']]]'];
+const PIECES = ['[', ']', '{', '}', '"', '\\', '\\"', '\\\\', 'a', ' ', ':', ',', 'é', '€', '😀', '"x\\"y"', '[[[', ']]]', 'a'.repeat(40), 'é'.repeat(25), `${'b'.repeat(33)}\\"`, `${'c'.repeat(31)}"[`];
 
 describe('JSON nesting scan', () => {
   it('says what a character-by-character read says, for text and for bytes split anywhere (escapes, quotes and multi-byte characters across parts)', () => {
