@@ -63,6 +63,13 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
     const restMatch = pathname === null ? null : rest.match(pathname, req.method ?? 'GET');
     const statusRoute = pathname === null ? null : matchStatusRoute(pathname);
     const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : statusRoute ? routeLabel(statusRoute) : restMatch ? ('route' in restMatch ? restMatch.route.path : '/rest') : '/';
+    // An answer sent before the request's body was read whole closes the connection (lingeringClose
+    // below): it says so, or a client reusing the connection would lose its next request.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
+      if (!req.complete) this.shouldKeepAlive = false;
+      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
+    } as typeof res.writeHead;
     res.on('finish', () => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
