@@ -35,6 +35,8 @@ export function httpCorpus(options: HttpCaseOptions): HttpCase[] {
     post('issue 9 #10: a query 10,000 levels deep', query(deep(10_000)), auth),
     post('issue 9 #12: 50,000 directives', query(`{ serverTime ${'@skip(if: false) '.repeat(50_000)}}`), auth),
     post('a query of one 1 MB name', query('a'.repeat(1_000_000))),
+    post('introspection: 30 aliases of __schema (each the whole schema, free in the cost)', query(`{ ${Array.from({ length: 30 }, (_, i) => `s${i}: __schema { types { name fields { name args { name } } } }`).join(' ')} }`)),
+    post('introspection: 30 aliased lists inside one __schema (900 bytes asked, 4.8 MB answered)', query(`{ __schema { ${Array.from({ length: 30 }, (_, i) => `t${i}: types { ...T }`).join(' ')} } } fragment T on __Type { name fields { name description args { name } type { name ofType { name ofType { name } } } } }`)),
     post('a fragment cycle', query('{ ...A } fragment A on Query { serverTime ...B } fragment B on Query { ...A }'), auth),
     post('a batch of 1,000 operations', JSON.stringify(Array(1000).fill({ query: '{ serverTime }' })), auth),
     post('a long value of the wrong type in a query variable (graphql-jit errors are read-only)', query('query ($n: Int!) { opsSummary(hours: $n) { __typename } }', { n: 'x'.repeat(100) }), auth),
