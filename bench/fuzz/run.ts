@@ -9,6 +9,7 @@
  *   node bench/fuzz/run.ts [--requests 10000] [--ws 1500] [--seed 1] [--concurrency 8]
  *                          [--burst 32] [--burst-mb 23] [--max-body-mb 16] [--settle 30] [--big-documents 100]
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { fromCorpus, runBatch, type BatchResult } from '../../tests/fuzz/support/campaign.ts';
@@ -180,6 +181,8 @@ const result = {
   shutdown: { ...stop, orphanedPostgres },
 };
 console.log(JSON.stringify(result, null, 2));
+// FUZZ_SAMPLES: a file for every normal request (its phase, kind, start and latency), to lay over a server's --cpu-prof.
+if (process.env.FUZZ_SAMPLES) writeFileSync(process.env.FUZZ_SAMPLES, JSON.stringify(samples));
 
 const serverErrors = corpus.serverErrors + http.serverErrors + ws.serverErrors + (burst?.serverErrors ?? 0);
 const rssDelta = rssStart !== null && rssSettled !== null ? mb(rssSettled - rssStart)! : null;

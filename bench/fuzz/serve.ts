@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +63,10 @@ export async function startServe(): Promise<ServeProcess> {
     if (level >= 50 || !line.startsWith('{')) logged.lastLines = [...logged.lastLines.slice(-19), line.slice(0, 2000)];
   };
   let pending = '';
+  // FUZZ_SERVER_LOG: a file that gets everything the server prints (e.g. with FUZZ_EXTRA_OPTIONS=--trace-gc).
+  const logFile = process.env.FUZZ_SERVER_LOG;
   const read = (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     // Always read what it prints (a pipe nobody reads would stall it); keep only the tail.
     const text = pending + chunk.toString();
     const lines = text.split('\n');

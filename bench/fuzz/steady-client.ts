@@ -7,8 +7,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 export interface SteadySample {
   kind: 'serverTime' | 'healthOverview';
-  /** performance.now() in the worker when the request started (its own clock). */
+  /** How long the request took, in ms. */
   ms: number;
+  /** When it started: CLOCK_MONOTONIC in µs, the clock of a server's --cpu-prof timestamps. */
+  startedUs: number;
   /** null when the request failed: no answer in time, a non-200 status, or errors in the body. */
   ok: boolean;
   status: number | null;
@@ -35,6 +37,7 @@ parentPort!.on('message', (message) => {
 
 async function ask(kind: SteadySample['kind']): Promise<SteadySample> {
   const started = performance.now();
+  const startedUs = Number(process.hrtime.bigint() / 1000n);
   try {
     const response = await fetch(`${options.url}/graphql`, {
       method: 'POST',
@@ -44,9 +47,9 @@ async function ask(kind: SteadySample['kind']): Promise<SteadySample> {
     });
     const body = (await response.json()) as { data?: unknown; errors?: { message: string }[] };
     const ok = response.status === 200 && !!body.data && !body.errors?.length;
-    return { kind, ms: performance.now() - started, ok, status: response.status, ...(!ok && { error: JSON.stringify(body).slice(0, 200) }) };
+    return { kind, ms: performance.now() - started, startedUs, ok, status: response.status, ...(!ok && { error: JSON.stringify(body).slice(0, 200) }) };
   } catch (error) {
-    return { kind, ms: performance.now() - started, ok: false, status: null, error: String(error).slice(0, 200) };
+    return { kind, ms: performance.now() - started, startedUs, ok: false, status: null, error: String(error).slice(0, 200) };
   }
 }
 
