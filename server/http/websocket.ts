@@ -16,7 +16,8 @@ import type { App } from '../context.ts';
 import type { LookoutYoga } from './yoga.ts';
 import { isAllowedOrigin } from './origin.ts';
 import { CallerWatch } from './ws-callers.ts';
-import { Connection, unexpected, type ConnectionServices } from './ws-connection.ts';
+import { Connection, type ConnectionServices } from './ws-connection.ts';
+import { unexpected } from './ws-errors.ts';
 
 export { WS_LIMITS } from './ws-connection.ts';
 

@@ -13,6 +13,7 @@ import { buildContext, resolveCaller, type App, type Credentials, type RequestCo
 import { clientAddressOf, type LookoutYoga } from './yoga.ts';
 import { LiveSubscription } from './live-subscription.ts';
 import { REVOKED, type CallerWatch, type WatchedSocket } from './ws-callers.ts';
+import { asGraphQLError, documentError, revokedError, TryAgainLater, unexpected } from './ws-errors.ts';
 
 /** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
 export const WS_LIMITS = {
@@ -367,40 +368,6 @@ export class Connection implements WatchedSocket {
     this.#warned = true;
     this.#services.logger.warn({ reason, clientAddress: clientAddressOf(this.#request) }, message);
   }
-}
-
-function revokedError(): GraphQLError {
-  return new GraphQLError('The credentials of this connection were revoked or have expired.', { extensions: { code: 'UNAUTHENTICATED' } });
-}
-
-/** The caller of a new socket could not be resolved (the database did not answer): not the client's fault. */
-class TryAgainLater extends Error {
-  constructor(cause: unknown) {
-    super('try again later', { cause });
-  }
-}
-
-/** Why a document could not be read: its own syntax error, or too deep for the parser. */
-function documentError(logger: Logger, error: unknown): GraphQLError {
-  if (isGraphQLErrorLike(error)) return asGraphQLError(error);
-  if (error instanceof RangeError) return new GraphQLError('The document is nested too deeply to be read.', { extensions: { code: 'BAD_USER_INPUT' } });
-  return unexpected(logger, error, 'a WebSocket document could not be read');
-}
-
-/** An unexpected error: logged in full here, masked for the client. */
-export function unexpected(logger: Logger, error: unknown, message: string): GraphQLError {
-  logger.error({ err: error }, message);
-  return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-}
-
-function isGraphQLErrorLike(error: unknown): error is GraphQLError {
-  return error instanceof GraphQLError || (error instanceof Error && 'extensions' in error && 'locations' in error);
-}
-
-/** graphql-ws answers with errors only if they are GraphQLErrors of its own graphql (instanceof). */
-function asGraphQLError(error: Pick<GraphQLError, 'message' | 'extensions' | 'nodes' | 'source' | 'positions' | 'path'>): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  return new GraphQLError(error.message, { extensions: error.extensions, nodes: error.nodes, source: error.source, positions: error.positions, path: error.path });
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
