@@ -58,6 +58,34 @@ const rssStart = await serve.rss();
 const heapUsed = () =>
   fetch(`${serve.url}/metrics`).then((r) => r.text()).then((t) => Number(/^lookout_nodejs_heap_size_used_bytes (\d+)/m.exec(t)?.[1] ?? NaN), () => NaN);
 const heapStart = await heapUsed();
+/** Where the worker's memory is: V8's heap (in use and reserved), memory outside it (Buffers), and RSS. */
+const breakdown = () =>
+  fetch(`${serve.url}/metrics`).then((r) => r.text()).then((t) => {
+    const read = (name: string) => mb(Number(new RegExp(`^lookout_${name} (\\S+)`, 'm').exec(t)?.[1] ?? NaN));
+    return { heapUsed: read('nodejs_heap_size_used_bytes'), heapTotal: read('nodejs_heap_size_total_bytes'), external: read('nodejs_external_memory_bytes'), workerRss: read('process_resident_memory_bytes') };
+  }, () => null);
+const memoryStart = await breakdown();
+/**
+ * FUZZ_HEAP_SNAPSHOTS=DIR, with FUZZ_EXTRA_OPTIONS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR":
+ * a heap snapshot of the worker at the start and once RSS has settled, to compare what it holds.
+ */
+const heapSnapshot = async (name: string) => {
+  const dir = process.env.FUZZ_HEAP_SNAPSHOTS;
+  if (!dir || !alive()) return;
+  const { readdirSync, renameSync, statSync } = await import('node:fs');
+  const before = new Set(readdirSync(dir));
+  for (const pid of await serve.workers()) process.kill(pid, 'SIGUSR2');
+  // The file appears, then grows until V8 has written it; it is done when its size stops changing.
+  for (let last = -1; ;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    const size = statSync(`${dir}/${file}`).size;
+    if (size > 0 && size === last) return renameSync(`${dir}/${file}`, `${dir}/${name}.heapsnapshot`);
+    last = size;
+  }
+};
+await heapSnapshot('start');
 
 // The steady normal client, and RSS sampled while the fuzz runs.
 const samples: (SteadySample & { phase: string })[] = [];
@@ -126,6 +154,8 @@ while (alive() && rssStart !== null && rssSettled !== null && rssSettled - rssSt
 }
 const settledAfterS = Math.round((Date.now() - settleStart) / 100) / 10;
 const heapAfter = alive() ? await heapUsed() : NaN;
+const memorySettled = alive() ? await breakdown() : null;
+await heapSnapshot('settled');
 
 // The server's own count of 5xx answers (it may answer 5xx to what the fuzz could not read), but
 // /health's and /health/ready's 503: that is their answer while something is down or not ready.
@@ -171,6 +201,7 @@ const result = {
   loggedFatal: serve.logged.fatal,
   rssMb: { start: mb(rssStart), peak: mb(rssPeak), after: mb(rssAfter), settled: mb(rssSettled), settledAfterS },
   heapUsedMb: { start: mb(heapStart), settled: mb(heapAfter) },
+  workerMemoryMb: { start: memoryStart, settled: memorySettled },
   bigDocuments: { count: bigDocuments, heapBeforeMb: mb(heapBeforeDocuments), heapAfterMb: mb(heapAfterDocuments), retainedPerDocumentMb: Math.round(((heapAfterDocuments - heapBeforeDocuments) / MB / bigDocuments) * 100) / 100 },
   slowestHttp: http.slowest,
   slowestWs: ws.slowest,

@@ -25,6 +25,8 @@ export interface ServeProcess {
   logged: { errors: number; fatal: number; lastLines: string[] };
   /** VmRSS in bytes, or null once the process is gone. */
   rss(): Promise<number | null>;
+  /** The pids of the Node processes under the supervisor: the worker that serves. */
+  workers(): Promise<number[]>;
   /** SIGTERM, then SIGKILL after `graceMs`; how long it took and whether it had to be killed. */
   stop(graceMs: number): Promise<{ ms: number; killed: boolean }>;
   /** Removes what the run created; reports an embedded PostgreSQL still running after the process ended. */
@@ -109,6 +111,14 @@ export async function startServe(): Promise<ServeProcess> {
       } catch {
         return null;
       }
+    },
+    async workers() {
+      const pids: number[] = [];
+      for (const pid of await processTree(child.pid!).catch(() => [])) {
+        const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+        if (pid !== child.pid && /^Name:\s+node\b/m.test(status)) pids.push(pid);
+      }
+      return pids;
     },
     async stop(graceMs) {
       const started = Date.now();

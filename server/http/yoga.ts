@@ -19,7 +19,7 @@ import { CSRF_HEADER } from './cookies.ts';
 import type { Metrics } from '../system/metrics.ts';
 import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
-import { useBoundedErrorMessages, withBoundedMessage } from './error-messages.ts';
+import { useBoundedRequestErrors, withBoundedMessage } from './error-messages.ts';
 import { DocumentCache } from './document-cache.ts';
 import { useSubscriptionsOverWebSocketOnly } from './http-subscriptions.ts';
 
@@ -141,7 +141,7 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
     plugins: [
       useGraphQLRequestParsing(app.config.maxBodyBytes),
       useDocumentLimits(),
-      useBoundedErrorMessages(),
+      useBoundedRequestErrors(),
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, ...reportedAsValidationError }),
       useQueryCostLimit(QUERY_LIMITS.maxCost),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, ...reportedAsValidationError }),
