@@ -21,6 +21,7 @@ import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
 import { useBoundedRequestErrors, withBoundedMessage } from './error-messages.ts';
 import { DocumentCache } from './document-cache.ts';
+import { worthCompiling } from './jit-policy.ts';
 import { useSubscriptionsOverWebSocketOnly } from './http-subscriptions.ts';
 
 export const QUERY_LIMITS = { maxDepth: 12, maxCost: 5000, maxAliases: 30, maxDirectives: 50, ...DOCUMENT_LIMITS } as const;
@@ -66,27 +67,6 @@ function useOperationMetrics(metrics: Metrics): Plugin<RequestContext> {
       return { onSubscribeResult: ({ result }) => observe('subscription', started, !('errors' in result && (result as { errors?: unknown[] }).errors?.length)) };
     },
   };
-}
-
-/** Documents executed once so far (yoga's parse cache hands the same document object to every request with the same text). */
-const executedOnce = new WeakSet<object>();
-
-/** Whether `document` was executed before; notes that it now has been. */
-function askedBefore(document: object): boolean {
-  if (executedOnce.has(document)) return true;
-  executedOnce.add(document);
-  return false;
-}
-
-/**
- * Whether `document` holds one operation, a query. graphql-jit compiles a document's operations
- * into one cached function per document, whatever operationName asks: for a document with several
- * operations it ran the one it compiled first (a mutation asked for as a query, even over GET).
- * Such documents run interpreted.
- */
-function soleQuery(document: { definitions: readonly { kind: string; operation?: string }[] }): boolean {
-  const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
-  return operations.length === 1 && operations[0].operation === 'query';
 }
 
 function operationType(document: { definitions: readonly { kind: string; operation?: string }[] }): string {
@@ -150,9 +130,8 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       // compiled execution is several times faster than graphql-js's interpreter for that. A
       // document is compiled when it is asked a second time: compiling costs more than one
       // interpreted run, and a stream of one-off documents (a client generating queries, a fuzzer)
-      // spent the event loop compiling what never ran again (bench/fuzz). Only documents of one
-      // operation, a query (soleQuery).
-      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => soleQuery(args.document) && askedBefore(args.document) })]),
+      // spent the event loop compiling what never ran again (bench/fuzz). See jit-policy.ts.
+      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => worthCompiling(args.document) })]),
       // A status change or a check reaching many sockets is executed once per distinct subscription, not per socket.
       useSharedSubscriptions(),
       useOperationMetrics(metrics),
