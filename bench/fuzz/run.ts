@@ -7,7 +7,7 @@
  * p50 / p99 during the fuzz, and whether each goal is met.
  *
  *   node bench/fuzz/run.ts [--requests 10000] [--ws 1500] [--seed 1] [--concurrency 8]
- *                          [--burst 32] [--burst-mb 23] [--max-body-mb 16] [--settle 30] [--big-documents 100]
+ *                          [--burst 32] [--burst-mb 23] [--max-body-mb 16] [--settle 30] [--hold 0] [--big-documents 100]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     'burst-mb': { type: 'string', default: '23' },
     'max-body-mb': { type: 'string', default: '16' },
     settle: { type: 'string', default: '30' },
+    hold: { type: 'string', default: '0' },
     'max-minutes': { type: 'string', default: '30' },
     'big-documents': { type: 'string', default: '100' },
   },
@@ -86,6 +87,23 @@ const heapSnapshot = async (name: string) => {
   }
 };
 await heapSnapshot('start');
+/** FUZZ_SMAPS=1: the worker's resident memory by mapping ([heap], anonymous, files), printed at the start and once settled. */
+const smaps = async (when: string) => {
+  if (!process.env.FUZZ_SMAPS || !alive()) return;
+  for (const pid of await serve.workers()) {
+    const text = await import('node:fs/promises').then((fs) => fs.readFile(`/proc/${pid}/smaps`, 'utf8')).catch(() => '');
+    const kb: Record<string, number> = {};
+    let kind = '';
+    for (const line of text.split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) kind = !head[1] ? 'anonymous' : head[1].startsWith('/') ? 'files' : head[1];
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss) kb[kind] = (kb[kind] ?? 0) + Number(rss[1]);
+    }
+    console.error(`worker ${pid} RSS by mapping, ${when} (MB): ${Object.entries(kb).map(([k, v]) => `${k} ${Math.round(v / 1024)}`).join(', ')}`);
+  }
+};
+await smaps('start');
 
 // The steady normal client, and RSS sampled while the fuzz runs.
 const samples: (SteadySample & { phase: string })[] = [];
@@ -142,6 +160,8 @@ client.postMessage('stop');
 await new Promise<void>((resolve) => client.on('message', (m) => m === 'stopped' && resolve()));
 await client.terminate();
 clearInterval(sampler);
+// --hold: seconds to wait before RSS is read at all (the same wait for every run compared).
+await new Promise((r) => setTimeout(r, Number(args.hold) * 1000));
 const rssAfter = await serve.rss();
 const answeredAfter = alive() ? await serverTimeAnswered(serve.url, serve.adminToken, 10_000).then(() => true, () => false) : false;
 
@@ -156,6 +176,7 @@ const settledAfterS = Math.round((Date.now() - settleStart) / 100) / 10;
 const heapAfter = alive() ? await heapUsed() : NaN;
 const memorySettled = alive() ? await breakdown() : null;
 await heapSnapshot('settled');
+await smaps('settled');
 
 // The server's own count of 5xx answers (it may answer 5xx to what the fuzz could not read), but
 // /health's and /health/ready's 503: that is their answer while something is down or not ready.

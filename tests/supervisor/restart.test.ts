@@ -16,6 +16,7 @@ import { until } from '../support/signals.ts';
 import { alive } from '../runtimes/support/fixtures.ts';
 import { transitionsSince } from '../../server/monitoring/transitions.ts';
 import { parentPid, startPrimary, type Primary } from './support/primary.ts';
+import { WORKER_MMAP_THRESHOLD } from '../../server/supervisor/primary.ts';
 
 const RESTART = 'mutation { restartLookout(confirm: true) { ok pid durationMs } }';
 
@@ -201,6 +202,11 @@ describe('lookout serve under its supervisor', () => {
     expect(parentPid(next)).toBe(primaryPid);
     expect(primary.child.exitCode).toBeNull();
   }, 120_000);
+
+  it('starts the worker with a fixed mmap threshold for glibc (regression: freed large buffers raised it, and the main heap kept ~20 MB after bench/fuzz)', async () => {
+    const environ = (await import('node:fs')).readFileSync(`/proc/${await workerPid()}/environ`, 'utf8').split('\0');
+    expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? WORKER_MMAP_THRESHOLD}`);
+  });
 
   it('stops the worker and itself on SIGTERM, leaving no process behind', async () => {
     const worker = await workerPid();
