@@ -18,7 +18,7 @@ import type { LookoutYoga } from './yoga.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
 import { NAME_PATTERN } from '../monitoring/services.ts';
 import { refuseBody } from './body-limit.ts';
-import { jsonNestsDeeperThan, MAX_JSON_NESTING, readBody } from './request-body.ts';
+import { JsonNestingScan, jsonNestsDeeperThan, MAX_JSON_NESTING, readBody } from './request-body.ts';
 import { boundedErrorMessage } from './error-messages.ts';
 import { REST_ROUTES, pathParams, type RestRoute } from './rest-routes.ts';
 import { finishOpenApiDocument, OPENAPI_PATH } from './rest-openapi.ts';
@@ -313,14 +313,15 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
     let body: Record<string, unknown> = {};
     let bodyText = '';
     if (route.method !== 'GET') {
-      const read = await readBody(req, app.config.maxBodyBytes);
+      // A JSON body's nesting is followed as it arrives: one nesting too deep is refused at once, not at its end.
+      const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
+      const read = await readBody(req, app.config.maxBodyBytes, type === 'application/json' ? new JsonNestingScan(MAX_JSON_NESTING) : undefined);
       if (read === 'too large') return refuseBody(res, app.config.maxBodyBytes);
-      if (read === 'aborted' || read === 'too deep') return void res.destroy(); // the client went away (no scan here: 'too deep' cannot be)
+      if (read === 'too deep') return send(res, refusal(400, 'BAD_REQUEST', `The request body nests arrays and objects deeper than ${MAX_JSON_NESTING} levels, the limit.`), false);
+      if (read === 'aborted') return void res.destroy(); // the client went away
       bodyText = read.toString('utf8');
       if (bodyText.trim()) {
-        const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
         if (type !== 'application/json') return send(res, refusal(415, 'BAD_REQUEST', 'The request body must be JSON (Content-Type: application/json).', 'content-type'), false);
-        if (jsonNestsDeeperThan(bodyText, MAX_JSON_NESTING)) return send(res, refusal(400, 'BAD_REQUEST', `The request body nests arrays and objects deeper than ${MAX_JSON_NESTING} levels, the limit.`), false);
         let parsed: unknown;
         try {
           parsed = JSON.parse(bodyText);

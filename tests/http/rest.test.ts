@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/signals.ts';
+import { uploadUntilAnswered } from './raw-http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk, signInSession, type Credentials } from '../support/graphql.ts';
 import { schema } from '../../schema/index.ts';
@@ -265,6 +266,21 @@ describe('REST paths', () => {
     });
     const streamed = await fetch(`${ts.url}/admin/health/alerts/web`, { method: 'PUT', headers: { authorization: `Bearer ${ts.adminToken}`, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
     expect(streamed.status).toBe(413);
+    const configs = await gqlOk<{ alertConfigs: { effective: { escalationDelay: string } }[] }>(ts, '{ alertConfigs(service: "web") { effective { escalationDelay } } }', {}, admin());
+    expect(configs.alertConfigs[0].effective.escalationDelay).toBe('2m');
+  });
+
+  it('answers a JSON body nesting deeper than the limit with 400 as soon as it does, before the size limit (regression: the REST body was read whole, then scanned)', async () => {
+    const head = `PUT /admin/health/alerts/web HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ts.adminToken}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const total = 64 * 1024 * 1024;
+    const result = await uploadUntilAnswered(ts.port, head, { total, chunked: true });
+    expect(result.status).toBe(400);
+    expect(result.raw).toContain('The request body nests arrays and objects deeper than 64 levels, the limit.');
+    expect(result.raw).toMatch(/^connection: close\r$/im);
+    expect(result.sentWhenAnswered).toBeLessThan(total / 4);
+    // A body of another type is not scanned: refused for its type once read, as before.
+    const form = await rest('PUT', '/admin/health/alerts/web', admin(), '['.repeat(100), { 'content-type': 'text/plain' });
+    expect(form.status).toBe(415);
     const configs = await gqlOk<{ alertConfigs: { effective: { escalationDelay: string } }[] }>(ts, '{ alertConfigs(service: "web") { effective { escalationDelay } } }', {}, admin());
     expect(configs.alertConfigs[0].effective.escalationDelay).toBe('2m');
   });
