@@ -1,0 +1,27 @@
+/** The embedded PostgreSQL's own settings, read from the server it starts. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/logger.ts';
+import { openEmbeddedDatabase } from '../../server/db/embedded.ts';
+
+describe('the embedded PostgreSQL', () => {
+  it('reads in its backends, without I/O worker processes (io_method=sync: ~6 MB less memory at 1,000 services)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-test-embedded-'));
+    await fs.chmod(dir, 0o755); // as root it runs as postgres, which must reach the directory
+    const embedded = await openEmbeddedDatabase(path.join(dir, 'db'), { logger: createLogger('warn'), ephemeral: true });
+    const client = new pg.Client({ connectionString: embedded.url });
+    try {
+      await client.connect();
+      expect((await client.query('show io_method')).rows[0].io_method).toBe('sync');
+      const workers = await client.query(`select count(*)::int as n from pg_stat_activity where backend_type = 'io worker'`);
+      expect(workers.rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+      await embedded.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
