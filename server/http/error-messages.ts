@@ -80,9 +80,15 @@ export function withBoundedMessage(error: GraphQLError): GraphQLError {
  * frames of a client's mistake tell nothing anyway; assigning through V8's setter formats nothing.
  */
 export function dropStackFrames(error: Error): void {
-  const own = Object.getOwnPropertyDescriptor(error, 'stack');
-  if (own && !own.configurable && !own.writable && !own.set) return;
-  error.stack = `${error.name}: ${error.message}`;
+  const firstLine = `${error.name}: ${boundedErrorMessage(error.message)}`;
+  try {
+    error.stack = firstLine;
+  } catch {
+    // A stack made read-only (or with a getter only): replaced when it may be, else left as it is.
+    if (Object.getOwnPropertyDescriptor(error, 'stack')?.configurable) {
+      Object.defineProperty(error, 'stack', { value: firstLine, writable: true, configurable: true, enumerable: false });
+    }
+  }
 }
 
 /**

@@ -13,7 +13,7 @@
  * were megabytes of answer and the largest share of what bench/fuzz made the server allocate), and
  * no client needs either (GraphiQL's and codegen's introspection query has no alias).
  */
-import { GraphQLError, Kind, type ASTVisitor, type FieldNode, type FragmentSpreadNode, type InlineFragmentNode, type OperationDefinitionNode, type ValidationContext } from 'graphql';
+import { GraphQLError, Kind, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type FragmentSpreadNode, type InlineFragmentNode, type OperationDefinitionNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 const OBJECT_COST = 2;
@@ -22,8 +22,8 @@ const DEPTH_FACTOR = 1.5;
 
 type Selected = FieldNode | FragmentSpreadNode | InlineFragmentNode;
 
-/** The cost of one operation of the document `context` validates. */
-export function operationCost(context: ValidationContext, operation: OperationDefinitionNode): number {
+/** The cost of one operation, its fragments found by name with `fragment` (a ValidationContext's getFragment, or a document's). */
+export function operationCost(fragment: (name: string) => FragmentDefinitionNode | null | undefined, operation: OperationDefinitionNode): number {
   const fragmentCosts = new Map<string, number>();
   const cost = (node: Selected): number => {
     if (node.kind === Kind.FRAGMENT_SPREAD) {
@@ -31,8 +31,8 @@ export function operationCost(context: ValidationContext, operation: OperationDe
       const known = fragmentCosts.get(name);
       if (known !== undefined) return LEAF_COST + DEPTH_FACTOR * Math.max(known, 0);
       fragmentCosts.set(name, -1); // a cycle (refused by validation anyway) costs nothing more
-      const fragment = context.getFragment(name);
-      const inner = fragment ? OBJECT_COST + DEPTH_FACTOR * selectionCost(fragment.selectionSet.selections) : 0;
+      const definition = fragment(name);
+      const inner = definition ? OBJECT_COST + DEPTH_FACTOR * selectionCost(definition.selectionSet.selections) : 0;
       fragmentCosts.set(name, inner);
       return LEAF_COST + DEPTH_FACTOR * inner;
     }
@@ -48,7 +48,7 @@ export function operationCost(context: ValidationContext, operation: OperationDe
 export function queryCostRule(maxCost: number): (context: ValidationContext) => ASTVisitor {
   return (context) => ({
     OperationDefinition(operation) {
-      const found = operationCost(context, operation);
+      const found = operationCost((name) => context.getFragment(name), operation);
       if (found > maxCost) {
         context.reportError(new GraphQLError(`Query cost limit of ${maxCost} exceeded, found ${Math.round(found)}: ask for fewer or less deeply nested fields.`));
       }

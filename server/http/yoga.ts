@@ -19,7 +19,7 @@ import { CSRF_HEADER } from './cookies.ts';
 import type { Metrics } from '../system/metrics.ts';
 import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
-import { useBoundedRequestErrors, withBoundedMessage } from './error-messages.ts';
+import { boundedErrorMessage, dropStackFrames, useBoundedRequestErrors, withBoundedMessage } from './error-messages.ts';
 import { DocumentCache } from './document-cache.ts';
 import { worthCompiling } from './jit-policy.ts';
 import { useSubscriptionsOverWebSocketOnly } from './http-subscriptions.ts';
@@ -131,7 +131,15 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       // document is compiled when it is asked a second time: compiling costs more than one
       // interpreted run, and a stream of one-off documents (a client generating queries, a fuzzer)
       // spent the event loop compiling what never ran again (bench/fuzz). See jit-policy.ts.
-      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, { enableIf: (args) => worthCompiling(args.document) })]),
+      ...(process.env.LOOKOUT_GRAPHQL_JIT === 'off' ? [] : [useGraphQlJit({}, {
+        enableIf: (args) => worthCompiling(args.document),
+        // A document graphql-jit cannot compile keeps answering its errors (the plugin caches them with
+        // the document): said in Lookout's log, not on the console, and kept without stack frames.
+        onError: (result) => {
+          for (const error of result.errors ?? []) dropStackFrames(error);
+          app.logger.warn({ errors: result.errors?.map((e) => boundedErrorMessage(e.message)) }, 'graphql-jit could not compile a document');
+        },
+      })]),
       // A status change or a check reaching many sockets is executed once per distinct subscription, not per socket.
       useSharedSubscriptions(),
       useOperationMetrics(metrics),

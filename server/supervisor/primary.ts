@@ -31,6 +31,20 @@ const LISTEN_TIMEOUT_MS = 30_000;
  * and 6 MB less at start. A value in the environment wins; other C libraries ignore the variable.
  */
 export const WORKER_MMAP_THRESHOLD = String(128 * 1024);
+/** glibc's largest mmap threshold on 64-bit systems. */
+const MAX_MMAP_THRESHOLD = 32 * 1024 * 1024;
+
+/**
+ * The worker's MALLOC_MMAP_THRESHOLD_: the environment's when it is a number of bytes glibc takes,
+ * else WORKER_MMAP_THRESHOLD. glibc reads an empty or malformed value ("", "64k") as 0, so that
+ * every allocation of a few KB would be a mapping of its own: such a value is said and not passed on.
+ */
+export function workerMmapThreshold(fromEnv: string | undefined, logger: Pick<Logger, 'warn'>): string {
+  if (fromEnv === undefined) return WORKER_MMAP_THRESHOLD;
+  if (/^\d{1,9}$/.test(fromEnv) && Number(fromEnv) <= MAX_MMAP_THRESHOLD) return fromEnv;
+  logger.warn({ MALLOC_MMAP_THRESHOLD_: fromEnv.slice(0, 40) }, `MALLOC_MMAP_THRESHOLD_ must be a number of bytes from 0 to ${MAX_MMAP_THRESHOLD}: the worker gets ${WORKER_MMAP_THRESHOLD} instead`);
+  return WORKER_MMAP_THRESHOLD;
+}
 
 export interface PrimaryOptions {
   config: Config;
@@ -148,7 +162,7 @@ class Primary {
       env[EMBEDDED_DATABASE_ENV] = '1';
     }
     if (hold) env[HOLD_LISTEN_ENV] = '1';
-    env.MALLOC_MMAP_THRESHOLD_ = process.env.MALLOC_MMAP_THRESHOLD_ ?? WORKER_MMAP_THRESHOLD;
+    env.MALLOC_MMAP_THRESHOLD_ = workerMmapThreshold(process.env.MALLOC_MMAP_THRESHOLD_, logger);
     const worker = new WorkerProcess({
       root,
       env,

@@ -45,6 +45,21 @@ describe('cached parse and validation errors', () => {
 });
 
 describe('dropStackFrames', () => {
+  it('replaces a read-only stack when it may be, and leaves one that may not (it never throws)', () => {
+    const readOnly = new Error('a');
+    Object.defineProperty(readOnly, 'stack', { value: 'frames', writable: false, configurable: true });
+    dropStackFrames(readOnly);
+    expect(readOnly.stack).toBe('Error: a');
+    const getterOnly = new Error('b');
+    Object.defineProperty(getterOnly, 'stack', { get: () => 'frames', set: undefined, configurable: true });
+    dropStackFrames(getterOnly);
+    expect(getterOnly.stack).toBe('Error: b');
+    const frozen = new Error('c');
+    Object.defineProperty(frozen, 'stack', { value: 'frames', writable: false, configurable: false });
+    expect(() => dropStackFrames(frozen)).not.toThrow();
+    expect(frozen.stack).toBe('frames');
+  });
+
   it('leaves the first line of the stack and releases the frames, without formatting them', () => {
     let formatted = 0;
     const prepare = Error.prepareStackTrace;
@@ -53,10 +68,18 @@ describe('dropStackFrames', () => {
       return prepare ? prepare(error, frames) : String(error);
     };
     try {
-      const error = new graphqlEsm.GraphQLError('Cannot query field "x" on type "Query".');
-      dropStackFrames(error);
+      class Holder {
+        raise() {
+          return new graphqlEsm.GraphQLError('Cannot query field "x" on type "Query".');
+        }
+      }
+      const errors = Array.from({ length: 5 }, () => new Holder().raise());
+      // Only the errors' frames hold the Holders (as receivers of raise).
+      expect(v8.queryObjects(Holder, { format: 'count' })).toBe(5);
+      for (const error of errors) dropStackFrames(error);
       expect(formatted).toBe(0);
-      expect(error.stack).toBe('GraphQLError: Cannot query field "x" on type "Query".');
+      expect(errors[0].stack).toBe('GraphQLError: Cannot query field "x" on type "Query".');
+      expect(v8.queryObjects(Holder, { format: 'count' })).toBe(0);
     } finally {
       Error.prepareStackTrace = prepare;
     }

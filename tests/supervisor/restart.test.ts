@@ -16,7 +16,7 @@ import { until } from '../support/signals.ts';
 import { alive } from '../runtimes/support/fixtures.ts';
 import { transitionsSince } from '../../server/monitoring/transitions.ts';
 import { parentPid, startPrimary, type Primary } from './support/primary.ts';
-import { WORKER_MMAP_THRESHOLD } from '../../server/supervisor/primary.ts';
+import { WORKER_MMAP_THRESHOLD, workerMmapThreshold } from '../../server/supervisor/primary.ts';
 
 const RESTART = 'mutation { restartLookout(confirm: true) { ok pid durationMs } }';
 
@@ -205,7 +205,7 @@ describe('lookout serve under its supervisor', () => {
 
   it('starts the worker with a fixed mmap threshold for glibc (regression: freed large buffers raised it, and the main heap kept ~20 MB after bench/fuzz)', async () => {
     const environ = (await import('node:fs')).readFileSync(`/proc/${await workerPid()}/environ`, 'utf8').split('\0');
-    expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? WORKER_MMAP_THRESHOLD}`);
+    expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${workerMmapThreshold(process.env.MALLOC_MMAP_THRESHOLD_, { warn: () => {} })}`);
   });
 
   it('stops the worker and itself on SIGTERM, leaving no process behind', async () => {
@@ -217,6 +217,19 @@ describe('lookout serve under its supervisor', () => {
     expect(alive(worker)).toBe(false);
     expect(alive(primaryPid)).toBe(false);
   }, 120_000);
+});
+
+describe("the worker's MALLOC_MMAP_THRESHOLD_", () => {
+  it("is the environment's when glibc reads it as meant, else 128 KB, and a malformed one is said (glibc reads \"\" or \"64k\" as 0: a mapping per allocation)", () => {
+    const said: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => void said.push(args) };
+    expect(workerMmapThreshold(undefined, logger)).toBe(WORKER_MMAP_THRESHOLD);
+    expect(workerMmapThreshold('65536', logger)).toBe('65536');
+    expect(workerMmapThreshold('0', logger)).toBe('0');
+    expect(said).toEqual([]);
+    for (const bad of ['', '64k', 'abc', '-1', '99999999999', ' 4096']) expect(workerMmapThreshold(bad, logger), bad).toBe(WORKER_MMAP_THRESHOLD);
+    expect(said).toHaveLength(6);
+  });
 });
 
 describe('lookout serve under its supervisor, with the embedded PostgreSQL', () => {
