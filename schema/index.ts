@@ -19,6 +19,7 @@ import './dispatch.ts';
 import './run-events.ts';
 import './checklist.ts';
 import './alerting.ts';
+import './maintenance.ts';
 import './runtimes.ts';
 import './lookout-restart.ts';
 import './actions.ts';

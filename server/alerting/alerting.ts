@@ -29,6 +29,7 @@ import { acknowledgeIncident, newMessageId, reconsiderOpenIncidents, type PassCo
 import { ATTEMPT_TIMEOUT_MS, attemptSend, deliverDue, nextDeliveryAt, startDue, type OutboxContext } from './outbox.ts';
 import { DEFAULT_CONFIG_LOCK_KEY, findChannel, updateAlertConfig } from './store.ts';
 import type { Notice } from './channels/channel.ts';
+import { Loop } from './loop.ts';
 
 /** Deliveries one replica's outbox loop sends at once (each is bounded by its attempt's limit). */
 const MAX_SENDING = 200;
@@ -61,70 +62,6 @@ const OUTBOX_IDLE_MAX_MS = 5000;
 
 /** The pass's longest sleep when nothing is due: what a lost wake-up can cost. */
 const PASS_IDLE_MAX_MS = 5000;
-
-/**
- * A loop that runs `work` again after the wait it returns (at once for 0), or sooner when woken
- * (including by a wake-up that came while it worked); after a failure, after `pollMs`, backing off.
- */
-class Loop {
-  #active = false;
-  #wake: (() => void) | undefined;
-  #woken = false;
-  #failures = 0;
-  #done: Promise<void> | undefined;
-  readonly work: () => Promise<number>;
-  readonly pollMs: number;
-  readonly onError: (error: unknown) => void;
-  constructor(work: () => Promise<number>, pollMs: number, onError: (error: unknown) => void) {
-    this.work = work;
-    this.pollMs = pollMs;
-    this.onError = onError;
-  }
-
-  start(): void {
-    if (this.#active) return;
-    this.#active = true;
-    this.#done = this.#run();
-  }
-
-  wake(): void {
-    this.#woken = true;
-    this.#wake?.();
-  }
-
-  async stop(): Promise<void> {
-    this.#active = false;
-    this.#wake?.();
-    await this.#done;
-  }
-
-  async #run(): Promise<void> {
-    while (this.#active) {
-      this.#woken = false;
-      let next = this.pollMs;
-      try {
-        next = await this.work();
-        this.#failures = 0;
-      } catch (error) {
-        this.#failures++;
-        if (this.#active) this.onError(error);
-      }
-      if (!this.#active) break;
-      if (!this.#failures && (next <= 0 || this.#woken)) continue;
-      // Failing again and again (a fault, not an outage: those are logged once), it backs off up to 30 s.
-      const wait = this.#failures ? Math.min(30_000, this.pollMs * 2 ** Math.min(this.#failures, 8)) : next;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        timer.unref();
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
-}
 
 export class Alerting {
   readonly owner = `${hostname().slice(0, 100)}:${process.pid}:${randomBytes(4).toString('hex')}`;
