@@ -3,8 +3,8 @@
  * so that one replica at a time makes it: reads every transition after the alerting cursor
  * (monitoring/transitions.ts), opens, updates or resolves the service's incident for each, moves
  * the cursor — all in one transaction, so a transition is turned into an incident exactly once
- * whatever replica dies when — then sends what is due (escalations, reminders) to the outbox in
- * the same transaction. Nothing here talks to a receiver: the outbox does (outbox.ts).
+ * whatever replica dies when — then sends what is due (escalations, reminders: due-notices.ts) to
+ * the outbox in the same transaction. Nothing here talks to a receiver: the outbox does (outbox.ts).
  */
 import type { SqlClient } from '../db/sql.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
@@ -12,15 +12,15 @@ import { transitionsAfter, transitionsHeldBack, type RecordedTransition } from '
 import type { Status } from '../monitoring/status.ts';
 import type { NoticeEvent, Severity } from './channels/channel.ts';
 import { enqueueNotices, INCIDENT_COLUMNS, publishChange, reconsiderSilenced, type IncidentRow, type PassContext } from './notices.ts';
-import { resolveSettings, type AlertSettings, type AlertSettingsInput } from './settings.ts';
-import { covers, loadWindows, silencing, type StoredWindow } from './maintenance.ts';
+import { covers } from './maintenance.ts';
+import { PassConfig } from './pass-config.ts';
+import { firstNoticeAt, NOTICES_PER_PASS, queueDueNotices } from './due-notices.ts';
+import { resolveRemovedIncidents } from './removed-services.ts';
 
 /** Arbitrary but fixed: the advisory lock of the alerting pass ("Aler"). */
 export const ALERTING_LOCK_KEY = 0x416c6572;
 /** Transitions one pass reads at most (the next pass reads on at once). */
 const TRANSITIONS_PER_PASS = 500;
-/** Due incidents one pass notifies at most. */
-const NOTICES_PER_PASS = 500;
 /** Channel kinds told of a recovery even when `notifyRecovery` is off: an incident left open there pages again. */
 const ALWAYS_RESOLVED_KINDS = new Set(['pagerduty']);
 
@@ -55,48 +55,6 @@ export interface PassResult {
   nextNoticeAt?: Date | null;
   /** A transition after the cursor is stored but held back by an older open transaction: look again soon. */
   heldBack?: boolean;
-}
-
-/** What each pass needs of the configuration: read once per pass. */
-class PassConfig {
-  readonly defaults: AlertSettingsInput;
-  readonly own: Map<number, AlertSettingsInput>;
-  readonly channelKinds: Map<string, string>;
-  readonly windows: StoredWindow[];
-  constructor(defaults: AlertSettingsInput, own: Map<number, AlertSettingsInput>, channelKinds: Map<string, string>, windows: StoredWindow[]) {
-    this.defaults = defaults;
-    this.own = own;
-    this.channelKinds = channelKinds;
-    this.windows = windows;
-  }
-
-  static async load(sql: SqlClient): Promise<PassConfig> {
-    // One after another: the statements share the pass's connection.
-    const configs = await sql.query<{ service_id: number | null } & Record<string, any>>(
-      `select service_id, enabled, channels, escalation_delay_ms, min_duration_ms, remind_every_ms, notify_recovery from alert_configs`,
-    );
-    const channels = await sql.query<{ name: string; kind: string }>(`select name, kind from alert_channels`);
-    const windows = await loadWindows(sql);
-    const toInput = (r: Record<string, any>): AlertSettingsInput => ({
-      enabled: r.enabled ?? undefined,
-      channels: r.channels ?? undefined,
-      escalationDelayMs: r.escalation_delay_ms ?? undefined,
-      minDurationMs: r.min_duration_ms ?? undefined,
-      remindEveryMs: r.remind_every_ms ?? undefined,
-      notifyRecovery: r.notify_recovery ?? undefined,
-    });
-    const defaults = configs.rows.find((r) => r.service_id === null);
-    return new PassConfig(
-      defaults ? toInput(defaults) : {},
-      new Map(configs.rows.filter((r) => r.service_id !== null).map((r) => [r.service_id as number, toInput(r)])),
-      new Map(channels.rows.map((r) => [r.name, r.kind])),
-      windows,
-    );
-  }
-
-  settings(serviceId: number): AlertSettings {
-    return resolveSettings(this.own.get(serviceId), this.defaults);
-  }
 }
 
 /**
@@ -178,8 +136,6 @@ interface Held extends IncidentRow {
   next_notice_at: Date | null;
   resolution: string | null;
   reminders: number;
-  /** When its channels were last told (first page or reminder); read by dueNotices only. */
-  last_notice_at?: Date | null;
   /** Opened in this pass: its id is given when the pass writes. */
   isNew: boolean;
   /** Changed by a transition of this pass (written back once, at the end). */
@@ -203,8 +159,11 @@ class Pass {
   readonly #transitions: { incident: Held; t: RecordedTransition }[] = [];
   /** Notices decided, each with the incident as it was then. */
   readonly #queued: { incident: Held; snapshot: IncidentRow; event: NoticeEvent; channels: string[] }[] = [];
-  /** What subscribers hear once the pass commits (one event per incident, its last state). */
-  readonly #changed = new Map<Held, IncidentRow>();
+  /**
+   * What subscribers hear once the pass commits (one event per incident, its last state, as
+   * announce() goes by id); the removed and due phases key each incident by its new state.
+   */
+  readonly #changed = new Map<IncidentRow, IncidentRow>();
   readonly #windowsEnded = new Set<number>();
   /** Parents no longer down: dependents held back as `caused by <parent>` are looked at again. */
   readonly #recovered = new Set<string>();
@@ -249,8 +208,6 @@ class Pass {
     const service = this.#services.get(t.serviceId);
     if (!service) return; // deleted since its transition was stored: nothing to alert on
     const settings = this.config.settings(t.serviceId);
-    const external = settings.enabled && settings.channels.length > 0;
-    const delay = Math.max(settings.escalationDelayMs, settings.minDurationMs);
     // Counted from when the bad status began, not from when this pass saw it: a pass that runs late
     // (a backlog after a restart) must not add its lateness to the escalation delay.
     const startedAt = new Date(t.at);
@@ -258,7 +215,7 @@ class Pass {
       id: 0, service_id: t.serviceId, service: service.name, display_name: service.display_name, tags: service.tags, depends_on: service.depends_on,
       state: 'open', severity: severityOf(t.status), status: t.status, reason: t.reason.slice(0, 2000), started_at: startedAt,
       acknowledged_at: null, acknowledged_by: null, resolved_at: null, suppressed_by: null, notified_at: null, told: [],
-      next_notice_at: external ? new Date(startedAt.getTime() + delay) : null, resolution: null, reminders: 0, isNew: true, dirty: true,
+      next_notice_at: firstNoticeAt(settings, startedAt), resolution: null, reminders: 0, isNew: true, dirty: true,
     };
     this.#open.set(t.serviceId, incident);
     this.#touch(incident, t);
@@ -366,121 +323,19 @@ class Pass {
     await this.#flushNotices();
   }
 
-  /**
-   * Open incidents whose service was removed (from the API or the config file) since: resolved
-   * now, and the channels told of them hear it, as for a recovery (regression: the incident was
-   * deleted with its service and a PagerDuty alert stayed open).
-   */
+  /** Open incidents whose service was removed since: resolved now (removed-services.ts). */
   async resolveRemoved(): Promise<void> {
-    const now = this.context.now;
-    const { rows } = await this.sql.query<Held>(
-      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, false as "isNew", false as dirty
-         from alert_incidents i left join services s on s.id = i.service_id
-        where i.service_id is null and i.state = 'open' for update of i`,
-    );
-    if (!rows.length) return;
-    const reason = 'the service was removed';
-    await this.sql.query(`update alert_incidents set state = 'resolved', resolved_at = $2, resolution = 'removed', next_notice_at = null where id = any($1::bigint[])`, [rows.map((r) => r.id), now]);
-    await this.sql.query(
-      `insert into alert_incident_transitions (incident_id, window_id, previous_status, status, reason, at) select id, null, status, 'removed', $2, $3 from unnest($1::bigint[], $4::text[]) as x(id, status)`,
-      [rows.map((r) => r.id), reason, now, rows.map((r) => r.status)],
-    );
-    for (const incident of rows) {
-      const resolved: Held = { ...incident, state: 'resolved', resolved_at: now, resolution: 'removed', reason };
-      this.#enqueue(resolved, 'resolve', incident.told);
-      this.#changed.set(incident, resolved);
-    }
-    // Dependents held back as caused by a service that no longer exists are looked at again now
-    // (they were only when the parent recovered, which a removed one never does).
-    await this.sql.query(
-      `update alert_incidents i set next_notice_at = $1
-        where i.state = 'open' and i.acknowledged_at is null and i.suppressed_by like 'caused by %'
-          and not exists (select 1 from services s where 'caused by ' || s.name = i.suppressed_by)`,
-      [now],
-    );
-    await this.#flushNotices();
+    const removed = await resolveRemovedIncidents(this.sql, this.config.channelKinds, this.context);
+    this.notices += removed.notices;
+    for (const state of removed.changed) this.#changed.set(state, state);
   }
 
-  /** Open, unacknowledged incidents whose escalation or reminder is due. Returns how many it looked at. */
+  /** Open incidents whose escalation, reminder or hold is due (due-notices.ts). Returns how many it looked at. */
   async dueNotices(): Promise<number> {
-    const now = this.context.now;
-    const { rows } = await this.sql.query<Held>(
-      `select ${INCIDENT_COLUMNS}, i.next_notice_at, i.resolution, i.reminders, i.last_notice_at, false as "isNew", false as dirty
-         from alert_incidents i left join services s on s.id = i.service_id
-        where i.next_notice_at <= $1 and i.state = 'open'
-        order by i.next_notice_at limit ${NOTICES_PER_PASS} for update of i`,
-      [now],
-    );
-    if (!rows.length) return 0;
-    const parents = [...new Set(rows.flatMap((r) => r.depends_on))];
-    const down = new Set(
-      parents.length
-        ? (await this.sql.query<{ name: string }>(
-            `select s.name from services s join service_states st on st.service_id = s.id where s.name = any($1::text[]) and st.status = 'down' and not s.paused`,
-            [parents],
-          )).rows.map((r) => r.name)
-        : [],
-    );
-    const updates: { id: number; next: Date | null; suppressedBy: string | null; notifiedAt: Date | null; told: string[] | null; remind: boolean }[] = [];
-    for (const incident of rows) {
-      const settings = this.config.settings(incident.service_id);
-      const set = (next: Date | null, suppressedBy: string | null, extra: Partial<(typeof updates)[number]> = {}) =>
-        updates.push({ id: incident.id, next, suppressedBy, notifiedAt: null, told: null, remind: false, ...extra });
-      if (!settings.enabled || incident.acknowledged_at) {
-        set(null, incident.suppressed_by);
-        continue;
-      }
-      const cause = [...incident.depends_on].sort().find((name) => down.has(name));
-      if (cause) {
-        // Its parent is down: recorded, resolved as usual, but nobody is paged for it (until the parent is no longer down).
-        set(null, `caused by ${cause}`);
-        if (incident.suppressed_by !== `caused by ${cause}`) this.#changed.set(incident, { ...incident, suppressed_by: `caused by ${cause}` });
-        continue;
-      }
-      const silenced = silencing(this.config.windows, { name: incident.service, tags: incident.tags }, now);
-      if (silenced) {
-        // Looked at again when the window's occurrence ends (or sooner, if it is ended early).
-        const by = `maintenance "${silenced.window.name}"`;
-        set(silenced.occurrence.end, by);
-        if (incident.suppressed_by !== by) this.#changed.set(incident, { ...incident, suppressed_by: by });
-        continue;
-      }
-      // Looked at early (its settings changed: reconsiderOpenIncidents), nothing goes out before
-      // the settings in force now say so: the first notice at the start plus the escalation delay,
-      // a reminder one interval after the last notice (the first page for incidents paged before
-      // last_notice_at was kept).
-      const lastNotice = incident.last_notice_at ?? incident.notified_at;
-      const dueAt = lastNotice
-        ? settings.remindEveryMs > 0 ? new Date(new Date(lastNotice).getTime() + settings.remindEveryMs) : null
-        : settings.channels.length > 0 ? new Date(new Date(incident.started_at).getTime() + Math.max(settings.escalationDelayMs, settings.minDurationMs)) : null;
-      if (!dueAt || dueAt > now) {
-        // Neither a parent nor a window holds it now (a label left from before goes).
-        set(dueAt, null);
-        continue;
-      }
-      const next = settings.remindEveryMs > 0 ? new Date(now.getTime() + settings.remindEveryMs) : null;
-      if (!incident.notified_at) {
-        set(next, null, { notifiedAt: now, told: settings.channels });
-        const told: Held = { ...incident, told: settings.channels, notified_at: now, suppressed_by: null };
-        this.#enqueue(told, 'trigger', settings.channels);
-        this.#changed.set(incident, told);
-      } else {
-        set(next, null, { remind: true });
-        this.#enqueue(incident, 'remind', incident.told);
-      }
-    }
-    await this.sql.query(
-      `update alert_incidents i set next_notice_at = x.next, suppressed_by = x.suppressed_by, notified_at = coalesce(x.notified_at, i.notified_at),
-              last_notice_at = case when x.notified_at is not null or x.remind then $7::timestamptz else i.last_notice_at end,
-              told = case when x.told is null then i.told else array(select jsonb_array_elements_text(x.told)) end,
-              reminders = i.reminders + case when x.remind then 1 else 0 end
-         from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::boolean[]) as x(id, next, suppressed_by, notified_at, told, remind)
-        where i.id = x.id`,
-      [updates.map((u) => u.id), updates.map((u) => u.next), updates.map((u) => u.suppressedBy), updates.map((u) => u.notifiedAt),
-        updates.map((u) => (u.told ? JSON.stringify(u.told) : null)), updates.map((u) => u.remind), now],
-    );
-    await this.#flushNotices();
-    return rows.length;
+    const due = await queueDueNotices(this.sql, this.config, this.context);
+    this.notices += due.notices;
+    for (const state of due.changed) this.#changed.set(state, state);
+    return due.looked;
   }
 
   /** The notices decided so far, into the outbox in one statement. */
