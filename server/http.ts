@@ -13,6 +13,7 @@ import { createWebSocketEndpoint, type WebSocketEndpoint } from './http/websocke
 import { serveClient } from './http/static.ts';
 import { overallHealth, readiness } from './system/health.ts';
 import type { Metrics } from './system/metrics.ts';
+import { serveMetrics } from './system/metrics-endpoint.ts';
 import { handlePing } from './http/ping.ts';
 import { originForm, requestUrl } from './http/request-target.ts';
 import { declaresBodyOver, discardBody, lingeringClose, refuseBody } from './http/body-limit.ts';
@@ -99,8 +100,7 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         return void res.end(JSON.stringify({ ready }));
       }
       if (pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        return void res.end(await metrics.registry.metrics());
+        return void (await serveMetrics(res, metrics, metrics.source));
       }
       if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));
       if (restMatch) return void (await rest.handle(req, res, url, restMatch));

@@ -1,13 +1,13 @@
 /**
  * Prometheus metrics: process metrics, GraphQL request counts and durations, and monitoring
- * (status per service, check durations, scheduler lag). One registry per server instance, so
- * several servers in one process (tests) do not mix their numbers.
+ * (check durations, scheduler lag; the status per service is written by metrics-endpoint.ts). One
+ * registry per server instance, so several servers in one process (tests) do not mix their numbers.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import { answerWithin, type SqlClient } from '../db/sql.ts';
 import { reportDatabaseError } from '../db/pool.ts';
-import type { Status } from '../monitoring/status.ts';
+import type { MetricsSource } from './metrics-endpoint.ts';
 import type { SchedulerStats } from '../monitoring/scheduler.ts';
 import { openLoopDelayWindow, type LoopDelayReading } from './loop-delay.ts';
 
@@ -16,81 +16,14 @@ export interface Metrics {
   graphqlRequests: Counter<'operation' | 'outcome'>;
   graphqlDuration: Histogram<'operation'>;
   httpRequests: Counter<'route' | 'status'>;
-  serviceStatus: ServiceStatusMetric;
+  /** Where lookout_service_status is read from at each scrape (metrics-endpoint.ts writes it). */
+  source: MetricsSource;
   checkDuration: Histogram<'kind'>;
   schedulerLag: Histogram;
 }
 
-/** What the scrape-time gauges read: the database (services, service_states). */
-export interface MetricsSource {
-  sql: SqlClient;
-  logger: Logger;
-}
-
-/**
- * The labels of lookout_service_status. Every service has one series per label, exactly one of
- * them 1 (so `sum by (service)` is 1): its status after the failure/recovery thresholds (what
- * /health and the API say), `pending` before its first check, `paused` while paused (whatever
- * status it had before; paused wins, as in the overview's counts). Alerting on status="down"
- * therefore never fires for a paused service.
- */
-const SERVICE_STATUS_LABELS = ['healthy', 'degraded', 'down', 'pending', 'paused'] as const;
-type ServiceStatusLabel = (typeof SERVICE_STATUS_LABELS)[number];
-
-/** A scrape waits this long for the database; then the status series are left out of that scrape. */
-const STATUS_QUERY_TIMEOUT_MS = 2000;
-
-async function readServiceStatuses(sql: SqlClient): Promise<{ name: string; status: ServiceStatusLabel }[]> {
-  const { rows } = await sql.query<{ name: string; status: Status | null; paused: boolean }>(
-    'select s.name, st.status, s.paused from services s join service_states st on st.service_id = s.id',
-  );
-  return rows.map((r) => ({ name: r.name, status: r.paused ? 'paused' : (r.status ?? 'pending') }));
-}
-
-/** lookout_service_status as prom-client asks a metric for its values at each scrape. */
-export interface ServiceStatusMetric {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'gauge';
-  readonly aggregator: 'omit';
-  get(): Promise<{ name: string; help: string; type: 'gauge'; aggregator: 'omit'; values: { labels: { service: string; status: ServiceStatusLabel }; value: number }[] }>;
-  reset(): void;
-}
-
-/**
- * lookout_service_status, read from the database at each scrape, so every replica reports every
- * service with the status /health and the API report, and deleted services disappear; if the
- * database does not answer, the series are left out (not stale) and the rest of /metrics is still
- * served. Its values live only for the scrape that reads them: a prom-client Gauge kept five
- * series per service (500,000 at 100,000 services, with their label hashes) from one scrape to the
- * next.
- */
-function serviceStatusMetric(registry: Registry, source: MetricsSource): ServiceStatusMetric {
-  const name = 'lookout_service_status';
-  const help = 'Status of each service after its failure/recovery thresholds, read from the database at scrape time: 1 for the current one of healthy, degraded, down, pending (not checked yet), paused; 0 for the others.';
-  const metric: ServiceStatusMetric = {
-    name,
-    help,
-    type: 'gauge',
-    aggregator: 'omit',
-    async get() {
-      let services: Awaited<ReturnType<typeof readServiceStatuses>> = [];
-      try {
-        services = await answerWithin(readServiceStatuses(source.sql), STATUS_QUERY_TIMEOUT_MS);
-      } catch (err) {
-        reportDatabaseError(source.logger, err, 'metrics: could not read service statuses');
-      }
-      const values: { labels: { service: string; status: ServiceStatusLabel }; value: number }[] = [];
-      for (const { name: service, status } of services) {
-        for (const label of SERVICE_STATUS_LABELS) values.push({ labels: { service, status: label }, value: label === status ? 1 : 0 });
-      }
-      return { name, help, type: 'gauge', aggregator: 'omit', values };
-    },
-    reset() {},
-  };
-  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
-  return metric;
-}
+/** What the scrape-time series read (lookout_service_status: metrics-endpoint.ts). */
+export type { MetricsSource };
 
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
@@ -119,7 +52,7 @@ export function createMetrics(source: MetricsSource): Metrics {
       labelNames: ['route', 'status'],
       registers: [registry],
     }),
-    serviceStatus: serviceStatusMetric(registry, source),
+    source,
     checkDuration: new Histogram({
       name: 'lookout_check_duration_seconds',
       help: 'Duration of checks run by this replica, by kind.',
