@@ -37,6 +37,9 @@ const { values } = parseArgs({
     'serve-only': { type: 'boolean', default: false },
     // How long each `lookout serve` is measured (default: --seconds, at most 60): a steady state at 100,000 needs minutes.
     'serve-seconds': { type: 'string' },
+    // Scrape /metrics every this many seconds during each `lookout serve` measurement, as Prometheus
+    // would (default: only at its start and end); the lag is then also reported per scrape interval.
+    'scrape-every': { type: 'string' },
     idle: { type: 'boolean', default: false },
   },
 });
@@ -163,18 +166,36 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   // Start-up and warm-up: one interval (at most 30 s), or a whole interval for a steady-state run (--serve-seconds).
   await new Promise((r) => setTimeout(r, (values['serve-seconds'] !== undefined ? intervalMs : Math.min(intervalMs, 30_000)) + 5000));
   const count = async () => Number((await db.sql.query('select count(*) from health_checks')).rows[0].count);
-  const [cpuStart, treeStart, rowsStart, bytesStart, t] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), await databaseBytes(db), performance.now()];
+  const [cpuStart, treeStart, rowsStart, t] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), performance.now()];
+  const bytesStart = await databaseBytes(db);
   const tablesStart = await relationBytes(db);
   const lagStart = await lagBuckets().catch(() => new Map<number, number>());
   let peak = 0;
   let peakPg = 0;
   const sampler = setInterval(() => void Promise.all([rss(), treePssBytes(postmaster)]).then(([v, p]) => ((peak = Math.max(peak, v)), (peakPg = Math.max(peakPg, p))), () => {}), 1000);
+  // --scrape-every: Prometheus' load, and the lag of each interval between two scrapes.
+  const slices: { p99: string; max: string; scrapeMs: number }[] = [];
+  let sliceStart = lagStart;
+  const scrapeEveryMs = values['scrape-every'] === undefined ? 0 : parseDuration(values['scrape-every'], 'scrape-every');
+  const scraper = scrapeEveryMs
+    ? setInterval(() => {
+        const began = performance.now();
+        void lagBuckets().then((now) => {
+          const { p99, max } = lagPercentiles(sliceStart, now);
+          slices.push({ p99, max, scrapeMs: Math.round(performance.now() - began) });
+          sliceStart = now;
+        }, () => {});
+      }, scrapeEveryMs)
+    : undefined;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(sampler);
-  const [cpuEnd, treeEnd, rowsEnd, bytesEnd] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), await databaseBytes(db)];
+  clearInterval(scraper);
+  const [cpuEnd, treeEnd, rowsEnd] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count()];
+  // The checks counted were stored by now: the time after (reading sizes, the lag) is not theirs.
+  const elapsedMs = performance.now() - t;
+  const bytesEnd = await databaseBytes(db);
   const tablesEnd = await relationBytes(db);
   const lagEnd = await lagBuckets().catch(() => new Map<number, number>());
-  const elapsedMs = performance.now() - t;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const checks = rowsEnd - rowsStart;
@@ -202,6 +223,8 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
     growthByTable: growthPerCheck(tablesStart, tablesEnd, checks),
     /** Scheduler lag over the measurement, as the server's histogram has it: the bucket each percentile falls in ("≤ 0.25 s"). */
     lag: lagPercentiles(lagStart, lagEnd),
+    /** With --scrape-every: the lag between each two scrapes, and how long each scrape took. */
+    ...(slices.length && { lagByScrapeInterval: slices }),
   };
 }
 
