@@ -35,6 +35,13 @@ const HELP =
 export const STATUS_PAGE_SIZE = 1000;
 /** Each page waits this long for the database; when the first does not answer, the status series are left out of that scrape. */
 const STATUS_QUERY_TIMEOUT_MS = 2000;
+/**
+ * One page of services after the id `$1`. The bound is on both tables' keys: with it on the
+ * services' only, PostgreSQL's merge join read service_states from its first row for every page
+ * (page 50 of 100 read 51,000 rows: 9 ms, not 2), so a scrape read 5 million rows at 100,000.
+ */
+export const STATUS_PAGE_SQL = `select s.id, s.name, st.status, s.paused from services s join service_states st on st.service_id = s.id
+  where s.id > $1 and st.service_id > $1 order by s.id limit $2`;
 /** Scrapes served at once by one replica (Prometheus pairs scrape twice); more get 503 with Retry-After. */
 export const MAX_CONCURRENT_SCRAPES = 4;
 /** A scrape not taken by its client within this long is cut (a reader that stops reading holds its slot no longer). */
@@ -82,11 +89,7 @@ async function writeServiceStatus(res: http.ServerResponse, { sql, logger }: Met
     let rows: { id: number; name: string; status: Status | null; paused: boolean }[];
     try {
       ({ rows } = await answerWithin(
-        sql.query<{ id: number; name: string; status: Status | null; paused: boolean }>(
-          `select s.id, s.name, st.status, s.paused from services s join service_states st on st.service_id = s.id
-            where s.id > $1 order by s.id limit $2`,
-          [after, STATUS_PAGE_SIZE],
-        ),
+        sql.query<{ id: number; name: string; status: Status | null; paused: boolean }>(STATUS_PAGE_SQL, [after, STATUS_PAGE_SIZE]),
         STATUS_QUERY_TIMEOUT_MS,
       ));
     } catch (err) {

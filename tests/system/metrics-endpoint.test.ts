@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createMetrics } from '../../server/system/metrics.ts';
-import { MAX_CONCURRENT_SCRAPES, STATUS_PAGE_SIZE, serveMetrics } from '../../server/system/metrics-endpoint.ts';
+import { MAX_CONCURRENT_SCRAPES, STATUS_PAGE_SIZE, STATUS_PAGE_SQL, serveMetrics } from '../../server/system/metrics-endpoint.ts';
 
 const SERVICES = Math.round(STATUS_PAGE_SIZE * 2.5);
 /** A name a service could only get from the database by hand: quote, backslash, line feed. */
@@ -139,6 +139,31 @@ describe('GET /metrics', () => {
       for (let i = 1; i < log.length; i++) if (log[i] !== 'turn') expect(log[i - 1], `before write ${i}`).toBe('turn');
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('reads a page of service states from its key on, not from the first (regression: page 50 of 100 read 51,000 rows through the merge join)', async () => {
+    const client = await sql.connect();
+    try {
+      // The merge join over both primary keys, as PostgreSQL chose it at 100,000 services.
+      await client.query('begin');
+      await client.query('set local enable_hashjoin = off');
+      await client.query('set local enable_nestloop = off');
+      await client.query('set local enable_seqscan = off');
+      const { rows: [{ id }] } = await client.query<{ id: number }>('select id from services order by id offset $1 limit 1', [STATUS_PAGE_SIZE * 2]);
+      const { rows } = await client.query(`explain (analyze, format json) ${STATUS_PAGE_SQL}`, [id, STATUS_PAGE_SIZE]);
+      const scans: { 'Relation Name'?: string; 'Actual Rows': number }[] = [];
+      const walk = (node: { Plans?: unknown[] } & Record<string, unknown>) => {
+        if (node['Relation Name']) scans.push(node as never);
+        for (const child of node.Plans ?? []) walk(child as never);
+      };
+      walk(rows[0]['QUERY PLAN'][0].Plan);
+      const states = scans.find((n) => n['Relation Name'] === 'service_states');
+      expect(states).toBeDefined();
+      expect(states!['Actual Rows']).toBeLessThanOrEqual(STATUS_PAGE_SIZE + 1);
+    } finally {
+      await client.query('rollback');
+      client.release();
     }
   });
 
