@@ -98,8 +98,19 @@ export function currentOrNext(window: StoredWindow, at: Date): Occurrence | null
   return next ? { start: next, end: new Date(next.getTime() + (window.durationMs ?? 0)) } : null;
 }
 
+/** Each window's services and tags as sets, made once per loaded window (see covers). */
+const coverage = new WeakMap<StoredWindow, { services: Set<string>; tags: Set<string> }>();
+
+/**
+ * Whether `window` covers `service`. Asked for every service of a page, a pass or the whole install
+ * (100,000 services against a window listing 500 names and tags), so the window's lists are looked
+ * up as sets, made once per window object, not scanned per service.
+ */
 export function covers(window: StoredWindow, service: { name: string; tags: string[] }): boolean {
-  return window.everything || window.services.includes(service.name) || window.tags.some((tag) => service.tags.includes(tag));
+  if (window.everything) return true;
+  let sets = coverage.get(window);
+  if (!sets) coverage.set(window, (sets = { services: new Set(window.services), tags: new Set(window.tags) }));
+  return sets.services.has(service.name) || (sets.tags.size > 0 && service.tags.some((tag) => sets.tags.has(tag)));
 }
 
 /** The window (and its occurrence) that silences `service` at `at`, the one ending last when several do. */

@@ -112,6 +112,45 @@ describe('uptime in PostgreSQL and over the API', () => {
     await ts.server.app.sql.query("delete from maintenance_windows where name = 'planned'");
   });
 
+  it('gives each of many services under windows covering them its own time (regression: each covered service filtered every status window read: quadratic, tens of seconds of the event loop at 100,000 services)', async () => {
+    const sql = ts.server.app.sql;
+    const now = Date.now();
+    const ago = (minutes: number) => new Date(now - minutes * MIN);
+    // 3,000 services tagged "fleet", service i down for (i % 50) minutes, two to one hour ago; healthy otherwise.
+    const { rows: fleet } = await sql.query<{ id: number; n: number }>(
+      `insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms,
+                             failure_threshold, recovery_threshold, critical, tags, depends_on, paused, source, created_at, updated_at)
+       select 'fleet-' || n, 'fleet-' || n, 'tcp', '127.0.0.1:9', '{}'::jsonb, 60000, 5000, null, 1, 1, false, '{fleet}', '{}', true, 'api', now(), now()
+         from generate_series(0, 2999) as n
+       returning id, substr(name, 7)::int as n`,
+    );
+    await sql.query(
+      `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+       select f.id, w.status, w.started_at, w.ended_at, 0
+         from unnest($1::int[], $2::int[]) as f(id, n),
+         lateral (values ('healthy', $3::timestamptz, $4::timestamptz),
+                         ('down', $4::timestamptz, $4::timestamptz + (f.n % 50) * interval '1 minute'),
+                         ('healthy', $4::timestamptz + (f.n % 50) * interval '1 minute', null::timestamptz)) as w(status, started_at, ended_at)`,
+      [fleet.map((f) => f.id), fleet.map((f) => f.n), ago(26 * 60), ago(120)],
+    );
+    // Planned: the whole fleet by its tag, 180 to 125 minutes ago (before any was down); and one by its name, the last half hour.
+    await gqlOk(ts, `mutation { a: createMaintenanceWindow(input: { name: "fleet-wide", tags: ["fleet"], start: "${ago(180).toISOString()}", end: "${ago(125).toISOString()}" }) { id }
+      b: createMaintenanceWindow(input: { name: "one", services: ["fleet-7"], start: "${ago(30).toISOString()}", end: "${new Date(now + 60 * MIN).toISOString()}" }) { id } }`, {}, { token: ts.adminToken });
+    try {
+      const nowDate = new Date(now);
+      const map = await timeInStatusByService(sql, ago(24 * 60), nowDate, nowDate);
+      for (const { id, n } of fleet) {
+        const time = map.get(id)!;
+        expect(time.downMs / MIN, `fleet-${n}`).toBeCloseTo(n % 50, 3);
+        expect(time.maintenanceMs / MIN, `fleet-${n}`).toBeCloseTo(n === 7 ? 55 + 30 : 55, 3);
+        expect((time.healthyMs + time.downMs + time.maintenanceMs) / MIN, `fleet-${n}`).toBeCloseTo(24 * 60, 3);
+      }
+    } finally {
+      await sql.query("delete from maintenance_windows where name in ('fleet-wide', 'one')");
+      await sql.query("delete from services where name like 'fleet-%'");
+    }
+  });
+
   it('returns the timeline clipped to the range', async () => {
     const now = new Date();
     const from = new Date(now.getTime() - 90 * MIN);
