@@ -10,7 +10,7 @@ import { NotFoundError } from '../server/errors.ts';
 import { formatDuration } from '../server/duration.ts';
 import { alertDeliveries, alertTransitions, getAlert, listAlerts, openCriticalCount, type AlertView, type DeliveryAttemptView, type DeliveryView, type AlertTransitionView } from '../server/alerting/queries.ts';
 import {
-  createChannel, deleteChannel, listAlertConfigs, listChannels, updateChannel,
+  createChannel, defaultAlertConfig, deleteChannel, listAlertConfigs, listChannels, updateChannel,
   type StoredAlertConfig, type StoredChannel,
 } from '../server/alerting/store.ts';
 import { maskedSettings, resolveSettings, validateChannel, type AlertSettings } from '../server/alerting/settings.ts';
@@ -236,10 +236,11 @@ builder.queryFields((t) => ({
     description: 'The default alert settings (service null) and each service\'s.',
     authScopes: VIEW,
     args: { service: t.arg.string({ required: false }) },
-    resolve: async (_r, { service }, ctx) => {
-      const all = configsWithDefaults(await listAlertConfigs(ctx.app.sql));
-      return service ? all.filter((c) => c.service === service) : all;
-    },
+    // A service's own: its row and the default's (every service's settings were read and filtered here).
+    resolve: async (_r, { service }, ctx) =>
+      service
+        ? configsWithDefaults([await defaultAlertConfig(ctx.app.sql), ...(await listAlertConfigs(ctx.app.sql, service))]).filter((c) => c.service === service)
+        : configsWithDefaults(await listAlertConfigs(ctx.app.sql)),
   }),
   alertChannels: t.field({ type: [ChannelRef], authScopes: VIEW, resolve: (_r, _a, ctx) => listChannels(ctx.app.sql) }),
   alertChannelKinds: t.field({ type: [ChannelKindRef], authScopes: VIEW, resolve: () => channelKinds().filter((k) => k.kind !== 'dashboard') }),
@@ -276,7 +277,7 @@ builder.mutationFields((t) => ({
         target: { type: 'alert_config', id: service ?? 'default' },
         when: (r) => r.changed,
       });
-      return configsWithDefaults([...(await listAlertConfigs(ctx.app.sql)).filter((c) => c.service === null), config]).at(-1)!;
+      return configsWithDefaults([await defaultAlertConfig(ctx.app.sql), config]).at(-1)!;
     },
   }),
   createAlertChannel: t.field({

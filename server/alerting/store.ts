@@ -110,15 +110,23 @@ const configFromRow = (r: Record<string, any>): StoredAlertConfig => ({
   updatedAt: r.updated_at ?? null,
 });
 
-/** The default and every service, each with what it sets itself (a service with no row sets nothing). */
+/** The default settings, as stored (nothing set when there is no row). */
+export async function defaultAlertConfig(sql: SqlClient): Promise<StoredAlertConfig> {
+  const { rows } = await sql.query('select null as service, * from alert_configs where service_id is null');
+  return rows[0] ? configFromRow(rows[0]) : { service: null, own: {}, source: null, updatedAt: null };
+}
+
+/**
+ * The default and every service, each with what it sets itself (a service with no row sets
+ * nothing); with `service`, only that service's (one row read, not every service's).
+ */
 export async function listAlertConfigs(sql: SqlClient, service?: string): Promise<StoredAlertConfig[]> {
-  const { rows: defaults } = await sql.query('select null as service, * from alert_configs where service_id is null');
   const { rows } = await sql.query(
     `select s.name as service, c.enabled, c.channels, c.escalation_delay_ms, c.min_duration_ms, c.remind_every_ms, c.notify_recovery, c.source, c.updated_at
        from services s left join alert_configs c on c.service_id = s.id ${service ? 'where s.name = $1' : ''} order by s.name`,
     service ? [service] : [],
   );
-  return [...(service ? [] : [defaults[0] ? configFromRow(defaults[0]) : { service: null, own: {}, source: null, updatedAt: null }]), ...rows.map(configFromRow)];
+  return [...(service ? [] : [await defaultAlertConfig(sql)]), ...rows.map(configFromRow)];
 }
 
 /**
