@@ -5,7 +5,7 @@
  */
 import type { App } from '../context.ts';
 import { answerWithin } from '../db/sql.ts';
-import { worst, type Status } from '../monitoring/status.ts';
+import type { Status } from '../monitoring/status.ts';
 
 export type HealthStatus = Status;
 
@@ -16,11 +16,30 @@ export interface HealthReport {
 /** How long /health and /health/ready wait for the database before saying it is down. */
 const DATABASE_ANSWER_MS = 2000;
 
+/** The read in progress per app: requests that come meanwhile share it (see overallHealth). */
+const reading = new WeakMap<App, Promise<Status>>();
+
+/**
+ * The worst status among critical, unpaused services, as one row from the database (every
+ * critical service's row was sent and reduced here: 100,000 rows a request for an unauthenticated
+ * endpoint), and one read at a time: requests that come while it runs get its answer, so a flood
+ * of /health costs the database one statement at a time, and no answer is older than the request.
+ */
 export async function overallHealth(app: App): Promise<HealthReport> {
-  const query = app.sql
-    .query<{ status: Status | null }>('select st.status from services s join service_states st on st.service_id = s.id where s.critical and not s.paused')
-    .then(({ rows }) => rows.reduce<Status>((acc, r) => (r.status ? worst(acc, r.status) : acc), 'healthy'));
-  return { status: await answerWithin(query, DATABASE_ANSWER_MS).catch((): Status => 'down') };
+  let read = reading.get(app);
+  if (!read) {
+    const query = app.sql
+      .query<{ down: boolean | null; degraded: boolean | null }>(
+        `select bool_or(st.status = 'down') as down, bool_or(st.status = 'degraded') as degraded
+           from services s join service_states st on st.service_id = s.id where s.critical and not s.paused`,
+      )
+      .then(({ rows: [row] }): Status => (row?.down ? 'down' : row?.degraded ? 'degraded' : 'healthy'));
+    read = answerWithin(query, DATABASE_ANSWER_MS)
+      .catch((): Status => 'down')
+      .finally(() => reading.delete(app));
+    reading.set(app, read);
+  }
+  return { status: await read };
 }
 
 /**
