@@ -147,9 +147,21 @@ export interface ContextInput extends ResolvedCaller {
   signal?: AbortSignal;
 }
 
-/** The app as one operation sees it: every pub/sub subscription it makes ends when `signal` aborts. */
+/**
+ * Events one client's subscription may leave waiting for it before it is ended (`FellBehind`): a
+ * batch of stored checks is up to 500 checks (~100 KB), so a hundred of them; any other event is a
+ * few hundred bytes. Past that the client is not reading (its socket is full), and holding every
+ * later event for it would grow the server's memory for as long as it stays connected.
+ */
+export const CLIENT_QUEUE_LIMITS: { readonly [N in ChannelName]?: number } & { default: number } = { [Channels.checksRecorded]: 100, default: 10_000 };
+
+/**
+ * The app as one operation sees it: every pub/sub subscription it makes ends when `signal` aborts,
+ * and holds a bounded number of events for its client (CLIENT_QUEUE_LIMITS).
+ */
 function scopedApp(app: App, signal: AbortSignal): App {
-  const subscribe: PubSub['subscribe'] = <N extends ChannelName>(channel: N, own?: AbortSignal) => app.pubsub.subscribe(channel, own ? AbortSignal.any([own, signal]) : signal);
+  const subscribe: PubSub['subscribe'] = <N extends ChannelName>(channel: N, own?: AbortSignal) =>
+    app.pubsub.subscribe(channel, own ? AbortSignal.any([own, signal]) : signal, { maxQueued: CLIENT_QUEUE_LIMITS[channel] ?? CLIENT_QUEUE_LIMITS.default });
   const pubsub: PubSub = Object.create(app.pubsub, { subscribe: { value: subscribe } });
   return Object.create(app, { pubsub: { value: pubsub } });
 }

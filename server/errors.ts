@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
-  | 'NOT_READY';
+  | 'NOT_READY'
+  | 'FELL_BEHIND';
 
 /** Base class: a failure the caller is meant to read. */
 export class LookoutError extends GraphQLError {
@@ -72,5 +73,24 @@ export class NotReadyError extends LookoutError {
 export class RateLimitedError extends LookoutError {
   constructor(message: string, retryAfterSeconds: number) {
     super('RATE_LIMITED', message, { retryAfterSeconds });
+  }
+}
+
+/**
+ * A subscriber that let more than its bound of events wait for it (pub/sub's `maxQueued`): its
+ * subscription ends with this error rather than hold every later event in memory. The client
+ * subscribes again (with `since`, where the field has it, to replay what it missed).
+ */
+export class FellBehind extends LookoutError {
+  readonly channel: string;
+  readonly maxQueued: number;
+  constructor(channel: string, maxQueued: number) {
+    super(
+      'FELL_BEHIND',
+      `This subscription fell more than ${maxQueued} events behind (its client did not read them) and was ended: subscribe again, with \`since\` where the field has it to replay what was missed.`,
+      { maxQueued },
+    );
+    this.channel = channel;
+    this.maxQueued = maxQueued;
   }
 }
