@@ -100,6 +100,14 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         return void res.end(JSON.stringify({ ready }));
       }
       if (pathname === '/metrics') {
+        if (req.method === 'HEAD') {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+          return void res.end(); // a HEAD reads nothing: no scrape
+        }
+        if (req.method !== 'GET') {
+          res.writeHead(405, { allow: 'GET, HEAD' });
+          return void res.end();
+        }
         return void (await serveMetrics(res, metrics, metrics.source));
       }
       if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));

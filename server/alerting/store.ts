@@ -158,12 +158,12 @@ export async function updateAlertConfig(sql: SqlClient, service: string | null, 
     next[col] = given !== undefined ? given : resetColumns.has(col) ? null : (current?.[col] ?? null);
   }
   const same = current ? Object.entries(next).every(([col, v]) => JSON.stringify(v) === JSON.stringify(current[col])) : Object.values(next).every((v) => v === null);
-  if (same) return { config: (await listAlertConfigs(sql, service ?? undefined)).find((c) => c.service === service) ?? configFromRow({ service }), changed: false, serviceId };
+  const stored = async () => (service === null ? defaultAlertConfig(sql) : ((await listAlertConfigs(sql, service))[0] ?? configFromRow({ service })));
+  if (same) return { config: await stored(), changed: false, serviceId };
   const values = [next.enabled, next.channels, next.escalation_delay_ms, next.min_duration_ms, next.remind_every_ms, next.notify_recovery, now];
   if (current) await sql.query(`update alert_configs set enabled = $2, channels = $3, escalation_delay_ms = $4, min_duration_ms = $5, remind_every_ms = $6, notify_recovery = $7, updated_at = $8 where id = $1`, [current.id, ...values]);
   else await sql.query(`insert into alert_configs (service_id, enabled, channels, escalation_delay_ms, min_duration_ms, remind_every_ms, notify_recovery, updated_at, source) values ($1, $2, $3, $4, $5, $6, $7, $8, 'api')`, [serviceId, ...values]);
-  const config = service === null ? (await listAlertConfigs(sql))[0] : (await listAlertConfigs(sql, service))[0];
-  return { config, changed: true, serviceId };
+  return { config: await stored(), changed: true, serviceId };
 }
 
 export async function createMaintenance(sql: SqlClient, input: unknown, createdBy: string, now: Date): Promise<StoredWindow> {

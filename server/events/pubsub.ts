@@ -65,15 +65,14 @@ function iterate<T>(
   { maxQueued = Infinity }: SubscribeOptions = {},
 ): Subscription<T> {
   const queue: T[] = [];
-  let waiting: ((result: IteratorResult<T>) => void) | null = null;
+  /** `next()` calls waiting for an event, first first. */
+  const waiting: ((result: IteratorResult<T>) => void)[] = [];
   let ended = false;
   let overflowed = false;
   const listener = (payload: T) => {
-    if (waiting) {
-      const wake = waiting;
-      waiting = null;
-      return wake({ done: false, value: payload });
-    }
+    if (ended) return; // an emit already under way when it ended
+    const wake = waiting.shift();
+    if (wake) return wake({ done: false, value: payload });
     if (queue.length >= maxQueued) {
       overflowed = true;
       queue.length = 0;
@@ -87,9 +86,7 @@ function iterate<T>(
     emitter.off(eventName(channel), listener);
     signal?.removeEventListener('abort', aborted);
     onEnd();
-    const wake = waiting;
-    waiting = null;
-    wake?.({ done: true, value: undefined });
+    for (const wake of waiting.splice(0)) wake({ done: true, value: undefined });
   };
   const aborted = () => {
     queue.length = 0;
@@ -97,6 +94,7 @@ function iterate<T>(
   };
   const end = async (): Promise<IteratorResult<T>> => {
     queue.length = 0;
+    overflowed = false; // returned: done, not FellBehind
     stop();
     return { done: true, value: undefined };
   };
@@ -114,7 +112,7 @@ function iterate<T>(
         throw new FellBehind(channel, maxQueued);
       }
       if (ended) return { done: true, value: undefined };
-      return new Promise<IteratorResult<T>>((resolve) => (waiting = resolve));
+      return new Promise<IteratorResult<T>>((resolve) => waiting.push(resolve));
     },
     return: end,
     [Symbol.asyncIterator]() {

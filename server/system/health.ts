@@ -16,17 +16,18 @@ export interface HealthReport {
 /** How long /health and /health/ready wait for the database before saying it is down. */
 const DATABASE_ANSWER_MS = 2000;
 
-/** The read in progress per app: requests that come meanwhile share it (see overallHealth). */
-const reading = new WeakMap<App, Promise<Status>>();
+/** The read in progress per database pool: requests that come meanwhile share it (see overallHealth). */
+const reading = new WeakMap<object, Promise<Status>>();
 
 /**
  * The worst status among critical, unpaused services, as one row from the database (every
  * critical service's row was sent and reduced here: 100,000 rows a request for an unauthenticated
  * endpoint), and one read at a time: requests that come while it runs get its answer, so a flood
- * of /health costs the database one statement at a time, and no answer is older than the request.
+ * of /health costs the database one statement at a time; an answer is at most one read (2 s) older
+ * than its request. Keyed by the pool: a WebSocket operation's app is its own object.
  */
 export async function overallHealth(app: App): Promise<HealthReport> {
-  let read = reading.get(app);
+  let read = reading.get(app.sql);
   if (!read) {
     const query = app.sql
       .query<{ down: boolean | null; degraded: boolean | null }>(
@@ -36,8 +37,8 @@ export async function overallHealth(app: App): Promise<HealthReport> {
       .then(({ rows: [row] }): Status => (row?.down ? 'down' : row?.degraded ? 'degraded' : 'healthy'));
     read = answerWithin(query, DATABASE_ANSWER_MS)
       .catch((): Status => 'down')
-      .finally(() => reading.delete(app));
-    reading.set(app, read);
+      .finally(() => reading.delete(app.sql));
+    reading.set(app.sql, read);
   }
   return { status: await read };
 }

@@ -63,7 +63,7 @@ export async function serveMetrics(res: http.ServerResponse, metrics: Metrics, s
     return void res.end(`too many scrapes of /metrics at once (at most ${MAX_CONCURRENT_SCRAPES}): retry in 5 s\n`);
   }
   inFlight.set(metrics, scrapes + 1);
-  const deadline = setTimeout(() => res.destroy(), SCRAPE_DEADLINE_MS);
+  const deadline = setTimeout(() => cut(res), SCRAPE_DEADLINE_MS);
   try {
     const registry = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
@@ -95,8 +95,7 @@ async function writeServiceStatus(res: http.ServerResponse, { sql, logger }: Met
     } catch (err) {
       reportDatabaseError(logger, err, 'metrics: could not read service statuses');
       if (page === 0) return true;
-      res.destroy();
-      return false;
+      return cut(res);
     }
     if (res.destroyed) return false;
     let text = page === 0 ? `# HELP ${NAME} ${escapeHelp(HELP)}\n# TYPE ${NAME} gauge\n` : '';
@@ -110,6 +109,17 @@ async function writeServiceStatus(res: http.ServerResponse, { sql, logger }: Met
     after = rows.at(-1)!.id;
     await nextTurn(); // other requests and due checks run between pages
   }
+}
+
+/**
+ * Ends a scrape that cannot be whole. Chunked (HTTP/1.1), the missing last chunk tells the scraper;
+ * over HTTP/1.0 (nginx's default to its upstreams) the body simply ends with the connection, so a
+ * line left open first makes the text unparseable rather than short of some services.
+ */
+function cut(res: http.ServerResponse): false {
+  if (!res.destroyed) res.write('\nlookout_scrape_cut{');
+  res.destroy();
+  return false;
 }
 
 /** Writes `chunk` and waits until the client has taken it; false when the response is gone. */

@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk, serviceStatusBecomes, signInSession, completeSetupAs } from '../support/graphql.ts';
 import { launchBrowser, SCREENSHOTS, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
+import { Channels } from '../../server/events/channels.ts';
 
 const ADMIN = { email: 'monitoring.admin@example.com', password: 'a long admin passphrase' };
 const VIEWER = { email: 'monitoring.viewer@example.com', password: 'a long viewer passphrase' };
@@ -113,6 +114,23 @@ describe('monitoring in the dashboard', () => {
     expect(await card(TARGET).getByTestId('service-status').textContent()).toBe('Healthy');
     expect(await page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark)).toBe('same page');
     expect(await card(TARGET).evaluate((el) => (el as HTMLElement & { lookoutSame?: boolean }).lookoutSame)).toBe(true);
+  });
+
+  it('catches up by itself when the server ended its status subscription for falling behind (regression: after FELL_BEHIND the grid stayed frozen, the indicator green)', async () => {
+    await card(TARGET, 'healthy').waitFor();
+    await page.evaluate(() => ((window as unknown as { lookoutTestMark: string }).lookoutTestMark = 'not reloaded'));
+    // More status changes in one turn of the server's event loop than a client's subscription may
+    // hold (10,000): the page cannot take any of them in between, so its subscription is ended.
+    const at = new Date().toISOString();
+    for (let i = 0; i < 10_050; i++) {
+      void ts.server.app.pubsub.publish(Channels.statusChanged, { service: `ghost-${i}`, critical: false, previousStatus: 'healthy', status: 'down', reason: 'a burst', at });
+    }
+    // A change after it still reaches the grid, without a reload.
+    target.failing = true;
+    await card(TARGET, 'down').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { lookoutTestMark?: string }).lookoutTestMark)).toBe('not reloaded');
+    target.failing = false;
+    await card(TARGET, 'healthy').waitFor();
   });
 
   it('opens a service from its card: chart, recent checks, and the checks of a timeline window', async () => {

@@ -91,6 +91,20 @@ describe('pub/sub subscriptions with a bound', () => {
     await pubsub.close();
   });
 
+  it('answer concurrent next() calls in order, and are done (not FellBehind) after return()', async () => {
+    const pubsub = createInProcessPubSub<{ c: { n: number } }>();
+    const sub = pubsub.subscribe('c', undefined, { maxQueued: 1 });
+    const first = sub.next();
+    const second = sub.next();
+    await pubsub.publish('c', { n: 1 });
+    await pubsub.publish('c', { n: 2 });
+    expect([(await first).value, (await second).value]).toEqual([{ n: 1 }, { n: 2 }]);
+    for (let n = 3; n < 6; n++) await pubsub.publish('c', { n }); // over the bound
+    await sub.return?.();
+    expect(await sub.next()).toEqual({ done: true, value: undefined });
+    await pubsub.close();
+  });
+
   it('end at once when their signal aborts, also while waiting', async () => {
     const pubsub = createInProcessPubSub<{ c: { n: number } }>();
     const controller = new AbortController();

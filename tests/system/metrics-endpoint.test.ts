@@ -115,6 +115,13 @@ describe('GET /metrics', () => {
     expect(text.indexOf('lookout_scheduler_lag_seconds')).toBeLessThan(text.indexOf('lookout_service_status'));
   });
 
+  it('answers HEAD with headers only and other methods with 405, reading nothing', async () => {
+    const head = await fetch(`${ts.url}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect((await fetch(`${ts.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('turns the event loop between pages of services (regression: 100,000 services were one 32 MB string built in one piece)', async () => {
     const metrics = createMetrics({ sql, logger: createLogger('silent') });
     const log: string[] = [];

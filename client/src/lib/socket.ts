@@ -68,17 +68,29 @@ export function subscribeLive<Data = Record<string, unknown>, Extensions = unkno
   };
   let dispose = () => {};
   let awaitingReconnect: (() => void) | undefined;
+  /** Starts again once the socket is connected (to the next server, or again). */
+  const startOnReconnect = () => {
+    awaitingReconnect = wsClient.on('connected', () => {
+      awaitingReconnect?.();
+      awaitingReconnect = undefined;
+      if (!stopped) start();
+    });
+  };
   const start = () => {
     dispose = wsClient.subscribe<Data, Extensions>(payload, {
       next: (value) => sink.next(value),
-      error: (error) => sink.error(error),
+      error: (error) => {
+        // The server ended it because this page did not read its events fast enough: it missed
+        // some. Reconnecting makes every page refetch what it shows, and this starts again.
+        if (!stopped && fellBehind(error)) {
+          restartSocket();
+          return start(); // over the new socket (its other subscriptions carry on there by themselves)
+        }
+        sink.error(error);
+      },
       complete: () => {
         if (stopped) return complete();
-        awaitingReconnect = wsClient.on('connected', () => {
-          awaitingReconnect?.();
-          awaitingReconnect = undefined;
-          if (!stopped) start();
-        });
+        startOnReconnect();
       },
     });
   };
@@ -89,4 +101,9 @@ export function subscribeLive<Data = Record<string, unknown>, Extensions = unkno
     dispose();
     complete();
   };
+}
+
+/** The server's FELL_BEHIND: graphql-ws hands an `error` message's errors over as an array. */
+function fellBehind(error: unknown): boolean {
+  return Array.isArray(error) && error.some((e) => (e as { extensions?: { code?: unknown } } | null)?.extensions?.code === 'FELL_BEHIND');
 }
