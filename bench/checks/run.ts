@@ -6,7 +6,7 @@
  * CPU per check of its process and of the whole tree (with PostgreSQL's postmaster, backends and
  * helpers, including those that exited), and bytes per check of the whole database (tree.ts).
  *
- *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60] [--serve-only] [--serve-seconds 600]
+ *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60] [--serve-only] [--serve-seconds 600] [--scrape-every 15s]
  *       [--compare-options="…"] [--compare-root DIR] [--cpu-prof DIR]
  *   node bench/checks/run.ts --idle [--seconds 120]     (the 5 built-in services only)
  */
