@@ -163,10 +163,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       type: 'DateTime',
       nullable: true,
       description: 'When its first status was recorded (its oldest kept status window): uptime over a longer range covers only the time since. Null before the first check.',
-      resolve: async (s, _a, ctx) => {
-        const { rows } = await ctx.app.sql.query<{ at: Date | null }>('select min(started_at) as at from uptime_records where service_id = $1', [s.id]);
-        return rows[0]?.at ?? null;
-      },
+      resolve: (s) => s.monitoredSince(),
     }),
     recentChecks: t.field({
       type: CheckPageRef,

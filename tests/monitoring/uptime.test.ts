@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { timeInStatus, uptimeRatio, timeInStatusByService } from '../../server/monitoring/uptime.ts';
 import { timelines } from '../../server/monitoring/overview.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -148,6 +148,41 @@ describe('uptime in PostgreSQL and over the API', () => {
     } finally {
       await sql.query("delete from maintenance_windows where name in ('fleet-wide', 'one')");
       await sql.query("delete from services where name like 'fleet-%'");
+    }
+  });
+
+  it('reads monitoredSince for a whole list in one statement (regression: one query per service, 100,000 for REST\'s all-services read)', async () => {
+    const sql = ts.server.app.sql;
+    await sql.query(
+      `with s as (
+         insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms,
+                               failure_threshold, recovery_threshold, critical, tags, depends_on, paused, source, created_at, updated_at)
+         select 'since-' || n, 'since-' || n, 'tcp', '127.0.0.1:9', '{}'::jsonb, 60000, 5000, null, 1, 1, false, '{}', '{}', true, 'api', now(), now()
+           from generate_series(1, 30) as n
+         returning id, substr(name, 7)::int as n)
+       , st as (insert into service_states (service_id, pending_count, recent_latencies, next_due_at, last_ping_failed) select id, 0, '{}', now(), false from s)
+       insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+       select id, 'healthy', now() - n * interval '1 hour', null, null from s where n <= 20`,
+    );
+    const statements: string[] = [];
+    const query = sql.query.bind(sql);
+    const spy = vi.spyOn(sql, 'query').mockImplementation(((text: unknown, ...rest: unknown[]) => {
+      if (typeof text === 'string') statements.push(text);
+      return (query as (...a: unknown[]) => unknown)(text, ...rest);
+    }) as typeof sql.query);
+    try {
+      const { services } = await gqlOk<{ services: { name: string; monitoredSince: string | null }[] }>(ts, '{ services { name monitoredSince } }', {}, { token: ts.adminToken });
+      const since = new Map(services.filter((s) => s.name.startsWith('since-')).map((s) => [s.name, s.monitoredSince]));
+      expect(since.size).toBe(30);
+      for (const [name, at] of since) {
+        const n = Number(name.slice(6));
+        if (n > 20) expect(at, name).toBeNull();
+        else expect(Math.round((Date.now() - Date.parse(at!)) / 3_600_000), name).toBe(n);
+      }
+      expect(statements.filter((t) => /min\(started_at\)/.test(t))).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await sql.query("delete from services where name like 'since-%'");
     }
   });
 
