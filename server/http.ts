@@ -108,7 +108,7 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
           res.writeHead(405, { allow: 'GET, HEAD' });
           return void res.end();
         }
-        return void (await serveMetrics(res, metrics, metrics.source));
+        return void (await serveMetrics(res, metrics));
       }
       if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));
       if (restMatch) return void (await rest.handle(req, res, url, restMatch));

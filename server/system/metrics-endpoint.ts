@@ -56,7 +56,7 @@ export interface MetricsSource {
 const inFlight = new WeakMap<Metrics, number>();
 
 /** Answers GET /metrics (see the module comment). */
-export async function serveMetrics(res: http.ServerResponse, metrics: Metrics, source: MetricsSource): Promise<void> {
+export async function serveMetrics(res: http.ServerResponse, metrics: Metrics): Promise<void> {
   const scrapes = inFlight.get(metrics) ?? 0;
   if (scrapes >= MAX_CONCURRENT_SCRAPES) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' });
@@ -68,7 +68,7 @@ export async function serveMetrics(res: http.ServerResponse, metrics: Metrics, s
     const registry = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
     if (!(await send(res, registry))) return;
-    if (!(await writeServiceStatus(res, source))) return;
+    if (!(await writeServiceStatus(res, metrics.source))) return;
     res.end();
   } finally {
     clearTimeout(deadline);

@@ -3,6 +3,7 @@ import { timeInStatus, uptimeRatio, timeInStatusByService } from '../../server/m
 import { timelines } from '../../server/monitoring/overview.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
+import { insertServices } from '../support/services.ts';
 
 const at = (hhmm: string) => new Date(`2026-05-01T${hhmm}:00Z`);
 const MIN = 60_000;
@@ -117,13 +118,8 @@ describe('uptime in PostgreSQL and over the API', () => {
     const now = Date.now();
     const ago = (minutes: number) => new Date(now - minutes * MIN);
     // 3,000 services tagged "fleet", service i down for (i % 50) minutes, two to one hour ago; healthy otherwise.
-    const { rows: fleet } = await sql.query<{ id: number; n: number }>(
-      `insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms,
-                             failure_threshold, recovery_threshold, critical, tags, depends_on, paused, source, created_at, updated_at)
-       select 'fleet-' || n, 'fleet-' || n, 'tcp', '127.0.0.1:9', '{}'::jsonb, 60000, 5000, null, 1, 1, false, '{fleet}', '{}', true, 'api', now(), now()
-         from generate_series(0, 2999) as n
-       returning id, substr(name, 7)::int as n`,
-    );
+    const ids = await insertServices(sql, Array.from({ length: 3000 }, (_, n) => `fleet-${n}`), { tags: ['fleet'], paused: true });
+    const fleet = [...ids].map(([name, id]) => ({ id, n: Number(name.slice(6)) }));
     await sql.query(
       `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
        select f.id, w.status, w.started_at, w.ended_at, 0
@@ -153,16 +149,11 @@ describe('uptime in PostgreSQL and over the API', () => {
 
   it('reads monitoredSince for a whole list in one statement (regression: one query per service, 100,000 for REST\'s all-services read)', async () => {
     const sql = ts.server.app.sql;
+    const ids = await insertServices(sql, Array.from({ length: 30 }, (_, i) => `since-${i + 1}`), { paused: true });
     await sql.query(
-      `with s as (
-         insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms,
-                               failure_threshold, recovery_threshold, critical, tags, depends_on, paused, source, created_at, updated_at)
-         select 'since-' || n, 'since-' || n, 'tcp', '127.0.0.1:9', '{}'::jsonb, 60000, 5000, null, 1, 1, false, '{}', '{}', true, 'api', now(), now()
-           from generate_series(1, 30) as n
-         returning id, substr(name, 7)::int as n)
-       , st as (insert into service_states (service_id, pending_count, recent_latencies, next_due_at, last_ping_failed) select id, 0, '{}', now(), false from s)
-       insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
-       select id, 'healthy', now() - n * interval '1 hour', null, null from s where n <= 20`,
+      `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+       select id, 'healthy', now() - n * interval '1 hour', null, null from unnest($1::int[], $2::int[]) as u(id, n) where n <= 20`,
+      [[...ids.values()], [...ids.keys()].map((name) => Number(name.slice(6)))],
     );
     const statements: string[] = [];
     const query = sql.query.bind(sql);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overallHealth } from '../../server/system/health.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { insertServices } from '../support/services.ts';
 
 describe('overall health', () => {
   let ts: TestServer;
@@ -18,16 +19,7 @@ describe('overall health', () => {
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
     sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 2 });
-    await sql.query(
-      `with s as (
-         insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms,
-                               failure_threshold, recovery_threshold, critical, tags, depends_on, paused, source, created_at, updated_at)
-         select n, n, 'tcp', '127.0.0.1:9', '{}'::jsonb, 3600000, 5000, null, 1, 1, n <> 'minor', '{}', '{}', false, 'api', now(), now()
-           from unnest(array['a', 'b', 'c', 'minor']) as n
-         returning id)
-       insert into service_states (service_id, status, pending_count, recent_latencies, next_due_at, last_ping_failed)
-       select id, 'healthy', 0, '{}', now() + interval '1 hour', false from s`,
-    );
+    await insertServices(sql, ['a', 'b', 'c', 'minor'], { critical: (name) => name !== 'minor', status: 'healthy' });
   });
   afterAll(async () => {
     await sql?.end();

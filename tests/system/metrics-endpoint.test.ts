@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { insertServices } from '../support/services.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createMetrics } from '../../server/system/metrics.ts';
 import { MAX_CONCURRENT_SCRAPES, STATUS_PAGE_SIZE, STATUS_PAGE_SQL, serveMetrics } from '../../server/system/metrics-endpoint.ts';
@@ -19,22 +20,9 @@ const SERVICES = Math.round(STATUS_PAGE_SIZE * 2.5);
 /** A name a service could only get from the database by hand: quote, backslash, line feed. */
 const ODD_NAME = 'odd "name" \\ with\nline';
 
-async function insertServices(sql: pg.Pool, count: number, prefix: string): Promise<void> {
-  const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`);
-  for (let i = 0; i < names.length; i += 5000) {
-    await sql.query(
-      `with s as (
-         insert into services (name, display_name, kind, target, options, interval_ms, timeout_ms, degraded_latency_ms,
-                               failure_threshold, recovery_threshold, critical, tags, depends_on, paused, source, created_at, updated_at)
-         select n, n, 'http', 'http://127.0.0.1:9/', '{}'::jsonb, 3600000, 5000, null, 2, 1, false, '{}', '{}', false, 'api', now(), now()
-           from unnest($1::text[]) as n
-         returning id)
-       insert into service_states (service_id, pending_count, recent_latencies, next_due_at, last_ping_failed)
-       select id, 0, '{}', now() + interval '1 hour', false from s`,
-      [names.slice(i, i + 5000)],
-    );
-  }
-}
+/** `count` services named `prefix-000000` on. */
+const insertNumbered = (sql: pg.Pool, count: number, prefix: string) =>
+  insertServices(sql, Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`));
 
 /** lookout_service_status by service: status label → value. */
 function parseStatus(text: string): Map<string, Record<string, number>> {
@@ -83,9 +71,8 @@ describe('GET /metrics', () => {
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
     sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 4 });
-    await insertServices(sql, SERVICES, 'svc');
-    await insertServices(sql, 1, 'down-one');
-    await sql.query("update service_states set status = 'down' where service_id = (select id from services where name = 'down-one-000000')");
+    await insertNumbered(sql, SERVICES, 'svc');
+    await insertServices(sql, ['down-one-000000'], { status: 'down' });
     await sql.query("update services set paused = true where name = 'svc-000007'");
     await sql.query("update services set name = $1 where name = 'svc-000008'", [ODD_NAME]);
     total = (await sql.query<{ n: number }>('select count(*)::int as n from services')).rows[0].n;
@@ -132,7 +119,7 @@ describe('GET /metrics', () => {
         setImmediate(() => log.push('turn'));
         return write(chunk);
       }) as typeof res.write;
-      void serveMetrics(res, metrics, { sql, logger: createLogger('silent') });
+      void serveMetrics(res, metrics);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
@@ -201,7 +188,7 @@ describe('GET /metrics', () => {
 
   it('cuts the response when a later page cannot be read, rather than leave services out', async () => {
     // Enough services that the response cannot all sit in the sockets' buffers: the server waits for the reader.
-    await insertServices(sql, 60_000, 'bulk');
+    await insertNumbered(sql, 60_000, 'bulk');
     try {
       const scrape = await openScrape(ts.port);
       scrape.socket.pause();
