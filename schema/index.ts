@@ -1,6 +1,7 @@
 /** The schema: importing each capability's file registers its types on the builder. */
 import { builder } from './builder.ts';
 import { refuseUnstorableText } from './text-arguments.ts';
+import { settleFieldErrorsAsync } from './field-errors.ts';
 import './scalars.ts';
 import './auth.ts';
 import './tokens.ts';
@@ -9,7 +10,8 @@ import './audit.ts';
 import './system.ts';
 import './host.ts';
 
-export const schema = refuseUnstorableText(builder.toSchema());
+// Outermost, so that the argument check's refusals settle asynchronously too.
+export const schema = settleFieldErrorsAsync(refuseUnstorableText(builder.toSchema()));
 import './monitoring.ts';
 import './monitoring-overview.ts';
 import './monitoring-events.ts';

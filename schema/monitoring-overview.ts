@@ -1,6 +1,5 @@
 /** The dashboard's overview: a page of the services (by name or worst first) with the counts and tags of all. */
-import { overview, type Overview, type OverviewSummary, type ServiceCounts, type StatusCounts } from '../server/monitoring/overview.ts';
-import { BadInputError } from '../server/errors.ts';
+import { MAX_SERVICE_PAGE, checkServicePage, overview, type Overview, type OverviewSummary, type ServiceCounts, type StatusCounts } from '../server/monitoring/overview.ts';
 import { builder } from './builder.ts';
 import { ServiceFilterInput, ServiceRef } from './monitoring.ts';
 
@@ -54,9 +53,6 @@ const ServiceOrderEnum = builder.enumType('ServiceOrder', {
   } as const,
 });
 
-/** The most services one page of `healthOverview` may hold (omit `first` for all of them). */
-const MAX_PAGE = 10_000;
-
 builder.queryFields((t) => ({
   healthOverview: t.field({
     type: OverviewRef,
@@ -66,12 +62,11 @@ builder.queryFields((t) => ({
     args: {
       filter: t.arg({ type: ServiceFilterInput, required: false }),
       orderBy: t.arg({ type: ServiceOrderEnum, required: false, description: 'NAME unless told.' }),
-      first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_PAGE.toLocaleString('en')}); all of them when omitted.` }),
+      first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_SERVICE_PAGE.toLocaleString('en')}); all of them when omitted and at most ${MAX_SERVICE_PAGE.toLocaleString('en')} match (more is refused: ask a page at a time).` }),
       offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
     },
     resolve: (_r, { filter, orderBy, first, offset }, ctx) => {
-      if (first !== null && first !== undefined && (first < 0 || first > MAX_PAGE)) throw new BadInputError('first', `Give 0 to ${MAX_PAGE} services a page, or omit it for all of them; got ${first}.`);
-      if (offset !== null && offset !== undefined && offset < 0) throw new BadInputError('offset', `Give 0 or more; got ${offset}.`);
+      checkServicePage({ first, offset });
       // Read before the services: a transition after it is not in them.
       return overview(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { order: orderBy ?? 'name', first, offset });
     },

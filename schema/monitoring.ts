@@ -1,13 +1,16 @@
 /** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (the dashboard's overview: monitoring-overview.ts; live changes: monitoring-events.ts). */
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
-import { listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
+import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, merge, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
+import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -55,7 +58,10 @@ const UptimeSummaryRef = builder.objectRef<{ serviceId?: number }>('UptimeSummar
     const range = (days: number) =>
       t.field({
         type: UptimeReportRef,
-        resolve: (s, _a, ctx) => uptimeReport(ctx.app.sql, days, ctx.app.clock.now(), ctx.app.monitoring.settings.degradedWeight, s.serviceId),
+        resolve: (s, _a, ctx, info) => {
+          readBudget(ctx).take(info.fieldName, QUERY_UNITS);
+          return uptimeReport(ctx.app.sql, days, ctx.app.clock.now(), ctx.app.monitoring.settings.degradedWeight, s.serviceId);
+        },
       });
     return { last24h: range(UPTIME_RANGES.last24h), last7d: range(UPTIME_RANGES.last7d), last30d: range(UPTIME_RANGES.last30d) };
   },
@@ -102,6 +108,23 @@ const WindowRef = builder.objectRef<TimelineWindow>('StatusWindow').implement({
     endedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null while it lasts.', resolve: (w) => w.endedAt }),
   }),
 });
+
+/** At most how many points `latencySeries` returns over [from, to): per minute up to a day, else per hour. */
+function latencyPoints(from: Date, to: Date): number {
+  const ms = to.getTime() - from.getTime();
+  return Math.ceil(ms / (ms > 86400_000 ? 3600_000 : 60_000)) + 1;
+}
+
+/** Status windows, the query and each window taken from the request's history budget (the read is cut at what is left, and refused if cut). */
+async function windowsWithinBudget(ctx: RequestContext, field: string, r: { from: Date; to: Date }, ids?: number[]) {
+  const budget = readBudget(ctx);
+  budget.take(field, QUERY_UNITS);
+  const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, budget.left + 1);
+  let count = 0;
+  for (const list of windows.values()) count += list.length;
+  budget.take(field, count);
+  return windows;
+}
 
 function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
   const to = args.to ?? ctx.app.clock.now();
@@ -177,6 +200,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       resolve: (s, { first, before, since }, ctx) => {
         const size = first ?? 50;
         if (size < 1 || size > 1000) throw new BadInputError('first', 'first must be between 1 and 1000.');
+        readBudget(ctx).take('recentChecks', QUERY_UNITS + size);
         return recentChecks(ctx.app.sql, s.id, size, before ?? undefined, since ?? undefined);
       },
     }),
@@ -186,6 +210,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
       resolve: (s, args, ctx) => {
         const r = range(args, ctx, 86400_000);
+        readBudget(ctx).take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
         return latencySeries(ctx.app.sql, s.id, r.from, r.to);
       },
     }),
@@ -195,7 +220,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
       resolve: async (s, args, ctx) => {
         const r = range(args, ctx, 86400_000);
-        return (await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), [s.id])).get(s.id) ?? [];
+        return (await windowsWithinBudget(ctx, 'timeline', r, [s.id])).get(s.id) ?? [];
       },
     }),
   }),
@@ -252,12 +277,21 @@ export async function serviceByName(ctx: RequestContext, name: string): Promise<
   return service;
 }
 
+/** `first` and `offset` of a list of services, by name (checked by listServices). */
+function pageArgs(t: PothosSchemaTypes.QueryFieldBuilder<Types, {}>) {
+  return {
+    first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_SERVICE_PAGE.toLocaleString('en')}).` }),
+    offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
+  };
+}
+
 builder.queryFields((t) => ({
   services: t.field({
     type: [ServiceRef],
     authScopes: { 'platform.access_system_panel': true },
-    args: { filter: t.arg({ type: ServiceFilterInput, required: false }) },
-    resolve: (_r, { filter }, ctx) => listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now()),
+    description: `The services matching the filter, by name. \`first\` and \`offset\` keep one page of them; without \`first\`, all of them when at most ${MAX_SERVICE_PAGE.toLocaleString('en')} match (more is refused: ask a page at a time).`,
+    args: { filter: t.arg({ type: ServiceFilterInput, required: false }), ...pageArgs(t) },
+    resolve: (_r, { filter, first, offset }, ctx) => listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { first, offset }),
   }),
   service: t.field({
     type: ServiceRef,
@@ -277,13 +311,15 @@ builder.queryFields((t) => ({
     type: [ServiceTimelineRef],
     description: 'Status windows of every service (or one) over a range, side by side. Default: the last 24 h.',
     authScopes: { 'platform.access_system_panel': true },
-    args: { service: t.arg.string({ required: false }), from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
+    args: { service: t.arg.string({ required: false }), from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }), ...pageArgs(t) },
     resolve: async (_r, args, ctx) => {
       const r = range(args, ctx, 86400_000);
-      const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now());
-      if (args.service && !services.length) throw new NotFoundError('Service', args.service);
-      const ids = args.service ? services.map((s) => s.id) : undefined;
-      const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids);
+      const page = { first: args.first, offset: args.offset };
+      const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now(), page);
+      if (args.service && !services.length && !args.offset) throw new NotFoundError('Service', args.service);
+      // Every service's windows when the list is all of them; else the listed ones'.
+      const ids = args.service || (page.first ?? null) !== null || page.offset ? services.map((s) => s.id) : undefined;
+      const windows = await windowsWithinBudget(ctx, 'uptimeTimeline', r, ids);
       const maintenance = await maintenanceSpans(ctx.app.sql, r.from, r.to, ids);
       const spans = (id: number) => (maintenance.get(id) ?? []).sort((a, b) => a.start.getTime() - b.start.getTime());
       return services.map((service) => ({ service, windows: windows.get(service.id) ?? [], maintenance: spans(service.id), from: r.from, to: r.to }));

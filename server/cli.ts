@@ -16,6 +16,7 @@ import type { Database } from './db/orm.ts';
 import type { AuditSpec } from './audit/audit.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MAINTENANCE_USAGE, MaintenanceUsageError, maintenanceCommand } from './maintenance-cli.ts';
+import { handleProcessFailures } from './fatal.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
@@ -106,8 +107,7 @@ async function serve(args: string[]): Promise<void> {
     forced.unref();
     server.close().finally(() => process.exit(1));
   };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
+  handleProcessFailures(server.app.logger, fatal);
 }
 
 async function migrate(args: string[]): Promise<void> {

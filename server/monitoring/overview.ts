@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { isoInstant as iso } from '../db/sql.ts';
+import { BadInputError } from '../errors.ts';
 import type { Status } from './status.ts';
 import { timeInStatusByService, uptimeRatio, EMPTY_TIME, type TimeInStatus } from './uptime.ts';
 import type { ServiceSource } from './entities.ts';
@@ -68,6 +69,22 @@ export interface ServicePage {
 }
 
 /**
+ * The most services one list may hold: a page's `first` at most, and a list asked without `first`
+ * is refused when more match (at 100,000 services, every field of every one was 100–150 MB built
+ * in memory for one request, REST's GET /admin/health among them).
+ */
+export const MAX_SERVICE_PAGE = 10_000;
+
+/** Refuses a page outside its bounds, naming the argument. */
+export function checkServicePage(page: ServicePage): void {
+  const { first, offset } = page;
+  if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_SERVICE_PAGE)) {
+    throw new BadInputError('first', `Give 0 to ${MAX_SERVICE_PAGE} services a page, or omit it for all of them when there are at most ${MAX_SERVICE_PAGE}; got ${first}.`);
+  }
+  if (offset !== null && offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new BadInputError('offset', `Give 0 or more; got ${offset}.`);
+}
+
+/**
  * The dashboard's order in an incident: down, degraded, pending, healthy, then paused; critical
  * before the rest within a status; then by display name with numbers in numeric order (`sort_key`),
  * the name breaking ties. PostgreSQL keeps only the page asked for (a top-N sort).
@@ -119,8 +136,11 @@ const nameArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -
 export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage = {}): Promise<ServiceSummary[]> {
   const params: unknown[] = [];
   const where = filterConditions(filter, params);
-  const limit = (page.first ?? null) !== null ? ` limit ${Math.trunc(page.first!)}` : '';
-  const offset = page.offset ? ` offset ${Math.trunc(page.offset)}` : '';
+  checkServicePage(page);
+  const paged = (page.first ?? null) !== null;
+  // Unpaged, one more than a page may hold: to refuse a list longer than that rather than build it.
+  const limit = ` limit ${paged ? page.first! : MAX_SERVICE_PAGE + 1}`;
+  const offset = page.offset ? ` offset ${page.offset}` : '';
   // Arrays and instants as text: the driver's generic parsers cost more than the rest of the row.
   const { rows } = await sql.query(
     `select s.id, s.name, s.display_name, s.kind, s.target, s.source, s.critical, s.tags::text as tags, s.paused, st.status,
@@ -131,8 +151,14 @@ export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Dat
       order by ${page.order === 'worst' ? WORST_FIRST : 's.name'}${limit}${offset}`,
     params,
   );
+  if (!paged && rows.length > MAX_SERVICE_PAGE) {
+    throw new BadInputError(
+      'first',
+      `More than ${MAX_SERVICE_PAGE.toLocaleString('en')} services match: ask for them a page at a time (first: at most ${MAX_SERVICE_PAGE.toLocaleString('en')}, and offset), or narrow the filter.`,
+    );
+  }
   // Every service's time in status when the list is all of them; else only the listed ones'.
-  const every = !where.length && !limit && !offset;
+  const every = !where.length && !paged && !offset;
   const day = rows.length ? await timeInStatusByService(sql, new Date(now.getTime() - 86400_000), now, now, every ? undefined : rows.map((r) => r.id)) : new Map();
   let details: Promise<Map<number, ServiceDetails>> | undefined;
   const detailsOf = async (id: number) => (await (details ??= loadDetails(sql, rows.map((r) => r.id)))).get(id)!;
@@ -278,7 +304,8 @@ export function overview(sql: pg.Pool, filter: ServiceFilter, now: Date, page: S
     services: listed,
     counts: () =>
       (counts ??= (async () => {
-        const [all, rows] = await Promise.all([overviewCounts(sql, filter), whole ? listed() : null]);
+        // A list refused (more than a page may hold) leaves the counts to their own read.
+        const [all, rows] = await Promise.all([overviewCounts(sql, filter), whole ? listed().catch(() => null) : null]);
         return rows ? { ...all, matching: countListed(rows) } : all;
       })()),
   };
@@ -319,14 +346,17 @@ export interface TimelineWindow {
   endedAt: Date | null;
 }
 
-/** Status windows over [from, to) for the given services (all when omitted), in one query. */
-export async function timelines(sql: pg.Pool, from: Date, to: Date, now: Date, serviceIds?: number[]): Promise<Map<number, TimelineWindow[]>> {
+/**
+ * Status windows over [from, to) for the given services (all when omitted), in one query; at most
+ * `limit` windows in all when given (the caller tells a cut list by its count: `limit` of them).
+ */
+export async function timelines(sql: pg.Pool, from: Date, to: Date, now: Date, serviceIds?: number[], limit?: number): Promise<Map<number, TimelineWindow[]>> {
   const { rows } = await sql.query<{ service_id: number; status: string; started_at: Date; ended_at: Date | null }>(
     `select service_id, status, greatest(started_at, $1::timestamptz) as started_at,
             case when ended_at is null and $3::timestamptz <= $2::timestamptz then null else least(coalesce(ended_at, $2::timestamptz), $2::timestamptz) end as ended_at
        from uptime_records
       where started_at < $2::timestamptz and coalesce(ended_at, $3::timestamptz) > $1::timestamptz ${serviceIds ? 'and service_id = any($4)' : ''}
-      order by service_id, started_at`,
+      order by service_id, started_at${limit === undefined ? '' : ` limit ${Math.max(0, Math.trunc(limit))}`}`,
     serviceIds ? [from, to, now, serviceIds] : [from, to, now],
   );
   const result = new Map<number, TimelineWindow[]>();

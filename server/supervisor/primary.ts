@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import { isLookoutRoot, readCurrentRelease, writeCurrentRelease } from './current-release.ts';
 import { EMBEDDED_DATABASE_ENV, HOLD_LISTEN_ENV, WORKER_ENV, type PrimaryMessageBody, type WorkerMessage } from './messages.ts';
 import { WorkerProcess, type WorkerExit } from './worker-process.ts';
+import { handleProcessFailures } from '../fatal.ts';
 
 /** A crashed worker is started again after 1 s, doubling to 30 s; a worker that stayed up 30 s resets it. */
 export const RESTART_BACKOFF = { firstMs: 1000, maxMs: 30_000, resetAfterMs: 30_000 } as const;
@@ -86,8 +87,7 @@ export async function runPrimary({ config, logger, projectRoot }: PrimaryOptions
     logger.fatal({ err }, 'the primary failed; stopping the workers');
     primary.stop(1);
   };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
+  handleProcessFailures(logger, fatal);
 
   primary.start();
   const code = await primary.stopped;

@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import type { LookoutServer } from '../main.ts';
 import { supervisorLink } from './link.ts';
 import { HOLD_LISTEN_ENV, isSupervisorMessage, SUPERVISOR_MESSAGE, type PrimaryMessage, type WorkerMessageBody } from './messages.ts';
+import { handleProcessFailures } from '../fatal.ts';
 
 function tell(body: WorkerMessageBody): void {
   if (process.connected) process.send!({ kind: SUPERVISOR_MESSAGE, ...body }, undefined, {}, () => {});
@@ -82,7 +83,6 @@ export async function serveAsWorker(config: Config): Promise<void> {
     setTimeout(() => process.exit(1), 15_000).unref();
     server.close().finally(() => process.exit(1));
   };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
+  handleProcessFailures(logger, fatal);
   if (stopAsked) stop(stopAsked, false);
 }

@@ -17,12 +17,12 @@ import { timeZoneLabel } from '../lib/format.ts';
 import { serviceHref } from '../components/monitoring/ServiceCard.tsx';
 import { client } from '../lib/urql.ts';
 import { onReconnected } from '../lib/connection.ts';
-import { formError } from '../lib/errors.ts';
+import { formError, type FormError } from '../lib/errors.ts';
 import { formatUptime } from '../lib/status.ts';
 
 const UptimeTimelineDoc = graphql(`
-  query UptimeTimeline($from: DateTime!, $to: DateTime!) {
-    uptimeTimeline(from: $from, to: $to) {
+  query UptimeTimeline($from: DateTime!, $to: DateTime!, $first: Int!, $offset: Int!) {
+    uptimeTimeline(from: $from, to: $to, first: $first, offset: $offset) {
       service {
         name
         displayName
@@ -48,18 +48,49 @@ type RangeKey = (typeof RANGES)[number]['key'];
 
 type Row = UptimeTimelineQuery['uptimeTimeline'][number];
 
-async function fetchTimelines(range: RangeKey) {
+/** Services a page: the server reads their windows in one query, within one request's budget. */
+const PAGE = 200;
+
+interface Timelines {
+  from: number;
+  to: number;
+  rows: Row[] | null;
+  error: FormError | null;
+  /** Whether the last page was full (more services may follow). */
+  more: boolean;
+}
+
+async function fetchPage(from: number, to: number, offset: number) {
+  const result = await client.query(UptimeTimelineDoc, { from: new Date(from).toISOString(), to: new Date(to).toISOString(), first: PAGE, offset }).toPromise();
+  const rows = result.data?.uptimeTimeline ?? null;
+  return { rows, error: formError(result.error), more: rows?.length === PAGE };
+}
+
+async function fetchTimelines(range: RangeKey): Promise<Timelines> {
   const to = Date.now();
   const from = to - RANGES.find((r) => r.key === range)!.ms;
-  const result = await client.query(UptimeTimelineDoc, { from: new Date(from).toISOString(), to: new Date(to).toISOString() }).toPromise();
-  return { from, to, rows: result.data?.uptimeTimeline ?? null, error: formError(result.error) };
+  return { from, to, ...(await fetchPage(from, to, 0)) };
 }
 
 export function UptimePage() {
   const [range, setRange] = createSignal<RangeKey>('24h');
-  const [data, { refetch }] = createResource(range, fetchTimelines);
+  const [data, { refetch, mutate }] = createResource(range, fetchTimelines);
   onReconnected(() => void refetch());
   const latest = () => data.latest;
+  const [loadingMore, setLoadingMore] = createSignal(false);
+  // The next page, over the same range as the rows shown, appended to them.
+  const showMore = async () => {
+    const shown = latest();
+    if (!shown?.rows || loadingMore()) return;
+    setLoadingMore(true);
+    try {
+      const next = await fetchPage(shown.from, shown.to, shown.rows.length);
+      if (latest() !== shown) return; // the range changed meanwhile
+      mutate({ ...shown, rows: [...shown.rows, ...(next.rows ?? [])], error: next.error, more: next.more });
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   return (
     <>
@@ -96,6 +127,11 @@ export function UptimePage() {
           {(rows) => <UptimeRows rows={rows()} from={latest()!.from} to={latest()!.to} />}
         </Show>
       </section>
+      <Show when={latest()?.more}>
+        <button type="button" class="button button--quiet" disabled={loadingMore()} onClick={() => void showMore()} data-testid="uptime-more">
+          {loadingMore() ? 'Loading…' : `Show ${PAGE} more`}
+        </button>
+      </Show>
     </>
   );
 }

@@ -1,0 +1,56 @@
+/**
+ * The Uptime page a page of services at a time, in a real Chromium: `uptimeTimeline` refuses every
+ * service at once above 10,000 and reads windows within one request's budget, so the page asks 200
+ * services at a time and "Show 200 more" appends the next over the same range.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { completeSetupAs } from '../support/graphql.ts';
+import { launchBrowser, signInPage, ensureDashboardBuilt } from '../support/browser.ts';
+import { insertServices } from '../support/services.ts';
+
+const ADMIN = { email: 'uptime.pages@example.com', password: 'a long admin passphrase' };
+
+describe('the Uptime page, 200 services at a time', () => {
+  let ts: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let total: number;
+
+  beforeAll(async () => {
+    await ensureDashboardBuilt();
+    ts = await startTestServer({ runScheduler: false });
+    await completeSetupAs(ts, ADMIN);
+    const sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 1 });
+    await insertServices(sql, Array.from({ length: 250 }, (_, i) => `fleet-${String(i).padStart(3, '0')}`), { status: 'healthy' });
+    total = (await sql.query<{ n: number }>('select count(*)::int as n from services')).rows[0].n;
+    await sql.end();
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    await signInPage(page, ts.url, ADMIN.email, ADMIN.password);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ts?.close();
+  });
+
+  it('shows the first 200, then the rest with "Show 200 more", each service once, and the button goes', async () => {
+    await page.goto(`${ts.url}/uptime`);
+    const rows = page.getByTestId('uptime-row');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
+    const more = page.getByTestId('uptime-more');
+    expect(await more.textContent()).toBe('Show 200 more');
+    await more.click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(total);
+    const names = await rows.evaluateAll((elements) => elements.map((el) => el.getAttribute('data-service')));
+    expect(new Set(names).size).toBe(total);
+    expect(await more.count()).toBe(0);
+    // Another range starts again from the first page.
+    await page.getByTestId('uptime-range-7d').click();
+    await expect.poll(() => page.getByTestId('uptime-table').getAttribute('data-range'), { timeout: 15_000 }).toBe('7d');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
+  });
+});

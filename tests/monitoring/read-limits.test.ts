@@ -1,0 +1,161 @@
+/**
+ * What one request may read (regressions found by the sibling hunt of /metrics at 100,000 services):
+ * - a list of services asked without `first` was every service with every field, built in memory
+ *   (100–150 MB for REST's GET /admin/health at 100,000): now refused above 10,000, naming `first`,
+ *   on `services`, `healthOverview` (whose counts still answer) and `uptimeTimeline`, which page;
+ * - per-service history under a list was one query per service with no bound on the list
+ *   (`{ services { recentChecks(first: 1000) … } }` for any viewer): now each request has a budget
+ *   of history (server/monitoring/read-budget.ts), and a read beyond it is refused before its query;
+ * - one service's (or every service's) status windows had no bound on their number.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { gql, gqlOk } from '../support/graphql.ts';
+import { insertServices } from '../support/services.ts';
+import { HISTORY_BUDGET, QUERY_UNITS } from '../../server/monitoring/read-budget.ts';
+import { MAX_SERVICE_PAGE } from '../../server/monitoring/overview.ts';
+
+describe('read limits', () => {
+  let ts: TestServer;
+  let sql: pg.Pool;
+  let total: number;
+  const admin = () => ({ token: ts.adminToken });
+
+  /** The statements the server sends while `work` runs that match `pattern`. */
+  async function statementsDuring(pattern: RegExp, work: () => Promise<unknown>): Promise<number> {
+    const pool = ts.server.app.sql;
+    const original = pool.query;
+    let count = 0;
+    pool.query = function (this: pg.Pool, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+      if (text && pattern.test(text)) count++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof pool.query;
+    try {
+      await work();
+    } finally {
+      pool.query = original;
+    }
+    return count;
+  }
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 2 });
+    const builtIn = (await sql.query<{ n: number }>('select count(*)::int as n from services')).rows[0].n;
+    // One more than a list may hold without `first`.
+    const names = Array.from({ length: MAX_SERVICE_PAGE + 1 - builtIn }, (_, i) => `svc-${String(i).padStart(5, '0')}`);
+    await insertServices(sql, names, { status: 'healthy' });
+    total = MAX_SERVICE_PAGE + 1;
+  }, 60_000);
+  afterAll(async () => {
+    await sql?.end();
+    await ts?.close();
+  });
+
+  it('refuses `services` without `first` when more than 10,000 match, naming `first`; pages of it add up to every service', async () => {
+    const refused = await gql(ts, '{ services { name } }', {}, admin());
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    expect(refused.errors?.[0].message).toMatch(/More than 10,000 services match: ask for them a page at a time/);
+    const page = (first: number, offset: number) => gqlOk<{ services: { name: string }[] }>(ts, 'query($first: Int, $offset: Int) { services(first: $first, offset: $offset) { name } }', { first, offset }, admin());
+    const [a, b] = await Promise.all([page(MAX_SERVICE_PAGE, 0), page(MAX_SERVICE_PAGE, MAX_SERVICE_PAGE)]);
+    expect(a.services.length + b.services.length).toBe(total);
+    expect(new Set([...a.services, ...b.services].map((s) => s.name)).size).toBe(total);
+    // A filter that matches fewer needs no page.
+    const few = await gqlOk<{ services: unknown[] }>(ts, '{ services(filter: { text: "svc-0000" }) { name } }', {}, admin());
+    expect(few.services).toHaveLength(10);
+    for (const [args, field] of [['first: 10001', 'first'], ['first: -1', 'first'], ['offset: -1', 'offset']] as const) {
+      const bad = await gql(ts, `{ services(${args}) { name } }`, {}, admin());
+      expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field } });
+    }
+  });
+
+  it('refuses healthOverview’s services without `first` above 10,000 but still answers its counts; REST’s GET /admin/health says so with a 400 and pages with ?first=', async () => {
+    const answer = await gql<{ healthOverview: { totalCount: number; counts: { healthy: number } } | null }>(ts, '{ healthOverview { totalCount counts { healthy } } }', {}, admin());
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.healthOverview?.totalCount).toBe(total);
+    const refused = await gql(ts, '{ healthOverview { totalCount services { name } } }', {}, admin());
+    expect(refused.errors?.[0]).toMatchObject({ path: ['healthOverview', 'services'], extensions: { field: 'first' } });
+
+    const rest = await fetch(`${ts.url}/admin/health`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+    expect(rest.status).toBe(400);
+    const body = (await rest.json()) as { errors: { message: string; extensions: { code: string; field?: string } }[] };
+    expect(body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    expect(body.errors[0].message).toMatch(/page at a time/);
+    const paged = await fetch(`${ts.url}/admin/health?first=25&offset=100`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+    expect(paged.status).toBe(200);
+    const pagedBody = (await paged.json()) as { totalCount: number; services: unknown[] };
+    expect(pagedBody.totalCount).toBe(total);
+    expect(pagedBody.services).toHaveLength(25);
+  });
+
+  it('pages uptimeTimeline and refuses it unpaged above 10,000', async () => {
+    const refused = await gql(ts, '{ uptimeTimeline { service { name } } }', {}, admin());
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    const page = await gqlOk<{ uptimeTimeline: { service: { name: string } }[] }>(ts, '{ uptimeTimeline(first: 50, offset: 10) { service { name } windows { status } uptime } }', {}, admin());
+    expect(page.uptimeTimeline).toHaveLength(50);
+    const one = await gqlOk<{ uptimeTimeline: { service: { name: string } }[] }>(ts, '{ uptimeTimeline(service: "svc-00003") { service { name } } }', {}, admin());
+    expect(one.uptimeTimeline.map((r) => r.service.name)).toEqual(['svc-00003']);
+  });
+
+  it('bounds per-service history under a list: the reads beyond the request’s budget are refused before their query, naming the field', async () => {
+    const first = 1000;
+    const perRead = QUERY_UNITS + first;
+    const allowed = Math.floor(HISTORY_BUDGET / perRead);
+    let result: Awaited<ReturnType<typeof gql>> | undefined;
+    const queries = await statementsDuring(/from health_checks/, async () => {
+      result = await gql(ts, `{ services(first: 1000) { name recentChecks(first: ${first}) { checks { status } } } }`, {}, admin());
+    });
+    expect(queries).toBe(allowed);
+    const errors = result!.errors ?? [];
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'recentChecks' } });
+    expect(errors[0].message).toMatch(/more service history than one request may read/);
+
+    // Each field takes from one budget: latency series of a day (1,441 points) and windows too.
+    const mixed = await statementsDuring(/from health_rollups_minute|from uptime_records/, async () => {
+      const answer = await gql(ts, '{ services(first: 200) { name latencySeries { at } timeline { status } } }', {}, admin());
+      expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    });
+    expect(mixed).toBeLessThan(HISTORY_BUDGET / QUERY_UNITS);
+
+    // The next request has its own budget: the dashboard's service page is well within it.
+    const detail = await gqlOk<{ service: { name: string } }>(
+      ts,
+      `{ service(name: "svc-00001") { name uptime { last24h { ratio } last7d { ratio } last30d { ratio } } latencySeries { at } timeline { status } recentChecks(first: 20) { checks { status } } } }`,
+      {},
+      admin(),
+    );
+    expect(detail.service.name).toBe('svc-00001');
+    // Per-service uptime takes a query's worth each: 500 services' three ranges are beyond the budget.
+    const uptimes = await gql(ts, '{ services(first: 500) { uptime { last24h { ratio } last7d { ratio } last30d { ratio } } } }', {}, admin());
+    expect(uptimes.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('bounds one service’s status windows: more than the budget holds is refused, naming the field; a narrower range answers', async () => {
+    const id = (await sql.query<{ id: number }>("select id from services where name = 'svc-00002'")).rows[0].id;
+    const count = HISTORY_BUDGET;
+    // `count` windows of 10 s each, ending an hour ago.
+    await sql.query(
+      `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+       select $1, case when i % 2 = 0 then 'down' else 'healthy' end,
+              now() - interval '1 hour' - (($2 - i) * interval '10 seconds'), now() - interval '1 hour' - (($2 - i - 1) * interval '10 seconds'), 10000
+         from generate_series(0, $2 - 1) as i`,
+      [id, count],
+    );
+    const from = new Date(Date.now() - 30 * 86400_000).toISOString();
+    const refused = await gql(ts, 'query($from: DateTime) { service(name: "svc-00002") { timeline(from: $from) { status } } }', { from }, admin());
+    expect(refused.errors?.[0]).toMatchObject({ path: ['service', 'timeline'], extensions: { code: 'BAD_USER_INPUT', field: 'timeline' } });
+    const narrow = await gqlOk<{ service: { timeline: unknown[] } }>(
+      ts,
+      'query($from: DateTime!, $to: DateTime!) { service(name: "svc-00002") { timeline(from: $from, to: $to) { status } } }',
+      { from: new Date(Date.now() - 3600_000 - 1000 * 10_000).toISOString(), to: new Date(Date.now() - 3600_000).toISOString() },
+      admin(),
+    );
+    expect(narrow.service.timeline.length).toBeGreaterThan(900);
+    expect(narrow.service.timeline.length).toBeLessThan(1010);
+    const all = await gql(ts, 'query($from: DateTime) { uptimeTimeline(service: "svc-00002", from: $from) { windows { status } } }', { from }, admin());
+    expect(all.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'uptimeTimeline' } });
+  });
+});
