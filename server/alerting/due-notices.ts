@@ -107,6 +107,7 @@ export async function queueDueNotices(sql: SqlClient, config: PassConfig, contex
     [now],
   );
   if (!rows.length) return { looked: 0, notices: 0, changed: [] };
+  await config.loadServices(rows.map((r) => r.service_id));
   const parents = [...new Set(rows.flatMap((r) => r.depends_on))];
   const downParents = new Set(
     parents.length

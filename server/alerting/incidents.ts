@@ -190,6 +190,7 @@ class Pass {
       [ids],
     );
     for (const row of rows) this.#open.set(row.service_id, row);
+    await this.config.loadServices(ids);
   }
 
   transition(t: RecordedTransition): void {
