@@ -1,7 +1,9 @@
 /** The ops summary's reasons, one by one, and the start-up checklist blocking and its override. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertServices } from '../support/services.ts';
 import { ManualClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
@@ -85,6 +87,26 @@ describe('start-up checklist', () => {
     expect(byName.worker_online).toMatchObject({ state: 'FAILED', error: expect.stringMatching(/no worker/) });
     expect(byName.required_files.state).toBe('PASSED');
     expect(startupChecklist.failing).toEqual(['critical_services', 'worker_online']);
+  });
+
+  it('names at most 20 critical services down or not checked, with how many more (regression: every critical service was read every 5 s and every one down named)', async () => {
+    const sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 1 });
+    try {
+      const names = Array.from({ length: 45 }, (_, i) => `crit-${String(i).padStart(2, '0')}`);
+      await insertServices(sql, names, { critical: true, status: 'down' });
+      const checklist = ts.server.app.operations.checklist;
+      const item = async () => (await checklist.run(new Date())).report.items.find((i) => i.name === 'critical_services')!;
+      const down = await item();
+      expect(down.state).toBe('failed');
+      expect(down.error).toBe(`down: ${names.slice(0, 20).join(', ')} and 25 more`);
+      await sql.query("update service_states set status = 'healthy' where service_id in (select id from services where name like 'crit-%')");
+      // lookout and postgres are still not checked: named, none more.
+      expect((await item()).error).toBe('not checked yet: lookout, postgres');
+    } finally {
+      await sql.query("delete from services where name like 'crit-%'");
+      await sql.end();
+      await ts.server.app.operations.checklist.run(new Date());
+    }
   });
 
   it('lets an admin override a failing check with a reason (audited), which unblocks submission', async () => {
