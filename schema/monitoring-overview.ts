@@ -1,5 +1,5 @@
 /** The dashboard's overview: a page of the services (by name or worst first) with the counts and tags of all. */
-import { MAX_SERVICE_PAGE, checkServicePage, overview, type Overview, type OverviewSummary, type ServiceCounts, type StatusCounts } from '../server/monitoring/overview.ts';
+import { MAX_SERVICE_PAGE, MAX_TAGS, checkServicePage, overview, type Overview, type OverviewSummary, type ServiceCounts, type StatusCounts } from '../server/monitoring/overview.ts';
 import { builder } from './builder.ts';
 import { ServiceFilterInput, ServiceRef } from './monitoring.ts';
 
@@ -40,7 +40,7 @@ const OverviewRef = builder.objectRef<Overview>('HealthOverview').implement({
     }),
     totalCount: t.int({ description: 'How many services match the filter, on every page.', resolve: async (o) => (await o.counts()).matching.total }),
     summary: t.field({ type: SummaryRef, description: "Every service, whatever the filter (what the dashboard's verdict reads).", resolve: async (o) => (await o.counts()).summary }),
-    tags: t.stringList({ description: 'Every tag in use, sorted, whatever the filter.', resolve: async (o) => (await o.counts()).tags }),
+    tags: t.stringList({ description: `Every tag in use, sorted, whatever the filter: the first ${MAX_TAGS.toLocaleString('en')} by name when there are more.`, resolve: async (o) => (await o.counts()).tags }),
     services: t.field({ type: [ServiceRef], description: 'The services matching the filter: the page asked for, in the order asked for.', resolve: (o) => o.services() }),
     configError: t.string({ nullable: true, description: 'Why the config file was not (re)loaded, while the last good one stays in force.', resolve: (_o, _a, ctx) => ctx.app.configFile.error }),
   }),

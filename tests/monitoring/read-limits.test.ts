@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
 import { insertServices } from '../support/services.ts';
 import { HISTORY_BUDGET, QUERY_UNITS } from '../../server/monitoring/read-budget.ts';
-import { MAX_SERVICE_PAGE } from '../../server/monitoring/overview.ts';
+import { MAX_SERVICE_PAGE, MAX_TAGS } from '../../server/monitoring/overview.ts';
 
 describe('read limits', () => {
   let ts: TestServer;
@@ -88,6 +88,25 @@ describe('read limits', () => {
     const pagedBody = (await paged.json()) as { totalCount: number; services: unknown[] };
     expect(pagedBody.totalCount).toBe(total);
     expect(pagedBody.services).toHaveLength(25);
+  });
+
+  it('lists at most 1,000 tags, the first by name (regression: a tag per service was every one of them on each refresh of the grid)', async () => {
+    await sql.query("update services set tags = array['t-' || lpad(id::text, 6, '0'), 'shared'] where name like 'svc-%' and id % 8 = 0");
+    try {
+      const { healthOverview } = await gqlOk<{ healthOverview: { tags: string[] } }>(ts, '{ healthOverview(first: 1) { tags } }', {}, admin());
+      expect(healthOverview.tags).toHaveLength(MAX_TAGS);
+      expect(healthOverview.tags).toEqual([...healthOverview.tags].sort());
+      expect(new Set(healthOverview.tags).size).toBe(MAX_TAGS);
+      // "shared" sorts before every "t-…": it is in, and the rest are the first of those by name.
+      expect(healthOverview.tags).toContain('shared');
+      const afterShared = healthOverview.tags.slice(healthOverview.tags.indexOf('shared') + 1);
+      expect(afterShared.every((t) => t.startsWith('t-'))).toBe(true);
+      expect(afterShared[0]).toBe((await sql.query<{ t: string }>("select min(t) as t from services, unnest(tags) t where t like 't-%'")).rows[0].t);
+      const { rows } = await sql.query<{ n: number }>("select count(distinct t)::int as n from services, unnest(tags) t where t like 't-%'");
+      expect(rows[0].n).toBeGreaterThan(MAX_TAGS);
+    } finally {
+      await sql.query("update services set tags = '{}' where name like 'svc-%'");
+    }
   });
 
   it('pages uptimeTimeline and refuses it unpaged above 10,000', async () => {
