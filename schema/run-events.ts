@@ -1,5 +1,5 @@
 /** Subscriptions to run changes: every change of every run, or coalesced notices for lists that refetch. */
-import { coalesce } from '../server/events/coalesce.ts';
+import { coalesce, type Gather } from '../server/events/coalesce.ts';
 import { BadInputError } from '../server/errors.ts';
 import type { RunUpdatedEvent } from '../server/events/channels.ts';
 import { runChanges } from '../server/operations/run-events.ts';
@@ -16,12 +16,31 @@ const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
   }),
 });
 
-const RunsChangedRef = builder.objectRef<{ events: RunUpdatedEvent[] }>('OperationRunsChanged').implement({
+/** What one notice of `operationRunsChanged` says of the changes since the last: a summary, whatever their number. */
+interface RunsChanged {
+  count: number;
+  /** The first runs that changed (at most IDS_PER_NOTICE). */
+  ids: Set<string>;
+  at: string;
+}
+
+const IDS_PER_NOTICE = 100;
+
+const summarised: Gather<RunUpdatedEvent, RunsChanged> = {
+  start: () => ({ count: 0, ids: new Set(), at: '' }),
+  add: (changes, event) => {
+    changes.count++;
+    if (changes.ids.size < IDS_PER_NOTICE) changes.ids.add(String(event.id));
+    changes.at = event.at;
+  },
+};
+
+const RunsChangedRef = builder.objectRef<RunsChanged>('OperationRunsChanged').implement({
   description: 'Runs changed since the last notice (for lists that refresh).',
   fields: (t) => ({
-    count: t.int({ description: 'How many changes (a run claimed and completed counts twice).', resolve: (c) => c.events.length }),
-    ids: t.idList({ description: 'The runs that changed, at most 100.', resolve: (c) => [...new Set(c.events.map((e) => String(e.id)))].slice(0, 100) }),
-    at: t.field({ type: 'DateTime', description: 'The latest change.', resolve: (c) => new Date(c.events.at(-1)!.at) }),
+    count: t.int({ description: 'How many changes (a run claimed and completed counts twice).', resolve: (c) => c.count }),
+    ids: t.idList({ description: `The runs that changed, at most ${IDS_PER_NOTICE}.`, resolve: (c) => [...c.ids] }),
+    at: t.field({ type: 'DateTime', description: 'The latest change.', resolve: (c) => new Date(c.at) }),
   }),
 });
 
@@ -49,9 +68,9 @@ builder.subscriptionFields((t) => ({
       if (interval < 250 || interval > 60_000) throw new BadInputError('intervalMs', 'intervalMs must be between 250 and 60000.');
       const batches = await runChanges(ctx.em, ctx.app.pubsub, ctx.actor, filter);
       return (async function* () {
-        for await (const events of coalesce(batches, interval)) yield { events };
+        yield* coalesce(batches, interval, summarised);
       })();
     },
-    resolve: (changes: { events: RunUpdatedEvent[] }) => changes,
+    resolve: (changes: RunsChanged) => changes,
   }),
 }));

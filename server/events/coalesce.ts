@@ -6,11 +6,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Yields every item of `source`, grouped so that batches are at least `windowMs` apart. An error of
- * `source` ends the stream with that error, after the items already received.
+ * How a batch gathers its items: a list of them by default; a summary (a count, the first few ids)
+ * when the consumer needs no more, so that a subscriber that does not read holds a summary while
+ * the source runs on (its items are taken from the source as they come: gathered in a list, a
+ * client that stopped reading held every change made meanwhile).
  */
-export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number): AsyncGenerator<T[]> {
-  let pending: T[] = [];
+export interface Gather<T, B> {
+  start(): B;
+  add(batch: B, item: T): void;
+}
+
+const listOf = <T>(): Gather<T, T[]> => ({ start: () => [], add: (batch, item) => void batch.push(item) });
+
+/**
+ * Yields the items of `source`, gathered (`gather`: a list unless told) into batches at least
+ * `windowMs` apart. An error of `source` ends the stream with that error, after the items already
+ * received.
+ */
+export async function* coalesce<T, B = T[]>(source: AsyncIterator<T[]>, windowMs: number, gather: Gather<T, B> = listOf<T>() as never): AsyncGenerator<B> {
+  let pending = gather.start();
+  let pendingCount = 0;
   let ended = false;
   let failure: { error: unknown } | undefined;
   const waiting: { wake: (() => void) | null } = { wake: null };
@@ -19,7 +34,8 @@ export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number)
     try {
       for (let next = await source.next(); !next.done; next = await source.next()) {
         if (!next.value.length) continue;
-        pending.push(...next.value);
+        for (const item of next.value) gather.add(pending, item);
+        pendingCount += next.value.length;
         waiting.wake?.();
       }
     } catch (error) {
@@ -32,7 +48,7 @@ export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number)
   let lastYield = -Infinity;
   try {
     for (;;) {
-      if (!pending.length) {
+      if (!pendingCount) {
         if (failure) throw failure.error;
         if (ended) return;
         await new Promise<void>((resolve) => (waiting.wake = resolve));
@@ -42,7 +58,8 @@ export async function* coalesce<T>(source: AsyncIterator<T[]>, windowMs: number)
       const wait = lastYield + windowMs - performance.now();
       if (wait > 0) await sleep(wait);
       const batch = pending;
-      pending = [];
+      pending = gather.start();
+      pendingCount = 0;
       lastYield = performance.now();
       yield batch;
     }
