@@ -16,6 +16,9 @@ import {
 import { maskedSettings, resolveSettings, validateChannel, type AlertSettings } from '../server/alerting/settings.ts';
 import { channelKinds } from '../server/alerting/channels/registry.ts';
 import { builder } from './builder.ts';
+import { loadWithinBudget } from './budgeted-loader.ts';
+import { admitted } from './monitoring.ts';
+import { MAX_SERVICE_PAGE } from '../server/monitoring/overview.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
 
 const VIEW = { 'platform.access_system_panel': true } as const;
@@ -90,8 +93,9 @@ export const AlertRef = builder.objectRef<AlertView>('Alert').implement({
     nextNoticeAt: t.field({ type: 'DateTime', nullable: true, description: 'When the escalation or the next reminder is due.', resolve: (a) => (a.state === 'open' ? a.nextNoticeAt : null) }),
     reminders: t.exposeInt('reminders'),
     channels: t.stringList({ description: 'The channels told of it.', resolve: (a) => a.told }),
-    transitions: t.field({ type: [TransitionRef], resolve: (a, _args, ctx) => alertTransitions(ctx.app.sql, a.id) }),
-    deliveries: t.field({ type: [DeliveryRef], resolve: (a, _args, ctx) => alertDeliveries(ctx.app.sql, a.id) }),
+    // Read for every incident of a list in one statement each, within the request's budget.
+    transitions: t.field({ type: [TransitionRef], resolve: (a, _args, ctx, info) => loadWithinBudget(ctx, info, 'transitions', 'alert-transitions', (ids: number[], limit: number) => alertTransitions(ctx.app.sql, ids, limit), a.id) }),
+    deliveries: t.field({ type: [DeliveryRef], resolve: (a, _args, ctx, info) => loadWithinBudget(ctx, info, 'deliveries', 'alert-deliveries', (ids: number[], limit: number) => alertDeliveries(ctx.app.sql, ids, limit), a.id, (d: DeliveryView) => 1 + d.log.length) }),
   }),
 });
 
@@ -235,12 +239,16 @@ builder.queryFields((t) => ({
     type: [AlertConfigRef],
     description: 'The default alert settings (service null) and each service\'s.',
     authScopes: VIEW,
-    args: { service: t.arg.string({ required: false }) },
+    args: {
+      service: t.arg.string({ required: false }),
+      first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_SERVICE_PAGE.toLocaleString('en')}), by name; without it, all of them when at most ${MAX_SERVICE_PAGE.toLocaleString('en')} (more is refused: ask a page at a time). The default comes first on every page.` }),
+      offset: t.arg.int({ required: false, description: 'Skip this many services first (0 when omitted).' }),
+    },
     // A service's own: its row and the default's (every service's settings were read and filtered here).
-    resolve: async (_r, { service }, ctx) =>
+    resolve: async (_r, { service, first, offset }, ctx, info) =>
       service
         ? configsWithDefaults([await defaultAlertConfig(ctx.app.sql), ...(await listAlertConfigs(ctx.app.sql, service))]).filter((c) => c.service === service)
-        : configsWithDefaults(await listAlertConfigs(ctx.app.sql)),
+        : configsWithDefaults(await listAlertConfigs(ctx.app.sql, undefined, { first, offset }, admitted(ctx, info, 'alertConfigs'))),
   }),
   alertChannels: t.field({ type: [ChannelRef], authScopes: VIEW, resolve: (_r, _a, ctx) => listChannels(ctx.app.sql) }),
   alertChannelKinds: t.field({ type: [ChannelKindRef], authScopes: VIEW, resolve: () => channelKinds().filter((k) => k.kind !== 'dashboard') }),

@@ -1,7 +1,7 @@
 /** The dashboard's overview: a page of the services (by name or worst first) with the counts and tags of all. */
 import { MAX_SERVICE_PAGE, MAX_TAGS, checkServicePage, overview, type Overview, type OverviewSummary, type ServiceCounts, type StatusCounts } from '../server/monitoring/overview.ts';
 import { builder } from './builder.ts';
-import { ServiceFilterInput, ServiceRef } from './monitoring.ts';
+import { ServiceFilterInput, ServiceRef, admitted } from './monitoring.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -65,10 +65,10 @@ builder.queryFields((t) => ({
       first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_SERVICE_PAGE.toLocaleString('en')}); all of them when omitted and at most ${MAX_SERVICE_PAGE.toLocaleString('en')} match (more is refused: ask a page at a time).` }),
       offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
     },
-    resolve: (_r, { filter, orderBy, first, offset }, ctx) => {
+    resolve: (_r, { filter, orderBy, first, offset }, ctx, info) => {
       checkServicePage({ first, offset });
       // Read before the services: a transition after it is not in them.
-      return overview(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { order: orderBy ?? 'name', first, offset });
+      return overview(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { order: orderBy ?? 'name', first, offset }, admitted(ctx, info, 'healthOverview'));
     },
   }),
 }));

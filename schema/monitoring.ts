@@ -7,7 +7,8 @@ import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, merge, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
-import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
+import { loadWithinBudget } from './budgeted-loader.ts';
+import { QUERY_UNITS, readBudget, type ExecutionInfo } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -59,8 +60,18 @@ const UptimeSummaryRef = builder.objectRef<{ serviceId?: number }>('UptimeSummar
       t.field({
         type: UptimeReportRef,
         resolve: (s, _a, ctx, info) => {
-          readBudget(ctx).take(info.fieldName, QUERY_UNITS);
-          return uptimeReport(ctx.app.sql, days, ctx.app.clock.now(), ctx.app.monitoring.settings.degradedWeight, s.serviceId);
+          // A range is up to four statements (windows, services, time in status). The overall one
+          // reads every service's time: read once per request, however many aliases ask it.
+          const budget = readBudget(ctx, info);
+          const read = () => uptimeReport(ctx.app.sql, days, ctx.app.clock.now(), ctx.app.monitoring.settings.degradedWeight, s.serviceId);
+          if (s.serviceId !== undefined) {
+            budget.take(info.fieldName, 4 * QUERY_UNITS);
+            return read();
+          }
+          return budget.once(`uptime/${days}`, () => {
+            budget.take(info.fieldName, 4 * QUERY_UNITS);
+            return read();
+          });
         },
       });
     return { last24h: range(UPTIME_RANGES.last24h), last7d: range(UPTIME_RANGES.last7d), last30d: range(UPTIME_RANGES.last30d) };
@@ -115,15 +126,21 @@ function latencyPoints(from: Date, to: Date): number {
   return Math.ceil(ms / (ms > 86400_000 ? 3600_000 : 60_000)) + 1;
 }
 
-/** Status windows, the query and each window taken from the request's history budget (the read is cut at what is left, and refused if cut). */
-async function windowsWithinBudget(ctx: RequestContext, field: string, r: { from: Date; to: Date }, ids?: number[]) {
-  const budget = readBudget(ctx);
+/**
+ * Status windows of `ids` (every service when omitted) over a range, in one statement cut at what is
+ * left of the request's history budget, and refused if cut; the reads of unknown size run one after
+ * another (ReadBudget.exclusive).
+ */
+function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[]) {
+  const budget = readBudget(ctx, info);
   budget.take(field, QUERY_UNITS);
-  const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, budget.left + 1);
-  let count = 0;
-  for (const list of windows.values()) count += list.length;
-  budget.take(field, count);
-  return windows;
+  return budget.exclusive(field, async () => {
+    const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, budget.left + 1);
+    let count = 0;
+    for (const list of windows.values()) count += list.length;
+    budget.spend(field, count);
+    return windows;
+  });
 }
 
 function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
@@ -197,10 +214,10 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
         before: t.arg({ type: 'DateTime', required: false, description: 'An endCursor (or any instant): only checks before it.' }),
         since: t.arg({ type: 'DateTime', required: false, description: 'Only checks at or after this time.' }),
       },
-      resolve: (s, { first, before, since }, ctx) => {
+      resolve: (s, { first, before, since }, ctx, info) => {
         const size = first ?? 50;
         if (size < 1 || size > 1000) throw new BadInputError('first', 'first must be between 1 and 1000.');
-        readBudget(ctx).take('recentChecks', QUERY_UNITS + size);
+        readBudget(ctx, info).take('recentChecks', QUERY_UNITS + size);
         return recentChecks(ctx.app.sql, s.id, size, before ?? undefined, since ?? undefined);
       },
     }),
@@ -208,9 +225,9 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       type: [LatencyPointRef],
       description: 'Latency and status counts per minute (ranges up to a day) or per hour (longer). Default: the last 24 h.',
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
-      resolve: (s, args, ctx) => {
+      resolve: (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
-        readBudget(ctx).take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
+        readBudget(ctx, info).take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
         return latencySeries(ctx.app.sql, s.id, r.from, r.to);
       },
     }),
@@ -218,9 +235,10 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       type: [WindowRef],
       description: 'Status windows, oldest first. Default: the last 24 h.',
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
-      resolve: async (s, args, ctx) => {
+      resolve: async (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
-        return (await windowsWithinBudget(ctx, 'timeline', r, [s.id])).get(s.id) ?? [];
+        // Keyed by the arguments as given: the items of a list share one statement (and the first's "now").
+        return loadWithinBudget(ctx, info, 'timeline', `timeline/${args.from?.getTime() ?? 'default'}/${args.to?.getTime() ?? 'now'}`, (ids: number[], limit: number) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit), s.id);
       },
     }),
   }),
@@ -277,6 +295,11 @@ export async function serviceByName(ctx: RequestContext, name: string): Promise<
   return service;
 }
 
+/** Admits a list's services within the request's bound on services listed (monitoring/read-budget.ts). */
+export function admitted(ctx: RequestContext, info: ExecutionInfo, field: string): (count: number) => void {
+  return (count) => readBudget(ctx, info).admitServices(field, count);
+}
+
 /** `first` and `offset` of a list of services, by name (checked by listServices). */
 function pageArgs(t: PothosSchemaTypes.QueryFieldBuilder<Types, {}>) {
   return {
@@ -291,7 +314,7 @@ builder.queryFields((t) => ({
     authScopes: { 'platform.access_system_panel': true },
     description: `The services matching the filter, by name. \`first\` and \`offset\` keep one page of them; without \`first\`, all of them when at most ${MAX_SERVICE_PAGE.toLocaleString('en')} match (more is refused: ask a page at a time).`,
     args: { filter: t.arg({ type: ServiceFilterInput, required: false }), ...pageArgs(t) },
-    resolve: (_r, { filter, first, offset }, ctx) => listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { first, offset }),
+    resolve: (_r, { filter, first, offset }, ctx, info) => listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { first, offset }, admitted(ctx, info, 'services')),
   }),
   service: t.field({
     type: ServiceRef,
@@ -312,15 +335,20 @@ builder.queryFields((t) => ({
     description: 'Status windows of every service (or one) over a range, side by side. Default: the last 24 h.',
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }), from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }), ...pageArgs(t) },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, args, ctx, info) => {
       const r = range(args, ctx, 86400_000);
       const page = { first: args.first, offset: args.offset };
-      const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now(), page);
-      if (args.service && !services.length && !args.offset) throw new NotFoundError('Service', args.service);
+      if (args.service && ((page.first ?? null) !== null || (page.offset ?? null) !== null)) {
+        throw new BadInputError((page.first ?? null) !== null ? 'first' : 'offset', '`first` and `offset` page the services; with `service` there is one: leave them out.');
+      }
+      const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now(), page, admitted(ctx, info, 'uptimeTimeline'));
+      if (args.service && !services.length) throw new NotFoundError('Service', args.service);
       // Every service's windows when the list is all of them; else the listed ones'.
       const ids = args.service || (page.first ?? null) !== null || page.offset ? services.map((s) => s.id) : undefined;
-      const windows = await windowsWithinBudget(ctx, 'uptimeTimeline', r, ids);
-      const maintenance = await maintenanceSpans(ctx.app.sql, r.from, r.to, ids);
+      const windows = await windowsWithinBudget(ctx, info, 'uptimeTimeline', r, ids);
+      const budget = readBudget(ctx, info);
+      budget.take('uptimeTimeline', 2 * QUERY_UNITS);
+      const maintenance = await maintenanceSpans(ctx.app.sql, r.from, r.to, ids, (spans) => budget.take('uptimeTimeline', spans));
       const spans = (id: number) => (maintenance.get(id) ?? []).sort((a, b) => a.start.getTime() - b.start.getTime());
       return services.map((service) => ({ service, windows: windows.get(service.id) ?? [], maintenance: spans(service.id), from: r.from, to: r.to }));
     },

@@ -13,6 +13,10 @@ import { allowedWorkspaceIds, canUseWorkspace, listTenants, type Named, type Ten
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
+import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
+
+/** The most services `servicesAroundFailure` shows (all critical services were read for each failed run of a list). */
+const SERVICES_AROUND_FAILURE = 50;
 import { WITHHELD_DESCRIPTION } from './audit.ts';
 
 export const upper = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
@@ -180,32 +184,47 @@ OperationRunRef.implement({
     retriedFrom: t.field({
       type: [OperationRunRef],
       description: 'The runs this one retries, oldest first (detail view: one query).',
-      resolve: async (r, _a, ctx) => (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).ancestors,
+      resolve: async (r, _a, ctx, info) => {
+        readBudget(ctx, info).take('retriedFrom', 2 * QUERY_UNITS);
+        return (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).ancestors;
+      },
     }),
     retries: t.field({
       type: [OperationRunRef],
       description: 'The retries of this run, in order.',
-      resolve: async (r, _a, ctx) => (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).descendants,
+      resolve: async (r, _a, ctx, info) => {
+        readBudget(ctx, info).take('retries', 2 * QUERY_UNITS);
+        return (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).descendants;
+      },
     }),
     auditTrail: t.field({
       type: [AuditTrailRef],
       description: 'What was done to this run, oldest first. A batch row shows only the runs and workspaces the caller may see (see `withheld`).',
-      resolve: async (r, _a, ctx) => {
+      resolve: async (r, _a, ctx, info) => {
+        // Its read is a few statements and up to 200 rows: within the request's budget (one run's trail, or a page of them).
+        readBudget(ctx, info).take('auditTrail', 3 * QUERY_UNITS + 200);
         const page = await queryAuditLog(ctx.em, { targetType: 'operation_run', targetId: String(r.id) }, 200, null, (rows) => auditRowsFor(ctx.app.sql, ctx.actor, rows));
         return page.entries.reverse();
       },
     }),
     servicesAroundFailure: t.field({
       type: [ServiceAtFailureRef],
-      description: "Status of the services its type depends on (all critical services when it names none) from 15 minutes before it failed to 5 minutes after.",
-      resolve: async (r, _a, ctx) => {
+      description: `Status of the services its type depends on (the critical services when it names none), at most ${SERVICES_AROUND_FAILURE} by name, from 15 minutes before it failed to 5 minutes after.`,
+      resolve: async (r, _a, ctx, info) => {
         if (r.outcome !== 'failed' || !r.completedAt) return [];
         const at = r.completedAt.getTime();
         const named = ctx.app.operations.catalog.get(r.type).services;
+        const budget = readBudget(ctx, info);
+        budget.take('servicesAroundFailure', 2 * QUERY_UNITS + SERVICES_AROUND_FAILURE);
         const { rows } = named.length
-          ? await ctx.app.sql.query('select id, name, critical from services where name = any($1) order by name', [named])
-          : await ctx.app.sql.query('select id, name, critical from services where critical order by name');
-        const windows = await timelines(ctx.app.sql, new Date(at - 15 * 60_000), new Date(at + 5 * 60_000), ctx.app.clock.now(), rows.map((s) => s.id));
+          ? await ctx.app.sql.query(`select id, name, critical from services where name = any($1) order by name limit ${SERVICES_AROUND_FAILURE}`, [named])
+          : await ctx.app.sql.query(`select id, name, critical from services where critical order by name limit ${SERVICES_AROUND_FAILURE}`);
+        const range = { from: new Date(at - 15 * 60_000), to: new Date(at + 5 * 60_000) };
+        const windows = await budget.exclusive('servicesAroundFailure', async () => {
+          const found = await timelines(ctx.app.sql, range.from, range.to, ctx.app.clock.now(), rows.map((s) => s.id), budget.left + 1);
+          budget.spend('servicesAroundFailure', [...found.values()].reduce((n, list) => n + list.length, 0));
+          return found;
+        });
         return rows.map((s) => ({ service: s.name, critical: s.critical, windows: windows.get(s.id) ?? [] }));
       },
     }),

@@ -21,13 +21,23 @@ export function isDroppedFieldError(err: unknown): boolean {
 
 /** Installs the process's handlers: `fatal` for a bug, a warning for a dropped field error. */
 export function handleProcessFailures(logger: Pick<Logger, 'warn'>, fatal: (err: unknown) => void): void {
+  // At most one warning every 10 s, with how many were left out: requests may repeat it at will.
+  let lastWarned = -Infinity;
+  let unsaid = 0;
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', (err: unknown) => {
-    if (isDroppedFieldError(err)) {
-      const e = err as GraphQLError;
-      logger.warn({ path: e.path?.join('.'), code: e.extensions?.code, message: e.message.slice(0, 500) }, 'a GraphQL field error was left unhandled by the executor after its request was answered; ignored');
+    if (!isDroppedFieldError(err)) return fatal(err);
+    const now = performance.now();
+    if (now - lastWarned < 10_000) {
+      unsaid++;
       return;
     }
-    fatal(err);
+    const e = err as GraphQLError;
+    logger.warn(
+      { path: e.path?.join('.'), code: e.extensions?.code, message: e.message.slice(0, 500), alsoSince: unsaid },
+      'a GraphQL field error was left unhandled by the executor after its request was answered; ignored',
+    );
+    lastWarned = now;
+    unsaid = 0;
   });
 }

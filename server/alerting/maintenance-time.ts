@@ -42,8 +42,12 @@ export function merge(spans: { start: Date; end: Date }[]): [number, number][] {
   return merged;
 }
 
-/** Per service id: the maintenance spans over [from, to) of the windows covering it. Services no window covers are absent. */
-export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, serviceIds?: number[]): Promise<Map<number, MaintenanceSpan[]>> {
+/**
+ * Per service id: the maintenance spans over [from, to) of the windows covering it. Services no
+ * window covers are absent. `admit`, when given, is told how many spans that is in all before they
+ * are gathered (it throws to refuse: a window's spans are repeated for each service it covers).
+ */
+export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, serviceIds?: number[], admit?: (spans: number) => void): Promise<Map<number, MaintenanceSpan[]>> {
   const windows = (await loadWindows(sql, { includeEnded: true })).filter((w) => w.startsAt < to && (!w.endedAt || w.endedAt > from));
   const result = new Map<number, MaintenanceSpan[]>();
   if (!windows.length) return result;
@@ -52,9 +56,11 @@ export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, ser
     serviceIds ? [serviceIds] : [],
   );
   const spans = new Map(windows.map((w) => [w.id, spansOf(w, from, to)]));
-  for (const service of rows) {
-    const own = windows.filter((w) => covers(w, service)).flatMap((w) => spans.get(w.id) ?? []);
-    if (own.length) result.set(service.id, own);
+  const covering = rows.map((service) => ({ service, windows: windows.filter((w) => covers(w, service)) }));
+  if (admit) admit(covering.reduce((n, c) => n + c.windows.reduce((m, w) => m + spans.get(w.id)!.length, 0), 0));
+  for (const { service, windows: own } of covering) {
+    const list = own.flatMap((w) => spans.get(w.id) ?? []);
+    if (list.length) result.set(service.id, list);
   }
   return result;
 }

@@ -125,39 +125,64 @@ export async function getAlert(sql: SqlClient, id: number): Promise<AlertView | 
   return rows[0] ? alertFromRow(rows[0]) : null;
 }
 
-export async function alertTransitions(sql: SqlClient, id: number): Promise<AlertTransitionView[]> {
-  const { rows } = await sql.query(`select previous_status, status, reason, at from alert_incident_transitions where incident_id = $1 order by id limit 1000`, [id]);
-  return rows.map((r) => ({ previousStatus: r.previous_status, status: r.status, reason: r.reason, at: r.at }));
+/** The most transitions, and deliveries, one incident lists (the oldest). */
+const PER_INCIDENT = 1000;
+
+/** The transitions of each incident of `ids`, oldest first: at most 1,000 each and `limit` in all, in one statement. */
+export async function alertTransitions(sql: SqlClient, ids: number[], limit: number): Promise<Map<number, AlertTransitionView[]>> {
+  const { rows } = await sql.query(
+    `select incident_id::int as incident_id, previous_status, status, reason, at from (
+       select t.*, row_number() over (partition by incident_id order by id) as n from alert_incident_transitions t where incident_id = any($1::bigint[])) x
+      where n <= ${PER_INCIDENT} order by incident_id, id limit $2`,
+    [ids, Math.max(0, Math.trunc(limit))],
+  );
+  const result = new Map<number, AlertTransitionView[]>();
+  for (const r of rows) grouped(result, r.incident_id).push({ previousStatus: r.previous_status, status: r.status, reason: r.reason, at: r.at });
+  return result;
 }
 
-export async function alertDeliveries(sql: SqlClient, id: number): Promise<DeliveryView[]> {
+/** The deliveries of each incident of `ids` with their attempts: at most 1,000 deliveries each and `limit` rows (deliveries and attempts) in all. */
+export async function alertDeliveries(sql: SqlClient, ids: number[], limit: number): Promise<Map<number, DeliveryView[]>> {
   const { rows } = await sql.query(
-    `select id::int as id, incident_id::int as incident_id, channel, event, message_id, state, attempts, max_attempts, next_attempt_at, created_at, sent_at, last_error
-       from alert_deliveries where incident_id = $1 order by id limit 1000`,
-    [id],
+    `select id::int as id, incident_id::int as incident_id, channel, event, message_id, state, attempts, max_attempts, next_attempt_at, created_at, sent_at, last_error from (
+       select d.*, row_number() over (partition by incident_id order by id) as n from alert_deliveries d where incident_id = any($1::bigint[])) x
+      where n <= ${PER_INCIDENT} order by incident_id, id limit $2`,
+    [ids, Math.max(0, Math.trunc(limit))],
   );
   const { rows: attempts } = await sql.query(
     `select delivery_id::int as delivery_id, attempt, started_at, latency_ms, ok, status_code, error, detail from alert_delivery_attempts
-      where delivery_id = any($1::bigint[]) order by delivery_id, attempt, id`,
-    [rows.map((r) => r.id)],
+      where delivery_id = any($1::bigint[]) order by delivery_id, attempt, id limit $2`,
+    [rows.map((r) => r.id), Math.max(0, Math.trunc(limit) - rows.length)],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    incidentId: r.incident_id,
-    channel: r.channel,
-    event: r.event,
-    messageId: r.message_id,
-    state: r.state,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    nextAttemptAt: r.state === 'pending' ? r.next_attempt_at : null,
-    createdAt: r.created_at,
-    sentAt: r.sent_at,
-    lastError: r.last_error,
-    log: attempts
-      .filter((a) => a.delivery_id === r.id)
-      .map((a) => ({ attempt: a.attempt, startedAt: a.started_at, latencyMs: a.latency_ms, ok: a.ok, statusCode: a.status_code, error: a.error, detail: a.detail })),
-  }));
+  const logs = new Map<number, DeliveryView['log']>();
+  for (const a of attempts) {
+    grouped(logs, a.delivery_id).push({ attempt: a.attempt, startedAt: a.started_at, latencyMs: a.latency_ms, ok: a.ok, statusCode: a.status_code, error: a.error, detail: a.detail });
+  }
+  const result = new Map<number, DeliveryView[]>();
+  for (const r of rows) {
+    grouped(result, r.incident_id).push({
+      id: r.id,
+      incidentId: r.incident_id,
+      channel: r.channel,
+      event: r.event,
+      messageId: r.message_id,
+      state: r.state,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      nextAttemptAt: r.state === 'pending' ? r.next_attempt_at : null,
+      createdAt: r.created_at,
+      sentAt: r.sent_at,
+      lastError: r.last_error,
+      log: logs.get(r.id) ?? [],
+    });
+  }
+  return result;
+}
+
+function grouped<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
 }
 
 /** Open critical incidents (the dashboard's banner). */

@@ -10,6 +10,7 @@ import { getChannelKind } from './channels/registry.ts';
 import { parseAlertSettings, validateChannel, validateMaintenance, type AlertSettingsInput } from './settings.ts';
 import { loadWindow, type StoredWindow } from './maintenance.ts';
 import { reconsiderSilenced } from './notices.ts';
+import { MAX_SERVICE_PAGE, checkServicePage, type ServicePage } from '../monitoring/overview.ts';
 
 export interface StoredChannel {
   id: number;
@@ -118,14 +119,24 @@ export async function defaultAlertConfig(sql: SqlClient): Promise<StoredAlertCon
 
 /**
  * The default and every service, each with what it sets itself (a service with no row sets
- * nothing); with `service`, only that service's (one row read, not every service's).
+ * nothing), by name; with `service`, only that service's (one row read, not every service's).
+ * `page` keeps one page of the services (the default comes first on every page); without `first`,
+ * more than MAX_SERVICE_PAGE services is refused.
  */
-export async function listAlertConfigs(sql: SqlClient, service?: string): Promise<StoredAlertConfig[]> {
+export async function listAlertConfigs(sql: SqlClient, service?: string, page: ServicePage = {}, admit?: (count: number) => void): Promise<StoredAlertConfig[]> {
+  checkServicePage(page);
+  const paged = (page.first ?? null) !== null;
+  // Unpaged, one more than a page may hold: to refuse a longer list rather than build it.
   const { rows } = await sql.query(
     `select s.name as service, c.enabled, c.channels, c.escalation_delay_ms, c.min_duration_ms, c.remind_every_ms, c.notify_recovery, c.source, c.updated_at
-       from services s left join alert_configs c on c.service_id = s.id ${service ? 'where s.name = $1' : ''} order by s.name`,
+       from services s left join alert_configs c on c.service_id = s.id ${service ? 'where s.name = $1' : ''} order by s.name
+      limit ${paged ? page.first : MAX_SERVICE_PAGE + 1} offset ${page.offset ?? 0}`,
     service ? [service] : [],
   );
+  if (!paged && rows.length > MAX_SERVICE_PAGE) {
+    throw new BadInputError('first', `More than ${MAX_SERVICE_PAGE.toLocaleString('en')} services: ask for their alert settings a page at a time (first: at most ${MAX_SERVICE_PAGE.toLocaleString('en')}, and offset), or for one service.`);
+  }
+  admit?.(rows.length);
   return [...(service ? [] : [await defaultAlertConfig(sql)]), ...rows.map(configFromRow)];
 }
 

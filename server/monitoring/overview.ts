@@ -133,7 +133,7 @@ const nameArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -
  * of services); the rest comes from `details()` when asked. By name unless `page` says worst first;
  * `page.first` and `page.offset` keep one page of them (only its services' time in status is read).
  */
-export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage = {}): Promise<ServiceSummary[]> {
+export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage = {}, admit?: (count: number) => void): Promise<ServiceSummary[]> {
   const params: unknown[] = [];
   const where = filterConditions(filter, params);
   checkServicePage(page);
@@ -157,6 +157,8 @@ export async function listServices(sql: pg.Pool, filter: ServiceFilter, now: Dat
       `More than ${MAX_SERVICE_PAGE.toLocaleString('en')} services match: ask for them a page at a time (first: at most ${MAX_SERVICE_PAGE.toLocaleString('en')}, and offset), or narrow the filter.`,
     );
   }
+  // The caller's bound on what one request lists (monitoring/read-budget.ts), before anything more is read for them.
+  admit?.(rows.length);
   // Every service's time in status when the list is all of them; else only the listed ones'.
   const every = !where.length && !paged && !offset;
   const day = rows.length ? await timeInStatusByService(sql, new Date(now.getTime() - 86400_000), now, now, every ? undefined : rows.map((r) => r.id)) : new Map();
@@ -300,10 +302,10 @@ export interface Overview {
   counts(): Promise<OverviewCounts>;
 }
 
-export function overview(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage): Overview {
+export function overview(sql: pg.Pool, filter: ServiceFilter, now: Date, page: ServicePage, admit?: (count: number) => void): Overview {
   let services: Promise<ServiceSummary[]> | undefined;
   let counts: Promise<OverviewCounts> | undefined;
-  const listed = () => (services ??= listServices(sql, filter, now, page));
+  const listed = () => (services ??= listServices(sql, filter, now, page, admit));
   // Every matching service listed: its counts are those of the list itself (one read, never apart).
   const whole = (page.first ?? null) === null && !page.offset;
   return {
@@ -311,8 +313,11 @@ export function overview(sql: pg.Pool, filter: ServiceFilter, now: Date, page: S
     services: listed,
     counts: () =>
       (counts ??= (async () => {
-        // A list refused (more than a page may hold) leaves the counts to their own read.
-        const [all, rows] = await Promise.all([overviewCounts(sql, filter), whole ? listed().catch(() => null) : null]);
+        // The whole list, when it is being read anyway, counts the matching services; a list refused
+        // (more than a page may hold) leaves them to the counts' own read. Never read only to count.
+        // A turn first: the fields beside (services among them) are all asked before it ends.
+        await Promise.resolve();
+        const [all, rows] = await Promise.all([overviewCounts(sql, filter), whole && services ? services.catch(() => null) : null]);
         return rows ? { ...all, matching: countListed(rows) } : all;
       })()),
   };

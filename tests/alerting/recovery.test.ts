@@ -137,13 +137,13 @@ describe('dependency suppression', () => {
 });
 
 describe('alertChanged', () => {
-  it('delivers the incident over WebSocket when it opens and when it resolves', async () => {
+  it('delivers the incident over WebSocket when it opens and when it resolves, its transitions read afresh for each event (they are batched per execution, not per subscription)', async () => {
     const viewer = await s.tokenFor('VIEWER');
     const client = wsClient(s.ts, { token: viewer });
-    const seen: { id: number; service: string; state: string }[] = [];
+    const seen: { id: number; service: string; state: string; transitions: { status: string }[] }[] = [];
     let failed: unknown;
-    const dispose = client.subscribe<{ alertChanged: { id: number; service: string; state: string } }>(
-      { query: 'subscription { alertChanged { id service state } }' },
+    const dispose = client.subscribe<{ alertChanged: { id: number; service: string; state: string; transitions: { status: string }[] } }>(
+      { query: 'subscription { alertChanged { id service state transitions { status } } }' },
       { next: (v) => (v.data ? seen.push(v.data.alertChanged) : (failed = v.errors)), error: (e) => (failed = e), complete: () => {} },
     );
     try {
@@ -169,6 +169,8 @@ describe('alertChanged', () => {
       expect(new Set(live.map((e) => e.id)).size).toBe(1);
       expect(live[0].state).toBe('OPEN');
       expect(live.at(-1)!.state).toBe('RESOLVED');
+      expect(live.at(-1)!.transitions.length).toBeGreaterThan(live[0].transitions.length);
+      expect(live.at(-1)!.transitions.at(-1)!.status).toBe('healthy');
     } finally {
       dispose();
       await client.dispose();

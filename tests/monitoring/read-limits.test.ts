@@ -22,23 +22,28 @@ describe('read limits', () => {
   let total: number;
   const admin = () => ({ token: ts.adminToken });
 
-  /** The statements the server sends while `work` runs that match `pattern`. */
-  async function statementsDuring(pattern: RegExp, work: () => Promise<unknown>): Promise<number> {
+  /** The statements the server sends while `work` runs that match `pattern`, and the rows they return. */
+  async function readDuring(pattern: RegExp, work: () => Promise<unknown>): Promise<{ statements: number; rows: number }> {
     const pool = ts.server.app.sql;
     const original = pool.query;
-    let count = 0;
+    const seen = { statements: 0, rows: 0 };
     pool.query = function (this: pg.Pool, ...args: unknown[]) {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-      if (text && pattern.test(text)) count++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
+      const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (text && pattern.test(text)) {
+        seen.statements++;
+        void (result as Promise<{ rows: unknown[] }>).then((r) => (seen.rows += r.rows.length), () => {});
+      }
+      return result;
     } as typeof pool.query;
     try {
       await work();
     } finally {
       pool.query = original;
     }
-    return count;
+    return seen;
   }
+  const statementsDuring = async (pattern: RegExp, work: () => Promise<unknown>) => (await readDuring(pattern, work)).statements;
 
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
@@ -109,6 +114,45 @@ describe('read limits', () => {
     }
   });
 
+  it('lists at most 10,000 services per request, whatever the number of lists (regression: 30 aliases of services(first: 10000) with every field ran the server out of memory)', async () => {
+    const two = await gql<{ a: unknown[]; b: unknown[] }>(ts, '{ a: services(first: 6000) { name } b: services(first: 6000, offset: 6000) { name } }', {}, admin());
+    expect(two.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    expect(two.errors?.[0].message).toMatch(/lists more than 10,000 services in all/);
+    // Within the bound, lists share it.
+    const fits = await gqlOk<{ a: unknown[]; b: unknown[]; c: { services: unknown[] } }>(ts, '{ a: services(first: 5000) { name } b: services(first: 4000, offset: 5000) { name } c: healthOverview(first: 1000) { services { name } } }', {}, admin());
+    expect([fits.a.length, fits.b.length, fits.c.services.length]).toEqual([5000, 4000, 1000]);
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: services(first: 10000) { name displayName options lastDetails uptime24h monitoredSince }`).join(' ');
+    const many = await gql(ts, `{ ${aliases} }`, {}, admin());
+    expect(many.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+  });
+
+  it('refuses alertConfigs without `first` above 10,000 services (GraphQL and REST) and pages it, the default first on every page', async () => {
+    const refused = await gql(ts, '{ alertConfigs { service } }', {}, admin());
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    const rest = await fetch(`${ts.url}/admin/health/alerts`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+    expect(rest.status).toBe(400);
+    const page = await gqlOk<{ alertConfigs: { service: string | null }[] }>(ts, '{ alertConfigs(first: 3, offset: 10) { service } }', {}, admin());
+    expect(page.alertConfigs.map((c) => c.service)).toEqual([null, expect.any(String), expect.any(String), expect.any(String)]);
+    const one = await gqlOk<{ alertConfigs: { service: string | null }[] }>(ts, '{ alertConfigs(service: "svc-00009") { service } }', {}, admin());
+    expect(one.alertConfigs.map((c) => c.service)).toEqual(['svc-00009']);
+  });
+
+  it('reads the overall uptime once per request however many aliases ask it', async () => {
+    const aliases = Array.from({ length: 10 }, (_, i) => `u${i}: uptime { last24h { ratio } last7d { ratio } last30d { ratio } }`).join(' ');
+    const reads = await statementsDuring(/from uptime_records/, async () => {
+      const answer = await gqlOk<Record<string, { last24h: { ratio: number | null } }>>(ts, `{ ${aliases} }`, {}, admin());
+      expect(Object.keys(answer)).toHaveLength(10);
+    });
+    expect(reads).toBe(3);
+  });
+
+  it('refuses first or offset on uptimeTimeline with a service (they page the services)', async () => {
+    const refused = await gql(ts, '{ uptimeTimeline(service: "svc-00003", first: 0) { uptime } }', {}, admin());
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    const unknown = await gql(ts, '{ uptimeTimeline(service: "no-such-service") { uptime } }', {}, admin());
+    expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
   it('pages uptimeTimeline and refuses it unpaged above 10,000', async () => {
     const refused = await gql(ts, '{ uptimeTimeline { service { name } } }', {}, admin());
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
@@ -176,5 +220,21 @@ describe('read limits', () => {
     expect(narrow.service.timeline.length).toBeLessThan(1010);
     const all = await gql(ts, 'query($from: DateTime) { uptimeTimeline(service: "svc-00002", from: $from) { windows { status } } }', { from }, admin());
     expect(all.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'uptimeTimeline' } });
+
+    // Reads at once (aliases) cannot each see the whole budget: they run one after another, and once
+    // one is refused the budget is spent (regression: 20 aliases read 704,343 rows against 50,000).
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: uptimeTimeline(service: "svc-00002", from: $from) { windows { status } }`).join(' ');
+    const read = await readDuring(/from uptime_records/, async () => {
+      const answer = await gql(ts, `query($from: DateTime) { ${aliases} }`, { from }, admin());
+      expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    });
+    expect(read.rows).toBeLessThanOrEqual(HISTORY_BUDGET + 1);
+    // The same through a list's timelines: one statement for the list, cut at the budget.
+    const listed = await readDuring(/from uptime_records/, async () => {
+      const answer = await gql(ts, 'query($from: DateTime) { services(filter: { text: "svc-0000" }) { timeline(from: $from) { status } } }', { from }, admin());
+      expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'timeline' } });
+    });
+    expect(listed.statements).toBe(2); // the list's 24 h time in status, and every timeline of it
+    expect(listed.rows).toBeLessThanOrEqual(HISTORY_BUDGET + 1);
   });
 });
