@@ -13,6 +13,8 @@ import type { SqlClient } from '../server/db/sql.ts';
 import type { TransactionEvents } from '../server/events/after-commit.ts';
 import { builder } from './builder.ts';
 import { OperationRunRef, parseId, runTarget } from './operations.ts';
+import { MAX_LISTED, pageClause, refuseLongList } from '../server/operations/workspaces.ts';
+import { listPageArgs } from './operations.ts';
 
 const CompleteOutcomeEnum = builder.enumType('CompletionOutcome', { values: { SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const });
 
@@ -81,7 +83,17 @@ const CompletionInput = builder.inputType('CompletionInput', {
 });
 
 builder.queryFields((t) => ({
-  workers: t.field({ type: [WorkerRef], authScopes: { 'platform.operations.view': true }, resolve: (_r, _a, ctx) => ctx.em.find(Worker, {}, { orderBy: { name: 'asc' } }) }),
+  workers: t.field({
+    type: [WorkerRef],
+    description: `Workers by name; \`first\` and \`offset\` keep one page (without \`first\`, more than ${MAX_LISTED.toLocaleString('en')} is refused).`,
+    authScopes: { 'platform.operations.view': true },
+    args: listPageArgs(t),
+    resolve: async (_r, { first, offset }, ctx) => {
+      pageClause({ first, offset }); // checks the page
+      const found = await ctx.em.find(Worker, {}, { orderBy: { name: 'asc' }, limit: first ?? MAX_LISTED + 1, offset: offset ?? 0 });
+      return refuseLongList(found, { first, offset }, 'workers');
+    },
+  }),
 }));
 
 const manage = { 'platform.operations.manage': true } as const;

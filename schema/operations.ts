@@ -9,7 +9,17 @@ import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts'
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
 import { cancelRun, markInvestigated, retryRefusal, retryRun } from '../server/operations/triage.ts';
 import { dispatchRecord, queuedSince, type LeaseLapse } from '../server/operations/lease-history.ts';
-import { allowedWorkspaceIds, canUseWorkspace, listTenants, type Named, type TenantListing } from '../server/operations/workspaces.ts';
+import { MAX_LISTED, allowedWorkspaceIds, listTenants, listWorkspaces, type Named, type TenantListing } from '../server/operations/workspaces.ts';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** `first` and `offset` of a list of workspaces, tenants or workers (checked where it is read). */
+export function listPageArgs(t: PothosSchemaTypes.QueryFieldBuilder<Types, {}>) {
+  return {
+    first: t.arg.int({ required: false, description: `At most this many (0 to ${MAX_LISTED.toLocaleString('en')}).` }),
+    offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
+  };
+}
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
@@ -324,14 +334,16 @@ builder.queryFields((t) => ({
   workspaces: t.field({
     type: [NamedRef],
     authScopes: { 'platform.operations.view': true },
-    resolve: async (_r, _a, ctx) => (await ctx.em.find(Workspace, {}, { orderBy: { slug: 'asc' } })).filter((w) => canUseWorkspace(ctx.actor, w.slug)),
+    description: `Workspaces the caller may see, by slug; \`first\` and \`offset\` keep one page (without \`first\`, more than ${MAX_LISTED.toLocaleString('en')} is refused).`,
+    args: listPageArgs(t),
+    resolve: (_r, { first, offset }, ctx) => listWorkspaces(ctx.app.sql, ctx.actor, { first, offset }),
   }),
   tenants: t.field({
     type: [TenantRef],
-    description: 'Tenants of one workspace, or of every workspace the caller may see.',
+    description: `Tenants of one workspace, or of every workspace the caller may see, by workspace then slug; \`first\` and \`offset\` keep one page (without \`first\`, more than ${MAX_LISTED.toLocaleString('en')} is refused).`,
     authScopes: { 'platform.operations.view': true },
-    args: { workspace: t.arg.string({ required: false }) },
-    resolve: (_r, { workspace }, ctx) => listTenants(ctx.em, ctx.actor, workspace),
+    args: { workspace: t.arg.string({ required: false }), ...listPageArgs(t) },
+    resolve: (_r, { workspace, first, offset }, ctx) => listTenants(ctx.app.sql, ctx.actor, workspace, { first, offset }),
   }),
   opsSummary: t.field({
     type: OpsSummaryRef,

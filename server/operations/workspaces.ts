@@ -57,14 +57,56 @@ export interface TenantListing extends Named {
 }
 
 /** Tenants the caller may see (of one workspace, or of every allowed one), by workspace then slug. */
-export async function listTenants(em: EntityManager, actor: Pick<Actor, 'workspaces'> | null, workspaceSlug?: string | null): Promise<TenantListing[]> {
-  const workspaces = await em.find(Workspace, workspaceSlug ? { slug: validateSlug(workspaceSlug, 'workspace') } : {}, { orderBy: { slug: 'asc' } });
-  const allowed = new Map(workspaces.filter((w) => canUseWorkspace(actor, w.slug)).map((w) => [w.id, w]));
-  if (!allowed.size) return [];
-  const tenants = await em.find(Tenant, { workspaceId: { $in: [...allowed.keys()] } }, { orderBy: { slug: 'asc' } });
-  return tenants
-    .map((t) => ({ id: t.id, slug: t.slug, name: t.name, workspace: allowed.get(t.workspaceId)! }))
-    .sort((a, b) => a.workspace.slug.localeCompare(b.workspace.slug) || a.slug.localeCompare(b.slug));
+/**
+ * The most rows a list of workspaces, tenants or workers holds (a page's `first` at most; asked
+ * without `first`, a longer list is refused). All three are created on first use by what workers
+ * submit or claim with, so their number is the integrators' to grow.
+ */
+export const MAX_LISTED = 10_000;
+
+export interface ListPage {
+  first?: number | null;
+  offset?: number | null;
+}
+
+/** The SQL `limit … offset …` of a page (one more than MAX_LISTED when unpaged, to refuse a longer list), after checking it. */
+export function pageClause(page: ListPage): string {
+  const { first, offset } = page;
+  if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_LISTED)) throw new BadInputError('first', `Give 0 to ${MAX_LISTED} a page; got ${first}.`);
+  if (offset !== null && offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new BadInputError('offset', `Give 0 or more; got ${offset}.`);
+  return ` limit ${first ?? MAX_LISTED + 1} offset ${offset ?? 0}`;
+}
+
+/** Refuses an unpaged list longer than MAX_LISTED, naming `first`. */
+export function refuseLongList<T>(rows: T[], page: ListPage, what: string): T[] {
+  if ((page.first ?? null) === null && rows.length > MAX_LISTED) {
+    throw new BadInputError('first', `More than ${MAX_LISTED.toLocaleString('en')} ${what}: ask for them a page at a time (first: at most ${MAX_LISTED.toLocaleString('en')}, and offset).`);
+  }
+  return rows;
+}
+
+/** Tenants of one workspace or of every workspace the caller may see, by workspace then slug: one page, in one statement. */
+export async function listTenants(sql: SqlClient, actor: Pick<Actor, 'workspaces'> | null, workspaceSlug?: string | null, page: ListPage = {}): Promise<TenantListing[]> {
+  if (!actor) return [];
+  const slug = workspaceSlug ? validateSlug(workspaceSlug, 'workspace') : null;
+  const { rows } = await sql.query<{ id: number; slug: string; name: string; w_id: number; w_slug: string; w_name: string }>(
+    `select t.id, t.slug, t.name, w.id as w_id, w.slug as w_slug, w.name as w_name
+       from tenants t join workspaces w on w.id = t.workspace_id
+      where ($1::text is null or w.slug = $1) and ($2::text[] is null or w.slug = any($2::text[]))
+      order by w.slug collate "C", t.slug collate "C"${pageClause(page)}`,
+    [slug, actor.workspaces],
+  );
+  return refuseLongList(rows, page, 'tenants').map((r) => ({ id: r.id, slug: r.slug, name: r.name, workspace: { id: r.w_id, slug: r.w_slug, name: r.w_name } }));
+}
+
+/** Workspaces the caller may see, by slug: one page. */
+export async function listWorkspaces(sql: SqlClient, actor: Pick<Actor, 'workspaces'> | null, page: ListPage = {}): Promise<Named[]> {
+  if (!actor) return [];
+  const { rows } = await sql.query<Named>(
+    `select id, slug, name from workspaces where ($1::text[] is null or slug = any($1::text[])) order by slug collate "C"${pageClause(page)}`,
+    [actor.workspaces],
+  );
+  return refuseLongList(rows, page, 'workspaces');
 }
 
 export interface Place {
@@ -77,9 +119,17 @@ export interface Place {
  * this replica has seen once is kept: a busy submitter pays no query for its workspace. Give it the
  * pool, never a transaction: a row cached from a transaction that then rolled back would not exist.
  */
+/** The most workspaces, and tenants, a replica keeps in memory (cleared past it, read again as they come). */
+const MAX_CACHED = 10_000;
+
 export class WorkspaceDirectory {
   readonly #workspaces = new Map<string, Named>();
   readonly #tenants = new Map<string, Named>();
+
+  /** How many workspaces and tenants this replica holds in memory. */
+  get cached(): number {
+    return this.#workspaces.size + this.#tenants.size;
+  }
 
   /**
    * The workspace and tenant of each entry (slugs already validated), creating missing ones. On a
@@ -87,6 +137,9 @@ export class WorkspaceDirectory {
    * created (invisible to the inserting statement's snapshot).
    */
   async resolve(sql: SqlClient, entries: { workspace: string; tenant: string | null }[], now: Date): Promise<Place[]> {
+    // Bounded: the slugs are the submitters' to choose, and each new one would stay in memory.
+    if (this.#workspaces.size > MAX_CACHED) this.#workspaces.clear();
+    if (this.#tenants.size > MAX_CACHED) this.#tenants.clear();
     const missing = [...new Set(entries.map((e) => e.workspace).filter((slug) => !this.#workspaces.has(slug)))];
     if (missing.length) {
       await sql.query('insert into workspaces (slug, name, created_at) select s, s, $2 from unnest($1::text[]) s on conflict (slug) do nothing', [missing, now]);

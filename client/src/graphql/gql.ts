@@ -21,7 +21,7 @@ type Documents = {
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": typeof types.DeleteServiceDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n": typeof types.CreateUserDocument,
-    "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n": typeof types.LimitWorkspacesDocument,
+    "\n  query LimitWorkspaces {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n  }\n": typeof types.LimitWorkspacesDocument,
     "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.CreateAlertChannelDocument,
     "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.UpdateAlertChannelDocument,
     "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": typeof types.OpenCriticalAlertsDocument,
@@ -37,8 +37,8 @@ type Documents = {
     "\n  mutation RetryOperationRun($id: ID!) {\n    retryOperationRun(id: $id) {\n      id\n    }\n  }\n": typeof types.RetryOperationRunDocument,
     "\n  mutation CancelOperationRun($id: ID!) {\n    cancelOperationRun(id: $id, confirm: true) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.CancelOperationRunDocument,
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": typeof types.MarkOperationRunInvestigatedDocument,
-    "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": typeof types.OperationFilterOptionsDocument,
-    "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": typeof types.OperationFilterTenantsDocument,
+    "\n  query OperationFilterOptions {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": typeof types.OperationFilterOptionsDocument,
+    "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace, first: 1000) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": typeof types.OperationFilterTenantsDocument,
     "\n  fragment SystemHealthFields on SystemHealth {\n    replica\n    sampledAt\n    uptime\n    cpu {\n      usage\n      cores\n    }\n    memory {\n      used\n      total\n      percentage\n    }\n    disk {\n      used\n      total\n      percentage\n      path\n    }\n    queue {\n      depth\n      running\n      activeRuns {\n        id\n        type\n        workspace\n        worker\n        startedAt\n      }\n    }\n  }\n": typeof types.SystemHealthFieldsFragmentDoc,
     "\n  query SystemHealth {\n    systemHealth {\n      ...SystemHealthFields\n    }\n  }\n": typeof types.SystemHealthDocument,
     "\n  subscription SystemHealthUpdated {\n    systemHealthUpdated {\n      ...SystemHealthFields\n    }\n  }\n": typeof types.SystemHealthUpdatedDocument,
@@ -120,7 +120,7 @@ const documents: Documents = {
     "\n  mutation DeleteService($name: String!) {\n    deleteService(name: $name)\n  }\n": types.DeleteServiceDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      secret\n      token {\n        id\n        name\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      email\n      role\n      workspaces\n    }\n  }\n": types.CreateUserDocument,
-    "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n": types.LimitWorkspacesDocument,
+    "\n  query LimitWorkspaces {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n  }\n": types.LimitWorkspacesDocument,
     "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": types.CreateAlertChannelDocument,
     "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": types.UpdateAlertChannelDocument,
     "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": types.OpenCriticalAlertsDocument,
@@ -136,8 +136,8 @@ const documents: Documents = {
     "\n  mutation RetryOperationRun($id: ID!) {\n    retryOperationRun(id: $id) {\n      id\n    }\n  }\n": types.RetryOperationRunDocument,
     "\n  mutation CancelOperationRun($id: ID!) {\n    cancelOperationRun(id: $id, confirm: true) {\n      ...RunDetailFields\n    }\n  }\n": types.CancelOperationRunDocument,
     "\n  mutation MarkOperationRunInvestigated($id: ID!, $reason: String!) {\n    markOperationRunInvestigated(id: $id, reason: $reason) {\n      ...RunDetailFields\n    }\n  }\n": types.MarkOperationRunInvestigatedDocument,
-    "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": types.OperationFilterOptionsDocument,
-    "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": types.OperationFilterTenantsDocument,
+    "\n  query OperationFilterOptions {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n": types.OperationFilterOptionsDocument,
+    "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace, first: 1000) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n": types.OperationFilterTenantsDocument,
     "\n  fragment SystemHealthFields on SystemHealth {\n    replica\n    sampledAt\n    uptime\n    cpu {\n      usage\n      cores\n    }\n    memory {\n      used\n      total\n      percentage\n    }\n    disk {\n      used\n      total\n      percentage\n      path\n    }\n    queue {\n      depth\n      running\n      activeRuns {\n        id\n        type\n        workspace\n        worker\n        startedAt\n      }\n    }\n  }\n": types.SystemHealthFieldsFragmentDoc,
     "\n  query SystemHealth {\n    systemHealth {\n      ...SystemHealthFields\n    }\n  }\n": types.SystemHealthDocument,
     "\n  subscription SystemHealthUpdated {\n    systemHealthUpdated {\n      ...SystemHealthFields\n    }\n  }\n": types.SystemHealthUpdatedDocument,
@@ -257,7 +257,7 @@ export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n"): (typeof documents)["\n  query LimitWorkspaces {\n    workspaces {\n      slug\n      name\n    }\n  }\n"];
+export function graphql(source: "\n  query LimitWorkspaces {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n  }\n"): (typeof documents)["\n  query LimitWorkspaces {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -321,11 +321,11 @@ export function graphql(source: "\n  mutation MarkOperationRunInvestigated($id: 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterOptions {\n    workspaces {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n"];
+export function graphql(source: "\n  query OperationFilterOptions {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterOptions {\n    workspaces(first: 1000) {\n      slug\n      name\n    }\n    operationTypes {\n      type\n      label\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace, first: 1000) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query OperationFilterTenants($workspace: String) {\n    tenants(workspace: $workspace, first: 1000) {\n      slug\n      name\n      workspace {\n        slug\n        name\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

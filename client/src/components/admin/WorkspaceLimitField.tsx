@@ -10,7 +10,7 @@ import { slugProblem } from '../../lib/slug-rules.ts';
 
 const LimitWorkspacesDoc = graphql(`
   query LimitWorkspaces {
-    workspaces {
+    workspaces(first: 1000) {
       slug
       name
     }

@@ -13,7 +13,7 @@ import { Field, TextField } from '../Forms.tsx';
 
 const FilterOptionsDoc = graphql(`
   query OperationFilterOptions {
-    workspaces {
+    workspaces(first: 1000) {
       slug
       name
     }
@@ -26,7 +26,7 @@ const FilterOptionsDoc = graphql(`
 
 const TenantsDoc = graphql(`
   query OperationFilterTenants($workspace: String) {
-    tenants(workspace: $workspace) {
+    tenants(workspace: $workspace, first: 1000) {
       slug
       name
       workspace {
