@@ -41,7 +41,13 @@ const STATUS_QUERY_TIMEOUT_MS = 2000;
  * (page 50 of 100 read 51,000 rows: 9 ms, not 2), so a scrape read 5 million rows at 100,000.
  */
 export const STATUS_PAGE_SQL = `select s.id, s.name, st.status, s.paused from services s join service_states st on st.service_id = s.id
-  where s.id > $1 and st.service_id > $1 order by s.id limit $2`;
+  where s.id > $1 and st.service_id > $1 and s.id <= $3 order by s.id limit $2`;
+/**
+ * The newest service id when a scrape begins: its pages stop there. A service deleted and created
+ * again under its name during a scrape gets a new id, past the pages already written: without the
+ * bound it was written twice, and Prometheus refuses a scrape with a series twice.
+ */
+const LAST_ID_SQL = 'select coalesce(max(id), 0)::int as id from services';
 /** Scrapes served at once by one replica (Prometheus pairs scrape twice); more get 503 with Retry-After. */
 export const MAX_CONCURRENT_SCRAPES = 4;
 /** A scrape not taken by its client within this long is cut (a reader that stops reading holds its slot no longer). */
@@ -85,11 +91,13 @@ export async function serveMetrics(res: http.ServerResponse, metrics: Metrics): 
  */
 async function writeServiceStatus(res: http.ServerResponse, { sql, logger }: MetricsSource): Promise<boolean> {
   let after = 0;
+  let last = 0;
   for (let page = 0; ; page++) {
     let rows: { id: number; name: string; status: Status | null; paused: boolean }[];
     try {
+      if (page === 0) last = (await answerWithin(sql.query<{ id: number }>(LAST_ID_SQL), STATUS_QUERY_TIMEOUT_MS)).rows[0].id;
       ({ rows } = await answerWithin(
-        sql.query<{ id: number; name: string; status: Status | null; paused: boolean }>(STATUS_PAGE_SQL, [after, STATUS_PAGE_SIZE]),
+        sql.query<{ id: number; name: string; status: Status | null; paused: boolean }>(STATUS_PAGE_SQL, [after, STATUS_PAGE_SIZE, last]),
         STATUS_QUERY_TIMEOUT_MS,
       ));
     } catch (err) {

@@ -102,6 +102,34 @@ describe('GET /metrics', () => {
     expect(text.indexOf('lookout_scheduler_lag_seconds')).toBeLessThan(text.indexOf('lookout_service_status'));
   });
 
+  it('writes each service once when one is deleted and created again under its name during the scrape (regression: written twice, which Prometheus refuses)', async () => {
+    // Between the first page and the second, svc-000003 (on the first page) goes and comes back with a new id.
+    let pages = 0;
+    const source = Object.create(sql, {
+      query: {
+        value: async (text: string, values?: unknown[]) => {
+          const result = await sql.query(text, values);
+          if (text === STATUS_PAGE_SQL && ++pages === 1) {
+            await sql.query("delete from services where name = 'svc-000003'");
+            await insertServices(sql, ['svc-000003']);
+          }
+          return result;
+        },
+      },
+    });
+    const metrics = createMetrics({ sql: source, logger: createLogger('silent') });
+    const server = http.createServer((_req, res) => void serveMetrics(res, metrics));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)).text();
+      expect(pages).toBeGreaterThan(1);
+      expect(text.match(/^lookout_service_status\{service="svc-000003",/gm)).toHaveLength(5);
+      expect(parseStatus(text).size).toBe(total);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('answers HEAD with headers only and other methods with 405, reading nothing', async () => {
     const head = await fetch(`${ts.url}/metrics`, { method: 'HEAD' });
     expect(head.status).toBe(200);
@@ -145,7 +173,7 @@ describe('GET /metrics', () => {
       await client.query('set local enable_nestloop = off');
       await client.query('set local enable_seqscan = off');
       const { rows: [{ id }] } = await client.query<{ id: number }>('select id from services order by id offset $1 limit 1', [STATUS_PAGE_SIZE * 2]);
-      const { rows } = await client.query(`explain (analyze, format json) ${STATUS_PAGE_SQL}`, [id, STATUS_PAGE_SIZE]);
+      const { rows } = await client.query(`explain (analyze, format json) ${STATUS_PAGE_SQL}`, [id, STATUS_PAGE_SIZE, 2 ** 31 - 1]);
       const scans: { 'Relation Name'?: string; 'Actual Rows': number }[] = [];
       const walk = (node: { Plans?: unknown[] } & Record<string, unknown>) => {
         if (node['Relation Name']) scans.push(node as never);
@@ -191,6 +219,8 @@ describe('GET /metrics', () => {
     await insertNumbered(sql, 60_000, 'bulk');
     try {
       const scrape = await openScrape(ts.port);
+      // The first page has come (later pages wait for this reader): then the reader stops a while.
+      while (!scrape.received().includes('lookout_service_status{')) await new Promise((r) => scrape.socket.once('data', r));
       scrape.socket.pause();
       const lock = await sql.connect();
       try {
