@@ -6,7 +6,7 @@
  */
 import { filteredEvents } from '../server/events/pubsub.ts';
 import { Channels, type AlertChangedEvent } from '../server/events/channels.ts';
-import { NotFoundError } from '../server/errors.ts';
+import { BadInputError, NotFoundError } from '../server/errors.ts';
 import { formatDuration } from '../server/duration.ts';
 import { alertDeliveries, alertTransitions, getAlert, listAlerts, openCriticalCount, type AlertView, type DeliveryAttemptView, type DeliveryView, type AlertTransitionView } from '../server/alerting/queries.ts';
 import {
@@ -245,10 +245,14 @@ builder.queryFields((t) => ({
       offset: t.arg.int({ required: false, description: 'Skip this many services first (0 when omitted).' }),
     },
     // A service's own: its row and the default's (every service's settings were read and filtered here).
-    resolve: async (_r, { service, first, offset }, ctx, info) =>
-      service
+    resolve: async (_r, { service, first, offset }, ctx, info) => {
+      if (service && ((first ?? null) !== null || (offset ?? null) !== null)) {
+        throw new BadInputError((first ?? null) !== null ? 'first' : 'offset', '`first` and `offset` page the services; with `service` there is one: leave them out.');
+      }
+      return service
         ? configsWithDefaults([await defaultAlertConfig(ctx.app.sql), ...(await listAlertConfigs(ctx.app.sql, service))]).filter((c) => c.service === service)
-        : configsWithDefaults(await listAlertConfigs(ctx.app.sql, undefined, { first, offset }, admitted(ctx, info, 'alertConfigs'))),
+        : configsWithDefaults(await listAlertConfigs(ctx.app.sql, undefined, { first, offset }, admitted(ctx, info, 'alertConfigs')));
+    },
   }),
   alertChannels: t.field({ type: [ChannelRef], authScopes: VIEW, resolve: (_r, _a, ctx) => listChannels(ctx.app.sql) }),
   alertChannelKinds: t.field({ type: [ChannelKindRef], authScopes: VIEW, resolve: () => channelKinds().filter((k) => k.kind !== 'dashboard') }),

@@ -26,6 +26,7 @@ export function loadWithinBudget<K, V>(ctx: RequestContext, info: ExecutionInfo,
   if (!byName) loaders.set(scope, (byName = new Map()));
   let loader = byName.get(loaderKey) as DataLoader<K, V[]> | undefined;
   if (!loader) {
+    // Batching only, no cache: mutations run one after another in one request, and each must read afresh.
     loader = new DataLoader<K, V[]>(async (keys) => {
       const budget = readBudget(ctx, info);
       budget.take(field, QUERY_UNITS);
@@ -36,7 +37,7 @@ export function loadWithinBudget<K, V>(ctx: RequestContext, info: ExecutionInfo,
         budget.spend(field, rows);
         return keys.map((k) => found.get(k) ?? []);
       });
-    });
+    }, { cache: false });
     byName.set(loaderKey, loader as DataLoader<unknown, unknown>);
   }
   return loader.load(key);

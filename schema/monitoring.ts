@@ -143,8 +143,23 @@ function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: st
   });
 }
 
+/**
+ * "Now" for the fields resolved in one turn of the event loop (a list's items are): one instant, so
+ * that their ranges are the same and their reads one statement; the next turn (the next mutation of a
+ * request) reads the clock again.
+ */
+const turnNows = new WeakMap<object, Date>();
+function turnNow(ctx: RequestContext): Date {
+  let now = turnNows.get(ctx);
+  if (!now) {
+    turnNows.set(ctx, (now = ctx.app.clock.now()));
+    queueMicrotask(() => turnNows.delete(ctx));
+  }
+  return now;
+}
+
 function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
-  const to = args.to ?? ctx.app.clock.now();
+  const to = args.to ?? turnNow(ctx);
   const from = args.from ?? new Date(to.getTime() - defaultMs);
   if (from >= to) throw new BadInputError('from', '`from` must be before `to`.');
   if (to.getTime() - from.getTime() > 400 * 86400_000) throw new BadInputError('from', 'The range can be at most 400 days.');
@@ -237,8 +252,8 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
       resolve: async (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
-        // Keyed by the arguments as given: the items of a list share one statement (and the first's "now").
-        return loadWithinBudget(ctx, info, 'timeline', `timeline/${args.from?.getTime() ?? 'default'}/${args.to?.getTime() ?? 'now'}`, (ids: number[], limit: number) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit), s.id);
+        // Keyed by the range: the items of a list (one "now") share one statement.
+        return loadWithinBudget(ctx, info, 'timeline', `timeline/${r.from.getTime()}/${r.to.getTime()}`, (ids: number[], limit: number) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit), s.id);
       },
     }),
   }),

@@ -146,9 +146,9 @@ export class StartupChecklist {
     const { rows } = await this.#sql.query<ChecklistFacts>(
       `select
          (select json_build_object(
-                   'down', (select coalesce(json_agg(name), '[]'::json) from (${criticalNamed("st.status = 'down'")}) n),
+                   'down', (select coalesce(json_agg(name order by name), '[]'::json) from (${criticalNamed("st.status = 'down'")}) n),
                    'downCount', (${criticalCount("st.status = 'down'")}),
-                   'unchecked', (select coalesce(json_agg(name), '[]'::json) from (${criticalNamed('st.status is null')}) n),
+                   'unchecked', (select coalesce(json_agg(name order by name), '[]'::json) from (${criticalNamed('st.status is null')}) n),
                    'uncheckedCount', (${criticalCount('st.status is null')}))) as critical,
          (select count(*)::int from workers where last_heartbeat_at > $1) as "workersOnline",
          (select coalesce(json_agg(o), '[]'::json) from (

@@ -1,7 +1,8 @@
 /**
- * The Uptime page a page of services at a time, in a real Chromium: `uptimeTimeline` refuses every
- * service at once above 10,000 and reads windows within one request's budget, so the page asks 200
- * services at a time and "Show 200 more" appends the next over the same range.
+ * Dashboard pages that list services, a page at a time, in a real Chromium: `uptimeTimeline` and
+ * `services` refuse every service at once above 10,000 and one request lists at most 10,000, so the
+ * Uptime page asks 200 services at a time ("Show 200 more" appends the next over the same range)
+ * and the admin's list 500 ("Show 500 more").
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ describe('the Uptime page, 200 services at a time', () => {
     ts = await startTestServer({ runScheduler: false });
     await completeSetupAs(ts, ADMIN);
     const sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 1 });
-    await insertServices(sql, Array.from({ length: 250 }, (_, i) => `fleet-${String(i).padStart(3, '0')}`), { status: 'healthy' });
+    await insertServices(sql, Array.from({ length: 550 }, (_, i) => `fleet-${String(i).padStart(3, '0')}`), { status: 'healthy' });
     total = (await sql.query<{ n: number }>('select count(*)::int as n from services')).rows[0].n;
     await sql.end();
     browser = await launchBrowser();
@@ -37,12 +38,14 @@ describe('the Uptime page, 200 services at a time', () => {
     await ts?.close();
   });
 
-  it('shows the first 200, then the rest with "Show 200 more", each service once, and the button goes', async () => {
+  it('Uptime: shows the first 200, then the rest with "Show 200 more", each service once, and the button goes', async () => {
     await page.goto(`${ts.url}/uptime`);
     const rows = page.getByTestId('uptime-row');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
     const more = page.getByTestId('uptime-more');
     expect(await more.textContent()).toBe('Show 200 more');
+    await more.click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(400);
     await more.click();
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(total);
     const names = await rows.evaluateAll((elements) => elements.map((el) => el.getAttribute('data-service')));
@@ -52,5 +55,16 @@ describe('the Uptime page, 200 services at a time', () => {
     await page.getByTestId('uptime-range-7d').click();
     await expect.poll(() => page.getByTestId('uptime-table').getAttribute('data-range'), { timeout: 15_000 }).toBe('7d');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
+  });
+
+  it('Admin services: shows 500 of all, then the rest with "Show 500 more"', async () => {
+    await page.goto(`${ts.url}/admin/services`);
+    const rows = page.getByTestId('admin-services-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(500);
+    expect(await page.getByTestId('admin-services-count').textContent()).toBe(`500 of ${total} shown`);
+    await page.getByTestId('admin-services-more').click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(total);
+    expect(await page.getByTestId('admin-services-count').textContent()).toBe(`${total} in total`);
+    expect(await page.getByTestId('admin-services-more').count()).toBe(0);
   });
 });

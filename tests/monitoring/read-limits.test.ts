@@ -153,6 +153,18 @@ describe('read limits', () => {
     expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
   });
 
+  it('reads a timeline afresh for each mutation of one request (regression: the batched read cached the first mutation’s windows for the next)', async () => {
+    const answer = await gqlOk<{ a: { timeline: { status: string; endedAt: string | null }[] }; b: { timeline: { status: string; endedAt: string | null }[] } }>(
+      ts,
+      'mutation { a: pauseService(name: "svc-00011") { timeline { status endedAt } } b: resumeService(name: "svc-00011") { timeline { status endedAt } } }',
+      {},
+      admin(),
+    );
+    const fresh = await gqlOk<{ service: { timeline: unknown[] } }>(ts, '{ service(name: "svc-00011") { timeline { status endedAt } } }', {}, admin());
+    expect(answer.b.timeline).toEqual(fresh.service.timeline);
+    expect(answer.b.timeline).not.toEqual(answer.a.timeline);
+  });
+
   it('pages uptimeTimeline and refuses it unpaged above 10,000', async () => {
     const refused = await gql(ts, '{ uptimeTimeline { service { name } } }', {}, admin());
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });

@@ -17,7 +17,7 @@ import { formError, type FormError } from '../lib/errors.ts';
 
 const AlertServicesDoc = graphql(`
   query AlertServices {
-    services {
+    services(first: 1000) {
       name
       displayName
     }

@@ -43,7 +43,7 @@ const MaintenanceWindowsDoc = graphql(`
       createdBy
       createdAt
     }
-    services {
+    services(first: 1000) {
       name
       displayName
     }

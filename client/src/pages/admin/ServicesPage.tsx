@@ -37,18 +37,27 @@ graphql(`
 `);
 
 const AdminServicesQuery = graphql(`
-  query AdminServices {
-    services {
+  query AdminServices($first: Int!) {
+    services(first: $first) {
       ...AdminServiceFields
+    }
+    count: healthOverview(first: 0) {
+      totalCount
     }
   }
 `);
+
+/** Services shown at first, and added by "Show more" (the server lists at most 10,000 per request). */
+const PAGE = 500;
+const MOST = 10_000;
 
 /** What the form is doing: nothing, adding, or editing the named service. */
 type Editing = { mode: 'new' } | { mode: 'edit'; service: AdminServiceFieldsFragment } | null;
 
 export function ServicesPage() {
-  const [services, refetch] = createQuery({ query: AdminServicesQuery });
+  const [shown, setShown] = createSignal(PAGE);
+  const [services, refetch] = createQuery({ query: AdminServicesQuery, variables: () => ({ first: shown() }) });
+  const total = () => services.data?.count.totalCount ?? 0;
   const refresh = () => refetch();
   onReconnected(refresh);
   const [editing, setEditing] = createSignal<Editing>(null);
@@ -88,7 +97,9 @@ export function ServicesPage() {
       <section class="card card--flush">
         <div class="card__head">
           <h2>Services</h2>
-          <span class="muted">{services.data ? `${services.data.services.length} in total` : ''}</span>
+          <span class="muted" data-testid="admin-services-count">
+            {services.data ? (total() > services.data.services.length ? `${services.data.services.length} of ${total()} shown` : `${total()} in total`) : ''}
+          </span>
         </div>
         <FormErrorMessage error={formError(services.error)} />
         <table class="table" data-testid="admin-services-table">
@@ -118,6 +129,11 @@ export function ServicesPage() {
             </For>
           </tbody>
         </table>
+        <Show when={services.data && total() > services.data.services.length && shown() < MOST}>
+          <button type="button" class="button button--quiet" disabled={services.fetching} onClick={() => setShown((n) => Math.min(n + PAGE, MOST))} data-testid="admin-services-more">
+            Show {PAGE} more
+          </button>
+        </Show>
       </section>
     </>
   );
