@@ -64,3 +64,28 @@ export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, ser
   }
   return result;
 }
+
+/**
+ * The services maintenance windows covered over [from, to), grouped by the windows covering them
+ * (most services share theirs: one window over everything is one group): each group's merged
+ * spans in ms and its services. Services no window covers are in no group.
+ */
+export async function maintenanceGroups(sql: SqlClient, from: Date, to: Date, serviceIds?: number[]): Promise<{ spans: [number, number][]; services: number[] }[]> {
+  const windows = (await loadWindows(sql, { includeEnded: true })).filter((w) => w.startsAt < to && (!w.endedAt || w.endedAt > from));
+  if (!windows.length) return [];
+  const spans = new Map(windows.map((w) => [w.id, spansOf(w, from, to)]));
+  const { rows } = await sql.query<{ id: number; name: string; tags: string[] }>(
+    `select id, name, tags from services ${serviceIds ? 'where id = any($1::int[])' : ''}`,
+    serviceIds ? [serviceIds] : [],
+  );
+  const groups = new Map<string, { spans: [number, number][]; services: number[] }>();
+  for (const service of rows) {
+    const own = windows.filter((w) => covers(w, service) && spans.get(w.id)!.length);
+    if (!own.length) continue;
+    const key = own.map((w) => w.id).join(',');
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { spans: merge(own.flatMap((w) => spans.get(w.id)!)), services: [] }));
+    group.services.push(service.id);
+  }
+  return [...groups.values()];
+}

@@ -147,6 +147,52 @@ describe('uptime in PostgreSQL and over the API', () => {
     }
   });
 
+  it('takes maintenance out in PostgreSQL, per service and status, without reading the covered services’ windows (regression: every covered service’s windows were read again and walked in the process: every service’s at 100,000 under one window over everything)', async () => {
+    const sql = ts.server.app.sql;
+    const now = Date.now();
+    const ago = (minutes: number) => new Date(now - minutes * MIN);
+    // 400 services, each with 24 alternating one-hour windows over the last day (healthy, then down, …).
+    const ids = [...(await insertServices(sql, Array.from({ length: 400 }, (_, n) => `flat-${n}`), { tags: ['flat'], paused: true })).values()];
+    await sql.query(
+      `insert into uptime_records (service_id, status, started_at, ended_at, duration_ms)
+       select id, case when h % 2 = 0 then 'healthy' else 'down' end, $2::timestamptz + h * interval '1 hour',
+              case when h = 23 then null else $2::timestamptz + (h + 1) * interval '1 hour' end, 0
+         from unnest($1::int[]) as id, generate_series(0, 23) as h`,
+      [ids, ago(24 * 60)],
+    );
+    // Over everything: 90 minutes from 10 hours ago (half of one healthy hour, a down hour).
+    await gqlOk(ts, `mutation { createMaintenanceWindow(input: { name: "everything", all: true, start: "${ago(600).toISOString()}", end: "${ago(510).toISOString()}" }) { id } }`, {}, { token: ts.adminToken });
+    const pool = sql as unknown as { query: (...a: unknown[]) => Promise<{ rows: unknown[] }> };
+    const original = pool.query;
+    let largest = 0;
+    pool.query = async function (this: unknown, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      if (/uptime_records/.test(String(args[0]))) largest = Math.max(largest, result.rows.length);
+      return result;
+    };
+    try {
+      const nowDate = new Date(now);
+      const map = await timeInStatusByService(sql, ago(24 * 60), nowDate, nowDate, ids);
+      // No statement returned windows: at most a row per service and status (24 windows each were 9,600).
+      expect(largest).toBeLessThanOrEqual(ids.length * 2);
+      const expected = timeInStatus(
+        Array.from({ length: 24 }, (_, h) => ({ status: h % 2 === 0 ? 'healthy' : 'down', startedAt: new Date(ago(24 * 60).getTime() + h * 60 * MIN), endedAt: h === 23 ? null : new Date(ago(24 * 60).getTime() + (h + 1) * 60 * MIN) })),
+        ago(24 * 60), nowDate, nowDate, [[ago(600).getTime(), ago(510).getTime()]],
+      );
+      for (const id of ids) {
+        const time = map.get(id)!;
+        expect(time.maintenanceMs / MIN).toBeCloseTo(expected.maintenanceMs / MIN, 3);
+        expect(time.healthyMs / MIN).toBeCloseTo(expected.healthyMs / MIN, 3);
+        expect(time.downMs / MIN).toBeCloseTo(expected.downMs / MIN, 3);
+      }
+      expect(expected.maintenanceMs / MIN).toBeCloseTo(90, 3);
+    } finally {
+      pool.query = original;
+      await sql.query("delete from maintenance_windows where name = 'everything'");
+      await sql.query("delete from services where name like 'flat-%'");
+    }
+  });
+
   it('reads monitoredSince for a whole list in one statement (regression: one query per service, 100,000 for REST\'s all-services read)', async () => {
     const sql = ts.server.app.sql;
     const ids = await insertServices(sql, Array.from({ length: 30 }, (_, i) => `since-${i + 1}`), { paused: true });
