@@ -3,8 +3,8 @@ import type { CheckResult, CheckStep } from '../server/monitoring/checkers/check
 import { formatDuration } from '../server/duration.ts';
 import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
-import { timeInStatus, uptimeRatio } from '../server/monitoring/uptime.ts';
-import { maintenanceSpans, merge, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
+import { EMPTY_TIME, timeInStatusByService, uptimeRatio, type TimeInStatus } from '../server/monitoring/uptime.ts';
+import { maintenanceSpans, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
@@ -131,11 +131,11 @@ function latencyPoints(from: Date, to: Date): number {
  * left of the request's history budget, and refused if cut; the reads of unknown size run one after
  * another (ReadBudget.exclusive).
  */
-function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[]) {
+function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[], perService?: number) {
   const budget = readBudget(ctx, info);
   budget.take(field, QUERY_UNITS);
   return budget.exclusive(field, async () => {
-    const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, budget.left + 1);
+    const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, budget.left + 1, perService);
     let count = 0;
     for (const list of windows.values()) count += list.length;
     budget.spend(field, count);
@@ -259,15 +259,23 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
   }),
 });
 
-const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[]; maintenance: MaintenanceSpan[]; from: Date; to: Date }>('ServiceTimeline').implement({
+/**
+ * The most status windows, and maintenance spans, `uptimeTimeline` lists per service (its latest):
+ * a page of 200 services then stays within one request's budget however often one of them flapped
+ * (a service flapping for days was more windows than the budget, and the whole page was refused).
+ */
+export const TIMELINE_WINDOWS_PER_SERVICE = 200;
+
+const ServiceTimelineRef = builder.objectRef<{ service: ServiceSummary; windows: TimelineWindow[]; maintenance: MaintenanceSpan[]; time: TimeInStatus; cut: boolean }>('ServiceTimeline').implement({
   fields: (t) => ({
     service: t.field({ type: ServiceRef, resolve: (x) => x.service }),
-    windows: t.field({ type: [WindowRef], resolve: (x) => x.windows }),
-    maintenance: t.field({ type: [MaintenanceSpanRef], description: 'Maintenance windows over the range, oldest first.', resolve: (x) => x.maintenance }),
+    windows: t.field({ type: [WindowRef], description: `Status windows over the range, oldest first: the latest ${TIMELINE_WINDOWS_PER_SERVICE} when there are more (\`windowsCut\`).`, resolve: (x) => x.windows }),
+    windowsCut: t.boolean({ description: `Whether the service had more than ${TIMELINE_WINDOWS_PER_SERVICE} windows, or maintenance spans, over the range: only the latest are listed (ask its own \`timeline\` for all).`, resolve: (x) => x.cut }),
+    maintenance: t.field({ type: [MaintenanceSpanRef], description: `Maintenance windows over the range, oldest first (the latest ${TIMELINE_WINDOWS_PER_SERVICE}).`, resolve: (x) => x.maintenance }),
     uptime: t.float({
       nullable: true,
-      description: 'Uptime over the range (0–1) from these windows, degraded at the configured weight, paused and maintenance time left out.',
-      resolve: (x, _a, ctx) => uptimeRatio(timeInStatus(x.windows, x.from, x.to, ctx.app.clock.now(), merge(x.maintenance)), ctx.app.monitoring.settings.degradedWeight),
+      description: 'Uptime over the range (0–1) from its time in each status (all of it, whatever the windows listed), degraded at the configured weight, paused and maintenance time left out.',
+      resolve: (x, _a, ctx) => uptimeRatio(x.time, ctx.app.monitoring.settings.degradedWeight),
     }),
   }),
 });
@@ -360,12 +368,25 @@ builder.queryFields((t) => ({
       if (args.service && !services.length) throw new NotFoundError('Service', args.service);
       // Every service's windows when the list is all of them; else the listed ones'.
       const ids = args.service || (page.first ?? null) !== null || page.offset ? services.map((s) => s.id) : undefined;
-      const windows = await windowsWithinBudget(ctx, info, 'uptimeTimeline', r, ids);
+      const cap = TIMELINE_WINDOWS_PER_SERVICE;
+      // One more than listed per service: to tell a cut list.
+      const windows = await windowsWithinBudget(ctx, info, 'uptimeTimeline', r, ids, cap + 1);
       const budget = readBudget(ctx, info);
-      budget.take('uptimeTimeline', 2 * QUERY_UNITS);
-      const maintenance = await maintenanceSpans(ctx.app.sql, r.from, r.to, ids, (spans) => budget.take('uptimeTimeline', spans));
-      const spans = (id: number) => (maintenance.get(id) ?? []).sort((a, b) => a.start.getTime() - b.start.getTime());
-      return services.map((service) => ({ service, windows: windows.get(service.id) ?? [], maintenance: spans(service.id), from: r.from, to: r.to }));
+      budget.take('uptimeTimeline', 5 * QUERY_UNITS);
+      const now = ctx.app.clock.now();
+      const time = await timeInStatusByService(ctx.app.sql, r.from, r.to, now, ids);
+      const maintenance = await maintenanceSpans(ctx.app.sql, r.from, r.to, ids, (spans) => budget.take('uptimeTimeline', Math.min(spans, services.length * cap)));
+      return services.map((service) => {
+        const own = windows.get(service.id) ?? [];
+        const spans = (maintenance.get(service.id) ?? []).sort((a, b) => a.start.getTime() - b.start.getTime());
+        return {
+          service,
+          windows: own.length > cap ? own.slice(-cap) : own,
+          maintenance: spans.length > cap ? spans.slice(-cap) : spans,
+          time: time.get(service.id) ?? { ...EMPTY_TIME },
+          cut: own.length > cap || spans.length > cap,
+        };
+      });
     },
   }),
 }));

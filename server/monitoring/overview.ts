@@ -360,14 +360,17 @@ export interface TimelineWindow {
 
 /**
  * Status windows over [from, to) for the given services (all when omitted), in one query; at most
- * `limit` windows in all when given (the caller tells a cut list by its count: `limit` of them).
+ * `limit` windows in all when given (the caller tells a cut list by its count: `limit` of them), and
+ * at most `perService` of each service, its latest, when given.
  */
-export async function timelines(sql: pg.Pool, from: Date, to: Date, now: Date, serviceIds?: number[], limit?: number): Promise<Map<number, TimelineWindow[]>> {
+export async function timelines(sql: pg.Pool, from: Date, to: Date, now: Date, serviceIds?: number[], limit?: number, perService?: number): Promise<Map<number, TimelineWindow[]>> {
+  const inRange = `from uptime_records
+      where started_at < $2::timestamptz and coalesce(ended_at, $3::timestamptz) > $1::timestamptz ${serviceIds ? 'and service_id = any($4)' : ''}`;
+  const source = perService === undefined ? inRange : `from (select *, row_number() over (partition by service_id order by started_at desc) as n ${inRange}) w where n <= ${Math.max(0, Math.trunc(perService))}`;
   const { rows } = await sql.query<{ service_id: number; status: string; started_at: Date; ended_at: Date | null }>(
     `select service_id, status, greatest(started_at, $1::timestamptz) as started_at,
             case when ended_at is null and $3::timestamptz <= $2::timestamptz then null else least(coalesce(ended_at, $2::timestamptz), $2::timestamptz) end as ended_at
-       from uptime_records
-      where started_at < $2::timestamptz and coalesce(ended_at, $3::timestamptz) > $1::timestamptz ${serviceIds ? 'and service_id = any($4)' : ''}
+       ${source}
       order by service_id, started_at${limit === undefined ? '' : ` limit ${Math.max(0, Math.trunc(limit))}`}`,
     serviceIds ? [from, to, now, serviceIds] : [from, to, now],
   );
