@@ -30,13 +30,12 @@ export function loadWithinBudget<K, V>(ctx: RequestContext, info: ExecutionInfo,
     loader = new DataLoader<K, V[]>(async (keys) => {
       const budget = readBudget(ctx, info);
       budget.take(field, QUERY_UNITS);
-      return budget.exclusive(field, async () => {
-        const found = await read([...keys], budget.left + 1);
+      const found = await budget.cutRead(field, (limit) => read([...keys], limit), (map) => {
         let rows = 0;
-        for (const list of found.values()) for (const item of list) rows += rowsOf(item);
-        budget.spend(field, rows);
-        return keys.map((k) => found.get(k) ?? []);
+        for (const list of map.values()) for (const item of list) rows += rowsOf(item);
+        return rows;
       });
+      return keys.map((k) => found.get(k) ?? []);
     }, { cache: false });
     byName.set(loaderKey, loader as DataLoader<unknown, unknown>);
   }

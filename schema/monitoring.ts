@@ -1,7 +1,7 @@
 /** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (the dashboard's overview: monitoring-overview.ts; live changes: monitoring-events.ts). */
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
-import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
+import { MAX_SERVICE_PAGE, listServices, timelines, windowCount, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { EMPTY_TIME, timeInStatusByService, uptimeRatio, type TimeInStatus } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
@@ -134,13 +134,7 @@ function latencyPoints(from: Date, to: Date): number {
 function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[], perService?: number) {
   const budget = readBudget(ctx, info);
   budget.take(field, QUERY_UNITS);
-  return budget.exclusive(field, async () => {
-    const windows = await timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, budget.left + 1, perService);
-    let count = 0;
-    for (const list of windows.values()) count += list.length;
-    budget.spend(field, count);
-    return windows;
-  });
+  return budget.cutRead(field, (limit) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit, perService), windowCount);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Operations: the run ledger, dispatch for workers, triage, the ops summary and the start-up checklist. */
 import { queryAuditLog } from '../server/audit/audit.ts';
 import { auditRowsFor, type AuditView } from '../server/operations/audit-view.ts';
-import { timelines } from '../server/monitoring/overview.ts';
+import { timelines, windowCount } from '../server/monitoring/overview.ts';
 import type { OperationPolicy } from '../server/operations/catalog.ts';
 import { RUN_OUTCOMES, RUN_STATUSES, Workspace } from '../server/operations/entities.ts';
 import { getRun, lineage, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
@@ -230,11 +230,7 @@ OperationRunRef.implement({
           ? await ctx.app.sql.query(`select id, name, critical from services where name = any($1) order by name limit ${SERVICES_AROUND_FAILURE}`, [named])
           : await ctx.app.sql.query(`select id, name, critical from services where critical order by name limit ${SERVICES_AROUND_FAILURE}`);
         const range = { from: new Date(at - 15 * 60_000), to: new Date(at + 5 * 60_000) };
-        const windows = await budget.exclusive('servicesAroundFailure', async () => {
-          const found = await timelines(ctx.app.sql, range.from, range.to, ctx.app.clock.now(), rows.map((s) => s.id), budget.left + 1);
-          budget.spend('servicesAroundFailure', [...found.values()].reduce((n, list) => n + list.length, 0));
-          return found;
-        });
+        const windows = await budget.cutRead('servicesAroundFailure', (limit) => timelines(ctx.app.sql, range.from, range.to, ctx.app.clock.now(), rows.map((s) => s.id), limit), windowCount);
         return rows.map((s) => ({ service: s.name, critical: s.critical, windows: windows.get(s.id) ?? [] }));
       },
     }),

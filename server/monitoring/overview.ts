@@ -358,6 +358,13 @@ export interface TimelineWindow {
   endedAt: Date | null;
 }
 
+/** How many windows a `timelines` read found, over every service. */
+export function windowCount(found: Map<number, TimelineWindow[]>): number {
+  let count = 0;
+  for (const list of found.values()) count += list.length;
+  return count;
+}
+
 /**
  * Status windows over [from, to) for the given services (all when omitted), in one query; at most
  * `limit` windows in all when given (the caller tells a cut list by its count: `limit` of them), and

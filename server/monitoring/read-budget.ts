@@ -93,6 +93,18 @@ export class ReadBudget {
     return result;
   }
 
+  /**
+   * A read of unknown size for `field`: after the others (`exclusive`), given what is left plus one
+   * as its limit, then charged what `count` finds in its answer (`spend`: refused if it was cut).
+   */
+  cutRead<T>(field: string, read: (limit: number) => Promise<T>, count: (found: T) => number): Promise<T> {
+    return this.exclusive(field, async () => {
+      const found = await read(this.#left + 1);
+      this.spend(field, count(found));
+      return found;
+    });
+  }
+
   /** `read()` once per request for `key`: aliases asking the same thing again share the answer. */
   once<T>(key: string, read: () => Promise<T>): Promise<T> {
     let found = this.#memo.get(key) as Promise<T> | undefined;
