@@ -17,7 +17,7 @@ import { maskedSettings, resolveSettings, validateChannel, type AlertSettings } 
 import { channelKinds } from '../server/alerting/channels/registry.ts';
 import { builder } from './builder.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
-import { admitted } from './monitoring.ts';
+import { admitted } from './service-reads.ts';
 import { MAX_SERVICE_PAGE } from '../server/monitoring/overview.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
 

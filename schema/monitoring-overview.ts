@@ -1,7 +1,8 @@
 /** The dashboard's overview: a page of the services (by name or worst first) with the counts and tags of all. */
 import { MAX_SERVICE_PAGE, MAX_TAGS, checkServicePage, overview, type Overview, type OverviewSummary, type ServiceCounts, type StatusCounts } from '../server/monitoring/overview.ts';
 import { builder } from './builder.ts';
-import { ServiceFilterInput, ServiceRef, admitted } from './monitoring.ts';
+import { ServiceFilterInput, ServiceRef } from './monitoring.ts';
+import { admitted } from './service-reads.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 

@@ -1,17 +1,16 @@
 /** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (the dashboard's overview: monitoring-overview.ts; live changes: monitoring-events.ts). */
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
-import { MAX_SERVICE_PAGE, listServices, timelines, windowCount, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
+import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
 import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
 import { EMPTY_TIME, timeInStatusByService, uptimeRatio, type TimeInStatus } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
-import { QUERY_UNITS, readBudget, type ExecutionInfo } from '../server/monitoring/read-budget.ts';
+import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
-
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+import { admitted, latencyPoints, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -119,46 +118,6 @@ const WindowRef = builder.objectRef<TimelineWindow>('StatusWindow').implement({
     endedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null while it lasts.', resolve: (w) => w.endedAt }),
   }),
 });
-
-/** At most how many points `latencySeries` returns over [from, to): per minute up to a day, else per hour. */
-function latencyPoints(from: Date, to: Date): number {
-  const ms = to.getTime() - from.getTime();
-  return Math.ceil(ms / (ms > 86400_000 ? 3600_000 : 60_000)) + 1;
-}
-
-/**
- * Status windows of `ids` (every service when omitted) over a range, in one statement cut at what is
- * left of the request's history budget, and refused if cut; the reads of unknown size run one after
- * another (ReadBudget.exclusive).
- */
-function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[], perService?: number) {
-  const budget = readBudget(ctx, info);
-  budget.take(field, QUERY_UNITS);
-  return budget.cutRead(field, (limit) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit, perService), windowCount);
-}
-
-/**
- * "Now" for the fields resolved in one turn of the event loop (a list's items are): one instant, so
- * that their ranges are the same and their reads one statement; the next turn (the next mutation of a
- * request) reads the clock again.
- */
-const turnNows = new WeakMap<object, Date>();
-function turnNow(ctx: RequestContext): Date {
-  let now = turnNows.get(ctx);
-  if (!now) {
-    turnNows.set(ctx, (now = ctx.app.clock.now()));
-    queueMicrotask(() => turnNows.delete(ctx));
-  }
-  return now;
-}
-
-function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
-  const to = args.to ?? turnNow(ctx);
-  const from = args.from ?? new Date(to.getTime() - defaultMs);
-  if (from >= to) throw new BadInputError('from', '`from` must be before `to`.');
-  if (to.getTime() - from.getTime() > 400 * 86400_000) throw new BadInputError('from', 'The range can be at most 400 days.');
-  return { from, to };
-}
 
 /** A resolver for a field a service loads on first use (`ServiceSummary.details`). */
 const detail =
@@ -310,19 +269,6 @@ export async function serviceByName(ctx: RequestContext, name: string): Promise<
   const [service] = await listServices(ctx.app.sql, { names: [name] }, ctx.app.clock.now());
   if (!service) throw new NotFoundError('Service', name);
   return service;
-}
-
-/** Admits a list's services within the request's bound on services listed (monitoring/read-budget.ts). */
-export function admitted(ctx: RequestContext, info: ExecutionInfo, field: string): (count: number) => void {
-  return (count) => readBudget(ctx, info).admitServices(field, count);
-}
-
-/** `first` and `offset` of a list of services, by name (checked by listServices). */
-function pageArgs(t: PothosSchemaTypes.QueryFieldBuilder<Types, {}>) {
-  return {
-    first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_SERVICE_PAGE.toLocaleString('en')}).` }),
-    offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
-  };
 }
 
 builder.queryFields((t) => ({

@@ -1,0 +1,65 @@
+/**
+ * What the monitoring fields share to read services and their history within one request's bounds
+ * (server/monitoring/read-budget.ts): ranges and their "now", the latency series' size, status
+ * windows cut at the budget, and the page arguments and admission of a list of services.
+ */
+import { MAX_SERVICE_PAGE, timelines, windowCount } from '../server/monitoring/overview.ts';
+import { BadInputError } from '../server/errors.ts';
+import type { RequestContext } from '../server/context.ts';
+import { QUERY_UNITS, readBudget, type ExecutionInfo } from '../server/monitoring/read-budget.ts';
+import type { builder } from './builder.ts';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** At most how many points `latencySeries` returns over [from, to): per minute up to a day, else per hour. */
+export function latencyPoints(from: Date, to: Date): number {
+  const ms = to.getTime() - from.getTime();
+  return Math.ceil(ms / (ms > 86400_000 ? 3600_000 : 60_000)) + 1;
+}
+
+/**
+ * Status windows of `ids` (every service when omitted) over a range, in one statement cut at what is
+ * left of the request's history budget, and refused if cut; the reads of unknown size run one after
+ * another (ReadBudget.exclusive).
+ */
+export function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[], perService?: number) {
+  const budget = readBudget(ctx, info);
+  budget.take(field, QUERY_UNITS);
+  return budget.cutRead(field, (limit) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit, perService), windowCount);
+}
+
+/**
+ * "Now" for the fields resolved in one turn of the event loop (a list's items are): one instant, so
+ * that their ranges are the same and their reads one statement; the next turn (the next mutation of a
+ * request) reads the clock again.
+ */
+const turnNows = new WeakMap<object, Date>();
+function turnNow(ctx: RequestContext): Date {
+  let now = turnNows.get(ctx);
+  if (!now) {
+    turnNows.set(ctx, (now = ctx.app.clock.now()));
+    queueMicrotask(() => turnNows.delete(ctx));
+  }
+  return now;
+}
+
+export function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
+  const to = args.to ?? turnNow(ctx);
+  const from = args.from ?? new Date(to.getTime() - defaultMs);
+  if (from >= to) throw new BadInputError('from', '`from` must be before `to`.');
+  if (to.getTime() - from.getTime() > 400 * 86400_000) throw new BadInputError('from', 'The range can be at most 400 days.');
+  return { from, to };
+}
+
+/** Admits a list's services within the request's bound on services listed (monitoring/read-budget.ts). */
+export function admitted(ctx: RequestContext, info: ExecutionInfo, field: string): (count: number) => void {
+  return (count) => readBudget(ctx, info).admitServices(field, count);
+}
+
+/** `first` and `offset` of a list of services, by name (checked by listServices). */
+export function pageArgs(t: PothosSchemaTypes.QueryFieldBuilder<Types, {}>) {
+  return {
+    first: t.arg.int({ required: false, description: `At most this many services (0 to ${MAX_SERVICE_PAGE.toLocaleString('en')}).` }),
+    offset: t.arg.int({ required: false, description: 'Skip this many first (0 when omitted).' }),
+  };
+}
