@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gqlOk } from '../support/graphql.ts';
-import { openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
+import { openAdminSocket, openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
 import { WS_LIMITS } from '../../server/http/websocket.ts';
 import type { ChannelName } from '../../server/events/channels.ts';
 
@@ -25,12 +25,7 @@ describe('WebSocket protocol abuse', () => {
     await ts?.close();
   });
 
-  async function adminSocket(): Promise<RawSocket> {
-    const socket = await openRawSocket(ts.wsUrl);
-    sockets.push(socket);
-    await socket.init({ authorization: `Bearer ${ts.adminToken}` });
-    return socket;
-  }
+  const adminSocket = () => openAdminSocket(ts, sockets);
 
   /** Subscribes to serverTime as `id` and waits for its first event. */
   async function ticking(socket: RawSocket, id: string): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { openRawSocket, type RawSocket } from '../support/raw-socket.ts';
+import { openAdminSocket, type RawSocket } from '../support/raw-socket.ts';
 import { Channels } from '../../server/events/channels.ts';
 import { CLIENT_QUEUE_LIMITS } from '../../server/context.ts';
 import { createInProcessPubSub } from '../../server/events/pubsub.ts';
@@ -32,9 +32,7 @@ describe('a subscriber that does not read', () => {
   });
 
   async function subscribed(id: string, args = ''): Promise<RawSocket> {
-    const socket = await openRawSocket(ts.wsUrl);
-    sockets.push(socket);
-    await socket.init({ authorization: `Bearer ${ts.adminToken}` });
+    const socket = await openAdminSocket(ts, sockets);
     socket.send({ type: 'subscribe', id, payload: { query: `subscription { healthCheckRecorded${args} { service latencyMs error } }` } });
     // Subscribed once a published batch reaches it.
     for (let seq = 0; ; seq++) {

@@ -8,7 +8,7 @@ import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { openRawSocket, within, type RawSocket, type ServerMessage } from '../support/raw-socket.ts';
+import { openAdminSocket, within, type RawSocket, type ServerMessage } from '../support/raw-socket.ts';
 import { Connection } from '../../server/http/ws-connection.ts';
 import { Channels } from '../../server/events/channels.ts';
 
@@ -27,12 +27,7 @@ describe('a WebSocket whose socket has gone', () => {
     await ts?.close();
   });
 
-  async function adminSocket(): Promise<RawSocket> {
-    const socket = await openRawSocket(ts.wsUrl);
-    sockets.push(socket);
-    await socket.init({ authorization: `Bearer ${ts.adminToken}` });
-    return socket;
-  }
+  const adminSocket = () => openAdminSocket(ts, sockets);
 
   /** Opens an admin socket and returns it with the server's end of it: the accepted TCP socket and its `ws` WebSocket. */
   async function adminSocketWithServerEnd(): Promise<{ client: RawSocket; tcp: net.Socket; ws: WebSocket }> {

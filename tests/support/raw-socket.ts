@@ -87,6 +87,17 @@ export function openRawSocket(url: string, options: RawSocketOptions = {}): Prom
 }
 
 /** `promise`, or a rejection naming `what` once `ms` have passed. */
+/**
+ * A socket opened and acknowledged with the admin's bearer token, added to `opened` (the test
+ * terminates them all at its end).
+ */
+export async function openAdminSocket(ts: { wsUrl: string; adminToken: string }, opened: RawSocket[]): Promise<RawSocket> {
+  const socket = await openRawSocket(ts.wsUrl);
+  opened.push(socket);
+  await socket.init({ authorization: `Bearer ${ts.adminToken}` });
+  return socket;
+}
+
 export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
