@@ -246,6 +246,14 @@ export interface CheckPage {
   hasNextPage: boolean;
 }
 
+/**
+ * A check's hour as the raw checks' per-service index keys it (Migration20261210090000): a
+ * service's checks are found by the hours they fall in, and sorted by instant within them. A read
+ * by service says both, the hour bounds for the index and the instants for the rows.
+ */
+const CHECK_HOUR = `date_bin('1 hour', checked_at, '2000-01-01 00:00:00+00')`;
+const hourOf = (instant: string) => `date_bin('1 hour', (${instant})::timestamptz, '2000-01-01 00:00:00+00')`;
+
 type CheckRecord = { checked_at: Date; status: number; latency_ms: number; error: string | null };
 const toCheckRow = (r: CheckRecord): CheckRow => ({ checkedAt: r.checked_at, status: statusFromCode(r.status), latencyMs: r.latency_ms, error: r.error });
 
@@ -264,7 +272,8 @@ export async function recentChecks(sql: pg.Pool, serviceId: number, first: numbe
   const { rows } = await sql.query<CheckRecord>(
     `select checked_at, status, latency_ms, error from health_checks
       where service_id = $1 and checked_at < $2 and checked_at >= $3
-      order by checked_at desc limit $4`,
+        and ${CHECK_HOUR} <= ${hourOf('$2')} and ${CHECK_HOUR} >= ${hourOf('$3')}
+      order by ${CHECK_HOUR} desc, checked_at desc limit $4`,
     [serviceId, before ?? new Date('9999-01-01'), since ?? new Date(0), first + 1],
   );
   if (rows.length <= first) return { checks: rows.map(toCheckRow), hasNextPage: false };
@@ -279,10 +288,12 @@ export async function recentChecks(sql: pg.Pool, serviceId: number, first: numbe
   const { rows: group } = await sql.query<CheckRecord>(
     `select * from (
        (select checked_at, status, latency_ms, error from health_checks
-         where service_id = $1 and checked_at >= $2 and checked_at < $3)
+         where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} = ${hourOf('$2')})
        union all
        (select checked_at, status, latency_ms, error from health_checks
-         where service_id = $1 and checked_at < $2 and checked_at >= $4 order by checked_at desc limit 1)
+         where service_id = $1 and checked_at < $2 and checked_at >= $4
+           and ${CHECK_HOUR} <= ${hourOf('$2')} and ${CHECK_HOUR} >= ${hourOf('$4')}
+         order by ${CHECK_HOUR} desc, checked_at desc limit 1)
      ) g order by checked_at desc`,
     [serviceId, new Date(edge), new Date(edge + 1), since ?? new Date(0)],
   );
@@ -319,6 +330,7 @@ export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date,
        union all
        select ${utcBucket(resolution)} as at, ${AGGREGATES}
          from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3
+          and ${CHECK_HOUR} >= ${hourOf('greatest($2, rolled.until)')} and ${CHECK_HOUR} <= ${hourOf('$3')}
         group by 1
        order by 1`;
   const { rows } = await sql.query(query, [serviceId, from, to]);

@@ -1,0 +1,108 @@
+/**
+ * Regression (issue 15, bytes per check): the raw checks' per-service index took about 45 bytes a
+ * check — a key of its own per check, in leaf pages split all over the index — nearly as much as the
+ * row. Keyed by the hour (Migration20261210090000), a service's checks of one hour share one
+ * deduplicated key. These pin the size, and that the per-service reads (a service's newest checks,
+ * its chart's raw minutes) still read that service's rows of the hours they ask for, not its day.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { ensurePartitions, latencySeries, partitionName, recentChecks } from '../../server/monitoring/timeseries.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+}
+
+describe("the raw checks' per-service index is keyed by the hour", () => {
+  let ts: TestServer;
+  const day = new Date('2026-04-02T00:00:00Z');
+  const at = (hhmm: string) => new Date(`2026-04-02T${hhmm}:00Z`);
+  const SERVICES = 1000;
+  const service = 100417;
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    const { sql } = ts.server.app;
+    await ensurePartitions(sql, day, 0);
+    // 1,000 services every 20 s from 00:00 to 08:00, stored in time order as the writer stores them:
+    // 1.44 million checks. Service 100417's latency is its check's number, so its rows can be told apart.
+    await sql.query(
+      `insert into health_checks (checked_at, service_id, status, latency_ms)
+       select $1::timestamptz + (g / ${SERVICES}) * interval '20 seconds' + (g % ${SERVICES}) * interval '20 milliseconds',
+              100000 + g % ${SERVICES}, (g / ${SERVICES}) % 2, g / ${SERVICES}
+         from generate_series(0, ${SERVICES * 1440 - 1}) g`,
+      [day],
+    );
+    await sql.query(`vacuum analyze ${partitionName(day)}`);
+  }, 120_000);
+  afterAll(() => ts?.close());
+
+  /** Runs `read` with a pool whose every statement is also explained; returns its result and the blocks its statements read. */
+  const explained = async <T>(read: (pool: pg.Pool) => Promise<T>): Promise<{ result: T; blocks: number; indexes: string[] }> => {
+    const { sql } = ts.server.app;
+    let blocks = 0;
+    const indexes: string[] = [];
+    const pool = {
+      query: async (text: string, params: unknown[]) => {
+        const { rows } = await sql.query(`explain (format json, analyze, buffers) ${text}`, params);
+        const visit = (node: PlanNode) => {
+          if (node['Index Name']) indexes.push(node['Index Name']);
+          (node.Plans ?? []).forEach(visit);
+        };
+        const root = (rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan;
+        visit(root);
+        blocks += (root['Shared Hit Blocks'] ?? 0) + (root['Shared Read Blocks'] ?? 0);
+        return sql.query(text, params);
+      },
+    } as unknown as pg.Pool;
+    return { result: await read(pool), blocks, indexes };
+  };
+
+  it('takes under 12 bytes a check (45 keyed by the instant)', async () => {
+    const { rows } = await ts.server.app.sql.query<{ bytes: string; checks: string }>(
+      `select pg_relation_size(i.indexrelid) as bytes, (select count(*) from ${partitionName(day)}) as checks
+         from pg_index i join pg_class c on c.oid = i.indexrelid
+        where i.indrelid = $1::regclass and pg_get_indexdef(i.indexrelid) like '%service_id%'`,
+      [partitionName(day)],
+    );
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0].checks)).toBe(SERVICES * 1440);
+    expect(Number(rows[0].bytes) / Number(rows[0].checks)).toBeLessThan(12);
+  });
+
+  it("pages a service's newest checks in order, reading its newest hour, not its day", async () => {
+    const first = await explained((pool) => recentChecks(pool, service, 20));
+    // Its checks are numbered 0..1439, every 20 s; the newest is 1439.
+    expect(first.result.checks.map((c) => c.latencyMs)).toEqual(Array.from({ length: 20 }, (_, i) => 1439 - i));
+    expect(first.result.hasNextPage).toBe(true);
+    expect(first.result.checks[0].status).toBe('degraded'); // 1439 is odd
+    expect(first.indexes.some((name) => name.includes('date_bin') || name.includes('service'))).toBe(true);
+    // Its newest hour is 180 checks on as many heap blocks; its day, 1,440.
+    expect(first.blocks).toBeLessThan(400);
+
+    // The next page from the cursor, across an hour's edge: checks 1240..1279 run from 06:53:20 to 07:06:20.
+    const before = new Date(at('07:06').getTime() + 40_000 + 417 * 20); // check 1280's instant, exclusive
+    const next = await explained((pool) => recentChecks(pool, service, 40, before));
+    expect(next.result.checks.map((c) => c.latencyMs)).toEqual(Array.from({ length: 40 }, (_, i) => 1279 - i));
+    expect(next.blocks).toBeLessThan(800);
+
+    // Bounded below by `since`: only the checks at or after it.
+    const since = await recentChecks(ts.server.app.sql, service, 100, undefined, at('07:59'));
+    expect(since.checks.map((c) => c.latencyMs)).toEqual([1439, 1438, 1437]);
+    expect(since.hasNextPage).toBe(false);
+  });
+
+  it("reads a chart's raw minutes by the hours they cover", async () => {
+    // Nothing is rolled up: the last half hour comes from the raw checks, 90 of them.
+    const series = await explained((pool) => latencySeries(pool, service, at('07:30'), at('08:00')));
+    expect(series.result).toHaveLength(30);
+    expect(series.result.reduce((n, p) => n + p.healthy + p.degraded + p.down, 0)).toBe(90);
+    expect(series.result[0].maxMs).toBe(1352);
+    expect(series.blocks).toBeLessThan(400);
+  });
+});
