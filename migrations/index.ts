@@ -20,6 +20,7 @@ import { Migration20261207100000_incident_last_notice as MLastNotice } from './M
 import { Migration20261208090000_service_sort_key as MSortKey } from './Migration20261208090000_service_sort_key.ts';
 import { Migration20261209090000_checks_time_brin as MChecksBrin } from './Migration20261209090000_checks_time_brin.ts';
 import { Migration20261210090000_checks_service_hour as MChecksServiceHour } from './Migration20261210090000_checks_service_hour.ts';
+import { Migration20261210100000_minute_rollups_service_hour as MMinuteServiceHour } from './Migration20261210100000_minute_rollups_service_hour.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -42,4 +43,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261208090000_service_sort_key', class: MSortKey },
   { name: 'Migration20261209090000_checks_time_brin', class: MChecksBrin },
   { name: 'Migration20261210090000_checks_service_hour', class: MChecksServiceHour },
+  { name: 'Migration20261210100000_minute_rollups_service_hour', class: MMinuteServiceHour },
 ];

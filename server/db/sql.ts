@@ -21,18 +21,25 @@ export async function inTransaction<T>(pool: pg.Pool, work: (sql: SqlClient, eve
 }
 
 async function transaction<T>(pool: pg.Pool, work: (sql: SqlClient) => Promise<T>): Promise<T> {
-  return withConnection(pool, async (client, discard) => {
-    await client.query('begin');
-    try {
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      // A connection that cannot even roll back is broken: the pool must not hand it out again.
-      await client.query('rollback').catch(() => discard(error as Error));
-      throw error;
-    }
-  });
+  return withConnection(pool, (client, discard) => transactionOn(client, discard, work));
+}
+
+/**
+ * `work` in a transaction on a connection the caller holds (from `withConnection`, whose `discard`
+ * it is): for work that needs the connection around its transaction, such as a session lock taken
+ * before the transaction's snapshot.
+ */
+export async function transactionOn<T>(client: pg.PoolClient, discard: (reason: Error) => void, work: (sql: SqlClient) => Promise<T>): Promise<T> {
+  await client.query('begin');
+  try {
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is broken: the pool must not hand it out again.
+    await client.query('rollback').catch(() => discard(error as Error));
+    throw error;
+  }
 }
 
 /** An instant as `Date.prototype.toISOString` writes it (the API's form), computed by PostgreSQL. */

@@ -4,7 +4,8 @@
  * needs (recent checks with cursor paging, a latency chart).
  */
 import type pg from 'pg';
-import { inTransaction, type SqlClient } from '../db/sql.ts';
+import { withConnection } from '../db/pool.ts';
+import { inTransaction, transactionOn, type SqlClient } from '../db/sql.ts';
 import { statusFromCode } from './results.ts';
 import type { Status } from './status.ts';
 
@@ -96,22 +97,47 @@ const ROLLUP_COLUMNS = 'healthy, degraded, down, latency_min, latency_avg, laten
 const rollupColumnsOf = (alias: string) => ROLLUP_COLUMNS.split(', ').map((column) => `${alias}.${column}`).join(', ');
 
 /**
- * Recomputes rollups for the buckets in [from, to) from the raw checks (idempotent upserts, so a
- * rerun or two replicas overlapping do no harm). A bucket whose values did not change is not
- * rewritten, so re-rolling a range costs reads, not row versions. Returns the rows written.
+ * Recomputes rollups for the buckets in [from, to) from the raw checks (idempotent: a rerun does
+ * no harm). A bucket whose values did not change is not rewritten, so re-rolling a range costs
+ * reads, not row versions. Returns the rows written.
+ *
+ * The minute rollups have no unique key (Migration20261210100000: their per-service index is keyed
+ * by the hour, deduplicated, a quarter of a unique key's size): a changed bucket's row is deleted and
+ * written again in one statement, and the rollups job runs one at a time on every replica
+ * (`rollUpRecent`), so a bucket has one row. The hour rollups, 24 rows a day per service, keep
+ * their primary key and are upserted.
  */
 export async function rollUp(sql: SqlClient, resolution: 'minute' | 'hour', from: Date, to: Date): Promise<number> {
   const { rowCount } = await sql.query(rollUpSql(resolution), [from, to]);
   return rowCount ?? 0;
 }
 
+/** The rollups of [$1, $2) as the rollup tables' columns and types (count is a bigint, avg a numeric). */
+const FRESH_ROLLUPS = `select service_id, bucket, healthy::int, degraded::int, down::int, latency_min, latency_avg::real, latency_max, latency_p95 from (
+       select service_id, ${utcBucket('minute')} as bucket, ${AGGREGATES}
+         from health_checks
+        where checked_at >= $1 and checked_at < $2
+        group by service_id, ${utcBucket('minute')}) a`;
+
 /** The statement of `rollUp` ($1 from, $2 to). */
 export const rollUpSql = (resolution: 'minute' | 'hour') =>
-    `insert into health_rollups_${resolution} as r (service_id, bucket, ${ROLLUP_COLUMNS})
-     select service_id, ${utcBucket(resolution)} as bucket, ${AGGREGATES}
+  resolution === 'minute'
+    ? `with fresh as (${FRESH_ROLLUPS}),
+       stale as (
+         delete from health_rollups_minute r using fresh f
+          where r.bucket >= $1 and r.bucket < $2 and r.service_id = f.service_id and r.bucket = f.bucket
+            and (${rollupColumnsOf('r')}) is distinct from (${rollupColumnsOf('f')}))
+       insert into health_rollups_minute (service_id, bucket, ${ROLLUP_COLUMNS})
+       select f.* from fresh f
+        where not exists (
+          select 1 from health_rollups_minute r
+           where r.bucket >= $1 and r.bucket < $2 and r.service_id = f.service_id and r.bucket = f.bucket
+             and (${rollupColumnsOf('r')}) is not distinct from (${rollupColumnsOf('f')}))`
+    : `insert into health_rollups_hour as r (service_id, bucket, ${ROLLUP_COLUMNS})
+     select service_id, ${utcBucket('hour')} as bucket, ${AGGREGATES}
        from health_checks
       where checked_at >= $1 and checked_at < $2
-      group by service_id, ${utcBucket(resolution)}
+      group by service_id, ${utcBucket('hour')}
      on conflict (service_id, bucket) do update set
        healthy = excluded.healthy, degraded = excluded.degraded, down = excluded.down,
        latency_min = excluded.latency_min, latency_avg = excluded.latency_avg,
@@ -187,29 +213,43 @@ export async function rollUpRecent(pool: pg.Pool, now: Date, options: { rawReten
   const to = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
   const late = to - ROLLUP_LATE_MS;
   const oldest = Math.ceil((now.getTime() - options.rawRetentionDays * DAY_MS) / MINUTE_MS) * MINUTE_MS;
-  return inTransaction(pool, async (sql) => {
-    await sql.query('set transaction isolation level repeatable read');
-    const { rows: newest } = await sql.query<{ last: Date | null }>('select max(bucket) as last from health_rollups_minute where bucket < $1', [new Date(to)]);
-    const next = newest[0].last ? newest[0].last.getTime() + MINUTE_MS : late;
-    const from = Math.max(oldest, Math.min(late, next, options.from?.getTime() ?? late));
-    const minutes = (await uncountedMinutes(sql, new Date(from), new Date(to))).map((bucket) => bucket.getTime());
-    // Only whole hours: the current one is rolled up once it has ended (its checks, read by
-    // `latencySeries` from the raw ones meanwhile). Rolled up every minute, an hour cost sixty
-    // reads and sorts of all its checks — at 100,000 services up to 6 million rows a minute.
-    // An hour whose minutes were all rolled up before it ended (nothing in its last minutes, or
-    // checks every few minutes) is taken when it has ended and has no rollup yet.
-    const ended: number[] = [];
-    for (let end = Math.ceil(from / HOUR_MS) * HOUR_MS; end <= to; end += HOUR_MS) ended.push(end - HOUR_MS);
-    const { rows: rolledHours } = ended.length
-      ? await sql.query<{ bucket: Date }>('select distinct bucket from health_rollups_hour where bucket = any($1::timestamptz[])', [ended.map((t) => new Date(t))])
-      : { rows: [] };
-    const unrolled = ended.filter((hour) => !rolledHours.some((r) => r.bucket.getTime() === hour));
-    const hours = [...new Set([...minutes.map((t) => Math.floor(t / HOUR_MS) * HOUR_MS), ...unrolled])].filter((hour) => hour + HOUR_MS <= to).sort((a, b) => a - b);
-    for (const [a, b] of spans(hours, HOUR_MS)) await rollUp(sql, 'hour', a, b);
-    for (const [a, b] of spans(minutes, MINUTE_MS)) await rollUp(sql, 'minute', a, b);
-    const dates = (times: number[]) => times.map((t) => new Date(t));
-    return { from: new Date(from), to: new Date(to), minutes: dates(minutes), hours: dates(hours), caughtUp: next < late };
+  // One run at a time on every replica: the minute rollups' one row per bucket rests on it (`rollUp`).
+  // A session lock, taken before the transaction: its snapshot then sees the run it waited for.
+  return withConnection(pool, async (client, discard) => {
+    await client.query('select pg_advisory_lock($1)', [ROLLUPS_LOCK_KEY]);
+    try {
+      return await transactionOn(client, discard, (sql) => rollUpOnce(sql, to, late, oldest, options.from));
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [ROLLUPS_LOCK_KEY]).catch((error: Error) => discard(error));
+    }
   });
+}
+
+/** The advisory lock of the rollups job ("Roll"). */
+const ROLLUPS_LOCK_KEY = 0x526f6c6c;
+
+async function rollUpOnce(sql: SqlClient, to: number, late: number, oldest: number, rollUpFrom: Date | undefined): Promise<RolledUp> {
+  await sql.query('set transaction isolation level repeatable read');
+  const { rows: newest } = await sql.query<{ last: Date | null }>('select max(bucket) as last from health_rollups_minute where bucket < $1', [new Date(to)]);
+  const next = newest[0].last ? newest[0].last.getTime() + MINUTE_MS : late;
+  const from = Math.max(oldest, Math.min(late, next, rollUpFrom?.getTime() ?? late));
+  const minutes = (await uncountedMinutes(sql, new Date(from), new Date(to))).map((bucket) => bucket.getTime());
+  // Only whole hours: the current one is rolled up once it has ended (its checks, read by
+  // `latencySeries` from the raw ones meanwhile). Rolled up every minute, an hour cost sixty
+  // reads and sorts of all its checks — at 100,000 services up to 6 million rows a minute.
+  // An hour whose minutes were all rolled up before it ended (nothing in its last minutes, or
+  // checks every few minutes) is taken when it has ended and has no rollup yet.
+  const ended: number[] = [];
+  for (let end = Math.ceil(from / HOUR_MS) * HOUR_MS; end <= to; end += HOUR_MS) ended.push(end - HOUR_MS);
+  const { rows: rolledHours } = ended.length
+    ? await sql.query<{ bucket: Date }>('select distinct bucket from health_rollups_hour where bucket = any($1::timestamptz[])', [ended.map((t) => new Date(t))])
+    : { rows: [] };
+  const unrolled = ended.filter((hour) => !rolledHours.some((r) => r.bucket.getTime() === hour));
+  const hours = [...new Set([...minutes.map((t) => Math.floor(t / HOUR_MS) * HOUR_MS), ...unrolled])].filter((hour) => hour + HOUR_MS <= to).sort((a, b) => a - b);
+  for (const [a, b] of spans(hours, HOUR_MS)) await rollUp(sql, 'hour', a, b);
+  for (const [a, b] of spans(minutes, MINUTE_MS)) await rollUp(sql, 'minute', a, b);
+  const dates = (times: number[]) => times.map((t) => new Date(t));
+  return { from: new Date(from), to: new Date(to), minutes: dates(minutes), hours: dates(hours), caughtUp: next < late };
 }
 
 /** Sorted bucket starts of one size as the fewest [from, to) ranges. */
@@ -253,6 +293,8 @@ export interface CheckPage {
  */
 const CHECK_HOUR = `date_bin('1 hour', checked_at, '2000-01-01 00:00:00+00')`;
 const hourOf = (instant: string) => `date_bin('1 hour', (${instant})::timestamptz, '2000-01-01 00:00:00+00')`;
+/** The same for the minute rollups' per-service index (Migration20261210100000). */
+const BUCKET_HOUR = `date_bin('1 hour', bucket, '2000-01-01 00:00:00+00')`;
 
 type CheckRecord = { checked_at: Date; status: number; latency_ms: number; error: string | null };
 const toCheckRow = (r: CheckRecord): CheckRow => ({ checkedAt: r.checked_at, status: statusFromCode(r.status), latencyMs: r.latency_ms, error: r.error });
@@ -322,11 +364,13 @@ export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date,
   // raw checks, and still there once the raw checks are dropped), then the raw checks of the buckets
   // since (the job rolls up each minute, and each hour, once it is complete).
   const resolution = hourly ? 'hour' : 'minute';
+  // The hour rollups' key is (service_id, bucket); the minute rollups' is keyed by the hour.
+  const hours = hourly ? '' : `and ${BUCKET_HOUR} >= ${hourOf('$2')} and ${BUCKET_HOUR} <= ${hourOf('$3')}`;
   const query = `with rolled as (
          select coalesce(max(bucket) + interval '1 ${resolution}', $2::timestamptz) as until
-           from health_rollups_${resolution} where service_id = $1 and bucket >= $2 and bucket < $3)
+           from health_rollups_${resolution} where service_id = $1 and bucket >= $2 and bucket < $3 ${hours})
        select bucket as at, ${ROLLUP_COLUMNS}
-         from health_rollups_${resolution}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until)
+         from health_rollups_${resolution}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until) ${hours}
        union all
        select ${utcBucket(resolution)} as at, ${AGGREGATES}
          from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3

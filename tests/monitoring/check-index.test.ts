@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { ensurePartitions, latencySeries, partitionName, recentChecks } from '../../server/monitoring/timeseries.ts';
+import { ensurePartitions, latencySeries, partitionName, recentChecks, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 interface PlanNode {
@@ -104,5 +104,48 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
     expect(series.result.reduce((n, p) => n + p.healthy + p.degraded + p.down, 0)).toBe(90);
     expect(series.result[0].maxMs).toBe(1352);
     expect(series.blocks).toBeLessThan(400);
+  });
+
+  describe('and so is the minute rollups\' (they have no unique key)', () => {
+    beforeAll(async () => {
+      await rollUp(ts.server.app.sql, 'minute', at('00:00'), at('07:00'));
+      await ts.server.app.sql.query(`vacuum analyze ${partitionName(day, 'health_rollups_minute')}`);
+    }, 120_000);
+
+    it('takes about 10 bytes a row (41 for the primary key it replaced)', async () => {
+      const { rows } = await ts.server.app.sql.query<{ bytes: string; n: string }>(
+        `select pg_relation_size(i.indexrelid) as bytes, (select count(*) from ${partitionName(day, 'health_rollups_minute')}) as n
+           from pg_index i where i.indrelid = $1::regclass and pg_get_indexdef(i.indexrelid) like '%service_id%'`,
+        [partitionName(day, 'health_rollups_minute')],
+      );
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0].n)).toBe(SERVICES * 420);
+      expect(Number(rows[0].bytes) / Number(rows[0].n)).toBeLessThan(15);
+    });
+
+    it("reads a day's chart from a service's rollups by hour, and its last hour from the raw checks", async () => {
+      const series = await explained((pool) => latencySeries(pool, service, at('00:00'), at('08:00')));
+      expect(series.result).toHaveLength(480);
+      expect(series.result.reduce((n, p) => n + p.healthy + p.degraded + p.down, 0)).toBe(1440);
+      expect(series.result.map((p) => p.maxMs)).toEqual(Array.from({ length: 480 }, (_, m) => m * 3 + 2));
+      // 420 rollup rows and 180 checks of one service, each on a block of its own; the day's rollups are 3,700 blocks.
+      expect(series.blocks).toBeLessThan(1500);
+    });
+
+    it('keeps one row per service and minute when runs of the rollups job overlap (they take turns)', async () => {
+      const { sql } = ts.server.app;
+      // A late check in a rolled-up minute: each run rolls that minute up again, replacing its row.
+      await sql.query(`insert into health_checks (checked_at, service_id, status, latency_ms) values ($1, $2, 2, 99999)`, [new Date(at('06:59').getTime() + 30_000), service]);
+      const runs = await Promise.all(Array.from({ length: 4 }, () => rollUpRecent(sql, at('07:10'), { rawRetentionDays: 14, from: at('06:50') })));
+      expect(runs.some((run) => run.minutes.some((m) => m.getTime() === at('06:59').getTime()))).toBe(true);
+      const { rows } = await sql.query<{ rows: string; buckets: string }>(
+        `select count(*) as rows, count(distinct (service_id, bucket)) as buckets from health_rollups_minute where bucket >= $1 and bucket < $2`,
+        [at('06:50'), at('07:10')],
+      );
+      expect(Number(rows[0].rows)).toBe(SERVICES * 20);
+      expect(Number(rows[0].buckets)).toBe(SERVICES * 20);
+      const { rows: late } = await sql.query(`select down, latency_max from health_rollups_minute where service_id = $1 and bucket = $2`, [service, at('06:59')]);
+      expect(late).toEqual([{ down: 1, latency_max: 99999 }]);
+    });
   });
 });
