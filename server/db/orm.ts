@@ -68,6 +68,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     if (migrate) await migrateUnderLock(orm, url, logger);
     // The time series, the overview and workers' dispatch calls (one connection per call in flight).
     const sql = createPool(url, 12, logger);
+    if (migrate) await warnWithoutAutovacuum(sql, logger);
     return {
       orm,
       sql,
@@ -84,3 +85,24 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     throw error;
   }
 }
+
+/**
+ * Lookout updates each service's state row with every check, and its time series and rollups take
+ * row versions too: PostgreSQL's autovacuum reclaims the old ones. With it off (`autovacuum` or
+ * `track_counts`), those tables keep every version until someone runs VACUUM, tens of bytes a
+ * check, and their reads slow down as they grow: said once at start, with what to do. Returns
+ * whether it warned; a database that cannot say is left alone.
+ */
+export async function warnWithoutAutovacuum(sql: pg.Pool, logger: Logger): Promise<boolean> {
+  const { rows } = await sql
+    .query<{ name: string; setting: string }>(`select name, setting from pg_settings where name in ('autovacuum', 'track_counts')`)
+    .catch(() => ({ rows: [] as { name: string; setting: string }[] }));
+  const off = rows.filter((r) => r.setting !== 'on').map((r) => r.name);
+  if (!off.length) return false;
+  logger.warn(
+    { off },
+    `PostgreSQL's ${off.join(' and ')} ${off.length > 1 ? 'are' : 'is'} off, so autovacuum does not run: the service states Lookout updates with every check, and its time series, keep every old row version until VACUUM runs. Turn ${off.join(' and ')} on in postgresql.conf, or run VACUUM ANALYZE regularly.`,
+  );
+  return true;
+}
+

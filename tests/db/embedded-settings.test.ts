@@ -6,6 +6,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.ts';
 import { openEmbeddedDatabase } from '../../server/db/embedded.ts';
+import { warnWithoutAutovacuum } from '../../server/db/orm.ts';
 
 describe('the embedded PostgreSQL', () => {
   it('reads in its backends, without I/O worker processes (io_method=sync: ~6 MB less memory at 1,000 services)', async () => {
@@ -18,6 +19,9 @@ describe('the embedded PostgreSQL', () => {
       expect((await client.query('show io_method')).rows[0].io_method).toBe('sync');
       const workers = await client.query(`select count(*)::int as n from pg_stat_activity where backend_type = 'io worker'`);
       expect(workers.rows[0].n).toBe(0);
+      // Autovacuum runs (Lookout warns at start when it does not: tests/db/autovacuum-warning.test.ts).
+      expect((await client.query('show autovacuum')).rows[0].autovacuum).toBe('on');
+      expect(await warnWithoutAutovacuum(client as unknown as pg.Pool, createLogger('silent'))).toBe(false);
     } finally {
       await client.end();
       await embedded.stop();
