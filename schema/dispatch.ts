@@ -13,7 +13,7 @@ import type { SqlClient } from '../server/db/sql.ts';
 import type { TransactionEvents } from '../server/events/after-commit.ts';
 import { builder } from './builder.ts';
 import { OperationRunRef, parseId, runTarget } from './operations.ts';
-import { MAX_LISTED, pageClause, refuseLongList } from '../server/operations/workspaces.ts';
+import { MAX_LISTED, pageClause, refuseLongList } from '../server/db/paging.ts';
 import { listPageArgs } from './operations.ts';
 
 const CompleteOutcomeEnum = builder.enumType('CompletionOutcome', { values: { SUCCEEDED: { value: 'succeeded' }, FAILED: { value: 'failed' } } as const });

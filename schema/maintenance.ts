@@ -7,7 +7,7 @@
 import { NotFoundError } from '../server/errors.ts';
 import { formatDuration } from '../server/duration.ts';
 import { createMaintenance, deleteMaintenance, endMaintenance, findMaintenanceByName, updateMaintenance } from '../server/alerting/store.ts';
-import { currentOrNext, loadWindows, occurrenceAt, type StoredWindow } from '../server/alerting/maintenance.ts';
+import { currentOrNext, listWindows, occurrenceAt, type StoredWindow } from '../server/alerting/maintenance.ts';
 import { builder } from './builder.ts';
 import { definedInput } from './alerting.ts';
 
@@ -57,14 +57,11 @@ builder.queryFields((t) => ({
   maintenanceWindows: t.field({
     type: [WindowRef],
     authScopes: VIEW,
-    description: 'Active and upcoming windows; with `includeEnded`, also those ended early or run out.',
-    args: { includeEnded: t.arg.boolean({ required: false }) },
-    resolve: async (_r, { includeEnded }, ctx) => {
-      const windows = await loadWindows(ctx.app.sql, { includeEnded: includeEnded ?? false });
-      const now = ctx.app.clock.now();
-      // A one-off window past its end, or a rule with no occurrence left, is over like one ended early.
-      return includeEnded ? windows : windows.filter((w) => currentOrNext(w, now) !== null);
-    },
+    description:
+      'Active and upcoming windows, by start; with `includeEnded`, then those ended early or run out, the latest ended first. Paged with `first` (at most 10,000) and `offset`; without `first`, more than 10,000 windows are refused.',
+    args: { includeEnded: t.arg.boolean({ required: false }), first: t.arg.int({ required: false }), offset: t.arg.int({ required: false }) },
+    // A one-off window past its end, or a rule with no occurrence left, is over like one ended early.
+    resolve: (_r, { includeEnded, first, offset }, ctx) => listWindows(ctx.app.sql, ctx.app.clock.now(), { includeEnded: includeEnded ?? false, page: { first, offset } }),
   }),
 }));
 

@@ -3,7 +3,7 @@
  * paused time (monitoring/uptime.ts), and what the timeline shows.
  */
 import type { SqlClient } from '../db/sql.ts';
-import { covers, loadWindows, storedRule, type StoredWindow } from './maintenance.ts';
+import { covers, loadWindowsOverlapping, storedRule, type StoredWindow } from './maintenance.ts';
 
 export interface MaintenanceSpan {
   window: string;
@@ -48,7 +48,7 @@ export function merge(spans: { start: Date; end: Date }[]): [number, number][] {
  * are gathered (it throws to refuse: a window's spans are repeated for each service it covers).
  */
 export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, serviceIds?: number[], admit?: (spans: number) => void): Promise<Map<number, MaintenanceSpan[]>> {
-  const windows = (await loadWindows(sql, { includeEnded: true })).filter((w) => w.startsAt < to && (!w.endedAt || w.endedAt > from));
+  const windows = await loadWindowsOverlapping(sql, from, to);
   const result = new Map<number, MaintenanceSpan[]>();
   if (!windows.length) return result;
   const { rows } = await sql.query<{ id: number; name: string; tags: string[] }>(
@@ -71,7 +71,7 @@ export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, ser
  * spans in ms and its services. Services no window covers are in no group.
  */
 export async function maintenanceGroups(sql: SqlClient, from: Date, to: Date, serviceIds?: number[]): Promise<{ spans: [number, number][]; services: number[] }[]> {
-  const windows = (await loadWindows(sql, { includeEnded: true })).filter((w) => w.startsAt < to && (!w.endedAt || w.endedAt > from));
+  const windows = await loadWindowsOverlapping(sql, from, to);
   if (!windows.length) return [];
   const spans = new Map(windows.map((w) => [w.id, spansOf(w, from, to)]));
   const { rows } = await sql.query<{ id: number; name: string; tags: string[] }>(

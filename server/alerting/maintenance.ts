@@ -4,6 +4,7 @@
  * `duration_ms` from each occurrence. A window ended early (`ended_at`) is over for good.
  */
 import type { SqlClient } from '../db/sql.ts';
+import { pageClause, refuseLongList, type ListPage } from '../db/paging.ts';
 import { parseRule } from './settings.ts';
 
 export interface StoredWindow {
@@ -53,6 +54,41 @@ export const windowFromRow = (r: Record<string, any>): StoredWindow => ({
 export async function loadWindows(sql: SqlClient, options: { includeEnded?: boolean } = {}): Promise<StoredWindow[]> {
   const { rows } = await sql.query(`select ${COLUMNS} from maintenance_windows ${options.includeEnded ? '' : 'where ended_at is null'} order by starts_at, id`);
   return rows.map(windowFromRow);
+}
+
+/**
+ * The windows that can have been in force at some time in [from, to): begun before `to`, not
+ * ended (early) by `from`, and, one-off, not run out by then. Windows that ended stay in the table
+ * for the record, so the reads of a range (uptime, status pages) ask for these, not for them all.
+ */
+export async function loadWindowsOverlapping(sql: SqlClient, from: Date, to: Date): Promise<StoredWindow[]> {
+  const { rows } = await sql.query(
+    `select ${COLUMNS} from maintenance_windows
+      where starts_at < $2 and (ended_at is null or ended_at > $1) and (rrule is not null or ends_at is null or ends_at > $1)
+      order by starts_at, id`,
+    [from, to],
+  );
+  return rows.map(windowFromRow);
+}
+
+/** Not ended early and, one-off, not run out at $1 (a rule with no occurrence left is only found out by expanding it). */
+const LIVE_SQL = `(ended_at is null and (rrule is not null or ends_at is null or ends_at > $1))`;
+
+/**
+ * A page of the windows as the API lists them: those in force or to come, by start, then (with
+ * `includeEnded`) the ended ones, the latest ended first. Without `first`, more than MAX_LISTED are
+ * refused, naming `first`. Without `includeEnded`, a rule with no occurrence left is left off after
+ * the page is read, so such a page may hold fewer than `first`.
+ */
+export async function listWindows(sql: SqlClient, now: Date, options: { includeEnded: boolean; page: ListPage }): Promise<StoredWindow[]> {
+  const { rows } = await sql.query(
+    `select ${COLUMNS} from maintenance_windows ${options.includeEnded ? '' : `where ${LIVE_SQL}`}
+      order by ${LIVE_SQL} desc, case when ${LIVE_SQL} then starts_at end, coalesce(ended_at, ends_at, starts_at) desc, id desc
+      ${pageClause(options.page)}`,
+    [now],
+  );
+  const windows = refuseLongList(rows, options.page, 'maintenance windows').map(windowFromRow);
+  return options.includeEnded ? windows : windows.filter((w) => currentOrNext(w, now) !== null);
 }
 
 export async function loadWindow(sql: SqlClient, id: number): Promise<StoredWindow | null> {

@@ -9,6 +9,7 @@ import type { Actor } from '../auth/actor.ts';
 import { BadInputError, ForbiddenError } from '../errors.ts';
 import { Tenant, Workspace } from './entities.ts';
 import { slugProblem } from './slug-rules.ts';
+import { pageClause, refuseLongList, type ListPage } from '../db/paging.ts';
 
 export function validateSlug(value: string, field: string): string {
   const problem = slugProblem(value, field.replace(/^.*\./, ''));
@@ -56,34 +57,7 @@ export interface TenantListing extends Named {
   workspace: Named;
 }
 
-/** Tenants the caller may see (of one workspace, or of every allowed one), by workspace then slug. */
-/**
- * The most rows a list of workspaces, tenants or workers holds (a page's `first` at most; asked
- * without `first`, a longer list is refused). All three are created on first use by what workers
- * submit or claim with, so their number is the integrators' to grow.
- */
-export const MAX_LISTED = 10_000;
-
-export interface ListPage {
-  first?: number | null;
-  offset?: number | null;
-}
-
-/** The SQL `limit … offset …` of a page (one more than MAX_LISTED when unpaged, to refuse a longer list), after checking it. */
-export function pageClause(page: ListPage): string {
-  const { first, offset } = page;
-  if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_LISTED)) throw new BadInputError('first', `Give 0 to ${MAX_LISTED} a page; got ${first}.`);
-  if (offset !== null && offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new BadInputError('offset', `Give 0 or more; got ${offset}.`);
-  return ` limit ${first ?? MAX_LISTED + 1} offset ${offset ?? 0}`;
-}
-
-/** Refuses an unpaged list longer than MAX_LISTED, naming `first`. */
-export function refuseLongList<T>(rows: T[], page: ListPage, what: string): T[] {
-  if ((page.first ?? null) === null && rows.length > MAX_LISTED) {
-    throw new BadInputError('first', `More than ${MAX_LISTED.toLocaleString('en')} ${what}: ask for them a page at a time (first: at most ${MAX_LISTED.toLocaleString('en')}, and offset).`);
-  }
-  return rows;
-}
+export { MAX_LISTED, pageClause, refuseLongList, type ListPage } from '../db/paging.ts';
 
 /** Tenants of one workspace or of every workspace the caller may see, by workspace then slug: one page, in one statement. */
 export async function listTenants(sql: SqlClient, actor: Pick<Actor, 'workspaces'> | null, workspaceSlug?: string | null, page: ListPage = {}): Promise<TenantListing[]> {

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { timelines, type TimelineWindow } from '../monitoring/overview.ts';
 import { EMPTY_TIME, timeInStatus, uptimeRatio, type TimeInStatus } from '../monitoring/uptime.ts';
-import { covers, currentOrNext, loadWindows, occurrenceAt } from '../alerting/maintenance.ts';
+import { covers, currentOrNext, loadWindowsOverlapping, occurrenceAt } from '../alerting/maintenance.ts';
 import { merge, spansOf } from '../alerting/maintenance-time.ts';
 import { servicesOf, type StatusPageDefinition } from './definition.ts';
 
@@ -108,7 +108,8 @@ export async function computeStatusPage(sql: pg.Pool, page: StatusPageDefinition
   const ids = services.map((s) => s.id);
   const [windowsById, maintenanceWindows, incidents] = await Promise.all([
     ids.length ? timelines(sql, from, now, now, ids) : Promise.resolve(new Map<number, TimelineWindow[]>()),
-    loadWindows(sql, { includeEnded: true }),
+    // Those that can cover the days shown, or now (kept once ended, they are not all read).
+    loadWindowsOverlapping(sql, from, new Date(now.getTime() + 1)),
     sql.query<{ service_name: string; severity: string; started_at: Date; acknowledged_at: Date | null }>(
       `select service_name, severity, started_at, acknowledged_at from alert_incidents where state = 'open' and service_name = any($1::text[]) order by started_at desc limit 100`,
       [names],

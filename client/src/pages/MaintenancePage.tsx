@@ -22,8 +22,8 @@ import { formError, type FormError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 
 const MaintenanceWindowsDoc = graphql(`
-  query MaintenanceWindows {
-    maintenanceWindows(includeEnded: true) {
+  query MaintenanceWindows($first: Int!) {
+    maintenanceWindows(includeEnded: true, first: $first) {
       id
       name
       services
@@ -70,6 +70,11 @@ type MaintenanceWindow = MaintenanceWindowsQuery['maintenanceWindows'][number];
 const POLL_MS = 30_000;
 /** Ended windows shown under the others. */
 const ENDED_SHOWN = 20;
+/**
+ * Windows asked for: the server lists those in force or to come first, then the ended ones, the
+ * latest ended first (kept for the record, they grow without bound).
+ */
+const WINDOWS_ASKED = 500;
 
 export function MaintenancePage() {
   const [data, setData] = createSignal<MaintenanceWindowsQuery | null>(null);
@@ -77,7 +82,7 @@ export function MaintenancePage() {
   const [planning, setPlanning] = createSignal(false);
   const [saved, setSaved] = createSignal<string | null>(null);
   const reload = async () => {
-    const result = await client.query(MaintenanceWindowsDoc, {}).toPromise();
+    const result = await client.query(MaintenanceWindowsDoc, { first: WINDOWS_ASKED }).toPromise();
     setError(formError(result.error));
     if (result.data) setData(result.data);
   };
@@ -90,7 +95,7 @@ export function MaintenancePage() {
     const windows = data()?.maintenanceWindows ?? [];
     const active = windows.filter((w) => w.active);
     const upcoming = windows.filter((w) => !w.active && w.currentOrNextStart).sort((a, b) => a.currentOrNextStart!.localeCompare(b.currentOrNextStart!));
-    const ended = windows.filter((w) => !w.active && !w.currentOrNextStart).reverse().slice(0, ENDED_SHOWN);
+    const ended = windows.filter((w) => !w.active && !w.currentOrNextStart).slice(0, ENDED_SHOWN);
     return { active, upcoming, ended };
   });
   const manage = () => can(Capability.OperationsManage);
