@@ -21,6 +21,9 @@ export class Migration20261210100000_minute_rollups_service_hour extends Migrati
   }
 
   override down(): void | Promise<void> {
+    // A bucket written twice (by hand, or by a run the lock did not hold back) keeps one row, or the key cannot be made.
+    this.addSql(`delete from "health_rollups_minute" a using "health_rollups_minute" b
+      where a.service_id = b.service_id and a.bucket = b.bucket and (a.tableoid::int, a.ctid) > (b.tableoid::int, b.ctid);`);
     this.addSql(`alter table "health_rollups_minute" add primary key ("service_id", "bucket");`);
     this.addSql(`drop index "health_rollups_minute_service_hour";`);
   }

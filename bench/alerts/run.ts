@@ -242,7 +242,10 @@ async function timings(sql: pg.Pool, status: number, after: Map<string, number> 
        from unnest($1::text[], $2::timestamptz[]) as v(name, after)
        join services s on s.name = v.name
        join lateral (select checked_at, latency_ms, xmin from health_checks h
-                      where h.service_id = s.id and h.status = $3 and h.checked_at > v.after order by h.checked_at limit 1) hc on true
+                      where h.service_id = s.id and h.status = $3 and h.checked_at > v.after
+                        -- the per-service index is keyed by the hour (Migration20261210090000)
+                        and date_bin('1 hour', h.checked_at, '2000-01-01 00:00:00+00') >= date_bin('1 hour', v.after, '2000-01-01 00:00:00+00')
+                      order by date_bin('1 hour', h.checked_at, '2000-01-01 00:00:00+00'), h.checked_at limit 1) hc on true
        left join lateral (select recorded_at, xmin from uptime_records u where u.service_id = s.id and u.started_at = hc.checked_at order by u.id limit 1) u on true
        left join lateral (select d.id, d.created_at, d.incident_id from alert_deliveries d join alert_incidents i on i.id = d.incident_id
                            where i.service_id = s.id and d.event = $4 and i.started_at <= hc.checked_at + interval '1 second' and coalesce(i.resolved_at, 'infinity') >= hc.checked_at - interval '1 second'

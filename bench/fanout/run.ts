@@ -521,7 +521,8 @@ async function main(): Promise<number> {
          from uptime_records u
          join services s on s.id = u.service_id
          -- the window's check, inserted (and never updated) in the same transaction: its xmin says when it committed
-         left join lateral (select xmin from health_checks h where h.service_id = u.service_id and h.checked_at = u.started_at limit 1) hc on true
+         left join lateral (select xmin from health_checks h where h.service_id = u.service_id and h.checked_at = u.started_at
+                              and date_bin('1 hour', h.checked_at, '2000-01-01 00:00:00+00') = date_bin('1 hour', u.started_at, '2000-01-01 00:00:00+00') limit 1) hc on true
         where u.recorded_at >= $1 and s.name = any($2) and u.status <> 'paused'`,
       [new Date(rounds[0].flipAt), NAMES],
     );

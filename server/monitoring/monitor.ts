@@ -256,6 +256,7 @@ export class Monitoring {
         // From where the rollups stop (in the database: any replica's last run), or 15 minutes back.
         const rollUpAgainFrom = typeof job.state === 'string' ? new Date(job.state) : undefined;
         const rolled = await rollUpRecent(sql, clock.now(), { rawRetentionDays: this.settings.rawRetentionDays, from: rollUpAgainFrom });
+        if (rolled.skipped) return; // another replica's run holds the lock: what to look at again is kept
         // A gap caught up (after a database outage) is looked at once more by the next run, on
         // whichever replica: batches the writers retry once the database is back may land just after it.
         job.state = rolled.caughtUp ? rolled.from.toISOString() : null;

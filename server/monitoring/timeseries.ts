@@ -15,6 +15,12 @@ function dayStart(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 }
 
+/**
+ * The advisory lock of the rollups job ("Roll"): one run at a time on every replica, and no run
+ * while a day's minute rollups are moved out of the default partition (`ensurePartitions`).
+ */
+export const ROLLUPS_LOCK_KEY = 0x526f6c6c;
+
 /** The tables partitioned by day: the raw checks, and the minute rollups (a row per service and minute). */
 export type DailyTable = 'health_checks' | 'health_rollups_minute';
 const PARTITION_KEY: Record<DailyTable, string> = { health_checks: 'checked_at', health_rollups_minute: 'bucket' };
@@ -38,6 +44,10 @@ export async function ensurePartitions(sql: pg.Pool, now: Date, daysAhead = 2): 
       const { rowCount } = await sql.query('select 1 from pg_class where relname = $1', [name]);
       if (rowCount) continue;
       await inTransaction(sql, async (tx) => {
+        // A rollups run whose snapshot came before the move would not see the moved minute rollups,
+        // and would write them again (they have no unique key): the move waits for the run, and
+        // runs skip while it holds the lock. Taken before the table lock, as a run takes it.
+        if (table === 'health_rollups_minute') await tx.query('select pg_advisory_xact_lock($1)', [ROLLUPS_LOCK_KEY]);
         // Held to the commit: no row for this day can reach the default partition between the move and the attach.
         await tx.query(`lock table ${table}_default in access exclusive mode`);
         await tx.query(`create table ${name} (like ${table} including defaults)`);
@@ -164,6 +174,8 @@ export interface RolledUp {
   hours: Date[];
   /** Whether the minute rollups stopped before `ROLLUP_LATE_MS` ago: a gap since the last run, caught up. */
   caughtUp: boolean;
+  /** Another run (or a move of a day's rollups) held the lock: nothing was looked at. */
+  skipped?: boolean;
 }
 
 /**
@@ -214,9 +226,12 @@ export async function rollUpRecent(pool: pg.Pool, now: Date, options: { rawReten
   const late = to - ROLLUP_LATE_MS;
   const oldest = Math.ceil((now.getTime() - options.rawRetentionDays * DAY_MS) / MINUTE_MS) * MINUTE_MS;
   // One run at a time on every replica: the minute rollups' one row per bucket rests on it (`rollUp`).
-  // A session lock, taken before the transaction: its snapshot then sees the run it waited for.
+  // A session lock, taken before the transaction, so its snapshot sees every run before it. A run
+  // that finds it held skips (the next, a minute later, looks again): waiting would hold a pooled
+  // connection, and a stop, for as long as the holder, or its dead connection, keeps it.
   return withConnection(pool, async (client, discard) => {
-    await client.query('select pg_advisory_lock($1)', [ROLLUPS_LOCK_KEY]);
+    const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [ROLLUPS_LOCK_KEY]);
+    if (!rows[0].ok) return { from: new Date(to), to: new Date(to), minutes: [], hours: [], caughtUp: false, skipped: true };
     try {
       return await transactionOn(client, discard, (sql) => rollUpOnce(sql, to, late, oldest, options.from));
     } finally {
@@ -224,9 +239,6 @@ export async function rollUpRecent(pool: pg.Pool, now: Date, options: { rawReten
     }
   });
 }
-
-/** The advisory lock of the rollups job ("Roll"). */
-const ROLLUPS_LOCK_KEY = 0x526f6c6c;
 
 async function rollUpOnce(sql: SqlClient, to: number, late: number, oldest: number, rollUpFrom: Date | undefined): Promise<RolledUp> {
   await sql.query('set transaction isolation level repeatable read');
@@ -366,9 +378,15 @@ export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date,
   const resolution = hourly ? 'hour' : 'minute';
   // The hour rollups' key is (service_id, bucket); the minute rollups' is keyed by the hour.
   const hours = hourly ? '' : `and ${BUCKET_HOUR} >= ${hourOf('$2')} and ${BUCKET_HOUR} <= ${hourOf('$3')}`;
+  // The service's newest rolled bucket in range. For the minutes, by its newest hour, not `max()`:
+  // PostgreSQL answered that from the `bucket` index, walking every service's minutes back from the
+  // range's end until it met this service's (all of the range's for a service with none in it).
+  const newest = hourly
+    ? `select max(bucket) from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $3`
+    : `select bucket from health_rollups_minute where service_id = $1 and bucket >= $2 and bucket < $3 ${hours}
+        order by ${BUCKET_HOUR} desc, bucket desc limit 1`;
   const query = `with rolled as (
-         select coalesce(max(bucket) + interval '1 ${resolution}', $2::timestamptz) as until
-           from health_rollups_${resolution} where service_id = $1 and bucket >= $2 and bucket < $3 ${hours})
+         select coalesce((${newest}) + interval '1 ${resolution}', $2::timestamptz) as until)
        select bucket as at, ${ROLLUP_COLUMNS}
          from health_rollups_${resolution}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until) ${hours}
        union all

@@ -54,4 +54,21 @@ describe('migrations', () => {
     const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
     expect(diff.trim()).toBe('');
   });
+
+  it('revert the minute rollups without their primary key even once a minute holds two rows (an update rolled back)', async () => {
+    const database = await createTestDatabase();
+    const orm = await MikroORM.init(ormOptions(database.url));
+    cleanups.push(database.drop, () => orm.close(true));
+    await orm.migrator.up();
+    const sql = orm.em.getConnection();
+    await sql.execute(
+      `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+       values (1, '2026-01-01T10:00:00Z', 1, 0, 0, 5, 5, 5, 5), (1, '2026-01-01T10:00:00Z', 1, 0, 0, 5, 5, 5, 5), (1, '2026-01-01T10:01:00Z', 2, 0, 0, 5, 5, 5, 5)`,
+    );
+    const before = migrationsList[migrationsList.findIndex((m) => m.name.endsWith('_minute_rollups_service_hour')) - 1].name;
+    await orm.migrator.down({ to: before });
+    const rows = await sql.execute<{ bucket: Date; healthy: number }[]>('select bucket, healthy from health_rollups_minute order by bucket');
+    expect(rows.map((r) => [new Date(r.bucket).toISOString(), r.healthy])).toEqual([['2026-01-01T10:00:00.000Z', 1], ['2026-01-01T10:01:00.000Z', 2]]);
+    await orm.migrator.up();
+  });
 });

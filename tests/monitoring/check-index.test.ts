@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { ensurePartitions, latencySeries, partitionName, recentChecks, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
+import pgModule from 'pg';
+import { ensurePartitions, latencySeries, partitionName, recentChecks, rollUp, rollUpRecent, ROLLUPS_LOCK_KEY } from '../../server/monitoring/timeseries.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 interface PlanNode {
@@ -132,7 +133,44 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
       expect(series.blocks).toBeLessThan(1500);
     });
 
-    it('keeps one row per service and minute when runs of the rollups job overlap (they take turns)', async () => {
+    it('reads a few blocks for a chart of a service with no minute rollups in its range (regression: max(bucket) walked every service\'s minutes)', async () => {
+      const series = await explained((pool) => latencySeries(pool, 99999, at('00:00'), at('07:00')));
+      expect(series.result).toEqual([]);
+      expect(series.blocks).toBeLessThan(100);
+    });
+
+    it('skips a run while another holds the lock, and moves a day of rollups out of the default partition only between runs', async () => {
+      const { sql } = ts.server.app;
+      const holder = new pgModule.Client({ connectionString: ts.databaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('select pg_advisory_lock($1)', [ROLLUPS_LOCK_KEY]); // a run in progress elsewhere
+        const skipped = await rollUpRecent(sql, at('07:30'), { rawRetentionDays: 14 });
+        expect(skipped).toMatchObject({ skipped: true, minutes: [], hours: [] });
+        expect((await sql.query('select count(*)::int as n from health_rollups_minute where bucket >= $1', [at('07:00')])).rows[0].n).toBe(0);
+        // A day whose minute rollups went to the default partition (its partition was late) …
+        const late = new Date('2026-04-05T00:00:00Z');
+        await sql.query(
+          `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95) values (1, $1, 1, 0, 0, 5, 5, 5, 5)`,
+          [new Date(late.getTime() + 60_000)],
+        );
+        let moved = false;
+        const creating = ensurePartitions(sql, late, 0).then((names) => ((moved = true), names));
+        // … waits for the run: its transaction asks for the lock the run holds.
+        for (;;) {
+          const { rows } = await sql.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1 and not granted`, [ROLLUPS_LOCK_KEY]);
+          if (rows[0].n > 0) break;
+        }
+        expect(moved).toBe(false);
+        await holder.query('select pg_advisory_unlock($1)', [ROLLUPS_LOCK_KEY]);
+        expect(await creating).toContain(partitionName(late, 'health_rollups_minute'));
+        expect((await sql.query(`select count(*)::int as n from ${partitionName(late, 'health_rollups_minute')}`)).rows[0].n).toBe(1);
+      } finally {
+        await holder.end();
+      }
+    });
+
+    it('keeps one row per service and minute when runs of the rollups job overlap (one runs, the others skip)', async () => {
       const { sql } = ts.server.app;
       // A late check in a rolled-up minute: each run rolls that minute up again, replacing its row.
       await sql.query(`insert into health_checks (checked_at, service_id, status, latency_ms) values ($1, $2, 2, 99999)`, [new Date(at('06:59').getTime() + 30_000), service]);
