@@ -206,7 +206,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       resolve: async (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
         // Keyed by the range: the items of a list (one "now") share one statement.
-        return loadWithinBudget(ctx, info, 'timeline', `timeline/${r.from.getTime()}/${r.to.getTime()}`, (ids: number[], limit: number) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit), s.id);
+        return loadWithinBudget(ctx, info, 'timeline', `timeline/${r.from.getTime()}/${r.to.getTime()}`, (ids: number[], limit: number) => timelines(ctx.app.sql, r.from, r.to, r.now, ids, limit), s.id);
       },
     }),
   }),

@@ -22,10 +22,10 @@ export function latencyPoints(from: Date, to: Date): number {
  * left of the request's history budget, and refused if cut; the reads of unknown size run one after
  * another (ReadBudget.exclusive).
  */
-export function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date }, ids?: number[], perService?: number) {
+export function windowsWithinBudget(ctx: RequestContext, info: ExecutionInfo, field: string, r: { from: Date; to: Date; now: Date }, ids?: number[], perService?: number) {
   const budget = readBudget(ctx, info);
   budget.take(field, QUERY_UNITS);
-  return budget.cutRead(field, (limit) => timelines(ctx.app.sql, r.from, r.to, ctx.app.clock.now(), ids, limit, perService), windowCount);
+  return budget.cutRead(field, (limit) => timelines(ctx.app.sql, r.from, r.to, r.now, ids, limit, perService), windowCount);
 }
 
 /**
@@ -43,12 +43,18 @@ function turnNow(ctx: RequestContext): Date {
   return now;
 }
 
-export function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date } {
-  const to = args.to ?? turnNow(ctx);
+/**
+ * A field's range, and the "now" its reads go by: the turn's, when the range ends now. A window
+ * still open is one that has not ended by `now`; read against a later instant than a `to` that
+ * was now, it showed as ended at `to` (a few milliseconds on, under load: CI saw it).
+ */
+export function range(args: { from?: Date | null; to?: Date | null }, ctx: RequestContext, defaultMs: number): { from: Date; to: Date; now: Date } {
+  const now = turnNow(ctx);
+  const to = args.to ?? now;
   const from = args.from ?? new Date(to.getTime() - defaultMs);
   if (from >= to) throw new BadInputError('from', '`from` must be before `to`.');
   if (to.getTime() - from.getTime() > 400 * 86400_000) throw new BadInputError('from', 'The range can be at most 400 days.');
-  return { from, to };
+  return { from, to, now };
 }
 
 /** Admits a list's services within the request's bound on services listed (monitoring/read-budget.ts). */
