@@ -52,6 +52,8 @@ export class Monitoring {
   /** This replica's results on their way to the database (held during an outage; `heldResults`, `droppedResults` for metrics). */
   readonly writer: ResultWriter;
   #stopJobs: (() => Promise<void>) | undefined;
+  /** Rollups runs in a row that found the lock held (monitor.ts's rollups job). */
+  #rollupsSkipped = 0;
 
   private readonly o: MonitoringOptions;
 
@@ -256,7 +258,17 @@ export class Monitoring {
         // From where the rollups stop (in the database: any replica's last run), or 15 minutes back.
         const rollUpAgainFrom = typeof job.state === 'string' ? new Date(job.state) : undefined;
         const rolled = await rollUpRecent(sql, clock.now(), { rawRetentionDays: this.settings.rawRetentionDays, from: rollUpAgainFrom });
-        if (rolled.skipped) return; // another replica's run holds the lock: what to look at again is kept
+        if (rolled.skipped) {
+          // Another replica's run holds the lock (what to look at again is kept). Runs take seconds:
+          // one held for ten minutes on end is a stuck holder (a session PostgreSQL has not yet
+          // found dead), and the charts' rollups wait for it: said then, and every hour after.
+          const skipped = ++this.#rollupsSkipped;
+          if (skipped === 10 || (skipped > 10 && skipped % 60 === 10)) {
+            this.o.logger.warn({ skippedRuns: skipped }, `the rollups job found its lock held by another session ${skipped} runs in a row: minute and hour rollups wait for it (pg_locks shows the holder)`);
+          }
+          return;
+        }
+        this.#rollupsSkipped = 0;
         // A gap caught up (after a database outage) is looked at once more by the next run, on
         // whichever replica: batches the writers retry once the database is back may land just after it.
         job.state = rolled.caughtUp ? rolled.from.toISOString() : null;

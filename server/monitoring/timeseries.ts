@@ -45,9 +45,13 @@ export async function ensurePartitions(sql: pg.Pool, now: Date, daysAhead = 2): 
       if (rowCount) continue;
       await inTransaction(sql, async (tx) => {
         // A rollups run whose snapshot came before the move would not see the moved minute rollups,
-        // and would write them again (they have no unique key): the move waits for the run, and
-        // runs skip while it holds the lock. Taken before the table lock, as a run takes it.
-        if (table === 'health_rollups_minute') await tx.query('select pg_advisory_xact_lock($1)', [ROLLUPS_LOCK_KEY]);
+        // and would write them again (they have no unique key): the move happens between runs, and
+        // runs skip while it holds the lock. While a run holds it, the day is left to the next
+        // look (hourly; the rows wait in the default partition meanwhile) rather than waited for.
+        if (table === 'health_rollups_minute') {
+          const { rows } = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [ROLLUPS_LOCK_KEY]);
+          if (!rows[0].ok) return false;
+        }
         // Held to the commit: no row for this day can reach the default partition between the move and the attach.
         await tx.query(`lock table ${table}_default in access exclusive mode`);
         await tx.query(`create table ${name} (like ${table} including defaults)`);
@@ -56,8 +60,9 @@ export async function ensurePartitions(sql: pg.Pool, now: Date, daysAhead = 2): 
           [from, to],
         );
         await tx.query(`alter table ${table} attach partition ${name} for values from ('${from.toISOString()}') to ('${to.toISOString()}')`);
+        return true;
       })
-        .then(() => created.push(name))
+        .then((made) => made && created.push(name))
         .catch((error: { code?: string }) => {
           if (error.code !== '42P07') throw error; // created meanwhile by another replica
         });
