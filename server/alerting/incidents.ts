@@ -102,7 +102,7 @@ export async function alertingPass(sql: SqlClient, events: TransactionEvents, co
     );
     if (!open[0].removed && !open[0].due) return { busy: false, transitions: 0, notices: 0, more: false, nextNoticeAt: open[0].next, heldBack };
   }
-  const config = await PassConfig.load(sql);
+  const config = await PassConfig.load(sql, context.now);
   const pass = new Pass(sql, context, config);
   if (read.transitions.length) {
     try {

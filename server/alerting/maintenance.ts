@@ -51,8 +51,13 @@ export const windowFromRow = (r: Record<string, any>): StoredWindow => ({
   createdAt: r.created_at,
 });
 
-export async function loadWindows(sql: SqlClient, options: { includeEnded?: boolean } = {}): Promise<StoredWindow[]> {
-  const { rows } = await sql.query(`select ${COLUMNS} from maintenance_windows ${options.includeEnded ? '' : 'where ended_at is null'} order by starts_at, id`);
+/**
+ * The windows not ended early (with `includeEnded`, all of them); with `liveAt`, also not run out
+ * by then (a one-off past its end): what can silence anything at or after that instant.
+ */
+export async function loadWindows(sql: SqlClient, options: { includeEnded?: boolean; liveAt?: Date } = {}): Promise<StoredWindow[]> {
+  const where = options.includeEnded ? '' : options.liveAt ? `where ${LIVE_SQL}` : 'where ended_at is null';
+  const { rows } = await sql.query(`select ${COLUMNS} from maintenance_windows ${where} order by starts_at, id`, options.liveAt && !options.includeEnded ? [options.liveAt] : []);
   return rows.map(windowFromRow);
 }
 
@@ -76,14 +81,15 @@ const LIVE_SQL = `(ended_at is null and (rrule is not null or ends_at is null or
 
 /**
  * A page of the windows as the API lists them: those in force or to come, by start, then (with
- * `includeEnded`) the ended ones, the latest ended first. Without `first`, more than MAX_LISTED are
+ * `includeEnded`) the ended ones, the latest ended first (a rule whose last occurrence has passed
+ * but that was never ended counts as in force here: only expanding it tells). Without `first`, more than MAX_LISTED are
  * refused, naming `first`. Without `includeEnded`, a rule with no occurrence left is left off after
  * the page is read, so such a page may hold fewer than `first`.
  */
 export async function listWindows(sql: SqlClient, now: Date, options: { includeEnded: boolean; page: ListPage }): Promise<StoredWindow[]> {
   const { rows } = await sql.query(
     `select ${COLUMNS} from maintenance_windows ${options.includeEnded ? '' : `where ${LIVE_SQL}`}
-      order by ${LIVE_SQL} desc, case when ${LIVE_SQL} then starts_at end, coalesce(ended_at, ends_at, starts_at) desc, id desc
+      order by ${LIVE_SQL} desc, case when ${LIVE_SQL} then starts_at end, coalesce(least(ended_at, ends_at), starts_at) desc, id desc
       ${pageClause(options.page)}`,
     [now],
   );

@@ -37,11 +37,12 @@ export class PassConfig {
   readonly #loaded = new Set<number>();
   #sql: SqlClient | null = null;
 
-  static async load(sql: SqlClient): Promise<PassConfig> {
+  static async load(sql: SqlClient, now: Date): Promise<PassConfig> {
     // One after another: the statements share the pass's connection.
     const defaults = await sql.query<Record<string, any>>(`select ${COLUMNS} from alert_configs where service_id is null`);
     const channels = await sql.query<{ name: string; kind: string }>(`select name, kind from alert_channels`);
-    const windows = await loadWindows(sql);
+    // Those that can silence anything from now on: a one-off window that ran out stays in the table.
+    const windows = await loadWindows(sql, { liveAt: now });
     const config = new PassConfig(defaults.rows[0] ? toInput(defaults.rows[0]) : {}, new Map(), new Map(channels.rows.map((r) => [r.name, r.kind])), windows);
     config.#sql = sql;
     return config;

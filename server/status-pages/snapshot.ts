@@ -108,8 +108,8 @@ export async function computeStatusPage(sql: pg.Pool, page: StatusPageDefinition
   const ids = services.map((s) => s.id);
   const [windowsById, maintenanceWindows, incidents] = await Promise.all([
     ids.length ? timelines(sql, from, now, now, ids) : Promise.resolve(new Map<number, TimelineWindow[]>()),
-    // Those that can cover the days shown, or now (kept once ended, they are not all read).
-    loadWindowsOverlapping(sql, from, new Date(now.getTime() + 1)),
+    // Those that can cover the days shown, now, or the upcoming ones listed (kept once ended, they are not all read).
+    loadWindowsOverlapping(sql, from, new Date(now.getTime() + UPCOMING_MS + 1)),
     sql.query<{ service_name: string; severity: string; started_at: Date; acknowledged_at: Date | null }>(
       `select service_name, severity, started_at, acknowledged_at from alert_incidents where state = 'open' and service_name = any($1::text[]) order by started_at desc limit 100`,
       [names],

@@ -7,7 +7,7 @@
  * the windows that can overlap it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWindowsOverlapping } from '../../server/alerting/maintenance.ts';
+import { loadWindows, loadWindowsOverlapping } from '../../server/alerting/maintenance.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -36,8 +36,10 @@ describe('maintenance windows kept once ended', () => {
          ('active', true, $4, $5, null, null, null, 'api', $7),
          ('later', true, $6, $6::timestamptz + interval '1 hour', null, null, null, 'api', $7),
          ('sooner', true, $5, $6, null, null, null, 'api', $7),
-         ('weekly', false, $1, null, null, 'FREQ=WEEKLY', 3600000, 'api', $7)`,
-      [at(-30 * HOUR), at(-10 * HOUR), at(-20 * HOUR), at(-HOUR), at(HOUR), at(2 * DAY), now],
+         ('weekly', false, $1, null, null, 'FREQ=WEEKLY', 3600000, 'api', $7),
+         ('ran-out-then-ended', true, $8, $9, $10, null, null, 'api', $7)`,
+      // ran-out-then-ended ran out 49 hours ago and was ended by hand an hour ago: it ended 49 hours ago.
+      [at(-30 * HOUR), at(-10 * HOUR), at(-20 * HOUR), at(-HOUR), at(HOUR), at(2 * DAY), now, at(-50 * HOUR), at(-49 * HOUR), at(-HOUR)],
     );
   });
   afterAll(() => ts?.close());
@@ -56,7 +58,7 @@ describe('maintenance windows kept once ended', () => {
     expect(first.maintenanceWindows.map((w) => w.name)).toEqual(['weekly', 'active', 'sooner', 'later', 'ended-early', 'ended-0', 'ended-1']);
     expect(first.maintenanceWindows.find((w) => w.name === 'active')?.active).toBe(true);
     const next = await gqlOk<{ maintenanceWindows: { name: string }[] }>(ts, '{ maintenanceWindows(includeEnded: true, first: 2, offset: 7) { name } }', {}, { token: ts.adminToken });
-    expect(next.maintenanceWindows.map((w) => w.name)).toEqual(['ended-2', 'ended-3']);
+    expect(next.maintenanceWindows.map((w) => w.name)).toEqual(['ran-out-then-ended', 'ended-2']);
     const bad = await list('(includeEnded: true, first: 10001)');
     expect(bad.errors?.[0].message).toMatch(/first.*0 to 10000|Give 0 to 10000/);
   });
@@ -64,6 +66,10 @@ describe('maintenance windows kept once ended', () => {
   it('lists only those in force or to come without `includeEnded`, unpaged', async () => {
     const result = await gqlOk<{ maintenanceWindows: { name: string }[] }>(ts, '{ maintenanceWindows { name } }', {}, { token: ts.adminToken });
     expect(result.maintenanceWindows.map((w) => w.name)).toEqual(['weekly', 'active', 'sooner', 'later']);
+  });
+
+  it("gives the alerting pass only the windows that can silence anything from now on (one-off windows that ran out stay in the table)", async () => {
+    expect((await loadWindows(ts.server.app.sql, { liveAt: now })).map((w) => w.name)).toEqual(['weekly', 'active', 'sooner', 'later']);
   });
 
   it('reads for a range only the windows that can overlap it', async () => {

@@ -41,7 +41,7 @@ describe('the alerting pass’s configuration', () => {
       return result;
     };
     try {
-      const config = await PassConfig.load(client as never);
+      const config = await PassConfig.load(client as never, new Date());
       expect(read).toEqual([{ text: expect.stringMatching(/where service_id is null/), rows: 1 }]);
       const a = ids.get('own-7')!;
       const b = ids.get('own-1999')!;
