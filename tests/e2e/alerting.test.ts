@@ -270,7 +270,16 @@ describe('alerting in the dashboard', () => {
     await operator.getByTestId('maintenance-add').click();
     await operator.getByTestId('maintenance-form-name').fill('db-upgrade');
     await operator.getByTestId('maintenance-form-reason').fill('PostgreSQL 16 upgrade');
+    // Found by its display name, asked of the server (the page lists only the first services by name).
+    await operator.getByTestId('maintenance-form-find').fill('Payments');
+    await operator.locator('[data-testid="maintenance-service"][data-service="web"]').waitFor({ state: 'detached' });
+    expect(await operator.getByTestId('maintenance-service').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('data-service')))).toEqual(['api']);
     await operator.locator('[data-testid="maintenance-service"][data-service="api"]').check();
+    // Picked, it stays listed (checked) whatever is looked for next.
+    await operator.getByTestId('maintenance-form-find').fill('web');
+    await operator.locator('[data-testid="maintenance-service"][data-service="web"]').waitFor();
+    expect(await operator.locator('[data-testid="maintenance-service"][data-service="api"]').isChecked()).toBe(true);
+    await operator.getByTestId('maintenance-form-find').fill('');
     await operator.getByTestId('maintenance-form-duration').fill('2h');
     await operator.getByTestId('maintenance-form-submit').click();
     await operator.getByTestId('maintenance-saved').waitFor();

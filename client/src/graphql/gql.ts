@@ -25,6 +25,7 @@ type Documents = {
     "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.CreateAlertChannelDocument,
     "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.UpdateAlertChannelDocument,
     "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": typeof types.OpenCriticalAlertsDocument,
+    "\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": typeof types.FindServicesForMaintenanceDocument,
     "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateMaintenanceWindowDocument,
     "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n": typeof types.ServiceAlertConfigDocument,
     "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n": typeof types.UpdateServiceAlertConfigDocument,
@@ -124,6 +125,7 @@ const documents: Documents = {
     "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": types.CreateAlertChannelDocument,
     "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": types.UpdateAlertChannelDocument,
     "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": types.OpenCriticalAlertsDocument,
+    "\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": types.FindServicesForMaintenanceDocument,
     "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateMaintenanceWindowDocument,
     "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n": types.ServiceAlertConfigDocument,
     "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n": types.UpdateServiceAlertConfigDocument,
@@ -270,6 +272,10 @@ export function graphql(source: "\n  mutation UpdateAlertChannel($name: String!,
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n"): (typeof documents)["\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"): (typeof documents)["\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -3,13 +3,25 @@
  * a duration or until an end; or recurring by an RFC 5545 rule, each occurrence lasting a
  * duration), why, and whether it ends by itself once the services are healthy again.
  */
-import { For, Show, createSignal } from 'solid-js';
+import { For, Show, createSignal, onCleanup } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../../graphql';
 import type { MaintenanceWindowInput } from '../../graphql/graphql.ts';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
 import { Field, FormErrorMessage, TextField } from '../Forms.tsx';
+
+const FindServicesDoc = graphql(`
+  query FindServicesForMaintenance($text: String!) {
+    services(filter: { text: $text }, first: 50) {
+      name
+      displayName
+    }
+  }
+`);
+
+/** How long typing pauses before the services are looked up. */
+const FIND_DELAY_MS = 250;
 
 const CreateMaintenanceWindowDoc = graphql(`
   mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {
@@ -94,6 +106,27 @@ export function MaintenanceForm(props: { services: readonly { name: string; disp
   const FIELDS = ['name', 'services', 'tags', 'start', 'end', 'duration', 'rrule', 'reason'];
   const at = (field: string) => (error()?.field === field ? error()!.message : null);
   const toggle = (name: string, on: boolean) => setV('services', (list) => (on ? [...list, name] : list.filter((n) => n !== name)));
+  // The page lists the first services by name; any other is found by part of its name, display
+  // name or target, asked of the server as the operator types. Those picked stay listed, checked.
+  const [find, setFind] = createSignal('');
+  const [found, setFound] = createSignal<readonly { name: string; displayName: string }[] | null>(null);
+  let findTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(findTimer));
+  const onFind = (text: string) => {
+    setFind(text);
+    clearTimeout(findTimer);
+    if (!text.trim()) return setFound(null);
+    findTimer = setTimeout(async () => {
+      const result = await client.query(FindServicesDoc, { text: text.trim() }).toPromise();
+      if (find() === text && result.data) setFound(result.data.services);
+    }, FIND_DELAY_MS);
+  };
+  const listed = () => {
+    // Until the server answers, what was listed stays.
+    const shown = (find().trim() ? found() : null) ?? props.services;
+    const picked = v.services.filter((name) => !shown.some((s) => s.name === name)).map((name) => props.services.find((s) => s.name === name) ?? { name, displayName: name });
+    return [...picked, ...shown];
+  };
 
   const onSubmit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -126,8 +159,9 @@ export function MaintenanceForm(props: { services: readonly { name: string; disp
           </For>
         </div>
         <Show when={v.scope === 'services'}>
+          <TextField label="Find a service" hint="Part of its name, display name or target." value={find()} onValue={onFind} data-testid="maintenance-form-find" />
           <div class="choice-group__list" data-testid="maintenance-form-services">
-            <For each={props.services} fallback={<span class="muted">No services.</span>}>
+            <For each={listed()} fallback={<span class="muted">{find().trim() ? 'No service matches.' : 'No services.'}</span>}>
               {(s) => (
                 <label class="choice">
                   <input type="checkbox" checked={v.services.includes(s.name)} onChange={(e) => toggle(s.name, e.currentTarget.checked)} data-testid="maintenance-service" data-service={s.name} />
