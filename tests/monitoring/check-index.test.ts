@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import pgModule from 'pg';
 import { ensurePartitions, latencySeries, partitionName, recentChecks, rollUp, rollUpRecent, ROLLUPS_LOCK_KEY } from '../../server/monitoring/timeseries.ts';
+import { insertChecksOfADay } from '../support/checks-of-a-day.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 interface PlanNode {
@@ -28,18 +29,10 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
 
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
-    const { sql } = ts.server.app;
-    await ensurePartitions(sql, day, 0);
-    // 1,000 services every 20 s from 00:00 to 08:00, stored in time order as the writer stores them:
-    // 1.44 million checks. Service 100417's latency is its check's number, so its rows can be told apart.
-    await sql.query(
-      `insert into health_checks (checked_at, service_id, status, latency_ms)
-       select $1::timestamptz + (g / ${SERVICES}) * interval '20 seconds' + (g % ${SERVICES}) * interval '20 milliseconds',
-              100000 + g % ${SERVICES}, (g / ${SERVICES}) % 2, g / ${SERVICES}
-         from generate_series(0, ${SERVICES * 1440 - 1}) g`,
-      [day],
-    );
-    await sql.query(`vacuum analyze ${partitionName(day)}`);
+    // 1,000 services every 20 s from 00:00 to 08:00: 1.44 million checks. Each latency is its
+    // check's number (its round), so a service's rows can be told apart.
+    const g = `(g / ${SERVICES})`;
+    await insertChecksOfADay(ts.server.app.sql, day, { services: SERVICES, rounds: 1440, roundMs: 20_000, spacingMs: 20, status: `${g} % 2`, latency: g });
   }, 120_000);
   afterAll(() => ts?.close());
 

@@ -7,8 +7,9 @@
  * checks, and for the blocks the look for late checks actually reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePartitions, partitionName, READ_BY_TIME, rollUpSql, UNCOUNTED_MINUTES_SQL, uncountedMinutes } from '../../server/monitoring/timeseries.ts';
+import { partitionName, READ_BY_TIME, rollUpSql, UNCOUNTED_MINUTES_SQL, uncountedMinutes } from '../../server/monitoring/timeseries.ts';
 import type { SqlClient } from '../../server/db/sql.ts';
+import { insertChecksOfADay } from '../support/checks-of-a-day.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 interface PlanNode {
@@ -28,17 +29,8 @@ describe('the rollups job reads the raw checks of the minutes it rolls up, not t
 
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
-    const { sql } = ts.server.app;
-    await ensurePartitions(sql, day, 0);
     // 1,000 services every minute from 00:00 to 08:00: 480,000 checks, stored in time order.
-    await sql.query(
-      `insert into health_checks (checked_at, service_id, status, latency_ms)
-       select $1::timestamptz + (g / 1000) * interval '1 minute' + (g % 1000) * interval '50 milliseconds', 100000 + g % 1000, 0, 5
-         from generate_series(0, 479999) g`,
-      [day],
-    );
-    // What autovacuum does to a table that grew (autosummarize has it summarise the filled ranges too).
-    await sql.query(`vacuum analyze ${partitionName(day)}`);
+    await insertChecksOfADay(ts.server.app.sql, day, { services: 1000, rounds: 480, roundMs: 60_000, spacingMs: 50 });
   });
   afterAll(() => ts?.close());
 
