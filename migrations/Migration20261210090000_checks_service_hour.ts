@@ -11,7 +11,7 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * What it costs the reads: a service's newest checks (`recentChecks`) are found by its newest hour
  * and sorted within it (an incremental sort over one hour of one service: 180 checks at 20 s), and
- * the raw minutes of a latency chart by the hours they cover (timeseries.ts, `CHECK_HOUR`). Reads
+ * the raw minutes of a latency chart by the hours they cover (check-reads.ts, `CHECK_HOUR`). Reads
  * by time alone use the BRIN index, as before.
  *
  * The build reads every stored check once (a plain CREATE INDEX in the migrations' transaction, as

@@ -2,7 +2,7 @@
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
 import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
-import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/timeseries.ts';
+import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/check-reads.ts';
 import { EMPTY_TIME, timeInStatusByService, uptimeRatio, type TimeInStatus } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';

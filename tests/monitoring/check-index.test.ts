@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import pgModule from 'pg';
-import { ensurePartitions, latencySeries, partitionName, recentChecks, rollUp, rollUpRecent, ROLLUPS_LOCK_KEY } from '../../server/monitoring/timeseries.ts';
+import { latencySeries, recentChecks } from '../../server/monitoring/check-reads.ts';
+import { ensurePartitions, partitionName, rollUp, rollUpRecent, ROLLUPS_LOCK_KEY } from '../../server/monitoring/timeseries.ts';
 import { insertChecksOfADay } from '../support/checks-of-a-day.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.ts';
-import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, latencySeries, partitionName, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
+import { latencySeries } from '../../server/monitoring/check-reads.ts';
+import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, partitionName, rollUp, rollUpRecent } from '../../server/monitoring/timeseries.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const DAY = 86400_000;

@@ -1,0 +1,132 @@
+/**
+ * The reads of one service's checks the API needs: its recent checks with cursor paging, and a
+ * latency chart from the rollups and the raw checks not rolled up yet (timeseries.ts writes both).
+ * The per-service indexes of the raw checks and of the minute rollups are keyed by the hour
+ * (Migration20261210090000, Migration20261210100000): each read names the hours it covers.
+ */
+import type pg from 'pg';
+import { statusFromCode } from './results.ts';
+import type { Status } from './status.ts';
+import { AGGREGATES, DAY_MS, ROLLUP_COLUMNS, utcBucket } from './timeseries.ts';
+
+export interface CheckRow {
+  checkedAt: Date;
+  status: Status;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface CheckPage {
+  checks: CheckRow[];
+  /** Whether older checks (at or after `since`) remain: pass the last check's `checkedAt` as `before`. */
+  hasNextPage: boolean;
+}
+
+/**
+ * A check's hour as the raw checks' per-service index keys it (Migration20261210090000): a
+ * service's checks are found by the hours they fall in, and sorted by instant within them. A read
+ * by service says both, the hour bounds for the index and the instants for the rows.
+ */
+const CHECK_HOUR = `date_bin('1 hour', checked_at, '2000-01-01 00:00:00+00')`;
+const hourOf = (instant: string) => `date_bin('1 hour', (${instant})::timestamptz, '2000-01-01 00:00:00+00')`;
+/** The same for the minute rollups' per-service index (Migration20261210100000). */
+const BUCKET_HOUR = `date_bin('1 hour', bucket, '2000-01-01 00:00:00+00')`;
+
+type CheckRecord = { checked_at: Date; status: number; latency_ms: number; error: string | null };
+const toCheckRow = (r: CheckRecord): CheckRow => ({ checkedAt: r.checked_at, status: statusFromCode(r.status), latencyMs: r.latency_ms, error: r.error });
+
+/**
+ * A page of one service's checks, newest first: those before `before` (exclusive) and at or after
+ * `since`. The cursor of the next page is the `checkedAt` of the page's last check.
+ *
+ * Several checks of a service can share an instant (two rechecks started together, two heartbeat
+ * pings in the same millisecond; the table has no unique key), and an instant cannot tell them
+ * apart. So a page never ends inside an instant: when the `first` newest checks would split one,
+ * the page stops before it (it holds fewer than `first`) and the next page starts with all of it;
+ * only when more than `first` checks share the page's one instant does the page hold them all.
+ * Paging with the cursor thus returns every check exactly once.
+ */
+export async function recentChecks(sql: pg.Pool, serviceId: number, first: number, before?: Date, since?: Date): Promise<CheckPage> {
+  const { rows } = await sql.query<CheckRecord>(
+    `select checked_at, status, latency_ms, error from health_checks
+      where service_id = $1 and checked_at < $2 and checked_at >= $3
+        and ${CHECK_HOUR} <= ${hourOf('$2')} and ${CHECK_HOUR} >= ${hourOf('$3')}
+      order by ${CHECK_HOUR} desc, checked_at desc limit $4`,
+    [serviceId, before ?? new Date('9999-01-01'), since ?? new Date(0), first + 1],
+  );
+  if (rows.length <= first) return { checks: rows.map(toCheckRow), hasNextPage: false };
+  // rows[first] is the newest check left off: leave off the rest of its instant too.
+  const edge = rows[first].checked_at.getTime();
+  let end = first;
+  while (end > 0 && rows[end - 1].checked_at.getTime() === edge) end--;
+  if (end > 0) return { checks: rows.slice(0, end).map(toCheckRow), hasNextPage: true };
+
+  // More than `first` checks at one instant (to the millisecond, as the cursor has it): all of
+  // them, and the newest older one to know whether there is a next page.
+  const { rows: group } = await sql.query<CheckRecord>(
+    `select * from (
+       (select checked_at, status, latency_ms, error from health_checks
+         where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} = ${hourOf('$2')})
+       union all
+       (select checked_at, status, latency_ms, error from health_checks
+         where service_id = $1 and checked_at < $2 and checked_at >= $4
+           and ${CHECK_HOUR} <= ${hourOf('$2')} and ${CHECK_HOUR} >= ${hourOf('$4')}
+         order by ${CHECK_HOUR} desc, checked_at desc limit 1)
+     ) g order by checked_at desc`,
+    [serviceId, new Date(edge), new Date(edge + 1), since ?? new Date(0)],
+  );
+  const hasNextPage = group.length > 0 && group.at(-1)!.checked_at.getTime() < edge;
+  return { checks: (hasNextPage ? group.slice(0, -1) : group).map(toCheckRow), hasNextPage };
+}
+
+export interface LatencyPoint {
+  at: Date;
+  avgMs: number;
+  maxMs: number;
+  p95Ms: number;
+  healthy: number;
+  degraded: number;
+  down: number;
+}
+
+/**
+ * Latency and status counts per bucket over [from, to): per minute for ranges up to a day, per
+ * hour beyond; from the rollups, and for the buckets not rolled up yet (the last minutes, the
+ * current hour) from the raw checks on the fly.
+ */
+export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date): Promise<LatencyPoint[]> {
+  const hourly = to.getTime() - from.getTime() > DAY_MS;
+  // Per minute or per hour: the rollups up to the service's newest rolled bucket (cheaper than its
+  // raw checks, and still there once the raw checks are dropped), then the raw checks of the buckets
+  // since (the job rolls up each minute, and each hour, once it is complete).
+  const resolution = hourly ? 'hour' : 'minute';
+  // The hour rollups' key is (service_id, bucket); the minute rollups' is keyed by the hour.
+  const hours = hourly ? '' : `and ${BUCKET_HOUR} >= ${hourOf('$2')} and ${BUCKET_HOUR} <= ${hourOf('$3')}`;
+  // The service's newest rolled bucket in range. For the minutes, by its newest hour, not `max()`:
+  // PostgreSQL answered that from the `bucket` index, walking every service's minutes back from the
+  // range's end until it met this service's (all of the range's for a service with none in it).
+  const newest = hourly
+    ? `select max(bucket) from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $3`
+    : `select bucket from health_rollups_minute where service_id = $1 and bucket >= $2 and bucket < $3 ${hours}
+        order by ${BUCKET_HOUR} desc, bucket desc limit 1`;
+  const query = `with rolled as (
+         select coalesce((${newest}) + interval '1 ${resolution}', $2::timestamptz) as until)
+       select bucket as at, ${ROLLUP_COLUMNS}
+         from health_rollups_${resolution}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until) ${hours}
+       union all
+       select ${utcBucket(resolution)} as at, ${AGGREGATES}
+         from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3
+          and ${CHECK_HOUR} >= ${hourOf('greatest($2, rolled.until)')} and ${CHECK_HOUR} <= ${hourOf('$3')}
+        group by 1
+       order by 1`;
+  const { rows } = await sql.query(query, [serviceId, from, to]);
+  return rows.map((r) => ({
+    at: r.at,
+    avgMs: Math.round(Number(r.latency_avg)),
+    maxMs: Number(r.latency_max),
+    p95Ms: Number(r.latency_p95),
+    healthy: Number(r.healthy),
+    degraded: Number(r.degraded),
+    down: Number(r.down),
+  }));
+}
