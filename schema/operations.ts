@@ -9,7 +9,8 @@ import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts'
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
 import { cancelRun, markInvestigated, retryRefusal, retryRun } from '../server/operations/triage.ts';
 import { dispatchRecord, queuedSince, type LeaseLapse } from '../server/operations/lease-history.ts';
-import { MAX_LISTED, allowedWorkspaceIds, listTenants, listWorkspaces, type Named, type TenantListing } from '../server/operations/workspaces.ts';
+import { MAX_LISTED } from '../server/db/paging.ts';
+import { allowedWorkspaceIds, listTenants, listWorkspaces, type Named, type TenantListing } from '../server/operations/workspaces.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 

@@ -57,8 +57,6 @@ export interface TenantListing extends Named {
   workspace: Named;
 }
 
-export { MAX_LISTED, pageClause, refuseLongList, type ListPage } from '../db/paging.ts';
-
 /** Tenants of one workspace or of every workspace the caller may see, by workspace then slug: one page, in one statement. */
 export async function listTenants(sql: SqlClient, actor: Pick<Actor, 'workspaces'> | null, workspaceSlug?: string | null, page: ListPage = {}): Promise<TenantListing[]> {
   if (!actor) return [];

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
-import { MAX_LISTED, WorkspaceDirectory } from '../../server/operations/workspaces.ts';
+import { MAX_LISTED } from '../../server/db/paging.ts';
+import { WorkspaceDirectory } from '../../server/operations/workspaces.ts';
 
 describe('lists of workspaces, tenants and workers', () => {
   let ts: TestServer;
