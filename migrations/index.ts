@@ -21,6 +21,7 @@ import { Migration20261208090000_service_sort_key as MSortKey } from './Migratio
 import { Migration20261209090000_checks_time_brin as MChecksBrin } from './Migration20261209090000_checks_time_brin.ts';
 import { Migration20261210090000_checks_service_hour as MChecksServiceHour } from './Migration20261210090000_checks_service_hour.ts';
 import { Migration20261210100000_minute_rollups_service_hour as MMinuteServiceHour } from './Migration20261210100000_minute_rollups_service_hour.ts';
+import { Migration20261211090000_five_minute_rollups as MFiveMinuteRollups } from './Migration20261211090000_five_minute_rollups.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -44,4 +45,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261209090000_checks_time_brin', class: MChecksBrin },
   { name: 'Migration20261210090000_checks_service_hour', class: MChecksServiceHour },
   { name: 'Migration20261210100000_minute_rollups_service_hour', class: MMinuteServiceHour },
+  { name: 'Migration20261211090000_five_minute_rollups', class: MFiveMinuteRollups },
 ];

@@ -10,7 +10,7 @@ import type { RequestContext } from '../server/context.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
 import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
-import { admitted, latencyPoints, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
+import { admitted, latencyReadUnits, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -191,11 +191,13 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
     }),
     latencySeries: t.field({
       type: [LatencyPointRef],
-      description: 'Latency and status counts per minute (ranges up to a day) or per hour (longer). Default: the last 24 h.',
+      description:
+        'Latency and status counts per minute (ranges up to 6 h, from the raw checks; per five minutes where those are past retention), per five minutes (up to a day) or per hour (longer). Default: the last 24 h.',
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
-      resolve: (s, args, ctx, info) => {
+      resolve: async (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
-        readBudget(ctx, info).take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
+        const intervalMs = await detail('intervalMs')(s);
+        readBudget(ctx, info).take('latencySeries', QUERY_UNITS + latencyReadUnits(r.from, r.to, intervalMs));
         return latencySeries(ctx.app.sql, s.id, r.from, r.to);
       },
     }),

@@ -7,14 +7,21 @@ import { MAX_SERVICE_PAGE, timelines, windowCount } from '../server/monitoring/o
 import { BadInputError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { QUERY_UNITS, readBudget, type ExecutionInfo } from '../server/monitoring/read-budget.ts';
+import { BUCKET_MS, latencyResolution } from '../server/monitoring/latency-resolution.ts';
 import type { builder } from './builder.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-/** At most how many points `latencySeries` returns over [from, to): per minute up to a day, else per hour. */
-export function latencyPoints(from: Date, to: Date): number {
+/**
+ * What `latencySeries` over [from, to) costs of the request's history budget, in rows: its points
+ * (per minute up to 6 hours, per five minutes up to a day, else per hour: `latencyResolution`),
+ * or, per minute, the raw checks it aggregates (one per interval of the service) if more.
+ */
+export function latencyReadUnits(from: Date, to: Date, intervalMs: number): number {
   const ms = to.getTime() - from.getTime();
-  return Math.ceil(ms / (ms > 86400_000 ? 3600_000 : 60_000)) + 1;
+  const resolution = latencyResolution(ms);
+  const points = Math.ceil(ms / BUCKET_MS[resolution]) + 1;
+  return resolution === 'minute' ? Math.max(points, Math.ceil(ms / Math.max(intervalMs, 1000)) + 1) : points;
 }
 
 /**

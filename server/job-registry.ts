@@ -30,7 +30,7 @@ export const periodicJobs = {
   partitions: { capability: 'monitoring', everyMs: HOUR, leaseMs: MINUTE },
   /** Raw check partitions and rollups past their retention, dropped. */
   retention: { capability: 'monitoring', everyMs: HOUR, leaseMs: MINUTE },
-  /** Minute and hour rollups, from where they stop. */
+  /** Five-minute and hour rollups, from where they stop. */
   rollups: { capability: 'monitoring', everyMs: MINUTE, leaseMs: 20 * SECOND },
   /** Runs whose worker stopped heartbeating: re-queued or failed by their type's policy. */
   'lease-sweep': { capability: 'operations', everyMs: 10 * SECOND, leaseMs: 5 * SECOND },

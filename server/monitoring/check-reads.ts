@@ -1,13 +1,14 @@
 /**
  * The reads of one service's checks the API needs: its recent checks with cursor paging, and a
- * latency chart from the rollups and the raw checks not rolled up yet (timeseries.ts writes both).
- * The per-service indexes of the raw checks and of the minute rollups are keyed by the hour
- * (Migration20261210090000, Migration20261210100000): each read names the hours it covers.
+ * latency chart from the raw checks and the rollups (timeseries.ts writes both). The per-service
+ * indexes of the raw checks and of the five-minute rollups are keyed by the hour
+ * (Migration20261210090000, Migration20261211090000): each read names the hours it covers.
  */
 import type pg from 'pg';
 import { statusFromCode } from './results.ts';
 import type { Status } from './status.ts';
-import { AGGREGATES, DAY_MS, ROLLUP_COLUMNS, utcBucket } from './timeseries.ts';
+import { AGGREGATES, ROLLUP_COLUMNS, utcBucket } from './timeseries.ts';
+import { latencyResolution } from './latency-resolution.ts';
 
 export interface CheckRow {
   checkedAt: Date;
@@ -29,7 +30,7 @@ export interface CheckPage {
  */
 const CHECK_HOUR = `date_bin('1 hour', checked_at, '2000-01-01 00:00:00+00')`;
 const hourOf = (instant: string) => `date_bin('1 hour', (${instant})::timestamptz, '2000-01-01 00:00:00+00')`;
-/** The same for the minute rollups' per-service index (Migration20261210100000). */
+/** The same for the five-minute rollups' per-service index (Migration20261211090000). */
 const BUCKET_HOUR = `date_bin('1 hour', bucket, '2000-01-01 00:00:00+00')`;
 
 type CheckRecord = { checked_at: Date; status: number; latency_ms: number; error: string | null };
@@ -90,29 +91,46 @@ export interface LatencyPoint {
 }
 
 /**
- * Latency and status counts per bucket over [from, to): per minute for ranges up to a day, per
- * hour beyond; from the rollups, and for the buckets not rolled up yet (the last minutes, the
- * current hour) from the raw checks on the fly.
+ * Latency and status counts per bucket over [from, to): per minute for ranges up to 6 hours, per
+ * five minutes up to a day, per hour beyond.
+ * - Per minute, from the raw checks (kept 14 days by default: no minute rollups are stored). Where
+ *   the range reaches before the service's oldest raw check in it (dropped by retention), the
+ *   five-minute rollups of that part, whole buckets only.
+ * - Per five minutes or per hour, from the rollups up to the service's newest rolled bucket
+ *   (cheaper than its raw checks, and still there once the raw checks are dropped), then the raw
+ *   checks of the buckets since (the job rolls up each five minutes, and each hour, once complete).
  */
 export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date): Promise<LatencyPoint[]> {
-  const hourly = to.getTime() - from.getTime() > DAY_MS;
-  // Per minute or per hour: the rollups up to the service's newest rolled bucket (cheaper than its
-  // raw checks, and still there once the raw checks are dropped), then the raw checks of the buckets
-  // since (the job rolls up each minute, and each hour, once it is complete).
-  const resolution = hourly ? 'hour' : 'minute';
-  // The hour rollups' key is (service_id, bucket); the minute rollups' is keyed by the hour.
-  const hours = hourly ? '' : `and ${BUCKET_HOUR} >= ${hourOf('$2')} and ${BUCKET_HOUR} <= ${hourOf('$3')}`;
-  // The service's newest rolled bucket in range. For the minutes, by its newest hour, not `max()`:
-  // PostgreSQL answered that from the `bucket` index, walking every service's minutes back from the
-  // range's end until it met this service's (all of the range's for a service with none in it).
-  const newest = hourly
-    ? `select max(bucket) from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $3`
-    : `select bucket from health_rollups_minute where service_id = $1 and bucket >= $2 and bucket < $3 ${hours}
-        order by ${BUCKET_HOUR} desc, bucket desc limit 1`;
-  const query = `with rolled as (
-         select coalesce((${newest}) + interval '1 ${resolution}', $2::timestamptz) as until)
+  const resolution = latencyResolution(to.getTime() - from.getTime());
+  // The hour rollups' key is (service_id, bucket); the five-minute rollups' is keyed by the hour.
+  const hours = resolution === 'hour' ? '' : `and ${BUCKET_HOUR} >= ${hourOf('$2')} and ${BUCKET_HOUR} <= ${hourOf('$3')}`;
+  const table = resolution === 'hour' ? 'health_rollups_hour' : 'health_rollups_5m';
+  const query =
+    resolution === 'minute'
+      ? // The oldest raw check in range, found by its hour (the index's key) then its instant.
+        `with raw as (
+         select coalesce((select checked_at from health_checks
+            where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
+            order by ${CHECK_HOUR}, checked_at limit 1), $3::timestamptz) as since)
        select bucket as at, ${ROLLUP_COLUMNS}
-         from health_rollups_${resolution}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until) ${hours}
+         from ${table}, raw where service_id = $1 and bucket >= $2 and bucket < ${utcBucketOf('raw.since')} ${hours}
+       union all
+       select ${utcBucket('minute')} as at, ${AGGREGATES}
+         from health_checks where service_id = $1 and checked_at >= $2 and checked_at < $3
+          and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
+        group by 1
+       order by 1`
+      : // The service's newest rolled bucket in range. For five minutes, by its newest hour, not
+        // \`max()\`: PostgreSQL answered that from the \`bucket\` index, walking every service's
+        // buckets back from the range's end until it met this service's.
+        `with rolled as (
+         select coalesce((${
+           resolution === 'hour'
+             ? `select max(bucket) from ${table} where service_id = $1 and bucket >= $2 and bucket < $3`
+             : `select bucket from ${table} where service_id = $1 and bucket >= $2 and bucket < $3 ${hours} order by ${BUCKET_HOUR} desc, bucket desc limit 1`
+         }) + interval '${resolution === 'hour' ? '1 hour' : '5 minutes'}', $2::timestamptz) as until)
+       select bucket as at, ${ROLLUP_COLUMNS}
+         from ${table}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until) ${hours}
        union all
        select ${utcBucket(resolution)} as at, ${AGGREGATES}
          from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3
@@ -130,3 +148,6 @@ export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date,
     down: Number(r.down),
   }));
 }
+
+/** The five-minute bucket of an instant (as `utcBucket('5m')` computes a check's). */
+const utcBucketOf = (instant: string) => `date_bin('5 minutes', ${instant}, '2000-01-01 00:00:00+00')`;

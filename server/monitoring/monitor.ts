@@ -264,7 +264,7 @@ export class Monitoring {
           // found dead), and the charts' rollups wait for it: said then, and every hour after.
           const skipped = ++this.#rollupsSkipped;
           if (skipped === 10 || (skipped > 10 && skipped % 60 === 10)) {
-            this.o.logger.warn({ skippedRuns: skipped }, `the rollups job found its lock held by another session ${skipped} runs in a row: minute and hour rollups wait for it (pg_locks shows the holder)`);
+            this.o.logger.warn({ skippedRuns: skipped }, `the rollups job found its lock held by another session ${skipped} runs in a row: five-minute and hour rollups wait for it (pg_locks shows the holder)`);
           }
           return;
         }

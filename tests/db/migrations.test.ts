@@ -35,7 +35,7 @@ describe('migrations', () => {
       `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
        values (1, '2026-01-01T23:59:00Z', 1, 0, 0, 5, 5, 5, 5), (1, '2026-01-02T00:00:00Z', 0, 1, 0, 7, 7, 7, 7), (2, '2026-01-02T10:00:00Z', 0, 0, 1, 9, 9, 9, 9)`,
     );
-    await orm.migrator.up();
+    await orm.migrator.up({ to: 'Migration20261130062245_daily_minute_rollups' });
     const parts = await sql.execute<{ part: string; n: string }[]>('select tableoid::regclass::text as part, count(*) as n from health_rollups_minute group by 1 order by 1');
     expect(parts.map((p) => [p.part, Number(p.n)])).toEqual([
       ['health_rollups_minute_20260101', 1],
@@ -59,7 +59,7 @@ describe('migrations', () => {
     const database = await createTestDatabase();
     const orm = await MikroORM.init(ormOptions(database.url));
     cleanups.push(database.drop, () => orm.close(true));
-    await orm.migrator.up();
+    await orm.migrator.up({ to: 'Migration20261210100000_minute_rollups_service_hour' });
     const sql = orm.em.getConnection();
     await sql.execute(
       `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
@@ -69,6 +69,42 @@ describe('migrations', () => {
     await orm.migrator.down({ to: before });
     const rows = await sql.execute<{ bucket: Date; healthy: number }[]>('select bucket, healthy from health_rollups_minute order by bucket');
     expect(rows.map((r) => [new Date(r.bucket).toISOString(), r.healthy])).toEqual([['2026-01-01T10:00:00.000Z', 1], ['2026-01-01T10:01:00.000Z', 2]]);
+    await orm.migrator.up();
+  });
+
+  it('fold the minute rollups into five-minute rollups, in a partition per day, and make minute rollups again from the raw checks on the way down', async () => {
+    const database = await createTestDatabase();
+    const orm = await MikroORM.init(ormOptions(database.url));
+    cleanups.push(database.drop, () => orm.close(true));
+    const before = 'Migration20261210100000_minute_rollups_service_hour';
+    await orm.migrator.up({ to: before });
+    const sql = orm.em.getConnection();
+    await sql.execute(
+      `create table health_rollups_minute_20260101 partition of health_rollups_minute for values from ('2026-01-01T00:00:00Z') to ('2026-01-02T00:00:00Z')`,
+    );
+    // Five minutes of service 1 (10:00–10:04: 1 + 3 checks), the next five's first minute, and a row in the default partition.
+    await sql.execute(
+      `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+       values (1, '2026-01-01T10:00:00Z', 1, 0, 0, 10, 10, 10, 10), (1, '2026-01-01T10:04:00Z', 2, 0, 1, 20, 30, 50, 50),
+              (1, '2026-01-01T10:05:00Z', 0, 1, 0, 7, 7, 7, 7), (2, '2026-03-01T00:01:00Z', 1, 0, 0, 9, 9, 9, 9)`,
+    );
+    await sql.execute(`insert into health_checks (checked_at, service_id, status, latency_ms) values ('2026-01-01T10:02:30Z', 1, 2, 40)`);
+    await orm.migrator.up();
+    const rows = await sql.execute<{ part: string; service_id: number; bucket: Date; healthy: number; degraded: number; down: number; latency_min: number; latency_avg: number; latency_max: number; latency_p95: number }[]>(
+      'select tableoid::regclass::text as part, * from health_rollups_5m order by service_id, bucket',
+    );
+    expect(rows.map((r) => [r.part, r.service_id, new Date(r.bucket).toISOString(), r.healthy, r.degraded, r.down, r.latency_min, r.latency_avg, r.latency_max, r.latency_p95])).toEqual([
+      // Average weighted by checks: (10 × 1 + 30 × 3) / 4; the 95th percentile is the highest minute's.
+      ['health_rollups_5m_20260101', 1, '2026-01-01T10:00:00.000Z', 3, 0, 1, 10, 25, 50, 50],
+      ['health_rollups_5m_20260101', 1, '2026-01-01T10:05:00.000Z', 0, 1, 0, 7, 7, 7, 7],
+      ['health_rollups_5m_default', 2, '2026-03-01T00:00:00.000Z', 1, 0, 0, 9, 9, 9, 9],
+    ]);
+    expect(await sql.execute(`select 1 from pg_class where relname = 'health_rollups_minute'`)).toEqual([]);
+
+    await orm.migrator.down({ to: before });
+    const minutes = await sql.execute<{ bucket: Date; down: number; latency_max: number }[]>('select bucket, down, latency_max from health_rollups_minute');
+    expect(minutes.map((r) => [new Date(r.bucket).toISOString(), r.down, r.latency_max])).toEqual([['2026-01-01T10:02:00.000Z', 1, 40]]);
+    expect(await sql.execute(`select 1 from pg_class where relname = 'health_rollups_5m'`)).toEqual([]);
     await orm.migrator.up();
   });
 });

@@ -4,6 +4,8 @@
  * row. Keyed by the hour (Migration20261210090000), a service's checks of one hour share one
  * deduplicated key. These pin the size, and that the per-service reads (a service's newest checks,
  * its chart's raw minutes) still read that service's rows of the hours they ask for, not its day.
+ * The five-minute rollups (Migration20261211090000, which replaced the minute rollups: a row per
+ * service and minute, as much as the checks themselves at 60 s) are keyed the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
@@ -101,33 +103,59 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
     expect(series.blocks).toBeLessThan(400);
   });
 
-  describe('and so is the minute rollups\' (they have no unique key)', () => {
+  it('draws a chart of up to 6 hours per minute from the raw checks, by the hours they cover', async () => {
+    const series = await explained((pool) => latencySeries(pool, service, at('02:00'), at('08:00')));
+    expect(series.result).toHaveLength(360);
+    expect(series.result.map((p) => p.maxMs)).toEqual(Array.from({ length: 360 }, (_, m) => (m + 120) * 3 + 2));
+    // 1,080 checks of one service, each on a block of its own; the day's checks are about 9,000 blocks.
+    expect(series.blocks).toBeLessThan(2500);
+  });
+
+  describe('and so is the five-minute rollups\' (they have no unique key)', () => {
     beforeAll(async () => {
-      await rollUp(ts.server.app.sql, 'minute', at('00:00'), at('07:00'));
-      await ts.server.app.sql.query(`vacuum analyze ${partitionName(day, 'health_rollups_minute')}`);
+      await rollUp(ts.server.app.sql, '5m', at('00:00'), at('07:00'));
+      await ts.server.app.sql.query(`vacuum analyze ${partitionName(day, 'health_rollups_5m')}`);
     }, 120_000);
 
-    it('takes about 10 bytes a row (41 for the primary key it replaced)', async () => {
+    it('takes about 10 bytes a row', async () => {
       const { rows } = await ts.server.app.sql.query<{ bytes: string; n: string }>(
-        `select pg_relation_size(i.indexrelid) as bytes, (select count(*) from ${partitionName(day, 'health_rollups_minute')}) as n
+        `select pg_relation_size(i.indexrelid) as bytes, (select count(*) from ${partitionName(day, 'health_rollups_5m')}) as n
            from pg_index i where i.indrelid = $1::regclass and pg_get_indexdef(i.indexrelid) like '%service_id%'`,
-        [partitionName(day, 'health_rollups_minute')],
+        [partitionName(day, 'health_rollups_5m')],
       );
       expect(rows).toHaveLength(1);
-      expect(Number(rows[0].n)).toBe(SERVICES * 420);
+      expect(Number(rows[0].n)).toBe(SERVICES * 84);
       expect(Number(rows[0].bytes) / Number(rows[0].n)).toBeLessThan(15);
     });
 
-    it("reads a day's chart from a service's rollups by hour, and its last hour from the raw checks", async () => {
+    it("reads a longer chart per five minutes from a service's rollups by hour, and its last hour from the raw checks", async () => {
       const series = await explained((pool) => latencySeries(pool, service, at('00:00'), at('08:00')));
-      expect(series.result).toHaveLength(480);
+      expect(series.result).toHaveLength(96);
       expect(series.result.reduce((n, p) => n + p.healthy + p.degraded + p.down, 0)).toBe(1440);
-      expect(series.result.map((p) => p.maxMs)).toEqual(Array.from({ length: 480 }, (_, m) => m * 3 + 2));
-      // 420 rollup rows and 180 checks of one service, each on a block of its own; the day's rollups are 3,700 blocks.
-      expect(series.blocks).toBeLessThan(1500);
+      // Fifteen checks a bucket, numbered in order: the last of each is the bucket's highest latency.
+      expect(series.result.map((p) => p.maxMs)).toEqual(Array.from({ length: 96 }, (_, b) => b * 15 + 14));
+      // 84 rollup rows and 180 checks of one service, each on a block of its own.
+      expect(series.blocks).toBeLessThan(600);
     });
 
-    it('reads a few blocks for a chart of a service with no minute rollups in its range (regression: max(bucket) walked every service\'s minutes)', async () => {
+    it('draws a per-minute chart from the five-minute rollups where the raw checks are gone (past their retention)', async () => {
+      const { sql } = ts.server.app;
+      const gone = 99998; // a service whose raw checks were dropped: only its rollups are left
+      await sql.query(
+        `insert into health_rollups_5m (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+         select $1, b, 5, 0, 0, 10, 20, extract(minute from b)::int, 30 from generate_series($2::timestamptz, $3::timestamptz - interval '5 minutes', interval '5 minutes') b`,
+        [gone, at('01:00'), at('02:00')],
+      );
+      const series = await latencySeries(sql, gone, at('00:30'), at('03:00'));
+      expect(series.map((p) => [p.at.toISOString().slice(11, 16), p.maxMs, p.healthy])).toEqual(Array.from({ length: 12 }, (_, i) => [`01:${String(i * 5).padStart(2, '0')}`, i * 5, 5]));
+      // A service with raw checks in range draws them per minute, its rollups unread.
+      const raw = await latencySeries(sql, service, at('05:00'), at('06:00'));
+      expect(raw).toHaveLength(60);
+      expect(raw.every((p) => p.healthy + p.degraded + p.down === 3)).toBe(true);
+      await sql.query('delete from health_rollups_5m where service_id = $1', [gone]);
+    });
+
+    it('reads a few blocks for a chart of a service with no rollups in its range (regression: max(bucket) walked every service\'s buckets)', async () => {
       const series = await explained((pool) => latencySeries(pool, 99999, at('00:00'), at('07:00')));
       expect(series.result).toEqual([]);
       expect(series.blocks).toBeLessThan(100);
@@ -140,41 +168,41 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
       try {
         await holder.query('select pg_advisory_lock($1)', [ROLLUPS_LOCK_KEY]); // a run in progress elsewhere
         const skipped = await rollUpRecent(sql, at('07:30'), { rawRetentionDays: 14 });
-        expect(skipped).toMatchObject({ skipped: true, minutes: [], hours: [] });
-        expect((await sql.query('select count(*)::int as n from health_rollups_minute where bucket >= $1', [at('07:00')])).rows[0].n).toBe(0);
-        // A day whose minute rollups went to the default partition (its partition was late) …
+        expect(skipped).toMatchObject({ skipped: true, fiveMinutes: [], hours: [] });
+        expect((await sql.query('select count(*)::int as n from health_rollups_5m where bucket >= $1', [at('07:00')])).rows[0].n).toBe(0);
+        // A day whose rollups went to the default partition (its partition was late) …
         const late = new Date('2026-04-05T00:00:00Z');
         await sql.query(
-          `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95) values (1, $1, 1, 0, 0, 5, 5, 5, 5)`,
+          `insert into health_rollups_5m (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95) values (1, $1, 1, 0, 0, 5, 5, 5, 5)`,
           [new Date(late.getTime() + 60_000)],
         );
         // … is left in it while the run holds the lock (the raw checks' partition is made) …
         const during = await ensurePartitions(sql, late, 0);
         expect(during).toEqual([partitionName(late)]);
-        expect((await sql.query('select count(*)::int as n from health_rollups_minute_default')).rows[0].n).toBe(1);
+        expect((await sql.query('select count(*)::int as n from health_rollups_5m_default')).rows[0].n).toBe(1);
         // … and moved by the next look once the run is over.
         await holder.query('select pg_advisory_unlock($1)', [ROLLUPS_LOCK_KEY]);
-        expect(await ensurePartitions(sql, late, 0)).toEqual([partitionName(late, 'health_rollups_minute')]);
-        expect((await sql.query(`select count(*)::int as n from ${partitionName(late, 'health_rollups_minute')}`)).rows[0].n).toBe(1);
-        expect((await sql.query('select count(*)::int as n from health_rollups_minute_default')).rows[0].n).toBe(0);
+        expect(await ensurePartitions(sql, late, 0)).toEqual([partitionName(late, 'health_rollups_5m')]);
+        expect((await sql.query(`select count(*)::int as n from ${partitionName(late, 'health_rollups_5m')}`)).rows[0].n).toBe(1);
+        expect((await sql.query('select count(*)::int as n from health_rollups_5m_default')).rows[0].n).toBe(0);
       } finally {
         await holder.end();
       }
     });
 
-    it('keeps one row per service and minute when runs of the rollups job overlap (one runs, the others skip)', async () => {
+    it('keeps one row per service and five minutes when runs of the rollups job overlap (one runs, the others skip)', async () => {
       const { sql } = ts.server.app;
-      // A late check in a rolled-up minute: each run rolls that minute up again, replacing its row.
+      // A late check in a rolled-up bucket: each run rolls that bucket up again, replacing its row.
       await sql.query(`insert into health_checks (checked_at, service_id, status, latency_ms) values ($1, $2, 2, 99999)`, [new Date(at('06:59').getTime() + 30_000), service]);
       const runs = await Promise.all(Array.from({ length: 4 }, () => rollUpRecent(sql, at('07:10'), { rawRetentionDays: 14, from: at('06:50') })));
-      expect(runs.some((run) => run.minutes.some((m) => m.getTime() === at('06:59').getTime()))).toBe(true);
+      expect(runs.some((run) => run.fiveMinutes.some((m) => m.getTime() === at('06:55').getTime()))).toBe(true);
       const { rows } = await sql.query<{ rows: string; buckets: string }>(
-        `select count(*) as rows, count(distinct (service_id, bucket)) as buckets from health_rollups_minute where bucket >= $1 and bucket < $2`,
+        `select count(*) as rows, count(distinct (service_id, bucket)) as buckets from health_rollups_5m where bucket >= $1 and bucket < $2`,
         [at('06:50'), at('07:10')],
       );
-      expect(Number(rows[0].rows)).toBe(SERVICES * 20);
-      expect(Number(rows[0].buckets)).toBe(SERVICES * 20);
-      const { rows: late } = await sql.query(`select down, latency_max from health_rollups_minute where service_id = $1 and bucket = $2`, [service, at('06:59')]);
+      expect(Number(rows[0].rows)).toBe(SERVICES * 4);
+      expect(Number(rows[0].buckets)).toBe(SERVICES * 4);
+      const { rows: late } = await sql.query(`select down, latency_max from health_rollups_5m where service_id = $1 and bucket = $2`, [service, at('06:55')]);
       expect(late).toEqual([{ down: 1, latency_max: 99999 }]);
     });
   });

@@ -189,8 +189,8 @@ describe('read limits', () => {
     expect(errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'recentChecks' } });
     expect(errors[0].message).toMatch(/more service history than one request may read/);
 
-    // Each field takes from one budget: latency series of a day (1,441 points) and windows too.
-    const mixed = await statementsDuring(/from health_rollups_minute|from uptime_records/, async () => {
+    // Each field takes from one budget: latency series of a day (289 points) and windows too.
+    const mixed = await statementsDuring(/from health_rollups_5m|from uptime_records/, async () => {
       const answer = await gql(ts, '{ services(first: 200) { name latencySeries { at } timeline { status } } }', {}, admin());
       expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     });

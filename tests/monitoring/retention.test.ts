@@ -37,31 +37,31 @@ describe('check history storage', () => {
     expect((await sql.query('select 1 from pg_class where relname = $1', [partitionName(old)])).rowCount).toBe(0);
   });
 
-  it('keeps minute rollups in daily partitions too, dropped whole, and moves rows a late partition finds in the default one', async () => {
+  it('keeps five-minute rollups in daily partitions too, dropped whole, and moves rows a late partition finds in the default one', async () => {
     const { sql } = ts.server.app;
     const now = new Date('2026-02-20T12:00:00Z');
     const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
     // A row for a day with no partition yet goes to the default partition...
     await sql.query(
-      `insert into health_rollups_minute (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
+      `insert into health_rollups_5m (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
        values (62, '2026-02-01T10:00:00Z', 1, 0, 0, 5, 5, 5, 5)`,
     );
-    expect((await sql.query("select count(*)::int as n from health_rollups_minute_default where service_id = 62")).rows[0].n).toBe(1);
+    expect((await sql.query("select count(*)::int as n from health_rollups_5m_default where service_id = 62")).rows[0].n).toBe(1);
     // ...and moves into the day's partition when it is created.
     const created = await ensurePartitions(sql, day('2026-02-01'), 0);
-    expect(created).toEqual([partitionName(day('2026-02-01')), partitionName(day('2026-02-01'), 'health_rollups_minute')]);
-    expect((await sql.query(`select count(*)::int as n from ${partitionName(day('2026-02-01'), 'health_rollups_minute')}`)).rows[0].n).toBe(1);
-    expect((await sql.query("select count(*)::int as n from health_rollups_minute_default where service_id = 62")).rows[0].n).toBe(0);
+    expect(created).toEqual([partitionName(day('2026-02-01')), partitionName(day('2026-02-01'), 'health_rollups_5m')]);
+    expect((await sql.query(`select count(*)::int as n from ${partitionName(day('2026-02-01'), 'health_rollups_5m')}`)).rows[0].n).toBe(1);
+    expect((await sql.query("select count(*)::int as n from health_rollups_5m_default where service_id = 62")).rows[0].n).toBe(0);
     await ensurePartitions(sql, day('2026-02-19'), 1);
-    const dropped = await dropExpiredPartitions(sql, now, 14, 'health_rollups_minute');
-    expect(dropped).toEqual([partitionName(day('2026-02-01'), 'health_rollups_minute')]);
-    expect((await sql.query('select 1 from health_rollups_minute where service_id = 62')).rowCount).toBe(0);
-    expect((await sql.query('select 1 from pg_class where relname = $1', [partitionName(day('2026-02-19'), 'health_rollups_minute')])).rowCount).toBe(1);
+    const dropped = await dropExpiredPartitions(sql, now, 14, 'health_rollups_5m');
+    expect(dropped).toEqual([partitionName(day('2026-02-01'), 'health_rollups_5m')]);
+    expect((await sql.query('select 1 from health_rollups_5m where service_id = 62')).rowCount).toBe(0);
+    expect((await sql.query('select 1 from pg_class where relname = $1', [partitionName(day('2026-02-19'), 'health_rollups_5m')])).rowCount).toBe(1);
   });
 
-  it('rolls checks up per minute: counts by status and latency min / avg / max / p95', async () => {
+  it('rolls checks up per five minutes: counts by status and latency min / avg / max / p95', async () => {
     const { sql } = ts.server.app;
-    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+    const minute = new Date(Math.floor(Date.now() / 300_000) * 300_000 - 10 * 60_000);
     const latencies = Array.from({ length: 20 }, (_, i) => (i + 1) * 10); // 10..200
     await sql.query(
       `insert into health_checks (checked_at, service_id, status, latency_ms)
@@ -69,14 +69,14 @@ describe('check history storage', () => {
          from unnest($2::int[]) with ordinality as t(l, i)`,
       [minute, latencies],
     );
-    await rollUp(sql, 'minute', minute, new Date(minute.getTime() + 60_000));
-    const { rows } = await sql.query('select * from health_rollups_minute where service_id = 42');
+    await rollUp(sql, '5m', minute, new Date(minute.getTime() + 300_000));
+    const { rows } = await sql.query('select * from health_rollups_5m where service_id = 42');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ healthy: 17, degraded: 1, down: 2, latency_min: 10, latency_max: 200, latency_p95: 190 });
     expect(rows[0].latency_avg).toBeCloseTo(105, 5);
     // idempotent: rolling up again changes nothing
-    await rollUp(sql, 'minute', minute, new Date(minute.getTime() + 60_000));
-    expect((await sql.query('select count(*)::int as n from health_rollups_minute where service_id = 42')).rows[0].n).toBe(1);
+    await rollUp(sql, '5m', minute, new Date(minute.getTime() + 300_000));
+    expect((await sql.query('select count(*)::int as n from health_rollups_5m where service_id = 42')).rows[0].n).toBe(1);
   });
 });
 
@@ -92,7 +92,7 @@ async function insertChecks(sql: pg.Pool, rows: [Date, number, number, number][]
   );
 }
 
-const rollupOf = async (sql: pg.Pool, resolution: 'minute' | 'hour', serviceId: number, bucket: Date) =>
+const rollupOf = async (sql: pg.Pool, resolution: '5m' | 'hour', serviceId: number, bucket: Date) =>
   (await sql.query(`select healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95 from health_rollups_${resolution} where service_id = $1 and bucket = $2`, [serviceId, bucket])).rows[0];
 
 describe('hour rollups and rollup retention', () => {
@@ -121,12 +121,12 @@ describe('hour rollups and rollup retention', () => {
     const { rows } = await sql.query('select service_id, bucket from health_rollups_hour order by service_id, bucket');
     expect(rows).toEqual([{ service_id: 51, bucket: hour }, { service_id: 52, bucket: hour }]); // the hour only
 
-    // The hour's minute rollups add up to the same counts, extremes and mean.
-    await rollUp(sql, 'minute', hour, new Date(hour.getTime() + HOUR));
+    // The hour's five-minute rollups add up to the same counts, extremes and mean.
+    await rollUp(sql, '5m', hour, new Date(hour.getTime() + HOUR));
     const { rows: [sum] } = await sql.query(
       `select sum(healthy)::int as healthy, sum(degraded)::int as degraded, sum(down)::int as down, min(latency_min) as min, max(latency_max) as max,
               sum(latency_avg * (healthy + degraded + down)) / sum(healthy + degraded + down) as avg
-         from health_rollups_minute where service_id = 51 and bucket >= $1 and bucket < $2`,
+         from health_rollups_5m where service_id = 51 and bucket >= $1 and bucket < $2`,
       [hour, new Date(hour.getTime() + HOUR)],
     );
     expect(sum).toMatchObject({ healthy: 30, degraded: 6, down: 4, min: 5, max: 200 });
@@ -155,12 +155,12 @@ describe('hour rollups and rollup retention', () => {
     expect(rows).toEqual([{ bucket: hour, healthy: 1, down: 1 }]);
   });
 
-  it('drops minute and hour rollups older than the rollup retention and keeps the newer ones', async () => {
+  it('drops five-minute and hour rollups older than the rollup retention and keeps the newer ones', async () => {
     const { sql } = ts.server.app;
     const now = new Date('2026-03-10T12:00:00.000Z');
     const cutoff = new Date(now.getTime() - 400 * DAY);
     const buckets = [new Date(cutoff.getTime() - DAY), new Date(cutoff.getTime() - HOUR), cutoff, new Date(cutoff.getTime() + HOUR), new Date(now.getTime() - DAY)];
-    for (const resolution of ['minute', 'hour']) {
+    for (const resolution of ['5m', 'hour']) {
       await sql.query(`delete from health_rollups_${resolution}`);
       await sql.query(
         `insert into health_rollups_${resolution} (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
@@ -169,12 +169,12 @@ describe('hour rollups and rollup retention', () => {
       );
     }
     await deleteOldRollups(sql, now, 400);
-    // Hour rollups from the cutoff on; minute rollups are dropped by whole days: from the cutoff's day on.
+    // Hour rollups from the cutoff on; five-minute rollups are dropped by whole days: from the cutoff's day on.
     expect((await sql.query('select bucket from health_rollups_hour order by bucket')).rows.map((r) => r.bucket)).toEqual(buckets.slice(2));
-    expect((await sql.query('select bucket from health_rollups_minute order by bucket')).rows.map((r) => r.bucket)).toEqual(buckets.slice(1));
+    expect((await sql.query('select bucket from health_rollups_5m order by bucket')).rows.map((r) => r.bucket)).toEqual(buckets.slice(1));
     // A shorter retention drops more.
     await deleteOldRollups(sql, now, 2);
-    for (const resolution of ['minute', 'hour']) {
+    for (const resolution of ['5m', 'hour']) {
       expect((await sql.query(`select bucket from health_rollups_${resolution}`)).rows.map((r) => r.bucket)).toEqual([buckets[4]]);
     }
   });
@@ -201,22 +201,22 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
   });
   afterAll(() => ts?.close());
 
-  it('in a steady state rolls up the minute just completed only, and an hour once it has ended (regression: the current hour was read and sorted whole every minute)', async () => {
-    expect(await rollupOf(sql, 'minute', 71, at('10:29:00'))).toMatchObject({ healthy: 1, down: 0 });
-    expect(await rollupOf(sql, 'minute', 71, at('10:30:00'))).toBeUndefined(); // not complete at 10:30:20
+  it('in a steady state rolls up the five minutes just completed only, and an hour once it has ended (regression: the current hour was read and sorted whole every minute)', async () => {
+    expect(await rollupOf(sql, '5m', 71, at('10:25:00'))).toMatchObject({ healthy: 5, down: 0 });
+    expect(await rollupOf(sql, '5m', 71, at('10:30:00'))).toBeUndefined(); // not complete at 10:30:20
     expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toBeUndefined(); // not ended: read from the raw checks meanwhile
     // Nothing new since: nothing rolled up again.
     const again = await rollUpRecent(sql, at('10:30:40'), settings);
-    expect(again).toMatchObject({ from: at('10:15:00'), to: at('10:30:00'), minutes: [], hours: [], caughtUp: false });
+    expect(again).toMatchObject({ from: at('10:15:00'), to: at('10:30:00'), fiveMinutes: [], hours: [], caughtUp: false });
   });
 
-  it('counts a check written late in its minute on the next run (and in its hour once that has ended)', async () => {
-    // Stored at 10:31:10 for 10:21:30 (a batch retried): its minute was rolled up at 10:22:20.
+  it('counts a check written late in its five minutes on the next run (and in its hour once that has ended)', async () => {
+    // Stored at 10:31:10 for 10:21:30 (a batch retried): its five minutes were rolled up at 10:25:20.
     await insertChecks(sql, [[at('10:21:30'), 71, 2, 900], healthy('10:31:05')]);
     const run = await rollUpRecent(sql, at('10:31:20'), settings);
-    expect(run).toMatchObject({ from: at('10:16:00'), to: at('10:31:00'), minutes: [at('10:21:00'), at('10:30:00')], hours: [], caughtUp: false });
-    expect(await rollupOf(sql, 'minute', 71, at('10:21:00'))).toMatchObject({ healthy: 1, down: 1, latency_min: 100, latency_max: 900 });
-    expect(await rollupOf(sql, 'minute', 72, at('10:21:00'))).toMatchObject({ healthy: 1, down: 0 }); // the other service's, unchanged
+    expect(run).toMatchObject({ from: at('10:15:00'), to: at('10:30:00'), fiveMinutes: [at('10:20:00')], hours: [], caughtUp: false });
+    expect(await rollupOf(sql, '5m', 71, at('10:20:00'))).toMatchObject({ healthy: 5, down: 1, latency_min: 100, latency_max: 900 });
+    expect(await rollupOf(sql, '5m', 72, at('10:20:00'))).toMatchObject({ healthy: 5, down: 0 }); // the other service's, unchanged
   });
 
   it('rolls up the previous hour again when a check of its last minutes comes after it ended', async () => {
@@ -227,27 +227,27 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
       await rollUpRecent(sql, new Date(minute.getTime() + 20_000), settings);
     }
     await insertChecks(sql, [healthy('11:00:05')]);
-    expect(await rollUpRecent(sql, at('11:00:20'), settings)).toMatchObject({ minutes: [at('10:59:00')], hours: [at('10:00:00')] });
+    expect(await rollUpRecent(sql, at('11:00:20'), settings)).toMatchObject({ fiveMinutes: [at('10:55:00')], hours: [at('10:00:00')] });
     expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, down: 1, latency_max: 900 }); // the late check of 10:21 included
     // A check of 10:59:50 that took 30 s, stored at 11:00:25.
     await insertChecks(sql, [[at('10:59:50'), 71, 1, 30_000]]);
     const run = await rollUpRecent(sql, at('11:01:20'), settings);
-    expect(run).toMatchObject({ minutes: [at('10:59:00'), at('11:00:00')], hours: [at('10:00:00')] });
-    expect(await rollupOf(sql, 'minute', 71, at('10:59:00'))).toMatchObject({ healthy: 1, degraded: 1, latency_max: 30_000 });
+    expect(run).toMatchObject({ fiveMinutes: [at('10:55:00')], hours: [at('10:00:00')] });
+    expect(await rollupOf(sql, '5m', 71, at('10:55:00'))).toMatchObject({ healthy: 5, degraded: 1, latency_max: 30_000 });
     expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ healthy: 60, degraded: 1, down: 1, latency_max: 30_000 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toBeUndefined(); // not ended
   });
 
   it('looks back 15 minutes only while the runs keep up', async () => {
-    // Stored at 11:01:30 for 10:45:10: older than the window of the runs that follow.
-    await insertChecks(sql, [[at('10:45:10'), 71, 2, 1]]);
+    // Stored at 11:01:30 for 10:44:10: older than the window of the runs that follow (from 10:45).
+    await insertChecks(sql, [[at('10:44:10'), 71, 2, 1]]);
     const run = await rollUpRecent(sql, at('11:02:20'), settings);
-    expect(run).toMatchObject({ from: at('10:47:00'), minutes: [], caughtUp: false });
-    expect(await rollupOf(sql, 'minute', 71, at('10:45:00'))).toMatchObject({ healthy: 1, down: 0 });
+    expect(run).toMatchObject({ from: at('10:45:00'), fiveMinutes: [], caughtUp: false });
+    expect(await rollupOf(sql, '5m', 71, at('10:40:00'))).toMatchObject({ healthy: 5, down: 0 });
     // Asked to look further back (as the job does once after catching up a gap), it is counted.
     const further = await rollUpRecent(sql, at('11:02:40'), { ...settings, from: at('10:40:00') });
-    expect(further).toMatchObject({ from: at('10:40:00'), minutes: [at('10:45:00')], hours: [at('10:00:00')], caughtUp: false });
-    expect(await rollupOf(sql, 'minute', 71, at('10:45:00'))).toMatchObject({ healthy: 1, down: 1 });
+    expect(further).toMatchObject({ from: at('10:40:00'), fiveMinutes: [at('10:40:00')], hours: [at('10:00:00')], caughtUp: false });
+    expect(await rollupOf(sql, '5m', 71, at('10:40:00'))).toMatchObject({ healthy: 5, down: 1 });
     expect(await rollupOf(sql, 'hour', 71, at('10:00:00'))).toMatchObject({ down: 2 });
   });
 
@@ -256,29 +256,29 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     // at 13:40: their minutes are two and a half hours old. No check ran in between.
     await insertChecks(sql, [[at('11:02:10'), 71, 0, 100], [at('11:02:25'), 72, 2, 5000]]);
     await insertChecks(sql, [healthy('13:40:05'), healthy('13:41:05')]);
-    const run = await rollUpRecent(sql, at('13:41:20'), settings);
-    // The newest minute bucket is 11:00 (the last check before was at 11:00:05): from 11:01 on.
+    const run = await rollUpRecent(sql, at('13:45:20'), settings);
+    // The newest five-minute bucket is 10:55 (11:00 was not complete at the last run): from 11:00 on.
     // Hours: 11:00 for its checks, 12:00 as an hour that ended with no rollup (it has no checks: nothing is written).
-    expect(run).toMatchObject({ from: at('11:01:00'), to: at('13:41:00'), minutes: [at('11:02:00'), at('13:40:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: true });
-    expect(await rollupOf(sql, 'minute', 72, at('11:02:00'))).toMatchObject({ healthy: 0, down: 1, latency_max: 5000 });
+    expect(run).toMatchObject({ from: at('11:00:00'), to: at('13:45:00'), fiveMinutes: [at('11:00:00'), at('13:40:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: true });
+    expect(await rollupOf(sql, '5m', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1, latency_max: 5000 });
     expect(await rollupOf(sql, 'hour', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2 });
 
     // A retried batch that lands just after that run: the next run, from 15 minutes back, would
     // not see it; the job looks at the caught-up gap once more (from: run.from), which does.
     await insertChecks(sql, [[at('11:02:28'), 71, 2, 7000]]);
-    expect(await rollUpRecent(sql, at('13:41:40'), settings)).toMatchObject({ minutes: [], caughtUp: false });
-    const again = await rollUpRecent(sql, at('13:42:20'), { ...settings, from: run.from });
-    expect(again).toMatchObject({ from: at('11:01:00'), minutes: [at('11:02:00'), at('13:41:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: false });
-    expect(await rollupOf(sql, 'minute', 71, at('11:02:00'))).toMatchObject({ healthy: 1, down: 1, latency_max: 7000 });
+    expect(await rollUpRecent(sql, at('13:45:40'), settings)).toMatchObject({ fiveMinutes: [], caughtUp: false });
+    const again = await rollUpRecent(sql, at('13:46:20'), { ...settings, from: run.from });
+    expect(again).toMatchObject({ from: at('11:00:00'), fiveMinutes: [at('11:00:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: false });
+    expect(await rollupOf(sql, '5m', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1, latency_max: 7000 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 });
   });
 
   it('never reaches back past the raw retention', async () => {
-    // Eleven days on, the newest minute bucket is 13:41 on the 10th: a catch-up, but from one day back only.
-    const now = new Date(at('13:42:20').getTime() + 11 * DAY);
+    // Eleven days on, the newest five-minute bucket is 13:40 on the 10th: a catch-up, but from one day back only.
+    const now = new Date(at('13:46:20').getTime() + 11 * DAY);
     const run = await rollUpRecent(sql, now, { rawRetentionDays: 1 });
-    expect(run).toMatchObject({ from: new Date(now.getTime() - DAY + 40_000), minutes: [], caughtUp: true });
+    expect(run).toMatchObject({ from: new Date(at('13:50:00').getTime() + 10 * DAY), fiveMinutes: [], caughtUp: true });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 }); // left as it was
   });
 });
@@ -290,14 +290,14 @@ describe('the rollups job with checks every few minutes', () => {
   });
   afterAll(() => ts?.close());
 
-  it('rolls up an hour whose minutes were all rolled up before it ended, once (regression: with none of its checks in its last minutes, such an hour was never rolled up)', async () => {
+  it('rolls up an hour whose buckets were all rolled up before it ended, once (regression: with none of its checks in its last minutes, such an hour was never rolled up)', async () => {
     const { sql } = ts.server.app;
     const at = (time: string) => new Date(`2026-03-11T${time}Z`);
     await ensurePartitions(sql, at('00:00:00'), 0);
-    // A check every 5 minutes, at :52:10, :57:10, :02:10 — nothing in 09:58 or 09:59; the job each minute.
-    await insertChecks(sql, [[at('09:52:10'), 75, 0, 10], [at('09:57:10'), 75, 2, 30], [at('10:02:10'), 75, 0, 20]]);
+    // A check every 15 minutes, at :32:10, :47:10, :02:10 — nothing in the hour's last five minutes; the job each minute.
+    await insertChecks(sql, [[at('09:32:10'), 75, 0, 10], [at('09:47:10'), 75, 2, 30], [at('10:02:10'), 75, 0, 20]]);
     const runs = [];
-    for (let m = 53; m <= 64; m++) runs.push(await rollUpRecent(sql, new Date(at('09:00:20').getTime() + m * MIN), { rawRetentionDays: 14, from: m === 53 ? at('09:50:00') : undefined }));
+    for (let m = 53; m <= 64; m++) runs.push(await rollUpRecent(sql, new Date(at('09:00:20').getTime() + m * MIN), { rawRetentionDays: 14, from: m === 53 ? at('09:30:00') : undefined }));
     expect(await rollupOf(sql, 'hour', 75, at('09:00:00'))).toMatchObject({ healthy: 1, down: 1, latency_max: 30 });
     // Rolled up by the first run after 10:00 only, not by the runs before or after it.
     expect(runs.map((r) => r.hours.map((h) => h.toISOString().slice(11, 16)))).toEqual([[], [], [], [], [], [], [], ['09:00'], [], [], [], []]);
@@ -314,14 +314,14 @@ describe('the rollups job in a running server', () => {
     try {
       // Rolled up to 11:10 by an earlier run; the server stops; checks of 11:20 and 11:50 are stored meanwhile.
       await insertChecks(sql, [[new Date('2026-03-10T11:10:10Z'), 81, 0, 100]]);
-      await rollUp(sql, 'minute', new Date('2026-03-10T11:10:00Z'), new Date('2026-03-10T11:11:00Z'));
+      await rollUp(sql, '5m', new Date('2026-03-10T11:10:00Z'), new Date('2026-03-10T11:15:00Z'));
       await ts.stop();
       await insertChecks(sql, [[new Date('2026-03-10T11:20:10Z'), 81, 2, 300], [new Date('2026-03-10T11:50:10Z'), 81, 1, 200]]);
       clock.advance(60_000); // no server ran for a minute: the rollups job is overdue
       await ts.start(); // an overdue job runs at start
       await expect.poll(() => rollupOf(sql, 'hour', 81, new Date('2026-03-10T11:00:00Z')), { timeout: 10_000 }).toMatchObject({ healthy: 1, degraded: 1, down: 1 });
-      expect(await rollupOf(sql, 'minute', 81, new Date('2026-03-10T11:20:00Z'))).toMatchObject({ down: 1, latency_max: 300 });
-      expect(await rollupOf(sql, 'minute', 81, new Date('2026-03-10T11:50:00Z'))).toMatchObject({ degraded: 1 });
+      expect(await rollupOf(sql, '5m', 81, new Date('2026-03-10T11:20:00Z'))).toMatchObject({ down: 1, latency_max: 300 });
+      expect(await rollupOf(sql, '5m', 81, new Date('2026-03-10T11:50:00Z'))).toMatchObject({ degraded: 1 });
     } finally {
       await sql.end();
       await ts.close();
@@ -329,28 +329,34 @@ describe('the rollups job in a running server', () => {
   });
 });
 
-describe('the 24 h latency chart (latencySeries per minute)', () => {
+describe('the latency chart (latencySeries)', () => {
   let ts: TestServer;
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
   });
   afterAll(() => ts?.close());
 
-  it('reads the minute rollups up to the newest rolled minute, then the raw checks since, and keeps minutes whose raw checks are gone', async () => {
+  it('per five minutes, reads the rollups up to the newest rolled bucket, then the raw checks since, and keeps buckets whose raw checks are gone; per minute, the raw checks', async () => {
     const { sql } = ts.server.app;
     const at = (hhmmss: string) => new Date(`2026-04-02T${hhmmss}Z`);
     await ensurePartitions(sql, at('00:00:00'), 0);
     await insertChecks(sql, [[at('09:00:10'), 95, 0, 100], [at('09:00:40'), 95, 2, 300], [at('09:01:10'), 95, 0, 50], [at('09:00:20'), 96, 0, 999]]);
-    await rollUp(sql, 'minute', at('09:00:00'), at('09:02:00'));
-    // The raw checks of 09:00 are gone (as after retention); 09:02 and 09:03 are not rolled up yet.
+    await rollUp(sql, '5m', at('09:00:00'), at('09:05:00'));
+    // Some raw checks of 09:00 are gone (deleted by hand); 09:05 and 09:10 are not rolled up yet.
     await sql.query("delete from health_checks where service_id = 95 and checked_at < '2026-04-02T09:01:00Z'");
-    await insertChecks(sql, [[at('09:02:05'), 95, 1, 400], [at('09:03:05'), 95, 0, 20], [at('09:03:35'), 95, 0, 40]]);
-    const points = await latencySeries(sql, 95, at('08:30:00'), at('09:30:00'));
-    expect(points.map((p) => [p.at.toISOString().slice(11, 16), p.avgMs, p.maxMs, p.healthy, p.degraded, p.down])).toEqual([
-      ['09:00', 200, 300, 1, 0, 1], // from the rollup only: its raw checks were deleted
+    await insertChecks(sql, [[at('09:05:05'), 95, 1, 400], [at('09:10:05'), 95, 0, 20], [at('09:10:35'), 95, 0, 40]]);
+    const row = (p: { at: Date; avgMs: number; maxMs: number; healthy: number; degraded: number; down: number }) => [p.at.toISOString().slice(11, 16), p.avgMs, p.maxMs, p.healthy, p.degraded, p.down];
+    // Eight hours: per five minutes.
+    expect((await latencySeries(sql, 95, at('02:00:00'), at('10:00:00'))).map(row)).toEqual([
+      ['09:00', 150, 300, 2, 0, 1], // from the rollup only: some of its raw checks were deleted
+      ['09:05', 400, 400, 0, 1, 0], // from the raw checks
+      ['09:10', 30, 40, 2, 0, 0],
+    ]);
+    // An hour: per minute, from the raw checks that are there.
+    expect((await latencySeries(sql, 95, at('08:30:00'), at('09:30:00'))).map(row)).toEqual([
       ['09:01', 50, 50, 1, 0, 0],
-      ['09:02', 400, 400, 0, 1, 0], // from the raw checks
-      ['09:03', 30, 40, 2, 0, 0],
+      ['09:05', 400, 400, 0, 1, 0],
+      ['09:10', 30, 40, 2, 0, 0],
     ]);
   });
 

@@ -7,7 +7,7 @@
  * checks, and for the blocks the look for late checks actually reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionName, READ_BY_TIME, rollUpSql, UNCOUNTED_MINUTES_SQL, uncountedMinutes } from '../../server/monitoring/timeseries.ts';
+import { partitionName, READ_BY_TIME, rollUpSql, UNCOUNTED_BUCKETS_SQL, uncountedBuckets } from '../../server/monitoring/timeseries.ts';
 import type { SqlClient } from '../../server/db/sql.ts';
 import { insertChecksOfADay } from '../support/checks-of-a-day.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -22,7 +22,7 @@ interface PlanNode {
 }
 const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 
-describe('the rollups job reads the raw checks of the minutes it rolls up, not the whole day', () => {
+describe('the rollups job reads the raw checks of the buckets it rolls up, not the whole day', () => {
   let ts: TestServer;
   const day = new Date('2026-04-02T00:00:00Z');
   const at = (hh: string) => new Date(`2026-04-02T${hh}:00Z`);
@@ -58,13 +58,13 @@ describe('the rollups job reads the raw checks of the minutes it rolls up, not t
       await client.query('set local max_parallel_workers_per_gather = 0');
       const explaining = {
         query: async (text: string, params?: unknown[]) => {
-          if (text !== UNCOUNTED_MINUTES_SQL) return client.query(text, params);
+          if (text !== UNCOUNTED_BUCKETS_SQL) return client.query(text, params);
           const { rows } = await client.query(`explain (format json, analyze, buffers) ${text}`, params);
           steps = nodes((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan);
           return { rows: [] };
         },
       } as unknown as SqlClient;
-      await uncountedMinutes(explaining, at('07:45'), at('08:00'));
+      await uncountedBuckets(explaining, at('07:45'), at('08:00'));
     } finally {
       await client.query('rollback');
       client.release();
@@ -78,9 +78,9 @@ describe('the rollups job reads the raw checks of the minutes it rolls up, not t
     expect(read).toBeLessThan(rows[0].blocks / 10);
   });
 
-  it('rolls up a minute and an hour through the time index too', async () => {
-    for (const [resolution, from, to] of [['minute', at('07:59'), at('08:00')], ['hour', at('07:00'), at('08:00')]] as const) {
-      // After uncountedMinutes in the job's transaction, with its settings.
+  it('rolls up five minutes and an hour through the time index too', async () => {
+    for (const [resolution, from, to] of [['5m', at('07:55'), at('08:00')], ['hour', at('07:00'), at('08:00')]] as const) {
+      // After uncountedBuckets in the job's transaction, with its settings.
       const scans = scansOfTheDay(await plan(rollUpSql(resolution), [from, to], false, READ_BY_TIME));
       expect(scans.map((n) => n['Node Type']), resolution).not.toContain('Seq Scan');
     }

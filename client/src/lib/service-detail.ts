@@ -11,9 +11,10 @@ import { client } from './urql.ts';
 import { onReconnected } from './connection.ts';
 import { formError, type FormError } from './errors.ts';
 import { createCheckList, type CheckList } from './check-list.ts';
+import { MINUTE_POINTS_UP_TO_MS } from '../../../server/monitoring/latency-resolution.ts';
 
 const ServiceDetailDoc = graphql(`
-  query ServiceDetail($name: String!, $from: DateTime!, $to: DateTime!) {
+  query ServiceDetail($name: String!, $from: DateTime!, $recentFrom: DateTime!, $to: DateTime!) {
     service(name: $name) {
       name
       displayName
@@ -54,6 +55,11 @@ const ServiceDetailDoc = graphql(`
         }
       }
       latencySeries(from: $from, to: $to) {
+        at
+        avgMs
+        p95Ms
+      }
+      minuteSeries: latencySeries(from: $recentFrom, to: $to) {
         at
         avgMs
         p95Ms
@@ -124,7 +130,11 @@ export function createServiceDetail(name: string): ServiceDetailModel {
   const reload = async () => {
     const to = Date.now();
     const from = to - DAY;
-    const result = await client.query(ServiceDetailDoc, { name, from: new Date(from).toISOString(), to: new Date(to).toISOString() }).toPromise();
+    // The day's chart comes per five minutes; the last 6 hours' per minute too, for the closer zooms
+    // (server/monitoring/latency-resolution.ts).
+    const recentFrom = to - MINUTE_POINTS_UP_TO_MS;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const result = await client.query(ServiceDetailDoc, { name, from: iso(from), recentFrom: iso(recentFrom), to: iso(to) }).toPromise();
     if (result.error && !result.data) return void setState({ loaded: true, error: formError(result.error) });
     const service = result.data?.service ?? null;
     setState({ loaded: true, error: null, service, from, to });

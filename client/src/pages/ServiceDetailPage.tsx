@@ -16,6 +16,7 @@ import { ServiceActions } from '../components/monitoring/ServiceActions.tsx';
 import { ServiceLogs } from '../components/monitoring/ServiceLogs.tsx';
 import { CheckRunResult, type CheckRunView } from '../components/monitoring/CheckRunResult.tsx';
 import { LatencyChart } from '../components/monitoring/LatencyChart.tsx';
+import { pointsFor } from '../lib/latency-points.ts';
 import { TimeAxis, TimelineBar } from '../components/monitoring/TimelineBar.tsx';
 import { WindowChecks } from '../components/monitoring/WindowChecks.tsx';
 import { CheckTable } from '../components/monitoring/CheckTable.tsx';
@@ -146,7 +147,10 @@ function ServiceDetailView(props: { name: string }) {
                   </span>
                 </div>
                 <LatencyChart
-                  points={service().latencySeries}
+                  points={pointsFor(detail.state.to - rangeStart(detail.state.to, zoom().ms, service().monitoredSince), {
+                    day: service().latencySeries,
+                    minutes: service().minuteSeries,
+                  })}
                   windows={service().timeline}
                   from={rangeStart(detail.state.to, zoom().ms, service().monitoredSince)}
                   to={detail.state.to}

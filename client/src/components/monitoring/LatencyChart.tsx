@@ -1,7 +1,8 @@
 /**
- * The detail page's latency chart (uPlot): average and p95 latency per minute over the range it is
- * given (the page gives the service's own range: a new service fills the chart), over coloured bands
- * of the status the service was in. Minutes with no check break the lines instead of bridging them.
+ * The detail page's latency chart (uPlot): average and p95 latency per minute (ranges up to 6 h) or
+ * per five minutes (up to a day) over the range it is given (the page gives the service's own range:
+ * a new service fills the chart), over coloured bands of the status the service was in. Buckets
+ * with no check break the lines instead of bridging them.
  * Times on the axis and in the legend are 24-hour, in the browser's time zone.
  */
 import { createEffect, on, onCleanup, onMount } from 'solid-js';
@@ -10,15 +11,9 @@ import 'uplot/dist/uPlot.min.css';
 import type { Window } from '../../lib/uptime.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { axisTicks } from './TimelineBar.tsx';
-
-export interface LatencyPoint {
-  at: string;
-  avgMs: number;
-  p95Ms: number;
-}
+import { chartData, stepSeconds, type LatencyPoint } from '../../lib/latency-points.ts';
 
 const HEIGHT = 240;
-const MINUTE_S = 60;
 /** Band colours per status: soft, so the lines stay readable on top. */
 const BANDS: Record<string, string> = {
   healthy: 'rgba(27, 122, 71, 0.08)',
@@ -27,29 +22,10 @@ const BANDS: Record<string, string> = {
   paused: 'rgba(93, 107, 122, 0.12)',
 };
 
-/** Columns for uPlot (seconds), with a null after any gap of more than a minute. */
-export function chartData(points: readonly LatencyPoint[]): uPlot.AlignedData {
-  const xs: number[] = [];
-  const avg: (number | null)[] = [];
-  const p95: (number | null)[] = [];
-  let previous: number | null = null;
-  for (const point of points) {
-    const x = Date.parse(point.at) / 1000;
-    if (previous !== null && x - previous > MINUTE_S * 1.5) {
-      xs.push(previous + MINUTE_S);
-      avg.push(null);
-      p95.push(null);
-    }
-    xs.push(x);
-    avg.push(point.avgMs);
-    p95.push(point.p95Ms);
-    previous = x;
-  }
-  return [xs, avg, p95];
-}
-
 export function LatencyChart(props: { points: readonly LatencyPoint[]; windows: readonly Window[]; from: number; to: number }) {
   let box!: HTMLDivElement;
+  // The server's resolution for this range (per minute up to 6 h, per five minutes up to a day), in seconds.
+  const stepOf = () => stepSeconds(props.to - props.from);
 
   onMount(() => {
     const drawBands = (u: uPlot) => {
@@ -91,10 +67,10 @@ export function LatencyChart(props: { points: readonly LatencyPoint[]; windows: 
       ],
       hooks: { drawClear: [drawBands] },
     };
-    const plot = new uPlot(options, chartData(props.points), box);
+    const plot = new uPlot(options, chartData(props.points, stepOf()), box);
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(300, box.clientWidth), height: HEIGHT }));
     resize.observe(box);
-    createEffect(on(() => [props.points, props.from, props.to], () => plot.setData(chartData(props.points)), { defer: true }));
+    createEffect(on(() => [props.points, props.from, props.to], () => plot.setData(chartData(props.points, stepOf())), { defer: true }));
     createEffect(on(() => props.windows.map((w) => `${w.status}${w.endedAt ?? ''}`).join(), () => plot.redraw(false), { defer: true }));
     onCleanup(() => {
       resize.disconnect();
