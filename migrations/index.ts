@@ -22,6 +22,7 @@ import { Migration20261209090000_checks_time_brin as MChecksBrin } from './Migra
 import { Migration20261210090000_checks_service_hour as MChecksServiceHour } from './Migration20261210090000_checks_service_hour.ts';
 import { Migration20261210100000_minute_rollups_service_hour as MMinuteServiceHour } from './Migration20261210100000_minute_rollups_service_hour.ts';
 import { Migration20261211090000_five_minute_rollups as MFiveMinuteRollups } from './Migration20261211090000_five_minute_rollups.ts';
+import { Migration20261211100000_service_states_fillfactor as MStatesFillfactor } from './Migration20261211100000_service_states_fillfactor.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -46,4 +47,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210090000_checks_service_hour', class: MChecksServiceHour },
   { name: 'Migration20261210100000_minute_rollups_service_hour', class: MMinuteServiceHour },
   { name: 'Migration20261211090000_five_minute_rollups', class: MFiveMinuteRollups },
+  { name: 'Migration20261211100000_service_states_fillfactor', class: MStatesFillfactor },
 ];
