@@ -2,7 +2,7 @@
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
 import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
-import { latencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/check-reads.ts';
+import { readLatencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/check-reads.ts';
 import { EMPTY_TIME, timeInStatusByService, uptimeRatio, type TimeInStatus } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
@@ -10,7 +10,7 @@ import type { RequestContext } from '../server/context.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
 import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
-import { admitted, latencyReadUnits, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
+import { admitted, latencyPoints, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -196,9 +196,12 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
       resolve: async (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
-        const intervalMs = await detail('intervalMs')(s);
-        readBudget(ctx, info).take('latencySeries', QUERY_UNITS + latencyReadUnits(r.from, r.to, intervalMs));
-        return latencySeries(ctx.app.sql, s.id, r.from, r.to);
+        const budget = readBudget(ctx, info);
+        budget.take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
+        // The raw checks it reads (those of the buckets not rolled up, every one per minute) are
+        // charged as found, cut at what is left: their number is not the interval's (pings, rechecks).
+        const series = await budget.cutRead('latencySeries', (limit) => readLatencySeries(ctx.app.sql, s.id, r.from, r.to, limit), (found) => found.rawChecks);
+        return series.points;
       },
     }),
     timeline: t.field({

@@ -13,15 +13,13 @@ import type { builder } from './builder.ts';
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 /**
- * What `latencySeries` over [from, to) costs of the request's history budget, in rows: its points
- * (per minute up to 6 hours, per five minutes up to a day, else per hour: `latencyResolution`),
- * or, per minute, the raw checks it aggregates (one per interval of the service) if more.
+ * At most how many points `latencySeries` returns over [from, to): per minute up to 6 hours, per five
+ * minutes up to a day, else per hour (`latencyResolution`). Reserved before the read; the raw checks
+ * it reads are charged as found (`readLatencySeries`).
  */
-export function latencyReadUnits(from: Date, to: Date, intervalMs: number): number {
+export function latencyPoints(from: Date, to: Date): number {
   const ms = to.getTime() - from.getTime();
-  const resolution = latencyResolution(ms);
-  const points = Math.ceil(ms / BUCKET_MS[resolution]) + 1;
-  return resolution === 'minute' ? Math.max(points, Math.ceil(ms / Math.max(intervalMs, 1000)) + 1) : points;
+  return Math.ceil(ms / BUCKET_MS[latencyResolution(ms)]) + 1;
 }
 
 /**

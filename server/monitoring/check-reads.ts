@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { statusFromCode } from './results.ts';
 import type { Status } from './status.ts';
 import { AGGREGATES, ROLLUP_COLUMNS, utcBucket } from './timeseries.ts';
-import { latencyResolution } from './latency-resolution.ts';
+import { BUCKET_MS, latencyResolution } from './latency-resolution.ts';
 
 export interface CheckRow {
   checkedAt: Date;
@@ -90,35 +90,51 @@ export interface LatencyPoint {
   down: number;
 }
 
+export interface LatencySeries {
+  points: LatencyPoint[];
+  /** The raw checks read (those of the buckets not taken from the rollups). */
+  rawChecks: number;
+}
+
 /**
  * Latency and status counts per bucket over [from, to): per minute for ranges up to 6 hours, per
- * five minutes up to a day, per hour beyond.
+ * five minutes up to a day, per hour beyond (`latencyResolution`). A point is a bucket that starts
+ * at or after `from` and before `to`, with its checks before `to`.
  * - Per minute, from the raw checks (kept 14 days by default: no minute rollups are stored). Where
  *   the range reaches before the service's oldest raw check in it (dropped by retention), the
- *   five-minute rollups of that part, whole buckets only.
- * - Per five minutes or per hour, from the rollups up to the service's newest rolled bucket
- *   (cheaper than its raw checks, and still there once the raw checks are dropped), then the raw
- *   checks of the buckets since (the job rolls up each five minutes, and each hour, once complete).
+ *   five-minute rollups of that part.
+ * - Per five minutes or per hour, from the rollups of the whole buckets in range up to the
+ *   service's newest rolled one (cheaper than its raw checks, and still there once the raw checks
+ *   are dropped), then the raw checks since (the job rolls up each five minutes, and each hour,
+ *   once complete).
+ * At most `rawLimit` raw checks are read (all with null): a series that reached it is cut, and
+ * `rawChecks` says so (the API refuses it: a service pinged many times a second has far more checks
+ * than its interval says).
  */
-export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date): Promise<LatencyPoint[]> {
+export async function readLatencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date, rawLimit: number | null): Promise<LatencySeries> {
   const resolution = latencyResolution(to.getTime() - from.getTime());
+  const step = BUCKET_MS[resolution];
+  // The first bucket that starts in range, and the start of the last one (those before it end in range).
+  const first = new Date(Math.ceil(from.getTime() / step) * step);
+  const lastStart = new Date(Math.floor(to.getTime() / step) * step);
   // The hour rollups' key is (service_id, bucket); the five-minute rollups' is keyed by the hour.
   const hours = resolution === 'hour' ? '' : `and ${BUCKET_HOUR} >= ${hourOf('$2')} and ${BUCKET_HOUR} <= ${hourOf('$3')}`;
-  const table = resolution === 'hour' ? 'health_rollups_hour' : 'health_rollups_5m';
   const query =
     resolution === 'minute'
       ? // The oldest raw check in range, found by its hour (the index's key) then its instant.
         `with raw as (
          select coalesce((select checked_at from health_checks
             where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
-            order by ${CHECK_HOUR}, checked_at limit 1), $3::timestamptz) as since)
-       select bucket as at, ${ROLLUP_COLUMNS}
-         from ${table}, raw where service_id = $1 and bucket >= $2 and bucket < ${utcBucketOf('raw.since')} ${hours}
+            order by ${CHECK_HOUR}, checked_at limit 1), $3::timestamptz) as since),
+       checks as (
+         select checked_at, status, latency_ms from health_checks
+          where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
+          limit $4::bigint)
+       select bucket as at, ${ROLLUP_COLUMNS}, false as from_raw
+         from health_rollups_5m, raw where service_id = $1 and bucket >= $2 and bucket + interval '5 minutes' <= $3
+          and bucket < ${utcBucketOf('raw.since')} ${hours}
        union all
-       select ${utcBucket('minute')} as at, ${AGGREGATES}
-         from health_checks where service_id = $1 and checked_at >= $2 and checked_at < $3
-          and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
-        group by 1
+       select ${utcBucket('minute')} as at, ${AGGREGATES}, true from checks group by 1
        order by 1`
       : // The service's newest rolled bucket in range. For five minutes, by its newest hour, not
         // \`max()\`: PostgreSQL answered that from the \`bucket\` index, walking every service's
@@ -126,27 +142,41 @@ export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date,
         `with rolled as (
          select coalesce((${
            resolution === 'hour'
-             ? `select max(bucket) from ${table} where service_id = $1 and bucket >= $2 and bucket < $3`
-             : `select bucket from ${table} where service_id = $1 and bucket >= $2 and bucket < $3 ${hours} order by ${BUCKET_HOUR} desc, bucket desc limit 1`
-         }) + interval '${resolution === 'hour' ? '1 hour' : '5 minutes'}', $2::timestamptz) as until)
-       select bucket as at, ${ROLLUP_COLUMNS}
-         from ${table}, rolled where service_id = $1 and bucket >= $2 and bucket < least($3, rolled.until) ${hours}
+             ? `select max(bucket) from health_rollups_hour where service_id = $1 and bucket >= $2 and bucket < $4`
+             : `select bucket from health_rollups_5m where service_id = $1 and bucket >= $2 and bucket < $4 ${hours} order by ${BUCKET_HOUR} desc, bucket desc limit 1`
+         }) + interval '${resolution === 'hour' ? '1 hour' : '5 minutes'}', $2::timestamptz) as until),
+       cut as (select greatest($2::timestamptz, least($4::timestamptz, rolled.until)) as at from rolled),
+       checks as (
+         select checked_at, status, latency_ms from health_checks, cut
+          where service_id = $1 and checked_at >= cut.at and checked_at < $3
+            and ${CHECK_HOUR} >= ${hourOf('cut.at')} and ${CHECK_HOUR} <= ${hourOf('$3')}
+          limit $5::bigint)
+       select bucket as at, ${ROLLUP_COLUMNS}, false as from_raw
+         from ${resolution === 'hour' ? 'health_rollups_hour' : 'health_rollups_5m'}, cut where service_id = $1 and bucket >= $2 and bucket < cut.at ${hours}
        union all
-       select ${utcBucket(resolution)} as at, ${AGGREGATES}
-         from health_checks, rolled where service_id = $1 and checked_at >= greatest($2, rolled.until) and checked_at < $3
-          and ${CHECK_HOUR} >= ${hourOf('greatest($2, rolled.until)')} and ${CHECK_HOUR} <= ${hourOf('$3')}
-        group by 1
+       select ${utcBucket(resolution)} as at, ${AGGREGATES}, true from checks group by 1
        order by 1`;
-  const { rows } = await sql.query(query, [serviceId, from, to]);
-  return rows.map((r) => ({
-    at: r.at,
-    avgMs: Math.round(Number(r.latency_avg)),
-    maxMs: Number(r.latency_max),
-    p95Ms: Number(r.latency_p95),
-    healthy: Number(r.healthy),
-    degraded: Number(r.degraded),
-    down: Number(r.down),
-  }));
+  const { rows } = await sql.query(query, resolution === 'minute' ? [serviceId, first, to, rawLimit] : [serviceId, first, to, lastStart, rawLimit]);
+  let rawChecks = 0;
+  const points = rows.map((r) => {
+    const point = {
+      at: r.at,
+      avgMs: Math.round(Number(r.latency_avg)),
+      maxMs: Number(r.latency_max),
+      p95Ms: Number(r.latency_p95),
+      healthy: Number(r.healthy),
+      degraded: Number(r.degraded),
+      down: Number(r.down),
+    };
+    if (r.from_raw) rawChecks += point.healthy + point.degraded + point.down;
+    return point;
+  });
+  return { points, rawChecks };
+}
+
+/** `readLatencySeries` with no limit on the raw checks read: its points. */
+export async function latencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date): Promise<LatencyPoint[]> {
+  return (await readLatencySeries(sql, serviceId, from, to, null)).points;
 }
 
 /** The five-minute bucket of an instant (as `utcBucket('5m')` computes a check's). */

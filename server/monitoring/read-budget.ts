@@ -12,14 +12,16 @@
  * - history: each history read (a service's checks, latency series, status windows, uptime,
  *   maintenance spans) takes what it may read: a query's worth per query, and one per row it may
  *   return, reserved before the query where its size is known (checks, series), else charged as
- *   the rows come (windows are read for a whole list in one statement, cut at what is left).
+ *   the rows come (windows are read for a whole list in one statement, cut at what is left; a
+ *   latency series reserves its points, and is charged the raw checks it reads as it finds them).
  * Once a budget is spent, the read asking for more is refused with an error naming the field; the
  * answer is then that error (the fields above it are non-null, so null goes up to `data`).
  *
  * Units: one query is QUERY_UNITS, each row one. The history budget allows about 500 queries, or
  * 50,000 rows (a few megabytes of answer), per request; the dashboard's service page takes about
- * 3,000 of it and its windows (uptime's three ranges 1,200, a day of minutes 1,541, twenty checks 120,
- * the timeline 100).
+ * 3,000 of it and its windows (uptime's three ranges 1,200, a day per five minutes 389 and the last
+ * 6 hours per minute 461, plus the raw checks those read: an hour's at 20 s, 180, or 6 hours' at 20 s,
+ * 1,080 — 21,600 for a service checked every second; twenty checks 120, the timeline 100).
  */
 import { BadInputError } from '../errors.ts';
 import { MAX_SERVICE_PAGE } from './overview.ts';

@@ -220,8 +220,8 @@ export async function uncountedBuckets(sql: SqlClient, from: Date, to: Date): Pr
 
 /**
  * The rollups job's work. Looks at the complete five-minute buckets from where those rollups stop
- * (their newest bucket, in the database, so whichever replica ran last) or from `ROLLUP_LATE_MS`
- * ago, whichever is earlier, or from `options.from` if earlier still; never past the raw retention
+ * (their newest bucket, included, in the database, so whichever replica ran last) or from
+ * `ROLLUP_LATE_MS` ago, whichever is earlier, or from `options.from` if earlier still; never past the raw retention
  * (a partly dropped day would overwrite its rollups with less). Rolls up again each of those
  * buckets whose checks are not all counted in its rollups — the raw table only grows, so its count
  * of checks differs exactly when checks came since it was rolled up — then the hours of those
@@ -258,7 +258,9 @@ export async function rollUpRecent(pool: pg.Pool, now: Date, options: { rawReten
 async function rollUpOnce(sql: SqlClient, to: number, late: number, oldest: number, rollUpFrom: Date | undefined): Promise<RolledUp> {
   await sql.query('set transaction isolation level repeatable read');
   const { rows: newest } = await sql.query<{ last: Date | null }>('select max(bucket) as last from health_rollups_5m where bucket < $1', [new Date(to)]);
-  const next = newest[0].last ? newest[0].last.getTime() + FIVE_MINUTES_MS : late;
+  // From the newest rolled bucket itself, not the one after: it may hold only part of its checks
+  // (rolled by minutes before Migration20261211090000 folded them), and counting it again is cheap.
+  const next = newest[0].last ? newest[0].last.getTime() : late;
   const from = Math.max(oldest, Math.min(late, next, rollUpFrom?.getTime() ?? late));
   const buckets = (await uncountedBuckets(sql, new Date(from), new Date(to))).map((bucket) => bucket.getTime());
   // Only whole hours: the current one is rolled up once it has ended (its checks, read by

@@ -34,6 +34,13 @@ describe('the latency chart data', () => {
     expect(pointsFor(6 * HOUR + 1, series)).toBe(series.day);
     expect(pointsFor(24 * HOUR, series)).toBe(series.day);
     expect([HOUR, 6 * HOUR, 6 * HOUR + 1, 24 * HOUR, 24 * HOUR + 1].map(latencyResolution)).toEqual(['minute', 'minute', '5m', '5m', 'hour']);
-    expect([HOUR, 24 * HOUR].map(stepSeconds)).toEqual([60, 300]);
+    expect([HOUR, 24 * HOUR].map((ms) => stepSeconds(ms))).toEqual([60, 300]);
+  });
+
+  it("takes the service's interval as the step when it is longer than the bucket (a check every 2 minutes is one line, not points)", () => {
+    expect(stepSeconds(HOUR, 120_000)).toBe(120);
+    expect(stepSeconds(24 * HOUR, 120_000)).toBe(300);
+    const [, avg] = chartData([point('10:00', 1), point('10:02', 2), point('10:04', 3)], stepSeconds(HOUR, 120_000));
+    expect(avg).toEqual([1, 2, 3]);
   });
 });

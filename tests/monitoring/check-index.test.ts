@@ -138,6 +138,22 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
       expect(series.blocks).toBeLessThan(600);
     });
 
+    it('draws the buckets that start in range, with their checks before its end, whether rolled up or not (regression: a rolled bucket counted its checks past the end)', async () => {
+      const { sql } = ts.server.app;
+      const from = new Date(at('00:02').getTime() + 10_000);
+      const to = new Date(at('07:58').getTime() + 30_000);
+      const series = await latencySeries(sql, service, from, to);
+      expect(series[0].at).toEqual(at('00:05'));
+      expect(series.at(-1)!.at).toEqual(at('07:55'));
+      // Every check from the first bucket's start to the range's end, counted once.
+      const { rows } = await sql.query<{ n: number }>('select count(*)::int as n from health_checks where service_id = $1 and checked_at >= $2 and checked_at < $3', [service, at('00:05'), to]);
+      expect(series.reduce((n, p) => n + p.healthy + p.degraded + p.down, 0)).toBe(rows[0].n);
+      // The same range's end inside a rolled bucket: 06:55 rolled up, the range ending at 06:57:30 counts its checks before that only.
+      const early = await latencySeries(sql, service, at('00:00'), new Date(at('06:57').getTime() + 30_000));
+      expect(early.at(-1)).toMatchObject({ at: at('06:55') });
+      expect(early.at(-1)!.healthy + early.at(-1)!.degraded + early.at(-1)!.down).toBe(8); // 06:55:08 … 06:57:28, every 20 s
+    });
+
     it('draws a per-minute chart from the five-minute rollups where the raw checks are gone (past their retention)', async () => {
       const { sql } = ts.server.app;
       const gone = 99998; // a service whose raw checks were dropped: only its rollups are left

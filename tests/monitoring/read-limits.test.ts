@@ -259,4 +259,28 @@ describe('read limits', () => {
     expect(listed.statements).toBe(2); // the list's 24 h time in status, and every timeline of it
     expect(listed.rows).toBeLessThanOrEqual(HISTORY_BUDGET + 1);
   });
+
+  it("charges a latency series the raw checks it reads, not its service's interval (regression: a service pinged many times a second was charged as checked once a minute)", async () => {
+    const id = (await sql.query<{ id: number }>("select id from services where name = 'svc-00004'")).rows[0].id; // checked hourly
+    // 60,000 checks over the last 6 hours (a ping every 0.36 s), ending a minute ago.
+    await sql.query(
+      `insert into health_checks (checked_at, service_id, status, latency_ms)
+       select now() - interval '1 minute' - i * interval '360 milliseconds', $1, 0, 5 from generate_series(0, 59999) as i`,
+      [id],
+    );
+    const q = 'query($from: DateTime!, $to: DateTime!) { service(name: "svc-00004") { latencySeries(from: $from, to: $to) { at healthy } } }';
+    const to = new Date();
+    const refused = await readDuring(/from health_checks/, async () => {
+      const answer = await gql(ts, q, { from: new Date(to.getTime() - 6 * 3600_000).toISOString(), to: to.toISOString() }, admin());
+      expect(answer.errors?.[0]).toMatchObject({ path: ['service', 'latencySeries'], extensions: { code: 'BAD_USER_INPUT', field: 'latencySeries' } });
+      expect(answer.errors?.[0].message).toMatch(/more service history than one request may read/);
+    });
+    // Read up to what the budget had left, no further.
+    expect(refused.statements).toBe(1);
+    // An hour of them (its last 59 minutes: about 9,834) answers, each minute's checks counted.
+    const hour = await gqlOk<{ service: { latencySeries: { healthy: number }[] } }>(ts, q, { from: new Date(to.getTime() - 3600_000).toISOString(), to: to.toISOString() }, admin());
+    const counted = hour.service.latencySeries.reduce((n, p) => n + p.healthy, 0);
+    expect(counted).toBeGreaterThan(9_600);
+    expect(counted).toBeLessThanOrEqual(9_834);
+  });
 });

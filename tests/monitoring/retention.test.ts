@@ -257,9 +257,9 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     await insertChecks(sql, [[at('11:02:10'), 71, 0, 100], [at('11:02:25'), 72, 2, 5000]]);
     await insertChecks(sql, [healthy('13:40:05'), healthy('13:41:05')]);
     const run = await rollUpRecent(sql, at('13:45:20'), settings);
-    // The newest five-minute bucket is 10:55 (11:00 was not complete at the last run): from 11:00 on.
+    // The newest five-minute bucket is 10:55 (11:00 was not complete at the last run): from it on.
     // Hours: 11:00 for its checks, 12:00 as an hour that ended with no rollup (it has no checks: nothing is written).
-    expect(run).toMatchObject({ from: at('11:00:00'), to: at('13:45:00'), fiveMinutes: [at('11:00:00'), at('13:40:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: true });
+    expect(run).toMatchObject({ from: at('10:55:00'), to: at('13:45:00'), fiveMinutes: [at('11:00:00'), at('13:40:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: true });
     expect(await rollupOf(sql, '5m', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1, latency_max: 5000 });
     expect(await rollupOf(sql, 'hour', 72, at('11:00:00'))).toMatchObject({ healthy: 0, down: 1 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2 });
@@ -269,7 +269,7 @@ describe('the rollups job (rollUpRecent): checks written late and gaps', () => {
     await insertChecks(sql, [[at('11:02:28'), 71, 2, 7000]]);
     expect(await rollUpRecent(sql, at('13:45:40'), settings)).toMatchObject({ fiveMinutes: [], caughtUp: false });
     const again = await rollUpRecent(sql, at('13:46:20'), { ...settings, from: run.from });
-    expect(again).toMatchObject({ from: at('11:00:00'), fiveMinutes: [at('11:00:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: false });
+    expect(again).toMatchObject({ from: at('10:55:00'), fiveMinutes: [at('11:00:00')], hours: [at('11:00:00'), at('12:00:00')], caughtUp: false });
     expect(await rollupOf(sql, '5m', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1, latency_max: 7000 });
     expect(await rollupOf(sql, 'hour', 71, at('11:00:00'))).toMatchObject({ healthy: 2, down: 1 });
   });
@@ -302,6 +302,29 @@ describe('the rollups job with checks every few minutes', () => {
     // Rolled up by the first run after 10:00 only, not by the runs before or after it.
     expect(runs.map((r) => r.hours.map((h) => h.toISOString().slice(11, 16)))).toEqual([[], [], [], [], [], [], [], ['09:00'], [], [], [], []]);
     expect(await rollupOf(sql, 'hour', 75, at('10:00:00'))).toBeUndefined(); // not ended
+  });
+});
+
+describe('the rollups job after the minute rollups were folded (Migration20261211090000)', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(() => ts?.close());
+
+  it('counts the newest five-minute bucket again, which may hold only the minutes rolled up before the migration (regression: it kept 9 of its 15 checks for good)', async () => {
+    const { sql } = ts.server.app;
+    const at = (time: string) => new Date(`2026-03-12T${time}Z`);
+    await ensurePartitions(sql, at('00:00:00'), 0);
+    // A check every 20 s from 10:00 to 10:29:40; minute rollups up to 10:02, folded into the 10:00 bucket: 9 checks.
+    await insertChecks(sql, Array.from({ length: 90 }, (_, i): [Date, number, number, number] => [new Date(at('10:00:00').getTime() + i * 20_000), 77, 0, 10]));
+    await sql.query(
+      `insert into health_rollups_5m (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95) values (77, $1, 9, 0, 0, 10, 10, 10, 10)`,
+      [at('10:00:00')],
+    );
+    const run = await rollUpRecent(sql, at('10:30:30'), { rawRetentionDays: 14 });
+    expect(run).toMatchObject({ from: at('10:00:00'), fiveMinutes: [at('10:00:00'), at('10:05:00'), at('10:10:00'), at('10:15:00'), at('10:20:00'), at('10:25:00')] });
+    expect(await rollupOf(sql, '5m', 77, at('10:00:00'))).toMatchObject({ healthy: 15 });
   });
 });
 

@@ -13,9 +13,13 @@ export interface LatencyPoint {
   p95Ms: number;
 }
 
-/** The seconds between two points of the series drawn over a range of `rangeMs`. */
-export function stepSeconds(rangeMs: number): number {
-  return BUCKET_MS[latencyResolution(rangeMs)] / 1000;
+/**
+ * The seconds between two points of the series drawn over a range of `rangeMs`, for a service
+ * checked every `intervalMs`: its bucket, or its interval if longer (a service checked every 2
+ * minutes has a point every other minute, not a gap every other minute).
+ */
+export function stepSeconds(rangeMs: number, intervalMs = 0): number {
+  return Math.max(BUCKET_MS[latencyResolution(rangeMs)], intervalMs) / 1000;
 }
 
 /** The series to draw over a range of `rangeMs`: the minutes up to 6 h, the day's five minutes beyond. */

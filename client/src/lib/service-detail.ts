@@ -30,6 +30,7 @@ const ServiceDetailDoc = graphql(`
       paused
       critical
       interval
+      intervalMs
       timeoutMs
       failureThreshold
       recoveryThreshold

@@ -1,8 +1,10 @@
 /**
  * Alerts: open incidents first (acknowledge them here), then the history, filtered by service,
  * severity and state. Live: every incident that opens, changes or resolves refreshes both lists.
+ * The service filter is typed, with suggestions asked of the server as the operator types (part of
+ * a name, display name or target): any service of any number can be picked, not the first 1,000.
  */
-import { For, Show, createSignal } from 'solid-js';
+import { For, Show, createSignal, onCleanup } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { AlertFilter, AlertSeverity, AlertStateFilter } from '../graphql/graphql.ts';
@@ -16,13 +18,16 @@ import { client } from '../lib/urql.ts';
 import { formError, type FormError } from '../lib/errors.ts';
 
 const AlertServicesDoc = graphql(`
-  query AlertServices {
-    services(first: 1000) {
+  query AlertServices($text: String!) {
+    services(filter: { text: $text }, first: 50) {
       name
       displayName
     }
   }
 `);
+
+/** How long typing pauses before the service suggestions are asked for. */
+const FIND_DELAY_MS = 250;
 
 const HISTORY_PAGE = 50;
 
@@ -76,8 +81,30 @@ export function AlertsPage() {
   const refresh = () => Promise.all([loadOpen(), loadHistory()]).then(() => undefined);
 
   void refresh();
-  void client.query(AlertServicesDoc, {}).toPromise().then((r) => setServices(r.data?.services ?? []));
   onAlertChanged(refresh);
+
+  // The service filter: suggestions for what is typed (the first 50 matches), and the filter applied
+  // when the text is committed (Enter, a suggestion picked, or leaving the field). A display name
+  // picked means its service; any other text is taken as a service's name.
+  const [serviceText, setServiceText] = createSignal('');
+  let findTimer: ReturnType<typeof setTimeout> | undefined;
+  const suggest = async (text: string) => {
+    const result = await client.query(AlertServicesDoc, { text: text.trim() }).toPromise();
+    if (serviceText() === text && result.data) setServices(result.data.services);
+  };
+  const onServiceInput = (text: string) => {
+    setServiceText(text);
+    clearTimeout(findTimer);
+    findTimer = setTimeout(() => void suggest(text), FIND_DELAY_MS);
+  };
+  const onServiceChange = (text: string) => {
+    const typed = text.trim();
+    const match = services().find((s) => s.name === typed) ?? services().find((s) => s.displayName === typed);
+    const service = typed ? (match?.name ?? typed) : '';
+    if (service !== filter.service) applyFilter({ service });
+  };
+  onCleanup(() => clearTimeout(findTimer));
+  void suggest('');
 
   const applyFilter = (next: Partial<HistoryFilter>) => {
     setFilter(next);
@@ -118,10 +145,19 @@ export function AlertsPage() {
         </div>
         <div class="alert-filters" role="group" aria-label="Filter the history">
           <Field label="Service">
-            <select value={filter.service} onChange={(e) => applyFilter({ service: e.currentTarget.value })} data-testid="alert-filter-service">
-              <option value="">All services</option>
+            <input
+              type="search"
+              list="alert-filter-service-options"
+              placeholder="All services"
+              autocomplete="off"
+              value={serviceText()}
+              onInput={(e) => onServiceInput(e.currentTarget.value)}
+              onChange={(e) => onServiceChange(e.currentTarget.value)}
+              data-testid="alert-filter-service"
+            />
+            <datalist id="alert-filter-service-options" data-testid="alert-filter-service-options">
               <For each={services()}>{(s) => <option value={s.name}>{s.displayName}</option>}</For>
-            </select>
+            </datalist>
           </Field>
           <Field label="Severity">
             <select value={filter.severity} onChange={(e) => applyFilter({ severity: e.currentTarget.value as HistoryFilter['severity'] })} data-testid="alert-filter-severity">

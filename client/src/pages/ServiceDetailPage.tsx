@@ -154,6 +154,7 @@ function ServiceDetailView(props: { name: string }) {
                   windows={service().timeline}
                   from={rangeStart(detail.state.to, zoom().ms, service().monitoredSince)}
                   to={detail.state.to}
+                  intervalMs={service().intervalMs}
                 />
               </section>
             </Show>

@@ -22,10 +22,10 @@ const BANDS: Record<string, string> = {
   paused: 'rgba(93, 107, 122, 0.12)',
 };
 
-export function LatencyChart(props: { points: readonly LatencyPoint[]; windows: readonly Window[]; from: number; to: number }) {
+export function LatencyChart(props: { points: readonly LatencyPoint[]; windows: readonly Window[]; from: number; to: number; intervalMs: number }) {
   let box!: HTMLDivElement;
-  // The server's resolution for this range (per minute up to 6 h, per five minutes up to a day), in seconds.
-  const stepOf = () => stepSeconds(props.to - props.from);
+  // The server's resolution for this range (per minute up to 6 h, per five minutes up to a day), or the service's interval if longer, in seconds.
+  const stepOf = () => stepSeconds(props.to - props.from, props.intervalMs);
 
   onMount(() => {
     const drawBands = (u: uPlot) => {
