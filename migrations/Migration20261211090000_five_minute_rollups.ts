@@ -11,7 +11,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Existing minute rollups are folded into five-minute rows, in a partition per day they cover:
  * counts and extremes exactly, the average weighted by each minute's checks, and the 95th
  * percentile as the highest of the five minutes' (an upper bound: their latencies are not kept); a
- * minute stored twice counts once. The newest bucket may hold only the minutes rolled up so far:
+ * minute stored twice counts once, as the row that counted more checks. The newest bucket may hold only the minutes rolled up so far:
  * the rollups job starts from the newest bucket itself, and counts it again from the raw checks.
  * Down makes minute rollups again from the raw checks still kept; the five-minute rows cannot be
  * split into minutes, and older ones are dropped.
@@ -25,7 +25,7 @@ export class Migration20261211090000_five_minute_rollups extends Migration {
     this.addSql(`insert into "health_rollups_5m" (service_id, bucket, healthy, degraded, down, latency_min, latency_avg, latency_max, latency_p95)
       select service_id, date_bin('5 minutes', bucket, '2000-01-01 00:00:00+00'), sum(healthy), sum(degraded), sum(down), min(latency_min),
              (sum(latency_avg::float8 * (healthy + degraded + down)) / nullif(sum(healthy + degraded + down), 0))::real, max(latency_max), max(latency_p95)
-        from (select distinct on (service_id, bucket) * from "health_rollups_minute") m
+        from (select distinct on (service_id, bucket) * from "health_rollups_minute" order by service_id, bucket, healthy + degraded + down desc) m
        group by 1, 2;`);
     this.addSql(`drop table "health_rollups_minute" cascade;`);
   }

@@ -8,8 +8,10 @@ import { Migration } from '@mikro-orm/migrations';
  * about half of those: the rest went to other pages, with index entries, and the table grew by
  * about 150 bytes a check until vacuum came (measured: 9.1 MB after 30 rounds of 1,000 services,
  * against 1.3 MB with room kept). Half of each page is kept free for the next versions: every
- * result's update is HOT, and the old versions are pruned from the page as it is next read, without
- * waiting for vacuum. The table is twice the size at rest (about 700 bytes a service).
+ * result's update is HOT, and the old versions are pruned from the page as it is next read, once no
+ * older transaction runs on the server (any database). The claims' old versions still leave a line
+ * pointer each that only vacuum frees: autovacuum must keep up (Lookout warns at start when it
+ * cannot run). The table is twice the size at rest (about 550 bytes a service).
  *
  * The existing rows are rewritten at that density (`cluster`, which, unlike `vacuum full`, runs in
  * the migration's transaction; the clustered mark it leaves is taken off again).

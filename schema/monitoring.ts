@@ -192,7 +192,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
     latencySeries: t.field({
       type: [LatencyPointRef],
       description:
-        'Latency and status counts per minute (ranges up to 6 h, from the raw checks; per five minutes where those are past retention), per five minutes (up to a day) or per hour (longer). Default: the last 24 h.',
+        'Latency and status counts per minute (ranges up to 6 h, from the raw checks; per five minutes where those are past retention, or more than one request may read), per five minutes (up to a day) or per hour (longer). A point is a bucket that starts in the range, with its checks before the range ends. Default: the last 24 h.',
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
       resolve: async (s, args, ctx, info) => {
         const r = range(args, ctx, 86400_000);
@@ -200,7 +200,16 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
         budget.take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
         // The raw checks it reads (those of the buckets not rolled up, every one per minute) are
         // charged as found, cut at what is left: their number is not the interval's (pings, rechecks).
-        const series = await budget.cutRead('latencySeries', (limit) => readLatencySeries(ctx.app.sql, s.id, r.from, r.to, limit), (found) => found.rawChecks);
+        // Per minute, more of them than that (a service pinged many times a second) gives the range
+        // per five minutes instead, from the rollups: the read that found too many is not charged.
+        const series = await budget.cutRead(
+          'latencySeries',
+          async (limit) => {
+            const found = await readLatencySeries(ctx.app.sql, s.id, r.from, r.to, limit);
+            return found.resolution === 'minute' && found.rawChecks >= limit ? readLatencySeries(ctx.app.sql, s.id, r.from, r.to, limit, '5m') : found;
+          },
+          (found) => found.rawChecks,
+        );
         return series.points;
       },
     }),

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { statusFromCode } from './results.ts';
 import type { Status } from './status.ts';
 import { AGGREGATES, ROLLUP_COLUMNS, utcBucket } from './timeseries.ts';
-import { BUCKET_MS, latencyResolution } from './latency-resolution.ts';
+import { BUCKET_MS, latencyResolution, type LatencyResolution } from './latency-resolution.ts';
 
 export interface CheckRow {
   checkedAt: Date;
@@ -91,6 +91,7 @@ export interface LatencyPoint {
 }
 
 export interface LatencySeries {
+  resolution: LatencyResolution;
   points: LatencyPoint[];
   /** The raw checks read (those of the buckets not taken from the rollups). */
   rawChecks: number;
@@ -107,12 +108,18 @@ export interface LatencySeries {
  *   service's newest rolled one (cheaper than its raw checks, and still there once the raw checks
  *   are dropped), then the raw checks since (the job rolls up each five minutes, and each hour,
  *   once complete).
- * At most `rawLimit` raw checks are read (all with null): a series that reached it is cut, and
- * `rawChecks` says so (the API refuses it: a service pinged many times a second has far more checks
- * than its interval says).
+ * `resolution` forces another resolution than the range's. At most `rawLimit` raw checks are read
+ * (all with null): a series that reached it is cut, and `rawChecks` says so (a service pinged many
+ * times a second has far more checks than its interval says).
  */
-export async function readLatencySeries(sql: pg.Pool, serviceId: number, from: Date, to: Date, rawLimit: number | null): Promise<LatencySeries> {
-  const resolution = latencyResolution(to.getTime() - from.getTime());
+export async function readLatencySeries(
+  sql: pg.Pool,
+  serviceId: number,
+  from: Date,
+  to: Date,
+  rawLimit: number | null,
+  resolution: LatencyResolution = latencyResolution(to.getTime() - from.getTime()),
+): Promise<LatencySeries> {
   const step = BUCKET_MS[resolution];
   // The first bucket that starts in range, and the start of the last one (those before it end in range).
   const first = new Date(Math.ceil(from.getTime() / step) * step);
@@ -171,7 +178,7 @@ export async function readLatencySeries(sql: pg.Pool, serviceId: number, from: D
     if (r.from_raw) rawChecks += point.healthy + point.degraded + point.down;
     return point;
   });
-  return { points, rawChecks };
+  return { resolution, points, rawChecks };
 }
 
 /** `readLatencySeries` with no limit on the raw checks read: its points. */

@@ -69,7 +69,7 @@ function historyParams(checks: CompletedCheck[]): unknown[] {
     checks.map((c) => c.serviceId),
     checks.map((c) => STATUS_CODE[c.result.status]),
     checks.map((c) => c.result.latencyMs),
-    checks.map((c) => (c.result.status === 'healthy' || c.result.error === null ? null : storableText(c.result.error.slice(0, 1000)))),
+    checks.map((c) => (c.result.status === 'healthy' || c.result.error === null ? null : storedError(c.result.error))),
   ];
 }
 
@@ -144,7 +144,7 @@ export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsu
         candidates.map(([, list]) => list[0].checkedAt),
         candidates.map(([, list]) => last(list).checkedAt),
         candidates.map(([, list]) => last(list).result.latencyMs),
-        candidates.map(([, list]) => (last(list).result.error === null ? null : storableText(last(list).result.error as string))),
+        candidates.map(([, list]) => (last(list).result.error === null ? null : storedError(last(list).result.error as string))),
         candidates.map(([, list]) => storableJson(last(list).result.details ?? {})),
         candidates.map(([, list]) => `{${list.slice(-RECENT_LATENCIES).map((c) => c.result.latencyMs).join(',')}}`),
         candidates.map(([, list]) => last(list).claim?.owner ?? null),
@@ -247,7 +247,7 @@ export async function writeChecks(client: SqlClient, batch: CompletedCheck[], ev
         moved.map(([, p]) => p.state.pendingCount),
         moved.map(([, p]) => p.latest.checkedAt),
         moved.map(([, p]) => p.latest.result.latencyMs),
-        moved.map(([, p]) => (p.latest.result.error === null ? null : storableText(p.latest.result.error))),
+        moved.map(([, p]) => (p.latest.result.error === null ? null : storedError(p.latest.result.error))),
         moved.map(([, p]) => storableJson(p.latest.result.details ?? {})),
         moved.map(([, p]) => `{${p.latencies.slice(-RECENT_LATENCIES).join(',')}}`),
         moved.map(([, p]) => p.claim?.owner ?? null),
@@ -353,6 +353,14 @@ async function writeWindows(client: SqlClient, changes: { check: CompletedCheck;
  */
 function storableText(text: string): string {
   return text.includes('\0') ? text.replaceAll('\0', '') : text;
+}
+
+/** The longest error stored, in the history and in the state row alike. */
+export const STORED_ERROR_MAX = 1000;
+
+/** A check's error as stored: its first STORED_ERROR_MAX characters (the state row is rewritten by every result: an error of megabytes would be, in TOAST, each time). */
+function storedError(error: string): string {
+  return storableText(error.slice(0, STORED_ERROR_MAX));
 }
 
 function storableJson(details: Record<string, unknown>): string {

@@ -344,5 +344,17 @@ describe('alerting in the dashboard', () => {
     await admin.getByTestId('alert-filter-service').fill('api');
     await admin.getByTestId('alert-filter-service').press('Enter');
     await resolved.waitFor();
+    // A display name typed in another case means its service; clearing the field shows them all again.
+    await admin.getByTestId('alert-filter-service').fill('no-such-service');
+    await admin.getByTestId('alert-filter-service').press('Enter');
+    await admin.getByTestId('alert-history-empty').waitFor();
+    await admin.getByTestId('alert-filter-service').fill('payments api');
+    await admin.getByTestId('alert-filter-service').press('Enter');
+    await resolved.waitFor();
+    await admin.getByTestId('alert-filter-service').fill('no-such-service');
+    await admin.getByTestId('alert-filter-service').press('Enter');
+    await admin.getByTestId('alert-history-empty').waitFor();
+    await admin.getByTestId('alert-filter-service').fill('');
+    await resolved.waitFor();
   });
 });

@@ -16,6 +16,7 @@ import { insertServices } from '../support/services.ts';
 import { HISTORY_BUDGET, QUERY_UNITS } from '../../server/monitoring/read-budget.ts';
 import { MAX_SERVICE_PAGE, MAX_TAGS } from '../../server/monitoring/overview.ts';
 import { TIMELINE_WINDOWS_PER_SERVICE } from '../../schema/monitoring.ts';
+import { rollUpRecent } from '../../server/monitoring/timeseries.ts';
 
 describe('read limits', () => {
   let ts: TestServer;
@@ -270,17 +271,30 @@ describe('read limits', () => {
     );
     const q = 'query($from: DateTime!, $to: DateTime!) { service(name: "svc-00004") { latencySeries(from: $from, to: $to) { at healthy } } }';
     const to = new Date();
+    const sixHours = { from: new Date(to.getTime() - 6 * 3600_000).toISOString(), to: to.toISOString() };
+    // Not rolled up yet: per minute or per five minutes, more raw checks than one request may read.
     const refused = await readDuring(/from health_checks/, async () => {
-      const answer = await gql(ts, q, { from: new Date(to.getTime() - 6 * 3600_000).toISOString(), to: to.toISOString() }, admin());
+      const answer = await gql(ts, q, sixHours, admin());
       expect(answer.errors?.[0]).toMatchObject({ path: ['service', 'latencySeries'], extensions: { code: 'BAD_USER_INPUT', field: 'latencySeries' } });
       expect(answer.errors?.[0].message).toMatch(/more service history than one request may read/);
     });
-    // Read up to what the budget had left, no further.
-    expect(refused.statements).toBe(1);
-    // An hour of them (its last 59 minutes: about 9,834) answers, each minute's checks counted.
+    // Each read stopped at what the budget had left: per minute, then per five minutes.
+    expect(refused.statements).toBe(2);
+    expect(refused.rows).toBeLessThan(2 * 361);
+    // An hour of them (its last 59 minutes: about 9,834) answers per minute, each minute's checks counted.
     const hour = await gqlOk<{ service: { latencySeries: { healthy: number }[] } }>(ts, q, { from: new Date(to.getTime() - 3600_000).toISOString(), to: to.toISOString() }, admin());
     const counted = hour.service.latencySeries.reduce((n, p) => n + p.healthy, 0);
     expect(counted).toBeGreaterThan(9_600);
     expect(counted).toBeLessThanOrEqual(9_834);
+    // Rolled up, the 6 hours answer per five minutes (every check counted once), not refused.
+    await rollUpRecent(ts.server.app.sql, new Date(), { rawRetentionDays: 14, from: new Date(to.getTime() - 7 * 3600_000) });
+    const rolled = await gqlOk<{ service: { latencySeries: { at: string; healthy: number }[] } }>(ts, q, sixHours, admin());
+    const points = rolled.service.latencySeries;
+    expect(points.length).toBeGreaterThan(60);
+    expect(points.length).toBeLessThanOrEqual(73);
+    expect(points.slice(1).every((p, i) => (Date.parse(p.at) - Date.parse(points[i].at)) % 300_000 === 0)).toBe(true);
+    const firstBucket = new Date(Math.ceil((to.getTime() - 6 * 3600_000) / 300_000) * 300_000);
+    const { rows } = await sql.query<{ n: number }>('select count(*)::int as n from health_checks where service_id = $1 and checked_at >= $2 and checked_at < $3', [id, firstBucket, to]);
+    expect(points.reduce((n, p) => n + p.healthy, 0)).toBe(rows[0].n);
   });
 });

@@ -6,12 +6,14 @@
  * being HOT updates that the page prunes by itself. Half of each page is now kept free
  * (Migration20261211100000). This runs the real claim and result statements for 1,000 services and
  * pins that the table no longer grows with the checks (packed full, it was 4.6 times its size after
- * these 20 rounds).
+ * these 20 rounds). Pruning waits for every older transaction on the server to end, in any database:
+ * the rounds wait for that (other test files run meanwhile), as a server's checks do for its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueChecks } from '../../server/monitoring/claims.ts';
-import { recordSettled, type CompletedCheck } from '../../server/monitoring/results.ts';
+import { recordChecks, recordSettled, STORED_ERROR_MAX, type CompletedCheck } from '../../server/monitoring/results.ts';
 import { insertServices } from '../support/services.ts';
+import { until } from '../support/signals.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 describe("service_states' row versions", () => {
@@ -40,6 +42,7 @@ describe("service_states' row versions", () => {
     // The built-in services are due too: theirs are left claimed.
     const claims = (await claimDueChecks(sql, now, 2 * SERVICES, { owner: 'test-replica' })).filter((c) => c.name.startsWith('row-'));
     expect(claims).toHaveLength(SERVICES);
+    await pastOlderTransactions();
     const checks: CompletedCheck[] = claims.map((c) => ({
       serviceId: c.serviceId,
       serviceName: c.name,
@@ -51,6 +54,28 @@ describe("service_states' row versions", () => {
     }));
     const { stored } = await recordSettled(sql, checks, pubsub);
     expect(stored).toHaveLength(SERVICES);
+    await pastOlderTransactions();
+  };
+  /**
+   * Waits until no transaction that began before now runs on the server, in any database (other
+   * test files run meanwhile): PostgreSQL prunes a row's old version only once no transaction can
+   * still see it, and a page that could not prune gives no room to the next version.
+   */
+  const pastOlderTransactions = async () => {
+    const { sql } = ts.server.app;
+    const { rows } = await sql.query<{ mark: string }>('select pg_current_xact_id()::text as mark');
+    await until(
+      async () =>
+        (
+          await sql.query<{ ok: boolean }>(
+            `select not exists (select 1 from pg_stat_activity where pid <> pg_backend_pid()
+               and (age(backend_xid) >= age(xid($1::xid8)) or age(backend_xmin) >= age(xid($1::xid8)))) as ok`,
+            [rows[0].mark],
+          )
+        ).rows[0].ok,
+      'no transaction older than the last write is running',
+      30_000,
+    );
   };
   const heapBytes = async () => Number((await ts.server.app.sql.query<{ n: string }>("select pg_relation_size('service_states') as n")).rows[0].n);
 
@@ -68,5 +93,33 @@ describe("service_states' row versions", () => {
     expect(after / before).toBeLessThan(1.3);
     const { rows } = await ts.server.app.sql.query<{ options: string[] }>("select reloptions as options from pg_class where relname = 'service_states'");
     expect(rows[0].options).toContain('fillfactor=50');
+  });
+
+  it("keeps a result's error to its first 1,000 characters in the state row, as in the history (regression: the state row kept it whole, rewritten by every result)", async () => {
+    const { sql, pubsub } = ts.server.app;
+    const id = (await sql.query<{ id: number }>("select id from services where name = 'row-0000'")).rows[0].id;
+    const down = (at: number): CompletedCheck => ({
+      serviceId: id,
+      serviceName: 'row-0000',
+      critical: false,
+      kind: 'tcp',
+      checkedAt: new Date(base + 100 * HOUR + at),
+      result: { status: 'down', latencyMs: 5, error: 'x'.repeat(100_000), details: {} },
+    });
+    const lengths = async () =>
+      (
+        await sql.query<{ state: number; history: number }>(
+          `select (select length(last_error) from service_states where service_id = $1) as state,
+                  (select max(length(error)) from health_checks where service_id = $1) as history`,
+          [id],
+        )
+      ).rows[0];
+    // The change to down goes through the transaction; the next down result, through the one statement.
+    await recordChecks(sql, [down(0)], pubsub);
+    expect(await lengths()).toEqual({ state: STORED_ERROR_MAX, history: STORED_ERROR_MAX });
+    await sql.query('update service_states set last_error = null where service_id = $1', [id]);
+    const { stored } = await recordSettled(sql, [down(1000)], pubsub);
+    expect(stored).toHaveLength(1);
+    expect(await lengths()).toEqual({ state: STORED_ERROR_MAX, history: STORED_ERROR_MAX });
   });
 });

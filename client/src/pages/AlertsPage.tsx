@@ -26,6 +26,19 @@ const AlertServicesDoc = graphql(`
   }
 `);
 
+/** The service a typed filter means: that name exactly, else the suggestions to look for a display name. */
+const AlertServiceLookupDoc = graphql(`
+  query AlertServiceLookup($name: String!) {
+    service(name: $name) {
+      name
+    }
+    services(filter: { text: $name }, first: 50) {
+      name
+      displayName
+    }
+  }
+`);
+
 /** How long typing pauses before the service suggestions are asked for. */
 const FIND_DELAY_MS = 250;
 
@@ -61,10 +74,14 @@ export function AlertsPage() {
       setOpen('loaded', true);
     }
   };
+  /** Each load of the history, numbered: an answer to an older one (another filter) is dropped. */
+  let historyLoad = 0;
   /** The history as far as it was paged, fetched again in one request. */
   const loadHistory = async () => {
+    const load = ++historyLoad;
     const shown = Math.max(HISTORY_PAGE, history.list.length);
     const result = await client.query(AlertsDoc, { filter: historyFilter(Math.min(500, shown + 1)) }).toPromise();
+    if (load !== historyLoad) return;
     setError(formError(result.error));
     if (result.data) {
       setHistory('list', reconcile(result.data.alerts.slice(0, shown), { key: 'id' }));
@@ -73,8 +90,10 @@ export function AlertsPage() {
   };
   const loadMore = async () => {
     setLoadingMore(true);
+    const load = historyLoad;
     const result = await client.query(AlertsDoc, { filter: historyFilter(HISTORY_PAGE + 1, history.list.length) }).toPromise();
     setLoadingMore(false);
+    if (load !== historyLoad) return;
     setError(formError(result.error));
     if (result.data) setHistory({ list: [...history.list, ...result.data.alerts.slice(0, HISTORY_PAGE)], more: result.data.alerts.length > HISTORY_PAGE });
   };
@@ -84,8 +103,9 @@ export function AlertsPage() {
   onAlertChanged(refresh);
 
   // The service filter: suggestions for what is typed (the first 50 matches), and the filter applied
-  // when the text is committed (Enter, a suggestion picked, or leaving the field). A display name
-  // picked means its service; any other text is taken as a service's name.
+  // when the text is committed (Enter, a suggestion picked, or leaving the field) or cleared. The
+  // text committed is asked of the server: a service of that name, else one whose display name it is
+  // (ignoring case), else it is taken as a name (and the history shows none).
   const [serviceText, setServiceText] = createSignal('');
   let findTimer: ReturnType<typeof setTimeout> | undefined;
   const suggest = async (text: string) => {
@@ -95,12 +115,16 @@ export function AlertsPage() {
   const onServiceInput = (text: string) => {
     setServiceText(text);
     clearTimeout(findTimer);
+    if (!text.trim() && filter.service) applyFilter({ service: '' }); // cleared (the search field's ×)
     findTimer = setTimeout(() => void suggest(text), FIND_DELAY_MS);
   };
-  const onServiceChange = (text: string) => {
+  const onServiceChange = async (text: string) => {
     const typed = text.trim();
-    const match = services().find((s) => s.name === typed) ?? services().find((s) => s.displayName === typed);
-    const service = typed ? (match?.name ?? typed) : '';
+    if (!typed) return filter.service && applyFilter({ service: '' });
+    const result = await client.query(AlertServiceLookupDoc, { name: typed }).toPromise();
+    if (serviceText() !== text) return; // typed on meanwhile: the next commit decides
+    const lower = typed.toLowerCase();
+    const service = result.data?.service?.name ?? result.data?.services.find((s) => s.displayName.toLowerCase() === lower)?.name ?? typed;
     if (service !== filter.service) applyFilter({ service });
   };
   onCleanup(() => clearTimeout(findTimer));
@@ -152,7 +176,7 @@ export function AlertsPage() {
               autocomplete="off"
               value={serviceText()}
               onInput={(e) => onServiceInput(e.currentTarget.value)}
-              onChange={(e) => onServiceChange(e.currentTarget.value)}
+              onChange={(e) => void onServiceChange(e.currentTarget.value)}
               data-testid="alert-filter-service"
             />
             <datalist id="alert-filter-service-options" data-testid="alert-filter-service-options">
