@@ -10,7 +10,7 @@ import { afterCommit, type TransactionEvents } from '../events/after-commit.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../events/channels.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import { recordCheckEvents } from './check-events.ts';
-import type { CheckResult } from './checkers/checker.ts';
+import { CHECK_ERROR_MAX, type CheckResult } from './checkers/checker.ts';
 import { applyResult, type StatusState, type Transition } from './status-machine.ts';
 import { STATUSES, type Status } from './status.ts';
 
@@ -355,10 +355,10 @@ function storableText(text: string): string {
   return text.includes('\0') ? text.replaceAll('\0', '') : text;
 }
 
-/** The longest error stored, in the history and in the state row alike. */
-export const STORED_ERROR_MAX = 1000;
+/** The longest error stored, in the history and in the state row alike: what a check reports (`runCheck`). */
+export const STORED_ERROR_MAX = CHECK_ERROR_MAX;
 
-/** A check's error as stored: its first STORED_ERROR_MAX characters (the state row is rewritten by every result: an error of megabytes would be, in TOAST, each time). */
+/** A check's error as stored: its first STORED_ERROR_MAX characters, whoever made the result (the state row is rewritten by every result: an error of megabytes would be, in TOAST, each time). */
 function storedError(error: string): string {
   return storableText(error.slice(0, STORED_ERROR_MAX));
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import { reportDatabaseError } from '../db/pool.ts';
 import type { CheckerHost } from './checkers/checker.ts';
 import { getChecker } from './checkers/registry.ts';
-import { runCheck } from './checkers/run.ts';
+import { boundedError, runCheck } from './checkers/run.ts';
 import type { ResultWriter } from './result-writer.ts';
 import type { CompletedCheck } from './results.ts';
 import { claimDue, releaseClaims, renewClaims, type ClaimedCheck } from './claims.ts';
@@ -69,7 +69,7 @@ export async function runClaimed(claim: ClaimedCheck, host: CheckerHost, clock: 
     getChecker(claim.kind),
     { name: claim.name, kind: claim.kind, target: claim.target, options: claim.options, timeoutMs: claim.timeoutMs, degradedLatencyMs: claim.degradedLatencyMs },
     { diagnose, host },
-  ).catch((error: unknown) => ({ status: 'down' as const, latencyMs: 0, error: String(error), details: {} }));
+  ).catch((error: unknown) => ({ status: 'down' as const, latencyMs: 0, error: boundedError(String(error)), details: {} }));
   return {
     serviceId: claim.serviceId,
     serviceName: claim.name,

@@ -13,11 +13,18 @@ export interface CheckStep {
   detail?: string;
 }
 
+/**
+ * The longest error a check reports: what the history, the state row, a transition's reason, the
+ * live events and the notifications carry of it (a server's error page or a command's output can be
+ * megabytes).
+ */
+export const CHECK_ERROR_MAX = 1000;
+
 export interface CheckResult {
   status: Status;
   /** Wall time of the check in milliseconds. */
   latencyMs: number;
-  /** Why the check is not healthy (null when healthy). */
+  /** Why the check is not healthy (null when healthy); at most CHECK_ERROR_MAX characters once run (`runCheck`). */
   error: string | null;
   /** Kind-specific facts (status code, certificate expiry, free space…), small and JSON-safe. */
   details: Record<string, unknown>;

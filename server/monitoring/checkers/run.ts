@@ -1,8 +1,12 @@
 /**
  * Runs any checker safely: enforces the timeout, turns thrown errors into a `down` result, measures
- * latency, and marks a slow success `degraded`. Nothing a checker does escapes this function.
+ * latency, marks a slow success `degraded`, and keeps the error to CHECK_ERROR_MAX characters.
+ * Nothing a checker does escapes this function.
  */
-import type { Checker, CheckContext, CheckResult, CheckTarget } from './checker.ts';
+import { CHECK_ERROR_MAX, type Checker, type CheckContext, type CheckResult, type CheckTarget } from './checker.ts';
+
+/** A check's error as reported: its first CHECK_ERROR_MAX characters. */
+export const boundedError = (error: string | null | undefined): string | null => (error == null ? null : error.slice(0, CHECK_ERROR_MAX));
 
 /** Aborts in-flight I/O once a check has settled; one shared reason spares a DOMException per check. */
 const CHECK_SETTLED = new Error('check settled');
@@ -26,7 +30,7 @@ export async function runCheck(
     const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
     // Copy the steps now: aborting the settled check's I/O below may still append to the checker's array.
     const steps = outcome.steps ? outcome.steps.map((s) => ({ ...s })) : undefined;
-    const result: CheckResult = { ...outcome, steps, latencyMs, error: outcome.error ?? null, details: outcome.details ?? {} };
+    const result: CheckResult = { ...outcome, steps, latencyMs, error: boundedError(outcome.error), details: outcome.details ?? {} };
     if (result.status === 'healthy' && target.degradedLatencyMs !== null && latencyMs > target.degradedLatencyMs) {
       return { ...result, status: 'degraded', error: `slow: ${latencyMs} ms (degraded above ${target.degradedLatencyMs} ms)` };
     }
@@ -35,7 +39,7 @@ export async function runCheck(
     return {
       status: 'down',
       latencyMs: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message || error.name : String(error),
+      error: boundedError(error instanceof Error ? error.message || error.name : String(error)),
       details: {},
     };
   } finally {
