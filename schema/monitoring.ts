@@ -2,7 +2,7 @@
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
 import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
-import { readLatencySeries, recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/check-reads.ts';
+import { recentChecks, type CheckRow, type LatencyPoint } from '../server/monitoring/check-reads.ts';
 import { EMPTY_TIME, timeInStatusByService, uptimeRatio, type TimeInStatus } from '../server/monitoring/uptime.ts';
 import { maintenanceSpans, type MaintenanceSpan } from '../server/alerting/maintenance-time.ts';
 import { BadInputError, NotFoundError } from '../server/errors.ts';
@@ -10,7 +10,7 @@ import type { RequestContext } from '../server/context.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
 import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
-import { admitted, latencyPoints, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
+import { admitted, latencySeriesWithinBudget, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -194,24 +194,7 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
       description:
         'Latency and status counts per minute (ranges up to 6 h, from the raw checks; per five minutes where those are past retention, or more than one request may read), per five minutes (up to a day) or per hour (longer). A point is a bucket that starts in the range, with its checks before the range ends. Default: the last 24 h.',
       args: { from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
-      resolve: async (s, args, ctx, info) => {
-        const r = range(args, ctx, 86400_000);
-        const budget = readBudget(ctx, info);
-        budget.take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
-        // The raw checks it reads (those of the buckets not rolled up, every one per minute) are
-        // charged as found, cut at what is left: their number is not the interval's (pings, rechecks).
-        // Per minute, more of them than that (a service pinged many times a second) gives the range
-        // per five minutes instead, from the rollups: the read that found too many is not charged.
-        const series = await budget.cutRead(
-          'latencySeries',
-          async (limit) => {
-            const found = await readLatencySeries(ctx.app.sql, s.id, r.from, r.to, limit);
-            return found.resolution === 'minute' && found.rawChecks >= limit ? readLatencySeries(ctx.app.sql, s.id, r.from, r.to, limit, '5m') : found;
-          },
-          (found) => found.rawChecks,
-        );
-        return series.points;
-      },
+      resolve: (s, args, ctx, info) => latencySeriesWithinBudget(ctx, info, s.id, range(args, ctx, 86400_000)),
     }),
     timeline: t.field({
       type: [WindowRef],

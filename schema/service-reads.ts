@@ -1,6 +1,6 @@
 /**
  * What the monitoring fields share to read services and their history within one request's bounds
- * (server/monitoring/read-budget.ts): ranges and their "now", the latency series' size, status
+ * (server/monitoring/read-budget.ts): ranges and their "now", the latency series within the budget, status
  * windows cut at the budget, and the page arguments and admission of a list of services.
  */
 import { MAX_SERVICE_PAGE, timelines, windowCount } from '../server/monitoring/overview.ts';
@@ -8,6 +8,7 @@ import { BadInputError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { QUERY_UNITS, readBudget, type ExecutionInfo } from '../server/monitoring/read-budget.ts';
 import { BUCKET_MS, latencyResolution } from '../server/monitoring/latency-resolution.ts';
+import { readLatencySeries, type LatencyPoint } from '../server/monitoring/check-reads.ts';
 import type { builder } from './builder.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -20,6 +21,27 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
 export function latencyPoints(from: Date, to: Date): number {
   const ms = to.getTime() - from.getTime();
   return Math.ceil(ms / BUCKET_MS[latencyResolution(ms)]) + 1;
+}
+
+/**
+ * One service's latency series over `r` within the request's history budget: its points reserved
+ * before the read, and the raw checks it reads (those of the buckets not rolled up, every one per
+ * minute) charged as found, cut at what is left: their number is not the interval's (pings,
+ * rechecks). Per minute, more of them than that (a service pinged many times a second) gives the
+ * range per five minutes instead, from the rollups; the read that found too many is not charged.
+ */
+export async function latencySeriesWithinBudget(ctx: RequestContext, info: ExecutionInfo, serviceId: number, r: { from: Date; to: Date }): Promise<LatencyPoint[]> {
+  const budget = readBudget(ctx, info);
+  budget.take('latencySeries', QUERY_UNITS + latencyPoints(r.from, r.to));
+  const series = await budget.cutRead(
+    'latencySeries',
+    async (limit) => {
+      const found = await readLatencySeries(ctx.app.sql, serviceId, r.from, r.to, limit);
+      return found.resolution === 'minute' && found.rawChecks >= limit ? readLatencySeries(ctx.app.sql, serviceId, r.from, r.to, limit, '5m') : found;
+    },
+    (found) => found.rawChecks,
+  );
+  return series.points;
 }
 
 /**
