@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { withConnection } from '../db/pool.ts';
 import { inTransaction, transactionOn, type SqlClient } from '../db/sql.ts';
+import { BUCKET_MS } from './latency-resolution.ts';
 
 export const DAY_MS = 86400_000;
 
@@ -168,8 +169,8 @@ export const rollUpSql = (resolution: RollupResolution) =>
      where (${rollupColumnsOf('r')}) is distinct from (${rollupColumnsOf('excluded')})`;
 
 const MINUTE_MS = 60_000;
-/** The five-minute rollups' bucket. */
-export const FIVE_MINUTES_MS = 5 * MINUTE_MS;
+/** The five-minute rollups' bucket (the charts' of a day). */
+export const FIVE_MINUTES_MS = BUCKET_MS['5m'];
 const HOUR_MS = 3600_000;
 
 /**
