@@ -25,7 +25,6 @@ type Documents = {
     "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.CreateAlertChannelDocument,
     "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": typeof types.UpdateAlertChannelDocument,
     "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": typeof types.OpenCriticalAlertsDocument,
-    "\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": typeof types.FindServicesForMaintenanceDocument,
     "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateMaintenanceWindowDocument,
     "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n": typeof types.ServiceAlertConfigDocument,
     "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n": typeof types.UpdateServiceAlertConfigDocument,
@@ -76,6 +75,7 @@ type Documents = {
     "\n  subscription GridCheckRecorded($services: [String!]) {\n    healthCheckRecorded(services: $services) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": typeof types.GridCheckRecordedDocument,
     "\n  query ServiceLogs($name: String!, $lines: Int!) {\n    serviceLogs(name: $name, lines: $lines) {\n      source\n      lines\n    }\n  }\n": typeof types.ServiceLogsDocument,
     "\n  subscription ServiceLogLines($name: String!) {\n    serviceLogLines(name: $name) {\n      lines\n      rotated\n    }\n  }\n": typeof types.ServiceLogLinesDocument,
+    "\n  query FindServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": typeof types.FindServicesDocument,
     "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  query Session {\n    me {\n      ...ViewerFields\n    }\n    setupStatus {\n      required\n    }\n  }\n": typeof types.SessionDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.SignInDocument,
@@ -94,7 +94,6 @@ type Documents = {
     "\n  subscription UpdateProgress($runId: Int) {\n    updateProgress(runId: $runId) {\n      run {\n        ...UpdateRunFields\n      }\n      lines {\n        seq\n        step\n        line\n      }\n    }\n  }\n": typeof types.UpdateProgressDocument,
     "\n  mutation ExecuteUpdate($drain: Boolean!) {\n    executeUpdate(confirm: true, drain: $drain) {\n      success\n      message\n      run {\n        ...UpdateRunFields\n      }\n    }\n  }\n": typeof types.ExecuteUpdateDocument,
     "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n": typeof types.AlertDetailDocument,
-    "\n  query AlertServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": typeof types.AlertServicesDocument,
     "\n  query AlertServiceLookup($name: String!) {\n    service(name: $name) {\n      name\n    }\n    services(filter: { text: $name }, first: 50) {\n      name\n      displayName\n    }\n  }\n": typeof types.AlertServiceLookupDocument,
     "\n  query MaintenanceWindows($first: Int!) {\n    maintenanceWindows(includeEnded: true, first: $first) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services(first: 1000) {\n      name\n      displayName\n    }\n  }\n": typeof types.MaintenanceWindowsDocument,
     "\n  mutation EndMaintenanceWindow($id: Int!) {\n    endMaintenanceWindow(id: $id) {\n      id\n      endedAt\n    }\n  }\n": typeof types.EndMaintenanceWindowDocument,
@@ -126,7 +125,6 @@ const documents: Documents = {
     "\n  mutation CreateAlertChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      ...AlertChannelFields\n    }\n  }\n": types.CreateAlertChannelDocument,
     "\n  mutation UpdateAlertChannel($name: String!, $settings: JSON!) {\n    updateAlertChannel(name: $name, settings: $settings) {\n      ...AlertChannelFields\n    }\n  }\n": types.UpdateAlertChannelDocument,
     "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n": types.OpenCriticalAlertsDocument,
-    "\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": types.FindServicesForMaintenanceDocument,
     "\n  mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {\n    createMaintenanceWindow(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateMaintenanceWindowDocument,
     "\n  query ServiceAlertConfig($service: String!) {\n    alertConfigs(service: $service) {\n      service\n      source\n      own\n      updatedAt\n      effective {\n        enabled\n        channels\n        escalationDelay\n        minDuration\n        remindEvery\n        notifyRecovery\n      }\n    }\n    alertChannels {\n      name\n      kind\n    }\n  }\n": types.ServiceAlertConfigDocument,
     "\n  mutation UpdateServiceAlertConfig($service: String!, $input: AlertConfigInput!) {\n    updateAlertConfig(service: $service, input: $input) {\n      service\n    }\n  }\n": types.UpdateServiceAlertConfigDocument,
@@ -177,6 +175,7 @@ const documents: Documents = {
     "\n  subscription GridCheckRecorded($services: [String!]) {\n    healthCheckRecorded(services: $services) {\n      service\n      checkedAt\n      status\n      latencyMs\n      error\n    }\n  }\n": types.GridCheckRecordedDocument,
     "\n  query ServiceLogs($name: String!, $lines: Int!) {\n    serviceLogs(name: $name, lines: $lines) {\n      source\n      lines\n    }\n  }\n": types.ServiceLogsDocument,
     "\n  subscription ServiceLogLines($name: String!) {\n    serviceLogLines(name: $name) {\n      lines\n      rotated\n    }\n  }\n": types.ServiceLogLinesDocument,
+    "\n  query FindServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": types.FindServicesDocument,
     "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  query Session {\n    me {\n      ...ViewerFields\n    }\n    setupStatus {\n      required\n    }\n  }\n": types.SessionDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.SignInDocument,
@@ -195,7 +194,6 @@ const documents: Documents = {
     "\n  subscription UpdateProgress($runId: Int) {\n    updateProgress(runId: $runId) {\n      run {\n        ...UpdateRunFields\n      }\n      lines {\n        seq\n        step\n        line\n      }\n    }\n  }\n": types.UpdateProgressDocument,
     "\n  mutation ExecuteUpdate($drain: Boolean!) {\n    executeUpdate(confirm: true, drain: $drain) {\n      success\n      message\n      run {\n        ...UpdateRunFields\n      }\n    }\n  }\n": types.ExecuteUpdateDocument,
     "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n": types.AlertDetailDocument,
-    "\n  query AlertServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n": types.AlertServicesDocument,
     "\n  query AlertServiceLookup($name: String!) {\n    service(name: $name) {\n      name\n    }\n    services(filter: { text: $name }, first: 50) {\n      name\n      displayName\n    }\n  }\n": types.AlertServiceLookupDocument,
     "\n  query MaintenanceWindows($first: Int!) {\n    maintenanceWindows(includeEnded: true, first: $first) {\n      id\n      name\n      services\n      tags\n      all\n      startsAt\n      endsAt\n      rrule\n      duration\n      reason\n      endWhenHealthy\n      endedAt\n      active\n      currentOrNextStart\n      currentOrNextEnd\n      source\n      createdBy\n      createdAt\n    }\n    services(first: 1000) {\n      name\n      displayName\n    }\n  }\n": types.MaintenanceWindowsDocument,
     "\n  mutation EndMaintenanceWindow($id: Int!) {\n    endMaintenanceWindow(id: $id) {\n      id\n      endedAt\n    }\n  }\n": types.EndMaintenanceWindowDocument,
@@ -274,10 +272,6 @@ export function graphql(source: "\n  mutation UpdateAlertChannel($name: String!,
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n"): (typeof documents)["\n  query OpenCriticalAlerts {\n    openCriticalAlerts\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"): (typeof documents)["\n  query FindServicesForMaintenance($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -481,6 +475,10 @@ export function graphql(source: "\n  subscription ServiceLogLines($name: String!
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query FindServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"): (typeof documents)["\n  query FindServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n"): (typeof documents)["\n  fragment ViewerFields on Viewer {\n    id\n    kind\n    name\n    email\n    role\n    capabilities\n    sessionExpiresAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -550,10 +548,6 @@ export function graphql(source: "\n  mutation ExecuteUpdate($drain: Boolean!) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AlertDetail($id: Int!) {\n    alert(id: $id) {\n      ...AlertListFields\n      openedAt\n      reminders\n      transitions {\n        previousStatus\n        status\n        reason\n        at\n      }\n      deliveries {\n        id\n        channel\n        event\n        messageId\n        state\n        attempts\n        maxAttempts\n        nextAttemptAt\n        createdAt\n        sentAt\n        lastError\n        log {\n          attempt\n          startedAt\n          latencyMs\n          ok\n          statusCode\n          error\n          detail\n        }\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query AlertServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"): (typeof documents)["\n  query AlertServices($text: String!) {\n    services(filter: { text: $text }, first: 50) {\n      name\n      displayName\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,7 +4,7 @@
  * The service filter is typed, with suggestions asked of the server as the operator types (part of
  * a name, display name or target): any service of any number can be picked, not the first 1,000.
  */
-import { For, Show, createSignal, onCleanup } from 'solid-js';
+import { For, Show, createSignal } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { graphql } from '../graphql';
 import type { AlertFilter, AlertSeverity, AlertStateFilter } from '../graphql/graphql.ts';
@@ -16,15 +16,7 @@ import { ALERT_TABS } from '../navigation.ts';
 import { AlertsDoc, onAlertChanged, type AlertRow } from '../lib/alerts.ts';
 import { client } from '../lib/urql.ts';
 import { formError, type FormError } from '../lib/errors.ts';
-
-const AlertServicesDoc = graphql(`
-  query AlertServices($text: String!) {
-    services(filter: { text: $text }, first: 50) {
-      name
-      displayName
-    }
-  }
-`);
+import { createServiceSearch } from '../lib/service-search.ts';
 
 /** The service a typed filter means: that name exactly, else the suggestions to look for a display name. */
 const AlertServiceLookupDoc = graphql(`
@@ -39,8 +31,6 @@ const AlertServiceLookupDoc = graphql(`
   }
 `);
 
-/** How long typing pauses before the service suggestions are asked for. */
-const FIND_DELAY_MS = 250;
 
 const HISTORY_PAGE = 50;
 
@@ -54,7 +44,6 @@ export function AlertsPage() {
   const [open, setOpen] = createStore<{ list: AlertRow[]; loaded: boolean }>({ list: [], loaded: false });
   const [history, setHistory] = createStore<{ list: AlertRow[]; loaded: boolean; more: boolean }>({ list: [], loaded: false, more: false });
   const [filter, setFilter] = createStore<HistoryFilter>({ service: '', severity: '', state: 'RESOLVED' });
-  const [services, setServices] = createSignal<{ name: string; displayName: string }[]>([]);
   const [error, setError] = createSignal<FormError | null>(null);
   const [loadingMore, setLoadingMore] = createSignal(false);
 
@@ -106,17 +95,12 @@ export function AlertsPage() {
   // when the text is committed (Enter, a suggestion picked, or leaving the field) or cleared. The
   // text committed is asked of the server: a service of that name, else one whose display name it is
   // (ignoring case), else it is taken as a name (and the history shows none).
-  const [serviceText, setServiceText] = createSignal('');
-  let findTimer: ReturnType<typeof setTimeout> | undefined;
-  const suggest = async (text: string) => {
-    const result = await client.query(AlertServicesDoc, { text: text.trim() }).toPromise();
-    if (serviceText() === text && result.data) setServices(result.data.services);
-  };
+  const finder = createServiceSearch();
+  const serviceText = finder.text;
+  const services = () => finder.found() ?? [];
   const onServiceInput = (text: string) => {
-    setServiceText(text);
-    clearTimeout(findTimer);
+    finder.search(text);
     if (!text.trim() && filter.service) applyFilter({ service: '' }); // cleared (the search field's ×)
-    findTimer = setTimeout(() => void suggest(text), FIND_DELAY_MS);
   };
   const onServiceChange = async (text: string) => {
     const typed = text.trim();
@@ -127,8 +111,7 @@ export function AlertsPage() {
     const service = result.data?.service?.name ?? result.data?.services.find((s) => s.displayName.toLowerCase() === lower)?.name ?? typed;
     if (service !== filter.service) applyFilter({ service });
   };
-  onCleanup(() => clearTimeout(findTimer));
-  void suggest('');
+  finder.search('', true);
 
   const applyFilter = (next: Partial<HistoryFilter>) => {
     setFilter(next);

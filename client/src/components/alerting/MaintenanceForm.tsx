@@ -3,25 +3,14 @@
  * a duration or until an end; or recurring by an RFC 5545 rule, each occurrence lasting a
  * duration), why, and whether it ends by itself once the services are healthy again.
  */
-import { For, Show, createSignal, onCleanup } from 'solid-js';
+import { For, Show, createSignal } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { graphql } from '../../graphql';
 import type { MaintenanceWindowInput } from '../../graphql/graphql.ts';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
+import { createServiceSearch } from '../../lib/service-search.ts';
 import { Field, FormErrorMessage, TextField } from '../Forms.tsx';
-
-const FindServicesDoc = graphql(`
-  query FindServicesForMaintenance($text: String!) {
-    services(filter: { text: $text }, first: 50) {
-      name
-      displayName
-    }
-  }
-`);
-
-/** How long typing pauses before the services are looked up. */
-const FIND_DELAY_MS = 250;
 
 const CreateMaintenanceWindowDoc = graphql(`
   mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {
@@ -108,22 +97,12 @@ export function MaintenanceForm(props: { services: readonly { name: string; disp
   const toggle = (name: string, on: boolean) => setV('services', (list) => (on ? [...list, name] : list.filter((n) => n !== name)));
   // The page lists the first services by name; any other is found by part of its name, display
   // name or target, asked of the server as the operator types. Those picked stay listed, checked.
-  const [find, setFind] = createSignal('');
-  const [found, setFound] = createSignal<readonly { name: string; displayName: string }[] | null>(null);
-  let findTimer: ReturnType<typeof setTimeout> | undefined;
-  onCleanup(() => clearTimeout(findTimer));
-  const onFind = (text: string) => {
-    setFind(text);
-    clearTimeout(findTimer);
-    if (!text.trim()) return setFound(null);
-    findTimer = setTimeout(async () => {
-      const result = await client.query(FindServicesDoc, { text: text.trim() }).toPromise();
-      if (find() === text && result.data) setFound(result.data.services);
-    }, FIND_DELAY_MS);
-  };
+  const finder = createServiceSearch();
+  const find = finder.text;
+  const onFind = (text: string) => finder.search(text);
   const listed = () => {
     // Until the server answers, what was listed stays.
-    const shown = (find().trim() ? found() : null) ?? props.services;
+    const shown = (find().trim() ? finder.found() : null) ?? props.services;
     const picked = v.services.filter((name) => !shown.some((s) => s.name === name)).map((name) => props.services.find((s) => s.name === name) ?? { name, displayName: name });
     return [...picked, ...shown];
   };
