@@ -20,7 +20,7 @@ import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { Monitoring } from '../../server/monitoring/monitor.ts';
 import { parseDuration } from '../../server/duration.ts';
 import { benchDatabase, cpuOfProcesses, insertHttpServices, percentile, startNodeOptions } from '../support/setup.ts';
-import { databaseBytes, growthPerCheck, loadAverage, relationBytes, postmasterPid, treeCpuMs, treePssBytes } from './tree.ts';
+import { databaseBytes, growthPerCheck, loadAverage, maintenanceBetween, maintenanceRuns, relationBytes, postmasterPid, treeCpuMs, treePssBytes } from './tree.ts';
 
 const { values } = parseArgs({
   options: {
@@ -169,6 +169,7 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   const [cpuStart, treeStart, rowsStart, t] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count(), performance.now()];
   const bytesStart = await databaseBytes(db);
   const tablesStart = await relationBytes(db);
+  const maintenanceStart = await maintenanceRuns(db);
   const lagStart = await lagBuckets().catch(() => new Map<number, number>());
   let peak = 0;
   let peakPg = 0;
@@ -195,6 +196,8 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   const elapsedMs = performance.now() - t;
   const bytesEnd = await databaseBytes(db);
   const tablesEnd = await relationBytes(db);
+  // Statistics reach pg_stat_user_tables within a second or so of a run's end: close enough for a window of a minute.
+  const maintenanceEnd = await maintenanceRuns(db);
   const lagEnd = await lagBuckets().catch(() => new Map<number, number>());
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -221,6 +224,8 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
     databaseBytesAtEnd: bytesEnd.relations,
     /** Where the bytes went: the tables that grew most, bytes per check each. */
     growthByTable: growthPerCheck(tablesStart, tablesEnd, checks),
+    /** Autovacuum's runs in the window, per table: PostgreSQL's CPU beside the statements (its workers are in the tree). */
+    maintenance: maintenanceBetween(maintenanceStart, maintenanceEnd),
     /** Scheduler lag over the measurement, as the server's histogram has it: the bucket each percentile falls in ("≤ 0.25 s"). */
     lag: lagPercentiles(lagStart, lagEnd),
     /** With --scrape-every: the lag between each two scrapes, and how long each scrape took. */

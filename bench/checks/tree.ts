@@ -120,6 +120,33 @@ export function growthPerCheck(before: Map<string, number>, after: Map<string, n
   return Object.fromEntries([...grown].filter(([, b]) => b !== 0).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, b]) => [k, Math.round(b / checks)]));
 }
 
+/** Autovacuum's and autoanalyze's runs so far, per table (partitions by their parent's prefix). */
+export async function maintenanceRuns(db: Database): Promise<Map<string, { vacuums: number; analyzes: number }>> {
+  const { rows } = await db.sql.query<{ name: string; vacuums: string; analyzes: string }>(
+    'select relname as name, autovacuum_count as vacuums, autoanalyze_count as analyzes from pg_stat_user_tables',
+  );
+  const runs = new Map<string, { vacuums: number; analyzes: number }>();
+  for (const r of rows) {
+    const key = r.name.replace(/_(\d{8}|default)$/, '_*');
+    const run = runs.get(key) ?? { vacuums: 0, analyzes: 0 };
+    run.vacuums += Number(r.vacuums);
+    run.analyzes += Number(r.analyzes);
+    runs.set(key, run);
+  }
+  return runs;
+}
+
+/** The runs between two readings of `maintenanceRuns`, for the tables that had any ("service_states": "2 vacuums, 1 analyze"). */
+export function maintenanceBetween(before: Map<string, { vacuums: number; analyzes: number }>, after: Map<string, { vacuums: number; analyzes: number }>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, run] of after) {
+    const vacuums = run.vacuums - (before.get(name)?.vacuums ?? 0);
+    const analyzes = run.analyzes - (before.get(name)?.analyzes ?? 0);
+    if (vacuums || analyzes) out[name] = `${vacuums} vacuum${vacuums === 1 ? '' : 's'}, ${analyzes} analyze${analyzes === 1 ? '' : 's'}`;
+  }
+  return out;
+}
+
 /** The 1-minute load average, to print beside the figures. */
 export async function loadAverage(): Promise<string> {
   return (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
