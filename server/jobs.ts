@@ -13,6 +13,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { reportDatabaseError } from './db/pool.ts';
+import { prepared } from './db/sql.ts';
 import { periodicJobs, type JobCapability, type JobName, type JobRuns } from './job-registry.ts';
 
 /** One row per job; written only by the statements below. */
@@ -92,15 +93,10 @@ async function registerJobs(sql: pg.Pool, jobs: ScheduledJob[], now: Date): Prom
   );
 }
 
-/**
- * Claims those of `jobs` that are due and not claimed (or whose claim lapsed), each for its lease;
- * in the same statement, when the earliest of the others can next be claimed (its `next_run_at`, or
- * the end of another replica's claim on it if later): the scheduler sleeps until then.
- */
-async function claimDueJobs(sql: pg.Pool, owner: string, jobs: ScheduledJob[], now: Date): Promise<{ claims: { name: string; claimedUntil: Date; state: unknown }[]; nextAt: Date | null }> {
-  if (!jobs.length) return { claims: [], nextAt: null };
-  const { rows } = await sql.query<{ name: string | null; claimed_until: Date | null; state: unknown; next_at: Date | null }>(
-    `with due as (
+/** claimDueJobs' statement, prepared: each replica's job scheduler runs it every few seconds. */
+const CLAIM_DUE_JOBS = prepared(
+  'claim-due-jobs',
+  `with due as (
        select j.name from periodic_jobs j
         where j.name = any($1::text[]) and j.next_run_at <= $3 and (j.claimed_until is null or j.claimed_until <= $3)
         for update skip locked
@@ -114,8 +110,19 @@ async function claimDueJobs(sql: pg.Pool, owner: string, jobs: ScheduledJob[], n
      union all
      select null, null, null, min(greatest(j.next_run_at, coalesce(j.claimed_until, j.next_run_at)))
        from periodic_jobs j where j.name = any($1::text[]) and j.name not in (select name from due)`,
-    [jobs.map((j) => j.name), jobs.map((j) => j.leaseMs), now, owner],
-  );
+);
+
+/**
+ * Claims those of `jobs` that are due and not claimed (or whose claim lapsed), each for its lease;
+ * in the same statement, when the earliest of the others can next be claimed (its `next_run_at`, or
+ * the end of another replica's claim on it if later): the scheduler sleeps until then.
+ */
+async function claimDueJobs(sql: pg.Pool, owner: string, jobs: ScheduledJob[], now: Date): Promise<{ claims: { name: string; claimedUntil: Date; state: unknown }[]; nextAt: Date | null }> {
+  if (!jobs.length) return { claims: [], nextAt: null };
+  const { rows } = await sql.query<{ name: string | null; claimed_until: Date | null; state: unknown; next_at: Date | null }>({
+    ...CLAIM_DUE_JOBS,
+    values: [jobs.map((j) => j.name), jobs.map((j) => j.leaseMs), now, owner],
+  });
   return {
     claims: rows.filter((r) => r.name !== null).map((r) => ({ name: r.name!, claimedUntil: r.claimed_until!, state: r.state })),
     nextAt: rows.find((r) => r.name === null)?.next_at ?? null,

@@ -6,7 +6,7 @@
  * whatever replica dies when — then sends what is due (escalations, reminders: due-notices.ts) to
  * the outbox in the same transaction. Nothing here talks to a receiver: the outbox does (outbox.ts).
  */
-import type { SqlClient } from '../db/sql.ts';
+import { prepared, type SqlClient } from '../db/sql.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import { transitionsAfter, transitionsHeldBack, type RecordedTransition } from '../monitoring/transitions.ts';
 import type { Status } from '../monitoring/status.ts';
@@ -57,6 +57,19 @@ export interface PassResult {
   heldBack?: boolean;
 }
 
+/** passIsQuiet's statement, prepared: alerting looks a few times a second while checks are stored. */
+const PASS_IS_QUIET = prepared(
+  'alerting-pass-is-quiet',
+  `select exists (select 1 from alerting_cursor where id = 1)
+            -- Quiet when the newest window is not after the cursor: the newest is one step down the
+            -- (txid, id) index. "No window after the cursor" (not exists) was planned as a read of
+            -- every window there is, stopping at the first after it: all of them when there is none.
+            and coalesce((select (u.txid, u.id) from uptime_records u order by u.txid desc, u.id desc limit 1)
+                           <= (select (c.txid, c.window_id) from alerting_cursor c where c.id = 1), true)
+            and not exists (select 1 from alert_incidents where state = 'open' and (service_id is null or next_notice_at <= $1)) as quiet,
+            (select min(next_notice_at) from alert_incidents where state = 'open') as next`,
+);
+
 /**
  * Whether a pass would find nothing to do: no transition stored after the cursor, no open incident
  * due or without its service. One statement outside any transaction (a pass is seven, with its
@@ -66,13 +79,7 @@ export interface PassResult {
  * pass that follows says it is held back.
  */
 export async function passIsQuiet(sql: SqlClient, now: Date): Promise<{ quiet: boolean; next: Date | null }> {
-  const { rows } = await sql.query<{ quiet: boolean; next: Date | null }>(
-    `select exists (select 1 from alerting_cursor where id = 1)
-            and not exists (select 1 from uptime_records u, alerting_cursor c where c.id = 1 and (u.txid, u.id) > (c.txid, c.window_id))
-            and not exists (select 1 from alert_incidents where state = 'open' and (service_id is null or next_notice_at <= $1)) as quiet,
-            (select min(next_notice_at) from alert_incidents where state = 'open') as next`,
-    [now],
-  );
+  const { rows } = await sql.query<{ quiet: boolean; next: Date | null }>({ ...PASS_IS_QUIET, values: [now] });
   return rows[0];
 }
 

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { inTransaction, type SqlClient } from '../db/sql.ts';
+import { inTransaction, prepared, type SqlClient } from '../db/sql.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import { Channels } from '../events/channels.ts';
 import type { Logger } from '../logger.ts';
@@ -77,17 +77,16 @@ export async function attemptSend(kind: string, settings: Record<string, unknown
 }
 
 /** Claims due deliveries for `owner`: each attempt counted when claimed, so a crash mid-send still counts it. */
-/**
- * Claims up to `limit` due deliveries; when it claims none, also when the outbox next has something
- * to claim (as nextDeliveryAt says), in the same statement: an idle outbox looks once, not twice.
- */
-async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<{ claimed: Claimed[]; nextAt: Date | null }> {
-  const { rows } = await sql.query<Claimed & { next_at: Date | null }>(
-    `with due as (
+const NEXT_DELIVERY_SQL = `select min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as at from alert_deliveries where state = 'pending'`;
+
+/** claimDue's statement, prepared: each replica's outbox looks every few seconds. */
+const CLAIM_DUE_DELIVERIES = prepared(
+  'claim-due-deliveries',
+  `with due as (
        select d.id from alert_deliveries d
         where d.state = 'pending' and d.next_attempt_at <= $1 and (d.claimed_until is null or d.claimed_until <= $1)
         order by d.next_attempt_at, d.id
-        limit ${Math.max(1, Math.min(CLAIM_BATCH, Math.floor(limit)))}
+        limit $4
         for update skip locked),
      claimed as (
      update alert_deliveries d set claimed_by = $2, claimed_until = $1::timestamptz + $3 * interval '1 millisecond', attempts = d.attempts + 1
@@ -97,13 +96,20 @@ async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BA
                (select c.settings from alert_channels c where c.name = d.channel) as settings)
      select c.*, case when c.id is null then (${NEXT_DELIVERY_SQL}) end as next_at
        from (select 1) one left join claimed c on true`,
-    [now, owner, ATTEMPT_TIMEOUT_MS + CLAIM_MARGIN_MS],
-  );
+);
+
+/**
+ * Claims up to `limit` due deliveries; when it claims none, also when the outbox next has something
+ * to claim (as nextDeliveryAt says), in the same statement: an idle outbox looks once, not twice.
+ */
+async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<{ claimed: Claimed[]; nextAt: Date | null }> {
+  const { rows } = await sql.query<Claimed & { next_at: Date | null }>({
+    ...CLAIM_DUE_DELIVERIES,
+    values: [now, owner, ATTEMPT_TIMEOUT_MS + CLAIM_MARGIN_MS, Math.max(1, Math.min(CLAIM_BATCH, Math.floor(limit)))],
+  });
   const claimed = rows.filter((r) => r.id !== null);
   return { claimed, nextAt: claimed.length ? null : (rows[0]?.next_at ?? null) };
 }
-
-const NEXT_DELIVERY_SQL = `select min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as at from alert_deliveries where state = 'pending'`;
 
 /**
  * When the outbox next has something to claim: the earliest pending delivery's next attempt, or the

@@ -42,6 +42,35 @@ export async function transactionOn<T>(client: pg.PoolClient, discard: (reason: 
   }
 }
 
+/** A statement prepared once per connection: `pool.query({ ...STATEMENT, values })`. */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+const preparedTexts = new Map<string, string>();
+
+/**
+ * A named statement for the paths that run several times a second whatever the load (the result
+ * writer's batch, the claims, the alerting look): node-postgres prepares it once per connection, and
+ * PostgreSQL then skips parsing, analysing and, once it settles on a generic plan, planning each
+ * time. The result writer's statement cost its backend 1.5 ms a batch of nine results unprepared, 0.7
+ * prepared (BENCHMARKS.md). Only fixed texts: one name, one text, for the life of the process (a
+ * second text under a name throws at once, as node-postgres would on the first connection to see
+ * both). Run them on the pool, not in a transaction: a connection whose statement failed is dropped
+ * by the pool, so one made stale by a migration elsewhere ("cached plan must not change result
+ * type") is prepared again on a fresh connection.
+ */
+export function prepared(name: string, text: string): PreparedStatement {
+  const known = preparedTexts.get(name);
+  if (known !== undefined && known !== text) throw new Error(`Two texts for the prepared statement "${name}".`);
+  preparedTexts.set(name, text);
+  return { name, text };
+}
+
+/** Every prepared statement declared so far, name → text (for the test that reads their generic plans). */
+export const preparedStatements = (): ReadonlyMap<string, string> => preparedTexts;
+
 /** An instant as `Date.prototype.toISOString` writes it (the API's form), computed by PostgreSQL. */
 export const isoInstant = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 

@@ -6,6 +6,7 @@
  * over once its claims end.
  */
 import type pg from 'pg';
+import { prepared } from '../db/sql.ts';
 import type { CheckClaim } from './results.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface ClaimedCheck {
   kind: string;
   target: string;
   options: Record<string, unknown>;
+  /** How often the service is checked: its checks start on ticks of a twentieth of it at most (scheduler.ts). */
+  intervalMs: number;
   timeoutMs: number;
   degradedLatencyMs: number | null;
   critical: boolean;
@@ -33,9 +36,9 @@ export interface ClaimedCheck {
  * least 1 s), so a dead replica's checks are taken over by their next due time, or 1 s after
  * their timeout when the interval is shorter than that.
  */
-const CLAIM_GRACE_SQL = 'least(5000, greatest(1000, s.interval_ms - s.timeout_ms))';
+const claimGrace = (row: string) => `least(5000, greatest(1000, ${row}.interval_ms - ${row}.timeout_ms))`;
 /** A claim's length, from when it is taken or renewed. */
-const CLAIM_SQL = `(s.timeout_ms + ${CLAIM_GRACE_SQL}) * interval '1 millisecond'`;
+const claimLength = (row: string) => `(${row}.timeout_ms + ${claimGrace(row)}) * interval '1 millisecond'`;
 
 /** Who claims: one replica's scheduler. */
 export interface Claimant {
@@ -55,6 +58,39 @@ export async function claimDueChecks(sql: pg.Pool, now: Date, limit: number, cla
   return (await claimDue(sql, now, limit, claimant)).claims;
 }
 
+/** claimDue's statement, prepared: a scheduler runs it every second while checks are due. */
+const CLAIM_DUE = prepared(
+  'claim-due-checks',
+  `with due as (
+       select st.service_id, st.next_due_at, s.name, s.kind, s.target, s.options, s.interval_ms, s.timeout_ms, s.degraded_latency_ms, s.critical
+         from service_states st join services s on s.id = st.service_id
+        where st.next_due_at <= $1::timestamptz + $5 * interval '1 millisecond' and not s.paused
+          and (st.claimed_until is null or st.claimed_until < $1 or st.claimed_by = $3)
+          and st.service_id <> all($4::int[])
+        order by st.next_due_at
+        limit $2
+        for update of st skip locked
+     ),
+     claimed as (
+     update service_states st set
+       next_due_at = case when due.next_due_at + due.interval_ms * interval '1 millisecond' > $1
+                          then due.next_due_at + due.interval_ms * interval '1 millisecond'
+                          else $1::timestamptz + due.interval_ms * interval '1 millisecond' end,
+       claimed_by = $3,
+       claimed_until = greatest($1::timestamptz, due.next_due_at) + ${claimLength('due')},
+       claim_seq = st.claim_seq + 1
+     from due
+     -- The claimed rows by key, whatever the planner guesses of limit $2 (a generic plan read them all).
+     where st.service_id = due.service_id and st.service_id = any(array(select service_id from due))
+     returning st.service_id, due.name, due.kind, due.target, due.options, due.interval_ms, due.timeout_ms, due.degraded_latency_ms, due.critical,
+               due.next_due_at as due_at, st.claimed_until, st.claim_seq::text)
+     -- Nothing claimed: when the earliest unpaused service is due, down the next-due index.
+     select c.*, case when c.service_id is null
+                      then (select st.next_due_at from service_states st join services s on s.id = st.service_id where not s.paused
+                             order by st.next_due_at limit 1) end as next_at
+       from (select 1) one left join claimed c on true`,
+);
+
 /**
  * claimDueChecks, and when it claims nothing, when the earliest unpaused service is next due (by
  * anyone; null with none): the scheduler's idle wait, in the same statement (an idle scheduler
@@ -69,34 +105,7 @@ export async function claimDue(
   aheadMs = 0,
 ): Promise<{ claims: ClaimedCheck[]; nextDueAt: Date | null }> {
   if (limit <= 0) return { claims: [], nextDueAt: null };
-  const { rows } = await sql.query(
-    `with due as (
-       select st.service_id, st.next_due_at
-         from service_states st join services s on s.id = st.service_id
-        where st.next_due_at <= $1::timestamptz + $5 * interval '1 millisecond' and not s.paused
-          and (st.claimed_until is null or st.claimed_until < $1 or st.claimed_by = $3)
-          and st.service_id <> all($4::int[])
-        order by st.next_due_at
-        limit $2
-        for update of st skip locked
-     ),
-     claimed as (
-     update service_states st set
-       next_due_at = case when due.next_due_at + s.interval_ms * interval '1 millisecond' > $1
-                          then due.next_due_at + s.interval_ms * interval '1 millisecond'
-                          else $1::timestamptz + s.interval_ms * interval '1 millisecond' end,
-       claimed_by = $3,
-       claimed_until = greatest($1::timestamptz, due.next_due_at) + ${CLAIM_SQL},
-       claim_seq = st.claim_seq + 1
-     from due, services s
-     where st.service_id = due.service_id and s.id = st.service_id
-     returning st.service_id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical,
-               due.next_due_at as due_at, st.claimed_until, st.claim_seq::text)
-     select c.*, case when c.service_id is null
-                      then (select min(st.next_due_at) from service_states st join services s on s.id = st.service_id where not s.paused) end as next_at
-       from (select 1) one left join claimed c on true`,
-    [now, limit, owner, [...busy], aheadMs],
-  );
+  const { rows } = await sql.query({ ...CLAIM_DUE, values: [now, limit, owner, [...busy], aheadMs] });
   const claimed = rows.filter((r) => r.service_id !== null);
   const claims = claimed.map((r) => ({
     serviceId: r.service_id,
@@ -104,6 +113,7 @@ export async function claimDue(
     kind: r.kind,
     target: r.target,
     options: r.options,
+    intervalMs: r.interval_ms,
     timeoutMs: r.timeout_ms,
     degradedLatencyMs: r.degraded_latency_ms,
     critical: r.critical,
@@ -113,6 +123,16 @@ export async function claimDue(
   return { claims, nextDueAt: claimed.length ? null : (rows[0]?.next_at ?? null) };
 }
 
+/** renewClaims' statement, prepared: a busy scheduler runs it every half second. */
+const RENEW_CLAIMS = prepared(
+  'renew-check-claims',
+  `update service_states st set claimed_until = $2::timestamptz + ${claimLength('s')}
+       from services s
+      where s.id = st.service_id and st.service_id = any($1::int[]) and st.claimed_by = $3
+        and (st.claimed_until is null or st.claimed_until < $2::timestamptz + $4 * interval '1 millisecond')
+      returning st.service_id, st.claimed_until`,
+);
+
 /**
  * Renews `owner`'s claims on `ids` (services it checks or holds results of) that end within
  * `withinMs`: each then lasts a claim's length from `now`, so it ends one claim's length (no more
@@ -121,14 +141,7 @@ export async function claimDue(
  */
 export async function renewClaims(sql: pg.Pool, owner: string, ids: number[], now: Date, withinMs: number): Promise<Map<number, Date>> {
   if (!ids.length) return new Map();
-  const { rows } = await sql.query<{ service_id: number; claimed_until: Date }>(
-    `update service_states st set claimed_until = $2::timestamptz + ${CLAIM_SQL}
-       from services s
-      where s.id = st.service_id and st.service_id = any($1::int[]) and st.claimed_by = $3
-        and (st.claimed_until is null or st.claimed_until < $2::timestamptz + $4 * interval '1 millisecond')
-      returning st.service_id, st.claimed_until`,
-    [ids, now, owner, withinMs],
-  );
+  const { rows } = await sql.query<{ service_id: number; claimed_until: Date }>({ ...RENEW_CLAIMS, values: [ids, now, owner, withinMs] });
   return new Map(rows.map((r) => [r.service_id, r.claimed_until]));
 }
 

@@ -196,7 +196,7 @@ export class Monitoring {
 
   async #claimByName(name: string): Promise<ClaimedCheck> {
     const { rows } = await this.o.sql.query(
-      `select s.id, s.name, s.kind, s.target, s.options, s.timeout_ms, s.degraded_latency_ms, s.critical, s.created_at,
+      `select s.id, s.name, s.kind, s.target, s.options, s.interval_ms, s.timeout_ms, s.degraded_latency_ms, s.critical, s.created_at,
               st.status, st.last_ping_at
          from services s join service_states st on st.service_id = s.id where s.name = $1`,
       [name],
@@ -215,7 +215,7 @@ export class Monitoring {
       }
     }
     return {
-      serviceId: r.id, name: r.name, kind: r.kind, target: r.target, options: r.options, timeoutMs: r.timeout_ms,
+      serviceId: r.id, name: r.name, kind: r.kind, target: r.target, options: r.options, intervalMs: r.interval_ms, timeoutMs: r.timeout_ms,
       degradedLatencyMs: r.degraded_latency_ms, critical: r.critical, dueAt: this.o.clock.now(),
     };
   }

@@ -5,7 +5,7 @@
  * transition is stored once, with the check that caused it, whichever replica ran the check.
  */
 import type pg from 'pg';
-import { inTransaction, type SqlClient } from '../db/sql.ts';
+import { inTransaction, prepared, type SqlClient } from '../db/sql.ts';
 import { afterCommit, type TransactionEvents } from '../events/after-commit.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../events/channels.ts';
 import type { PubSub } from '../events/pubsub.ts';
@@ -83,6 +83,38 @@ export interface SettledOutcome {
 }
 
 /**
+ * recordSettled's statement (see there), prepared: it runs with every batch. The state rows are
+ * found by their key (`= any($1)`), whatever the planner thinks of the batch's size.
+ */
+const SETTLED = prepared(
+  'record-settled',
+  `with v as (select * from unnest($1::int[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
+            as v(service_id, status, first_at, checked_at, latency, error, details, latencies, claimed_by, claim_seq)),
+    locked as (select st.service_id from service_states st where st.service_id = any($1::int[]) order by st.service_id for update),
+    applied as (
+    update service_states s set
+      pending_status = case when sv.paused then s.pending_status end,
+      pending_count = case when sv.paused then s.pending_count else 0 end,
+      last_checked_at = v.checked_at,
+      last_latency_ms = v.latency,
+      last_error = v.error,
+      last_details = v.details,
+      recent_latencies = (s.recent_latencies || v.latencies::int[])[greatest(1, cardinality(s.recent_latencies) + cardinality(v.latencies::int[]) + 1 - ${RECENT_LATENCIES}):],
+      claimed_by = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_by end,
+      claimed_until = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_until end
+    from v, services sv
+    where s.service_id = v.service_id and sv.id = v.service_id
+      and s.service_id in (select service_id from locked) -- all locked, in order, before any is updated
+      and s.status = v.status and s.last_checked_at <= v.first_at
+    returning s.service_id),
+    history as (
+      insert into health_checks (checked_at, service_id, status, latency_ms, error)
+      select h.* from unnest($11::timestamptz[], $12::int[], $13::smallint[], $14::int[], $15::text[]) as h(checked_at, service_id, status, latency_ms, error)
+       where h.service_id in (select service_id from applied))
+    select service_id from applied`,
+);
+
+/**
  * The common case in one statement, without a transaction: each service whose results all have the
  * status it already has (as stored when the statement has locked its state row, none older than
  * its last check) gets its checks into the history and its last check, latency, error and claim
@@ -113,32 +145,9 @@ export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsu
   const candidateChecks = candidates.flatMap(([, list]) => list);
   return afterCommit(pubsub, async (events) => {
     const last = (list: CompletedCheck[]) => list[list.length - 1];
-    const { rows } = await sql.query<{ service_id: number }>(
-      `with v as (select * from unnest($1::int[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
-               as v(service_id, status, first_at, checked_at, latency, error, details, latencies, claimed_by, claim_seq)),
-       locked as (select st.service_id from service_states st where st.service_id in (select service_id from v) order by st.service_id for update),
-       applied as (
-       update service_states s set
-         pending_status = case when sv.paused then s.pending_status end,
-         pending_count = case when sv.paused then s.pending_count else 0 end,
-         last_checked_at = v.checked_at,
-         last_latency_ms = v.latency,
-         last_error = v.error,
-         last_details = v.details,
-         recent_latencies = (s.recent_latencies || v.latencies::int[])[greatest(1, cardinality(s.recent_latencies) + cardinality(v.latencies::int[]) + 1 - ${RECENT_LATENCIES}):],
-         claimed_by = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_by end,
-         claimed_until = case when s.claimed_by = v.claimed_by and s.claim_seq = v.claim_seq::bigint then null else s.claimed_until end
-       from v, services sv
-       where s.service_id = v.service_id and sv.id = v.service_id
-         and s.service_id in (select service_id from locked) -- all locked, in order, before any is updated
-         and s.status = v.status and s.last_checked_at <= v.first_at
-       returning s.service_id),
-       history as (
-         insert into health_checks (checked_at, service_id, status, latency_ms, error)
-         select h.* from unnest($11::timestamptz[], $12::int[], $13::smallint[], $14::int[], $15::text[]) as h(checked_at, service_id, status, latency_ms, error)
-          where h.service_id in (select service_id from applied))
-       select service_id from applied`,
-      [
+    const { rows } = await sql.query<{ service_id: number }>({
+      ...SETTLED,
+      values: [
         candidates.map(([id]) => id),
         candidates.map(([, list]) => list[0].result.status),
         candidates.map(([, list]) => list[0].checkedAt),
@@ -151,7 +160,7 @@ export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsu
         candidates.map(([, list]) => last(list).claim?.seq ?? null),
         ...historyParams(candidateChecks),
       ],
-    );
+    });
     const applied = new Set(rows.map((r) => r.service_id));
     const stored: CompletedCheck[] = [];
     const rest: CompletedCheck[] = [];

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { textOf, type QueryInput } from './support/counting-pool.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
 import { createLogger } from '../../server/logger.ts';
@@ -46,9 +47,9 @@ describe('scheduler with more due than slots', () => {
     const counted = new Proxy(sql, {
       get: (pool, key) => {
         if (key !== 'query') return Reflect.get(pool, key, pool);
-        return (text: string, values?: unknown[]) => {
-          if (text.includes('with due as')) looks++;
-          return pool.query(text, values);
+        return (query: QueryInput, values?: unknown[]) => {
+          if (textOf(query).includes('with due as')) looks++;
+          return pool.query(query, values);
         };
       },
     }) as pg.Pool;

@@ -29,7 +29,7 @@ describe('scheduler with nothing due', () => {
   /** A scheduler on a pool that counts its looks for due checks (claims) and for the next due time. */
   const scheduler = (idleMaxWaitMs: number) => {
     const sql = ts.server.app.sql;
-    const { pool: counted, counts } = countingPool(sql, { looks: (text) => text.includes('with due as'), nextDue: (text) => text.includes('min(st.next_due_at)') });
+    const { pool: counted, counts } = countingPool(sql, { looks: (text) => text.includes('with due as'), nextDue: (text) => text.includes('order by st.next_due_at limit 1') });
     const writer = new ResultWriter(sql, { pubsub: ts.server.app.pubsub, onRecorded: () => {} }, logger, { flushMs: 5 });
     const s = new Scheduler(counted, writer, ts.server.app.monitoring.host, systemClock, logger, { concurrency: 10, pollMs: 10, idleMaxWaitMs });
     stops.push(() => s.stop());

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { textOf, type QueryInput } from './support/counting-pool.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock, type Clock } from '../../server/clock.ts';
 import { createLogger } from '../../server/logger.ts';
@@ -159,9 +160,9 @@ describe('claims while a replica holds results of a service (the checks table st
     const counted = new Proxy(sql, {
       get: (pool, key) => {
         if (key !== 'query') return Reflect.get(pool, key, pool);
-        return (text: string, values?: unknown[]) => {
-          const answer = pool.query(text, values);
-          if (!text.includes('with due as')) return answer;
+        return (query: QueryInput, values?: unknown[]) => {
+          const answer = pool.query(query, values);
+          if (!textOf(query).includes('with due as')) return answer;
           return answer.then((r) => {
             counts.looks++;
             return r;
