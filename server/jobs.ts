@@ -13,7 +13,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { reportDatabaseError } from './db/pool.ts';
-import { prepared } from './db/sql.ts';
+import { prepared, runPrepared } from './db/sql.ts';
 import { periodicJobs, type JobCapability, type JobName, type JobRuns } from './job-registry.ts';
 
 /** One row per job; written only by the statements below. */
@@ -119,10 +119,12 @@ const CLAIM_DUE_JOBS = prepared(
  */
 async function claimDueJobs(sql: pg.Pool, owner: string, jobs: ScheduledJob[], now: Date): Promise<{ claims: { name: string; claimedUntil: Date; state: unknown }[]; nextAt: Date | null }> {
   if (!jobs.length) return { claims: [], nextAt: null };
-  const { rows } = await sql.query<{ name: string | null; claimed_until: Date | null; state: unknown; next_at: Date | null }>({
-    ...CLAIM_DUE_JOBS,
-    values: [jobs.map((j) => j.name), jobs.map((j) => j.leaseMs), now, owner],
-  });
+  const { rows } = await runPrepared<{ name: string | null; claimed_until: Date | null; state: unknown; next_at: Date | null }>(sql, CLAIM_DUE_JOBS, [
+    jobs.map((j) => j.name),
+    jobs.map((j) => j.leaseMs),
+    now,
+    owner,
+  ]);
   return {
     claims: rows.filter((r) => r.name !== null).map((r) => ({ name: r.name!, claimedUntil: r.claimed_until!, state: r.state })),
     nextAt: rows.find((r) => r.name === null)?.next_at ?? null,

@@ -6,7 +6,8 @@
  * whatever replica dies when — then sends what is due (escalations, reminders: due-notices.ts) to
  * the outbox in the same transaction. Nothing here talks to a receiver: the outbox does (outbox.ts).
  */
-import { prepared, type SqlClient } from '../db/sql.ts';
+import type pg from 'pg';
+import { prepared, runPrepared, type SqlClient } from '../db/sql.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import { transitionsAfter, transitionsHeldBack, type RecordedTransition } from '../monitoring/transitions.ts';
 import type { Status } from '../monitoring/status.ts';
@@ -78,8 +79,8 @@ const PASS_IS_QUIET = prepared(
  * is due. A transition held back by an older open transaction is committed, so seen here: the
  * pass that follows says it is held back.
  */
-export async function passIsQuiet(sql: SqlClient, now: Date): Promise<{ quiet: boolean; next: Date | null }> {
-  const { rows } = await sql.query<{ quiet: boolean; next: Date | null }>({ ...PASS_IS_QUIET, values: [now] });
+export async function passIsQuiet(sql: pg.Pool, now: Date): Promise<{ quiet: boolean; next: Date | null }> {
+  const { rows } = await runPrepared<{ quiet: boolean; next: Date | null }>(sql, PASS_IS_QUIET, [now]);
   return rows[0];
 }
 

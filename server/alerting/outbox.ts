@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { inTransaction, prepared, type SqlClient } from '../db/sql.ts';
+import { inTransaction, prepared, runPrepared, type SqlClient } from '../db/sql.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import { Channels } from '../events/channels.ts';
 import type { Logger } from '../logger.ts';
@@ -103,10 +103,12 @@ const CLAIM_DUE_DELIVERIES = prepared(
  * to claim (as nextDeliveryAt says), in the same statement: an idle outbox looks once, not twice.
  */
 async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<{ claimed: Claimed[]; nextAt: Date | null }> {
-  const { rows } = await sql.query<Claimed & { next_at: Date | null }>({
-    ...CLAIM_DUE_DELIVERIES,
-    values: [now, owner, ATTEMPT_TIMEOUT_MS + CLAIM_MARGIN_MS, Math.max(1, Math.min(CLAIM_BATCH, Math.floor(limit)))],
-  });
+  const { rows } = await runPrepared<Claimed & { next_at: Date | null }>(sql, CLAIM_DUE_DELIVERIES, [
+    now,
+    owner,
+    ATTEMPT_TIMEOUT_MS + CLAIM_MARGIN_MS,
+    Math.max(1, Math.min(CLAIM_BATCH, Math.floor(limit))),
+  ]);
   const claimed = rows.filter((r) => r.id !== null);
   return { claimed, nextAt: claimed.length ? null : (rows[0]?.next_at ?? null) };
 }

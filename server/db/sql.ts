@@ -42,7 +42,7 @@ export async function transactionOn<T>(client: pg.PoolClient, discard: (reason: 
   }
 }
 
-/** A statement prepared once per connection: `pool.query({ ...STATEMENT, values })`. */
+/** A statement prepared once per connection: `runPrepared(pool, STATEMENT, values)`. */
 export interface PreparedStatement {
   readonly name: string;
   readonly text: string;
@@ -57,15 +57,34 @@ const preparedTexts = new Map<string, string>();
  * time. The result writer's statement cost its backend 1.5 ms a batch of nine results unprepared, 0.7
  * prepared (BENCHMARKS.md). Only fixed texts: one name, one text, for the life of the process (a
  * second text under a name throws at once, as node-postgres would on the first connection to see
- * both). Run them on the pool, not in a transaction: a connection whose statement failed is dropped
- * by the pool, so one made stale by a migration elsewhere ("cached plan must not change result
- * type") is prepared again on a fresh connection.
+ * both). Run them with `runPrepared`, on the pool.
  */
 export function prepared(name: string, text: string): PreparedStatement {
   const known = preparedTexts.get(name);
   if (known !== undefined && known !== text) throw new Error(`Two texts for the prepared statement "${name}".`);
   preparedTexts.set(name, text);
   return { name, text };
+}
+
+/** PostgreSQL's answer to a prepared statement whose tables changed the shape of its result since (a migration elsewhere). */
+const isStalePlan = (err: unknown): boolean =>
+  (err as { code?: unknown } | null)?.code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
+
+/**
+ * Runs a prepared statement on the pool. One made stale by a migration of another replica fails on
+ * each connection that prepared it before, once, before anything ran: the pool drops that
+ * connection, and the statement is tried again on the next, up to once per connection the pool
+ * holds; a fresh one prepares it anew. (Not in a transaction: there the connection would go back
+ * to the pool, stale.)
+ */
+export async function runPrepared<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: pg.Pool, statement: PreparedStatement, values: unknown[]): Promise<pg.QueryResult<R>> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await pool.query<R>({ ...statement, values });
+    } catch (err) {
+      if (!isStalePlan(err) || tried > (pool.options.max ?? 10)) throw err;
+    }
+  }
 }
 
 /** Every prepared statement declared so far, name → text (for the test that reads their generic plans). */

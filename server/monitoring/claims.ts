@@ -6,7 +6,7 @@
  * over once its claims end.
  */
 import type pg from 'pg';
-import { prepared } from '../db/sql.ts';
+import { prepared, runPrepared } from '../db/sql.ts';
 import type { CheckClaim } from './results.ts';
 
 /**
@@ -105,7 +105,7 @@ export async function claimDue(
   aheadMs = 0,
 ): Promise<{ claims: ClaimedCheck[]; nextDueAt: Date | null }> {
   if (limit <= 0) return { claims: [], nextDueAt: null };
-  const { rows } = await sql.query({ ...CLAIM_DUE, values: [now, limit, owner, [...busy], aheadMs] });
+  const { rows } = await runPrepared(sql, CLAIM_DUE, [now, limit, owner, [...busy], aheadMs]);
   const claimed = rows.filter((r) => r.service_id !== null);
   const claims = claimed.map((r) => ({
     serviceId: r.service_id,
@@ -141,7 +141,7 @@ const RENEW_CLAIMS = prepared(
  */
 export async function renewClaims(sql: pg.Pool, owner: string, ids: number[], now: Date, withinMs: number): Promise<Map<number, Date>> {
   if (!ids.length) return new Map();
-  const { rows } = await sql.query<{ service_id: number; claimed_until: Date }>({ ...RENEW_CLAIMS, values: [ids, now, owner, withinMs] });
+  const { rows } = await runPrepared<{ service_id: number; claimed_until: Date }>(sql, RENEW_CLAIMS, [ids, now, owner, withinMs]);
   return new Map(rows.map((r) => [r.service_id, r.claimed_until]));
 }
 

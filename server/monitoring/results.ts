@@ -5,7 +5,7 @@
  * transition is stored once, with the check that caused it, whichever replica ran the check.
  */
 import type pg from 'pg';
-import { inTransaction, prepared, type SqlClient } from '../db/sql.ts';
+import { inTransaction, prepared, runPrepared, type SqlClient } from '../db/sql.ts';
 import { afterCommit, type TransactionEvents } from '../events/after-commit.ts';
 import type { HealthCheckEvent, StatusChangeEvent } from '../events/channels.ts';
 import type { PubSub } from '../events/pubsub.ts';
@@ -145,22 +145,19 @@ export async function recordSettled(sql: pg.Pool, batch: CompletedCheck[], pubsu
   const candidateChecks = candidates.flatMap(([, list]) => list);
   return afterCommit(pubsub, async (events) => {
     const last = (list: CompletedCheck[]) => list[list.length - 1];
-    const { rows } = await sql.query<{ service_id: number }>({
-      ...SETTLED,
-      values: [
-        candidates.map(([id]) => id),
-        candidates.map(([, list]) => list[0].result.status),
-        candidates.map(([, list]) => list[0].checkedAt),
-        candidates.map(([, list]) => last(list).checkedAt),
-        candidates.map(([, list]) => last(list).result.latencyMs),
-        candidates.map(([, list]) => (last(list).result.error === null ? null : storedError(last(list).result.error as string))),
-        candidates.map(([, list]) => storableJson(last(list).result.details ?? {})),
-        candidates.map(([, list]) => `{${list.slice(-RECENT_LATENCIES).map((c) => c.result.latencyMs).join(',')}}`),
-        candidates.map(([, list]) => last(list).claim?.owner ?? null),
-        candidates.map(([, list]) => last(list).claim?.seq ?? null),
-        ...historyParams(candidateChecks),
-      ],
-    });
+    const { rows } = await runPrepared<{ service_id: number }>(sql, SETTLED, [
+      candidates.map(([id]) => id),
+      candidates.map(([, list]) => list[0].result.status),
+      candidates.map(([, list]) => list[0].checkedAt),
+      candidates.map(([, list]) => last(list).checkedAt),
+      candidates.map(([, list]) => last(list).result.latencyMs),
+      candidates.map(([, list]) => (last(list).result.error === null ? null : storedError(last(list).result.error as string))),
+      candidates.map(([, list]) => storableJson(last(list).result.details ?? {})),
+      candidates.map(([, list]) => `{${list.slice(-RECENT_LATENCIES).map((c) => c.result.latencyMs).join(',')}}`),
+      candidates.map(([, list]) => last(list).claim?.owner ?? null),
+      candidates.map(([, list]) => last(list).claim?.seq ?? null),
+      ...historyParams(candidateChecks),
+    ]);
     const applied = new Set(rows.map((r) => r.service_id));
     const stored: CompletedCheck[] = [];
     const rest: CompletedCheck[] = [];

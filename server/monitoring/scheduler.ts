@@ -44,9 +44,10 @@ export interface SchedulerOptions {
   /**
    * The longest tick claimed checks start on (default: `pollMs`, each tick one). Checks started
    * together cost less: their requests go out and their answers come back in one wake-up of the
-   * process, and they reach the database as one batch. A look's checks start on ticks long enough for
-   * about START_TOGETHER of them each, at most this long and at most a twentieth of the service's
-   * interval: 1,000 services every 20 s start on ticks of 500 ms, 5,000 on ticks of `pollMs`.
+   * process, and they reach the database as one batch. Checks start on ticks long enough for about
+   * START_TOGETHER of them each at the rate this scheduler claims, at most this long and at most a
+   * twentieth of the service's interval: 1,000 services every 20 s start on ticks of 500 ms, 5,000
+   * on ticks of `pollMs`. A check starts up to one tick after its due time, and its lag says so.
    */
   maxTickMs?: number;
 }
@@ -92,17 +93,20 @@ export async function runClaimed(claim: ClaimedCheck, host: CheckerHost, clock: 
   };
 }
 
+/** The time over which the rate of claims is counted, for the ticks (see `maxTickMs`). */
+const RATE_WINDOW_MS = 2000;
+
 /**
  * The tick a claimed check starts on (see `maxTickMs`): long enough for about START_TOGETHER checks
- * each at the rate its look found (`claimed` checks in a look every `everyMs`), at most `maxTickMs`
- * and a twentieth of the service's interval, and a multiple of `pollMs` (so the ticks of different
+ * each at `perSecond` (the checks this scheduler claimed a second lately), at most `maxTickMs` and
+ * a twentieth of the service's interval, and a multiple of `pollMs` (so the ticks of different
  * looks and services coincide).
  */
-export function startTickMs(options: Pick<SchedulerOptions, 'pollMs' | 'maxTickMs'>, claimed: number, everyMs: number, intervalMs: number): number {
+export function startTickMs(options: Pick<SchedulerOptions, 'pollMs' | 'maxTickMs'>, perSecond: number, intervalMs: number): number {
   const poll = Math.max(1, options.pollMs);
   const max = Math.min(options.maxTickMs ?? poll, intervalMs / 20);
-  if (max <= poll || claimed <= 0) return poll;
-  const wanted = Math.min(max, (START_TOGETHER * everyMs) / claimed);
+  if (max <= poll || !(perSecond > 0)) return poll;
+  const wanted = Math.min(max, (START_TOGETHER * 1000) / perSecond);
   return Math.max(poll, Math.floor(wanted / poll) * poll);
 }
 
@@ -129,6 +133,8 @@ export class Scheduler {
   #wake: (() => void) | undefined;
   /** Poked since the loop last looked: it looks again at once instead of waiting. */
   #poked = false;
+  /** This scheduler's looks over the last RATE_WINDOW_MS and what each claimed (`#claimRate`). */
+  #claimLog: { at: number; claimed: number }[] = [];
 
   private readonly sql: pg.Pool;
   private readonly writer: ResultWriter;
@@ -185,8 +191,8 @@ export class Scheduler {
         } else {
           const ahead = this.options.lookaheadMs ?? 0;
           const { claims, nextDueAt } = await claimDue(this.sql, this.clock.now(), free, { owner: this.owner, busy: this.#busy }, ahead);
-          const everyMs = Math.max(this.options.pollMs, Math.round((ahead * 2) / 3));
-          for (const claim of claims) this.#schedule(claim, startTickMs(this.options, claims.length, everyMs, claim.intervalMs));
+          const perSecond = this.#claimRate(claims.length);
+          for (const claim of claims) this.#schedule(claim, startTickMs(this.options, perSecond, claim.intervalMs));
           // Every free slot filled: more may be due. Claim again when slots free up, not a poll later
           // (with 200 slots and a 100 ms poll that capped a replica near 2,000 checks a second).
           this.#backlog = claims.length === free;
@@ -208,6 +214,20 @@ export class Scheduler {
       });
       this.#wake = undefined;
     }
+  }
+
+  /**
+   * Checks claimed a second over the last RATE_WINDOW_MS, with a look's `claimed` counted in: by
+   * time, not by look, since a look claims no more than its free slots and the next then comes
+   * when slots free up.
+   */
+  #claimRate(claimed: number): number {
+    const now = this.clock.now().getTime();
+    this.#claimLog.push({ at: now, claimed });
+    while (this.#claimLog.length && this.#claimLog[0].at <= now - RATE_WINDOW_MS) this.#claimLog.shift();
+    let total = 0;
+    for (const look of this.#claimLog) total += look.claimed;
+    return (total * 1000) / RATE_WINDOW_MS;
   }
 
   /** Nothing was due: wait until the next service is due (`next`, read by the claim), within [pollMs, idleMaxWaitMs]. */

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passIsQuiet } from '../../server/alerting/incidents.ts';
-import { prepared, preparedStatements } from '../../server/db/sql.ts';
+import { prepared, preparedStatements, runPrepared } from '../../server/db/sql.ts';
 import { claimDue } from '../../server/monitoring/claims.ts';
 import { recordSettled, type CompletedCheck } from '../../server/monitoring/results.ts';
 import { insertServices } from '../support/services.ts';
@@ -28,6 +28,13 @@ describe('prepared statements', () => {
     await sql.query(
       `insert into uptime_records (service_id, status, started_at, reason) select id, 'healthy', now() - interval '1 day', 'first check' from unnest($1::int[]) as id`,
       [[...ids.values()]],
+    );
+    // And a long history of deliveries, all sent but one pending batch.
+    await sql.query(
+      `insert into alert_deliveries (channel, event, message_id, notice, state, attempts, max_attempts, next_attempt_at, created_at, sent_at)
+       select 'hook', 'trigger', 'prep-' || i, '{}'::jsonb, case when i % 1000 = 0 then 'pending' else 'sent' end, 1, 5,
+              now() - i * interval '1 second', now() - i * interval '1 second', now() - i * interval '1 second'
+         from generate_series(1, 20000) as i`,
     );
     await sql.query('analyze');
     // One connection, so what it has prepared can be read on it.
@@ -84,27 +91,37 @@ describe('prepared statements', () => {
         const nulls = Array.from({ length: types[0].n }, () => 'null').join(', ');
         const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) execute generic_${index}${nulls ? `(${nulls})` : ''}`);
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-        for (const table of ['service_states', 'services', 'uptime_records']) {
+        for (const table of ['service_states', 'services', 'uptime_records', 'alert_deliveries']) {
           expect(plan, `${name} reads all of ${table}:\n${plan}`).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
         }
       }
     } finally {
-      await client.query('deallocate all');
-      await client.query('reset plan_cache_mode');
-      client.release();
+      // Its statements were prepared behind node-postgres' back: the connection is not handed out again.
+      client.release(true);
     }
   });
 
-  it('a statement made stale by a change of its table is prepared again on a fresh connection', async () => {
+  it('a statement made stale by a change of its table (a migration of another replica) still answers: each connection that prepared it is dropped and it is prepared anew', async () => {
     const { sql } = ts.server.app;
     await sql.query('create table prep_stale (a int)');
     await sql.query('insert into prep_stale values (1)');
-    const stale = prepared('test-stale', 'select * from prep_stale');
-    expect((await one.query(stale)).rows).toEqual([{ a: 1 }]);
-    // Another replica's migration adds a column: the statement's result changes shape.
-    await sql.query('alter table prep_stale add column b int');
-    await expect(one.query(stale)).rejects.toThrow(/cached plan must not change result type/);
-    // The pool dropped that connection: the next one prepares it anew.
-    expect((await one.query(stale)).rows).toEqual([{ a: 1, b: null }]);
+    const stale = prepared('test-stale', 'select *, pg_sleep(0.05) is null as slept from prep_stale');
+    const three = new pg.Pool({ connectionString: ts.databaseUrl, max: 3 });
+    try {
+      // Three at once: each of the pool's three connections prepares it.
+      const first = await Promise.all([1, 2, 3].map(() => runPrepared(three, stale, [])));
+      expect(first.map((r) => r.rows)).toEqual([[{ a: 1, slept: false }], [{ a: 1, slept: false }], [{ a: 1, slept: false }]]);
+      expect(three.totalCount).toBe(3);
+      const backends = async () => (await sql.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%prep_stale%' and pid <> pg_backend_pid()")).rows[0].n;
+      expect(await backends()).toBe(3);
+      await sql.query('alter table prep_stale add column b int');
+      // Each of the three fails once, before anything ran, and is dropped; the fourth try prepares it anew.
+      expect((await runPrepared(three, stale, [])).rows).toEqual([{ a: 1, b: null, slept: false }]);
+      expect(three.totalCount).toBe(1);
+      // Any other failure is the caller's, at once: only a stale statement is tried again.
+      await expect(runPrepared(three, { name: 'test-broken', text: 'select * from prep_missing' }, [])).rejects.toThrow(/prep_missing/);
+    } finally {
+      await three.end();
+    }
   });
 });
