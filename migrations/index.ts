@@ -23,6 +23,7 @@ import { Migration20261210090000_checks_service_hour as MChecksServiceHour } fro
 import { Migration20261210100000_minute_rollups_service_hour as MMinuteServiceHour } from './Migration20261210100000_minute_rollups_service_hour.ts';
 import { Migration20261211090000_five_minute_rollups as MFiveMinuteRollups } from './Migration20261211090000_five_minute_rollups.ts';
 import { Migration20261211100000_service_states_fillfactor as MStatesFillfactor } from './Migration20261211100000_service_states_fillfactor.ts';
+import { Migration20261211110000_paused_never_due as MPausedNeverDue } from './Migration20261211110000_paused_never_due.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -48,4 +49,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210100000_minute_rollups_service_hour', class: MMinuteServiceHour },
   { name: 'Migration20261211090000_five_minute_rollups', class: MFiveMinuteRollups },
   { name: 'Migration20261211100000_service_states_fillfactor', class: MStatesFillfactor },
+  { name: 'Migration20261211110000_paused_never_due', class: MPausedNeverDue },
 ];

@@ -11,6 +11,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.ts';
 import { ConflictError } from '../errors.ts';
 import { DEFINITION_RECORD, definitionRecords, insertServices, queryIn, type NewService } from './services.ts';
+import { PAUSED_DUE_SQL } from './claims.ts';
 
 const SYNC_LOCK_KEY = 0x4c6b5379;
 
@@ -66,11 +67,12 @@ export async function syncDeclaredServices(em: EntityManager, declaredServices: 
          from d
         where s.name = d.name and s.source <> 'api'
           and (${DECLARED_COLUMNS.map((c) => `s.${c}`).join(', ')}) is distinct from (${DECLARED_COLUMNS.map((c) => `d.${c}`).join(', ')})
-       returning s.id, s.name, s.created_at, d.ord, d.first_wait_ms),
+       returning s.id, s.name, s.created_at, s.paused, d.ord, d.first_wait_ms),
      -- Checked again at once, except a heartbeat service never pinged: it stays pending until
      -- period + grace after its creation, edited or not (as updateService does for the API's).
      due as (update service_states st
-                set next_due_at = case when u.first_wait_ms is not null and st.last_ping_at is null and st.status is null
+                set next_due_at = case when u.paused then ${PAUSED_DUE_SQL}
+                                       when u.first_wait_ms is not null and st.last_ping_at is null and st.status is null
                                        then greatest($2::timestamptz, u.created_at + u.first_wait_ms * interval '1 millisecond')
                                        else $2::timestamptz end
                from u where st.service_id = u.id)

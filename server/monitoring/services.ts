@@ -13,6 +13,7 @@ import { getChecker } from './checkers/registry.ts';
 import { firstHeartbeatCheckAt } from './checkers/heartbeat.ts';
 import { parseDuration } from '../duration.ts';
 import { Service, ServiceState, UptimeRecord, type ServiceSource } from './entities.ts';
+import { PAUSED_DUE } from './claims.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const DEFAULT_INTERVAL_MS = 30_000;
@@ -158,7 +159,7 @@ export async function insertService(em: EntityManager, definition: ServiceDefini
     updatedAt: now,
   });
   await em.flush();
-  const nextDueAt = definition.kind === 'heartbeat' ? firstHeartbeatCheckAt(definition.options, now) : now;
+  const nextDueAt = definition.paused ? PAUSED_DUE : definition.kind === 'heartbeat' ? firstHeartbeatCheckAt(definition.options, now) : now;
   em.create(ServiceState, { serviceId: service.id, pendingCount: 0, recentLatencies: [], nextDueAt, lastPingFailed: false });
   if (definition.paused) em.create(UptimeRecord, { serviceId: service.id, status: 'paused', startedAt: now, reason: 'created paused' });
   await em.flush();
@@ -229,7 +230,7 @@ export function definitionRecords(services: NewService[], now: Date): string {
       source,
       source_path: sourcePath,
       ping_token: d.kind === 'heartbeat' ? randomBytes(18).toString('base64url') : null,
-      next_due_at: (d.kind === 'heartbeat' ? firstHeartbeatCheckAt(d.options, now) : now).toISOString(),
+      next_due_at: (d.paused ? PAUSED_DUE : d.kind === 'heartbeat' ? firstHeartbeatCheckAt(d.options, now) : now).toISOString(),
       // How long after its creation a heartbeat service never pinged stays pending (period + grace).
       first_wait_ms: d.kind === 'heartbeat' ? firstHeartbeatCheckAt(d.options, new Date(0)).getTime() : null,
     })),
@@ -318,7 +319,7 @@ export async function updateService(em: EntityManager, name: string, input: Omit
   const state = await em.findOneOrFail(ServiceState, { serviceId: service.id });
   const waitForPing = definition.kind === 'heartbeat' && !state.lastPingAt && state.status === null;
   const due = waitForPing ? new Date(Math.max(clock.now().getTime(), firstHeartbeatCheckAt(definition.options, service.createdAt).getTime())) : clock.now();
-  await em.nativeUpdate(ServiceState, { serviceId: service.id }, { nextDueAt: due });
+  await em.nativeUpdate(ServiceState, { serviceId: service.id }, { nextDueAt: service.paused ? PAUSED_DUE : due });
   return service;
 }
 
@@ -348,7 +349,7 @@ export async function setPaused(em: EntityManager, name: string, paused: boolean
   else if (state.status) em.create(UptimeRecord, { serviceId: service.id, status: state.status, startedAt: now, reason: 'resumed' });
   service.paused = paused;
   service.updatedAt = now;
-  state.nextDueAt = now;
+  state.nextDueAt = paused ? PAUSED_DUE : now;
   state.claimedUntil = null;
   // Counting towards a threshold starts afresh: results seen while paused do not carry over.
   state.pendingStatus = null;
