@@ -76,7 +76,8 @@ describe('a paused service is never due', () => {
   it('paused after a replica claimed it ahead: when the replica lets go, it is still never due', async () => {
     const { sql } = ts.server.app;
     await create('claimed-then-paused');
-    await sql.query("update service_states set next_due_at = now() + interval '1 day' where service_id <> (select id from services where name = 'claimed-then-paused')");
+    // Every other running service due tomorrow (the paused ones are left as they are).
+    await sql.query("update service_states set next_due_at = now() + interval '1 day' from services s where s.id = service_id and not s.paused and s.name <> 'claimed-then-paused'");
     const { claims } = await claimDue(sql, new Date(), 10, { owner: 'paused-test' }, 1500);
     expect(claims.map((c) => c.name)).toEqual(['claimed-then-paused']);
     await gqlOk(ts, 'mutation { pauseService(name: "claimed-then-paused") { paused } }', {}, admin());
