@@ -67,8 +67,11 @@ export function prepared(name: string, text: string): PreparedStatement {
 }
 
 /** PostgreSQL's answer to a prepared statement whose tables changed the shape of its result since (a migration elsewhere). */
-const isStalePlan = (err: unknown): boolean =>
-  (err as { code?: unknown } | null)?.code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
+const isStalePlan = (err: unknown): boolean => {
+  const { code, routine, message } = (err ?? {}) as { code?: unknown; routine?: unknown; message?: unknown };
+  // By the function that raised it (whatever the server's language), or its English text.
+  return code === '0A000' && (routine === 'RevalidateCachedQuery' || /cached plan must not change result type/.test(String(message)));
+};
 
 /**
  * Runs a prepared statement on the pool. One made stale by a migration of another replica fails on

@@ -162,10 +162,12 @@ export async function renewClaims(sql: pg.Pool, owner: string, ids: number[], no
 export async function releaseClaims(sql: pg.Pool, owner: string, unstarted: { serviceId: number; dueAt: Date }[] = []): Promise<void> {
   await sql.query(
     `update service_states st set claimed_by = null, claimed_until = null,
-            next_due_at = case when s.paused then ${PAUSED_DUE_SQL}
+            -- Paused meanwhile: left never due. Judged by the state row itself (locked, and read again
+            -- if it changed while this waited), which every pause and resume writes with the service:
+            -- a services row joined here is read as it was, and a resume committed meanwhile was missed.
+            next_due_at = case when st.next_due_at = ${PAUSED_DUE_SQL} then st.next_due_at
                                else coalesce((select u.due_at from unnest($2::int[], $3::timestamptz[]) as u(service_id, due_at) where u.service_id = st.service_id), st.next_due_at) end
-       from services s
-      where s.id = st.service_id and st.claimed_by = $1`,
+      where st.claimed_by = $1`,
     [owner, unstarted.map((c) => c.serviceId), unstarted.map((c) => c.dueAt)],
   );
 }

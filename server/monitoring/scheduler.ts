@@ -222,7 +222,8 @@ export class Scheduler {
    * when slots free up.
    */
   #claimRate(claimed: number): number {
-    const now = this.clock.now().getTime();
+    // A monotonic clock: a wall clock stepped back would keep old looks in the log for good.
+    const now = performance.now();
     this.#claimLog.push({ at: now, claimed });
     while (this.#claimLog.length && this.#claimLog[0].at <= now - RATE_WINDOW_MS) this.#claimLog.shift();
     let total = 0;

@@ -308,6 +308,9 @@ export async function createServices(em: EntityManager, inputs: ServiceInput[], 
 
 /** Replaces an API service's definition (its name cannot change); it is checked again at once. */
 export async function updateService(em: EntityManager, name: string, input: Omit<ServiceInput, 'name'>, clock: Clock): Promise<Service> {
+  // Locks the service before reading it, as setPaused does: a resume committed between this read
+  // and the write below left a running service never due (its paused state read before the resume).
+  await em.getConnection().execute('select 1 from services where name = ? for update', [name], 'all', em.getTransactionContext());
   const service = await findService(em, name);
   refuseUnlessApi(service);
   const definition = validateService({ ...input, name, paused: service.paused }, 'api');

@@ -106,13 +106,13 @@ describe('prepared statements', () => {
     await sql.query('create table prep_stale (a int)');
     await sql.query('insert into prep_stale values (1)');
     const stale = prepared('test-stale', 'select *, pg_sleep(0.05) is null as slept from prep_stale');
-    const three = new pg.Pool({ connectionString: ts.databaseUrl, max: 3 });
+    const three = new pg.Pool({ connectionString: ts.databaseUrl, max: 3, application_name: 'prep-stale-three' });
     try {
       // Three at once: each of the pool's three connections prepares it.
       const first = await Promise.all([1, 2, 3].map(() => runPrepared(three, stale, [])));
       expect(first.map((r) => r.rows)).toEqual([[{ a: 1, slept: false }], [{ a: 1, slept: false }], [{ a: 1, slept: false }]]);
       expect(three.totalCount).toBe(3);
-      const backends = async () => (await sql.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%prep_stale%' and pid <> pg_backend_pid()")).rows[0].n;
+      const backends = async () => (await sql.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where application_name = 'prep-stale-three'")).rows[0].n;
       expect(await backends()).toBe(3);
       await sql.query('alter table prep_stale add column b int');
       // Each of the three fails once, before anything ran, and is dropped; the fourth try prepares it anew.

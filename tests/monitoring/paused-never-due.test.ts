@@ -9,11 +9,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparedStatements } from '../../server/db/sql.ts';
 import { claimDue, PAUSED_DUE, releaseClaims } from '../../server/monitoring/claims.ts';
+import { setPaused, updateService } from '../../server/monitoring/services.ts';
 import { gqlOk } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { until } from '../support/signals.ts';
 
 /** A file with one paused service at `target`, and 3,000 more paused (created in one batch). */
 const CONFIG = (target: string) => `
@@ -83,6 +86,68 @@ describe('a paused service is never due', () => {
     await gqlOk(ts, 'mutation { pauseService(name: "claimed-then-paused") { paused } }', {}, admin());
     await releaseClaims(sql, 'paused-test', claims);
     expect(await dueOf('claimed-then-paused')).toEqual(PAUSED_DUE);
+  });
+
+  /** Whether a statement starting with `prefix` waits for a lock now. */
+  const waitingOnLock = async (prefix: string) =>
+    (
+      await ts.server.app.sql.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like $1",
+        [`${prefix}%`],
+      )
+    ).rows[0].n === 1;
+  const stateOf = async (name: string) =>
+    (await ts.server.app.sql.query<{ next_due_at: Date; paused: boolean }>('select st.next_due_at, s.paused from service_states st join services s on s.id = st.service_id where s.name = $1', [name])).rows[0];
+
+  it('an edit racing a resume (regression: the edit read it paused, the resume committed before the edit wrote it never due, and it ran never checked)', async () => {
+    const { orm, clock } = ts.server.app;
+    await create('edit-race');
+    await gqlOk(ts, 'mutation { pauseService(name: "edit-race") { paused } }', {}, admin());
+    let resumed: Promise<unknown> | undefined;
+    await orm.em.fork().transactional(async (tx) => {
+      const flush = tx.flush.bind(tx);
+      let first = true;
+      tx.flush = async () => {
+        if (first) {
+          first = false;
+          // Another operator resumes it between the edit's read and its write: it waits for the edit now.
+          resumed = orm.em.fork().transactional((r) => setPaused(r, 'edit-race', false, clock));
+          await until(() => waitingOnLock('select 1 from services where name ='), 'the resume to wait for the edit (before, it committed at once)');
+        }
+        return flush();
+      };
+      await updateService(tx, 'edit-race', { kind: 'tcp', target: '127.0.0.1:10', interval: '1h' }, clock);
+    });
+    await resumed;
+    const state = await stateOf('edit-race');
+    expect(state.paused).toBe(false);
+    expect(state.next_due_at.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a release of claims racing a resume (regression: the release judged by the services row as it was before the resume committed, and left a running service never due)', async () => {
+    const { sql } = ts.server.app;
+    await create('release-race');
+    await sql.query("update service_states set next_due_at = now() + interval '1 day' from services s where s.id = service_id and not s.paused and s.name <> 'release-race'");
+    const { claims } = await claimDue(sql, new Date(), 10, { owner: 'release-race-owner' }, 1500);
+    expect(claims.map((c) => c.name)).toEqual(['release-race']);
+    await gqlOk(ts, 'mutation { pauseService(name: "release-race") { paused } }', {}, admin());
+    // A resume in flight, as setPaused writes it: the service, then its state, not committed yet.
+    const resume = new pg.Client({ connectionString: ts.databaseUrl });
+    await resume.connect();
+    try {
+      await resume.query('begin');
+      await resume.query("update services set paused = false where name = 'release-race'");
+      await resume.query("update service_states st set next_due_at = now(), claimed_until = null from services s where s.id = st.service_id and s.name = 'release-race'");
+      const released = releaseClaims(sql, 'release-race-owner', claims);
+      await until(() => waitingOnLock('update service_states st set claimed_by = null'), 'the release to wait for the resume');
+      await resume.query('commit');
+      await released;
+    } finally {
+      await resume.end();
+    }
+    const state = await stateOf('release-race');
+    expect(state.paused).toBe(false);
+    expect(state.next_due_at.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('a claim reads a few pages to find the one due service, however many are paused', async () => {
