@@ -76,15 +76,20 @@ describe('a paused service is never due', () => {
     expect(due).toBeLessThanOrEqual(Date.now());
   });
 
-  it('paused after a replica claimed it ahead: when the replica lets go, it is still never due', async () => {
+  /** Creates `name`, has `owner` claim it ahead (every other running service due tomorrow), then pauses it. */
+  const claimedThenPaused = async (name: string, owner: string) => {
     const { sql } = ts.server.app;
-    await create('claimed-then-paused');
-    // Every other running service due tomorrow (the paused ones are left as they are).
-    await sql.query("update service_states set next_due_at = now() + interval '1 day' from services s where s.id = service_id and not s.paused and s.name <> 'claimed-then-paused'");
-    const { claims } = await claimDue(sql, new Date(), 10, { owner: 'paused-test' }, 1500);
-    expect(claims.map((c) => c.name)).toEqual(['claimed-then-paused']);
-    await gqlOk(ts, 'mutation { pauseService(name: "claimed-then-paused") { paused } }', {}, admin());
-    await releaseClaims(sql, 'paused-test', claims);
+    await create(name);
+    await sql.query("update service_states set next_due_at = now() + interval '1 day' from services s where s.id = service_id and not s.paused and s.name <> $1", [name]);
+    const { claims } = await claimDue(sql, new Date(), 10, { owner }, 1500);
+    expect(claims.map((c) => c.name)).toEqual([name]);
+    await gqlOk(ts, `mutation { pauseService(name: "${name}") { paused } }`, {}, admin());
+    return claims;
+  };
+
+  it('paused after a replica claimed it ahead: when the replica lets go, it is still never due', async () => {
+    const claims = await claimedThenPaused('claimed-then-paused', 'paused-test');
+    await releaseClaims(ts.server.app.sql, 'paused-test', claims);
     expect(await dueOf('claimed-then-paused')).toEqual(PAUSED_DUE);
   });
 
@@ -126,11 +131,7 @@ describe('a paused service is never due', () => {
 
   it('a release of claims racing a resume (regression: the release judged by the services row as it was before the resume committed, and left a running service never due)', async () => {
     const { sql } = ts.server.app;
-    await create('release-race');
-    await sql.query("update service_states set next_due_at = now() + interval '1 day' from services s where s.id = service_id and not s.paused and s.name <> 'release-race'");
-    const { claims } = await claimDue(sql, new Date(), 10, { owner: 'release-race-owner' }, 1500);
-    expect(claims.map((c) => c.name)).toEqual(['release-race']);
-    await gqlOk(ts, 'mutation { pauseService(name: "release-race") { paused } }', {}, admin());
+    const claims = await claimedThenPaused('release-race', 'release-race-owner');
     // A resume in flight, as setPaused writes it: the service, then its state, not committed yet.
     const resume = new pg.Client({ connectionString: ts.databaseUrl });
     await resume.connect();
