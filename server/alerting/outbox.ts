@@ -76,7 +76,7 @@ export async function attemptSend(kind: string, settings: Record<string, unknown
   }
 }
 
-/** Claims due deliveries for `owner`: each attempt counted when claimed, so a crash mid-send still counts it. */
+/** When the outbox next has something to claim (see nextDeliveryAt), as one expression. */
 const NEXT_DELIVERY_SQL = `select min(greatest(next_attempt_at, coalesce(claimed_until, next_attempt_at))) as at from alert_deliveries where state = 'pending'`;
 
 /** claimDue's statement, prepared: each replica's outbox looks every few seconds. */
@@ -99,8 +99,9 @@ const CLAIM_DUE_DELIVERIES = prepared(
 );
 
 /**
- * Claims up to `limit` due deliveries; when it claims none, also when the outbox next has something
- * to claim (as nextDeliveryAt says), in the same statement: an idle outbox looks once, not twice.
+ * Claims up to `limit` due deliveries for `owner`, each attempt counted when claimed (a crash
+ * mid-send still counts it); when it claims none, also when the outbox next has something to claim
+ * (as nextDeliveryAt says), in the same statement: an idle outbox looks once, not twice.
  */
 async function claimDue(sql: pg.Pool, owner: string, now: Date, limit = CLAIM_BATCH): Promise<{ claimed: Claimed[]; nextAt: Date | null }> {
   const { rows } = await runPrepared<Claimed & { next_at: Date | null }>(sql, CLAIM_DUE_DELIVERIES, [
