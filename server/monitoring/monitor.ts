@@ -27,6 +27,7 @@ import { recordChecks, writeChecks } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
 import type { ClaimedCheck } from './claims.ts';
 import { Scheduler, runClaimed, type SchedulerStats } from './scheduler.ts';
+import { paceAutovacuum } from './autovacuum-pace.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUpRecent } from './timeseries.ts';
 
 export interface MonitoringOptions {
@@ -40,6 +41,8 @@ export interface MonitoringOptions {
   configFile?: ConfigFile;
   /** Run the scheduler and periodic jobs (off in tests that drive checks by hand). */
   runScheduler?: boolean;
+  /** The database is the embedded PostgreSQL, whose autovacuum pace Lookout sets (autovacuum-pace.ts). */
+  embeddedDatabase?: boolean;
   stats?: SchedulerStats & { onRecorded?(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void };
 }
 
@@ -272,6 +275,11 @@ export class Monitoring {
         // A gap caught up (after a database outage) is looked at once more by the next run, on
         // whichever replica: batches the writers retry once the database is back may land just after it.
         job.state = rolled.caughtUp ? rolled.from.toISOString() : null;
+      },
+      'autovacuum-pace': async () => {
+        if (!this.o.embeddedDatabase) return;
+        const pace = await paceAutovacuum(sql);
+        if (pace.changed) this.o.logger.info({ checksPerSecond: Math.round(pace.checksPerSecond * 100) / 100, naptimeS: pace.naptimeS }, 'embedded PostgreSQL: autovacuum_naptime set for the checks asked for');
       },
     };
   }

@@ -1,0 +1,87 @@
+/**
+ * Issue 15 (idle under 1% of a core): the embedded PostgreSQL's autovacuum, looking at each database
+ * once a minute, was most of what an idle PostgreSQL cost (0.19 of its 0.24% of a core with no
+ * statement sent). Lookout sets autovacuum_naptime on its embedded server from the checks per
+ * second its running services ask for, and never on a server given by DATABASE_URL.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/logger.ts';
+import { startServer, type LookoutServer } from '../../server/main.ts';
+import { NAPTIME_STEPS, naptimeFor, paceAutovacuum } from '../../server/monitoring/autovacuum-pace.ts';
+import { startTestServer } from '../support/server.ts';
+import { insertServices } from '../support/services.ts';
+import { until } from '../support/signals.ts';
+
+const naptimeOf = async (sql: pg.Pool | pg.Client) =>
+  Number((await sql.query<{ setting: string }>(`select setting from pg_settings where name = 'autovacuum_naptime'`)).rows[0].setting);
+const paceRan = async (sql: pg.Pool) =>
+  (await sql.query(`select 1 from periodic_jobs where name = 'autovacuum-pace' and last_finished_at is not null and last_error is null`)).rowCount === 1;
+
+describe('autovacuum pace', () => {
+  it('steps from once every 10 minutes at a few checks a minute to PostgreSQL’s default minute from one check a second', () => {
+    expect(naptimeFor(0)).toBe(600);
+    expect(naptimeFor(5 / 30)).toBe(600); // the 5 built-in services
+    expect(naptimeFor(0.2)).toBe(300);
+    expect(naptimeFor(0.5)).toBe(120);
+    expect(naptimeFor(1)).toBe(60);
+    expect(naptimeFor(1667)).toBe(60);
+    // Steps from the busiest down, each slower than the one before.
+    for (let i = 1; i < NAPTIME_STEPS.length; i++) {
+      expect(NAPTIME_STEPS[i].fromChecksPerSecond).toBeLessThan(NAPTIME_STEPS[i - 1].fromChecksPerSecond);
+      expect(NAPTIME_STEPS[i].naptimeS).toBeGreaterThan(NAPTIME_STEPS[i - 1].naptimeS);
+    }
+  });
+
+  describe('on the embedded PostgreSQL', () => {
+    let server: LookoutServer | undefined;
+    let dir: string | undefined;
+    afterAll(async () => {
+      await server?.close();
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    it('is set by the server for its built-in services, and follows the services asked for; a look that changes nothing changes nothing', async () => {
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-pace-'));
+      await fs.chmod(dir, 0o755); // as root the embedded server runs as postgres, which must reach it
+      const config = { ...loadConfig({}), host: '127.0.0.1', port: 0, databaseUrl: undefined, dataDir: path.join(dir, 'data'), logLevel: 'silent' };
+      server = await startServer(config, { logger: createLogger('silent') });
+      const sql = server.app.sql;
+      expect(server.db.embedded).toBeDefined();
+      // The job runs at the first start: the 5 built-in services @30 s ask for a sixth of a check a second.
+      await until(() => paceRan(sql), 'the autovacuum-pace job has run', 30_000);
+      expect(await naptimeOf(sql)).toBe(600);
+
+      const again = await paceAutovacuum(sql);
+      expect(again).toEqual({ checksPerSecond: expect.closeTo(5 / 30, 5), naptimeS: 600, changed: false });
+
+      const ids = await insertServices(sql, Array.from({ length: 40 }, (_, i) => `pace-${i}`));
+      await sql.query('update services set interval_ms = 30000 where id = any($1::int[])', [[...ids.values()]]);
+      expect(await paceAutovacuum(sql)).toEqual({ checksPerSecond: expect.closeTo(45 / 30, 5), naptimeS: 60, changed: true });
+      // A reload tells the launcher and every session (each as it takes the signal).
+      await until(async () => (await naptimeOf(sql)) === 60, 'the server reads the new naptime');
+
+      await sql.query('update services set paused = true where id = any($1::int[])', [[...ids.values()]]);
+      expect((await paceAutovacuum(sql)).naptimeS).toBe(600);
+      await until(async () => (await naptimeOf(sql)) === 600, 'the server reads the naptime back at 600 s');
+    }, 90_000);
+  });
+
+  it('leaves a server given by DATABASE_URL as its administrator set it', async () => {
+    const ts = await startTestServer();
+    try {
+      expect(ts.server.db.embedded).toBeUndefined();
+      const before = await naptimeOf(ts.server.app.sql);
+      await until(() => paceRan(ts.server.app.sql), 'the autovacuum-pace job has run', 30_000);
+      expect(await naptimeOf(ts.server.app.sql)).toBe(before);
+      const file = (await ts.server.app.sql.query<{ n: number }>(`select count(*)::int as n from pg_file_settings where name = 'autovacuum_naptime'`)).rows[0].n;
+      expect(file).toBe(0);
+    } finally {
+      await ts.close();
+    }
+  }, 60_000);
+});
