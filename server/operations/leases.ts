@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SqlClient } from '../db/sql.ts';
+import type pg from 'pg';
+import { prepared, runPrepared, type SqlClient } from '../db/sql.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import type { Actor } from '../auth/actor.ts';
 import { sha256 } from '../auth/secrets.ts';
@@ -247,6 +248,22 @@ type SweptRun = Pick<OperationRun, 'id' | 'workspaceId' | 'tenantId' | 'type' | 
  * after its lease expired.
  */
 export const LEASE_SWEEP_GRACE_MS = 30_000;
+
+const LEASE_EXPIRED = prepared(
+  'lease-sweep-due',
+  `select exists (select 1 from operation_runs where status = 'running' and lease_expires_at < $1) as due`,
+);
+
+/**
+ * Whether any running run's lease expired over `graceMs` ago: one indexed statement, outside any
+ * transaction, before the sweep's transaction (three statements and the ORM every 10 s on a replica
+ * with nothing to sweep, the usual case). A lease that expires just after it is swept next time, as
+ * it would have been.
+ */
+export async function leaseSweepDue(sql: pg.Pool, clock: Clock, graceMs = LEASE_SWEEP_GRACE_MS): Promise<boolean> {
+  const { rows } = await runPrepared<{ due: boolean }>(sql, LEASE_EXPIRED, [new Date(clock.now().getTime() - graceMs)]);
+  return rows[0].due;
+}
 
 /** Who the audit log names for what the sweep does. */
 export const LEASE_SWEEP_ACTOR = 'lease sweep';

@@ -20,7 +20,7 @@ import { OperationCatalog } from './catalog.ts';
 import { operationsSection } from './config-file.ts';
 import { StartupChecklist, type ChecklistReport } from './checklist.ts';
 import { IDEMPOTENCY_TTL_MS } from './submit.ts';
-import { sweepExpiredLeases } from './leases.ts';
+import { leaseSweepDue, sweepExpiredLeases } from './leases.ts';
 import { recordRunChanges } from './run-events.ts';
 import { StuckRunClassifier } from './stuck.ts';
 import { WorkspaceDirectory } from './workspaces.ts';
@@ -74,16 +74,7 @@ export class Operations {
       sql,
       'operations',
       {
-        'lease-sweep': async () => {
-          const { runs, ...changed } = await afterCommit(this.#o.pubsub, (events) =>
-            orm.em.fork().transactional(async (em) => {
-              const swept = await sweepExpiredLeases(em, this.catalog, clock);
-              recordRunChanges(events, swept.runs, clock.now());
-              return swept;
-            }),
-          );
-          if (runs.length) logger.warn(changed, 'expired leases swept');
-        },
+        'lease-sweep': () => this.sweepLeases(),
         'idempotency-expiry': () => sql.query('delete from idempotency_keys where created_at < $1', [new Date(clock.now().getTime() - IDEMPOTENCY_TTL_MS)]),
       },
       { clock, logger },
@@ -100,6 +91,24 @@ export class Operations {
 
   async stop(): Promise<void> {
     await this.#stopJobs?.();
+  }
+
+  /**
+   * The lease-sweep job's run: runs whose lease expired back to the queue or failed (leases.ts), in
+   * one transaction with their audit rows, published after the commit. With none expired (the usual
+   * case) it is one statement and no transaction.
+   */
+  async sweepLeases(): Promise<void> {
+    const { sql, orm, clock, logger } = this.#o;
+    if (!(await leaseSweepDue(sql, clock))) return;
+    const { runs, ...changed } = await afterCommit(this.#o.pubsub, (events) =>
+      orm.em.fork().transactional(async (em) => {
+        const swept = await sweepExpiredLeases(em, this.catalog, clock);
+        recordRunChanges(events, swept.runs, clock.now());
+        return swept;
+      }),
+    );
+    if (runs.length) logger.warn(changed, 'expired leases swept');
   }
 
   async refreshChecklist(): Promise<ChecklistReport> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../server/clock.ts';
 import { OperationCatalog, parseCatalog } from '../../server/operations/catalog.ts';
 import { sweepExpiredLeases } from '../../server/operations/leases.ts';
@@ -68,5 +68,26 @@ describe('lease expiry with the "fail" policy', () => {
     expect(swept.failed).toEqual([Number(s.submitRun.run.id)]);
     const run = await gqlOk<{ operationRun: { status: string; outcome: string; error: string } }>(ts, 'query($id: ID!) { operationRun(id: $id) { status outcome error } }', { id: s.submitRun.run.id }, admin);
     expect(run.operationRun).toMatchObject({ status: 'COMPLETED', outcome: 'FAILED', error: expect.stringMatching(/lease expired: worker w-x stopped heartbeating/) });
+  });
+
+  it('the lease-sweep job looks with one statement and opens no transaction while no lease has expired, and sweeps once one has (issue 15: idle cost)', async () => {
+    const admin = { token: ts.adminToken };
+    const { operations, orm } = ts.server.app;
+    const fork = vi.spyOn(orm.em, 'fork');
+    try {
+      const s = await gqlOk<SubmitResult>(ts, SUBMIT, { type: 'billing.invoice', workspace: 'acme' }, admin);
+      await gqlOk<ClaimResult>(ts, CLAIM, { worker: 'w-y', types: ['billing.invoice'], lease: 10 }, admin);
+      fork.mockClear();
+      clock.advance(35_000); // expired 25 s ago: within the sweep's 30 s grace
+      await operations.sweepLeases();
+      expect(fork).not.toHaveBeenCalled();
+      clock.advance(10_000);
+      await operations.sweepLeases();
+      expect(fork).toHaveBeenCalledTimes(1);
+      const run = await gqlOk<{ operationRun: { status: string; outcome: string } }>(ts, 'query($id: ID!) { operationRun(id: $id) { status outcome } }', { id: s.submitRun.run.id }, admin);
+      expect(run.operationRun).toMatchObject({ status: 'COMPLETED', outcome: 'FAILED' });
+    } finally {
+      fork.mockRestore();
+    }
   });
 });
