@@ -145,20 +145,22 @@ async function renewClaims(sql: pg.Pool, owner: string, jobs: ScheduledJob[], no
 
 /**
  * Records a finished run and releases the claim: the job is next due at the first boundary of its
- * grid after `now` (overdue by several periods, it has run once). Returns false when `owner` no
- * longer held the claim (it lapsed and another replica took the job): that replica records its run.
+ * grid after `now` (overdue by several periods, it has run once). Returns when it is next due, or
+ * null when `owner` no longer held the claim (it lapsed and another replica took the job): that
+ * replica records its run.
  */
-async function finishJob(sql: pg.Pool, owner: string, name: string, now: Date, outcome: { error: string | null; durationMs: number; state: unknown }): Promise<boolean> {
+async function finishJob(sql: pg.Pool, owner: string, name: string, now: Date, outcome: { error: string | null; durationMs: number; state: unknown }): Promise<Date | null> {
   // Whole milliseconds on both sides (dates come from JS): the division is exact, never a boundary short.
-  const { rowCount } = await sql.query(
+  const { rows } = await sql.query<{ next_run_at: Date }>(
     `update periodic_jobs set
        next_run_at = case when next_run_at > $2 then next_run_at
          else next_run_at + (round(extract(epoch from ($2::timestamptz - next_run_at)) * 1000)::bigint / every_ms + 1) * every_ms ${ms} end,
        claimed_by = null, claimed_until = null, last_finished_at = $2, last_error = $4, last_duration_ms = $5, state = $6::jsonb
-     where name = $1 and claimed_by = $3`,
+     where name = $1 and claimed_by = $3
+     returning next_run_at`,
     [name, now, owner, outcome.error, Math.min(2 ** 31 - 1, Math.round(outcome.durationMs)), outcome.state == null ? null : JSON.stringify(outcome.state)],
   );
-  return rowCount === 1;
+  return rows[0]?.next_run_at ?? null;
 }
 
 interface Running {
@@ -182,6 +184,14 @@ export class JobScheduler {
   readonly #idleMaxWaitMs: number;
   /** When to look next, as the last look found it (null: after pollMs). */
   #nextAt: Date | null = null;
+  /**
+   * The earliest next run of the jobs that finished here since the last look began (ms), or now
+   * when a finish could not be recorded: the look did not see them, their finishes say when.
+   */
+  #finishedNext: number | null = null;
+  /** While the loop sleeps: when it wakes (clock ms), and how to set that again after a job finishes. */
+  #sleepingUntil: number | null = null;
+  #rearm: (() => void) | undefined;
   readonly #running = new Map<string, Running>();
   readonly #tasks = new Set<Promise<void>>();
   #registered = false;
@@ -208,6 +218,11 @@ export class JobScheduler {
   /** How many times it has looked for due jobs (tests wait on it instead of sleeping). */
   get polls(): number {
     return this.#polls;
+  }
+
+  /** While it sleeps between looks, when (by its clock, ms) it looks next; null while looking. */
+  get sleepingUntil(): number | null {
+    return this.#sleepingUntil;
   }
 
   start(): void {
@@ -238,27 +253,45 @@ export class JobScheduler {
       this.#polls++;
       if (!this.#active) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#waitMs());
-        timer.unref(); // jobs alone do not keep a process alive
+        let timer: NodeJS.Timeout;
+        const arm = () => {
+          const waitMs = this.#waitMs();
+          this.#sleepingUntil = this.#clock.now().getTime() + waitMs;
+          timer = setTimeout(resolve, waitMs);
+          timer.unref(); // jobs alone do not keep a process alive
+        };
+        arm();
         this.#wake = () => {
           clearTimeout(timer);
           resolve();
         };
+        // A job that finished while the loop slept: sleep until what the finish said instead of a poll.
+        this.#rearm = () => {
+          clearTimeout(timer);
+          arm();
+        };
       });
       this.#wake = undefined;
+      this.#rearm = undefined;
+      this.#sleepingUntil = null;
     }
   }
 
-  /** Until the next look: a poll while a job runs here (its claim is renewed) or after a failure, else until the next job can be claimed. */
+  /**
+   * Until the next look: a poll while a job runs here (its claim is renewed) or after a failure, else
+   * until the next job can be claimed: the earlier of what the last look found and what the jobs that
+   * finished since said (a run every 10 s is then one look and its finish, not a second look after it).
+   */
   #waitMs(): number {
     if (this.#running.size || !this.#nextAt) return this.#pollMs;
-    const until = this.#nextAt.getTime() - this.#clock.now().getTime();
+    const until = Math.min(this.#nextAt.getTime(), this.#finishedNext ?? Infinity) - this.#clock.now().getTime();
     return Math.min(this.#idleMaxWaitMs, Math.max(this.#pollMs, until));
   }
 
   /** One round: register the rows (until done once), renew claims coming due, claim and start due jobs. */
   async #poll(): Promise<void> {
     this.#nextAt = null;
+    this.#finishedNext = null;
     const now = this.#clock.now();
     try {
       if (!this.#registered) {
@@ -311,14 +344,21 @@ export class JobScheduler {
         error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS).replaceAll('\0', '');
         reportDatabaseError(this.#logger, err, `periodic job ${job.name} failed`, { job: job.name });
       }
+      // Unknown (not recorded here): look again after a poll, as after any failure.
+      let next = this.#clock.now().getTime();
       try {
-        const held = await finishJob(this.#sql, this.owner, job.name, this.#clock.now(), { error, durationMs: performance.now() - startedAt, state: context.state });
-        if (!held) this.#logger.warn({ job: job.name }, `periodic job ${job.name} finished after another replica took it over: its run is not recorded`);
+        const nextRunAt = await finishJob(this.#sql, this.owner, job.name, this.#clock.now(), { error, durationMs: performance.now() - startedAt, state: context.state });
+        if (nextRunAt) next = nextRunAt.getTime();
+        else this.#logger.warn({ job: job.name }, `periodic job ${job.name} finished after another replica took it over: its run is not recorded`);
       } catch (err) {
         // The claim stays until it lapses; the job, still due, is run again then (here or elsewhere).
         reportDatabaseError(this.#logger, err, `periodic job ${job.name} could not record its run`, { job: job.name });
       } finally {
         this.#running.delete(job.name);
+        // Deleted and noted together: a look that begins after this sees the job idle and claims or
+        // times it itself; one under way did not, and this note outlives it.
+        this.#finishedNext = Math.min(this.#finishedNext ?? Infinity, next);
+        this.#rearm?.();
       }
     })();
     this.#tasks.add(task);

@@ -323,6 +323,28 @@ describe('an idle job scheduler', () => {
     expect(stored.last_started_at).not.toBeNull();
   });
 
+  it('after a run sleeps until the next run its finish recorded, without a look in between (issue 15: idle cost)', async () => {
+    // Before, the scheduler looked once more a poll after each run (the run was under way when it set
+    // its wait) only to learn when the job was next due: a second claim statement per lease sweep.
+    const clock = new ManualClock(T0);
+    // Another job of the scheduler, not due for an hour: the look that claims the probe sees it.
+    await admin.query(`insert into periodic_jobs (name, every_ms, next_run_at) values ('rearm-hourly', $1, $2)`, [60 * MINUTE, at(60 * MINUTE)]);
+    const pool = createPool(database.url, 2, createLogger('silent'));
+    const probe: ScheduledJob = { name: 'rearm-probe', everyMs: 10 * MINUTE, leaseMs: 3000, run: async () => {} };
+    const hourly: ScheduledJob = { name: 'rearm-hourly', everyMs: 60 * MINUTE, leaseMs: 3000, run: async () => {} };
+    const scheduler = new JobScheduler(pool, [probe, hourly], { clock, logger: createLogger('silent'), pollMs: 1000, idleMaxWaitMs: 2 * 60 * MINUTE });
+    cleanups.push(async () => {
+      await scheduler.stop(1000);
+      await pool.end().catch(() => {});
+    });
+    scheduler.start();
+    await until(async () => ((await row('rearm-probe'))?.last_finished_at ?? null) !== null, 'the probe ran');
+    await until(() => scheduler.sleepingUntil === at(10 * MINUTE).getTime(), 'the scheduler sleeps until the probe is next due');
+    // One look: the one that claimed the probe (its run and finish took far less than the 1 s poll).
+    expect(scheduler.polls).toBe(1);
+    expect((await row('rearm-hourly')).last_started_at).toBeNull();
+  });
+
   it('a job run by another replica pushes the wait on: it is not run again early', async () => {
     const clock = new ManualClock(T0);
     let ran = 0;
