@@ -32,6 +32,12 @@ export interface Config {
   allowedOrigins: string[];
   /** Largest request body accepted (LOOKOUT_MAX_BODY_BYTES); a larger one is refused with 413. */
   maxBodyBytes: number;
+  /**
+   * Set the database's autovacuum_naptime from the checks asked for (LOOKOUT_PACE_AUTOVACUUM, true or
+   * false; server/monitoring/autovacuum-pace.ts). Unset: on for the embedded PostgreSQL, off for
+   * DATABASE_URL's server, which may serve others (on, it needs a superuser: ALTER SYSTEM).
+   */
+  paceAutovacuum?: boolean;
 }
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -43,6 +49,12 @@ function intFrom(name: string, raw: string | undefined, fallback: number): numbe
     throw new BadInputError(name, `${name} must be a non-negative whole number, got "${raw}"`);
   }
   return value;
+}
+
+function booleanFrom(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new BadInputError(name, `${name} must be true or false, got "${raw.slice(0, 80)}"`);
 }
 
 const REDIS_PREFIX = /^[A-Za-z0-9._-]{1,64}$/;
@@ -76,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientDir: path.join(projectRoot, 'dist', 'client'),
     allowedOrigins: (env.LOOKOUT_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     maxBodyBytes: intFrom('LOOKOUT_MAX_BODY_BYTES', env.LOOKOUT_MAX_BODY_BYTES, 4 * 1024 * 1024),
+    paceAutovacuum: booleanFrom('LOOKOUT_PACE_AUTOVACUUM', env.LOOKOUT_PACE_AUTOVACUUM),
   };
 }
 

@@ -101,7 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     logger,
     dataDir: config.dataDir,
-    embeddedDatabase: db.embedded !== undefined,
+    paceAutovacuum: config.paceAutovacuum ?? db.embedded !== undefined,
     configFile,
     runScheduler: options.runScheduler ?? true,
     stats: monitoringStats(metrics),

@@ -41,8 +41,8 @@ export interface MonitoringOptions {
   configFile?: ConfigFile;
   /** Run the scheduler and periodic jobs (off in tests that drive checks by hand). */
   runScheduler?: boolean;
-  /** The database is the embedded PostgreSQL, whose autovacuum pace Lookout sets (autovacuum-pace.ts). */
-  embeddedDatabase?: boolean;
+  /** Set the database's autovacuum pace (autovacuum-pace.ts): the embedded PostgreSQL's, or one the config says serves Lookout alone. */
+  paceAutovacuum?: boolean;
   stats?: SchedulerStats & { onRecorded?(checks: HealthCheckEvent[], transitions: StatusChangeEvent[]): void };
 }
 
@@ -277,9 +277,9 @@ export class Monitoring {
         job.state = rolled.caughtUp ? rolled.from.toISOString() : null;
       },
       'autovacuum-pace': async () => {
-        if (!this.o.embeddedDatabase) return;
+        if (!this.o.paceAutovacuum) return;
         const pace = await paceAutovacuum(sql);
-        if (pace.changed) this.o.logger.info({ checksPerSecond: Math.round(pace.checksPerSecond * 100) / 100, naptimeS: pace.naptimeS }, 'embedded PostgreSQL: autovacuum_naptime set for the checks asked for');
+        if (pace.changed) this.o.logger.info({ checksPerSecond: Math.round(pace.checksPerSecond * 100) / 100, naptimeS: pace.naptimeS }, 'autovacuum_naptime set for the checks asked for');
       },
     };
   }

@@ -2,7 +2,8 @@
  * Issue 15 (idle under 1% of a core): the embedded PostgreSQL's autovacuum, looking at each database
  * once a minute, was most of what an idle PostgreSQL cost (0.19 of its 0.24% of a core with no
  * statement sent). Lookout sets autovacuum_naptime on its embedded server from the checks per
- * second its running services ask for, and never on a server given by DATABASE_URL.
+ * second its running services ask for; a server given by DATABASE_URL only when
+ * LOOKOUT_PACE_AUTOVACUUM=true says it serves Lookout alone.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
+import { openEmbeddedDatabase } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/logger.ts';
 import { startServer, type LookoutServer } from '../../server/main.ts';
 import { NAPTIME_STEPS, naptimeFor, paceAutovacuum } from '../../server/monitoring/autovacuum-pace.ts';
@@ -70,6 +72,31 @@ describe('autovacuum pace', () => {
       await until(async () => (await naptimeOf(sql)) === 600, 'the server reads the naptime back at 600 s');
     }, 90_000);
   });
+
+  it('reads LOOKOUT_PACE_AUTOVACUUM as true or false, and refuses anything else naming it', () => {
+    expect(loadConfig({}).paceAutovacuum).toBeUndefined();
+    expect(loadConfig({ LOOKOUT_PACE_AUTOVACUUM: 'true' }).paceAutovacuum).toBe(true);
+    expect(loadConfig({ LOOKOUT_PACE_AUTOVACUUM: 'false' }).paceAutovacuum).toBe(false);
+    expect(() => loadConfig({ LOOKOUT_PACE_AUTOVACUUM: 'yes' })).toThrow('LOOKOUT_PACE_AUTOVACUUM must be true or false, got "yes"');
+  });
+
+  it('paces a DATABASE_URL server when LOOKOUT_PACE_AUTOVACUUM says it serves Lookout alone', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-pace-url-'));
+    await fs.chmod(dir, 0o755);
+    const embedded = await openEmbeddedDatabase(path.join(dir, 'db'), { logger: createLogger('silent'), ephemeral: true });
+    let own: LookoutServer | undefined;
+    try {
+      const config = { ...loadConfig({ LOOKOUT_PACE_AUTOVACUUM: 'true' }), host: '127.0.0.1', port: 0, databaseUrl: embedded.url, dataDir: path.join(dir, 'data'), logLevel: 'silent' };
+      own = await startServer(config, { logger: createLogger('silent') });
+      expect(own.db.embedded).toBeUndefined();
+      await until(() => paceRan(own!.app.sql), 'the autovacuum-pace job has run', 30_000);
+      await until(async () => (await naptimeOf(own!.app.sql)) === 600, 'the server reads the naptime set');
+    } finally {
+      await own?.close();
+      await embedded.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('leaves a server given by DATABASE_URL as its administrator set it', async () => {
     const ts = await startTestServer();
