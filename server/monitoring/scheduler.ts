@@ -124,6 +124,7 @@ export class Scheduler {
   #waiting = new Map<number, { timer: NodeJS.Timeout; claims: ClaimedCheck[] }>();
   /** How many checks `#waiting` holds. */
   #waitingCount = 0;
+  #sleepingUntil: number | null = null;
   /** Service id → when its claim ends, as last claimed or renewed: for the services checked or held. */
   #claimEnds = new Map<number, number>();
   #renewTimer: NodeJS.Timeout | undefined;
@@ -205,6 +206,7 @@ export class Scheduler {
       }
       if (!this.#running) break;
       if (this.#poked) continue; // poked while it looked: a new or resumed service may be due now
+      this.#sleepingUntil = this.clock.now().getTime() + waitMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
         this.#wake = () => {
@@ -213,7 +215,13 @@ export class Scheduler {
         };
       });
       this.#wake = undefined;
+      this.#sleepingUntil = null;
     }
+  }
+
+  /** While the loop sleeps between looks, when (by its clock, ms) it looks next; null while looking. */
+  get sleepingUntil(): number | null {
+    return this.#sleepingUntil;
   }
 
   /**
