@@ -220,6 +220,11 @@ export class JobScheduler {
     return this.#polls;
   }
 
+  /** The jobs running here now (a finished one leaves once its end is recorded and the sleep set again). */
+  get running(): string[] {
+    return [...this.#running.keys()];
+  }
+
   /** While it sleeps between looks, when (by its clock, ms) it looks next; null while looking. */
   get sleepingUntil(): number | null {
     return this.#sleepingUntil;
@@ -358,7 +363,9 @@ export class JobScheduler {
         // Deleted and noted together: a look that begins after this sees the job idle and claims or
         // times it itself; one under way did not, and this note outlives it.
         this.#finishedNext = Math.min(this.#finishedNext ?? Infinity, next);
-        this.#rearm?.();
+        // Only once nothing runs here: while a job runs, the pending look renews its claim, and setting
+        // the sleep again from now would put that look off by a poll at each finish, past the claim's end.
+        if (!this.#running.size) this.#rearm?.();
       }
     })();
     this.#tasks.add(task);

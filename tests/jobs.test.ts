@@ -326,13 +326,14 @@ describe('an idle job scheduler', () => {
   it('after a run sleeps until the next run its finish recorded, without a look in between (issue 15: idle cost)', async () => {
     // Before, the scheduler looked once more a poll after each run (the run was under way when it set
     // its wait) only to learn when the job was next due: a second claim statement per lease sweep.
+    // A poll of a minute: no look comes by time during the test, only the re-armed sleep counts.
     const clock = new ManualClock(T0);
     // Another job of the scheduler, not due for an hour: the look that claims the probe sees it.
     await admin.query(`insert into periodic_jobs (name, every_ms, next_run_at) values ('rearm-hourly', $1, $2)`, [60 * MINUTE, at(60 * MINUTE)]);
     const pool = createPool(database.url, 2, createLogger('silent'));
-    const probe: ScheduledJob = { name: 'rearm-probe', everyMs: 10 * MINUTE, leaseMs: 3000, run: async () => {} };
-    const hourly: ScheduledJob = { name: 'rearm-hourly', everyMs: 60 * MINUTE, leaseMs: 3000, run: async () => {} };
-    const scheduler = new JobScheduler(pool, [probe, hourly], { clock, logger: createLogger('silent'), pollMs: 1000, idleMaxWaitMs: 2 * 60 * MINUTE });
+    const probe: ScheduledJob = { name: 'rearm-probe', everyMs: 10 * MINUTE, leaseMs: 3 * MINUTE, run: async () => {} };
+    const hourly: ScheduledJob = { name: 'rearm-hourly', everyMs: 60 * MINUTE, leaseMs: 3 * MINUTE, run: async () => {} };
+    const scheduler = new JobScheduler(pool, [probe, hourly], { clock, logger: createLogger('silent'), pollMs: MINUTE, idleMaxWaitMs: 2 * 60 * MINUTE });
     cleanups.push(async () => {
       await scheduler.stop(1000);
       await pool.end().catch(() => {});
@@ -340,9 +341,37 @@ describe('an idle job scheduler', () => {
     scheduler.start();
     await until(async () => ((await row('rearm-probe'))?.last_finished_at ?? null) !== null, 'the probe ran');
     await until(() => scheduler.sleepingUntil === at(10 * MINUTE).getTime(), 'the scheduler sleeps until the probe is next due');
-    // One look: the one that claimed the probe (its run and finish took far less than the 1 s poll).
-    expect(scheduler.polls).toBe(1);
+    expect(scheduler.polls).toBe(1); // the look that claimed the probe
     expect((await row('rearm-hourly')).last_started_at).toBeNull();
+  });
+
+  it('a job that finishes while another runs leaves the next look where it was: the running job’s claim is renewed in time (regression, found in review)', async () => {
+    // Re-arming the sleep from "now" at each finish put the renewing look off by a poll each time:
+    // with a few jobs finishing one after another the long job's claim lapsed and another replica ran it too.
+    const clock = new ManualClock(T0);
+    const long = gate();
+    const quick = gate();
+    const pool = createPool(database.url, 3, createLogger('silent'));
+    const jobs: ScheduledJob[] = [
+      { name: 'rearm-long', everyMs: 10 * MINUTE, leaseMs: 3 * MINUTE, run: () => long.wait },
+      { name: 'rearm-quick', everyMs: 10 * MINUTE, leaseMs: 3 * MINUTE, run: () => quick.wait },
+    ];
+    const scheduler = new JobScheduler(pool, jobs, { clock, logger: createLogger('silent'), pollMs: MINUTE, idleMaxWaitMs: 2 * 60 * MINUTE });
+    cleanups.push(async () => {
+      long.release();
+      quick.release();
+      await scheduler.stop(1000);
+      await pool.end().catch(() => {});
+    });
+    scheduler.start();
+    // Both claimed by the first look; while they run it looks again a poll later, to renew.
+    await until(() => scheduler.sleepingUntil === at(MINUTE).getTime(), 'the scheduler sleeps a poll, both jobs running');
+    clock.set(at(30_000));
+    quick.release();
+    await until(() => scheduler.running.length === 1, 'the quick job finished here');
+    expect(scheduler.running).toEqual(['rearm-long']);
+    expect(scheduler.sleepingUntil).toBe(at(MINUTE).getTime());
+    expect(scheduler.polls).toBe(1);
   });
 
   it('a job run by another replica pushes the wait on: it is not run again early', async () => {
