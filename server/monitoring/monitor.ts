@@ -27,7 +27,7 @@ import { recordChecks, writeChecks } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
 import type { ClaimedCheck } from './claims.ts';
 import { Scheduler, runClaimed, type SchedulerStats } from './scheduler.ts';
-import { paceAutovacuum } from './autovacuum-pace.ts';
+import { PaceRefused, paceAutovacuum, paceState } from './autovacuum-pace.ts';
 import { deleteOldRollups, dropExpiredPartitions, ensurePartitions, rollUpRecent } from './timeseries.ts';
 
 export interface MonitoringOptions {
@@ -57,6 +57,8 @@ export class Monitoring {
   #stopJobs: (() => Promise<void>) | undefined;
   /** Rollups runs in a row that found the lock held (monitor.ts's rollups job). */
   #rollupsSkipped = 0;
+  /** The database refused the autovacuum pace: said once, not tried again by this process. */
+  #paceRefused = false;
 
   private readonly o: MonitoringOptions;
 
@@ -276,10 +278,19 @@ export class Monitoring {
         // whichever replica: batches the writers retry once the database is back may land just after it.
         job.state = rolled.caughtUp ? rolled.from.toISOString() : null;
       },
-      'autovacuum-pace': async () => {
-        if (!this.o.paceAutovacuum) return;
-        const pace = await paceAutovacuum(sql);
-        if (pace.changed) this.o.logger.info({ checksPerSecond: Math.round(pace.checksPerSecond * 100) / 100, naptimeS: pace.naptimeS }, 'autovacuum_naptime set for the checks asked for');
+      'autovacuum-pace': async (job) => {
+        if (!this.o.paceAutovacuum || this.#paceRefused) return;
+        try {
+          const pace = await paceAutovacuum(sql, paceState(job.state), clock.now());
+          job.state = pace.state;
+          const round = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
+          if (pace.changed) this.o.logger.info({ checksPerSecond: round(pace.checksPerSecond), rowsPerSecond: round(pace.rowsPerSecond), naptimeS: pace.naptimeS }, 'autovacuum_naptime set for the checks and writes seen');
+        } catch (err) {
+          if (!(err instanceof PaceRefused)) throw err;
+          // Said once; this process tries no more (a restart tries again).
+          this.#paceRefused = true;
+          this.o.logger.warn({ err }, `${err.message}; autovacuum keeps the server's own pace (LOOKOUT_PACE_AUTOVACUUM=false says so without this warning)`);
+        }
       },
     };
   }

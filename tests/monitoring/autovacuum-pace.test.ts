@@ -14,7 +14,8 @@ import { loadConfig } from '../../server/config.ts';
 import { openEmbeddedDatabase } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/logger.ts';
 import { startServer, type LookoutServer } from '../../server/main.ts';
-import { NAPTIME_STEPS, naptimeFor, paceAutovacuum } from '../../server/monitoring/autovacuum-pace.ts';
+import { NAPTIME_STEPS, naptimeFor, paceAutovacuum, paceState, WRITE_NAPTIME_STEPS } from '../../server/monitoring/autovacuum-pace.ts';
+import { capturedLogger } from '../support/signals.ts';
 import { startTestServer } from '../support/server.ts';
 import { insertServices } from '../support/services.ts';
 import { until } from '../support/signals.ts';
@@ -36,6 +37,19 @@ describe('autovacuum pace', () => {
     for (let i = 1; i < NAPTIME_STEPS.length; i++) {
       expect(NAPTIME_STEPS[i].fromChecksPerSecond).toBeLessThan(NAPTIME_STEPS[i - 1].fromChecksPerSecond);
       expect(NAPTIME_STEPS[i].naptimeS).toBeGreaterThan(NAPTIME_STEPS[i - 1].naptimeS);
+      expect(WRITE_NAPTIME_STEPS[i].fromRowsPerSecond).toBeLessThan(WRITE_NAPTIME_STEPS[i - 1].fromRowsPerSecond);
+    }
+    // The rows written count too: few checks but a busy run ledger is looked at every minute.
+    expect(naptimeFor(5 / 30, 1)).toBe(600);
+    expect(naptimeFor(5 / 30, 3)).toBe(300);
+    expect(naptimeFor(5 / 30, 250)).toBe(60);
+    expect(naptimeFor(50, 0)).toBe(60);
+  });
+
+  it('reads the state a look kept defensively (it comes from the database)', () => {
+    expect(paceState({ at: '2026-12-07T00:00:00.000Z', writes: 12 })).toEqual({ at: '2026-12-07T00:00:00.000Z', writes: 12 });
+    for (const bad of [null, 'x', 3, [], {}, { at: 'never', writes: 1 }, { at: '2026-12-07T00:00:00.000Z', writes: -1 }, { at: '2026-12-07T00:00:00.000Z', writes: '12' }, { at: '2026-12-07T00:00:00.000Z', writes: Infinity }]) {
+      expect(paceState(bad)).toBeNull();
     }
   });
 
@@ -58,17 +72,30 @@ describe('autovacuum pace', () => {
       await until(() => paceRan(sql), 'the autovacuum-pace job has run', 30_000);
       expect(await naptimeOf(sql)).toBe(600);
 
-      const again = await paceAutovacuum(sql);
-      expect(again).toEqual({ checksPerSecond: expect.closeTo(5 / 30, 5), naptimeS: 600, changed: false });
+      // The job kept the database's writes for the next look; at idle they are a few rows a second at most.
+      const kept = paceState((await sql.query('select state from periodic_jobs where name = $1', ['autovacuum-pace'])).rows[0].state);
+      expect(kept).not.toBeNull();
+      const again = await paceAutovacuum(sql, null, new Date());
+      expect(again).toMatchObject({ checksPerSecond: expect.closeTo(5 / 30, 5), rowsPerSecond: null, naptimeS: 600, changed: false });
+
+      // Busy with other writes (the run ledger's, say): 6,000 rows more than a minute ago is 100 a second, the default minute.
+      // (PostgreSQL counts a session's writes in pg_stat_database up to 10 s late: the job looks every 5 min.)
+      const busy = await paceAutovacuum(sql, { at: new Date(Date.now() - 60_000).toISOString(), writes: again.state.writes - 6000 }, new Date());
+      expect(busy.rowsPerSecond).toBeGreaterThanOrEqual(99);
+      expect(busy).toMatchObject({ naptimeS: 60, changed: true });
+      await until(async () => (await naptimeOf(sql)) === 60, 'the server reads the naptime for the writes');
+      // Counters reset since the last look (fewer rows than it saw): no rate, the checks alone decide.
+      expect(await paceAutovacuum(sql, { at: new Date(Date.now() - 60_000).toISOString(), writes: busy.state.writes + 1e9 }, new Date())).toMatchObject({ rowsPerSecond: null, naptimeS: 600, changed: true });
+      await until(async () => (await naptimeOf(sql)) === 600, 'the server reads the naptime back');
 
       const ids = await insertServices(sql, Array.from({ length: 40 }, (_, i) => `pace-${i}`));
       await sql.query('update services set interval_ms = 30000 where id = any($1::int[])', [[...ids.values()]]);
-      expect(await paceAutovacuum(sql)).toEqual({ checksPerSecond: expect.closeTo(45 / 30, 5), naptimeS: 60, changed: true });
+      expect(await paceAutovacuum(sql, null, new Date())).toMatchObject({ checksPerSecond: expect.closeTo(45 / 30, 5), naptimeS: 60, changed: true });
       // A reload tells the launcher and every session (each as it takes the signal).
       await until(async () => (await naptimeOf(sql)) === 60, 'the server reads the new naptime');
 
       await sql.query('update services set paused = true where id = any($1::int[])', [[...ids.values()]]);
-      expect((await paceAutovacuum(sql)).naptimeS).toBe(600);
+      expect((await paceAutovacuum(sql, null, new Date())).naptimeS).toBe(600);
       await until(async () => (await naptimeOf(sql)) === 600, 'the server reads the naptime back at 600 s');
     }, 90_000);
   });
@@ -91,6 +118,28 @@ describe('autovacuum pace', () => {
       expect(own.db.embedded).toBeUndefined();
       await until(() => paceRan(own!.app.sql), 'the autovacuum-pace job has run', 30_000);
       await until(async () => (await naptimeOf(own!.app.sql)) === 600, 'the server reads the naptime set');
+      await own.close();
+      own = undefined;
+
+      // A user that may not ALTER SYSTEM: said once as a warning, the job itself succeeds, nothing changes.
+      const admin = new pg.Client({ connectionString: embedded.url });
+      await admin.connect();
+      await admin.query(`alter system set autovacuum_naptime = 60`);
+      await admin.query('select pg_reload_conf()');
+      await admin.query(`create role pace_plain login password 'pace-plain-secret'`);
+      await admin.query('create database pace_plain owner pace_plain');
+      await admin.end();
+      const plainUrl = new URL(embedded.url);
+      plainUrl.username = 'pace_plain';
+      plainUrl.password = 'pace-plain-secret';
+      plainUrl.pathname = '/pace_plain';
+      const captured = capturedLogger();
+      own = await startServer({ ...config, databaseUrl: plainUrl.toString(), dataDir: path.join(dir, 'data-plain') }, { logger: captured.logger });
+      await until(() => paceRan(own!.app.sql), 'the autovacuum-pace job has run as the plain user', 30_000);
+      const warnings = captured.lines().filter((l) => /refused to set autovacuum_naptime/.test(l.msg));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].level).toBe(40);
+      expect(await naptimeOf(own.app.sql)).toBe(60);
     } finally {
       await own?.close();
       await embedded.stop();
