@@ -33,7 +33,7 @@ export interface Config {
   /** Largest request body accepted (LOOKOUT_MAX_BODY_BYTES); a larger one is refused with 413. */
   maxBodyBytes: number;
   /**
-   * Set the database's autovacuum_naptime from the checks asked for (LOOKOUT_PACE_AUTOVACUUM, true or
+   * Set the database's autovacuum_naptime from the checks asked for and the rows written (LOOKOUT_PACE_AUTOVACUUM, true or
    * false; server/monitoring/autovacuum-pace.ts). Unset: on for the embedded PostgreSQL, off for
    * DATABASE_URL's server, which may serve others (on, it needs a superuser: ALTER SYSTEM).
    */

@@ -32,7 +32,7 @@ export const periodicJobs = {
   retention: { capability: 'monitoring', everyMs: HOUR, leaseMs: MINUTE },
   /** Five-minute and hour rollups, from where they stop. */
   rollups: { capability: 'monitoring', everyMs: MINUTE, leaseMs: 20 * SECOND },
-  /** The embedded PostgreSQL's autovacuum pace, from the checks per second asked for (monitoring/autovacuum-pace.ts). */
+  /** The embedded PostgreSQL's autovacuum pace, from the checks asked for and the rows written (monitoring/autovacuum-pace.ts). */
   'autovacuum-pace': { capability: 'monitoring', everyMs: 5 * MINUTE, leaseMs: MINUTE },
   /** Runs whose worker stopped heartbeating: re-queued or failed by their type's policy. */
   'lease-sweep': { capability: 'operations', everyMs: 10 * SECOND, leaseMs: 5 * SECOND },

@@ -60,7 +60,8 @@ export interface AutovacuumPace {
   naptimeS: number;
   /** The setting was changed (and the configuration reloaded). */
   changed: boolean;
-  state: PaceState;
+  /** For the next look (null when the database's counters could not be read). */
+  state: PaceState | null;
 }
 
 /** The server refused to change the setting (not a superuser, ALTER SYSTEM turned off, a managed service). */
@@ -83,7 +84,7 @@ export async function paceAutovacuum(sql: pg.Pool, previous: PaceState | null, n
   // Counters reset since (a crash, pg_stat_reset) or a clock stepped back: no rate this time.
   const rowsPerSecond = previous && writes !== null && writes >= previous.writes && elapsedS >= 1 ? (writes - previous.writes) / elapsedS : null;
   const naptimeS = naptimeFor(checksPerSecond, rowsPerSecond);
-  const state = { at: now.toISOString(), writes: writes ?? 0 };
+  const state = writes === null ? null : { at: now.toISOString(), writes };
   if (Number(rows[0].naptime) === naptimeS) return { checksPerSecond, rowsPerSecond, naptimeS, changed: false, state };
   try {
     // A whole number from the tables above: ALTER SYSTEM takes no parameters.

@@ -80,12 +80,12 @@ describe('autovacuum pace', () => {
 
       // Busy with other writes (the run ledger's, say): 6,000 rows more than a minute ago is 100 a second, the default minute.
       // (PostgreSQL counts a session's writes in pg_stat_database up to 10 s late: the job looks every 5 min.)
-      const busy = await paceAutovacuum(sql, { at: new Date(Date.now() - 60_000).toISOString(), writes: again.state.writes - 6000 }, new Date());
+      const busy = await paceAutovacuum(sql, { at: new Date(Date.now() - 60_000).toISOString(), writes: again.state!.writes - 6000 }, new Date());
       expect(busy.rowsPerSecond).toBeGreaterThanOrEqual(99);
       expect(busy).toMatchObject({ naptimeS: 60, changed: true });
       await until(async () => (await naptimeOf(sql)) === 60, 'the server reads the naptime for the writes');
       // Counters reset since the last look (fewer rows than it saw): no rate, the checks alone decide.
-      expect(await paceAutovacuum(sql, { at: new Date(Date.now() - 60_000).toISOString(), writes: busy.state.writes + 1e9 }, new Date())).toMatchObject({ rowsPerSecond: null, naptimeS: 600, changed: true });
+      expect(await paceAutovacuum(sql, { at: new Date(Date.now() - 60_000).toISOString(), writes: busy.state!.writes + 1e9 }, new Date())).toMatchObject({ rowsPerSecond: null, naptimeS: 600, changed: true });
       await until(async () => (await naptimeOf(sql)) === 600, 'the server reads the naptime back');
 
       const ids = await insertServices(sql, Array.from({ length: 40 }, (_, i) => `pace-${i}`));
