@@ -249,6 +249,9 @@ type SweptRun = Pick<OperationRun, 'id' | 'workspaceId' | 'tenantId' | 'type' | 
  */
 export const LEASE_SWEEP_GRACE_MS = 30_000;
 
+/** Leases that expired before this are swept: the look and the sweep judge by the one cutoff. */
+const sweepCutoff = (clock: Clock, graceMs: number) => new Date(clock.now().getTime() - graceMs);
+
 const LEASE_EXPIRED = prepared(
   'lease-sweep-due',
   `select exists (select 1 from operation_runs where status = 'running' and lease_expires_at < $1) as due`,
@@ -261,7 +264,7 @@ const LEASE_EXPIRED = prepared(
  * it would have been.
  */
 export async function leaseSweepDue(sql: pg.Pool, clock: Clock, graceMs = LEASE_SWEEP_GRACE_MS): Promise<boolean> {
-  const { rows } = await runPrepared<{ due: boolean }>(sql, LEASE_EXPIRED, [new Date(clock.now().getTime() - graceMs)]);
+  const { rows } = await runPrepared<{ due: boolean }>(sql, LEASE_EXPIRED, [sweepCutoff(clock, graceMs)]);
   return rows[0].due;
 }
 
@@ -282,7 +285,7 @@ export async function sweepExpiredLeases(
   graceMs = LEASE_SWEEP_GRACE_MS,
 ): Promise<{ requeued: number[]; failed: number[]; runs: SweptRun[] }> {
   const now = clock.now();
-  const expired = await em.find(OperationRun, { status: 'running', leaseExpiresAt: { $lt: new Date(now.getTime() - graceMs) } });
+  const expired = await em.find(OperationRun, { status: 'running', leaseExpiresAt: { $lt: sweepCutoff(clock, graceMs) } });
   const changed = { requeued: [] as number[], failed: [] as number[], runs: [] as SweptRun[] };
   const actions: SystemAction[] = [];
   for (const run of expired) {
