@@ -7,7 +7,6 @@ import type { RestartOutcome, RuntimeExit, RuntimeStatus } from '../server/runti
 import { lookoutMetadata, serviceStates, type LookoutMetadata, type ServiceStates } from '../server/runtimes/system-status.ts';
 import { builder } from './builder.ts';
 import { statusCountFields } from './monitoring-overview.ts';
-import { EMBEDDED_DATABASE_ENV } from '../server/supervisor/messages.ts';
 import { requireConfirm, runThenAudit } from './outcome-audit.ts';
 
 const RuntimeStateEnum = builder.enumType('RuntimeState', {
@@ -101,7 +100,7 @@ builder.queryFields((t) => ({
       const [runtimes, services, lookout] = await Promise.all([
         app.runtimes.statuses({ refresh: true }),
         serviceStates(app.sql),
-        lookoutMetadata(app.sql, { version: app.version, startedAt: app.startedAt, root: projectRoot, embedded: !app.config.databaseUrl || process.env[EMBEDDED_DATABASE_ENV] === '1', pubsub: app.pubsub.transport }),
+        lookoutMetadata(app.sql, { version: app.version, startedAt: app.startedAt, root: projectRoot, embedded: app.embeddedDatabase, pubsub: app.pubsub.transport }),
       ]);
       return { runtimes, services, lookout };
     },

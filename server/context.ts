@@ -52,6 +52,8 @@ export interface App {
   clock: Clock;
   logger: Logger;
   startedAt: Date;
+  /** The database is the embedded PostgreSQL (opened by this process, or by Lookout's primary for its worker). */
+  embeddedDatabase: boolean;
   version: string;
   /** The link to Lookout's primary: replaces this worker (restart, update); unavailable without the supervisor. */
   supervisor: Supervisor;

@@ -18,6 +18,7 @@ import type { App } from './context.ts';
 import { createHttpServer } from './http.ts';
 import { connectionDrain } from './http/connection-drain.ts';
 import { supervisorLink, type Supervisor } from './supervisor/link.ts';
+import { EMBEDDED_DATABASE_ENV } from './supervisor/messages.ts';
 import { Updater } from './updates/updater.ts';
 import { StatusPages } from './status-pages/status-pages.ts';
 import { updateSettings } from './updates/settings.ts';
@@ -92,6 +93,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   });
   const metrics = createMetrics({ sql: db.sql, logger });
+  // The embedded PostgreSQL: opened here, or by Lookout's primary, which hands its worker the URL (supervisor/primary.ts).
+  const embeddedDatabase = db.embedded !== undefined || process.env[EMBEDDED_DATABASE_ENV] === '1';
   // The capabilities register their sections of the config file as they are built; it is loaded once they all have.
   const configFile = new ConfigFile({ path: config.configFile, orm: db.orm, logger });
   const monitoring = new Monitoring({
@@ -101,7 +104,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     logger,
     dataDir: config.dataDir,
-    paceAutovacuum: config.paceAutovacuum ?? db.embedded !== undefined,
+    paceAutovacuum: config.paceAutovacuum ?? embeddedDatabase,
     configFile,
     runScheduler: options.runScheduler ?? true,
     stats: monitoringStats(metrics),
@@ -124,7 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const supervisor = options.supervisor ?? supervisorLink();
   // Updates from git: the running code's directory is the supervisor's root (a release worktree after an update).
   const updater = new Updater({ sql: db.sql, pubsub, clock, logger, supervisor, root: supervisor.root, settings: updateSettings(config.dataDir), databaseUrl: () => config.databaseUrl ?? db.url });
-  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), version, publicUrl: '', supervisor, updater, statusPages };
+  const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), embeddedDatabase, version, publicUrl: '', supervisor, updater, statusPages };
   try {
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
@@ -149,7 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const port = (server.address() as AddressInfo).port;
     const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${displayHost(config.host)}:${port}`;
     app.publicUrl = url;
-    logger.info({ url, database: db.embedded ? 'embedded' : 'DATABASE_URL', version }, 'Lookout is serving');
+    logger.info({ url, database: embeddedDatabase ? 'embedded' : 'DATABASE_URL', version }, 'Lookout is serving');
 
     const setupUrl = setupToken ? `${url}/setup#token=${setupToken}` : null;
     if (setupUrl) {

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../server/db/embedded.ts';
+import pg from 'pg';
 import { gql, gqlOk } from './support/graphql.ts';
+import { until } from './support/signals.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin', 'lookout.mjs');
@@ -103,9 +105,26 @@ describe('lookout serve and the CLI on the embedded database', () => {
 
   it('serves on PORT with an embedded PostgreSQL and prints the setup link', async () => {
     serve = await startServe();
+    // The link is written just after the log line startServe waits for: wait for it too (CI once read between the two).
+    await until(() => serve!.output().includes('Create the first admin'), 'the setup link is printed', 10_000);
     expect(serve.output()).toMatch(new RegExp(`Create the first admin: http://127\\.0\\.0\\.1:${port}/setup#token=[\\w-]+`));
     expect(alive(postmasterPid())).toBe(true);
     await expectServing();
+  });
+
+  it('the worker knows the database is the embedded one its primary opened: it says so, and paces its autovacuum (regression: only a process that opened it itself did)', async () => {
+    expect(serve!.output()).toMatch(/"database":"embedded".*"msg":"Lookout is serving"/);
+    const port = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[3]);
+    const creds = JSON.parse(readFileSync(path.join(dataDir, 'embedded-postgres.json'), 'utf8')) as { user: string; password: string; database: string };
+    const client = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: creds.database });
+    await client.connect();
+    try {
+      const naptime = async () => Number((await client.query<{ setting: string }>(`select setting from pg_settings where name = 'autovacuum_naptime'`)).rows[0].setting);
+      // The 5 built-in services ask for a sixth of a check a second: 10 minutes.
+      await until(async () => (await naptime()) === 600, 'the embedded server paced for the built-in services', 30_000);
+    } finally {
+      await client.end();
+    }
   });
 
   it('creates a token beside the running server, on the same database, printing it as the last line', async () => {
