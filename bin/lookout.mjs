@@ -22,6 +22,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
 } else {
   // graphql-js runs extra (slow) development checks on every value unless NODE_ENV is production.
   process.env.NODE_ENV ??= 'production';
-  // Node >= 22.18 runs TypeScript by stripping its types: no build step, no loader in memory.
+  // Node >= 22.18 runs TypeScript by stripping its types: no build step. Lookout's own are stripped
+  // once and loaded from a cache, so the stripper itself stays out of memory (typescript-cache.mjs).
+  await import('./typescript-cache.mjs');
   await import('../server/cli.ts');
 }

@@ -104,7 +104,8 @@ describe('lookout serve and the CLI on the embedded database', () => {
   });
 
   it('serves on PORT with an embedded PostgreSQL and prints the setup link', async () => {
-    serve = await startServe();
+    // Each Node process it starts says, as it exits, whether it loaded Node's TypeScript stripper (see the SIGTERM test).
+    serve = await startServe({ NODE_OPTIONS: `--import ${path.join(root, 'tests', 'support', 'report-typescript-stripper.mjs')}` });
     // The link is written just after the log line startServe waits for: wait for it too (CI once read between the two).
     await until(() => serve!.output().includes('Create the first admin'), 'the setup link is printed', 10_000);
     expect(serve.output()).toMatch(new RegExp(`Create the first admin: http://127\\.0\\.0\\.1:${port}/setup#token=[\\w-]+`));
@@ -156,6 +157,15 @@ describe('lookout serve and the CLI on the embedded database', () => {
     expect(await serve!.exited).toBe(0);
     expect(alive(pid)).toBe(false);
     expect(await postgresProcesses()).toEqual([]);
+  });
+
+  it('neither the primary nor its worker loaded Node’s TypeScript stripper: both ran from the stripped cache (bin/typescript-cache.mjs)', () => {
+    const output = serve!.output();
+    const workerPid = Number(/"pid":(\d+)[^\n]*"msg":"started a worker"/.exec(output)?.[1]);
+    expect(workerPid).toBeGreaterThan(0);
+    const reports = new Map([...output.matchAll(/typescript-stripper pid=(\d+) loaded=(true|false)/g)].map((m) => [Number(m[1]), m[2]]));
+    expect(reports.get(serve!.child.pid!)).toBe('false');
+    expect(reports.get(workerPid)).toBe('false');
   });
 
   it('starts the database itself when nothing is running, and stops it afterwards', async () => {

@@ -5,7 +5,9 @@
  * grace).
  */
 import cluster, { type Worker } from 'node:cluster';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LineBuffer } from '../runtimes/line-buffer.ts';
 import type { Logger } from '../logger.ts';
 import { isSupervisorMessage, SUPERVISOR_MESSAGE, type PrimaryMessageBody, type WorkerMessage } from './messages.ts';
@@ -48,7 +50,7 @@ export class WorkerProcess {
   constructor(options: ForkWorker) {
     this.root = options.root;
     this.output = new LineBuffer(KEPT_LINES, MAX_LINE_CHARS);
-    cluster.setupPrimary({ exec: path.join(options.root, 'server', 'cli.ts'), args: ['serve', '--worker'], cwd: options.root, silent: true });
+    cluster.setupPrimary({ exec: path.join(options.root, 'server', 'cli.ts'), args: ['serve', '--worker'], cwd: options.root, silent: true, execArgv: workerExecArgv(options.root) });
     this.#worker = cluster.fork(options.env);
     const child = this.#worker.process;
     for (const [stream, out] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
@@ -156,4 +158,14 @@ export class WorkerProcess {
     const lines = this.output.tail(QUOTED_LINES).filter((line) => line.trim());
     return `The new Lookout worker (pid ${this.pid}, from ${this.root}) ${how}.${lines.length ? ` Its last output:\n${lines.join('\n')}` : ' It printed nothing.'}`;
   }
+}
+
+/**
+ * The worker's Node options: the primary's, and its code directory's TypeScript cache
+ * (bin/typescript-cache.mjs) imported first when that directory has one, so that the worker loads
+ * its modules stripped once rather than loading Node's stripper (an older release may have none).
+ */
+export function workerExecArgv(root: string, execArgv: readonly string[] = process.execArgv): string[] {
+  const hooks = path.join(root, 'bin', 'typescript-cache.mjs');
+  return existsSync(hooks) ? [...execArgv, '--import', pathToFileURL(hooks).href] : [...execArgv];
 }
