@@ -9,7 +9,7 @@ import { openEmbeddedDatabase } from '../../server/db/embedded.ts';
 import { warnWithoutAutovacuum } from '../../server/db/orm.ts';
 
 describe('the embedded PostgreSQL', () => {
-  it('reads in its backends, without I/O worker processes (io_method=sync: ~6 MB less memory at 1,000 services)', async () => {
+  it('reads in its backends, without I/O worker processes (io_method=sync: ~6 MB less memory at 1,000 services), with 100 connections', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-test-embedded-'));
     await fs.chmod(dir, 0o755); // as root it runs as postgres, which must reach the directory
     const embedded = await openEmbeddedDatabase(path.join(dir, 'db'), { logger: createLogger('warn'), ephemeral: true });
@@ -22,6 +22,8 @@ describe('the embedded PostgreSQL', () => {
       // Autovacuum runs (Lookout warns at start when it does not: tests/db/autovacuum-warning.test.ts).
       expect((await client.query('show autovacuum')).rows[0].autovacuum).toBe('on');
       expect(await warnWithoutAutovacuum(client as unknown as pg.Pool, createLogger('silent'))).toBe(false);
+      // PostgreSQL's default of 100 connections (200 mapped 3.7 MB more shared memory): two workers' pools fit.
+      expect((await client.query('show max_connections')).rows[0].max_connections).toBe('100');
     } finally {
       await client.end();
       await embedded.stop();

@@ -21,7 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let url = process.env.DATABASE_URL;
   if (!url) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-test-pg-'));
-    embedded = await openEmbeddedDatabase(dir, { logger: createLogger('warn'), ephemeral: true });
+    // Every test file's servers and pools at once: more than one Lookout's worth of connections.
+    embedded = await openEmbeddedDatabase(dir, { logger: createLogger('warn'), ephemeral: true, maxConnections: 200 });
     url = embedded.url;
   }
   project.provide('postgresUrl', url);

@@ -4,7 +4,6 @@
  * attempt's time limit, and the send cancelled when the attempt's signal fires. The Message-ID is
  * the notice's id, so a retry after a lost answer is the same message to a receiver that dedupes.
  */
-import { createTransport } from 'nodemailer';
 import { BadInputError } from '../../errors.ts';
 import { isHost } from '../../monitoring/checkers/network.ts';
 import { DeliveryError, type ChannelKind, type Notice } from './channel.ts';
@@ -120,6 +119,8 @@ export const emailChannel: ChannelKind<EmailSettings> = {
   },
 
   async send(notice, settings, context) {
+    // Loaded by the first email sent: ~650 KB of source a server without an email channel never needs.
+    const { createTransport } = await import('nodemailer');
     const transport = createTransport({
       host: settings.host,
       port: settings.port,
