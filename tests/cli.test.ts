@@ -104,8 +104,8 @@ describe('lookout serve and the CLI on the embedded database', () => {
   });
 
   it('serves on PORT with an embedded PostgreSQL and prints the setup link', async () => {
-    // Each Node process it starts says, as it exits, whether it loaded Node's TypeScript stripper (see the SIGTERM test).
-    serve = await startServe({ NODE_OPTIONS: `--import ${path.join(root, 'tests', 'support', 'report-typescript-stripper.mjs')}` });
+    // Each Node process it starts says, as it exits, whether it loaded Node's TypeScript stripper and SOFA (see the SIGTERM test).
+    serve = await startServe({ NODE_OPTIONS: `--import ${path.join(root, 'tests', 'support', 'report-loaded.mjs')}` });
     // The link is written just after the log line startServe waits for: wait for it too (CI once read between the two).
     await until(() => serve!.output().includes('Create the first admin'), 'the setup link is printed', 10_000);
     expect(serve.output()).toMatch(new RegExp(`Create the first admin: http://127\\.0\\.0\\.1:${port}/setup#token=[\\w-]+`));
@@ -159,13 +159,13 @@ describe('lookout serve and the CLI on the embedded database', () => {
     expect(await postgresProcesses()).toEqual([]);
   });
 
-  it('neither the primary nor its worker loaded Node’s TypeScript stripper: both ran from the stripped cache (bin/typescript-cache.mjs)', () => {
+  it('neither the primary nor its worker loaded Node’s TypeScript stripper (both ran from the stripped cache, bin/typescript-cache.mjs), nor SOFA, with no REST request made', () => {
     const output = serve!.output();
     const workerPid = Number(/"pid":(\d+)[^\n]*"msg":"started a worker"/.exec(output)?.[1]);
     expect(workerPid).toBeGreaterThan(0);
-    const reports = new Map([...output.matchAll(/typescript-stripper pid=(\d+) loaded=(true|false)/g)].map((m) => [Number(m[1]), m[2]]));
-    expect(reports.get(serve!.child.pid!)).toBe('false');
-    expect(reports.get(workerPid)).toBe('false');
+    const reports = new Map([...output.matchAll(/loaded-report pid=(\d+) (stripper=\w+ sofa=\w+)/g)].map((m) => [Number(m[1]), m[2]]));
+    expect(reports.get(serve!.child.pid!)).toBe('stripper=false sofa=false');
+    expect(reports.get(workerPid)).toBe('stripper=false sofa=false');
   });
 
   it('starts the database itself when nothing is running, and stops it afterwards', async () => {

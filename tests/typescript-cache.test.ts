@@ -14,7 +14,7 @@ import { workerExecArgv } from '../server/supervisor/worker-process.ts';
 
 const run = promisify(execFile);
 const projectRoot = path.resolve(import.meta.dirname, '..');
-const reporter = path.join(projectRoot, 'tests', 'support', 'report-typescript-stripper.mjs');
+const reporter = path.join(projectRoot, 'tests', 'support', 'report-loaded.mjs');
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -63,7 +63,7 @@ async function runEntry(root: string, entry: string, env: Record<string, string>
     const e = error as { stdout: string; stderr: string; code: number };
     result = { stdout: e.stdout, stderr: e.stderr, code: e.code };
   }
-  const report = /typescript-stripper pid=\d+ loaded=(true|false)/.exec(result.stderr);
+  const report = /loaded-report pid=\d+ stripper=(true|false)/.exec(result.stderr);
   if (!report) throw new Error(`no stripper report from the process:\n${result.stderr}`);
   return { ...result, stripperLoaded: report[1] === 'true' };
 }

@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { coerceInputValue, getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
-import { useSofa } from 'sofa-api';
+import type { useSofa as UseSofa } from 'sofa-api';
 import type { App } from '../context.ts';
 import type { LookoutYoga } from './yoga.ts';
 import { isDatabaseUnreachable, reportDatabaseError } from '../db/pool.ts';
@@ -243,7 +243,21 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
   };
 
   const sofaRoutes = Object.fromEntries(routes.map((r) => [r.field, { method: r.method, path: r.path, description: r.summary }]));
-  const router = useSofa({
+  // SOFA and what it brings (fets, TypeBox, Ajv) are ~20 MB of a worker's memory: loaded and built by
+  // the first request that needs them, once (the routes above are checked against the schema at start).
+  let sofa: Promise<{ router: ReturnType<typeof UseSofa>; openApi: unknown }> | undefined;
+  const loadSofa = () =>
+    (sofa ??= import('sofa-api').then(
+      ({ useSofa }) => {
+        const router = buildRouter(useSofa);
+        return { router, openApi: finishOpenApiDocument(router.openAPIDocument as never, routes, app.version) };
+      },
+      (error: unknown) => {
+        sofa = undefined; // tried again by the next request
+        throw error;
+      },
+    ));
+  const buildRouter = (useSofa: typeof UseSofa) => useSofa({
     basePath: '/',
     schema: restView(schema, routes),
     routes: sofaRoutes,
@@ -265,7 +279,6 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
       return enveloped.execute({ ...args, schema: enveloped.schema });
     }) as never,
   });
-  const openApi = finishOpenApiDocument(router.openAPIDocument as never, routes, app.version);
 
   const match = (pathname: string, method: string): RestMatch | null => {
     if (pathname === OPENAPI_PATH) return method === 'GET' || method === 'HEAD' ? { openApi: true } : { allow: ['GET', 'HEAD'] };
@@ -300,7 +313,7 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
       const allow = found.allow.join(', ');
       return send(res, refusal(405, 'METHOD_NOT_ALLOWED', `This path takes ${allow}, not ${req.method}.`, undefined, { allow }), false);
     }
-    if ('openApi' in found) return send(res, json(200, openApi), req.method === 'HEAD');
+    if ('openApi' in found) return send(res, json(200, (await loadSofa()).openApi), req.method === 'HEAD');
     if ('unknown' in found) return send(res, refusal(404, 'NOT_FOUND', `No REST path here; see ${OPENAPI_PATH} for those served.`), req.method === 'HEAD');
     const { route } = found;
     const params: Record<string, string> = {};
@@ -342,6 +355,7 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
       for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
     }
     const request = new Request(url.href, { method: route.method, headers, body: route.method === 'GET' ? undefined : JSON.stringify(body) });
+    const { router } = await loadSofa();
     let response = (await router.fetch(request, { req })) as Response | undefined;
     if (!response) response = refusal(404, 'NOT_FOUND', `No REST path ${route.method} ${url.pathname}.`);
     if (response.status === 200 && (route.nullIsNotFound || route.seedFields)) {

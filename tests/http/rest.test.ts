@@ -61,6 +61,20 @@ describe('REST paths', () => {
   });
   afterAll(() => ts?.close());
 
+  it('builds SOFA once, on the first REST requests (it is not loaded at start): several at once all answer, the same', async () => {
+    const first = await Promise.all([
+      rest('GET', '/admin/health/web', admin()),
+      rest('GET', '/admin/health/web', admin()),
+      rest('GET', '/admin/health', admin()),
+      rest('GET', '/api/openapi.json', admin()),
+      rest('GET', '/api/openapi.json', admin()),
+    ]);
+    expect(first.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(first[1]!.body).toEqual(first[0]!.body);
+    expect(first[4]!.body).toEqual(first[3]!.body);
+    expect(Object.keys(first[3]!.body.paths as object)).toContain('/admin/health/{name}');
+  });
+
   it('GET /admin/health answers healthOverview', async () => {
     const query = '{ healthOverview { configError counts { healthy degraded down paused pending } services { name displayName kind target status latencyMs lastCheckedAt lastError statusSince uptime24h recentLatencies tags paused critical } } }';
     const graphql = await gqlOk<{ healthOverview: Record<string, unknown> }>(ts, query, {}, admin());
