@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build:client
+# Lookout's TypeScript stripped once, here, while node_modules can be written (see bin/typescript-cache.mjs).
+RUN node bin/typescript-cache.mjs
 ENV HOST=0.0.0.0 PORT=4000 LOOKOUT_DATA_DIR=/data
 EXPOSE 4000
 USER node

@@ -5,7 +5,8 @@
  * and runs real Node processes there (the cache lives in that directory's node_modules/.cache).
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +44,12 @@ function write(root: string, files: Record<string, string>): void {
 
 const cacheDir = (root: string) => path.join(root, 'node_modules', '.cache', 'lookout-typescript');
 const cached = (root: string) => (existsSync(cacheDir(root)) ? readdirSync(cacheDir(root)) : []);
+/** Whether the entry `name` is one of the texts in the code directory now (it ends with the hash of one). */
+function cachedNow(root: string, name: string): boolean {
+  const text = readFileSync(path.join(cacheDir(root), name), 'utf8');
+  const sources = ['server/main.ts', 'server/lib.ts', 'schema/answer.ts'].map((f) => readFileSync(path.join(root, f), 'utf8'));
+  return sources.some((source) => text.endsWith(`${createHash('sha256').update(process.version).update('\0').update(source).digest('hex')}\n`));
+}
 
 interface Ran {
   stdout: string;
@@ -172,6 +179,72 @@ describe('the TypeScript cache (bin/typescript-cache.mjs)', () => {
     }
     expect(cached(root)).toHaveLength(3);
     expect(cached(root).every((f) => f.endsWith('.js'))).toBe(true);
+  });
+
+  it('never uses a damaged entry (regression: an empty one was served, and `lookout` did nothing): it is stripped again, and Node strips that file meanwhile', async () => {
+    const root = codeDirectory(MODULES);
+    await runEntry(root, 'server/main.ts');
+    const entries = cached(root).map((name) => path.join(cacheDir(root), name));
+    for (const [i, entry] of entries.entries()) writeFileSync(entry, i === 0 ? '' : readFileSync(entry, 'utf8').slice(0, -20));
+    const ran = await runEntry(root, 'server/main.ts');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.trim()).toBe('hello world 42');
+    expect(ran.stripperLoaded).toBe(false);
+    expect(cached(root)).toHaveLength(3);
+    for (const entry of entries) expect(readFileSync(entry, 'utf8')).toMatch(/\n\/\/ lookout-typescript-cache [0-9a-f]{64}\n$/);
+  });
+
+  it('with the cache in NODE_OPTIONS, fills a cold cache with one child (regression: each child imported it again and spawned another, without end)', async () => {
+    const root = codeDirectory(MODULES);
+    const hook = path.join(root, 'bin', 'typescript-cache.mjs');
+    const ran = await runEntry(root, 'server/main.ts', { NODE_OPTIONS: `--import ${hook}` });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.trim()).toBe('hello world 42');
+    expect(ran.stripperLoaded).toBe(false);
+    expect(cached(root)).toHaveLength(3);
+  });
+
+  it('says a cache it cannot write once per run: not again in a process it starts, nor in a worker thread, which does not fill it either', async () => {
+    const root = codeDirectory({
+      ...MODULES,
+      'server/spawner.ts': [
+        "import { execFileSync } from 'node:child_process';",
+        "import { Worker } from 'node:worker_threads';",
+        "const hook: string = new URL('../bin/typescript-cache.mjs', import.meta.url).pathname;",
+        "execFileSync(process.execPath, ['--import', hook, new URL('./main.ts', import.meta.url).pathname], { stdio: 'inherit' });",
+        "const thread = new Worker(new URL('./main.ts', import.meta.url), { execArgv: ['--import', hook] });",
+        "await new Promise((resolve) => thread.on('exit', resolve));",
+      ].join('\n'),
+    });
+    writeFileSync(path.join(root, 'node_modules', '.cache'), 'not a directory');
+    const ran = await runEntry(root, 'server/spawner.ts');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.trim().split('\n')).toEqual(['hello world 42', 'hello world 42']);
+    expect(ran.stderr.split('\n').filter((l) => l.includes('could not keep the stripped TypeScript'))).toHaveLength(1);
+  });
+
+  it('drops, when it strips again, the entries of texts edited away and the temporary files left for a day; a younger one is kept', async () => {
+    const root = codeDirectory(MODULES);
+    await runEntry(root, 'server/main.ts');
+    const first = new Set(cached(root));
+    write(root, { 'schema/answer.ts': 'export const answer = (): number => 43;\n' });
+    await runEntry(root, 'server/main.ts');
+    const [edited] = cached(root).filter((name) => first.has(name) && !cachedNow(root, name));
+    expect(edited).toBeDefined();
+    const dayAndMore = new Date(Date.now() - 25 * 60 * 60 * 1000);
+    utimesSync(path.join(cacheDir(root), edited!), dayAndMore, dayAndMore);
+    writeFileSync(path.join(cacheDir(root), 'left.js.123.tmp'), 'half');
+    utimesSync(path.join(cacheDir(root), 'left.js.123.tmp'), dayAndMore, dayAndMore);
+    writeFileSync(path.join(cacheDir(root), 'young.js.124.tmp'), 'half');
+    // Another edit: the child runs, and prunes.
+    write(root, { 'schema/answer.ts': 'export const answer = (): number => 44;\n' });
+    expect((await runEntry(root, 'server/main.ts')).stdout.trim()).toBe('hello world 44');
+    const now = cached(root);
+    expect(now).not.toContain(edited);
+    expect(now).not.toContain('left.js.123.tmp');
+    expect(now).toContain('young.js.124.tmp');
+    // 42's and 43's entries: one dropped (a day old), the other kept (young), and 44's added.
+    expect(now.filter((n) => n.endsWith('.js'))).toHaveLength(4);
   });
 
   it('is off with LOOKOUT_TYPESCRIPT_CACHE=off: Node strips, nothing is cached', async () => {
