@@ -243,20 +243,18 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
   };
 
   const sofaRoutes = Object.fromEntries(routes.map((r) => [r.field, { method: r.method, path: r.path, description: r.summary }]));
-  // SOFA and what it brings (fets, TypeBox, Ajv) are ~20 MB of a worker's memory: loaded and built by
+  // SOFA and what it brings (fets, TypeBox, Ajv) are ~13 MB of a worker's memory: loaded and built by
   // the first request that needs them, once (the routes above are checked against the schema at start).
   let sofa: Promise<{ router: ReturnType<typeof UseSofa>; openApi: unknown }> | undefined;
   const loadSofa = () =>
-    (sofa ??= import('sofa-api').then(
-      ({ useSofa }) => {
-        const router = buildRouter(useSofa);
-        return { router, openApi: finishOpenApiDocument(router.openAPIDocument as never, routes, app.version) };
-      },
-      (error: unknown) => {
-        sofa = undefined; // tried again by the next request
-        throw error;
-      },
-    ));
+    (sofa ??= (async () => {
+      const { useSofa } = await import('sofa-api');
+      const router = buildRouter(useSofa);
+      return { router, openApi: finishOpenApiDocument(router.openAPIDocument as never, routes, app.version) };
+    })().catch((error: unknown) => {
+      sofa = undefined; // a failed import or build is tried again by the next request
+      throw error;
+    }));
   const buildRouter = (useSofa: typeof UseSofa) => useSofa({
     basePath: '/',
     schema: restView(schema, routes),
