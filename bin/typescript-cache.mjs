@@ -20,7 +20,7 @@
 //   filled the cache already.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,6 +51,22 @@ function readEntry({ file, marker }) {
     return text.endsWith(marker) ? text : null;
   } catch {
     return null;
+  }
+}
+
+/** Whether an entry is there and whole (it ends with its marker), reading only its end. */
+function entryWhole({ file, marker }) {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const end = Buffer.alloc(marker.length); // the marker is ASCII: as many bytes as characters
+      return size >= end.length && readSync(fd, end, 0, end.length, size - end.length) === end.length && end.toString('latin1') === marker;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }
 
@@ -108,7 +124,7 @@ function fillCache() {
     }
     const entry = cacheEntry(source);
     keep.push(path.basename(entry.file));
-    if (readEntry(entry) === null) missing.push({ file, source, out: entry.file, marker: entry.marker });
+    if (!entryWhole(entry)) missing.push({ file, source, out: entry.file, marker: entry.marker });
   }
   if (missing.length === 0) return;
   let reason = null;
