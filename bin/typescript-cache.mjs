@@ -29,7 +29,7 @@ import { isMainThread } from 'node:worker_threads';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rootUrl = pathToFileURL(root).href.replace(/\/?$/, '/');
 /** Where the stripped files are kept (one directory per code directory: an update's release has its own). */
-export const cacheDir = path.join(root, 'node_modules', '.cache', 'lookout-typescript');
+const cacheDir = path.join(root, 'node_modules', '.cache', 'lookout-typescript');
 /** The directories a server process loads TypeScript from. */
 const SOURCE_DIRS = ['server', 'schema', 'migrations'];
 /** How long the child that strips may take before this start gives up on it (and Node strips). */
@@ -39,7 +39,7 @@ const STRIP_TIMEOUT_MS = 120_000;
 const WARNED_ENV = 'LOOKOUT_TYPESCRIPT_CACHE_WARNED';
 
 /** The cache entry for a source's text: its file, and the comment it must end with to be used. */
-export function cacheEntry(source) {
+function cacheEntry(source) {
   const key = createHash('sha256').update(process.version).update('\0').update(source).digest('hex');
   return { file: path.join(cacheDir, `${key.slice(0, 40)}.js`), marker: `\n// lookout-typescript-cache ${key}\n` };
 }

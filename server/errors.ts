@@ -2,8 +2,9 @@
  * The one error family of Lookout. Capability code throws these; the GraphQL layer shows them to
  * callers as they are (with `extensions.code`), while any other error is masked.
  */
-// The class's own module, not graphql's index: the same class (graphql's index.js requires this file), without
-// loading all of graphql into `lookout serve`'s primary, which needs only this (4 MB less there).
+// The class's own module, not graphql's index: the same class (graphql's index.js requires this
+// file), without loading all of graphql into `lookout serve`'s primary, which needs only this (4 MB
+// less there).
 import { GraphQLError } from 'graphql/error/GraphQLError.js';
 
 export type ErrorCode =

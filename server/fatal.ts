@@ -11,8 +11,9 @@
  * every request of the replica. Such an error carries the path the executor located it at; errors
  * outside GraphQL execution carry none and stay fatal.
  */
-// The class's own module, not graphql's index: the same class (graphql's index.js requires this file), without
-// loading all of graphql into `lookout serve`'s primary, which needs only this (4 MB less there).
+// The class's own module, not graphql's index: the same class (graphql's index.js requires this
+// file), without loading all of graphql into `lookout serve`'s primary, which needs only this (4 MB
+// less there).
 import { GraphQLError } from 'graphql/error/GraphQLError.js';
 import type { Logger } from './logger.ts';
 

@@ -61,7 +61,7 @@ describe('REST paths', () => {
   });
   afterAll(() => ts?.close());
 
-  it('builds SOFA once, on the first REST requests (it is not loaded at start): several at once all answer, the same', async () => {
+  it('answers the first REST requests, several at once while SOFA is first loaded and built, all alike (that it is built once: rest-lazy-sofa.test.ts)', async () => {
     const first = await Promise.all([
       rest('GET', '/admin/health/web', admin()),
       rest('GET', '/admin/health/web', admin()),
