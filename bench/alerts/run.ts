@@ -241,8 +241,9 @@ async function timings(sql: pg.Pool, status: number, after: Map<string, number> 
             (extract(epoch from a.started_at) * 1000)::float8 as send
        from unnest($1::text[], $2::timestamptz[]) as v(name, after)
        join services s on s.name = v.name
-       join lateral (select checked_at, latency_ms, xmin from health_checks h
-                      where h.service_id = s.id and h.status = $3 and h.checked_at > v.after
+       join lateral (select checked_at, coalesce(outcome >> 2, latency_ms) as latency_ms, xmin from health_checks h
+                      -- status and latency as health_checks_decoded reads them (Migration20261212090000); xmin is the table's
+                      where h.service_id = s.id and coalesce(h.outcome & 3, h.status) = $3 and h.checked_at > v.after
                         -- the per-service index is keyed by the hour (Migration20261210090000)
                         and date_bin('1 hour', h.checked_at, '2000-01-01 00:00:00+00') >= date_bin('1 hour', v.after, '2000-01-01 00:00:00+00')
                       order by date_bin('1 hour', h.checked_at, '2000-01-01 00:00:00+00'), h.checked_at limit 1) hc on true

@@ -12,3 +12,5 @@ export const entities = [
 
 /** Tables written with plain SQL (partitioned time series, rollups, alerting's outbox and incidents): the schema diff leaves them alone. */
 export const sqlOnlyTables = [/^health_checks/, /^health_rollups/, /^alert_/, /^alerting_cursor$/, /^maintenance_windows$/, /^host_samples$/, /^update_run/, /^status_pages$/];
+/** Views made by migrations (`health_checks_decoded`: the raw checks' status and latency): the schema diff leaves them alone. */
+export const sqlOnlyViews = [/^health_checks_decoded$/];

@@ -9,7 +9,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { projectRoot, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { migrationsList } from '../../migrations/index.ts';
-import { entities, sqlOnlyTables } from './entities.ts';
+import { entities, sqlOnlyTables, sqlOnlyViews } from './entities.ts';
 import { migrateUnderLock } from './migrate.ts';
 import { CONNECT_TIMEOUT_MS, IDLE_CONNECTION_MS, KEEPALIVE, createPool, guardPool } from './pool.ts';
 
@@ -21,7 +21,7 @@ export function ormOptions(clientUrl: string, logger?: Logger): Options {
     entities,
     extensions: [Migrator],
     forceUtcTimezone: true,
-    schemaGenerator: { skipTables: sqlOnlyTables },
+    schemaGenerator: { skipTables: sqlOnlyTables, skipViews: sqlOnlyViews },
     pool: { min: 0, max: 10, idleTimeoutMillis: IDLE_CONNECTION_MS },
     // The ORM's own pg pool gets the same guard as the SQL pool (MikroORM adds a listener too, but
     // reports nothing), and the same bound on getting a connection.

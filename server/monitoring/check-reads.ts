@@ -49,7 +49,7 @@ const toCheckRow = (r: CheckRecord): CheckRow => ({ checkedAt: r.checked_at, sta
  */
 export async function recentChecks(sql: pg.Pool, serviceId: number, first: number, before?: Date, since?: Date): Promise<CheckPage> {
   const { rows } = await sql.query<CheckRecord>(
-    `select checked_at, status, latency_ms, error from health_checks
+    `select checked_at, status, latency_ms, error from health_checks_decoded
       where service_id = $1 and checked_at < $2 and checked_at >= $3
         and ${CHECK_HOUR} <= ${hourOf('$2')} and ${CHECK_HOUR} >= ${hourOf('$3')}
       order by ${CHECK_HOUR} desc, checked_at desc limit $4`,
@@ -66,10 +66,10 @@ export async function recentChecks(sql: pg.Pool, serviceId: number, first: numbe
   // them, and the newest older one to know whether there is a next page.
   const { rows: group } = await sql.query<CheckRecord>(
     `select * from (
-       (select checked_at, status, latency_ms, error from health_checks
+       (select checked_at, status, latency_ms, error from health_checks_decoded
          where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} = ${hourOf('$2')})
        union all
-       (select checked_at, status, latency_ms, error from health_checks
+       (select checked_at, status, latency_ms, error from health_checks_decoded
          where service_id = $1 and checked_at < $2 and checked_at >= $4
            and ${CHECK_HOUR} <= ${hourOf('$2')} and ${CHECK_HOUR} >= ${hourOf('$4')}
          order by ${CHECK_HOUR} desc, checked_at desc limit 1)
@@ -134,7 +134,7 @@ export async function readLatencySeries(
             where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
             order by ${CHECK_HOUR}, checked_at limit 1), $3::timestamptz) as since),
        checks as (
-         select checked_at, status, latency_ms from health_checks
+         select checked_at, status, latency_ms from health_checks_decoded
           where service_id = $1 and checked_at >= $2 and checked_at < $3 and ${CHECK_HOUR} >= ${hourOf('$2')} and ${CHECK_HOUR} <= ${hourOf('$3')}
           limit $4::bigint)
        select bucket as at, ${ROLLUP_COLUMNS}, false as from_raw
@@ -154,7 +154,7 @@ export async function readLatencySeries(
          }) + interval '${resolution === 'hour' ? '1 hour' : '5 minutes'}', $2::timestamptz) as until),
        cut as (select greatest($2::timestamptz, least($4::timestamptz, rolled.until)) as at from rolled),
        checks as (
-         select checked_at, status, latency_ms from health_checks, cut
+         select checked_at, status, latency_ms from health_checks_decoded, cut
           where service_id = $1 and checked_at >= cut.at and checked_at < $3
             and ${CHECK_HOUR} >= ${hourOf('cut.at')} and ${CHECK_HOUR} <= ${hourOf('$3')}
           limit $5::bigint)

@@ -47,6 +47,16 @@ const RECENT_LATENCIES = 20;
 export const STATUS_CODE: Record<Status, number> = { healthy: 0, degraded: 1, down: 2 };
 export const statusFromCode = (code: number): Status => STATUSES[code];
 
+/** The largest latency `health_checks.outcome` holds (2^29 − 1 ms, six days; a check times out after 5 minutes at most). */
+export const OUTCOME_LATENCY_MAX_MS = 2 ** 29 - 1;
+/**
+ * A check's status and latency as stored in `health_checks.outcome`: latency_ms × 4 + status code,
+ * one 4-byte column where there were two (Migration20261212090000_check_outcome); read back as
+ * `status` and `latency_ms` through the view `health_checks_decoded`.
+ */
+export const checkOutcome = (status: Status, latencyMs: number): number =>
+  Math.min(Math.max(Math.round(latencyMs), 0), OUTCOME_LATENCY_MAX_MS) * 4 + STATUS_CODE[status];
+
 export interface RecordOutcome {
   /** In `checked_at` order. */
   transitions: StatusChangeEvent[];
@@ -59,16 +69,15 @@ export async function recordChecks(sql: pg.Pool, batch: CompletedCheck[], pubsub
   return inTransaction(sql, (client, events) => writeChecks(client, batch, events), pubsub);
 }
 
-/** The history's columns, filled from `historyParams` ($1–$5). */
-const HISTORY_ROWS = `(checked_at, service_id, status, latency_ms, error)
-  select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[], $5::text[])`;
+/** The history's columns, filled from `historyParams` ($1–$4). */
+const HISTORY_ROWS = `(checked_at, service_id, outcome, error)
+  select * from unnest($1::timestamptz[], $2::int[], $3::int[], $4::text[])`;
 
 function historyParams(checks: CompletedCheck[]): unknown[] {
   return [
     checks.map((c) => c.checkedAt),
     checks.map((c) => c.serviceId),
-    checks.map((c) => STATUS_CODE[c.result.status]),
-    checks.map((c) => c.result.latencyMs),
+    checks.map((c) => checkOutcome(c.result.status, c.result.latencyMs)),
     checks.map((c) => (c.result.status === 'healthy' || c.result.error === null ? null : storedError(c.result.error))),
   ];
 }
@@ -108,8 +117,8 @@ const SETTLED = prepared(
       and s.status = v.status and s.last_checked_at <= v.first_at
     returning s.service_id),
     history as (
-      insert into health_checks (checked_at, service_id, status, latency_ms, error)
-      select h.* from unnest($11::timestamptz[], $12::int[], $13::smallint[], $14::int[], $15::text[]) as h(checked_at, service_id, status, latency_ms, error)
+      insert into health_checks (checked_at, service_id, outcome, error)
+      select h.* from unnest($11::timestamptz[], $12::int[], $13::int[], $14::text[]) as h(checked_at, service_id, outcome, error)
        where h.service_id in (select service_id from applied))
     select service_id from applied`,
 );

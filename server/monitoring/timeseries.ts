@@ -139,7 +139,7 @@ export async function rollUp(sql: SqlClient, resolution: RollupResolution, from:
 /** The rollups of [$1, $2) as the rollup tables' columns and types (count is a bigint, avg a numeric). */
 const FRESH_ROLLUPS = `select service_id, bucket, healthy::int, degraded::int, down::int, latency_min, latency_avg::real, latency_max, latency_p95 from (
        select service_id, ${utcBucket('5m')} as bucket, ${AGGREGATES}
-         from health_checks
+         from health_checks_decoded
         where checked_at >= $1 and checked_at < $2
         group by service_id, ${utcBucket('5m')}) a`;
 
@@ -159,7 +159,7 @@ export const rollUpSql = (resolution: RollupResolution) =>
              and (${rollupColumnsOf('r')}) is not distinct from (${rollupColumnsOf('f')}))`
     : `insert into health_rollups_hour as r (service_id, bucket, ${ROLLUP_COLUMNS})
      select service_id, ${utcBucket('hour')} as bucket, ${AGGREGATES}
-       from health_checks
+       from health_checks_decoded
       where checked_at >= $1 and checked_at < $2
       group by service_id, ${utcBucket('hour')}
      on conflict (service_id, bucket) do update set

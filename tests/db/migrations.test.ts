@@ -107,4 +107,29 @@ describe('migrations', () => {
     expect(await sql.execute(`select 1 from pg_class where relname = 'health_rollups_5m'`)).toEqual([]);
     await orm.migrator.up();
   });
+  it('store a check\'s status and latency as one outcome without rewriting the checks stored before, which read the same, and put them back in their columns on the way down', async () => {
+    const database = await createTestDatabase();
+    const orm = await MikroORM.init(ormOptions(database.url));
+    cleanups.push(database.drop, () => orm.close(true));
+    const before = 'Migration20261211110000_paused_never_due';
+    await orm.migrator.up({ to: before });
+    const sql = orm.em.getConnection();
+    await sql.execute(`insert into health_checks (checked_at, service_id, status, latency_ms, error) values ('2026-01-01T10:00:00Z', 1, 0, 5, null), ('2026-01-01T10:00:20Z', 1, 2, 300000, 'refused')`);
+    const files = async () => (await sql.execute<{ ctid: string }[]>('select ctid::text from health_checks order by checked_at')).map((r) => r.ctid);
+    const stored = await files();
+    await orm.migrator.up();
+    // Not rewritten: the rows are where they were.
+    expect(await files()).toEqual(stored);
+    const read = async () =>
+      (await sql.execute<{ status: number; latency_ms: number; error: string | null }[]>('select status, latency_ms, error from health_checks_decoded order by checked_at')).map((r) => [r.status, r.latency_ms, r.error]);
+    expect(await read()).toEqual([[0, 5, null], [2, 300000, 'refused']]);
+    await sql.execute(`insert into health_checks (checked_at, service_id, outcome) values ('2026-01-01T10:00:40Z', 1, ${123 * 4 + 1})`);
+    expect(await read()).toEqual([[0, 5, null], [2, 300000, 'refused'], [1, 123, null]]);
+
+    await orm.migrator.down({ to: before });
+    const rows = await sql.execute<{ status: number; latency_ms: number }[]>('select status, latency_ms from health_checks order by checked_at');
+    expect(rows.map((r) => [r.status, r.latency_ms])).toEqual([[0, 5], [2, 300000], [1, 123]]);
+    expect(await sql.execute(`select 1 from information_schema.columns where table_name = 'health_checks' and column_name = 'outcome'`)).toEqual([]);
+    await orm.migrator.up();
+  });
 });

@@ -209,7 +209,7 @@ describe("the raw checks' per-service index is keyed by the hour", () => {
     it('keeps one row per service and five minutes when runs of the rollups job overlap (one runs, the others skip)', async () => {
       const { sql } = ts.server.app;
       // A late check in a rolled-up bucket: each run rolls that bucket up again, replacing its row.
-      await sql.query(`insert into health_checks (checked_at, service_id, status, latency_ms) values ($1, $2, 2, 99999)`, [new Date(at('06:59').getTime() + 30_000), service]);
+      await sql.query(`insert into health_checks (checked_at, service_id, outcome) values ($1, $2, 99999 * 4 + 2)`, [new Date(at('06:59').getTime() + 30_000), service]);
       const runs = await Promise.all(Array.from({ length: 4 }, () => rollUpRecent(sql, at('07:10'), { rawRetentionDays: 14, from: at('06:50') })));
       expect(runs.some((run) => run.fiveMinutes.some((m) => m.getTime() === at('06:55').getTime()))).toBe(true);
       const { rows } = await sql.query<{ rows: string; buckets: string }>(

@@ -265,8 +265,8 @@ describe('read limits', () => {
     const id = (await sql.query<{ id: number }>("select id from services where name = 'svc-00004'")).rows[0].id; // checked hourly
     // 60,000 checks over the last 6 hours (a ping every 0.36 s), ending a minute ago.
     await sql.query(
-      `insert into health_checks (checked_at, service_id, status, latency_ms)
-       select now() - interval '1 minute' - i * interval '360 milliseconds', $1, 0, 5 from generate_series(0, 59999) as i`,
+      `insert into health_checks (checked_at, service_id, outcome)
+       select now() - interval '1 minute' - i * interval '360 milliseconds', $1, 5 * 4 from generate_series(0, 59999) as i`,
       [id],
     );
     const q = 'query($from: DateTime!, $to: DateTime!) { service(name: "svc-00004") { latencySeries(from: $from, to: $to) { at healthy } } }';

@@ -29,10 +29,10 @@ describe('check history storage', () => {
     const recent = new Date(now.getTime() - 2 * DAY);
     await ensurePartitions(sql, old, 0);
     await ensurePartitions(sql, recent, 0);
-    await sql.query('insert into health_checks (checked_at, service_id, status, latency_ms) values ($1, 1, 0, 5), ($2, 1, 0, 6), ($3, 1, 2, 7)', [old, recent, now]);
+    await sql.query('insert into health_checks (checked_at, service_id, outcome) values ($1, 1, 5 * 4), ($2, 1, 6 * 4), ($3, 1, 7 * 4 + 2)', [old, recent, now]);
     const dropped = await dropExpiredPartitions(sql, now, 14);
     expect(dropped).toEqual([partitionName(old)]);
-    const { rows } = await sql.query('select latency_ms from health_checks order by checked_at');
+    const { rows } = await sql.query('select latency_ms from health_checks_decoded order by checked_at');
     expect(rows.map((r) => r.latency_ms)).toEqual([6, 7]);
     expect((await sql.query('select 1 from pg_class where relname = $1', [partitionName(old)])).rowCount).toBe(0);
   });
@@ -64,8 +64,8 @@ describe('check history storage', () => {
     const minute = new Date(Math.floor(Date.now() / 300_000) * 300_000 - 10 * 60_000);
     const latencies = Array.from({ length: 20 }, (_, i) => (i + 1) * 10); // 10..200
     await sql.query(
-      `insert into health_checks (checked_at, service_id, status, latency_ms)
-       select $1::timestamptz + (i || ' seconds')::interval, 42, case when i < 18 then 0 when i = 18 then 1 else 2 end, l
+      `insert into health_checks (checked_at, service_id, outcome)
+       select $1::timestamptz + (i || ' seconds')::interval, 42, l * 4 + case when i < 18 then 0 when i = 18 then 1 else 2 end
          from unnest($2::int[]) with ordinality as t(l, i)`,
       [minute, latencies],
     );
@@ -86,9 +86,9 @@ const HOUR = 60 * MIN;
 /** Inserts raw checks: [checkedAt, serviceId, status (0 healthy, 1 degraded, 2 down), latencyMs]. */
 async function insertChecks(sql: pg.Pool, rows: [Date, number, number, number][]): Promise<void> {
   await sql.query(
-    `insert into health_checks (checked_at, service_id, status, latency_ms)
-     select * from unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::int[])`,
-    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
+    `insert into health_checks (checked_at, service_id, outcome)
+     select * from unnest($1::timestamptz[], $2::int[], $3::int[])`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[3] * 4 + r[2])],
   );
 }
 
