@@ -38,6 +38,12 @@ export interface Config {
    * DATABASE_URL's server, which may serve others (on, it needs a superuser: ALTER SYSTEM).
    */
   paceAutovacuum?: boolean;
+  /**
+   * The embedded PostgreSQL's `shared_buffers` in MB (LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB, default 32;
+   * server/db/embedded.ts): every buffer once written stays in its processes' memory, so this bounds
+   * what the database grows to as checks are written. Not used with DATABASE_URL.
+   */
+  embeddedSharedBuffersMb: number;
 }
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -55,6 +61,17 @@ function booleanFrom(name: string, raw: string | undefined): boolean | undefined
   if (raw === undefined || raw === '') return undefined;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new BadInputError(name, `${name} must be true or false, got "${raw.slice(0, 80)}"`);
+}
+
+/** The embedded PostgreSQL's `shared_buffers` unless LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB says otherwise. */
+export const EMBEDDED_SHARED_BUFFERS_MB = 32;
+
+function sharedBuffersFrom(raw: string | undefined): number {
+  const name = 'LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB';
+  const mb = intFrom(name, raw, EMBEDDED_SHARED_BUFFERS_MB);
+  // PostgreSQL needs at least two buffers a connection (100) and refuses to start on fewer.
+  if (mb < 2 || mb > 1024 * 1024) throw new BadInputError(name, `${name} must be a whole number of MB from 2 to 1048576, got "${raw}"`);
+  return mb;
 }
 
 const REDIS_PREFIX = /^[A-Za-z0-9._-]{1,64}$/;
@@ -89,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (env.LOOKOUT_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     maxBodyBytes: intFrom('LOOKOUT_MAX_BODY_BYTES', env.LOOKOUT_MAX_BODY_BYTES, 4 * 1024 * 1024),
     paceAutovacuum: booleanFrom('LOOKOUT_PACE_AUTOVACUUM', env.LOOKOUT_PACE_AUTOVACUUM),
+    embeddedSharedBuffersMb: sharedBuffersFrom(env.LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB),
   };
 }
 

@@ -7,7 +7,7 @@
  * helpers, including those that exited), and bytes per check of the whole database (tree.ts).
  *
  *   node bench/checks/run.ts [--services 1000] [--interval 30s] [--seconds 60] [--serve-only] [--serve-seconds 600] [--scrape-every 15s]
- *       [--compare-options="…"] [--compare-root DIR] [--cpu-prof DIR]
+ *       [--compare-options="…"] [--compare-root DIR] [--cpu-prof DIR] [--history-hours 12]
  *   node bench/checks/run.ts --idle [--seconds 120]     (the 5 built-in services only)
  */
 import { fork } from 'node:child_process';
@@ -19,6 +19,7 @@ import { createLogger } from '../../server/logger.ts';
 import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { Monitoring } from '../../server/monitoring/monitor.ts';
 import { parseDuration } from '../../server/duration.ts';
+import { ensurePartitions } from '../../server/monitoring/timeseries.ts';
 import { benchDatabase, cpuOfProcesses, insertHttpServices, percentile, startNodeOptions } from '../support/setup.ts';
 import { databaseBytes, growthPerCheck, loadAverage, maintenanceBetween, maintenanceRuns, relationBytes, postmasterPid, treeCpuMs, treePssBytes } from './tree.ts';
 
@@ -41,6 +42,9 @@ const { values } = parseArgs({
     // would (default: only at its start and end); the lag is then also reported per scrape interval.
     'scrape-every': { type: 'string' },
     idle: { type: 'boolean', default: false },
+    // Store this many hours of past checks of the services first (ordinary inserts, as the writer
+    // makes them): what a server that has run that long holds in memory and on disk.
+    'history-hours': { type: 'string', default: '0' },
   },
 });
 const idle = values.idle;
@@ -58,6 +62,36 @@ const emptyBytes = await databaseBytes(db);
 if (!idle) {
   await db.sql.query("update services set paused = true where source = 'builtin'");
   await insertHttpServices(db, services, `http://127.0.0.1:${port}`, intervalMs);
+  const historyHours = Number(values['history-hours']);
+  if (historyHours > 0) {
+    const began = performance.now();
+    const stored = await insertHistory(historyHours);
+    console.error(`stored ${stored} past checks (${historyHours} h) in ${Math.round((performance.now() - began) / 1000)} s`);
+  }
+}
+
+/**
+ * `hours` of past checks of every bench service at the interval, ending now, healthy at 20 ms, in
+ * time order and in statements of 5,000 rows (the writer's are smaller): the pages they fill pass
+ * through PostgreSQL's shared buffers as the writer's would.
+ */
+async function insertHistory(hours: number): Promise<number> {
+  const from = Date.now() - hours * 3600_000;
+  await ensurePartitions(db.sql, new Date(from), Math.ceil(hours / 24) + 2);
+  const { rows } = await db.sql.query<{ id: number }>(`select id from services where name like 'bench-%' order by id`);
+  const ids = rows.map((r) => r.id);
+  const rounds = Math.floor((hours * 3600_000) / intervalMs);
+  const spacing = intervalMs / Math.max(ids.length, 1);
+  const total = rounds * ids.length;
+  for (let g = 0; g < total; g += 5000) {
+    await db.sql.query(
+      `insert into health_checks (checked_at, service_id, outcome)
+       select to_timestamp(($1::float8 + (g / $4::int) * $5::float8 + (g % $4::int) * $6::float8) / 1000), ($3::int[])[(1 + g % $4::int)::int], 20 * 4
+         from generate_series($2::bigint, least($2::bigint + 4999, $7::bigint - 1)) g`,
+      [from, g, ids, ids.length, intervalMs, spacing, total],
+    );
+  }
+  return total;
 }
 
 let lags: number[] = [];

