@@ -29,6 +29,30 @@ export function partitionName(day: Date, table: DailyTable = 'health_checks'): s
 }
 
 /**
+ * The daily tables whose new partitions lay their columns out by alignment, widest first (8-byte,
+ * then 4-, 2-, 1-byte, variable length last), instead of in the table's order, which PostgreSQL
+ * allows a partition: rows are routed to it and read through the table by name. A five-minute
+ * rollup's `service_id` (4 bytes) came before its `bucket` (8, aligned on 8): 4 bytes of padding,
+ * and 44 bytes of data padded to 72 with the header, against 40 and 64 laid out by alignment: 8
+ * bytes less a row, a fifth of a row per check at 60 s. The raw checks' columns are already in
+ * that order for the rows Lookout writes (`outcome`, Migration20261212090000).
+ */
+const ALIGNED_PARTITIONS = new Set<DailyTable>(['health_rollups_5m']);
+
+/**
+ * A daily table's columns ($1) as a new partition declares them, by alignment (see
+ * ALIGNED_PARTITIONS), with their defaults and NOT NULL; and their names in the table's order.
+ */
+const PARTITION_LAYOUT_SQL = `select
+    string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                      coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), case when a.attnotnull then ' not null' else '' end), ', '
+               order by case t.typalign when 'd' then 0 when 'i' then 1 when 's' then 2 else 3 end, t.typlen < 0, a.attnum) as aligned,
+    string_agg(quote_ident(a.attname), ', ' order by a.attnum) as names
+   from pg_attribute a join pg_type t on t.oid = a.atttypid
+   left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+  where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped`;
+
+/**
  * Creates the partitions of both daily tables for today and the next `daysAhead` days (idempotent).
  * Rows that already went to a table's default partition for such a day (a clock that jumped, a job
  * that was late) are moved into the new partition, so creating it never fails on them.
@@ -53,9 +77,11 @@ export async function ensurePartitions(sql: pg.Pool, now: Date, daysAhead = 2): 
         }
         // Held to the commit: no row for this day can reach the default partition between the move and the attach.
         await tx.query(`lock table ${table}_default in access exclusive mode`);
-        await tx.query(`create table ${name} (like ${table} including defaults)`);
+        const { rows: [layout] } = await tx.query<{ aligned: string; names: string }>(PARTITION_LAYOUT_SQL, [table]);
+        await tx.query(ALIGNED_PARTITIONS.has(table) ? `create table ${name} (${layout.aligned})` : `create table ${name} (like ${table} including defaults)`);
         await tx.query(
-          `with moved as (delete from ${table}_default where ${PARTITION_KEY[table]} >= $1 and ${PARTITION_KEY[table]} < $2 returning *) insert into ${name} select * from moved`,
+          `with moved as (delete from ${table}_default where ${PARTITION_KEY[table]} >= $1 and ${PARTITION_KEY[table]} < $2 returning ${layout.names})
+           insert into ${name} (${layout.names}) select ${layout.names} from moved`,
           [from, to],
         );
         await tx.query(`alter table ${table} attach partition ${name} for values from ('${from.toISOString()}') to ('${to.toISOString()}')`);

@@ -11,7 +11,7 @@ import { OUTCOME_LATENCY_MAX_MS, checkOutcome, recordChecks, recordSettled, type
 import { readLatencySeries, recentChecks } from '../../server/monitoring/check-reads.ts';
 import { rollUp } from '../../server/monitoring/timeseries.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { gqlOk } from '../support/graphql.ts';
+import { insertServices } from '../support/services.ts';
 
 describe('a raw check stored as one outcome', () => {
   let ts: TestServer;
@@ -35,15 +35,7 @@ describe('a raw check stored as one outcome', () => {
 
   beforeAll(async () => {
     ts = await startTestServer({ runScheduler: false });
-    for (const name of ['steady', 'changing', 'upgraded']) {
-      await gqlOk(
-        ts,
-        'mutation($input: CreateServiceInput!) { createService(input: $input) { name } }',
-        { input: { name, kind: 'tcp', target: '127.0.0.1:9', interval: '2s', timeout: '1s', failureThreshold: 1, recoveryThreshold: 1 } },
-        { token: ts.adminToken },
-      );
-      ids.set(name, (await ts.server.app.sql.query<{ id: number }>('select id from services where name = $1', [name])).rows[0].id);
-    }
+    for (const [name, id] of await insertServices(ts.server.app.sql, ['steady', 'changing', 'upgraded'])) ids.set(name, id);
   });
   afterAll(() => ts?.close());
 
