@@ -209,6 +209,15 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   let peak = 0;
   let peakPg = 0;
   const sampler = setInterval(() => void Promise.all([rss(), treePssBytes(postmaster)]).then(([v, p]) => ((peak = Math.max(peak, v)), (peakPg = Math.max(peakPg, p))), () => {}), 1000);
+  // CPU per check (Lookout + PostgreSQL) of each minute of the window: how far from a steady state its start is.
+  const minutes: number[] = [];
+  let minuteStart = { lookout: cpuStart, postgres: treeStart, rows: rowsStart };
+  const minuteTimer = setInterval(() => {
+    void Promise.all([treeCpuMs(child.pid!), treeCpuMs(postmaster), count()]).then(([lookout, postgres, rows]) => {
+      minutes.push(round3((lookout - minuteStart.lookout + postgres - minuteStart.postgres) / Math.max(rows - minuteStart.rows, 1)));
+      minuteStart = { lookout, postgres, rows };
+    }, () => {});
+  }, 60_000);
   // --scrape-every: Prometheus' load, and the lag of each interval between two scrapes.
   const slices: { p99: string; max: string; scrapeMs: number }[] = [];
   let sliceStart = lagStart;
@@ -225,6 +234,7 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
     : undefined;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(sampler);
+  clearInterval(minuteTimer);
   clearInterval(scraper);
   const [cpuEnd, treeEnd, rowsEnd] = [await treeCpuMs(child.pid!), await treeCpuMs(postmaster), await count()];
   // The checks counted were stored by now: the time after (reading sizes, the lag) is not theirs.
@@ -265,6 +275,8 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
     lag: lagPercentiles(lagStart, lagEnd),
     /** With --scrape-every: the lag between each two scrapes, and how long each scrape took. */
     ...(slices.length && { lagByScrapeInterval: slices }),
+    /** CPU per check, Lookout and PostgreSQL together, of each whole minute of the window in turn (ms). */
+    cpuMsPerCheckByMinute: minutes,
   };
 }
 
