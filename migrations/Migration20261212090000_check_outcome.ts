@@ -15,7 +15,11 @@ import { Migration } from '@mikro-orm/migrations';
  * as `status` and `latency_ms`: every read of those goes through it. A replica of the
  * previous version, still running during a rolling upgrade, keeps writing rows of the old kind,
  * which read the same; adding a column without a default and dropping a NOT NULL change no row,
- * and take their lock only for an instant.
+ * and take their lock only for an instant. Until it is replaced, such a replica reads rows of the
+ * new kind without their status and latency (its charts, and the rollups it makes, leave them
+ * out): the next run of the rollups job on a new replica finds the last quarter hour's buckets
+ * not all counted and rolls them up again (`uncountedBuckets` in server/monitoring/timeseries.ts),
+ * so an upgrade that takes minutes leaves no wrong rollup.
  */
 export class Migration20261212090000_check_outcome extends Migration {
   override name = 'Migration20261212090000_check_outcome';
