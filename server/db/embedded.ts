@@ -174,7 +174,7 @@ export interface OpenEmbeddedOptions {
    * PostgreSQL's `shared_buffers`, in MB (default 32; PostgreSQL's own is 128). A buffer, once a
    * page was read or written into it, stays in the memory of the processes that touched it for as
    * long as the server runs: at 1,000 services the checks written fill 128 MB of buffers in about
-   * half a day, and the database's memory grew from ~60 MB to ~160 MB with them (BENCHMARKS.md,
+   * half a day, and the database's memory grew from ~60 MB to ~190 MB with them (BENCHMARKS.md,
    * "Memory over a day"); what Lookout reads again (the service states, the last minutes' checks
    * for the rollups) is a few MB at 1,000 services. Pages beyond are read from the kernel's page
    * cache, which gives them back under pressure.
