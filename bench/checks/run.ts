@@ -314,7 +314,7 @@ function freePort(): Promise<number> {
 const pipeline = idle || values['serve-only'] ? null : await measurePipeline();
 const serveSeconds = values['serve-seconds'] !== undefined ? Number(values['serve-seconds']) : idle ? measureMs / 1000 : Math.min(measureMs / 1000, 60);
 // --compare-root: the other checkout's `lookout serve` first, then this one's, on the same database.
-const comparedRoot = values['compare-root'] === undefined ? null : await measureServe(serveSeconds, await startNodeOptions(), path.resolve(values['compare-root']));
+const comparedRoot = values['compare-root'] === undefined ? null : await measureServe(serveSeconds, await startNodeOptions(path.resolve(values['compare-root'])), path.resolve(values['compare-root']));
 const serve = await measureServe(serveSeconds, await startNodeOptions());
 // --compare-options "…": the same measurement with other Node options, in the same run.
 const compared = values['compare-options'] === undefined ? null : await measureServe(serveSeconds, values['compare-options'].split(/\s+/).filter(Boolean));

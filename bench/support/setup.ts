@@ -71,9 +71,13 @@ export async function cpuOfProcesses(needle: string): Promise<number> {
   return total;
 }
 
-/** The Node options `npm start` gives `lookout serve` (read from package.json, so benchmarks measure what users run). */
-export async function startNodeOptions(): Promise<string[]> {
-  const pkg = JSON.parse(await fs.readFile(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } };
+/**
+ * The Node options `npm start` gives `lookout serve` (read from package.json, so benchmarks measure
+ * what users run); those of the checkout at `root` when given (a before-and-after comparison runs
+ * each version with its own).
+ */
+export async function startNodeOptions(root = path.join(import.meta.dirname, '../..')): Promise<string[]> {
+  const pkg = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
   return words.slice(1, words.indexOf('bin/lookout.mjs')).filter((w) => w.startsWith('--'));
 }

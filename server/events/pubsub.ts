@@ -317,8 +317,41 @@ function accepts<T>(keep: (event: T) => boolean, event: T): boolean {
   }
 }
 
+/**
+ * What a subscription's source takes from its channel, for a reader that takes the channel's events
+ * itself instead of iterating the source (server/http/broadcast.ts: one pub/sub subscription a
+ * channel for all of a replica's WebSocket subscribers, instead of one each). `each` gives an event's
+ * items for this source, in order, as iterating it would have yielded them; it may throw (the event
+ * is then skipped for this source, as iterating it would).
+ */
+export interface PushSource<T = unknown> {
+  readonly channel: string;
+  each(event: unknown, take: (item: T) => void): void;
+}
+
+const PUSH_SOURCE = Symbol('push source');
+
+/** `source`, marked with what it takes from its channel (its iteration is unchanged). */
+export function withPushSource<S extends object, T>(source: S, push: PushSource<T>): S {
+  return Object.defineProperty(source, PUSH_SOURCE, { value: push });
+}
+
+/** What `source` takes from its channel, when it says. */
+export function pushSourceOf(source: unknown): PushSource | undefined {
+  return typeof source === 'object' && source !== null ? (source as { [PUSH_SOURCE]?: PushSource })[PUSH_SOURCE] : undefined;
+}
+
 /** Events on `channel` that `keep` accepts, until the subscriber leaves (a subscription's source). */
-export async function* filteredEvents<M extends ChannelMap, N extends NameOf<M>>(pubsub: PubSub<M>, channel: N, keep: (event: M[N]) => boolean = () => true): AsyncGenerator<M[N]> {
+export function filteredEvents<M extends ChannelMap, N extends NameOf<M>>(pubsub: PubSub<M>, channel: N, keep: (event: M[N]) => boolean = () => true): AsyncGenerator<M[N]> {
+  return withPushSource(filtered(pubsub, channel, keep), {
+    channel,
+    each: (event, take) => {
+      if (keep(event as M[N])) take(event as M[N]);
+    },
+  });
+}
+
+async function* filtered<M extends ChannelMap, N extends NameOf<M>>(pubsub: PubSub<M>, channel: N, keep: (event: M[N]) => boolean): AsyncGenerator<M[N]> {
   for await (const event of pubsub.subscribe(channel)) if (accepts(keep, event)) yield event;
 }
 

@@ -16,6 +16,7 @@
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { pushSourceOf, type PushSource } from '../events/pubsub.ts';
 
 /** Subscription fields whose events map to the same result for every caller allowed to subscribe. */
 export const SHARED_FIELDS: ReadonlySet<string> = new Set(['serviceStatusChanged', 'healthCheckRecorded']);
@@ -43,19 +44,47 @@ export function shareKey(args: Pick<ExecutionArgs, 'document' | 'operationName' 
   return `${id}\u0000${args.operationName ?? ''}\u0000${variables}`;
 }
 
+/**
+ * A shared subscription whose source says what it takes from its channel (pubsub.ts' PushSource):
+ * a WebSocket connection may deliver it from one pub/sub subscription for the whole replica
+ * (broadcast.ts) instead of iterating its source. Everything before — validation, authorization,
+ * the field's own arguments — ran for this subscriber.
+ */
+export interface Pushable {
+  key: string;
+  push: PushSource;
+  args: ExecutionArgs;
+}
+
+/** By context value: the pushable subscription it started, until taken. */
+const pushables = new WeakMap<object, Pushable>();
+
+/** The pushable subscription started with `contextValue`, once (null when it is not one). */
+export function takePushable(contextValue: unknown): Pushable | null {
+  if (typeof contextValue !== 'object' || contextValue === null) return null;
+  const pushable = pushables.get(contextValue) ?? null;
+  pushables.delete(contextValue);
+  return pushable;
+}
+
+/** The result of a shared subscription's execution for `event` under `key`, executed once per event. */
+export function sharedResult(args: ExecutionArgs, key: string, event: unknown): ExecutionResult | Promise<ExecutionResult> {
+  if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+  let results = executed.get(event);
+  if (!results) executed.set(event, (results = new Map()));
+  let result = results.get(key);
+  if (!result) results.set(key, (result = execute({ ...args, rootValue: event })));
+  return result;
+}
+
 /** graphql-js's subscribe, with each event's execution shared under `key`. */
 export async function sharedSubscribe(args: ExecutionArgs, key: string): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
+  const push = pushSourceOf(stream);
+  if (push && typeof args.contextValue === 'object' && args.contextValue !== null) pushables.set(args.contextValue, { key, push, args });
   const source = stream[Symbol.asyncIterator]();
-  const map = (payload: unknown): ExecutionResult | Promise<ExecutionResult> => {
-    if (typeof payload !== 'object' || payload === null) return execute({ ...args, rootValue: payload });
-    let results = executed.get(payload);
-    if (!results) executed.set(payload, (results = new Map()));
-    let result = results.get(key);
-    if (!result) results.set(key, (result = execute({ ...args, rootValue: payload })));
-    return result;
-  };
+  const map = (payload: unknown) => sharedResult(args, key, payload);
   // An iterator rather than an async generator: `return()` must reach the source at once, even while
   // it waits for its next event (a generator would hold it until that event came).
   const iterator: AsyncIterableIterator<ExecutionResult> = {

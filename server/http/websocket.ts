@@ -18,6 +18,8 @@ import { isAllowedOrigin } from './origin.ts';
 import { CallerWatch } from './ws-callers.ts';
 import { Connection, type ConnectionServices } from './ws-connection.ts';
 import { unexpected } from './ws-errors.ts';
+import { Broadcast } from './broadcast.ts';
+import { resultErrorMask } from './yoga.ts';
 
 export { WS_LIMITS } from './ws-connection.ts';
 
@@ -37,7 +39,8 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
   const wss = new WebSocketServer({ noServer: true, maxPayload: app.config.maxBodyBytes, handleProtocols, clientTracking: false });
   const watch = new CallerWatch(app);
   watch.start();
-  const services: ConnectionServices = { app, yoga, watch, logger, operations: new WeakMap() };
+  const broadcast = new Broadcast(app.pubsub, resultErrorMask(app), logger);
+  const services: ConnectionServices = { app, yoga, watch, logger, operations: new WeakMap(), broadcast };
   const connections = new Set<Connection>();
   /** Upgrades answered with an error, until their socket is gone. */
   const refused = new Set<Duplex>();

@@ -9,11 +9,14 @@ import { CloseCode, MessageType, parseMessage, type SubscribePayload } from 'gra
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/actor.ts';
-import { buildContext, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
+import { buildContext, CLIENT_QUEUE_LIMITS, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
+import type { ChannelName } from '../events/channels.ts';
 import { clientAddressOf, type LookoutYoga } from './yoga.ts';
 import { LiveSubscription } from './live-subscription.ts';
 import { REVOKED, type CallerWatch, type WatchedSocket } from './ws-callers.ts';
 import { asGraphQLError, documentError, revokedError, TryAgainLater, unexpected } from './ws-errors.ts';
+import type { Broadcast, BroadcastSocket } from './broadcast.ts';
+import { takePushable } from './shared-subscriptions.ts';
 
 /** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
 export const WS_LIMITS = {
@@ -58,6 +61,8 @@ export interface ConnectionServices {
   logger: Logger;
   /** By context value: the envelope the operation was prepared with, and its connection. */
   operations: WeakMap<object, Operation>;
+  /** Delivers shared subscriptions without a pipeline per subscriber. */
+  broadcast: Broadcast;
 }
 
 /** Whether `data` is a `complete` message for one of `ids` (only parsed when it can be one: they are short). */
@@ -71,7 +76,7 @@ function isCompleteOf(data: string, ids: Set<string>): boolean {
   }
 }
 
-export class Connection implements WatchedSocket {
+export class Connection implements WatchedSocket, BroadcastSocket {
   credentials: Credentials = { transport: 'ws' };
   actor: Actor | null = null;
   /** Shutting down, revoked or gone: no new subscription runs. */
@@ -83,7 +88,7 @@ export class Connection implements WatchedSocket {
   /** Bumped by each new grant, so that a slower restart for an older one is dropped. */
   #grant = 0;
   /** Running subscriptions, how each started, and what ends the pub/sub subscriptions of its current source. */
-  readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; ended: AbortController }>();
+  readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; id: string; ended: AbortController }>();
   readonly #inHand = new Set<Promise<void>>();
   /** At a restart: the subscriptions whose `complete` is not sent (the client resubscribes them). */
   #restarting: Set<string> | null = null;
@@ -165,7 +170,7 @@ export class Connection implements WatchedSocket {
     const { subscribe } = envelope;
     let result: unknown;
     try {
-      result = await subscribe(args);
+      result = await this.#start(subscribe, args, id);
     } catch (error) {
       ended.abort();
       return { errors: [unexpected(this.#services.logger, error, 'a WebSocket subscription failed to start')] };
@@ -180,7 +185,7 @@ export class Connection implements WatchedSocket {
       this.#live.delete(live);
       this.#operations.delete(id);
     });
-    this.#live.set(live, { args, subscribe, ended });
+    this.#live.set(live, { args, subscribe, id, ended });
     if (this.#closing) {
       this.#restarting?.add(id);
       void live.return();
@@ -225,6 +230,35 @@ export class Connection implements WatchedSocket {
     return this.send(carried ? `{"type":"pong","payload":${echoed}}` : '{"type":"pong"}');
   }
 
+  /**
+   * Starts a subscription through the envelope. A shared subscription whose source says what it
+   * takes from its channel is delivered by the broadcast instead: its source, not yet iterated (so
+   * not yet listening), is let go.
+   */
+  async #start(subscribe: Envelope['subscribe'], args: ExecutionArgs, id: string): Promise<unknown> {
+    const result: unknown = await subscribe(args);
+    const pushable = takePushable(args.contextValue);
+    if (!pushable || !isAsyncIterable(result)) return result;
+    void Promise.resolve(result[Symbol.asyncIterator]().return?.()).catch(() => {});
+    const channel = pushable.push.channel as ChannelName;
+    return this.#services.broadcast.member(pushable, this, id, CLIENT_QUEUE_LIMITS[channel] ?? CLIENT_QUEUE_LIMITS.default);
+  }
+
+  /** Open, and not revoked: a broadcast event may be written to it. */
+  get deliverable(): boolean {
+    return !this.#revoked && this.#open();
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /** Writes a broadcast `next` message now, without waiting for it to be flushed. */
+  sendNow(data: string): void {
+    this.#coalesce();
+    this.#socket.send(data);
+  }
+
   send(data: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (!this.#open()) return resolve();
@@ -258,7 +292,7 @@ export class Connection implements WatchedSocket {
     const grant = ++this.#grant;
     for (const [live, started] of this.#live) {
       const ended = new AbortController();
-      const restarted = (async () => started.subscribe({ ...started.args, contextValue: this.#context(actor, ended.signal) }))();
+      const restarted = this.#start(started.subscribe, { ...started.args, contextValue: this.#context(actor, ended.signal) }, started.id);
       restarted.then(
         (result: unknown) => {
           const current = grant === this.#grant && !live.ended;

@@ -79,6 +79,40 @@ export function clientAddressOf(req: IncomingMessage | undefined): string | null
 
 export type LookoutYoga = YogaServerInstance<ServerContext, RequestContext>;
 
+/** Whether masked errors carry the original's text (`detail`): in development only. */
+const MASK_IS_DEV = process.env.NODE_ENV === 'development';
+/** What an unexpected error says to the caller (yoga's default). */
+const MASKED_MESSAGE = 'Unexpected error.';
+
+/**
+ * yoga's `maskError` for Lookout: Lookout's own errors and the request's (validation, limits,
+ * coercion) pass, bounded; anything else is logged and becomes "Unexpected error."
+ */
+function errorMask(app: App) {
+  return (error: unknown, message: string, isDev?: boolean): Error => {
+    // Messages may quote the client's input (a field name, a variable's value): never at length.
+    error = withBoundedMessage(error as GraphQLError);
+    // graphql ships CommonJS and ESM builds and both may be loaded, so walk the chain by shape, not class.
+    let original = error as { originalError?: unknown; locations?: unknown; extensions?: unknown };
+    while (!(original instanceof LookoutError) && original.originalError) original = original.originalError as typeof original;
+    if (original instanceof LookoutError) return error as Error;
+    if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error as Error; // validation, limits, coercion
+    // An unreachable database is one outage in the log, not a stack per request.
+    reportDatabaseError(app.logger, original, 'unexpected error in a GraphQL operation', { path: (error as { path?: unknown }).path });
+    // Not a fault of the request: say so, so that clients retry instead of reporting a bug.
+    if (isDatabaseUnreachable(original)) {
+      return createGraphQLError('Lookout cannot reach its database right now: try again shortly (a change that failed this way was not made).', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    }
+    return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev && { detail: String(original) }) } });
+  };
+}
+
+/** The same mask for results made outside yoga's envelope (broadcast.ts). */
+export function resultErrorMask(app: App): (error: GraphQLError) => GraphQLError {
+  const mask = errorMask(app);
+  return (error) => mask(error, MASKED_MESSAGE, MASK_IS_DEV) as GraphQLError;
+}
+
 export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics): LookoutYoga {
   return createYoga<ServerContext, RequestContext>({
     schema,
@@ -99,24 +133,9 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics)
       error: (...args) => app.logger.debug({ yoga: args.map(String) }, 'graphql error'),
     },
     maskedErrors: {
-      isDev: process.env.NODE_ENV === 'development',
+      isDev: MASK_IS_DEV,
       // Unexpected errors are logged in full here; callers only see "Unexpected error." (INTERNAL_SERVER_ERROR).
-      maskError: (error, message, isDev) => {
-        // Messages may quote the client's input (a field name, a variable's value): never at length.
-        error = withBoundedMessage(error as GraphQLError);
-        // graphql ships CommonJS and ESM builds and both may be loaded, so walk the chain by shape, not class.
-        let original = error as { originalError?: unknown; locations?: unknown; extensions?: unknown };
-        while (!(original instanceof LookoutError) && original.originalError) original = original.originalError as typeof original;
-        if (original instanceof LookoutError) return error as Error;
-        if (original !== null && typeof original === 'object' && 'extensions' in original && 'locations' in original) return error as Error; // validation, limits, coercion
-        // An unreachable database is one outage in the log, not a stack per request.
-        reportDatabaseError(app.logger, original, 'unexpected error in a GraphQL operation', { path: (error as { path?: unknown }).path });
-        // Not a fault of the request: say so, so that clients retry instead of reporting a bug.
-        if (isDatabaseUnreachable(original)) {
-          return createGraphQLError('Lookout cannot reach its database right now: try again shortly (a change that failed this way was not made).', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
-        }
-        return createGraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev && { detail: String(original) }) } });
-      },
+      maskError: errorMask(app),
     },
     plugins: [
       useGraphQLRequestParsing(app.config.maxBodyBytes),

@@ -4,8 +4,8 @@
  * transition), and the fan-out of a checks message to each subscriber's filter.
  */
 import type { TransactionEvents } from '../events/after-commit.ts';
-import { Channels, type HealthCheckEvent, type StatusChangeEvent } from '../events/channels.ts';
-import { filteredEvents, MAX_EVENT_BYTES, type PubSub } from '../events/pubsub.ts';
+import { Channels, type ChecksRecordedMessage, type HealthCheckEvent, type StatusChangeEvent } from '../events/channels.ts';
+import { filteredEvents, MAX_EVENT_BYTES, withPushSource, type PubSub } from '../events/pubsub.ts';
 
 /** Error and reason texts as events carry them: as long as the history keeps errors, however long a checker's was. */
 const MAX_EVENT_TEXT = 1000;
@@ -38,9 +38,19 @@ export function recordCheckEvents(events: TransactionEvents, checks: HealthCheck
 }
 
 /** Every recorded check of `service`, of those in `services`, or of every service, one by one, from the batches published. */
-export async function* recordedChecks(pubsub: PubSub, service?: string | null, services?: readonly string[] | null): AsyncGenerator<HealthCheckEvent> {
+export function recordedChecks(pubsub: PubSub, service?: string | null, services?: readonly string[] | null): AsyncGenerator<HealthCheckEvent> {
   const named = services ? new Set(services) : null;
+  const wanted = (check: HealthCheckEvent) => (!service || check.service === service) && (!named || named.has(check.service));
+  return withPushSource(checksOf(pubsub, wanted), {
+    channel: Channels.checksRecorded,
+    each: (event, take) => {
+      for (const check of (event as ChecksRecordedMessage).checks) if (wanted(check)) take(check);
+    },
+  });
+}
+
+async function* checksOf(pubsub: PubSub, wanted: (check: HealthCheckEvent) => boolean): AsyncGenerator<HealthCheckEvent> {
   for await (const { checks } of filteredEvents(pubsub, Channels.checksRecorded)) {
-    for (const check of checks) if ((!service || check.service === service) && (!named || named.has(check.service))) yield check;
+    for (const check of checks) if (wanted(check)) yield check;
   }
 }

@@ -79,7 +79,8 @@ describe('a WebSocket whose socket has gone', () => {
       if (gone) afterGone.push({ message: data, outcome: result });
       return result;
     });
-    // Anything still handed to the socket once it is gone (a frame for a connection that no longer exists).
+    // Anything still handed to the socket once it is gone (a frame for a connection that no longer exists),
+    // by either subscription: the one iterating its source, or the broadcast's (broadcast.ts).
     const written: string[] = [];
     const wsSend = doomed.ws.send;
     vi.spyOn(doomed.ws, 'send').mockImplementation(function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
@@ -89,9 +90,12 @@ describe('a WebSocket whose socket has gone', () => {
 
     const events = publishUntilStopped();
     try {
-      doomed.client.send({ type: 'subscribe', id: 'doomed', payload: STATUS_CHANGES });
+      // With `since`, the subscription iterates its source (its events are in flight in promises when the socket goes).
+      doomed.client.send({ type: 'subscribe', id: 'doomed', payload: { query: `subscription { serviceStatusChanged(since: "${new Date().toISOString()}") { service status } }` } });
+      doomed.client.send({ type: 'subscribe', id: 'doomed-broadcast', payload: STATUS_CHANGES });
       other.send({ type: 'subscribe', id: 'other', payload: STATUS_CHANGES });
       await doomed.client.next((m) => m.id === 'doomed' && m.type === 'next');
+      await doomed.client.next((m) => m.id === 'doomed-broadcast' && m.type === 'next');
       await other.next((m) => m.id === 'other' && m.type === 'next');
 
       // An abrupt end (RST), in the middle of the stream: no close handshake, no FIN.

@@ -1,0 +1,278 @@
+/**
+ * Delivery of shared subscriptions (shared-subscriptions.ts) to WebSocket subscribers without a
+ * pipeline per subscriber: one pub/sub subscription per channel for the whole replica, and for each
+ * event, each subscriber's own filter (its source's PushSource), one execution and one JSON text per
+ * distinct subscription, and one `next` frame written straight to each socket in the same turn.
+ *
+ * Iterating each subscriber's source instead (its pub/sub queue, its filter, the envelope's result
+ * wrapper, its running subscription, graphql-ws's message) held 1,000 promise chains per event and
+ * their garbage: with 1,000 subscribers a status change took ~0.2 ms of CPU per delivery and its
+ * last subscriber had it ~100 ms after the first (bench/fanout).
+ *
+ * What stays per subscriber: its subscription was validated, authorized and started by graphql-ws
+ * and the envelope like any other; its filter; its own operation id; what its socket has not taken
+ * (Backlog); and its end, which is graphql-ws's as ever (the client's `complete`, the socket closing,
+ * shutdown, a new caller restarting it). Frames go only to a subscription graphql-ws is iterating,
+ * from its first `next()` on — as a source's pub/sub subscription starts at its first `next()`.
+ */
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { Logger } from '../logger.ts';
+import type { PubSub, PushSource, Subscription } from '../events/pubsub.ts';
+import { FellBehind } from '../errors.ts';
+import { sharedResult, type Pushable } from './shared-subscriptions.ts';
+
+/** The socket of a broadcast subscriber, as the broadcast sees it (ws-connection.ts). */
+export interface BroadcastSocket {
+  /** Open, and its caller may still receive events. */
+  readonly deliverable: boolean;
+  /** Bytes written to it that it has not taken yet (ws's `bufferedAmount`). */
+  readonly bufferedBytes: number;
+  /** Writes one message now (coalesced with the rest of this turn's). */
+  sendNow(data: string): void;
+}
+
+/**
+ * A subscriber is behind while this much of what was written to its socket waits in the server (its
+ * kernel buffers, a few MB, are full). Each channel message that reaches it while it is behind
+ * counts; past its channel's bound (CLIENT_QUEUE_LIMITS, as for a subscription that iterates its
+ * source) it ends with FELL_BEHIND. A message that finds it caught up starts the count again.
+ */
+export const BEHIND_BYTES = 1024 * 1024;
+
+/** Masks a result's errors as yoga's envelope does for every other result (yoga.ts `maskError`). */
+export type ErrorMask = (error: GraphQLError) => GraphQLError;
+
+interface Channel {
+  members: Set<Member>;
+  source: Subscription<unknown>;
+}
+
+export class Broadcast {
+  readonly #pubsub: PubSub;
+  readonly #mask: ErrorMask;
+  readonly #logger: Logger;
+  readonly #channels = new Map<string, Channel>();
+  /** An execution result's `payload` JSON, made once for all its subscribers. */
+  readonly #texts = new WeakMap<object, string>();
+
+  constructor(pubsub: PubSub, mask: ErrorMask, logger: Logger) {
+    this.#pubsub = pubsub;
+    this.#mask = mask;
+    this.#logger = logger;
+  }
+
+  /** A running subscription delivered by this broadcast: graphql-ws iterates it (it yields nothing) and ends it. */
+  member(pushable: Pushable, socket: BroadcastSocket, id: string, maxBehind: number): Member {
+    return new Member(this, pushable, socket, id, maxBehind);
+  }
+
+  /** Subscribers now, all channels together (tests, metrics). */
+  get size(): number {
+    let n = 0;
+    for (const channel of this.#channels.values()) n += channel.members.size;
+    return n;
+  }
+
+  /** A member's first `next()`: it takes the channel's events from now on; resolves once the pub/sub delivers them (Redis confirmed its SUBSCRIBE). */
+  join(member: Member): Promise<void> {
+    const name = member.push.channel;
+    let channel = this.#channels.get(name);
+    if (!channel) {
+      // Lookout's own reader, which keeps up: unbounded (each member's bound is its socket's backlog).
+      channel = { members: new Set(), source: this.#pubsub.subscribe(name as never) as Subscription<unknown> };
+      this.#channels.set(name, channel);
+      void this.#pump(name, channel);
+    }
+    channel.members.add(member);
+    return channel.source.ready;
+  }
+
+  /** A member ended: the channel's pub/sub subscription ends with its last member. */
+  leave(member: Member): void {
+    const name = member.push.channel;
+    const channel = this.#channels.get(name);
+    if (!channel?.members.delete(member) || channel.members.size) return;
+    this.#channels.delete(name);
+    void channel.source.return?.();
+  }
+
+  async #pump(name: string, channel: Channel): Promise<void> {
+    try {
+      for await (const event of channel.source) {
+        const pending = this.#fanOut(channel, event);
+        if (pending) await pending;
+      }
+    } catch (error) {
+      this.#logger.warn({ err: String(error), channel: name }, 'stopped delivering a channel to its WebSocket subscribers');
+      for (const member of channel.members) member.fail(error);
+      return;
+    }
+    // The pub/sub ended the channel (it closed) while it still had members: they end too (graphql-ws completes them).
+    if (this.#channels.get(name) !== channel) return;
+    this.#channels.delete(name);
+    for (const member of channel.members) void member.return();
+  }
+
+  /**
+   * Writes `event`'s items to each member whose filter takes them, member after member, as they are
+   * found: nothing is held per delivery. An execution that returns a promise (none of the shared
+   * fields' does) holds that delivery and every one after it, in order, until it settles.
+   */
+  #fanOut(channel: Channel, event: unknown): Promise<void> | undefined {
+    const held: [Member, ExecutionResult | Promise<ExecutionResult>][] = [];
+    let member!: Member;
+    let first = true;
+    const take = (item: unknown) => {
+      if (first) {
+        first = false;
+        if (!member.admit()) throw SKIP;
+      }
+      const result = sharedResult(member.pushable.args, member.pushable.key, item);
+      if (held.length || result instanceof Promise) held.push([member, result]);
+      else this.#deliver(member, result);
+    };
+    for (member of channel.members) {
+      if (!member.open) continue;
+      first = true;
+      try {
+        member.pushable.push.each(event, take);
+      } catch {
+        // Its filter failed on this event (skipped, as iterating its source would), or it fell behind.
+      }
+    }
+    if (!held.length) return undefined;
+    return Promise.all(held.map(([, result]) => result)).then((results) => {
+      for (let i = 0; i < held.length; i++) this.#deliver(held[i][0], results[i]);
+    });
+  }
+
+  #deliver(member: Member, result: ExecutionResult): void {
+    const text = this.#text(result);
+    if (text !== null) member.deliver(text);
+  }
+
+  /** The `payload` of a `next` message for `result`, as graphql-ws writes it, its errors masked. */
+  #text(result: ExecutionResult): string | null {
+    let text = this.#texts.get(result);
+    if (text !== undefined) return text;
+    try {
+      const { errors, ...rest } = result;
+      text = JSON.stringify(errors?.length ? { ...rest, errors: errors.map((e) => this.#mask(e).toJSON()) } : rest);
+    } catch (error) {
+      this.#logger.error({ err: String(error) }, 'a subscription event could not be serialised and was not delivered');
+      return null;
+    }
+    this.#texts.set(result, text);
+    return text;
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** Thrown out of a member's filter when it may take nothing more of this message. */
+const SKIP = Symbol('skip');
+
+/**
+ * One subscriber: an async iterator whose `next()` settles only when it ends (its events are written
+ * to the socket as they come); its first `next()` joins the broadcast, `return()` leaves it.
+ */
+export class Member implements AsyncGenerator<never, undefined> {
+  readonly pushable: Pushable;
+  /** The operation's id on its socket. */
+  readonly id: string;
+  readonly #broadcast: Broadcast;
+  readonly #socket: BroadcastSocket;
+  /** `{"id":…,"type":"next","payload":` for this operation. */
+  readonly #prefix: string;
+  readonly #maxBehind: number;
+  #joined = false;
+  #ended = false;
+  #failure: { error: unknown } | null = null;
+  #settle: ((result: IteratorResult<never, undefined>) => void) | null = null;
+  #reject: ((error: unknown) => void) | null = null;
+  /** Channel messages that reached it while it was behind, in a row. */
+  #behind = 0;
+
+  constructor(broadcast: Broadcast, pushable: Pushable, socket: BroadcastSocket, id: string, maxBehind: number) {
+    this.#broadcast = broadcast;
+    this.pushable = pushable;
+    this.#socket = socket;
+    this.id = id;
+    this.#prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.#maxBehind = maxBehind;
+  }
+
+  get push(): PushSource {
+    return this.pushable.push;
+  }
+
+  /** It may be written to (not ended, its socket deliverable). */
+  get open(): boolean {
+    return !this.#ended && this.#socket.deliverable;
+  }
+
+  /**
+   * A channel message has items for it: false when it fell behind, too many messages in a row having
+   * found its socket backed up (it then ends with FELL_BEHIND).
+   */
+  admit(): boolean {
+    if (this.#socket.bufferedBytes <= BEHIND_BYTES) this.#behind = 0;
+    else if (++this.#behind > this.#maxBehind) this.fail(new FellBehind(this.push.channel, this.#maxBehind));
+    return !this.#ended;
+  }
+
+  deliver(payload: string): void {
+    if (this.#ended || !this.#socket.deliverable) return;
+    this.#socket.sendNow(this.#prefix + payload + '}');
+  }
+
+  /** Ends with `error` (graphql-ws sends it as this operation's `error`). */
+  fail(error: unknown): void {
+    if (this.#ended) return;
+    this.#end();
+    if (this.#reject) this.#reject(error);
+    else this.#failure = { error };
+    this.#settle = this.#reject = null;
+  }
+
+  next(): Promise<IteratorResult<never, undefined>> {
+    if (this.#failure) {
+      const { error } = this.#failure;
+      this.#failure = null;
+      return Promise.reject(error);
+    }
+    if (this.#ended) return Promise.resolve(DONE);
+    if (!this.#joined) {
+      this.#joined = true;
+      void this.#broadcast.join(this).catch(() => {}); // a pub/sub that cannot subscribe says so in its log
+    }
+    return new Promise((resolve, reject) => {
+      this.#settle = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  async return(): Promise<IteratorResult<never, undefined>> {
+    this.#end();
+    this.#settle?.(DONE);
+    this.#settle = this.#reject = null;
+    return DONE;
+  }
+
+  async throw(): Promise<IteratorResult<never, undefined>> {
+    return this.return();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#joined) this.#broadcast.leave(this);
+  }
+}

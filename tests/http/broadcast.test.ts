@@ -1,0 +1,222 @@
+/**
+ * Shared subscriptions delivered by the broadcast (server/http/broadcast.ts) on the real server:
+ * one pub/sub subscription per channel for all of a replica's WebSocket subscribers; each still
+ * gets exactly what its own filter takes, in order, under its own operation id, with the same
+ * payload the envelope's path gives (masked errors included); a subscriber's `complete` stops it
+ * alone, and the channel's pub/sub subscription ends with its last subscriber. Then the broadcast on
+ * its own: order kept when an execution resolves later, and a member that falls behind ended.
+ */
+import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type GraphQLError } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { openAdminSocket, type RawSocket } from '../support/raw-socket.ts';
+import { serverSubscribed } from '../support/subscribed.ts';
+import { Channels, type StatusChangeEvent } from '../../server/events/channels.ts';
+import { createInProcessPubSub, type PubSub } from '../../server/events/pubsub.ts';
+import { BEHIND_BYTES, Broadcast } from '../../server/http/broadcast.ts';
+import type { Pushable } from '../../server/http/shared-subscriptions.ts';
+import type { Logger } from '../../server/logger.ts';
+
+const change = (service: string, status: string, n: number): StatusChangeEvent =>
+  ({ service, critical: service === 'core', previousStatus: null, status, reason: `reason ${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString() }) as StatusChangeEvent;
+
+const nexts = (socket: RawSocket, id: string) => socket.messages.filter((m) => m.id === id && m.type === 'next').map((m) => m.payload);
+const nextCount = (socket: RawSocket, id: string, n: number) => socket.next(() => nexts(socket, id).length >= n, 10_000);
+
+describe('broadcast delivery of shared subscriptions', () => {
+  let ts: TestServer;
+  const sockets: RawSocket[] = [];
+  /** The pub/sub subscriptions the server made on statusChanged, and how many of them ended. */
+  const made = { subscribed: 0, returned: 0 };
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    const { pubsub } = ts.server.app;
+    const subscribe = pubsub.subscribe.bind(pubsub);
+    pubsub.subscribe = ((name: string, signal?: AbortSignal, options?: object) => {
+      const subscription = subscribe(name as never, signal, options);
+      if (name !== Channels.statusChanged) return subscription;
+      made.subscribed++;
+      const end = subscription.return!.bind(subscription);
+      subscription.return = (value?: unknown) => (made.returned++, end(value));
+      return subscription;
+    }) as typeof pubsub.subscribe;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.ws.terminate();
+    await ts?.close();
+  });
+
+  const subscribe = (socket: RawSocket, id: string, query: string) => socket.send({ type: 'subscribe', id, payload: { query } });
+
+  it('gives each subscriber what its own filter takes, in order, under its own id, from one pub/sub subscription', async () => {
+    const before = made.subscribed;
+    const watch = serverSubscribed(ts, Channels.statusChanged, 4);
+    const [a, b] = [await openAdminSocket(ts, sockets), await openAdminSocket(ts, sockets)];
+    try {
+      subscribe(a, 'all', 'subscription { serviceStatusChanged { service status reason } }');
+      subscribe(a, 'api', 'subscription { serviceStatusChanged(service: "api") { service status } }');
+      subscribe(b, 'all', 'subscription { serviceStatusChanged { service status reason } }'); // the same id on another socket
+      subscribe(b, 'crit', 'subscription { serviceStatusChanged(criticalOnly: true) { service at } }');
+      await watch.subscribed;
+    } finally {
+      watch.restore();
+    }
+    expect(made.subscribed - before).toBe(1);
+    const events = [change('api', 'down', 1), change('core', 'down', 2), change('web', 'healthy', 3), change('api', 'healthy', 4)];
+    for (const e of events) await ts.server.app.pubsub.publish(Channels.statusChanged, e);
+    await Promise.all([nextCount(a, 'all', 4), nextCount(a, 'api', 2), nextCount(b, 'all', 4), nextCount(b, 'crit', 1)]);
+    // A last event that every subscriber but `api` takes: once it arrived, nothing else is on its way.
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('core', 'healthy', 5));
+    await Promise.all([nextCount(a, 'all', 5), nextCount(b, 'all', 5), nextCount(b, 'crit', 2)]);
+    const all = [...events, change('core', 'healthy', 5)].map((e) => ({ data: { serviceStatusChanged: { service: e.service, status: e.status.toUpperCase(), reason: e.reason } } }));
+    expect(nexts(a, 'all')).toEqual(all);
+    expect(nexts(b, 'all')).toEqual(all);
+    expect(nexts(a, 'api')).toEqual([
+      { data: { serviceStatusChanged: { service: 'api', status: 'DOWN' } } },
+      { data: { serviceStatusChanged: { service: 'api', status: 'HEALTHY' } } },
+    ]);
+    expect(nexts(b, 'crit')).toEqual([
+      { data: { serviceStatusChanged: { service: 'core', at: '2026-01-01T00:00:02.000Z' } } },
+      { data: { serviceStatusChanged: { service: 'core', at: '2026-01-01T00:00:05.000Z' } } },
+    ]);
+    // A `next` message is graphql-ws's, byte for byte in its shape.
+    const raw = a.messages.find((m) => m.id === 'api')!;
+    expect(Object.keys(raw)).toEqual(['id', 'type', 'payload']);
+  });
+
+  it("stops a subscriber at its client's complete, the others going on; the channel's pub/sub subscription ends with its last subscriber", async () => {
+    const before = { ...made };
+    const watch = serverSubscribed(ts, Channels.statusChanged, 2);
+    const socket = await openAdminSocket(ts, sockets);
+    try {
+      subscribe(socket, 'one', 'subscription { serviceStatusChanged { service } }');
+      subscribe(socket, 'two', 'subscription { serviceStatusChanged { service } }');
+      await watch.subscribed;
+    } finally {
+      watch.restore();
+    }
+    socket.send({ type: 'complete', id: 'one' });
+    // Answered in order on the socket: once `q` is answered, `one` was completed.
+    await socket.request('q', '{ serverTime }');
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('api', 'down', 6));
+    await nextCount(socket, 'two', 1);
+    expect(nexts(socket, 'one')).toEqual([]);
+    // Every statusChanged subscriber ends: the sockets of the first test, then this one's last.
+    for (const s of sockets) if (s !== socket) s.ws.terminate();
+    socket.send({ type: 'complete', id: 'two' });
+    await socket.request('q2', '{ serverTime }');
+    await expect.poll(() => made.returned - before.returned, { timeout: 10_000 }).toBe(made.subscribed - before.subscribed + 1);
+    // A new subscriber subscribes the channel again.
+    const again = serverSubscribed(ts, Channels.statusChanged, 1);
+    try {
+      subscribe(socket, 'three', 'subscription { serviceStatusChanged { service } }');
+      await again.subscribed;
+    } finally {
+      again.restore();
+    }
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('web', 'down', 7));
+    await nextCount(socket, 'three', 1);
+    expect(nexts(socket, 'three')).toEqual([{ data: { serviceStatusChanged: { service: 'web' } } }]);
+    expect(made.subscribed - before.subscribed).toBe(1);
+  });
+
+  it("gives the payload the envelope's path gives, for an event whose execution fails too, and goes on", async () => {
+    const socket = await openAdminSocket(ts, sockets);
+    const watch = serverSubscribed(ts, Channels.statusChanged, 2);
+    // The fields on a line of their own: an error's location is the same in both documents.
+    const fields = '{\nservice status previousStatus reason at critical } }';
+    try {
+      subscribe(socket, 'broadcast', `subscription { serviceStatusChanged ${fields}`);
+      // With `since`, the subscription iterates its source through the envelope (past events first).
+      subscribe(socket, 'envelope', `subscription { serviceStatusChanged(since: "${new Date().toISOString()}") ${fields}`);
+      await watch.subscribed;
+    } finally {
+      watch.restore();
+    }
+    const good = change('db', 'down', 8);
+    await ts.server.app.pubsub.publish(Channels.statusChanged, { ...good, previousStatus: 'healthy' });
+    await ts.server.app.pubsub.publish(Channels.statusChanged, { ...change('db', 'healthy', 9), status: 'no-such-status' } as unknown as StatusChangeEvent);
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('db', 'healthy', 10));
+    await Promise.all([nextCount(socket, 'broadcast', 3), nextCount(socket, 'envelope', 3)]);
+    const broadcast = nexts(socket, 'broadcast');
+    expect(broadcast).toEqual(nexts(socket, 'envelope'));
+    expect(broadcast[0]).toEqual({ data: { serviceStatusChanged: { service: 'db', status: 'DOWN', previousStatus: 'HEALTHY', reason: 'reason 8', at: good.at, critical: false } } });
+    expect(broadcast[1]).toMatchObject({ data: null, errors: [{ message: 'Enum "ServiceStatus" cannot represent value: "no-such-status"', path: ['serviceStatusChanged', 'status'] }] });
+    expect(broadcast[2]).toMatchObject({ data: { serviceStatusChanged: { status: 'HEALTHY', reason: 'reason 10' } } });
+  });
+});
+
+describe('the broadcast on its own', () => {
+  /** A schema with one shared field, `serviceStatusChanged { service n }`, whose `n` resolves later for odd events. */
+  const Change = new GraphQLObjectType({
+    name: 'Change',
+    fields: {
+      service: { type: GraphQLString },
+      n: { type: GraphQLInt, resolve: (e: { n: number }) => (e.n % 2 ? new Promise((resolve) => setImmediate(() => resolve(e.n))) : e.n) },
+    },
+  });
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { serviceStatusChanged: { type: Change, resolve: (e) => e } } }),
+  });
+  const document = parse('subscription { serviceStatusChanged { service n } }');
+  type Event = { service: string; n: number };
+  const pushable = (keep: (e: Event) => boolean): Pushable => ({
+    key: 'k',
+    args: { schema, document, contextValue: {}, variableValues: {} },
+    push: { channel: 'c', each: (event, take) => void (keep(event as Event) && take(event)) },
+  });
+  const socket = () => {
+    const frames: { id: string; payload: { data: { serviceStatusChanged: Event } } }[] = [];
+    return { frames, deliverable: true, bufferedBytes: 0, sendNow: (data: string) => void frames.push(JSON.parse(data)) };
+  };
+  const logger = { warn: () => {}, error: () => {} } as unknown as Logger;
+  const noMask = (e: GraphQLError) => e;
+
+  it('writes each member what its filter takes, in order, an execution that resolves later holding the ones after it', async () => {
+    const pubsub = createInProcessPubSub<{ c: Event }>();
+    const broadcast = new Broadcast(pubsub as unknown as PubSub, noMask, logger);
+    const [a, b] = [socket(), socket()];
+    const all = broadcast.member(pushable(() => true), a, 'all', 10);
+    const even = broadcast.member(pushable((e) => e.n % 2 === 0), b, 'even', 10);
+    const ending = [all.next(), even.next()]; // joined: iterated by graphql-ws from here on
+    for (let n = 0; n < 6; n++) await pubsub.publish('c', { service: `s${n}`, n });
+    await vi.waitFor(() => expect(a.frames).toHaveLength(6));
+    expect(a.frames.map((f) => [f.id, f.payload.data.serviceStatusChanged.n])).toEqual([0, 1, 2, 3, 4, 5].map((n) => ['all', n]));
+    await vi.waitFor(() => expect(b.frames).toHaveLength(3));
+    expect(b.frames.map((f) => f.payload.data.serviceStatusChanged)).toEqual([0, 2, 4].map((n) => ({ service: `s${n}`, n })));
+    expect(broadcast.size).toBe(2);
+    await all.return();
+    await even.return();
+    expect(await Promise.all(ending)).toEqual([{ done: true, value: undefined }, { done: true, value: undefined }]);
+    expect(broadcast.size).toBe(0);
+    await pubsub.close();
+  });
+
+  it(`ends a member with FELL_BEHIND once more than its bound of messages in a row found its socket ${BEHIND_BYTES} bytes behind; one that finds it caught up starts the count again`, async () => {
+    const pubsub = createInProcessPubSub<{ c: Event }>();
+    const broadcast = new Broadcast(pubsub as unknown as PubSub, noMask, logger);
+    const slow = socket();
+    const member = broadcast.member(pushable((e) => e.n % 2 === 0), slow, 'slow', 3);
+    const ending = member.next();
+    let n = 0;
+    /** Publishes `count` events its filter takes and waits until the broadcast has written them. */
+    const publish = async (count: number) => {
+      for (let i = 0; i < count; i++, n += 2) await pubsub.publish('c', { service: 's', n });
+      await vi.waitFor(() => expect(slow.frames).toHaveLength(n / 2));
+    };
+    slow.bufferedBytes = BEHIND_BYTES + 1;
+    await publish(3); // three behind: at the bound, still delivered
+    slow.bufferedBytes = 0;
+    await publish(1); // caught up: the count starts again
+    slow.bufferedBytes = BEHIND_BYTES + 1;
+    await publish(3);
+    expect(slow.frames).toHaveLength(7);
+    await pubsub.publish('c', { service: 's', n: 100 }); // a fourth in a row: over the bound
+    await pubsub.publish('c', { service: 's', n: 1 }); // not its filter's: not counted, not delivered
+    await expect(ending).rejects.toMatchObject({ code: 'FELL_BEHIND', maxQueued: 3 });
+    expect(slow.frames).toHaveLength(7);
+    expect(broadcast.size).toBe(0);
+    await pubsub.close();
+  });
+});
