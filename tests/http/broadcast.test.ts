@@ -9,7 +9,8 @@
 import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { openAdminSocket, type RawSocket } from '../support/raw-socket.ts';
+import { openAdminSocket, openRawSocket, type RawSocket } from '../support/raw-socket.ts';
+import { gqlOk, signInSession } from '../support/graphql.ts';
 import { serverSubscribed } from '../support/subscribed.ts';
 import { Channels, type StatusChangeEvent } from '../../server/events/channels.ts';
 import { createInProcessPubSub, type PubSub } from '../../server/events/pubsub.ts';
@@ -118,6 +119,42 @@ describe('broadcast delivery of shared subscriptions', () => {
     await nextCount(socket, 'three', 1);
     expect(nexts(socket, 'three')).toEqual([{ data: { serviceStatusChanged: { service: 'web' } } }]);
     expect(made.subscribed - before.subscribed).toBe(1);
+  });
+
+  it("carries a subscriber on across a change of its caller's role: every event once, in order, from the subscription started again for it", async () => {
+    const email = `role-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const { createUser } = await gqlOk<{ createUser: { id: string } }>(
+      ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email, password: 'a long password', role: 'OPERATOR' } }, { token: ts.adminToken },
+    );
+    const { cookie } = await signInSession(ts, email, 'a long password');
+    const socket = await openRawSocket(ts.wsUrl, { headers: { cookie, origin: ts.url } });
+    sockets.push(socket);
+    await socket.init();
+    const watch = serverSubscribed(ts, Channels.statusChanged, 1);
+    try {
+      subscribe(socket, 'mine', 'subscription { serviceStatusChanged(service: "role") { reason } }');
+      await watch.subscribed;
+    } finally {
+      watch.restore();
+    }
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('role', 'down', 1));
+    await nextCount(socket, 'mine', 1);
+    const joined = vi.spyOn(Broadcast.prototype, 'join');
+    try {
+      await gqlOk(ts, 'mutation($id: ID!) { setUserRole(id: $id, role: VIEWER) { role } }', { id: createUser.id }, { token: ts.adminToken });
+      // The socket's next operation sees the new role, and its running subscription starts again for it.
+      expect(await socket.request('me', '{ me { role } }')).toEqual({ data: { me: { role: 'VIEWER' } } });
+      await vi.waitFor(() => expect(joined).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    } finally {
+      joined.mockRestore();
+    }
+    for (let n = 2; n <= 5; n++) await ts.server.app.pubsub.publish(Channels.statusChanged, change('role', n % 2 ? 'down' : 'healthy', n));
+    await nextCount(socket, 'mine', 5);
+    // One more: once it is there, no event came twice.
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('role', 'healthy', 6));
+    await nextCount(socket, 'mine', 6);
+    expect(nexts(socket, 'mine')).toEqual([1, 2, 3, 4, 5, 6].map((n) => ({ data: { serviceStatusChanged: { reason: `reason ${n}` } } })));
+    expect(socket.messages.filter((m) => m.id === 'mine' && m.type !== 'next')).toEqual([]);
   });
 
   it("gives the payload the envelope's path gives, for an event whose execution fails too, and goes on", async () => {
