@@ -11,7 +11,7 @@
  *
  * What stays per subscriber: its subscription was validated, authorized and started by graphql-ws
  * and the envelope like any other; its filter; its own operation id; what its socket has not taken
- * (`admit`); and its end, which is graphql-ws's as ever (the client's `complete`, the socket closing,
+ * (MAX_BEHIND_BYTES); and its end, which is graphql-ws's as ever (the client's `complete`, the socket closing,
  * shutdown, a new caller restarting it). Frames go only to a subscription graphql-ws is iterating,
  * from its first `next()` on — as a source's pub/sub subscription starts at its first `next()`.
  */
@@ -32,12 +32,13 @@ export interface BroadcastSocket {
 }
 
 /**
- * A subscriber is behind while this much of what was written to its socket waits in the server (its
- * kernel buffers, a few MB, are full). Each channel message that reaches it while it is behind
- * counts; past its channel's bound (CLIENT_QUEUE_LIMITS, as for a subscription that iterates its
- * source) it ends with FELL_BEHIND. A message that finds it caught up starts the count again.
+ * What a subscriber's socket may hold that its client has not read, in the server (past its kernel
+ * buffers): a frame that would be written past it ends the subscription with FELL_BEHIND instead. A
+ * subscription that iterates its source holds its events, not their frames, and is bounded in
+ * events (CLIENT_QUEUE_LIMITS); a socket here holds frames, so the bound is in bytes, for all of its
+ * subscriptions together: one socket costs the server at most this plus one frame.
  */
-export const BEHIND_BYTES = 1024 * 1024;
+export const MAX_BEHIND_BYTES = 8 * 1024 * 1024;
 
 /** Masks a result's errors as yoga's envelope does for every other result (yoga.ts `maskError`). */
 export type ErrorMask = (error: GraphQLError) => GraphQLError;
@@ -62,8 +63,8 @@ export class Broadcast {
   }
 
   /** A running subscription delivered by this broadcast: graphql-ws iterates it (it yields nothing) and ends it. */
-  member(pushable: Pushable, socket: BroadcastSocket, id: string, maxBehind: number): Member {
-    return new Member(this, pushable, socket, id, maxBehind);
+  member(pushable: Pushable, socket: BroadcastSocket, id: string): Member {
+    return new Member(this, pushable, socket, id);
   }
 
   /** Subscribers now, all channels together (tests, metrics). */
@@ -121,23 +122,17 @@ export class Broadcast {
   #fanOut(channel: Channel, event: unknown): Promise<void> | undefined {
     const held: [Member, ExecutionResult | Promise<ExecutionResult>][] = [];
     let member!: Member;
-    let first = true;
     const take = (item: unknown) => {
-      if (first) {
-        first = false;
-        if (!member.admit()) throw SKIP;
-      }
       const result = sharedResult(member.pushable.args, member.pushable.key, item);
       if (held.length || result instanceof Promise) held.push([member, result]);
       else this.#deliver(member, result);
     };
     for (member of channel.members) {
       if (!member.open) continue;
-      first = true;
       try {
         member.pushable.push.each(event, take);
       } catch {
-        // Its filter failed on this event (skipped, as iterating its source would), or it fell behind.
+        // Its filter failed on this event: skipped, as iterating its source would.
       }
     }
     if (!held.length) return undefined;
@@ -168,8 +163,6 @@ export class Broadcast {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-/** Thrown out of a member's filter when it may take nothing more of this message. */
-const SKIP = Symbol('skip');
 
 /**
  * One subscriber: an async iterator whose `next()` settles only when it ends (its events are written
@@ -184,22 +177,18 @@ export class Member implements AsyncGenerator<never, undefined> {
   readonly #socket: BroadcastSocket;
   /** `{"id":…,"type":"next","payload":` for this operation. */
   readonly #prefix: string;
-  readonly #maxBehind: number;
   #joined = false;
   #ended = false;
   #failure: { error: unknown } | null = null;
   #settle: ((result: IteratorResult<never, undefined>) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
-  /** Channel messages that reached it while it was behind, in a row. */
-  #behind = 0;
 
-  constructor(broadcast: Broadcast, pushable: Pushable, socket: BroadcastSocket, id: string, maxBehind: number) {
+  constructor(broadcast: Broadcast, pushable: Pushable, socket: BroadcastSocket, id: string) {
     this.#broadcast = broadcast;
     this.pushable = pushable;
     this.#socket = socket;
     this.id = id;
     this.#prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-    this.#maxBehind = maxBehind;
   }
 
   get push(): PushSource {
@@ -211,18 +200,10 @@ export class Member implements AsyncGenerator<never, undefined> {
     return !this.#ended && this.#socket.deliverable;
   }
 
-  /**
-   * A channel message has items for it: false when it fell behind, too many messages in a row having
-   * found its socket backed up (it then ends with FELL_BEHIND).
-   */
-  admit(): boolean {
-    if (this.#socket.bufferedBytes <= BEHIND_BYTES) this.#behind = 0;
-    else if (++this.#behind > this.#maxBehind) this.fail(new FellBehind(this.push.channel, this.#maxBehind));
-    return !this.#ended;
-  }
-
+  /** Writes one `next` frame; past MAX_BEHIND_BYTES waiting on its socket, it ends with FELL_BEHIND instead. */
   deliver(payload: string): void {
     if (this.#ended || !this.#socket.deliverable) return;
+    if (this.#socket.bufferedBytes > MAX_BEHIND_BYTES) return this.fail(new FellBehind(this.push.channel, MAX_BEHIND_BYTES, 'bytes'));
     this.#socket.sendNow(this.#prefix + payload + '}');
   }
 

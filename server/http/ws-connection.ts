@@ -9,8 +9,7 @@ import { CloseCode, MessageType, parseMessage, type SubscribePayload } from 'gra
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/actor.ts';
-import { buildContext, CLIENT_QUEUE_LIMITS, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
-import type { ChannelName } from '../events/channels.ts';
+import { buildContext, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
 import { clientAddressOf, type LookoutYoga } from './yoga.ts';
 import { LiveSubscription } from './live-subscription.ts';
 import { REVOKED, type CallerWatch, type WatchedSocket } from './ws-callers.ts';
@@ -240,8 +239,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     const pushable = takePushable(args.contextValue);
     if (!pushable || !isAsyncIterable(result)) return result;
     void Promise.resolve(result[Symbol.asyncIterator]().return?.()).catch(() => {});
-    const channel = pushable.push.channel as ChannelName;
-    return this.#services.broadcast.member(pushable, this, id, CLIENT_QUEUE_LIMITS[channel] ?? CLIENT_QUEUE_LIMITS.default);
+    return this.#services.broadcast.member(pushable, this, id);
   }
 
   /** Open, and not revoked: a broadcast event may be written to it. */

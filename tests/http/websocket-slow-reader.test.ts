@@ -1,9 +1,10 @@
 /**
  * A WebSocket client that stops reading while its subscription's events keep coming: once its
- * socket is full, the events wait in its subscription, at most CLIENT_QUEUE_LIMITS of them; past
- * that the subscription ends with a FELL_BEHIND error and its events go (regression: node:events'
- * `on()` buffered every event for it, without bound, for as long as it stayed connected: at 100,000
- * services ~1,700 checks a second). A client that keeps up is never cut.
+ * socket is full, what waits for it is bounded — its frames, for a subscription the broadcast
+ * delivers (MAX_BEHIND_BYTES for the socket), or its events, for one that iterates its source
+ * (CLIENT_QUEUE_LIMITS) — and past that the subscription ends with a FELL_BEHIND error and its events
+ * go (regression: node:events' `on()` buffered every event for it, without bound, for as long as it
+ * stayed connected: at 100,000 services ~1,700 checks a second). A client that keeps up is never cut.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -12,6 +13,7 @@ import { Channels } from '../../server/events/channels.ts';
 import { CLIENT_QUEUE_LIMITS } from '../../server/context.ts';
 import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { FellBehind } from '../../server/errors.ts';
+import { MAX_BEHIND_BYTES } from '../../server/http/broadcast.ts';
 
 /** An error text of 1,000 characters: a batch is then ~0.5 MB on the wire, and the sockets' buffers (a few MB) fill within a few batches. */
 const ERROR = 'connection refused '.repeat(53).slice(0, 1000);
@@ -42,7 +44,7 @@ describe('a subscriber that does not read', () => {
     }
   }
 
-  it(`gets FELL_BEHIND for its subscription once more than ${CLIENT_QUEUE_LIMITS[Channels.checksRecorded]} batches of checks wait for it; a reader that keeps up gets every check`, async () => {
+  it(`gets FELL_BEHIND for its subscription once more than ${MAX_BEHIND_BYTES} bytes of checks wait for it in the server; a reader that keeps up gets every check`, async () => {
     const slow = await subscribed('slow');
     const steady = await subscribed('steady', '(service: "svc-0")'); // one check of each batch
     const steadySeen = () => steady.messages.filter((m) => m.id === 'steady' && m.type === 'next').length;
@@ -59,7 +61,7 @@ describe('a subscriber that does not read', () => {
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     // Once it reads again: what its socket held, then the error that ended its subscription.
     const ended = await slow.next((m) => m.id === 'slow' && m.type !== 'next', 20_000);
-    expect(ended).toMatchObject({ type: 'error', payload: [{ message: expect.stringMatching(/^This subscription fell more than 100 events behind/), extensions: { code: 'FELL_BEHIND', maxQueued: 100 } }] });
+    expect(ended).toMatchObject({ type: 'error', payload: [{ message: expect.stringMatching(/^This subscription fell more than 8 MiB behind/), extensions: { code: 'FELL_BEHIND', maxBufferedBytes: MAX_BEHIND_BYTES } }] });
     const slowSeen = slow.messages.filter((m) => m.id === 'slow' && m.type === 'next').length;
     expect(slowSeen).toBeLessThan(batches * 500);
     // Its socket goes on: it may subscribe again, and its other operations run.
