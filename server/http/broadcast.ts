@@ -169,7 +169,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * to the socket as they come); its first `next()` joins the broadcast, `return()` leaves it. One
  * `next()` at a time, as graphql-ws's loop (through LiveSubscription) asks.
  */
-export class Member implements AsyncGenerator<never, undefined> {
+export class Member implements AsyncIterableIterator<never, undefined> {
   readonly pushable: Pushable;
   /** The operation's id on its socket. */
   readonly id: string;
@@ -238,14 +238,6 @@ export class Member implements AsyncGenerator<never, undefined> {
     this.#settle?.(DONE);
     this.#settle = this.#reject = null;
     return DONE;
-  }
-
-  async throw(): Promise<IteratorResult<never, undefined>> {
-    return this.return();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
   }
 
   [Symbol.asyncIterator](): this {

@@ -48,20 +48,26 @@ describe('broadcast delivery of shared subscriptions', () => {
   });
 
   const subscribe = (socket: RawSocket, id: string, query: string) => socket.send({ type: 'subscribe', id, payload: { query } });
-
-  it('gives each subscriber what its own filter takes, in order, under its own id, from one pub/sub subscription', async () => {
-    const before = made.subscribed;
-    const watch = serverSubscribed(ts, Channels.statusChanged, 4);
-    const [a, b] = [await openAdminSocket(ts, sockets), await openAdminSocket(ts, sockets)];
+  /** Sends each status subscription and waits until the server has subscribed them all. */
+  const subscribeAll = async (...subscriptions: [RawSocket, string, string][]) => {
+    const watch = serverSubscribed(ts, Channels.statusChanged, subscriptions.length);
     try {
-      subscribe(a, 'all', 'subscription { serviceStatusChanged { service status reason } }');
-      subscribe(a, 'api', 'subscription { serviceStatusChanged(service: "api") { service status } }');
-      subscribe(b, 'all', 'subscription { serviceStatusChanged { service status reason } }'); // the same id on another socket
-      subscribe(b, 'crit', 'subscription { serviceStatusChanged(criticalOnly: true) { service at } }');
+      for (const [socket, id, query] of subscriptions) subscribe(socket, id, query);
       await watch.subscribed;
     } finally {
       watch.restore();
     }
+  };
+
+  it('gives each subscriber what its own filter takes, in order, under its own id, from one pub/sub subscription', async () => {
+    const before = made.subscribed;
+    const [a, b] = [await openAdminSocket(ts, sockets), await openAdminSocket(ts, sockets)];
+    await subscribeAll(
+      [a, 'all', 'subscription { serviceStatusChanged { service status reason } }'],
+      [a, 'api', 'subscription { serviceStatusChanged(service: "api") { service status } }'],
+      [b, 'all', 'subscription { serviceStatusChanged { service status reason } }'], // the same id on another socket
+      [b, 'crit', 'subscription { serviceStatusChanged(criticalOnly: true) { service at } }'],
+    );
     expect(made.subscribed - before).toBe(1);
     const events = [change('api', 'down', 1), change('core', 'down', 2), change('web', 'healthy', 3), change('api', 'healthy', 4)];
     for (const e of events) await ts.server.app.pubsub.publish(Channels.statusChanged, e);
@@ -87,15 +93,8 @@ describe('broadcast delivery of shared subscriptions', () => {
 
   it("stops a subscriber at its client's complete, the others going on; the channel's pub/sub subscription ends with its last subscriber", async () => {
     const before = { ...made };
-    const watch = serverSubscribed(ts, Channels.statusChanged, 2);
     const socket = await openAdminSocket(ts, sockets);
-    try {
-      subscribe(socket, 'one', 'subscription { serviceStatusChanged { service } }');
-      subscribe(socket, 'two', 'subscription { serviceStatusChanged { service } }');
-      await watch.subscribed;
-    } finally {
-      watch.restore();
-    }
+    await subscribeAll([socket, 'one', 'subscription { serviceStatusChanged { service } }'], [socket, 'two', 'subscription { serviceStatusChanged { service } }']);
     socket.send({ type: 'complete', id: 'one' });
     // Answered in order on the socket: once `q` is answered, `one` was completed.
     await socket.request('q', '{ serverTime }');
@@ -108,13 +107,7 @@ describe('broadcast delivery of shared subscriptions', () => {
     await socket.request('q2', '{ serverTime }');
     await expect.poll(() => made.returned - before.returned, { timeout: 10_000 }).toBe(made.subscribed - before.subscribed + 1);
     // A new subscriber subscribes the channel again.
-    const again = serverSubscribed(ts, Channels.statusChanged, 1);
-    try {
-      subscribe(socket, 'three', 'subscription { serviceStatusChanged { service } }');
-      await again.subscribed;
-    } finally {
-      again.restore();
-    }
+    await subscribeAll([socket, 'three', 'subscription { serviceStatusChanged { service } }']);
     await ts.server.app.pubsub.publish(Channels.statusChanged, change('web', 'down', 7));
     await nextCount(socket, 'three', 1);
     expect(nexts(socket, 'three')).toEqual([{ data: { serviceStatusChanged: { service: 'web' } } }]);
@@ -130,13 +123,7 @@ describe('broadcast delivery of shared subscriptions', () => {
     const socket = await openRawSocket(ts.wsUrl, { headers: { cookie, origin: ts.url } });
     sockets.push(socket);
     await socket.init();
-    const watch = serverSubscribed(ts, Channels.statusChanged, 1);
-    try {
-      subscribe(socket, 'mine', 'subscription { serviceStatusChanged(service: "role") { reason } }');
-      await watch.subscribed;
-    } finally {
-      watch.restore();
-    }
+    await subscribeAll([socket, 'mine', 'subscription { serviceStatusChanged(service: "role") { reason } }']);
     await ts.server.app.pubsub.publish(Channels.statusChanged, change('role', 'down', 1));
     await nextCount(socket, 'mine', 1);
     const joined = vi.spyOn(Broadcast.prototype, 'join');
@@ -159,17 +146,13 @@ describe('broadcast delivery of shared subscriptions', () => {
 
   it("gives the payload the envelope's path gives, for an event whose execution fails too, and goes on", async () => {
     const socket = await openAdminSocket(ts, sockets);
-    const watch = serverSubscribed(ts, Channels.statusChanged, 2);
     // The fields on a line of their own: an error's location is the same in both documents.
     const fields = '{\nservice status previousStatus reason at critical } }';
-    try {
-      subscribe(socket, 'broadcast', `subscription { serviceStatusChanged ${fields}`);
+    await subscribeAll(
+      [socket, 'broadcast', `subscription { serviceStatusChanged ${fields}`],
       // With `since`, the subscription iterates its source through the envelope (past events first).
-      subscribe(socket, 'envelope', `subscription { serviceStatusChanged(since: "${new Date().toISOString()}") ${fields}`);
-      await watch.subscribed;
-    } finally {
-      watch.restore();
-    }
+      [socket, 'envelope', `subscription { serviceStatusChanged(since: "${new Date().toISOString()}") ${fields}`],
+    );
     const good = change('db', 'down', 8);
     await ts.server.app.pubsub.publish(Channels.statusChanged, { ...good, previousStatus: 'healthy' });
     await ts.server.app.pubsub.publish(Channels.statusChanged, { ...change('db', 'healthy', 9), status: 'no-such-status' } as unknown as StatusChangeEvent);
