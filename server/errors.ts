@@ -80,22 +80,20 @@ export class RateLimitedError extends LookoutError {
 }
 
 /**
- * A subscriber that let more than its bound wait for it — events in its pub/sub queue (`maxQueued`),
- * or bytes written to its socket that it did not read (`maxBufferedBytes`, the broadcast's): its
+ * A subscriber that let more than its bound of events wait for it (pub/sub's `maxQueued`): its
  * subscription ends with this error rather than hold every later event in memory. The client
  * subscribes again (with `since`, where the field has it, to replay what it missed).
  */
 export class FellBehind extends LookoutError {
   readonly channel: string;
-  readonly maxQueued: number | undefined;
-  constructor(channel: string, maxQueued: number, unit: 'events' | 'bytes' = 'events') {
-    const bound = unit === 'events' ? `${maxQueued} events` : `${Math.round(maxQueued / 1048576)} MiB`;
+  readonly maxQueued: number;
+  constructor(channel: string, maxQueued: number) {
     super(
       'FELL_BEHIND',
-      `This subscription fell more than ${bound} behind (its client did not read them) and was ended: subscribe again, with \`since\` where the field has it to replay what was missed.`,
-      unit === 'events' ? { maxQueued } : { maxBufferedBytes: maxQueued },
+      `This subscription fell more than ${maxQueued} events behind (its client did not read them) and was ended: subscribe again, with \`since\` where the field has it to replay what was missed.`,
+      { maxQueued },
     );
     this.channel = channel;
-    this.maxQueued = unit === 'events' ? maxQueued : undefined;
+    this.maxQueued = maxQueued;
   }
 }

@@ -10,8 +10,8 @@
  * CPU per delivery, 0.08 ms this way; 20 at once 0.100 ms, 0.019 ms this way (bench/fanout).
  *
  * What stays per subscriber: its subscription was validated, authorized and started by graphql-ws
- * and the envelope like any other; its filter; its own operation id; what its socket has not taken
- * (MAX_BEHIND_BYTES); and its end, which is graphql-ws's as ever (the client's `complete`, the socket closing,
+ * and the envelope like any other; its filter; its own operation id; what it holds while its socket
+ * is backed up (HOLD_BYTES, MAX_HELD_ITEMS); and its end, which is graphql-ws's as ever (the client's `complete`, the socket closing,
  * shutdown, a new caller restarting it). Frames go only to a subscription graphql-ws is iterating,
  * from its first `next()` on — as a source's pub/sub subscription starts at its first `next()`.
  */
@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts';
 import type { PubSub, PushSource, Subscription } from '../events/pubsub.ts';
 import { FellBehind } from '../errors.ts';
 import { sharedResult, type Pushable } from './shared-subscriptions.ts';
+import { CLIENT_QUEUE_LIMITS } from '../context.ts';
 
 /** The socket of a broadcast subscriber, as the broadcast sees it (ws-connection.ts). */
 export interface BroadcastSocket {
@@ -29,16 +30,24 @@ export interface BroadcastSocket {
   readonly bufferedBytes: number;
   /** Writes one message now (coalesced with the rest of this turn's). */
   sendNow(data: string): void;
+  /** Calls `callback` once, when what was written to it has all been handed to the system. */
+  whenDrained(callback: () => void): void;
 }
 
 /**
- * What a subscriber's socket may hold that its client has not read, in the server (past its kernel
- * buffers): a frame that would be written past it ends the subscription with FELL_BEHIND instead. A
- * subscription that iterates its source holds its events, not their frames, and is bounded in
- * events (CLIENT_QUEUE_LIMITS); a socket here holds frames, so the bound is in bytes, for all of its
- * subscriptions together: one socket costs the server at most this plus one frame.
+ * Past this much written to a socket and not yet taken by the system (its kernel buffers are full:
+ * the client is not reading, or not fast enough), its subscribers stop writing frames and hold the
+ * items of their events instead — references to the events every subscriber shares, not frames of
+ * their own — until the socket drains. One socket costs the server at most this plus one frame.
  */
-export const MAX_BEHIND_BYTES = 8 * 1024 * 1024;
+export const HOLD_BYTES = 1024 * 1024;
+
+/**
+ * The items a subscriber may hold while its socket is backed up; past that it ends with FELL_BEHIND,
+ * rather than hold every later event for a client that does not read (CLIENT_QUEUE_LIMITS' bound
+ * for other subscriptions' events; here a check counts as one, not a batch).
+ */
+export const MAX_HELD_ITEMS = CLIENT_QUEUE_LIMITS.default;
 
 /** Masks a result's errors as yoga's envelope does for every other result (yoga.ts `maskError`). */
 export type ErrorMask = (error: GraphQLError) => GraphQLError;
@@ -99,10 +108,7 @@ export class Broadcast {
 
   async #pump(name: string, channel: Channel): Promise<void> {
     try {
-      for await (const event of channel.source) {
-        const pending = this.#fanOut(channel, event);
-        if (pending) await pending;
-      }
+      for await (const event of channel.source) this.#fanOut(channel, event);
     } catch (error) {
       this.#logger.warn({ err: String(error), channel: name }, 'stopped delivering a channel to its WebSocket subscribers');
       for (const member of channel.members) member.fail(error);
@@ -114,19 +120,10 @@ export class Broadcast {
     for (const member of channel.members) void member.return();
   }
 
-  /**
-   * Writes `event`'s items to each member whose filter takes them, member after member, as they are
-   * found: nothing is held per delivery. An execution that returns a promise (none of the shared
-   * fields' does) holds that delivery and every one after it, in order, until it settles.
-   */
-  #fanOut(channel: Channel, event: unknown): Promise<void> | undefined {
-    const held: [Member, ExecutionResult | Promise<ExecutionResult>][] = [];
+  /** Offers `event`'s items to each member whose filter takes them, member after member, as they are found. */
+  #fanOut(channel: Channel, event: unknown): void {
     let member!: Member;
-    const take = (item: unknown) => {
-      const result = sharedResult(member.pushable.args, member.pushable.key, item);
-      if (held.length || result instanceof Promise) held.push([member, result]);
-      else this.#deliver(member, result);
-    };
+    const take = (item: unknown) => member.offer(item);
     for (member of channel.members) {
       if (!member.open) continue;
       try {
@@ -135,15 +132,16 @@ export class Broadcast {
         // Its filter failed on this event: skipped, as iterating its source would.
       }
     }
-    if (!held.length) return undefined;
-    return Promise.all(held.map(([, result]) => result)).then((results) => {
-      for (let i = 0; i < held.length; i++) this.#deliver(held[i][0], results[i]);
-    });
   }
 
-  #deliver(member: Member, result: ExecutionResult): void {
-    const text = this.#text(result);
-    if (text !== null) member.deliver(text);
+  /**
+   * The `payload` text of a `next` message for `item` under `pushable`'s subscription: one execution
+   * and one text per item and distinct subscription; a promise when the execution is one (none of the
+   * shared fields' is); null when it cannot be serialised (logged).
+   */
+  payload(pushable: Pushable, item: unknown): string | null | Promise<string | null> {
+    const result = sharedResult(pushable.args, pushable.key, item);
+    return result instanceof Promise ? result.then((r) => this.#text(r)) : this.#text(result);
   }
 
   /** The `payload` of a `next` message for `result`, as graphql-ws writes it, its errors masked. */
@@ -182,6 +180,11 @@ export class Member implements AsyncIterableIterator<never, undefined> {
   #failure: { error: unknown } | null = null;
   #settle: ((result: IteratorResult<never, undefined>) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
+  /** Items held while its socket is backed up, oldest first. */
+  readonly #held: unknown[] = [];
+  /** A flush of `#held` is due (on the socket's drain, or at once). */
+  #waiting = false;
+  #flushing = false;
 
   constructor(broadcast: Broadcast, pushable: Pushable, socket: BroadcastSocket, id: string) {
     this.#broadcast = broadcast;
@@ -200,10 +203,50 @@ export class Member implements AsyncIterableIterator<never, undefined> {
     return !this.#ended && this.#socket.deliverable;
   }
 
-  /** Writes one `next` frame; past MAX_BEHIND_BYTES waiting on its socket, it ends with FELL_BEHIND instead. */
-  deliver(payload: string): void {
-    if (this.#ended || !this.#socket.deliverable) return;
-    if (this.#socket.bufferedBytes > MAX_BEHIND_BYTES) return this.fail(new FellBehind(this.push.channel, MAX_BEHIND_BYTES, 'bytes'));
+  /**
+   * An item of an event for it: written now, or held while its socket is backed up (or while it holds
+   * others, which go first); past MAX_HELD_ITEMS held it ends with FELL_BEHIND.
+   */
+  offer(item: unknown): void {
+    if (!this.open) return;
+    if (this.#held.length || this.#socket.bufferedBytes > HOLD_BYTES) return this.#hold(item, true);
+    const text = this.#broadcast.payload(this.pushable, item);
+    if (typeof text === 'string') this.#write(text);
+    else if (text !== null) this.#hold(item, false); // its execution settles later: the items after it wait for it
+  }
+
+  #hold(item: unknown, untilDrained: boolean): void {
+    if (this.#held.length >= MAX_HELD_ITEMS) return this.fail(new FellBehind(this.push.channel, MAX_HELD_ITEMS));
+    this.#held.push(item);
+    if (this.#waiting) return;
+    this.#waiting = true;
+    if (untilDrained) this.#socket.whenDrained(() => void this.#flush());
+    else queueMicrotask(() => void this.#flush());
+  }
+
+  /** Writes what it holds, in order, until its socket is backed up again. */
+  async #flush(): Promise<void> {
+    this.#waiting = false;
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#held.length && this.open) {
+        if (this.#socket.bufferedBytes > HOLD_BYTES) {
+          this.#waiting = true;
+          return this.#socket.whenDrained(() => void this.#flush());
+        }
+        let text = this.#broadcast.payload(this.pushable, this.#held[0]);
+        if (text instanceof Promise) text = await text;
+        this.#held.shift();
+        if (text !== null && this.open) this.#write(text);
+      }
+      if (!this.open) this.#held.length = 0;
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #write(payload: string): void {
     this.#socket.sendNow(this.#prefix + payload + '}');
   }
 
@@ -247,6 +290,7 @@ export class Member implements AsyncIterableIterator<never, undefined> {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#held.length = 0;
     if (this.#joined) this.#broadcast.leave(this);
   }
 }

@@ -37,10 +37,21 @@ export class LiveSubscription<T> implements AsyncGenerator<T, undefined> {
       const source = this.#source;
       const pending = this.#ahead ?? source.next();
       this.#ahead = null;
-      const result = await new Promise<IteratorResult<T> | typeof INTERRUPTED>((resolve, reject) => {
-        this.#interrupt = () => resolve(INTERRUPTED);
-        pending.then(resolve, reject);
-      });
+      let result: IteratorResult<T> | typeof INTERRUPTED;
+      try {
+        result = await new Promise<IteratorResult<T> | typeof INTERRUPTED>((resolve, reject) => {
+          this.#interrupt = () => resolve(INTERRUPTED);
+          pending.then(resolve, reject);
+        });
+      } catch (error) {
+        this.#interrupt = null;
+        // A replaced source that failed late failed under the old caller: carry on with the new one.
+        if (source !== this.#source) continue;
+        // Its source failed (FELL_BEHIND, say): it ends here, so that nothing starts it again (regression:
+        // a failed subscription stayed among its connection's running ones, and a change of caller restarted it).
+        this.#end();
+        throw error;
+      }
       this.#interrupt = null;
       // An event the replaced source delivered late was read under the old caller: drop it.
       if (result === INTERRUPTED || source !== this.#source) continue;

@@ -93,6 +93,8 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   #restarting: Set<string> | null = null;
   readonly #keepAlive: NodeJS.Timeout;
   #awaitingPong = false;
+  /** Broadcast subscribers waiting for the socket to drain (whenDrained). */
+  readonly #drainWaiters = new Set<() => void>();
   /** Writes are held until the end of this turn of the event loop (#coalesce). */
   #corked = false;
   readonly #socket: WebSocket;
@@ -255,6 +257,18 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   sendNow(data: string): void {
     this.#coalesce();
     this.#socket.send(data);
+  }
+
+  /** Calls `callback` once the socket's writes have all gone to the system (one listener for all who wait). */
+  whenDrained(callback: () => void): void {
+    if (!this.#drainWaiters.size) {
+      this.#request.socket.once('drain', () => {
+        const waiting = [...this.#drainWaiters];
+        this.#drainWaiters.clear();
+        for (const waiter of waiting) waiter();
+      });
+    }
+    this.#drainWaiters.add(callback);
   }
 
   send(data: string): Promise<void> {

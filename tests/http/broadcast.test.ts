@@ -4,7 +4,8 @@
  * gets exactly what its own filter takes, in order, under its own operation id, with the same
  * payload the envelope's path gives (masked errors included); a subscriber's `complete` stops it
  * alone, and the channel's pub/sub subscription ends with its last subscriber. Then the broadcast on
- * its own: order kept when an execution resolves later, and a member whose socket falls behind ended.
+ * its own: order kept when an execution resolves later, items held while a socket is backed up, and a
+ * member that holds too many ended.
  */
 import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +15,8 @@ import { gqlOk, signInSession } from '../support/graphql.ts';
 import { serverSubscribed } from '../support/subscribed.ts';
 import { Channels, type StatusChangeEvent } from '../../server/events/channels.ts';
 import { createInProcessPubSub, type PubSub } from '../../server/events/pubsub.ts';
-import { Broadcast, MAX_BEHIND_BYTES } from '../../server/http/broadcast.ts';
+import { Broadcast, HOLD_BYTES, MAX_HELD_ITEMS, type Member } from '../../server/http/broadcast.ts';
+import { FellBehind } from '../../server/errors.ts';
 import type { Pushable } from '../../server/http/shared-subscriptions.ts';
 import type { Logger } from '../../server/logger.ts';
 
@@ -144,6 +146,40 @@ describe('broadcast delivery of shared subscriptions', () => {
     expect(socket.messages.filter((m) => m.id === 'mine' && m.type !== 'next')).toEqual([]);
   });
 
+  it("starts no subscription again for a change of caller once it failed (regression: a subscription ended by FELL_BEHIND stayed among the socket's running ones, and a change of role restarted it, writing events under an id the client was told had ended)", async () => {
+    const email = `failed-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const { createUser } = await gqlOk<{ createUser: { id: string } }>(
+      ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email, password: 'a long password', role: 'OPERATOR' } }, { token: ts.adminToken },
+    );
+    const { cookie } = await signInSession(ts, email, 'a long password');
+    const socket = await openRawSocket(ts.wsUrl, { headers: { cookie, origin: ts.url } });
+    sockets.push(socket);
+    await socket.init();
+    const members: Member[] = [];
+    const join = Broadcast.prototype.join;
+    const joined = vi.spyOn(Broadcast.prototype, 'join').mockImplementation(function (this: Broadcast, member: Member) {
+      members.push(member);
+      return join.call(this, member);
+    });
+    try {
+      await subscribeAll([socket, 'failed', 'subscription { serviceStatusChanged(service: "failed") { reason } }'], [socket, 'kept', 'subscription { serviceStatusChanged(service: "failed") { status } }']);
+      const failed = members.find((m) => m.id === 'failed')!;
+      failed.fail(new FellBehind(Channels.statusChanged, 1));
+      await socket.next((m) => m.id === 'failed' && m.type === 'error');
+      joined.mockClear();
+      await gqlOk(ts, 'mutation($id: ID!) { setUserRole(id: $id, role: VIEWER) { role } }', { id: createUser.id }, { token: ts.adminToken });
+      expect(await socket.request('me', '{ me { role } }')).toEqual({ data: { me: { role: 'VIEWER' } } });
+      // The running one starts again for the new role; the failed one does not.
+      await vi.waitFor(() => expect(joined).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+      expect(members.at(-1)!.id).toBe('kept');
+    } finally {
+      joined.mockRestore();
+    }
+    await ts.server.app.pubsub.publish(Channels.statusChanged, change('failed', 'down', 1));
+    await nextCount(socket, 'kept', 1);
+    expect(nexts(socket, 'failed')).toEqual([]);
+  });
+
   it("gives the payload the envelope's path gives, for an event whose execution fails too, and goes on", async () => {
     const socket = await openAdminSocket(ts, sockets);
     // The fields on a line of their own: an error's location is the same in both documents.
@@ -188,7 +224,15 @@ describe('the broadcast on its own', () => {
   });
   const socket = () => {
     const frames: { id: string; payload: { data: { serviceStatusChanged: Event } } }[] = [];
-    return { frames, deliverable: true, bufferedBytes: 0, sendNow: (data: string) => void frames.push(JSON.parse(data)) };
+    const waiting: (() => void)[] = [];
+    return {
+      frames,
+      deliverable: true,
+      bufferedBytes: 0,
+      sendNow: (data: string) => void frames.push(JSON.parse(data)),
+      whenDrained: (callback: () => void) => void waiting.push(callback),
+      drain: () => waiting.splice(0).forEach((callback) => callback()),
+    };
   };
   const logger = { warn: () => {}, error: () => {} } as unknown as Logger;
   const noMask = (e: GraphQLError) => e;
@@ -213,26 +257,31 @@ describe('the broadcast on its own', () => {
     await pubsub.close();
   });
 
-  it(`ends a member with FELL_BEHIND instead of writing past ${MAX_BEHIND_BYTES} bytes waiting on its socket; below that it gets every frame`, async () => {
+  it(`holds a member's items while its socket has more than ${HOLD_BYTES} bytes waiting, writes them in order once it drains, and past ${MAX_HELD_ITEMS} held ends it with FELL_BEHIND`, async () => {
     const pubsub = createInProcessPubSub<{ c: Event }>();
     const broadcast = new Broadcast(pubsub as unknown as PubSub, noMask, logger);
     const slow = socket();
     const member = broadcast.member(pushable((e) => e.n % 2 === 0), slow, 'slow');
     const ending = member.next();
-    let n = 0;
-    /** Publishes `count` events its filter takes and waits until the broadcast has written them. */
-    const publish = async (count: number) => {
-      for (let i = 0; i < count; i++, n += 2) await pubsub.publish('c', { service: 's', n });
-      await vi.waitFor(() => expect(slow.frames).toHaveLength(n / 2));
-    };
-    await publish(2);
-    slow.bufferedBytes = MAX_BEHIND_BYTES; // at the bound: still written
-    await publish(2);
-    slow.bufferedBytes = MAX_BEHIND_BYTES + 1;
-    await pubsub.publish('c', { service: 's', n: 1 }); // not its filter's: nothing to write, it goes on
-    await pubsub.publish('c', { service: 's', n: 100 });
-    await expect(ending).rejects.toMatchObject({ code: 'FELL_BEHIND', extensions: { maxBufferedBytes: MAX_BEHIND_BYTES } });
-    expect(slow.frames).toHaveLength(4);
+    const ns = () => slow.frames.map((f) => f.payload.data.serviceStatusChanged.n);
+    await pubsub.publish('c', { service: 's', n: 0 });
+    await vi.waitFor(() => expect(ns()).toEqual([0]));
+    slow.bufferedBytes = HOLD_BYTES + 1; // backed up: its items wait for the drain
+    for (const n of [2, 4, 6]) await pubsub.publish('c', { service: 's', n });
+    slow.bufferedBytes = 0;
+    await pubsub.publish('c', { service: 's', n: 8 }); // not backed up now, but others wait: it goes after them
+    await pubsub.publish('c', { service: 's', n: 9 }); // not its filter's
+    // Once the fifth event has been offered (the pub/sub delivers in order), only the first was written.
+    await pubsub.publish('c', { service: 's', n: 99 });
+    expect(ns()).toEqual([0]);
+    slow.drain();
+    await vi.waitFor(() => expect(ns()).toEqual([0, 2, 4, 6, 8]));
+    slow.bufferedBytes = HOLD_BYTES + 1;
+    for (let i = 0; i <= MAX_HELD_ITEMS; i++) await pubsub.publish('c', { service: 's', n: 10 + 2 * i });
+    await expect(ending).rejects.toMatchObject({ code: 'FELL_BEHIND', maxQueued: MAX_HELD_ITEMS });
+    slow.bufferedBytes = 0;
+    slow.drain();
+    expect(ns()).toEqual([0, 2, 4, 6, 8]);
     expect(broadcast.size).toBe(0);
     await pubsub.close();
   });

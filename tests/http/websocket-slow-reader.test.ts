@@ -1,8 +1,8 @@
 /**
  * A WebSocket client that stops reading while its subscription's events keep coming: once its
- * socket is full, what waits for it is bounded — its frames, for a subscription the broadcast
- * delivers (MAX_BEHIND_BYTES for the socket), or its events, for one that iterates its source
- * (CLIENT_QUEUE_LIMITS) — and past that the subscription ends with a FELL_BEHIND error and its events
+ * socket is full, what waits for it is bounded — up to HOLD_BYTES of frames on its socket then
+ * MAX_HELD_ITEMS events, for a subscription the broadcast delivers, or CLIENT_QUEUE_LIMITS events
+ * for one that iterates its source — and past that the subscription ends with a FELL_BEHIND error and its events
  * go (regression: node:events' `on()` buffered every event for it, without bound, for as long as it
  * stayed connected: at 100,000 services ~1,700 checks a second). A client that keeps up is never cut.
  */
@@ -13,7 +13,7 @@ import { Channels } from '../../server/events/channels.ts';
 import { CLIENT_QUEUE_LIMITS } from '../../server/context.ts';
 import { createInProcessPubSub } from '../../server/events/pubsub.ts';
 import { FellBehind } from '../../server/errors.ts';
-import { MAX_BEHIND_BYTES } from '../../server/http/broadcast.ts';
+import { HOLD_BYTES, MAX_HELD_ITEMS } from '../../server/http/broadcast.ts';
 
 /** An error text of 1,000 characters: a batch is then ~0.5 MB on the wire, and the sockets' buffers (a few MB) fill within a few batches. */
 const ERROR = 'connection refused '.repeat(53).slice(0, 1000);
@@ -44,7 +44,7 @@ describe('a subscriber that does not read', () => {
     }
   }
 
-  it(`gets FELL_BEHIND for its subscription once more than ${MAX_BEHIND_BYTES} bytes of checks wait for it in the server; a reader that keeps up gets every check`, async () => {
+  it(`gets FELL_BEHIND for its subscription once its socket has ${HOLD_BYTES} bytes waiting and more than ${MAX_HELD_ITEMS} checks wait behind them; a reader that keeps up gets every check`, async () => {
     const slow = await subscribed('slow');
     const steady = await subscribed('steady', '(service: "svc-0")'); // one check of each batch
     const steadySeen = () => steady.messages.filter((m) => m.id === 'steady' && m.type === 'next').length;
@@ -61,7 +61,7 @@ describe('a subscriber that does not read', () => {
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     // Once it reads again: what its socket held, then the error that ended its subscription.
     const ended = await slow.next((m) => m.id === 'slow' && m.type !== 'next', 20_000);
-    expect(ended).toMatchObject({ type: 'error', payload: [{ message: expect.stringMatching(/^This subscription fell more than 8 MiB behind/), extensions: { code: 'FELL_BEHIND', maxBufferedBytes: MAX_BEHIND_BYTES } }] });
+    expect(ended).toMatchObject({ type: 'error', payload: [{ message: expect.stringMatching(new RegExp(`^This subscription fell more than ${MAX_HELD_ITEMS} events behind`)), extensions: { code: 'FELL_BEHIND', maxQueued: MAX_HELD_ITEMS } }] });
     const slowSeen = slow.messages.filter((m) => m.id === 'slow' && m.type === 'next').length;
     expect(slowSeen).toBeLessThan(batches * 500);
     // Its socket goes on: it may subscribe again, and its other operations run.
