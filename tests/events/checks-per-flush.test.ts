@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Channels } from '../../server/events/channels.ts';
 import type { CompletedCheck } from '../../server/monitoring/results.ts';
 import { gqlOk, takeEvents, wsClient } from '../support/graphql.ts';
+import { serverSubscribed } from '../support/subscribed.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { redisAvailable, redisUrl } from './redis.ts';
 
@@ -52,14 +53,15 @@ describe.skipIf(!redisAvailable)('recorded checks on Redis', () => {
     await listener.subscribe(channel);
 
     const client = wsClient(ts, { token: ts.adminToken });
+    // Both subscriptions listen before the checks are written: each has joined the server's channel,
+    // and Redis has confirmed the server's SUBSCRIBE (regression: waiting until Redis counted the
+    // server's connection let the checks go before the second subscription had started).
+    const watch = serverSubscribed(ts, Channels.checksRecorded, 2);
     try {
       const one = takeEvents<{ healthCheckRecorded: { service: string; status: string } }>(client, 'subscription { healthCheckRecorded(service: "flush-7") { service status } }', 2);
       const all = takeEvents<{ healthCheckRecorded: { service: string } }>(client, 'subscription { healthCheckRecorded { service } }', SERVICES);
-      // Both subscriptions listen (on the server's Redis connection) before the checks are written.
-      for (let tries = 0; ((await speaker.pubsub('NUMSUB', channel)) as [string, number])[1] < 2; tries++) {
-        if (tries > 100) throw new Error('the subscriptions never listened on Redis');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await watch.subscribed;
+      expect(((await speaker.pubsub('NUMSUB', channel)) as [string, number])[1]).toBe(2); // ours and the server's
       const checkedAt = new Date();
       for (const [name, serviceId] of ids) {
         const check: CompletedCheck = { serviceId, serviceName: name, critical: false, kind: 'tcp', checkedAt, result: { status: 'healthy', latencyMs: 2, error: null, details: {} } };
@@ -78,6 +80,7 @@ describe.skipIf(!redisAvailable)('recorded checks on Redis', () => {
       await ended;
       expect(messages.map((m) => (JSON.parse(m) as { checks: unknown[] }).checks.length)).toEqual([SERVICES, 1]);
     } finally {
+      watch.restore();
       await client.dispose();
     }
   });
