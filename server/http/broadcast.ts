@@ -76,7 +76,7 @@ export class Broadcast {
     return new Member(this, pushable, socket, id);
   }
 
-  /** Subscribers now, all channels together (tests, metrics). */
+  /** Subscribers now, all channels together. */
   get size(): number {
     let n = 0;
     for (const channel of this.#channels.values()) n += channel.members.size;

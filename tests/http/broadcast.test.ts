@@ -50,6 +50,18 @@ describe('broadcast delivery of shared subscriptions', () => {
   });
 
   const subscribe = (socket: RawSocket, id: string, query: string) => socket.send({ type: 'subscribe', id, payload: { query } });
+  /** A new operator user, and a socket signed in as them (their session's cookie). */
+  const operatorSocket = async () => {
+    const email = `operator-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const { createUser } = await gqlOk<{ createUser: { id: string } }>(
+      ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email, password: 'a long password', role: 'OPERATOR' } }, { token: ts.adminToken },
+    );
+    const { cookie } = await signInSession(ts, email, 'a long password');
+    const socket = await openRawSocket(ts.wsUrl, { headers: { cookie, origin: ts.url } });
+    sockets.push(socket);
+    await socket.init();
+    return { createUser, socket };
+  };
   /** Sends each status subscription and waits until the server has subscribed them all. */
   const subscribeAll = async (...subscriptions: [RawSocket, string, string][]) => {
     const watch = serverSubscribed(ts, Channels.statusChanged, subscriptions.length);
@@ -117,14 +129,7 @@ describe('broadcast delivery of shared subscriptions', () => {
   });
 
   it("carries a subscriber on across a change of its caller's role: every event once, in order, from the subscription started again for it", async () => {
-    const email = `role-${Math.random().toString(36).slice(2, 8)}@example.com`;
-    const { createUser } = await gqlOk<{ createUser: { id: string } }>(
-      ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email, password: 'a long password', role: 'OPERATOR' } }, { token: ts.adminToken },
-    );
-    const { cookie } = await signInSession(ts, email, 'a long password');
-    const socket = await openRawSocket(ts.wsUrl, { headers: { cookie, origin: ts.url } });
-    sockets.push(socket);
-    await socket.init();
+    const { createUser, socket } = await operatorSocket();
     await subscribeAll([socket, 'mine', 'subscription { serviceStatusChanged(service: "role") { reason } }']);
     await ts.server.app.pubsub.publish(Channels.statusChanged, change('role', 'down', 1));
     await nextCount(socket, 'mine', 1);
@@ -147,14 +152,7 @@ describe('broadcast delivery of shared subscriptions', () => {
   });
 
   it("starts no subscription again for a change of caller once it failed (regression: a subscription ended by FELL_BEHIND stayed among the socket's running ones, and a change of role restarted it, writing events under an id the client was told had ended)", async () => {
-    const email = `failed-${Math.random().toString(36).slice(2, 8)}@example.com`;
-    const { createUser } = await gqlOk<{ createUser: { id: string } }>(
-      ts, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email, password: 'a long password', role: 'OPERATOR' } }, { token: ts.adminToken },
-    );
-    const { cookie } = await signInSession(ts, email, 'a long password');
-    const socket = await openRawSocket(ts.wsUrl, { headers: { cookie, origin: ts.url } });
-    sockets.push(socket);
-    await socket.init();
+    const { createUser, socket } = await operatorSocket();
     const members: Member[] = [];
     const join = Broadcast.prototype.join;
     const joined = vi.spyOn(Broadcast.prototype, 'join').mockImplementation(function (this: Broadcast, member: Member) {
