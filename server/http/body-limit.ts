@@ -50,19 +50,25 @@ export function discardBody(req: IncomingMessage, limit: number): Promise<'read'
 
 /**
  * After an answer sent before the body was read whole (a 413, an early refusal): the connection
- * cannot be reused, but closing it at once would reset it while the client is still writing, and
- * the client could lose the answer. So our side ends, what still arrives is dropped, and the socket
- * goes after LINGER_MS or another `limit` bytes, whichever comes first.
+ * cannot be reused, but closing it while the client is still writing resets it, and a reset makes
+ * the client's system drop the answer it has not read yet. So our side ends, another `limit` bytes
+ * of what still arrives are read and dropped, then reading stops (the client's writes wait, at no
+ * cost to us), and the socket goes after LINGER_MS, by when a client that reads its answers has it.
+ * (It was destroyed once `limit` bytes had come: under load the answer was lost: status 0.)
  */
 export function lingeringClose(req: IncomingMessage, limit: number): void {
   const socket = req.socket as IncomingMessage['socket'] | null; // null once Node has let go of it
   if (!socket || socket.destroyed) return;
   socket.end();
   let dropped = 0;
-  req.on('data', (chunk: Buffer) => {
+  const drop = (chunk: Buffer) => {
     dropped += chunk.length;
-    if (dropped > limit) socket.destroy();
-  });
+    if (dropped <= limit) return;
+    req.off('data', drop);
+    req.pause();
+    socket.pause();
+  };
+  req.on('data', drop);
   req.resume();
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   socket.once('close', () => clearTimeout(timer));
