@@ -42,7 +42,11 @@ describe('lingeringClose', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => server.close());
-    server.on('connection', (socket) => cleanup.push(() => socket.destroy()));
+    const serverSockets: net.Socket[] = [];
+    server.on('connection', (socket) => {
+      serverSockets.push(socket);
+      cleanup.push(() => socket.destroy());
+    });
 
     // allowHalfOpen: it keeps its side open after the server's end, as a client that ignores it would.
     const client = net.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
@@ -72,8 +76,9 @@ describe('lingeringClose', () => {
     expect(failure).toBeNull();
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toContain(`larger than ${LIMIT} bytes`);
-    // And the connection is still let go (after LINGER_MS), though this client never closes it.
-    if (!client.destroyed) await new Promise((resolve) => client.once('close', resolve));
-    expect(client.destroyed).toBe(true);
+    // And the server still lets the connection go (after LINGER_MS), though this client never closes its side.
+    const [socket] = serverSockets;
+    if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+    expect(socket.destroyed).toBe(true);
   });
 });
