@@ -75,6 +75,27 @@ describe('http checker: expectations', () => {
     expect((await check(`${plain.url}/echo`, { method: 'PUT', body: 'hello', json: { path: 'body', equals: 'hello' } })).status).toBe('healthy');
   });
 
+  it('sends the URL\'s path, query and credentials on every check (each target is parsed once and its request options kept)', async () => {
+    const target = `${plain.url.replace('http://', 'http://probe:p%40ss%3Aword@')}/echo?q=1&r=%2F`;
+    for (let i = 0; i < 3; i++) expect((await check(target)).status).toBe('healthy');
+    const seen = plain.requests.filter((request) => request.path === '/echo?q=1&r=%2F');
+    expect(seen).toHaveLength(3);
+    for (const request of seen) expect(request.headers.authorization).toBe(`Basic ${Buffer.from('probe:p@ss:word').toString('base64')}`);
+    // And an IPv6 literal: the brackets are the URL's, not the host's.
+    const v6 = await new Promise<http.Server | null>((resolve) => {
+      const server = http.createServer((_req, res) => res.end('v6')).on('error', () => resolve(null));
+      server.listen(0, '::1', () => resolve(server));
+    });
+    if (v6) {
+      try {
+        expect((await check(`http://[::1]:${(v6.address() as AddressInfo).port}/`, { bodyContains: 'v6' })).status).toBe('healthy');
+      } finally {
+        v6.closeAllConnections();
+        v6.close();
+      }
+    }
+  });
+
   it(`reads at most ${BODY_LIMIT_BYTES} bytes of a body and says so`, async () => {
     const result = await check(`${plain.url}/big`, { bodyContains: 'b' });
     expect(result).toMatchObject({ status: 'down', details: { bytes: BODY_LIMIT_BYTES, truncated: true } });

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { urlToHttpOptions } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { BadInputError } from '../../errors.ts';
 import type { Checker, CheckResult, CheckStep } from './checker.ts';
@@ -66,6 +67,30 @@ const MAX_AGENTS = 500;
 /** A TLS connection's certificate does not change while it lives: read it once per socket. */
 const certificates = new WeakMap<TLSSocket, CertificateInfo>();
 
+/**
+ * A URL checked again and again, parsed once: its URL object and the request options node:http
+ * derives from it (host, port, path, credentials), which it would otherwise derive for every check.
+ * Keyed by the URL's text; emptied when it holds MAX_PARSED (targets come and go).
+ */
+interface ParsedUrl {
+  url: URL;
+  options: http.RequestOptions;
+}
+const parsedUrls = new Map<string, ParsedUrl>();
+const MAX_PARSED = 20_000;
+
+function parsedUrl(text: string): ParsedUrl {
+  let parsed = parsedUrls.get(text);
+  if (!parsed) {
+    const url = new URL(text);
+    const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
+    parsed = { url, options: { protocol, hostname, path, ...(port !== undefined && { port }), ...(auth !== undefined && { auth }) } };
+    if (parsedUrls.size >= MAX_PARSED) parsedUrls.clear();
+    parsedUrls.set(text, parsed);
+  }
+  return parsed;
+}
+
 function agentFor(url: URL, insecure: boolean): http.Agent {
   const key = `${url.origin}|${insecure}`;
   let agent = agents.get(key);
@@ -113,7 +138,7 @@ export const httpChecker: Checker<HttpOptions> = {
   async check(service, { signal, diagnose }) {
     const options = service.options;
     const clock = new StepClock();
-    let url = new URL(service.target);
+    let url = parsedUrl(service.target).url;
     let method = options.method;
     let body = options.body;
     let headers: Record<string, string> = { 'user-agent': USER_AGENT, ...options.headers };
@@ -208,7 +233,8 @@ function exchangeOnce(url: URL, init: ExchangeInit, fresh: boolean): Promise<Hop
   const transport = secure ? https : http;
   const { clock } = init;
   return new Promise<Hop>((resolve, reject) => {
-    const request = transport.request(url, {
+    const request = transport.request({
+      ...parsedUrl(url.href).options,
       method: init.method,
       headers: init.headers,
       agent: init.diagnose || fresh ? false : agentFor(url, init.insecure),
