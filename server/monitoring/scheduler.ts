@@ -275,14 +275,7 @@ export class Scheduler {
   #start(claim: ClaimedCheck): void {
     const started = this.clock.now().getTime();
     this.stats.onLag?.(Math.max(0, started - claim.dueAt.getTime()));
-    const task = runClaimed(claim, this.host, this.clock)
-      .then((completed) => {
-        this.stats.onCheck?.(claim.kind, completed.result.latencyMs);
-        this.writer.add(completed);
-      })
-      .finally(() => this.#busy.delete(claim.serviceId)); // held by the writer from here on
-    this.#inFlight.add(task);
-    void task.finally(() => {
+    const task: Promise<void> = this.#check(claim).finally(() => {
       this.#inFlight.delete(task);
       // A backlog waits for free slots: half of them free, claim the next batch now.
       if (this.#backlog && this.#inFlight.size + this.#waitingCount <= this.options.concurrency / 2) {
@@ -290,6 +283,18 @@ export class Scheduler {
         this.#wake?.();
       }
     });
+    this.#inFlight.add(task);
+  }
+
+  /** One claimed check, its result handed to the writer (runClaimed never throws). */
+  async #check(claim: ClaimedCheck): Promise<void> {
+    try {
+      const completed = await runClaimed(claim, this.host, this.clock);
+      this.stats.onCheck?.(claim.kind, completed.result.latencyMs);
+      this.writer.add(completed);
+    } finally {
+      this.#busy.delete(claim.serviceId); // held by the writer from here on
+    }
   }
 
   /**

@@ -19,14 +19,15 @@ export async function runCheck(
   const controller = new AbortController();
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`timed out after ${target.timeoutMs} ms`));
-    }, target.timeoutMs);
-  });
   try {
-    const outcome = await Promise.race([checker.check(target, { ...context, signal: controller.signal }), timeout]);
+    // The checker's outcome or the timeout, whichever comes first (one promise, not a race of two).
+    const outcome = await new Promise<Awaited<ReturnType<Checker['check']>>>((resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`timed out after ${target.timeoutMs} ms`));
+      }, target.timeoutMs);
+      checker.check(target, { ...context, signal: controller.signal }).then(resolve, reject);
+    });
     const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
     // Copy the steps now: aborting the settled check's I/O below may still append to the checker's array.
     const steps = outcome.steps ? outcome.steps.map((s) => ({ ...s })) : undefined;
