@@ -68,27 +68,36 @@ const MAX_AGENTS = 500;
 const certificates = new WeakMap<TLSSocket, CertificateInfo>();
 
 /**
- * A URL checked again and again, parsed once: its URL object and the request options node:http
- * derives from it (host, port, path, credentials), which it would otherwise derive for every check.
- * Keyed by the URL's text; emptied when it holds MAX_PARSED (targets come and go).
+ * A service's target, checked again and again, is parsed once (keyed by its text; emptied when it
+ * holds MAX_PARSED, as targets come and go; a target longer than MAX_PARSED_LENGTH is parsed each
+ * time), and the request options node:http derives from a URL (host, port, path, credentials) are
+ * kept with its URL object, so neither is derived again for every check. A redirect's URL is a new
+ * object each hop: its options go with it (nothing a server answers is kept).
  */
-interface ParsedUrl {
-  url: URL;
-  options: http.RequestOptions;
-}
-const parsedUrls = new Map<string, ParsedUrl>();
-const MAX_PARSED = 20_000;
+const parsedTargets = new Map<string, URL>();
+const MAX_PARSED = 10_000;
+const MAX_PARSED_LENGTH = 2048;
+const requestOptions = new WeakMap<URL, http.RequestOptions>();
 
-function parsedUrl(text: string): ParsedUrl {
-  let parsed = parsedUrls.get(text);
-  if (!parsed) {
-    const url = new URL(text);
-    const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
-    parsed = { url, options: { protocol, hostname, path, ...(port !== undefined && { port }), ...(auth !== undefined && { auth }) } };
-    if (parsedUrls.size >= MAX_PARSED) parsedUrls.clear();
-    parsedUrls.set(text, parsed);
+function targetUrl(text: string): URL {
+  let url = parsedTargets.get(text);
+  if (!url) {
+    url = new URL(text);
+    if (text.length > MAX_PARSED_LENGTH) return url;
+    if (parsedTargets.size >= MAX_PARSED) parsedTargets.clear();
+    parsedTargets.set(text, url);
   }
-  return parsed;
+  return url;
+}
+
+function requestOptionsOf(url: URL): http.RequestOptions {
+  let options = requestOptions.get(url);
+  if (!options) {
+    const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
+    options = { protocol, hostname, path, ...(port !== undefined && { port }), ...(auth !== undefined && { auth }) };
+    requestOptions.set(url, options);
+  }
+  return options;
 }
 
 function agentFor(url: URL, insecure: boolean): http.Agent {
@@ -138,7 +147,7 @@ export const httpChecker: Checker<HttpOptions> = {
   async check(service, { signal, diagnose }) {
     const options = service.options;
     const clock = new StepClock();
-    let url = parsedUrl(service.target).url;
+    let url = targetUrl(service.target);
     let method = options.method;
     let body = options.body;
     let headers: Record<string, string> = { 'user-agent': USER_AGENT, ...options.headers };
@@ -234,7 +243,7 @@ function exchangeOnce(url: URL, init: ExchangeInit, fresh: boolean): Promise<Hop
   const { clock } = init;
   return new Promise<Hop>((resolve, reject) => {
     const request = transport.request({
-      ...parsedUrl(url.href).options,
+      ...requestOptionsOf(url),
       method: init.method,
       headers: init.headers,
       agent: init.diagnose || fresh ? false : agentFor(url, init.insecure),
