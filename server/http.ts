@@ -16,13 +16,15 @@ import type { Metrics } from './system/metrics.ts';
 import { serveMetrics } from './system/metrics-endpoint.ts';
 import { handlePing } from './http/ping.ts';
 import { originForm, requestUrl } from './http/request-target.ts';
-import { declaresBodyOver, discardBody, lingeringClose, refuseBody } from './http/body-limit.ts';
+import { answerAndLinger, closeAfterEarlyAnswer, declaresBodyOver, discardBody, Lingering, refuseBody } from './http/body-limit.ts';
 import { createRestApi } from './http/rest.ts';
 import { handleStatusRoute, matchStatusRoute, routeLabel } from './status-pages/routes.ts';
 
 export interface HttpEndpoints {
   server: http.Server;
   ws: WebSocketEndpoint;
+  /** Connections answered early, closing within LINGER_MS: `letGo()` at shutdown. */
+  lingering: Lingering;
 }
 
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/health/ready', '/metrics']);
@@ -37,16 +39,15 @@ function refuseTarget(res: http.ServerResponse): void {
   res.end('Bad request: the target or Host header is not a valid URL.\n');
 }
 
-/** A refused upgrade gets a plain answer when the socket can still take one, and is closed. */
-function refuseUpgrade(socket: Duplex, status: string): void {
-  if (!socket.writable) return void socket.destroy();
-  // Destroyed once written: a half-closed socket left to the client would hold shutdown open.
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+/** A refused upgrade gets a plain answer when the socket can still take one, and is closed (within LINGER_MS). */
+function refuseUpgrade(socket: Duplex, status: string, lingering: Lingering): void {
+  answerAndLinger(socket, `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, lingering);
 }
 
 export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[], metrics: Metrics): HttpEndpoints {
   const yoga = createGraphQL(app, schema, metrics);
-  const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger);
+  const lingering = new Lingering();
+  const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger, lingering);
   // The seeds' REST paths (/admin/health/…, /api/system/…, /api/openapi.json), run through yoga's envelope.
   const rest = createRestApi(app, schema, yoga);
 
@@ -64,18 +65,11 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
     const restMatch = pathname === null ? null : rest.match(pathname, req.method ?? 'GET');
     const statusRoute = pathname === null ? null : matchStatusRoute(pathname);
     const route = pathname === null ? 'invalid' : KNOWN_ROUTES.has(pathname) ? pathname : ping ? '/ping' : statusRoute ? routeLabel(statusRoute) : restMatch ? ('route' in restMatch ? restMatch.route.path : '/rest') : '/';
-    // An answer sent before the request's body was read whole closes the connection (lingeringClose
-    // below): it says so, or a client reusing the connection would lose its next request.
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
-      if (!req.complete) this.shouldKeepAlive = false;
-      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
-    } as typeof res.writeHead;
+    closeAfterEarlyAnswer(req, res, maxBody, lingering);
     res.on('finish', () => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       app.logger.info({ method: req.method, path: pathname, status: res.statusCode, durationMs }, 'request');
-      if (!req.complete) lingeringClose(req, maxBody);
     });
     try {
       if (url === null) return refuseTarget(res);
@@ -141,13 +135,13 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
     socket.on('error', () => socket.destroy());
     try {
       const url = requestUrl(req);
-      if (url === null) return refuseUpgrade(socket, '400 Bad Request');
-      if (url.pathname !== '/graphql') return refuseUpgrade(socket, '404 Not Found');
+      if (url === null) return refuseUpgrade(socket, '400 Bad Request', lingering);
+      if (url.pathname !== '/graphql') return refuseUpgrade(socket, '404 Not Found', lingering);
       ws.handleUpgrade(req, socket, head);
     } catch (error) {
       app.logger.warn({ err: error }, 'WebSocket upgrade failed');
       socket.destroy();
     }
   });
-  return { server, ws };
+  return { server, ws, lingering };
 }

@@ -141,7 +141,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const setupToken = await issueSetupToken(app.orm.em.fork(), clock);
 
     const origins = config.publicUrl ? [config.publicUrl, ...config.allowedOrigins] : config.allowedOrigins;
-    const { server, ws } = createHttpServer(app, schema, origins, metrics);
+    const { server, ws, lingering } = createHttpServer(app, schema, origins, metrics);
     server.keepAliveTimeout = 5000;
     const drain = connectionDrain(server);
     if (options.holdListen) await options.holdListen();
@@ -172,6 +172,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const stopped = new Promise<void>((resolve) => (handover ? net.Server.prototype.close : server.close).call(server, () => resolve()));
         if (handover) drain.handover();
         else drain.start();
+        lingering.letGo();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         // Each step runs whatever the one before did: a failure must not leave the embedded
         // PostgreSQL running after the process has gone.

@@ -19,6 +19,7 @@ import { CallerWatch } from './ws-callers.ts';
 import { Connection, type ConnectionServices } from './ws-connection.ts';
 import { unexpected } from './ws-errors.ts';
 import { Broadcast } from './broadcast.ts';
+import { answerAndLinger, type Lingering } from './body-limit.ts';
 import { resultErrorMask } from './yoga.ts';
 
 export { WS_LIMITS } from './ws-connection.ts';
@@ -33,7 +34,7 @@ export interface WebSocketEndpoint {
   close(options?: { restart?: boolean }): Promise<void>;
 }
 
-export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrigins: string[], logger: Logger): WebSocketEndpoint {
+export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrigins: string[], logger: Logger, lingering: Lingering): WebSocketEndpoint {
   // A message is bounded like an HTTP body (LOOKOUT_MAX_BODY_BYTES): `ws` closes the socket with
   // 1009 above it (its own default is 100 MB).
   const wss = new WebSocketServer({ noServer: true, maxPayload: app.config.maxBodyBytes, handleProtocols, clientTracking: false });
@@ -42,8 +43,6 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
   const broadcast = new Broadcast(app.pubsub, resultErrorMask(app), logger);
   const services: ConnectionServices = { app, yoga, watch, logger, operations: new WeakMap(), broadcast };
   const connections = new Set<Connection>();
-  /** Upgrades answered with an error, until their socket is gone. */
-  const refused = new Set<Duplex>();
   let accepting = true;
 
   const protocol = makeServer<Record<string, unknown>, Connection>({
@@ -73,12 +72,9 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
     });
   });
 
-  /** Answers an upgrade with an HTTP error and lets go of the socket, even if the client keeps it open. */
+  /** Answers an upgrade with an HTTP error and lets go of the socket within LINGER_MS, even if the client keeps it open. */
   const refuse = (socket: Duplex, status: 403 | 503, text: string) => {
-    refused.add(socket);
-    socket.once('close', () => refused.delete(socket));
-    socket.on('error', () => {});
-    socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`, () => socket.destroy());
+    answerAndLinger(socket, `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`, lingering);
   };
 
   return {
@@ -93,7 +89,7 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
     },
     async close({ restart = false } = {}) {
       accepting = false;
-      for (const socket of refused) socket.destroy();
+      lingering.letGo(); // upgrades answered with an error (and other early answers) close now
       await watch.close();
       await Promise.all([...connections].map((c) => c.shutdown({ restart })));
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { discardBody, lingeringClose, refuseBody } from '../../server/http/body-limit.ts';
+import { answerAndLinger, closeAfterEarlyAnswer, discardBody, Lingering, refuseBody, UPGRADE_LINGER_BYTES } from '../../server/http/body-limit.ts';
 
 const LIMIT = 1024;
 
@@ -20,13 +20,22 @@ describe('lingeringClose', () => {
   });
 
   it('keeps the 413 for a client that writes past the limit before it reads (regression: lingering close reset the answer)', async () => {
-    // Resolves once the server has seen more than LIMIT bytes after its answer: what it does with the rest is decided by then.
+    // Resolves once the server has seen more than LIMIT bytes after its answer and its answer is
+    // written out (when Node would have destroyed the socket): what it does with the rest is decided by then.
     let pastLimit!: () => void;
-    const decided = new Promise<void>((resolve) => (pastLimit = resolve));
+    const seenPastLimit = new Promise<void>((resolve) => (pastLimit = resolve));
+    let written!: () => void;
+    const answerWritten = new Promise<void>((resolve) => (written = resolve));
+    const decided = Promise.all([seenPastLimit, answerWritten]).then(() => new Promise((resolve) => setImmediate(resolve)));
+    const lingering = new Lingering();
     const server = http.createServer(async (req, res) => {
+      // As server/http.ts answers every request: an early answer is the connection's last (Node then
+      // schedules the socket's destruction once it is written), and closes it lingering.
+      closeAfterEarlyAnswer(req, res, LIMIT, lingering);
       res.on('finish', () => {
         if (req.complete) return;
-        lingeringClose(req, LIMIT);
+        if (req.socket.writableFinished) written();
+        else req.socket.once('finish', () => written());
         let after = 0;
         const watch = (chunk: Buffer) => {
           after += chunk.length;
@@ -75,10 +84,99 @@ describe('lingeringClose', () => {
     });
     expect(failure).toBeNull();
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(answer).toContain(`larger than ${LIMIT} bytes`);
     // And the server still lets the connection go (after LINGER_MS), though this client never closes its side.
     const [socket] = serverSockets;
     if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
     expect(socket.destroyed).toBe(true);
+  });
+
+  it('keeps a refused upgrade\'s answer for a client that sends on before reading it (regression: the socket was destroyed once the answer was written)', async () => {
+    // Resolves once the server has answered and ended its side: what it does with more data is decided by then.
+    let answered!: () => void;
+    const decided = new Promise<void>((resolve) => (answered = resolve));
+    const lingering = new Lingering();
+    const server = http.createServer();
+    const serverSockets: net.Socket[] = [];
+    server.on('upgrade', (_req, socket: net.Socket) => {
+      serverSockets.push(socket);
+      cleanup.push(() => socket.destroy());
+      socket.once('finish', () => setImmediate(answered));
+      answerAndLinger(socket, 'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nForeign origin refused\n', lingering);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => server.close());
+
+    const client = net.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+    cleanup.push(() => client.destroy());
+    client.pause(); // the answer waits in its buffers
+    let raw = '';
+    let failure: string | null = null;
+    client.on('data', (data) => (raw += data.toString('latin1')));
+    client.on('error', (error) => (failure = error.message));
+    client.write('GET /graphql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    await decided;
+    // Frames sent without waiting for the handshake's answer: more than the server drops, then it reads.
+    const junk = Buffer.alloc(64 * 1024, 0x81);
+    for (let i = 0; i * junk.length <= 2 * UPGRADE_LINGER_BYTES; i++) client.write(junk);
+    client.resume();
+    const answer = await new Promise<string>((resolve) => {
+      const done = () => resolve(raw);
+      client.on('data', () => raw.includes('refused') && done());
+      client.on('close', done);
+      if (raw.includes('refused')) done();
+    });
+    expect(failure).toBeNull();
+    expect(answer).toMatch(/^HTTP\/1\.1 403 /);
+    expect(answer).toContain('Foreign origin refused');
+    const [socket] = serverSockets;
+    if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('lets go of lingering connections at once at shutdown, and closes those answered after it once answered', async () => {
+    const lingering = new Lingering();
+    const server = http.createServer();
+    const serverSockets: net.Socket[] = [];
+    let answered!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => (answered = resolve));
+    server.on('upgrade', (_req, socket: net.Socket) => {
+      serverSockets.push(socket);
+      cleanup.push(() => socket.destroy());
+      socket.once('finish', () => answered());
+      answerAndLinger(socket, 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', lingering);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => server.close());
+    const port = (server.address() as AddressInfo).port;
+    const upgrade = () => {
+      const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      cleanup.push(() => client.destroy());
+      let raw = '';
+      client.on('data', (data) => (raw += data.toString('latin1')));
+      client.on('error', () => {});
+      client.write('GET /nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      // Its side closes when the server's does (a reset, or the server's end once it has read it).
+      return { closed: new Promise<string>((resolve) => client.once('end', () => resolve(raw)).once('close', () => resolve(raw))) };
+    };
+
+    upgrade();
+    await firstAnswered;
+    expect(lingering.size).toBe(1);
+    const firstClosed = new Promise((resolve) => serverSockets[0].once('close', resolve)); // emitted after letGo's destroy, never before
+    lingering.letGo();
+    await firstClosed;
+    expect(lingering.size).toBe(0);
+
+    // After letGo: answered, then destroyed as soon as the answer is written, not kept LINGER_MS.
+    const secondAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const second = upgrade();
+    await secondAnswered;
+    expect(lingering.size).toBe(0);
+    const serverSide = serverSockets[1];
+    if (!serverSide.destroyed) await new Promise((resolve) => serverSide.once('close', resolve));
+    expect(serverSide.destroyed).toBe(true);
+    expect(await second.closed).toMatch(/^HTTP\/1\.1 404 /);
   });
 });
