@@ -98,9 +98,11 @@ const NEEDS_QUOTES = /["\\{},\s]|^$|^null$/i;
  * statements pass (numbers, strings, instants, booleans, nulls): node-postgres writes each element
  * through its general path (an instant as local time with its offset, padded field by field; every
  * element quoted and put through two regular expressions), which was a tenth of what the check
- * path allocated at 1,000 services (BENCHMARKS.md). An instant is written as its ISO form in UTC,
- * the same instant for `timestamptz`. Anything else (a nested array, bytes, an object, an invalid
- * date) is left to node-postgres, as is every value that is not an array.
+ * path allocated at 1,000 services (BENCHMARKS.md). An instant is written as its ISO form in UTC:
+ * for `timestamptz[]` only (every array of instants Lookout passes; a `timestamp[]` would read UTC
+ * wall-clock time, a `date[]` the UTC day). Anything else (a nested array, bytes, an object, an
+ * invalid date or one outside the years 1–9999, which toISOString writes in forms PostgreSQL does
+ * not read) is left to node-postgres, as is every value that is not an array.
  */
 export function arrayParameter(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
@@ -112,7 +114,7 @@ export function arrayParameter(value: unknown): unknown {
     else if (typeof item === 'number') text += Number.isFinite(item) ? String(item) : item > 0 ? 'Infinity' : item < 0 ? '-Infinity' : 'NaN';
     else if (typeof item === 'string') text += NEEDS_QUOTES.test(item) ? `"${item.replace(/[\\"]/g, '\\$&')}"` : item;
     else if (typeof item === 'boolean' || typeof item === 'bigint') text += String(item);
-    else if (item instanceof Date && !Number.isNaN(item.getTime())) text += item.toISOString();
+    else if (item instanceof Date && item.getUTCFullYear() >= 1 && item.getUTCFullYear() <= 9999) text += item.toISOString();
     else return value;
   }
   return text + '}';

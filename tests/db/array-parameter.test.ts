@@ -11,7 +11,7 @@ import { arrayParameter, prepared, runPrepared } from '../../server/db/sql.ts';
 const HOSTILE_STRINGS = [
   '', ' ', '  padded  ', 'NULL', 'null', 'Null', 'NULLS', 'a,b', '{x}', '{', '}', 'say "hi"', 'back\\slash', '\\', '"', '\\"',
   'tab\there', 'line\nbreak', 'cr\rhere', 'ünïcødé ✓ 😀', "it's", '[1,2]', '{"json": "text", "n": [1, 2]}',
-  'trailing\\', 'x'.repeat(10_000),
+  'trailing\\', 'x'.repeat(10_000), 'vertical\vtab', 'form\ffeed', '\v', '\f', 'no\u00a0break', '\u00a0', '\u2003em space', '12', '-1.5e3', 'true',
 ];
 
 describe('array parameters written by Lookout (arrayParameter)', () => {
@@ -60,9 +60,34 @@ describe('array parameters written by Lookout (arrayParameter)', () => {
     ]);
   });
 
-  it('leaves what it does not write to node-postgres: non-arrays, nested arrays, bytes, objects, invalid dates', () => {
+  it('reads JSON texts as jsonb as node-postgres writes them (the writer\'s details)', async () => {
+    const details = [JSON.stringify({ statusCode: 500, error: 'say "no" \\ {x}, y', nested: { list: [1, 'two', null] } }), '{}', JSON.stringify('a string'), null];
+    const [ours, theirs] = await both(details, 'jsonb[]');
+    expect(ours).toEqual(theirs);
+    expect(ours).toEqual(details.map((d) => (d === null ? null : JSON.parse(d))));
+  });
+
+  it('leaves what it does not write to node-postgres: non-arrays, nested arrays, bytes, objects, invalid dates and years outside 1-9999', async () => {
     for (const value of ['text', 7, null, new Date(0), Buffer.from('x')]) expect(arrayParameter(value)).toBe(value);
-    for (const value of [[[1, 2]], [Buffer.from('x')], [{ a: 1 }], [new Date(Number.NaN)]]) expect(arrayParameter(value)).toBe(value);
+    const outside = [new Date('+010000-01-01T00:00:00Z'), new Date('0000-06-01T00:00:00Z'), new Date('-000500-01-01T00:00:00Z')];
+    for (const value of [[[1, 2]], [Buffer.from('x')], [{ a: 1 }], [new Date(Number.NaN)], ...outside.map((d) => [d])]) expect(arrayParameter(value)).toBe(value);
+    // The years at the edges are written by us, and read back.
+    const edges = [new Date('0001-01-01T00:00:00Z'), new Date('9999-12-31T23:59:59.999Z')];
+    const [ours] = await both(edges, 'timestamptz[]');
+    expect((ours as Date[]).map((d) => d.toISOString())).toEqual(edges.map((d) => d.toISOString()));
+  });
+
+  it('writes the same instants whatever the session\'s time zone', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query(`set time zone 'Pacific/Chatham'`);
+      const at = [new Date('2026-12-07T17:30:00.123Z'), new Date('2026-03-29T01:30:00Z')];
+      const { rows } = await client.query('select $1::timestamptz[] as ours', [arrayParameter(at)]);
+      expect(rows[0].ours).toEqual(at);
+    } finally {
+      await client.query('reset time zone');
+      client.release();
+    }
   });
 
   it('is what runPrepared sends: a prepared statement reads the arrays the writer passes', async () => {

@@ -26,7 +26,8 @@ export async function runCheck(
         controller.abort();
         reject(new Error(`timed out after ${target.timeoutMs} ms`));
       }, target.timeoutMs);
-      checker.check(target, { ...context, signal: controller.signal }).then(resolve, reject);
+      // Promise.resolve: a checker that answers without a promise, or throws, is taken as before.
+      Promise.resolve(checker.check(target, { ...context, signal: controller.signal })).then(resolve, reject);
     });
     const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
     // Copy the steps now: aborting the settled check's I/O below may still append to the checker's array.
