@@ -4,7 +4,7 @@
  * before its body was read whole is closed without losing the answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 export const BODY_TOO_LARGE_CODE = 'REQUEST_ENTITY_TOO_LARGE';
 
@@ -117,37 +117,37 @@ export function lingeringClose(req: IncomingMessage, limit: number, lingering: L
   if (!socket || socket.destroyed) return;
   socket.removeListener('finish', socket.destroy);
   socket.end();
+  dropUpTo(req, limit, () => {
+    req.pause();
+    socket.pause();
+  });
+  lingering.add(socket);
+}
+
+/** Reads and drops what `from` still sends, up to `limit` bytes; past them, `stop` (reading stops there). */
+function dropUpTo(from: Readable, limit: number, stop: () => void): void {
   let dropped = 0;
   const drop = (chunk: Buffer) => {
     dropped += chunk.length;
     if (dropped <= limit) return;
-    req.off('data', drop);
-    req.pause();
-    socket.pause();
+    from.off('data', drop);
+    stop();
   };
-  req.on('data', drop);
-  req.resume();
-  lingering.add(socket);
+  from.on('data', drop);
+  from.resume();
 }
 
 /**
  * An answer on a raw socket (a refused WebSocket upgrade), then the connection closed as
  * lingeringClose closes one: our side ends, up to `limit` bytes of what the client still sends
  * (frames it sent before the answer came) are dropped, then reading stops, and the socket goes after
- * LINGER_MS (at once at shutdown: `Lingering.letGo`). Destroying it once the answer was written reset it whenever the
- * client had sent more, and the reset could take the unread answer with it.
+ * LINGER_MS (at once at shutdown: `Lingering.letGo`). Destroying it once the answer was written reset
+ * it whenever the client had sent more, and the reset could take the unread answer with it.
  */
 export function answerAndLinger(socket: Duplex, answer: string, lingering: Lingering, limit = UPGRADE_LINGER_BYTES): void {
   socket.on('error', () => {}); // a reset while lingering: 'close' follows
   if (!socket.writable) return void socket.destroy();
-  let dropped = 0;
-  const drop = (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped <= limit) return;
-    socket.off('data', drop);
-    socket.pause();
-  };
-  socket.on('data', drop);
+  dropUpTo(socket, limit, () => socket.pause());
   socket.end(answer);
   lingering.add(socket);
 }

@@ -13,6 +13,32 @@ import { answerAndLinger, closeAfterEarlyAnswer, discardBody, Lingering, refuseB
 
 const LIMIT = 1024;
 
+/** A raw client that reads nothing until `readUntil`, keeping what it reads and its first error. */
+function pausedClient(port: number, cleanup: (() => void)[]) {
+  // allowHalfOpen: it keeps its side open after the server's end, as a client that ignores it would.
+  const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  cleanup.push(() => client.destroy());
+  client.pause(); // what the server answers waits in its buffers
+  const seen = { raw: '', failure: null as string | null };
+  client.on('data', (data) => (seen.raw += data.toString('latin1')));
+  client.on('error', (error) => (seen.failure ??= error.message));
+  /** Starts reading; what was read once it holds `marker`, or once the connection closed. */
+  const readUntil = (marker: string) =>
+    new Promise<string>((resolve) => {
+      const done = () => resolve(seen.raw);
+      client.on('data', () => seen.raw.includes(marker) && done());
+      client.on('close', done);
+      client.resume();
+    });
+  return { client, seen, readUntil };
+}
+
+/** The server side of a connection is destroyed (waiting for its close when it has not closed yet). */
+async function expectLetGo(socket: net.Socket): Promise<void> {
+  if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+  expect(socket.destroyed).toBe(true);
+}
+
 describe('lingeringClose', () => {
   const cleanup: (() => void)[] = [];
   afterEach(() => {
@@ -57,14 +83,7 @@ describe('lingeringClose', () => {
       cleanup.push(() => socket.destroy());
     });
 
-    // allowHalfOpen: it keeps its side open after the server's end, as a client that ignores it would.
-    const client = net.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
-    cleanup.push(() => client.destroy());
-    client.pause(); // it reads nothing until it has written its body: the answer waits in its buffers
-    let raw = '';
-    let failure: string | null = null;
-    client.on('data', (data) => (raw += data.toString('latin1')));
-    client.on('error', (error) => (failure = error.message));
+    const { client, seen, readUntil } = pausedClient((server.address() as AddressInfo).port, cleanup);
     const chunk = Buffer.alloc(64 * 1024, '[');
     const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
     client.write('POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
@@ -75,21 +94,13 @@ describe('lingeringClose', () => {
     // It writes on, then reads: the server must not have reset the connection (the write would fail
     // and take the unread answer with it, as a Node client's socket is destroyed on a write error).
     client.write(frame);
-    client.resume();
-    const answer = await new Promise<string>((resolve) => {
-      const done = () => resolve(raw);
-      client.on('data', () => raw.includes('LOOKOUT_MAX_BODY_BYTES') && done());
-      client.on('close', done);
-      if (raw.includes('LOOKOUT_MAX_BODY_BYTES')) done();
-    });
-    expect(failure).toBeNull();
+    const answer = await readUntil('LOOKOUT_MAX_BODY_BYTES');
+    expect(seen.failure).toBeNull();
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(answer).toContain(`larger than ${LIMIT} bytes`);
     // And the server still lets the connection go (after LINGER_MS), though this client never closes its side.
-    const [socket] = serverSockets;
-    if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
-    expect(socket.destroyed).toBe(true);
+    await expectLetGo(serverSockets[0]);
   });
 
   it('keeps a refused upgrade\'s answer for a client that sends on before reading it (regression: the socket was destroyed once the answer was written)', async () => {
@@ -108,31 +119,17 @@ describe('lingeringClose', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => server.close());
 
-    const client = net.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
-    cleanup.push(() => client.destroy());
-    client.pause(); // the answer waits in its buffers
-    let raw = '';
-    let failure: string | null = null;
-    client.on('data', (data) => (raw += data.toString('latin1')));
-    client.on('error', (error) => (failure = error.message));
+    const { client, seen, readUntil } = pausedClient((server.address() as AddressInfo).port, cleanup);
     client.write('GET /graphql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
     await decided;
     // Frames sent without waiting for the handshake's answer: more than the server drops, then it reads.
     const junk = Buffer.alloc(64 * 1024, 0x81);
     for (let i = 0; i * junk.length <= 2 * UPGRADE_LINGER_BYTES; i++) client.write(junk);
-    client.resume();
-    const answer = await new Promise<string>((resolve) => {
-      const done = () => resolve(raw);
-      client.on('data', () => raw.includes('refused') && done());
-      client.on('close', done);
-      if (raw.includes('refused')) done();
-    });
-    expect(failure).toBeNull();
+    const answer = await readUntil('refused');
+    expect(seen.failure).toBeNull();
     expect(answer).toMatch(/^HTTP\/1\.1 403 /);
     expect(answer).toContain('Foreign origin refused');
-    const [socket] = serverSockets;
-    if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
-    expect(socket.destroyed).toBe(true);
+    await expectLetGo(serverSockets[0]);
   });
 
   it('lets go of lingering connections at once at shutdown, and closes those answered after it once answered', async () => {
@@ -174,9 +171,7 @@ describe('lingeringClose', () => {
     const second = upgrade();
     await secondAnswered;
     expect(lingering.size).toBe(0);
-    const serverSide = serverSockets[1];
-    if (!serverSide.destroyed) await new Promise((resolve) => serverSide.once('close', resolve));
-    expect(serverSide.destroyed).toBe(true);
+    await expectLetGo(serverSockets[1]);
     expect(await second.closed).toMatch(/^HTTP\/1\.1 404 /);
   });
 });
