@@ -16,6 +16,7 @@ import { REVOKED, type CallerWatch, type WatchedSocket } from './ws-callers.ts';
 import { asGraphQLError, documentError, revokedError, TryAgainLater, unexpected } from './ws-errors.ts';
 import type { Broadcast, BroadcastSocket } from './broadcast.ts';
 import { takePushable } from './shared-subscriptions.ts';
+import { Wire } from './ws-wire.ts';
 
 /** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
 export const WS_LIMITS = {
@@ -29,8 +30,6 @@ export const WS_LIMITS = {
 const MAX_OPERATION_ID_CHARS = 128;
 /** The largest ping payload a pong carries back (graphql-ws echoes any). */
 const MAX_ECHOED_PING_BYTES = 1024;
-/** A ping every 12 s; a socket that has not answered by the next one is dropped. */
-const KEEP_ALIVE_MS = 12_000;
 /** At shutdown, how long operations in progress may take to finish, and the close handshake. */
 const SHUTDOWN_GRACE_MS = 5_000;
 const CLOSE_HANDSHAKE_MS = 1_000;
@@ -91,13 +90,9 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   readonly #inHand = new Set<Promise<void>>();
   /** At a restart: the subscriptions whose `complete` is not sent (the client resubscribes them). */
   #restarting: Set<string> | null = null;
-  readonly #keepAlive: NodeJS.Timeout;
-  #awaitingPong = false;
-  /** Broadcast subscribers waiting for the socket to drain (whenDrained). */
-  readonly #drainWaiters = new Set<() => void>();
-  /** Writes are held until the end of this turn of the event loop (#coalesce). */
-  #corked = false;
   readonly #socket: WebSocket;
+  /** Its writes, coalesced per turn, and its keep-alive. */
+  readonly #wire: Wire;
   readonly #request: IncomingMessage;
   readonly #services: ConnectionServices;
 
@@ -105,14 +100,9 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     this.#socket = socket;
     this.#request = request;
     this.#services = services;
+    this.#wire = new Wire(socket, request.socket);
     // `ws` closes the socket itself after a frame error (1009 too big, 1002 malformed): say why once.
     socket.on('error', (err: Error & { code?: string }) => this.#warn('closed a WebSocket that sent a bad frame', err.code ?? err.message));
-    socket.on('pong', () => (this.#awaitingPong = false));
-    this.#keepAlive = setInterval(() => {
-      if (this.#awaitingPong) return void socket.terminate();
-      this.#awaitingPong = true;
-      socket.ping();
-    }, KEEP_ALIVE_MS);
   }
 
   /** connection_init: the caller from `authorization` in the payload, or the upgrade's session cookie. */
@@ -196,7 +186,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
 
   /** A message from the client: checked against the protocol, then handled with the others in hand. */
   receive(text: string, handle: (data: string) => Promise<void>): void {
-    if (!this.#open()) return;
+    if (!this.#wire.open) return;
     let type: string;
     let id: string | undefined;
     try {
@@ -246,38 +236,26 @@ export class Connection implements WatchedSocket, BroadcastSocket {
 
   /** Open, and not revoked: a broadcast event may be written to it. */
   get deliverable(): boolean {
-    return !this.#revoked && this.#open();
+    return !this.#revoked && this.#wire.open;
   }
 
   get bufferedBytes(): number {
-    return this.#socket.bufferedAmount;
+    return this.#wire.bufferedBytes;
   }
 
   /** Writes a broadcast `next` message now, without waiting for it to be flushed. */
   sendNow(data: string): void {
-    this.#coalesce();
-    this.#socket.send(data);
+    this.#wire.sendNow(data);
   }
 
-  /** Calls `callback` once the socket's writes have all gone to the system (one listener for all who wait). */
   whenDrained(callback: () => void): void {
-    if (!this.#drainWaiters.size) {
-      this.#request.socket.once('drain', () => {
-        const waiting = [...this.#drainWaiters];
-        this.#drainWaiters.clear();
-        for (const waiter of waiting) waiter();
-      });
-    }
-    this.#drainWaiters.add(callback);
+    this.#wire.whenDrained(callback);
   }
 
+  /** graphql-ws's messages; at a restart, not the `complete` of a subscription the client is to resubscribe. */
   send(data: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (!this.#open()) return resolve();
-      if (this.#restarting?.size && isCompleteOf(data, this.#restarting)) return resolve();
-      this.#coalesce();
-      this.#socket.send(data, (err) => (err ? reject(err) : resolve()));
-    });
+    if (this.#restarting?.size && isCompleteOf(data, this.#restarting)) return Promise.resolve();
+    return this.#wire.send(data);
   }
 
   /** graphql-ws closes with a protocol code when the client broke the protocol (4400, 4401, 4409, 4429…). */
@@ -330,7 +308,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
 
   /** The socket is gone (whatever closed it). */
   closed(): void {
-    clearInterval(this.#keepAlive);
+    this.#wire.stop();
     this.#closing = true;
     this.#services.watch.delete(this);
     for (const live of this.#live.keys()) void live.return();
@@ -365,31 +343,6 @@ export class Connection implements WatchedSocket, BroadcastSocket {
       clientAddress: clientAddressOf(this.#request),
       userAgent: this.#request.headers['user-agent'] ?? null,
     });
-  }
-
-  /**
-   * What is sent to this socket in one turn of the event loop leaves in one write: a burst of
-   * messages (pongs to a ping flood, several events of one check, a page of subscription results)
-   * was one system call each (bench/fuzz: 1.4 s of the server's 61 s answering pings).
-   */
-  #coalesce(): void {
-    if (this.#corked) return;
-    const wire = this.#request.socket;
-    this.#corked = true;
-    wire.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      wire.uncork();
-    });
-  }
-
-  /**
-   * The socket can still be written. Its TCP connection goes before ws says CLOSED: answers to
-   * messages read before a client reset were failing writes, each an error with a stack (~90 ms of
-   * the event loop for one ping flood in bench/fuzz).
-   */
-  #open(): boolean {
-    return this.#socket.readyState === this.#socket.OPEN && !this.#request.socket.destroyed;
   }
 
   /** A message handler threw: the database could not say who the caller is, or a bug (logged, 4500). */
