@@ -12,7 +12,8 @@ import { auditedStatement, type AuditSpec, type StatementAudit } from '../server
 import type { SqlClient } from '../server/db/sql.ts';
 import type { TransactionEvents } from '../server/events/after-commit.ts';
 import { builder } from './builder.ts';
-import { OperationRunRef, parseId, runTarget } from './operations.ts';
+import { parseId, runTarget } from './operations.ts';
+import { OperationRunRef } from './operation-run.ts';
 import { MAX_LISTED, pageClause, refuseLongList } from '../server/db/paging.ts';
 import { listPageArgs } from './operations.ts';
 

@@ -4,7 +4,8 @@ import { BadInputError } from '../server/errors.ts';
 import type { RunUpdatedEvent } from '../server/events/channels.ts';
 import { runChanges } from '../server/operations/run-events.ts';
 import { builder } from './builder.ts';
-import { loadRun, OperationRunRef, RunOutcomeEnum } from './operations.ts';
+import { loadRun } from './operations.ts';
+import { OperationRunRef, RunOutcomeEnum } from './operation-run.ts';
 
 const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
   fields: (t) => ({
