@@ -59,11 +59,7 @@ interface Subscriber {
 interface ThreadData {
   subscribers: Subscriber[];
   token: string;
-  clientSocket: ClientSocket;
 }
-
-/** The WebSocket the graphql-ws clients run on: the `ws` package's, or Node's built-in (undici's). */
-type ClientSocket = 'ws' | 'builtin';
 
 /** Main thread → subscriber thread. */
 type Request =
@@ -101,8 +97,7 @@ const STATUS_SUBSCRIPTION = 'subscription { serviceStatusChanged { service statu
 const CHECKS_SUBSCRIPTION = 'subscription { healthCheckRecorded { service status checkedAt latencyMs } }';
 
 async function subscriberThread(): Promise<void> {
-  const { subscribers, token, clientSocket } = workerData as ThreadData;
-  const webSocketImpl = clientSocket === 'ws' ? (await import('ws')).WebSocket : WebSocket;
+  const { subscribers, token } = workerData as ThreadData;
   const port = parentPort!;
   const clients: Client[] = [];
   /** Per subscriber (by position here): each service's latest status event, for the progress answers. */
@@ -121,7 +116,7 @@ async function subscriberThread(): Promise<void> {
       const timer = setTimeout(() => reject(new Error(`subscriber ${s.index}: no connection_ack within 30 s`)), 30_000);
       const client = createClient({
         url: s.url,
-        webSocketImpl,
+        webSocketImpl: WebSocket,
         lazy: false,
         retryAttempts: 0,
         connectionParams: { authorization: `Bearer ${token}` },
@@ -239,8 +234,6 @@ const USAGE = `REDIS_URL=redis://… node bench/fanout/run.ts [options]
                            else it is missed (default 10)
   --baseline S             seconds of idle measure (subscribers connected, no transitions) before the
                            rounds, to tell the fan-out's CPU from the checks' (default 5; 0: none)
-  --client-socket K        the WebSocket under the graphql-ws clients: ws (the ws package, default) or
-                           builtin (Node's own, undici's: about twice the clients' CPU per message)
   --help                   this text
 
 Environment: REDIS_URL (required: the replicas' pub/sub), DATABASE_URL (a fresh database is created on
@@ -276,7 +269,6 @@ async function main(): Promise<number> {
       threads: { type: 'string', default: '2' },
       deadline: { type: 'string', default: '10' },
       baseline: { type: 'string', default: '5' },
-      'client-socket': { type: 'string', default: 'ws' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -299,11 +291,6 @@ async function main(): Promise<number> {
   const THREADS = wholeNumber('threads', args.threads, 1, 64);
   const DEADLINE_MS = wholeNumber('deadline', args.deadline, 1, 600) * 1000;
   const BASELINE_MS = wholeNumber('baseline', args.baseline, 0, 600) * 1000;
-  const CLIENT_SOCKET = args['client-socket'];
-  if (CLIENT_SOCKET !== 'ws' && CLIENT_SOCKET !== 'builtin') {
-    console.error(`--client-socket is ws or builtin, got ${JSON.stringify(CLIENT_SOCKET)}\n\n${USAGE}`);
-    return 2;
-  }
   const REDIS_URL = process.env.REDIS_URL;
   if (!REDIS_URL) {
     console.error(`REDIS_URL is not set: the two replicas fan out through Redis pub/sub, e.g. REDIS_URL=redis://127.0.0.1:6379\n\n${USAGE}`);
@@ -461,7 +448,7 @@ async function main(): Promise<number> {
     const replicaOf = (subscriber: number) => replicas[subscriber % 2].name;
     const perThread = Math.ceil(SUBSCRIBERS / THREADS);
     const threads = Array.from({ length: Math.ceil(SUBSCRIBERS / perThread) }, (_, t) => {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { subscribers: subscribers.slice(t * perThread, (t + 1) * perThread), token, clientSocket: CLIENT_SOCKET } satisfies ThreadData });
+      const worker = new Worker(new URL(import.meta.url), { workerData: { subscribers: subscribers.slice(t * perThread, (t + 1) * perThread), token } satisfies ThreadData });
       const ready = new Promise<Ready>((resolve, reject) => {
         worker.on('message', (m: { type?: string }) => m.type === 'ready' && resolve(m as Ready));
         worker.once('error', reject);
@@ -651,7 +638,7 @@ async function main(): Promise<number> {
     const complaints = replicas.flatMap((r) => r.complaints.map((line) => `${r.name}: ${line}`));
     const goalMet = latency.storedToArrival.p99 < 50 && missed === 0 && duplicates === 0;
 
-    console.log(`\nbench/fanout: ${SUBSCRIBERS} subscribers (half per replica, ${CHECKS_SUBSCRIBERS} also on healthCheckRecorded) in ${threads.length} threads on ${CLIENT_SOCKET === 'ws' ? "the ws package's" : "Node's built-in"} WebSocket, 2 replicas with Redis, ${SERVICES} services (interval 1 s, thresholds 1), ${TRANSITIONS} rounds; code ${code}; ${databaseNote}; ${os.cpus().length} cores, load ${await loadAverage()}`);
+    console.log(`\nbench/fanout: ${SUBSCRIBERS} subscribers (half per replica, ${CHECKS_SUBSCRIBERS} also on healthCheckRecorded) in ${threads.length} threads, 2 replicas with Redis, ${SERVICES} services (interval 1 s, thresholds 1), ${TRANSITIONS} rounds; code ${code}; ${databaseNote}; ${os.cpus().length} cores, load ${await loadAverage()}`);
     console.log(`  connected in ${connectMs} ms; rounds: flip → every subscriber had every service: ${stats(rounds.map((r) => r.flipToLastMs)).p50} ms median, ${Math.max(...rounds.map((r) => r.flipToLastMs))} ms longest${rounds.every((r) => r.allArrived) ? '' : `; ${rounds.filter((r) => !r.allArrived).length} rounds hit the deadline`}`);
     console.log(`  stored (uptime_records.recorded_at, the writer's transaction began) → arrival p50 / p95 / p99 / max: ${fmt(latency.storedToArrival)}; goal p99 < 50 ms, none missed or twice: ${goalMet ? 'met' : 'NOT met'}`);
     if (latency.committedToArrival) console.log(`  committed (commit timestamp of that transaction) → arrival: ${fmt(latency.committedToArrival)}`);
@@ -673,7 +660,7 @@ async function main(): Promise<number> {
     console.log(
       JSON.stringify(
         {
-          subscribers: SUBSCRIBERS, checksSubscribers: CHECKS_SUBSCRIBERS, threads: threads.length, clientSocket: CLIENT_SOCKET, services: SERVICES, transitions: TRANSITIONS, deadlineS: DEADLINE_MS / 1000,
+          subscribers: SUBSCRIBERS, checksSubscribers: CHECKS_SUBSCRIBERS, threads: threads.length, services: SERVICES, transitions: TRANSITIONS, deadlineS: DEADLINE_MS / 1000,
           code, database: databaseNote, commitTimestamps: commitTimes, connectMs,
           latency, goalMet,
           deliveries: { expected, delivered: firstOf.size, missed, late, duplicates, unmatched, transitionsStored: windows.size, unexpectedTransitions: unexpected },
