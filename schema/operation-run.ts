@@ -9,6 +9,7 @@ import { STUCK_CLASSES, type StuckVerdict } from '../server/operations/stuck.ts'
 import { retryRefusal } from '../server/operations/triage.ts';
 import { dispatchRecord, queuedSince, type LeaseLapse } from '../server/operations/lease-history.ts';
 import { allowedWorkspaceIds, type Named } from '../server/operations/workspaces.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../server/context.ts';
 import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
@@ -112,6 +113,12 @@ const ServiceAtFailureRef = builder.objectRef<{ service: string; critical: boole
 
 const label = (ctx: RequestContext, type: string) => ctx.app.operations.catalog.get(type).label;
 
+/** A run's retry lineage within the caller's workspaces, for `field` (two statements of the request's read budget). */
+async function lineageOf(ctx: RequestContext, info: GraphQLResolveInfo, run: RunRow, field: string) {
+  readBudget(ctx, info).take(field, 2 * QUERY_UNITS);
+  return lineage(ctx.app.sql, run.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now());
+}
+
 export const OperationRunRef: ReturnType<typeof builder.objectRef<RunRow>> = builder.objectRef<RunRow>('OperationRun');
 OperationRunRef.implement({
   description: 'An operation a worker runs ("Operation #id").',
@@ -171,18 +178,12 @@ OperationRunRef.implement({
     retriedFrom: t.field({
       type: [OperationRunRef],
       description: 'The runs this one retries, oldest first (detail view: one query).',
-      resolve: async (r, _a, ctx, info) => {
-        readBudget(ctx, info).take('retriedFrom', 2 * QUERY_UNITS);
-        return (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).ancestors;
-      },
+      resolve: async (r, _a, ctx, info) => (await lineageOf(ctx, info, r, 'retriedFrom')).ancestors,
     }),
     retries: t.field({
       type: [OperationRunRef],
       description: 'The retries of this run, in order.',
-      resolve: async (r, _a, ctx, info) => {
-        readBudget(ctx, info).take('retries', 2 * QUERY_UNITS);
-        return (await lineage(ctx.app.sql, r.id, await allowedWorkspaceIds(ctx.em, ctx.actor), ctx.app.operations.classifier, ctx.app.clock.now())).descendants;
-      },
+      resolve: async (r, _a, ctx, info) => (await lineageOf(ctx, info, r, 'retries')).descendants,
     }),
     auditTrail: t.field({
       type: [AuditTrailRef],
