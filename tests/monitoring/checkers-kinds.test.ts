@@ -213,6 +213,31 @@ describe('redis checker', () => {
     expect(await check('redis', `127.0.0.1:${port}`)).toMatchObject({ status: 'down', error: `connection refused by 127.0.0.1:${port} (nothing listening?)` });
   });
 
+  it('regression: a target streaming bytes without ever ending a reply line was buffered whole until the timeout (and searched again at every chunk)', async () => {
+    // Not Redis: it answers the connection with an endless line, as fast as the checker reads it.
+    let sent = 0;
+    let closed!: Promise<void>;
+    const server = net.createServer((socket) => {
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const pump = () => {
+        while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
+        if (!socket.destroyed) socket.once('drain', pump);
+      };
+      socket.on('error', () => {});
+      closed = new Promise((resolve) => socket.on('close', () => resolve()));
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await check('redis', `127.0.0.1:${(server.address() as net.AddressInfo).port}`, { timeoutMs: 60_000 });
+      expect(result).toMatchObject({ status: 'down', error: 'the server sent more than 64 KiB without ending a reply line: is it Redis?' });
+      await closed; // the checker let go of the connection
+      expect(sent).toBeLessThan(32 * 1024 * 1024); // what it read past the bound, and what the kernels' buffers held
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it.skipIf(!process.env.REDIS_URL)('pings the real Redis at REDIS_URL', async () => {
     const result = await check('redis', process.env.REDIS_URL!);
     expect(result, result.error ?? '').toMatchObject({ status: 'healthy', details: { roundTripMs: expect.any(Number) } });

@@ -112,6 +112,9 @@ export function parseRedisTarget(value: string): RedisTarget {
   };
 }
 
+/** The longest reply line read (the check's replies are a few bytes; an error reply a sentence). */
+const MAX_REPLY_LINE_CHARS = 64 * 1024;
+
 /** A reply Redis sent that is not the one the check needs (an error reply, or not PONG). */
 class RedisReplyError extends Error {}
 
@@ -126,7 +129,11 @@ function expectReply(reply: string, expected: string, command: string): void {
  */
 class ReplyReader {
   private buffer = '';
+  /** Where in `buffer` a line end may start (before it, none). */
+  private searchFrom = 0;
   private waiting: { resolve(line: string): void; reject(error: Error): void } | undefined;
+  /** The reply is too long: every later command fails with it. */
+  private failure: Error | undefined;
 
   private readonly socket: net.Socket;
 
@@ -135,18 +142,32 @@ class ReplyReader {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;
-      const end = this.buffer.indexOf('\r\n');
-      if (end === -1 || !this.waiting) return;
+      const end = this.buffer.indexOf('\r\n', this.searchFrom);
+      if (end === -1) {
+        // What was searched holds no line end: the next chunk is searched from its last character (a "\r").
+        this.searchFrom = this.buffer.length - 1;
+        // A reply line is a few bytes; a target that streams without ending one is held no further.
+        if (this.buffer.length > MAX_REPLY_LINE_CHARS) {
+          this.buffer = '';
+          this.searchFrom = 0;
+          fail(new RedisReplyError(`the server sent more than ${MAX_REPLY_LINE_CHARS / 1024} KiB without ending a reply line: is it Redis?`));
+          socket.destroy();
+        }
+        return;
+      }
+      if (!this.waiting) return;
       const line = this.buffer.slice(0, end);
       this.buffer = '';
+      this.searchFrom = 0;
       const waiting = this.waiting;
       this.waiting = undefined;
       waiting.resolve(line);
     });
     const fail = (error?: Error) => {
+      if (error instanceof RedisReplyError) this.failure ??= error;
       const waiting = this.waiting;
       this.waiting = undefined;
-      waiting?.reject(error ?? new Error('connection closed by the server before it replied'));
+      waiting?.reject(this.failure ?? error ?? new Error('connection closed by the server before it replied'));
     };
     socket.on('error', fail);
     socket.on('close', () => fail());
@@ -154,6 +175,7 @@ class ReplyReader {
 
   command(args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
       this.waiting = { resolve, reject };
       this.socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`);
     });
