@@ -1,34 +1,63 @@
 /**
  * The writing side of one GraphQL WebSocket (ws-connection.ts holds its protocol side): what is sent
  * in one turn of the event loop leaves in one write, those who wait for it to drain share one
- * listener, and a keep-alive ping drops a peer that stopped answering.
+ * listener, and a keep-alive ping drops a peer that stopped answering and reading.
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
-/** A ping every 12 s; a socket that has not answered by the next one is dropped. */
-const KEEP_ALIVE_MS = 12_000;
+/**
+ * A ping every 12 s. A socket that has not answered it by the next one is dropped — unless the peer
+ * took some of what was written to it meanwhile: a ping waits behind what the socket has not taken
+ * yet (up to broadcast.ts' HOLD_BYTES, and the kernels' buffers), so a client on a slow link that
+ * is still reading may not have seen it. It is dropped all the same PATIENCE keep-alives after the
+ * ping: what the system takes is not what the peer read (a peer gone without a word leaves a send
+ * buffer that still fills), so this bounds how long a dead peer fed a trickle of events is kept.
+ */
+export const KEEP_ALIVE_MS = 12_000;
+const PATIENCE = 5;
 
 export class Wire {
   readonly #socket: WebSocket;
   /** The TCP connection under the WebSocket. */
   readonly #tcp: Socket;
-  readonly #keepAlive: NodeJS.Timeout;
-  #awaitingPong = false;
+  readonly #keepAlive: NodeJS.Timeout | undefined;
+  /** The payload of the ping not yet answered: only a pong carrying it answers (a client need not read to send pongs). */
+  #unanswered: Buffer | null = null;
+  /** How much the peer had taken at the last keep-alive. */
+  #takenBefore = 0;
+  /** Keep-alives since the unanswered ping. */
+  #waited = 0;
   /** Callers waiting for the socket to drain (whenDrained). */
   readonly #drainWaiters = new Set<() => void>();
   /** Writes are held until the end of this turn of the event loop (#coalesce). */
   #corked = false;
 
-  constructor(socket: WebSocket, tcp: Socket) {
+  /** `keepAliveMs` 0: no timer (the caller calls keepAlive()). */
+  constructor(socket: WebSocket, tcp: Socket, { keepAliveMs = KEEP_ALIVE_MS } = {}) {
     this.#socket = socket;
     this.#tcp = tcp;
-    socket.on('pong', () => (this.#awaitingPong = false));
-    this.#keepAlive = setInterval(() => {
-      if (this.#awaitingPong) return void socket.terminate();
-      this.#awaitingPong = true;
-      socket.ping();
-    }, KEEP_ALIVE_MS);
+    socket.on('pong', (data: Buffer) => {
+      if (this.#unanswered?.equals(data)) this.#unanswered = null;
+    });
+    if (keepAliveMs > 0) this.#keepAlive = setInterval(() => this.keepAlive(), keepAliveMs);
+  }
+
+  /** One keep-alive: pings; or, when the last ping is unanswered and the peer took nothing since, drops the socket. */
+  keepAlive(): void {
+    const taken = this.#taken();
+    if (this.#unanswered) {
+      if (taken > this.#takenBefore && ++this.#waited < PATIENCE) {
+        this.#takenBefore = taken;
+        return; // still reading what came before the ping
+      }
+      return void this.#socket.terminate();
+    }
+    this.#takenBefore = taken;
+    this.#waited = 0;
+    this.#unanswered = randomBytes(8);
+    this.#socket.ping(this.#unanswered);
   }
 
   /**
@@ -70,6 +99,11 @@ export class Wire {
       });
     }
     this.#drainWaiters.add(callback);
+  }
+
+  /** Bytes the system has taken from this socket's writes (each sent, or in the kernel's buffer). */
+  #taken(): number {
+    return (this.#tcp.bytesWritten ?? 0) - this.#tcp.writableLength;
   }
 
   /** The socket is gone: no more pings. */
