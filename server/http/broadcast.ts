@@ -28,6 +28,8 @@ export interface BroadcastSocket {
   readonly deliverable: boolean;
   /** Bytes written to it that it has not taken yet (ws's `bufferedAmount`). */
   readonly bufferedBytes: number;
+  /** Items its members hold, all together (MAX_HELD_ITEMS bounds them): counted by the members. */
+  heldItems: number;
   /** Writes one message now (coalesced with the rest of this turn's). */
   sendNow(data: string): void;
   /** Calls `callback` once, when what was written to it has all been handed to the system. */
@@ -38,14 +40,17 @@ export interface BroadcastSocket {
  * Past this much written to a socket and not yet taken by the system (its kernel buffers are full:
  * the client is not reading, or not fast enough), its subscribers stop writing frames and hold the
  * items of their events instead — references to the events every subscriber shares, not frames of
- * their own — until the socket drains. One socket costs the server at most this plus one frame.
+ * their own — until the socket drains. One socket costs the server this plus one frame in frames,
+ * and keeps at most MAX_HELD_ITEMS events from being collected.
  */
 export const HOLD_BYTES = 1024 * 1024;
 
 /**
- * The items a subscriber may hold while its socket is backed up; past that it ends with FELL_BEHIND,
- * rather than hold every later event for a client that does not read (CLIENT_QUEUE_LIMITS' bound
- * for other subscriptions' events; here a check counts as one, not a batch).
+ * The items the subscribers of one socket may hold, all together, while it is backed up; a
+ * subscriber that would hold more ends with FELL_BEHIND, rather than keep every later event for a
+ * client that does not read (CLIENT_QUEUE_LIMITS' bound for other subscriptions' events; here a
+ * check counts as one, not a batch). Per socket, not per subscription: a client with a hundred
+ * subscriptions that stopped reading held a hundred times as much (17–30 MB a socket, an attack review).
  */
 export const MAX_HELD_ITEMS = CLIENT_QUEUE_LIMITS.default;
 
@@ -216,8 +221,9 @@ export class Member implements AsyncIterableIterator<never, undefined> {
   }
 
   #hold(item: unknown, untilDrained: boolean): void {
-    if (this.#held.length >= MAX_HELD_ITEMS) return this.fail(new FellBehind(this.push.channel, MAX_HELD_ITEMS));
+    if (this.#socket.heldItems >= MAX_HELD_ITEMS) return this.fail(new FellBehind(this.push.channel, MAX_HELD_ITEMS));
     this.#held.push(item);
+    this.#socket.heldItems++;
     if (this.#waiting) return;
     this.#waiting = true;
     if (untilDrained) this.#socket.whenDrained(() => void this.#flush());
@@ -237,10 +243,12 @@ export class Member implements AsyncIterableIterator<never, undefined> {
         }
         let text = this.#broadcast.payload(this.pushable, this.#held[0]);
         if (text instanceof Promise) text = await text;
+        if (!this.#held.length) break; // ended meanwhile
         this.#held.shift();
+        this.#socket.heldItems--;
         if (text !== null && this.open) this.#write(text);
       }
-      if (!this.open) this.#held.length = 0;
+      if (!this.open) this.#letGo();
     } finally {
       this.#flushing = false;
     }
@@ -287,10 +295,16 @@ export class Member implements AsyncIterableIterator<never, undefined> {
     return this;
   }
 
+  /** What it holds is no longer its socket's to count. */
+  #letGo(): void {
+    this.#socket.heldItems -= this.#held.length;
+    this.#held.length = 0;
+  }
+
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#held.length = 0;
+    this.#letGo();
     if (this.#joined) this.#broadcast.leave(this);
   }
 }

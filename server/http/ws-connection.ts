@@ -77,6 +77,8 @@ function isCompleteOf(data: string, ids: Set<string>): boolean {
 export class Connection implements WatchedSocket, BroadcastSocket {
   credentials: Credentials = { transport: 'ws' };
   actor: Actor | null = null;
+  /** Items its broadcast subscribers hold while it is backed up (broadcast.ts counts them). */
+  heldItems = 0;
   /** Shutting down, revoked or gone: no new subscription runs. */
   #closing = false;
   #revoked = false;

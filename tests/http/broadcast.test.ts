@@ -227,6 +227,7 @@ describe('the broadcast on its own', () => {
       frames,
       deliverable: true,
       bufferedBytes: 0,
+      heldItems: 0,
       sendNow: (data: string) => void frames.push(JSON.parse(data)),
       whenDrained: (callback: () => void) => void waiting.push(callback),
       drain: () => waiting.splice(0).forEach((callback) => callback()),
@@ -280,6 +281,31 @@ describe('the broadcast on its own', () => {
     slow.bufferedBytes = 0;
     slow.drain();
     expect(ns()).toEqual([0, 2, 4, 6, 8]);
+    expect(broadcast.size).toBe(0);
+    expect(slow.heldItems).toBe(0);
+    await pubsub.close();
+  });
+
+  it(`regression: each subscription of a backed-up socket held up to ${MAX_HELD_ITEMS} items, a hundred subscriptions a hundred times that; the socket's subscribers now share the bound, the first to find no room ending`, async () => {
+    const pubsub = createInProcessPubSub<{ c: Event }>();
+    const broadcast = new Broadcast(pubsub as unknown as PubSub, noMask, logger);
+    const slow = socket();
+    const first = broadcast.member(pushable(() => true), slow, 'first');
+    const second = broadcast.member(pushable(() => true), slow, 'second');
+    const endings = [first.next(), second.next()].map((ending) => ending.then(() => 'completed', (error: { code?: string }) => error.code));
+    slow.bufferedBytes = HOLD_BYTES + 1;
+    // Each event is held by both: the socket reaches the bound at half as many events.
+    for (let n = 0; n < MAX_HELD_ITEMS / 2; n++) await pubsub.publish('c', { service: 's', n });
+    await vi.waitFor(() => expect(slow.heldItems).toBe(MAX_HELD_ITEMS)); // the pub/sub delivers in turn
+    expect(slow.frames).toEqual([]);
+    // The next event: the first subscriber to find no room ends, and what it held makes room for the other.
+    await pubsub.publish('c', { service: 's', n: MAX_HELD_ITEMS });
+    expect(await endings[0]).toBe('FELL_BEHIND');
+    await vi.waitFor(() => expect(slow.heldItems).toBe(MAX_HELD_ITEMS / 2 + 1));
+    expect(broadcast.size).toBe(1);
+    await second.return();
+    expect(await endings[1]).toBe('completed');
+    expect(slow.heldItems).toBe(0); // what it held was let go with it
     expect(broadcast.size).toBe(0);
     await pubsub.close();
   });
