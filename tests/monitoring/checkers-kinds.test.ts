@@ -15,6 +15,7 @@ import { selfSignedCertificate } from './support/certificates.ts';
 import { startRespServer, type RespServer } from './support/resp-server.ts';
 import { createTestHost, SELF_POOL_MAX, type TestHost } from './support/checker-host.ts';
 import { closedPort } from './support/silent-server.ts';
+import { startFloodingServer } from './support/flooding-server.ts';
 import { startWsFixture, type WsFixture } from './support/ws-server.ts';
 
 let dataDir: string;
@@ -139,6 +140,20 @@ describe('postgres checker', () => {
     expect(result.steps?.map((step) => step.name)).toEqual(['connect', 'query']);
   });
 
+  it('regression: a target declaring a huge message and streaming it was held whole until the timeout', async () => {
+    // After the start-up message: an authentication message ("R") whose length says 2 GiB.
+    const header = Buffer.from([0x52, 0x7f, 0xff, 0xff, 0xff]);
+    const flooding = await startFloodingServer(header, { afterFirstData: true });
+    try {
+      const result = await check('postgres', `postgres://lookout:secret@127.0.0.1:${flooding.port}/app`, { timeoutMs: 60_000 });
+      expect(result).toMatchObject({ status: 'down', error: expect.stringContaining('the server sent more than 1 MiB in reply: is it PostgreSQL?') });
+      await flooding.closed;
+      expect(flooding.sent()).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      await flooding.close();
+    }
+  });
+
   it('says the connection was refused', async () => {
     const port = await closedPort();
     const result = await check('postgres', `postgres://lookout:secret@127.0.0.1:${port}/app`);
@@ -214,27 +229,14 @@ describe('redis checker', () => {
   });
 
   it('regression: a target streaming bytes without ever ending a reply line was buffered whole until the timeout (and searched again at every chunk)', async () => {
-    // Not Redis: it answers the connection with an endless line, as fast as the checker reads it.
-    let sent = 0;
-    let closed!: Promise<void>;
-    const server = net.createServer((socket) => {
-      const chunk = Buffer.alloc(16 * 1024, 'x');
-      const pump = () => {
-        while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
-        if (!socket.destroyed) socket.once('drain', pump);
-      };
-      socket.on('error', () => {});
-      closed = new Promise((resolve) => socket.on('close', () => resolve()));
-      pump();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const flooding = await startFloodingServer();
     try {
-      const result = await check('redis', `127.0.0.1:${(server.address() as net.AddressInfo).port}`, { timeoutMs: 60_000 });
+      const result = await check('redis', `127.0.0.1:${flooding.port}`, { timeoutMs: 60_000 });
       expect(result).toMatchObject({ status: 'down', error: 'the server sent more than 64 KiB without ending a reply line: is it Redis?' });
-      await closed; // the checker let go of the connection
-      expect(sent).toBeLessThan(32 * 1024 * 1024); // what it read past the bound, and what the kernels' buffers held
+      await flooding.closed; // the checker let go of the connection
+      expect(flooding.sent()).toBeLessThan(32 * 1024 * 1024); // what it read past the bound, and what the kernels' buffers held
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await flooding.close();
     }
   });
 

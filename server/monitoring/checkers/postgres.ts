@@ -61,6 +61,7 @@ export const postgresChecker: Checker<PostgresOptions> = {
     const abort = () => void client.end().catch(() => {});
     signal.addEventListener('abort', abort, { once: true });
     client.on('error', () => {});
+    boundReplies(client);
     let step = 'connect';
     try {
       await client.connect();
@@ -80,6 +81,24 @@ export const postgresChecker: Checker<PostgresOptions> = {
     }
   },
 };
+
+/**
+ * The most a check reads from a server: its replies to the start-up and to one small query are a
+ * few kilobytes. node-postgres holds a message whole until the length its header declares arrived,
+ * so a target declaring a huge one and streaming it was held for as long as the check lasted.
+ */
+const MAX_REPLY_BYTES = 1024 * 1024;
+
+/** Ends the check's connection once the server sent more than MAX_REPLY_BYTES (counted over TLS too, once it is set up). */
+function boundReplies(client: pg.Client): void {
+  let read = 0;
+  const count = (chunk: Buffer | string) => {
+    read += chunk.length;
+    if (read > MAX_REPLY_BYTES) client.connection.stream.destroy(new Error(`the server sent more than ${MAX_REPLY_BYTES / 1024 / 1024} MiB in reply: is it PostgreSQL?`));
+  };
+  client.connection.stream.on('data', count);
+  client.connection.once('sslconnect', () => client.connection.stream.on('data', count));
+}
 
 async function checkSelf(host: CheckerHost, options: PostgresOptions): Promise<Outcome> {
   const database = host.database;
