@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from './duration.ts';
 import { LookoutError } from './errors.ts';
+import { readBoundedText } from './http/bounded-response.ts';
 
 export class MaintenanceUsageError extends Error {}
 
@@ -47,6 +48,8 @@ const WINDOW_FIELDS = 'id name services tags all active currentOrNextStart curre
 
 /** How long the CLI waits for the server's answer. */
 const API_TIMEOUT_MS = 30_000;
+/** The most of an answer the CLI reads (its lists are of maintenance windows: far less); past it, not Lookout's answer. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** Text from outside on one short line (a page's start, a server's message). */
 const oneLine = (text: string, limit = 200) => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, limit);
@@ -92,7 +95,7 @@ function apiBackend(url: string, token: string): Backend {
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(API_TIMEOUT_MS),
       });
-      text = await response.text();
+      text = await readBoundedText(response, MAX_ANSWER_BYTES);
     } catch (error) {
       throw unreachable(endpoint, error);
     }

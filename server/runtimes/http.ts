@@ -5,6 +5,7 @@
  * tells one). Bounded in time and body; redirects are failures, never followed.
  */
 import { describeNetworkError } from '../monitoring/checkers/network.ts';
+import { readBoundedText } from '../http/bounded-response.ts';
 import { delay, initialStatus, RestartFailed, RUNTIME_STATES, type Runtime, type RuntimeContext, type RuntimeKind, type RuntimeState, type RuntimeStatus } from './runtime.ts';
 import { RuntimeSettingsReader } from './settings.ts';
 
@@ -59,7 +60,7 @@ async function request(url: string, method: 'GET' | 'POST', timeoutMs: number, a
       redirect: 'manual',
       signal: limit,
     });
-    const body = await readBounded(response);
+    const body = await readBoundedText(response, BODY_LIMIT_BYTES);
     if (response.status >= 300 && response.status < 400) throw new Error(`HTTP ${response.status}: ${where} answered with a redirect, which is not followed; use the final URL`);
     return { statusCode: response.status, body };
   } catch (error) {
@@ -69,25 +70,6 @@ async function request(url: string, method: 'GET' | 'POST', timeoutMs: number, a
     const described = describeNetworkError(cause, where);
     throw new Error(described === 'fetch failed' ? `request to ${where} failed` : described.includes(where) ? described : `${where}: ${described}`);
   }
-}
-
-async function readBounded(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < BODY_LIMIT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const room = BODY_LIMIT_BYTES - size;
-      chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
-      size += Math.min(value.byteLength, room);
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /** A short, clean quote of a body for a message. */

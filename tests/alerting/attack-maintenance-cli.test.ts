@@ -88,6 +88,32 @@ describe('lookout maintenance, attacked', () => {
     expectRefused(await lookout(['list'], { LOOKOUT_URL: htmlUrl, LOOKOUT_TOKEN: ts.adminToken }), 1, /not a Lookout server|not GraphQL/);
   }, 120_000);
 
+  it('regression: a server answering without end was read whole into memory until the 30 s timeout; the CLI reads 16 MiB at most and says it is not Lookout', async () => {
+    let sent = 0;
+    let letGo!: () => void;
+    const gone = new Promise<void>((resolve) => (letGo = resolve));
+    const endless = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, ' ');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', () => letGo());
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await lookout(['list'], { LOOKOUT_URL: `http://127.0.0.1:${(endless.address() as AddressInfo).port}`, LOOKOUT_TOKEN: ts.adminToken });
+      expectRefused(result, 1, /not a Lookout server|not GraphQL/);
+      await gone;
+      expect(sent).toBeLessThan(64 * 1024 * 1024); // 16 MiB read, and what the kernels' buffers held
+    } finally {
+      endless.closeAllConnections();
+      await new Promise<void>((resolve) => endless.close(() => resolve()));
+    }
+  }, 120_000);
+
   it('refuses a token without the capability, and never prints the token', async () => {
     const result = await lookout(['start', '--service', 'db', '--for', '30m'], { LOOKOUT_URL: ts.url, LOOKOUT_TOKEN: viewer });
     expectRefused(result, 1, /not allowed|forbidden|capabilit/i);

@@ -5,6 +5,7 @@
  * or query (Slack's does), and messages end up in the outbox, the dashboard and the logs.
  */
 import { describeNetworkError } from '../../monitoring/checkers/network.ts';
+import { readBoundedText } from '../../http/bounded-response.ts';
 import { DeliveryError, type SendContext } from './channel.ts';
 
 /** Bytes of an answer read at most: enough for any status line or error, bounded for a hostile receiver. */
@@ -66,7 +67,7 @@ export async function postJson(target: string, body: string, context: SendContex
       signal,
     });
     statusCode = response.status;
-    answer = await readBounded(response);
+    answer = await readBoundedText(response, ANSWER_LIMIT_BYTES, { waitMs: BODY_WAIT_MS, keepOnError: true });
   } catch (error) {
     throw new DeliveryError(redact(failureMessage(error, where, signal, context, performance.now() - started), secrets), { retryable: true });
   }
@@ -102,34 +103,6 @@ function urlTokens(url: URL): string[] {
  * must not turn it into a timed-out failure and a repeat.
  */
 export const BODY_WAIT_MS = 1000;
-
-/**
- * Reads at most ANSWER_LIMIT_BYTES of a response body within BODY_WAIT_MS, then cancels the rest;
- * what was read when the body fails (a reset, the attempt's end) is kept. Never throws.
- */
-async function readBounded(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  // Cancelling ends a pending read (done), and frees the connection from a receiver that streams forever.
-  const timer = setTimeout(() => void reader.cancel().catch(() => {}), BODY_WAIT_MS);
-  try {
-    while (size < ANSWER_LIMIT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const room = ANSWER_LIMIT_BYTES - size;
-      chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
-      size += Math.min(value.byteLength, room);
-    }
-  } catch {
-    // The body broke off (reset, aborted): the status already said what the receiver did.
-  } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => {});
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
-}
 
 /** One sentence for a request that got no answer: timed out, aborted, or a network error by its plain name. */
 function failureMessage(error: unknown, where: string, signal: AbortSignal, context: SendContext, elapsedMs: number): string {
