@@ -7,7 +7,6 @@
 import type { ConfigFile } from '../config-file.ts';
 import type { Logger } from '../logger.ts';
 import { BadInputError, LookoutError } from '../errors.ts';
-import { readBoundedText } from '../http/bounded-response.ts';
 import type { Runtimes } from '../runtimes/runtimes.ts';
 import { describeFailure, runCommand } from '../runtimes/run-command.ts';
 import { actionsSection, namedRuntimes, type ActionsConfig, type LogSource, type RestartAction, type ServiceActionsDefinition } from './config-file.ts';
@@ -215,8 +214,20 @@ function abortable<T>(source: AsyncGenerator<T>, controller: AbortController): A
   };
 }
 
-/** At most `max` characters of a response's body (a UTF-8 character is at most 4 bytes), read no further. */
+/** At most `max` characters of a response's body, read no further: it stops as soon as they came (readBoundedText counts bytes). */
 async function boundedText(response: Response, max: number): Promise<string> {
-  const text = await readBoundedText(response, 4 * max);
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    void reader.cancel().catch(() => {});
+  }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -16,7 +16,9 @@ import type { WebSocket } from 'ws';
  * buffer that still fills), so this bounds how long a dead peer fed a trickle of events is kept.
  */
 export const KEEP_ALIVE_MS = 12_000;
-const PATIENCE = 5;
+export const PATIENCE = 5;
+/** A server's ping frame: a 2-byte header and 8 random bytes. */
+const PING_FRAME_BYTES = 10;
 
 export class Wire {
   readonly #socket: WebSocket;
@@ -46,9 +48,10 @@ export class Wire {
 
   /** One keep-alive: pings; or, when the last ping is unanswered and the peer took nothing since, drops the socket. */
   keepAlive(): void {
-    const taken = this.#taken();
+    const taken = this.taken;
     if (this.#unanswered) {
-      if (taken > this.#takenBefore && ++this.#waited < PATIENCE) {
+      // More than the ping itself, which the system takes at once when nothing waits before it.
+      if (taken > this.#takenBefore + PING_FRAME_BYTES && ++this.#waited < PATIENCE) {
         this.#takenBefore = taken;
         return; // still reading what came before the ping
       }
@@ -56,7 +59,7 @@ export class Wire {
     }
     this.#takenBefore = taken;
     this.#waited = 0;
-    this.#unanswered = randomBytes(8);
+    this.#unanswered = randomBytes(PING_FRAME_BYTES - 2);
     this.#socket.ping(this.#unanswered);
   }
 
@@ -101,9 +104,16 @@ export class Wire {
     this.#drainWaiters.add(callback);
   }
 
-  /** Bytes the system has taken from this socket's writes (each sent, or in the kernel's buffer). */
-  #taken(): number {
-    return (this.#tcp.bytesWritten ?? 0) - this.#tcp.writableLength;
+  /**
+   * Bytes the system has taken from this socket's writes (sent, or in the kernel's buffer): what was
+   * handed to libuv less what still waits in its queue, so that it grows while one large write (a
+   * turn's coalesced frames) is still going out; Node's public counts move only once a write is done.
+   */
+  get taken(): number {
+    const tcp = this.#tcp as Socket & { _bytesDispatched?: number; _handle?: { writeQueueSize?: number } | null };
+    const queued = tcp._handle?.writeQueueSize;
+    if (typeof tcp._bytesDispatched === 'number' && typeof queued === 'number') return tcp._bytesDispatched - queued;
+    return (tcp.bytesWritten ?? 0) - tcp.writableLength;
   }
 
   /** The socket is gone: no more pings. */
