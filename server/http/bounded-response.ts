@@ -1,7 +1,8 @@
 /**
- * A fetch response's body read within bounds: what Lookout reads of another server's answer (a
- * receiver's, a runtime's, an action's, the API's for `lookout maintenance`) is at most so many
- * bytes, the rest cancelled so that a server streaming without end frees the connection.
+ * A fetch response's body read within bounds: what Lookout reads of another server's answer (an
+ * alerting receiver's, an HTTP runtime's, the API's for `lookout maintenance`; an action quotes at
+ * most so many characters, actions.ts) is at most so many bytes, the rest cancelled so that a
+ * server streaming without end frees the connection.
  */
 
 /**
