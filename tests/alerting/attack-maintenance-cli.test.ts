@@ -96,8 +96,11 @@ describe('lookout maintenance, attacked', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(64 * 1024, ' ');
       const pump = () => {
-        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
-        if (!res.destroyed) res.once('drain', pump);
+        while (!res.destroyed) {
+          const more = res.write(chunk);
+          sent += chunk.length; // written, whether or not it is still buffered
+          if (!more) return void res.once('drain', pump);
+        }
       };
       res.on('close', () => letGo());
       pump();

@@ -22,8 +22,11 @@ export async function startFloodingServer(start: Buffer = Buffer.alloc(0), { aft
   const server = net.createServer((socket) => {
     const chunk = Buffer.alloc(16 * 1024, 'x');
     const pump = () => {
-      while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
-      if (!socket.destroyed) socket.once('drain', pump);
+      while (!socket.destroyed) {
+        const more = socket.write(chunk);
+        sent += chunk.length; // written, whether or not it is still buffered
+        if (!more) return void socket.once('drain', pump);
+      }
     };
     const flood = () => {
       socket.write(start);
