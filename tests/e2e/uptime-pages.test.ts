@@ -57,6 +57,49 @@ describe('the Uptime page, 200 services at a time', () => {
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
   });
 
+  it('keeps the pages shown, and the one being loaded, across a reconnect (regression: a reconnect while "Show 200 more" loaded dropped its page, and a reconnect went back to the first 200)', async () => {
+    await page.goto(`${ts.url}/uptime`);
+    const rows = page.getByTestId('uptime-row');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
+    // Hold the second page's request until the server has restarted and the page has refetched.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held: (() => void) | null = null;
+    const heldSeen = new Promise<void>((resolve) => (held = resolve));
+    const secondPage = (body: string | null) => !!body && body.includes('UptimeTimeline') && /"offset":200\b/.test(body);
+    await page.route('**/graphql', async (route) => {
+      if (held && secondPage(route.request().postData())) {
+        const seen = held;
+        held = null;
+        seen();
+        await released;
+      }
+      await route.continue().catch(() => {});
+    });
+    try {
+      await page.getByTestId('uptime-more').click();
+      await heldSeen;
+      await ts.restart();
+      await page.getByTestId('connection-status').filter({ hasText: 'Live' }).waitFor();
+      // The refetch after the reconnect asks for both pages: the click is not lost.
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(400);
+      release();
+      await expect.poll(() => page.getByTestId('uptime-more').textContent(), { timeout: 15_000 }).toBe('Show 200 more');
+      const names = await rows.evaluateAll((elements) => elements.map((el) => el.getAttribute('data-service')));
+      expect(names).toHaveLength(400);
+      expect(new Set(names).size).toBe(400);
+      // Another reconnect keeps the 400 shown: its refetch asks for the second page too.
+      const refetched = page.waitForResponse((response) => secondPage(response.request().postData()), { timeout: 30_000 });
+      await ts.restart();
+      await refetched;
+      await expect.poll(() => page.getByTestId('uptime-more').textContent(), { timeout: 15_000 }).toBe('Show 200 more');
+      expect(await rows.count()).toBe(400);
+    } finally {
+      release();
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
+  }, 90_000);
+
   it('Admin services: shows 500 of all, then the rest with "Show 500 more"', async () => {
     await page.goto(`${ts.url}/admin/services`);
     const rows = page.getByTestId('admin-services-table').locator('tbody tr');

@@ -52,6 +52,7 @@ type Row = UptimeTimelineQuery['uptimeTimeline'][number];
 const PAGE = 200;
 
 interface Timelines {
+  range: RangeKey;
   from: number;
   to: number;
   rows: Row[] | null;
@@ -60,36 +61,53 @@ interface Timelines {
   more: boolean;
 }
 
+/** What the page shows: a range, and how many services of it (a page more at each "Show more"). */
+interface View {
+  range: RangeKey;
+  count: number;
+}
+
 async function fetchPage(from: number, to: number, offset: number) {
   const result = await client.query(UptimeTimelineDoc, { from: new Date(from).toISOString(), to: new Date(to).toISOString(), first: PAGE, offset }).toPromise();
   const rows = result.data?.uptimeTimeline ?? null;
   return { rows, error: formError(result.error), more: rows?.length === PAGE };
 }
 
-async function fetchTimelines(range: RangeKey): Promise<Timelines> {
-  const to = Date.now();
-  const from = to - RANGES.find((r) => r.key === range)!.ms;
-  return { from, to, ...(await fetchPage(from, to, 0)) };
+/**
+ * The first `view.count` services of the range, a page a request. "Show more" keeps the rows shown
+ * (same range and time span) and asks only for the pages after them; a new range, or a refetch after
+ * the connection came back, asks for every page shown again, so that neither loses the other: a
+ * reconnect while more were loading fetches them too, and the pages shown stay shown.
+ */
+async function fetchTimelines(view: View, info: { value: Timelines | undefined; refetching: unknown }): Promise<Timelines> {
+  const before = info.value;
+  const keep = !info.refetching && before?.range === view.range && before.rows !== null && !before.error;
+  const to = keep ? before.to : Date.now();
+  const from = keep ? before.from : to - RANGES.find((r) => r.key === view.range)!.ms;
+  const rows: Row[] = keep ? [...before.rows!] : [];
+  let more = keep ? before.more : true;
+  while (more && rows.length < view.count) {
+    const page = await fetchPage(from, to, rows.length);
+    if (!page.rows) return { range: view.range, from, to, rows: rows.length ? rows : null, error: page.error, more: rows.length > 0 };
+    rows.push(...page.rows);
+    more = page.more;
+  }
+  return { range: view.range, from, to, rows, error: null, more };
 }
 
 export function UptimePage() {
-  const [range, setRange] = createSignal<RangeKey>('24h');
-  const [data, { refetch, mutate }] = createResource(range, fetchTimelines);
-  onReconnected(() => void refetch());
+  const [view, setView] = createSignal<View>({ range: '24h', count: PAGE });
+  const range = () => view().range;
+  const setRange = (key: RangeKey) => setView({ range: key, count: PAGE });
+  const [data, { refetch }] = createResource(view, fetchTimelines);
+  onReconnected(() => void refetch(true));
   const latest = () => data.latest;
-  const [loadingMore, setLoadingMore] = createSignal(false);
-  // The next page, over the same range as the rows shown, appended to them.
-  const showMore = async () => {
+  // Loading pages after the rows shown, of the range shown (those rows stay as they are meanwhile).
+  const loadingMore = () => data.loading && latest()?.range === range() && (latest()?.rows?.length ?? 0) < view().count;
+  const showMore = () => {
     const shown = latest();
     if (!shown?.rows || loadingMore()) return;
-    setLoadingMore(true);
-    try {
-      const next = await fetchPage(shown.from, shown.to, shown.rows.length);
-      if (latest() !== shown) return; // the range changed meanwhile
-      mutate({ ...shown, rows: [...shown.rows, ...(next.rows ?? [])], error: next.error, more: next.more });
-    } finally {
-      setLoadingMore(false);
-    }
+    setView({ range: shown.range, count: shown.rows.length + PAGE });
   };
 
   return (
@@ -122,13 +140,13 @@ export function UptimePage() {
         }
       />
       <FormErrorMessage error={latest()?.error} />
-      <section class="card card--flush uptime" classList={{ stale: data.loading }} data-testid="uptime-table" data-range={range()}>
+      <section class="card card--flush uptime" classList={{ stale: data.loading && !loadingMore() }} data-testid="uptime-table" data-range={range()}>
         <Show when={latest()?.rows} fallback={<p class="table__empty">{data.loading ? 'Loading…' : 'No data.'}</p>}>
           {(rows) => <UptimeRows rows={rows()} from={latest()!.from} to={latest()!.to} />}
         </Show>
       </section>
       <Show when={latest()?.more}>
-        <button type="button" class="button button--quiet" disabled={loadingMore()} onClick={() => void showMore()} data-testid="uptime-more">
+        <button type="button" class="button button--quiet" disabled={loadingMore()} onClick={showMore} data-testid="uptime-more">
           {loadingMore() ? 'Loading…' : `Show ${PAGE} more`}
         </button>
       </Show>
