@@ -33,6 +33,8 @@ const AlertServiceLookupDoc = graphql(`
 
 
 const HISTORY_PAGE = 50;
+/** The most alerts one `alerts` request lists (the server's bound). */
+const MAX_ALERTS_PER_REQUEST = 500;
 
 interface HistoryFilter {
   service: string;
@@ -65,26 +67,37 @@ export function AlertsPage() {
   };
   /** Each load of the history, numbered: an answer to an older one (another filter) is dropped. */
   let historyLoad = 0;
-  /** The history as far as it was paged, fetched again in one request. */
+  /** How far the history is paged: a page more at each "Load more", back to one page with another filter. */
+  let wanted = HISTORY_PAGE;
+  /**
+   * The history as far as it is paged, fetched again (at most 500 a request, the server's bound):
+   * every load, a refresh or "Load more", asks for all of it, so that the newest load wins whole and
+   * neither loses the other (a refresh while more were loading fetches them too).
+   */
   const loadHistory = async () => {
     const load = ++historyLoad;
-    const shown = Math.max(HISTORY_PAGE, history.list.length);
-    const result = await client.query(AlertsDoc, { filter: historyFilter(Math.min(500, shown + 1)) }).toPromise();
-    if (load !== historyLoad) return;
-    setError(formError(result.error));
-    if (result.data) {
-      setHistory('list', reconcile(result.data.alerts.slice(0, shown), { key: 'id' }));
-      setHistory({ loaded: true, more: result.data.alerts.length > shown });
+    const shown = wanted;
+    const rows: AlertRow[] = [];
+    for (;;) {
+      const limit = Math.min(MAX_ALERTS_PER_REQUEST, shown + 1 - rows.length);
+      const result = await client.query(AlertsDoc, { filter: historyFilter(limit, rows.length) }).toPromise();
+      if (load !== historyLoad) return;
+      setError(formError(result.error));
+      if (!result.data) return;
+      rows.push(...result.data.alerts);
+      if (result.data.alerts.length < limit || rows.length > shown) break;
     }
+    setHistory('list', reconcile(rows.slice(0, shown), { key: 'id' }));
+    setHistory({ loaded: true, more: rows.length > shown });
   };
   const loadMore = async () => {
+    wanted = history.list.length + HISTORY_PAGE;
     setLoadingMore(true);
-    const load = historyLoad;
-    const result = await client.query(AlertsDoc, { filter: historyFilter(HISTORY_PAGE + 1, history.list.length) }).toPromise();
-    setLoadingMore(false);
-    if (load !== historyLoad) return;
-    setError(formError(result.error));
-    if (result.data) setHistory({ list: [...history.list, ...result.data.alerts.slice(0, HISTORY_PAGE)], more: result.data.alerts.length > HISTORY_PAGE });
+    try {
+      await loadHistory();
+    } finally {
+      setLoadingMore(false);
+    }
   };
   const refresh = () => Promise.all([loadOpen(), loadHistory()]).then(() => undefined);
 
@@ -115,6 +128,7 @@ export function AlertsPage() {
 
   const applyFilter = (next: Partial<HistoryFilter>) => {
     setFilter(next);
+    wanted = HISTORY_PAGE;
     setHistory({ list: [], loaded: false, more: false });
     void loadHistory();
   };
