@@ -39,6 +39,8 @@ const AuditLogQueryDoc = graphql(`
 type Entry = AuditLogQuery['auditLog']['entries'][number];
 
 const PAGE_SIZE = 50;
+/** The most entries one `auditLog` request lists (the server's bound). */
+const MAX_PAGE_SIZE = 500;
 
 export function AuditPage() {
   const client = useClient();
@@ -51,25 +53,47 @@ export function AuditPage() {
   /** Only the latest request may write: a slow answer for an old filter is dropped. */
   let latest = 0;
 
-  /** Loads the first page (fresh) or the next one (more). */
-  const load = async (more: boolean) => {
+  /** How far the log is paged: a page more at each "Load more", one page with another filter. */
+  let wanted = PAGE_SIZE;
+
+  /**
+   * The log as far as it is paged (`wanted`), from the newest, 500 a request at most; "Load more"
+   * asks only for the page after the entries shown. The latest load wins whole, so a reconnect while
+   * more were loading fetches them too, and a reconnect keeps the entries shown.
+   */
+  const load = async (how: 'filter' | 'more' | 'refresh') => {
     const request = ++latest;
+    const shown = entries();
+    const more = how === 'more' && shown.length > 0;
+    if (how === 'filter') wanted = PAGE_SIZE;
+    if (how === 'more') wanted = shown.length + PAGE_SIZE;
+    const count = wanted;
     setLoading(true);
-    const result = await client
-      .query(AuditLogQueryDoc, { filter, first: PAGE_SIZE, after: more ? cursor() : null })
-      .toPromise();
-    if (request !== latest) return;
+    const fetched: Entry[] = more ? [...shown] : [];
+    let after = more ? cursor() : null;
+    let hasNext = true;
+    while (hasNext && fetched.length < count) {
+      const result = await client.query(AuditLogQueryDoc, { filter, first: Math.min(MAX_PAGE_SIZE, count - fetched.length), after }).toPromise();
+      if (request !== latest) return;
+      if (!result.data) {
+        setLoading(false);
+        setError(formError(result.error));
+        return;
+      }
+      const page = result.data.auditLog;
+      fetched.push(...page.entries);
+      after = page.endCursor ?? null;
+      hasNext = page.hasNextPage && after !== null;
+    }
     setLoading(false);
-    setError(formError(result.error));
-    if (!result.data) return;
-    const page = result.data.auditLog;
-    setEntries((previous) => (more ? [...previous, ...page.entries] : page.entries));
-    setCursor(page.endCursor ?? null);
-    setHasMore(page.hasNextPage);
+    setError(null);
+    setEntries(fetched);
+    setCursor(after);
+    setHasMore(hasNext);
   };
 
-  void load(false);
-  onReconnected(() => void load(false));
+  void load('filter');
+  onReconnected(() => void load('refresh'));
 
   return (
     <>
@@ -79,7 +103,7 @@ export function AuditPage() {
         <AuditFilters
           onApply={(next) => {
             filter = next;
-            void load(false);
+            void load('filter');
           }}
         />
         <FormErrorMessage error={error()} testid="audit-error" />
@@ -106,7 +130,7 @@ export function AuditPage() {
         <div class="card__foot">
           <span class="muted">{entries().length} shown</span>
           <Show when={hasMore()}>
-            <button type="button" class="button button--quiet" disabled={loading()} onClick={() => void load(true)} data-testid="audit-load-more">
+            <button type="button" class="button button--quiet" disabled={loading()} onClick={() => void load('more')} data-testid="audit-load-more">
               {loading() ? 'Loading…' : 'Load more'}
             </button>
           </Show>

@@ -1,7 +1,8 @@
 /**
- * The Alerts page's history, paged ("Load more", 50 at a time) past the 500 one `alerts` request
- * lists, in a real Chromium: a refresh (a reconnect, an alert changing) fetches the history as far
- * as it was paged, a request of 500 at a time, and keeps every row shown and the button.
+ * Histories paged with "Load more" (50 at a time), in a real Chromium: the Alerts page's past the
+ * 500 one `alerts` request lists, and Admin → Audit log's. A refresh (a reconnect, an alert
+ * changing) fetches a history as far as it was paged, 500 a request at most, and keeps every row
+ * shown and the button.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +15,10 @@ import { insertServices } from '../support/services.ts';
 const ADMIN = { email: 'alert.history@example.com', password: 'a long admin passphrase' };
 /** Resolved incidents stored: more than one request lists, and more than the page shows at first. */
 const INCIDENTS = 580;
+/** Audit entries stored besides those the setup writes. */
+const AUDIT_ENTRIES = 130;
 
-describe('the Alerts page history, past 500', () => {
+describe('histories paged with "Load more"', () => {
   let ts: TestServer;
   let browser: Browser;
   let page: Page;
@@ -32,6 +35,11 @@ describe('the Alerts page history, past 500', () => {
               now() - n * interval '1 minute' + interval '30 seconds', 'recovered'
          from generate_series(1, $2::int) as n`,
       [ids.get('flaky'), INCIDENTS],
+    );
+    await sql.query(
+      `insert into audit_log (at, actor_type, actor_label, action, target_type, target_id, outcome)
+       select now() - n * interval '1 minute', 'system', 'seed', 'seed.entry', 'seed', 'entry-' || n, 'success' from generate_series(1, $1::int) as n`,
+      [AUDIT_ENTRIES],
     );
     await sql.end();
     browser = await launchBrowser();
@@ -72,4 +80,20 @@ describe('the Alerts page history, past 500', () => {
     await expect.poll(() => more.count()).toBe(0);
     expect(new Set(await reasons()).size).toBe(INCIDENTS);
   }, 120_000);
+
+  it('keeps the audit log paged as far as it was across a reconnect (regression: a reconnect went back to the first 50)', async () => {
+    await page.goto(`${ts.url}/admin/audit`);
+    const entries = page.getByTestId('audit-row');
+    await expect.poll(() => entries.count(), { timeout: 15_000 }).toBe(50);
+    await page.getByTestId('audit-load-more').click();
+    await expect.poll(() => entries.count(), { timeout: 15_000 }).toBe(100);
+    const before = await entries.evaluateAll((elements) => elements.map((el) => el.textContent));
+    const secondRequest = page.waitForResponse((response) => /AuditLog/.test(response.request().postData() ?? '') && /"first":100\b/.test(response.request().postData() ?? ''), { timeout: 30_000 });
+    await ts.restart();
+    await secondRequest;
+    await page.getByTestId('connection-status').filter({ hasText: 'Live' }).waitFor();
+    await expect.poll(() => page.getByTestId('audit-load-more').textContent(), { timeout: 15_000 }).toBe('Load more');
+    expect(await entries.count()).toBe(100);
+    expect(await entries.evaluateAll((elements) => elements.map((el) => el.textContent))).toEqual(before);
+  }, 60_000);
 });
