@@ -16,6 +16,7 @@ import type { Metrics } from './system/metrics.ts';
 import { serveMetrics } from './system/metrics-endpoint.ts';
 import { handlePing } from './http/ping.ts';
 import { originForm, requestUrl } from './http/request-target.ts';
+import { isAllowedOrigin } from './http/origin.ts';
 import { answerAndLinger, closeAfterEarlyAnswer, declaresBodyOver, discardBody, Lingering, refuseBody } from './http/body-limit.ts';
 import { createRestApi } from './http/rest.ts';
 import { handleStatusRoute, matchStatusRoute, routeLabel } from './status-pages/routes.ts';
@@ -39,13 +40,28 @@ function refuseTarget(res: http.ServerResponse): void {
   res.end('Bad request: the target or Host header is not a valid URL.\n');
 }
 
+/**
+ * A browser request to the API (`/graphql`, the REST paths) from a page of another origin, without a
+ * bearer token: the browser would have sent Lookout's cookies with it (a cookie ignores the port,
+ * and the session cookie is SameSite=Lax), so it is refused before anything runs — a signed-in
+ * user's session acting for that page, or a sign-in that would set cookies for it (login CSRF).
+ * Scripts and tools send no `Origin`; a page of another origin may call with an API token, and
+ * reads the answer only when LOOKOUT_ALLOWED_ORIGINS names it (CORS, yoga.ts).
+ */
+function refuseForeignOrigin(res: http.ServerResponse, origin: string): void {
+  const message = `Requests from another origin (${JSON.stringify(origin.slice(0, 200))}) must authenticate with an API token (Authorization: Bearer …); Lookout's cookies are not accepted from it. To let a page of that origin call the API, add it to LOOKOUT_ALLOWED_ORIGINS.`;
+  res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'FORBIDDEN' } }] }));
+}
+
 /** A refused upgrade gets a plain answer when the socket can still take one, and is closed (within LINGER_MS). */
 function refuseUpgrade(socket: Duplex, status: string, lingering: Lingering): void {
   answerAndLinger(socket, `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, lingering);
 }
 
 export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins: string[], metrics: Metrics): HttpEndpoints {
-  const yoga = createGraphQL(app, schema, metrics);
+  const originPolicy = { publicUrl: app.config.publicUrl, allowedOrigins };
+  const yoga = createGraphQL(app, schema, metrics, originPolicy);
   const lingering = new Lingering();
   const ws = createWebSocketEndpoint(app, yoga, allowedOrigins, app.logger, lingering);
   // The seeds' REST paths (/admin/health/…, /api/system/…, /api/openapi.json), run through yoga's envelope.
@@ -78,6 +94,11 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
       // So does a REST path that takes a body (PUT, POST), bounded the same way.
       const readsBody = (pathname === '/graphql' || (restMatch !== null && 'route' in restMatch)) && req.method !== 'GET' && req.method !== 'HEAD';
       if (!readsBody && (await discardBody(req, maxBody)) === 'too large') return refuseBody(res, maxBody);
+      const origin = req.headers.origin;
+      const api = pathname === '/graphql' || restMatch !== null;
+      if (api && origin !== undefined && req.method !== 'OPTIONS' && !req.headers.authorization && !isAllowedOrigin(origin, req.headers.host, originPolicy)) {
+        return refuseForeignOrigin(res, origin);
+      }
       if (pathname === '/graphql') {
         req.url = originForm(url);
         return void (await yoga(req, res, { req }));

@@ -16,6 +16,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { buildContext, resolveCaller, type App, type RequestContext } from '../context.ts';
 import { CSRF_HEADER } from './cookies.ts';
+import { isAllowedOrigin, type OriginPolicy } from './origin.ts';
 import type { Metrics } from '../system/metrics.ts';
 import { DOCUMENT_LIMITS, useDocumentLimits } from './document-limits.ts';
 import { useGraphQLRequestParsing } from './graphql-request.ts';
@@ -113,9 +114,18 @@ export function resultErrorMask(app: App): (error: GraphQLError) => GraphQLError
   return (error) => mask(error, MASKED_MESSAGE, MASK_IS_DEV) as GraphQLError;
 }
 
-export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics): LookoutYoga {
+export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics, originPolicy: OriginPolicy): LookoutYoga {
   return createYoga<ServerContext, RequestContext>({
     schema,
+    // CORS only for Lookout's own origins (LOOKOUT_PUBLIC_URL, LOOKOUT_ALLOWED_ORIGINS, the Host it is
+    // reached at): yoga's default answers every origin, with credentials, so any page could read what
+    // a signed-in user's cookies fetched. A request of another origin is refused in http.ts unless it
+    // carries an API token; its answer is readable only when the origin is allowed.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (origin === null || !isAllowedOrigin(origin, request.headers.get('host') ?? undefined, originPolicy)) return false;
+      return { origin: [origin], credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', CSRF_HEADER], maxAge: 600 };
+    },
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // useGraphQLRequestParsing counts the body as it streams (a declared Content-Length over the limit

@@ -48,3 +48,84 @@ describe('CSRF protection of cookie-authenticated requests', () => {
     expect((await gql(ts, '{ me { name } }', {}, { token: ts.adminToken })).errors).toBeUndefined();
   });
 });
+
+/**
+ * Regression: yoga answered every Origin with CORS headers and credentials, and a page on another
+ * port of the same host (its cookies are Lookout's: a cookie ignores the port) read the CSRF cookie,
+ * sent it and read the answer: it minted an admin token as the signed-in admin. A form from another
+ * site could also sign the visitor in as the attacker (login CSRF).
+ */
+describe('requests to the API from a page of another origin', () => {
+  let ts: TestServer;
+  let session: { cookie: string; csrf: string };
+  let sameHostOtherPort: string;
+  const ALLOWED = 'https://console.example';
+  beforeAll(async () => {
+    ts = await startTestServer({ config: { allowedOrigins: [ALLOWED] } });
+    await gqlOk(ts, 'mutation { createUser(input: { email: "chief@example.com", password: "admin password", role: ADMIN }) { id } }', {}, { token: ts.adminToken });
+    session = await signInSession(ts, 'chief@example.com', 'admin password');
+    const url = new URL(ts.url);
+    sameHostOtherPort = `${url.protocol}//${url.hostname}:${Number(url.port) + 1}`;
+  });
+  afterAll(() => ts?.close());
+
+  const tokenNames = async () => (await gqlOk<{ apiTokens: { name: string }[] }>(ts, '{ apiTokens { name } }', {}, { token: ts.adminToken })).apiTokens.map((t) => t.name);
+  const post = (origin: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${ts.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', origin, ...headers }, body: JSON.stringify(body) });
+
+  it('gives a page on another port of the same host no CORS answer, and refuses its cookie with the CSRF header', async () => {
+    const preflight = await fetch(`${ts.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: sameHostOtherPort, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-lookout-csrf' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    const response = await post(sameHostOtherPort, { query: 'mutation { createApiToken(input: { name: "cross-origin", role: ADMIN }) { secret } }' }, { cookie: session.cookie, 'x-lookout-csrf': session.csrf });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(body.errors[0].message).toContain(sameHostOtherPort);
+    expect(body.errors[0].message).toContain('LOOKOUT_ALLOWED_ORIGINS');
+    expect(await tokenNames()).not.toContain('cross-origin');
+  });
+
+  it('refuses a sign-in from another site, which would set its cookies (login CSRF)', async () => {
+    const response = await fetch(`${ts.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: `query=${encodeURIComponent('mutation { signIn(email: "chief@example.com", password: "admin password") { expiresAt } }')}`,
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('refuses the REST paths from another origin with cookies too', async () => {
+    const response = await fetch(`${ts.url}/admin/health`, { headers: { origin: sameHostOtherPort, cookie: session.cookie, 'x-lookout-csrf': session.csrf } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("answers Lookout's own origin, with CORS for it", async () => {
+    const own = new URL(ts.url).origin;
+    const response = await post(own, { query: '{ me { name } }' }, { cookie: session.cookie, 'x-lookout-csrf': session.csrf });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: { me: { name: string } } }).data.me.name).toBe('chief@example.com');
+  });
+
+  it('takes an API token from another origin, without letting that page read the answer', async () => {
+    const response = await post(sameHostOtherPort, { query: '{ me { name } }' }, { authorization: `Bearer ${ts.adminToken}` });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('lets an origin of LOOKOUT_ALLOWED_ORIGINS call with cookies and read the answer', async () => {
+    const preflight = await fetch(`${ts.url}/graphql`, { method: 'OPTIONS', headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-lookout-csrf' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-lookout-csrf');
+    const response = await post(ALLOWED, { query: '{ me { name } }' }, { cookie: session.cookie, 'x-lookout-csrf': session.csrf });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+});
