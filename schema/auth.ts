@@ -1,7 +1,7 @@
 /** Sign-in, sign-out, first-admin setup, and who the caller is. */
 import type { Actor } from '../server/auth/actor.ts';
 import { ROLES, ROLE_CAPABILITIES, type Role } from '../server/auth/capabilities.ts';
-import { signIn, signOut, issueSession, type IssuedSession } from '../server/auth/sessions.ts';
+import { checkSignIn, openSession, signOut, issueSession, type IssuedSession } from '../server/auth/sessions.ts';
 import { completeSetup, setupRequired } from '../server/auth/setup.ts';
 import { clearedSessionCookies, sessionCookies } from '../server/http/cookies.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -91,9 +91,11 @@ builder.mutationFields((t) => ({
     authScopes: { public: true },
     args: { email: t.arg.string(), password: t.arg.string() },
     resolve: async (_root, args, ctx) => {
-      const issued = await ctx.audited((em) => signIn(em, args, ctx, ctx.app.clock, ctx.app.config.sessionTtlMs), {
-        action: 'auth.session.create',
-        input: { email: args.email },
+      const spec = { action: 'auth.session.create', input: { email: args.email } };
+      // The password is checked before the transaction (sessions.ts: no connection held while it is hashed).
+      const checked = await ctx.auditedCheck(() => checkSignIn(ctx.em, args, ctx, ctx.app.clock), spec);
+      const issued = await ctx.audited((em) => openSession(em, checked, ctx, ctx.app.clock, ctx.app.config.sessionTtlMs), {
+        ...spec,
         actorOf: sessionActor,
         targetOf: (s) => ({ type: 'user', id: s.user.id }),
       });

@@ -24,7 +24,7 @@ import type { Actor } from './auth/actor.ts';
 import { actorFromSession } from './auth/sessions.ts';
 import { actorFromToken } from './auth/tokens.ts';
 import { tokenCacheOf } from './auth/token-cache.ts';
-import { audited, auditedSql, type AuditSpec } from './audit/audit.ts';
+import { audited, auditedCheck, auditedSql, type AuditSpec } from './audit/audit.ts';
 import type { SqlClient } from './db/sql.ts';
 import { safeEqual } from './auth/secrets.ts';
 import { parseCookies, SESSION_COOKIE } from './http/cookies.ts';
@@ -81,6 +81,8 @@ export interface RequestContext {
    * its events on `events`; they are published once the transaction committed (events/after-commit.ts).
    */
   audited<T>(work: (em: EntityManager, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
+  /** An action's checks before its change, outside any transaction: a failure row when one refuses (see `auditedCheck`). */
+  auditedCheck<T>(check: () => Promise<T>, spec: AuditSpec<never>): Promise<T>;
   /** The same, for actions written in plain SQL on the pool (workers' dispatch calls). */
   auditedSql<T>(work: (sql: SqlClient, events: TransactionEvents) => Promise<T>, spec: AuditSpec<T>): Promise<T>;
 }
@@ -193,6 +195,7 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
         spec,
         app.pubsub,
       ),
+    auditedCheck: (check, spec) => auditedCheck(input.em, who(), app.clock, check, spec),
     auditedSql: (work, spec) =>
       auditedSql(
         app.sql,

@@ -133,6 +133,20 @@ export async function audited<T>(em: EntityManager, who: AuditWho, clock: Clock,
   }
 }
 
+/**
+ * Runs the checks an action makes before its change, outside any transaction (a sign-in's password
+ * hash, which must not hold a pooled connection): when one refuses, the same failure row as
+ * `audited` writes; when all pass, the caller goes on to `audited` for the change and its row.
+ */
+export async function auditedCheck<T>(em: EntityManager, who: AuditWho, clock: Clock, check: () => Promise<T>, spec: AuditSpec<never>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    await em.fork().insert(AuditEntry, failureRow(who, clock, spec, error));
+    throw error;
+  }
+}
+
 /** One action the system took by itself (the lease sweep requeueing a run), with no caller. */
 export interface SystemAction {
   action: string;

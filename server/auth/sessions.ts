@@ -10,7 +10,7 @@ import type { Actor } from './actor.ts';
 import { Session, User } from './entities.ts';
 import { decoyPasswordHash, verifyPassword } from './passwords.ts';
 import { randomSecret, sha256 } from './secrets.ts';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, assertNotThrottled, clearThrottle, recordFailure, type ThrottleKey } from './throttle.ts';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, attemptSucceeded, takeAttempt, type ThrottleKey } from './throttle.ts';
 
 export interface ClientInfo {
   clientAddress?: string | null;
@@ -52,26 +52,40 @@ function throttleKeys(email: string, client: ClientInfo): ThrottleKey[] {
   return keys;
 }
 
-/** Checks email and password and opens a session; repeated failures are slowed down. */
-export async function signIn(
-  em: EntityManager,
-  input: { email: string; password: string },
-  client: ClientInfo,
-  clock: Clock,
-  ttlMs: number,
-): Promise<IssuedSession> {
+/** A sign-in whose email and password were right: `openSession` opens its session. */
+export interface CheckedSignIn {
+  user: User;
+  keys: ThrottleKey[];
+}
+
+/**
+ * Checks email and password, slowed down after repeated failures: outside any transaction, holding
+ * no pooled connection while the password is hashed (about 100 ms of CPU). A sign-in that held one
+ * through it, and took a second for the throttle, let ten sign-ins at once hold every connection
+ * while each waited for another, and every other request failed with SERVICE_UNAVAILABLE. The
+ * attempt is counted before the password is checked (throttle.ts), so guesses sent together are
+ * slowed down like guesses sent one by one. `em` must not be in a transaction.
+ */
+export async function checkSignIn(em: EntityManager, input: { email: string; password: string }, client: ClientInfo, clock: Clock): Promise<CheckedSignIn> {
   const email = input.email.trim().toLowerCase();
   if (!email) throw new BadInputError('email', 'Enter the email address of your account.');
   if (!input.password) throw new BadInputError('password', 'Enter your password.');
   const keys = throttleKeys(email, client);
-  await assertNotThrottled(em, keys, clock);
-  const user = await em.findOne(User, { email });
+  await takeAttempt(em, keys, clock);
+  const user = await em.findOne(User, { email }, { disableIdentityMap: true });
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), input.password);
   if (!user || !valid || user.disabledAt) {
-    await recordFailure(em, keys, clock);
     throw new LookoutError('UNAUTHENTICATED', user?.disabledAt && valid ? 'This account is disabled.' : 'The email or password is not correct.');
   }
-  await clearThrottle(em, keys[0].key);
+  await attemptSucceeded(em, keys);
+  return { user, keys };
+}
+
+/** Opens the session of a sign-in `checkSignIn` accepted (in the caller's transaction). */
+export async function openSession(em: EntityManager, checked: CheckedSignIn, client: ClientInfo, clock: Clock, ttlMs: number): Promise<IssuedSession> {
+  const user = await em.findOne(User, { id: checked.user.id });
+  // Disabled (or removed) between the check and now: no session.
+  if (!user || user.disabledAt) throw new LookoutError('UNAUTHENTICATED', 'The email or password is not correct.');
   return issueSession(em, user, client, clock, ttlMs);
 }
 

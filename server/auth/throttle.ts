@@ -1,7 +1,7 @@
 /**
  * Slows down repeated failed sign-ins, per account and per client address. Counters live in
- * PostgreSQL so every replica sees them, and are written outside the sign-in transaction so a
- * failed attempt is remembered even though its transaction rolls back.
+ * PostgreSQL so every replica sees them. Each attempt is counted (as a failure) before its password
+ * is checked, and taken back when it succeeds, all on the pool outside any transaction.
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -41,40 +41,79 @@ function storedKey(key: string): string {
   return key.length <= 400 ? key : `${key.slice(0, 330)}…${createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** Throws RATE_LIMITED when any key is still blocked. */
-export async function assertNotThrottled(em: EntityManager, keys: ThrottleKey[], clock: Clock): Promise<void> {
-  const rows = await em.getConnection().execute<{ key: string; blocked_until: Date | null }[]>(
-    'select key, blocked_until from auth_throttle where key in (?) and blocked_until > ?',
-    [keys.map((k) => storedKey(k.key)), clock.now()],
-  );
-  for (const row of rows) {
-    const waitMs = new Date(row.blocked_until!).getTime() - clock.now().getTime();
-    const subject = keys.find((k) => storedKey(k.key) === row.key)?.subject ?? 'this account';
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new RateLimitedError(`Too many failed sign-ins for ${subject}; try again in ${seconds} s.`, seconds);
-  }
+/**
+ * One attempt's new count: its row's failures plus this attempt, or 1 when the window has passed
+ * since the first counted (`t` is the stored row).
+ */
+const NEXT_COUNT = `(case when t.first_failure_at < :windowStart then 1 else t.failures + 1 end)`;
+/** When a row whose count is `count` is blocked until: the delay after that many failures, from now (`delayAfter`). */
+const blockedUntil = (count: string) =>
+  `(case when ${count} >= :free then :now::timestamptz + make_interval(secs => least(:maxSeconds::float8, power(2, ${count} - :free::int))) end)`;
+
+/**
+ * Counts this attempt for `key`, as a failure, before the password is checked — so that guesses
+ * sent together are counted as they start, not once each has failed (concurrent guesses all got past
+ * a check made before any failure was written) — and blocks the key from now on when the count is
+ * past the free attempts, in the same statement. Nothing is counted while the key is blocked: no row.
+ */
+const TAKE_ATTEMPT = `insert into auth_throttle as t (key, failures, first_failure_at, blocked_until)
+  values (:key, 1, :now, ${blockedUntil('1')})
+  on conflict (key) do update set
+    failures = ${NEXT_COUNT},
+    first_failure_at = case when t.first_failure_at < :windowStart then :now else t.first_failure_at end,
+    blocked_until = ${blockedUntil(NEXT_COUNT)}
+  where t.blocked_until is null or t.blocked_until <= :now
+  returning failures`;
+
+/** `sql` with each `:name` made a `?` placeholder, and the values in their order. */
+function bind(sql: string, values: Record<string, unknown>): [string, unknown[]] {
+  const params: unknown[] = [];
+  const text = sql.replace(/(?<!:):([a-zA-Z]+)/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`no value for :${name}`);
+    params.push(values[name]);
+    return '?';
+  });
+  return [text, params];
 }
 
-export async function recordFailure(em: EntityManager, keys: ThrottleKey[], clock: Clock): Promise<void> {
+/**
+ * Counts one sign-in attempt against every key, before the password is checked: refuses with
+ * RATE_LIMITED (counting nothing) while any key is blocked. The attempt stays counted as a failure
+ * unless `attemptSucceeded` is called. Each statement runs on its own on the pool, outside any
+ * transaction, so that a failure is remembered whatever happens next, and no sign-in holds a
+ * connection while its password is checked.
+ */
+export async function takeAttempt(em: EntityManager, keys: ThrottleKey[], clock: Clock): Promise<void> {
   const now = clock.now();
-  for (const { key: given, policy } of keys) {
-    const key = storedKey(given);
-    const windowStart = new Date(now.getTime() - policy.windowMs);
-    const [row] = await em.getConnection().execute<{ failures: number }[]>(
-      `insert into auth_throttle (key, failures, first_failure_at, blocked_until) values (?, 1, ?, null)
-       on conflict (key) do update set
-         failures = case when auth_throttle.first_failure_at < ? then 1 else auth_throttle.failures + 1 end,
-         first_failure_at = case when auth_throttle.first_failure_at < ? then excluded.first_failure_at else auth_throttle.first_failure_at end
-       returning failures`,
-      [key, now, windowStart, windowStart],
-    );
-    const delay = delayAfter(row.failures, policy);
-    if (delay > 0) {
-      await em.getConnection().execute('update auth_throttle set blocked_until = ? where key = ?', [new Date(now.getTime() + delay), key]);
+  const taken: ThrottleKey[] = [];
+  for (const k of keys) {
+    const key = storedKey(k.key);
+    const windowStart = new Date(now.getTime() - k.policy.windowMs);
+    const [sql, params] = bind(TAKE_ATTEMPT, { key, now, windowStart, free: k.policy.freeAttempts, maxSeconds: k.policy.maxDelayMs / 1000 });
+    const rows = await em.getConnection().execute<{ failures: number }[]>(sql, params);
+    if (rows.length) {
+      taken.push(k);
+      continue;
     }
+    await Promise.all(taken.map((t) => forgetAttempt(em, t)));
+    const [row] = await em.getConnection().execute<{ blocked_until: Date | null }[]>('select blocked_until from auth_throttle where key = ?', [key]);
+    const waitMs = row?.blocked_until ? new Date(row.blocked_until).getTime() - now.getTime() : 1000;
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    throw new RateLimitedError(`Too many failed sign-ins for ${k.subject}; try again in ${seconds} s.`, seconds);
   }
 }
 
-export async function clearThrottle(em: EntityManager, key: string): Promise<void> {
-  await em.getConnection().execute('delete from auth_throttle where key = ?', [storedKey(key)]);
+/** Takes back one attempt counted by `takeAttempt` (its block went by before it was taken). */
+async function forgetAttempt(em: EntityManager, key: ThrottleKey): Promise<void> {
+  await em.getConnection().execute('update auth_throttle set failures = greatest(failures - 1, 0), blocked_until = null where key = ?', [storedKey(key.key)]);
+}
+
+/**
+ * The attempt counted by `takeAttempt` succeeded: the account's failures are forgotten, and the
+ * attempt is taken back from the other keys (a right password from an address does not clear the
+ * failures of others tried from it).
+ */
+export async function attemptSucceeded(em: EntityManager, [account, ...others]: ThrottleKey[]): Promise<void> {
+  await em.getConnection().execute('delete from auth_throttle where key = ?', [storedKey(account.key)]);
+  await Promise.all(others.map((k) => forgetAttempt(em, k)));
 }

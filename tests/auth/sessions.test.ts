@@ -118,3 +118,51 @@ describe('sign-in sessions', () => {
     expect(again.errors?.[0].message).toBe('This account is disabled.');
   });
 });
+
+/**
+ * Regression: a sign-in held a pooled connection through its password hash (in the audit
+ * transaction) and took a second one for the throttle, so about ten at once held all ten
+ * connections while each waited for another: every other request waited 10 s for SERVICE_UNAVAILABLE.
+ * And the throttle was checked before any failure was written, so guesses sent together all got
+ * their password checked (9 for an account that allows 5).
+ */
+describe('sign-ins sent together', () => {
+  let ts: TestServer;
+  const ADMIN_QUERY = '{ users { email } }';
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+    await gqlOk(ts, CreateUser, { input: { email: 'target@example.com', password: 'correct horse battery', role: 'VIEWER' } }, { token: ts.adminToken });
+  });
+  afterAll(() => ts?.close());
+  const clearThrottle = () => ts.server.app.sql.query('delete from auth_throttle');
+
+  it('do not starve other requests of database connections', async () => {
+    await clearThrottle();
+    const burst = Array.from({ length: 24 }, (_, i) => gql(ts, SignIn, { email: `guess${i}@example.com`, password: 'wrong password' }));
+    const other = gql(ts, ADMIN_QUERY, {}, { token: ts.adminToken });
+    const [answer, ...refused] = await Promise.all([other, ...burst]);
+    expect(answer.errors).toBeUndefined();
+    expect((answer.data as { users: unknown[] }).users.length).toBeGreaterThan(0);
+    for (const r of refused) expect(['UNAUTHENTICATED', 'RATE_LIMITED']).toContain(r.errors?.[0].extensions?.code);
+    expect(refused.filter((r) => r.errors?.[0].extensions?.code === 'SERVICE_UNAVAILABLE')).toEqual([]);
+  }, 60_000);
+
+  it('are counted as they start: no more passwords are checked than the account allows', async () => {
+    await clearThrottle();
+    const results = await Promise.all(Array.from({ length: 12 }, () => gql(ts, SignIn, { email: 'target@example.com', password: 'wrong password' })));
+    const codes = results.map((r) => r.errors?.[0].extensions?.code);
+    // Five free attempts, the fifth blocking the account as it starts: the rest are refused unchecked.
+    expect(codes.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(7);
+    const { rows } = await ts.server.app.sql.query<{ failures: number }>(`select failures from auth_throttle where key = 'account:target@example.com'`);
+    expect(rows[0].failures).toBe(5);
+  }, 60_000);
+
+  it('a right password counts nothing against the address it came from', async () => {
+    await clearThrottle();
+    await gqlOk(ts, SignIn, { email: 'target@example.com', password: 'correct horse battery' });
+    const { rows } = await ts.server.app.sql.query<{ key: string; failures: number }>('select key, failures from auth_throttle');
+    expect(rows.filter((r) => r.failures > 0)).toEqual([]);
+  });
+});
