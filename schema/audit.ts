@@ -2,6 +2,7 @@
  * The audit log, newest first with cursor paging. Admins only; an admin limited to some workspaces
  * reads the rows about runs trimmed to those workspaces, as a run's audit trail shows them.
  */
+import { isIdCursor } from '../server/ids.ts';
 import { queryAuditLog, type AuditPage } from '../server/audit/audit.ts';
 import { auditRowsFor, type AuditView } from '../server/operations/audit-view.ts';
 import { BadInputError } from '../server/errors.ts';
@@ -66,7 +67,7 @@ builder.queryFields((t) => ({
     resolve: (_r, { filter, first, after }, ctx) => {
       const size = first ?? 50;
       if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
-      if (after && !/^\d+$/.test(after)) throw new BadInputError('after', 'after must be an endCursor returned by auditLog.');
+      if (after && !isIdCursor(after)) throw new BadInputError('after', 'after must be an endCursor returned by auditLog.');
       if (filter?.outcome && !['success', 'failure'].includes(filter.outcome)) throw new BadInputError('filter.outcome', 'outcome must be success or failure.');
       if (filter?.actorType && !ACTOR_TYPES.includes(filter.actorType)) throw new BadInputError('filter.actorType', `actorType must be one of ${ACTOR_TYPES.join(', ')}, got "${filter.actorType.slice(0, 40)}".`);
       if (filter?.since && filter.until && filter.since >= filter.until) throw new BadInputError('filter.until', 'until must be after since (the time range is empty).');

@@ -1,4 +1,5 @@
 /** Operations: the run ledger, dispatch for workers, triage, the ops summary and the start-up checklist (the run itself: operation-run.ts). */
+import { isIdCursor } from '../server/ids.ts';
 import { Workspace } from '../server/operations/entities.ts';
 import { getRun, listRuns, type RunList, type RunPage, type RunRow } from '../server/operations/runs.ts';
 import { opsSummary, SUMMARY_REASONS, type OpsSummary } from '../server/operations/summary.ts';
@@ -105,7 +106,7 @@ const listField = (t: Parameters<Parameters<typeof builder.queryFields>[0]>[0], 
     resolve: async (_r, { filter, first, after }, ctx) => {
       const size = first ?? 50;
       if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
-      if (after && !/^\d+$/.test(after)) throw new BadInputError('after', 'after must be an endCursor from this list.');
+      if (after && !isIdCursor(after)) throw new BadInputError('after', 'after must be an endCursor from this list.');
       return listRuns(ctx.app.sql, list, await allowedWorkspaceIds(ctx.em, ctx.actor), filter ?? {}, size, after, ctx.app.operations.classifier, ctx.app.clock.now());
     },
   });

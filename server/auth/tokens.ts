@@ -2,6 +2,7 @@
  * API tokens for integrators and automation. A token is `lko_` followed by a random secret; it is
  * shown once, stored as a sha256 hash, and carries a role or an explicit set of capabilities.
  */
+import { isUuid } from '../ids.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
@@ -85,7 +86,7 @@ export function listTokens(em: EntityManager): Promise<ApiToken[]> {
 }
 
 export async function revokeToken(em: EntityManager, id: string, clock: Clock): Promise<ApiToken> {
-  const token = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(ApiToken, { id }) : null;
+  const token = isUuid(id) ? await em.findOne(ApiToken, { id }) : null;
   if (!token) throw new NotFoundError('API token', id);
   if (token.revokedAt) throw new ConflictError(`The token "${token.name}" is already revoked.`);
   token.revokedAt = clock.now();

@@ -1,4 +1,5 @@
 /** User accounts: create, list, change role, disable. Emails are stored lower-cased. */
+import { isUuid } from '../ids.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
@@ -59,7 +60,7 @@ export async function countUsers(em: EntityManager): Promise<number> {
 }
 
 async function getUser(em: EntityManager, id: string): Promise<User> {
-  const user = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(User, { id }) : null;
+  const user = isUuid(id) ? await em.findOne(User, { id }) : null;
   if (!user) throw new NotFoundError('User', id);
   return user;
 }
