@@ -40,6 +40,9 @@ function refuseTarget(res: http.ServerResponse): void {
   res.end('Bad request: the target or Host header is not a valid URL.\n');
 }
 
+/** The most requests one connection may have under way at once (pipelined, answers not yet read). */
+export const MAX_PIPELINED = 32;
+
 /**
  * A browser request to the API (`/graphql`, the REST paths) from a page of another origin, without a
  * bearer token: the browser would have sent Lookout's cookies with it (a cookie ignores the port,
@@ -140,13 +143,38 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
     }
   };
 
+  /**
+   * Requests under way on each connection. HTTP/1.1 lets a client send requests before reading any
+   * answer, and Node parses every one it has read and hands each over at once: tens of thousands
+   * from a few MB, each opening a file or a query, held until answered in order (20,000 file
+   * handles, 1.2 GB, the database unreachable). A connection with more than MAX_PIPELINED under way
+   * is closed, and what it sent after them is not started. Browsers send one at a time.
+   */
+  const underWay = new WeakMap<object, number>();
+  const admit = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const socket = req.socket;
+    if (socket.destroyed) return false;
+    const n = (underWay.get(socket) ?? 0) + 1;
+    if (n > MAX_PIPELINED) {
+      app.logger.warn({ clientAddress: socket.remoteAddress, limit: MAX_PIPELINED }, 'a client sent more requests on one connection than Lookout answers at once without reading the answers: connection closed');
+      socket.destroy();
+      return false;
+    }
+    underWay.set(socket, n);
+    res.once('close', () => underWay.set(socket, (underWay.get(socket) ?? 1) - 1));
+    return true;
+  };
+
   const server = http.createServer(
     // The timeouts are enforced by a sweep; once a second keeps them close to what they say.
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
-    (req, res) => void handleRequest(req, res).catch((error) => failed(error, res)),
+    (req, res) => {
+      if (admit(req, res)) void handleRequest(req, res).catch((error) => failed(error, res));
+    },
   );
   // A client announcing a body over the limit (curl does, past 1 MB) is refused before it sends it.
   server.on('checkContinue', (req, res) => {
+    if (!admit(req, res)) return;
     if (!declaresBodyOver(req, maxBody)) res.writeContinue();
     void handleRequest(req, res).catch((error) => failed(error, res));
   });

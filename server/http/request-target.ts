@@ -19,7 +19,11 @@ export function requestUrl(req: IncomingMessage): URL | null {
   if (host && !isHost(host)) return null;
   const target = req.url ?? '/';
   if (!URL.canParse(target, 'http://localhost')) return null;
-  return new URL(target, 'http://localhost');
+  const url = new URL(target, 'http://localhost');
+  // An absolute-form target (RFC 9112 §3.2.2) is an http(s) URL without user or password: a
+  // `file:` target, or `http://a:b@x/…` (which no Request may be built from: REST answered 500), is not.
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return null;
+  return url;
 }
 
 /**

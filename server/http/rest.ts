@@ -245,12 +245,13 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
   const sofaRoutes = Object.fromEntries(routes.map((r) => [r.field, { method: r.method, path: r.path, description: r.summary }]));
   // SOFA and what it brings (fets, TypeBox, Ajv) are ~13 MB of a worker's memory: loaded and built by
   // the first request that needs them, once (the routes above are checked against the schema at start).
-  let sofa: Promise<{ router: ReturnType<typeof UseSofa>; openApi: unknown }> | undefined;
+  let sofa: Promise<{ router: ReturnType<typeof UseSofa>; openApi: string }> | undefined;
   const loadSofa = () =>
     (sofa ??= (async () => {
       const { useSofa } = await import('sofa-api');
       const router = buildRouter(useSofa);
-      return { router, openApi: finishOpenApiDocument(router.openAPIDocument as never, routes, app.version) };
+      // Serialised once: the document (~37 KB) is the same for every request.
+      return { router, openApi: JSON.stringify(finishOpenApiDocument(router.openAPIDocument as never, routes, app.version)) };
     })().catch((error: unknown) => {
       sofa = undefined; // a failed import or build is tried again by the next request
       throw error;
@@ -311,7 +312,7 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
       const allow = found.allow.join(', ');
       return send(res, refusal(405, 'METHOD_NOT_ALLOWED', `This path takes ${allow}, not ${req.method}.`, undefined, { allow }), false);
     }
-    if ('openApi' in found) return send(res, json(200, (await loadSofa()).openApi), req.method === 'HEAD');
+    if ('openApi' in found) return send(res, new Response((await loadSofa()).openApi, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' } }), req.method === 'HEAD');
     if ('unknown' in found) return send(res, refusal(404, 'NOT_FOUND', `No REST path here; see ${OPENAPI_PATH} for those served.`), req.method === 'HEAD');
     const { route } = found;
     const params: Record<string, string> = {};

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { loadConfig } from '../../server/config.ts';
-import { HEADERS_TIMEOUT_MS } from '../../server/http.ts';
+import { HEADERS_TIMEOUT_MS, MAX_PIPELINED } from '../../server/http.ts';
 import { errorsLoggedDuring, expectServerAnswers, rawExchange, uploadUntilAnswered } from './raw-http.ts';
 
 const UPGRADE = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
@@ -30,6 +30,18 @@ describe('bad request targets, headers and connections', () => {
         expect(response.status, target).toBe(400);
         expect(response.raw).toContain('the target or Host header is not a valid URL');
         expectNoEcho(response.raw.split('\r\n\r\n')[1], target);
+      }
+    });
+    expect(logged).toEqual([]);
+    await expectServerAnswers(ts);
+  });
+
+  it('answers 400 to an absolute target with a user or password, or of another scheme (regression: REST paths answered 500 and logged a stack)', async () => {
+    const logged = await errorsLoggedDuring(ts, async () => {
+      for (const target of ['http://a:b@x/admin/health', 'http://a@x/graphql', 'http://a:b@x/', 'file:///etc/passwd', 'ftp://x/health', 'ws://x/graphql']) {
+        const response = await rawExchange(ts.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        expect(response.status, target).toBe(400);
+        expect(response.raw).toContain('the target or Host header is not a valid URL');
       }
     });
     expect(logged).toEqual([]);
@@ -151,5 +163,25 @@ describe('request bodies over the limit', () => {
     expect(result.status).toBe(413);
     expect(result.raw).not.toContain('100 Continue');
     await expectServerAnswers(ts);
+  });
+});
+
+describe('requests pipelined on one connection', () => {
+  const answers = (raw: string) => raw.match(/HTTP\/1\.1 \d{3} /g)?.length ?? 0;
+
+  it(`closes a connection with more than ${MAX_PIPELINED} requests under way, starting none past them (regression: 30,000 pipelined GET / opened 20,000 files and took the database's connections)`, async () => {
+    for (const path of ['/', '/health', '/api/openapi.json']) {
+      const flood = `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(2000);
+      const result = await rawExchange(ts.port, flood, 15_000);
+      expect(result.closed, path).toBe(true);
+      expect(answers(result.raw), path).toBeLessThanOrEqual(MAX_PIPELINED);
+    }
+    await expectServerAnswers(ts);
+  });
+
+  it('answers requests pipelined a few at a time, in order', async () => {
+    const result = await rawExchange(ts.port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(8) + 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(result.closed).toBe(true);
+    expect(answers(result.raw)).toBe(9);
   });
 });
