@@ -43,7 +43,10 @@ builder.mutationFields((t) => ({
     args: { name: t.arg.string(), reason: t.arg.string() },
     resolve: async (_r, { name, reason }, ctx) => {
       const { checklist } = ctx.app.operations;
-      if (!checklist.report().items.some((i) => i.name === name)) throw new BadInputError('name', `Unknown check "${name}"; the checks are ${checklist.report().items.map((i) => i.name).join(', ')}.`);
+      const item = checklist.report().items.find((i) => i.name === name);
+      if (!item) throw new BadInputError('name', `Unknown check "${name}"; the checks are ${checklist.report().items.map((i) => i.name).join(', ')}.`);
+      // An override of a passing check would be dropped at once (it lasts while the check fails): nothing would change.
+      if (item.state === 'passed') throw new BadInputError('name', `The check "${name}" passes: there is nothing to override (run the checklist again if it fails now).`);
       const text = reason.trim();
       const problem = reasonProblem(text);
       if (problem) throw new BadInputError('reason', problem);

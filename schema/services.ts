@@ -66,6 +66,7 @@ builder.mutationFields((t) => ({
         action: 'monitoring.service.update',
         input: { name, ...input },
         target: { type: 'service', id: name },
+        when: (r) => r.changed,
       });
       return serviceByName(ctx, name);
     },

@@ -50,7 +50,8 @@ builder.mutationFields((t) => ({
         action: 'auth.user.set_role',
         input: { id, role },
         target: { type: 'user', id: String(id) },
-      }),
+        when: (r) => r.changed,
+      }).then((r) => r.user),
   }),
   setUserWorkspaces: t.field({
     type: UserRef,
@@ -65,7 +66,8 @@ builder.mutationFields((t) => ({
         action: 'auth.user.set_workspaces',
         input: { id, workspaces },
         target: { type: 'user', id: String(id) },
-      }),
+        when: (r) => r.changed,
+      }).then((r) => r.user),
   }),
   setUserDisabled: t.field({
     type: UserRef,
@@ -77,6 +79,7 @@ builder.mutationFields((t) => ({
         action: disabled ? 'auth.user.disable' : 'auth.user.enable',
         input: { id },
         target: { type: 'user', id: String(id) },
-      }),
+        when: (r) => r.changed,
+      }).then((r) => r.user),
   }),
 }));

@@ -189,7 +189,8 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
         app.clock,
         async (em, events) => {
           const result = await work(em, events);
-          announceAccessChange(app, events, spec.action);
+          // A call that changed nothing changes no one's access either.
+          if (!spec.when || spec.when(result)) announceAccessChange(app, events, spec.action);
           return result;
         },
         spec,
@@ -203,7 +204,7 @@ export function buildContext(app: App, input: ContextInput): RequestContext {
         app.clock,
         async (sql, events) => {
           const result = await work(sql, events);
-          announceAccessChange(app, events, spec.action);
+          if (!spec.when || spec.when(result)) announceAccessChange(app, events, spec.action);
           return result;
         },
         spec,

@@ -4,6 +4,7 @@
  * to change it, naming the file. Each returns whether anything changed (a call that changes nothing
  * is not audited).
  */
+import { sameJson } from '../same-json.ts';
 import type { SqlClient } from '../db/sql.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import { getChannelKind } from './channels/registry.ts';
@@ -60,7 +61,8 @@ export async function updateChannel(sql: SqlClient, name: string, settings: unkn
   const merged: Record<string, unknown> = { ...(settings as Record<string, unknown>) };
   for (const field of secrets) if (merged[field] === undefined && current.settings[field] !== undefined) merged[field] = current.settings[field];
   const channel = validateChannel({ name, kind: current.kind, settings: merged });
-  if (JSON.stringify(channel.settings) === JSON.stringify(current.settings)) return { channel: current, changed: false };
+  // jsonb keeps keys in its own order: compared as values.
+  if (sameJson(channel.settings, current.settings)) return { channel: current, changed: false };
   const { rows } = await sql.query('update alert_channels set settings = $2, updated_at = $3 where id = $1 returning *', [current.id, JSON.stringify(channel.settings), now]);
   return { channel: channelFromRow(rows[0]), changed: true };
 }

@@ -72,35 +72,46 @@ async function ensureAnotherAdmin(em: EntityManager, user: User): Promise<void> 
   if (!admins) throw new ConflictError('This is the last active admin: make another admin first.');
 }
 
-export async function setUserRole(em: EntityManager, id: string, role: string, clock: Clock): Promise<User> {
+/** A user after a change, and whether anything changed (a call that changes nothing is not audited). */
+export interface UserChange {
+  user: User;
+  changed: boolean;
+}
+
+export async function setUserRole(em: EntityManager, id: string, role: string, clock: Clock): Promise<UserChange> {
   const user = await getUser(em, id);
   const next = parseRole(role);
+  if (user.role === next) return { user, changed: false };
   if (next !== 'admin') await ensureAnotherAdmin(em, user);
   user.role = next;
   user.updatedAt = clock.now();
   await em.flush();
-  return user;
+  return { user, changed: true };
 }
 
-export async function setUserWorkspaces(em: EntityManager, id: string, workspaces: string[] | null, clock: Clock): Promise<User> {
+export async function setUserWorkspaces(em: EntityManager, id: string, workspaces: string[] | null, clock: Clock): Promise<UserChange> {
   const user = await getUser(em, id);
-  user.workspaces = parseWorkspaceList(workspaces);
+  const next = parseWorkspaceList(workspaces);
+  const same = (a: string[] | null, b: string[] | null) => (a === null || b === null ? a === b : a.length === b.length && a.every((w) => b.includes(w)));
+  if (same(user.workspaces ?? null, next)) return { user, changed: false };
+  user.workspaces = next;
   user.updatedAt = clock.now();
   await em.flush();
-  return user;
+  return { user, changed: true };
 }
 
 /** Disabling signs the user out everywhere (their sessions are removed). */
-export async function setUserDisabled(em: EntityManager, id: string, disabled: boolean, clock: Clock): Promise<User> {
+export async function setUserDisabled(em: EntityManager, id: string, disabled: boolean, clock: Clock): Promise<UserChange> {
   const user = await getUser(em, id);
-  if (disabled && !user.disabledAt) {
+  if (disabled === !!user.disabledAt) return { user, changed: false };
+  if (disabled) {
     await ensureAnotherAdmin(em, user);
     user.disabledAt = clock.now();
     await em.nativeDelete(Session, { user: user.id });
-  } else if (!disabled) {
+  } else {
     user.disabledAt = null;
   }
   user.updatedAt = clock.now();
   await em.flush();
-  return user;
+  return { user, changed: true };
 }

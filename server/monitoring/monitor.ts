@@ -135,10 +135,11 @@ export class Monitoring {
     return names;
   }
 
-  async updateService(em: EntityManager, events: TransactionEvents, name: string, input: Omit<ServiceInput, 'name'>): Promise<Service> {
-    const service = await updateService(em, name, input, this.o.clock);
-    events.afterCommit(() => this.scheduler.poke());
-    return service;
+  /** Replaces an API service's definition; `changed` false when it was the same (nothing written). */
+  async updateService(em: EntityManager, events: TransactionEvents, name: string, input: Omit<ServiceInput, 'name'>): Promise<{ service: Service; changed: boolean }> {
+    const result = await updateService(em, name, input, this.o.clock);
+    if (result.changed) events.afterCommit(() => this.scheduler.poke());
+    return result;
   }
 
   /** Pauses or resumes a service; a resumed one is checked once the change committed. */

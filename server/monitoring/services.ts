@@ -3,6 +3,7 @@
  * make (create, update, delete, pause, resume). Services from the config file (or built in) are
  * changed only there; the API says so instead of silently diverging from the file.
  */
+import { sameJson } from '../same-json.ts';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 // MikroORM's own query layer (a dependency of @mikro-orm/sql): its raw queries carry real bind parameters.
@@ -307,7 +308,7 @@ export async function createServices(em: EntityManager, inputs: ServiceInput[], 
 }
 
 /** Replaces an API service's definition (its name cannot change); it is checked again at once. */
-export async function updateService(em: EntityManager, name: string, input: Omit<ServiceInput, 'name'>, clock: Clock): Promise<Service> {
+export async function updateService(em: EntityManager, name: string, input: Omit<ServiceInput, 'name'>, clock: Clock): Promise<{ service: Service; changed: boolean }> {
   // Locks the service before reading it, as setPaused does: a resume committed between this read
   // and the write below left a running service never due (its paused state read before the resume).
   await em.getConnection().execute('select 1 from services where name = ? for update', [name], 'all', em.getTransactionContext());
@@ -315,6 +316,8 @@ export async function updateService(em: EntityManager, name: string, input: Omit
   refuseUnlessApi(service);
   const definition = validateService({ ...input, name, paused: service.paused }, 'api');
   checkDependencies(definition, await takenNames(em, definition.dependsOn));
+  // The same definition again changes nothing: no write, no audit row, no check moved.
+  if (Object.entries(definition).every(([key, value]) => sameJson(service[key as keyof typeof service], value))) return { service, changed: false };
   em.assign(service, { ...definition, updatedAt: clock.now() });
   if (definition.kind === 'heartbeat' && !service.pingToken) service.pingToken = randomBytes(18).toString('base64url');
   await em.flush();
@@ -323,7 +326,7 @@ export async function updateService(em: EntityManager, name: string, input: Omit
   const waitForPing = definition.kind === 'heartbeat' && !state.lastPingAt && state.status === null;
   const due = waitForPing ? new Date(Math.max(clock.now().getTime(), firstHeartbeatCheckAt(definition.options, service.createdAt).getTime())) : clock.now();
   await em.nativeUpdate(ServiceState, { serviceId: service.id }, { nextDueAt: service.paused ? PAUSED_DUE : due });
-  return service;
+  return { service, changed: true };
 }
 
 export async function deleteService(em: EntityManager, name: string): Promise<Service> {
