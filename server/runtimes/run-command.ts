@@ -3,11 +3,38 @@
  * restart, status and logs. The command runs in its own process group, so that a timeout kills
  * what it started too (systemctl's helpers, a script's children), not only the direct child.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { LineBuffer } from './line-buffer.ts';
 
 /** After SIGTERM on timeout, how long the command gets before SIGKILL. */
 const KILL_GRACE_MS = 2000;
+/** Once a command exited, how long its output may take to end (a process it left behind may hold it open for good). */
+export const OUTPUT_GRACE_MS = 500;
+
+/**
+ * Calls `done` once `child` is over: when its output ended ('close'), or — since a process it left
+ * behind in another session (a daemon started with `setsid`) may hold the output open as long as it
+ * lives, and a process-group kill does not reach it — OUTPUT_GRACE_MS after it exited, at once when
+ * it was being stopped (`stopping()`); its pipes are then closed on Lookout's side. Waiting for
+ * 'close' alone left a status read, a restart and its audit row hanging for good past the timeout.
+ */
+export function whenOver(child: ChildProcess, stopping: () => boolean, done: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+  let over = false;
+  let grace: NodeJS.Timeout | undefined;
+  const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (over) return;
+    over = true;
+    clearTimeout(grace);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    done(code, signal);
+  };
+  child.once('close', finish);
+  child.once('exit', (code, signal) => {
+    grace = setTimeout(() => finish(code, signal), stopping() ? 0 : OUTPUT_GRACE_MS);
+    grace.unref();
+  });
+}
 
 export interface CommandLimits {
   timeoutMs: number;
@@ -56,9 +83,14 @@ export function runCommand(argv: readonly string[], limits: CommandLimits, signa
         // Already gone.
       }
     };
+    let stopping = false;
+    let deadline: NodeJS.Timeout | undefined;
     const stop = () => {
+      stopping = true;
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+      // Whatever the command does (a process that does not die even by SIGKILL), the call ends.
+      deadline = setTimeout(() => settle({ code: null, signal: 'SIGKILL', spawnError: null }), KILL_GRACE_MS + 1000).unref();
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -75,13 +107,14 @@ export function runCommand(argv: readonly string[], limits: CommandLimits, signa
       settled = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', stop);
       output.end('stdout');
       output.end('stderr');
       resolve({ ...result, lines: output.tail(limits.maxLines), timedOut });
     };
     child.once('error', (error: NodeJS.ErrnoException) => settle({ code: null, signal: null, spawnError: describeSpawnError(file, error) }));
-    child.once('close', (code, killedBy) => settle({ code, signal: killedBy, spawnError: null }));
+    whenOver(child, () => stopping, (code, killedBy) => settle({ code, signal: killedBy, spawnError: null }));
   });
 }
 

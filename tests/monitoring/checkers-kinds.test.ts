@@ -417,6 +417,17 @@ describe('command checker', () => {
     const pid = Number(await fs.readFile(pidFile, 'utf8'));
     await expect.poll(() => alive(pid), { timeout: 3000 }).toBe(false);
   });
+
+  it('ends when the command exits, though a process it left in another session holds its output (regression: the check waited for the daemon and timed out)', async () => {
+    const pidFile = path.join(dataDir, 'daemon.pid');
+    try {
+      const result = await check('command', `setsid sleep 30 & echo $! > ${pidFile}; echo started`, { options: { shell: true }, timeoutMs: 10_000 });
+      expect(result).toMatchObject({ status: 'healthy', details: { exitCode: 0, output: 'started' } });
+    } finally {
+      const pid = Number(await fs.readFile(pidFile, 'utf8').catch(() => '0'));
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+  });
 });
 
 describe('lookout checker', () => {

@@ -35,6 +35,9 @@ function make(kind: string, settings: Record<string, unknown>): Made {
   return { runtime, states, cleanup: [] };
 }
 
+/** Script text that starts a process in a new session (setsid) with this one's output, living 20 s, and goes on. */
+const LEAVE_DAEMON = `require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { detached: true, stdio: 'inherit' }).unref();`;
+
 /** Line limits every bounded-output case uses. */
 const LINES = 50;
 const LINE_LENGTH = 100;
@@ -182,7 +185,9 @@ const cases: Record<string, KindCases> = {
       return { kept: async () => (await runtime.logs(10_000, AbortSignal.timeout(20_000))) ?? [] };
     },
     timeout: async () => {
-      const { runtime } = make('command', { restart: node('setInterval(() => {}, 1000)'), timeout: `${LIMIT_MS}ms` });
+      // It also leaves a process in a session of its own holding its output, which the group kill
+      // does not reach (regression: the restart waited for that output to end, for good).
+      const { runtime } = make('command', { restart: node(LEAVE_DAEMON + 'setInterval(() => {}, 1000)'), timeout: `${LIMIT_MS}ms` });
       return { run: () => runtime.restart(AbortSignal.timeout(10_000)), reason: new RegExp(`^timed out after ${LIMIT_MS} ms`) };
     },
   },
@@ -274,5 +279,13 @@ describe('an http runtime with token_env', () => {
     expect(validate('not a name')).toThrow('token_env must name an environment variable (letters, digits and _), e.g. OTTO_TOKEN, got "not a name".');
     process.env[VARIABLE] = 'two words';
     expect(validate(VARIABLE)).toThrow(`token_env: ${VARIABLE} must hold a token of at most 4096 printable characters without spaces.`);
+  });
+});
+
+describe('a command runtime whose command leaves a process holding its output', () => {
+  it('reads the status once the status command exited (regression: the read, and every later one, hung while the daemon lived)', async () => {
+    const { runtime } = make('command', { restart: node('process.exit(0)'), status: node(LEAVE_DAEMON + 'console.log("active")'), timeout: '10s' });
+    const status = await runtime.refresh(AbortSignal.timeout(15_000));
+    expect(status.state).toBe('running');
   });
 });

@@ -8,6 +8,7 @@ import { BadInputError } from '../../errors.ts';
 import type { Status } from '../status.ts';
 import type { Checker } from './checker.ts';
 import { describe, OptionReader } from './options.ts';
+import { whenOver } from '../../runtimes/run-command.ts';
 
 /** Normalised options of a `command` check. */
 export type CommandOptions = {
@@ -95,7 +96,9 @@ function run(file: string, args: string[], signal: AbortSignal): Promise<Exit> {
       }
     };
     let killTimer: NodeJS.Timeout | undefined;
+    let aborted = false;
     const abort = () => {
+      aborted = true;
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
     };
@@ -106,7 +109,8 @@ function run(file: string, args: string[], signal: AbortSignal): Promise<Exit> {
       resolve(exit);
     };
     child.once('error', (error) => settle({ code: null, signal: null, ...output, spawnError: error }));
-    child.once('close', (code, killedBy) => settle({ code, signal: killedBy, ...output }));
+    // Not only 'close': a daemon the command left behind would hold its pipes open (and this run) for good.
+    whenOver(child, () => aborted, (code, killedBy) => settle({ code, signal: killedBy, ...output }));
   });
 }
 
