@@ -1,4 +1,5 @@
 /** Monitoring: services, their status, history and uptime; recheck, diagnose, pause (the dashboard's overview: monitoring-overview.ts; live changes: monitoring-events.ts). */
+import { maskOptions, maskTarget } from '../server/secret-text.ts';
 import type { CheckResult, CheckStep } from '../server/monitoring/checkers/checker.ts';
 import { formatDuration } from '../server/duration.ts';
 import { MAX_SERVICE_PAGE, listServices, timelines, uptimeReport, UPTIME_RANGES, type ServiceDetails, type ServiceSummary, type TimelineWindow, type UptimeReport } from '../server/monitoring/overview.ts';
@@ -119,6 +120,9 @@ const WindowRef = builder.objectRef<TimelineWindow>('StatusWindow').implement({
   }),
 });
 
+/** Whether the caller may edit services, and so read their credentials (admins). */
+const mayEditServices = (ctx: RequestContext) => ctx.actor?.capabilities.has('platform.system.admin') ?? false;
+
 /** A resolver for a field a service loads on first use (`ServiceSummary.details`). */
 const detail =
   <K extends keyof ServiceDetails>(key: K) =>
@@ -130,8 +134,18 @@ export const ServiceRef = builder.objectRef<ServiceSummary>('Service').implement
     name: t.exposeString('name'),
     displayName: t.exposeString('displayName'),
     kind: t.exposeString('kind'),
-    target: t.exposeString('target'),
-    options: t.field({ type: 'JSON', resolve: detail('options') }),
+    target: t.string({
+      description: 'URL, host:port or path. Its password, and query values named like credentials, are masked ("[redacted]") for those who may not edit services.',
+      resolve: (s, _a, ctx) => (mayEditServices(ctx) ? s.target : maskTarget(s.target)),
+    }),
+    options: t.field({
+      type: 'JSON',
+      description: "The kind's options. Values named like credentials (an `Authorization` header, a password, a token) are masked for those who may not edit services.",
+      resolve: async (s, _a, ctx) => {
+        const options = await detail('options')(s);
+        return mayEditServices(ctx) ? options : maskOptions(options);
+      },
+    }),
     interval: t.string({ description: 'e.g. "30s"', resolve: async (s) => formatDuration(await detail('intervalMs')(s)) }),
     intervalMs: t.int({ resolve: detail('intervalMs') }),
     timeoutMs: t.int({ resolve: detail('timeoutMs') }),

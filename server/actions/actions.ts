@@ -4,6 +4,7 @@
  * captured output). Config-only and in memory on each replica: services made through the API have
  * neither. Reading a log changes nothing and is not audited; the API audits each restart.
  */
+import { authorizationSecrets, redact, urlCredentials } from '../secret-text.ts';
 import type { ConfigFile } from '../config-file.ts';
 import type { Logger } from '../logger.ts';
 import { BadInputError, LookoutError } from '../errors.ts';
@@ -112,7 +113,9 @@ export class ServiceActions {
         await response.body?.cancel();
         return null;
       }
-      const body = (await boundedText(response, BODY_QUOTE)).replace(/\s+/g, ' ').trim();
+      // An answer that echoes the token or the URL's credentials must not put them in the outcome (shown, and audited).
+      const secrets = [...authorizationSecrets(action.authorization), ...urlCredentials(action.url)];
+      const body = redact((await boundedText(response, BODY_QUOTE)).replace(/\s+/g, ' ').trim(), secrets);
       return `HTTP ${response.status}${body ? `: ${body}` : ''}`;
     } catch (error) {
       const e = error as Error & { cause?: { code?: string } };

@@ -3,6 +3,7 @@
  * audit row in that same transaction; when the action fails, the change rolls back and a row
  * recording the failure is written instead. Either way: exactly one row per action.
  */
+import { isSecretName, maskUrlPasswords } from '../secret-text.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
@@ -43,7 +44,7 @@ export interface AuditSpec<T> {
 /** Keys whose values never reach the audit log: credentials, and alert channels' secrets (a routing key, a URL that carries a token). */
 const SECRET_KEYS = /^(password|currentPassword|newPassword|secret|token|leaseToken|authorization|routingKey|routing_key|url|webhookUrl|webhook_url)$/i;
 
-/** The input as stored in the audit log: secrets replaced, long strings shortened. */
+/** The input as stored in the audit log: secrets replaced (by name, and URLs' passwords), long strings shortened. */
 export function summarizeInput(input: unknown): unknown {
   if (Array.isArray(input)) return input.slice(0, 50).map(summarizeInput);
   if (input instanceof Date) return input.toISOString();
@@ -51,10 +52,11 @@ export function summarizeInput(input: unknown): unknown {
     return Object.fromEntries(
       Object.entries(input as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : summarizeInput(v)]),
+        .map(([k, v]) => [k, SECRET_KEYS.test(k) || (typeof v === 'string' && isSecretName(k)) ? '[redacted]' : summarizeInput(v)]),
     );
   }
-  if (typeof input === 'string' && input.length > 500) return `${input.slice(0, 500)}…`;
+  // A URL's password (a service's target) never reaches the log either.
+  if (typeof input === 'string') return maskUrlPasswords(input.length > 500 ? `${input.slice(0, 500)}…` : input);
   return input;
 }
 
@@ -95,7 +97,8 @@ function failureRow(who: AuditWho, clock: Clock, spec: AuditSpec<never>, error: 
     targetIds: null,
     outcome: 'failure',
     errorCode: known ? error.code : 'INTERNAL_SERVER_ERROR',
-    errorMessage: known ? error.message : null,
+    // A refusal may quote the input (a target with its password).
+    errorMessage: known ? maskUrlPasswords(error.message) : null,
   };
 }
 

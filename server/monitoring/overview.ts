@@ -105,7 +105,8 @@ function filterConditions(filter: ServiceFilter, params: unknown[]): string[] {
   if (filter.kind) where.push(`s.kind = ${param(filter.kind)}`);
   if (filter.text) {
     const p = param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or s.target ilike ${p})`);
+    // The target without its user, password and query: a text filter must not tell, letter by letter, a credential that is masked in what it lists.
+    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or regexp_replace(s.target, '(://)[^/@?#]*@|[?#].*$', '\\1', 'g') ilike ${p})`);
   }
   if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
   if (filter.ids) where.push(`s.id = any(${param(filter.ids)}::int[])`);

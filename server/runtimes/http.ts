@@ -4,6 +4,7 @@
  * Lookout reads the status until the runtime reports `running` again (with a new start, when it
  * tells one). Bounded in time and body; redirects are failures, never followed.
  */
+import { authorizationSecrets, redact, urlCredentials } from '../secret-text.ts';
 import { describeNetworkError } from '../monitoring/checkers/network.ts';
 import { readBoundedText } from '../http/bounded-response.ts';
 import { delay, initialStatus, RestartFailed, RUNTIME_STATES, type Runtime, type RuntimeContext, type RuntimeKind, type RuntimeState, type RuntimeStatus } from './runtime.ts';
@@ -113,11 +114,15 @@ class HttpRuntime implements Runtime {
   #restartsAsked = 0;
   #restarting = false;
 
+  /** The token and the URL's credentials: an answer that echoes them (a 401 quoting its `Authorization`) must not show them to viewers or the audit log. */
+  readonly #secrets: string[];
+
   constructor(name: string, settings: HttpSettings, context: RuntimeContext) {
     this.name = name;
     this.#s = settings;
     this.#context = context;
     this.#status = initialStatus(name, 'http', context.now());
+    this.#secrets = [...authorizationSecrets(settings.authorization), ...urlCredentials(settings.url)];
   }
 
   status(): RuntimeStatus {
@@ -185,8 +190,10 @@ class HttpRuntime implements Runtime {
       this.#set({ state: 'unknown', lastError: reason });
       throw new RestartFailed(reason);
     } catch (error) {
-      if (error instanceof RestartFailed && this.#status.state === 'restarting') this.#set({ state: before.state === 'restarting' ? 'unknown' : before.state, lastError: error.message });
-      throw error;
+      if (!(error instanceof RestartFailed)) throw error;
+      const failed = new RestartFailed(redact(error.message, this.#secrets));
+      if (this.#status.state === 'restarting') this.#set({ state: before.state === 'restarting' ? 'unknown' : before.state, lastError: failed.message });
+      throw failed;
     } finally {
       this.#restarting = false;
     }
@@ -214,6 +221,7 @@ class HttpRuntime implements Runtime {
   }
 
   #set(change: Partial<RuntimeStatus>): void {
+    if (change.lastError) change = { ...change, lastError: redact(change.lastError, this.#secrets) };
     this.#status = { ...this.#status, ...change, checkedAt: this.#context.now() };
     this.#context.changed();
   }

@@ -273,6 +273,23 @@ describe('an http runtime with token_env', () => {
     expect(withToken.runtime.status().startedAt!.getTime()).toBeGreaterThan(before.startedAt!.getTime());
   });
 
+  it('keeps the token out of what it reports when the runtime echoes it (regression: a 401 quoting its Authorization showed the token to viewers and in the audit log)', async () => {
+    const echo = await startHttp((req, res) => {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end(`invalid credentials: ${req.headers.authorization} (token ${String(req.headers.authorization).slice(7)})`);
+    });
+    cleanups.push(() => echo.close());
+    process.env[VARIABLE] = 'echoed-SECRET-token-1234';
+    const { runtime } = make('http', { url: echo.url, token_env: VARIABLE });
+    await runtime.refresh(AbortSignal.timeout(5000));
+    expect(runtime.status().lastError).toMatch(/^status answered HTTP 401: invalid credentials: \[redacted\] \(token \[redacted\]\)$/);
+    const failure = await runtime.restart(AbortSignal.timeout(5000)).then(() => null, (error: Error) => error);
+    expect(failure).toBeInstanceOf(RestartFailed);
+    expect(failure!.message).toContain('HTTP 401');
+    expect(failure!.message).not.toContain('SECRET');
+    expect(runtime.status().lastError).not.toContain('SECRET');
+  });
+
   it('refuses, naming the field, a variable that is not set, not a name, or not a token', () => {
     const validate = (token_env: unknown) => () => getRuntimeKind('http').validate({ url: 'http://127.0.0.1:7070', token_env });
     expect(validate(VARIABLE)).toThrow(`token_env: the environment variable ${VARIABLE} is not set (or empty) in Lookout's environment.`);

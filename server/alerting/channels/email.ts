@@ -8,7 +8,8 @@ import { BadInputError } from '../../errors.ts';
 import { isHost } from '../../monitoring/checkers/network.ts';
 import { DeliveryError, type ChannelKind, type Notice } from './channel.ts';
 import { noticeSubject, noticeSummary, oneLine } from './format.ts';
-import { cleanText, redact } from './http.ts';
+import { cleanText } from './http.ts';
+import { redact } from '../../secret-text.ts';
 import { SettingsReader, typeOf } from './settings.ts';
 
 export interface EmailSettings {

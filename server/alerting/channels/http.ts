@@ -4,6 +4,7 @@
  * a DeliveryError whose message names the host only: a channel's URL may carry a token in its path
  * or query (Slack's does), and messages end up in the outbox, the dashboard and the logs.
  */
+import { redact, urlSecrets } from '../../secret-text.ts';
 import { describeNetworkError } from '../../monitoring/checkers/network.ts';
 import { readBoundedText } from '../../http/bounded-response.ts';
 import { DeliveryError, type SendContext } from './channel.ts';
@@ -37,13 +38,6 @@ export function cleanText(text: string, limit = QUOTE_LIMIT): string {
   return clean.length > limit ? `${clean.slice(0, limit - 1)}…` : clean;
 }
 
-/** Replaces every secret (and the URL's path and query) in `text` with `[redacted]`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join('[redacted]');
-  return result;
-}
-
 /**
  * POSTs `body` as JSON to `url`; resolves with the answer when it is a 2xx, throws DeliveryError
  * otherwise. Redirects are failures, not followed: a channel's URL is where the notice goes, and a
@@ -52,7 +46,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 export async function postJson(target: string, body: string, context: SendContext, options: PostOptions = {}): Promise<HttpAnswer> {
   const url = new URL(target);
   const where = url.host;
-  const secrets = [...(options.secrets ?? []), target, `${url.pathname}${url.search}`, url.search, ...urlTokens(url)].filter((s) => s.length > 1 && s !== '/');
+  const secrets = [...(options.secrets ?? []), target, `${url.pathname}${url.search}`, url.search, ...urlSecrets(url)].filter((s) => s.length > 1 && s !== '/');
   const started = performance.now();
   // The signal is the attempt's limit; the own timer is a backstop should a caller's signal never fire.
   const signal = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(1, context.timeoutMs))]);
@@ -80,22 +74,6 @@ export async function postJson(target: string, body: string, context: SendContex
   throw new DeliveryError(message, { statusCode, retryable: isRetryableStatus(statusCode) });
 }
 
-/**
- * The parts of a URL that may each be a token on their own: its path segments and query values of
- * 8 characters or more, as sent and decoded. A receiver that echoes only the token ("invalid token
- * …") must not put it in a message either: redacting the whole URL and path missed that.
- */
-function urlTokens(url: URL): string[] {
-  const decode = (text: string) => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      return text;
-    }
-  };
-  const parts = [...url.pathname.split('/'), ...url.search.slice(1).split('&').map((pair) => pair.slice(pair.indexOf('=') + 1))];
-  return [...new Set(parts.flatMap((part) => [part, decode(part), decode(part.replace(/\+/g, ' '))]))].filter((part) => part.length >= 8);
-}
 
 /**
  * How long the body of an answer is waited for once its status line is in. The status is the

@@ -3,6 +3,7 @@
  * latency, marks a slow success `degraded`, and keeps the error to CHECK_ERROR_MAX characters.
  * Nothing a checker does escapes this function.
  */
+import { maskUrlPasswords, redact, targetSecrets } from '../../secret-text.ts';
 import { CHECK_ERROR_MAX, type Checker, type CheckContext, type CheckResult, type CheckTarget } from './checker.ts';
 
 /** A check's error as reported: its first CHECK_ERROR_MAX characters. */
@@ -32,20 +33,36 @@ export async function runCheck(
     const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
     // Copy the steps now: aborting the settled check's I/O below may still append to the checker's array.
     const steps = outcome.steps ? outcome.steps.map((s) => ({ ...s })) : undefined;
-    const result: CheckResult = { ...outcome, steps, latencyMs, error: boundedError(outcome.error), details: outcome.details ?? {} };
+    const result: CheckResult = withoutSecrets(target, { ...outcome, steps, latencyMs, error: boundedError(outcome.error), details: outcome.details ?? {} });
     if (result.status === 'healthy' && target.degradedLatencyMs !== null && latencyMs > target.degradedLatencyMs) {
       return { ...result, status: 'degraded', error: `slow: ${latencyMs} ms (degraded above ${target.degradedLatencyMs} ms)` };
     }
     return result;
   } catch (error) {
-    return {
+    return withoutSecrets(target, {
       status: 'down',
       latencyMs: Math.round(performance.now() - started),
       error: boundedError(error instanceof Error ? error.message || error.name : String(error)),
       details: {},
-    };
+    });
   } finally {
     clearTimeout(timer);
     controller.abort(CHECK_SETTLED);
   }
+}
+
+/**
+ * A failed check's error and details without the service's credentials: a server that echoes what
+ * it was sent (a Redis answering with the AUTH line, an HTTP server quoting its `Authorization`)
+ * must not show them to viewers, nor keep them in the history. A healthy result is left as it is
+ * (but for a diagnosis's steps).
+ */
+function withoutSecrets(target: CheckTarget, result: CheckResult): CheckResult {
+  if (result.error === null && !result.steps) return result;
+  const secrets = targetSecrets(target.target, target.options);
+  const clean = (text: string) => maskUrlPasswords(redact(text, secrets));
+  const details: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(result.details)) details[key] = typeof value === 'string' ? clean(value) : value;
+  const steps = result.steps?.map((step) => (step.detail ? { ...step, detail: clean(step.detail) } : step));
+  return { ...result, error: result.error === null ? null : clean(result.error), details, ...(steps && { steps }) };
 }
