@@ -25,6 +25,7 @@ import { Migration20261211090000_five_minute_rollups as MFiveMinuteRollups } fro
 import { Migration20261211100000_service_states_fillfactor as MStatesFillfactor } from './Migration20261211100000_service_states_fillfactor.ts';
 import { Migration20261211110000_paused_never_due as MPausedNeverDue } from './Migration20261211110000_paused_never_due.ts';
 import { Migration20261212090000_check_outcome as MCheckOutcome } from './Migration20261212090000_check_outcome.ts';
+import { Migration20261213090000_config_file_state as MConfigFileState } from './Migration20261213090000_config_file_state.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080934_initial', class: M0 },
@@ -52,4 +53,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261211100000_service_states_fillfactor', class: MStatesFillfactor },
   { name: 'Migration20261211110000_paused_never_due', class: MPausedNeverDue },
   { name: 'Migration20261212090000_check_outcome', class: MCheckOutcome },
+  { name: 'Migration20261213090000_config_file_state', class: MConfigFileState },
 ];

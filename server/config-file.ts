@@ -4,6 +4,7 @@
  * when the file changes; a reload is applied only when every section is valid, so the last good
  * configuration stays in force otherwise.
  */
+import { createHash } from 'node:crypto';
 import { constants, watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -12,6 +13,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from './logger.ts';
 import { BadInputError } from './errors.ts';
 import type { ParseReply, ParseRequest } from './config-file-worker.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { recordSystemActions } from './audit/audit.ts';
 
 /** Bounds of a config file: it comes from outside, and a reload must not stall or exhaust the server. */
 export interface ConfigLimits {
@@ -63,7 +66,12 @@ export interface SectionInput {
  * What a capability does with its validated section: its database writes in `tx` (one transaction
  * for every section of the file), and the in-memory switch it returns, run once they all commit.
  */
-export type ApplySection<T> = (value: T, tx: EntityManager) => Promise<(() => void) | void>;
+export type ApplySection<T> = (value: T, tx: EntityManager, changes: ConfigChanges) => Promise<(() => void) | void>;
+
+/** What a section's apply changed, by name, for the load's audit row (`config.apply`). */
+export interface ConfigChanges {
+  note(what: string, change: { added?: readonly string[]; updated?: readonly string[]; removed?: readonly string[] }): void;
+}
 
 /** A config file that cannot be used, with every reason found. */
 export class ConfigFileError extends Error {
@@ -143,8 +151,15 @@ function parseInWorker(path: string, bytes: Uint8Array, limits: ConfigLimits): P
 
 /** Reads and parses a config file within `limits`; throws ConfigFileError naming the path and the reason. */
 export async function readConfigDocument(path: string, limits: Partial<ConfigLimits> = {}): Promise<unknown> {
+  return (await readConfigFile(path, limits)).document;
+}
+
+/** The same, with the sha256 of the bytes read (what the audit tells one applied file from another by). */
+export async function readConfigFile(path: string, limits: Partial<ConfigLimits> = {}): Promise<{ document: unknown; sha256: string }> {
   const bounds = { ...CONFIG_LIMITS, ...limits };
-  return parseInWorker(path, await readBounded(path, bounds.maxBytes), bounds);
+  const bytes = await readBounded(path, bounds.maxBytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { document: await parseInWorker(path, bytes, bounds), sha256 };
 }
 
 /**
@@ -209,6 +224,8 @@ export interface ConfigFileOptions {
   orm: MikroORM;
   logger: Logger;
   limits?: Partial<ConfigLimits>;
+  /** For the audit rows of applied files (default: the system's). */
+  clock?: Clock;
 }
 
 interface Registered {
@@ -246,7 +263,7 @@ export class ConfigFile {
 
   /** Reads, checks and applies the file; throws (ConfigFileError: path, entry, reason), so that start-up refuses a bad file. */
   load(): Promise<void> {
-    return this.#serial(() => this.#loadNow(false));
+    return this.#serial(() => this.#loadNow(false, 'start'));
   }
 
   /** On SIGHUP or a change: never throws; false, with `error` set, when the last good configuration stays in force. */
@@ -257,7 +274,7 @@ export class ConfigFile {
       this.#waiting = undefined;
       if (this.#closed) return false;
       try {
-        await this.#loadNow(true);
+        await this.#loadNow(true, reason);
         this.#o.logger.info({ reason, file: this.path }, 'config reloaded');
         return true;
       } catch (error) {
@@ -300,8 +317,9 @@ export class ConfigFile {
   }
 
   /** Every section checked first, then all applied in one transaction, then their in-memory switches. */
-  async #loadNow(reloading: boolean): Promise<void> {
-    const document = this.path ? await this.#readSettled(this.path) : {};
+  async #loadNow(reloading: boolean, reason: string): Promise<void> {
+    const read = this.path ? await this.#readSettled(this.path) : { document: {}, sha256: null };
+    const document = read.document;
     // An editor or `>` truncates before it writes: a reload that reads between the two would remove
     // every service and type the file declares. Emptying the file on purpose is written as such.
     const empty = document === null || document === undefined;
@@ -311,7 +329,15 @@ export class ConfigFile {
     const values = composeSections<unknown[]>(document, this.path, this.#sections.map((r) => r.section));
     const switches = await this.#o.orm.em.fork().transactional(async (tx) => {
       const after: ((() => void) | void)[] = [];
-      for (const [i, { apply }] of this.#sections.entries()) after.push(await apply(values[i], tx));
+      const noted: Record<string, Record<string, unknown>> = {};
+      const changes: ConfigChanges = {
+        note(what, change) {
+          const lists = Object.entries(change).filter(([, names]) => names && names.length > 0);
+          if (lists.length) noted[what] = Object.fromEntries(lists.flatMap(([key, names]) => [[key, names!.slice(0, 50)], [`${key}Count`, names!.length]]));
+        },
+      };
+      for (const [i, { apply }] of this.#sections.entries()) after.push(await apply(values[i], tx, changes));
+      await this.#audit(tx, read.sha256, reason, noted);
       return after;
     });
     for (const switchOver of switches) switchOver?.();
@@ -320,21 +346,45 @@ export class ConfigFile {
   }
 
   /**
+   * One audit row (actor `system`, "config file") for a load that applied a file whose content
+   * differs from the last one applied at this path — on any replica — or that changed what a
+   * section noted (a built-in service of a new version): a load of the same file again writes none.
+   */
+  async #audit(tx: EntityManager, sha256: string | null, reason: string, noted: Record<string, Record<string, unknown>>): Promise<void> {
+    let fileChanged = false;
+    if (this.path && sha256) {
+      const rows = await tx.getConnection().execute<unknown[]>(
+        `insert into config_file_state (path, sha256, applied_at) values (?, ?, ?)
+         on conflict (path) do update set sha256 = excluded.sha256, applied_at = excluded.applied_at where config_file_state.sha256 <> excluded.sha256
+         returning 1`,
+        [this.path, sha256, (this.#o.clock ?? systemClock).now()],
+        'all',
+        tx.getTransactionContext(),
+      );
+      fileChanged = rows.length > 0;
+    }
+    if (!fileChanged && Object.keys(noted).length === 0) return;
+    await recordSystemActions(tx, this.#o.clock ?? systemClock, 'config file', [
+      { action: 'config.apply', target: { type: 'config_file', id: this.path ?? 'built-in' }, input: { reason, ...(sha256 && { sha256 }), ...noted } },
+    ]);
+  }
+
+  /**
    * Reads and parses the file, again if it changed while it was read (size, mtime or inode moved): a
    * reload started by the watch while a writer was still writing in place (`>`, fs.writeFile) would
    * otherwise apply a prefix of the new file — a target cut short, the services after the cut
    * removed — and the next reload would apply the rest.
    */
-  async #readSettled(path: string): Promise<unknown> {
+  async #readSettled(path: string): Promise<{ document: unknown; sha256: string }> {
     const fingerprint = async () => {
       const s = await stat(path).catch(() => null);
       return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : null;
     };
     for (let attempt = 1; ; attempt++) {
       const before = await fingerprint();
-      const document = await readConfigDocument(path, this.#o.limits);
+      const read = await readConfigFile(path, this.#o.limits);
       const after = await fingerprint();
-      if (before === after || attempt >= 5) return document;
+      if (before === after || attempt >= 5) return read;
       this.#o.logger.info({ path }, 'the config file changed while it was read: reading it again');
     }
   }

@@ -96,7 +96,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // The embedded PostgreSQL: opened here, or by Lookout's primary, which hands its worker the URL (supervisor/primary.ts).
   const embeddedDatabase = db.embedded !== undefined || process.env[EMBEDDED_DATABASE_ENV] === '1';
   // The capabilities register their sections of the config file as they are built; it is loaded once they all have.
-  const configFile = new ConfigFile({ path: config.configFile, orm: db.orm, logger });
+  const configFile = new ConfigFile({ path: config.configFile, orm: db.orm, logger, clock });
   const monitoring = new Monitoring({
     orm: db.orm,
     sql: db.sql,

@@ -10,7 +10,7 @@ export const entities = [
   Workspace, Tenant, OperationRun, IdempotencyKey, Worker, DispatchEvent, ChecklistOverride, PeriodicJobRow,
 ];
 
-/** Tables written with plain SQL (partitioned time series, rollups, alerting's outbox and incidents): the schema diff leaves them alone. */
-export const sqlOnlyTables = [/^health_checks/, /^health_rollups/, /^alert_/, /^alerting_cursor$/, /^maintenance_windows$/, /^host_samples$/, /^update_run/, /^status_pages$/];
+/** Tables written with plain SQL (partitioned time series, rollups, alerting's outbox and incidents, the config file applied): the schema diff leaves them alone. */
+export const sqlOnlyTables = [/^health_checks/, /^health_rollups/, /^alert_/, /^alerting_cursor$/, /^maintenance_windows$/, /^host_samples$/, /^update_run/, /^status_pages$/, /^config_file_state$/];
 /** Views made by migrations (`health_checks_decoded`: the raw checks' status and latency): the schema diff leaves them alone. */
 export const sqlOnlyViews = [/^health_checks_decoded$/];

@@ -15,7 +15,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { firstHeartbeatCheckAt } from './checkers/heartbeat.ts';
 import type { Service } from './entities.ts';
 import type { CheckerHost, CheckResult } from './checkers/checker.ts';
-import type { ConfigFile } from '../config-file.ts';
+import type { ConfigChanges, ConfigFile } from '../config-file.ts';
 import { builtinServices } from './builtins.ts';
 import { DEFAULT_SETTINGS, monitoringSection, type MonitoringConfig, type MonitoringSettings } from './config-file.ts';
 import { syncDeclaredServices } from './config-sync.ts';
@@ -84,7 +84,7 @@ export class Monitoring {
     // The writer's batches record their events in their transactions (results.ts); published once committed.
     this.writer = new ResultWriter(o.sql, { pubsub: o.pubsub, onRecorded: (checks, transitions) => this.#observe(checks, transitions) }, o.logger);
     this.scheduler = new Scheduler(o.sql, this.writer, this.host, o.clock, o.logger, undefined, o.stats);
-    o.configFile?.register(monitoringSection, (config, tx) => this.#applyConfig(config, tx));
+    o.configFile?.register(monitoringSection, (config, tx, changes) => this.#applyConfig(config, tx, changes));
   }
 
   async start(): Promise<void> {
@@ -104,12 +104,13 @@ export class Monitoring {
    * declared services (the built-ins without a file) synced in the loader's transaction, the
    * settings switched once it committed.
    */
-  async #applyConfig(config: MonitoringConfig, tx: EntityManager): Promise<() => void> {
+  async #applyConfig(config: MonitoringConfig, tx: EntityManager, changes: ConfigChanges): Promise<() => void> {
     const fromFile = config.services.map((definition) => ({ definition, source: 'config' as const, sourcePath: config.file }));
     const named = new Set(config.services.map((d) => d.name));
     const builtins = config.file === null || config.builtins ? builtinServices().filter((d) => !named.has(d.name)) : [];
     const declared = [...fromFile, ...builtins.map((definition) => ({ definition, source: 'builtin' as const, sourcePath: null }))];
     const result = await syncDeclaredServices(tx, declared, this.o.clock);
+    changes.note('services', result);
     return () => {
       this.settings = config.settings;
       this.#logSync(result, config.file ?? 'built-in');
