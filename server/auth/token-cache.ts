@@ -21,6 +21,8 @@ export interface CachedToken {
   role: string | null;
   capabilities: string[];
   createdById: string | null;
+  /** The user who created it, as they are now: a token acts with at most their access (null: made by the CLI or LOOKOUT_BOOTSTRAP_TOKEN). */
+  creator: { role: string; disabled: boolean; workspaces: string[] | null } | null;
   workspaces: string[] | null;
   expiresAt: Date | null;
   lastUsedAt: Date | null;

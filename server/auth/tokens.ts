@@ -95,7 +95,8 @@ export async function revokeToken(em: EntityManager, id: string, clock: Clock): 
 }
 
 /**
- * Resolves a bearer secret to an actor, or null when unknown, revoked or expired. Given the
+ * Resolves a bearer secret to an actor, or null when unknown, revoked, expired, or made by a user
+ * now disabled. Given the
  * replica's cache (token-cache.ts), an active token read in the last few seconds is answered
  * without the database; expiry is still checked against now.
  */
@@ -105,11 +106,12 @@ export async function actorFromToken(em: EntityManager, secret: string, clock: C
   let cached = cache?.get(hash);
   if (!cached) {
     const generation = cache?.generation ?? 0;
-    const token = await em.findOne(ApiToken, { secretHash: hash });
+    const token = await em.findOne(ApiToken, { secretHash: hash }, { populate: ['createdBy'] });
     if (!token || tokenStatus(token, now) !== 'active') return null;
     cached = cachedToken(token);
     cache?.set(hash, cached, generation);
   } else if (cached.expiresAt && cached.expiresAt <= now) return null;
+  if (cached.creator?.disabled) return null;
   // Record use at most once a minute: a busy integration should not write on every request.
   if (!cached.lastUsedAt || now.getTime() - cached.lastUsedAt.getTime() > 60_000) {
     cached.lastUsedAt = now;
@@ -125,23 +127,46 @@ function cachedToken(token: ApiToken): CachedToken {
     role: token.role ?? null,
     capabilities: token.capabilities,
     createdById: token.createdBy?.id ?? null,
+    creator: token.createdBy ? { role: token.createdBy.role, disabled: !!token.createdBy.disabledAt, workspaces: token.createdBy.workspaces ?? null } : null,
     workspaces: token.workspaces ?? null,
     expiresAt: token.expiresAt ?? null,
     lastUsedAt: token.lastUsedAt ?? null,
   };
 }
 
+const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/**
+ * The actor a token is: its grant, within its creator's access as it is now — a user demoted, or
+ * limited to fewer workspaces, takes their tokens down with them (a disabled user's tokens are
+ * refused before this). A token made by the CLI or LOOKOUT_BOOTSTRAP_TOKEN has no creator.
+ */
 function tokenActor(token: ApiToken | CachedToken): Actor {
   const t = 'secretHash' in token ? cachedToken(token) : token;
+  const own = tokenCapabilities({ role: t.role as Role | null, capabilities: t.capabilities as Capability[] });
+  const creator = t.creator;
+  if (!creator) {
+    return { kind: 'token', id: t.id, label: t.name, role: (t.role as Role | null) ?? null, capabilities: new Set(own), userId: t.createdById, workspaces: t.workspaces };
+  }
+  const creatorRole = creator.role as Role;
+  const allowed = new Set<Capability>(ROLE_CAPABILITIES[creatorRole]);
+  const role = t.role ? ((ROLE_RANK[t.role as Role] <= ROLE_RANK[creatorRole] ? t.role : creatorRole) as Role) : null;
   return {
     kind: 'token',
     id: t.id,
     label: t.name,
-    role: (t.role as Role | null) ?? null,
-    capabilities: new Set(tokenCapabilities({ role: t.role as Role | null, capabilities: t.capabilities as Capability[] })),
+    role,
+    capabilities: new Set(own.filter((c) => allowed.has(c))),
     userId: t.createdById,
-    workspaces: t.workspaces,
+    workspaces: withinWorkspaces(t.workspaces, creator.workspaces),
   };
+}
+
+/** The workspaces both lists allow (null: every workspace). */
+function withinWorkspaces(a: string[] | null, b: string[] | null): string[] | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.filter((w) => b.includes(w));
 }
 
 /**
@@ -153,8 +178,8 @@ export async function currentTokenActors(em: EntityManager, ids: readonly string
   const actors = new Map<string, Actor>();
   const now = clock.now();
   for (let i = 0; i < ids.length; i += 1000) {
-    const tokens = await em.find(ApiToken, { id: { $in: ids.slice(i, i + 1000) } }, { disableIdentityMap: true });
-    for (const token of tokens) if (tokenStatus(token, now) === 'active') actors.set(token.id, tokenActor(token));
+    const tokens = await em.find(ApiToken, { id: { $in: ids.slice(i, i + 1000) } }, { disableIdentityMap: true, populate: ['createdBy'] });
+    for (const token of tokens) if (tokenStatus(token, now) === 'active' && !token.createdBy?.disabledAt) actors.set(token.id, tokenActor(token));
   }
   return actors;
 }

@@ -21,7 +21,7 @@ import { createTestDatabase, startTestServer, type TestServer } from '../support
 import { gql, gqlOk } from '../support/graphql.ts';
 import { until } from '../support/signals.ts';
 
-const token = (id: string): CachedToken => ({ id, name: id, role: 'operator', capabilities: [], createdById: null, workspaces: null, expiresAt: null, lastUsedAt: null });
+const token = (id: string): CachedToken => ({ id, name: id, role: 'operator', capabilities: [], createdById: null, creator: null, workspaces: null, expiresAt: null, lastUsedAt: null });
 const CREATE = 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id } } }';
 const REVOKE = 'mutation($id: ID!) { revokeApiToken(id: $id) { status } }';
 const ME = '{ me { name } }';
