@@ -44,6 +44,12 @@ export interface Config {
    * what the database grows to as checks are written. Not used with DATABASE_URL.
    */
   embeddedSharedBuffersMb: number;
+  /**
+   * Whether /metrics lists every service by name without credentials (LOOKOUT_METRICS_PUBLIC,
+   * default false): otherwise `lookout_service_status` goes only to a scraper with an API token
+   * (any role), and anonymous scrapes get the rest.
+   */
+  metricsPublic?: boolean;
 }
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -107,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: intFrom('LOOKOUT_MAX_BODY_BYTES', env.LOOKOUT_MAX_BODY_BYTES, 4 * 1024 * 1024),
     paceAutovacuum: booleanFrom('LOOKOUT_PACE_AUTOVACUUM', env.LOOKOUT_PACE_AUTOVACUUM),
     embeddedSharedBuffersMb: sharedBuffersFrom(env.LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB),
+    metricsPublic: booleanFrom('LOOKOUT_METRICS_PUBLIC', env.LOOKOUT_METRICS_PUBLIC) ?? false,
   };
 }
 

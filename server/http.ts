@@ -17,6 +17,7 @@ import { serveMetrics } from './system/metrics-endpoint.ts';
 import { handlePing } from './http/ping.ts';
 import { originForm, requestUrl } from './http/request-target.ts';
 import { isAllowedOrigin } from './http/origin.ts';
+import { resolveCaller } from './context.ts';
 import { answerAndLinger, closeAfterEarlyAnswer, declaresBodyOver, discardBody, Lingering, refuseBody } from './http/body-limit.ts';
 import { createRestApi } from './http/rest.ts';
 import { handleStatusRoute, matchStatusRoute, routeLabel } from './status-pages/routes.ts';
@@ -126,7 +127,17 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
           res.writeHead(405, { allow: 'GET, HEAD' });
           return void res.end();
         }
-        return void (await serveMetrics(res, metrics));
+        // Every service by name only to a scraper with an API token (or LOOKOUT_METRICS_PUBLIC).
+        let listServices = app.config.metricsPublic === true;
+        if (req.headers.authorization) {
+          const caller = await resolveCaller(app, app.orm.em.fork(), { transport: 'http', authorization: req.headers.authorization });
+          if (!caller.actor) {
+            res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
+            return void res.end('The API token is not valid (unknown, revoked or expired): scrape with an active token, or without one for the metrics anyone may read.\n');
+          }
+          listServices = listServices || caller.actor.capabilities.has('platform.access_system_panel');
+        }
+        return void (await serveMetrics(res, metrics, listServices));
       }
       if (ping) return void (await handlePing(app, req, res, ping[1], !!ping[2]));
       if (restMatch) return void (await rest.handle(req, res, url, restMatch));

@@ -187,7 +187,7 @@ async function measureServe(seconds: number, nodeOptions: string[], root = path.
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeOptions, ...extra, ...profile, path.join(root, 'bin/lookout.mjs'), 'serve'], {
     // The bench's database stands in for the embedded one a user's `npm start` runs, which Lookout paces.
-    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir, LOOKOUT_PACE_AUTOVACUUM: process.env.DATABASE_URL ? 'false' : 'true' },
+    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir, LOOKOUT_PACE_AUTOVACUUM: process.env.DATABASE_URL ? 'false' : 'true', LOOKOUT_METRICS_PUBLIC: 'true' },
     stdio: 'ignore',
   });
   /** The scheduler's lag histogram from the server's /metrics: cumulative counts by upper bound (seconds). */

@@ -29,7 +29,7 @@ await db.sql.query('update services set paused = true');
 async function measure(root: string) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [...(await startNodeOptions()), path.join(root, 'bin/lookout.mjs'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir },
+    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOOKOUT_DATA_DIR: dataDir, LOOKOUT_METRICS_PUBLIC: 'true' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -61,8 +61,15 @@ export interface MetricsSource {
 
 const inFlight = new WeakMap<Metrics, number>();
 
-/** Answers GET /metrics (see the module comment). */
-export async function serveMetrics(res: http.ServerResponse, metrics: Metrics): Promise<void> {
+/** Said in place of lookout_service_status to a scraper that may not list services. */
+export const SERVICE_STATUS_WITHHELD = `# ${'lookout_service_status'} (each service by name) is sent to scrapers with an API token (Authorization: Bearer …), or to all with LOOKOUT_METRICS_PUBLIC=true\n`;
+
+/**
+ * Answers GET /metrics (see the module comment). `listServices`: whether the scraper may read every
+ * service's name and status (an API token, or LOOKOUT_METRICS_PUBLIC): the names are what a badge
+ * or a status page keeps to the services it shows, so that the list cannot be probed.
+ */
+export async function serveMetrics(res: http.ServerResponse, metrics: Metrics, listServices = true): Promise<void> {
   const scrapes = inFlight.get(metrics) ?? 0;
   if (scrapes >= MAX_CONCURRENT_SCRAPES) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' });
@@ -74,7 +81,9 @@ export async function serveMetrics(res: http.ServerResponse, metrics: Metrics): 
     const registry = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
     if (!(await send(res, registry))) return;
-    if (!(await writeServiceStatus(res, metrics.source))) return;
+    if (!listServices) {
+      if (!(await send(res, SERVICE_STATUS_WITHHELD))) return;
+    } else if (!(await writeServiceStatus(res, metrics.source))) return;
     res.end();
   } finally {
     clearTimeout(deadline);

@@ -11,7 +11,7 @@ describe('live status of a real target', () => {
   let mode: 'up' | 'down' | 'slow' = 'up';
 
   beforeAll(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer({ config: { metricsPublic: true } });
     target = http.createServer((_req, res) => {
       if (mode === 'down') {
         res.statusCode = 503;

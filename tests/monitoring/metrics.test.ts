@@ -40,7 +40,7 @@ describe('lookout_service_status', () => {
     (await gqlOk<{ service: { status: string | null } }>(ts, 'query($name: String!) { service(name: $name) { status } }', { name }, admin())).service.status;
 
   beforeAll(async () => {
-    ts = await startTestServer({ runScheduler: false });
+    ts = await startTestServer({ runScheduler: false, config: { metricsPublic: true } });
     target = http.createServer((_req, res) => {
       if (failures > 0) {
         failures--;
@@ -173,5 +173,45 @@ describe('lookout_check_results_held', () => {
     } finally {
       await locker.end();
     }
+  });
+});
+
+/**
+ * Regression (found by an attack review): /metrics listed every service by name and status to
+ * anyone, although a badge or a status page keeps to the services it shows so that the list cannot
+ * be probed. Anonymous scrapes now get everything else; a scraper with an API token (any role), or
+ * every scraper with LOOKOUT_METRICS_PUBLIC=true, gets every service.
+ */
+describe('who may read every service on /metrics', () => {
+  let ts: TestServer;
+  let viewer: string;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+    await gqlOk(ts, 'mutation { createService(input: { name: "hidden-db", kind: "tcp", target: "127.0.0.1:9" }) { name } }', {}, { token: ts.adminToken });
+    viewer = (await gqlOk<{ createApiToken: { secret: string } }>(ts, 'mutation { createApiToken(input: { name: "prometheus", role: VIEWER }) { secret } }', {}, { token: ts.adminToken })).createApiToken.secret;
+  });
+  afterAll(() => ts?.close());
+  const scrape = (authorization?: string) => fetch(`${ts.url}/metrics`, { headers: authorization ? { authorization } : {} });
+
+  it('keeps service names from an anonymous scrape, and says how to get them', async () => {
+    const response = await scrape();
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).not.toContain('hidden-db');
+    expect(text).not.toMatch(/^lookout_service_status\{/m);
+    expect(text).toMatch(/^# lookout_service_status \(each service by name\) is sent to scrapers with an API token/m);
+    expect(text).toMatch(/^lookout_scheduler_lag_seconds_count /m);
+  });
+
+  it('lists every service to a scraper with an API token', async () => {
+    const text = await (await scrape(`Bearer ${viewer}`)).text();
+    expect(text).toMatch(/^lookout_service_status\{service="hidden-db",status="pending"\} 1$/m);
+  });
+
+  it('answers 401 to a token that is not valid', async () => {
+    const response = await scrape('Bearer lko_not-a-token');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await response.text()).toMatch(/not valid/);
   });
 });

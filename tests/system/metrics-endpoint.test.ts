@@ -69,7 +69,7 @@ describe('GET /metrics', () => {
   let total = 0;
 
   beforeAll(async () => {
-    ts = await startTestServer({ runScheduler: false });
+    ts = await startTestServer({ runScheduler: false, config: { metricsPublic: true } });
     sql = new pg.Pool({ connectionString: ts.databaseUrl, max: 4 });
     await insertNumbered(sql, SERVICES, 'svc');
     await insertServices(sql, ['down-one-000000'], { status: 'down' });
