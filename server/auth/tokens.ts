@@ -107,7 +107,8 @@ export async function actorFromToken(em: EntityManager, secret: string, clock: C
   if (!cached) {
     const generation = cache?.generation ?? 0;
     const token = await em.findOne(ApiToken, { secretHash: hash }, { populate: ['createdBy'] });
-    if (!token || tokenStatus(token, now) !== 'active') return null;
+    // Not kept while refused (its creator disabled): enabling them again must not wait for the cache.
+    if (!token || tokenStatus(token, now) !== 'active' || token.createdBy?.disabledAt) return null;
     cached = cachedToken(token);
     cache?.set(hash, cached, generation);
   } else if (cached.expiresAt && cached.expiresAt <= now) return null;
