@@ -19,6 +19,12 @@ export interface AlertingConfig {
 const ALERTING_KEYS = ['channels', 'defaults'];
 /** Channels a file may define: each is checked and written at every load, and more is a mistake (or an attack). */
 export const MAX_CHANNELS = 200;
+/**
+ * The most maintenance windows in force or to come, in the file and through the API each: every
+ * read of uptime expands each window's occurrences over its range (20,000 hourly windows held the
+ * server for 11 s a query).
+ */
+export const MAX_MAINTENANCE_WINDOWS = 500;
 
 /** A problem of `error` as the file's reader should see it: `alerting.channels[1] ("pager"): routingKey: …`. */
 function record(problems: string[], label: string, error: unknown): void {
@@ -96,6 +102,10 @@ export function maintenanceSection(now: () => Date): ConfigSection<MaintenanceCo
       const config: MaintenanceConfig = { file, windows: [] };
       if (!Array.isArray(list)) {
         problems.push('maintenance: must be a list of windows ({ name, services, rrule, duration } or { name, services, start, end })');
+        return config;
+      }
+      if (list.length > MAX_MAINTENANCE_WINDOWS) {
+        problems.push(`maintenance: at most ${MAX_MAINTENANCE_WINDOWS} windows, got ${list.length} (one window may cover many services, by name, tag or all)`);
         return config;
       }
       const seen = new Set<string>();

@@ -3,7 +3,7 @@
  * paused time (monitoring/uptime.ts), and what the timeline shows.
  */
 import type { SqlClient } from '../db/sql.ts';
-import { covers, loadWindowsOverlapping, storedRule, type StoredWindow } from './maintenance.ts';
+import { coveringIndex, loadWindowsOverlapping, storedRule, type StoredWindow } from './maintenance.ts';
 
 export interface MaintenanceSpan {
   window: string;
@@ -56,7 +56,8 @@ export async function maintenanceSpans(sql: SqlClient, from: Date, to: Date, ser
     serviceIds ? [serviceIds] : [],
   );
   const spans = new Map(windows.map((w) => [w.id, spansOf(w, from, to)]));
-  const covering = rows.map((service) => ({ service, windows: windows.filter((w) => covers(w, service)) }));
+  const coveringOf = coveringIndex(windows);
+  const covering = rows.map((service) => ({ service, windows: coveringOf(service) }));
   if (admit) admit(covering.reduce((n, c) => n + c.windows.reduce((m, w) => m + spans.get(w.id)!.length, 0), 0));
   for (const { service, windows: own } of covering) {
     const list = own.flatMap((w) => spans.get(w.id) ?? []);
@@ -79,8 +80,9 @@ export async function maintenanceGroups(sql: SqlClient, from: Date, to: Date, se
     serviceIds ? [serviceIds] : [],
   );
   const groups = new Map<string, { spans: [number, number][]; services: number[] }>();
+  const coveringOf = coveringIndex(windows);
   for (const service of rows) {
-    const own = windows.filter((w) => covers(w, service) && spans.get(w.id)!.length);
+    const own = coveringOf(service).filter((w) => spans.get(w.id)!.length);
     if (!own.length) continue;
     const key = own.map((w) => w.id).join(',');
     let group = groups.get(key);

@@ -9,7 +9,8 @@ import type { SqlClient } from '../db/sql.ts';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.ts';
 import { getChannelKind } from './channels/registry.ts';
 import { parseAlertSettings, validateChannel, validateMaintenance, type AlertSettingsInput } from './settings.ts';
-import { loadWindow, type StoredWindow } from './maintenance.ts';
+import { LIVE_WINDOW_SQL, loadWindow, type StoredWindow } from './maintenance.ts';
+import { MAX_MAINTENANCE_WINDOWS } from './config-file.ts';
 import { reconsiderSilenced } from './notices.ts';
 import { MAX_SERVICE_PAGE, checkServicePage, type ServicePage } from '../monitoring/overview.ts';
 
@@ -182,6 +183,10 @@ export async function updateAlertConfig(sql: SqlClient, service: string | null, 
 export async function createMaintenance(sql: SqlClient, input: unknown, createdBy: string, now: Date): Promise<StoredWindow> {
   const window = validateMaintenance(input, '', now);
   await checkServices(sql, window.services);
+  const { rows: [live] } = await sql.query<{ n: number }>(`select count(*)::int as n from maintenance_windows where source = 'api' and ${LIVE_WINDOW_SQL}`, [now]);
+  if (live.n >= MAX_MAINTENANCE_WINDOWS) {
+    throw new ConflictError(`There are ${live.n} maintenance windows in force or to come, the most there may be (${MAX_MAINTENANCE_WINDOWS}): end some first (one window may cover many services, by name, tag or all).`);
+  }
   const { rows } = await sql.query<{ id: number }>(
     `insert into maintenance_windows (name, services, tags, everything, starts_at, ends_at, rrule, duration_ms, reason, end_when_healthy, source, created_by, created_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'api', $11, $12) on conflict (name) do nothing returning id`,

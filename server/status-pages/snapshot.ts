@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { timelines, type TimelineWindow } from '../monitoring/overview.ts';
 import { EMPTY_TIME, timeInStatus, uptimeRatio, type TimeInStatus } from '../monitoring/uptime.ts';
-import { covers, currentOrNext, loadWindowsOverlapping, occurrenceAt } from '../alerting/maintenance.ts';
+import { coveringIndex, covers, currentOrNext, loadWindowsOverlapping, occurrenceAt } from '../alerting/maintenance.ts';
 import { merge, spansOf } from '../alerting/maintenance-time.ts';
 import { servicesOf, type StatusPageDefinition } from './definition.ts';
 
@@ -120,13 +120,15 @@ export async function computeStatusPage(sql: pg.Pool, page: StatusPageDefinition
 
   const byServiceName = new Map<string, PublicService>();
   const displayName = new Map<string, string>();
+  const inRangeOf = coveringIndex(inRange);
+  const windowsOf = coveringIndex(maintenanceWindows);
   for (const s of services) {
     displayName.set(s.name, s.display_name);
-    const own = merge(inRange.filter((w) => covers(w, s)).flatMap((w) => spans.get(w.id) ?? []));
+    const own = merge(inRangeOf(s).flatMap((w) => spans.get(w.id) ?? []));
     const windows = windowsById.get(s.id) ?? [];
     const ratio = (t: TimeInStatus) => uptimeRatio(t, degradedWeight);
     const over = (ms: number) => ratio(timeInStatus(windows, new Date(now.getTime() - ms), now, now, own));
-    const inMaintenance = maintenanceWindows.some((w) => covers(w, s) && occurrenceAt(w, now) !== null);
+    const inMaintenance = windowsOf(s).some((w) => occurrenceAt(w, now) !== null);
     byServiceName.set(s.name, {
       name: s.display_name,
       status: publicStatus(s.status, s.paused, inMaintenance),
