@@ -2,6 +2,7 @@
  * Reads Lookout's settings from the environment, once, into a plain object.
  * Every setting has a default so `npm start` works with no configuration at all.
  */
+import proxyaddr from 'proxy-addr';
 import path from 'node:path';
 import { BadInputError } from './errors.ts';
 
@@ -50,6 +51,13 @@ export interface Config {
    * (any role), and anonymous scrapes get the rest.
    */
   metricsPublic?: boolean;
+  /**
+   * The reverse proxies in front of Lookout (LOOKOUT_TRUSTED_PROXIES: addresses, CIDR ranges, or
+   * `loopback`, `linklocal`, `uniquelocal`, comma-separated): a request from one of them is taken to
+   * be from the address its X-Forwarded-For names (the nearest not itself trusted). Unset: the
+   * socket's address, and X-Forwarded-For is ignored.
+   */
+  trustedProxies?: string[];
 }
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -67,6 +75,19 @@ function booleanFrom(name: string, raw: string | undefined): boolean | undefined
   if (raw === undefined || raw === '') return undefined;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new BadInputError(name, `${name} must be true or false, got "${raw.slice(0, 80)}"`);
+}
+
+/** LOOKOUT_TRUSTED_PROXIES, each entry checked (proxy-addr's forms): a typo must not trust the wrong address. */
+function trustedProxiesFrom(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of list) {
+    try {
+      proxyaddr.compile(entry);
+    } catch {
+      throw new BadInputError('LOOKOUT_TRUSTED_PROXIES', `LOOKOUT_TRUSTED_PROXIES: "${entry.slice(0, 80)}" is not an address, a CIDR range (10.0.0.0/8), loopback, linklocal or uniquelocal`);
+    }
+  }
+  return list;
 }
 
 /** The embedded PostgreSQL's `shared_buffers` unless LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB says otherwise. */
@@ -114,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paceAutovacuum: booleanFrom('LOOKOUT_PACE_AUTOVACUUM', env.LOOKOUT_PACE_AUTOVACUUM),
     embeddedSharedBuffersMb: sharedBuffersFrom(env.LOOKOUT_EMBEDDED_SHARED_BUFFERS_MB),
     metricsPublic: booleanFrom('LOOKOUT_METRICS_PUBLIC', env.LOOKOUT_METRICS_PUBLIC) ?? false,
+    trustedProxies: trustedProxiesFrom(env.LOOKOUT_TRUSTED_PROXIES),
   };
 }
 

@@ -342,7 +342,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
       credentialsRejected: false,
       em: this.#services.app.orm.em.fork(),
       transport: 'ws',
-      clientAddress: clientAddressOf(this.#request),
+      clientAddress: clientAddressOf(this.#request, this.#services.app.config.trustedProxies),
       userAgent: this.#request.headers['user-agent'] ?? null,
     });
   }
@@ -367,7 +367,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   #warn(message: string, reason: string): void {
     if (this.#warned) return;
     this.#warned = true;
-    this.#services.logger.warn({ reason, clientAddress: clientAddressOf(this.#request) }, message);
+    this.#services.logger.warn({ reason, clientAddress: clientAddressOf(this.#request, this.#services.app.config.trustedProxies) }, message);
   }
 }
 

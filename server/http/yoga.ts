@@ -3,6 +3,7 @@
  * alias / directive limits, masked unexpected errors, per-operation metrics and the Set-Cookie
  * headers resolvers ask for.
  */
+import proxyaddr from 'proxy-addr';
 import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
@@ -74,8 +75,23 @@ function operationType(document: { definitions: readonly { kind: string; operati
   return document.definitions.find((d) => d.kind === 'OperationDefinition')?.operation ?? 'unknown';
 }
 
-export function clientAddressOf(req: IncomingMessage | undefined): string | null {
-  return req?.socket?.remoteAddress?.replace(/^::ffff:/, '') ?? null;
+const trustFunctions = new WeakMap<readonly string[], (address: string, hop: number) => boolean>();
+
+/**
+ * The client's address, as the audit log and the sign-in throttle key it: the socket's, or, when
+ * the socket is one of `trustedProxies` (LOOKOUT_TRUSTED_PROXIES), the nearest address in
+ * X-Forwarded-For that is not itself trusted (proxy-addr): behind a proxy every user otherwise
+ * shared its address, and one client's failed sign-ins locked everyone out.
+ */
+export function clientAddressOf(req: IncomingMessage | undefined, trustedProxies: readonly string[] = []): string | null {
+  if (!req?.socket?.remoteAddress) return null;
+  let address = req.socket.remoteAddress;
+  if (trustedProxies.length) {
+    let trust = trustFunctions.get(trustedProxies);
+    if (!trust) trustFunctions.set(trustedProxies, (trust = proxyaddr.compile([...trustedProxies])));
+    address = proxyaddr(req, trust);
+  }
+  return address.replace(/^::ffff:/, '').slice(0, 64);
 }
 
 export type LookoutYoga = YogaServerInstance<ServerContext, RequestContext>;
@@ -189,7 +205,7 @@ export function createGraphQL(app: App, schema: GraphQLSchema, metrics: Metrics,
         ...caller,
         em,
         transport: 'http',
-        clientAddress: clientAddressOf(req),
+        clientAddress: clientAddressOf(req, app.config.trustedProxies),
         userAgent: request.headers.get('user-agent'),
         setCookie: (cookie) => cookies.push(cookie),
       });
