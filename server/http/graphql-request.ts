@@ -42,9 +42,20 @@ function fromSearchParams(search: URLSearchParams): GraphQLParams {
 }
 
 function contentTypeIs(request: Request, type: string): boolean {
-  // As graphql-yoga matches it: the first of a (non-standard) list, parameters ignored.
-  const contentType = request.headers.get('content-type')?.split(',')[0];
-  return contentType === type || !!contentType?.startsWith(`${type};`);
+  // The first of a (non-standard) list, parameters ignored, as graphql-yoga matches it; a media type
+  // is case-insensitive (RFC 9110 §8.3.1: `APPLICATION/JSON` was refused with an empty 415).
+  const contentType = request.headers.get('content-type')?.split(',')[0].split(';')[0].trim().toLowerCase();
+  return contentType === type;
+}
+
+/** The media types a POST to /graphql may have. */
+const POST_TYPES = ['application/json', 'application/graphql+json', 'application/x-www-form-urlencoded', 'application/graphql'];
+
+/** A POST of another type: a 415 that names the type sent and the ones taken (yoga's said nothing). */
+function unsupportedType(request: Request): Error {
+  const sent = request.headers.get('content-type');
+  const got = sent ? `got ${JSON.stringify(sent.slice(0, 100))}` : 'it had no Content-Type';
+  return createGraphQLError(`A POST to /graphql must be ${POST_TYPES.join(', ')}; ${got}.`, { extensions: { code: 'BAD_REQUEST', http: { status: 415 } } });
 }
 
 function tooLarge(limit: number): Error {
@@ -110,7 +121,14 @@ export function useGraphQLRequestParsing(bodyLimit: number): Plugin {
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
       const parser = PARSERS.find((p) => p.matches(request));
-      if (!parser) return;
+      if (!parser) {
+        if (request.method === 'POST') {
+          setRequestParser(async () => {
+            throw unsupportedType(request);
+          });
+        }
+        return;
+      }
       // server/http.ts hands yoga Node's request as `req`; other callers (tests, REST) may not.
       const nodeRequest = (serverContext as { req?: IncomingMessage } | undefined)?.req;
       setRequestParser(async (asked: Request) => {

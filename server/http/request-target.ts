@@ -10,11 +10,21 @@ import type { IncomingMessage } from 'node:http';
  * (graphql-yoga builds its request URL from `http://${host}${target}`).
  */
 function isHost(host: string): boolean {
-  return !/[/?#@\\]/.test(host) && URL.canParse(`http://${host}`);
+  // ASCII only (RFC 9110 §7.2: a reg-name is ASCII; an internationalised name is sent as punycode).
+  return /^[\x21-\x7e]+$/.test(host) && !/[/?#@\\]/.test(host) && URL.canParse(`http://${host}`);
+}
+
+/** How many Host headers the request carried (Node keeps the first and drops the rest silently). */
+function hostHeaders(req: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].length === 4 && req.rawHeaders[i].toLowerCase() === 'host') count++;
+  return count;
 }
 
 export function requestUrl(req: IncomingMessage): URL | null {
   const host = req.headers.host;
+  // More than one Host is a 400 (RFC 9112 §3.2): a proxy that read another than Lookout does would route it elsewhere.
+  if (hostHeaders(req) > 1) return null;
   // An empty Host is allowed (RFC 9112 §3.2); graphql-yoga then uses the local address.
   if (host && !isHost(host)) return null;
   const target = req.url ?? '/';

@@ -144,6 +144,8 @@ function namedIn(message: string): string[] {
 function queryValueProblem(arg: GraphQLArgument, value: string): string | null {
   const type = getNamedType(arg.type);
   if (isListType(isNonNullType(arg.type) ? arg.type.ofType : arg.type)) return null;
+  // An empty value would reach the field as no value at all (`?service=` read as every service).
+  if (value === '') return 'is empty: give a value, or leave it out';
   if (type.name === 'Int' && !/^-?\d{1,10}$/.test(value)) return 'must be an integer';
   if (type.name === 'Float' && !Number.isFinite(Number(value))) return 'must be a number';
   if (type.name === 'Boolean' && value !== 'true' && value !== 'false') return 'must be true or false';
@@ -282,12 +284,14 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
   const match = (pathname: string, method: string): RestMatch | null => {
     if (pathname === OPENAPI_PATH) return method === 'GET' || method === 'HEAD' ? { openApi: true } : { allow: ['GET', 'HEAD'] };
     const allow: string[] = [];
+    // HEAD is GET without the body wherever GET is taken (RFC 9110 §9.3.2).
+    const asked = method === 'HEAD' ? 'GET' : method;
     for (const route of routes) {
       const found = route.pattern.exec(pathname);
       if (!found) continue;
       // `/admin/health/uptime` is its own path for GET only: another method there is not a service's.
-      if (route.method !== method) {
-        if (!allow.includes(route.method)) allow.push(route.method);
+      if (route.method !== asked) {
+        for (const m of route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]) if (!allow.includes(m)) allow.push(m);
         continue;
       }
       const params: Record<string, string> = {};
@@ -344,8 +348,9 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
         body = parsed as Record<string, unknown>;
       }
     }
+    const head = req.method === 'HEAD';
     const problem = checkParameters(route, params, url, body);
-    if (problem) return send(res, problem, false);
+    if (problem) return send(res, problem, head);
 
     // SOFA reads the path parameters from the URL as it came, and the others from the re-serialized body.
     const headers = new Headers();
@@ -364,7 +369,7 @@ export function createRestApi(app: App, schema: GraphQLSchema, yoga: LookoutYoga
         response = refusal(404, 'NOT_FOUND', `There is no ${route.nullIsNotFound} "${value}" (or you may not see it).`, name);
       } else response = json(200, route.seedFields ? route.seedFields(data) : data);
     }
-    return send(res, response, false);
+    return send(res, response, head);
   };
 
   return { match, handle, routes };

@@ -48,6 +48,26 @@ describe('bad request targets, headers and connections', () => {
     await expectServerAnswers(ts);
   });
 
+  it('answers a request that asks to upgrade to another protocol as the HTTP/1.1 request it is (regression: curl --http2 got an empty 404 on every path)', async () => {
+    for (const upgrade of ['h2c', 'foo']) {
+      const response = await rawExchange(ts.port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: ${upgrade}\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n`);
+      expect(response.status, upgrade).toBe(200);
+      expect(response.raw).toMatch(/"status":"(healthy|degraded|down)"/);
+    }
+    // A WebSocket upgrade elsewhere than /graphql is still refused.
+    const elsewhere = await rawExchange(ts.port, `GET /health HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`);
+    expect(elsewhere.status).toBe(404);
+  });
+
+  it('answers 400 to two Host headers, or one that is not ASCII (regression: both were served, routed by the first)', async () => {
+    for (const headers of ['Host: a\r\nHost: b\r\n', 'Host: \u00e9vil.example\r\n']) {
+      const response = await rawExchange(ts.port, `GET /health HTTP/1.1\r\n${headers}Connection: close\r\n\r\n`);
+      expect(response.status, headers).toBe(400);
+    }
+    const one = await rawExchange(ts.port, 'GET /health HTTP/1.1\r\nHost: lookout.example:4000\r\nConnection: close\r\n\r\n');
+    expect(one.status).toBe(200);
+  });
+
   it('answers 400 to a Host header that is not a host (regression: /graphql answered 500 with a stack trace)', async () => {
     for (const [path, host] of [['/graphql?query=%7BserverTime%7D', '['], ['/graphql?query=%7BserverTime%7D', 'x:99999'], ['/graphql', 'a@b'], ['/', 'x/y']]) {
       const response = await rawExchange(ts.port, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);

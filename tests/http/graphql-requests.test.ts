@@ -22,6 +22,23 @@ beforeAll(async () => {
 afterAll(() => ts?.close());
 
 describe('GraphQL request bodies', () => {
+  it('reads a media type whatever its case, and answers another type with a 415 naming it (regression: APPLICATION/JSON got an empty 415)', async () => {
+    const post = (type: string | null) =>
+      fetch(`${ts.url}/graphql`, { method: 'POST', headers: { ...(type !== null && { 'content-type': type }), authorization: `Bearer ${ts.adminToken}` }, body: new TextEncoder().encode('{"query":"{ __typename }"}') });
+    for (const type of ['APPLICATION/JSON', 'Application/Json; Charset=UTF-8', ' application/json ;charset=utf-8']) {
+      const response = await post(type);
+      expect(response.status, type).toBe(200);
+      expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+    }
+    for (const type of ['text/plain', 'multipart/form-data; boundary=x', null]) {
+      const response = await post(type);
+      expect(response.status, String(type)).toBe(415);
+      const body = (await response.json()) as { errors: { message: string }[] };
+      expect(body.errors[0].message).toMatch(/^A POST to \/graphql must be application\/json, /);
+      expect(body.errors[0].message).toContain(type === null ? 'it had no Content-Type' : `got ${JSON.stringify(type)}`);
+    }
+  });
+
   it('answers a chunked GraphQL body with 413 as soon as it passes the limit, not after reading it all', async () => {
     const head = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
     const result = await uploadUntilAnswered(ts.port, head, { total: HUGE, chunked: true, fill: ' ' });

@@ -309,7 +309,7 @@ describe('REST paths', () => {
     }
     const wrong = await rest('DELETE', '/admin/health/web', admin());
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
     const getMutation = await rest('GET', '/admin/health/web/recheck', admin());
     expect(getMutation.status).toBe(405);
     expect(getMutation.headers.get('allow')).toBe('POST');
@@ -434,3 +434,34 @@ describe('REST paths', () => {
     await until(async () => (await rest('GET', '/admin/health', { token: ts.adminToken })).status === 200, 'the REST path answers again', 15_000);
   });
 });
+
+describe('methods on the REST paths and /health', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(() => ts?.close());
+
+  it('answers HEAD wherever GET is taken, with the headers and no body (regression: HEAD /admin/health was a 405 naming GET only)', async () => {
+    const get = await fetch(`${ts.url}/admin/health`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+    const head = await fetch(`${ts.url}/admin/health`, { method: 'HEAD', headers: { authorization: `Bearer ${ts.adminToken}` } });
+    expect(head.status).toBe(get.status);
+    expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+    expect(await head.text()).toBe('');
+    const put = await fetch(`${ts.url}/admin/health`, { method: 'PUT', headers: { authorization: `Bearer ${ts.adminToken}` } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('answers another method than GET or HEAD on /health and /health/ready with 405 (regression: POST, PUT and DELETE were read as GET)', async () => {
+    for (const path of ['/health', '/health/ready']) {
+      for (const method of ['POST', 'PUT', 'DELETE']) {
+        const response = await fetch(`${ts.url}${path}`, { method });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(response.headers.get('allow')).toBe('GET, HEAD');
+      }
+      expect((await fetch(`${ts.url}${path}`, { method: 'HEAD' })).status).not.toBe(405);
+    }
+  });
+});
+
