@@ -17,7 +17,7 @@ import { maskedSettings, resolveSettings, validateChannel, type AlertSettings } 
 import { channelKinds } from '../server/alerting/channels/registry.ts';
 import { builder } from './builder.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
-import { admitted } from './service-reads.ts';
+import { admitted, optionalService } from './service-reads.ts';
 import { MAX_SERVICE_PAGE } from '../server/monitoring/overview.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
 
@@ -245,8 +245,9 @@ builder.queryFields((t) => ({
       offset: t.arg.int({ required: false, description: 'Skip this many services first (0 when omitted).' }),
     },
     // A service's own: its row and the default's (every service's settings were read and filtered here).
-    resolve: async (_r, { service, first, offset }, ctx, info) => {
-      if (service && ((first ?? null) !== null || (offset ?? null) !== null)) {
+    resolve: async (_r, { service: given, first, offset }, ctx, info) => {
+      const service = optionalService(given);
+      if (service !== null && ((first ?? null) !== null || (offset ?? null) !== null)) {
         throw new BadInputError((first ?? null) !== null ? 'first' : 'offset', '`first` and `offset` page the services; with `service` there is one: leave them out.');
       }
       return service
@@ -343,7 +344,10 @@ builder.subscriptionFields((t) => ({
     description: 'Every incident opened, changed (a transition, an acknowledgement, a delivery) or resolved, optionally of one service.',
     authScopes: VIEW,
     args: { service: t.arg.string({ required: false }) },
-    subscribe: (_r, { service }, ctx) => filteredEvents(ctx.app.pubsub, Channels.alertChanged, (e: AlertChangedEvent) => !service || e.service === service),
+    subscribe: (_r, args, ctx) => {
+      const service = optionalService(args.service);
+      return filteredEvents(ctx.app.pubsub, Channels.alertChanged, (e: AlertChangedEvent) => service === null || e.service === service);
+    },
     resolve: async (event, _a, ctx) => {
       const alert = await getAlert(ctx.app.sql, event.id);
       if (!alert) throw new NotFoundError('Alert', String(event.id)); // its service was deleted since

@@ -5,6 +5,7 @@ import { recordedChecks } from '../server/monitoring/check-events.ts';
 import { transitionKey, transitionsSince } from '../server/monitoring/transitions.ts';
 import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
+import { optionalService } from './service-reads.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
 
 /** The most services one `healthCheckRecorded` subscription may name. */
@@ -39,10 +40,11 @@ builder.subscriptionFields((t) => ({
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }), criticalOnly: t.arg.boolean({ required: false }), since: t.arg({ type: 'DateTime', required: false }) },
     subscribe: (_r, args, ctx) => {
-      const keep = (e: StatusChangeEvent) => (!args.service || e.service === args.service) && (!args.criticalOnly || e.critical);
+      const service = optionalService(args.service);
+      const keep = (e: StatusChangeEvent) => (service === null || e.service === service) && (!args.criticalOnly || e.critical);
       if (!args.since) return filteredEvents(ctx.app.pubsub, Channels.statusChanged, keep);
       const since = args.since;
-      return replayedEvents(ctx.app.pubsub, Channels.statusChanged, keep, () => transitionsSince(ctx.app.sql, since, ctx.app.clock.now(), args), transitionKey);
+      return replayedEvents(ctx.app.pubsub, Channels.statusChanged, keep, () => transitionsSince(ctx.app.sql, since, ctx.app.clock.now(), { ...args, service }), transitionKey);
     },
     resolve: (event) => event,
   }),
@@ -57,7 +59,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_r, { service, services }, ctx) => {
       if (services && services.length > MAX_NAMED) throw new BadInputError('services', `Name at most ${MAX_NAMED} services; got ${services.length}. Omit it for every service.`);
-      return recordedChecks(ctx.app.pubsub, service, services);
+      return recordedChecks(ctx.app.pubsub, optionalService(service), services);
     },
     resolve: (event) => event,
   }),

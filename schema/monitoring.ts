@@ -11,7 +11,7 @@ import type { RequestContext } from '../server/context.ts';
 import { loadWithinBudget } from './budgeted-loader.ts';
 import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
-import { admitted, latencySeriesWithinBudget, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
+import { admitted, latencySeriesWithinBudget, optionalService, pageArgs, range, windowsWithinBudget } from './service-reads.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -302,7 +302,10 @@ builder.queryFields((t) => ({
     description: 'Uptime over 24 h, 7 d and 30 d of one service, or of all services together when `service` is omitted.',
     authScopes: { 'platform.access_system_panel': true },
     args: { service: t.arg.string({ required: false }) },
-    resolve: async (_r, { service }, ctx) => (service ? { serviceId: (await serviceByName(ctx, service)).id } : {}),
+    resolve: async (_r, args, ctx) => {
+      const service = optionalService(args.service);
+      return service !== null ? { serviceId: (await serviceByName(ctx, service)).id } : {};
+    },
   }),
   uptimeTimeline: t.field({
     type: [ServiceTimelineRef],
@@ -312,13 +315,14 @@ builder.queryFields((t) => ({
     resolve: async (_r, args, ctx, info) => {
       const r = range(args, ctx, 86400_000);
       const page = { first: args.first, offset: args.offset };
-      if (args.service && ((page.first ?? null) !== null || (page.offset ?? null) !== null)) {
+      const service = optionalService(args.service);
+      if (service !== null && ((page.first ?? null) !== null || (page.offset ?? null) !== null)) {
         throw new BadInputError((page.first ?? null) !== null ? 'first' : 'offset', '`first` and `offset` page the services; with `service` there is one: leave them out.');
       }
-      const services = await listServices(ctx.app.sql, args.service ? { names: [args.service] } : {}, ctx.app.clock.now(), page, admitted(ctx, info, 'uptimeTimeline'));
-      if (args.service && !services.length) throw new NotFoundError('Service', args.service);
+      const services = await listServices(ctx.app.sql, service !== null ? { names: [service] } : {}, ctx.app.clock.now(), page, admitted(ctx, info, 'uptimeTimeline'));
+      if (service !== null && !services.length) throw new NotFoundError('Service', service);
       // Every service's windows when the list is all of them; else the listed ones'.
-      const ids = args.service || (page.first ?? null) !== null || page.offset ? services.map((s) => s.id) : undefined;
+      const ids = service !== null || (page.first ?? null) !== null || page.offset ? services.map((s) => s.id) : undefined;
       const cap = TIMELINE_WINDOWS_PER_SERVICE;
       // One more than listed per service: to tell a cut list.
       const windows = await windowsWithinBudget(ctx, info, 'uptimeTimeline', r, ids, cap + 1);

@@ -89,6 +89,16 @@ export function admitted(ctx: RequestContext, info: ExecutionInfo, field: string
   return (count) => readBudget(ctx, info).admitServices(field, count);
 }
 
+/**
+ * An optional `service` argument: null when left out; an empty or blank name is the caller's error,
+ * not "every service" (`uptime(service: "")` answered the whole fleet's figures as if for one).
+ */
+export function optionalService(service: string | null | undefined, field = 'service'): string | null {
+  if (service === null || service === undefined) return null;
+  if (!service.trim()) throw new BadInputError(field, `\`${field}\` names one service: give its name, or leave it out for every service.`);
+  return service;
+}
+
 /** `first` and `offset` of a list of services, by name (checked by listServices). */
 export function pageArgs(t: PothosSchemaTypes.QueryFieldBuilder<Types, {}>) {
   return {
