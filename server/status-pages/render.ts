@@ -95,7 +95,7 @@ export function renderStatusPage(s: StatusPageSnapshot, refreshSeconds: number):
 <h1>${escapeHtml(s.title)}</h1>${s.description ? `<p class="description">${escapeHtml(s.description)}</p>` : ''}
 <div class="banner ${s.status}" role="status">${headline(s)}</div>
 ${incidents}${maintenance}${groups || '<p class="muted">No services on this page yet.</p>'}
-<footer>Updated ${formatInstant(s.generatedAt)} · daily bars are UTC days · <a href="${escapeHtml(s.slug)}.json">JSON</a></footer>
+<footer>Updated ${formatInstant(s.generatedAt)} · daily bars are UTC days · <a href="/status/${escapeHtml(s.slug)}.json">JSON</a></footer>
 </main></body></html>
 `;
 }

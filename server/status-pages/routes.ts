@@ -34,9 +34,27 @@ export function routeLabel(route: StatusRoute): string {
 
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
+/**
+ * Whether Accept-Encoding accepts gzip (RFC 9110 §12.5.3): named with a weight above 0, or `*` above
+ * 0 when gzip is not named; `gzip;q=0` refuses it (it was sent gzipped to a reader that said no).
+ */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  let named: number | null = null;
+  let any: number | null = null;
+  for (const part of String(header ?? '').slice(0, 1000).split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    const value = Number.isFinite(weight) ? weight : 0;
+    if (coding === 'gzip' || coding === 'x-gzip') named = Math.max(named ?? 0, value);
+    else if (coding === '*') any = value;
+  }
+  return named !== null ? named > 0 : any !== null && any > 0;
+}
+
 /** Sends a page's body, gzipped when the reader accepts it (the same bytes for every reader: computed once). */
 function sendPage(req: http.IncomingMessage, res: http.ServerResponse, type: string, body: PageBody, maxAgeSeconds: number, extra: Record<string, string>): void {
-  const gzipped = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const gzipped = acceptsGzip(req.headers['accept-encoding']);
   const vary = { vary: 'accept-encoding', ...extra };
   if (gzipped) send(req, res, 200, type, body.gzipped, body.gzippedEtag, maxAgeSeconds, { ...vary, 'content-encoding': 'gzip' });
   else send(req, res, 200, type, body.text, body.etag, maxAgeSeconds, vary);

@@ -109,6 +109,18 @@ status_pages:
     for (const forbidden of ['id', 'target', 'error', 'lastError', 'reason', 'replica', 'serviceId']) expect(keys.has(forbidden), `key ${forbidden}`).toBe(false);
   });
 
+  it('sends gzip only to a reader that accepts it (regression: gzip;q=0 got gzip), and links the JSON from /status/<slug>/ too (regression: a relative link went to /status/acme/acme.json)', async () => {
+    for (const [accept, gzip] of [['gzip', true], ['gzip;q=0', false], ['gzip;q=0, *', false], ['*;q=0.5', true], ['identity', false], ['br, GZIP;q=0.8', true]] as const) {
+      const response = await fetch(`${ts.url}/status/acme`, { headers: { 'accept-encoding': accept }, decompress: false } as RequestInit);
+      expect(response.headers.get('content-encoding'), accept).toBe(gzip ? 'gzip' : null);
+      await response.arrayBuffer();
+    }
+    const html = await (await get('/status/acme/')).text();
+    const link = /<a href="([^"]+)">JSON<\/a>/.exec(html)?.[1];
+    expect(link).toBe('/status/acme.json');
+    expect((await get(new URL(link!, `${ts.url}/status/acme/`).pathname)).status).toBe(200);
+  });
+
   it('answers 404 for an unknown slug, as HTML and as JSON', async () => {
     const page = await get('/status/no-such-page');
     expect(page.status).toBe(404);
