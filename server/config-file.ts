@@ -15,6 +15,7 @@ import { BadInputError } from './errors.ts';
 import type { ParseReply, ParseRequest } from './config-file-worker.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { recordSystemActions } from './audit/audit.ts';
+import { maskCredentials } from './secret-text.ts';
 
 /** Bounds of a config file: it comes from outside, and a reload must not stall or exhaust the server. */
 export interface ConfigLimits {
@@ -278,7 +279,8 @@ export class ConfigFile {
         this.#o.logger.info({ reason, file: this.path }, 'config reloaded');
         return true;
       } catch (error) {
-        this.error = (error as Error).message;
+        // Viewers read it (healthOverview.configError): a target's credentials quoted in it are masked.
+        this.error = maskCredentials((error as Error).message);
         this.#o.logger.error({ reason, file: this.path, error: this.error }, 'config not reloaded: the last good config stays in force');
         return false;
       }

@@ -10,7 +10,7 @@
 export const REDACTED = '[redacted]';
 
 /** Names of options, headers and query parameters whose values are credentials. */
-const SECRET_NAME = /pass(word|wd)?$|^pwd$|secret|token|api[-_]?key|^key$|auth|cookie|signature|^sig$|credential|private/i;
+const SECRET_NAME = /pass(word|wd)?$|^pwd$|secret|token|api[-_]?key|access[-_]?key|^key$|auth|cookie|signature|^sig$|credential|private/i;
 
 /** Whether a field, header or query parameter named `name` holds a credential. */
 export function isSecretName(name: string): boolean {
@@ -63,8 +63,16 @@ export function urlCredentials(target: string | URL): string[] {
     return [];
   }
   const found = url.password ? [url.password, decode(url.password)] : [];
+  // As written, too: a target stored as typed (postgres, redis) keeps `^` or `{` that the URL encodes.
+  for (const raw of rawPasswords(String(target))) found.push(raw, decode(raw));
   for (const [name, value] of url.searchParams) if (value && isSecretName(name)) found.push(value, encodeURIComponent(value));
   return [...new Set(found)];
+}
+
+/** The passwords of the URLs written in `text`, as written (USERINFO_PASSWORD). */
+function rawPasswords(text: string): string[] {
+  if (!text.includes('@')) return [];
+  return [...text.matchAll(USERINFO_PASSWORD)].map((m) => m[2]).filter(Boolean);
 }
 
 /** An `Authorization` value and its credential alone (what follows `Bearer ` or `Basic `). */
@@ -93,11 +101,26 @@ export function optionSecrets(options: unknown): string[] {
 
 /** The credentials of a service's target and options, to take out of its check's errors. */
 export function targetSecrets(target: string, options: unknown): string[] {
-  return [...urlCredentials(target), ...optionSecrets(options)];
+  const written: string[] = [];
+  const walk = (value: unknown, depth: number) => {
+    if (depth > 8) return;
+    if (typeof value === 'string') written.push(...rawPasswords(value).flatMap((p) => [p, decode(p)]));
+    else if (Array.isArray(value)) for (const item of value) walk(item, depth + 1);
+    else if (value && typeof value === 'object') for (const inner of Object.values(value)) walk(inner, depth + 1);
+  };
+  walk(options, 0);
+  return [...new Set([...urlCredentials(target), ...rawPasswords(target).flatMap((p) => [p, decode(p)]), ...written, ...optionSecrets(options)])];
 }
 
-/** A URL with credentials in text (`scheme://user:password@`): the password part. */
-const USERINFO_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)([^\s@/?#]+)(@)/gi;
+/**
+ * A URL with credentials in text (`scheme://user:password@host`): the password is what comes before
+ * the first `@` that a host follows (up to `/`, `?`, `#`, a space, a quote or the end), so that a
+ * password written with `@`, `/` or `^` in it (as a postgres or redis target keeps it) is all of it.
+ */
+const USERINFO_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#"'`]*:)(\S*?)(@)(?=[^\s@/?#"'`<>,;)]*(?:[/?#\s"'`<>,;)]|$))/gi;
+
+/** A query parameter in text: its separator, name and value. */
+const QUERY_PARAMETER = /([?&])([^=&#\s"'`]+)=([^&#\s"'`]*)/g;
 
 /**
  * `text` with the password of every URL written in it masked (`postgres://monitor:[redacted]@db`):
@@ -108,32 +131,31 @@ export function maskUrlPasswords(text: string): string {
 }
 
 /**
- * A service's target as one who may not edit it reads it: its password, and the values of query
- * parameters named like credentials, masked. Not a URL: the passwords of URLs written in it masked.
+ * `text` with the credentials of every URL written in it masked: passwords, and the values of query
+ * parameters named like credentials (`?access_token=[redacted]`).
+ */
+export function maskCredentials(text: string): string {
+  const masked = maskUrlPasswords(text);
+  if (!masked.includes('://') || !/[?&]/.test(masked)) return masked;
+  return masked.replace(QUERY_PARAMETER, (all, separator: string, name: string, value: string) => (value && isSecretName(decode(name)) ? `${separator}${name}=${REDACTED}` : all));
+}
+
+/**
+ * A service's target as one who may not edit it reads it: the password, and the values of query
+ * parameters named like credentials, of every URL written in it (a command line's too) masked.
  */
 export function maskTarget(target: string): string {
   if (!target.includes('@') && !target.includes('?')) return target;
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target) || !URL.canParse(target)) return maskUrlPasswords(target);
-  const url = new URL(target);
-  let masked = target;
-  if (url.password) masked = masked.replace(`:${url.password}@`, `:${REDACTED}@`);
-  for (const [name, value] of url.searchParams) {
-    if (!isSecretName(name) || !value) continue;
-    masked = masked.replace(new RegExp(`([?&]${escapeRegExp(encodeURIComponent(name))}=)[^&#]*`), `$1${REDACTED}`);
-  }
-  return masked;
+  return maskCredentials(target);
 }
 
-/** Options as one who may not edit them reads them: every value under a secret name masked, at any depth. */
+/** Options as one who may not edit them reads them: every value under a secret name masked, and URLs' credentials in any string (a command's `args`), at any depth. */
 export function maskOptions<T>(options: T): T {
   const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return maskCredentials(value);
     if (depth > 8 || !value || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, isSecretName(key) && inner !== null && inner !== '' ? REDACTED : walk(inner, depth + 1)]));
   };
   return walk(options, 0) as T;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

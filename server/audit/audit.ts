@@ -3,7 +3,7 @@
  * audit row in that same transaction; when the action fails, the change rolls back and a row
  * recording the failure is written instead. Either way: exactly one row per action.
  */
-import { isSecretName, maskUrlPasswords } from '../secret-text.ts';
+import { isSecretName, maskCredentials } from '../secret-text.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { inTransaction, type SqlClient } from '../db/sql.ts';
@@ -56,7 +56,7 @@ export function summarizeInput(input: unknown): unknown {
     );
   }
   // A URL's password (a service's target) never reaches the log either.
-  if (typeof input === 'string') return maskUrlPasswords(input.length > 500 ? `${input.slice(0, 500)}…` : input);
+  if (typeof input === 'string') return maskCredentials(input.length > 500 ? `${input.slice(0, 500)}…` : input);
   return input;
 }
 
@@ -98,7 +98,7 @@ function failureRow(who: AuditWho, clock: Clock, spec: AuditSpec<never>, error: 
     outcome: 'failure',
     errorCode: known ? error.code : 'INTERNAL_SERVER_ERROR',
     // A refusal may quote the input (a target with its password).
-    errorMessage: known ? maskUrlPasswords(error.message) : null,
+    errorMessage: known ? maskCredentials(error.message) : null,
   };
 }
 

@@ -106,7 +106,8 @@ function filterConditions(filter: ServiceFilter, params: unknown[]): string[] {
   if (filter.text) {
     const p = param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     // The target without its user, password and query: a text filter must not tell, letter by letter, a credential that is masked in what it lists.
-    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or regexp_replace(s.target, '(://)[^/@?#]*@|[?#].*$', '\\1', 'g') ilike ${p})`);
+    // (Up to the last `@` of a URL's run of text: a password may hold `@`; a query and what follows go.)
+    where.push(`(s.name ilike ${p} or s.display_name ilike ${p} or regexp_replace(regexp_replace(s.target, '([a-z][a-z0-9+.-]*://)\\S*@', '\\1', 'gi'), '[?#].*$', '') ilike ${p})`);
   }
   if (filter.names) where.push(`s.name = any(${param(filter.names)})`);
   if (filter.ids) where.push(`s.id = any(${param(filter.ids)}::int[])`);

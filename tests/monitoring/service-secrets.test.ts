@@ -4,7 +4,10 @@
  * audit log, and echoed into a check's error by a server that quotes what it was sent. Admins, who
  * edit services, read them; everyone else reads them masked, and no error or audit row keeps them.
  */
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -87,5 +90,73 @@ describe('credentials in service definitions', () => {
     const { rows } = await ts.server.app.sql.query<{ text: string }>(`select coalesce(input::text, '') || ' ' || coalesce(error_message, '') as text from audit_log where action like 'monitoring.service%'`);
     expect(rows.length).toBeGreaterThanOrEqual(3);
     for (const row of rows) for (const secret of [PG_PASSWORD, HEADER_TOKEN, QUERY_TOKEN, REDIS_PASSWORD]) expect(row.text).not.toContain(secret);
+  });
+});
+
+/**
+ * The second round (an attack review of the first fix): passwords written with characters a URL
+ * encodes (`^`, `{`) or with `@` in them, stored as typed by the postgres and redis kinds; a command
+ * line's URLs, in its target, its `args` and its output; a credential-named query value and an
+ * `X-Access-Key` header in the audit log; a config file's error, which viewers read.
+ */
+describe('credentials written as typed', () => {
+  let ts: TestServer;
+  let viewer: { token: string };
+  let dir: string;
+  const admin = () => ({ token: ts.adminToken });
+  const SECRETS = ['Sup3r^Secret', 'p@ssW0rdXYZ', 'R3dis{Secret}', 'ArgsPw123', 'TargetPw456', 'QTokSecret12345', 'HdrSecretKey999', 'CfgSecretPw2'];
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lookout-secrets-'));
+    await fs.writeFile(
+      path.join(dir, 'lookout.yaml'),
+      `services:
+  - { name: cmd-args, kind: command, target: /bin/echo, options: { args: ["--db", "postgres://mon:ArgsPw123@127.0.0.1/app"] }, interval: 1h }
+  - { name: cmd-target, kind: command, target: "/bin/echo --db postgres://mon:TargetPw456@127.0.0.1/app", interval: 1h }
+`,
+    );
+    ts = await startTestServer({ runScheduler: false, config: { configFile: path.join(dir, 'lookout.yaml') } });
+    viewer = { token: (await gqlOk<{ createApiToken: { secret: string } }>(ts, 'mutation { createApiToken(input: { name: "reader", role: VIEWER }) { secret } }', {}, admin())).createApiToken.secret };
+    const services = [
+      { name: 'caret-db', kind: 'postgres', target: 'postgres://mon:Sup3r^Secret@127.0.0.1:9/app' },
+      { name: 'at-db', kind: 'postgres', target: 'postgres://mon:p@ssW0rdXYZ@127.0.0.1:9/app' },
+      { name: 'brace-cache', kind: 'redis', target: 'redis://:R3dis{Secret}@127.0.0.1:9' },
+      { name: 'keyed-api', kind: 'http', target: 'http://127.0.0.1:9/h?access_token=QTokSecret12345', options: { headers: { 'X-Access-Key': 'HdrSecretKey999' } } },
+    ];
+    await gqlOk(ts, 'mutation($s: [CreateServiceInput!]!) { createServices(services: $s) { name } }', { s: services }, admin());
+    for (const s of services) await gqlOk(ts, 'mutation($n: String!, $i: UpdateServiceInput!) { updateService(name: $n, input: $i) { name } }', { n: s.name, i: { ...s, name: undefined, interval: '2h' } }, admin());
+    await ts.server.app.monitoring.recheck('cmd-target');
+  });
+  afterAll(async () => {
+    await ts?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows none of them to a viewer, in a target, options or a check', async () => {
+    const read = await gqlOk<{ services: unknown[] }>(ts, '{ services { name target options lastError lastDetails } }', {}, viewer);
+    const text = JSON.stringify(read.services);
+    for (const secret of SECRETS) expect(text, secret).not.toContain(secret);
+    expect(text).toContain('postgres://mon:[redacted]@127.0.0.1:9/app');
+  });
+
+  it('matches none of them with the text filter', async () => {
+    for (const t of ['ssW0rd', 'Sup3r', 'R3dis']) {
+      const found = await gqlOk<{ services: { name: string }[] }>(ts, 'query($t: String!) { services(filter: { text: $t }) { name } }', { t }, viewer);
+      expect(found.services, t).toEqual([]);
+    }
+  });
+
+  it('keeps none of them in the audit log', async () => {
+    const { rows } = await ts.server.app.sql.query<{ text: string }>(`select coalesce(input::text, '') || ' ' || coalesce(error_message, '') as text from audit_log`);
+    const text = rows.map((r) => r.text).join('\n');
+    for (const secret of SECRETS) expect(text, secret).not.toContain(secret);
+  });
+
+  it("keeps a target's password out of a config file error, which viewers read", async () => {
+    await fs.writeFile(path.join(dir, 'lookout.yaml'), 'services:\n  - { name: typo, kind: http, target: "http://mon:CfgSecretPw2@127.0.0.1:99999/health" }\n');
+    expect(await ts.server.app.configFile.reload('test')).toBe(false);
+    const read = await gqlOk<{ healthOverview: { configError: string } }>(ts, '{ healthOverview { configError } }', {}, viewer);
+    expect(read.healthOverview.configError).toContain('typo');
+    expect(read.healthOverview.configError).not.toContain('CfgSecretPw2');
   });
 });

@@ -3,6 +3,7 @@
  * throw BadInputError naming `options.<name>`, and a final pass that refuses names no reader asked
  * for, so a typo (`expectStatus`) fails loudly instead of silently checking nothing.
  */
+import { maskCredentials } from '../../secret-text.ts';
 import { BadInputError } from '../../errors.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
 import type { Status } from '../status.ts';
@@ -148,7 +149,8 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object' && value !== null) return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
+  // A value quoted back is quoted without the credentials of a URL in it (the message reaches the audit log, the config error viewers read, the log).
+  const text = JSON.stringify(typeof value === 'string' ? maskCredentials(value) : value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

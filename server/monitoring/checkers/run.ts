@@ -3,7 +3,7 @@
  * latency, marks a slow success `degraded`, and keeps the error to CHECK_ERROR_MAX characters.
  * Nothing a checker does escapes this function.
  */
-import { maskUrlPasswords, redact, targetSecrets } from '../../secret-text.ts';
+import { maskCredentials, redact, targetSecrets } from '../../secret-text.ts';
 import { CHECK_ERROR_MAX, type Checker, type CheckContext, type CheckResult, type CheckTarget } from './checker.ts';
 
 /** A check's error as reported: its first CHECK_ERROR_MAX characters. */
@@ -58,9 +58,15 @@ export async function runCheck(
  * (but for a diagnosis's steps).
  */
 function withoutSecrets(target: CheckTarget, result: CheckResult): CheckResult {
-  if (result.error === null && !result.steps) return result;
+  if (result.error === null && !result.steps) {
+    // A healthy result's details (a command's output) may still quote a URL with its credentials.
+    const quoting = Object.entries(result.details).filter(([, v]) => typeof v === 'string' && v.includes('://'));
+    if (!quoting.length) return result;
+    const secrets = targetSecrets(target.target, target.options);
+    return { ...result, details: { ...result.details, ...Object.fromEntries(quoting.map(([k, v]) => [k, maskCredentials(redact(v as string, secrets))])) } };
+  }
   const secrets = targetSecrets(target.target, target.options);
-  const clean = (text: string) => maskUrlPasswords(redact(text, secrets));
+  const clean = (text: string) => maskCredentials(redact(text, secrets));
   const details: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(result.details)) details[key] = typeof value === 'string' ? clean(value) : value;
   const steps = result.steps?.map((step) => (step.detail ? { ...step, detail: clean(step.detail) } : step));
