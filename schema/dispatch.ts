@@ -130,6 +130,8 @@ async function submit(ctx: RequestContext, entries: SubmitInput[], batchField?: 
       ? { count: entries.length, types: [...new Set(entries.map((e) => e.type))], workspaces: [...new Set(entries.map((e) => e.workspace))] }
       : { type: entries[0].type, workspace: entries[0].workspace, tenant: entries[0].tenant, idempotencyKey: entries[0].idempotencyKey },
     targetsOf: (s) => runIds([...new Map(s.map((x) => [x.run.id, x.run])).values()]),
+    // Every entry a replay of an earlier submission: nothing was created, no row.
+    when: (s) => s.some((x) => !x.replay),
   });
 }
 

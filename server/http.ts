@@ -100,7 +100,10 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
       if (!readsBody && (await discardBody(req, maxBody)) === 'too large') return refuseBody(res, maxBody);
       const origin = req.headers.origin;
       const api = pathname === '/graphql' || restMatch !== null;
-      if (api && origin !== undefined && req.method !== 'OPTIONS' && !req.headers.authorization && !isAllowedOrigin(origin, req.headers.host, originPolicy)) {
+      // Only an API token lets a request of another origin through: Basic or Negotiate credentials a
+      // browser adds by itself (behind an authenticating proxy) are as ambient as a cookie.
+      const bearer = /^\s*Bearer\s+\S/i.test(req.headers.authorization ?? '');
+      if (api && origin !== undefined && req.method !== 'OPTIONS' && !bearer && !isAllowedOrigin(origin, req.headers.host, originPolicy)) {
         return refuseForeignOrigin(res, origin);
       }
       if (pathname === '/graphql') {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { gql, gqlOk } from '../support/graphql.ts';
+import { makeReady, SUBMIT } from '../operations/support.ts';
 
 describe('calls that change nothing', () => {
   let ts: TestServer;
@@ -74,5 +75,12 @@ describe('calls that change nothing', () => {
     expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
     expect(result.errors?.[0].message).toContain('passes');
     expect(await rows('operations.checklist.override')).toBe(0);
+  });
+
+  it('leave no row for a submission that replays an earlier one (regression: every replay of an idempotency key wrote a row; found by a second review)', async () => {
+    await makeReady(ts);
+    const before = await rows('operations.run.submit');
+    for (let i = 0; i < 3; i++) await gqlOk(ts, SUBMIT, { type: 'billing.invoice', workspace: 'acme', input: { a: 1 }, key: 'replayed-key' }, admin());
+    expect(await rows('operations.run.submit')).toBe(before + 1);
   });
 });

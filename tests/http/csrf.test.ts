@@ -100,6 +100,18 @@ describe('requests to the API from a page of another origin', () => {
     expect(response.headers.get('set-cookie')).toBeNull();
   });
 
+  it('refuses a sign-in from another site that carries Basic or Negotiate credentials a browser adds by itself (regression: any Authorization header let it through)', async () => {
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'Negotiate YIIBhwYGKwYBBQUCoIIBezCCAXeg', 'Bearer']) {
+      const response = await fetch(`${ts.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', authorization },
+        body: `query=${encodeURIComponent('mutation { signIn(email: "chief@example.com", password: "admin password") { expiresAt } }')}`,
+      });
+      expect(response.status, authorization).toBe(403);
+      expect(response.headers.get('set-cookie')).toBeNull();
+    }
+  });
+
   it('refuses the REST paths from another origin with cookies too', async () => {
     const response = await fetch(`${ts.url}/admin/health`, { headers: { origin: sameHostOtherPort, cookie: session.cookie, 'x-lookout-csrf': session.csrf } });
     expect(response.status).toBe(403);
