@@ -1,6 +1,6 @@
 /** Users and their roles. Admins only. */
 import type { User } from '../server/auth/entities.ts';
-import { createUser, listUsers, setUserDisabled, setUserRole, setUserWorkspaces } from '../server/auth/users.ts';
+import { createUser, preparePassword, listUsers, setUserDisabled, setUserRole, setUserWorkspaces } from '../server/auth/users.ts';
 import { assertGrantWithinLimit } from '../server/operations/workspaces.ts';
 import { builder } from './builder.ts';
 import { RoleEnum } from './auth.ts';
@@ -35,11 +35,15 @@ builder.mutationFields((t) => ({
     type: UserRef,
     authScopes: { 'platform.system.admin': true },
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
-    resolve: (_r, { input }, ctx) =>
-      ctx.audited(async (em) => {
+    resolve: async (_r, { input }, ctx) => {
+      const spec = { action: 'auth.user.create', input };
+      // The password is hashed before the transaction (users.ts preparePassword).
+      const hash = await ctx.auditedCheck(() => preparePassword(input.password), spec);
+      return ctx.audited(async (em) => {
         assertGrantWithinLimit(ctx.actor, input.workspaces, 'input.workspaces');
-        return createUser(em, input, ctx.app.clock);
-      }, { action: 'auth.user.create', input, targetOf: (u) => ({ type: 'user', id: u.id }) }),
+        return createUser(em, input, ctx.app.clock, hash);
+      }, { ...spec, targetOf: (u) => ({ type: 'user', id: u.id }) });
+    },
   }),
   setUserRole: t.field({
     type: UserRef,
