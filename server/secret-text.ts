@@ -32,18 +32,17 @@ const decode = (text: string) => {
   }
 };
 
+/** `target` as a URL, or null when it is not one. */
+const asUrl = (target: string | URL): URL | null => (typeof target === 'string' ? (URL.canParse(target) ? new URL(target) : null) : target);
+
 /**
  * The parts of a URL that may each be a token on their own: its password, its path segments and
  * query values of 8 characters or more, as sent and decoded. A server that echoes only the token
  * ("invalid token …") must not put it in a message either.
  */
 export function urlSecrets(target: string | URL): string[] {
-  let url: URL;
-  try {
-    url = typeof target === 'string' ? new URL(target) : target;
-  } catch {
-    return [];
-  }
+  const url = asUrl(target);
+  if (!url) return [];
   const password = url.password ? [url.password, decode(url.password)] : [];
   const parts = [...url.pathname.split('/'), ...url.search.slice(1).split('&').map((pair) => pair.slice(pair.indexOf('=') + 1))];
   const tokens = parts.flatMap((part) => [part, decode(part), decode(part.replace(/\+/g, ' '))]).filter((part) => part.length >= 8);
@@ -56,12 +55,8 @@ export function urlSecrets(target: string | URL): string[] {
  * (a webhook's may be: `urlSecrets`).
  */
 export function urlCredentials(target: string | URL): string[] {
-  let url: URL;
-  try {
-    url = typeof target === 'string' ? new URL(target) : target;
-  } catch {
-    return [];
-  }
+  const url = asUrl(target);
+  if (!url) return [];
   const found = url.password ? [url.password, decode(url.password)] : [];
   // As written, too: a target stored as typed (postgres, redis) keeps `^` or `{` that the URL encodes.
   for (const raw of rawPasswords(String(target))) found.push(raw, decode(raw));
