@@ -4,7 +4,7 @@
  */
 import { Worker } from '../server/operations/entities.ts';
 import { claimRuns, completeRuns, heartbeatRuns, MAX_LEASE_BATCH, only, type LeaseResult } from '../server/operations/leases.ts';
-import { MAX_SUBMIT_BATCH, submitRuns, type SubmitInput } from '../server/operations/submit.ts';
+import { MAX_SUBMIT_BATCH, readySubmission, recordRefusal, submitRuns, type SubmitInput, type Submitted } from '../server/operations/submit.ts';
 import { registerWorker, WORKER_ONLINE_MS } from '../server/operations/workers.ts';
 import type { RunRow } from '../server/operations/runs.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -124,15 +124,23 @@ async function submit(ctx: RequestContext, entries: SubmitInput[], batchField?: 
   const run = oneStatement
     ? <T>(work: (sql: SqlClient, events: TransactionEvents, audit?: StatementAudit) => Promise<T>, spec: AuditSpec<T>) => inOneStatement(ctx, work, spec)
     : <T>(work: (sql: SqlClient, events: TransactionEvents, audit?: StatementAudit) => Promise<T>, spec: AuditSpec<T>) => ctx.auditedSql(work, spec);
-  return run((sql, events, audit) => submitRuns(sql, events, ctx.actor, entries, { ...deps(ctx, batchField), audit }), {
+  const spec: AuditSpec<Submitted[]> = {
     action: batchField ? 'operations.runs.submit' : 'operations.run.submit',
     input: batchField
       ? { count: entries.length, types: [...new Set(entries.map((e) => e.type))], workspaces: [...new Set(entries.map((e) => e.workspace))] }
-      : { type: entries[0].type, workspace: entries[0].workspace, tenant: entries[0].tenant, idempotencyKey: entries[0].idempotencyKey },
+      : { type: entries[0]?.type, workspace: entries[0]?.workspace, tenant: entries[0]?.tenant, idempotencyKey: entries[0]?.idempotencyKey },
     targetsOf: (s) => runIds([...new Map(s.map((x) => [x.run.id, x.run])).values()]),
     // Every entry a replay of an earlier submission: nothing was created, no row.
     when: (s) => s.some((x) => !x.replay),
-  });
+  };
+  // Checked, and its workspaces and tenants found or made, before the transaction (submit.ts readySubmission).
+  const ready = await ctx.auditedCheck(() => readySubmission(ctx.actor, entries, deps(ctx, batchField)), spec as AuditSpec<never>);
+  try {
+    return await run((sql, events, audit) => submitRuns(sql, events, ctx.actor, entries, { ...deps(ctx, batchField), audit }, ready), spec);
+  } catch (error) {
+    await recordRefusal(ctx.app.sql, error);
+    throw error;
+  }
 }
 
 builder.mutationFields((t) => ({

@@ -16,7 +16,7 @@ import { recordDispatchEvents, type DispatchEventRow } from './dispatch-log.ts';
 import { recordRunChanges } from './run-events.ts';
 import { runRowsById, type RunRow } from './runs.ts';
 import type { StuckRunClassifier } from './stuck.ts';
-import { assertWorkspaceAccess, validateSlug, type WorkspaceDirectory } from './workspaces.ts';
+import { assertWorkspaceAccess, validateSlug, type Place, type WorkspaceDirectory } from './workspaces.ts';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const MAX_INPUT_BYTES = 256 * 1024;
@@ -48,7 +48,7 @@ export interface Submitted {
   replay: boolean;
 }
 
-interface Prepared {
+export interface Prepared {
   type: string;
   workspace: string;
   tenant: string | null;
@@ -96,13 +96,51 @@ export interface SubmitDeps {
  * idempotency key was used in the last 24 h with the same input return the original run as a
  * replay; with a different input the whole call is refused with CONFLICT and nothing is created.
  */
-export async function submitRuns(sql: SqlClient, events: TransactionEvents, actor: Actor | null, entries: SubmitInput[], deps: SubmitDeps): Promise<Submitted[]> {
+/** A submission checked, and its workspaces and tenants found (or made), before its transaction. */
+export interface ReadySubmission {
+  prepared: Prepared[];
+  places: Place[];
+  now: Date;
+}
+
+/**
+ * Checks a submission and finds its workspaces and tenants, making the new ones — on the pool,
+ * before the submission's transaction takes a connection: made inside it, each submission held one
+ * connection and asked the pool for another, and a dozen at once (new tenants, or a workspace not
+ * yet cached after a restart) held every connection while each waited: every request of the
+ * process failed with SERVICE_UNAVAILABLE for 10 s.
+ */
+export async function readySubmission(actor: Actor | null, entries: SubmitInput[], deps: Pick<SubmitDeps, 'clock' | 'pool' | 'workspaces' | 'batchField'>): Promise<ReadySubmission> {
   if (entries.length > MAX_SUBMIT_BATCH) throw new BadInputError(deps.batchField ?? 'runs', `Submit at most ${MAX_SUBMIT_BATCH} runs at a time, got ${entries.length}.`);
   const prepared = entries.map((entry, i) => prepare(actor, entry, fieldPath(deps.batchField, i)));
+  const now = deps.clock.now();
+  return { prepared, places: await deps.workspaces.resolve(deps.pool, prepared, now), now };
+}
+
+/**
+ * An idempotency key used with another input: refused, nothing created. Its dispatch events (the
+ * conflicts counted) are recorded once the transaction rolled back (`recordRefusal`): written inside
+ * it they would go with it, and written on the pool meanwhile they asked for a second connection.
+ */
+export class IdempotencyConflict extends ConflictError {
+  readonly dispatchEvents: DispatchEventRow[];
+  readonly at: Date;
+  constructor(message: string, details: Record<string, unknown>, dispatchEvents: DispatchEventRow[], at: Date) {
+    super(message, details);
+    this.dispatchEvents = dispatchEvents;
+    this.at = at;
+  }
+}
+
+/** After a submission was refused and its transaction rolled back: counts its idempotency conflicts. */
+export async function recordRefusal(pool: SqlClient, error: unknown): Promise<void> {
+  if (error instanceof IdempotencyConflict) await recordDispatchEvents(pool, error.at, error.dispatchEvents);
+}
+
+export async function submitRuns(sql: SqlClient, events: TransactionEvents, actor: Actor | null, entries: SubmitInput[], deps: SubmitDeps, ready?: ReadySubmission): Promise<Submitted[]> {
+  const { prepared, places, now } = ready ?? (await readySubmission(actor, entries, deps));
   // Keys are checked and stored under a lock held to the end of a transaction: not one statement.
   if (deps.audit && prepared.some((p) => p.key !== null)) throw new Error('submitRuns: entries with idempotency keys need a transaction (auditedSql), not one audited statement');
-  const now = deps.clock.now();
-  const places = await deps.workspaces.resolve(deps.pool, prepared, now);
 
   // Idempotency: the original run of every key seen in the last 24 h (keys locked for this transaction,
   // so two submissions of one new key cannot both create a run).
@@ -147,14 +185,14 @@ export async function submitRuns(sql: SqlClient, events: TransactionEvents, acto
       } else firstOfKey.set(id, i);
     }
     if (conflicts.length) {
-      // Counted outside this transaction: the refusal rolls it back, the count must stay.
-      await recordDispatchEvents(deps.pool, now, conflicts.map((c) => ({ kind: 'idempotency_conflict', workspaceId: places[c.i].workspace.id, runId: c.runId })));
       const { i, runId } = conflicts[0];
       const p = prepared[i];
       const with_ = runId === null ? `by another entry of this batch` : `(run ${runId})`;
-      throw new ConflictError(
+      throw new IdempotencyConflict(
         `The idempotency key "${p.key}" was already used in workspace "${p.workspace}" with a different input ${with_}; nothing was created.`,
         { field: fieldPath(deps.batchField, i)('idempotencyKey'), runId },
+        conflicts.map((c) => ({ kind: 'idempotency_conflict', workspaceId: places[c.i].workspace.id, runId: c.runId })),
+        now,
       );
     }
   }
