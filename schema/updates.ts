@@ -28,7 +28,7 @@ const UpdateCommitRef = builder.objectRef<UpdateCheck['changelog'][number]>('Upd
     commit: t.exposeString('commit'),
     subject: t.exposeString('subject'),
     author: t.exposeString('author'),
-    at: t.field({ type: 'DateTime', resolve: (c) => c.at }),
+    at: t.field({ type: 'DateTime', nullable: true, description: "The author date; null when git cannot read it (a malformed commit).", resolve: (c) => c.at }),
   }),
 });
 

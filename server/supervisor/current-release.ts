@@ -39,6 +39,8 @@ export function readCurrentRelease(dataDir: string, fallback: string, logger: Lo
 export async function writeCurrentRelease(dataDir: string, root: string): Promise<void> {
   const file = path.join(dataDir, CURRENT_RELEASE_FILE);
   const temporary = `${file}.${process.pid}.tmp`;
+  // The data directory may not exist yet (with DATABASE_URL and the releases elsewhere, nothing made it).
+  await fs.mkdir(dataDir, { recursive: true });
   await fs.writeFile(temporary, `${path.resolve(root)}\n`);
   await fs.rename(temporary, file);
 }

@@ -222,16 +222,28 @@ class Primary {
         }
         // From now on it is the worker kept running, and its root the one a crash restarts from.
         this.#replacements.delete(message.pid);
-        this.#current = request.worker;
         const switched = request.worker.root !== this.#root;
-        this.#root = request.worker.root;
-        // Recorded at once, not only at retire: should the old worker die before it retires, a restart of the primary still runs the new root.
+        // Recorded before the switch counts: should the old worker die before it retires, a restart of
+        // the primary must run the new root. When it cannot be recorded, there is no switch: the new
+        // worker goes and the running one keeps serving alone (kept, both served round-robin for good,
+        // and the old one could not retire).
         if (switched) {
-          await writeCurrentRelease(this.#s.config.dataDir, request.worker.root).then(
-            () => logger.info({ root: request.worker.root }, 'recorded the current release'),
-            (err: unknown) => logger.error({ err, root: request.worker.root }, 'could not record the current release (retire will try again)'),
-          );
+          try {
+            await writeCurrentRelease(this.#s.config.dataDir, request.worker.root);
+            logger.info({ root: request.worker.root }, 'recorded the current release');
+          } catch (err) {
+            logger.error({ err, root: request.worker.root }, 'could not record the current release: the new worker is stopped, the running one keeps serving');
+            await request.worker.stop(STOP_GRACE_MS);
+            return this.#reply(from, {
+              type: 'reply',
+              id: message.id,
+              ok: false,
+              error: `Could not record the current release in ${this.#s.config.dataDir} (${(err as Error).message}): the new version was stopped, and the running one keeps serving.`,
+            });
+          }
         }
+        this.#current = request.worker;
+        this.#root = request.worker.root;
         return this.#reply(from, { type: 'reply', id: message.id, ok: true, pid: request.worker.pid });
       }
       case 'abandon-replacement': {

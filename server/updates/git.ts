@@ -4,6 +4,7 @@
  * git call is bounded in time and output, never waits for a password, and no message carries the
  * remote's credentials.
  */
+import { maskCredentials } from '../secret-text.ts';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LookoutError } from '../errors.ts';
@@ -23,7 +24,8 @@ export interface ChangelogEntry {
   commit: string;
   subject: string;
   author: string;
-  at: Date;
+  /** Null when git cannot read it (a malformed commit). */
+  at: Date | null;
 }
 
 export interface UpdateCheck {
@@ -186,7 +188,8 @@ function gitReason(stderr: string[]): string {
 
 /** Drops the user name and password of every URL in `text` (`https://user:token@host` → `https://host`). */
 export function redactCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@'"]*@/gi, '$1');
+  // Passwords (one with `@` in it too) and credential-named query values first, then the user part.
+  return maskCredentials(text).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@'"]*@/gi, '$1');
 }
 
 /** Remote and branch names go on git's command line: only plain names, so neither is read as an option. */
@@ -281,7 +284,10 @@ async function changelogBetween(repoDir: string, from: string, to: string, signa
   if (!log.ok) throw new UpdateCheckError('GIT_FAILED', `git cannot list the commits ${from}..${to}: ${log.failure}.`);
   const entries = log.stdout.filter(Boolean).map((line) => {
     const [commit, at, author = '', ...subject] = line.split('\0');
-    return { commit, author, at: new Date(at), subject: subject.join('\0') };
+    // A hostile commit (a NUL in its author line) makes git print the format's text instead of the
+    // date: such a date is null, not an Invalid Date that failed the whole check when serialized.
+    const date = new Date(at);
+    return { commit, author, at: Number.isNaN(date.getTime()) ? null : date, subject: subject.join('\0') };
   });
   return { entries: entries.slice(0, MAX_CHANGELOG), truncated: entries.length > MAX_CHANGELOG };
 }

@@ -85,7 +85,10 @@ export async function installDependencies(
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? STEP_TIMEOUTS.install;
   const target = path.join(releaseRoot, 'node_modules');
-  const running = path.join(currentRoot, 'node_modules');
+  // Its real directory: were the running version's node_modules a symlink, `cp -al` would copy the
+  // link, and the caches removed below would be removed from the running version through it.
+  const runningLink = path.join(currentRoot, 'node_modules');
+  const running = existsSync(runningLink) ? realpathSync(runningLink) : runningLink;
   if (!existsSync(releaseRoot)) throw new StepFailed(`cannot install dependencies: the release directory ${releaseRoot} does not exist`);
   if (existsSync(currentRoot) && samePath(realpathSync(currentRoot), realpathSync(releaseRoot))) {
     throw new StepFailed(`cannot install dependencies: the release directory ${releaseRoot} is the running version's`);

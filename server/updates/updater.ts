@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { PubSub } from '../events/pubsub.ts';
 import { ConflictError } from '../errors.ts';
 import type { Supervisor, Replacement } from '../supervisor/link.ts';
-import { checkForUpdate, type UpdateCheck, type UpdateSource } from './git.ts';
+import { checkForUpdate, FETCH_TIMEOUT_MS, type UpdateCheck, type UpdateSource } from './git.ts';
 import { buildDashboard, fetchUpdate, installDependencies, prepareRelease, removeRelease, runReleaseCli, type StepOutput } from './release.ts';
 import type { UpdateSettings } from './settings.ts';
 import { MAX_LINE_LENGTH, abandonExpired, noteOnRun, appendLines, createRun, currentRun, finishRun, getRun, listRuns, renewLease, runLines, updateStep, type RunState, type UpdateRunRow, type UpdateStepName } from './store.ts';
@@ -84,7 +84,9 @@ export class Updater {
   }
 
   /** The current and latest versions and the changelog between them (fetches the remote). */
-  check(signal: AbortSignal = AbortSignal.timeout(60_000)): Promise<UpdateCheck> {
+  // Longer than the fetch's own limit, so that a remote that hangs is told as unreachable (naming the
+  // remote and the limit), not as a cancelled check.
+  check(signal: AbortSignal = AbortSignal.timeout(FETCH_TIMEOUT_MS + 15_000)): Promise<UpdateCheck> {
     const run = this.#gitBusy.then(() => checkForUpdate(this.source, { signal }));
     this.#gitBusy = run.catch(() => {});
     return run;
@@ -235,7 +237,10 @@ export class Updater {
       );
     }, LEASE_MS / 3);
 
+    /** The step under way or last begun: an error outside any step (the hand-over) is told as of it, not as the fetch's. */
+    let lastStep: UpdateStepName = 'fetch';
     const step = async <T>(name: UpdateStepName, work: (out: StepOutput) => Promise<{ value: T; detail: string }>): Promise<T> => {
+      lastStep = name;
       if (signal.aborted) throw new StepError(name, `stopped before it began: ${(signal.reason as Error)?.message ?? 'Lookout is shutting down'}`);
       await updateStep(o.sql, o.pubsub, id, name, { state: 'running', startedAt: o.clock.now().toISOString() });
       try {
@@ -276,9 +281,13 @@ export class Updater {
       }
       const commit = await step('fetch', async (out) => {
         const latest = await fetchUpdate(source, out);
+        // What was checked (a fast-forward, its changelog) is what is deployed: a branch that moved
+        // since — pushed to, force-pushed, or answered otherwise by a hostile remote — is refused.
+        if (run.toCommit !== null && latest !== run.toCommit) {
+          throw new Error(`${source.remote}/${source.branch} moved from ${run.toCommit.slice(0, 12)}, the commit checked, to ${latest.slice(0, 12)} since the check: check for updates again (nothing was changed)`);
+        }
         return { value: latest, detail: `${source.remote}/${source.branch} is at ${latest.slice(0, 12)}` };
       });
-      if (commit !== run.toCommit) await updateStep(o.sql, o.pubsub, id, 'fetch', {}, { to_commit: commit });
       releaseRoot = await step('prepare', async (out) => {
         const root = await prepareRelease(source, commit, o.settings.releasesDir, out);
         return { value: root, detail: `${root} at ${commit.slice(0, 12)}` };
@@ -286,11 +295,11 @@ export class Updater {
       await updateStep(o.sql, o.pubsub, id, 'prepare', {}, { release_root: releaseRoot });
       const root = releaseRoot;
       await step('install', async (out) => {
-        await installDependencies(o.root, root, out);
+        await installDependencies(o.root, root, out, { timeoutMs: o.settings.stepTimeoutMs });
         return { value: null, detail: 'dependencies in place' };
       });
       await step('build', async (out) => {
-        await buildDashboard(root, out);
+        await buildDashboard(root, out, { timeoutMs: o.settings.stepTimeoutMs });
         return { value: null, detail: 'dashboard built' };
       });
       await step('migrate', async (out) => {
@@ -328,7 +337,7 @@ export class Updater {
       o.logger.info({ run: id, to: commit }, 'update done: handing over to the new version');
       await o.supervisor.retire();
     } catch (error) {
-      const failed = error instanceof StepError ? error : new StepError('fetch', (error as Error).message);
+      const failed = error instanceof StepError ? error : new StepError(lastStep, (error as Error).message);
       if (switched) {
         await this.#failedAfterSwitch(id, failed, output(failed.step), replacement!.pid, { flush, stopFlushing: () => clearInterval(flusher), stopLease: () => clearInterval(lease), setState: (s) => (state = s) });
         return;

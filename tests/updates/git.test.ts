@@ -71,7 +71,7 @@ describe('checkForUpdate', () => {
       [fix, 'Fix the status grid on phones', 'Ada Tester'],
     ]);
     expect(result.changelog[0].at).toBeInstanceOf(Date);
-    expect(Number.isNaN(result.changelog[0].at.getTime())).toBe(false);
+    expect(Number.isNaN(result.changelog[0].at!.getTime())).toBe(false);
     // Only fetched: the running checkout is still where it was.
     expect(git(repos.running, 'rev-parse', 'HEAD')).toBe(current);
   });
@@ -187,5 +187,10 @@ describe('redactCredentials', () => {
     expect(redactCredentials("fatal: unable to access 'https://x-token:ghp_abc@github.com/a/b.git/': failed")).toBe("fatal: unable to access 'https://github.com/a/b.git/': failed");
     expect(redactCredentials('git@github.com:a/b.git')).toBe('git@github.com:a/b.git');
     expect(redactCredentials('ssh://deploy@host/repo')).toBe('ssh://host/repo');
+  });
+
+  it('drops a password with @ in it whole, and credential-named query values (regression: "https://alice:p@ssS3cret@host" answered as "https://ssS3cret@host")', () => {
+    expect(redactCredentials("unable to access 'https://alice:p@ssS3cret@git.example/a.git/'")).toBe("unable to access 'https://git.example/a.git/'");
+    expect(redactCredentials('https://git.example/a.git?access_token=S3cretTok&x=1')).toBe('https://git.example/a.git?access_token=[redacted]&x=1');
   });
 });

@@ -4,7 +4,7 @@
  * installed, the release's CLI streamed and bounded in time, and `migrate --down-to` on a real
  * database.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/config.ts';
@@ -141,6 +141,22 @@ describe('installDependencies', () => {
     // A cache a tool would write in place is not shared.
     expect(existsSync(path.join(release, 'node_modules', '.vite'))).toBe(false);
     expect(existsSync(path.join(repos.running, 'node_modules', '.vite'))).toBe(true);
+  });
+
+  it("hard-links the real directory when the running version's node_modules is a symlink, and leaves its caches alone (regression: the link was copied and the caches were removed through it)", async () => {
+    const real = path.join(repos.dir, 'shared-node_modules');
+    renameSync(path.join(repos.running, 'node_modules'), real);
+    symlinkSync(real, path.join(repos.running, 'node_modules'));
+    try {
+      await installDependencies(repos.running, release, collectingOutput(), { command: [process.execPath, '-e', 'process.exit(7)'] });
+      expect(lstatSync(path.join(release, 'node_modules')).isSymbolicLink()).toBe(false);
+      expect(statSync(path.join(release, 'node_modules', 'left-pad', 'index.js')).ino).toBe(statSync(path.join(real, 'left-pad', 'index.js')).ino);
+      expect(existsSync(path.join(release, 'node_modules', '.vite'))).toBe(false);
+      expect(existsSync(path.join(real, '.vite'))).toBe(true);
+    } finally {
+      rmSync(path.join(repos.running, 'node_modules'));
+      renameSync(real, path.join(repos.running, 'node_modules'));
+    }
   });
 
   it('runs the install command in the release when package-lock.json differs, streaming its lines', async () => {

@@ -288,6 +288,54 @@ describe('updating Lookout from git', () => {
     await gqlOk(ts, COMPLETE, { id: next!.run.id, token: next!.leaseToken, outcome: 'SUCCEEDED' }, op);
   }, WAIT);
 
+  it('does not switch when the current release cannot be recorded: the new version is stopped and the old one serves alone (regression: both served round-robin for good, and the old one could not retire)', async () => {
+    await publish('Lookout 0.1.1: its release cannot be recorded', async (root) => {
+      // Starts again (the version before hung at start).
+      const main = path.join(root, 'server', 'main.ts');
+      await fs.writeFile(main, (await fs.readFile(main, 'utf8')).replace("\n  if (process.argv.includes('--worker')) await new Promise(() => {});", ''));
+      await setVersion(root, '0.1.1');
+    });
+    // A directory where the file goes: the primary cannot write it, root or not.
+    const blocker = path.join(dir, 'data', 'current-release');
+    await fs.mkdir(path.join(blocker, 'occupied'), { recursive: true });
+    try {
+      const pid = (await lookout()).pid;
+      const started = await execute();
+      expect(started.errors).toBeUndefined();
+      const done = await finished(started.data!.executeUpdate.run.id);
+      expect(done.state, JSON.stringify(done)).toBe('FAILED');
+      const failedStep = done.steps.find((step) => step.state === 'FAILED')!;
+      expect(failedStep.name, JSON.stringify(done)).toBe('switch');
+      expect(failedStep.detail).toContain('Could not record the current release');
+      // Only the old version answers, every time.
+      for (let i = 0; i < 10; i++) expect(await lookout()).toMatchObject({ version: '0.1.0', pid });
+    } finally {
+      await fs.rm(blocker, { recursive: true, force: true });
+    }
+  }, WAIT);
+
+  it('refuses to deploy a branch that moved between the check and the fetch, deploying nothing (regression: whatever the second fetch brought was deployed, unchecked)', async () => {
+    const operator = await token(ts as never, 'OPERATOR');
+    const op = { token: operator };
+    await gqlOk(ts, SUBMIT, { type: 'update.job', workspace: 'acme', input: { n: 'moved' } }, op);
+    const claimed = (await gqlOk<{ claimRun: { leaseToken: string; run: { id: string } } }>(ts, CLAIM, { worker: 'update-worker', types: ['update.job'], lease: 600 }, op)).claimRun;
+    const checked = await publish('Lookout 0.1.2: the one checked', (root) => setVersion(root, '0.1.2'));
+    const pid = (await lookout()).pid;
+    // The drain holds the update between its check and its fetch while the run is running.
+    const started = await execute(true);
+    expect(started.errors).toBeUndefined();
+    const id = started.data!.executeUpdate.run.id;
+    expect(started.data!.executeUpdate.run.toCommit).toBe(checked);
+    await until(async () => (await runById(id)).steps.find((s) => s.name === 'drain')!.state === 'RUNNING', 'the drain waits', WAIT, 200);
+    const moved = await publish('Lookout 0.1.3: pushed after the check', (root) => setVersion(root, '0.1.3'));
+    await gqlOk(ts, COMPLETE, { id: claimed.run.id, token: claimed.leaseToken, outcome: 'SUCCEEDED' }, op);
+    const done = await finished(id);
+    expect(done.state, JSON.stringify(done)).toBe('FAILED');
+    expect(done.failedStep).toBe('fetch');
+    expect(done.error).toContain(`moved from ${checked.slice(0, 12)}, the commit checked, to ${moved.slice(0, 12)}`);
+    expect(await lookout()).toMatchObject({ version: '0.1.0', pid });
+  }, WAIT);
+
   it('updates to a good version with zero failed requests, one update at a time, and the new commit serves', async () => {
     const commit = await publish('Lookout 0.2.0', async (root) => {
       const main = path.join(root, 'server', 'main.ts');
