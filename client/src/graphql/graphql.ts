@@ -718,12 +718,12 @@ export type RerunStartupChecklistMutation = { rerunStartupChecklist: { ready: bo
 
 export type UpdateRunFieldsFragment = { id: number, state: UpdateRunState, fromVersion: string, fromCommit: string, toVersion: string | null, toCommit: string | null, remote: string, branch: string, drain: boolean, requestedBy: string, replica: string, startedAt: string, finishedAt: string | null, failedStep: string | null, error: string | null, appliedMigrations: Array<string>, steps: Array<{ name: string, label: string, state: UpdateStepState, startedAt: string | null, finishedAt: string | null, detail: string | null }> };
 
-export type UpdateCheckFieldsFragment = { currentVersion: string, currentCommit: string, latestVersion: string | null, latestCommit: string, updateAvailable: boolean, changelogTruncated: boolean, remote: string, remoteUrl: string, branch: string, checkedAt: string, canUpdate: boolean, activeRuns: number, commits: Array<{ commit: string, subject: string, author: string, at: string }> };
+export type UpdateCheckFieldsFragment = { currentVersion: string, currentCommit: string, latestVersion: string | null, latestCommit: string, updateAvailable: boolean, changelogTruncated: boolean, remote: string, remoteUrl: string, branch: string, checkedAt: string, canUpdate: boolean, activeRuns: number, commits: Array<{ commit: string, subject: string, author: string, at: string | null }> };
 
 export type UpdateCheckQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type UpdateCheckQuery = { updateCheck: { currentVersion: string, currentCommit: string, latestVersion: string | null, latestCommit: string, updateAvailable: boolean, changelogTruncated: boolean, remote: string, remoteUrl: string, branch: string, checkedAt: string, canUpdate: boolean, activeRuns: number, commits: Array<{ commit: string, subject: string, author: string, at: string }> } };
+export type UpdateCheckQuery = { updateCheck: { currentVersion: string, currentCommit: string, latestVersion: string | null, latestCommit: string, updateAvailable: boolean, changelogTruncated: boolean, remote: string, remoteUrl: string, branch: string, checkedAt: string, canUpdate: boolean, activeRuns: number, commits: Array<{ commit: string, subject: string, author: string, at: string | null }> } };
 
 export type UpdateRunsQueryVariables = Exact<{ [key: string]: never; }>;
 
