@@ -164,6 +164,8 @@ builder.mutationFields((t) => ({
         action: 'platform.system_console.retry',
         input: { id },
         target: runTarget(runId),
+        // The run it created is named too, so its own audit trail says how it came to be.
+        targetsOf: (created) => ({ type: 'operation_run', ids: [String(runId), String(created.id)] }),
       });
       return loadRun(ctx, retry.id);
     },

@@ -55,8 +55,11 @@ describe('triage', () => {
     );
     expect(detail.operationRun.retries.map((r) => r.id)).toEqual([retryOperationRun.id]);
     expect(detail.operationRun.auditTrail.map((e) => e.action)).toEqual(expect.arrayContaining(['operations.run.complete', 'platform.system_console.retry']));
-    const child = await gqlOk<{ operationRun: { retriedFrom: { id: string }[] } }>(ts, 'query($id: ID!) { operationRun(id: $id) { retriedFrom { id } } }', { id: retryOperationRun.id }, op());
+    const child = await gqlOk<{ operationRun: { retriedFrom: { id: string }[]; auditTrail: { action: string }[] } }>(ts, 'query($id: ID!) { operationRun(id: $id) { retriedFrom { id } auditTrail { action } } }', { id: retryOperationRun.id }, op());
     expect(child.operationRun.retriedFrom.map((r) => r.id)).toEqual([id]);
+    // The retry that created it is in its own trail (regression: the new run's trail was empty; found by an attack review).
+    // (Then the refused retry of the new run itself, above.)
+    expect(child.operationRun.auditTrail.map((e) => e.action)).toEqual(['platform.system_console.retry', 'platform.system_console.retry']);
   });
 
   it('cancels only with explicit confirmation, revokes the lease, and refuses the worker’s late completion', async () => {
