@@ -13,6 +13,7 @@ import './host.ts';
 // Outermost, so that the argument check's refusals settle asynchronously too.
 export const schema = settleFieldErrorsAsync(refuseUnstorableText(builder.toSchema()));
 import './monitoring.ts';
+import './uptime-timeline.ts';
 import './monitoring-overview.ts';
 import './monitoring-events.ts';
 import './services.ts';

@@ -17,7 +17,8 @@ import type { Supervisor, Replacement } from '../supervisor/link.ts';
 import { checkForUpdate, FETCH_TIMEOUT_MS, type UpdateCheck, type UpdateSource } from './git.ts';
 import { buildDashboard, fetchUpdate, installDependencies, prepareRelease, removeRelease, runReleaseCli, type StepOutput } from './release.ts';
 import type { UpdateSettings } from './settings.ts';
-import { MAX_LINE_LENGTH, abandonExpired, noteOnRun, appendLines, createRun, currentRun, finishRun, getRun, listRuns, renewLease, runLines, updateStep, type RunState, type UpdateRunRow, type UpdateStepName } from './store.ts';
+import { recoverAbandonedRuns } from './recovery.ts';
+import { MAX_LINE_LENGTH, appendLines, createRun, currentRun, finishRun, getRun, listRuns, renewLease, runLines, updateStep, type RunState, type UpdateRunRow, type UpdateStepName } from './store.ts';
 
 /** How long a run's lease lasts; renewed every third of it. */
 export const LEASE_MS = 30_000;
@@ -101,46 +102,16 @@ export class Updater {
     return { count: Number(rows[0]?.total ?? 0), runs: rows.map((r) => ({ id: Number(r.id), type: r.type, status: r.status, worker: r.lease_worker })) };
   }
 
+  /** Closes runs whose updater died, undoing what they left half done (recovery.ts). */
+  recoverAbandoned(): Promise<UpdateRunRow[]> {
+    return recoverAbandonedRuns(this.#o, this.source);
+  }
+
   /**
    * Starts an update run and returns it once it is under way (its steps go on in the background):
    * refused with the reason when Lookout cannot replace itself, when operation runs are active and
    * no drain was asked for, when there is nothing newer, or while another update runs.
    */
-  /**
-   * Closes runs whose updater died (lease expired) and undoes what such a run left half done before
-   * it switched: migrations it applied are reverted with its release's own code, and its directory
-   * removed — the running version then has its schema back. A run that had switched already is only
-   * closed (the new version serves on its schema). Returns the runs it closed.
-   */
-  async recoverAbandoned(): Promise<UpdateRunRow[]> {
-    const o = this.#o;
-    const closed = await abandonExpired(o.sql, o.pubsub, o.clock.now());
-    for (const run of closed) {
-      const switched = run.steps.some((s) => s.name === 'switch' && s.state === 'succeeded');
-      if (switched || !run.releaseRoot) continue;
-      const notes: string[] = [];
-      if (run.appliedMigrations.length && run.migrationsBefore) {
-        const out: StepOutput = { line: (text) => o.logger.info({ run: run.id }, text), signal: AbortSignal.timeout(o.settings.stepTimeoutMs) };
-        const dbUrl = o.databaseUrl();
-        try {
-          await runReleaseCli(run.releaseRoot, ['migrate', '--down-to', run.migrationsBefore], out, { env: { ...process.env, ...(dbUrl && { DATABASE_URL: dbUrl }) }, timeoutMs: o.settings.stepTimeoutMs });
-          notes.push(`recovered: its migrations (${run.appliedMigrations.join(', ')}) were reverted`);
-        } catch (error) {
-          notes.push(`its migrations (${run.appliedMigrations.join(', ')}) could not be reverted: ${(error as Error).message}`);
-        }
-      }
-      if (run.releaseRoot !== o.root) {
-        await removeRelease(this.source, run.releaseRoot).then(
-          () => notes.push(`its directory ${run.releaseRoot} was removed`),
-          (error: Error) => notes.push(`its directory ${run.releaseRoot} could not be removed: ${error.message}`),
-        );
-      }
-      if (notes.length) await noteOnRun(o.sql, o.pubsub, run.id, notes.join('; '));
-      o.logger.warn({ run: run.id, notes }, 'recovered an update whose updater stopped');
-    }
-    return closed;
-  }
-
   async execute(input: { requestedBy: string; drain: boolean }): Promise<{ run: UpdateRunRow; check: UpdateCheck }> {
     if (!this.#o.supervisor.available) {
       throw new ConflictError('Lookout runs without its supervisor (LOOKOUT_SUPERVISOR=off, or not started with `lookout serve`), so it cannot start a new version beside this one: update it with your deployment (pull, npm ci, restart).');

@@ -15,7 +15,7 @@ import { gql, gqlOk } from '../support/graphql.ts';
 import { insertServices } from '../support/services.ts';
 import { HISTORY_BUDGET, QUERY_UNITS } from '../../server/monitoring/read-budget.ts';
 import { MAX_SERVICE_PAGE, MAX_TAGS } from '../../server/monitoring/overview.ts';
-import { TIMELINE_WINDOWS_PER_SERVICE } from '../../schema/monitoring.ts';
+import { TIMELINE_WINDOWS_PER_SERVICE } from '../../schema/uptime-timeline.ts';
 import { rollUpRecent } from '../../server/monitoring/timeseries.ts';
 
 describe('read limits', () => {
