@@ -137,7 +137,8 @@ export function createHttpServer(app: App, schema: GraphQLSchema, allowedOrigins
         }
         // Every service by name only to a scraper with an API token (or LOOKOUT_METRICS_PUBLIC).
         let listServices = app.config.metricsPublic === true;
-        if (req.headers.authorization) {
+        // A Bearer token is Lookout's; other credentials (Basic, added by a proxy in front) are not for it to judge.
+        if (/^\s*Bearer\s/i.test(req.headers.authorization ?? '')) {
           const caller = await resolveCaller(app, app.orm.em.fork(), { transport: 'http', authorization: req.headers.authorization });
           if (!caller.actor) {
             res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });

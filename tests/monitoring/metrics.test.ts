@@ -208,6 +208,12 @@ describe('who may read every service on /metrics', () => {
     expect(text).toMatch(/^lookout_service_status\{service="hidden-db",status="pending"\} 1$/m);
   });
 
+  it("leaves credentials that are not Lookout's to the proxy that added them: Basic gets what anyone may read", async () => {
+    const response = await scrape('Basic cHJvbWV0aGV1czpzZWNyZXQ=');
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain('hidden-db');
+  });
+
   it('answers 401 to a token that is not valid', async () => {
     const response = await scrape('Bearer lko_not-a-token');
     expect(response.status).toBe(401);
