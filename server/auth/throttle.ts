@@ -20,12 +20,6 @@ export interface ThrottlePolicy {
 export const ACCOUNT_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
 export const ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 20, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
 
-/** The delay after `failures` failures: 0 within the free attempts, then doubling from one second. */
-export function delayAfter(failures: number, policy: ThrottlePolicy): number {
-  if (failures < policy.freeAttempts) return 0;
-  return Math.min(policy.maxDelayMs, 1000 * 2 ** (failures - policy.freeAttempts));
-}
-
 export interface ThrottleKey {
   key: string;
   policy: ThrottlePolicy;
@@ -46,7 +40,10 @@ function storedKey(key: string): string {
  * since the first counted (`t` is the stored row).
  */
 const NEXT_COUNT = `(case when t.first_failure_at < :windowStart then 1 else t.failures + 1 end)`;
-/** When a row whose count is `count` is blocked until: the delay after that many failures, from now (`delayAfter`). */
+/**
+ * When a row whose count is `count` is blocked until: none within the free attempts, then from now
+ * for one second, doubling with each failure more, up to the longest delay.
+ */
 const blockedUntil = (count: string) =>
   `(case when ${count} >= :free then :now::timestamptz + make_interval(secs => least(:maxSeconds::float8, power(2, ${count} - :free::int))) end)`;
 
