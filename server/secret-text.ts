@@ -111,8 +111,12 @@ export function targetSecrets(target: string, options: unknown): string[] {
  * A URL with credentials in text (`scheme://user:password@host`): the password is what comes before
  * the first `@` that a host follows (up to `/`, `?`, `#`, a space, a quote or the end), so that a
  * password written with `@`, `/` or `^` in it (as a postgres or redis target keeps it) is all of it.
+ * A scheme starts only where a word does, and each part is bounded (a scheme of 31 characters, a
+ * user of 256, a password of 512, a host of 256): tried from every letter of a long run before
+ * `://`, or to the end of the text from each of many `://`, the search was quadratic in hostile text
+ * (a check's error, a config entry).
  */
-const USERINFO_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#"'`]*:)(\S*?)(@)(?=[^\s@/?#"'`<>,;)]*(?:[/?#\s"'`<>,;)]|$))/gi;
+const USERINFO_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@/?#"'`]{0,256}:)(\S{0,512}?)(@)(?=[^\s@/?#"'`<>,;)]{0,256}(?:[/?#\s"'`<>,;)]|$))/gi;
 
 /** A query parameter in text: its separator, name and value. */
 const QUERY_PARAMETER = /([?&])([^=&#\s"'`]+)=([^&#\s"'`]*)/g;
