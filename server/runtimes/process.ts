@@ -4,6 +4,7 @@
  * belongs to the replica that spawned it: another replica neither sees nor restarts it. Stopping
  * Lookout stops it (SIGTERM to its process group, SIGKILL after the grace).
  */
+import { maskCredentials, redact, targetSecrets } from '../secret-text.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { LineBuffer } from './line-buffer.ts';
@@ -62,6 +63,18 @@ class ProcessRuntime implements Runtime {
     this.#context = context;
     this.#output = new LineBuffer(settings.logLines, settings.maxLineLength);
     this.#status = initialStatus(name, 'process', context.now(), 'stopped');
+    this.#secrets = targetSecrets('', settings.env);
+  }
+
+  /**
+   * The credentials its `env` gives it (a value named like one, a URL's password): a last line of
+   * output quoted in `lastError`, which viewers read, must not show them.
+   */
+  readonly #secrets: string[];
+
+  /** A reason, which may quote its output, without those credentials. */
+  #clean(text: string): string {
+    return maskCredentials(redact(text, this.#secrets));
   }
 
   status(): RuntimeStatus {
@@ -112,7 +125,7 @@ class ProcessRuntime implements Runtime {
     }
     // Failed: the policy takes over again, as after any crash.
     if (!this.#current) this.#afterExit(reason, true);
-    throw new RestartFailed(reason);
+    throw new RestartFailed(this.#clean(reason));
   }
 
   /** Spawns the process; its state goes to `running` once it runs (or stays `restarting` while an operator restart waits). */
@@ -232,6 +245,7 @@ class ProcessRuntime implements Runtime {
   }
 
   #set(change: Partial<RuntimeStatus>): void {
+    if (change.lastError) change = { ...change, lastError: this.#clean(change.lastError) };
     this.#status = { ...this.#status, ...change, checkedAt: this.#context.now() };
     this.#context.changed();
   }

@@ -306,3 +306,19 @@ describe('a command runtime whose command leaves a process holding its output', 
     expect(status.state).toBe('running');
   });
 });
+
+describe('a process runtime whose output quotes its env', () => {
+  it("keeps the env's credentials out of the last line its lastError quotes, which viewers read", async () => {
+    const script = 'console.log("cannot connect to " + process.env.DATABASE_URL + " with token " + process.env.API_TOKEN); process.exit(3)';
+    const { runtime } = make('process', { command: process.execPath, args: ['-e', script], restart: 'never', start_period: '10s', env: { DATABASE_URL: 'postgres://app:EnvDbPw123@127.0.0.1/app', API_TOKEN: 'EnvTok98765' } });
+    // A restart that fails says why, with the last line of output.
+    const failure = await runtime.restart(AbortSignal.timeout(15_000)).then(() => null, (error: Error) => error);
+    expect(failure).toBeInstanceOf(RestartFailed);
+    expect(failure!.message).not.toContain('EnvDbPw123');
+    expect(failure!.message).not.toContain('EnvTok98765');
+    const lastError = runtime.status().lastError!;
+    expect(lastError).toContain('cannot connect to postgres://app:');
+    expect(lastError).not.toContain('EnvDbPw123');
+    expect(lastError).not.toContain('EnvTok98765');
+  });
+});
