@@ -4,6 +4,9 @@
  * reason, whose output stays bounded, and that is bounded in time. A case a kind cannot have says
  * why in the table instead of being left out.
  */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUNTIME_KINDS, getRuntimeKind } from '../../server/runtimes/registry.ts';
 import { RestartFailed, type Runtime, type RuntimeState } from '../../server/runtimes/runtime.ts';
@@ -35,8 +38,21 @@ function make(kind: string, settings: Record<string, unknown>): Made {
   return { runtime, states, cleanup: [] };
 }
 
-/** Script text that starts a process in a new session (setsid) with this one's output, living 20 s, and goes on. */
-const LEAVE_DAEMON = `require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { detached: true, stdio: 'inherit' }).unref();`;
+/** Where each daemon LEAVE_DAEMON starts writes its pid: killed after each test, whatever it did. */
+const DAEMON_PIDS = path.join(os.tmpdir(), `lookout-kinds-daemons-${process.pid}`);
+/** Script text that starts a process in a new session (setsid) with this one's output, living until the test's end, and goes on. */
+const LEAVE_DAEMON = `{ const d = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'inherit' }); d.unref(); require('node:fs').appendFileSync(${JSON.stringify(DAEMON_PIDS)}, d.pid + '\\n'); }`;
+afterEach(() => {
+  const pids = existsSync(DAEMON_PIDS) ? readFileSync(DAEMON_PIDS, 'utf8').split('\n').filter(Boolean) : [];
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  rmSync(DAEMON_PIDS, { force: true });
+});
 
 /** Line limits every bounded-output case uses. */
 const LINES = 50;
