@@ -1,4 +1,5 @@
 /** Cookie names, parsing and the Set-Cookie headers of the session (httpOnly) and CSRF (readable) cookies. */
+import { hasOwnKey, setOwn } from '../own-keys.ts';
 export const SESSION_COOKIE = 'lookout_session';
 export const CSRF_COOKIE = 'lookout_csrf';
 export const CSRF_HEADER = 'x-lookout-csrf';
@@ -9,12 +10,14 @@ export function parseCookies(header: string | null | undefined): Record<string, 
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim();
-    if (name && !(name in out)) {
+    if (name && !hasOwnKey(out, name)) {
+      let value = part.slice(eq + 1).trim();
       try {
-        out[name] = decodeURIComponent(part.slice(eq + 1).trim());
+        value = decodeURIComponent(value);
       } catch {
-        out[name] = part.slice(eq + 1).trim();
+        // kept as sent
       }
+      setOwn(out, name, value);
     }
   }
   return out;

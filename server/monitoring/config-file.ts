@@ -7,6 +7,7 @@ import { BadInputError } from '../errors.ts';
 import { quote, type ConfigSection } from '../config-file.ts';
 import { checkDependencies, validateService, type ServiceDefinition, type ServiceInput } from './services.ts';
 import { BUILTIN_NAMES } from './builtins.ts';
+import { hasOwnKey, setOwn } from '../own-keys.ts';
 
 export interface MonitoringSettings {
   /** Weight of degraded time in uptime (0–1). */
@@ -59,10 +60,10 @@ function toServiceInput(entry: Record<string, unknown>): ServiceInput {
   for (const [key, value] of Object.entries(entry)) {
     const field = camel(key);
     if (field === 'options') continue;
-    if (field in SERVICE_FIELDS) {
+    if (hasOwnKey(SERVICE_FIELDS, field)) {
       checkType(field, value);
       input[field] = typeof value === 'number' && SERVICE_FIELDS[field] === 'string' ? String(value) : value;
-    } else options[key] = value;
+    } else setOwn(options, key, value);
   }
   return { ...(input as unknown as ServiceInput), options };
 }

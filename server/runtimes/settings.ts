@@ -5,6 +5,7 @@
  */
 import { BadInputError } from '../errors.ts';
 import { parseDuration } from '../duration.ts';
+import { setOwn } from '../own-keys.ts';
 
 /** The most arguments an argv may have, and the longest one: longer is a mistake. */
 export const MAX_ARGS = 100;
@@ -106,7 +107,7 @@ export class RuntimeSettingsReader {
       if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(key)) throw new BadInputError(`${name}.${key.slice(0, 60)}`, `${name}: ${JSON.stringify(key.slice(0, 60))} is not a variable name (letters, digits and _, not starting with a digit).`);
       if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') throw new BadInputError(`${name}.${key}`, `${name}.${key} must be a string, got ${describe(item)}.`);
       if (String(item).length > MAX_ARG_LENGTH) throw new BadInputError(`${name}.${key}`, `${name}.${key} must be at most ${MAX_ARG_LENGTH} characters.`);
-      result[key] = String(item);
+      setOwn(result, key, String(item));
     }
     return result;
   }

@@ -116,6 +116,17 @@ retention: { raw_days: 3, rollups: 10 }
     await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", failure_threshold: "3" }\n')).rejects.toThrow(/failureThreshold: failureThreshold must be a whole number, got "3"/);
   });
 
+  it('refuses keys named like Object.prototype properties as the unknown options they are (regression: `__proto__` in a service was dropped silently, `constructor` said "must be undefined")', async () => {
+    const refused = async (extra: string) => ((await parseConfig(`services:\n  - { name: api, kind: http, target: "http://127.0.0.1:9/", ${extra} }\n`).catch((e: unknown) => e)) as ConfigFileError).problems;
+    expect(await refused('__proto__: { method: POST }')).toEqual([expect.stringMatching(/^services\[0\] \("api"\): options\.__proto__: Unknown option "__proto__" for a http check/)]);
+    expect(await refused('constructor: 1')).toEqual([expect.stringMatching(/^services\[0\] \("api"\): options\.constructor: Unknown option "constructor"/)]);
+    expect(await refused('toString: x')).toEqual([expect.stringMatching(/options\.toString: Unknown option "toString"/)]);
+    expect(await refused('options: { __proto__: 1 }')).toEqual([expect.stringMatching(/options\.__proto__: Unknown option "__proto__"/)]);
+    // A header of that name is kept and sent like any other, not dropped.
+    const config = await parseConfig('services:\n  - { name: api, kind: http, target: "http://127.0.0.1:9/", headers: { __proto__: x, constructor: y } }\n');
+    expect(Object.entries(config.services[0].options.headers as object)).toEqual([['__proto__', 'x'], ['constructor', 'y']]);
+  });
+
   it('refuses an interval too long to store (regression: 30d reached the int4 column and failed there)', async () => {
     await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", interval: 30d }\n')).rejects.toThrow(/services\[0\] \("db"\): interval: The interval must be at most 7d\./);
     await expect(parseConfig('services:\n  - { name: db, kind: tcp, target: "127.0.0.1:5", interval: 1e400 }\n')).rejects.toThrow(/interval: interval must be at most 366d\./);

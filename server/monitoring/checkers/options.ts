@@ -7,6 +7,7 @@ import { maskCredentials } from '../../secret-text.ts';
 import { BadInputError } from '../../errors.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
 import type { Status } from '../status.ts';
+import { setOwn } from '../../own-keys.ts';
 
 interface NumberRange {
   min?: number;
@@ -102,7 +103,7 @@ export class OptionReader {
       if (typeof item !== 'string') throw new BadInputError(field, `${field}.${key} must be a string, got ${describe(item)}.`);
       const problem = check?.(key, item);
       if (problem) throw new BadInputError(field, `${field}.${key}: ${problem}`);
-      result[key] = item;
+      setOwn(result, key, item);
     }
     if (Object.keys(result).length) this.normalised[name] = result;
     return result;
