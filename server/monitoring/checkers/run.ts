@@ -32,7 +32,7 @@ export async function runCheck(
     });
     const latencyMs = Math.round(outcome.latencyMs ?? performance.now() - started);
     // Copy the steps now: aborting the settled check's I/O below may still append to the checker's array.
-    const steps = outcome.steps ? outcome.steps.map((s) => ({ ...s })) : undefined;
+    const steps = outcome.steps ? (outcome.steps.length ? outcome.steps.map((s) => ({ ...s })) : []) : undefined;
     const result: CheckResult = withoutSecrets(target, { ...outcome, steps, latencyMs, error: boundedError(outcome.error), details: outcome.details ?? {} });
     if (result.status === 'healthy' && target.degradedLatencyMs !== null && latencyMs > target.degradedLatencyMs) {
       return { ...result, status: 'degraded', error: `slow: ${latencyMs} ms (degraded above ${target.degradedLatencyMs} ms)` };
@@ -58,10 +58,11 @@ export async function runCheck(
  * (but for a diagnosis's steps).
  */
 function withoutSecrets(target: CheckTarget, result: CheckResult): CheckResult {
-  if (result.error === null && !result.steps) {
+  // Steps without a detail quote nothing (an http check's are an empty list unless diagnosed or redirected).
+  if (result.error === null && !result.steps?.some((step) => step.detail !== undefined)) {
     // A healthy result's details (a command's output) may still quote a URL with its credentials.
+    if (!quotesUrl(result.details)) return result;
     const quoting = Object.entries(result.details).filter(([, v]) => typeof v === 'string' && v.includes('://'));
-    if (!quoting.length) return result;
     const secrets = targetSecrets(target.target, target.options);
     return { ...result, details: { ...result.details, ...Object.fromEntries(quoting.map(([k, v]) => [k, maskCredentials(redact(v as string, secrets))])) } };
   }
@@ -71,4 +72,13 @@ function withoutSecrets(target: CheckTarget, result: CheckResult): CheckResult {
   for (const [key, value] of Object.entries(result.details)) details[key] = typeof value === 'string' ? clean(value) : value;
   const steps = result.steps?.map((step) => (step.detail ? { ...step, detail: clean(step.detail) } : step));
   return { ...result, error: result.error === null ? null : clean(result.error), details, ...(steps && { steps }) };
+}
+
+/** Whether a value of `details` is text with a URL in it (looked at without allocating: every healthy check asks). */
+function quotesUrl(details: Record<string, unknown>): boolean {
+  for (const key in details) {
+    const value = details[key];
+    if (typeof value === 'string' && value.includes('://')) return true;
+  }
+  return false;
 }
