@@ -198,6 +198,35 @@ describe('http checker: diagnosis and connections', () => {
     }
   });
 
+  it('closes the connection of a check that timed out, and never one a later check uses (the abort is watched only while a request is under way)', async () => {
+    // The first request of each connection hangs; later ones are answered.
+    const opened: import('node:net').Socket[] = [];
+    const closed: Promise<void>[] = [];
+    const server = http.createServer((request, response) => {
+      if (opened.indexOf(request.socket) === -1) {
+        opened.push(request.socket);
+        closed.push(new Promise((resolve) => request.socket.once('close', () => resolve())));
+        if (opened.length === 1) return; // never answered
+      }
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const normalised = getChecker('http').validate(url, {});
+      const timed = await runCheck(getChecker('http'), { name: 'web', kind: 'http', ...normalised, timeoutMs: 300, degradedLatencyMs: null }, { diagnose: false, host: { dataDir: '/tmp', now: () => new Date() } });
+      expect(timed).toMatchObject({ status: 'down', error: 'timed out after 300 ms' });
+      await closed[0]; // the hanging request's connection is torn down by the timeout
+      // Checks settled one after another keep using one connection: settling a check does not close it.
+      for (let i = 0; i < 5; i++) expect((await check(url)).status).toBe('healthy');
+      expect(opened.length).toBe(2);
+      expect(opened[1].destroyed).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('retries once on a fresh connection when the server drops a reused keep-alive one', async () => {
     // Each socket serves one request; a second request on it is answered by closing the socket,
     // exactly what a server's idle timeout racing a reuse looks like from the client.
