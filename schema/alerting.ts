@@ -20,6 +20,7 @@ import { loadWithinBudget } from './budgeted-loader.ts';
 import { admitted, optionalService } from './service-reads.ts';
 import { MAX_SERVICE_PAGE } from '../server/monitoring/overview.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
+import { runThenAudited } from './outcome-audit.ts';
 
 const VIEW = { 'platform.access_system_panel': true } as const;
 const OPERATE = { 'platform.operations.manage': true } as const;
@@ -334,7 +335,8 @@ builder.mutationFields((t) => ({
     authScopes: ADMIN,
     args: { name: t.arg.string() },
     resolve: (_r, { name }, ctx) =>
-      ctx.auditedSql((sql) => ctx.app.alerting.testChannel(sql, name), { action: 'alerting.channel.test', input: { name }, target: { type: 'alert_channel', id: name } }),
+      // Sent holding no pooled connection: a receiver may take the attempt's whole time limit to answer.
+      runThenAudited(ctx, () => ctx.app.alerting.testChannel(ctx.app.sql, name), { action: 'alerting.channel.test', input: { name }, target: { type: 'alert_channel', id: name } }),
   }),
 }));
 

@@ -6,6 +6,7 @@ import { Channels } from '../server/events/channels.ts';
 import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
 import { filteredEvents } from '../server/events/pubsub.ts';
+import { runThenAudited } from './outcome-audit.ts';
 
 const CheckStateEnum = builder.enumType('StartupCheckState', { values: { PASSED: { value: 'passed' }, FAILED: { value: 'failed' }, PENDING: { value: 'pending' } } as const });
 
@@ -64,7 +65,7 @@ builder.mutationFields((t) => ({
     type: ChecklistRef,
     description: 'Runs every start-up check now.',
     authScopes: { 'platform.operations.manage': true },
-    resolve: (_r, _a, ctx) => ctx.audited(() => ctx.app.operations.refreshChecklist(), { action: 'operations.checklist.run', input: {} }),
+    resolve: (_r, _a, ctx) => runThenAudited(ctx, () => ctx.app.operations.refreshChecklist(), { action: 'operations.checklist.run', input: {} }),
   }),
 }));
 

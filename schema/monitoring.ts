@@ -12,6 +12,7 @@ import { loadWithinBudget } from './budgeted-loader.ts';
 import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
 import { admitted, latencySeriesWithinBudget, optionalService, pageArgs, range } from './service-reads.ts';
+import { runThenAudited } from './outcome-audit.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -295,12 +296,11 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
     resolve: async (_r, { name }, ctx) => {
-      // The check is written in the transaction of its audit row: both are stored, or neither.
-      const result = await ctx.auditedSql((sql, events) => ctx.app.monitoring.recheckIn(sql, events, name), {
-        action: 'monitoring.service.recheck',
-        input: { name },
-        target: { type: 'service', id: name },
-      });
+      const spec = { action: 'monitoring.service.recheck', input: { name }, target: { type: 'service', id: name } };
+      // The check runs first, holding no pooled connection (it may take its whole timeout); then it is
+      // written in the transaction of its audit row: both are stored, or neither.
+      const completed = await ctx.auditedCheck(() => ctx.app.monitoring.runNow(name), spec);
+      const result = await ctx.auditedSql((sql, events) => ctx.app.monitoring.recordIn(sql, events, completed), spec);
       return { ...result, service: name };
     },
   }),
@@ -310,7 +310,7 @@ builder.mutationFields((t) => ({
     authScopes: { 'platform.operations.manage': true },
     args: { name: t.arg.string() },
     resolve: (_r, { name }, ctx) =>
-      ctx.audited(async () => ({ ...(await ctx.app.monitoring.recheck(name, true)), service: name }), {
+      runThenAudited(ctx, async () => ({ ...(await ctx.app.monitoring.recheck(name, true)), service: name }), {
         action: 'monitoring.service.diagnose',
         input: { name },
         target: { type: 'service', id: name },
@@ -340,7 +340,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { token: t.arg.string(), failed: t.arg.boolean({ required: false, defaultValue: false }) },
     resolve: async (_r, { token, failed }, ctx) => {
-      const result = await ctx.audited(() => ctx.app.monitoring.ping(token, failed ?? false), {
+      const result = await runThenAudited(ctx, () => ctx.app.monitoring.ping(token, failed ?? false), {
         action: 'monitoring.heartbeat.ping',
         input: { failed },
         targetOf: (r) => ({ type: 'service', id: r.service }),

@@ -40,6 +40,26 @@ export async function runThenAudit<O extends { ok: boolean }>(
   }
 }
 
+/**
+ * An action that waits on the outside world (a check run now, a notice sent, files looked at) and
+ * writes nothing itself in Lookout's transaction: it runs first, holding no pooled connection — a
+ * check may take its whole timeout, and calls that each held a connection while they waited, or
+ * asked the pool for a second one, took the whole pool from every other request —, then its audit
+ * row records what it answered, or the error it threw (rethrown).
+ */
+export async function runThenAudited<T>(ctx: RequestContext, run: () => Promise<T>, spec: AuditSpec<T>): Promise<T> {
+  let attempt: { value: T } | { error: unknown };
+  try {
+    attempt = { value: await run() };
+  } catch (error) {
+    attempt = { error };
+  }
+  return ctx.audited(async () => {
+    if ('error' in attempt) throw attempt.error;
+    return attempt.value;
+  }, spec);
+}
+
 /** A destructive action runs only with `confirm: true`; otherwise BAD_USER_INPUT naming `confirm`, saying what it would do. */
 export function requireConfirm(confirm: boolean | null | undefined, effect: string): void {
   if (confirm !== true) throw new BadInputError('confirm', `${effect}: pass confirm: true.`);

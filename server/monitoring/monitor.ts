@@ -23,7 +23,7 @@ import { createService, createServices, setPaused, updateService, type ServiceIn
 import { scheduleJobs } from '../jobs.ts';
 import type { JobRuns } from '../job-registry.ts';
 import { ResultWriter } from './result-writer.ts';
-import { recordChecks, writeChecks } from './results.ts';
+import { recordChecks, writeChecks, type CompletedCheck } from './results.ts';
 import type { SqlClient } from '../db/sql.ts';
 import type { ClaimedCheck } from './claims.ts';
 import { Scheduler, runClaimed, type SchedulerStats } from './scheduler.ts';
@@ -164,11 +164,18 @@ export class Monitoring {
   }
 
   /**
-   * The same, writing the check on `sql`, a connection in the caller's transaction (an operator's
+   * Runs a service's check now (for `recordIn`), holding no connection while it runs: NOT_FOUND, or
+   * a CONFLICT for a heartbeat not yet due, before anything is checked.
+   */
+  runNow(name: string): Promise<CompletedCheck> {
+    return this.#runNow(name, false);
+  }
+
+  /**
+   * Writes a check `runNow` made on `sql`, a connection in the caller's transaction (an operator's
    * recheck is stored with its audit row); its events go out once that transaction committed.
    */
-  async recheckIn(sql: SqlClient, events: TransactionEvents, name: string): Promise<CheckResult & { checkedAt: Date }> {
-    const completed = await this.#runNow(name, false);
+  async recordIn(sql: SqlClient, events: TransactionEvents, completed: CompletedCheck): Promise<CheckResult & { checkedAt: Date }> {
     const { checks, transitions } = await writeChecks(sql, [completed], events);
     events.afterCommit(() => this.#observe(checks, transitions));
     return { ...completed.result, checkedAt: completed.checkedAt };
