@@ -129,6 +129,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const updater = new Updater({ sql: db.sql, pubsub, clock, logger, supervisor, root: supervisor.root, settings: updateSettings(config.dataDir), databaseUrl: () => config.databaseUrl ?? db.url });
   const app: App = { orm: db.orm, sql: db.sql, pubsub, configFile, monitoring, operations, alerting, runtimes, actions, hostMetrics, config, clock, logger, startedAt: clock.now(), embeddedDatabase, version, publicUrl: '', supervisor, updater, statusPages };
   try {
+    // A start that cannot serve changes nothing: the port is tried before the config file is applied
+    // (a second `lookout serve` on a port in use had removed the running one's services from the
+    // shared database, then failed to listen). A replacement worker listens where its primary does.
+    if (!options.holdListen && config.port !== 0) await tryPort(config.port, config.host);
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
     await monitoring.start();
@@ -212,4 +216,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await db.close();
     throw error;
   }
+}
+
+/**
+ * Listens on `port` for a moment, alone (`exclusive`: not through a cluster primary's shared
+ * handle), or throws saying why it cannot: the first thing a start does, before it changes anything.
+ */
+async function tryPort(port: number, host: string): Promise<void> {
+  const probe = net.createServer((socket) => socket.destroy());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ port, host, exclusive: true }, () => resolve());
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE' ? 'it is in use: another Lookout, or another program, listens there'
+      : code === 'EACCES' ? 'this user may not listen there (ports below 1024 need privileges)'
+      : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine`
+      : (error as Error).message;
+    throw new Error(`Cannot listen on port ${port} of ${host}: ${why}. Set PORT (and HOST) to where Lookout may listen; nothing was changed.`);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
