@@ -21,6 +21,7 @@ import { admitted, optionalService } from './service-reads.ts';
 import { MAX_SERVICE_PAGE } from '../server/monitoring/overview.ts';
 import { ServiceStatusEnum } from './monitoring.ts';
 import { runThenAudited } from './outcome-audit.ts';
+import { boundedFilter } from './filters.ts';
 
 const VIEW = { 'platform.access_system_panel': true } as const;
 const OPERATE = { 'platform.operations.manage': true } as const;
@@ -222,7 +223,7 @@ builder.queryFields((t) => ({
     description: 'Incidents: open ones first, then the most recent.',
     authScopes: VIEW,
     args: { filter: t.arg({ type: AlertFilterInput, required: false }) },
-    resolve: (_r, { filter }, ctx) => listAlerts(ctx.app.sql, filter ?? {}),
+    resolve: (_r, { filter }, ctx) => listAlerts(ctx.app.sql, boundedFilter(filter) ?? {}),
   }),
   alert: t.field({
     type: AlertRef,

@@ -7,6 +7,7 @@ import { queryAuditLog, type AuditPage } from '../server/audit/audit.ts';
 import { auditRowsFor, type AuditView } from '../server/operations/audit-view.ts';
 import { BadInputError } from '../server/errors.ts';
 import { builder } from './builder.ts';
+import { boundedFilter } from './filters.ts';
 
 /** Said of `withheld` wherever an audit row is shown. */
 export const WITHHELD_DESCRIPTION =
@@ -65,6 +66,7 @@ builder.queryFields((t) => ({
       after: t.arg.string({ required: false }),
     },
     resolve: (_r, { filter, first, after }, ctx) => {
+      boundedFilter(filter);
       const size = first ?? 50;
       if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
       if (after && !isIdCursor(after)) throw new BadInputError('after', 'after must be an endCursor returned by auditLog.');

@@ -3,6 +3,7 @@ import { MAX_SERVICE_PAGE, MAX_TAGS, checkServicePage, overview, type Overview, 
 import { builder } from './builder.ts';
 import { ServiceFilterInput, ServiceRef } from './monitoring.ts';
 import { admitted } from './service-reads.ts';
+import { boundedFilter } from './filters.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -68,6 +69,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_r, { filter, orderBy, first, offset }, ctx, info) => {
       checkServicePage({ first, offset });
+      boundedFilter(filter);
       // Read before the services: a transition after it is not in them.
       return overview(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { order: orderBy ?? 'name', first, offset }, admitted(ctx, info, 'healthOverview'));
     },

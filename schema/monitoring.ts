@@ -13,6 +13,7 @@ import { QUERY_UNITS, readBudget } from '../server/monitoring/read-budget.ts';
 import { builder } from './builder.ts';
 import { admitted, latencySeriesWithinBudget, optionalService, pageArgs, range } from './service-reads.ts';
 import { runThenAudited } from './outcome-audit.ts';
+import { boundedFilter } from './filters.ts';
 
 export const ServiceStatusEnum = builder.enumType('ServiceStatus', {
   values: { HEALTHY: { value: 'healthy' }, DEGRADED: { value: 'degraded' }, DOWN: { value: 'down' } } as const,
@@ -268,7 +269,7 @@ builder.queryFields((t) => ({
     authScopes: { 'platform.access_system_panel': true },
     description: `The services matching the filter, by name. \`first\` and \`offset\` keep one page of them; without \`first\`, all of them when at most ${MAX_SERVICE_PAGE.toLocaleString('en')} match (more is refused: ask a page at a time).`,
     args: { filter: t.arg({ type: ServiceFilterInput, required: false }), ...pageArgs(t) },
-    resolve: (_r, { filter, first, offset }, ctx, info) => listServices(ctx.app.sql, filter ?? {}, ctx.app.clock.now(), { first, offset }, admitted(ctx, info, 'services')),
+    resolve: (_r, { filter, first, offset }, ctx, info) => listServices(ctx.app.sql, boundedFilter(filter) ?? {}, ctx.app.clock.now(), { first, offset }, admitted(ctx, info, 'services')),
   }),
   service: t.field({
     type: ServiceRef,

@@ -10,6 +10,7 @@ import { BadInputError, NotFoundError } from '../server/errors.ts';
 import type { RequestContext } from '../server/context.ts';
 import { builder } from './builder.ts';
 import { NamedRef, OperationRunRef, OperationTypeRef, RunOutcomeEnum, RunStatusEnum, StuckClassEnum, upper } from './operation-run.ts';
+import { boundedFilter } from './filters.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -104,6 +105,7 @@ const listField = (t: Parameters<Parameters<typeof builder.queryFields>[0]>[0], 
       after: t.arg.string({ required: false }),
     },
     resolve: async (_r, { filter, first, after }, ctx) => {
+      boundedFilter(filter);
       const size = first ?? 50;
       if (size < 1 || size > 500) throw new BadInputError('first', 'first must be between 1 and 500.');
       if (after && !isIdCursor(after)) throw new BadInputError('after', 'after must be an endCursor from this list.');

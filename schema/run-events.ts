@@ -6,6 +6,7 @@ import { runChanges } from '../server/operations/run-events.ts';
 import { builder } from './builder.ts';
 import { loadRun } from './operations.ts';
 import { OperationRunRef, RunOutcomeEnum } from './operation-run.ts';
+import { boundedFilter } from './filters.ts';
 
 const RunFilterSubInput = builder.inputType('OperationRunUpdatedFilter', {
   fields: (t) => ({
@@ -52,7 +53,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { 'platform.operations.view': true },
     args: { filter: t.arg({ type: RunFilterSubInput, required: false }) },
     subscribe: async (_r, { filter }, ctx) => {
-      const batches = await runChanges(ctx.em, ctx.app.pubsub, ctx.actor, filter);
+      const batches = await runChanges(ctx.em, ctx.app.pubsub, ctx.actor, boundedFilter(filter));
       return (async function* () {
         for await (const batch of batches) yield* batch;
       })();
@@ -67,7 +68,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_r, { filter, intervalMs }, ctx) => {
       const interval = intervalMs ?? 1000;
       if (interval < 250 || interval > 60_000) throw new BadInputError('intervalMs', 'intervalMs must be between 250 and 60000.');
-      const batches = await runChanges(ctx.em, ctx.app.pubsub, ctx.actor, filter);
+      const batches = await runChanges(ctx.em, ctx.app.pubsub, ctx.actor, boundedFilter(filter));
       return (async function* () {
         yield* coalesce(batches, interval, summarised);
       })();
