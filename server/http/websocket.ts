@@ -16,7 +16,7 @@ import type { App } from '../context.ts';
 import type { LookoutYoga } from './yoga.ts';
 import { isAllowedOrigin } from './origin.ts';
 import { CallerWatch } from './ws-callers.ts';
-import { Connection, type ConnectionServices } from './ws-connection.ts';
+import { Connection, WS_LIMITS, type ConnectionServices } from './ws-connection.ts';
 import { unexpected } from './ws-errors.ts';
 import { Broadcast } from './broadcast.ts';
 import { answerAndLinger, type Lingering } from './body-limit.ts';
@@ -44,6 +44,7 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
   const services: ConnectionServices = { app, yoga, watch, logger, operations: new WeakMap(), broadcast };
   const connections = new Set<Connection>();
   let accepting = true;
+  let full = false;
 
   const protocol = makeServer<Record<string, unknown>, Connection>({
     onConnect: (ctx) => ctx.extra.connect(ctx.connectionParams),
@@ -67,6 +68,7 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
     );
     socket.once('close', (code, reason) => {
       connections.delete(connection);
+      if (connections.size < WS_LIMITS.maxSockets) full = false;
       connection.closed();
       void closed(code, String(reason)).catch((err: unknown) => logger.warn({ err: String(err) }, 'a WebSocket did not clean up after itself'));
     });
@@ -80,6 +82,12 @@ export function createWebSocketEndpoint(app: App, yoga: LookoutYoga, allowedOrig
   return {
     handleUpgrade(req, socket, head) {
       if (!accepting) return refuse(socket, 503, 'Shutting down');
+      if (connections.size >= WS_LIMITS.maxSockets) {
+        // Said once until sockets close again: a flood of upgrades must not flood the log.
+        if (!full) logger.warn({ open: connections.size }, 'refusing WebSocket upgrades: as many sockets are open as one process takes');
+        full = true;
+        return refuse(socket, 503, `Too many WebSocket connections (at most ${WS_LIMITS.maxSockets.toLocaleString('en')} at once)`);
+      }
       const origin = req.headers.origin;
       if (!isAllowedOrigin(origin, req.headers.host, { publicUrl: app.config.publicUrl, allowedOrigins })) {
         logger.warn({ origin: origin?.slice(0, 200), host: req.headers.host?.slice(0, 200) }, 'refused a WebSocket upgrade from a foreign origin');

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CloseCode, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/actor.ts';
 import { buildContext, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
@@ -20,10 +20,21 @@ import { Wire } from './ws-wire.ts';
 
 /** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
 export const WS_LIMITS = {
+  /** Sockets open at once on one process: past it, an upgrade gets 503 (each holds a file descriptor and memory). */
+  maxSockets: 10_000,
   /** Operations in progress at once on one socket, running subscriptions included. */
   maxOperations: 100,
   /** Messages in hand at once before reading from the socket pauses (until half are done). */
   maxPendingMessages: 256,
+  /** Their bytes in hand at once before reading pauses likewise (a hundred 4 MiB mutations are 400 MiB). */
+  maxPendingBytes: 16 * 1024 * 1024,
+  /**
+   * A connection_init message: its payload is kept for the socket's life, and only `authorization`
+   * is read from it (3.5 MB payloads on 400 anonymous sockets held 1.2 GB).
+   */
+  maxInitBytes: 16 * 1024,
+  /** A subscription's document and variables, kept for as long as it runs (an operation's own are bounded by the message). */
+  maxSubscriptionBytes: 64 * 1024,
 } as const;
 
 /** The longest operation id a client may choose (graphql-transport-ws sets no bound; ids are usually counters or UUIDs). */
@@ -63,6 +74,16 @@ export interface ConnectionServices {
   broadcast: Broadcast;
 }
 
+/** Whether the operation a subscribe message runs is a subscription. */
+function isSubscription(document: DocumentNode, operationName: string | null | undefined): boolean {
+  return getOperationAST(document, operationName ?? undefined)?.operation === 'subscription';
+}
+
+/** The length of a subscribe payload's query and variables, as sent (near enough: JSON text). */
+function payloadBytes(payload: SubscribePayload): number {
+  return payload.query.length + (payload.variables ? JSON.stringify(payload.variables).length : 0) + (payload.extensions ? JSON.stringify(payload.extensions).length : 0);
+}
+
 /** Whether `data` is a `complete` message for one of `ids` (only parsed when it can be one: they are short). */
 function isCompleteOf(data: string, ids: Set<string>): boolean {
   if (data.length > 512 || !data.includes('"complete"')) return false;
@@ -90,6 +111,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   /** Running subscriptions, how each started, and what ends the pub/sub subscriptions of its current source. */
   readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; id: string; ended: AbortController }>();
   readonly #inHand = new Set<Promise<void>>();
+  #bytesInHand = 0;
   /** At a restart: the subscriptions whose `complete` is not sent (the client resubscribes them). */
   #restarting: Set<string> | null = null;
   readonly #socket: WebSocket;
@@ -110,6 +132,8 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   /** connection_init: the caller from `authorization` in the payload, or the upgrade's session cookie. */
   async connect(params: Record<string, unknown> | undefined): Promise<boolean> {
     const auth = params?.authorization;
+    // graphql-ws keeps the payload for the socket's life: only what is read of it stays.
+    if (params) for (const key of Object.keys(params)) if (key !== 'authorization') delete params[key];
     this.credentials = {
       transport: 'ws',
       authorization: typeof auth === 'string' ? (/^Bearer\s/i.test(auth) ? auth : `Bearer ${auth}`) : null,
@@ -148,6 +172,9 @@ export class Connection implements WatchedSocket, BroadcastSocket {
       const document = envelope.parse(payload.query);
       const errors = envelope.validate(envelope.schema, document);
       if (errors.length) return errors.map(asGraphQLError);
+      if (isSubscription(document, payload.operationName) && payloadBytes(payload) > WS_LIMITS.maxSubscriptionBytes) {
+        return [new GraphQLError(`A subscription's query and variables may be at most ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB (it is kept while it runs).`, { extensions: { code: 'BAD_USER_INPUT' } })];
+      }
       const ended = new AbortController();
       const contextValue = this.#context(actor, ended.signal);
       this.#services.operations.set(contextValue, { envelope, connection: this, id, ended });
@@ -202,18 +229,25 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     if (id !== undefined && id.length > MAX_OPERATION_ID_CHARS) return this.#violation(`an operation id longer than ${MAX_OPERATION_ID_CHARS} characters`);
     if (type === MessageType.Complete) id = undefined;
     if (!CLIENT_MESSAGES.has(type)) return this.#violation(`a client may not send "${type}"`);
+    if (type === MessageType.ConnectionInit && text.length > WS_LIMITS.maxInitBytes) return this.#violation(`a connection_init over ${WS_LIMITS.maxInitBytes / 1024} KiB`);
+    // An id in use, even while its subscribe is still being prepared (graphql-ws sees it only once it
+    // runs): each reuse had started another operation, uncounted and beyond the client's reach.
+    if (id !== undefined && this.#operations.has(id)) return this.#violation(`a second operation with the id of one in progress`, 4409, `Subscriber for ${id} already exists`);
     const token = {};
     if (id !== undefined) this.#operations.set(id, token);
+    const bytes = text.length;
+    this.#bytesInHand += bytes;
     const handling: Promise<void> = handle(text)
       .catch((error: unknown) => this.#failed(error))
       .finally(() => {
         if (id !== undefined && this.#operations.get(id) === token) this.#operations.delete(id);
         this.#inHand.delete(handling);
-        if (this.#socket.isPaused && this.#inHand.size <= WS_LIMITS.maxPendingMessages / 2) this.#socket.resume();
+        this.#bytesInHand -= bytes;
+        if (this.#socket.isPaused && this.#inHand.size <= WS_LIMITS.maxPendingMessages / 2 && this.#bytesInHand <= WS_LIMITS.maxPendingBytes / 2) this.#socket.resume();
       });
     this.#inHand.add(handling);
     // A flood waits in the kernel (and slows its sender), not in our memory or on the event loop.
-    if (this.#inHand.size > WS_LIMITS.maxPendingMessages && !this.#socket.isPaused) this.#socket.pause();
+    if ((this.#inHand.size > WS_LIMITS.maxPendingMessages || this.#bytesInHand > WS_LIMITS.maxPendingBytes) && !this.#socket.isPaused) this.#socket.pause();
   }
 
   /** A ping's pong carries its payload back only when it is small: a socket is no mirror for big inputs. */
@@ -358,9 +392,9 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     this.#socket.close(CloseCode.InternalServerError, 'Internal server error');
   }
 
-  #violation(reason: string): void {
+  #violation(reason: string, code: number = CloseCode.BadRequest, text = 'Bad request'): void {
     this.#warn('closed a WebSocket that broke the protocol', reason);
-    this.#socket.close(CloseCode.BadRequest, 'Bad request');
+    this.#socket.close(code, text.slice(0, 120));
   }
 
   /** One warning per socket, without a stack: a misbehaving client must not flood the log. */

@@ -1,0 +1,89 @@
+/**
+ * Regressions (found by an attack review): what a socket sends and the server keeps.
+ * - connection_init: graphql-ws keeps its payload for the socket's life; 400 anonymous sockets each
+ *   sending 3.5 MB held 1.2 GB, and under a smaller heap crashed the process.
+ * - subscribe: a subscription keeps its variables while it runs; 100 on one socket with 3.5 MB of
+ *   unused variables each held 700 MB.
+ * - an operation id reused while its first operation was still being prepared started another,
+ *   uncounted by the limit of operations per socket and beyond the client's reach (584 on one socket).
+ * - no bound on sockets open at once on one process.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { openAdminSocket, openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
+import { WS_LIMITS } from '../../server/http/websocket.ts';
+
+describe('what a WebSocket may make the server keep', () => {
+  let ts: TestServer;
+  const sockets: RawSocket[] = [];
+
+  beforeAll(async () => {
+    ts = await startTestServer({ runScheduler: false });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.ws.terminate();
+    await ts?.close();
+  });
+
+  it(`closes with 4400 a socket whose connection_init is over ${WS_LIMITS.maxInitBytes / 1024} KiB, and keeps only the authorization of a smaller one`, async () => {
+    const big = await openRawSocket(ts.wsUrl);
+    sockets.push(big);
+    big.send({ type: 'connection_init', payload: { authorization: `Bearer ${ts.adminToken}`, junk: 'j'.repeat(WS_LIMITS.maxInitBytes) } });
+    expect((await within(3000, 'close', big.closed)).code).toBe(4400);
+
+    const small = await openRawSocket(ts.wsUrl);
+    sockets.push(small);
+    await small.init({ authorization: `Bearer ${ts.adminToken}`, junk: 'j'.repeat(1000) });
+    expect(await small.request('me', '{ me { role } }')).toEqual({ data: { me: { role: 'ADMIN' } } });
+  });
+
+  it(`refuses a subscription whose query and variables are over ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB, with an error for it alone; a query of that size runs`, async () => {
+    const socket = await openAdminSocket(ts, sockets);
+    const unused = { blob: 'b'.repeat(WS_LIMITS.maxSubscriptionBytes) };
+    socket.send({ type: 'subscribe', id: 'kept', payload: { query: 'subscription { serverTime }', variables: unused } });
+    expect(await socket.next((m) => m.id === 'kept')).toMatchObject({ type: 'error', payload: [{ message: `A subscription's query and variables may be at most ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB (it is kept while it runs).`, extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await socket.request('query', '{ me { role } }', unused)).toEqual({ data: { me: { role: 'ADMIN' } } });
+    socket.send({ type: 'subscribe', id: 'small', payload: { query: 'subscription { serverTime }' } });
+    expect((await socket.next((m) => m.id === 'small')).type).toBe('next');
+  });
+
+  it('closes with 4409 a socket that reuses the id of an operation in progress, even one still being prepared', async () => {
+    const warn = vi.spyOn(ts.server.app.logger, 'warn');
+    const socket = await openAdminSocket(ts, sockets);
+    // Sent together: the second arrives while the first is still being prepared.
+    socket.send({ type: 'subscribe', id: 'x', payload: { query: 'subscription { serverTime }' } });
+    socket.send({ type: 'subscribe', id: 'x', payload: { query: 'subscription { serverTime }' } });
+    const closed = await within(3000, 'close', socket.closed);
+    warn.mockRestore();
+    expect(closed).toEqual({ code: 4409, reason: 'Subscriber for x already exists' });
+  });
+
+  it('lets an id be used again once its operation is over', async () => {
+    const socket = await openAdminSocket(ts, sockets);
+    expect(await socket.request('again', '{ me { role } }')).toEqual({ data: { me: { role: 'ADMIN' } } });
+    await socket.next((m) => m.id === 'again' && m.type === 'complete');
+    socket.messages.length = 0;
+    expect(await socket.request('again', '{ me { role } }')).toEqual({ data: { me: { role: 'ADMIN' } } });
+    expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+  });
+
+  it('refuses an upgrade with 503 once as many sockets are open as one process takes, and takes one again when one closes', async () => {
+    const limits = WS_LIMITS as { maxSockets: number };
+    const max = limits.maxSockets;
+    const open = sockets.filter((s) => s.ws.readyState === s.ws.OPEN).length;
+    limits.maxSockets = open + 1;
+    try {
+      const last = await openRawSocket(ts.wsUrl);
+      sockets.push(last);
+      await expect(openRawSocket(ts.wsUrl)).rejects.toThrow('upgrade refused: 503');
+      last.ws.close();
+      await last.closed;
+      await vi.waitFor(async () => {
+        const again = await openRawSocket(ts.wsUrl);
+        sockets.push(again);
+      });
+    } finally {
+      limits.maxSockets = max;
+    }
+  });
+});
