@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { isDatabaseUnreachable } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { dependencyLog } from '../system/dependency-log.ts';
-import { recordChecks, recordSettled, type CompletedCheck, type RecordOutcome, type ResultSink } from './results.ts';
+import { checkKey, recordChecks, recordSettled, storedAlready, type CompletedCheck, type RecordOutcome, type ResultSink } from './results.ts';
 
 export interface ResultWriterOptions {
   /** How long a result waits for others before its batch is written. */
@@ -82,6 +82,8 @@ export class ResultWriter {
   #backoffMs = 0;
   #flushing: Promise<void> = Promise.resolve();
   #drainQueued = false;
+  /** A write failed since the last that succeeded: the next asks which of its results are stored already (`storedAlready`). */
+  #unanswered = false;
   #closed = false;
   /** Failed writes and dropped results since the last stored batch: logged when they start, and once when results are stored again. */
   #trouble: { since: number; failures: number; dropped: number; overflowed?: boolean } | undefined;
@@ -212,6 +214,24 @@ export class ResultWriter {
    */
   async #write(batch: CompletedCheck[]): Promise<Leftover> {
     let rest: CompletedCheck[];
+    if (this.#unanswered) {
+      // A write failed without an answer since the last one that succeeded: it may have been stored.
+      try {
+        const stored = await storedAlready(this.sql, batch);
+        this.#unanswered = false;
+        if (stored.size) {
+          const again = batch.filter((c) => !stored.has(checkKey(c.serviceId, c.checkedAt)));
+          this.logger.warn({ stored: batch.length - again.length }, `${batch.length - again.length} check results were stored by a write whose answer was lost: not written again`);
+          batch = again;
+          this.#writing = batch.length;
+          this.#batch = batch;
+          this.#doomed = Math.min(this.#doomed, batch.length);
+          if (!batch.length) return { hold: [], failed: false };
+        }
+      } catch (err) {
+        return this.#failed(err, batch);
+      }
+    }
     try {
       const settled = await recordSettled(this.sql, batch, this.sink.pubsub);
       rest = settled.rest;
@@ -289,6 +309,7 @@ export class ResultWriter {
 
   /** The database could not take a write: the results are held, and the trouble logged once. */
   #failed(err: unknown, hold: CompletedCheck[]): Leftover {
+    this.#unanswered = true;
     const trouble = (this.#trouble ??= { since: Date.now(), failures: 0, dropped: 0 });
     if (trouble.failures++ === 0) {
       const what = `check results are held (up to ${this.options.maxHeld}) and written when it is back`;
