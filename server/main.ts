@@ -3,6 +3,7 @@
  * prints the setup link while there are no users, and serves HTTP + WebSocket until closed.
  */
 import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import net, { type AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
@@ -133,6 +134,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // (a second `lookout serve` on a port in use had removed the running one's services from the
     // shared database, then failed to listen). A replacement worker listens where its primary does.
     if (!options.holdListen && config.port !== 0) await tryPort(config.port, config.host);
+    // Only the embedded database made the data directory: with DATABASE_URL a fresh install's own
+    // "Data directory" service was down (and paged) from its first check.
+    await fs.mkdir(config.dataDir, { recursive: true }).catch((err: unknown) => logger.warn({ dir: config.dataDir, err: String(err) }, 'could not create the data directory'));
     // An invalid file stops the start here, naming the path, the entry and the reason.
     await configFile.load();
     await monitoring.start();

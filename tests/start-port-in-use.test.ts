@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../server/main.ts';
 import { createLogger } from '../server/logger.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
+import { gqlOk } from './support/graphql.ts';
 
 describe('a second server on a port in use', () => {
   let ts: TestServer;
@@ -35,5 +36,17 @@ describe('a second server on a port in use', () => {
     await expect(second).rejects.toThrow(new RegExp(`^Cannot listen on port ${ts.port} of 127\\.0\\.0\\.1: it is in use: another Lookout, or another program, listens there\\. Set PORT \\(and HOST\\) to where Lookout may listen; nothing was changed\\.$`));
     expect(await counts()).toEqual(before);
     expect((await fetch(`${ts.url}/status/acme`)).status).toBe(200);
+  });
+
+  it('makes its data directory with DATABASE_URL too, so that its own "Data directory" service is healthy from the first check (regression: only the embedded database made it, and a fresh install paged for it)', async () => {
+    const dataDir = path.join(dir, 'not-yet', 'data');
+    const other = await startTestServer({ runScheduler: false, config: { dataDir } });
+    try {
+      const result = await gqlOk<{ recheckService: { status: string; error: string | null } }>(other, 'mutation { recheckService(name: "filesystem") { status error } }', {}, { token: other.adminToken });
+      expect(result.recheckService).toEqual({ status: 'HEALTHY', error: null });
+      expect((await fs.stat(dataDir)).isDirectory()).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 });
