@@ -206,6 +206,7 @@ async function run(sub: 'start' | 'end' | 'list', values: ReturnType<typeof pars
     const services = values.service ?? [];
     const tags = values.tag ?? [];
     if (!services.length && !tags.length && !values.all) throw new MaintenanceUsageError('Name what to silence: --service S (repeatable), --tag T or --all.');
+    if (values.all && (services.length || tags.length)) throw new MaintenanceUsageError('--all covers every service: give it alone, or name services (--service) and tags (--tag) without it.');
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
     input = {
       name: values.name ?? `cli-${(services[0] ?? tags[0] ?? 'all').replace(/[^a-z0-9._-]/gi, '-').toLowerCase().slice(0, 60)}-${stamp}`,
@@ -226,13 +227,20 @@ async function run(sub: 'start' | 'end' | 'list', values: ReturnType<typeof pars
       return;
     }
     const me = await backend.caller();
+    // --service ends the windows that name the service; one covering it by a tag or as `all` covers
+    // others too, and is ended by its --name (said below), not by naming one of them.
     const ending = values.name
       ? windows.filter((w) => w.name === values.name)
       : values.service
-        ? windows.filter((w) => w.active && w.source !== 'config' && (w.all || values.service!.some((s) => w.services.includes(s))))
+        ? windows.filter((w) => w.active && w.source !== 'config' && values.service!.some((s) => w.services.includes(s)))
         : windows.filter((w) => w.active && w.source !== 'config' && !w.rrule && w.createdBy === me);
     if (!ending.length) {
-      throw new LookoutError('NOT_FOUND', values.name ? `No maintenance window named "${values.name}" is active or upcoming.` : 'No active maintenance window to end (give --name or --service).');
+      if (values.name) throw new LookoutError('NOT_FOUND', `No maintenance window named "${values.name}" is active or upcoming.`);
+      if (values.service) {
+        const broad = windows.filter((w) => w.active && w.source !== 'config' && (w.all || w.tags.length)).map((w) => w.name);
+        throw new LookoutError('NOT_FOUND', `No active maintenance window names ${values.service.map((s) => `"${s}"`).join(', ')}.${broad.length ? ` Windows covering tags or every service are ended by name: --name ${broad.slice(0, 5).join(' | ')}.` : ''}`);
+      }
+      throw new LookoutError('NOT_FOUND', 'No active maintenance window to end (give --name or --service).');
     }
     for (const w of ending) console.log(`Ended maintenance window ${describeWindow(await backend.end(w.id))}.`);
   } finally {

@@ -73,6 +73,25 @@ describe('lookout maintenance', () => {
   });
 });
 
+describe('lookout maintenance with scopes that do not go together', () => {
+  it('refuses --all with --service or --tag (regression: --service was dropped silently and every service silenced), and `end --service S` ends only windows naming S (regression: it ended every all-services window, even for an unknown S, and exited 0)', async () => {
+    const api = { LOOKOUT_URL: ts.url, LOOKOUT_TOKEN: ts.adminToken };
+    const both = await lookout(['start', '--service', 'db', '--all', '--for', '10m'], api);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--all covers every service: give it alone/);
+    expect((await windows()).filter((w) => w.active)).toEqual([]);
+
+    expect((await lookout(['start', '--all', '--for', '10m', '--name', 'everything'], api)).code).toBe(0);
+    const unknown = await lookout(['end', '--service', 'no-such-service'], api);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No active maintenance window names "no-such-service"\. Windows covering tags or every service are ended by name: --name everything\./);
+    expect((await lookout(['end', '--service', 'db'], api)).code).toBe(1);
+    expect((await windows()).find((w) => w.name === 'everything')?.active).toBe(true);
+    expect((await lookout(['end', '--name', 'everything'], api)).code).toBe(0);
+    expect((await windows()).find((w) => w.name === 'everything')?.active).toBe(false);
+  });
+});
+
 describe('maintenanceWindows', () => {
   it('lists active and upcoming windows, not one that ran out (regression: a one-off window past its end was listed as if current)', async () => {
     const past = { start: new Date(Date.now() - 3 * 3600_000).toISOString(), end: new Date(Date.now() - 2 * 3600_000).toISOString() };
