@@ -4,7 +4,7 @@
  */
 import { Worker } from '../server/operations/entities.ts';
 import { claimRuns, completeRuns, heartbeatRuns, MAX_LEASE_BATCH, only, type LeaseResult } from '../server/operations/leases.ts';
-import { MAX_SUBMIT_BATCH, readySubmission, recordRefusal, submitRuns, type SubmitInput, type Submitted } from '../server/operations/submit.ts';
+import { checkRunResult, MAX_SUBMIT_BATCH, readySubmission, recordRefusal, submitRuns, type SubmitInput, type Submitted } from '../server/operations/submit.ts';
 import { registerWorker, WORKER_ONLINE_MS } from '../server/operations/workers.ts';
 import type { RunRow } from '../server/operations/runs.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -241,7 +241,10 @@ builder.mutationFields((t) => ({
     },
     resolve: (_r, { id, leaseToken, outcome, result, error }, ctx) => {
       const runId = parseId(id);
-      return inOneStatement(ctx, async (sql, events, audit) => only(await completeRuns(sql, events, ctx.actor, [{ id: runId, leaseToken, outcome, result, error }], { ...deps(ctx), audit })), {
+      return inOneStatement(ctx, async (sql, events, audit) => {
+        checkRunResult(result, 'result');
+        return only(await completeRuns(sql, events, ctx.actor, [{ id: runId, leaseToken, outcome, result, error }], { ...deps(ctx), audit }));
+      }, {
         action: 'operations.run.complete',
         input: { id, leaseToken, outcome, error },
         target: runTarget(runId),
@@ -255,7 +258,10 @@ builder.mutationFields((t) => ({
     args: { completions: t.arg({ type: [CompletionInput] }) },
     resolve: (_r, { completions }, ctx) => {
       const entries = completions.map((c, i) => ({ ...c, id: parseId(c.id, `completions[${i}].id`) }));
-      return inOneStatement(ctx, (sql, events, audit) => completeRuns(sql, events, ctx.actor, entries, { ...deps(ctx, 'completions'), audit }), {
+      return inOneStatement(ctx, (sql, events, audit) => {
+        entries.forEach((c, i) => checkRunResult(c.result, `completions[${i}].result`));
+        return completeRuns(sql, events, ctx.actor, entries, { ...deps(ctx, 'completions'), audit });
+      }, {
         action: 'operations.runs.complete',
         input: { completions: entries.map((c) => ({ id: c.id, outcome: c.outcome, error: c.error })) },
         targetsOf: (r) => runIds(changed(r)),
