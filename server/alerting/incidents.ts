@@ -15,7 +15,7 @@ import type { NoticeEvent, Severity } from './channels/channel.ts';
 import { enqueueNotices, INCIDENT_COLUMNS, publishChange, reconsiderSilenced, type IncidentRow, type PassContext } from './notices.ts';
 import { covers } from './maintenance.ts';
 import { PassConfig } from './pass-config.ts';
-import { firstNoticeAt, NOTICES_PER_PASS, queueDueNotices } from './due-notices.ts';
+import { decideDueNotice, firstNoticeAt, NOTICES_PER_PASS, queueDueNotices } from './due-notices.ts';
 import { resolveRemovedIncidents } from './removed-services.ts';
 
 /** Arbitrary but fixed: the advisory lock of the alerting pass ("Aler"). */
@@ -148,6 +148,8 @@ interface Held extends IncidentRow {
   isNew: boolean;
   /** Changed by a transition of this pass (written back once, at the end). */
   dirty: boolean;
+  /** Paged by this pass as it recovered (`#pageLate`): its channels and first notice are written back too. */
+  pagedLate?: boolean;
 }
 
 /**
@@ -176,6 +178,8 @@ class Pass {
   /** Parents no longer down: dependents held back as `caused by <parent>` are looked at again. */
   readonly #recovered = new Set<string>();
   #services = new Map<number, { name: string; display_name: string; tags: string[]; depends_on: string[] }>();
+  /** Services (by name) down now or down in this pass's transitions, among the parents of its services: what holds a late page back. */
+  readonly #parentsDown = new Set<string>();
 
   constructor(sql: SqlClient, context: PassContext, config: PassConfig) {
     this.sql = sql;
@@ -198,11 +202,20 @@ class Pass {
       [ids],
     );
     for (const row of rows) this.#open.set(row.service_id, row);
+    const parents = [...new Set(services.flatMap((s) => s.depends_on))];
+    if (parents.length) {
+      const { rows: down } = await this.sql.query<{ name: string }>(
+        `select s.name from services s join service_states st on st.service_id = s.id where s.name = any($1::text[]) and st.status = 'down' and not s.paused`,
+        [parents],
+      );
+      for (const { name } of down) this.#parentsDown.add(name);
+    }
     await this.config.loadServices(ids);
   }
 
   transition(t: RecordedTransition): void {
     const open = this.#open.get(t.serviceId);
+    if (t.status === 'down') this.#parentsDown.add(t.service);
     if (isWorsening(t)) {
       if (open) this.#worsen(open, t);
       else this.#openIncident(t);
@@ -241,6 +254,8 @@ class Pass {
   }
 
   #resolve(incident: Held, t: RecordedTransition, resolution: 'recovered' | 'paused'): void {
+    // Held back when last looked at (a parent down, a window): that was decided in time, and stands.
+    if (resolution === 'recovered' && !incident.notified_at && !incident.suppressed_by) this.#pageLate(incident, new Date(t.at));
     if (t.status !== 'paused') incident.status = t.status as Status;
     incident.state = 'resolved';
     incident.resolved_at = new Date(t.at);
@@ -253,6 +268,26 @@ class Pass {
       const told = incident.told.filter((name) => settings.notifyRecovery || ALWAYS_RESOLVED_KINDS.has(this.config.channelKinds.get(name) ?? ''));
       if (told.length) this.#enqueue(incident, 'resolve', told);
     }
+  }
+
+  /**
+   * An incident that recovers before it paged, having lasted past its first page (started at plus
+   * the escalation delay or the minimum duration): the transitions reached alerting late — a long
+   * transaction anywhere on the database server holds the stream back, so does a stalled database
+   * or no replica running alerting — and the pass sees the outage and its end together. Its
+   * channels are told now, what they would have been told then (unless a parent was down, a window
+   * held it, or it was acknowledged), then of its recovery as usual. Outages shorter than that
+   * page nobody, however late they are seen.
+   */
+  #pageLate(incident: Held, recoveredAt: Date): void {
+    const settings = this.config.settings(incident.service_id);
+    const decision = decideDueNotice(incident, settings, { now: recoveredAt, downParents: this.#parentsDown, windows: this.config.windows });
+    if (decision.notice?.event !== 'trigger') return;
+    incident.told = decision.notice.channels;
+    incident.notified_at = this.context.now;
+    incident.suppressed_by = null;
+    incident.pagedLate = true;
+    this.#enqueue(incident, 'trigger', incident.told);
   }
 
   /** One-off windows set to end once their services are healthy again end with the first recovery they cover. */
@@ -286,12 +321,15 @@ class Pass {
     if (changed.length) {
       await sql.query(
         `update alert_incidents i set state = x.state, severity = x.severity, status = x.status, reason = x.reason, resolved_at = x.resolved_at,
-                resolution = x.resolution, next_notice_at = x.next_notice_at
-           from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[])
-                as x(id, state, severity, status, reason, resolved_at, resolution, next_notice_at)
+                resolution = x.resolution, next_notice_at = x.next_notice_at,
+                notified_at = coalesce(x.notified_at, i.notified_at), last_notice_at = coalesce(x.notified_at, i.last_notice_at),
+                told = case when x.notified_at is null then i.told else array(select jsonb_array_elements_text(x.told)) end, suppressed_by = case when x.notified_at is null then i.suppressed_by end
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
+                as x(id, state, severity, status, reason, resolved_at, resolution, next_notice_at, notified_at, told)
           where i.id = x.id`,
         [changed.map((i) => i.id), changed.map((i) => i.state), changed.map((i) => i.severity), changed.map((i) => i.status), changed.map((i) => i.reason),
-          changed.map((i) => i.resolved_at), changed.map((i) => i.resolution), changed.map((i) => i.next_notice_at)],
+          changed.map((i) => i.resolved_at), changed.map((i) => i.resolution), changed.map((i) => i.next_notice_at),
+          changed.map((i) => (i.pagedLate ? i.notified_at : null)), changed.map((i) => (i.pagedLate ? JSON.stringify(i.told) : null))],
       );
     }
     const created = this.#touched.filter((i) => i.isNew);
@@ -300,14 +338,16 @@ class Pass {
       const { rows } = await sql.query<{ id: number }>(`select nextval(pg_get_serial_sequence('alert_incidents', 'id'))::int as id from generate_series(1, $1)`, [created.length]);
       created.forEach((incident, i) => (incident.id = rows[i].id));
       await sql.query(
-        `insert into alert_incidents (id, service_id, service_name, display_name, state, severity, status, reason, started_at, opened_at, resolved_at, resolution, next_notice_at)
-         select x.id, x.service_id, x.service_name, x.display_name, x.state, x.severity, x.status, x.reason, x.started_at, $12, x.resolved_at, x.resolution, x.next_notice_at
-           from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::int[], $13::text[], $14::text[])
-                as x(id, service_id, state, severity, status, reason, started_at, resolved_at, resolution, next_notice_at, n, service_name, display_name)
+        `insert into alert_incidents (id, service_id, service_name, display_name, state, severity, status, reason, started_at, opened_at, resolved_at, resolution, next_notice_at, notified_at, last_notice_at, told)
+         select x.id, x.service_id, x.service_name, x.display_name, x.state, x.severity, x.status, x.reason, x.started_at, $12, x.resolved_at, x.resolution, x.next_notice_at,
+                x.notified_at, x.notified_at, case when x.notified_at is null then '{}'::text[] else array(select jsonb_array_elements_text(x.told)) end
+           from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::int[], $13::text[], $14::text[], $15::timestamptz[], $16::jsonb[])
+                as x(id, service_id, state, severity, status, reason, started_at, resolved_at, resolution, next_notice_at, n, service_name, display_name, notified_at, told)
           order by x.n`,
         [created.map((i) => i.id), created.map((i) => i.service_id), created.map((i) => i.state), created.map((i) => i.severity), created.map((i) => i.status),
           created.map((i) => i.reason), created.map((i) => i.started_at), created.map((i) => i.resolved_at), created.map((i) => i.resolution),
-          created.map((i) => i.next_notice_at), created.map((_, n) => n), this.context.now, created.map((i) => i.service), created.map((i) => i.display_name)],
+          created.map((i) => i.next_notice_at), created.map((_, n) => n), this.context.now, created.map((i) => i.service), created.map((i) => i.display_name),
+          created.map((i) => (i.pagedLate ? i.notified_at : null)), created.map((i) => (i.pagedLate ? JSON.stringify(i.told) : null))],
       );
       for (const incident of created) incident.isNew = false;
     }
