@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { CompiledQuery } from 'kysely';
 import { prepared, runPrepared, type SqlClient } from '../db/sql.ts';
 import type { TransactionEvents } from '../events/after-commit.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -19,7 +20,7 @@ import { BadInputError, ConflictError, fieldPath, NotFoundError, type LookoutErr
 import type { OperationCatalog } from './catalog.ts';
 import { recordSystemActions, type StatementAudit, type SystemAction } from '../audit/audit.ts';
 import { DispatchEvent, OperationRun } from './entities.ts';
-import { dispatchRecord, withLapse, type LeaseLapse } from './lease-history.ts';
+import { dispatchRecord, withLapse, type DispatchRecord, type LeaseLapse } from './lease-history.ts';
 import { recordRunChanges } from './run-events.ts';
 import { selectRunsFrom, toRunRow, type RunRow } from './runs.ts';
 import type { StuckRunClassifier } from './stuck.ts';
@@ -271,12 +272,50 @@ export async function leaseSweepDue(sql: pg.Pool, clock: Clock, graceMs = LEASE_
 /** Who the audit log names for what the sweep does. */
 export const LEASE_SWEEP_ACTOR = 'lease sweep';
 
+/** One expired run as the sweep reads it, locked: what it needs to decide and to record the lapse. */
+interface ExpiredRow {
+  id: string | number;
+  workspace_id: number;
+  tenant_id: number | null;
+  type: string;
+  outcome: OperationRun['outcome'];
+  attempt: number;
+  lease_worker: string | null;
+  lease_token_hash: string | null;
+  /** Timestamps come as the ORM's connection gives them (text), or as dates. */
+  lease_expires_at: Date | string | null;
+  last_heartbeat_at: Date | string | null;
+  started_at: Date | string | null;
+  dispatch: unknown;
+}
+
+/** What the sweep does to one run, decided under its row lock. */
+interface SweepPlan {
+  id: number;
+  /** The lease it found: the write re-checks it, so a run changed meanwhile is left alone. */
+  attempt: number;
+  token: string | null;
+  requeue: boolean;
+  dispatch: DispatchRecord;
+  error: string | null;
+  swept: SweptRun;
+  action: SystemAction;
+}
+
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+
 /**
  * Runs whose lease expired over `graceMs` ago: back to the queue (next attempt) while the type's
  * policy allows, otherwise failed. Each run keeps what happened to the lapsed lease
  * (lease-history.ts) and gets an audit row by the system (operations.run.requeue or
  * operations.run.fail), in the same transaction. Returns the ids it changed, and the changed runs
  * to publish.
+ *
+ * Each run is taken under its row lock (`for update skip locked`), and the write re-checks that it is
+ * still that running, expired lease: an operator's cancel or triage, a claim or another sweep that
+ * holds or changed the run wins, and the run is left alone (no audit row, no event). The write sets
+ * only the columns the sweep owns and merges its `dispatch` record into `context`, never rewriting
+ * the rest of it (the operators' triage notes live there).
  */
 export async function sweepExpiredLeases(
   em: EntityManager,
@@ -284,45 +323,80 @@ export async function sweepExpiredLeases(
   clock: Clock,
   graceMs = LEASE_SWEEP_GRACE_MS,
 ): Promise<{ requeued: number[]; failed: number[]; runs: SweptRun[] }> {
+  // The row locks hold until the transaction ends: called outside one, the sweep opens its own.
+  if (!em.isInTransaction()) return em.transactional((tx) => sweepExpiredLeases(tx as EntityManager, catalog, clock, graceMs));
   const now = clock.now();
-  const expired = await em.find(OperationRun, { status: 'running', leaseExpiresAt: { $lt: sweepCutoff(clock, graceMs) } });
-  const changed = { requeued: [] as number[], failed: [] as number[], runs: [] as SweptRun[] };
-  const actions: SystemAction[] = [];
-  for (const run of expired) {
+  const cutoff = sweepCutoff(clock, graceMs);
+  const query = async <R>(text: string, params: unknown[]) => (await em.getKysely().executeQuery<R>(CompiledQuery.raw(text, params))).rows;
+  // A run another transaction holds (a cancel, a triage note, a claim, another sweep) is skipped: the
+  // next sweep finds it as that transaction left it.
+  const expired = await query<ExpiredRow>(
+    `select id, workspace_id, tenant_id, type, outcome, attempt, lease_worker, lease_token_hash, lease_expires_at, last_heartbeat_at, started_at,
+            context->'dispatch' as dispatch
+       from operation_runs where status = 'running' and lease_expires_at < $1
+      order by id for update skip locked`,
+    [cutoff],
+  );
+  const plans: SweepPlan[] = expired.map((run) => {
+    const id = Number(run.id);
     const policy = catalog.get(run.type);
-    const worker = run.leaseWorker;
-    const record = dispatchRecord(run.context);
+    const worker = run.lease_worker;
+    const record = dispatchRecord({ dispatch: run.dispatch });
     const requeue = policy.onLeaseExpired === 'requeue' && run.attempt < policy.maxAttempts;
     const lapse: LeaseLapse = {
       attempt: run.attempt,
       worker: worker ?? null,
-      leasedAt: record.leasedAt ?? run.startedAt?.toISOString() ?? null,
-      lastHeartbeatAt: run.lastHeartbeatAt?.toISOString() ?? null,
-      expiredAt: run.leaseExpiresAt?.toISOString() ?? null,
+      leasedAt: record.leasedAt ?? iso(run.started_at),
+      lastHeartbeatAt: iso(run.last_heartbeat_at),
+      expiredAt: iso(run.lease_expires_at),
       sweptAt: now.toISOString(),
       outcome: requeue ? 'requeued' : 'failed',
     };
-    const input = { id: run.id, worker, attempt: run.attempt, maxAttempts: policy.maxAttempts, leaseExpiredAt: lapse.expiredAt, onLeaseExpired: policy.onLeaseExpired };
-    run.context = { ...run.context, dispatch: withLapse(record, lapse) };
-    run.leaseTokenHash = null;
-    run.leaseExpiresAt = null;
+    const input = { id, worker, attempt: run.attempt, maxAttempts: policy.maxAttempts, leaseExpiredAt: lapse.expiredAt, onLeaseExpired: policy.onLeaseExpired };
+    const base = { id, workspaceId: run.workspace_id, tenantId: run.tenant_id ?? null, type: run.type };
     if (requeue) {
-      run.status = 'queued';
-      run.attempt += 1;
-      run.leaseWorker = null;
-      changed.requeued.push(run.id);
-      actions.push({ action: 'operations.run.requeue', target: { type: 'operation_run', id: String(run.id) }, input });
-    } else {
-      run.status = 'completed';
-      run.outcome = 'failed';
-      const why = policy.onLeaseExpired === 'fail' ? 'its type fails a run whose lease expires' : `attempt ${run.attempt} of ${policy.maxAttempts} was the last`;
-      run.error = `The lease expired: worker ${worker ?? '?'} stopped heartbeating (attempt ${run.attempt} of ${policy.maxAttempts}; ${why}).`;
-      run.completedAt = now;
-      changed.failed.push(run.id);
-      actions.push({ action: 'operations.run.fail', target: { type: 'operation_run', id: String(run.id) }, input: { ...input, error: run.error } });
+      return {
+        id, attempt: run.attempt, token: run.lease_token_hash, requeue, dispatch: withLapse(record, lapse), error: null,
+        swept: { ...base, status: 'queued', outcome: run.outcome },
+        action: { action: 'operations.run.requeue', target: { type: 'operation_run', id: String(id) }, input },
+      };
     }
-    em.create(DispatchEvent, { at: now, kind: 'lease_expired', workspaceId: run.workspaceId, runId: run.id });
-    changed.runs.push({ id: run.id, workspaceId: run.workspaceId, tenantId: run.tenantId ?? null, type: run.type, status: run.status, outcome: run.outcome });
+    const why = policy.onLeaseExpired === 'fail' ? 'its type fails a run whose lease expires' : `attempt ${run.attempt} of ${policy.maxAttempts} was the last`;
+    const error = `The lease expired: worker ${worker ?? '?'} stopped heartbeating (attempt ${run.attempt} of ${policy.maxAttempts}; ${why}).`;
+    return {
+      id, attempt: run.attempt, token: run.lease_token_hash, requeue, dispatch: withLapse(record, lapse), error,
+      swept: { ...base, status: 'completed', outcome: 'failed' },
+      action: { action: 'operations.run.fail', target: { type: 'operation_run', id: String(id) }, input: { ...input, error } },
+    };
+  });
+  const changed = { requeued: [] as number[], failed: [] as number[], runs: [] as SweptRun[] };
+  if (!plans.length) return changed;
+  // One statement for every run; it re-checks each one's lease (the lock already holds it; the check
+  // keeps the statement right by itself) and adds the lapse to `context` without replacing the rest.
+  const written = await query<{ id: string | number }>(
+    `with s as (select * from jsonb_to_recordset($1::jsonb) as s(id bigint, attempt int, token text, requeue boolean, dispatch jsonb, error text))
+     update operation_runs r
+        set context = r.context || jsonb_build_object('dispatch', s.dispatch),
+            lease_token_hash = null, lease_expires_at = null,
+            status = case when s.requeue then 'queued' else 'completed' end,
+            attempt = case when s.requeue then r.attempt + 1 else r.attempt end,
+            lease_worker = case when s.requeue then null else r.lease_worker end,
+            outcome = case when s.requeue then r.outcome else 'failed' end,
+            error = case when s.requeue then r.error else s.error end,
+            completed_at = case when s.requeue then r.completed_at else $2::timestamptz end
+       from s
+      where r.id = s.id and r.status = 'running' and r.attempt = s.attempt and r.lease_token_hash is not distinct from s.token
+        and r.lease_expires_at < $3
+     returning r.id`,
+    [JSON.stringify(plans.map((p) => ({ id: p.id, attempt: p.attempt, token: p.token, requeue: p.requeue, dispatch: p.dispatch, error: p.error }))), now, cutoff],
+  );
+  const done = new Set(written.map((r) => Number(r.id)));
+  const actions: SystemAction[] = [];
+  for (const plan of plans.filter((p) => done.has(p.id))) {
+    (plan.requeue ? changed.requeued : changed.failed).push(plan.id);
+    actions.push(plan.action);
+    em.create(DispatchEvent, { at: now, kind: 'lease_expired', workspaceId: plan.swept.workspaceId, runId: plan.id });
+    changed.runs.push(plan.swept);
   }
   await em.flush();
   await recordSystemActions(em, clock, LEASE_SWEEP_ACTOR, actions);
