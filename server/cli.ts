@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions } from './cli-args.ts';
 import { loadConfig, projectRoot, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { systemClock } from './clock.ts';
@@ -17,6 +17,7 @@ import type { AuditSpec } from './audit/audit.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MAINTENANCE_USAGE, MaintenanceUsageError, maintenanceCommand } from './maintenance-cli.ts';
 import { handleProcessFailures } from './fatal.ts';
+import { maskCredentials } from './secret-text.ts';
 
 const USAGE = `Usage: lookout <command> [options]
 
@@ -51,10 +52,26 @@ async function asCli<T>(db: Database, work: (em: EntityManager) => Promise<T>, s
   return audited(db.orm.em.fork(), { actor: null, fallback: { type: 'system', label: 'cli' } }, systemClock, work, spec);
 }
 
+/** The longest a token made on the command line may last (ten years). */
+const MAX_TOKEN_DAYS = 3650;
+
+/** A parse error of the options as a usage error (exit 2, with the usage). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 2);
   const { openDatabase } = await import('./db/orm.ts');
-  const db = await openDatabase(config, { logger });
+  const db = await openDatabase(config, { logger }).catch((error: unknown) => {
+    // Name the database and where its address came from, without its password.
+    const where = config.databaseUrl ? `the database of DATABASE_URL (${maskCredentials(config.databaseUrl)})` : 'the embedded database';
+    throw new Error(`Cannot open ${where}: ${maskCredentials(error instanceof Error ? error.message : String(error))}`);
+  });
   try {
     return await work(db);
   } finally {
@@ -63,7 +80,7 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
 }
 
 async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { 'build-client-if-missing': { type: 'boolean' }, worker: { type: 'boolean' }, 'no-supervisor': { type: 'boolean' } } });
+  const { values } = usage(() => parseOptions(args, { 'build-client-if-missing': { type: 'boolean' }, worker: { type: 'boolean' }, 'no-supervisor': { type: 'boolean' } }));
   const config = loadConfig();
   // A worker forked by Lookout's primary (server/supervisor/): it serves until the primary retires it.
   if (values.worker) return (await import('./supervisor/worker.ts')).serveAsWorker(config);
@@ -111,7 +128,7 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function migrate(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { check: { type: 'boolean' }, 'down-to': { type: 'string' }, 'list-applied': { type: 'boolean' } } });
+  const { values } = usage(() => parseOptions(args, { check: { type: 'boolean' }, 'down-to': { type: 'string' }, 'list-applied': { type: 'boolean' } }));
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 2);
   const { openDatabase } = await import('./db/orm.ts');
@@ -151,7 +168,7 @@ async function migrate(args: string[]): Promise<void> {
 async function user(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'add') throw new UsageError('Use: lookout user add --email E --password P --role R');
-  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' } } });
+  const { values } = usage(() => parseOptions(rest, { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' } }));
   const input = { email: required(values, 'email'), password: required(values, 'password'), role: required(values, 'role') };
   const created = await withDatabase(loadConfig(), (db) =>
     asCli(db, async (em) => (await import('./auth/users.ts')).createUser(em, input, systemClock), { action: 'auth.user.create', input, targetOf: (u) => ({ type: 'user', id: u.id }) }),
@@ -162,12 +179,9 @@ async function user(args: string[]): Promise<void> {
 async function token(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'create') throw new UsageError('Use: lookout token create --name N --role R');
-  const { values } = parseArgs({
-    args: rest,
-    options: { name: { type: 'string' }, role: { type: 'string' }, capability: { type: 'string', multiple: true }, 'expires-in-days': { type: 'string' } },
-  });
+  const { values } = usage(() => parseOptions(rest, { name: { type: 'string' }, role: { type: 'string' }, capability: { type: 'string', multiple: true }, 'expires-in-days': { type: 'string' } }));
   const days = values['expires-in-days'];
-  if (days !== undefined && !(Number(days) > 0)) throw new UsageError('--expires-in-days must be a positive number.');
+  if (days !== undefined && !(Number(days) > 0 && Number(days) <= MAX_TOKEN_DAYS)) throw new UsageError(`--expires-in-days must be a number of days from 0 (not included) to ${MAX_TOKEN_DAYS}, got "${days.slice(0, 40)}".`);
   const input = {
     name: required(values, 'name'),
     role: values.role ?? null,
@@ -182,7 +196,7 @@ async function token(args: string[]): Promise<void> {
 }
 
 async function opsSummaryCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { hours: { type: 'string', default: '24' }, json: { type: 'boolean' } } });
+  const { values } = usage(() => parseOptions(args, { hours: { type: 'string', default: '24' }, json: { type: 'boolean' } }));
   const hours = Number(values.hours);
   if (!(hours > 0 && hours <= 24 * 90)) throw new UsageError('--hours must be a number of hours from 1 to 2160.');
   const config = loadConfig();
@@ -222,6 +236,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'maintenance':
         return await maintenanceCommand(args);
       case undefined:
+        throw new UsageError('Name a command.');
       case 'help':
       case '--help':
       case '-h':

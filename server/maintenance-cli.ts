@@ -4,7 +4,7 @@
  * runner with no database access must; otherwise it opens the database as the other commands do.
  * Either way the change is audited (as the token, or as `cli`).
  */
-import { parseArgs } from 'node:util';
+import { parseOptions } from './cli-args.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { LookoutError } from './errors.ts';
 import { readBoundedText } from './http/bounded-response.ts';
@@ -180,7 +180,7 @@ export async function maintenanceCommand(args: string[]): Promise<void> {
 /** The options, or a usage error (parseArgs throws a TypeError with a code, which read as a crash). */
 function parsedArgs(args: string[]) {
   try {
-    return parseArgs({ args, options: OPTIONS });
+    return parseOptions(args, OPTIONS);
   } catch (error) {
     throw new MaintenanceUsageError((error as Error).message);
   }
