@@ -34,6 +34,12 @@ export type HttpOptions = {
 export const MAX_REDIRECTS = 5;
 /** Body bytes read at most: enough for any health page, bounded for a misconfigured download. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Interim (1xx) responses read before the final one at most: a real server sends one or two (100
+ * Continue, 103 Early Hints); a server streaming `102 Processing` forever would keep the check
+ * parsing them until its timeout. (Each one's headers are bounded by node:http's maxHeaderSize.)
+ */
+export const MAX_INTERIM_RESPONSES = 10;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const DAY_MS = 86_400_000;
 const USER_AGENT = 'Lookout health check';
@@ -260,10 +266,19 @@ function exchangeOnce(url: URL, init: ExchangeInit, fresh: boolean): Promise<Hop
     if (init.signal.aborted) abort();
     else init.signal.addEventListener('abort', abort, { once: true });
     const progress = init.diagnose ? timeConnection(request, url, clock) : undefined;
+    // Counted until the final response: past the bound the request is torn down, and the error is the check's
+    // (never retried on a fresh connection, as a dropped keep-alive connection is).
+    let interim = 0;
+    let tooManyInterim: Error | undefined;
+    request.on('information', () => {
+      if (++interim <= MAX_INTERIM_RESPONSES || tooManyInterim) return;
+      tooManyInterim = new Error(`more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
+      request.destroy(tooManyInterim);
+    });
     // `on`, not `once`: a socket torn down mid-body may report twice, and a second unhandled error would crash.
     request.on('error', (error) => {
       settled();
-      if (request.reusedSocket) Object.assign(error, { reusedSocket: true });
+      if (request.reusedSocket && error !== tooManyInterim) Object.assign(error, { reusedSocket: true });
       if (progress && !progress.failed) {
         progress.failed = true;
         clock.fail(progress.step, describeNetworkError(error, url.host));

@@ -21,8 +21,6 @@ export type WebSocketOptions = {
 
 /** The close code sent when the check is done: a normal closure, nothing went wrong. */
 const NORMAL_CLOSURE = 1000;
-/** Messages kept from before the round trip starts (a chatty server must not fill memory). */
-const MAX_EARLY_MESSAGES = 100;
 /** Largest message read; a health reply is small, anything larger is refused by the socket. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -71,7 +69,7 @@ export const websocketChecker: Checker<WebSocketOptions> = {
     });
     // ws emits 'error' on the socket whenever it fails, including after the check has moved on.
     socket.on('error', () => {});
-    const inbox = new Inbox(socket);
+    const inbox = new Inbox(socket, send, expect);
     const abort = () => socket.terminate();
     signal.addEventListener('abort', abort, { once: true });
     try {
@@ -86,7 +84,7 @@ export const websocketChecker: Checker<WebSocketOptions> = {
       clock.mark('upgrade', true, socket.protocol || undefined);
       if (send !== undefined || expect !== undefined) {
         step = 'round trip';
-        const reply = await inbox.roundTrip(socket, send, expect);
+        const reply = await inbox.roundTrip(socket);
         clock.mark('round trip', true, reply.slice(0, 100));
       }
       return { status: 'healthy', error: null, details: {}, steps: clock.steps };
@@ -103,19 +101,30 @@ export const websocketChecker: Checker<WebSocketOptions> = {
 };
 
 /**
- * Collects messages from the moment the socket exists: a server may greet a client in the same
- * packet as the upgrade, before any code awaiting `open` runs.
+ * Watches messages from the moment the socket exists: a server may greet a client in the same
+ * packet as the upgrade, and those messages are emitted before any code awaiting `open` runs.
+ *
+ * It keeps only what matching needs, whatever the server sends: the first message containing
+ * `expect` that came before the round trip started (used when there is nothing to send; a reply to
+ * `send` can only come after it). Every other message is read, compared and dropped, so a check
+ * holds at most one message (MAX_MESSAGE_BYTES) — a server flooding messages that never match
+ * costs reading them, not memory for the rest of the timeout.
  */
 class Inbox {
-  private readonly messages: string[] = [];
+  /** The first message before the round trip that would end it (only kept when there is nothing to send). */
+  private early: string | undefined;
   private waiter: ((text: string) => void) | undefined;
-  private expect: string | undefined;
+  private readonly send: string | undefined;
+  private readonly expect: string | undefined;
 
-  constructor(socket: WebSocket) {
+  constructor(socket: WebSocket, send: string | undefined, expect: string | undefined) {
+    this.send = send;
+    this.expect = expect;
     socket.on('message', (data) => {
       const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-      if (this.waiter && this.matches(text)) this.waiter(text);
-      else if (this.messages.length < MAX_EARLY_MESSAGES) this.messages.push(text);
+      if (!this.matches(text)) return;
+      if (this.waiter) this.waiter(text);
+      else if (this.early === undefined && this.send === undefined && this.expect !== undefined) this.early = text;
     });
   }
 
@@ -124,11 +133,13 @@ class Inbox {
   }
 
   /** Sends `send` (if any) and resolves with the first message containing `expect` (or any message). */
-  roundTrip(socket: WebSocket, send: string | undefined, expect: string | undefined): Promise<string> {
+  roundTrip(socket: WebSocket): Promise<string> {
+    const { send, expect } = this;
     return new Promise((resolve, reject) => {
-      this.expect = expect;
-      const early = this.messages.find((text) => this.matches(text));
-      if (early !== undefined && send === undefined) return resolve(early);
+      const early = this.early;
+      this.early = undefined;
+      if (early !== undefined) return resolve(early);
+      // Messages after the reply (the check is over) settle nothing more, and are not kept.
       this.waiter = resolve;
       socket.once('close', (code, reason) => reject(new Error(`closed by the server (${code}${reason.length ? ` ${reason}` : ''}) before ${expect === undefined ? 'a reply' : `a reply containing ${JSON.stringify(expect)}`}`)));
       socket.once('error', reject);
