@@ -48,7 +48,7 @@ function serviceRow(s: PublicService): string {
 }
 
 const STYLE = `
-:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1b1f24;--muted:#5b6470;--line:#dde1e6;--good:#2e9d57;--fair:#d4a017;--bad:#d64545;--maint:#2f6fd6;--none:#c9ced6}
+:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1b1f24;--muted:#5b6470;--line:#dde1e6;--good:#2e9d57;--fair:#d4a017;--bad:#c53030;--maint:#2f6fd6;--none:#c9ced6}
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1a1e24;--text:#e8eaed;--muted:#a3abb5;--line:#2c323a;--none:#3a414b}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:880px;margin:0 auto;padding:24px 16px 48px}h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.05rem;margin:28px 0 8px}
@@ -66,6 +66,7 @@ ul{list-style:none;margin:0;padding:0}.service{padding:12px 0;border-top:1px sol
 .notice{padding:10px 0;border-top:1px solid var(--line)}.notice:first-child{border-top:0}.notice strong{display:block}.muted{color:var(--muted)}
 footer{color:var(--muted);font-size:.8rem;margin-top:24px}
 @media (max-width:520px){.bars-legend span:first-child,.bars-legend span:last-child{display:none}h1{font-size:1.35rem}}
+@media (prefers-color-scheme:dark){.chip.outage{color:#ff8a80}}
 `;
 
 /** "Major outage" only when every service is down; one down among others working is partial. */

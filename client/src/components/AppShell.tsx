@@ -11,6 +11,7 @@ import { ConnectionBanner } from './ConnectionStatus.tsx';
 import { CriticalAlertsBanner } from './alerting/CriticalAlertsBanner.tsx';
 import { RuntimeRestartBanner } from './system/RuntimeRestartBanner.tsx';
 import { firstAnswerFailing, session, signInHref } from '../lib/session.ts';
+import { databaseUnreachable } from '../lib/connection.ts';
 
 /** Where a visitor who is not signed in belongs: setup with a setup link, else sign-in, then back to `path`. */
 export function signedOutHome(path = '/'): string {
@@ -40,8 +41,8 @@ export function AppShell(props: { children?: JSX.Element }) {
             </div>
           }
         >
-          <div class="loading" data-testid="lookout-unreachable" role="alert">
-            Lookout is not answering — retrying…
+          <div class="loading" data-testid="lookout-unreachable" data-cause={databaseUnreachable() ? 'database' : 'server'} role="alert">
+            {databaseUnreachable() ? 'Lookout cannot reach its database — retrying…' : 'Lookout is not answering — retrying…'}
           </div>
         </Show>
       </Match>

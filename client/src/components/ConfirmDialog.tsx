@@ -4,7 +4,7 @@
  * Escape cancels, Cancel has the focus (a stray Enter does nothing), and focus returns to the
  * button that opened it.
  */
-import { onMount, type JSX } from 'solid-js';
+import { onCleanup, onMount, type JSX } from 'solid-js';
 
 export function ConfirmDialog(props: {
   title: string;
@@ -18,9 +18,19 @@ export function ConfirmDialog(props: {
   let dialog!: HTMLDialogElement;
   let cancel!: HTMLButtonElement;
   const id = `${props.testid}-${Math.random().toString(36).slice(2, 8)}`;
+  // The page removes the dialog when it closes (Escape, Cancel or confirm): the browser then has
+  // no dialog to close and leaves focus on <body>, so it is given back to the opener here.
+  let opener: HTMLElement | null = null;
   onMount(() => {
+    opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
     dialog.showModal();
     cancel.focus();
+  });
+  onCleanup(() => {
+    if (dialog.open) dialog.close();
+    const back = opener;
+    // After the owner's update has settled (the opener may be re-enabled in the same change).
+    if (back) queueMicrotask(() => back.isConnected && back.focus());
   });
   return (
     <dialog

@@ -1,6 +1,6 @@
-/** The connection indicator ("Live" / "Reconnecting…") and the banner shown while Lookout is unreachable. */
+/** The connection indicator ("Live" / "Reconnecting…") and the banner shown while Lookout (or its database) is unreachable. */
 import { Show } from 'solid-js';
-import { connectionStatus } from '../lib/connection.ts';
+import { connectionStatus, databaseUnreachable } from '../lib/connection.ts';
 
 const LABELS = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…' } as const;
 
@@ -21,10 +21,20 @@ export function ConnectionIndicator() {
 
 export function ConnectionBanner() {
   return (
-    <Show when={connectionStatus() === 'reconnecting'}>
-      <div class="banner banner--danger" data-testid="connection-banner" role="alert">
-        <strong>Lookout is unreachable — retrying.</strong> What you see may be out of date; the page will
-        catch up by itself when the server answers again.
+    <Show when={connectionStatus() === 'reconnecting' || databaseUnreachable()}>
+      <div class="banner banner--danger" data-testid="connection-banner" data-cause={databaseUnreachable() ? 'database' : 'server'} role="alert">
+        <Show
+          when={databaseUnreachable()}
+          fallback={
+            <>
+              <strong>Lookout is unreachable — retrying.</strong> What you see may be out of date; the page will
+              catch up by itself when the server answers again.
+            </>
+          }
+        >
+          <strong>Lookout cannot reach its database — retrying.</strong> The server answers, but what you see may be out of
+          date and changes cannot be saved; the page will catch up by itself when the database answers again.
+        </Show>
       </div>
     </Show>
   );

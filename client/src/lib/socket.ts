@@ -6,7 +6,7 @@
  * subscriptions a stopping server completed start again on the next server (`subscribeLive`).
  */
 import { createClient, type Client, type FormattedExecutionResult, type Sink, type SubscribePayload } from 'graphql-ws';
-import { socketClosed, socketConnecting, socketOpened } from './connection.ts';
+import { databaseFailed, socketClosed, socketConnecting, socketOpened } from './connection.ts';
 
 const MAX_RETRY_WAIT_MS = 3000;
 
@@ -37,7 +37,12 @@ export const wsClient: Client = createClient({
   // No `connecting` handler: retries emit it too, and a retry is still an outage.
   on: {
     connected: () => socketOpened(),
-    closed: () => (restarting ? socketConnecting() : socketClosed()),
+    closed: (event) => {
+      if (restarting) return socketConnecting();
+      socketClosed();
+      // 1013 "try again later": the server is up but could not check the caller in its database.
+      if ((event as { code?: number } | null)?.code === 1013) databaseFailed();
+    },
   },
 });
 

@@ -5,7 +5,8 @@
  */
 import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError } from '@urql/core';
 import { csrfHeaders } from './csrf.ts';
-import { httpFailed, httpSucceeded } from './connection.ts';
+import { databaseAnswered, databaseFailed, httpFailed, httpSucceeded, whenProbingDatabase } from './connection.ts';
+import { SessionQuery } from './session-query.ts';
 import { subscribeLive } from './socket.ts';
 
 /** fetch that reports reachability: a thrown fetch or a gateway error means Lookout is not answering. */
@@ -33,6 +34,11 @@ function isUnauthenticated(error: CombinedError): boolean {
   return error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
 }
 
+/** The server answered, but could not reach its database (server/http/yoga.ts). */
+function isDatabaseUnavailable(error: CombinedError): boolean {
+  return error.graphQLErrors.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE');
+}
+
 export const client = new Client({
   url: '/graphql',
   preferGetMethod: false,
@@ -43,6 +49,11 @@ export const client = new Client({
     mapExchange({
       onError: (error) => {
         if (isUnauthenticated(error)) unauthenticated();
+        if (isDatabaseUnavailable(error)) databaseFailed();
+      },
+      onResult: (result) => {
+        // A query or mutation answered without a database error: the database answers again.
+        if (result.operation.kind !== 'subscription' && result.data && !result.error) databaseAnswered();
       },
     }),
     fetchExchange,
@@ -53,3 +64,6 @@ export const client = new Client({
     }),
   ],
 });
+
+// While the database is unreachable, `me` is asked every few seconds: its answer clears the banner.
+whenProbingDatabase(() => void client.query(SessionQuery, {}).toPromise());

@@ -233,7 +233,8 @@ function DeliveryBlock(props: { delivery: Delivery }) {
           {d().lastError}
         </p>
       </Show>
-      <div class="delivery__attempts">
+      {/* Scrolls sideways on a phone: focusable and named, so a keyboard can scroll it too. */}
+      <div class="delivery__attempts" tabindex="0" role="region" aria-label={`Delivery attempts to ${d().channel}`}>
         <table class="table table--compact" data-testid="alert-delivery-attempts">
           <thead>
             <tr>

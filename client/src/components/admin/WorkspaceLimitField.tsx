@@ -7,6 +7,7 @@ import { For, Show, createEffect, createResource, createSignal } from 'solid-js'
 import { graphql } from '../../graphql';
 import { client } from '../../lib/urql.ts';
 import { slugProblem } from '../../lib/slug-rules.ts';
+import { fieldErrorId, linkFieldError } from '../Forms.tsx';
 
 const LimitWorkspacesDoc = graphql(`
   query LimitWorkspaces {
@@ -82,9 +83,14 @@ export function WorkspaceLimitField(props: {
     if (!chosen().includes(slug)) props.onChange([...chosen(), slug]);
   };
   const error = () => typedError() ?? props.error ?? null;
+  // The form's (or server's) message describes the group and takes the focus when it was lost; a
+  // typed slug's own message appears as the field is left, and must not pull the focus back.
+  const errorId = fieldErrorId();
+  let box: HTMLFieldSetElement | undefined;
+  linkFieldError(() => box, () => (typedError() ? null : props.error), errorId, { describe: 'box' });
 
   return (
-    <fieldset class="workspace-limit form__wide" classList={{ 'field--invalid': !!error() }} data-testid={props.testid}>
+    <fieldset ref={box} class="workspace-limit form__wide" classList={{ 'field--invalid': !!error() }} data-testid={props.testid}>
       <legend class="field__label">{props.legend ?? 'Workspaces'}</legend>
       <div class="workspace-limit__modes">
         <label class="choice">
@@ -143,7 +149,7 @@ export function WorkspaceLimitField(props: {
         </div>
       </Show>
       <Show when={error()} fallback={<span class="field__hint">{props.value === null ? 'No limit: every workspace, including ones created later.' : 'Runs of other workspaces are not shown and cannot be acted on.'}</span>}>
-        <span class="field__error" data-testid={`${props.testid}-error`}>
+        <span class="field__error" id={errorId} data-testid={`${props.testid}-error`}>
           {error()}
         </span>
       </Show>

@@ -10,7 +10,7 @@ import type { MaintenanceWindowInput } from '../../graphql/graphql.ts';
 import { client } from '../../lib/urql.ts';
 import { formError, type FormError } from '../../lib/errors.ts';
 import { createServiceSearch } from '../../lib/service-search.ts';
-import { Field, FormErrorMessage, TextField } from '../Forms.tsx';
+import { Field, FormErrorMessage, TextField, fieldErrorId, linkFieldError } from '../Forms.tsx';
 
 const CreateMaintenanceWindowDoc = graphql(`
   mutation CreateMaintenanceWindow($input: MaintenanceWindowInput!) {
@@ -94,6 +94,10 @@ export function MaintenanceForm(props: { services: readonly { name: string; disp
   const [busy, setBusy] = createSignal(false);
   const FIELDS = ['name', 'services', 'tags', 'start', 'end', 'duration', 'rrule', 'reason'];
   const at = (field: string) => (error()?.field === field ? error()!.message : null);
+  // Which services: its message describes the group and takes the focus when it was lost.
+  const coversErrorId = fieldErrorId();
+  let covers: HTMLFieldSetElement | undefined;
+  linkFieldError(() => covers, () => at('services') ?? at('tags'), coversErrorId, { describe: 'box' });
   const toggle = (name: string, on: boolean) => setV('services', (list) => (on ? [...list, name] : list.filter((n) => n !== name)));
   // The page lists the first services by name; any other is found by part of its name, display
   // name or target, asked of the server as the operator types. Those picked stay listed, checked.
@@ -125,7 +129,7 @@ export function MaintenanceForm(props: { services: readonly { name: string; disp
         <TextField label="Name" hint="a–z, 0–9, . _ -" error={at('name')} required value={v.name} onValue={(x) => setV('name', x)} data-testid="maintenance-form-name" />
         <TextField label="Reason" hint="Optional; shown with every held notice." error={at('reason')} value={v.reason} onValue={(x) => setV('reason', x)} data-testid="maintenance-form-reason" />
       </div>
-      <fieldset class="choice-group" classList={{ 'field--invalid': !!(at('services') || at('tags')) }}>
+      <fieldset ref={covers} class="choice-group" classList={{ 'field--invalid': !!(at('services') || at('tags')) }}>
         <legend class="field__label">Covers</legend>
         <div class="choice-group__options">
           <For each={[['services', 'Some services'], ['tags', 'Services with tags'], ['all', 'Every service']] as const}>
@@ -154,7 +158,9 @@ export function MaintenanceForm(props: { services: readonly { name: string; disp
           <TextField label="Tags" hint="Separated by commas." value={v.tags} onValue={(x) => setV('tags', x)} data-testid="maintenance-form-tags" />
         </Show>
         <Show when={at('services') || at('tags')}>
-          <span class="field__error">{at('services') ?? at('tags')}</span>
+          <span class="field__error" id={coversErrorId}>
+            {at('services') ?? at('tags')}
+          </span>
         </Show>
       </fieldset>
       <fieldset class="choice-group">

@@ -71,8 +71,17 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
     setPanel(panel() === next ? null : next);
   };
 
+  /** The buttons that open each panel: closing a panel gives the focus back to its button. */
+  const openers: Partial<Record<Exclude<Panel, null>, HTMLButtonElement>> = {};
+  const close = () => {
+    const was = panel();
+    setPanel(null);
+    const opener = was ? openers[was] : undefined;
+    if (opener && !opener.disabled) opener.focus();
+  };
+
   const closeOnEscape = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') setPanel(null);
+    if (event.key === 'Escape') close();
   };
 
   const retry = async () => {
@@ -135,6 +144,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
           aria-expanded={panel() === 'retry'}
           aria-describedby={retryBlocked(props.run) ? 'run-retry-blocked' : undefined}
           onClick={() => open('retry')}
+          ref={(el) => (openers.retry = el)}
           data-testid="run-retry"
         >
           {busy() === 'retry' ? 'Retrying…' : 'Retry…'}
@@ -147,6 +157,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
           aria-expanded={panel() === 'cancel'}
           aria-describedby={cancelBlocked(props.run) ? 'run-cancel-blocked' : undefined}
           onClick={() => open('cancel')}
+          ref={(el) => (openers.cancel = el)}
           data-testid="run-cancel"
         >
           Cancel…
@@ -159,6 +170,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
           aria-expanded={panel() === 'investigate'}
           aria-describedby={investigateBlocked(props.run) ? 'run-investigate-blocked' : undefined}
           onClick={() => open('investigate')}
+          ref={(el) => (openers.investigate = el)}
           data-testid="run-investigate"
         >
           Mark investigated…
@@ -201,7 +213,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
               <button type="button" class="button button--primary" disabled={!!busy()} ref={focusSoon} onClick={() => void retry()} data-testid="run-retry-confirm">
                 {busy() === 'retry' ? 'Retrying…' : 'Retry operation'}
               </button>
-              <button type="button" class="button button--quiet" onClick={() => setPanel(null)} data-testid="run-retry-keep">
+              <button type="button" class="button button--quiet" onClick={close} data-testid="run-retry-keep">
                 Don’t retry
               </button>
             </div>
@@ -216,7 +228,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
               <button type="button" class="button button--danger" disabled={!!busy()} ref={focusSoon} onClick={() => void cancel()} data-testid="run-cancel-confirm">
                 {busy() === 'cancel' ? 'Cancelling…' : 'Cancel operation'}
               </button>
-              <button type="button" class="button button--quiet" onClick={() => setPanel(null)} data-testid="run-cancel-keep">
+              <button type="button" class="button button--quiet" onClick={close} data-testid="run-cancel-keep">
                 Keep it
               </button>
             </div>
@@ -239,7 +251,7 @@ export function RunActions(props: { run: RunDetail; onChanged: (run: RunDetail) 
               <button type="submit" class="button button--primary" disabled={!!busy()} data-testid="run-investigate-submit">
                 {busy() === 'investigate' ? 'Saving…' : 'Mark investigated'}
               </button>
-              <button type="button" class="button button--quiet" onClick={() => setPanel(null)}>
+              <button type="button" class="button button--quiet" onClick={close}>
                 Close
               </button>
             </div>

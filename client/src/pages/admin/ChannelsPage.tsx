@@ -178,16 +178,19 @@ function ChannelRow(props: { channel: AlertChannelFieldsFragment; onEdit: () => 
           <div class="caps mono">{c().kind}</div>
         </td>
         <td>
-          <dl class="channel-settings">
-            <For each={settings()} fallback={<span class="muted">—</span>}>
-              {([key, value]) => (
-                <>
-                  <dt>{key}</dt>
-                  <dd class="mono">{Array.isArray(value) ? value.join(', ') : String(value)}</dd>
-                </>
-              )}
-            </For>
-          </dl>
+          {/* No settings: a dash beside the list, not inside it (a <dl> holds only <dt>/<dd> pairs). */}
+          <Show when={settings().length} fallback={<span class="muted">—</span>}>
+            <dl class="channel-settings">
+              <For each={settings()}>
+                {([key, value]) => (
+                  <>
+                    <dt>{key}</dt>
+                    <dd class="mono">{Array.isArray(value) ? value.join(', ') : String(value)}</dd>
+                  </>
+                )}
+              </For>
+            </dl>
+          </Show>
         </td>
         <td data-testid="channel-secrets">
           <Show when={c().secretsSet.length} fallback={<span class="muted">none</span>}>

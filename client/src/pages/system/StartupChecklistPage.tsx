@@ -78,9 +78,10 @@ export function StartupChecklistPage() {
                 <p>Every required check passed{list().checks.some((c) => c.overriddenBy) ? ' or was overridden by an admin' : ''}.</p>
               </section>
             </Show>
-            <section class="card card--flush">
+            {/* Focusable: on a phone the checks may scroll sideways inside it, and keyboard users must reach that too. */}
+            <section class="card card--flush" tabindex="0" aria-labelledby="startup-checks-heading">
               <div class="card__head">
-                <h2>Checks</h2>
+                <h2 id="startup-checks-heading">Checks</h2>
                 <span class="muted" title={formatDateTime(list().checkedAt)} data-testid="checklist-checked-at">
                   {list().checkedAt ? `checked ${formatAgo(list().checkedAt, now())}, live` : 'not checked yet'}
                 </span>
