@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CloseCode, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
-import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/actor.ts';
 import { buildContext, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
@@ -17,6 +17,7 @@ import { asGraphQLError, documentError, revokedError, TryAgainLater, unexpected 
 import type { Broadcast, BroadcastSocket } from './broadcast.ts';
 import { takePushable } from './shared-subscriptions.ts';
 import { Wire } from './ws-wire.ts';
+import { closeReason, isAsyncIterable, isCompleteOf, isSubscription, payloadBytes, within } from './ws-messages.ts';
 
 /** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
 export const WS_LIMITS = {
@@ -72,27 +73,6 @@ export interface ConnectionServices {
   operations: WeakMap<object, Operation>;
   /** Delivers shared subscriptions without a pipeline per subscriber. */
   broadcast: Broadcast;
-}
-
-/** Whether the operation a subscribe message runs is a subscription. */
-function isSubscription(document: DocumentNode, operationName: string | null | undefined): boolean {
-  return getOperationAST(document, operationName ?? undefined)?.operation === 'subscription';
-}
-
-/** The length of a subscribe payload's query and variables, as sent (near enough: JSON text). */
-function payloadBytes(payload: SubscribePayload): number {
-  return payload.query.length + (payload.variables ? JSON.stringify(payload.variables).length : 0) + (payload.extensions ? JSON.stringify(payload.extensions).length : 0);
-}
-
-/** Whether `data` is a `complete` message for one of `ids` (only parsed when it can be one: they are short). */
-function isCompleteOf(data: string, ids: Set<string>): boolean {
-  if (data.length > 512 || !data.includes('"complete"')) return false;
-  try {
-    const message = JSON.parse(data) as { type?: unknown; id?: unknown };
-    return message.type === 'complete' && typeof message.id === 'string' && ids.has(message.id);
-  } catch {
-    return false;
-  }
 }
 
 export class Connection implements WatchedSocket, BroadcastSocket {
@@ -299,7 +279,8 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     if (code >= 4400 && code < 4500 && code !== CloseCode.Forbidden && code !== CloseCode.ConnectionInitialisationTimeout) {
       this.#warn('closed a WebSocket that broke the protocol', `${code} ${reason}`);
     }
-    this.#socket.close(code, reason);
+    // graphql-ws's reasons may quote the client's operation id: cut to what a close frame carries.
+    this.#socket.close(code, closeReason(reason));
   }
 
   revoked(): void {
@@ -394,7 +375,7 @@ export class Connection implements WatchedSocket, BroadcastSocket {
 
   #violation(reason: string, code: number = CloseCode.BadRequest, text = 'Bad request'): void {
     this.#warn('closed a WebSocket that broke the protocol', reason);
-    this.#socket.close(code, text.slice(0, 120));
+    this.#socket.close(code, closeReason(text));
   }
 
   /** One warning per socket, without a stack: a misbehaving client must not flood the log. */
@@ -402,22 +383,5 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     if (this.#warned) return;
     this.#warned = true;
     this.#services.logger.warn({ reason, clientAddress: clientAddressOf(this.#request, this.#services.app.config.trustedProxies) }, message);
-  }
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-/** Whether `promise` settled within `ms`. */
-async function within(ms: number, promise: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -58,6 +58,17 @@ describe('what a WebSocket may make the server keep', () => {
     expect(closed).toEqual({ code: 4409, reason: 'Subscriber for x already exists' });
   });
 
+  it('closes with 4409 for a reused id written in any script, its reason cut to the protocol\'s 123 bytes', async () => {
+    const socket = await openAdminSocket(ts, sockets);
+    const id = '語'.repeat(100);
+    socket.send({ type: 'subscribe', id, payload: { query: 'subscription { serverTime }' } });
+    socket.send({ type: 'subscribe', id, payload: { query: 'subscription { serverTime }' } });
+    const closed = await within(3000, 'close', socket.closed);
+    expect(closed.code).toBe(4409);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    expect(closed.reason.startsWith('Subscriber for 語')).toBe(true);
+  });
+
   it('lets an id be used again once its operation is over', async () => {
     const socket = await openAdminSocket(ts, sockets);
     expect(await socket.request('again', '{ me { role } }')).toEqual({ data: { me: { role: 'ADMIN' } } });
