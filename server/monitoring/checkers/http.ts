@@ -7,13 +7,13 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { urlToHttpOptions } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { BadInputError } from '../../errors.ts';
 import type { Checker, CheckResult, CheckStep } from './checker.ts';
 import { parseJsonPath, readJsonPath } from './json-path.ts';
 import { describeNetworkError, StepClock } from './network.ts';
 import { describe, OptionReader } from './options.ts';
+import { agentFor, requestOptionsOf, targetUrl } from './http-connections.ts';
 
 /** Normalised options of an `http` check. */
 export type HttpOptions = {
@@ -64,63 +64,8 @@ interface CertificateInfo {
   validTo: Date;
 }
 
-/**
- * Keep-alive agents, one per origin (and TLS strictness), so a service checked often reuses its
- * connection instead of paying a handshake per check. Diagnoses bypass them to time a fresh one.
- */
-const agents = new Map<string, http.Agent>();
-/** Origins kept pooled at most; past it the least recently added agent is closed (services come and go). */
-const MAX_AGENTS = 500;
 /** A TLS connection's certificate does not change while it lives: read it once per socket. */
 const certificates = new WeakMap<TLSSocket, CertificateInfo>();
-
-/**
- * A service's target, checked again and again, is parsed once (keyed by its text; emptied when it
- * holds MAX_PARSED, as targets come and go; a target longer than MAX_PARSED_LENGTH is parsed each
- * time), and the request options node:http derives from a URL (host, port, path, credentials) are
- * kept with its URL object, so neither is derived again for every check. A redirect's URL is a new
- * object each hop: its options go with it (nothing a server answers is kept).
- */
-const parsedTargets = new Map<string, URL>();
-const MAX_PARSED = 10_000;
-const MAX_PARSED_LENGTH = 2048;
-const requestOptions = new WeakMap<URL, http.RequestOptions>();
-
-function targetUrl(text: string): URL {
-  let url = parsedTargets.get(text);
-  if (!url) {
-    url = new URL(text);
-    if (text.length > MAX_PARSED_LENGTH) return url;
-    if (parsedTargets.size >= MAX_PARSED) parsedTargets.clear();
-    parsedTargets.set(text, url);
-  }
-  return url;
-}
-
-function requestOptionsOf(url: URL): http.RequestOptions {
-  let options = requestOptions.get(url);
-  if (!options) {
-    const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
-    options = { protocol, hostname, path, ...(port !== undefined && { port }), ...(auth !== undefined && { auth }) };
-    requestOptions.set(url, options);
-  }
-  return options;
-}
-
-function agentFor(url: URL, insecure: boolean): http.Agent {
-  const key = `${url.origin}|${insecure}`;
-  let agent = agents.get(key);
-  if (!agent) {
-    agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, rejectUnauthorized: !insecure }) : new http.Agent({ keepAlive: true });
-    agents.set(key, agent);
-    if (agents.size > MAX_AGENTS) {
-      const [oldestKey, oldest] = agents.entries().next().value!;
-      agents.delete(oldestKey);
-      oldest.destroy();
-    }
-  }
-  return agent;
-}
 
 /** Checks an http(s) URL: status, body, JSON field, redirects, certificate expiry. */
 export const httpChecker: Checker<HttpOptions> = {
