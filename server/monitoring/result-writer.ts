@@ -7,7 +7,8 @@ import type pg from 'pg';
 import { isDatabaseUnreachable } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { dependencyLog } from '../system/dependency-log.ts';
-import { checkKey, recordChecks, recordSettled, storedAlready, type CompletedCheck, type RecordOutcome, type ResultSink } from './results.ts';
+import { recordChecks, recordSettled, type CompletedCheck, type RecordOutcome, type ResultSink } from './results.ts';
+import { checkKey, storedAlready } from './stored-already.ts';
 
 export interface ResultWriterOptions {
   /** How long a result waits for others before its batch is written. */
