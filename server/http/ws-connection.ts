@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CloseCode, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/actor.ts';
 import { buildContext, resolveCaller, type App, type Credentials, type RequestContext } from '../context.ts';
@@ -17,7 +17,7 @@ import { asGraphQLError, documentError, revokedError, TryAgainLater, unexpected 
 import type { Broadcast, BroadcastSocket } from './broadcast.ts';
 import { takePushable } from './shared-subscriptions.ts';
 import { Wire } from './ws-wire.ts';
-import { closeReason, isAsyncIterable, isCompleteOf, isSubscription, payloadBytes, within } from './ws-messages.ts';
+import { closeReason, declaredVariables, isAsyncIterable, isCompleteOf, payloadBytes, within } from './ws-messages.ts';
 
 /** Bounds on what one socket may ask of the server (its messages are bounded like HTTP bodies). */
 export const WS_LIMITS = {
@@ -34,8 +34,13 @@ export const WS_LIMITS = {
    * is read from it (3.5 MB payloads on 400 anonymous sockets held 1.2 GB).
    */
   maxInitBytes: 16 * 1024,
-  /** A subscription's document and variables, kept for as long as it runs (an operation's own are bounded by the message). */
-  maxSubscriptionBytes: 64 * 1024,
+  /**
+   * What running subscriptions keep of their messages (query and declared variables; variables the
+   * operation does not declare are dropped): 1 MiB each — ten thousand service names —, 8 MiB
+   * together on one socket (100 subscriptions with 3.5 MB of variables each held 700 MB).
+   */
+  maxSubscriptionBytes: 1024 * 1024,
+  maxRetainedBytes: 8 * 1024 * 1024,
 } as const;
 
 /** The longest operation id a client may choose (graphql-transport-ws sets no bound; ids are usually counters or UUIDs). */
@@ -92,6 +97,9 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; id: string; ended: AbortController }>();
   readonly #inHand = new Set<Promise<void>>();
   #bytesInHand = 0;
+  /** What each running subscription keeps of its message, by id (`maxRetainedBytes`). */
+  readonly #retained = new Map<string, number>();
+  #retainedBytes = 0;
   /** At a restart: the subscriptions whose `complete` is not sent (the client resubscribes them). */
   #restarting: Set<string> | null = null;
   readonly #socket: WebSocket;
@@ -152,13 +160,25 @@ export class Connection implements WatchedSocket, BroadcastSocket {
       const document = envelope.parse(payload.query);
       const errors = envelope.validate(envelope.schema, document);
       if (errors.length) return errors.map(asGraphQLError);
-      if (isSubscription(document, payload.operationName) && payloadBytes(payload) > WS_LIMITS.maxSubscriptionBytes) {
-        return [new GraphQLError(`A subscription's query and variables may be at most ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB (it is kept while it runs).`, { extensions: { code: 'BAD_USER_INPUT' } })];
+      const operation = getOperationAST(document, payload.operationName ?? undefined);
+      let variableValues = payload.variables;
+      if (operation?.operation === 'subscription') {
+        // Kept while it runs: only the variables it declares, within the bounds.
+        variableValues = declaredVariables(operation, payload.variables);
+        const bytes = payloadBytes({ ...payload, variables: variableValues });
+        if (bytes > WS_LIMITS.maxSubscriptionBytes) {
+          return [new GraphQLError(`A subscription's query and variables may be at most ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB (it is kept while it runs).`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        if (this.#retainedBytes + bytes > WS_LIMITS.maxRetainedBytes) {
+          return [new GraphQLError(`This connection's subscriptions keep at most ${WS_LIMITS.maxRetainedBytes / 1024 / 1024} MiB of queries and variables together: end some first, or open another connection.`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
+        this.#retained.set(id, bytes);
+        this.#retainedBytes += bytes;
       }
       const ended = new AbortController();
       const contextValue = this.#context(actor, ended.signal);
       this.#services.operations.set(contextValue, { envelope, connection: this, id, ended });
-      return { schema: envelope.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      return { schema: envelope.schema, document, operationName: payload.operationName, variableValues, contextValue };
     } catch (error) {
       return [documentError(this.#services.logger, error)];
     }
@@ -220,7 +240,11 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     const handling: Promise<void> = handle(text)
       .catch((error: unknown) => this.#failed(error))
       .finally(() => {
-        if (id !== undefined && this.#operations.get(id) === token) this.#operations.delete(id);
+        if (id !== undefined && this.#operations.get(id) === token) {
+          this.#operations.delete(id);
+          this.#retainedBytes -= this.#retained.get(id) ?? 0;
+          this.#retained.delete(id);
+        }
         this.#inHand.delete(handling);
         this.#bytesInHand -= bytes;
         if (this.#socket.isPaused && this.#inHand.size <= WS_LIMITS.maxPendingMessages / 2 && this.#bytesInHand <= WS_LIMITS.maxPendingBytes / 2) this.#socket.resume();

@@ -1,14 +1,21 @@
 /**
  * What a GraphQL WebSocket connection (ws-connection.ts) reads of the client's messages without
- * running them, and small helpers it shares: whether an operation is a subscription and how large
- * it is, a `complete` for given ids, a close reason within the protocol's 123 bytes.
+ * running them, and small helpers it shares: the variables a subscription keeps and how large they
+ * are, a `complete` for given ids, a close reason within the protocol's 123 bytes.
  */
-import { getOperationAST, type DocumentNode } from 'graphql';
+import type { OperationDefinitionNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
+import { setOwn } from '../own-keys.ts';
 
-/** Whether the operation a subscribe message runs is a subscription. */
-export function isSubscription(document: DocumentNode, operationName: string | null | undefined): boolean {
-  return getOperationAST(document, operationName ?? undefined)?.operation === 'subscription';
+/** Of `variables`, those `operation` declares (a subscription keeps them while it runs: no others). */
+export function declaredVariables(operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): Record<string, unknown> | undefined {
+  if (!variables) return undefined;
+  const kept: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (Object.hasOwn(variables, name)) setOwn(kept, name, variables[name]);
+  }
+  return kept;
 }
 
 /** The length of a subscribe payload's query and variables, as sent (near enough: JSON text). */

@@ -37,14 +37,23 @@ describe('what a WebSocket may make the server keep', () => {
     expect(await small.request('me', '{ me { role } }')).toEqual({ data: { me: { role: 'ADMIN' } } });
   });
 
-  it(`refuses a subscription whose query and variables are over ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB, with an error for it alone; a query of that size runs`, async () => {
+  it(`drops the variables a subscription does not declare, refuses one whose query and declared variables are over ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB, and holds a socket's subscriptions to ${WS_LIMITS.maxRetainedBytes / 1024 / 1024} MiB together`, async () => {
     const socket = await openAdminSocket(ts, sockets);
-    const unused = { blob: 'b'.repeat(WS_LIMITS.maxSubscriptionBytes) };
-    socket.send({ type: 'subscribe', id: 'kept', payload: { query: 'subscription { serverTime }', variables: unused } });
-    expect(await socket.next((m) => m.id === 'kept')).toMatchObject({ type: 'error', payload: [{ message: `A subscription's query and variables may be at most ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB (it is kept while it runs).`, extensions: { code: 'BAD_USER_INPUT' } }] });
-    expect(await socket.request('query', '{ me { role } }', unused)).toEqual({ data: { me: { role: 'ADMIN' } } });
-    socket.send({ type: 'subscribe', id: 'small', payload: { query: 'subscription { serverTime }' } });
-    expect((await socket.next((m) => m.id === 'small')).type).toBe('next');
+    // 3.5 MB of variables the subscription does not declare: dropped, and it runs.
+    socket.send({ type: 'subscribe', id: 'unused', payload: { query: 'subscription { serverTime }', variables: { blob: 'b'.repeat(3_500_000) } } });
+    expect((await socket.next((m) => m.id === 'unused')).type).toBe('next');
+    // Declared and too large for one subscription.
+    const names = (n: number, width: number) => Array.from({ length: n }, (_, i) => `s-${String(i).padStart(width, '0')}`);
+    const QUERY = 'subscription($s: [String!]) { healthCheckRecorded(services: $s) { service } }';
+    socket.send({ type: 'subscribe', id: 'huge', payload: { query: QUERY, variables: { s: names(12_000, 95) } } });
+    expect(await socket.next((m) => m.id === 'huge')).toMatchObject({ type: 'error', payload: [{ message: `A subscription's query and variables may be at most ${WS_LIMITS.maxSubscriptionBytes / 1024} KiB (it is kept while it runs).`, extensions: { code: 'BAD_USER_INPUT' } }] });
+    // 10,000 names of 100 characters each fit one subscription; nine of them do not fit one socket.
+    const fleet = names(10_000, 98);
+    for (let i = 0; i < 9; i++) socket.send({ type: 'subscribe', id: `fleet-${i}`, payload: { query: QUERY, variables: { s: fleet } } });
+    const refused = await socket.next((m) => m.type === 'error' && m.id?.startsWith('fleet-') === true, 15_000);
+    expect(refused.payload).toMatchObject([{ extensions: { code: 'RATE_LIMITED' } }]);
+    expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+    expect(await socket.request('query', '{ me { role } }', { blob: 'q'.repeat(2_000_000) })).toEqual({ data: { me: { role: 'ADMIN' } } });
   });
 
   it('closes with 4409 a socket that reuses the id of an operation in progress, even one still being prepared', async () => {
