@@ -97,8 +97,8 @@ export class Connection implements WatchedSocket, BroadcastSocket {
   readonly #live = new Map<LiveSubscription<unknown>, { args: ExecutionArgs; subscribe: Envelope['subscribe']; id: string; ended: AbortController }>();
   readonly #inHand = new Set<Promise<void>>();
   #bytesInHand = 0;
-  /** What each running subscription keeps of its message, by id (`maxRetainedBytes`). */
-  readonly #retained = new Map<string, number>();
+  /** What each running subscription keeps of its message, by its message's token (`maxRetainedBytes`). */
+  readonly #retained = new Map<object, number>();
   #retainedBytes = 0;
   /** At a restart: the subscriptions whose `complete` is not sent (the client resubscribes them). */
   #restarting: Set<string> | null = null;
@@ -172,8 +172,12 @@ export class Connection implements WatchedSocket, BroadcastSocket {
         if (this.#retainedBytes + bytes > WS_LIMITS.maxRetainedBytes) {
           return [new GraphQLError(`This connection's subscriptions keep at most ${WS_LIMITS.maxRetainedBytes / 1024 / 1024} MiB of queries and variables together: end some first, or open another connection.`, { extensions: { code: 'RATE_LIMITED' } })];
         }
-        this.#retained.set(id, bytes);
-        this.#retainedBytes += bytes;
+        // Counted until its message is done (receive), however the subscription ends.
+        const token = this.#operations.get(id);
+        if (token) {
+          this.#retained.set(token, bytes);
+          this.#retainedBytes += bytes;
+        }
       }
       const ended = new AbortController();
       const contextValue = this.#context(actor, ended.signal);
@@ -240,10 +244,11 @@ export class Connection implements WatchedSocket, BroadcastSocket {
     const handling: Promise<void> = handle(text)
       .catch((error: unknown) => this.#failed(error))
       .finally(() => {
-        if (id !== undefined && this.#operations.get(id) === token) {
-          this.#operations.delete(id);
-          this.#retainedBytes -= this.#retained.get(id) ?? 0;
-          this.#retained.delete(id);
+        if (id !== undefined && this.#operations.get(id) === token) this.#operations.delete(id);
+        const retained = this.#retained.get(token);
+        if (retained !== undefined) {
+          this.#retainedBytes -= retained;
+          this.#retained.delete(token);
         }
         this.#inHand.delete(handling);
         this.#bytesInHand -= bytes;

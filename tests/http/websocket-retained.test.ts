@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { gqlOk } from '../support/graphql.ts';
 import { openAdminSocket, openRawSocket, within, type RawSocket } from '../support/raw-socket.ts';
 import { WS_LIMITS } from '../../server/http/websocket.ts';
 
@@ -54,6 +55,31 @@ describe('what a WebSocket may make the server keep', () => {
     expect(refused.payload).toMatchObject([{ extensions: { code: 'RATE_LIMITED' } }]);
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
     expect(await socket.request('query', '{ me { role } }', { blob: 'q'.repeat(2_000_000) })).toEqual({ data: { me: { role: 'ADMIN' } } });
+  });
+
+  it('counts a subscription\'s message only while it runs: once completed, its room is free again (regression: ended subscriptions stayed counted)', async () => {
+    await gqlOk(ts, 'mutation { createService(input: { name: "tick", kind: "tcp", target: "127.0.0.1:9" }) { name } }', {}, { token: ts.adminToken });
+    const socket = await openAdminSocket(ts, sockets);
+    const QUERY = 'subscription($s: [String!]) { healthCheckRecorded(services: $s) { service } }';
+    // About 1 MB of names with "tick" among them: eight fill the socket's room.
+    const names = ['tick', ...Array.from({ length: 9_500 }, (_, i) => `s-${String(i).padStart(98, '0')}`)];
+    const recheck = () => gqlOk(ts, 'mutation { recheckService(name: "tick") { status } }', {}, { token: ts.adminToken });
+    const running = async (id: string) => {
+      await recheck();
+      return (await socket.next((m) => m.id === id)).type;
+    };
+    for (let i = 0; i < 8; i++) socket.send({ type: 'subscribe', id: `big-${i}`, payload: { query: QUERY, variables: { s: names } } });
+    expect(await running('big-7')).toBe('next');
+    socket.send({ type: 'subscribe', id: 'ninth', payload: { query: QUERY, variables: { s: names } } });
+    expect(await socket.next((m) => m.id === 'ninth')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'RATE_LIMITED' } }] });
+    for (let i = 0; i < 8; i++) socket.send({ type: 'complete', id: `big-${i}` });
+    // Each try is refused at once while the completions are still being handled; then one runs.
+    let attempt = 0;
+    await vi.waitFor(async () => {
+      const id = `again-${attempt++}`;
+      socket.send({ type: 'subscribe', id, payload: { query: QUERY, variables: { s: names } } });
+      expect(await running(id)).toBe('next');
+    }, { timeout: 10_000, interval: 50 });
   });
 
   it('closes with 4409 a socket that reuses the id of an operation in progress, even one still being prepared', async () => {
